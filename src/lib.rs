@@ -1,0 +1,2 @@
+//! promtext: placeholder, filled in by the parser core.
+pub mod relabel;
