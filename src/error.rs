@@ -1,0 +1,228 @@
+//! The parse error: what went wrong, and where.
+//!
+//! Positions are computed on the error path only: the hot loop carries the line number and the
+//! byte offset of the line start, the column is derived when an error is built.
+
+use std::fmt;
+
+/// What kind of problem a parse [`Error`] reports.
+///
+/// The set grows with the dialects; match with a wildcard arm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The line does not follow the grammar (unexpected token, missing `=`, bad quoting, …).
+    Syntax,
+    /// The sample value is not a number under Go `strconv.ParseFloat` rules.
+    InvalidValue,
+    /// The timestamp is not valid in the dialect (sign, float, overflow, …).
+    InvalidTimestamp,
+    /// `# TYPE` names a type the dialect does not know.
+    InvalidType,
+    /// A label value, quoted name or HELP text is not valid UTF-8.
+    InvalidUtf8,
+    /// A label name occurs twice in one series.
+    DuplicateLabel,
+    /// A brace-only series (`{a="b"} 1`) has no quoted metric name.
+    MetricNameNotSet,
+    /// A series names its metric twice (`foo{"bar"} 1`, `{"a", "b"} 1`).
+    MetricNameAlreadySet,
+    /// A line exceeds the configured maximum line length.
+    LineTooLong,
+    /// OpenMetrics: the exposition does not end with `# EOF`.
+    MissingEof,
+    /// OpenMetrics: data follows the `# EOF` line.
+    DataAfterEof,
+    /// OpenMetrics: `# UNIT` is not a suffix of the family name, or is not allowed for the type.
+    InvalidUnit,
+    /// OpenMetrics: a malformed exemplar, or an exemplar where none is allowed.
+    InvalidExemplar,
+    /// OpenMetrics strict validation: a per-family rule is broken (ordering, histogram
+    /// consistency, value constraints, repeated metadata, …).
+    Semantic,
+}
+
+/// A parse error with its position.
+///
+/// `Display` reads `line L, column C: MESSAGE`; the message follows Prometheus' wording where
+/// Prometheus has one (for example `expected label name, got ","`).
+///
+/// ```
+/// let err = promtext::parse_str("a{,} 1\n").next().unwrap().unwrap_err();
+/// assert_eq!(err.line(), 1);
+/// assert_eq!(err.column(), 3);
+/// assert_eq!(err.kind(), promtext::ErrorKind::Syntax);
+/// assert!(err.to_string().starts_with("line 1, column 3: expected label name"));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Error(Box<Inner>);
+
+#[derive(Clone, PartialEq, Eq)]
+struct Inner {
+    kind: ErrorKind,
+    message: String,
+    line: u64,
+    column: u64,
+    offset: u64,
+}
+
+impl Error {
+    /// Builds an error; `column` is 1-based and counts bytes from the line start.
+    pub fn new(
+        kind: ErrorKind,
+        message: impl Into<String>,
+        line: u64,
+        column: u64,
+        offset: u64,
+    ) -> Self {
+        Error(Box::new(Inner {
+            kind,
+            message: message.into(),
+            line,
+            column,
+            offset,
+        }))
+    }
+
+    /// The kind of problem.
+    pub fn kind(&self) -> ErrorKind {
+        self.0.kind
+    }
+
+    /// The message without the position prefix.
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    /// The 1-based line number.
+    pub fn line(&self) -> u64 {
+        self.0.line
+    }
+
+    /// The 1-based column, in bytes from the start of the line.
+    pub fn column(&self) -> u64 {
+        self.0.column
+    }
+
+    /// The byte offset of the error from the start of the input.
+    pub fn offset(&self) -> u64 {
+        self.0.offset
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.0.line, self.0.column, self.0.message
+        )
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.0.kind)
+            .field("line", &self.0.line)
+            .field("column", &self.0.column)
+            .field("offset", &self.0.offset)
+            .field("message", &self.0.message)
+            .finish()
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// An error inside one line, before the line's position is known.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct LineError {
+    pub kind: ErrorKind,
+    /// 0-based byte index in the line.
+    pub col: usize,
+    pub message: String,
+}
+
+impl LineError {
+    pub(crate) fn new(kind: ErrorKind, col: usize, message: impl Into<String>) -> Self {
+        LineError {
+            kind,
+            col,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn at(self, line: u64, line_offset: u64) -> Error {
+        Error::new(
+            self.kind,
+            self.message,
+            line,
+            self.col as u64 + 1,
+            line_offset + self.col as u64,
+        )
+    }
+}
+
+/// Go's `%q` rendering of bytes, as Prometheus prints tokens and line prefixes in its messages.
+pub(crate) fn go_quote(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + 2);
+    out.push('"');
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let (valid, bad) = match std::str::from_utf8(rest) {
+            Ok(s) => (s, None),
+            Err(e) => {
+                let (ok, _) = rest.split_at(e.valid_up_to());
+                (
+                    std::str::from_utf8(ok).unwrap_or(""),
+                    Some(rest[e.valid_up_to()]),
+                )
+            }
+        };
+        for c in valid.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\0' => out.push_str("\\x00"),
+                c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                    out.push_str(&format!("\\x{:02x}", c as u32))
+                }
+                '\u{feff}' => out.push_str("\\ufeff"),
+                c => out.push(c),
+            }
+        }
+        match bad {
+            Some(b) => {
+                out.push_str(&format!("\\x{b:02x}"));
+                rest = &rest[valid.len() + 1..];
+            }
+            None => break,
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_quote_matches_go() {
+        assert_eq!(go_quote(b"a{b=\"1\",,c"), r#""a{b=\"1\",,c""#);
+        assert_eq!(go_quote(b"1\r"), r#""1\r""#);
+        assert_eq!(go_quote(b"\xff"), r#""\xff""#);
+        assert_eq!(go_quote("é".as_bytes()), "\"é\"");
+        assert_eq!(go_quote(b"a \n"), r#""a \n""#);
+    }
+
+    #[test]
+    fn display_has_position() {
+        let e = LineError::new(ErrorKind::Syntax, 2, "boom").at(7, 100);
+        assert_eq!(e.to_string(), "line 7, column 3: boom");
+        assert_eq!(e.offset(), 102);
+    }
+}

@@ -1,0 +1,303 @@
+//! Settings and the pull parser over a complete body.
+
+use crate::error::{Error, ErrorKind, LineError};
+use crate::event::Event;
+use crate::prom::{self, LineCtx};
+
+/// The text dialect to parse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Dialect {
+    /// The Prometheus text format (`text/plain; version=0.0.4`, plus 3.x quoted names).
+    #[default]
+    Prometheus,
+}
+
+/// Parser settings. The default is Prometheus-compatible and stops at the first error.
+///
+/// ```
+/// use promtext::{Settings, parse_with};
+/// let body = b"a 1 -5\r\nbad line here\r\nb 2\r\n";
+/// let mut p = parse_with(body, Settings::default().lenient(true));
+/// let events: Vec<_> = p.by_ref().collect();
+/// assert_eq!(events.len(), 3); // a, the error for the bad line, b
+/// assert!(events[1].is_err());
+/// assert_eq!(p.skipped_lines(), 1);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub(crate) dialect: Dialect,
+    pub(crate) lenient: bool,
+    pub(crate) max_line_len: usize,
+    pub(crate) allow_duplicate_labels: bool,
+}
+
+/// The default maximum line length: 1 MiB.
+pub const DEFAULT_MAX_LINE_LEN: usize = 1 << 20;
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            dialect: Dialect::Prometheus,
+            lenient: false,
+            max_line_len: DEFAULT_MAX_LINE_LEN,
+            allow_duplicate_labels: false,
+        }
+    }
+}
+
+impl Settings {
+    /// Prometheus text format, Prometheus-compatible verdicts, fail at the first error.
+    pub fn prometheus() -> Self {
+        Settings::default()
+    }
+
+    /// The dialect.
+    pub fn dialect(mut self, dialect: Dialect) -> Self {
+        self.dialect = dialect;
+        self
+    }
+
+    /// `lenient`: accept CRLF line endings and signed timestamps, and skip bad lines (each is
+    /// reported as an `Err` item and counted) instead of stopping at the first one.
+    pub fn lenient(mut self, on: bool) -> Self {
+        self.lenient = on;
+        self
+    }
+
+    /// The maximum length of one line in bytes, without its line feed (default 1 MiB). Longer
+    /// lines are an [`ErrorKind::LineTooLong`] error; streaming parsers never buffer more.
+    pub fn max_line_len(mut self, bytes: usize) -> Self {
+        self.max_line_len = bytes.max(1);
+        self
+    }
+
+    /// Accept duplicate label names in one series (Prometheus' parser does; its storage then
+    /// fails the scrape). Off by default: `label name "b" is not unique` is an error.
+    pub fn allow_duplicate_labels(mut self, on: bool) -> Self {
+        self.allow_duplicate_labels = on;
+        self
+    }
+
+    /// Whether the lenient setting is on.
+    pub fn is_lenient(&self) -> bool {
+        self.lenient
+    }
+
+    /// The maximum line length.
+    pub fn line_limit(&self) -> usize {
+        self.max_line_len
+    }
+}
+
+/// The line machinery every front end shares: numbering, limits, UTF-8, dialect dispatch,
+/// error policy.
+#[derive(Debug)]
+pub(crate) struct Core {
+    pub settings: Settings,
+    cx: LineCtx,
+    /// Lines started so far (the current line's 1-based number after `begin_line`).
+    pub line_no: u64,
+    pub skipped: u64,
+    /// Set after an error in the default (fail-fast) mode.
+    pub failed: bool,
+}
+
+impl Core {
+    pub fn new(settings: Settings) -> Self {
+        let cx = LineCtx {
+            lenient: settings.lenient,
+            allow_duplicate_labels: settings.allow_duplicate_labels,
+            ..Default::default()
+        };
+        Core {
+            settings,
+            cx,
+            line_no: 0,
+            skipped: 0,
+            failed: false,
+        }
+    }
+
+    /// Whether `raw` is a line the dialect ignores (blank), so no event comes of it.
+    #[inline(always)]
+    pub fn is_ignorable(&self, raw: &[u8]) -> bool {
+        if raw.len() > self.settings.max_line_len {
+            return false;
+        }
+        let body = if self.settings.lenient {
+            raw.strip_suffix(b"\r").unwrap_or(raw)
+        } else {
+            raw
+        };
+        body.iter().all(|&b| b == b' ' || b == b'\t')
+    }
+
+    /// Parses one line (without its LF) starting at byte `offset`; `None` for a blank line.
+    #[inline]
+    pub fn line<'l>(&mut self, raw: &'l [u8], offset: u64) -> Option<Result<Event<'l>, Error>> {
+        if self.is_ignorable(raw) {
+            self.line_no += 1;
+            return None;
+        }
+        Some(self.line_event(raw, offset))
+    }
+
+    /// Parses one line that is not ignorable.
+    #[inline]
+    pub fn line_event<'l>(&mut self, mut raw: &'l [u8], offset: u64) -> Result<Event<'l>, Error> {
+        self.line_no += 1;
+        let line_no = self.line_no;
+        if raw.len() > self.settings.max_line_len {
+            return Err(self.fail(self.too_long(), line_no, offset));
+        }
+        if self.settings.lenient {
+            if let [rest @ .., b'\r'] = raw {
+                raw = rest;
+            }
+        }
+        let result = match std::str::from_utf8(raw) {
+            Ok(line) => match self.settings.dialect {
+                Dialect::Prometheus => prom::parse_line(line, line_no, offset, &mut self.cx),
+            },
+            Err(e) => prom::invalid_utf8_line(raw, e.valid_up_to(), line_no, offset, &mut self.cx),
+        };
+        match result {
+            Ok(Some(ev)) => Ok(ev),
+            // Only whitespace-only lines give no event, and those were filtered above.
+            Ok(None) => Err(self.fail(
+                LineError::new(ErrorKind::Syntax, 0, "unexpected blank line"),
+                line_no,
+                offset,
+            )),
+            Err(e) => Err(self.fail(e, line_no, offset)),
+        }
+    }
+
+    pub fn too_long(&self) -> LineError {
+        LineError::new(
+            ErrorKind::LineTooLong,
+            self.settings.max_line_len,
+            format!(
+                "line too long: longer than the limit of {} bytes",
+                self.settings.max_line_len
+            ),
+        )
+    }
+
+    /// Applies the error policy: count and continue when lenient, stop otherwise.
+    pub fn fail(&mut self, e: LineError, line_no: u64, offset: u64) -> Error {
+        if self.settings.lenient {
+            self.skipped += 1;
+        } else {
+            self.failed = true;
+        }
+        e.at(line_no, offset)
+    }
+
+    /// End-of-input checks (none for the Prometheus text format).
+    pub fn finish(&mut self, _end_offset: u64) -> Option<Error> {
+        None
+    }
+}
+
+/// A pull parser over a complete body: an [`Iterator`] of events borrowed from the input.
+///
+/// In the default mode iteration stops after the first error; with
+/// [`Settings::lenient`] every bad line is reported and skipped.
+///
+/// ```
+/// use promtext::Event;
+/// let body = "# TYPE envoy_server_live gauge\nenvoy_server_live{} 1\n";
+/// let mut samples = 0;
+/// for event in promtext::parse_str(body) {
+///     match event? {
+///         Event::Type(t) => assert_eq!(t.name, "envoy_server_live"),
+///         Event::Sample(s) => { samples += 1; assert_eq!(s.value(), 1.0); assert_eq!(s.labels().count(), 0) }
+///         _ => {}
+///     }
+/// }
+/// assert_eq!(samples, 1);
+/// # Ok::<(), promtext::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Parser<'a> {
+    input: &'a [u8],
+    pos: usize,
+    core: Core,
+    done: bool,
+}
+
+impl<'a> Parser<'a> {
+    /// A parser over `input` with `settings`.
+    pub fn new(input: &'a [u8], settings: Settings) -> Self {
+        Parser {
+            input,
+            pos: 0,
+            core: Core::new(settings),
+            done: false,
+        }
+    }
+
+    /// How many bad lines were skipped (lenient mode).
+    pub fn skipped_lines(&self) -> u64 {
+        self.core.skipped
+    }
+
+    /// How many lines were read so far.
+    pub fn lines_read(&self) -> u64 {
+        self.core.line_no
+    }
+
+    /// The settings in use.
+    pub fn settings(&self) -> &Settings {
+        &self.core.settings
+    }
+}
+
+impl<'a> Iterator for Parser<'a> {
+    type Item = Result<Event<'a>, Error>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.done || self.core.failed {
+                return None;
+            }
+            let rest = &self.input[self.pos..];
+            if rest.is_empty() {
+                self.done = true;
+                return self.core.finish(self.pos as u64).map(Err);
+            }
+            let offset = self.pos as u64;
+            let line = match memchr::memchr(b'\n', rest) {
+                Some(n) => {
+                    self.pos += n + 1;
+                    &rest[..n]
+                }
+                None => {
+                    self.pos = self.input.len();
+                    rest
+                }
+            };
+            if let Some(r) = self.core.line(line, offset) {
+                return Some(r);
+            }
+        }
+    }
+}
+
+/// Parses a complete body with the default settings.
+pub fn parse(input: &[u8]) -> Parser<'_> {
+    Parser::new(input, Settings::default())
+}
+
+/// Parses a complete body given as `&str` with the default settings.
+pub fn parse_str(input: &str) -> Parser<'_> {
+    Parser::new(input.as_bytes(), Settings::default())
+}
+
+/// Parses a complete body with `settings`.
+pub fn parse_with(input: &[u8], settings: Settings) -> Parser<'_> {
+    Parser::new(input, settings)
+}

@@ -1,0 +1,556 @@
+//! The Prometheus text format (0.0.4 plus the 3.x quoted-name syntax): one line → one event.
+//!
+//! A pure function of the line and the settings: no I/O, and no state beyond the reusable
+//! duplicate-label scratch. Verdicts follow the Prometheus server parser (`model/textparse`),
+//! with the deviations documented in the crate docs.
+
+use std::borrow::Cow;
+
+use crate::error::{ErrorKind, LineError, go_quote};
+use crate::event::{Comment, Event, HelpLine, MetricType, Sample, TypeLine};
+use crate::scan::{
+    hash_unescaped, is_blank, is_label_start, is_metric_start, label_name_end, metric_name_end,
+    scan_quoted, skip_blanks,
+};
+use crate::value::{ValueError, parse_int_ms, parse_value};
+
+/// Per-parser scratch and switches the line parsers need.
+#[derive(Debug, Default)]
+pub(crate) struct LineCtx {
+    pub lenient: bool,
+    pub allow_duplicate_labels: bool,
+    pub dups: DupCheck,
+}
+
+/// Duplicate label-name detection without per-sample allocation: a 256-bit Bloom filter over
+/// name hashes, and a reused list of the names seen so far for the rare filter hit.
+#[derive(Debug, Default)]
+pub(crate) struct DupCheck {
+    bloom: [u64; 4],
+    seen: Vec<(u64, u32, u32, bool)>,
+}
+
+impl DupCheck {
+    #[inline(always)]
+    pub(crate) fn clear(&mut self) {
+        self.bloom = [0; 4];
+        self.seen.clear();
+    }
+
+    /// Records the name `line[start..end]` (raw; `escaped` when it is a quoted name holding a
+    /// backslash) and reports whether an equal name was recorded before.
+    #[inline(always)]
+    pub(crate) fn insert(
+        &mut self,
+        line: &[u8],
+        start: usize,
+        end: usize,
+        hash: u64,
+        escaped: bool,
+    ) -> bool {
+        let bit = (hash >> 58) as usize; // 0..64 → word, bit from the low bits
+        let word = bit & 3;
+        let mask = 1u64 << (hash & 63);
+        let hit = self.bloom[word] & mask != 0;
+        self.bloom[word] |= mask;
+        let dup = hit
+            && self.seen.iter().any(|&(h, s, e, esc)| {
+                h == hash
+                    && names_equal(
+                        &line[s as usize..e as usize],
+                        esc,
+                        &line[start..end],
+                        escaped,
+                    )
+            });
+        self.seen.push((hash, start as u32, end as u32, escaped));
+        dup
+    }
+}
+
+fn names_equal(a: &[u8], a_esc: bool, b: &[u8], b_esc: bool) -> bool {
+    if !a_esc && !b_esc {
+        return a == b;
+    }
+    let mut x = Vec::with_capacity(a.len());
+    crate::escape::for_each_unescaped(a, |c| x.push(c));
+    let mut y = Vec::with_capacity(b.len());
+    crate::escape::for_each_unescaped(b, |c| y.push(c));
+    x == y
+}
+
+/// The token at `i`, for "got …" in messages: the end of line shows as `"\n"`.
+fn token_at(line: &str, i: usize) -> (String, &'static str) {
+    let b = line.as_bytes();
+    if i >= b.len() {
+        return (go_quote(b"\n"), "INVALID");
+    }
+    let c = b[i];
+    if c == b',' {
+        return (go_quote(b","), "COMMA");
+    }
+    if c.is_ascii_digit() {
+        let mut j = i;
+        while j < b.len() && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        return (go_quote(&b[i..j]), "TIMESTAMP");
+    }
+    let len = if c < 0x80 {
+        1
+    } else {
+        line[i..].chars().next().map_or(1, char::len_utf8)
+    };
+    (go_quote(&b[i..(i + len).min(b.len())]), "INVALID")
+}
+
+/// `expected <what>, got "<tok>" ("<TYPE>") while parsing: "<line up to the token>"`.
+pub(crate) fn expected(what: &str, line: &str, i: usize) -> LineError {
+    let (tok, ty) = token_at(line, i);
+    let b = line.as_bytes();
+    let upto = if i >= b.len() {
+        let mut v = b.to_vec();
+        v.push(b'\n');
+        go_quote(&v)
+    } else {
+        let len = if b[i] < 0x80 {
+            1
+        } else {
+            line[i..].chars().next().map_or(1, char::len_utf8)
+        };
+        go_quote(&b[..(i + len).min(b.len())])
+    };
+    LineError::new(
+        ErrorKind::Syntax,
+        i,
+        format!("expected {what}, got {tok} (\"{ty}\") while parsing: {upto}"),
+    )
+}
+
+pub(crate) fn value_error(e: ValueError, line: &str, start: usize, end: usize) -> LineError {
+    let text = &line.as_bytes()[start..end];
+    let upto = go_quote(&line.as_bytes()[..end]);
+    let msg = match e {
+        ValueError::UnsupportedCharacter => {
+            format!("unsupported character in float while parsing: {upto}")
+        }
+        ValueError::Syntax => {
+            format!(
+                "strconv.ParseFloat: parsing {}: invalid syntax while parsing: {upto}",
+                go_quote(text)
+            )
+        }
+        ValueError::OutOfRange => {
+            format!(
+                "strconv.ParseFloat: parsing {}: value out of range while parsing: {upto}",
+                go_quote(text)
+            )
+        }
+    };
+    LineError::new(ErrorKind::InvalidValue, start, msg)
+}
+
+/// Parses one line (without its line feed). `Ok(None)` for a blank line.
+#[inline]
+pub(crate) fn parse_line<'a>(
+    line: &'a str,
+    line_no: u64,
+    offset: u64,
+    cx: &mut LineCtx,
+) -> Result<Option<Event<'a>>, LineError> {
+    let b = line.as_bytes();
+    let i = skip_blanks(b, 0);
+    if i == b.len() {
+        return Ok(None);
+    }
+    if b[i] == b'#' {
+        return comment(line, i, line_no).map(Some);
+    }
+    sample(line, i, line_no, offset, cx).map(|s| Some(Event::Sample(s)))
+}
+
+fn comment(line: &str, hash: usize, line_no: u64) -> Result<Event<'_>, LineError> {
+    let b = line.as_bytes();
+    let kw = skip_blanks(b, hash + 1);
+    let plain = || {
+        Event::Comment(Comment {
+            text: Cow::Borrowed(&line[hash + 1..]),
+            line: line_no,
+        })
+    };
+    if kw == hash + 1 || kw + 4 > b.len() {
+        return Ok(plain());
+    }
+    let word = &b[kw..kw + 4];
+    let is_help = word == b"HELP";
+    if !(is_help || word == b"TYPE") || kw + 4 >= b.len() || !is_blank(b[kw + 4]) {
+        return Ok(plain());
+    }
+    let keyword = if is_help { "HELP" } else { "TYPE" };
+    let n = skip_blanks(b, kw + 4);
+    let (name, name_end) = meta_name(line, n)
+        .ok_or_else(|| expected(&format!("metric name after {keyword}"), line, n))?;
+    // Prometheus drops exactly one separator after the name, whatever it is.
+    let rest_start = if name_end < b.len() {
+        name_end + line[name_end..].chars().next().map_or(1, char::len_utf8)
+    } else {
+        name_end
+    };
+    let rest = &line[rest_start..];
+    if is_help {
+        return Ok(Event::Help(HelpLine {
+            name,
+            raw_text: rest,
+            line: line_no,
+        }));
+    }
+    match MetricType::from_prometheus(rest) {
+        Some(metric_type) if name_end < b.len() => Ok(Event::Type(TypeLine {
+            name,
+            metric_type,
+            line: line_no,
+        })),
+        _ => Err(LineError::new(
+            ErrorKind::InvalidType,
+            rest_start.min(b.len()),
+            format!("invalid metric type {}", go_quote(rest.as_bytes())),
+        )),
+    }
+}
+
+/// A metric name on a HELP/TYPE line: quoted (returned raw, quotes stripped) or legacy.
+fn meta_name(line: &str, i: usize) -> Option<(&str, usize)> {
+    let b = line.as_bytes();
+    if i >= b.len() {
+        return None;
+    }
+    if b[i] == b'"' {
+        let q = scan_quoted(b, i, true)?;
+        return Some((&line[q.start..q.end], q.end + 1));
+    }
+    if !is_metric_start(b[i]) {
+        return None;
+    }
+    let end = metric_name_end(b, i + 1);
+    Some((&line[i..end], end))
+}
+
+#[inline]
+fn sample<'a>(
+    line: &'a str,
+    start: usize,
+    line_no: u64,
+    offset: u64,
+    cx: &mut LineCtx,
+) -> Result<Sample<'a>, LineError> {
+    let b = line.as_bytes();
+    let mut name: Option<(&'a str, bool)> = None;
+    let mut i = start;
+    if is_metric_start(b[i]) {
+        let end = metric_name_end(b, i + 1);
+        name = Some((&line[i..end], false));
+        i = skip_blanks(b, end);
+    } else if b[i] != b'{' {
+        return Err(expected("a valid start token", line, i));
+    }
+    let mut labels = "";
+    let mut labels_escaped = false;
+    let mut series_end = name.map_or(start, |(n, _)| start + n.len());
+    if i < b.len() && b[i] == b'{' {
+        let has_backslash = memchr::memchr(b'\\', &b[i..]).is_some();
+        let close = label_block(line, i, has_backslash, &mut name, cx)?;
+        labels = &line[i + 1..close];
+        labels_escaped = has_backslash;
+        series_end = close + 1;
+        i = skip_blanks(b, close + 1);
+    }
+    let Some((name, name_escaped)) = name else {
+        return Err(LineError::new(
+            ErrorKind::MetricNameNotSet,
+            start,
+            format!(
+                "metric name not set while parsing: {}",
+                go_quote(&b[..series_end])
+            ),
+        ));
+    };
+    // The value token: any run of bytes other than '{', blanks and the line end.
+    let vstart = i;
+    while i < b.len() && !is_blank(b[i]) && b[i] != b'{' {
+        i += 1;
+    }
+    if i == vstart {
+        return Err(expected("value after metric", line, i));
+    }
+    let value_text = &line[vstart..i];
+    let value = parse_value(value_text).map_err(|e| value_error(e, line, vstart, i))?;
+    let mut timestamp_ms = None;
+    let mut timestamp_text = None;
+    if i < b.len() {
+        if b[i] == b'{' {
+            return Err(expected("timestamp or new record", line, i));
+        }
+        i = skip_blanks(b, i);
+        if i < b.len() {
+            let tstart = i;
+            if cx.lenient && (b[i] == b'-' || b[i] == b'+') {
+                i += 1;
+            }
+            let dstart = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i == dstart {
+                return Err(expected(
+                    "timestamp or new record",
+                    line,
+                    dstart.min(tstart.max(dstart)),
+                ));
+            }
+            if i < b.len() && !is_blank(b[i]) {
+                return Err(expected("next entry after timestamp", line, i));
+            }
+            let text = &line[tstart..i];
+            let ts = parse_int_ms(text.as_bytes(), cx.lenient).map_err(|_| {
+                LineError::new(
+                    ErrorKind::InvalidTimestamp,
+                    tstart,
+                    format!(
+                        "strconv.ParseInt: parsing {}: value out of range while parsing: {}",
+                        go_quote(text.as_bytes()),
+                        go_quote(&b[..i])
+                    ),
+                )
+            })?;
+            timestamp_ms = Some(ts);
+            timestamp_text = Some(text);
+            let after = skip_blanks(b, i);
+            if after < b.len() {
+                return Err(expected("next entry after timestamp", line, after));
+            }
+        }
+    }
+    Ok(Sample {
+        name,
+        name_escaped,
+        labels,
+        labels_escaped,
+        value,
+        value_text,
+        timestamp_ms,
+        timestamp_text,
+        series: &line[start..series_end],
+        line: line_no,
+        offset,
+        exemplar: None,
+    })
+}
+
+/// Validates the label block whose `{` is at `open`; returns the index of the closing `}`.
+#[inline]
+fn label_block<'a>(
+    line: &'a str,
+    open: usize,
+    has_backslash: bool,
+    name: &mut Option<(&'a str, bool)>,
+    cx: &mut LineCtx,
+) -> Result<usize, LineError> {
+    let b = line.as_bytes();
+    let check_dups = !cx.allow_duplicate_labels;
+    if check_dups {
+        cx.dups.clear();
+    }
+    let mut i = open + 1;
+    loop {
+        i = skip_blanks(b, i);
+        if i >= b.len() {
+            return Err(expected("label name", line, i));
+        }
+        let c = b[i];
+        if c == b'}' {
+            return Ok(i);
+        }
+        let (nstart, nend, hash, escaped);
+        if c == b'"' {
+            let q = scan_quoted(b, i, has_backslash).ok_or_else(|| unterminated(line, i))?;
+            let after = skip_blanks(b, q.end + 1);
+            if after < b.len() && b[after] == b'=' {
+                nstart = q.start;
+                nend = q.end;
+                escaped = q.escaped;
+                hash = if check_dups {
+                    hash_unescaped(&b[q.start..q.end])
+                } else {
+                    0
+                };
+                i = after;
+            } else if after < b.len() && (b[after] == b',' || b[after] == b'}') {
+                if name.is_some() {
+                    return Err(LineError::new(
+                        ErrorKind::MetricNameAlreadySet,
+                        i,
+                        format!(
+                            "metric name already set while parsing: {}",
+                            go_quote(&b[..=q.end])
+                        ),
+                    ));
+                }
+                *name = Some((&line[q.start..q.end], q.escaped));
+                i = if b[after] == b',' { after + 1 } else { after };
+                continue;
+            } else {
+                return Err(expected("equal", line, after));
+            }
+        } else if is_label_start(c) {
+            let (end, h) = label_name_end(b, i);
+            nstart = i;
+            nend = end;
+            escaped = false;
+            hash = h;
+            i = skip_blanks(b, end);
+            if i >= b.len() || b[i] != b'=' {
+                return Err(expected("equal", line, i));
+            }
+        } else {
+            return Err(expected("label name", line, i));
+        }
+        // `i` is at '='.
+        if check_dups && cx.dups.insert(b, nstart, nend, hash, escaped) {
+            return Err(duplicate(line, nstart, nend, escaped));
+        }
+        i = value_after_equal(line, i, has_backslash)?;
+        i = after_label(b, i);
+    }
+}
+
+#[inline(always)]
+fn after_label(b: &[u8], i: usize) -> usize {
+    let j = skip_blanks(b, i);
+    if j < b.len() && b[j] == b',' {
+        j + 1
+    } else {
+        j
+    }
+}
+
+/// `i` is at '='; parses the quoted value and returns the index after its closing quote.
+#[inline(always)]
+fn value_after_equal(line: &str, eq: usize, has_backslash: bool) -> Result<usize, LineError> {
+    let b = line.as_bytes();
+    let v = skip_blanks(b, eq + 1);
+    if v >= b.len() || b[v] != b'"' {
+        return Err(expected("label value", line, v));
+    }
+    let q = scan_quoted(b, v, has_backslash).ok_or_else(|| unterminated(line, v))?;
+    Ok(q.end + 1)
+}
+
+fn unterminated(line: &str, open: usize) -> LineError {
+    LineError::new(
+        ErrorKind::Syntax,
+        open,
+        format!(
+            "expected closing quote, got end of line while parsing: {} (a raw line feed inside a quoted string is not allowed)",
+            go_quote(&line.as_bytes()[..])
+        ),
+    )
+}
+
+fn duplicate(line: &str, start: usize, end: usize, escaped: bool) -> LineError {
+    let raw = &line[start..end];
+    let name = if escaped {
+        crate::escape::unescape_label_value(raw)
+    } else {
+        Cow::Borrowed(raw)
+    };
+    LineError::new(
+        ErrorKind::DuplicateLabel,
+        start,
+        format!("label name {} is not unique", go_quote(name.as_bytes())),
+    )
+}
+
+/// The verdict for a line that is not valid UTF-8 (`bytes[bad]` is the first invalid byte).
+/// Comments may hold anything; HELP text, label values and quoted names may not; elsewhere the
+/// byte is a syntax error anyway.
+#[cold]
+pub(crate) fn invalid_utf8_line(
+    bytes: &[u8],
+    bad: usize,
+    line_no: u64,
+    offset: u64,
+    cx: &mut LineCtx,
+) -> Result<Option<Event<'static>>, LineError> {
+    let i = skip_blanks(bytes, 0);
+    let lossy = String::from_utf8_lossy(bytes).into_owned();
+    if bytes[i] == b'#' {
+        // Decide the line's kind on a lossy copy; only plain comments survive.
+        return match comment(&lossy, i, line_no) {
+            Ok(Event::Comment(_)) => Ok(Some(Event::Comment(Comment {
+                text: Cow::Owned(String::from_utf8_lossy(&bytes[i + 1..]).into_owned()),
+                line: line_no,
+            }))),
+            Ok(Event::Help(_)) => {
+                let text_start = help_text_start(bytes, i);
+                Err(LineError::new(
+                    ErrorKind::InvalidUtf8,
+                    bad,
+                    format!(
+                        "help text {} is not a valid utf8 string",
+                        go_quote(&bytes[text_start.min(bytes.len())..])
+                    ),
+                ))
+            }
+            Ok(_) => Err(LineError::new(
+                ErrorKind::InvalidUtf8,
+                bad,
+                "invalid UTF-8 in metric name",
+            )),
+            Err(mut e) => {
+                e.col = e.col.min(bad);
+                Err(e)
+            }
+        };
+    }
+    if inside_quotes(bytes, bad) {
+        return Err(LineError::new(
+            ErrorKind::InvalidUtf8,
+            bad,
+            "invalid UTF-8 label value",
+        ));
+    }
+    match sample(&lossy, i, line_no, offset, cx) {
+        Err(mut e) => {
+            e.col = e.col.min(bad);
+            Err(e)
+        }
+        // Unreachable in practice (U+FFFD is never valid outside quotes), but stay safe.
+        Ok(_) => Err(expected("a valid start token", &lossy, bad)),
+    }
+}
+
+fn help_text_start(bytes: &[u8], hash: usize) -> usize {
+    // '#', blanks, "HELP", blanks, name, one separator.
+    let kw = skip_blanks(bytes, hash + 1);
+    let n = skip_blanks(bytes, kw + 4);
+    let end = if n < bytes.len() && bytes[n] == b'"' {
+        scan_quoted(bytes, n, true).map_or(bytes.len(), |q| q.end + 1)
+    } else {
+        metric_name_end(bytes, n)
+    };
+    end + 1
+}
+
+fn inside_quotes(b: &[u8], pos: usize) -> bool {
+    let mut inside = false;
+    let mut i = 0;
+    while i < pos {
+        match b[i] {
+            b'\\' if inside => i += 1,
+            b'"' => inside = !inside,
+            _ => {}
+        }
+        i += 1;
+    }
+    inside
+}

@@ -1,0 +1,183 @@
+//! Byte classes and the scanners every dialect shares: names, blanks, quoted strings.
+
+/// Bit flags per byte.
+const METRIC_START: u8 = 1;
+const METRIC_CHAR: u8 = 2;
+const LABEL_START: u8 = 4;
+const LABEL_CHAR: u8 = 8;
+
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        let alpha = c.is_ascii_alphabetic() || c == b'_';
+        let digit = c.is_ascii_digit();
+        let mut v = 0;
+        if alpha || c == b':' {
+            v |= METRIC_START | METRIC_CHAR;
+        }
+        if digit {
+            v |= METRIC_CHAR | LABEL_CHAR;
+        }
+        if alpha {
+            v |= LABEL_START | LABEL_CHAR;
+        }
+        t[i] = v;
+        i += 1;
+    }
+    t
+};
+
+#[inline(always)]
+pub(crate) fn is_metric_start(b: u8) -> bool {
+    CLASS[b as usize] & METRIC_START != 0
+}
+
+#[inline(always)]
+pub(crate) fn is_label_start(b: u8) -> bool {
+    CLASS[b as usize] & LABEL_START != 0
+}
+
+/// Index of the first byte at or after `i` that is not a metric-name character.
+#[inline(always)]
+pub(crate) fn metric_name_end(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && CLASS[b[i] as usize] & METRIC_CHAR != 0 {
+        i += 1;
+    }
+    i
+}
+
+/// Index of the first byte at or after `i` that is not a label-name character, and a hash of
+/// the name bytes (used for duplicate detection).
+#[inline(always)]
+pub(crate) fn label_name_end(b: &[u8], mut i: usize) -> (usize, u64) {
+    let mut h = HASH_SEED;
+    while i < b.len() && CLASS[b[i] as usize] & LABEL_CHAR != 0 {
+        h = hash_step(h, b[i]);
+        i += 1;
+    }
+    (i, h)
+}
+
+pub(crate) const HASH_SEED: u64 = 0xcbf2_9ce4_8422_2325;
+
+#[inline(always)]
+pub(crate) fn hash_step(h: u64, b: u8) -> u64 {
+    (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+}
+
+/// Whether `s` is a legacy metric name, `[a-zA-Z_:][a-zA-Z0-9_:]*`.
+pub fn is_legacy_metric_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty() && is_metric_start(b[0]) && metric_name_end(b, 1) == b.len()
+}
+
+/// Whether `s` is a legacy label name, `[a-zA-Z_][a-zA-Z0-9_]*`.
+pub fn is_legacy_label_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty() && is_label_start(b[0]) && label_name_end(b, 1).0 == b.len()
+}
+
+#[inline(always)]
+pub(crate) fn is_blank(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+#[inline(always)]
+pub(crate) fn skip_blanks(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && is_blank(b[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// A quoted string found by [`scan_quoted`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Quoted {
+    /// Content start (after the opening quote).
+    pub start: usize,
+    /// Content end (the closing quote's index).
+    pub end: usize,
+    /// Whether the content holds a backslash, so it may need unescaping.
+    pub escaped: bool,
+}
+
+/// Scans a quoted string whose opening `"` is at `open`. `line_has_backslash` lets the common
+/// case use a single memchr. Returns `None` when the line ends before the closing quote.
+#[inline(always)]
+pub(crate) fn scan_quoted(b: &[u8], open: usize, line_has_backslash: bool) -> Option<Quoted> {
+    let start = open + 1;
+    if !line_has_backslash {
+        let end = start + memchr::memchr(b'"', &b[start..])?;
+        return Some(Quoted {
+            start,
+            end,
+            escaped: false,
+        });
+    }
+    let mut i = start;
+    let mut escaped = false;
+    loop {
+        let j = i + memchr::memchr2(b'"', b'\\', &b[i..])?;
+        if b[j] == b'"' {
+            return Some(Quoted {
+                start,
+                end: j,
+                escaped,
+            });
+        }
+        escaped = true;
+        i = j + 2;
+        if i > b.len() {
+            return None;
+        }
+    }
+}
+
+/// Hash of the unescaped content of a quoted name, consistent with [`label_name_end`]'s hash.
+pub(crate) fn hash_unescaped(s: &[u8]) -> u64 {
+    let mut h = HASH_SEED;
+    crate::escape::for_each_unescaped(s, |b| h = hash_step(h, b));
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes() {
+        assert!(is_legacy_metric_name("a:b:c_d"));
+        assert!(is_legacy_metric_name(":a"));
+        assert!(!is_legacy_metric_name("1a"));
+        assert!(!is_legacy_metric_name("a.b"));
+        assert!(!is_legacy_metric_name(""));
+        assert!(is_legacy_label_name("_a1"));
+        assert!(!is_legacy_label_name("a:b"));
+        assert!(!is_legacy_label_name("1a"));
+    }
+
+    #[test]
+    fn quoted() {
+        let b = br#""ab\"c" x"#;
+        assert_eq!(
+            scan_quoted(b, 0, true),
+            Some(Quoted {
+                start: 1,
+                end: 6,
+                escaped: true
+            })
+        );
+        assert_eq!(scan_quoted(b"\"abc", 0, false), None);
+        assert_eq!(scan_quoted(b"\"abc\\", 0, true), None);
+        assert_eq!(
+            scan_quoted(b"\"\\\\\"", 0, true),
+            Some(Quoted {
+                start: 1,
+                end: 3,
+                escaped: true
+            })
+        );
+    }
+}

@@ -1,0 +1,430 @@
+//! Streaming front ends: a chunk-fed parser and a parser over [`std::io::Read`].
+//!
+//! Both hold at most one partial line (bounded by [`Settings::max_line_len`]) and yield exactly
+//! the events the whole-buffer [`Parser`](crate::Parser) yields, with the same line numbers,
+//! offsets and errors, however the input is cut.
+
+use std::io::{self, Read};
+
+use crate::error::{Error, ErrorKind};
+use crate::event::Event;
+use crate::parser::{Core, Settings};
+
+/// A push parser: feed bytes as they arrive (from a socket, a decompressor, …) and drain the
+/// events of the complete lines; the partial last line is carried to the next chunk.
+///
+/// Events borrow the chunk (or, for a line that straddles two chunks, the parser's small
+/// join buffer), so complete lines are never copied.
+///
+/// ```
+/// use promtext::{ChunkParser, Settings};
+/// let mut p = ChunkParser::new(Settings::default());
+/// let mut names = Vec::new();
+/// for chunk in [&b"envoy_server_live{} 1\nenvoy_ser"[..], b"ver_uptime{} 42\n"] {
+///     for ev in p.feed(chunk) {
+///         names.push(ev?.as_sample().unwrap().name().into_owned());
+///     }
+/// }
+/// for ev in p.finish() {
+///     ev?;
+/// }
+/// assert_eq!(names, ["envoy_server_live", "envoy_server_uptime"]);
+/// # Ok::<(), promtext::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct ChunkParser {
+    core: Core,
+    /// The unprocessed tail: a partial line (or lines left by an undrained iterator).
+    carry: Vec<u8>,
+    /// Holds `carry` + the head of the next chunk while a straddling line is parsed.
+    joined: Vec<u8>,
+    /// Global offset of `carry[0]`.
+    base: u64,
+    /// Lenient mode: skipping the rest of an over-long line until its line feed.
+    discarding: bool,
+    finished: bool,
+}
+
+impl ChunkParser {
+    /// A chunk parser with `settings`.
+    pub fn new(settings: Settings) -> Self {
+        ChunkParser {
+            core: Core::new(settings),
+            carry: Vec::new(),
+            joined: Vec::new(),
+            base: 0,
+            discarding: false,
+            finished: false,
+        }
+    }
+
+    /// Feeds the next chunk and returns the events of the lines it completes. Drain the
+    /// iterator before feeding again; lines of an iterator dropped early are kept and parsed
+    /// with the next chunk.
+    pub fn feed<'c>(&'c mut self, chunk: &'c [u8]) -> Events<'c> {
+        let ChunkParser {
+            core,
+            carry,
+            joined,
+            base,
+            discarding,
+            finished,
+        } = self;
+        let mut events = Events {
+            core,
+            carry,
+            base,
+            discarding,
+            first: &[],
+            first_pos: 0,
+            rest: chunk,
+            rest_pos: 0,
+            is_final: false,
+            finished,
+            pending: None,
+        };
+        if *events.finished || chunk.is_empty() {
+            events.rest = &[];
+            return events;
+        }
+        if !events.carry.is_empty() || *events.discarding {
+            match memchr::memchr(b'\n', chunk) {
+                None => {
+                    events.rest = &[];
+                    events.pending = events.absorb_tail(chunk);
+                    return events;
+                }
+                Some(p) if *events.discarding => {
+                    // The over-long line ends here; its error was reported already.
+                    *events.discarding = false;
+                    *events.base += events.carry.len() as u64 + p as u64 + 1;
+                    events.carry.clear();
+                    events.rest_pos = p + 1;
+                }
+                Some(p) => {
+                    joined.clear();
+                    joined.extend_from_slice(events.carry);
+                    joined.extend_from_slice(&chunk[..=p]);
+                    events.carry.clear();
+                    events.first = joined;
+                    events.rest_pos = p + 1;
+                }
+            }
+        }
+        events
+    }
+
+    /// Ends the input: parses the last line if it has no line feed, then runs the dialect's
+    /// end-of-input checks.
+    pub fn finish(&mut self) -> Events<'_> {
+        std::mem::swap(&mut self.carry, &mut self.joined);
+        self.carry.clear();
+        let ChunkParser {
+            core,
+            carry,
+            joined,
+            base,
+            discarding,
+            finished,
+        } = self;
+        let already = *finished;
+        let skip_tail = *discarding;
+        *discarding = false;
+        Events {
+            core,
+            carry,
+            base,
+            discarding,
+            first: &[],
+            first_pos: 0,
+            rest: if already || skip_tail { &[] } else { joined },
+            rest_pos: 0,
+            is_final: !already,
+            finished,
+            pending: None,
+        }
+    }
+
+    /// How many bad lines were skipped (lenient mode).
+    pub fn skipped_lines(&self) -> u64 {
+        self.core.skipped
+    }
+
+    /// How many lines were read so far.
+    pub fn lines_read(&self) -> u64 {
+        self.core.line_no
+    }
+
+    /// Bytes currently buffered (the partial line); never more than the line limit + 1.
+    pub fn buffered(&self) -> usize {
+        self.carry.len()
+    }
+}
+
+/// The events of one [`ChunkParser::feed`] or [`ChunkParser::finish`] call.
+#[derive(Debug)]
+pub struct Events<'c> {
+    core: &'c mut Core,
+    carry: &'c mut Vec<u8>,
+    base: &'c mut u64,
+    discarding: &'c mut bool,
+    first: &'c [u8],
+    first_pos: usize,
+    rest: &'c [u8],
+    rest_pos: usize,
+    is_final: bool,
+    finished: &'c mut bool,
+    pending: Option<Error>,
+}
+
+impl Events<'_> {
+    /// Appends an unterminated tail to the carry, enforcing the line limit.
+    fn absorb_tail(&mut self, tail: &[u8]) -> Option<Error> {
+        if *self.discarding {
+            *self.base += tail.len() as u64;
+            return None;
+        }
+        let limit = self.core.settings.max_line_len;
+        if self.carry.len() + tail.len() <= limit {
+            self.carry.extend_from_slice(tail);
+            return None;
+        }
+        // Over the limit: report it now, as the whole-buffer parser reports it for this line,
+        // and never buffer more than the limit.
+        self.core.line_no += 1;
+        let line_no = self.core.line_no;
+        let offset = *self.base;
+        let err = self.core.too_long();
+        let err = self.core.fail(err, line_no, offset);
+        *self.base += (self.carry.len() + tail.len()) as u64;
+        self.carry.clear();
+        *self.discarding = true;
+        Some(err)
+    }
+}
+
+impl<'c> Iterator for Events<'c> {
+    type Item = Result<Event<'c>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(e) = self.pending.take() {
+            return Some(Err(e));
+        }
+        loop {
+            if self.core.failed {
+                self.first_pos = self.first.len();
+                self.rest_pos = self.rest.len();
+                return None;
+            }
+            // Lines assembled across the chunk boundary first, then the chunk itself.
+            let (buf, pos) = if self.first_pos < self.first.len() {
+                (self.first, &mut self.first_pos)
+            } else if self.rest_pos < self.rest.len() {
+                (self.rest, &mut self.rest_pos)
+            } else {
+                if self.is_final && !*self.finished {
+                    *self.finished = true;
+                    return self.core.finish(*self.base).map(Err);
+                }
+                return None;
+            };
+            let start = *pos;
+            let line = match memchr::memchr(b'\n', &buf[start..]) {
+                Some(n) => {
+                    *pos = start + n + 1;
+                    &buf[start..start + n]
+                }
+                None if self.is_final => {
+                    *pos = buf.len();
+                    &buf[start..]
+                }
+                None => {
+                    *pos = buf.len();
+                    let tail = &buf[start..];
+                    match self.absorb_tail(tail) {
+                        Some(e) => return Some(Err(e)),
+                        None => continue,
+                    }
+                }
+            };
+            let offset = *self.base;
+            *self.base += (*pos - start) as u64;
+            if let Some(r) = self.core.line(line, offset) {
+                return Some(r);
+            }
+        }
+    }
+}
+
+impl Drop for Events<'_> {
+    fn drop(&mut self) {
+        // Keep what the caller did not drain, in order, ahead of the next chunk.
+        if self.first_pos < self.first.len() || self.rest_pos < self.rest.len() {
+            let mut kept = Vec::with_capacity(
+                self.first.len() - self.first_pos + self.rest.len() - self.rest_pos
+                    + self.carry.len(),
+            );
+            kept.extend_from_slice(&self.first[self.first_pos..]);
+            kept.extend_from_slice(&self.rest[self.rest_pos..]);
+            kept.extend_from_slice(self.carry);
+            *self.carry = kept;
+            if self.is_final {
+                *self.finished = false;
+            }
+        }
+    }
+}
+
+/// A pull parser over any [`Read`]: reads 64 KiB blocks and yields events through
+/// [`ReadParser::next_event`] (a lending iterator, since events borrow the block buffer).
+///
+/// ```
+/// use promtext::{ReadParser, Settings};
+/// let body: &[u8] = b"# TYPE a counter\na 1\na 2\n";
+/// let mut p = ReadParser::new(body, Settings::default());
+/// let mut sum = 0.0;
+/// while let Some(ev) = p.next_event() {
+///     if let Some(s) = ev?.as_sample() { sum += s.value(); }
+/// }
+/// assert_eq!(sum, 3.0);
+/// # Ok::<(), promtext::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct ReadParser<R> {
+    reader: R,
+    core: Core,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    /// Global offset of `buf[start]`.
+    base: u64,
+    eof: bool,
+    discarding: bool,
+    finished: bool,
+}
+
+const BLOCK: usize = 64 * 1024;
+
+impl<R: Read> ReadParser<R> {
+    /// A parser reading from `reader`.
+    pub fn new(reader: R, settings: Settings) -> Self {
+        ReadParser {
+            reader,
+            core: Core::new(settings),
+            buf: Vec::new(),
+            start: 0,
+            end: 0,
+            base: 0,
+            eof: false,
+            discarding: false,
+            finished: false,
+        }
+    }
+
+    /// How many bad lines were skipped (lenient mode).
+    pub fn skipped_lines(&self) -> u64 {
+        self.core.skipped
+    }
+
+    /// Reads more input; `Ok(false)` at end of input.
+    fn fill(&mut self) -> io::Result<bool> {
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        let want = (self.end + BLOCK).min(self.core.settings.max_line_len + 1 + BLOCK);
+        if self.buf.len() < want {
+            self.buf.resize(want, 0);
+        }
+        loop {
+            match self.reader.read(&mut self.buf[self.end..]) {
+                Ok(0) => return Ok(false),
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Finds the next line; returns (start, end, next start) within `buf`, or an error event.
+    fn next_line(&mut self) -> Option<Result<(usize, usize, usize), Error>> {
+        loop {
+            if let Some(n) = memchr::memchr(b'\n', &self.buf[self.start..self.end]) {
+                let s = self.start;
+                if self.discarding {
+                    self.discarding = false;
+                    self.base += (n + 1) as u64;
+                    self.start = s + n + 1;
+                    continue;
+                }
+                return Some(Ok((s, s + n, s + n + 1)));
+            }
+            let pending = self.end - self.start;
+            if self.discarding {
+                self.base += pending as u64;
+                self.start = self.end;
+            } else if pending > self.core.settings.max_line_len {
+                self.core.line_no += 1;
+                let line_no = self.core.line_no;
+                let e = self.core.too_long();
+                let e = self.core.fail(e, line_no, self.base);
+                self.base += pending as u64;
+                self.start = self.end;
+                self.discarding = true;
+                return Some(Err(e));
+            }
+            if self.eof {
+                let s = self.start;
+                if s < self.end && !self.discarding {
+                    return Some(Ok((s, self.end, self.end)));
+                }
+                return None;
+            }
+            match self.fill() {
+                Ok(true) => {}
+                Ok(false) => self.eof = true,
+                Err(e) => {
+                    self.core.failed = true;
+                    let line_no = self.core.line_no + 1;
+                    return Some(Err(Error::new(
+                        ErrorKind::Syntax,
+                        format!("read error: {e}"),
+                        line_no,
+                        1,
+                        self.base,
+                    )));
+                }
+            }
+        }
+    }
+
+    /// The next event, or `None` at the end of input (or after the first error in the
+    /// default mode).
+    pub fn next_event(&mut self) -> Option<Result<Event<'_>, Error>> {
+        loop {
+            if self.core.failed || self.finished {
+                return None;
+            }
+            let (s, e, next) = match self.next_line() {
+                Some(Ok(t)) => t,
+                Some(Err(err)) => return Some(Err(err)),
+                None => {
+                    self.finished = true;
+                    return self.core.finish(self.base).map(Err);
+                }
+            };
+            let offset = self.base;
+            self.base += (next - s) as u64;
+            self.start = next;
+            if self.core.is_ignorable(&self.buf[s..e]) {
+                self.core.line_no += 1;
+                continue;
+            }
+            return Some(self.core.line_event(&self.buf[s..e], offset));
+        }
+    }
+}
