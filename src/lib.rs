@@ -4,12 +4,14 @@
 mod error;
 pub mod escape;
 mod event;
+pub mod family;
 mod parser;
 mod prom;
 pub mod relabel;
 pub mod scan;
 mod stream;
 pub mod value;
+pub mod write;
 
 pub use error::{Error, ErrorKind};
 pub use event::{
