@@ -5,6 +5,12 @@ mod error;
 pub mod escape;
 mod event;
 pub mod family;
+pub mod floatfmt;
+// `gen` is a reserved keyword in edition 2024, so the generator module is called `generator`;
+// its sources live in `src/gen/`.
+#[cfg(feature = "gen")]
+#[path = "gen/mod.rs"]
+pub mod generator;
 mod parser;
 mod prom;
 pub mod relabel;

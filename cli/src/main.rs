@@ -4,6 +4,9 @@
 //! Exit codes: 0 success; 1 the input is invalid (parse error, failed rule test, lint
 //! findings); 2 usage, configuration or I/O error.
 
+// `gen` is reserved in edition 2024; the file keeps its name.
+#[path = "gen.rs"]
+mod gen_cmd;
 mod output;
 mod parse;
 
@@ -22,6 +25,8 @@ struct Cli {
 enum Command {
     /// Parse an exposition and print its events (jsonl), a summary, or nothing.
     Parse(parse::ParseArgs),
+    /// Write a generated Envoy/Istio exposition to stdout.
+    Gen(gen_cmd::GenArgs),
 }
 
 /// With no subcommand: parse an embedded, deterministically generated Envoy sidecar
@@ -53,5 +58,6 @@ fn main() -> ExitCode {
     match cli.command {
         None => default_job(),
         Some(Command::Parse(args)) => parse::run(args),
+        Some(Command::Gen(args)) => gen_cmd::run(args),
     }
 }

@@ -1,0 +1,428 @@
+//! Float formatting the way Envoy and Go print numbers.
+//!
+//! Three number dialects meet in an Envoy/Istio scrape:
+//!
+//! * Envoy prints histogram bounds, `_sum` values and summary quantiles with
+//!   C++ `fmt::format("{:.32g}")`, which is C `printf("%.32g")`:
+//!   [`format_g32`] / [`write_g32`].
+//! * Go's client_golang (Istio's port 15020 agent block) prints floats with
+//!   `strconv.FormatFloat(v, 'g', -1, 64)`: [`format_go_g`] / [`write_go_g`].
+//! * Prometheus 3.x re-renders `le` and `quantile` label values through Go's
+//!   `ParseFloat` and shortest `%g` (format.md §1.11):
+//!   [`normalize_le_quantile`].
+//!
+//! Everything here is built on Rust's own float formatting, which is exact
+//! when a precision is given (`{:.31e}` yields the exact decimal expansion
+//! rounded half-to-even to 32 significant digits, as glibc does) and shortest
+//! round-trip otherwise (`{:e}`).
+//!
+//! ```
+//! use promtext::floatfmt::{format_g32, format_go_g, normalize_le_quantile};
+//!
+//! assert_eq!(format_g32(0.1), "0.10000000000000000555111512312578");
+//! assert_eq!(format_g32(3600000.0), "3600000");
+//! assert_eq!(format_go_g(1800000.0), "1.8e+06");
+//! assert_eq!(normalize_le_quantile("1800000"), "1.8e+06");
+//! assert_eq!(normalize_le_quantile("1"), "1.0");
+//! ```
+
+use std::borrow::Cow;
+use std::fmt::{self, Write as _};
+
+/// A fixed stack buffer implementing [`fmt::Write`]; big enough for any
+/// `{:.31e}` or `{:e}` rendering of an `f64` (at most ~40 bytes).
+struct StackBuf {
+    buf: [u8; 64],
+    len: usize,
+}
+
+impl StackBuf {
+    fn new() -> Self {
+        StackBuf {
+            buf: [0; 64],
+            len: 0,
+        }
+    }
+    fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl fmt::Write for StackBuf {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        if end > self.buf.len() {
+            return Err(fmt::Error);
+        }
+        self.buf[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// Decimal digits and exponent of a finite, non-negative float as printed by
+/// `{:e}`-style formatting: value = 0.d1d2d3… × 10^(exp+1).
+struct Decimal {
+    digits: [u8; 40],
+    nd: usize,
+    /// Decimal exponent of the first digit (`d.ddd × 10^exp`).
+    exp: i32,
+}
+
+/// Splits the output of `{:e}`/`{:.Ne}` (`"1.2345e-7"`, `"5e0"`) into digits
+/// and exponent.
+fn split_sci(s: &[u8]) -> Decimal {
+    let mut d = Decimal {
+        digits: [0; 40],
+        nd: 0,
+        exp: 0,
+    };
+    let mut i = 0;
+    while i < s.len() && s[i] != b'e' {
+        if s[i].is_ascii_digit() {
+            d.digits[d.nd] = s[i];
+            d.nd += 1;
+        }
+        i += 1;
+    }
+    let mut neg = false;
+    i += 1;
+    if i < s.len() && s[i] == b'-' {
+        neg = true;
+        i += 1;
+    }
+    let mut e: i32 = 0;
+    while i < s.len() {
+        e = e * 10 + i32::from(s[i] - b'0');
+        i += 1;
+    }
+    d.exp = if neg { -e } else { e };
+    d
+}
+
+/// Writes `digits` (no trailing zeros) and `exp` in exponent form with at
+/// least two exponent digits: `1.8e+06`, `7.754e-05`, `1e+100`.
+fn push_exp_form(out: &mut Vec<u8>, digits: &[u8], exp: i32) {
+    out.push(digits[0]);
+    if digits.len() > 1 {
+        out.push(b'.');
+        out.extend_from_slice(&digits[1..]);
+    }
+    out.push(b'e');
+    out.push(if exp < 0 { b'-' } else { b'+' });
+    let a = exp.unsigned_abs();
+    if a < 10 {
+        out.push(b'0');
+    }
+    push_u64(out, u64::from(a));
+}
+
+/// Writes `digits` × 10^(exp+1-len) in plain positional form, without
+/// trailing zeros after the point.
+fn push_fixed_form(out: &mut Vec<u8>, digits: &[u8], exp: i32) {
+    let nd = digits.len() as i32;
+    if exp < 0 {
+        out.extend_from_slice(b"0.");
+        for _ in 0..(-exp - 1) {
+            out.push(b'0');
+        }
+        out.extend_from_slice(digits);
+    } else if exp + 1 >= nd {
+        out.extend_from_slice(digits);
+        for _ in 0..(exp + 1 - nd) {
+            out.push(b'0');
+        }
+    } else {
+        let p = (exp + 1) as usize;
+        out.extend_from_slice(&digits[..p]);
+        out.push(b'.');
+        out.extend_from_slice(&digits[p..]);
+    }
+}
+
+/// Appends the decimal digits of `v` to `out` (an `itoa` that needs no
+/// allocation). Used by the generator for every integer it prints.
+pub fn push_u64(out: &mut Vec<u8>, mut v: u64) {
+    let mut tmp = [0u8; 20];
+    let mut i = tmp.len();
+    loop {
+        i -= 1;
+        tmp[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&tmp[i..]);
+}
+
+/// Appends C `printf("%.32g", v)` to `out`.
+///
+/// 32 significant digits, trailing zeros (and a trailing point) removed,
+/// exponent form `d.ddde±XX` when the decimal exponent is below −4 or at least
+/// 32; `nan`, `-nan`, `inf`, `-inf` as glibc spells them.
+///
+/// ```
+/// let mut out = Vec::new();
+/// promtext::floatfmt::write_g32(&mut out, 17506.15);
+/// assert_eq!(out, b"17506.150000000001455191522836685");
+/// ```
+pub fn write_g32(out: &mut Vec<u8>, v: f64) {
+    if v.is_nan() {
+        out.extend_from_slice(if v.is_sign_negative() {
+            b"-nan"
+        } else {
+            b"nan"
+        });
+        return;
+    }
+    if v.is_sign_negative() {
+        out.push(b'-');
+    }
+    let a = v.abs();
+    if a.is_infinite() {
+        out.extend_from_slice(b"inf");
+        return;
+    }
+    if a == 0.0 {
+        out.push(b'0');
+        return;
+    }
+    // Fast path for integers below 2^53: %.32g prints them plainly.
+    if a < 9_007_199_254_740_992.0 && a.fract() == 0.0 {
+        push_u64(out, a as u64);
+        return;
+    }
+    let mut sb = StackBuf::new();
+    // Cannot fail: the buffer holds any 32-digit rendering.
+    let _ = write!(sb, "{a:.31e}");
+    let d = split_sci(sb.as_bytes());
+    let mut nd = d.nd;
+    while nd > 1 && d.digits[nd - 1] == b'0' {
+        nd -= 1;
+    }
+    let digits = &d.digits[..nd];
+    if d.exp < -4 || d.exp >= 32 {
+        push_exp_form(out, digits, d.exp);
+    } else {
+        push_fixed_form(out, digits, d.exp);
+    }
+}
+
+/// Returns C `printf("%.32g", v)`, the format Envoy uses for histogram
+/// bounds, `_sum` values and summary quantiles.
+///
+/// ```
+/// use promtext::floatfmt::format_g32;
+/// assert_eq!(format_g32(0.1), "0.10000000000000000555111512312578");
+/// assert_eq!(format_g32(1e-5), "1.0000000000000000818030539140313e-05");
+/// assert_eq!(format_g32(0.5), "0.5");
+/// assert_eq!(format_g32(f64::NAN), "nan");
+/// ```
+pub fn format_g32(v: f64) -> String {
+    let mut out = Vec::with_capacity(40);
+    write_g32(&mut out, v);
+    // write_g32 emits ASCII only.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends Go `strconv.FormatFloat(v, 'g', -1, 64)` to `out`.
+///
+/// Shortest round-trip digits; exponent form when the decimal exponent is
+/// below −4 or at least 6 (Go uses precision 6 for that decision when the
+/// shortest form is requested), with at least two exponent digits. `NaN`,
+/// `+Inf`, `-Inf` are spelled as Go spells them.
+///
+/// ```
+/// let mut out = Vec::new();
+/// promtext::floatfmt::write_go_g(&mut out, 7.754e-05);
+/// assert_eq!(out, b"7.754e-05");
+/// ```
+pub fn write_go_g(out: &mut Vec<u8>, v: f64) {
+    if v.is_nan() {
+        out.extend_from_slice(b"NaN");
+        return;
+    }
+    if v.is_infinite() {
+        out.extend_from_slice(if v > 0.0 { b"+Inf" } else { b"-Inf" });
+        return;
+    }
+    if v.is_sign_negative() {
+        out.push(b'-');
+    }
+    let a = v.abs();
+    if a == 0.0 {
+        out.push(b'0');
+        return;
+    }
+    let mut sb = StackBuf::new();
+    let _ = write!(sb, "{a:e}");
+    let d = split_sci(sb.as_bytes());
+    let digits = &d.digits[..d.nd];
+    if d.exp < -4 || d.exp >= 6 {
+        push_exp_form(out, digits, d.exp);
+    } else {
+        push_fixed_form(out, digits, d.exp);
+    }
+}
+
+/// Returns Go `strconv.FormatFloat(v, 'g', -1, 64)`, the float format of
+/// Go's client_golang.
+///
+/// ```
+/// use promtext::floatfmt::format_go_g;
+/// assert_eq!(format_go_g(2543784.0), "2.543784e+06");
+/// assert_eq!(format_go_g(0.0001054), "0.0001054");
+/// assert_eq!(format_go_g(600000.0), "600000");
+/// assert_eq!(format_go_g(f64::INFINITY), "+Inf");
+/// ```
+pub fn format_go_g(v: f64) -> String {
+    let mut out = Vec::with_capacity(24);
+    write_go_g(&mut out, v);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Parses `s` the way Go's `strconv.ParseFloat(s, 64)` accepts decimal
+/// input, returning `None` when Go would return an error.
+///
+/// Accepted: an optional sign, digits with an optional point (at least one
+/// digit), an optional exponent `e`/`E` with optional sign and at least one
+/// digit; `inf`/`infinity` (any case, optional sign); `nan` (any case,
+/// unsigned). Rejected: `_`, hexadecimal forms and `p` exponents, signed NaN,
+/// blanks, and overflow such as `1e400` (Go's "value out of range").
+/// Underflow to zero is accepted, as in Go.
+///
+/// ```
+/// use promtext::floatfmt::parse_go_float;
+/// assert_eq!(parse_go_float("+.5e-3"), Some(0.0005));
+/// assert_eq!(parse_go_float("Infinity"), Some(f64::INFINITY));
+/// assert_eq!(parse_go_float("-nan"), None);
+/// assert_eq!(parse_go_float("1e400"), None);
+/// assert_eq!(parse_go_float("1_000"), None);
+/// ```
+pub fn parse_go_float(s: &str) -> Option<f64> {
+    let b = s.as_bytes();
+    let (sign, body) = match b.first() {
+        Some(b'+') | Some(b'-') => (true, &b[1..]),
+        _ => (false, b),
+    };
+    if body.is_empty() {
+        return None;
+    }
+    if body.eq_ignore_ascii_case(b"nan") {
+        return if sign { None } else { Some(f64::NAN) };
+    }
+    if body.eq_ignore_ascii_case(b"inf") || body.eq_ignore_ascii_case(b"infinity") {
+        return Some(if b[0] == b'-' {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        });
+    }
+    // Strict decimal grammar check; Rust's parser then does the rounding.
+    let mut i = 0;
+    let mut mant_digits = 0;
+    while i < body.len() && body[i].is_ascii_digit() {
+        i += 1;
+        mant_digits += 1;
+    }
+    if i < body.len() && body[i] == b'.' {
+        i += 1;
+        while i < body.len() && body[i].is_ascii_digit() {
+            i += 1;
+            mant_digits += 1;
+        }
+    }
+    if mant_digits == 0 {
+        return None;
+    }
+    if i < body.len() && (body[i] == b'e' || body[i] == b'E') {
+        i += 1;
+        if i < body.len() && (body[i] == b'+' || body[i] == b'-') {
+            i += 1;
+        }
+        let start = i;
+        while i < body.len() && body[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+    }
+    if i != body.len() {
+        return None;
+    }
+    let v: f64 = s.parse().ok()?;
+    if v.is_infinite() {
+        // Finite syntax that rounds to infinity: Go reports ErrRange.
+        return None;
+    }
+    Some(v)
+}
+
+/// Prometheus 3.x `normalizeFloatsInLabelValues` for one `le` (histogram)
+/// or `quantile` (summary) label value (format.md §1.11).
+///
+/// A value Go's `ParseFloat` accepts is re-rendered as Go's shortest `%g`
+/// with `.0` appended when the result has neither `.` nor `e`; infinities
+/// become `+Inf`/`-Inf` and NaN becomes `NaN`. Values that do not parse are
+/// returned unchanged (borrowed). The result is borrowed whenever it equals
+/// the input.
+///
+/// ```
+/// use promtext::floatfmt::normalize_le_quantile;
+/// assert_eq!(normalize_le_quantile("0.10000000000000000555111512312578"), "0.1");
+/// assert_eq!(normalize_le_quantile("0.00001"), "1e-05");
+/// assert_eq!(normalize_le_quantile("+Inf"), "+Inf");
+/// assert_eq!(normalize_le_quantile("abc"), "abc");
+/// ```
+pub fn normalize_le_quantile(s: &str) -> Cow<'_, str> {
+    let Some(v) = parse_go_float(s) else {
+        return Cow::Borrowed(s);
+    };
+    let mut out = Vec::with_capacity(24);
+    write_go_g(&mut out, v);
+    if !out.iter().any(|&c| c == b'.' || c == b'e' || c == b'N' || c == b'I') {
+        out.extend_from_slice(b".0");
+    }
+    if out == s.as_bytes() {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(String::from_utf8(out).unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn g32_table() {
+        let cases: &[(f64, &str)] = &[
+            (0.0, "0"),
+            (-0.0, "-0"),
+            (1.0, "1"),
+            (0.5, "0.5"),
+            (0.1, "0.10000000000000000555111512312578"),
+            (17506.15, "17506.150000000001455191522836685"),
+            (27.65, "27.6499999999999985789145284798"),
+            (5.05, "5.049999999999999822364316059975"),
+            (327.75, "327.75"),
+            (3.15, "3.1499999999999999111821580299875"),
+            (3600000.0, "3600000"),
+            (1e31, "9999999999999999635896294965248"),
+            (1e32, "1.0000000000000000536616220439347e+32"),
+            (0.0001, "0.00010000000000000000479217360238593"),
+            (1e-5, "1.0000000000000000818030539140313e-05"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+            (f64::NAN, "nan"),
+            (1e300, "1.0000000000000000525047602552044e+300"),
+            (5e-324, "4.9406564584124654417656879286822e-324"),
+            (18446744073709551615.0, "18446744073709551616"),
+        ];
+        for &(v, want) in cases {
+            assert_eq!(format_g32(v), want, "value {v:e}");
+        }
+    }
+}
