@@ -37,7 +37,10 @@ fn naive_split(input: &[u8]) -> f64 {
             Some(p) => &line[p + 1..],
             None => line,
         };
-        if let Some(v) = std::str::from_utf8(last).ok().and_then(|s| s.parse::<f64>().ok()) {
+        if let Some(v) = std::str::from_utf8(last)
+            .ok()
+            .and_then(|s| s.parse::<f64>().ok())
+        {
             sum += v;
         }
     }
@@ -88,10 +91,16 @@ fn group(c: &mut Criterion, name: &str, input: &[u8]) {
         g.sample_size(10);
         g.measurement_time(Duration::from_secs(4));
     }
-    g.bench_function("memchr_lines", |b| b.iter(|| memchr_lines(black_box(input))));
+    g.bench_function("memchr_lines", |b| {
+        b.iter(|| memchr_lines(black_box(input)))
+    });
     g.bench_function("naive_split", |b| b.iter(|| naive_split(black_box(input))));
-    g.bench_function("events", |b| b.iter(|| promtext_whole(black_box(input), false)));
-    g.bench_function("labels", |b| b.iter(|| promtext_whole(black_box(input), true)));
+    g.bench_function("events", |b| {
+        b.iter(|| promtext_whole(black_box(input), false))
+    });
+    g.bench_function("labels", |b| {
+        b.iter(|| promtext_whole(black_box(input), true))
+    });
     g.bench_function("chunked_64k", |b| {
         b.iter(|| {
             let mut p = ChunkParser::new(Settings::default());
@@ -108,9 +117,15 @@ fn corpus(c: &mut Criterion) {
         return;
     }
     for (name, file) in [
-        ("corpus_envoy_frontproxy", "envoy/envoy_frontproxy_2023.prom"),
+        (
+            "corpus_envoy_frontproxy",
+            "envoy/envoy_frontproxy_2023.prom",
+        ),
         ("corpus_istio_sidecar", "envoy/istio-1.5_sidecar_15090.prom"),
-        ("corpus_prom_alltypes", "prometheus/alltypes.237mfs.prom.txt"),
+        (
+            "corpus_prom_alltypes",
+            "prometheus/alltypes.237mfs.prom.txt",
+        ),
     ] {
         let input = std::fs::read(root.join(file)).expect("corpus file");
         group(c, name, &input);

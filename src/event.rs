@@ -464,7 +464,7 @@ impl<'a> Iterator for Labels<'a> {
                 }
                 name = n;
             } else {
-                let (end, _) = label_name_end(b, i);
+                let end = label_name_end(b, i);
                 name = Cow::Borrowed(&self.block[i..end]);
                 i = skip_blanks(b, end);
             }

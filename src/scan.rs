@@ -48,23 +48,30 @@ pub(crate) fn metric_name_end(b: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// Index of the first byte at or after `i` that is not a label-name character, and a hash of
-/// the name bytes (used for duplicate detection).
+/// Index of the first byte at or after `i` that is not a label-name character.
 #[inline(always)]
-pub(crate) fn label_name_end(b: &[u8], mut i: usize) -> (usize, u64) {
-    let mut h = HASH_SEED;
+pub(crate) fn label_name_end(b: &[u8], mut i: usize) -> usize {
     while i < b.len() && CLASS[b[i] as usize] & LABEL_CHAR != 0 {
-        h = hash_step(h, b[i]);
         i += 1;
     }
-    (i, h)
+    i
 }
 
-pub(crate) const HASH_SEED: u64 = 0xcbf2_9ce4_8422_2325;
-
+/// A cheap O(1) hash of a name: its length and its first and last eight bytes. Collisions
+/// only cost an exact comparison, so speed matters more than spread here.
 #[inline(always)]
-pub(crate) fn hash_step(h: u64, b: u8) -> u64 {
-    (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+pub(crate) fn name_hash(b: &[u8]) -> u64 {
+    let n = b.len();
+    let (head, tail) = if n >= 8 {
+        let mut h = [0u8; 8];
+        h.copy_from_slice(&b[..8]);
+        let mut t = [0u8; 8];
+        t.copy_from_slice(&b[n - 8..]);
+        (u64::from_le_bytes(h), u64::from_le_bytes(t))
+    } else {
+        (b.iter().fold(0u64, |acc, &c| (acc << 8) | c as u64), 0)
+    };
+    (head ^ tail.rotate_left(29) ^ ((n as u64) << 56)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 /// Whether `s` is a legacy metric name, `[a-zA-Z_:][a-zA-Z0-9_:]*`.
@@ -76,7 +83,7 @@ pub fn is_legacy_metric_name(s: &str) -> bool {
 /// Whether `s` is a legacy label name, `[a-zA-Z_][a-zA-Z0-9_]*`.
 pub fn is_legacy_label_name(s: &str) -> bool {
     let b = s.as_bytes();
-    !b.is_empty() && is_label_start(b[0]) && label_name_end(b, 1).0 == b.len()
+    !b.is_empty() && is_label_start(b[0]) && label_name_end(b, 1) == b.len()
 }
 
 #[inline(always)]
@@ -135,11 +142,11 @@ pub(crate) fn scan_quoted(b: &[u8], open: usize, line_has_backslash: bool) -> Op
     }
 }
 
-/// Hash of the unescaped content of a quoted name, consistent with [`label_name_end`]'s hash.
+/// [`name_hash`] of the unescaped content of a quoted name (rare: allocates).
 pub(crate) fn hash_unescaped(s: &[u8]) -> u64 {
-    let mut h = HASH_SEED;
-    crate::escape::for_each_unescaped(s, |b| h = hash_step(h, b));
-    h
+    let mut v = Vec::with_capacity(s.len());
+    crate::escape::for_each_unescaped(s, |b| v.push(b));
+    name_hash(&v)
 }
 
 #[cfg(test)]

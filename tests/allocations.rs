@@ -5,21 +5,21 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use promtext::generator::{GenConfig, generate};
 use promtext::{ChunkParser, Event, Settings};
 
 struct Counting;
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
 thread_local! {
+    // Per thread, so tests running in parallel do not count each other's allocations.
     static ON: Cell<bool> = const { Cell::new(false) };
+    static ALLOCS: Cell<u64> = const { Cell::new(0) };
 }
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if ON.with(Cell::get) {
-            ALLOCS.fetch_add(1, Ordering::Relaxed);
+            ALLOCS.with(|a| a.set(a.get() + 1));
         }
         unsafe { System.alloc(layout) }
     }
@@ -28,7 +28,7 @@ unsafe impl GlobalAlloc for Counting {
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         if ON.with(Cell::get) {
-            ALLOCS.fetch_add(1, Ordering::Relaxed);
+            ALLOCS.with(|a| a.set(a.get() + 1));
         }
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -39,16 +39,22 @@ static GLOBAL: Counting = Counting;
 
 /// Allocations made by `f` on this thread.
 fn count<T>(f: impl FnOnce() -> T) -> (T, u64) {
-    ALLOCS.store(0, Ordering::Relaxed);
+    ALLOCS.with(|a| a.set(0));
     ON.with(|c| c.set(true));
     let r = f();
     ON.with(|c| c.set(false));
-    (r, ALLOCS.load(Ordering::Relaxed))
+    (r, ALLOCS.with(Cell::get))
 }
 
 fn touch(ev: &Event<'_>) -> usize {
     match ev {
-        Event::Sample(s) => s.labels().map(|l| l.name.len() + l.value.len()).sum::<usize>() + s.name().len() + s.series().len(),
+        Event::Sample(s) => {
+            s.labels()
+                .map(|l| l.name.len() + l.value.len())
+                .sum::<usize>()
+                + s.name().len()
+                + s.series().len()
+        }
         _ => 0,
     }
 }
@@ -66,8 +72,14 @@ fn whole(input: &[u8]) -> (usize, usize) {
 
 fn inputs() -> Vec<(&'static str, String)> {
     vec![
-        ("envoy", generate(&GenConfig::envoy().target_bytes(1 << 20)).text),
-        ("istio", generate(&GenConfig::istio().target_bytes(1 << 20)).text),
+        (
+            "envoy",
+            generate(&GenConfig::envoy().target_bytes(1 << 20)).text,
+        ),
+        (
+            "istio",
+            generate(&GenConfig::istio().target_bytes(1 << 20)).text,
+        ),
     ]
 }
 
@@ -77,10 +89,18 @@ fn whole_buffer_allocations_do_not_grow_with_samples() {
         let ((samples, _), allocs) = count(|| whole(text.as_bytes()));
         let doubled = format!("{text}{text}");
         let ((samples2, _), allocs2) = count(|| whole(doubled.as_bytes()));
-        eprintln!("{name}: {samples} samples → {allocs} allocations; {samples2} samples → {allocs2}");
+        eprintln!(
+            "{name}: {samples} samples → {allocs} allocations; {samples2} samples → {allocs2}"
+        );
         assert!(samples > 1000, "{name}: {samples}");
-        assert!(allocs <= 8, "{name}: {allocs} allocations for {samples} samples");
-        assert_eq!(allocs, allocs2, "{name}: allocations grew with the number of samples");
+        assert!(
+            allocs <= 8,
+            "{name}: {allocs} allocations for {samples} samples"
+        );
+        assert_eq!(
+            allocs, allocs2,
+            "{name}: allocations grew with the number of samples"
+        );
     }
 }
 
@@ -99,7 +119,10 @@ fn warm_streaming_parser_allocates_nothing() {
         };
         run(&mut p); // warm-up: scratch and join buffers reach their size
         let (_, allocs) = count(|| run(&mut p));
-        eprintln!("{name}: warm chunked parse of {} bytes → {allocs} allocations", text.len());
+        eprintln!(
+            "{name}: warm chunked parse of {} bytes → {allocs} allocations",
+            text.len()
+        );
         assert_eq!(allocs, 0, "{name}");
     }
 }

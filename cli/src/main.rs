@@ -32,7 +32,9 @@ enum Command {
 /// With no subcommand: parse an embedded, deterministically generated Envoy sidecar
 /// exposition and print the summary.
 fn default_job() -> ExitCode {
-    let generated = promtext::generator::generate(&promtext::generator::GenConfig::envoy().target_bytes(4 << 20));
+    let generated = promtext::generator::generate(
+        &promtext::generator::GenConfig::envoy().target_bytes(4 << 20),
+    );
     println!(
         "promtext: parsing a generated Envoy sidecar exposition ({} bytes, seed {})\n",
         generated.text.len(),
@@ -40,7 +42,12 @@ fn default_job() -> ExitCode {
     );
     let mut out = std::io::stdout().lock();
     let start = std::time::Instant::now();
-    match parse::parse_reader(generated.text.as_bytes(), promtext::Settings::default(), parse::Output::None, &mut out) {
+    match parse::parse_reader(
+        generated.text.as_bytes(),
+        promtext::Settings::default(),
+        parse::Output::None,
+        &mut out,
+    ) {
         Ok(stats) => {
             let secs = start.elapsed().as_secs_f64();
             let _ = parse::print_summary(&mut out, &stats, secs);

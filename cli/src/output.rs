@@ -6,7 +6,11 @@ use std::io::{self, Read, Write};
 pub fn open_input(path: Option<&str>) -> io::Result<Box<dyn Read>> {
     match path {
         None | Some("-") => Ok(Box::new(io::stdin().lock())),
-        Some(p) => Ok(Box::new(std::fs::File::open(p).map_err(|e| io::Error::new(e.kind(), format!("{p}: {e}")))?)),
+        Some(p) => {
+            Ok(Box::new(std::fs::File::open(p).map_err(|e| {
+                io::Error::new(e.kind(), format!("{p}: {e}"))
+            })?))
+        }
     }
 }
 
@@ -29,7 +33,10 @@ pub fn json_value(out: &mut impl Write, v: f64) -> io::Result<()> {
 }
 
 /// Writes `[[name, value], ...]`.
-pub fn json_labels<'a>(out: &mut impl Write, labels: impl Iterator<Item = promtext::Label<'a>>) -> io::Result<()> {
+pub fn json_labels<'a>(
+    out: &mut impl Write,
+    labels: impl Iterator<Item = promtext::Label<'a>>,
+) -> io::Result<()> {
     out.write_all(b"[")?;
     for (i, l) in labels.enumerate() {
         if i > 0 {
@@ -58,5 +65,9 @@ pub fn human_bytes(n: u64) -> String {
         v /= 1024.0;
         u += 1;
     }
-    if u == 0 { format!("{n} B") } else { format!("{v:.2} {}", UNITS[u]) }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.2} {}", UNITS[u])
+    }
 }

@@ -103,7 +103,12 @@ fn write_event(out: &mut impl Write, ev: &Event<'_>) -> io::Result<()> {
             out.write_all(b"{\"kind\":\"type\",\"name\":")?;
             json_str(out, t.name)?;
             out.write_all(b",\"type\":")?;
-            json_str(out, t.metric_type.as_prometheus_str().unwrap_or(t.metric_type.as_str()))?;
+            json_str(
+                out,
+                t.metric_type
+                    .as_prometheus_str()
+                    .unwrap_or(t.metric_type.as_str()),
+            )?;
             write!(out, ",\"line\":{}}}", t.line)?;
         }
         Event::Help(h) => {
@@ -148,10 +153,18 @@ fn write_event(out: &mut impl Write, ev: &Event<'_>) -> io::Result<()> {
 
 /// Parses `reader` with `settings`, writing events per `output`; returns the stats or the
 /// first error (lenient errors are printed as warnings and counted).
-pub fn parse_reader(reader: impl Read, settings: Settings, output: Output, out: &mut impl Write) -> Result<Stats, ParseFailure> {
+pub fn parse_reader(
+    reader: impl Read,
+    settings: Settings,
+    output: Output,
+    out: &mut impl Write,
+) -> Result<Stats, ParseFailure> {
     // In lenient mode a bad line is reported and skipped; otherwise it ends the parse.
     let lenient = settings.is_lenient();
-    let mut counting = Counting { inner: reader, n: 0 };
+    let mut counting = Counting {
+        inner: reader,
+        n: 0,
+    };
     let mut p = ReadParser::new(&mut counting, settings);
     let mut fams = FamilyCounter::default();
     let mut stats = Stats::default();
@@ -196,10 +209,19 @@ pub enum ParseFailure {
 
 /// Prints the summary block.
 pub fn print_summary(out: &mut impl Write, stats: &Stats, secs: f64) -> io::Result<()> {
-    let mbs = if secs > 0.0 { stats.bytes as f64 / 1e6 / secs } else { 0.0 };
+    let mbs = if secs > 0.0 {
+        stats.bytes as f64 / 1e6 / secs
+    } else {
+        0.0
+    };
     writeln!(out, "families: {}", stats.families)?;
     writeln!(out, "samples:  {}", stats.samples)?;
-    writeln!(out, "bytes:    {} ({})", stats.bytes, human_bytes(stats.bytes))?;
+    writeln!(
+        out,
+        "bytes:    {} ({})",
+        stats.bytes,
+        human_bytes(stats.bytes)
+    )?;
     writeln!(out, "elapsed:  {:.3} ms", secs * 1e3)?;
     writeln!(out, "speed:    {mbs:.1} MB/s")?;
     if stats.skipped > 0 {
@@ -210,7 +232,9 @@ pub fn print_summary(out: &mut impl Write, stats: &Stats, secs: f64) -> io::Resu
 
 /// Runs `promtext parse`.
 pub fn run(args: ParseArgs) -> ExitCode {
-    let settings = Settings::default().lenient(args.lenient).max_line_len(args.max_line_len);
+    let settings = Settings::default()
+        .lenient(args.lenient)
+        .max_line_len(args.max_line_len);
     let input = match open_input(args.input.as_deref()) {
         Ok(r) => r,
         Err(e) => {

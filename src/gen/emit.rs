@@ -92,9 +92,15 @@ fn plan(cfg: &GenConfig) -> Vec<PlanFam> {
     out.extend(section(Kind::Gauge).into_iter().map(mk));
     if cfg.text_readouts {
         for (name, dotted) in [
-            ("envoy_cluster_manager_cds_version_text", "cluster_manager.cds.version_text"),
+            (
+                "envoy_cluster_manager_cds_version_text",
+                "cluster_manager.cds.version_text",
+            ),
             ("envoy_control_plane_identifier", "control_plane.identifier"),
-            ("envoy_listener_manager_lds_version_text", "listener_manager.lds.version_text"),
+            (
+                "envoy_listener_manager_lds_version_text",
+                "listener_manager.lds.version_text",
+            ),
         ] {
             let mut f = mk(&Fam {
                 kind: Kind::Gauge,
@@ -168,7 +174,9 @@ fn drop_om_clashes(fams: &mut Vec<PlanFam>) {
         let reserved = om_reserved(&f.om_name, f.kind);
         let clash = names.contains(&f.om_name)
             || samples.contains(&f.om_name)
-            || reserved.iter().any(|s| names.contains(s) || samples.contains(s));
+            || reserved
+                .iter()
+                .any(|s| names.contains(s) || samples.contains(s));
         if !clash {
             names.insert(f.om_name.clone());
             samples.extend(reserved);
@@ -295,7 +303,11 @@ fn phi(x: f64) -> f64 {
             + 0.254_829_592)
             * t
             * (-z * z).exp();
-    if x >= 0.0 { 0.5 * (1.0 + y) } else { 0.5 * (1.0 - y) }
+    if x >= 0.0 {
+        0.5 * (1.0 + y)
+    } else {
+        0.5 * (1.0 - y)
+    }
 }
 
 /// Everything the sample writers need besides the buffer.
@@ -309,7 +321,14 @@ struct Ctx<'a> {
 
 /// Writes `name` `{labels[,extra]}` into the buffer.
 #[inline]
-fn push_series(buf: &mut Vec<u8>, name: &[u8], suffix: &[u8], labels: &[u8], extra: &[u8], om: bool) {
+fn push_series(
+    buf: &mut Vec<u8>,
+    name: &[u8],
+    suffix: &[u8],
+    labels: &[u8],
+    extra: &[u8],
+    om: bool,
+) {
     buf.extend_from_slice(name);
     buf.extend_from_slice(suffix);
     if labels.is_empty() && extra.is_empty() {
@@ -336,11 +355,19 @@ fn write_series(out: &mut Out<'_>, ctx: &Ctx<'_>, f: &PlanFam, idx: usize) {
     let cfg = ctx.cfg;
     let mut rng = Rng::derive(cfg.seed, f.id, idx as u64);
     let om = ctx.om;
-    let name: &[u8] = if om { f.om_name.as_bytes() } else { f.name.as_bytes() };
+    let name: &[u8] = if om {
+        f.om_name.as_bytes()
+    } else {
+        f.name.as_bytes()
+    };
     match f.kind {
         Kind::Counter | Kind::Gauge => {
             let start = out.buf.len();
-            let suffix: &[u8] = if om && f.kind == Kind::Counter { b"_total" } else { b"" };
+            let suffix: &[u8] = if om && f.kind == Kind::Counter {
+                b"_total"
+            } else {
+                b""
+            };
             if f.text_readout {
                 let v = labels::text_readout_value(cfg, f.id);
                 let mut extra = Vec::with_capacity(v.len() + 16);
@@ -524,7 +551,9 @@ fn write_ungrouped(out: &mut Out<'_>, ctx: &Ctx<'_>, fams: &[PlanFam]) {
     // Make runs of the same family non-adjacent where possible.
     for i in 1..runs.len() {
         if runs[i].0 == runs[i - 1].0 {
-            if let Some(j) = (i + 1..runs.len()).find(|&j| runs[j].0 != runs[i].0 && (i < 2 || runs[j].0 != runs[i - 1].0)) {
+            if let Some(j) = (i + 1..runs.len())
+                .find(|&j| runs[j].0 != runs[i].0 && (i < 2 || runs[j].0 != runs[i - 1].0))
+            {
                 runs.swap(i, j);
             }
         }
@@ -600,7 +629,9 @@ fn write_go_block(out: &mut Out<'_>, cfg: &GenConfig, om: bool) {
                         n as f64
                     } else if series.contains("_bucket{") {
                         bi += 1;
-                        (n as f64 * (1.0 - 0.5f64.powi(bi as i32 * 3 / nb.max(1) as i32 + bi as i32))).round()
+                        (n as f64
+                            * (1.0 - 0.5f64.powi(bi as i32 * 3 / nb.max(1) as i32 + bi as i32)))
+                        .round()
                     } else {
                         n as f64 * base * 37.0
                     }
@@ -662,7 +693,10 @@ fn write_app_block(out: &mut Out<'_>, cfg: &GenConfig, om: bool) {
                 out.buf.extend_from_slice(b"\",handler=\"");
                 out.buf.extend_from_slice(r.as_bytes());
                 out.buf.extend_from_slice(b"\"} ");
-                write_go_g(&mut out.buf, 1.7e9 + (rng.below(10_000_000) as f64) / 1000.0);
+                write_go_g(
+                    &mut out.buf,
+                    1.7e9 + (rng.below(10_000_000) as f64) / 1000.0,
+                );
                 out.sample_done(start, 2);
             }
         }
@@ -681,7 +715,9 @@ fn write_app_block(out: &mut Out<'_>, cfg: &GenConfig, om: bool) {
     push_u64(&mut out.buf, rng.below(20));
     out.sample_done(start, 0);
     // Histogram.
-    let bounds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+    let bounds = [
+        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+    ];
     let hn = "http_request_duration_seconds";
     if om {
         out.type_line(hn, "histogram");
@@ -706,7 +742,8 @@ fn write_app_block(out: &mut Out<'_>, cfg: &GenConfig, om: bool) {
                     write_go_g(&mut t, b);
                     let t = String::from_utf8(t).unwrap_or_default();
                     if om {
-                        out.buf.extend_from_slice(normalize_le_quantile(&t).as_bytes());
+                        out.buf
+                            .extend_from_slice(normalize_le_quantile(&t).as_bytes());
                     } else {
                         out.buf.extend_from_slice(t.as_bytes());
                     }
@@ -721,7 +758,10 @@ fn write_app_block(out: &mut Out<'_>, cfg: &GenConfig, om: bool) {
             push_u64(&mut out.buf, cum.min(n));
             out.sample_done(start, 2);
         }
-        for (suffix, v) in [("_sum", n as f64 * 0.061 * (0.8 + 0.4 * rng.f64())), ("_count", n as f64)] {
+        for (suffix, v) in [
+            ("_sum", n as f64 * 0.061 * (0.8 + 0.4 * rng.f64())),
+            ("_count", n as f64),
+        ] {
             let start = out.buf.len();
             out.buf.extend_from_slice(hn.as_bytes());
             out.buf.extend_from_slice(suffix.as_bytes());
@@ -795,7 +835,12 @@ fn run(cfg: &GenConfig, out: &mut Out<'_>) {
 fn finish<'w>(
     cfg: &GenConfig,
     out: Out<'w>,
-) -> (GenMeta, Vec<u8>, Option<&'w mut dyn io::Write>, Option<io::Error>) {
+) -> (
+    GenMeta,
+    Vec<u8>,
+    Option<&'w mut dyn io::Write>,
+    Option<io::Error>,
+) {
     let bytes = out.flushed + out.buf.len();
     let ends_open = out.buf.last().is_some_and(|&b| b != b'\n');
     let meta = GenMeta {
