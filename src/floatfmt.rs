@@ -382,7 +382,10 @@ pub fn normalize_le_quantile(s: &str) -> Cow<'_, str> {
     };
     let mut out = Vec::with_capacity(24);
     write_go_g(&mut out, v);
-    if !out.iter().any(|&c| c == b'.' || c == b'e' || c == b'N' || c == b'I') {
+    if !out
+        .iter()
+        .any(|&c| c == b'.' || c == b'e' || c == b'N' || c == b'I')
+    {
         out.extend_from_slice(b".0");
     }
     if out == s.as_bytes() {

@@ -49,7 +49,9 @@ pub struct GenArgs {
 /// Parses `16MiB`, `1MB`, `100KiB`, `1GiB`, `2kb`, `12345`.
 pub fn parse_size(s: &str) -> Option<usize> {
     let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len());
+    let split = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
     let n: f64 = num.parse().ok()?;
     let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {

@@ -92,9 +92,15 @@ fn plan(cfg: &GenConfig) -> Vec<PlanFam> {
     out.extend(section(Kind::Gauge).into_iter().map(mk));
     if cfg.text_readouts {
         for (name, dotted) in [
-            ("envoy_cluster_manager_cds_version_text", "cluster_manager.cds.version_text"),
+            (
+                "envoy_cluster_manager_cds_version_text",
+                "cluster_manager.cds.version_text",
+            ),
             ("envoy_control_plane_identifier", "control_plane.identifier"),
-            ("envoy_listener_manager_lds_version_text", "listener_manager.lds.version_text"),
+            (
+                "envoy_listener_manager_lds_version_text",
+                "listener_manager.lds.version_text",
+            ),
         ] {
             let mut f = mk(&Fam {
                 kind: Kind::Gauge,
@@ -168,7 +174,9 @@ fn drop_om_clashes(fams: &mut Vec<PlanFam>) {
         let reserved = om_reserved(&f.om_name, f.kind);
         let clash = names.contains(&f.om_name)
             || samples.contains(&f.om_name)
-            || reserved.iter().any(|s| names.contains(s) || samples.contains(s));
+            || reserved
+                .iter()
+                .any(|s| names.contains(s) || samples.contains(s));
         if !clash {
             names.insert(f.om_name.clone());
             samples.extend(reserved);
@@ -295,7 +303,11 @@ fn phi(x: f64) -> f64 {
             + 0.254_829_592)
             * t
             * (-z * z).exp();
-    if x >= 0.0 { 0.5 * (1.0 + y) } else { 0.5 * (1.0 - y) }
+    if x >= 0.0 {
+        0.5 * (1.0 + y)
+    } else {
+        0.5 * (1.0 - y)
+    }
 }
 
 /// Everything the sample writers need besides the buffer.
@@ -309,7 +321,14 @@ struct Ctx<'a> {
 
 /// Writes `name` `{labels[,extra]}` into the buffer.
 #[inline]
-fn push_series(buf: &mut Vec<u8>, name: &[u8], suffix: &[u8], labels: &[u8], extra: &[u8], om: bool) {
+fn push_series(
+    buf: &mut Vec<u8>,
+    name: &[u8],
+    suffix: &[u8],
+    labels: &[u8],
+    extra: &[u8],
+    om: bool,
+) {
     buf.extend_from_slice(name);
     buf.extend_from_slice(suffix);
     if labels.is_empty() && extra.is_empty() {
@@ -328,6 +347,19 @@ fn push_series(buf: &mut Vec<u8>, name: &[u8], suffix: &[u8], labels: &[u8], ext
     buf.push(b' ');
 }
 
+/// Gauges whose value is fixed by what they mean.
+fn fixed_gauge(name: &str, cfg: &GenConfig) -> Option<u64> {
+    Some(match name {
+        "envoy_server_live" | "envoy_listener_manager_workers_started" => 1,
+        "envoy_server_concurrency" => cfg.workers as u64,
+        "envoy_server_state" | "envoy_server_hot_restart_epoch" => 0,
+        "envoy_cluster_manager_active_clusters" => cfg.clusters as u64,
+        "envoy_listener_manager_total_listeners_active" => cfg.listeners as u64,
+        "istio_build" => 1,
+        _ => return None,
+    })
+}
+
 /// Writes every sample of series `idx` of family `f`.
 fn write_series(out: &mut Out<'_>, ctx: &Ctx<'_>, f: &PlanFam, idx: usize) {
     let series = ctx.uni.get(f.scope);
@@ -336,11 +368,19 @@ fn write_series(out: &mut Out<'_>, ctx: &Ctx<'_>, f: &PlanFam, idx: usize) {
     let cfg = ctx.cfg;
     let mut rng = Rng::derive(cfg.seed, f.id, idx as u64);
     let om = ctx.om;
-    let name: &[u8] = if om { f.om_name.as_bytes() } else { f.name.as_bytes() };
+    let name: &[u8] = if om {
+        f.om_name.as_bytes()
+    } else {
+        f.name.as_bytes()
+    };
     match f.kind {
         Kind::Counter | Kind::Gauge => {
             let start = out.buf.len();
-            let suffix: &[u8] = if om && f.kind == Kind::Counter { b"_total" } else { b"" };
+            let suffix: &[u8] = if om && f.kind == Kind::Counter {
+                b"_total"
+            } else {
+                b""
+            };
             if f.text_readout {
                 let v = labels::text_readout_value(cfg, f.id);
                 let mut extra = Vec::with_capacity(v.len() + 16);
@@ -355,6 +395,8 @@ fn write_series(out: &mut Out<'_>, ctx: &Ctx<'_>, f: &PlanFam, idx: usize) {
             push_series(&mut out.buf, name, suffix, labels, b"", om);
             let v = if f.hash_gauge {
                 rng.next_u64()
+            } else if let Some(v) = fixed_gauge(&f.name, cfg) {
+                v
             } else if rng.chance(cfg.p_zero) {
                 0
             } else {
@@ -524,7 +566,9 @@ fn write_ungrouped(out: &mut Out<'_>, ctx: &Ctx<'_>, fams: &[PlanFam]) {
     // Make runs of the same family non-adjacent where possible.
     for i in 1..runs.len() {
         if runs[i].0 == runs[i - 1].0 {
-            if let Some(j) = (i + 1..runs.len()).find(|&j| runs[j].0 != runs[i].0 && (i < 2 || runs[j].0 != runs[i - 1].0)) {
+            if let Some(j) = (i + 1..runs.len())
+                .find(|&j| runs[j].0 != runs[i].0 && (i < 2 || runs[j].0 != runs[i - 1].0))
+            {
                 runs.swap(i, j);
             }
         }
@@ -600,7 +644,9 @@ fn write_go_block(out: &mut Out<'_>, cfg: &GenConfig, om: bool) {
                         n as f64
                     } else if series.contains("_bucket{") {
                         bi += 1;
-                        (n as f64 * (1.0 - 0.5f64.powi(bi as i32 * 3 / nb.max(1) as i32 + bi as i32))).round()
+                        (n as f64
+                            * (1.0 - 0.5f64.powi(bi as i32 * 3 / nb.max(1) as i32 + bi as i32)))
+                        .round()
                     } else {
                         n as f64 * base * 37.0
                     }
@@ -662,7 +708,10 @@ fn write_app_block(out: &mut Out<'_>, cfg: &GenConfig, om: bool) {
                 out.buf.extend_from_slice(b"\",handler=\"");
                 out.buf.extend_from_slice(r.as_bytes());
                 out.buf.extend_from_slice(b"\"} ");
-                write_go_g(&mut out.buf, 1.7e9 + (rng.below(10_000_000) as f64) / 1000.0);
+                write_go_g(
+                    &mut out.buf,
+                    1.7e9 + (rng.below(10_000_000) as f64) / 1000.0,
+                );
                 out.sample_done(start, 2);
             }
         }
@@ -681,7 +730,9 @@ fn write_app_block(out: &mut Out<'_>, cfg: &GenConfig, om: bool) {
     push_u64(&mut out.buf, rng.below(20));
     out.sample_done(start, 0);
     // Histogram.
-    let bounds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+    let bounds = [
+        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+    ];
     let hn = "http_request_duration_seconds";
     if om {
         out.type_line(hn, "histogram");
@@ -706,7 +757,8 @@ fn write_app_block(out: &mut Out<'_>, cfg: &GenConfig, om: bool) {
                     write_go_g(&mut t, b);
                     let t = String::from_utf8(t).unwrap_or_default();
                     if om {
-                        out.buf.extend_from_slice(normalize_le_quantile(&t).as_bytes());
+                        out.buf
+                            .extend_from_slice(normalize_le_quantile(&t).as_bytes());
                     } else {
                         out.buf.extend_from_slice(t.as_bytes());
                     }
@@ -721,7 +773,10 @@ fn write_app_block(out: &mut Out<'_>, cfg: &GenConfig, om: bool) {
             push_u64(&mut out.buf, cum.min(n));
             out.sample_done(start, 2);
         }
-        for (suffix, v) in [("_sum", n as f64 * 0.061 * (0.8 + 0.4 * rng.f64())), ("_count", n as f64)] {
+        for (suffix, v) in [
+            ("_sum", n as f64 * 0.061 * (0.8 + 0.4 * rng.f64())),
+            ("_count", n as f64),
+        ] {
             let start = out.buf.len();
             out.buf.extend_from_slice(hn.as_bytes());
             out.buf.extend_from_slice(suffix.as_bytes());
@@ -795,7 +850,12 @@ fn run(cfg: &GenConfig, out: &mut Out<'_>) {
 fn finish<'w>(
     cfg: &GenConfig,
     out: Out<'w>,
-) -> (GenMeta, Vec<u8>, Option<&'w mut dyn io::Write>, Option<io::Error>) {
+) -> (
+    GenMeta,
+    Vec<u8>,
+    Option<&'w mut dyn io::Write>,
+    Option<io::Error>,
+) {
     let bytes = out.flushed + out.buf.len();
     let ends_open = out.buf.last().is_some_and(|&b| b != b'\n');
     let meta = GenMeta {
@@ -820,7 +880,70 @@ fn measure(cfg: &GenConfig) -> usize {
     out.flushed + out.buf.len()
 }
 
-/// Resolves a target size into a cluster count (Envoy) or peer count (Istio).
+/// Targets above this are resolved by extrapolation from an ~8 MiB probe
+/// instead of exact measurement passes.
+const EXACT_LIMIT: usize = 64 << 20;
+
+/// Finds the unit count `u >= lo` whose output size is closest to `target`,
+/// given that size grows with `u` (every unit only adds series). Interpolation
+/// search bracketed by a galloping phase; each probe is one counting pass.
+fn closest_units(
+    c: &mut GenConfig,
+    set: &dyn Fn(&mut GenConfig, usize),
+    lo: usize,
+    target: usize,
+) -> (usize, usize) {
+    let size_of = |c: &mut GenConfig, u: usize| {
+        set(c, u);
+        measure(c)
+    };
+    let (mut a, mut sa) = (lo, size_of(c, lo));
+    let s_lo = sa;
+    if sa >= target {
+        return (a, sa);
+    }
+    // Gallop until the size passes the target.
+    let (mut b, mut sb);
+    let mut step = 1usize;
+    loop {
+        let slope = if a > lo {
+            ((sa - s_lo) as f64 / (a - lo) as f64).max(1.0)
+        } else {
+            0.0
+        };
+        let guess = if slope > 0.0 {
+            a + ((target - sa) as f64 / slope).ceil() as usize
+        } else {
+            a + step
+        };
+        b = guess.clamp(a + 1, a + step.max(1) * 8);
+        sb = size_of(c, b);
+        if sb > target {
+            break;
+        }
+        (a, sa) = (b, sb);
+        step = step.saturating_mul(2);
+    }
+    // Interpolate between a (<= target) and b (> target).
+    while b > a + 1 {
+        let f = (target - sa) as f64 / (sb - sa) as f64;
+        let m = (a + (f * (b - a) as f64).round() as usize).clamp(a + 1, b - 1);
+        let sm = size_of(c, m);
+        if sm > target {
+            (b, sb) = (m, sm);
+        } else {
+            (a, sa) = (m, sm);
+        }
+    }
+    if sb - target < target - sa {
+        (b, sb)
+    } else {
+        (a, sa)
+    }
+}
+
+/// Resolves a target size into counts: clusters (Envoy), or peers, then
+/// clusters, then SDS-only clusters (Istio) for a close fit.
 pub(super) fn resolve(cfg: &GenConfig) -> GenConfig {
     let Some(target) = cfg.target_bytes else {
         return cfg.clone();
@@ -828,49 +951,49 @@ pub(super) fn resolve(cfg: &GenConfig) -> GenConfig {
     let istio = cfg.profile.is_istio();
     let mut c = cfg.clone();
     c.target_bytes = None;
-    let set = |c: &mut GenConfig, u: usize| {
+    let set_main = |c: &mut GenConfig, u: usize| {
         if istio {
             c.istio_peers = u;
         } else {
             c.clusters = u;
         }
     };
-    let lo = 1usize;
-    set(&mut c, lo);
-    let s_lo = measure(&c);
-    if s_lo >= target {
+    let lo = if istio { 0 } else { 1 };
+    if target > EXACT_LIMIT {
+        // Extrapolate the bytes per unit from an ~8 MiB probe.
+        set_main(&mut c, lo);
+        let s_lo = measure(&c);
+        let (u8m, s8m) = closest_units(&mut c, &set_main, lo, 8 << 20);
+        let slope = ((s8m.saturating_sub(s_lo)) as f64 / (u8m - lo).max(1) as f64).max(1.0);
+        let u = lo + ((target.saturating_sub(s_lo)) as f64 / slope).round() as usize;
+        set_main(&mut c, u);
         return c;
     }
-    // Probe at a size of up to ~8 MB to learn the bytes per unit.
-    let mut probe = lo + 1;
-    set(&mut c, probe);
-    let mut s_probe = measure(&c);
-    let per_unit = |s: usize, u: usize| (s.saturating_sub(s_lo) as f64 / (u - lo) as f64).max(1.0);
-    let cap = target.min(8 << 20);
-    while s_probe < cap / 2 {
-        let want = lo + ((cap - s_lo) as f64 / per_unit(s_probe, probe)) as usize;
-        let next = want.clamp(probe + 1, probe * 8);
-        probe = next;
-        set(&mut c, probe);
-        s_probe = measure(&c);
-    }
-    let slope = per_unit(s_probe, probe);
-    let mut u = lo + ((target - s_lo) as f64 / slope).round().max(1.0) as usize;
-    // Refine with exact measurements while that stays cheap.
-    if target <= 64 << 20 {
-        for _ in 0..4 {
-            set(&mut c, u);
-            let s = measure(&c);
-            let err = s as f64 - target as f64;
-            if err.abs() <= target as f64 * 0.01 || (err > 0.0 && err < slope) {
-                break;
-            }
-            let step = (err / slope).round() as i64;
-            let step = if step == 0 { err.signum() as i64 } else { step };
-            u = (u as i64 - step).max(1) as usize;
+    let (u, _) = closest_units(&mut c, &set_main, lo, target);
+    // Take the largest count that stays at or below the target before
+    // filling the rest with finer units.
+    set_main(&mut c, u);
+    if istio {
+        let mut s = measure(&c);
+        if s > target && u > lo {
+            set_main(&mut c, u - 1);
+            s = measure(&c);
+        }
+        if s < target {
+            let base = c.clusters;
+            let set_c = |c: &mut GenConfig, n: usize| {
+                c.clusters = n;
+                c.sds_clusters = c.sds_clusters.max(n);
+            };
+            let (n, s2) = closest_units(&mut c, &set_c, base, target);
+            let n = if s2 > target && n > base { n - 1 } else { n };
+            set_c(&mut c, n);
+            let base = c.sds_clusters;
+            let set_s = |c: &mut GenConfig, n: usize| c.sds_clusters = n;
+            let (n, _) = closest_units(&mut c, &set_s, base, target);
+            set_s(&mut c, n);
         }
     }
-    set(&mut c, u);
     c
 }
 

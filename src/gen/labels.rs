@@ -70,7 +70,10 @@ const CONST_LABELS: &[(&str, &str)] = &[
     ("consul_source_service", "mynginx"),
     ("consul_source_namespace", "default"),
     ("consul_source_partition", "default"),
-    ("consul_source_datacenter", "consul-sandbox-cluster-0159c9d3"),
+    (
+        "consul_source_datacenter",
+        "consul-sandbox-cluster-0159c9d3",
+    ),
 ];
 
 /// The 25 Istio HTTP label names, modern order (istio/proxy testdata).
@@ -236,7 +239,10 @@ fn cluster_name(cfg: &GenConfig, i: usize) -> String {
         return STATIC_CLUSTERS[i].to_string();
     }
     let svc = svc_word(i, cfg.label_value_scale);
-    let ns = scaled(NS[rng.below(NS.len() as u64) as usize], cfg.label_value_scale);
+    let ns = scaled(
+        NS[rng.below(NS.len() as u64) as usize],
+        cfg.label_value_scale,
+    );
     let port = PORTS[rng.below(PORTS.len() as u64) as usize];
     let name = match rng.below(20) {
         0..=13 => format!("outbound|{port}||{svc}.{ns}.svc.cluster.local"),
@@ -310,7 +316,10 @@ struct Workload {
 
 fn self_workload(cfg: &GenConfig) -> Workload {
     let mut rng = Rng::derive(cfg.seed, K_SELF, 0);
-    let app = scaled(SVC[rng.below(SVC.len() as u64) as usize], cfg.label_value_scale);
+    let app = scaled(
+        SVC[rng.below(SVC.len() as u64) as usize],
+        cfg.label_value_scale,
+    );
     let ns = scaled(NS[rng.below(3) as usize], cfg.label_value_scale);
     let version = format!("v{}", 1 + rng.below(3));
     Workload {
@@ -337,7 +346,10 @@ fn istio_rows(cfg: &GenConfig, peers: usize) -> IstioRows {
     for i in 0..peers {
         let mut rng = Rng::derive(cfg.seed, K_PEER, i as u64);
         let svc = svc_word(i, cfg.label_value_scale);
-        let ns = scaled(NS[rng.below(NS.len() as u64) as usize], cfg.label_value_scale);
+        let ns = scaled(
+            NS[rng.below(NS.len() as u64) as usize],
+            cfg.label_value_scale,
+        );
         let version = format!("v{}", 1 + rng.below(3));
         let esc = cfg.escape_rate;
         let app = maybe_escape(&mut rng, esc, svc.clone());
@@ -376,12 +388,12 @@ fn istio_rows(cfg: &GenConfig, peers: usize) -> IstioRows {
         } else {
             "http"
         };
-        let reporters: &[&str] = match rng.below(3) {
-            0 => &["source"],
-            1 => &["destination"],
+        let reporters: &[&str] = match rng.below(20) {
+            0..=8 => &["source"],
+            9..=16 => &["destination"],
             _ => &["destination", "source"],
         };
-        let k = 1 + rng.weighted(&[60, 30, 10]);
+        let k = 1 + rng.weighted(&[75, 20, 5]);
         let mut codes: Vec<&str> = Vec::with_capacity(k);
         while codes.len() < k {
             let c = CODES[rng.weighted(CODE_WEIGHTS)];
@@ -396,7 +408,11 @@ fn istio_rows(cfg: &GenConfig, peers: usize) -> IstioRows {
                 (&peer, &me)
             };
             let policy = if reporter == "destination" {
-                if rng.chance(0.1) { "none" } else { "mutual_tls" }
+                if rng.chance(0.1) {
+                    "none"
+                } else {
+                    "mutual_tls"
+                }
             } else {
                 "unknown"
             };
@@ -482,7 +498,10 @@ pub(crate) fn build(cfg: &GenConfig) -> Universe {
     }
     let nc = cfg.extra_const_labels;
 
-    let clusters = cluster_names(cfg, cfg.clusters.max(if istio { cfg.sds_clusters } else { 0 }));
+    let clusters = cluster_names(
+        cfg,
+        cfg.clusters.max(if istio { cfg.sds_clusters } else { 0 }),
+    );
     let full_clusters = &clusters[..cfg.clusters.min(clusters.len())];
     let hcms = hcm_prefixes(cfg.hcm_prefixes);
     let listeners = listener_addresses(cfg);
@@ -494,7 +513,10 @@ pub(crate) fn build(cfg: &GenConfig) -> Universe {
         Series::from_sorted(rendered, n + nc, &prefix)
     };
     let one = |pairs: &[(&str, &str)]| -> Row {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     };
 
     scopes.push((Scope::Global, mk(vec![Vec::new()], 0)));
@@ -551,7 +573,12 @@ pub(crate) fn build(cfg: &GenConfig) -> Universe {
     ));
     let rows = classes
         .iter()
-        .map(|cls| one(&[(&k("response_code_class"), cls), (&k("http_conn_manager_prefix"), "admin")]))
+        .map(|cls| {
+            one(&[
+                (&k("response_code_class"), cls),
+                (&k("http_conn_manager_prefix"), "admin"),
+            ])
+        })
         .collect();
     scopes.push((Scope::AdminHcmRcc, rev(rows, 2)));
 
@@ -570,7 +597,12 @@ pub(crate) fn build(cfg: &GenConfig) -> Universe {
     let rows = listeners
         .iter()
         .enumerate()
-        .map(|(i, l)| one(&[(&k("http_conn_manager_prefix"), hcm_of(i)), (&k("listener_address"), l)]))
+        .map(|(i, l)| {
+            one(&[
+                (&k("http_conn_manager_prefix"), hcm_of(i)),
+                (&k("listener_address"), l),
+            ])
+        })
         .collect();
     scopes.push((Scope::ListenerHcm, rev(rows, 2)));
     let mut rows = Vec::new();
@@ -591,7 +623,10 @@ pub(crate) fn build(cfg: &GenConfig) -> Universe {
         }
     }
     scopes.push((Scope::ListenerWorker, rev(rows, 2)));
-    let rows = workers.iter().map(|w| one(&[(&k("worker_id"), w)])).collect();
+    let rows = workers
+        .iter()
+        .map(|w| one(&[(&k("worker_id"), w)]))
+        .collect();
     scopes.push((Scope::Worker, mk(rows, 1)));
     scopes.push((
         Scope::IstioBuild,
@@ -617,7 +652,10 @@ pub(crate) fn build(cfg: &GenConfig) -> Universe {
                 e % 250 + 1,
                 8080 + e / 250
             );
-            rows.push(one(&[(&k("cluster_name"), c), (&k("endpoint_address"), &addr)]));
+            rows.push(one(&[
+                (&k("cluster_name"), c),
+                (&k("endpoint_address"), &addr),
+            ]));
         }
     }
     scopes.push((Scope::Endpoint, mk(rows, 2)));
@@ -630,8 +668,17 @@ pub(crate) fn build(cfg: &GenConfig) -> Universe {
 pub(crate) fn text_readout_value(cfg: &GenConfig, id: u64) -> String {
     let mut rng = Rng::derive(cfg.seed, K_MISC, id);
     let v = match id % 3 {
-        0 => format!("istiod-{:x}-{:05x}", rng.next_u64() >> 28, rng.next_u64() >> 44),
-        1 => format!("2023-04-06T10:{:02}:{:02}Z/{}", rng.below(60), rng.below(60), rng.below(500)),
+        0 => format!(
+            "istiod-{:x}-{:05x}",
+            rng.next_u64() >> 28,
+            rng.next_u64() >> 44
+        ),
+        1 => format!(
+            "2023-04-06T10:{:02}:{:02}Z/{}",
+            rng.below(60),
+            rng.below(60),
+            rng.below(500)
+        ),
         _ => format!("v{}.{}", rng.below(100), rng.below(1000)),
     };
     maybe_escape(&mut rng, cfg.escape_rate, v)

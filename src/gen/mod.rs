@@ -267,9 +267,7 @@ impl GenConfig {
         Some(match name {
             "small-sidecar" => GenConfig::istio().target_bytes(100_000),
             "busy-sidecar" => GenConfig::istio().target_bytes(5_000_000),
-            "legacy-ungrouped" => {
-                GenConfig::new(Profile::EnvoyUngrouped).target_bytes(1_000_000)
-            }
+            "legacy-ungrouped" => GenConfig::new(Profile::EnvoyUngrouped).target_bytes(1_000_000),
             "merged-15020-openmetrics" => {
                 let mut c = GenConfig::new(Profile::Istio15020).target_bytes(2_000_000);
                 c.app_block = AppBlock::OpenMetrics;
@@ -341,7 +339,8 @@ impl GenConfig {
              \"p_split\":{},\"p_dup_type\":{},\"openmetrics\":{},\"app_block\":\"{}\"}}",
             self.profile.name(),
             self.seed,
-            self.target_bytes.map_or("null".to_string(), |b| b.to_string()),
+            self.target_bytes
+                .map_or("null".to_string(), |b| b.to_string()),
             self.clusters,
             self.listeners,
             self.hcm_prefixes,
@@ -510,7 +509,8 @@ pub fn generate(config: &GenConfig) -> Generated {
     let mut buf: Vec<u8> = Vec::with_capacity(config.target_bytes.unwrap_or(1 << 16) + 4096);
     let meta = emit::generate_into(config, &mut buf);
     // The generator writes ASCII and valid UTF-8 word lists only.
-    let text = String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    let text = String::from_utf8(buf)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     Generated { text, meta }
 }
 

@@ -39,7 +39,9 @@ impl Rng {
     /// (family, series) pair draws its values independently of emission
     /// order and of how many other series exist.
     pub(crate) fn derive(seed: u64, a: u64, b: u64) -> Self {
-        Rng(mix64(seed ^ mix64(a.wrapping_add(GAMMA)) ^ mix64(b.wrapping_mul(GAMMA) ^ 0x5851_F42D)))
+        Rng(mix64(
+            seed ^ mix64(a.wrapping_add(GAMMA)) ^ mix64(b.wrapping_mul(GAMMA) ^ 0x5851_F42D),
+        ))
     }
 
     /// The next 64 random bits.
