@@ -428,4 +428,184 @@ mod tests {
             assert_eq!(format_g32(v), want, "value {v:e}");
         }
     }
+
+    #[test]
+    fn go_g_table() {
+        let cases: &[(f64, &str)] = &[
+            (0.0, "0"),
+            (-0.0, "-0"),
+            (1.0, "1"),
+            (-1.0, "-1"),
+            (0.5, "0.5"),
+            (0.1, "0.1"),
+            (7.754e-05, "7.754e-05"),
+            (0.0001054, "0.0001054"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (999999.0, "999999"),
+            (1234567.0, "1.234567e+06"),
+            (2543784.0, "2.543784e+06"),
+            (600000.0, "600000"),
+            (1800000.0, "1.8e+06"),
+            (1e6, "1e+06"),
+            (1.6367444055020077e9, "1.6367444055020077e+09"),
+            (1.8446744073709552e19, "1.8446744073709552e+19"),
+            (1e21, "1e+21"),
+            (1e100, "1e+100"),
+            (5e-324, "5e-324"),
+            (f64::MAX, "1.7976931348623157e+308"),
+            (1.897816015534054e-05, "1.897816015534054e-05"),
+            (11.545366, "11.545366"),
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "+Inf"),
+            (f64::NEG_INFINITY, "-Inf"),
+        ];
+        for &(v, want) in cases {
+            assert_eq!(format_go_g(v), want, "value {v:e}");
+        }
+    }
+
+    #[test]
+    fn le_table_of_format_md() {
+        // format.md §1.11, Envoy's default bounds first.
+        let cases: &[(&str, &str)] = &[
+            ("0.5", "0.5"),
+            ("1", "1.0"),
+            ("5", "5.0"),
+            ("10", "10.0"),
+            ("25", "25.0"),
+            ("50", "50.0"),
+            ("100", "100.0"),
+            ("250", "250.0"),
+            ("500", "500.0"),
+            ("1000", "1000.0"),
+            ("2500", "2500.0"),
+            ("5000", "5000.0"),
+            ("10000", "10000.0"),
+            ("30000", "30000.0"),
+            ("60000", "60000.0"),
+            ("300000", "300000.0"),
+            ("600000", "600000.0"),
+            ("1800000", "1.8e+06"),
+            ("3600000", "3.6e+06"),
+            ("+Inf", "+Inf"),
+            ("0.10000000000000000555111512312578", "0.1"),
+            ("0.00001", "1e-05"),
+            // Other rows of §1.11.
+            ("0", "0.0"),
+            ("-1", "-1.0"),
+            ("Inf", "+Inf"),
+            ("inf", "+Inf"),
+            ("-Infinity", "-Inf"),
+            ("nan", "NaN"),
+            ("NaN", "NaN"),
+            ("0.0001", "0.0001"),
+            ("1e3", "1000.0"),
+            ("1E+03", "1000.0"),
+            ("00012", "12.0"),
+            ("-0", "-0.0"),
+            ("+.5e-3", "0.0005"),
+            ("5.", "5.0"),
+            ("1e-400", "0.0"),
+            ("123456789012345678901234567890", "1.2345678901234568e+29"),
+            ("1.0", "1.0"),
+            ("1e+06", "1e+06"),
+        ];
+        for &(input, want) in cases {
+            assert_eq!(normalize_le_quantile(input), want, "input {input:?}");
+        }
+        // Already canonical: borrowed.
+        assert!(matches!(normalize_le_quantile("0.5"), Cow::Borrowed(_)));
+        assert!(matches!(normalize_le_quantile("+Inf"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn unparseable_values_left_unchanged() {
+        for s in [
+            "", " 1", "1 ", "abc", "1_000", "0x10", "0x1p3", "1p3", "+nan", "-nan", "-NaN",
+            "NaN123", "1e", ".", "5e+", "1,5", "1.2.3", "\u{661}", "1e400", "-1e400", "++1",
+            "infinit", "+-1", "e5",
+        ] {
+            assert_eq!(normalize_le_quantile(s), s, "input {s:?}");
+            assert!(matches!(normalize_le_quantile(s), Cow::Borrowed(_)));
+            assert_eq!(parse_go_float(s).map(|_| ()), None, "input {s:?}");
+        }
+        assert_eq!(normalize_le_quantile("١"), "١");
+    }
+
+    #[test]
+    fn parse_go_float_accepts() {
+        let cases: &[(&str, f64)] = &[
+            ("+1.5", 1.5),
+            (".5", 0.5),
+            ("5.", 5.0),
+            ("1e3", 1000.0),
+            ("1E+03", 1000.0),
+            ("00012", 12.0),
+            ("4.9e-324", 5e-324),
+            ("1.7976931348623157e308", f64::MAX),
+            ("iNf", f64::INFINITY),
+            ("INF", f64::INFINITY),
+            ("+inf", f64::INFINITY),
+            ("Infinity", f64::INFINITY),
+            ("-Inf", f64::NEG_INFINITY),
+        ];
+        for &(s, want) in cases {
+            assert_eq!(parse_go_float(s), Some(want), "input {s:?}");
+        }
+        assert!(parse_go_float("nan").unwrap().is_nan());
+        assert!(parse_go_float("-0").unwrap().is_sign_negative());
+    }
+
+    #[test]
+    fn push_u64_digits() {
+        for v in [0u64, 7, 10, 999, 1_000_000, u64::MAX, i64::MAX as u64 + 1] {
+            let mut out = Vec::new();
+            push_u64(&mut out, v);
+            assert_eq!(out, v.to_string().as_bytes());
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn g32_parses_back_and_matches_exact_digits(bits in proptest::prelude::any::<u64>()) {
+            let v = f64::from_bits(bits);
+            let s = format_g32(v);
+            if v.is_nan() {
+                proptest::prop_assert!(s == "nan" || s == "-nan");
+            } else {
+                // 32 significant digits always round-trip an f64.
+                let back: f64 = s.parse().unwrap();
+                proptest::prop_assert_eq!(back.to_bits(), v.to_bits());
+                let digits = s.trim_start_matches('-').split('e').next().unwrap()
+                    .bytes().filter(u8::is_ascii_digit).collect::<Vec<_>>();
+                let sig = digits.iter().skip_while(|&&d| d == b'0').count();
+                proptest::prop_assert!(sig <= 32, "{}", s);
+                proptest::prop_assert!(!s.contains('.') || !s.split('e').next().unwrap().ends_with('0'), "{}", s);
+            }
+        }
+
+        #[test]
+        fn go_g_round_trips_exactly(bits in proptest::prelude::any::<u64>()) {
+            let v = f64::from_bits(bits);
+            let s = format_go_g(v);
+            if v.is_nan() {
+                proptest::prop_assert_eq!(s, "NaN");
+            } else {
+                let back = parse_go_float(&s).unwrap();
+                proptest::prop_assert_eq!(back.to_bits(), v.to_bits());
+                // Normalisation is idempotent.
+                let n = normalize_le_quantile(&s).into_owned();
+                proptest::prop_assert_eq!(normalize_le_quantile(&n), n.as_str());
+            }
+        }
+
+        #[test]
+        fn g32_of_small_decimals(cents in 0u64..100_000_000) {
+            let v = cents as f64 / 100.0;
+            let s = format_g32(v);
+            proptest::prop_assert_eq!(s.parse::<f64>().unwrap(), v);
+            proptest::prop_assert_eq!(normalize_le_quantile(&s).parse::<f64>().unwrap(), v);
+        }
+    }
 }
