@@ -26,6 +26,9 @@
 //! assert_eq!(normalize_le_quantile("1"), "1.0");
 //! ```
 
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 

@@ -631,9 +631,9 @@ fn write_go_block(out: &mut Out<'_>, cfg: &GenConfig, om: bool) {
             // Sample name: insert `_total` for OM counters that lack it.
             if om && gf.kind == Kind::Counter && !gf.name.ends_with("_total") {
                 let cut = series.find('{').unwrap_or(series.len());
-                out.buf.extend_from_slice(series[..cut].as_bytes());
+                out.buf.extend_from_slice(&series.as_bytes()[..cut]);
                 out.buf.extend_from_slice(b"_total");
-                out.buf.extend_from_slice(series[cut..].as_bytes());
+                out.buf.extend_from_slice(&series.as_bytes()[cut..]);
             } else {
                 out.buf.extend_from_slice(series.as_bytes());
             }
@@ -880,9 +880,12 @@ fn measure(cfg: &GenConfig) -> usize {
     out.flushed + out.buf.len()
 }
 
-/// Targets above this are resolved by extrapolation from an ~8 MiB probe
-/// instead of exact measurement passes.
+/// Targets above this are resolved by extrapolation from a probe of
+/// [`PROBE`] bytes instead of exact measurement passes over the full size.
 const EXACT_LIMIT: usize = 64 << 20;
+/// Probe size for extrapolated targets: large enough that the per-unit size
+/// averages over a thousand or so peers (about 2 % error).
+const PROBE: usize = 48 << 20;
 
 /// Finds the unit count `u >= lo` whose output size is closest to `target`,
 /// given that size grows with `u` (every unit only adds series). Interpolation
@@ -960,11 +963,11 @@ pub(super) fn resolve(cfg: &GenConfig) -> GenConfig {
     };
     let lo = if istio { 0 } else { 1 };
     if target > EXACT_LIMIT {
-        // Extrapolate the bytes per unit from an ~8 MiB probe.
+        // Extrapolate the bytes per unit from a large probe.
         set_main(&mut c, lo);
         let s_lo = measure(&c);
-        let (u8m, s8m) = closest_units(&mut c, &set_main, lo, 8 << 20);
-        let slope = ((s8m.saturating_sub(s_lo)) as f64 / (u8m - lo).max(1) as f64).max(1.0);
+        let (u_probe, s_probe) = closest_units(&mut c, &set_main, lo, PROBE);
+        let slope = (s_probe.saturating_sub(s_lo) as f64 / (u_probe - lo).max(1) as f64).max(1.0);
         let u = lo + ((target.saturating_sub(s_lo)) as f64 / slope).round() as usize;
         set_main(&mut c, u);
         return c;
