@@ -260,12 +260,55 @@ pub fn write_go_g(out: &mut Vec<u8>, v: f64) {
     }
     let mut sb = StackBuf::new();
     let _ = write!(sb, "{a:e}");
-    let d = split_sci(sb.as_bytes());
+    let mut d = split_sci(sb.as_bytes());
+    ties_to_even(&mut d, a);
     let digits = &d.digits[..d.nd];
     if d.exp < -4 || d.exp >= 6 {
         push_exp_form(out, digits, d.exp);
     } else {
         push_fixed_form(out, digits, d.exp);
+    }
+}
+
+/// Go's shortest formatting breaks exact ties to even (`ryuDigits32`:
+/// round up on a trailing 5 only when the kept digit is odd), while Rust's
+/// shortest formatting rounds such ties up. When `a` lies exactly halfway
+/// between the shortest digits `d` and the next lower candidate and `d` ends
+/// in an odd digit, switch to the even (lower) candidate, as Go does.
+fn ties_to_even(d: &mut Decimal, a: f64) {
+    let n = d.nd;
+    if n < 2 || (d.digits[n - 1] - b'0') % 2 == 0 {
+        return;
+    }
+    // Exact decimal expansion, rounded to n + 24 significant digits: a tie
+    // shows as a 5 followed by zeros. Confirm with the full expansion (an f64
+    // has at most 767 significant digits).
+    let probe = |prec: usize| -> bool {
+        let s = format!("{a:.prec$e}");
+        let mant = s.split('e').next().unwrap_or("");
+        let digits: Vec<u8> = mant.bytes().filter(u8::is_ascii_digit).collect();
+        digits.len() > n && digits[n] == b'5' && digits[n + 1..].iter().all(|&c| c == b'0')
+    };
+    if !probe(n + 24) || !probe(800) {
+        return;
+    }
+    let mut alt = Decimal {
+        digits: d.digits,
+        nd: n,
+        exp: d.exp,
+    };
+    alt.digits[n - 1] -= 1;
+    while alt.nd > 1 && alt.digits[alt.nd - 1] == b'0' {
+        alt.nd -= 1;
+    }
+    // The lower candidate must still round-trip.
+    let text: String = format!(
+        "{}e{}",
+        std::str::from_utf8(&alt.digits[..alt.nd]).unwrap_or("0"),
+        alt.exp - (alt.nd as i32 - 1)
+    );
+    if text.parse::<f64>().ok() == Some(a) {
+        *d = alt;
     }
 }
 
@@ -459,6 +502,10 @@ mod tests {
             (f64::MAX, "1.7976931348623157e+308"),
             (1.897816015534054e-05, "1.897816015534054e-05"),
             (11.545366, "11.545366"),
+            // Exact ties between two shortest candidates go to even, as in Go.
+            (137668.010009765625, "137668.01000976562"),
+            (637742.94384765625, "637742.9438476562"),
+            (201562347225087.625, "2.0156234722508762e+14"),
             (f64::NAN, "NaN"),
             (f64::INFINITY, "+Inf"),
             (f64::NEG_INFINITY, "-Inf"),

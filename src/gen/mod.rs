@@ -50,7 +50,6 @@ mod labels;
 mod rng;
 
 use std::fmt::Write as _;
-use std::io;
 
 pub use emit::generate_to;
 
@@ -515,15 +514,6 @@ pub fn generate(config: &GenConfig) -> Generated {
     let text = String::from_utf8(buf)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     Generated { text, meta }
-}
-
-/// Generates into any writer and returns the metadata; a convenience alias of
-/// [`generate_to`] that takes the writer by value.
-///
-/// # Errors
-/// Returns the writer's error.
-pub fn generate_to_writer<W: io::Write>(config: &GenConfig, mut w: W) -> io::Result<GenMeta> {
-    generate_to(config, &mut w)
 }
 
 // ---------------------------------------------------------------------------
