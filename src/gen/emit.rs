@@ -798,8 +798,11 @@ fn eof(out: &mut Out<'_>) {
 /// Runs the generator with fixed counts into `out`.
 fn run(cfg: &GenConfig, out: &mut Out<'_>) {
     let om = cfg.openmetrics;
-    let uni = labels::build(cfg);
     let fams = plan(cfg);
+    let mut needed: Vec<Scope> = fams.iter().map(|f| f.scope).collect();
+    needed.sort_unstable_by_key(|s| *s as u8);
+    needed.dedup();
+    let uni = labels::build(cfg, &needed);
     let bounds = BOUNDS
         .iter()
         .map(|&b| {

@@ -530,6 +530,7 @@ pub(crate) enum Kind {
 
 /// Label-key signature of a family: which series it has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
 pub(crate) enum Scope {
     /// No tags: `name{}`.
     Global,
