@@ -178,6 +178,9 @@ fn presets_exist_and_small_ones_have_their_size() {
         "{}",
         g.meta.bytes
     );
+    // Even the smallest sidecar has Istio HTTP histograms (25 labels + le).
+    assert_eq!(g.meta.max_labels, 26);
+    assert!(g.text.contains("\nistio_requests_total{reporter="));
     let g = generate(&GenConfig::preset("legacy-ungrouped").unwrap());
     assert!(
         (970_000..=1_050_000).contains(&g.meta.bytes),

@@ -964,7 +964,8 @@ pub(super) fn resolve(cfg: &GenConfig) -> GenConfig {
             c.clusters = u;
         }
     };
-    let lo = if istio { 0 } else { 1 };
+    // At least one cluster, and at least one traffic peer for a sidecar.
+    let lo = 1;
     if target > EXACT_LIMIT {
         // Extrapolate the bytes per unit from a large probe.
         set_main(&mut c, lo);

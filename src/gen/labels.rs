@@ -368,7 +368,11 @@ fn istio_rows(cfg: &GenConfig, peers: usize) -> IstioRows {
             version: maybe_escape(&mut rng, esc, version),
             ns,
         };
-        if rng.chance(0.05) {
+        // Peer 0 is always a plain in-mesh HTTP peer with one reporter and
+        // one code, so that even the smallest sidecar has `istio_*` HTTP
+        // series (all rows are still drawn, to keep the stream aligned).
+        let first = i == 0;
+        if rng.chance(0.05) && !first {
             // Passthrough traffic to an IP outside the mesh.
             peer = Workload {
                 workload: "unknown".into(),
@@ -386,20 +390,26 @@ fn istio_rows(cfg: &GenConfig, peers: usize) -> IstioRows {
                 service_name: "PassthroughCluster".into(),
             };
         }
-        let is_tcp = rng.chance(cfg.tcp_share);
+        let is_tcp = rng.chance(cfg.tcp_share) && !first;
         let protocol = if is_tcp {
             "tcp"
-        } else if rng.chance(0.1) {
+        } else if rng.chance(0.1) && !first {
             "grpc"
         } else {
             "http"
         };
         let reporters: &[&str] = match rng.below(20) {
+            _ if first => &["destination"],
             0..=8 => &["source"],
             9..=16 => &["destination"],
             _ => &["destination", "source"],
         };
-        let k = 1 + rng.weighted(&[75, 20, 5]);
+        let k = if first {
+            rng.weighted(&[75, 20, 5]);
+            1
+        } else {
+            1 + rng.weighted(&[75, 20, 5])
+        };
         let mut codes: Vec<&str> = Vec::with_capacity(k);
         while codes.len() < k {
             let c = CODES[rng.weighted(CODE_WEIGHTS)];
