@@ -328,6 +328,42 @@ pub fn format_go_g(v: f64) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// A [`fmt::Display`] adapter printing its value as C `printf("%.32g")`, for
+/// any [`fmt::Write`] or `format!` target.
+///
+/// ```
+/// use promtext::floatfmt::G32;
+/// assert_eq!(format!("x {}", G32(0.1)), "x 0.10000000000000000555111512312578");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct G32(pub f64);
+
+impl fmt::Display for G32 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = Vec::with_capacity(40);
+        write_g32(&mut out, self.0);
+        f.write_str(std::str::from_utf8(&out).map_err(|_| fmt::Error)?)
+    }
+}
+
+/// A [`fmt::Display`] adapter printing its value as Go
+/// `strconv.FormatFloat(v, 'g', -1, 64)`.
+///
+/// ```
+/// use promtext::floatfmt::GoG;
+/// assert_eq!(GoG(1e6).to_string(), "1e+06");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GoG(pub f64);
+
+impl fmt::Display for GoG {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = Vec::with_capacity(24);
+        write_go_g(&mut out, self.0);
+        f.write_str(std::str::from_utf8(&out).map_err(|_| fmt::Error)?)
+    }
+}
+
 /// Parses `s` the way Go's `strconv.ParseFloat(s, 64)` accepts decimal
 /// input, returning `None` when Go would return an error.
 ///
