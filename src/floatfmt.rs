@@ -932,6 +932,27 @@ mod tests {
         }
 
         #[test]
+        fn hex_floats_parse_exactly(bits in proptest::prelude::any::<u64>(), extra in 0u32..3) {
+            let v = f64::from_bits(bits);
+            proptest::prop_assume!(v.is_finite());
+            let sign = if v.is_sign_negative() { "-" } else { "" };
+            let e = ((bits >> 52) & 0x7ff) as i64;
+            let frac = bits & ((1u64 << 52) - 1);
+            // Go-style hex rendering of the exact value, with optional
+            // trailing zero digits and underscores to exercise the grammar.
+            let zeros = "0".repeat(extra as usize);
+            let text = if e == 0 {
+                format!("{sign}0x0.{frac:013x}{zeros}p-1022")
+            } else {
+                format!("{sign}0x1.{frac:013x}{zeros}p{}", e - 1023)
+            };
+            let back = parse_go_float(&text).unwrap();
+            proptest::prop_assert_eq!(back.to_bits(), v.to_bits(), "{}", text);
+            let under = text.replacen("0x", "0x_", 1);
+            proptest::prop_assert_eq!(parse_go_float(&under).map(f64::to_bits), Some(v.to_bits()));
+        }
+
+        #[test]
         fn g32_of_small_decimals(cents in 0u64..100_000_000) {
             let v = cents as f64 / 100.0;
             let s = format_g32(v);
