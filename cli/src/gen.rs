@@ -38,6 +38,21 @@ pub struct GenArgs {
     /// istio-15020 only: append an application block (text or openmetrics).
     #[arg(long)]
     pub app_block: Option<String>,
+    /// Number of clusters (ignored with --size).
+    #[arg(long)]
+    pub clusters: Option<usize>,
+    /// Number of Istio traffic peers (ignored with --size).
+    #[arg(long)]
+    pub peers: Option<usize>,
+    /// Text readouts (`?text_readouts`).
+    #[arg(long)]
+    pub text_readouts: bool,
+    /// Per-endpoint stats with this many hosts per cluster.
+    #[arg(long)]
+    pub per_endpoint: Option<usize>,
+    /// Constant labels put first on every Envoy series (like consul's 5).
+    #[arg(long)]
+    pub const_labels: Option<usize>,
     /// Write the metadata JSON (seed, knobs, counts) to this file.
     #[arg(long)]
     pub meta: Option<String>,
@@ -85,6 +100,19 @@ fn config(args: &GenArgs) -> Result<GenConfig, String> {
     if args.escapes {
         cfg.escape_rate = 0.05;
         cfg.text_readouts = true;
+    }
+    if let Some(n) = args.clusters {
+        cfg.clusters = n.max(1);
+    }
+    if let Some(n) = args.peers {
+        cfg.istio_peers = n;
+    }
+    cfg.text_readouts |= args.text_readouts;
+    if let Some(n) = args.per_endpoint {
+        cfg.per_endpoint = n;
+    }
+    if let Some(n) = args.const_labels {
+        cfg.extra_const_labels = n;
     }
     cfg.openmetrics |= args.openmetrics;
     cfg.summary_mode |= args.summary;

@@ -347,6 +347,19 @@ fn push_series(
     buf.push(b' ');
 }
 
+/// Gauges whose value is fixed by what they mean.
+fn fixed_gauge(name: &str, cfg: &GenConfig) -> Option<u64> {
+    Some(match name {
+        "envoy_server_live" | "envoy_listener_manager_workers_started" => 1,
+        "envoy_server_concurrency" => cfg.workers as u64,
+        "envoy_server_state" | "envoy_server_hot_restart_epoch" => 0,
+        "envoy_cluster_manager_active_clusters" => cfg.clusters as u64,
+        "envoy_listener_manager_total_listeners_active" => cfg.listeners as u64,
+        "istio_build" => 1,
+        _ => return None,
+    })
+}
+
 /// Writes every sample of series `idx` of family `f`.
 fn write_series(out: &mut Out<'_>, ctx: &Ctx<'_>, f: &PlanFam, idx: usize) {
     let series = ctx.uni.get(f.scope);
@@ -382,6 +395,8 @@ fn write_series(out: &mut Out<'_>, ctx: &Ctx<'_>, f: &PlanFam, idx: usize) {
             push_series(&mut out.buf, name, suffix, labels, b"", om);
             let v = if f.hash_gauge {
                 rng.next_u64()
+            } else if let Some(v) = fixed_gauge(&f.name, cfg) {
+                v
             } else if rng.chance(cfg.p_zero) {
                 0
             } else {
@@ -616,9 +631,9 @@ fn write_go_block(out: &mut Out<'_>, cfg: &GenConfig, om: bool) {
             // Sample name: insert `_total` for OM counters that lack it.
             if om && gf.kind == Kind::Counter && !gf.name.ends_with("_total") {
                 let cut = series.find('{').unwrap_or(series.len());
-                out.buf.extend_from_slice(series[..cut].as_bytes());
+                out.buf.extend_from_slice(&series.as_bytes()[..cut]);
                 out.buf.extend_from_slice(b"_total");
-                out.buf.extend_from_slice(series[cut..].as_bytes());
+                out.buf.extend_from_slice(&series.as_bytes()[cut..]);
             } else {
                 out.buf.extend_from_slice(series.as_bytes());
             }
@@ -783,8 +798,11 @@ fn eof(out: &mut Out<'_>) {
 /// Runs the generator with fixed counts into `out`.
 fn run(cfg: &GenConfig, out: &mut Out<'_>) {
     let om = cfg.openmetrics;
-    let uni = labels::build(cfg);
     let fams = plan(cfg);
+    let mut needed: Vec<Scope> = fams.iter().map(|f| f.scope).collect();
+    needed.sort_unstable_by_key(|s| *s as u8);
+    needed.dedup();
+    let uni = labels::build(cfg, &needed);
     let bounds = BOUNDS
         .iter()
         .map(|&b| {
@@ -865,7 +883,73 @@ fn measure(cfg: &GenConfig) -> usize {
     out.flushed + out.buf.len()
 }
 
-/// Resolves a target size into a cluster count (Envoy) or peer count (Istio).
+/// Targets above this are resolved by extrapolation from a probe of
+/// [`PROBE`] bytes instead of exact measurement passes over the full size.
+const EXACT_LIMIT: usize = 64 << 20;
+/// Probe size for extrapolated targets: large enough that the per-unit size
+/// averages over a thousand or so peers (about 2 % error).
+const PROBE: usize = 48 << 20;
+
+/// Finds the unit count `u >= lo` whose output size is closest to `target`,
+/// given that size grows with `u` (every unit only adds series). Interpolation
+/// search bracketed by a galloping phase; each probe is one counting pass.
+fn closest_units(
+    c: &mut GenConfig,
+    set: &dyn Fn(&mut GenConfig, usize),
+    lo: usize,
+    target: usize,
+) -> (usize, usize) {
+    let size_of = |c: &mut GenConfig, u: usize| {
+        set(c, u);
+        measure(c)
+    };
+    let (mut a, mut sa) = (lo, size_of(c, lo));
+    let s_lo = sa;
+    if sa >= target {
+        return (a, sa);
+    }
+    // Gallop until the size passes the target.
+    let (mut b, mut sb);
+    let mut step = 1usize;
+    loop {
+        let slope = if a > lo {
+            ((sa - s_lo) as f64 / (a - lo) as f64).max(1.0)
+        } else {
+            0.0
+        };
+        let guess = if slope > 0.0 {
+            a + ((target - sa) as f64 / slope).ceil() as usize
+        } else {
+            a + step
+        };
+        b = guess.clamp(a + 1, a + step.max(1) * 8);
+        sb = size_of(c, b);
+        if sb > target {
+            break;
+        }
+        (a, sa) = (b, sb);
+        step = step.saturating_mul(2);
+    }
+    // Interpolate between a (<= target) and b (> target).
+    while b > a + 1 {
+        let f = (target - sa) as f64 / (sb - sa) as f64;
+        let m = (a + (f * (b - a) as f64).round() as usize).clamp(a + 1, b - 1);
+        let sm = size_of(c, m);
+        if sm > target {
+            (b, sb) = (m, sm);
+        } else {
+            (a, sa) = (m, sm);
+        }
+    }
+    if sb - target < target - sa {
+        (b, sb)
+    } else {
+        (a, sa)
+    }
+}
+
+/// Resolves a target size into counts: clusters (Envoy), or peers, then
+/// clusters, then SDS-only clusters (Istio) for a close fit.
 pub(super) fn resolve(cfg: &GenConfig) -> GenConfig {
     let Some(target) = cfg.target_bytes else {
         return cfg.clone();
@@ -873,49 +957,50 @@ pub(super) fn resolve(cfg: &GenConfig) -> GenConfig {
     let istio = cfg.profile.is_istio();
     let mut c = cfg.clone();
     c.target_bytes = None;
-    let set = |c: &mut GenConfig, u: usize| {
+    let set_main = |c: &mut GenConfig, u: usize| {
         if istio {
             c.istio_peers = u;
         } else {
             c.clusters = u;
         }
     };
-    let lo = 1usize;
-    set(&mut c, lo);
-    let s_lo = measure(&c);
-    if s_lo >= target {
+    // At least one cluster, and at least one traffic peer for a sidecar.
+    let lo = 1;
+    if target > EXACT_LIMIT {
+        // Extrapolate the bytes per unit from a large probe.
+        set_main(&mut c, lo);
+        let s_lo = measure(&c);
+        let (u_probe, s_probe) = closest_units(&mut c, &set_main, lo, PROBE);
+        let slope = (s_probe.saturating_sub(s_lo) as f64 / (u_probe - lo).max(1) as f64).max(1.0);
+        let u = lo + ((target.saturating_sub(s_lo)) as f64 / slope).round() as usize;
+        set_main(&mut c, u);
         return c;
     }
-    // Probe at a size of up to ~8 MB to learn the bytes per unit.
-    let mut probe = lo + 1;
-    set(&mut c, probe);
-    let mut s_probe = measure(&c);
-    let per_unit = |s: usize, u: usize| (s.saturating_sub(s_lo) as f64 / (u - lo) as f64).max(1.0);
-    let cap = target.min(8 << 20);
-    while s_probe < cap / 2 {
-        let want = lo + ((cap - s_lo) as f64 / per_unit(s_probe, probe)) as usize;
-        let next = want.clamp(probe + 1, probe * 8);
-        probe = next;
-        set(&mut c, probe);
-        s_probe = measure(&c);
-    }
-    let slope = per_unit(s_probe, probe);
-    let mut u = lo + ((target - s_lo) as f64 / slope).round().max(1.0) as usize;
-    // Refine with exact measurements while that stays cheap.
-    if target <= 64 << 20 {
-        for _ in 0..4 {
-            set(&mut c, u);
-            let s = measure(&c);
-            let err = s as f64 - target as f64;
-            if err.abs() <= target as f64 * 0.01 || (err > 0.0 && err < slope) {
-                break;
-            }
-            let step = (err / slope).round() as i64;
-            let step = if step == 0 { err.signum() as i64 } else { step };
-            u = (u as i64 - step).max(1) as usize;
+    let (u, _) = closest_units(&mut c, &set_main, lo, target);
+    // Take the largest count that stays at or below the target before
+    // filling the rest with finer units.
+    set_main(&mut c, u);
+    if istio {
+        let mut s = measure(&c);
+        if s > target && u > lo {
+            set_main(&mut c, u - 1);
+            s = measure(&c);
+        }
+        if s < target {
+            let base = c.clusters;
+            let set_c = |c: &mut GenConfig, n: usize| {
+                c.clusters = n;
+                c.sds_clusters = c.sds_clusters.max(n);
+            };
+            let (n, s2) = closest_units(&mut c, &set_c, base, target);
+            let n = if s2 > target && n > base { n - 1 } else { n };
+            set_c(&mut c, n);
+            let base = c.sds_clusters;
+            let set_s = |c: &mut GenConfig, n: usize| c.sds_clusters = n;
+            let (n, _) = closest_units(&mut c, &set_s, base, target);
+            set_s(&mut c, n);
         }
     }
-    set(&mut c, u);
     c
 }
 

@@ -201,10 +201,16 @@ impl Universe {
         self.scopes
             .iter()
             .find(|(s, _)| *s == scope)
-            .map(|(_, s)| s)
-            .unwrap_or(&self.scopes[0].1)
+            .map_or(&EMPTY, |(_, s)| s)
     }
 }
+
+/// A scope that was not built has no series.
+static EMPTY: Series = Series {
+    data: Vec::new(),
+    ends: Vec::new(),
+    n_labels: 0,
+};
 
 /// One label: key and raw (unescaped) value.
 type Row = Vec<(String, String)>;
@@ -362,7 +368,11 @@ fn istio_rows(cfg: &GenConfig, peers: usize) -> IstioRows {
             version: maybe_escape(&mut rng, esc, version),
             ns,
         };
-        if rng.chance(0.05) {
+        // Peer 0 is always a plain in-mesh HTTP peer with one reporter and
+        // one code, so that even the smallest sidecar has `istio_*` HTTP
+        // series (all rows are still drawn, to keep the stream aligned).
+        let first = i == 0;
+        if rng.chance(0.05) && !first {
             // Passthrough traffic to an IP outside the mesh.
             peer = Workload {
                 workload: "unknown".into(),
@@ -380,20 +390,26 @@ fn istio_rows(cfg: &GenConfig, peers: usize) -> IstioRows {
                 service_name: "PassthroughCluster".into(),
             };
         }
-        let is_tcp = rng.chance(cfg.tcp_share);
+        let is_tcp = rng.chance(cfg.tcp_share) && !first;
         let protocol = if is_tcp {
             "tcp"
-        } else if rng.chance(0.1) {
+        } else if rng.chance(0.1) && !first {
             "grpc"
         } else {
             "http"
         };
-        let reporters: &[&str] = match rng.below(3) {
-            0 => &["source"],
-            1 => &["destination"],
+        let reporters: &[&str] = match rng.below(20) {
+            _ if first => &["destination"],
+            0..=8 => &["source"],
+            9..=16 => &["destination"],
             _ => &["destination", "source"],
         };
-        let k = 1 + rng.weighted(&[60, 30, 10]);
+        let k = if first {
+            rng.weighted(&[75, 20, 5]);
+            1
+        } else {
+            1 + rng.weighted(&[75, 20, 5])
+        };
         let mut codes: Vec<&str> = Vec::with_capacity(k);
         while codes.len() < k {
             let c = CODES[rng.weighted(CODE_WEIGHTS)];
@@ -471,7 +487,8 @@ fn istio_rows(cfg: &GenConfig, peers: usize) -> IstioRows {
 }
 
 /// Builds every scope for `cfg` with `clusters` clusters and `peers` peers.
-pub(crate) fn build(cfg: &GenConfig) -> Universe {
+pub(crate) fn build(cfg: &GenConfig, needed: &[Scope]) -> Universe {
+    let want = |s: Scope| needed.contains(&s);
     let istio = cfg.profile.is_istio();
     let p = if istio { "" } else { "envoy_" };
     let k = |name: &str| format!("{p}{name}");
@@ -522,16 +539,20 @@ pub(crate) fn build(cfg: &GenConfig) -> Universe {
     scopes.push((Scope::Global, mk(vec![Vec::new()], 0)));
     // Envoy sorts by the stat name with the tag values embedded; the more
     // specific tags come first in tag order, so sort keys are reversed.
-    let cl: Vec<Row> = full_clusters
-        .iter()
-        .map(|c| vec![(k("cluster_name"), c.clone())])
-        .collect();
-    scopes.push((Scope::Cluster, mk(cl, 1)));
-    let sds: Vec<Row> = clusters
-        .iter()
-        .map(|c| vec![(k("cluster_name"), c.clone())])
-        .collect();
-    scopes.push((Scope::SdsCluster, mk(sds, 1)));
+    if want(Scope::Cluster) {
+        let cl: Vec<Row> = full_clusters
+            .iter()
+            .map(|c| vec![(k("cluster_name"), c.clone())])
+            .collect();
+        scopes.push((Scope::Cluster, mk(cl, 1)));
+    }
+    if want(Scope::SdsCluster) {
+        let sds: Vec<Row> = clusters
+            .iter()
+            .map(|c| vec![(k("cluster_name"), c.clone())])
+            .collect();
+        scopes.push((Scope::SdsCluster, mk(sds, 1)));
+    }
 
     let rev = |rows: Vec<Row>, n: usize| -> Series {
         // Sort by the tag values in reverse tag order, render in tag order.
@@ -542,7 +563,7 @@ pub(crate) fn build(cfg: &GenConfig) -> Universe {
         Series::from_sorted(rendered, n + nc, &prefix)
     };
     let mut rows = Vec::new();
-    for c in full_clusters {
+    for c in full_clusters.iter().filter(|_| want(Scope::ClusterRcc)) {
         for cls in classes {
             rows.push(vec![
                 (k("response_code_class"), cls.to_string()),
@@ -643,7 +664,11 @@ pub(crate) fn build(cfg: &GenConfig) -> Universe {
     }
 
     let mut rows = Vec::new();
-    for (ci, c) in full_clusters.iter().enumerate() {
+    for (ci, c) in full_clusters
+        .iter()
+        .enumerate()
+        .filter(|_| want(Scope::Endpoint))
+    {
         for e in 0..cfg.per_endpoint {
             let addr = format!(
                 "10.{}.{}.{}:{}",
