@@ -10,7 +10,13 @@ use promtext::Event;
 
 fn naive_split(input: &[u8]) -> f64 {
     let mut sum = 0.0;
-    for line in input.split(|&b| b == b'\n') {
+    let mut rest = input;
+    while !rest.is_empty() {
+        let (line, next) = match memchr::memchr(b'\n', rest) {
+            Some(n) => (&rest[..n], &rest[n + 1..]),
+            None => (rest, &rest[rest.len()..]),
+        };
+        rest = next;
         if line.is_empty() || line[0] == b'#' {
             continue;
         }
