@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use crate::error::{ErrorKind, LineError, go_quote};
 use crate::event::{Comment, Event, HelpLine, MetricType, Sample, TypeLine};
 use crate::scan::{
-    hash_unescaped, is_blank, is_label_start, is_metric_start, label_name_end, metric_name_end,
+    hash_unescaped, is_blank, is_label_start, is_metric_char, is_metric_start, label_name_end, metric_name_end,
     name_hash, scan_quoted, skip_blanks,
 };
 use crate::value::{ValueError, parse_int_ms, parse_value};
@@ -20,6 +20,9 @@ pub(crate) struct LineCtx {
     pub lenient: bool,
     pub allow_duplicate_labels: bool,
     pub dups: DupCheck,
+    /// The previous sample's (valid) metric name: consecutive samples usually share it
+    /// (histogram buckets, one counter per cluster), and a compare is cheaper than a scan.
+    pub prev_name: Vec<u8>,
 }
 
 /// Duplicate label-name detection without per-sample allocation: a 256-bit Bloom filter over
@@ -68,10 +71,16 @@ impl DupCheck {
     }
 }
 
+#[inline(always)]
 fn names_equal(a: &[u8], a_esc: bool, b: &[u8], b_esc: bool) -> bool {
     if !a_esc && !b_esc {
         return a == b;
     }
+    names_equal_unescaped(a, b)
+}
+
+#[cold]
+fn names_equal_unescaped(a: &[u8], b: &[u8]) -> bool {
     let mut x = Vec::with_capacity(a.len());
     crate::escape::for_each_unescaped(a, |c| x.push(c));
     let mut y = Vec::with_capacity(b.len());
@@ -249,7 +258,18 @@ fn sample<'a>(
     let mut name: Option<(&'a str, bool)> = None;
     let mut i = start;
     if is_metric_start(b[i]) {
-        let end = metric_name_end(b, i + 1);
+        let prev = &cx.prev_name;
+        let end = if !prev.is_empty()
+            && b[i..].starts_with(prev)
+            && b.get(i + prev.len()).is_none_or(|&c| !is_metric_char(c))
+        {
+            i + prev.len()
+        } else {
+            let end = metric_name_end(b, i + 1);
+            cx.prev_name.clear();
+            cx.prev_name.extend_from_slice(&b[i..end]);
+            end
+        };
         name = Some((&line[i..end], false));
         i = skip_blanks(b, end);
     } else if b[i] != b'{' {
@@ -358,9 +378,8 @@ fn label_block<'a>(
 ) -> Result<usize, LineError> {
     let b = line.as_bytes();
     let check_dups = !cx.allow_duplicate_labels;
-    // The first label name is kept aside: a single label cannot clash, so the duplicate
-    // scratch is touched only from the second label on.
-    let mut first: Option<(usize, usize, bool)> = None;
+    const SMALL: usize = 4;
+    let mut small = [(0usize, 0usize, false); SMALL];
     let mut count = 0usize;
     let mut i = open + 1;
     loop {
@@ -412,26 +431,28 @@ fn label_block<'a>(
         }
         // `i` is at '='.
         if check_dups {
-            count += 1;
-            if count == 1 {
-                first = Some((nstart, nend, escaped));
+            // Up to four names are compared directly (most series have few labels, and
+            // unequal lengths settle a comparison at once); from the fifth on the Bloom
+            // scratch takes over.
+            if count < SMALL {
+                for &(s0, e0, esc0) in &small[..count] {
+                    if names_equal(&b[s0..e0], esc0, &b[nstart..nend], escaped) {
+                        return Err(duplicate(line, nstart, nend, escaped));
+                    }
+                }
+                small[count] = (nstart, nend, escaped);
             } else {
-                if count == 2 {
+                if count == SMALL {
                     cx.dups.clear();
-                    if let Some((s0, e0, esc0)) = first {
+                    for &(s0, e0, esc0) in &small {
                         cx.dups.insert(b, s0, e0, label_hash(b, s0, e0, esc0), esc0);
                     }
                 }
-                if cx.dups.insert(
-                    b,
-                    nstart,
-                    nend,
-                    label_hash(b, nstart, nend, escaped),
-                    escaped,
-                ) {
+                if cx.dups.insert(b, nstart, nend, label_hash(b, nstart, nend, escaped), escaped) {
                     return Err(duplicate(line, nstart, nend, escaped));
                 }
             }
+            count += 1;
         }
         i = value_after_equal(line, i, has_backslash)?;
         i = after_label(b, i);
