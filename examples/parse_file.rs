@@ -21,7 +21,10 @@ fn naive_split(input: &[u8]) -> f64 {
             continue;
         }
         let last = memchr::memrchr(b' ', line).map_or(line, |p| &line[p + 1..]);
-        sum += std::str::from_utf8(last).ok().and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+        sum += std::str::from_utf8(last)
+            .ok()
+            .and_then(|s| s.parse::<f64>().ok())
+            .unwrap_or(0.0);
     }
     sum
 }
@@ -30,7 +33,11 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let input = match args.next().filter(|a| a != "-") {
         Some(path) => std::fs::read(path).expect("readable input"),
-        None => promtext::generator::generate(&promtext::generator::GenConfig::envoy().target_bytes(1 << 20)).text.into_bytes(),
+        None => promtext::generator::generate(
+            &promtext::generator::GenConfig::envoy().target_bytes(1 << 20),
+        )
+        .text
+        .into_bytes(),
     };
     let iterations: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100);
     let mode = args.next().unwrap_or_else(|| "labels".to_string());
@@ -45,7 +52,10 @@ fn main() {
             if let Event::Sample(s) = ev.expect("valid input") {
                 total += s.value().to_bits() as usize & 1;
                 if mode == "labels" {
-                    total += s.labels().map(|l| l.name.len() + l.value.len()).sum::<usize>();
+                    total += s
+                        .labels()
+                        .map(|l| l.name.len() + l.value.len())
+                        .sum::<usize>();
                 }
             }
         }

@@ -252,8 +252,16 @@ mod tests {
                 v.truncate(pos + 1);
                 v[pos] = byte;
                 v.extend_from_slice(b"x{");
-                assert_eq!(metric_name_end(&v, 0), name_end_scalar(&v, 0, METRIC_CHAR), "{v:?}");
-                assert_eq!(label_name_end(&v, 0), name_end_scalar(&v, 0, LABEL_CHAR), "{v:?}");
+                assert_eq!(
+                    metric_name_end(&v, 0),
+                    name_end_scalar(&v, 0, METRIC_CHAR),
+                    "{v:?}"
+                );
+                assert_eq!(
+                    label_name_end(&v, 0),
+                    name_end_scalar(&v, 0, LABEL_CHAR),
+                    "{v:?}"
+                );
             }
         }
         for len in 0..40 {
@@ -272,7 +280,10 @@ mod tests {
                     v[at] = b'"';
                 }
                 for start in [0, 1, 7, 9].into_iter().filter(|&s| s <= len) {
-                    assert_eq!(find_byte(&v, start, b'"'), memchr::memchr(b'"', &v[start..]).map(|p| start + p));
+                    assert_eq!(
+                        find_byte(&v, start, b'"'),
+                        memchr::memchr(b'"', &v[start..]).map(|p| start + p)
+                    );
                 }
             }
         }
