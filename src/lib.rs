@@ -2,8 +2,10 @@
 #![deny(missing_docs)]
 
 mod error;
+pub mod content_type;
 pub mod escape;
 mod event;
+mod openmetrics;
 mod parser;
 mod prom;
 pub mod relabel;
@@ -15,5 +17,7 @@ pub use error::{Error, ErrorKind};
 pub use event::{
     Comment, Eof, Event, Exemplar, HelpLine, Label, Labels, MetricType, Sample, TypeLine, UnitLine,
 };
-pub use parser::{DEFAULT_MAX_LINE_LEN, Dialect, Parser, Settings, parse, parse_str, parse_with};
+pub use parser::{
+    DEFAULT_MAX_LINE_LEN, Dialect, Parser, Settings, Validation, parse, parse_str, parse_with,
+};
 pub use stream::{ChunkParser, Events, ReadParser};

@@ -202,6 +202,7 @@ fn comment(line: &str, hash: usize, line_no: u64) -> Result<Event<'_>, LineError
             name,
             raw_text: rest,
             line: line_no,
+            openmetrics: false,
         }));
     }
     match MetricType::from_prometheus(rest) {
