@@ -390,8 +390,14 @@ mod tests {
             ]
         );
         assert_eq!(parse_media_type(""), Err("mime: no media type"));
-        assert_eq!(parse_media_type("text/"), Err("mime: expected token after slash"));
-        assert_eq!(parse_media_type("text plain"), Err("mime: expected slash after first token"));
+        assert_eq!(
+            parse_media_type("text/"),
+            Err("mime: expected token after slash")
+        );
+        assert_eq!(
+            parse_media_type("text plain"),
+            Err("mime: expected slash after first token")
+        );
         assert_eq!(
             parse_media_type("text/plain x"),
             Err("mime: unexpected content after media subtype")

@@ -1,8 +1,8 @@
 //! promtext: a zero-copy, streaming parser for the Prometheus text exposition format.
 #![deny(missing_docs)]
 
-mod error;
 pub mod content_type;
+mod error;
 pub mod escape;
 mod event;
 mod openmetrics;

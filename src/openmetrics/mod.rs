@@ -15,8 +15,7 @@ use crate::event::{Eof, Event, Exemplar, HelpLine, MetricType, Sample, TypeLine,
 use crate::parser::{Dialect, Settings, Validation};
 use crate::prom::{DupCheck, value_error};
 use crate::scan::{
-    hash_unescaped, is_label_start, is_metric_start, label_name_end, metric_name_end,
-    scan_quoted,
+    hash_unescaped, is_label_start, is_metric_start, label_name_end, metric_name_end, scan_quoted,
 };
 use crate::value::parse_value;
 
@@ -109,9 +108,8 @@ impl OmState {
 
     /// End-of-input check: the exposition must have ended with `# EOF`.
     pub(crate) fn finish(&mut self) -> Option<LineError> {
-        (self.active && !self.eof_seen).then(|| {
-            LineError::new(ErrorKind::MissingEof, 0, "data does not end with # EOF")
-        })
+        (self.active && !self.eof_seen)
+            .then(|| LineError::new(ErrorKind::MissingEof, 0, "data does not end with # EOF"))
     }
 }
 
@@ -431,7 +429,13 @@ fn sample<'a>(
             }
             let tstart = i + 1;
             let tend = memchr::memchr(b' ', &b[tstart..]).map_or(b.len(), |n| tstart + n);
-            let ts = timestamp(line, tstart, tend, "invalid timestamp", ErrorKind::InvalidTimestamp)?;
+            let ts = timestamp(
+                line,
+                tstart,
+                tend,
+                "invalid timestamp",
+                ErrorKind::InvalidTimestamp,
+            )?;
             timestamp_ms = Some(seconds_to_ms(ts));
             timestamp_text = Some(&line[tstart..tend]);
             i = tend;
@@ -505,7 +509,15 @@ fn parse_exemplar<'a>(
     let b = line.as_bytes();
     let close = label_set(line, open, has_backslash, &mut None, st, true)?;
     let i = close + 1;
-    let bad_value = |last| unexpected("expected value after exemplar labels", line, i, last, "INVALID");
+    let bad_value = |last| {
+        unexpected(
+            "expected value after exemplar labels",
+            line,
+            i,
+            last,
+            "INVALID",
+        )
+    };
     if b.get(i) != Some(&b' ') {
         return Err(bad_value(i));
     }
@@ -590,7 +602,7 @@ fn label_set<'a>(
                     ErrorKind::Syntax,
                     i,
                     format!(
-                        "expected label name, got \"}}\": OpenMetrics does not allow a trailing comma, while parsing: {}",
+                        "trailing comma in label set (OpenMetrics allows none) while parsing: {}",
                         go_quote(&b[..=i])
                     ),
                 ));
@@ -600,7 +612,13 @@ fn label_set<'a>(
         let (nstart, nend, escaped, quoted, mut hash);
         if c == b'"' {
             let Some(q) = scan_quoted(b, i, has_backslash) else {
-                return Err(unexpected("expected label name", line, i, b.len(), "INVALID"));
+                return Err(unexpected(
+                    "expected label name",
+                    line,
+                    i,
+                    b.len(),
+                    "INVALID",
+                ));
             };
             (nstart, nend, escaped, quoted, hash) = (q.start, q.end, q.escaped, true, 0);
             i = q.end + 1;
@@ -653,7 +671,13 @@ fn label_set<'a>(
             return Err(unexpected("expected label value", line, i, i, "INVALID"));
         }
         let Some(q) = scan_quoted(b, i, has_backslash) else {
-            return Err(unexpected("expected label value", line, i, b.len(), "INVALID"));
+            return Err(unexpected(
+                "expected label value",
+                line,
+                i,
+                b.len(),
+                "INVALID",
+            ));
         };
         i = q.end + 1;
         match b.get(i) {
@@ -662,7 +686,13 @@ fn label_set<'a>(
                 after_comma = true;
             }
             Some(b'}') => return Ok(i),
-            _ => return Err(unexpected_label_token("expected comma or brace close", line, i)),
+            _ => {
+                return Err(unexpected_label_token(
+                    "expected comma or brace close",
+                    line,
+                    i,
+                ));
+            }
         }
     }
 }

@@ -67,10 +67,7 @@ fn suffixes(t: Option<MetricType>) -> &'static [Suffix] {
 }
 
 fn is_histogram(t: Option<MetricType>) -> bool {
-    matches!(
-        t,
-        Some(MetricType::Histogram | MetricType::GaugeHistogram)
-    )
+    matches!(t, Some(MetricType::Histogram | MetricType::GaugeHistogram))
 }
 
 /// A pass-through hasher for keys that are already good 64-bit hashes.
@@ -535,9 +532,13 @@ impl Validator {
             Some((last, last_ts)) if last == group => {
                 if last_ts.is_some() != ts.is_some() {
                     return Err(semantic(format!(
-                        "sample {} {} a timestamp while the previous sample of its metric {}",
+                        "sample {} {} while the previous sample of its metric {}",
                         quote(s.series()),
-                        if ts.is_some() { "has" } else { "has no" },
+                        if ts.is_some() {
+                            "has a timestamp"
+                        } else {
+                            "has no timestamp"
+                        },
                         if ts.is_some() { "had none" } else { "had one" }
                     )));
                 }
