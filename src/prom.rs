@@ -452,7 +452,7 @@ fn unterminated(line: &str, open: usize) -> LineError {
         open,
         format!(
             "expected closing quote, got end of line while parsing: {} (a raw line feed inside a quoted string is not allowed)",
-            go_quote(&line.as_bytes()[..])
+            go_quote(line.as_bytes())
         ),
     )
 }

@@ -276,3 +276,26 @@ fn strict_rejections_have_the_right_kind() {
         }
     }
 }
+
+/// Prometheus' own OpenMetrics benchmark inputs parse at the default level, whole and chunked.
+/// `alltypes.5mfs.om.txt` has a histogram with negative buckets and a negative `_sum`, which
+/// full OpenMetrics forbids: only `strict` rejects it.
+#[test]
+fn prometheus_benchmark_inputs() {
+    let Some(dir) = common::shared("corpus/prometheus") else {
+        return;
+    };
+    let strict = Settings::openmetrics().validation(Validation::Strict);
+    for (file, strict_ok) in [("alltypes.5mfs.om.txt", false), ("1histogram.om.txt", true)] {
+        let body = std::fs::read(dir.join(file)).unwrap();
+        let events =
+            whole(&body, &Settings::openmetrics()).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(events > 40, "{file}");
+        assert_eq!(chunked(&body, &Settings::openmetrics(), 7).unwrap(), events);
+        let verdict = whole(&body, &strict);
+        assert_eq!(verdict.is_ok(), strict_ok, "{file}: {verdict:?}");
+        if let Err(e) = verdict {
+            assert!(e.message().contains("_sum"), "{file}: {e}");
+        }
+    }
+}

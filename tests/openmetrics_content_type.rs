@@ -8,16 +8,18 @@ use promtext::content_type::{
 const PROM: Option<Dialect> = Some(Dialect::Prometheus);
 const OM: Option<Dialect> = Some(Dialect::OpenMetrics);
 
+/// Header, dialect without a fallback (`None`: an error), version, escaping, charset.
+type Row = (
+    &'static str,
+    Option<Dialect>,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
 #[test]
 fn content_type_table() {
-    // (header, dialect without a fallback (None = error), version, escaping, charset)
-    let table: &[(
-        &str,
-        Option<Dialect>,
-        Option<&str>,
-        Option<&str>,
-        Option<&str>,
-    )] = &[
+    let table: &[Row] = &[
         ("text/plain; version=0.0.4", PROM, Some("0.0.4"), None, None),
         (
             "text/plain; version=0.0.4; charset=utf-8",
