@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::escape::{unescape_help, unescape_label_value};
-use crate::scan::{is_blank, label_name_end, scan_quoted, skip_blanks};
+use crate::scan::{is_blank, scan_quoted, skip_blanks};
 
 /// A metric family type, as declared by `# TYPE`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -480,9 +480,17 @@ impl<'a> Iterator for Labels<'a> {
                 }
                 name = n;
             } else {
-                let (end, _) = label_name_end(b, i);
+                // Validated already: the name runs to the '=' (blanks may precede it).
+                let eq = match b[i..].iter().position(|&c| c == b'=') {
+                    Some(p) => i + p,
+                    None => b.len(),
+                };
+                let mut end = eq;
+                while end > i && is_blank(b[end - 1]) {
+                    end -= 1;
+                }
                 name = Cow::Borrowed(&self.block[i..end]);
-                i = skip_blanks(b, end);
+                i = eq;
             }
             // b[i] is '=' in a validated block.
             i = skip_blanks(b, i + 1);

@@ -5,6 +5,13 @@ pub mod content_type;
 mod error;
 pub mod escape;
 mod event;
+pub mod family;
+pub mod floatfmt;
+// `gen` is a reserved keyword in edition 2024, so the generator module is called `generator`;
+// its sources live in `src/gen/`.
+#[cfg(feature = "gen")]
+#[path = "gen/mod.rs"]
+pub mod generator;
 mod openmetrics;
 mod parser;
 mod prom;
@@ -12,6 +19,7 @@ pub mod relabel;
 pub mod scan;
 mod stream;
 pub mod value;
+pub mod write;
 
 pub use error::{Error, ErrorKind};
 pub use event::{

@@ -208,18 +208,32 @@ impl Core {
     }
 
     /// Parses one line (without its LF) starting at byte `offset`; `None` for a blank line.
+    /// `text` is the same line when the caller already knows it is UTF-8; `has_backslash`
+    /// may be conservatively true.
     #[inline]
-    pub fn line<'l>(&mut self, raw: &'l [u8], offset: u64) -> Option<Result<Event<'l>, Error>> {
+    pub fn line<'l>(
+        &mut self,
+        raw: &'l [u8],
+        text: Option<&'l str>,
+        has_backslash: bool,
+        offset: u64,
+    ) -> Option<Result<Event<'l>, Error>> {
         if self.is_ignorable(raw) {
             self.line_no += 1;
             return None;
         }
-        Some(self.line_event(raw, offset))
+        Some(self.line_event(raw, text, has_backslash, offset))
     }
 
     /// Parses one line that is not ignorable.
     #[inline]
-    pub fn line_event<'l>(&mut self, mut raw: &'l [u8], offset: u64) -> Result<Event<'l>, Error> {
+    pub fn line_event<'l>(
+        &mut self,
+        mut raw: &'l [u8],
+        mut text: Option<&'l str>,
+        has_backslash: bool,
+        offset: u64,
+    ) -> Result<Event<'l>, Error> {
         self.line_no += 1;
         let line_no = self.line_no;
         if raw.len() > self.settings.max_line_len {
@@ -228,12 +242,21 @@ impl Core {
         if self.settings.lenient {
             if let [rest @ .., b'\r'] = raw {
                 raw = rest;
+                text = text.map(|t| &t[..t.len() - 1]);
             }
         }
-        let result = match std::str::from_utf8(raw) {
+        let text = match text {
+            Some(t) => Ok(t),
+            None => std::str::from_utf8(raw),
+        };
+        let result = match text {
             Ok(line) => match self.settings.dialect {
-                Dialect::Prometheus => prom::parse_line(line, line_no, offset, &mut self.cx),
-                Dialect::OpenMetrics => self.om.line(line, line_no, offset).map(Some),
+                Dialect::Prometheus => {
+                    prom::parse_line(line, line_no, offset, has_backslash, &mut self.cx)
+                }
+                Dialect::OpenMetrics => {
+                    self.om.line(line, line_no, offset, has_backslash).map(Some)
+                }
             },
             Err(e) => match self.settings.dialect {
                 Dialect::Prometheus => {
@@ -283,6 +306,57 @@ impl Core {
     }
 }
 
+/// Facts about one buffer computed once instead of per line: the longest valid UTF-8
+/// prefix, and the position of the next backslash (lines without one skip escape handling).
+#[derive(Debug, Clone)]
+pub(crate) struct Segment<'l> {
+    bytes: &'l [u8],
+    text: &'l str,
+    next_backslash: usize,
+}
+
+impl<'l> Segment<'l> {
+    pub fn new(bytes: &'l [u8]) -> Self {
+        let text = match std::str::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
+        };
+        Segment {
+            bytes,
+            text,
+            next_backslash: 0,
+        }
+    }
+
+    pub fn empty() -> Self {
+        Segment {
+            bytes: &[],
+            text: "",
+            next_backslash: 0,
+        }
+    }
+
+    pub fn bytes(&self) -> &'l [u8] {
+        self.bytes
+    }
+
+    /// The line `bytes[start..end]`: its text when known to be UTF-8, and whether it may hold
+    /// a backslash.
+    #[inline(always)]
+    pub fn line(&mut self, start: usize, end: usize) -> (&'l [u8], Option<&'l str>, bool) {
+        if self.next_backslash < start {
+            self.next_backslash =
+                memchr::memchr(b'\\', &self.bytes[start..]).map_or(self.bytes.len(), |p| start + p);
+        }
+        let text = if end <= self.text.len() {
+            self.text.get(start..end)
+        } else {
+            None
+        };
+        (&self.bytes[start..end], text, self.next_backslash < end)
+    }
+}
+
 /// A pull parser over a complete body: an [`Iterator`] of events borrowed from the input.
 ///
 /// In the default mode iteration stops after the first error; with
@@ -304,7 +378,7 @@ impl Core {
 /// ```
 #[derive(Debug)]
 pub struct Parser<'a> {
-    input: &'a [u8],
+    input: Segment<'a>,
     pos: usize,
     core: Core,
     done: bool,
@@ -314,7 +388,7 @@ impl<'a> Parser<'a> {
     /// A parser over `input` with `settings`.
     pub fn new(input: &'a [u8], settings: Settings) -> Self {
         Parser {
-            input,
+            input: Segment::new(input),
             pos: 0,
             core: Core::new(settings),
             done: false,
@@ -346,23 +420,24 @@ impl<'a> Iterator for Parser<'a> {
             if self.done || self.core.failed {
                 return None;
             }
-            let rest = &self.input[self.pos..];
-            if rest.is_empty() {
+            let input = self.input.bytes();
+            let start = self.pos;
+            if start >= input.len() {
                 self.done = true;
-                return self.core.finish(self.pos as u64).map(Err);
+                return self.core.finish(start as u64).map(Err);
             }
-            let offset = self.pos as u64;
-            let line = match memchr::memchr(b'\n', rest) {
+            let end = match memchr::memchr(b'\n', &input[start..]) {
                 Some(n) => {
-                    self.pos += n + 1;
-                    &rest[..n]
+                    self.pos = start + n + 1;
+                    start + n
                 }
                 None => {
-                    self.pos = self.input.len();
-                    rest
+                    self.pos = input.len();
+                    input.len()
                 }
             };
-            if let Some(r) = self.core.line(line, offset) {
+            let (line, text, has_backslash) = self.input.line(start, end);
+            if let Some(r) = self.core.line(line, text, has_backslash, start as u64) {
                 return Some(r);
             }
         }

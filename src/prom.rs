@@ -10,7 +10,7 @@ use crate::error::{ErrorKind, LineError, go_quote};
 use crate::event::{Comment, Event, HelpLine, MetricType, Sample, TypeLine};
 use crate::scan::{
     hash_unescaped, is_blank, is_label_start, is_metric_start, label_name_end, metric_name_end,
-    scan_quoted, skip_blanks,
+    name_hash, scan_quoted, skip_blanks,
 };
 use crate::value::{ValueError, parse_int_ms, parse_value};
 
@@ -156,6 +156,7 @@ pub(crate) fn parse_line<'a>(
     line: &'a str,
     line_no: u64,
     offset: u64,
+    has_backslash: bool,
     cx: &mut LineCtx,
 ) -> Result<Option<Event<'a>>, LineError> {
     let b = line.as_bytes();
@@ -166,7 +167,7 @@ pub(crate) fn parse_line<'a>(
     if b[i] == b'#' {
         return comment(line, i, line_no).map(Some);
     }
-    sample(line, i, line_no, offset, cx).map(|s| Some(Event::Sample(s)))
+    sample(line, i, line_no, offset, has_backslash, cx).map(|s| Some(Event::Sample(s)))
 }
 
 fn comment(line: &str, hash: usize, line_no: u64) -> Result<Event<'_>, LineError> {
@@ -242,6 +243,7 @@ fn sample<'a>(
     start: usize,
     line_no: u64,
     offset: u64,
+    has_backslash: bool,
     cx: &mut LineCtx,
 ) -> Result<Sample<'a>, LineError> {
     let b = line.as_bytes();
@@ -258,7 +260,6 @@ fn sample<'a>(
     let mut labels_escaped = false;
     let mut series_end = name.map_or(start, |(n, _)| start + n.len());
     if i < b.len() && b[i] == b'{' {
-        let has_backslash = memchr::memchr(b'\\', &b[i..]).is_some();
         let close = label_block(line, i, has_backslash, &mut name, cx)?;
         labels = &line[i + 1..close];
         labels_escaped = has_backslash;
@@ -358,9 +359,10 @@ fn label_block<'a>(
 ) -> Result<usize, LineError> {
     let b = line.as_bytes();
     let check_dups = !cx.allow_duplicate_labels;
-    if check_dups {
-        cx.dups.clear();
-    }
+    // The first label name is kept aside: a single label cannot clash, so the duplicate
+    // scratch is touched only from the second label on.
+    let mut first: Option<(usize, usize, bool)> = None;
+    let mut count = 0usize;
     let mut i = open + 1;
     loop {
         i = skip_blanks(b, i);
@@ -371,7 +373,7 @@ fn label_block<'a>(
         if c == b'}' {
             return Ok(i);
         }
-        let (nstart, nend, hash, escaped);
+        let (nstart, nend, escaped);
         if c == b'"' {
             let q = scan_quoted(b, i, has_backslash).ok_or_else(|| unterminated(line, i))?;
             let after = skip_blanks(b, q.end + 1);
@@ -379,11 +381,6 @@ fn label_block<'a>(
                 nstart = q.start;
                 nend = q.end;
                 escaped = q.escaped;
-                hash = if check_dups {
-                    hash_unescaped(&b[q.start..q.end])
-                } else {
-                    0
-                };
                 i = after;
             } else if after < b.len() && (b[after] == b',' || b[after] == b'}') {
                 if name.is_some() {
@@ -403,11 +400,10 @@ fn label_block<'a>(
                 return Err(expected("equal", line, after));
             }
         } else if is_label_start(c) {
-            let (end, h) = label_name_end(b, i);
+            let end = label_name_end(b, i + 1);
             nstart = i;
             nend = end;
             escaped = false;
-            hash = h;
             i = skip_blanks(b, end);
             if i >= b.len() || b[i] != b'=' {
                 return Err(expected("equal", line, i));
@@ -416,11 +412,39 @@ fn label_block<'a>(
             return Err(expected("label name", line, i));
         }
         // `i` is at '='.
-        if check_dups && cx.dups.insert(b, nstart, nend, hash, escaped) {
-            return Err(duplicate(line, nstart, nend, escaped));
+        if check_dups {
+            count += 1;
+            if count == 1 {
+                first = Some((nstart, nend, escaped));
+            } else {
+                if count == 2 {
+                    cx.dups.clear();
+                    if let Some((s0, e0, esc0)) = first {
+                        cx.dups.insert(b, s0, e0, label_hash(b, s0, e0, esc0), esc0);
+                    }
+                }
+                if cx.dups.insert(
+                    b,
+                    nstart,
+                    nend,
+                    label_hash(b, nstart, nend, escaped),
+                    escaped,
+                ) {
+                    return Err(duplicate(line, nstart, nend, escaped));
+                }
+            }
         }
         i = value_after_equal(line, i, has_backslash)?;
         i = after_label(b, i);
+    }
+}
+
+#[inline(always)]
+fn label_hash(b: &[u8], start: usize, end: usize, escaped: bool) -> u64 {
+    if escaped {
+        hash_unescaped(&b[start..end])
+    } else {
+        name_hash(&b[start..end])
     }
 }
 
@@ -520,7 +544,7 @@ pub(crate) fn invalid_utf8_line(
             "invalid UTF-8 label value",
         ));
     }
-    match sample(&lossy, i, line_no, offset, cx) {
+    match sample(&lossy, i, line_no, offset, true, cx) {
         Err(mut e) => {
             e.col = e.col.min(bad);
             Err(e)

@@ -8,7 +8,7 @@ use std::io::{self, Read};
 
 use crate::error::{Error, ErrorKind};
 use crate::event::Event;
-use crate::parser::{Core, Settings};
+use crate::parser::{Core, Segment, Settings};
 
 /// A push parser: feed bytes as they arrive (from a socket, a decompressor, …) and drain the
 /// events of the complete lines; the partial last line is carried to the next chunk.
@@ -75,22 +75,20 @@ impl ChunkParser {
             carry,
             base,
             discarding,
-            first: &[],
+            first: Segment::empty(),
             first_pos: 0,
-            rest: chunk,
+            rest: Segment::empty(),
             rest_pos: 0,
             is_final: false,
             finished,
             pending: None,
         };
         if *events.finished || chunk.is_empty() {
-            events.rest = &[];
             return events;
         }
         if !events.carry.is_empty() || *events.discarding {
             match memchr::memchr(b'\n', chunk) {
                 None => {
-                    events.rest = &[];
                     events.pending = events.absorb_tail(chunk);
                     return events;
                 }
@@ -106,11 +104,12 @@ impl ChunkParser {
                     joined.extend_from_slice(events.carry);
                     joined.extend_from_slice(&chunk[..=p]);
                     events.carry.clear();
-                    events.first = joined;
+                    events.first = Segment::new(joined);
                     events.rest_pos = p + 1;
                 }
             }
         }
+        events.rest = Segment::new(chunk);
         events
     }
 
@@ -135,9 +134,13 @@ impl ChunkParser {
             carry,
             base,
             discarding,
-            first: &[],
+            first: Segment::empty(),
             first_pos: 0,
-            rest: if already || skip_tail { &[] } else { joined },
+            rest: if already || skip_tail {
+                Segment::empty()
+            } else {
+                Segment::new(joined)
+            },
             rest_pos: 0,
             is_final: !already,
             finished,
@@ -168,9 +171,9 @@ pub struct Events<'c> {
     carry: &'c mut Vec<u8>,
     base: &'c mut u64,
     discarding: &'c mut bool,
-    first: &'c [u8],
+    first: Segment<'c>,
     first_pos: usize,
-    rest: &'c [u8],
+    rest: Segment<'c>,
     rest_pos: usize,
     is_final: bool,
     finished: &'c mut bool,
@@ -212,15 +215,15 @@ impl<'c> Iterator for Events<'c> {
         }
         loop {
             if self.core.failed {
-                self.first_pos = self.first.len();
-                self.rest_pos = self.rest.len();
+                self.first_pos = self.first.bytes().len();
+                self.rest_pos = self.rest.bytes().len();
                 return None;
             }
             // Lines assembled across the chunk boundary first, then the chunk itself.
-            let (buf, pos) = if self.first_pos < self.first.len() {
-                (self.first, &mut self.first_pos)
-            } else if self.rest_pos < self.rest.len() {
-                (self.rest, &mut self.rest_pos)
+            let (seg, pos) = if self.first_pos < self.first.bytes().len() {
+                (&mut self.first, &mut self.first_pos)
+            } else if self.rest_pos < self.rest.bytes().len() {
+                (&mut self.rest, &mut self.rest_pos)
             } else {
                 if self.is_final && !*self.finished {
                     *self.finished = true;
@@ -228,15 +231,16 @@ impl<'c> Iterator for Events<'c> {
                 }
                 return None;
             };
+            let buf = seg.bytes();
             let start = *pos;
-            let line = match memchr::memchr(b'\n', &buf[start..]) {
+            let end = match memchr::memchr(b'\n', &buf[start..]) {
                 Some(n) => {
                     *pos = start + n + 1;
-                    &buf[start..start + n]
+                    start + n
                 }
                 None if self.is_final => {
                     *pos = buf.len();
-                    &buf[start..]
+                    buf.len()
                 }
                 None => {
                     *pos = buf.len();
@@ -247,9 +251,11 @@ impl<'c> Iterator for Events<'c> {
                     }
                 }
             };
+            let next = *pos;
+            let (line, text, has_backslash) = seg.line(start, end);
             let offset = *self.base;
-            *self.base += (*pos - start) as u64;
-            if let Some(r) = self.core.line(line, offset) {
+            *self.base += (next - start) as u64;
+            if let Some(r) = self.core.line(line, text, has_backslash, offset) {
                 return Some(r);
             }
         }
@@ -259,13 +265,13 @@ impl<'c> Iterator for Events<'c> {
 impl Drop for Events<'_> {
     fn drop(&mut self) {
         // Keep what the caller did not drain, in order, ahead of the next chunk.
-        if self.first_pos < self.first.len() || self.rest_pos < self.rest.len() {
+        let (first, rest) = (self.first.bytes(), self.rest.bytes());
+        if self.first_pos < first.len() || self.rest_pos < rest.len() {
             let mut kept = Vec::with_capacity(
-                self.first.len() - self.first_pos + self.rest.len() - self.rest_pos
-                    + self.carry.len(),
+                first.len() - self.first_pos + rest.len() - self.rest_pos + self.carry.len(),
             );
-            kept.extend_from_slice(&self.first[self.first_pos..]);
-            kept.extend_from_slice(&self.rest[self.rest_pos..]);
+            kept.extend_from_slice(&first[self.first_pos..]);
+            kept.extend_from_slice(&rest[self.rest_pos..]);
             kept.extend_from_slice(self.carry);
             *self.carry = kept;
             if self.is_final {
@@ -424,7 +430,7 @@ impl<R: Read> ReadParser<R> {
                 self.core.line_no += 1;
                 continue;
             }
-            return Some(self.core.line_event(&self.buf[s..e], offset));
+            return Some(self.core.line_event(&self.buf[s..e], None, true, offset));
         }
     }
 }

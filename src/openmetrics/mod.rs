@@ -15,7 +15,8 @@ use crate::event::{Eof, Event, Exemplar, HelpLine, MetricType, Sample, TypeLine,
 use crate::parser::{Dialect, Settings, Validation};
 use crate::prom::{DupCheck, value_error};
 use crate::scan::{
-    hash_unescaped, is_label_start, is_metric_start, label_name_end, metric_name_end, scan_quoted,
+    hash_unescaped, is_label_start, is_metric_start, label_name_end, metric_name_end, name_hash,
+    scan_quoted,
 };
 use crate::value::parse_value;
 
@@ -53,11 +54,12 @@ impl OmState {
         line: &'a str,
         line_no: u64,
         offset: u64,
+        has_backslash: bool,
     ) -> Result<Event<'a>, LineError> {
         if self.eof_seen {
             return Err(after_eof());
         }
-        let ev = parse_line(line, line_no, offset, self)?;
+        let ev = parse_line(line, line_no, offset, has_backslash, self)?;
         if matches!(ev, Event::Eof(_)) {
             self.eof_seen = true;
         }
@@ -75,7 +77,7 @@ impl OmState {
         }
         let lossy = String::from_utf8_lossy(bytes);
         // The replacement keeps every byte offset before `bad`.
-        let syntax = parse_line(&lossy, 0, 0, self).err();
+        let syntax = parse_line(&lossy, 0, 0, true, self).err();
         if let Some(e) = &syntax {
             if e.col < bad {
                 return syntax.unwrap_or_else(|| unreachable_error(bad));
@@ -191,7 +193,7 @@ fn unexpected_label_token(what: &str, line: &str, i: usize) -> LineError {
             Some(q) => ("QSTRING", q.end + 1),
             None => return unexpected(what, line, i, b.len(), "INVALID"),
         },
-        c if is_label_start(c) => ("LNAME", label_name_end(b, i).0),
+        c if is_label_start(c) => ("LNAME", label_name_end(b, i)),
         _ => return unexpected(what, line, i, i, "INVALID"),
     };
     unexpected(what, line, i, end, tok)
@@ -208,18 +210,19 @@ fn unexpected_after(what: &str, line: &str, i: usize) -> LineError {
     unexpected(what, line, i, i + 1, "INVALID")
 }
 
-/// Parses one OpenMetrics line.
+/// Parses one OpenMetrics line; `has_backslash` may be conservatively true.
 #[inline]
 pub(crate) fn parse_line<'a>(
     line: &'a str,
     line_no: u64,
     offset: u64,
+    has_backslash: bool,
     st: &mut OmState,
 ) -> Result<Event<'a>, LineError> {
     let b = line.as_bytes();
     match b.first() {
         Some(&c) if is_metric_start(c) || c == b'{' => {
-            sample(line, line_no, offset, st).map(Event::Sample)
+            sample(line, line_no, offset, has_backslash, st).map(Event::Sample)
         }
         Some(b'#') => meta(line, line_no),
         _ => Err(unexpected(
@@ -361,10 +364,10 @@ fn sample<'a>(
     line: &'a str,
     line_no: u64,
     offset: u64,
+    has_backslash: bool,
     st: &mut OmState,
 ) -> Result<Sample<'a>, LineError> {
     let b = line.as_bytes();
-    let has_backslash = memchr::memchr(b'\\', b).is_some();
     let mut name: Option<(&'a str, bool)> = None;
     let mut i = 0;
     if b[0] != b'{' {
@@ -455,7 +458,8 @@ fn sample<'a>(
         name,
         name_escaped,
         labels,
-        labels_escaped: has_backslash,
+        // Exact, so that every front end gives equal events whatever it knew of backslashes.
+        labels_escaped: has_backslash && memchr::memchr(b'\\', labels.as_bytes()).is_some(),
         value,
         value_text,
         timestamp_ms,
@@ -562,9 +566,10 @@ fn parse_exemplar<'a>(
             ));
         }
     }
+    let labels = &line[open + 1..close];
     Ok(Exemplar::new(
-        &line[open + 1..close],
-        has_backslash,
+        labels,
+        has_backslash && memchr::memchr(b'\\', labels.as_bytes()).is_some(),
         value,
         value_text,
         ts,
@@ -609,7 +614,7 @@ fn label_set<'a>(
             }
             return Ok(i);
         }
-        let (nstart, nend, escaped, quoted, mut hash);
+        let (nstart, nend, escaped, quoted);
         if c == b'"' {
             let Some(q) = scan_quoted(b, i, has_backslash) else {
                 return Err(unexpected(
@@ -620,11 +625,11 @@ fn label_set<'a>(
                     "INVALID",
                 ));
             };
-            (nstart, nend, escaped, quoted, hash) = (q.start, q.end, q.escaped, true, 0);
+            (nstart, nend, escaped, quoted) = (q.start, q.end, q.escaped, true);
             i = q.end + 1;
         } else if is_label_start(c) {
-            let (end, h) = label_name_end(b, i);
-            (nstart, nend, escaped, quoted, hash) = (i, end, false, false, h);
+            let end = label_name_end(b, i);
+            (nstart, nend, escaped, quoted) = (i, end, false, false);
             i = end;
         } else {
             return Err(unexpected_label_token("expected label name", line, i));
@@ -659,9 +664,11 @@ fn label_set<'a>(
             _ => return Err(unexpected_label_token("expected equal", line, i)),
         }
         if check_dups {
-            if quoted {
-                hash = hash_unescaped(&b[nstart..nend]);
-            }
+            let hash = if escaped {
+                hash_unescaped(&b[nstart..nend])
+            } else {
+                name_hash(&b[nstart..nend])
+            };
             if st.dups.insert(b, nstart, nend, hash, escaped) {
                 return Err(duplicate(line, nstart, nend, escaped));
             }

@@ -776,7 +776,7 @@ pub(crate) fn for_each_label<'a>(
             };
             (&block[q.start..q.end], q.escaped, q.end + 1)
         } else {
-            let end = label_name_end(b, i).0;
+            let end = label_name_end(b, i);
             (&block[i..end], false, end)
         };
         if b.get(after) != Some(&b'=') {

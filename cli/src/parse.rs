@@ -1,0 +1,280 @@
+//! `promtext parse`: parse an exposition and print its events, a summary, or nothing.
+
+use std::collections::HashSet;
+use std::io::{self, Read, Write};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, ValueEnum};
+use promtext::family::belongs_to;
+use promtext::{Event, MetricType, ReadParser, Settings};
+
+use crate::output::{human_bytes, is_broken_pipe, json_labels, json_str, json_value, open_input};
+
+/// What `parse` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// One JSON object per event.
+    Jsonl,
+    /// Families, samples, bytes, elapsed time and throughput.
+    Summary,
+    /// Nothing: the exit status tells whether the input parsed.
+    None,
+}
+
+/// Arguments of `promtext parse`.
+#[derive(Args, Debug)]
+pub struct ParseArgs {
+    /// The exposition to parse (`-` or nothing for standard input).
+    pub input: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Output::Summary)]
+    pub output: Output,
+    /// Accept CRLF and signed timestamps; skip bad lines (reported on stderr) instead of failing.
+    #[arg(long)]
+    pub lenient: bool,
+    /// Maximum line length in bytes.
+    #[arg(long, default_value_t = promtext::DEFAULT_MAX_LINE_LEN)]
+    pub max_line_len: usize,
+}
+
+/// Counts of one parse.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Distinct families (declared, or implied by sample names).
+    pub families: usize,
+    /// Sample lines.
+    pub samples: u64,
+    /// Input bytes.
+    pub bytes: u64,
+    /// Lines skipped in lenient mode.
+    pub skipped: u64,
+}
+
+/// Tracks family identity cheaply: the current declared family, and a set of names seen.
+#[derive(Default)]
+struct FamilyCounter {
+    seen: HashSet<String>,
+    current: Option<(String, MetricType)>,
+}
+
+impl FamilyCounter {
+    fn meta(&mut self, name: &str, t: Option<MetricType>) {
+        if self.current.as_ref().is_none_or(|(n, _)| n != name) {
+            self.current = Some((name.to_string(), t.unwrap_or(MetricType::Unknown)));
+        } else if let (Some(t), Some(cur)) = (t, self.current.as_mut()) {
+            cur.1 = t;
+        }
+        if !self.seen.contains(name) {
+            self.seen.insert(name.to_string());
+        }
+    }
+
+    fn sample(&mut self, name: &str) {
+        if let Some((f, t)) = &self.current {
+            if belongs_to(name, f, *t) {
+                return;
+            }
+        }
+        if self.seen.contains(name) {
+            return;
+        }
+        self.seen.insert(name.to_string());
+        self.current = Some((name.to_string(), MetricType::Unknown));
+    }
+}
+
+/// Counts the bytes read through it.
+struct Counting<R> {
+    inner: R,
+    n: u64,
+}
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        self.n += k as u64;
+        Ok(k)
+    }
+}
+
+fn write_event(out: &mut impl Write, ev: &Event<'_>) -> io::Result<()> {
+    match ev {
+        Event::Type(t) => {
+            out.write_all(b"{\"kind\":\"type\",\"name\":")?;
+            json_str(out, t.name)?;
+            out.write_all(b",\"type\":")?;
+            json_str(
+                out,
+                t.metric_type
+                    .as_prometheus_str()
+                    .unwrap_or(t.metric_type.as_str()),
+            )?;
+            write!(out, ",\"line\":{}}}", t.line)?;
+        }
+        Event::Help(h) => {
+            out.write_all(b"{\"kind\":\"help\",\"name\":")?;
+            json_str(out, h.name)?;
+            out.write_all(b",\"text\":")?;
+            json_str(out, &h.text())?;
+            write!(out, ",\"line\":{}}}", h.line)?;
+        }
+        Event::Comment(c) => {
+            out.write_all(b"{\"kind\":\"comment\",\"text\":")?;
+            json_str(out, &c.text)?;
+            write!(out, ",\"line\":{}}}", c.line)?;
+        }
+        Event::Unit(u) => {
+            out.write_all(b"{\"kind\":\"unit\",\"name\":")?;
+            json_str(out, u.name)?;
+            out.write_all(b",\"unit\":")?;
+            json_str(out, u.unit)?;
+            write!(out, ",\"line\":{}}}", u.line)?;
+        }
+        Event::Eof(e) => write!(out, "{{\"kind\":\"eof\",\"line\":{}}}", e.line)?,
+        Event::Sample(s) => {
+            out.write_all(b"{\"kind\":\"sample\",\"name\":")?;
+            json_str(out, &s.name())?;
+            out.write_all(b",\"labels\":")?;
+            json_labels(out, s.labels())?;
+            out.write_all(b",\"value\":")?;
+            json_value(out, s.value())?;
+            out.write_all(b",\"value_text\":")?;
+            json_str(out, s.value_text())?;
+            match s.timestamp_ms() {
+                Some(ts) => write!(out, ",\"timestamp_ms\":{ts}")?,
+                None => out.write_all(b",\"timestamp_ms\":null")?,
+            }
+            write!(out, ",\"line\":{}}}", s.line())?;
+        }
+        _ => return Ok(()),
+    }
+    out.write_all(b"\n")
+}
+
+/// Parses `reader` with `settings`, writing events per `output`; returns the stats or the
+/// first error (lenient errors are printed as warnings and counted).
+pub fn parse_reader(
+    reader: impl Read,
+    settings: Settings,
+    output: Output,
+    out: &mut impl Write,
+) -> Result<Stats, ParseFailure> {
+    // In lenient mode a bad line is reported and skipped; otherwise it ends the parse.
+    let lenient = settings.is_lenient();
+    let mut counting = Counting {
+        inner: reader,
+        n: 0,
+    };
+    let mut p = ReadParser::new(&mut counting, settings);
+    let mut fams = FamilyCounter::default();
+    let mut stats = Stats::default();
+    while let Some(ev) = p.next_event() {
+        let ev = match ev {
+            Ok(ev) => ev,
+            Err(e) if lenient => {
+                eprintln!("warning: skipped {e}");
+                continue;
+            }
+            Err(e) => return Err(ParseFailure::Parse(e)),
+        };
+        match &ev {
+            Event::Type(t) => fams.meta(t.name, Some(t.metric_type)),
+            Event::Help(h) => fams.meta(h.name, None),
+            Event::Unit(u) => fams.meta(u.name, None),
+            Event::Sample(s) => {
+                stats.samples += 1;
+                fams.sample(&s.name());
+            }
+            _ => {}
+        }
+        if output == Output::Jsonl {
+            write_event(out, &ev).map_err(ParseFailure::Io)?;
+        }
+    }
+    stats.skipped = p.skipped_lines();
+    drop(p);
+    stats.bytes = counting.n;
+    stats.families = fams.seen.len();
+    Ok(stats)
+}
+
+/// Why a parse failed.
+#[derive(Debug)]
+pub enum ParseFailure {
+    /// The input is not valid.
+    Parse(promtext::Error),
+    /// Reading or writing failed.
+    Io(io::Error),
+}
+
+/// Prints the summary block.
+pub fn print_summary(out: &mut impl Write, stats: &Stats, secs: f64) -> io::Result<()> {
+    let mbs = if secs > 0.0 {
+        stats.bytes as f64 / 1e6 / secs
+    } else {
+        0.0
+    };
+    writeln!(out, "families: {}", stats.families)?;
+    writeln!(out, "samples:  {}", stats.samples)?;
+    writeln!(
+        out,
+        "bytes:    {} ({})",
+        stats.bytes,
+        human_bytes(stats.bytes)
+    )?;
+    writeln!(out, "elapsed:  {:.3} ms", secs * 1e3)?;
+    writeln!(out, "speed:    {mbs:.1} MB/s")?;
+    if stats.skipped > 0 {
+        writeln!(out, "skipped:  {} bad lines", stats.skipped)?;
+    }
+    Ok(())
+}
+
+/// Runs `promtext parse`.
+pub fn run(args: ParseArgs) -> ExitCode {
+    let settings = Settings::default()
+        .lenient(args.lenient)
+        .max_line_len(args.max_line_len);
+    let input = match open_input(args.input.as_deref()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let start = Instant::now();
+    let result = parse_reader(input, settings, args.output, &mut out);
+    let secs = start.elapsed().as_secs_f64();
+    let code = match result {
+        Ok(stats) => {
+            if args.output == Output::Summary {
+                if let Err(e) = print_summary(&mut out, &stats, secs) {
+                    if !is_broken_pipe(&e) {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(ParseFailure::Parse(e)) => {
+            let _ = out.flush();
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+        Err(ParseFailure::Io(e)) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(ParseFailure::Io(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    };
+    match out.flush() {
+        Err(e) if !is_broken_pipe(&e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        _ => code,
+    }
+}

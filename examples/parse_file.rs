@@ -1,0 +1,69 @@
+//! Parses a file (or a generated Envoy body) many times: a small driver for profilers
+//! (`perf record`, `valgrind --tool=callgrind`).
+//!
+//! `cargo run --release --example parse_file -- [FILE|-] [ITERATIONS] [labels|events|naive]`
+//!
+//! `labels` (default) iterates every label, `events` only touches values, `naive` runs the
+//! benches' naive-split baseline (split lines, parse the last token as f64).
+
+use promtext::Event;
+
+fn naive_split(input: &[u8]) -> f64 {
+    let mut sum = 0.0;
+    let mut rest = input;
+    while !rest.is_empty() {
+        let (line, next) = match memchr::memchr(b'\n', rest) {
+            Some(n) => (&rest[..n], &rest[n + 1..]),
+            None => (rest, &rest[rest.len()..]),
+        };
+        rest = next;
+        if line.is_empty() || line[0] == b'#' {
+            continue;
+        }
+        let last = memchr::memrchr(b' ', line).map_or(line, |p| &line[p + 1..]);
+        sum += std::str::from_utf8(last)
+            .ok()
+            .and_then(|s| s.parse::<f64>().ok())
+            .unwrap_or(0.0);
+    }
+    sum
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let input = match args.next().filter(|a| a != "-") {
+        Some(path) => std::fs::read(path).expect("readable input"),
+        None => promtext::generator::generate(
+            &promtext::generator::GenConfig::envoy().target_bytes(1 << 20),
+        )
+        .text
+        .into_bytes(),
+    };
+    let iterations: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100);
+    let mode = args.next().unwrap_or_else(|| "labels".to_string());
+    let mut total = 0usize;
+    let start = std::time::Instant::now();
+    for _ in 0..iterations {
+        if mode == "naive" {
+            total += naive_split(&input) as usize;
+            continue;
+        }
+        for ev in promtext::parse(&input) {
+            if let Event::Sample(s) = ev.expect("valid input") {
+                total += s.value().to_bits() as usize & 1;
+                if mode == "labels" {
+                    total += s
+                        .labels()
+                        .map(|l| l.name.len() + l.value.len())
+                        .sum::<usize>();
+                }
+            }
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "{mode}: {} bytes x {iterations}: {:.1} MB/s (checksum {total})",
+        input.len(),
+        input.len() as f64 * iterations as f64 / secs / 1e6
+    );
+}

@@ -1,0 +1,31 @@
+//! Differential: the whole-buffer parser and the chunk-fed parser must give identical events and
+//! errors (with positions) for an arbitrary cutting of arbitrary input.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use promtext::{ChunkParser, Event, Settings};
+
+fn describe(r: &Result<Event<'_>, promtext::Error>) -> String {
+    match r {
+        Ok(ev) => format!("{ev:?}"),
+        Err(e) => format!("ERR {e:?}"),
+    }
+}
+
+fuzz_target!(|input: (u8, Vec<u16>, &[u8])| {
+    let (mode, cuts, data) = input;
+    let settings = Settings::default().lenient(mode & 1 == 1).max_line_len(if mode & 2 == 2 { 24 } else { 1 << 20 });
+    let whole: Vec<String> = promtext::parse_with(data, settings.clone()).map(|r| describe(&r)).collect();
+    let mut points: Vec<usize> = cuts.iter().map(|&c| c as usize % (data.len() + 1)).collect();
+    points.sort_unstable();
+    points.push(data.len());
+    let mut p = ChunkParser::new(settings);
+    let mut got = Vec::new();
+    let mut prev = 0;
+    for c in points {
+        got.extend(p.feed(&data[prev..c]).map(|r| describe(&r)));
+        prev = c;
+    }
+    got.extend(p.finish().map(|r| describe(&r)));
+    // Debug output carries lines and offsets, so any leak of the chunking shows.
+    assert_eq!(whole, got);
+});

@@ -1,0 +1,609 @@
+//! Deterministic, realistic Envoy and Istio `/stats/prometheus` expositions.
+//!
+//! This is the generator of envoy.md §4: benches, tests and the `promtext gen`
+//! command use it to get byte-realistic input of any size without shipping
+//! captures. Family names, types and label scopes come from the real captures
+//! (compiled in as a catalogue; the corpus is not needed at run time), and the
+//! layout follows Envoy's writer: sections (counters, gauges, text readouts,
+//! histograms, per-endpoint counters and gauges), families sorted by the
+//! Envoy dotted name segment by segment (so every `envoy_cluster_*` family
+//! precedes `envoy_cluster_manager_*`), series sorted by their tag values,
+//! `{}` on untagged series, `le`/`quantile` last, and `%.32g` bounds and sums.
+//!
+//! # Determinism
+//!
+//! Every random choice comes from SplitMix64 seeded with [`GenConfig::seed`]
+//! (default [`DEFAULT_SEED`]). Values are drawn from a generator derived from
+//! (seed, family name, series index), so a series' values do not depend on
+//! how many clusters or peers exist. The same configuration always yields the
+//! same bytes, on every platform.
+//!
+//! # Example
+//!
+//! ```
+//! use promtext::generator::{GenConfig, generate};
+//!
+//! let out = generate(&GenConfig::envoy().seed(7));
+//! assert!(out.text.contains("envoy_server_live{} "));
+//! assert_eq!(out.meta.bytes, out.text.len());
+//! // Same seed, same bytes.
+//! assert_eq!(out.text, generate(&GenConfig::envoy().seed(7)).text);
+//! ```
+//!
+//! The module is called `generator` because `gen` is a reserved keyword in
+//! edition 2024; its sources live in `src/gen/`.
+//!
+//! A target size picks the number of clusters (Envoy) or traffic peers
+//! (Istio):
+//!
+//! ```
+//! use promtext::generator::{GenConfig, generate};
+//!
+//! let out = generate(&GenConfig::istio().target_bytes(300_000));
+//! assert!(out.meta.bytes >= 300_000 * 97 / 100);
+//! assert!(out.meta.bytes <= 300_000 * 110 / 100);
+//! ```
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod catalog;
+mod emit;
+mod labels;
+mod rng;
+
+use std::fmt::Write as _;
+
+pub use emit::generate_to;
+
+/// The default seed: the first 64 bits of the SplitMix64 golden ratio,
+/// `0x9E3779B97F4A7C15`.
+pub const DEFAULT_SEED: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// Formatting dialect of the generated exposition (envoy.md §4.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Profile {
+    /// Envoy ≥ 1.24 (`envoy-modern`): grouped, sorted, no blank lines,
+    /// `envoy_`-prefixed tag names. The catalogue is the 2023 front proxy.
+    Envoy,
+    /// Envoy 1.15–1.23: like [`Profile::Envoy`] but every family, including
+    /// the last, is followed by one empty line.
+    EnvoyBlankline,
+    /// Envoy ≤ 1.14: families in random order, a fraction split into 2–3
+    /// non-adjacent runs of which only the first has a `# TYPE` (except for
+    /// an occasional duplicated TYPE line).
+    EnvoyUngrouped,
+    /// An Istio sidecar's port 15090: the Envoy layout with Istio tag names
+    /// (no `envoy_` prefix) and the `istio_*` families with 25 labels.
+    Istio,
+    /// Istio's merged port 15020: a Go client_golang block (HELP and TYPE,
+    /// no braces, Go `%g` floats) followed by an [`Profile::Istio`] body,
+    /// optionally followed by an application block ([`AppBlock`]).
+    Istio15020,
+}
+
+impl Profile {
+    /// All profiles, in documentation order.
+    pub const ALL: [Profile; 5] = [
+        Profile::Envoy,
+        Profile::EnvoyBlankline,
+        Profile::EnvoyUngrouped,
+        Profile::Istio,
+        Profile::Istio15020,
+    ];
+
+    /// The profile's name as the CLI spells it (`envoy`, `envoy-blankline`,
+    /// `envoy-ungrouped`, `istio`, `istio-15020`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Envoy => "envoy",
+            Profile::EnvoyBlankline => "envoy-blankline",
+            Profile::EnvoyUngrouped => "envoy-ungrouped",
+            Profile::Istio => "istio",
+            Profile::Istio15020 => "istio-15020",
+        }
+    }
+
+    /// Looks a profile up by name; `envoy-modern`, `istio-15090` and
+    /// `istio-sidecar` are accepted as aliases.
+    ///
+    /// ```
+    /// use promtext::generator::Profile;
+    /// assert_eq!(Profile::from_name("istio-15090"), Some(Profile::Istio));
+    /// assert_eq!(Profile::from_name("nope"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Profile> {
+        Some(match name {
+            "envoy" | "envoy-modern" => Profile::Envoy,
+            "envoy-blankline" => Profile::EnvoyBlankline,
+            "envoy-ungrouped" => Profile::EnvoyUngrouped,
+            "istio" | "istio-15090" | "istio-sidecar" => Profile::Istio,
+            "istio-15020" => Profile::Istio15020,
+            _ => return None,
+        })
+    }
+
+    /// True for the profiles with Istio tag names and `istio_*` families.
+    pub fn is_istio(self) -> bool {
+        matches!(self, Profile::Istio | Profile::Istio15020)
+    }
+}
+
+/// The optional application block at the end of an
+/// [`Profile::Istio15020`] body (envoy.md §1.5, part 3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AppBlock {
+    /// No application metrics.
+    None,
+    /// Application metrics in the Prometheus text format.
+    Text,
+    /// Application metrics in OpenMetrics, ending with `# EOF`.
+    OpenMetrics,
+}
+
+/// Every knob of the generator. Construct with [`GenConfig::envoy`],
+/// [`GenConfig::istio`], [`GenConfig::new`] or [`GenConfig::preset`], then
+/// adjust fields directly or with the chainable setters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GenConfig {
+    /// Formatting dialect.
+    pub profile: Profile,
+    /// PRNG seed (default [`DEFAULT_SEED`]).
+    pub seed: u64,
+    /// When set, the counts are chosen so the output is close to this many
+    /// bytes: the number of clusters (Envoy profiles, 15–20 KB each), or the
+    /// number of traffic peers, then clusters, then SDS-only clusters (Istio
+    /// profiles), each the closest by measurement. [`GenConfig::clusters`] /
+    /// [`GenConfig::istio_peers`] are then overridden. Targets up to 64 MiB
+    /// are met within about 1 % (Istio: a few hundred bytes); larger ones are
+    /// extrapolated from a 48 MiB probe (within a few %). The resolved counts
+    /// are reported in [`GenMeta::config`].
+    pub target_bytes: Option<usize>,
+    /// Clusters C (default 4 for Envoy, 1 for Istio: `xds-grpc` only).
+    pub clusters: usize,
+    /// Listeners L (default 2).
+    pub listeners: usize,
+    /// HTTP connection manager prefixes H, `admin` included (default 2).
+    pub hcm_prefixes: usize,
+    /// Worker threads W (default 2).
+    pub workers: usize,
+    /// Istio traffic peers P (default 7).
+    pub istio_peers: usize,
+    /// Clusters that only report SDS secret updates (Istio; default 40).
+    pub sds_clusters: usize,
+    /// Share of Istio peers that talk TCP and get the 4 TCP counters instead
+    /// of the HTTP families (default 0.15).
+    pub tcp_share: f64,
+    /// End the output with LF (default true; the DataDog fixtures lack it).
+    pub final_newline: bool,
+    /// Render histograms as Envoy summaries (`histogram_buckets=summary`).
+    pub summary_mode: bool,
+    /// In summary mode, the probability that a series had no samples in the
+    /// interval and prints lowercase `nan` quantiles (default 0.3).
+    pub p_nan: f64,
+    /// Emit text readouts (`?text_readouts`): gauges with a `text_value`
+    /// label and value 0 (default false).
+    pub text_readouts: bool,
+    /// Per-endpoint stats: E hosts per cluster, appended at the very end
+    /// (default 0: off).
+    pub per_endpoint: usize,
+    /// Fraction of text-readout values, Istio custom values and cluster names
+    /// that get a `"`, `\` or LF, written escaped as `\"`, `\\`, `\n`
+    /// (default 0).
+    pub escape_rate: f64,
+    /// Multiplies the length of generated words (default 1.0).
+    pub label_value_scale: f64,
+    /// Constant labels put first on every Envoy series, like consul's 5
+    /// (default 0).
+    pub extra_const_labels: usize,
+    /// Probability that a counter or gauge is 0 (default 0.8 Envoy, 0.45
+    /// Istio).
+    pub p_zero: f64,
+    /// Ungrouped profile: probability that a family is split (default 0.5).
+    pub p_split: f64,
+    /// Ungrouped profile: probability that a later run repeats the family's
+    /// `# TYPE` line (default 0.003).
+    pub p_dup_type: f64,
+    /// Render the Envoy/Istio body as OpenMetrics 1.0 instead of the
+    /// Prometheus text format: counters as `<family>_total` under
+    /// `# TYPE <family> counter`, no blank lines, no `{}`, canonical `le`
+    /// values, and a final `# EOF`. Always grouped, so the blank-line and
+    /// ungrouped layouts do not apply. Families whose OpenMetrics names
+    /// would clash with another family's are left out.
+    pub openmetrics: bool,
+    /// The application block of [`Profile::Istio15020`] (default
+    /// [`AppBlock::None`]).
+    pub app_block: AppBlock,
+}
+
+impl GenConfig {
+    /// The defaults for `profile` (envoy.md §4).
+    ///
+    /// ```
+    /// use promtext::generator::{GenConfig, Profile};
+    /// let c = GenConfig::new(Profile::EnvoyUngrouped);
+    /// assert_eq!(c.clusters, 4);
+    /// assert_eq!(c.p_split, 0.5);
+    /// ```
+    pub fn new(profile: Profile) -> Self {
+        let istio = profile.is_istio();
+        GenConfig {
+            profile,
+            seed: DEFAULT_SEED,
+            target_bytes: None,
+            clusters: if istio { 1 } else { 4 },
+            listeners: 2,
+            hcm_prefixes: 2,
+            workers: 2,
+            istio_peers: 7,
+            sds_clusters: 40,
+            tcp_share: 0.15,
+            final_newline: true,
+            summary_mode: false,
+            p_nan: 0.3,
+            text_readouts: false,
+            per_endpoint: 0,
+            escape_rate: 0.0,
+            label_value_scale: 1.0,
+            extra_const_labels: 0,
+            p_zero: if istio { 0.45 } else { 0.8 },
+            p_split: 0.5,
+            p_dup_type: 0.003,
+            openmetrics: false,
+            app_block: AppBlock::None,
+        }
+    }
+
+    /// The `envoy` (envoy-modern) profile with its defaults.
+    pub fn envoy() -> Self {
+        GenConfig::new(Profile::Envoy)
+    }
+
+    /// The `istio` (port 15090) profile with its defaults.
+    pub fn istio() -> Self {
+        GenConfig::new(Profile::Istio)
+    }
+
+    /// A named preset (envoy.md §4.7); see [`PRESETS`].
+    ///
+    /// ```
+    /// use promtext::generator::GenConfig;
+    /// let c = GenConfig::preset("small-sidecar").unwrap();
+    /// assert_eq!(c.target_bytes, Some(100_000));
+    /// assert!(GenConfig::preset("nope").is_none());
+    /// ```
+    pub fn preset(name: &str) -> Option<Self> {
+        Some(match name {
+            "small-sidecar" => GenConfig::istio().target_bytes(100_000),
+            "busy-sidecar" => GenConfig::istio().target_bytes(5_000_000),
+            "legacy-ungrouped" => GenConfig::new(Profile::EnvoyUngrouped).target_bytes(1_000_000),
+            "merged-15020-openmetrics" => {
+                let mut c = GenConfig::new(Profile::Istio15020).target_bytes(2_000_000);
+                c.app_block = AppBlock::OpenMetrics;
+                c
+            }
+            "gateway-10k-clusters" => {
+                let mut c = GenConfig::envoy();
+                c.clusters = 10_000;
+                c.listeners = 8;
+                c.hcm_prefixes = 8;
+                c.workers = 8;
+                c
+            }
+            _ => return None,
+        })
+    }
+
+    /// Sets the seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Sets a target size in bytes.
+    pub fn target_bytes(mut self, bytes: usize) -> Self {
+        self.target_bytes = Some(bytes);
+        self
+    }
+
+    /// Sets the escape rate (see [`GenConfig::escape_rate`]).
+    pub fn escape_rate(mut self, rate: f64) -> Self {
+        self.escape_rate = rate;
+        self
+    }
+
+    /// Switches OpenMetrics rendering on or off.
+    pub fn openmetrics(mut self, on: bool) -> Self {
+        self.openmetrics = on;
+        self
+    }
+
+    /// Sets whether the output ends with LF.
+    pub fn final_newline(mut self, on: bool) -> Self {
+        self.final_newline = on;
+        self
+    }
+
+    /// Sets the number of clusters.
+    pub fn clusters(mut self, n: usize) -> Self {
+        self.clusters = n;
+        self
+    }
+
+    /// Sets the number of Istio peers.
+    pub fn istio_peers(mut self, n: usize) -> Self {
+        self.istio_peers = n;
+        self
+    }
+
+    /// The knobs as a JSON object (hand-written; used in [`GenMeta::to_json`]).
+    pub fn to_json(&self) -> String {
+        let mut s = String::new();
+        let _ = write!(
+            s,
+            "{{\"profile\":\"{}\",\"seed\":{},\"target_bytes\":{},\"clusters\":{},\"listeners\":{},\
+             \"hcm_prefixes\":{},\"workers\":{},\"istio_peers\":{},\"sds_clusters\":{},\"tcp_share\":{},\
+             \"final_newline\":{},\"summary_mode\":{},\"p_nan\":{},\"text_readouts\":{},\"per_endpoint\":{},\
+             \"escape_rate\":{},\"label_value_scale\":{},\"extra_const_labels\":{},\"p_zero\":{},\
+             \"p_split\":{},\"p_dup_type\":{},\"openmetrics\":{},\"app_block\":\"{}\"}}",
+            self.profile.name(),
+            self.seed,
+            self.target_bytes
+                .map_or("null".to_string(), |b| b.to_string()),
+            self.clusters,
+            self.listeners,
+            self.hcm_prefixes,
+            self.workers,
+            self.istio_peers,
+            self.sds_clusters,
+            json_f64(self.tcp_share),
+            self.final_newline,
+            self.summary_mode,
+            json_f64(self.p_nan),
+            self.text_readouts,
+            self.per_endpoint,
+            json_f64(self.escape_rate),
+            json_f64(self.label_value_scale),
+            self.extra_const_labels,
+            json_f64(self.p_zero),
+            json_f64(self.p_split),
+            json_f64(self.p_dup_type),
+            self.openmetrics,
+            match self.app_block {
+                AppBlock::None => "none",
+                AppBlock::Text => "text",
+                AppBlock::OpenMetrics => "openmetrics",
+            }
+        );
+        s
+    }
+}
+
+impl Default for GenConfig {
+    fn default() -> Self {
+        GenConfig::envoy()
+    }
+}
+
+fn json_f64(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:?}")
+    } else {
+        "null".to_string()
+    }
+}
+
+/// The named presets of envoy.md §4.7, with a one-line description each.
+pub const PRESETS: &[(&str, &str)] = &[
+    ("small-sidecar", "Istio 15090 sidecar, ~100 KB"),
+    ("busy-sidecar", "Istio 15090 sidecar with many peers, ~5 MB"),
+    (
+        "legacy-ungrouped",
+        "Envoy <= 1.14, split families and a duplicated TYPE, ~1 MB",
+    ),
+    (
+        "merged-15020-openmetrics",
+        "Istio 15020: Go block, Envoy/Istio body, OpenMetrics app block ending in # EOF, ~2 MB",
+    ),
+    (
+        "gateway-10k-clusters",
+        "Envoy gateway with 10,000 clusters, 8 listeners/HCMs/workers, all stats, ~190 MB",
+    ),
+];
+
+/// Family counts per type.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FamilyCounts {
+    /// Counter families.
+    pub counters: usize,
+    /// Gauge families (text readouts included).
+    pub gauges: usize,
+    /// Histogram families.
+    pub histograms: usize,
+    /// Summary families.
+    pub summaries: usize,
+    /// Families of type `unknown`/untyped.
+    pub unknown: usize,
+}
+
+impl FamilyCounts {
+    /// All families.
+    pub fn total(&self) -> usize {
+        self.counters + self.gauges + self.histograms + self.summaries + self.unknown
+    }
+}
+
+/// What was generated: the `.meta.json` of envoy.md §4.7.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GenMeta {
+    /// The configuration, with `clusters`/`istio_peers` resolved when a target
+    /// size was given.
+    pub config: GenConfig,
+    /// Distinct families per type.
+    pub families: FamilyCounts,
+    /// `# TYPE` lines (more than the families when a TYPE is duplicated).
+    pub type_lines: usize,
+    /// `# HELP` lines.
+    pub help_lines: usize,
+    /// Sample lines: every line that is neither blank nor a `#` comment.
+    pub samples: usize,
+    /// All lines, counting a last line without LF.
+    pub lines: usize,
+    /// Output size in bytes.
+    pub bytes: usize,
+    /// Longest line in bytes, without its LF.
+    pub max_line_len: usize,
+    /// Most labels on one sample line (`le`/`quantile` included).
+    pub max_labels: usize,
+}
+
+impl GenMeta {
+    /// The seed that produced the output.
+    pub fn seed(&self) -> u64 {
+        self.config.seed
+    }
+
+    /// Hand-written JSON: seed, knobs, counts.
+    ///
+    /// ```
+    /// let out = promtext::generator::generate(&promtext::generator::GenConfig::envoy());
+    /// let json = out.meta.to_json();
+    /// assert!(json.starts_with("{\"seed\":"));
+    /// assert!(json.contains("\"samples\":"));
+    /// ```
+    pub fn to_json(&self) -> String {
+        let f = &self.families;
+        format!(
+            "{{\"seed\":{},\"knobs\":{},\"families\":{{\"counter\":{},\"gauge\":{},\"histogram\":{},\
+             \"summary\":{},\"unknown\":{},\"total\":{}}},\"type_lines\":{},\"help_lines\":{},\
+             \"samples\":{},\"lines\":{},\"bytes\":{},\"max_line_len\":{},\"max_labels\":{}}}",
+            self.config.seed,
+            self.config.to_json(),
+            f.counters,
+            f.gauges,
+            f.histograms,
+            f.summaries,
+            f.unknown,
+            f.total(),
+            self.type_lines,
+            self.help_lines,
+            self.samples,
+            self.lines,
+            self.bytes,
+            self.max_line_len,
+            self.max_labels
+        )
+    }
+}
+
+/// A generated exposition and its metadata.
+#[derive(Clone, Debug)]
+pub struct Generated {
+    /// The exposition text.
+    pub text: String,
+    /// Counts and knobs.
+    pub meta: GenMeta,
+}
+
+/// Generates an exposition in memory.
+///
+/// For very large outputs prefer [`generate_to`], which streams.
+///
+/// ```
+/// use promtext::generator::{GenConfig, Profile, generate};
+/// let out = generate(&GenConfig::new(Profile::Istio15020));
+/// assert!(out.text.starts_with("# HELP istio_agent_"));
+/// ```
+pub fn generate(config: &GenConfig) -> Generated {
+    let mut buf: Vec<u8> = Vec::with_capacity(config.target_bytes.unwrap_or(1 << 16) + 4096);
+    let meta = emit::generate_into(config, &mut buf);
+    // The generator writes ASCII and valid UTF-8 word lists only.
+    let text = String::from_utf8(buf)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    Generated { text, meta }
+}
+
+// ---------------------------------------------------------------------------
+// Catalogue vocabulary (shared with `catalog.rs`).
+
+/// Metric type of a catalogue family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Counter,
+    Gauge,
+    Histogram,
+    Summary,
+}
+
+/// Label-key signature of a family: which series it has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub(crate) enum Scope {
+    /// No tags: `name{}`.
+    Global,
+    /// `cluster_name`.
+    Cluster,
+    /// `response_code_class, cluster_name`.
+    ClusterRcc,
+    /// `cluster_name` over every cluster with an SDS secret.
+    SdsCluster,
+    /// `http_conn_manager_prefix`.
+    Hcm,
+    /// `response_code_class, http_conn_manager_prefix`.
+    HcmRcc,
+    /// `http_conn_manager_prefix="admin"` only.
+    AdminHcm,
+    /// `response_code_class, http_conn_manager_prefix="admin"`.
+    AdminHcmRcc,
+    /// `listener_address`.
+    Listener,
+    /// `http_conn_manager_prefix, listener_address`.
+    ListenerHcm,
+    /// `response_code_class, http_conn_manager_prefix, listener_address`.
+    ListenerHcmRcc,
+    /// `worker_id, listener_address`.
+    ListenerWorker,
+    /// `worker_id`.
+    Worker,
+    /// `component, tag`.
+    IstioBuild,
+    /// The 25 Istio HTTP labels.
+    IstioHttp,
+    /// The 23 Istio TCP labels.
+    IstioTcp,
+    /// `cluster_name, endpoint_address` (per-endpoint stats).
+    Endpoint,
+    /// `text_value` only (text readouts).
+    TextReadout,
+}
+
+/// One catalogue family.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fam {
+    pub(crate) kind: Kind,
+    pub(crate) name: &'static str,
+    /// The tag-extracted Envoy dotted name, the sort key.
+    pub(crate) dotted: &'static str,
+    pub(crate) scope: Scope,
+}
+
+pub(crate) const fn fam(kind: Kind, name: &'static str, dotted: &'static str, scope: Scope) -> Fam {
+    Fam {
+        kind,
+        name,
+        dotted,
+        scope,
+    }
+}
+
+/// One family of the Go client_golang block at port 15020, with the series
+/// and value shapes of the Istio 1.11 capture.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct GoFam {
+    pub(crate) name: &'static str,
+    pub(crate) kind: Kind,
+    pub(crate) help: &'static str,
+    /// (series text, value as captured).
+    pub(crate) series: &'static [(&'static str, &'static str)],
+}

@@ -1,0 +1,150 @@
+//! Whole buffer vs chunk-fed vs io::Read: identical events and errors for every way of cutting
+//! the input, including lines longer than the limit and bad lines in lenient mode.
+
+mod common;
+use promtext::{ChunkParser, ReadParser, Settings};
+use proptest::prelude::*;
+
+/// Events and errors rendered with their positions, so any divergence shows.
+fn whole(input: &[u8], s: &Settings) -> Vec<String> {
+    promtext::parse_with(input, s.clone())
+        .map(|r| describe(r.as_ref().map_err(|e| e.clone())))
+        .collect()
+}
+
+fn describe(r: Result<&promtext::Event<'_>, promtext::Error>) -> String {
+    match r {
+        Ok(ev) => {
+            let extra = ev
+                .as_sample()
+                .map(|s| format!(" off={} series={:?}", s.offset(), s.series()))
+                .unwrap_or_default();
+            format!("{} L{}{extra}", common::render(ev), ev.line())
+        }
+        Err(e) => format!("ERR {e} off={} kind={:?}", e.offset(), e.kind()),
+    }
+}
+
+fn chunked(input: &[u8], cuts: &[usize], s: &Settings) -> Vec<String> {
+    let mut p = ChunkParser::new(s.clone());
+    let mut out = Vec::new();
+    let mut prev = 0;
+    let mut points: Vec<usize> = cuts.iter().map(|&c| c % (input.len() + 1)).collect();
+    points.sort_unstable();
+    points.push(input.len());
+    for c in points {
+        for r in p.feed(&input[prev..c]) {
+            out.push(describe(r.as_ref().map_err(|e| e.clone())));
+        }
+        prev = c;
+    }
+    for r in p.finish() {
+        out.push(describe(r.as_ref().map_err(|e| e.clone())));
+    }
+    out
+}
+
+/// A reader that returns at most `n` bytes per read.
+struct Trickle<'a> {
+    data: &'a [u8],
+    n: usize,
+}
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let k = self.n.min(buf.len()).min(self.data.len());
+        buf[..k].copy_from_slice(&self.data[..k]);
+        self.data = &self.data[k..];
+        Ok(k)
+    }
+}
+
+fn read(input: &[u8], n: usize, s: &Settings) -> Vec<String> {
+    let mut p = ReadParser::new(
+        Trickle {
+            data: input,
+            n: n.max(1),
+        },
+        s.clone(),
+    );
+    let mut out = Vec::new();
+    while let Some(r) = p.next_event() {
+        out.push(describe(r.as_ref().map_err(|e| e.clone())));
+    }
+    out
+}
+
+fn line() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("# TYPE a counter".to_string()),
+        Just("# HELP a some \\\\ help\\n".to_string()),
+        Just("# a comment".to_string()),
+        Just(String::new()),
+        Just("   ".to_string()),
+        Just("envoy_server_live{} 1".to_string()),
+        Just("a{b=\"x\\\"y\",c=\"\\\\\"} 1e3 123".to_string()),
+        Just("{\"my.metric\", \"a.b\"=\"v\"} NaN".to_string()),
+        Just("bad{ line".to_string()),
+        Just("a 1\r".to_string()),
+        Just("a 1 -5".to_string()),
+        Just("x{le=\"+Inf\"} 16440392441958861461".to_string()),
+        "[a-z_]{1,8}\\{[a-z]{1,3}=\"[ -~]{0,40}\"\\} [0-9]{1,5}",
+        "[ -~]{0,80}",
+    ]
+}
+
+fn body() -> impl Strategy<Value = (Vec<u8>, bool)> {
+    (prop::collection::vec(line(), 0..30), any::<bool>()).prop_map(|(lines, final_lf)| {
+        let mut s = lines.join("\n");
+        if final_lf {
+            s.push('\n');
+        }
+        (s.into_bytes(), final_lf)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn chunking_is_invisible((input, _) in body(), cuts in prop::collection::vec(any::<usize>(), 0..12), lenient in any::<bool>(), limit in prop_oneof![Just(1usize << 20), 8usize..64], n in 1usize..40) {
+        let s = Settings::default().lenient(lenient).max_line_len(limit);
+        let want = whole(&input, &s);
+        prop_assert_eq!(&chunked(&input, &cuts, &s), &want);
+        prop_assert_eq!(&read(&input, n, &s), &want);
+    }
+}
+
+#[test]
+fn undrained_iterators_lose_nothing() {
+    let input = b"a 1\nb 2\nc 3\nd 4\n";
+    let mut p = ChunkParser::new(Settings::default());
+    let mut names = Vec::new();
+    // Take one event per feed and drop the rest of the iterator.
+    for chunk in [&input[..9], &input[9..]] {
+        if let Some(ev) = p.feed(chunk).next() {
+            names.push(ev.unwrap().as_sample().unwrap().name().into_owned());
+        }
+    }
+    for ev in p.feed(b"") {
+        names.push(ev.unwrap().as_sample().unwrap().name().into_owned());
+    }
+    for ev in p.finish() {
+        names.push(ev.unwrap().as_sample().unwrap().name().into_owned());
+    }
+    assert_eq!(names, ["a", "b", "c", "d"]);
+}
+
+#[test]
+fn memory_is_bounded_by_the_line_limit() {
+    let mut p = ChunkParser::new(Settings::default().lenient(true).max_line_len(1000));
+    let block = vec![b'x'; 4096];
+    let mut errors = 0;
+    for _ in 0..100 {
+        errors += p.feed(&block).filter(|r| r.is_err()).count();
+        assert!(p.buffered() <= 1000);
+    }
+    assert_eq!(errors, 1, "one over-long line, one error");
+    let evs: Vec<_> = p.feed(b"\na 1\n").collect();
+    assert_eq!(evs.len(), 1);
+    assert!(evs[0].is_ok());
+}
