@@ -777,11 +777,19 @@ pub(crate) fn for_each_label<'a>(
             (&block[q.start..q.end], q.escaped, q.end + 1)
         } else {
             let end = label_name_end(b, i);
+            if end == i {
+                // Not a name (never in a parsed label set): step over it.
+                i += 1;
+                continue;
+            }
             (&block[i..end], false, end)
         };
         if b.get(after) != Some(&b'=') {
-            i = after.max(i + 1);
+            i = after;
             continue;
+        }
+        if b.get(after + 1) != Some(&b'"') {
+            return;
         }
         let Some(q) = scan_quoted(b, after + 1, escaped) else {
             return;
@@ -836,6 +844,16 @@ mod tests {
             seen.push((n, v))
         });
         assert_eq!(seen, [("a", "1"), ("b.c", r#"x\"y"#)]);
+    }
+
+    #[test]
+    fn label_walk_never_panics_on_junk() {
+        for junk in ["é,=\"x", "\"", "a=", "a=\"", "=é=\"\\", "ü\"é\"=\"ö\"", ",,,"] {
+            let mut n = 0;
+            for_each_label(junk, true, |_, _, _, _| n += 1);
+            for_each_label(junk, false, |_, _, _, _| n += 1);
+            assert!(n <= 2, "{junk}");
+        }
     }
 
     #[test]
