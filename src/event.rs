@@ -481,10 +481,7 @@ impl<'a> Iterator for Labels<'a> {
                 name = n;
             } else {
                 // Validated already: the name runs to the '=' (blanks may precede it).
-                let eq = match b[i..].iter().position(|&c| c == b'=') {
-                    Some(p) => i + p,
-                    None => b.len(),
-                };
+                let eq = crate::scan::find_byte(b, i, b'=').unwrap_or(b.len());
                 let mut end = eq;
                 while end > i && is_blank(b[end - 1]) {
                     end -= 1;

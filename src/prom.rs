@@ -9,8 +9,8 @@ use std::borrow::Cow;
 use crate::error::{ErrorKind, LineError, go_quote};
 use crate::event::{Comment, Event, HelpLine, MetricType, Sample, TypeLine};
 use crate::scan::{
-    hash_unescaped, is_blank, is_label_start, is_metric_start, label_name_end, metric_name_end,
-    name_hash, scan_quoted, skip_blanks,
+    hash_unescaped, is_blank, is_label_start, is_metric_char, is_metric_start, label_name_end,
+    metric_name_end, name_hash, scan_quoted, skip_blanks,
 };
 use crate::value::{ValueError, parse_int_ms, parse_value};
 
@@ -20,6 +20,12 @@ pub(crate) struct LineCtx {
     pub lenient: bool,
     pub allow_duplicate_labels: bool,
     pub dups: DupCheck,
+    /// The previous sample's (valid) metric name: consecutive samples usually share it
+    /// (histogram buckets, one counter per cluster), and a compare is cheaper than a scan.
+    pub prev_name: Vec<u8>,
+    /// The previous sample's `name{label=` prefix when it had that plain form (empty
+    /// otherwise), so a repeat skips both name scans.
+    pub prev_prefix: Vec<u8>,
 }
 
 /// Duplicate label-name detection without per-sample allocation: a 256-bit Bloom filter over
@@ -68,10 +74,16 @@ impl DupCheck {
     }
 }
 
+#[inline(always)]
 fn names_equal(a: &[u8], a_esc: bool, b: &[u8], b_esc: bool) -> bool {
     if !a_esc && !b_esc {
         return a == b;
     }
+    names_equal_unescaped(a, b)
+}
+
+#[cold]
+fn names_equal_unescaped(a: &[u8], b: &[u8]) -> bool {
     let mut x = Vec::with_capacity(a.len());
     crate::escape::for_each_unescaped(a, |c| x.push(c));
     let mut y = Vec::with_capacity(b.len());
@@ -249,8 +261,28 @@ fn sample<'a>(
     let b = line.as_bytes();
     let mut name: Option<(&'a str, bool)> = None;
     let mut i = start;
+    // `Some((name start, name end))` of a first label already known valid from the cache.
+    let mut first_label = None;
     if is_metric_start(b[i]) {
-        let end = metric_name_end(b, i + 1);
+        let prefix = &cx.prev_prefix;
+        let end = if !prefix.is_empty() && b[i..].starts_with(prefix) {
+            let name_end = i + cx.prev_name.len();
+            first_label = Some((name_end + 1, i + prefix.len() - 1));
+            name_end
+        } else {
+            let prev = &cx.prev_name;
+            if !prev.is_empty()
+                && b[i..].starts_with(prev)
+                && b.get(i + prev.len()).is_none_or(|&c| !is_metric_char(c))
+            {
+                i + prev.len()
+            } else {
+                let end = metric_name_end(b, i + 1);
+                cx.prev_name.clear();
+                cx.prev_name.extend_from_slice(&b[i..end]);
+                end
+            }
+        };
         name = Some((&line[i..end], false));
         i = skip_blanks(b, end);
     } else if b[i] != b'{' {
@@ -260,11 +292,22 @@ fn sample<'a>(
     let mut labels_escaped = false;
     let mut series_end = name.map_or(start, |(n, _)| start + n.len());
     if i < b.len() && b[i] == b'{' {
-        let close = label_block(line, i, has_backslash, &mut name, cx)?;
+        let cached = first_label.is_some();
+        let (close, plain_first) = label_block(line, i, has_backslash, &mut name, first_label, cx)?;
         labels = &line[i + 1..close];
         labels_escaped = has_backslash;
         series_end = close + 1;
+        if !cached {
+            cx.prev_prefix.clear();
+            if let (Some(eq), Some((n, _)), true) = (plain_first, name, is_metric_start(b[start])) {
+                if i == start + n.len() {
+                    cx.prev_prefix.extend_from_slice(&b[start..=eq]);
+                }
+            }
+        }
         i = skip_blanks(b, close + 1);
+    } else if first_label.is_none() {
+        cx.prev_prefix.clear();
     }
     let Some((name, name_escaped)) = name else {
         return Err(LineError::new(
@@ -355,71 +398,89 @@ fn label_block<'a>(
     open: usize,
     has_backslash: bool,
     name: &mut Option<(&'a str, bool)>,
+    mut known_first: Option<(usize, usize)>,
     cx: &mut LineCtx,
-) -> Result<usize, LineError> {
+) -> Result<(usize, Option<usize>), LineError> {
     let b = line.as_bytes();
+    // The '=' of the first label when the block starts with a plain `name=`, for the cache.
+    let mut plain_first = None;
     let check_dups = !cx.allow_duplicate_labels;
-    // The first label name is kept aside: a single label cannot clash, so the duplicate
-    // scratch is touched only from the second label on.
-    let mut first: Option<(usize, usize, bool)> = None;
+    const SMALL: usize = 4;
+    let mut small = [(0usize, 0usize, false); SMALL];
     let mut count = 0usize;
     let mut i = open + 1;
     loop {
-        i = skip_blanks(b, i);
-        if i >= b.len() {
-            return Err(expected("label name", line, i));
-        }
-        let c = b[i];
-        if c == b'}' {
-            return Ok(i);
-        }
         let (nstart, nend, escaped);
-        if c == b'"' {
-            let q = scan_quoted(b, i, has_backslash).ok_or_else(|| unterminated(line, i))?;
-            let after = skip_blanks(b, q.end + 1);
-            if after < b.len() && b[after] == b'=' {
-                nstart = q.start;
-                nend = q.end;
-                escaped = q.escaped;
-                i = after;
-            } else if after < b.len() && (b[after] == b',' || b[after] == b'}') {
-                if name.is_some() {
-                    return Err(LineError::new(
-                        ErrorKind::MetricNameAlreadySet,
-                        i,
-                        format!(
-                            "metric name already set while parsing: {}",
-                            go_quote(&b[..=q.end])
-                        ),
-                    ));
-                }
-                *name = Some((&line[q.start..q.end], q.escaped));
-                i = if b[after] == b',' { after + 1 } else { after };
-                continue;
-            } else {
-                return Err(expected("equal", line, after));
-            }
-        } else if is_label_start(c) {
-            let end = label_name_end(b, i + 1);
-            nstart = i;
-            nend = end;
-            escaped = false;
-            i = skip_blanks(b, end);
-            if i >= b.len() || b[i] != b'=' {
-                return Err(expected("equal", line, i));
-            }
+        if let Some((s0, e0)) = known_first.take() {
+            // `name{label=` repeated from the previous sample: known valid.
+            (nstart, nend, escaped) = (s0, e0, false);
+            i = e0;
         } else {
-            return Err(expected("label name", line, i));
+            i = skip_blanks(b, i);
+            if i >= b.len() {
+                return Err(expected("label name", line, i));
+            }
+            let c = b[i];
+            if c == b'}' {
+                return Ok((i, plain_first));
+            }
+            if c == b'"' {
+                let q = scan_quoted(b, i, has_backslash).ok_or_else(|| unterminated(line, i))?;
+                let after = skip_blanks(b, q.end + 1);
+                if after < b.len() && b[after] == b'=' {
+                    nstart = q.start;
+                    nend = q.end;
+                    escaped = q.escaped;
+                    i = after;
+                } else if after < b.len() && (b[after] == b',' || b[after] == b'}') {
+                    if name.is_some() {
+                        return Err(LineError::new(
+                            ErrorKind::MetricNameAlreadySet,
+                            i,
+                            format!(
+                                "metric name already set while parsing: {}",
+                                go_quote(&b[..=q.end])
+                            ),
+                        ));
+                    }
+                    *name = Some((&line[q.start..q.end], q.escaped));
+                    i = if b[after] == b',' { after + 1 } else { after };
+                    continue;
+                } else {
+                    return Err(expected("equal", line, after));
+                }
+            } else if is_label_start(c) {
+                let end = label_name_end(b, i + 1);
+                nstart = i;
+                nend = end;
+                escaped = false;
+                if count == 0 && i == open + 1 && end < b.len() && b[end] == b'=' {
+                    plain_first = Some(end);
+                }
+                i = skip_blanks(b, end);
+                if i >= b.len() || b[i] != b'=' {
+                    return Err(expected("equal", line, i));
+                }
+            } else {
+                return Err(expected("label name", line, i));
+            }
         }
         // `i` is at '='.
         if check_dups {
-            count += 1;
-            if count == 1 {
-                first = Some((nstart, nend, escaped));
+            // Up to four names are compared directly (most series have few labels, and
+            // unequal lengths settle a comparison at once); from the fifth on the Bloom
+            // scratch takes over.
+            if count < SMALL {
+                for &(s0, e0, esc0) in &small[..count] {
+                    if names_equal(&b[s0..e0], esc0, &b[nstart..nend], escaped) {
+                        return Err(duplicate(line, nstart, nend, escaped));
+                    }
+                }
+                small[count] = (nstart, nend, escaped);
             } else {
-                if count == 2 {
+                if count == SMALL {
                     cx.dups.clear();
-                    if let Some((s0, e0, esc0)) = first {
+                    for &(s0, e0, esc0) in &small {
                         cx.dups.insert(b, s0, e0, label_hash(b, s0, e0, esc0), esc0);
                     }
                 }
@@ -433,6 +494,7 @@ fn label_block<'a>(
                     return Err(duplicate(line, nstart, nend, escaped));
                 }
             }
+            count += 1;
         }
         i = value_after_equal(line, i, has_backslash)?;
         i = after_label(b, i);

@@ -35,6 +35,11 @@ pub(crate) fn is_metric_start(b: u8) -> bool {
 }
 
 #[inline(always)]
+pub(crate) fn is_metric_char(b: u8) -> bool {
+    CLASS[b as usize] & METRIC_CHAR != 0
+}
+
+#[inline(always)]
 pub(crate) fn is_label_start(b: u8) -> bool {
     CLASS[b as usize] & LABEL_START != 0
 }
@@ -94,6 +99,32 @@ fn name_end<const METRIC: bool>(b: &[u8], mut i: usize) -> usize {
     i + name_end_scalar(&b[i..], 0, if METRIC { METRIC_CHAR } else { LABEL_CHAR })
 }
 
+/// Index of the first `c` in `b` at or after `i`, eight bytes at a time. Short spans (label
+/// values are a few dozen bytes) are where `memchr`'s call and SIMD set-up cost more than the
+/// search itself.
+#[inline(always)]
+pub(crate) fn find_byte(b: &[u8], mut i: usize, c: u8) -> Option<usize> {
+    let pattern = c as u64 * LO;
+    let long = i + 64;
+    while i + 8 <= b.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&b[i..i + 8]);
+        let x = u64::from_le_bytes(word) ^ pattern;
+        // The lowest set bit marks the first zero byte exactly (false positives can only
+        // appear above a true zero).
+        let found = x.wrapping_sub(LO) & !x & HI;
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+        if i >= long {
+            // Long spans: let memchr's vector loop take over.
+            return memchr::memchr(c, &b[i..]).map(|p| i + p);
+        }
+    }
+    b[i..].iter().position(|&x| x == c).map(|p| i + p)
+}
+
 /// The byte-at-a-time reference scanner.
 #[inline(always)]
 fn name_end_scalar(b: &[u8], i: usize, class: u8) -> usize {
@@ -139,7 +170,8 @@ pub(crate) fn is_blank(b: u8) -> bool {
 
 #[inline(always)]
 pub(crate) fn skip_blanks(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() && is_blank(b[i]) {
+    // Most calls find no blank: one comparison rejects every byte above the space.
+    while i < b.len() && b[i] <= b' ' && is_blank(b[i]) {
         i += 1;
     }
     i
@@ -237,6 +269,27 @@ mod tests {
             assert_eq!(metric_name_end(&v, 0), len);
             assert_eq!(label_name_end(&v, 3.min(len)), len);
         }
+    }
+
+    #[test]
+    fn find_byte_agrees_with_memchr() {
+        for len in 0..150 {
+            for at in 0..len + 1 {
+                let mut v: Vec<u8> = (0..len).map(|k| b'a' + (k % 26) as u8).collect();
+                if at < len {
+                    v[at] = b'"';
+                }
+                for start in [0, 1, 7, 9].into_iter().filter(|&s| s <= len) {
+                    assert_eq!(
+                        find_byte(&v, start, b'"'),
+                        memchr::memchr(b'"', &v[start..]).map(|p| start + p)
+                    );
+                }
+            }
+        }
+        // Bytes just above and below the needle, and high bytes, must not match.
+        let v = [b'!', b'#', 0xa2, 0x22 | 0x80, b'"'];
+        assert_eq!(find_byte(&v, 0, b'"'), Some(4));
     }
 
     #[test]
