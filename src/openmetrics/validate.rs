@@ -848,7 +848,15 @@ mod tests {
 
     #[test]
     fn label_walk_never_panics_on_junk() {
-        for junk in ["é,=\"x", "\"", "a=", "a=\"", "=é=\"\\", "ü\"é\"=\"ö\"", ",,,"] {
+        for junk in [
+            "é,=\"x",
+            "\"",
+            "a=",
+            "a=\"",
+            "=é=\"\\",
+            "ü\"é\"=\"ö\"",
+            ",,,",
+        ] {
             let mut n = 0;
             for_each_label(junk, true, |_, _, _, _| n += 1);
             for_each_label(junk, false, |_, _, _, _| n += 1);
