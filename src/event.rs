@@ -155,12 +155,28 @@ pub struct HelpLine<'a> {
     pub raw_text: &'a str,
     /// 1-based line number.
     pub line: u64,
+    /// Whether the line came from OpenMetrics, whose HELP text also escapes `\"`.
+    pub(crate) openmetrics: bool,
 }
 
 impl<'a> HelpLine<'a> {
     /// The text with `\\` and `\n` unescaped (OpenMetrics also unescapes `\"`).
+    ///
+    /// ```
+    /// use promtext::{Settings, parse_with};
+    /// let help = |body: &[u8], s| match parse_with(body, s).next().unwrap().unwrap() {
+    ///     promtext::Event::Help(h) => h.text().into_owned(),
+    ///     _ => unreachable!(),
+    /// };
+    /// assert_eq!(help(b"# HELP a x\\\"y\n", Settings::default()), "x\\\"y");
+    /// assert_eq!(help(b"# HELP a x\\\"y\n# EOF\n", Settings::openmetrics()), "x\"y");
+    /// ```
     pub fn text(&self) -> Cow<'a, str> {
-        unescape_help(self.raw_text)
+        if self.openmetrics {
+            unescape_label_value(self.raw_text)
+        } else {
+            unescape_help(self.raw_text)
+        }
     }
 }
 

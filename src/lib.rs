@@ -1,6 +1,7 @@
 //! promtext: a zero-copy, streaming parser for the Prometheus text exposition format.
 #![deny(missing_docs)]
 
+pub mod content_type;
 mod error;
 pub mod escape;
 mod event;
@@ -11,6 +12,7 @@ pub mod floatfmt;
 #[cfg(feature = "gen")]
 #[path = "gen/mod.rs"]
 pub mod generator;
+mod openmetrics;
 mod parser;
 mod prom;
 pub mod relabel;
@@ -23,5 +25,7 @@ pub use error::{Error, ErrorKind};
 pub use event::{
     Comment, Eof, Event, Exemplar, HelpLine, Label, Labels, MetricType, Sample, TypeLine, UnitLine,
 };
-pub use parser::{DEFAULT_MAX_LINE_LEN, Dialect, Parser, Settings, parse, parse_str, parse_with};
+pub use parser::{
+    DEFAULT_MAX_LINE_LEN, Dialect, Parser, Settings, Validation, parse, parse_str, parse_with,
+};
 pub use stream::{ChunkParser, Events, ReadParser};

@@ -2,6 +2,7 @@
 
 use crate::error::{Error, ErrorKind, LineError};
 use crate::event::Event;
+use crate::openmetrics::OmState;
 use crate::prom::{self, LineCtx};
 
 /// The text dialect to parse.
@@ -11,6 +12,34 @@ pub enum Dialect {
     /// The Prometheus text format (`text/plain; version=0.0.4`, plus 3.x quoted names).
     #[default]
     Prometheus,
+    /// OpenMetrics 1.0 text (`application/openmetrics-text; version=1.0.0`), with the quoted
+    /// UTF-8 names Prometheus accepts in it.
+    OpenMetrics,
+}
+
+/// How much an OpenMetrics exposition is checked beyond its syntax.
+///
+/// ```
+/// use promtext::{Settings, Validation, parse_with};
+/// // A counter may not go negative: Prometheus takes it, full OpenMetrics does not.
+/// let body = b"# TYPE a counter\na_total -1\n# EOF\n";
+/// assert!(parse_with(body, Settings::openmetrics()).all(|e| e.is_ok()));
+/// let strict = Settings::openmetrics().validation(Validation::Strict);
+/// let err = parse_with(body, strict).find_map(Result::err).unwrap();
+/// assert_eq!(err.kind(), promtext::ErrorKind::Semantic);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Validation {
+    /// Exactly the Prometheus server's verdicts: the syntax is enforced, the semantic rules
+    /// Prometheus does not check (family grouping, histogram consistency, value constraints,
+    /// a trailing comma in a label set, …) are not. The default, for scraping.
+    #[default]
+    Prometheus,
+    /// Full OpenMetrics 1.0: the syntax without Prometheus' leniencies, plus the per-family
+    /// semantic checks. Applies to the OpenMetrics dialect; the Prometheus text format has no
+    /// such rules and is parsed as with [`Validation::Prometheus`].
+    Strict,
 }
 
 /// Parser settings. The default is Prometheus-compatible and stops at the first error.
@@ -30,6 +59,7 @@ pub struct Settings {
     pub(crate) lenient: bool,
     pub(crate) max_line_len: usize,
     pub(crate) allow_duplicate_labels: bool,
+    pub(crate) validation: Validation,
 }
 
 /// The default maximum line length: 1 MiB.
@@ -42,6 +72,7 @@ impl Default for Settings {
             lenient: false,
             max_line_len: DEFAULT_MAX_LINE_LEN,
             allow_duplicate_labels: false,
+            validation: Validation::Prometheus,
         }
     }
 }
@@ -50,6 +81,45 @@ impl Settings {
     /// Prometheus text format, Prometheus-compatible verdicts, fail at the first error.
     pub fn prometheus() -> Self {
         Settings::default()
+    }
+
+    /// OpenMetrics 1.0 with Prometheus' verdicts ([`Validation::Prometheus`]): what a scraper
+    /// should use for an `application/openmetrics-text` response. Like Prometheus' OpenMetrics
+    /// parser it accepts duplicate label names (its storage then rejects the series); turn
+    /// [`Settings::allow_duplicate_labels`] off, or use [`Validation::Strict`], to reject them.
+    ///
+    /// ```
+    /// use promtext::{Event, Settings, parse_with};
+    /// let body = b"# TYPE rq counter\nrq_total{code=\"200\"} 7 1520879607.789 # {trace_id=\"ab\"} 1\n# EOF\n";
+    /// let events: Vec<_> = parse_with(body, Settings::openmetrics()).collect::<Result<_, _>>()?;
+    /// let s = events[1].as_sample().unwrap();
+    /// assert_eq!(s.timestamp_ms(), Some(1520879607789));
+    /// assert_eq!(s.exemplar().unwrap().value(), 1.0);
+    /// assert!(matches!(events[2], Event::Eof(_)));
+    /// # Ok::<(), promtext::Error>(())
+    /// ```
+    pub fn openmetrics() -> Self {
+        Settings {
+            dialect: Dialect::OpenMetrics,
+            allow_duplicate_labels: true,
+            ..Settings::default()
+        }
+    }
+
+    /// The validation level (OpenMetrics; see [`Validation`]).
+    pub fn validation(mut self, level: Validation) -> Self {
+        self.validation = level;
+        self
+    }
+
+    /// The dialect in use.
+    pub fn dialect_in_use(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The validation level in use.
+    pub fn validation_level(&self) -> Validation {
+        self.validation
     }
 
     /// The dialect.
@@ -101,6 +171,8 @@ pub(crate) struct Core {
     pub skipped: u64,
     /// Set after an error in the default (fail-fast) mode.
     pub failed: bool,
+    /// OpenMetrics state: `# EOF` seen, the strict validator.
+    om: OmState,
 }
 
 impl Core {
@@ -111,6 +183,7 @@ impl Core {
             ..Default::default()
         };
         Core {
+            om: OmState::new(&settings),
             settings,
             cx,
             line_no: 0,
@@ -122,7 +195,8 @@ impl Core {
     /// Whether `raw` is a line the dialect ignores (blank), so no event comes of it.
     #[inline(always)]
     pub fn is_ignorable(&self, raw: &[u8]) -> bool {
-        if raw.len() > self.settings.max_line_len {
+        // OpenMetrics has no ignorable lines: a blank line is an error.
+        if raw.len() > self.settings.max_line_len || self.settings.dialect == Dialect::OpenMetrics {
             return false;
         }
         let body = if self.settings.lenient {
@@ -180,8 +254,16 @@ impl Core {
                 Dialect::Prometheus => {
                     prom::parse_line(line, line_no, offset, has_backslash, &mut self.cx)
                 }
+                Dialect::OpenMetrics => {
+                    self.om.line(line, line_no, offset, has_backslash).map(Some)
+                }
             },
-            Err(e) => prom::invalid_utf8_line(raw, e.valid_up_to(), line_no, offset, &mut self.cx),
+            Err(e) => match self.settings.dialect {
+                Dialect::Prometheus => {
+                    prom::invalid_utf8_line(raw, e.valid_up_to(), line_no, offset, &mut self.cx)
+                }
+                Dialect::OpenMetrics => Err(self.om.invalid_utf8(raw, e.valid_up_to())),
+            },
         };
         match result {
             Ok(Some(ev)) => Ok(ev),
@@ -216,9 +298,11 @@ impl Core {
         e.at(line_no, offset)
     }
 
-    /// End-of-input checks (none for the Prometheus text format).
-    pub fn finish(&mut self, _end_offset: u64) -> Option<Error> {
-        None
+    /// End-of-input checks: OpenMetrics requires `# EOF` (the Prometheus text format has none).
+    pub fn finish(&mut self, end_offset: u64) -> Option<Error> {
+        let e = self.om.finish()?;
+        let line_no = self.line_no + 1;
+        Some(self.fail(e, line_no, end_offset))
     }
 }
 

@@ -215,6 +215,7 @@ fn comment(line: &str, hash: usize, line_no: u64) -> Result<Event<'_>, LineError
             name,
             raw_text: rest,
             line: line_no,
+            openmetrics: false,
         }));
     }
     match MetricType::from_prometheus(rest) {
@@ -537,7 +538,7 @@ fn unterminated(line: &str, open: usize) -> LineError {
         open,
         format!(
             "expected closing quote, got end of line while parsing: {} (a raw line feed inside a quoted string is not allowed)",
-            go_quote(&line.as_bytes()[..])
+            go_quote(line.as_bytes())
         ),
     )
 }
