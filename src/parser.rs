@@ -324,11 +324,21 @@ impl<'l> Segment<'l> {
             Ok(t) => t,
             Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
         };
-        Segment { bytes, text, next_backslash: 0, line_feeds: memchr::memchr_iter(b'\n', bytes) }
+        Segment {
+            bytes,
+            text,
+            next_backslash: 0,
+            line_feeds: memchr::memchr_iter(b'\n', bytes),
+        }
     }
 
     pub fn empty() -> Self {
-        Segment { bytes: &[], text: "", next_backslash: 0, line_feeds: memchr::memchr_iter(b'\n', &[]) }
+        Segment {
+            bytes: &[],
+            text: "",
+            next_backslash: 0,
+            line_feeds: memchr::memchr_iter(b'\n', &[]),
+        }
     }
 
     /// The next line feed at or after `start` (lines are consumed in order).
