@@ -239,7 +239,7 @@ impl Span {
     }
 
     #[inline(always)]
-    fn get<'a>(self, line: &'a str) -> &'a str {
+    fn get(self, line: &str) -> &str {
         line.get(self.start as usize..self.end as usize)
             .unwrap_or_default()
     }

@@ -506,8 +506,8 @@ fn timestamp(
 }
 
 /// The exemplar whose `{` is at `open` (after ` # `).
-fn parse_exemplar<'a>(
-    line: &'a str,
+fn parse_exemplar(
+    line: &str,
     open: usize,
     has_backslash: bool,
     st: &mut OmState,
