@@ -279,7 +279,6 @@ pub struct Sample<'a> {
     value_text: Span,
     timestamp_text: Span,
     series: Span,
-    exemplar: Span,
     flags: u8,
     inline_count: u8,
     inline: [u16; 4 * INLINE_LABELS],
@@ -300,7 +299,9 @@ pub(crate) struct SampleParts {
     pub timestamp_ms: Option<i64>,
     pub timestamp_text: Option<Span>,
     pub series: Span,
-    /// The exemplar's text after ` # ` (`{labels} value [timestamp]`), validated.
+    /// The exemplar's text after ` # ` (`{labels} value [timestamp]`), validated. It must
+    /// start three bytes after the timestamp (or the value) and run to the end of the line,
+    /// where OpenMetrics puts it; only its presence is stored.
     pub exemplar: Option<Span>,
 }
 
@@ -317,7 +318,8 @@ impl<'a> Sample<'a> {
         if p.timestamp_ms.is_some() {
             flags |= HAS_TIMESTAMP;
         }
-        if p.exemplar.is_some() {
+        if let Some(e) = p.exemplar {
+            debug_assert_eq!(e.end as usize, line_text.len());
             flags |= HAS_EXEMPLAR;
         }
         Sample {
@@ -327,7 +329,6 @@ impl<'a> Sample<'a> {
             value_text: p.value_text,
             timestamp_text: p.timestamp_text.unwrap_or_default(),
             series: p.series,
-            exemplar: p.exemplar.unwrap_or_default(),
             flags,
             inline_count: RESCAN,
             inline: [0; 4 * INLINE_LABELS],
@@ -440,7 +441,10 @@ impl<'a> Sample<'a> {
     #[inline]
     pub fn exemplar(&self) -> Option<Exemplar<'a>> {
         (self.flags & HAS_EXEMPLAR != 0)
-            .then(|| Exemplar::from_validated(self.exemplar.get(self.line_text)))
+            .then(|| {
+                let after = if self.flags & HAS_TIMESTAMP != 0 { self.timestamp_text.end } else { self.value_text.end };
+                Exemplar::from_validated(self.line_text.get(after as usize + 3..).unwrap_or_default())
+            })
     }
 }
 
