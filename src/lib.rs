@@ -1,4 +1,27 @@
-//! promtext: a zero-copy, streaming parser for the Prometheus text exposition format.
+//! promtext: a zero-copy, streaming parser for the Prometheus text exposition format (as
+//! Envoy and Istio serve it) and OpenMetrics 1.0, with a compiled Prometheus-compatible relabel
+//! pipeline.
+//!
+//! The data's way through the crate, one module per stage:
+//!
+//! - bytes → lines: [`Parser`] (a complete body), [`ChunkParser`] (pushed chunks),
+//!   [`ReadParser`] (any `io::Read`), all configured by [`Settings`];
+//! - lines → events: the Prometheus text dialect and [`openmetrics`], yielding [`Event`]s that
+//!   borrow the input ([`Sample`], [`Labels`], [`Exemplar`], metadata);
+//! - events → owned data: [`family`] groups samples into metric families, [`write`] renders
+//!   them back to text;
+//! - label sets → [`relabel`]: Prometheus' relabeling compiled into a shareable pipeline;
+//! - helpers: [`content_type`] (dialect negotiation), [`value`] and [`escape`] (Go-compatible
+//!   numbers, lazy unescaping), `generator` (deterministic Envoy/Istio expositions, feature
+//!   `gen`), [`floatfmt`] (`%.32g`, Go `%g`).
+//!
+//! ```
+//! let body = "# TYPE envoy_server_live gauge\nenvoy_server_live{} 1\n";
+//! let live = promtext::parse_str(body)
+//!     .filter_map(|e| e.ok()?.as_sample().map(|s| s.value()))
+//!     .sum::<f64>();
+//! assert_eq!(live, 1.0);
+//! ```
 #![deny(missing_docs)]
 
 pub mod content_type;
@@ -29,3 +52,8 @@ pub use parser::{
     DEFAULT_MAX_LINE_LEN, Dialect, Parser, Settings, Validation, parse, parse_str, parse_with,
 };
 pub use stream::{ChunkParser, Events, ReadParser};
+
+// The README's examples are compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
