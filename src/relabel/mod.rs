@@ -11,3 +11,6 @@ pub use goregex::RegexError;
 pub use labels::Labels;
 pub use pipeline::{CompileOptions, Explanation, Outcome, Pipeline, Relabeler, Step};
 pub mod notation;
+#[cfg(feature = "yaml")]
+pub mod yaml;
+pub mod naive;
