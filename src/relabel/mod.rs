@@ -14,3 +14,4 @@ pub mod notation;
 #[cfg(feature = "yaml")]
 pub mod yaml;
 pub mod naive;
+pub mod cache;

@@ -417,7 +417,9 @@ impl<'a> Work<'a> {
         if sorted && !has_empty {
             return;
         }
-        self.dirty = true;
+        if has_empty {
+            self.dirty = true;
+        }
         if !sorted {
             // Stable: among equal names the input order is kept, so the last one wins below.
             self.labels.sort_by(|a, b| res(buf, a.name).cmp(res(buf, b.name)));
@@ -427,6 +429,7 @@ impl<'a> Work<'a> {
             let e = self.labels[r];
             if w > 0 && res(buf, self.labels[w - 1].name) == res(buf, e.name) {
                 self.labels[w - 1] = e;
+                self.dirty = true;
             } else {
                 self.labels[w] = e;
                 w += 1;
