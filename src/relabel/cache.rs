@@ -52,7 +52,6 @@ enum Value {
 
 #[derive(Debug)]
 struct Slot {
-    key: Box<[u8]>,
     value: Value,
     last_seen: u64,
 }
@@ -125,14 +124,12 @@ impl SeriesCache {
             self.overflow(value);
             return view(&self.slots[self.slots.len() - 1].value);
         }
-        let key: Box<[u8]> = raw.into();
         let i = self.slots.len() as u32;
         self.slots.push(Slot {
-            key: key.clone(),
             value,
             last_seen: self.iter,
         });
-        self.index.insert(key, i);
+        self.index.insert(raw.into(), i);
         view(&self.slots[i as usize].value)
     }
 
@@ -143,7 +140,6 @@ impl SeriesCache {
             self.slots.truncate(indexed);
         }
         self.slots.push(Slot {
-            key: Box::new([]),
             value,
             last_seen: 0,
         });
@@ -165,13 +161,23 @@ impl SeriesCache {
         if self.slots.len() > count {
             self.slots.truncate(count);
         }
-        if flush {
-            let iter = self.iter;
-            self.slots.retain(|s| s.last_seen == iter);
-            self.index.clear();
-            for (i, s) in self.slots.iter().enumerate() {
-                self.index.insert(s.key.clone(), i as u32);
+        let iter = self.iter;
+        if flush && self.slots.iter().any(|s| s.last_seen != iter) {
+            let mut remap = vec![u32::MAX; self.slots.len()];
+            let mut w = 0usize;
+            for r in 0..self.slots.len() {
+                if self.slots[r].last_seen == iter {
+                    remap[r] = w as u32;
+                    self.slots.swap(w, r);
+                    w += 1;
+                }
             }
+            self.slots.truncate(w);
+            self.index.retain(|_, i| {
+                let m = remap[*i as usize];
+                *i = m;
+                m != u32::MAX
+            });
         }
         self.iter += 1;
     }
