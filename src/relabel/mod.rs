@@ -15,3 +15,5 @@ pub mod notation;
 pub mod yaml;
 pub mod naive;
 pub mod cache;
+#[cfg(feature = "yaml")]
+pub mod rtest;
