@@ -1,5 +1,6 @@
 //! The compiled pipeline and its reusable scratch ([`Relabeler`]).
 
+use std::cmp::Ordering;
 use std::fmt;
 use std::sync::Arc;
 
@@ -41,6 +42,14 @@ struct Rule {
     modulus: u64,
     scheme: NameValidationScheme,
     regex_src: Box<str>,
+    /// First lookup site: one per source label, then one for the target.
+    site: usize,
+}
+
+impl Rule {
+    fn target_site(&self) -> usize {
+        self.site + self.sources.len()
+    }
 }
 
 #[derive(Debug)]
@@ -48,6 +57,7 @@ struct Inner {
     rules: Vec<Rule>,
     configs: Vec<RelabelConfig>,
     fast_paths: bool,
+    sites: usize,
 }
 
 /// An immutable, compiled list of relabel rules. Cheap to clone (an `Arc` inside), `Send + Sync`.
@@ -85,6 +95,7 @@ impl Pipeline {
         opts: CompileOptions,
     ) -> Result<Pipeline, ConfigError> {
         let mut out = Vec::with_capacity(rules.len());
+        let mut sites = 0usize;
         for (index, c) in rules.iter().enumerate() {
             let wrap = |e: ConfigError| ConfigError::InRule {
                 index,
@@ -109,13 +120,16 @@ impl Pipeline {
                 modulus: c.modulus,
                 scheme: c.name_validation_scheme.unwrap_or(scheme),
                 regex_src: c.regex.as_str().into(),
+                site: sites,
             });
+            sites += c.sources().len() + 1;
         }
         Ok(Pipeline {
             inner: Arc::new(Inner {
                 rules: out,
                 configs: rules.to_vec(),
                 fast_paths: opts.fast_paths,
+                sites,
             }),
         })
     }
@@ -229,6 +243,26 @@ struct Entry<'a> {
     value: S<'a>,
 }
 
+/// Byte-wise string order, comparing eight bytes at a time (label names share long prefixes).
+#[inline]
+fn cmp_str(a: &str, b: &str) -> Ordering {
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    while let (Some((x, ra)), Some((y, rb))) = (a.split_first_chunk::<8>(), b.split_first_chunk::<8>()) {
+        if x != y {
+            return u64::from_be_bytes(*x).cmp(&u64::from_be_bytes(*y));
+        }
+        a = ra;
+        b = rb;
+    }
+    a.cmp(b)
+}
+
+/// String equality, lengths first.
+#[inline]
+fn eq_str(a: &str, b: &str) -> bool {
+    a.len() == b.len() && cmp_str(a, b) == Ordering::Equal
+}
+
 #[inline]
 fn res<'x>(buf: &'x str, s: S<'x>) -> &'x str {
     match s {
@@ -255,18 +289,21 @@ pub struct Relabeler {
     buf: String,
     join: String,
     locs: Vec<CaptureLocations>,
+    hints: Vec<u32>,
 }
 
 impl Relabeler {
     /// A scratch for `pipeline`.
     pub fn new(pipeline: Pipeline) -> Relabeler {
         let locs = pipeline.inner.rules.iter().map(|r| r.matcher.regex.capture_locations()).collect();
+        let hints = vec![0; pipeline.inner.sites];
         Relabeler {
             pipeline,
             entries: Vec::new(),
             extra: Vec::new(),
             buf: String::new(),
             join: String::new(),
+            hints,
             locs,
         }
     }
@@ -346,6 +383,7 @@ impl Relabeler {
             extra: recycle(std::mem::take(&mut self.extra)),
             buf,
             join: std::mem::take(&mut self.join),
+            hints: std::mem::take(&mut self.hints),
             dirty: false,
             fast: inner.fast_paths,
         };
@@ -380,6 +418,7 @@ impl Relabeler {
         self.extra = recycle(w.extra);
         self.buf = w.buf;
         self.join = w.join;
+        self.hints = w.hints;
         out
     }
 }
@@ -390,6 +429,7 @@ struct Work<'a> {
     extra: Vec<Entry<'a>>,
     buf: String,
     join: String,
+    hints: Vec<u32>,
     dirty: bool,
     fast: bool,
 }
@@ -412,7 +452,7 @@ impl<'a> Work<'a> {
         let sorted = self
             .labels
             .windows(2)
-            .all(|w| res(buf, w[0].name) < res(buf, w[1].name));
+            .all(|w| cmp_str(res(buf, w[0].name), res(buf, w[1].name)) == Ordering::Less);
         let has_empty = self.labels.iter().any(|e| res(buf, e.value).is_empty());
         if sorted && !has_empty {
             return;
@@ -422,12 +462,12 @@ impl<'a> Work<'a> {
         }
         if !sorted {
             // Stable: among equal names the input order is kept, so the last one wins below.
-            self.labels.sort_by(|a, b| res(buf, a.name).cmp(res(buf, b.name)));
+            self.labels.sort_by(|a, b| cmp_str(res(buf, a.name), res(buf, b.name)));
         }
         let mut w = 0;
         for r in 0..self.labels.len() {
             let e = self.labels[r];
-            if w > 0 && res(buf, self.labels[w - 1].name) == res(buf, e.name) {
+            if w > 0 && eq_str(res(buf, self.labels[w - 1].name), res(buf, e.name)) {
                 self.labels[w - 1] = e;
                 self.dirty = true;
             } else {
@@ -456,12 +496,36 @@ impl<'a> Work<'a> {
 
     #[inline]
     fn find(&self, name: &str) -> Result<usize, usize> {
-        self.labels.binary_search_by(|e| res(&self.buf, e.name).cmp(name))
+        self.labels.binary_search_by(|e| cmp_str(res(&self.buf, e.name), name))
+    }
+
+    /// `find` starting from the position remembered for a lookup site (rule source or target). Label sets of one
+    /// source usually have the same shape, so the remembered position is usually right.
+    #[inline]
+    fn find_at(&mut self, name: &str, site: usize) -> Result<usize, usize> {
+        let Work { labels, buf, hints, .. } = self;
+        let at = |i: usize| res(buf, labels[i].name);
+        let h = hints[site] as usize;
+        let n = labels.len();
+        if h < n && eq_str(at(h), name) {
+            return Ok(h);
+        }
+        if h <= n
+            && (h == 0 || cmp_str(at(h - 1), name) == Ordering::Less)
+            && (h == n || cmp_str(name, at(h)) == Ordering::Less)
+        {
+            return Err(h);
+        }
+        let r = labels.binary_search_by(|e| cmp_str(res(buf, e.name), name));
+        hints[site] = match r {
+            Ok(i) | Err(i) => i as u32,
+        };
+        r
     }
 
     #[inline]
-    fn get(&self, name: &str) -> Option<S<'a>> {
-        self.find(name).ok().map(|i| self.labels[i].value)
+    fn get_at(&mut self, name: &str, site: usize) -> Option<S<'a>> {
+        self.find_at(name, site).ok().map(|i| self.labels[i].value)
     }
 
     fn del(&mut self, name: &str) {
@@ -473,19 +537,33 @@ impl<'a> Work<'a> {
 
     /// Sets `name` to `value`; an empty value deletes.
     fn set(&mut self, name: S<'a>, value: S<'a>) {
+        self.set_at(name, value, None);
+    }
+
+    /// Sets `name` to `value` (an empty value deletes), using a lookup site's remembered position when given.
+    fn set_at(&mut self, name: S<'a>, value: S<'a>, site: Option<usize>) {
+        let found = match (site, name) {
+            (Some(site), S::In(n)) => self.find_at(n, site),
+            _ => {
+                let n = res(&self.buf, name);
+                self.find(n)
+            }
+        };
+        self.set_found(found, name, value);
+    }
+
+    fn set_found(&mut self, found: Result<usize, usize>, name: S<'a>, value: S<'a>) {
         let v = res(&self.buf, value);
         if v.is_empty() {
-            let n = res(&self.buf, name);
-            if let Ok(i) = self.find(n) {
+            if let Ok(i) = found {
                 self.labels.remove(i);
                 self.dirty = true;
             }
             return;
         }
-        let n = res(&self.buf, name);
-        match self.find(n) {
+        match found {
             Ok(i) => {
-                if res(&self.buf, self.labels[i].value) != v {
+                if !eq_str(res(&self.buf, self.labels[i].value), v) {
                     self.labels[i].value = value;
                     self.dirty = true;
                 }
@@ -506,14 +584,14 @@ impl<'a> Work<'a> {
     fn joined(&mut self, rule: &Rule) -> Joined<'a> {
         match &*rule.sources {
             [] => Joined::One(S::In("")),
-            [one] => Joined::One(self.get(one).unwrap_or(S::In(""))),
+            [one] => Joined::One(self.get_at(one, rule.site).unwrap_or(S::In(""))),
             many => {
                 self.join.clear();
                 for (i, src) in many.iter().enumerate() {
                     if i > 0 {
                         self.join.push_str(&rule.separator);
                     }
-                    if let Some(v) = self.get(src) {
+                    if let Some(v) = self.get_at(src, rule.site + i) {
                         self.join.push_str(res(&self.buf, v));
                     }
                 }
@@ -588,7 +666,8 @@ impl<'a> Work<'a> {
             }
             Action::KeepEqual | Action::DropEqual => {
                 let j = self.joined(rule);
-                let t = self.get(&rule.target_str).map_or("", |s| res(&self.buf, s));
+                let target_site = rule.site + rule.sources.len();
+                let t = self.get_at(&rule.target_str, target_site).map_or("", |s| res(&self.buf, s));
                 let eq = t == self.jstr(j);
                 let keep = eq == (rule.action == Action::KeepEqual);
                 if let Some(n) = note {
@@ -607,7 +686,7 @@ impl<'a> Work<'a> {
                 let j = self.joined(rule);
                 if rule.default_regex && self.jstr(j).is_empty() && !rule.target.has_dollar && !rule.replacement.has_dollar
                 {
-                    self.set(S::In(&rule.target_str), S::In(&rule.replacement_str));
+                    self.set_at(S::In(&rule.target_str), S::In(&rule.replacement_str), Some(rule.target_site()));
                     if let Some(n) = note {
                         *n = format!("empty source, set {} to {:?}", rule.target_str, rule.replacement_str);
                     }
@@ -641,7 +720,8 @@ impl<'a> Work<'a> {
                         format!("set {} to {v:?}", res(&self.buf, target))
                     };
                 }
-                self.set(target, value);
+                let site = rule.target.as_literal().map(|_| rule.target_site());
+                self.set_at(target, value, site);
                 true
             }
             Action::Lowercase | Action::Uppercase => {
@@ -664,7 +744,7 @@ impl<'a> Work<'a> {
                 if let Some(n) = note {
                     *n = format!("set {} to {:?}", rule.target_str, res(&self.buf, v));
                 }
-                self.set(S::In(&rule.target_str), v);
+                self.set_at(S::In(&rule.target_str), v, Some(rule.target_site()));
                 true
             }
             Action::HashMod => {
@@ -689,7 +769,7 @@ impl<'a> Work<'a> {
                 if let Some(n) = note {
                     *n = format!("set {} to {m}", rule.target_str);
                 }
-                self.set(S::In(&rule.target_str), v);
+                self.set_at(S::In(&rule.target_str), v, Some(rule.target_site()));
                 true
             }
             Action::LabelMap => {
@@ -712,7 +792,9 @@ impl<'a> Work<'a> {
 
     /// The index range of labels whose name starts with `prefix`.
     fn prefix_range(&self, prefix: &str) -> (usize, usize) {
-        let start = self.labels.partition_point(|e| res(&self.buf, e.name) < prefix);
+        let start = self
+            .labels
+            .partition_point(|e| cmp_str(res(&self.buf, e.name), prefix) == Ordering::Less);
         let mut end = start;
         while end < self.labels.len() && self.name(end).starts_with(prefix) {
             end += 1;
