@@ -159,6 +159,9 @@ const METRIC_RULES: &str = r#"
 - source_labels: [__name__]
   regex: 'istio_(request|response)_(duration_milliseconds|bytes)_bucket|envoy_cluster_upstream_cx_length_ms_bucket'
   action: drop
+- source_labels: [__name__, le]
+  regex: 'envoy_cluster_upstream_rq_time_bucket;(1|5)'
+  action: drop
 - regex: 'source_principal|destination_principal|connection_security_policy|source_canonical_revision|destination_canonical_revision'
   action: labeldrop
 - source_labels: [destination_service_name, destination_service_namespace]
@@ -229,6 +232,26 @@ fn istio_series() -> Vec<(String, Vec<(String, String)>)> {
     out
 }
 
+/// ~2000 Envoy-style series (a few labels, ~100 bytes of raw text) for comparison with the long Istio series.
+fn envoy_series() -> Vec<(String, Vec<(String, String)>)> {
+    let stats = ["upstream_rq_total", "upstream_cx_active", "upstream_rq_time_bucket", "upstream_cx_length_ms_bucket"];
+    (0..2000)
+        .map(|i| {
+            let name = format!("envoy_cluster_{}", stats[i % stats.len()]);
+            let cluster = format!("outbound|9080||svc-{}.ns-{}.svc.cluster.local", i % 97, i % 5);
+            let mut l = vec![("__name__".to_string(), name.clone()), ("cluster_name".to_string(), cluster.clone())];
+            let mut raw = format!("{name}{{cluster_name=\"{cluster}\"");
+            if name.ends_with("_bucket") {
+                let le = ["1", "5", "25", "100", "+Inf"][i % 5];
+                l.push(("le".to_string(), le.to_string()));
+                raw.push_str(&format!(",le=\"{le}\""));
+            }
+            raw.push('}');
+            (raw, l)
+        })
+        .collect()
+}
+
 fn rule_sets(c: &mut Criterion) {
     for (name, yaml, labels, dropped) in [
         ("example", EXAMPLE, EXAMPLE_LABELS, false),
@@ -249,7 +272,12 @@ fn rule_sets(c: &mut Criterion) {
 }
 
 fn metric_relabel(c: &mut Criterion) {
-    let series = istio_series();
+    for (group, series) in [("istio_2000_series", istio_series()), ("envoy_2000_series", envoy_series())] {
+        metric_relabel_group(c, group, &series);
+    }
+}
+
+fn metric_relabel_group(c: &mut Criterion, group: &str, series: &[(String, Vec<(String, String)>)]) {
     let rules = rules_from_yaml(METRIC_RULES, UTF8).unwrap();
     let p = Pipeline::new(&rules, UTF8).unwrap();
     let naive = NaivePipeline::new(&rules, UTF8).unwrap();
@@ -257,18 +285,20 @@ fn metric_relabel(c: &mut Criterion) {
     let dropped = series.iter().filter(|(_, l)| r.apply(l).is_dropped()).count();
     assert!(dropped > 0 && dropped < series.len());
     let n = series.len() as u64;
-    let mut g = c.benchmark_group("relabel/metric_istio_2000_series");
+    let avg = series.iter().map(|(r, _)| r.len()).sum::<usize>() / series.len();
+    eprintln!("{group}: {} series, {dropped} dropped, raw series text {avg} bytes on average", series.len());
+    let mut g = c.benchmark_group(format!("relabel/metric_{group}"));
     g.throughput(criterion::Throughput::Elements(n));
     g.bench_function("naive", |b| {
         b.iter(|| {
-            for (_, l) in &series {
+            for (_, l) in series {
                 black_box(naive.apply(l));
             }
         })
     });
     g.bench_function("uncached", |b| {
         b.iter(|| {
-            for (_, l) in &series {
+            for (_, l) in series {
                 black_box(matches!(r.apply(l), Outcome::Dropped));
             }
         })
@@ -277,7 +307,7 @@ fn metric_relabel(c: &mut Criterion) {
     g.bench_function("cached", |b| {
         b.iter(|| {
             cache.begin_scrape();
-            for (raw, l) in &series {
+            for (raw, l) in series {
                 black_box(cache.get_or_apply(&mut r, raw.as_bytes(), || l));
             }
             cache.end_scrape(true);

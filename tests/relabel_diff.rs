@@ -244,6 +244,21 @@ fn cache_hygiene() {
     c.end_scrape(false);
     assert_eq!(c.forced_flushes(), 1);
     assert_eq!(c.len(), 1100, "only entries seen in this scrape survive");
+    // Long keys (hashed by the wide hash) that differ only in the middle.
+    let mut long = SeriesCache::new();
+    let keys: Vec<String> = (0..200).map(|i| format!("{}{i:04}{}", "x".repeat(100), "y".repeat(100))).collect();
+    for round in 0..2 {
+        long.begin_scrape();
+        for (i, k) in keys.iter().enumerate() {
+            let v = i.to_string();
+            let res = long.get_or_apply(&mut r, k.as_bytes(), || vec![("__name__", "m"), ("pod", "p"), ("i", v.as_str())]);
+            let Cached::Changed(l) = res else { panic!() };
+            assert_eq!(l.get("i"), Some(i.to_string().as_str()), "round {round}");
+        }
+        long.end_scrape(true);
+    }
+    assert_eq!(long.len(), 200);
+    assert_eq!(long.hits(), 200);
     // A bounded cache still answers.
     let mut small = SeriesCache::with_max_entries(1);
     for raw in ["x{a=\"1\"}", "y{a=\"1\"}", "x{a=\"1\"}"] {

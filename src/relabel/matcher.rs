@@ -7,6 +7,7 @@ use regex::CaptureLocations;
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
 use super::goregex::GoRegex;
+use super::strcmp::{ends_with, eq_str, starts_with};
 
 /// Maximum number of strings a literal-set fast path may hold.
 const MAX_SET: usize = 100;
@@ -342,16 +343,16 @@ impl Matcher {
 fn fast_match(f: &Fast, s: &str) -> bool {
     match f {
         Fast::All => true,
-        Fast::Literal(l) => s == &**l,
-        Fast::Set(v) => v.iter().any(|x| x.len() == s.len() && **x == *s),
+        Fast::Literal(l) => eq_str(s, l),
+        Fast::Set(v) => v.iter().any(|x| eq_str(x, s)),
         Fast::Affix {
             prefix,
             suffix,
             nonempty,
         } => {
             s.len() >= prefix.len() + suffix.len() + usize::from(*nonempty)
-                && s.starts_with(&**prefix)
-                && s.ends_with(&**suffix)
+                && starts_with(s, prefix)
+                && ends_with(s, suffix)
         }
         Fast::Contains(lit) => memchr::memmem::find(s.as_bytes(), lit.as_bytes()).is_some(),
     }

@@ -17,3 +17,4 @@ pub mod naive;
 pub mod cache;
 #[cfg(feature = "yaml")]
 pub mod rtest;
+pub(crate) mod strcmp;

@@ -8,6 +8,7 @@ use md5::{Digest, Md5};
 use regex::CaptureLocations;
 
 use super::case;
+use super::strcmp::{cmp_str, eq_str};
 use super::config::{Action, ConfigError, NameValidationScheme, RelabelConfig};
 use super::goregex;
 use super::labels::Labels;
@@ -243,26 +244,6 @@ struct Entry<'a> {
     value: S<'a>,
 }
 
-/// Byte-wise string order, comparing eight bytes at a time (label names share long prefixes).
-#[inline]
-fn cmp_str(a: &str, b: &str) -> Ordering {
-    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
-    while let (Some((x, ra)), Some((y, rb))) = (a.split_first_chunk::<8>(), b.split_first_chunk::<8>()) {
-        if x != y {
-            return u64::from_be_bytes(*x).cmp(&u64::from_be_bytes(*y));
-        }
-        a = ra;
-        b = rb;
-    }
-    a.cmp(b)
-}
-
-/// String equality, lengths first.
-#[inline]
-fn eq_str(a: &str, b: &str) -> bool {
-    a.len() == b.len() && cmp_str(a, b) == Ordering::Equal
-}
-
 #[inline]
 fn res<'x>(buf: &'x str, s: S<'x>) -> &'x str {
     match s {
@@ -449,11 +430,17 @@ impl<'a> Work<'a> {
     /// Sorts, keeps the last value of repeated names, removes empty values.
     fn normalize(&mut self) {
         let buf = &self.buf;
-        let sorted = self
-            .labels
-            .windows(2)
-            .all(|w| cmp_str(res(buf, w[0].name), res(buf, w[1].name)) == Ordering::Less);
-        let has_empty = self.labels.iter().any(|e| res(buf, e.value).is_empty());
+        let mut sorted = true;
+        let mut has_empty = false;
+        let mut prev: Option<&str> = None;
+        for e in &self.labels {
+            let n = res(buf, e.name);
+            if let Some(p) = prev {
+                sorted &= cmp_str(p, n) == Ordering::Less;
+            }
+            has_empty |= res(buf, e.value).is_empty();
+            prev = Some(n);
+        }
         if sorted && !has_empty {
             return;
         }
@@ -791,12 +778,13 @@ impl<'a> Work<'a> {
     }
 
     /// The index range of labels whose name starts with `prefix`.
-    fn prefix_range(&self, prefix: &str) -> (usize, usize) {
-        let start = self
-            .labels
-            .partition_point(|e| cmp_str(res(&self.buf, e.name), prefix) == Ordering::Less);
+    fn prefix_range(&mut self, prefix: &str, site: usize) -> (usize, usize) {
+        // The prefix sorts before every name that starts with it, so its insertion point is the range start.
+        let start = match self.find_at(prefix, site) {
+            Ok(i) | Err(i) => i,
+        };
         let mut end = start;
-        while end < self.labels.len() && self.name(end).starts_with(prefix) {
+        while end < self.labels.len() && super::strcmp::starts_with(self.name(end), prefix) {
             end += 1;
         }
         (start, end)
@@ -804,7 +792,7 @@ impl<'a> Work<'a> {
 
     fn labelmap(&mut self, rule: &'a Rule, locs: &mut CaptureLocations) {
         let (start, end) = match (self.fast, rule.matcher.required_prefix()) {
-            (true, Some(p)) => self.prefix_range(p),
+            (true, Some(p)) => self.prefix_range(p, rule.site),
             _ => (0, self.labels.len()),
         };
         self.extra.clear();
@@ -851,7 +839,7 @@ impl<'a> Work<'a> {
                 _ => {}
             }
             if let Some(p) = rule.matcher.required_prefix() {
-                let (start, end) = self.prefix_range(p);
+                let (start, end) = self.prefix_range(p, rule.site);
                 let mut w = start;
                 for r in start..end {
                     let e = self.labels[r];
