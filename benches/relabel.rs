@@ -24,7 +24,11 @@ const EXAMPLE: &str = r#"
   replacement: static
   target_label: abc
 "#;
-const EXAMPLE_LABELS: &[(&str, &str)] = &[("__meta_dns_name", "example-some-x.com"), ("abc", "def"), ("job", "foo")];
+const EXAMPLE_LABELS: &[(&str, &str)] = &[
+    ("__meta_dns_name", "example-some-x.com"),
+    ("abc", "def"),
+    ("job", "foo"),
+];
 
 const STATIC: &str = r#"
 - replacement: wwwwww
@@ -125,35 +129,64 @@ const KUBERNETES: &str = r#"
 const K8S_LABELS: &[(&str, &str)] = &[
     ("__address__", "10.132.183.40:80"),
     ("__meta_kubernetes_namespace", "loki-boltdb-shipper"),
-    ("__meta_kubernetes_pod_annotation_promtail_loki_boltdb_shipper_hash", "50523b9759094a144adcec2eae0aa4ad"),
-    ("__meta_kubernetes_pod_annotationpresent_promtail_loki_boltdb_shipper_hash", "true"),
+    (
+        "__meta_kubernetes_pod_annotation_promtail_loki_boltdb_shipper_hash",
+        "50523b9759094a144adcec2eae0aa4ad",
+    ),
+    (
+        "__meta_kubernetes_pod_annotationpresent_promtail_loki_boltdb_shipper_hash",
+        "true",
+    ),
     ("__meta_kubernetes_pod_container_init", "false"),
     ("__meta_kubernetes_pod_container_name", "promtail"),
     ("__meta_kubernetes_pod_container_port_name", "http-metrics"),
     ("__meta_kubernetes_pod_container_port_number", "80"),
     ("__meta_kubernetes_pod_container_port_protocol", "TCP"),
     ("__meta_kubernetes_pod_controller_kind", "DaemonSet"),
-    ("__meta_kubernetes_pod_controller_name", "promtail-loki-boltdb-shipper"),
+    (
+        "__meta_kubernetes_pod_controller_name",
+        "promtail-loki-boltdb-shipper",
+    ),
     ("__meta_kubernetes_pod_host_ip", "10.128.0.178"),
     ("__meta_kubernetes_pod_ip", "10.132.183.40"),
-    ("__meta_kubernetes_pod_label_controller_revision_hash", "555b77cd7d"),
-    ("__meta_kubernetes_pod_label_name", "promtail-loki-boltdb-shipper"),
+    (
+        "__meta_kubernetes_pod_label_controller_revision_hash",
+        "555b77cd7d",
+    ),
+    (
+        "__meta_kubernetes_pod_label_name",
+        "promtail-loki-boltdb-shipper",
+    ),
     ("__meta_kubernetes_pod_label_pod_template_generation", "45"),
-    ("__meta_kubernetes_pod_labelpresent_controller_revision_hash", "true"),
+    (
+        "__meta_kubernetes_pod_labelpresent_controller_revision_hash",
+        "true",
+    ),
     ("__meta_kubernetes_pod_labelpresent_name", "true"),
-    ("__meta_kubernetes_pod_labelpresent_pod_template_generation", "true"),
-    ("__meta_kubernetes_pod_name", "promtail-loki-boltdb-shipper-jgtr7"),
-    ("__meta_kubernetes_pod_node_name", "gke-dev-us-central-0-main-n2s8-2-14d53341-9hkr"),
+    (
+        "__meta_kubernetes_pod_labelpresent_pod_template_generation",
+        "true",
+    ),
+    (
+        "__meta_kubernetes_pod_name",
+        "promtail-loki-boltdb-shipper-jgtr7",
+    ),
+    (
+        "__meta_kubernetes_pod_node_name",
+        "gke-dev-us-central-0-main-n2s8-2-14d53341-9hkr",
+    ),
     ("__meta_kubernetes_pod_phase", "Running"),
     ("__meta_kubernetes_pod_ready", "true"),
-    ("__meta_kubernetes_pod_uid", "4c586419-7f6c-448d-aeec-ca4fa5b05e60"),
+    (
+        "__meta_kubernetes_pod_uid",
+        "4c586419-7f6c-448d-aeec-ca4fa5b05e60",
+    ),
     ("__metrics_path__", "/metrics"),
     ("__scheme__", "http"),
     ("__scrape_interval__", "15s"),
     ("__scrape_timeout__", "10s"),
     ("job", "kubernetes-pods"),
 ];
-
 
 const METRIC_RULES: &str = r#"
 - source_labels: [__name__]
@@ -183,7 +216,9 @@ fn istio_series() -> Vec<(String, Vec<(String, String)>)> {
         "istio_tcp_sent_bytes_total",
         "istio_tcp_received_bytes_total",
     ];
-    let les = ["0.5", "1", "5", "10", "25", "50", "100", "250", "500", "1000", "+Inf"];
+    let les = [
+        "0.5", "1", "5", "10", "25", "50", "100", "250", "500", "1000", "+Inf",
+    ];
     let mut out = Vec::new();
     let mut i = 0usize;
     while out.len() < 2000 {
@@ -197,22 +232,37 @@ fn istio_series() -> Vec<(String, Vec<(String, String)>)> {
             ("destination_canonical_revision".into(), "v1".into()),
             ("destination_canonical_service".into(), svc.clone()),
             ("destination_cluster".into(), "Kubernetes".into()),
-            ("destination_principal".into(), format!("spiffe://cluster.local/ns/{ns}/sa/{svc}")),
-            ("destination_service".into(), format!("{svc}.{ns}.svc.cluster.local")),
+            (
+                "destination_principal".into(),
+                format!("spiffe://cluster.local/ns/{ns}/sa/{svc}"),
+            ),
+            (
+                "destination_service".into(),
+                format!("{svc}.{ns}.svc.cluster.local"),
+            ),
             ("destination_service_name".into(), svc.clone()),
             ("destination_service_namespace".into(), ns.clone()),
             ("destination_version".into(), "v1".into()),
             ("destination_workload".into(), format!("{svc}-v1")),
             ("destination_workload_namespace".into(), ns.clone()),
-            ("reporter".into(), if i % 2 == 0 { "source" } else { "destination" }.into()),
+            (
+                "reporter".into(),
+                if i % 2 == 0 { "source" } else { "destination" }.into(),
+            ),
             ("request_protocol".into(), "http".into()),
             ("response_code".into(), ["200", "404", "503"][i % 3].into()),
             ("response_flags".into(), "-".into()),
             ("source_app".into(), format!("client-{}", i % 11)),
             ("source_canonical_revision".into(), "latest".into()),
-            ("source_canonical_service".into(), format!("client-{}", i % 11)),
+            (
+                "source_canonical_service".into(),
+                format!("client-{}", i % 11),
+            ),
             ("source_cluster".into(), "Kubernetes".into()),
-            ("source_principal".into(), format!("spiffe://cluster.local/ns/{ns}/sa/client")),
+            (
+                "source_principal".into(),
+                format!("spiffe://cluster.local/ns/{ns}/sa/client"),
+            ),
             ("source_version".into(), "unknown".into()),
             ("source_workload".into(), format!("client-{}-v1", i % 11)),
         ];
@@ -224,7 +274,11 @@ fn istio_series() -> Vec<(String, Vec<(String, String)>)> {
         // Exposition order is not sorted: Istio writes `le` last and the name first.
         let raw = format!(
             "{fam}{{{}}}",
-            l[1..].iter().map(|(n, v)| format!("{n}=\"{v}\"")).collect::<Vec<_>>().join(",")
+            l[1..]
+                .iter()
+                .map(|(n, v)| format!("{n}=\"{v}\""))
+                .collect::<Vec<_>>()
+                .join(",")
         );
         out.push((raw, l));
         i += 1;
@@ -234,12 +288,24 @@ fn istio_series() -> Vec<(String, Vec<(String, String)>)> {
 
 /// ~2000 Envoy-style series (a few labels, ~100 bytes of raw text) for comparison with the long Istio series.
 fn envoy_series() -> Vec<(String, Vec<(String, String)>)> {
-    let stats = ["upstream_rq_total", "upstream_cx_active", "upstream_rq_time_bucket", "upstream_cx_length_ms_bucket"];
+    let stats = [
+        "upstream_rq_total",
+        "upstream_cx_active",
+        "upstream_rq_time_bucket",
+        "upstream_cx_length_ms_bucket",
+    ];
     (0..2000)
         .map(|i| {
             let name = format!("envoy_cluster_{}", stats[i % stats.len()]);
-            let cluster = format!("outbound|9080||svc-{}.ns-{}.svc.cluster.local", i % 97, i % 5);
-            let mut l = vec![("__name__".to_string(), name.clone()), ("cluster_name".to_string(), cluster.clone())];
+            let cluster = format!(
+                "outbound|9080||svc-{}.ns-{}.svc.cluster.local",
+                i % 97,
+                i % 5
+            );
+            let mut l = vec![
+                ("__name__".to_string(), name.clone()),
+                ("cluster_name".to_string(), cluster.clone()),
+            ];
             let mut raw = format!("{name}{{cluster_name=\"{cluster}\"");
             if name.ends_with("_bucket") {
                 let le = ["1", "5", "25", "100", "+Inf"][i % 5];
@@ -265,28 +331,45 @@ fn rule_sets(c: &mut Criterion) {
         assert_eq!(r.apply(labels).is_dropped(), dropped);
         assert_eq!(naive.apply(labels).is_none(), dropped);
         let mut g = c.benchmark_group(format!("relabel/{name}"));
-        g.bench_function("compiled", |b| b.iter(|| black_box(r.apply(black_box(labels)))));
-        g.bench_function("naive", |b| b.iter(|| black_box(naive.apply(black_box(labels)))));
+        g.bench_function("compiled", |b| {
+            b.iter(|| black_box(r.apply(black_box(labels))))
+        });
+        g.bench_function("naive", |b| {
+            b.iter(|| black_box(naive.apply(black_box(labels))))
+        });
         g.finish();
     }
 }
 
 fn metric_relabel(c: &mut Criterion) {
-    for (group, series) in [("istio_2000_series", istio_series()), ("envoy_2000_series", envoy_series())] {
+    for (group, series) in [
+        ("istio_2000_series", istio_series()),
+        ("envoy_2000_series", envoy_series()),
+    ] {
         metric_relabel_group(c, group, &series);
     }
 }
 
-fn metric_relabel_group(c: &mut Criterion, group: &str, series: &[(String, Vec<(String, String)>)]) {
+fn metric_relabel_group(
+    c: &mut Criterion,
+    group: &str,
+    series: &[(String, Vec<(String, String)>)],
+) {
     let rules = rules_from_yaml(METRIC_RULES, UTF8).unwrap();
     let p = Pipeline::new(&rules, UTF8).unwrap();
     let naive = NaivePipeline::new(&rules, UTF8).unwrap();
     let mut r = p.relabeler();
-    let dropped = series.iter().filter(|(_, l)| r.apply(l).is_dropped()).count();
+    let dropped = series
+        .iter()
+        .filter(|(_, l)| r.apply(l).is_dropped())
+        .count();
     assert!(dropped > 0 && dropped < series.len());
     let n = series.len() as u64;
     let avg = series.iter().map(|(r, _)| r.len()).sum::<usize>() / series.len();
-    eprintln!("{group}: {} series, {dropped} dropped, raw series text {avg} bytes on average", series.len());
+    eprintln!(
+        "{group}: {} series, {dropped} dropped, raw series text {avg} bytes on average",
+        series.len()
+    );
     let mut g = c.benchmark_group(format!("relabel/metric_{group}"));
     g.throughput(criterion::Throughput::Elements(n));
     g.bench_function("naive", |b| {

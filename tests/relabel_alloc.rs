@@ -106,28 +106,58 @@ const KUBERNETES: &str = r#"
 const K8S_LABELS: &[(&str, &str)] = &[
     ("__address__", "10.132.183.40:80"),
     ("__meta_kubernetes_namespace", "loki-boltdb-shipper"),
-    ("__meta_kubernetes_pod_annotation_promtail_loki_boltdb_shipper_hash", "50523b9759094a144adcec2eae0aa4ad"),
-    ("__meta_kubernetes_pod_annotationpresent_promtail_loki_boltdb_shipper_hash", "true"),
+    (
+        "__meta_kubernetes_pod_annotation_promtail_loki_boltdb_shipper_hash",
+        "50523b9759094a144adcec2eae0aa4ad",
+    ),
+    (
+        "__meta_kubernetes_pod_annotationpresent_promtail_loki_boltdb_shipper_hash",
+        "true",
+    ),
     ("__meta_kubernetes_pod_container_init", "false"),
     ("__meta_kubernetes_pod_container_name", "promtail"),
     ("__meta_kubernetes_pod_container_port_name", "http-metrics"),
     ("__meta_kubernetes_pod_container_port_number", "80"),
     ("__meta_kubernetes_pod_container_port_protocol", "TCP"),
     ("__meta_kubernetes_pod_controller_kind", "DaemonSet"),
-    ("__meta_kubernetes_pod_controller_name", "promtail-loki-boltdb-shipper"),
+    (
+        "__meta_kubernetes_pod_controller_name",
+        "promtail-loki-boltdb-shipper",
+    ),
     ("__meta_kubernetes_pod_host_ip", "10.128.0.178"),
     ("__meta_kubernetes_pod_ip", "10.132.183.40"),
-    ("__meta_kubernetes_pod_label_controller_revision_hash", "555b77cd7d"),
-    ("__meta_kubernetes_pod_label_name", "promtail-loki-boltdb-shipper"),
+    (
+        "__meta_kubernetes_pod_label_controller_revision_hash",
+        "555b77cd7d",
+    ),
+    (
+        "__meta_kubernetes_pod_label_name",
+        "promtail-loki-boltdb-shipper",
+    ),
     ("__meta_kubernetes_pod_label_pod_template_generation", "45"),
-    ("__meta_kubernetes_pod_labelpresent_controller_revision_hash", "true"),
+    (
+        "__meta_kubernetes_pod_labelpresent_controller_revision_hash",
+        "true",
+    ),
     ("__meta_kubernetes_pod_labelpresent_name", "true"),
-    ("__meta_kubernetes_pod_labelpresent_pod_template_generation", "true"),
-    ("__meta_kubernetes_pod_name", "promtail-loki-boltdb-shipper-jgtr7"),
-    ("__meta_kubernetes_pod_node_name", "gke-dev-us-central-0-main-n2s8-2-14d53341-9hkr"),
+    (
+        "__meta_kubernetes_pod_labelpresent_pod_template_generation",
+        "true",
+    ),
+    (
+        "__meta_kubernetes_pod_name",
+        "promtail-loki-boltdb-shipper-jgtr7",
+    ),
+    (
+        "__meta_kubernetes_pod_node_name",
+        "gke-dev-us-central-0-main-n2s8-2-14d53341-9hkr",
+    ),
     ("__meta_kubernetes_pod_phase", "Running"),
     ("__meta_kubernetes_pod_ready", "true"),
-    ("__meta_kubernetes_pod_uid", "4c586419-7f6c-448d-aeec-ca4fa5b05e60"),
+    (
+        "__meta_kubernetes_pod_uid",
+        "4c586419-7f6c-448d-aeec-ca4fa5b05e60",
+    ),
     ("__metrics_path__", "/metrics"),
     ("__scheme__", "http"),
     ("__scrape_interval__", "15s"),
@@ -164,21 +194,36 @@ fn steady_state_allocation_free() {
     )
     .unwrap();
     let mut k = keep.relabeler();
-    let series = [("__name__", "envoy_cluster_upstream_rq_total"), ("cluster_name", "outbound|9080||reviews"), ("namespace", "default")];
+    let series = [
+        ("__name__", "envoy_cluster_upstream_rq_total"),
+        ("cluster_name", "outbound|9080||reviews"),
+        ("namespace", "default"),
+    ];
     assert_eq!(k.apply(&series), Outcome::Unchanged);
-    let owned: Vec<(String, String)> = series.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
-    assert_eq!(k.apply_copied(owned.iter().map(|(a, b)| (a.as_str(), b.as_str()))), Outcome::Unchanged);
+    let owned: Vec<(String, String)> = series
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(
+        k.apply_copied(owned.iter().map(|(a, b)| (a.as_str(), b.as_str()))),
+        Outcome::Unchanged
+    );
     let before = allocs();
     for _ in 0..1000 {
         assert_eq!(k.apply(&series), Outcome::Unchanged);
         assert_eq!(k.apply(&owned), Outcome::Unchanged);
-        assert_eq!(k.apply_copied(owned.iter().map(|(a, b)| (a.as_str(), b.as_str()))), Outcome::Unchanged);
+        assert_eq!(
+            k.apply_copied(owned.iter().map(|(a, b)| (a.as_str(), b.as_str()))),
+            Outcome::Unchanged
+        );
     }
     assert_eq!(allocs() - before, 0, "unchanged series must not allocate");
 
     // Cache hits.
     let mut cache = SeriesCache::new();
-    let raws: Vec<String> = (0..50).map(|i| format!("envoy_cluster_upstream_rq_total{{x=\"{i}\"}}")).collect();
+    let raws: Vec<String> = (0..50)
+        .map(|i| format!("envoy_cluster_upstream_rq_total{{x=\"{i}\"}}"))
+        .collect();
     for round in 0..3 {
         let before = allocs();
         cache.begin_scrape();
@@ -188,12 +233,19 @@ fn steady_state_allocation_free() {
         }
         cache.end_scrape(true);
         if round > 0 {
-            assert_eq!(allocs() - before, 0, "a scrape served from the cache must not allocate");
+            assert_eq!(
+                allocs() - before,
+                0,
+                "a scrape served from the cache must not allocate"
+            );
         }
     }
     let before = allocs();
     for raw in &raws {
-        assert!(matches!(cache.get_or_apply(&mut k, raw.as_bytes(), || series), Cached::Unchanged));
+        assert!(matches!(
+            cache.get_or_apply(&mut k, raw.as_bytes(), || series),
+            Cached::Unchanged
+        ));
     }
     assert_eq!(allocs() - before, 0, "cache hits must not allocate");
 }

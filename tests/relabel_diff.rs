@@ -4,26 +4,35 @@ use proptest::prelude::*;
 
 use promtext::relabel::cache::{Cached, SeriesCache};
 use promtext::relabel::naive::NaivePipeline;
-use promtext::relabel::{Action, CompileOptions, Labels, NameValidationScheme, Outcome, Pipeline, RelabelConfig};
+use promtext::relabel::{
+    Action, CompileOptions, Labels, NameValidationScheme, Outcome, Pipeline, RelabelConfig,
+};
 
 const FRAGMENTS: &[&str] = &[
-    "a", "b", "ab", ".*", ".+", "(.*)", "(.+)", "a|b", "(a|ab)", "[ab]", "x?", "(?i)a", "", "\\d", "\\n", "é", ";",
-    "(?:a|b)+", ".", "(b)", "_", ".*a.*", "a.*", ".*b", "(?P<n>a)", "[^a]", "\\.",
+    "a", "b", "ab", ".*", ".+", "(.*)", "(.+)", "a|b", "(a|ab)", "[ab]", "x?", "(?i)a", "", "\\d",
+    "\\n", "é", ";", "(?:a|b)+", ".", "(b)", "_", ".*a.*", "a.*", ".*b", "(?P<n>a)", "[^a]", "\\.",
 ];
 const NAMES: &[&str] = &["a", "b", "ab", "a_b", "__x", "é", "t", "m_a", "__name__"];
 const TARGETS: &[&str] = &["t", "a", "$1", "${1}x", "b", "m_$1", "${n}"];
 const REPLACEMENTS: &[&str] = &["$1", "x", "", "$0-$2", "${1}", "m_$1", "[$n]"];
 
 fn pattern() -> impl Strategy<Value = String> {
-    (prop::collection::vec(prop::sample::select(FRAGMENTS), 1..4), any::<bool>()).prop_map(|(v, wrap)| {
-        let s = v.concat();
-        if wrap { format!("({s})") } else { s }
-    })
+    (
+        prop::collection::vec(prop::sample::select(FRAGMENTS), 1..4),
+        any::<bool>(),
+    )
+        .prop_map(|(v, wrap)| {
+            let s = v.concat();
+            if wrap { format!("({s})") } else { s }
+        })
 }
 
 fn value() -> impl Strategy<Value = String> {
-    prop::collection::vec(prop::sample::select(&["a", "b", "\n", ";", "é", "_", "x", "1", "."][..]), 0..6)
-        .prop_map(|v| v.concat())
+    prop::collection::vec(
+        prop::sample::select(&["a", "b", "\n", ";", "é", "_", "x", "1", "."][..]),
+        0..6,
+    )
+    .prop_map(|v| v.concat())
 }
 
 fn rule() -> impl Strategy<Value = RelabelConfig> {
@@ -41,14 +50,21 @@ fn rule() -> impl Strategy<Value = RelabelConfig> {
             match action {
                 Action::LabelDrop | Action::LabelKeep => {}
                 Action::KeepEqual | Action::DropEqual => {
-                    c = c.source_labels(src).target_label(if target.contains('$') { "t" } else { target });
+                    c = c.source_labels(src).target_label(if target.contains('$') {
+                        "t"
+                    } else {
+                        target
+                    });
                     return c;
                 }
                 Action::LabelMap => {
                     c = c.replacement(repl);
                 }
                 Action::Lowercase | Action::Uppercase => {
-                    c = c.source_labels(src).separator(sep).target_label(if target.contains('$') { "t" } else { target });
+                    c = c
+                        .source_labels(src)
+                        .separator(sep)
+                        .target_label(if target.contains('$') { "t" } else { target });
                 }
                 _ => {
                     c = c
@@ -67,7 +83,13 @@ fn rule() -> impl Strategy<Value = RelabelConfig> {
 }
 
 fn labels() -> impl Strategy<Value = Vec<(String, String)>> {
-    prop::collection::vec((prop::sample::select(NAMES).prop_map(str::to_string), value()), 0..7)
+    prop::collection::vec(
+        (
+            prop::sample::select(NAMES).prop_map(str::to_string),
+            value(),
+        ),
+        0..7,
+    )
 }
 
 fn render(o: Outcome, input: &[(String, String)]) -> Option<Labels> {
@@ -133,14 +155,25 @@ fn fast_path_edge_cases() {
         ("", &["", "a"]),
     ];
     for (p, values) in cases {
-        let rules = [
-            RelabelConfig::new(Action::Replace).source_labels(["v"]).regex(*p).target_label("t").replacement("<$0>"),
-        ];
+        let rules = [RelabelConfig::new(Action::Replace)
+            .source_labels(["v"])
+            .regex(*p)
+            .target_label("t")
+            .replacement("<$0>")];
         let fast = Pipeline::new(&rules, NameValidationScheme::Utf8).unwrap();
-        let plain = Pipeline::with_options(&rules, NameValidationScheme::Utf8, CompileOptions { fast_paths: false }).unwrap();
+        let plain = Pipeline::with_options(
+            &rules,
+            NameValidationScheme::Utf8,
+            CompileOptions { fast_paths: false },
+        )
+        .unwrap();
         for v in *values {
             let input = [("v", *v)];
-            assert_eq!(fast.relabeler().apply(&input), plain.relabeler().apply(&input), "{p} on {v:?}");
+            assert_eq!(
+                fast.relabeler().apply(&input),
+                plain.relabeler().apply(&input),
+                "{p} on {v:?}"
+            );
         }
     }
 }
@@ -148,38 +181,61 @@ fn fast_path_edge_cases() {
 #[test]
 fn labelmap_snapshot_and_overwrite() {
     let rules = [
-        RelabelConfig::new(Action::LabelMap).regex("__meta_(.+)").replacement("$1"),
-        RelabelConfig::new(Action::LabelMap).regex("(.)(.*)").replacement("${2}"),
+        RelabelConfig::new(Action::LabelMap)
+            .regex("__meta_(.+)")
+            .replacement("$1"),
+        RelabelConfig::new(Action::LabelMap)
+            .regex("(.)(.*)")
+            .replacement("${2}"),
     ];
     let p = Pipeline::new(&rules, NameValidationScheme::Utf8).unwrap();
     let input = [("__meta_a", "1"), ("a", "0"), ("__meta_b", "2")];
     let n = NaivePipeline::new(&rules, NameValidationScheme::Utf8).unwrap();
-    assert_eq!(render(p.relabeler().apply(&input), &[]), n.apply(&input).map(Labels::from_pairs));
+    assert_eq!(
+        render(p.relabeler().apply(&input), &[]),
+        n.apply(&input).map(Labels::from_pairs)
+    );
 }
 
 #[test]
 fn go_case_mapping_in_pipeline() {
     let rules = [
-        RelabelConfig::new(Action::Uppercase).source_labels(["v"]).target_label("u"),
-        RelabelConfig::new(Action::Lowercase).source_labels(["v"]).target_label("l"),
+        RelabelConfig::new(Action::Uppercase)
+            .source_labels(["v"])
+            .target_label("u"),
+        RelabelConfig::new(Action::Lowercase)
+            .source_labels(["v"])
+            .target_label("l"),
     ];
     let p = Pipeline::new(&rules, NameValidationScheme::Utf8).unwrap();
-    let Outcome::Changed(l) = p.relabeler().apply(&[("v", "ßİΣΑΣᾳ")]) else { panic!() };
+    let Outcome::Changed(l) = p.relabeler().apply(&[("v", "ßİΣΑΣᾳ")]) else {
+        panic!()
+    };
     assert_eq!(l.get("u"), Some("ßİΣΑΣᾼ"));
     assert_eq!(l.get("l"), Some("ßiσασᾳ"));
 }
 
 #[test]
 fn input_normalization() {
-    let p = Pipeline::new(&[RelabelConfig::new(Action::Keep).source_labels(["a"]).regex(".*")], NameValidationScheme::Utf8).unwrap();
+    let p = Pipeline::new(
+        &[RelabelConfig::new(Action::Keep)
+            .source_labels(["a"])
+            .regex(".*")],
+        NameValidationScheme::Utf8,
+    )
+    .unwrap();
     let mut r = p.relabeler();
     // Any order, sorted output; unchanged when nothing changes.
     assert_eq!(r.apply(&[("b", "2"), ("a", "1")]), Outcome::Unchanged);
     // Empty values are absent, so the result differs from the input pairs.
-    let Outcome::Changed(l) = r.apply(&[("b", ""), ("a", "1")]) else { panic!() };
+    let Outcome::Changed(l) = r.apply(&[("b", ""), ("a", "1")]) else {
+        panic!()
+    };
     assert_eq!(l.to_string(), r#"{a="1"}"#);
     // Repeated names: the last wins.
-    let Outcome::Changed(l) = r.apply(&[("a", "1"), ("a", "2")]) else { panic!() };
+    let Outcome::Changed(l) = r.apply(&[("a", "1"), ("a", "2")]) else {
+        panic!()
+    };
     assert_eq!(l.to_string(), r#"{a="2"}"#);
     assert_eq!(r.apply_iter([("b", "2"), ("a", "1")]), Outcome::Unchanged);
 }
@@ -188,7 +244,9 @@ fn input_normalization() {
 fn cache_hygiene() {
     let p = Pipeline::new(
         &[
-            RelabelConfig::new(Action::Drop).source_labels(["__name__"]).regex(".*_bucket"),
+            RelabelConfig::new(Action::Drop)
+                .source_labels(["__name__"])
+                .regex(".*_bucket"),
             RelabelConfig::new(Action::LabelDrop).regex("pod"),
         ],
         NameValidationScheme::Utf8,
@@ -197,25 +255,29 @@ fn cache_hygiene() {
     let mut r = p.relabeler();
     let mut c = SeriesCache::new();
     let calls = std::cell::Cell::new(0);
-    let mut scrape = |c: &mut SeriesCache, series: &[(&str, Vec<(&'static str, &'static str)>)], ok: bool| {
-        c.begin_scrape();
-        let mut out = Vec::new();
-        for (raw, labels) in series {
-            let res = c.get_or_apply(&mut r, raw.as_bytes(), || {
-                calls.set(calls.get() + 1);
-                labels.clone()
-            });
-            out.push(match res {
-                Cached::Dropped => "DROPPED".to_string(),
-                Cached::Unchanged => "UNCHANGED".to_string(),
-                Cached::Changed(l) => l.to_string(),
-            });
-        }
-        c.end_scrape(ok);
-        out
-    };
+    let mut scrape =
+        |c: &mut SeriesCache, series: &[(&str, Vec<(&'static str, &'static str)>)], ok: bool| {
+            c.begin_scrape();
+            let mut out = Vec::new();
+            for (raw, labels) in series {
+                let res = c.get_or_apply(&mut r, raw.as_bytes(), || {
+                    calls.set(calls.get() + 1);
+                    labels.clone()
+                });
+                out.push(match res {
+                    Cached::Dropped => "DROPPED".to_string(),
+                    Cached::Unchanged => "UNCHANGED".to_string(),
+                    Cached::Changed(l) => l.to_string(),
+                });
+            }
+            c.end_scrape(ok);
+            out
+        };
     let s1 = vec![
-        ("a_bucket{le=\"1\"}", vec![("__name__", "a_bucket"), ("le", "1")]),
+        (
+            "a_bucket{le=\"1\"}",
+            vec![("__name__", "a_bucket"), ("le", "1")],
+        ),
         ("b{pod=\"x\"}", vec![("__name__", "b"), ("pod", "x")]),
         ("c", vec![("__name__", "c")]),
     ];
@@ -233,9 +295,11 @@ fn cache_hygiene() {
     assert_eq!(c.len(), 2);
     assert_eq!(c.forced_flushes(), 0);
     // Growth beyond 2 × last successful + 1000 after a failed scrape forces a flush.
-    let many: Vec<(String, Vec<(&str, &str)>)> =
-        (0..1100).map(|i| (format!("m{{i=\"{i}\"}}"), vec![("__name__", "m")])).collect();
-    let many_ref: Vec<(&str, Vec<(&str, &str)>)> = many.iter().map(|(a, b)| (a.as_str(), b.clone())).collect();
+    let many: Vec<(String, Vec<(&str, &str)>)> = (0..1100)
+        .map(|i| (format!("m{{i=\"{i}\"}}"), vec![("__name__", "m")]))
+        .collect();
+    let many_ref: Vec<(&str, Vec<(&str, &str)>)> =
+        many.iter().map(|(a, b)| (a.as_str(), b.clone())).collect();
     let _ = many_ref;
     c.begin_scrape();
     for (raw, l) in &many {
@@ -246,12 +310,16 @@ fn cache_hygiene() {
     assert_eq!(c.len(), 1100, "only entries seen in this scrape survive");
     // Long keys (hashed by the wide hash) that differ only in the middle.
     let mut long = SeriesCache::new();
-    let keys: Vec<String> = (0..200).map(|i| format!("{}{i:04}{}", "x".repeat(100), "y".repeat(100))).collect();
+    let keys: Vec<String> = (0..200)
+        .map(|i| format!("{}{i:04}{}", "x".repeat(100), "y".repeat(100)))
+        .collect();
     for round in 0..2 {
         long.begin_scrape();
         for (i, k) in keys.iter().enumerate() {
             let v = i.to_string();
-            let res = long.get_or_apply(&mut r, k.as_bytes(), || vec![("__name__", "m"), ("pod", "p"), ("i", v.as_str())]);
+            let res = long.get_or_apply(&mut r, k.as_bytes(), || {
+                vec![("__name__", "m"), ("pod", "p"), ("i", v.as_str())]
+            });
             let Cached::Changed(l) = res else { panic!() };
             assert_eq!(l.get("i"), Some(i.to_string().as_str()), "round {round}");
         }
@@ -262,7 +330,9 @@ fn cache_hygiene() {
     // A bounded cache still answers.
     let mut small = SeriesCache::with_max_entries(1);
     for raw in ["x{a=\"1\"}", "y{a=\"1\"}", "x{a=\"1\"}"] {
-        let res = small.get_or_apply(&mut r, raw.as_bytes(), || vec![("__name__", &raw[..1]), ("pod", "p")]);
+        let res = small.get_or_apply(&mut r, raw.as_bytes(), || {
+            vec![("__name__", &raw[..1]), ("pod", "p")]
+        });
         assert!(matches!(res, Cached::Changed(_)));
     }
     assert_eq!(small.len(), 1);
@@ -272,9 +342,15 @@ fn cache_hygiene() {
 fn explain_trace() {
     let p = Pipeline::new(
         &[
-            RelabelConfig::new(Action::Replace).source_labels(["a"]).target_label("b"),
-            RelabelConfig::new(Action::Keep).source_labels(["a"]).regex("nope"),
-            RelabelConfig::new(Action::Replace).target_label("c").replacement("x"),
+            RelabelConfig::new(Action::Replace)
+                .source_labels(["a"])
+                .target_label("b"),
+            RelabelConfig::new(Action::Keep)
+                .source_labels(["a"])
+                .regex("nope"),
+            RelabelConfig::new(Action::Replace)
+                .target_label("c")
+                .replacement("x"),
         ],
         NameValidationScheme::Utf8,
     )
@@ -295,11 +371,19 @@ fn explain_trace() {
 fn pipeline_is_send_sync_and_shared() {
     fn check<T: Send + Sync + Clone>() {}
     check::<Pipeline>();
-    let p = Pipeline::new(&[RelabelConfig::new(Action::Replace).target_label("x").replacement("y")], NameValidationScheme::Utf8).unwrap();
+    let p = Pipeline::new(
+        &[RelabelConfig::new(Action::Replace)
+            .target_label("x")
+            .replacement("y")],
+        NameValidationScheme::Utf8,
+    )
+    .unwrap();
     let handles: Vec<_> = (0..2)
         .map(|_| {
             let p = p.clone();
-            std::thread::spawn(move || matches!(p.relabeler().apply(&[("a", "b")]), Outcome::Changed(_)))
+            std::thread::spawn(move || {
+                matches!(p.relabeler().apply(&[("a", "b")]), Outcome::Changed(_))
+            })
         })
         .collect();
     for h in handles {

@@ -44,9 +44,15 @@ fn shared(address: &str, port_name: &str, annotation: Option<&str>) -> Vec<(Stri
     .map(|(a, b)| (a.to_string(), b.to_string()))
     .collect();
     v.push(("__address__".into(), address.into()));
-    v.push(("__meta_kubernetes_pod_container_port_name".into(), port_name.into()));
+    v.push((
+        "__meta_kubernetes_pod_container_port_name".into(),
+        port_name.into(),
+    ));
     if let Some(a) = annotation {
-        v.push(("__meta_kubernetes_pod_annotation_prometheus_io_port".into(), a.into()));
+        v.push((
+            "__meta_kubernetes_pod_annotation_prometheus_io_port".into(),
+            a.into(),
+        ));
     }
     v
 }
@@ -73,13 +79,43 @@ fn result(p: &Pipeline, input: &[(String, String)]) -> Option<Labels> {
 fn check_vectors(p: &Pipeline) {
     // (address, port name, annotation, expected address or None for dropped)
     let cases: [(&str, &str, Option<&str>, Option<&str>); 7] = [
-        ("10.244.1.7:15090", "http-envoy-prom", Some("15020"), Some("10.244.1.7:15090")),
+        (
+            "10.244.1.7:15090",
+            "http-envoy-prom",
+            Some("15020"),
+            Some("10.244.1.7:15090"),
+        ),
         ("10.244.1.7:9080", "http", Some("15020"), None),
-        ("10.244.1.7:15090", "http-envoy-prom", None, Some("10.244.1.7:15090")),
-        ("10.244.1.7:8080", "foo-envoy-prom", Some("9102"), Some("10.244.1.7:15090")),
-        ("10.244.1.7", "http-envoy-prom", Some("15020"), Some("10.244.1.7:15090")),
-        ("[fd00:10:244::7]:15090", "http-envoy-prom", Some("15020"), Some("[fd00:10:244::7]:15090")),
-        ("10.244.1.7:15090", "http-envoy-prom", Some("abc"), Some("10.244.1.7:15090")),
+        (
+            "10.244.1.7:15090",
+            "http-envoy-prom",
+            None,
+            Some("10.244.1.7:15090"),
+        ),
+        (
+            "10.244.1.7:8080",
+            "foo-envoy-prom",
+            Some("9102"),
+            Some("10.244.1.7:15090"),
+        ),
+        (
+            "10.244.1.7",
+            "http-envoy-prom",
+            Some("15020"),
+            Some("10.244.1.7:15090"),
+        ),
+        (
+            "[fd00:10:244::7]:15090",
+            "http-envoy-prom",
+            Some("15020"),
+            Some("[fd00:10:244::7]:15090"),
+        ),
+        (
+            "10.244.1.7:15090",
+            "http-envoy-prom",
+            Some("abc"),
+            Some("10.244.1.7:15090"),
+        ),
     ];
     for (addr, port, ann, want) in cases {
         let input = shared(addr, port, ann);
@@ -88,10 +124,17 @@ fn check_vectors(p: &Pipeline) {
             None => assert!(got.is_none(), "{addr} {port} should be dropped"),
             Some(want_addr) => {
                 let l = got.unwrap_or_else(|| panic!("{addr} {port} dropped"));
-                assert_eq!(l.get("__address__"), Some(want_addr), "{addr} {port} {ann:?}");
+                assert_eq!(
+                    l.get("__address__"),
+                    Some(want_addr),
+                    "{addr} {port} {ann:?}"
+                );
                 assert_eq!(l.get("namespace"), Some("default"));
                 assert_eq!(l.get("pod_name"), Some("reviews-v1-545db77b95-6xk2p"));
-                assert!(l.iter().all(|(n, _)| !n.starts_with("__meta_kubernetes_pod_label_")));
+                assert!(
+                    l.iter()
+                        .all(|(n, _)| !n.starts_with("__meta_kubernetes_pod_label_"))
+                );
                 // Everything else is unchanged.
                 for (n, v) in &input {
                     if n != "__address__" && !n.starts_with("__meta_kubernetes_pod_label_") {
@@ -103,7 +146,11 @@ fn check_vectors(p: &Pipeline) {
         }
     }
     // The first row's full output.
-    let l = result(p, &shared("10.244.1.7:15090", "http-envoy-prom", Some("15020"))).unwrap();
+    let l = result(
+        p,
+        &shared("10.244.1.7:15090", "http-envoy-prom", Some("15020")),
+    )
+    .unwrap();
     let want = parse_labels(
         r#"{__address__="10.244.1.7:15090", __meta_kubernetes_namespace="default",
  __meta_kubernetes_pod_annotation_prometheus_io_port="15020",
@@ -123,8 +170,10 @@ fn envoy_stats_operator_values() {
 
 #[test]
 fn envoy_stats_prometheus_yml() {
-    let prom = OPERATOR_VALUES
-        .replace("additionalScrapeConfigs:", "global:\n  scrape_interval: 15s\nscrape_configs:");
+    let prom = OPERATOR_VALUES.replace(
+        "additionalScrapeConfigs:",
+        "global:\n  scrape_interval: 15s\nscrape_configs:",
+    );
     let p = pipeline(&prom);
     check_vectors(&p);
     let doc = ConfigDocument::from_yaml(&prom).unwrap();
@@ -136,10 +185,17 @@ fn envoy_stats_nested_operator_values_and_string_form() {
     // kube-prometheus-stack nests the list under prometheus.prometheusSpec; some charts take a YAML string.
     let nested = format!(
         "prometheus:\n  prometheusSpec:\n{}",
-        OPERATOR_VALUES.lines().map(|l| format!("    {l}\n")).collect::<String>()
+        OPERATOR_VALUES
+            .lines()
+            .map(|l| format!("    {l}\n"))
+            .collect::<String>()
     );
     check_vectors(&pipeline(&nested));
-    let body: String = OPERATOR_VALUES.lines().skip(1).map(|l| format!("  {l}\n")).collect();
+    let body: String = OPERATOR_VALUES
+        .lines()
+        .skip(1)
+        .map(|l| format!("  {l}\n"))
+        .collect();
     let string_form = format!("additionalScrapeConfigs: |\n{body}");
     check_vectors(&pipeline(&string_form));
 }
@@ -180,13 +236,24 @@ scrape_configs:
     assert_eq!(a.limits.label_name_length_limit, 200);
     assert_eq!(a.limits.label_value_length_limit, 1000);
     assert_eq!(a.limits.body_size_limit, 10 << 20);
-    assert_eq!(a.name_validation_scheme, promtext::relabel::NameValidationScheme::Legacy);
+    assert_eq!(
+        a.name_validation_scheme,
+        promtext::relabel::NameValidationScheme::Legacy
+    );
     let b = &doc.jobs()[1];
     assert_eq!(b.limits.sample_limit, 7);
-    assert_eq!(b.name_validation_scheme, promtext::relabel::NameValidationScheme::Utf8);
+    assert_eq!(
+        b.name_validation_scheme,
+        promtext::relabel::NameValidationScheme::Utf8
+    );
     let sel = doc.select(Some("a"), Some(Stage::Metric)).unwrap();
     assert_eq!(sel.rules.len(), 1);
-    assert!(doc.select(None, None).unwrap_err().to_string().contains("a, b"));
+    assert!(
+        doc.select(None, None)
+            .unwrap_err()
+            .to_string()
+            .contains("a, b")
+    );
     assert!(doc.select(Some("zz"), None).is_err());
     let dup = "scrape_configs:\n- job_name: a\n- job_name: a\n";
     assert_eq!(
@@ -194,7 +261,9 @@ scrape_configs:
         r#"found multiple scrape configs with job name "a""#
     );
     assert_eq!(
-        ConfigDocument::from_yaml("scrape_configs:\n- metrics_path: /x\n").unwrap_err().to_string(),
+        ConfigDocument::from_yaml("scrape_configs:\n- metrics_path: /x\n")
+            .unwrap_err()
+            .to_string(),
         "job_name is empty"
     );
 }

@@ -3,7 +3,8 @@
 use promtext::relabel::notation::parse_labels;
 use promtext::relabel::yaml::{ConfigDocument, rules_from_yaml};
 use promtext::relabel::{
-    Action, CompileOptions, ConfigError, NameValidationScheme, Outcome, Pipeline, RelabelConfig, naive,
+    Action, CompileOptions, ConfigError, NameValidationScheme, Outcome, Pipeline, RelabelConfig,
+    naive,
 };
 
 const UTF8: NameValidationScheme = NameValidationScheme::Utf8;
@@ -32,7 +33,11 @@ const TEST_RELABEL: &[(&str, &str, &str)] = &[
         "DROPPED",
     ),
     // 4
-    (r#"{a="foo", b="bar"}"#, r#"[{action: drop, source_labels: [a], regex: ".*o.*"}]"#, "DROPPED"),
+    (
+        r#"{a="foo", b="bar"}"#,
+        r#"[{action: drop, source_labels: [a], regex: ".*o.*"}]"#,
+        "DROPPED",
+    ),
     // 5
     (
         r#"{a="abc"}"#,
@@ -40,13 +45,29 @@ const TEST_RELABEL: &[(&str, &str, &str)] = &[
         r#"{a="abc", d="b"}"#,
     ),
     // 6
-    (r#"{a="foo"}"#, r#"[{action: drop, source_labels: [a], regex: "no-match"}]"#, r#"{a="foo"}"#),
+    (
+        r#"{a="foo"}"#,
+        r#"[{action: drop, source_labels: [a], regex: "no-match"}]"#,
+        r#"{a="foo"}"#,
+    ),
     // 7
-    (r#"{a="foo"}"#, r#"[{action: drop, source_labels: [a], regex: "f|o"}]"#, r#"{a="foo"}"#),
+    (
+        r#"{a="foo"}"#,
+        r#"[{action: drop, source_labels: [a], regex: "f|o"}]"#,
+        r#"{a="foo"}"#,
+    ),
     // 8
-    (r#"{a="foo"}"#, r#"[{action: keep, source_labels: [a], regex: "no-match"}]"#, "DROPPED"),
+    (
+        r#"{a="foo"}"#,
+        r#"[{action: keep, source_labels: [a], regex: "no-match"}]"#,
+        "DROPPED",
+    ),
     // 9
-    (r#"{a="foo"}"#, r#"[{action: keep, source_labels: [a], regex: "f.*"}]"#, r#"{a="foo"}"#),
+    (
+        r#"{a="foo"}"#,
+        r#"[{action: keep, source_labels: [a], regex: "f.*"}]"#,
+        r#"{a="foo"}"#,
+    ),
     // 10
     (
         r#"{a="boo"}"#,
@@ -120,9 +141,17 @@ const TEST_RELABEL: &[(&str, &str, &str)] = &[
         r#"{__meta_kubernetes_pod_annotation_XXX_metrics_port="9091", __meta_kubernetes_pod_container_port_name="metrics"}"#,
     ),
     // 21
-    (r#"{a="foo", b1="bar", b2="baz"}"#, r#"[{action: labelkeep, regex: "(b.*)"}]"#, r#"{b1="bar", b2="baz"}"#),
+    (
+        r#"{a="foo", b1="bar", b2="baz"}"#,
+        r#"[{action: labelkeep, regex: "(b.*)"}]"#,
+        r#"{b1="bar", b2="baz"}"#,
+    ),
     // 22
-    (r#"{a="foo", b1="bar", b2="baz"}"#, r#"[{action: labeldrop, regex: "(b.*)"}]"#, r#"{a="foo"}"#),
+    (
+        r#"{a="foo", b1="bar", b2="baz"}"#,
+        r#"[{action: labeldrop, regex: "(b.*)"}]"#,
+        r#"{a="foo"}"#,
+    ),
     // 23
     (
         r#"{foo="bAr123Foo"}"#,
@@ -253,17 +282,32 @@ fn test_relabel_validate() {
         name_validation_scheme: Some(UTF8),
         ..base()
     };
-    assert_eq!(c.validate(UTF8).unwrap_err().to_string(), "relabel action cannot be empty");
+    assert_eq!(
+        c.validate(UTF8).unwrap_err().to_string(),
+        "relabel action cannot be empty"
+    );
     // 2
     let c = RelabelConfig::new(Action::Replace);
-    assert!(c.validate(UTF8).unwrap_err().to_string().contains("requires 'target_label' value"));
+    assert!(
+        c.validate(UTF8)
+            .unwrap_err()
+            .to_string()
+            .contains("requires 'target_label' value")
+    );
     // 3
     let c = RelabelConfig::new(Action::Lowercase);
-    assert!(c.validate(UTF8).unwrap_err().to_string().contains("requires 'target_label' value"));
+    assert!(
+        c.validate(UTF8)
+            .unwrap_err()
+            .to_string()
+            .contains("requires 'target_label' value")
+    );
     // 4
     let c = RelabelConfig {
         name_validation_scheme: Some(UTF8),
-        ..RelabelConfig::new(Action::Lowercase).replacement("$1").target_label("${3}")
+        ..RelabelConfig::new(Action::Lowercase)
+            .replacement("$1")
+            .target_label("${3}")
     };
     assert_eq!(c.validate(UTF8), Ok(()));
     // 5
@@ -289,7 +333,9 @@ fn test_relabel_validate() {
         .regex("__meta_kubernetes_pod_label_(strimzi_io_.+)")
         .replacement("$1");
     assert_eq!(c.validate(LEGACY), Ok(()));
-    let c = RelabelConfig::new(Action::LabelMap).regex("__meta_(.+)").replacement("${1}");
+    let c = RelabelConfig::new(Action::LabelMap)
+        .regex("__meta_(.+)")
+        .replacement("${1}");
     assert_eq!(c.validate(LEGACY), Ok(()));
     // A rule's own scheme wins over the one passed in.
     let c = RelabelConfig {
@@ -297,9 +343,24 @@ fn test_relabel_validate() {
         ..RelabelConfig::new(Action::Replace).target_label("0${3}")
     };
     assert_eq!(c.validate(LEGACY), Ok(()));
-    assert!(RelabelConfig::new(Action::Replace).target_label("0${3}").validate(LEGACY).is_err());
-    assert!(RelabelConfig::new(Action::Replace).target_label("utf-8.label").validate(LEGACY).is_err());
-    assert!(RelabelConfig::new(Action::Replace).target_label("utf-8.label").validate(UTF8).is_ok());
+    assert!(
+        RelabelConfig::new(Action::Replace)
+            .target_label("0${3}")
+            .validate(LEGACY)
+            .is_err()
+    );
+    assert!(
+        RelabelConfig::new(Action::Replace)
+            .target_label("utf-8.label")
+            .validate(LEGACY)
+            .is_err()
+    );
+    assert!(
+        RelabelConfig::new(Action::Replace)
+            .target_label("utf-8.label")
+            .validate(UTF8)
+            .is_ok()
+    );
 }
 
 #[test]
@@ -322,7 +383,11 @@ fn test_target_label_legacy_validity() {
         ("foo${bar}foo", true),
     ];
     for (s, want) in cases {
-        assert_eq!(promtext::relabel::config::is_legacy_target_template(s), want, "{s}");
+        assert_eq!(
+            promtext::relabel::config::is_legacy_target_template(s),
+            want,
+            "{s}"
+        );
         // The same answer through validation of a templated replace target under legacy.
         let c = RelabelConfig::new(Action::Replace).target_label(s);
         if s.contains('$') {
@@ -343,7 +408,10 @@ fn hashmod_vectors() {
         ("localhost:9090", 2, "0"),
     ];
     for (v, m, want) in cases {
-        let rules = [RelabelConfig::new(Action::HashMod).source_labels(["x"]).modulus(m).target_label("h")];
+        let rules = [RelabelConfig::new(Action::HashMod)
+            .source_labels(["x"])
+            .modulus(m)
+            .target_label("h")];
         let p = Pipeline::new(&rules, UTF8).unwrap();
         let got = match p.relabeler().apply(&[("x", v)]) {
             Outcome::Changed(l) => l.get("h").unwrap().to_string(),
@@ -352,9 +420,14 @@ fn hashmod_vectors() {
         assert_eq!(got, want, "{v:?} % {m}");
     }
     // "a;b" as a join of two labels.
-    let rules = [RelabelConfig::new(Action::HashMod).source_labels(["a", "b"]).modulus(7).target_label("h")];
+    let rules = [RelabelConfig::new(Action::HashMod)
+        .source_labels(["a", "b"])
+        .modulus(7)
+        .target_label("h")];
     let p = Pipeline::new(&rules, UTF8).unwrap();
-    let Outcome::Changed(l) = p.relabeler().apply(&[("a", "a"), ("b", "b")]) else { panic!() };
+    let Outcome::Changed(l) = p.relabeler().apply(&[("a", "a"), ("b", "b")]) else {
+        panic!()
+    };
     assert_eq!(l.get("h"), Some("2"));
 }
 
@@ -373,7 +446,10 @@ fn load_metric_err(yaml: &str) -> String {
 
 #[test]
 fn config_testdata_errors() {
-    assert!(load_err("  - regex: abc(def\n").starts_with("error parsing regexp: missing closing ): `^(?s:abc(def)$`"));
+    assert!(
+        load_err("  - regex: abc(def\n")
+            .starts_with("error parsing regexp: missing closing ): `^(?s:abc(def)$`")
+    );
     assert_eq!(
         load_err("  - regex: abcdef\n    action: hashmod\n"),
         "relabel configuration for hashmod requires non-zero modulus"
@@ -387,7 +463,13 @@ fn config_testdata_errors() {
             "replacement: yolo",
             "target_label: yolo",
         ] {
-            assert_eq!(load_err(&format!("  - regex: abcdef\n    action: {a}\n    {extra}\n")), want, "{a} {extra}");
+            assert_eq!(
+                load_err(&format!(
+                    "  - regex: abcdef\n    action: {a}\n    {extra}\n"
+                )),
+                want,
+                "{a} {extra}"
+            );
         }
         // Explicit defaults are fine.
         let ok = format!(
@@ -401,13 +483,21 @@ fn config_testdata_errors() {
             format!("relabel configuration for {a} action requires 'target_label' value")
         );
         assert_eq!(
-            load_err(&format!("  - source_labels: [abcdef]\n    action: {a}\n    regex: foo\n    target_label: bar\n")),
-            format!("{a} action requires only 'source_labels' and `target_label`, and no other fields")
+            load_err(&format!(
+                "  - source_labels: [abcdef]\n    action: {a}\n    regex: foo\n    target_label: bar\n"
+            )),
+            format!(
+                "{a} action requires only 'source_labels' and `target_label`, and no other fields"
+            )
         );
         // Even an explicit default regex is rejected (pointer comparison upstream).
         assert_eq!(
-            load_err(&format!("  - {{source_labels: [x], action: {a}, regex: '(.*)', target_label: bar}}\n")),
-            format!("{a} action requires only 'source_labels' and `target_label`, and no other fields")
+            load_err(&format!(
+                "  - {{source_labels: [x], action: {a}, regex: '(.*)', target_label: bar}}\n"
+            )),
+            format!(
+                "{a} action requires only 'source_labels' and `target_label`, and no other fields"
+            )
         );
     }
     for a in ["lowercase", "uppercase"] {
@@ -416,7 +506,9 @@ fn config_testdata_errors() {
             format!("relabel configuration for {a} action requires 'target_label' value")
         );
         assert_eq!(
-            load_err(&format!("  - source_labels: [x]\n    action: {a}\n    target_label: y\n    replacement: bar\n")),
+            load_err(&format!(
+                "  - source_labels: [x]\n    action: {a}\n    target_label: y\n    replacement: bar\n"
+            )),
             format!("'replacement' can not be set for {a} action")
         );
     }
@@ -428,14 +520,29 @@ fn config_testdata_errors() {
         load_err("  - source_labels: [x]\n    action: hashmod\n    modulus: 8\n"),
         "relabel configuration for hashmod action requires 'target_label' value"
     );
-    assert_eq!(load_err("  - \n"), "empty or null target relabeling rule in scrape config");
-    assert_eq!(load_metric_err("  - \n"), "empty or null metric relabeling rule in scrape config");
-    assert_eq!(load_err("  - action: null\n"), "relabel action cannot be empty");
+    assert_eq!(
+        load_err("  - \n"),
+        "empty or null target relabeling rule in scrape config"
+    );
+    assert_eq!(
+        load_metric_err("  - \n"),
+        "empty or null metric relabeling rule in scrape config"
+    );
+    assert_eq!(
+        load_err("  - action: null\n"),
+        "relabel action cannot be empty"
+    );
     assert_eq!(load_err("  - action: ''\n"), r#"unknown relabel action """#);
-    assert_eq!(load_err("  - action: nope\n"), r#"unknown relabel action "nope""#);
-    assert_eq!(load_err("  - target_label: x\n    foo: bar\n"), "field foo not found in type relabel.plain");
+    assert_eq!(
+        load_err("  - action: nope\n"),
+        r#"unknown relabel action "nope""#
+    );
+    assert_eq!(
+        load_err("  - target_label: x\n    foo: bar\n"),
+        "field foo not found in type relabel.plain"
+    );
     // labelmap.bad.yml (`!!binary` base64 error) is not reproduced: yaml_serde resolves the tag to a plain string.
-    assert!(load_err("  - action: hashmod\n    modulus: -1\n    target_label: x\n").len() > 0);
+    assert!(!load_err("  - action: hashmod\n    modulus: -1\n    target_label: x\n").is_empty());
 }
 
 #[test]
@@ -447,13 +554,19 @@ fn defaults_and_explicit_empty_values() {
     .unwrap();
     assert_eq!(rules[0].replacement, "");
     assert_eq!(rules[1].separator, "");
-    assert_eq!(rules[2].regex, promtext::relabel::RegexSpec::Pattern(String::new()));
+    assert_eq!(
+        rules[2].regex,
+        promtext::relabel::RegexSpec::Pattern(String::new())
+    );
     assert_eq!(rules[3].action, Some(Action::LabelDrop));
     assert_eq!(rules[4].action, Some(Action::HashMod));
     assert_eq!(rules[0].separator, ";");
     assert!(rules[0].regex.is_default());
     let p = Pipeline::new(&rules, UTF8).unwrap();
-    let Outcome::Changed(l) = p.relabeler().apply(&[("a", "1"), ("x", "p"), ("y", "q"), ("q", "gone")]) else {
+    let Outcome::Changed(l) =
+        p.relabeler()
+            .apply(&[("a", "1"), ("x", "p"), ("y", "q"), ("q", "gone")])
+    else {
         panic!()
     };
     // a deleted by the empty replacement, b = "pq" (empty separator), c set by the empty regex on "".
@@ -469,7 +582,11 @@ fn defaults_and_explicit_empty_values() {
 
 #[test]
 fn config_error_is_typed() {
-    let e = Pipeline::new(&[RelabelConfig::new(Action::HashMod).target_label("x")], UTF8).unwrap_err();
+    let e = Pipeline::new(
+        &[RelabelConfig::new(Action::HashMod).target_label("x")],
+        UTF8,
+    )
+    .unwrap_err();
     assert_eq!(e.rule_index(), Some(0));
     assert_eq!(e.root(), &ConfigError::ZeroModulus);
 }

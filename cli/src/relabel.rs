@@ -147,7 +147,11 @@ pub fn run(args: RelabelArgs) -> ExitCode {
         }
     }
     let _ = out.flush();
-    if bad { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if bad {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn run_tests(files: &[PathBuf]) -> ExitCode {
@@ -168,7 +172,11 @@ fn run_tests(files: &[PathBuf]) -> ExitCode {
                 continue;
             }
             failed += 1;
-            let name = r.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+            let name = r
+                .name
+                .as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default();
             println!("FAIL {}: test {}{name}", f.display(), r.index);
             println!("  input:    {}", tests.cases[r.index].input);
             println!("  expected: {}", r.expected);
@@ -179,5 +187,9 @@ fn run_tests(files: &[PathBuf]) -> ExitCode {
         }
     }
     println!("{passed} passed, {failed} failed");
-    if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("promtext-relabel-cli-{}-{name}", std::process::id()));
+    let d = std::env::temp_dir().join(format!(
+        "promtext-relabel-cli-{}-{name}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&d).unwrap();
     d
 }
@@ -66,7 +69,16 @@ fn relabel_envoy_job_from_operator_values() {
 {__address__="10.1.2.3:8080", __meta_kubernetes_pod_container_port_name="http-metrics"}
 {__address__="10.1.2.3:8080", __meta_kubernetes_pod_container_port_name="http-envoy-prom"}
 "#;
-    let (code, out, err) = run(&["relabel", "--config", cfg.to_str().unwrap(), "--job", "envoy-stats"], input);
+    let (code, out, err) = run(
+        &[
+            "relabel",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--job",
+            "envoy-stats",
+        ],
+        input,
+    );
     assert_eq!(code, 0, "{err}");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(
@@ -80,12 +92,24 @@ fn relabel_envoy_job_from_operator_values() {
     // Several jobs and no --job: a clear error, exit 2.
     let (code, _, err) = run(&["relabel", "--config", cfg.to_str().unwrap()], "");
     assert_eq!(code, 2);
-    assert!(err.starts_with("error: ") && err.contains("envoy-stats, other"), "{err}");
+    assert!(
+        err.starts_with("error: ") && err.contains("envoy-stats, other"),
+        "{err}"
+    );
     // Metric stage of the other job, input from a file argument.
     let inp = d.join("in.txt");
     std::fs::write(&inp, "lat_bucket{le=\"1\"}\nlat_sum\n").unwrap();
     let (code, out, _) = run(
-        &["relabel", "--config", cfg.to_str().unwrap(), "--job", "other", "--stage", "metric", inp.to_str().unwrap()],
+        &[
+            "relabel",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--job",
+            "other",
+            "--stage",
+            "metric",
+            inp.to_str().unwrap(),
+        ],
         "",
     );
     assert_eq!(code, 0);
@@ -96,11 +120,24 @@ fn relabel_envoy_job_from_operator_values() {
 fn relabel_bare_list_formatting_explain_and_errors() {
     let d = tmpdir("bare");
     let cfg = d.join("rules.yml");
-    std::fs::write(&cfg, "- {source_labels: [a], regex: 'f(.*)', target_label: d, replacement: 'ch${1}'}\n").unwrap();
-    let (code, out, _) = run(&["relabel", "--config", cfg.to_str().unwrap(), "-"], "m{a=\"foo\", \"1a\"=\"v\\\\ \\\"q\\\"\\n\"}\n");
+    std::fs::write(
+        &cfg,
+        "- {source_labels: [a], regex: 'f(.*)', target_label: d, replacement: 'ch${1}'}\n",
+    )
+    .unwrap();
+    let (code, out, _) = run(
+        &["relabel", "--config", cfg.to_str().unwrap(), "-"],
+        "m{a=\"foo\", \"1a\"=\"v\\\\ \\\"q\\\"\\n\"}\n",
+    );
     assert_eq!(code, 0);
-    assert_eq!(out, "{\"1a\"=\"v\\\\ \\\"q\\\"\\n\", __name__=\"m\", a=\"foo\", d=\"choo\"}\n");
-    let (code, out, _) = run(&["relabel", "--config", cfg.to_str().unwrap(), "--explain"], "{a=\"foo\"}\n");
+    assert_eq!(
+        out,
+        "{\"1a\"=\"v\\\\ \\\"q\\\"\\n\", __name__=\"m\", a=\"foo\", d=\"choo\"}\n"
+    );
+    let (code, out, _) = run(
+        &["relabel", "--config", cfg.to_str().unwrap(), "--explain"],
+        "{a=\"foo\"}\n",
+    );
     assert_eq!(code, 0);
     assert!(out.starts_with("# rule 0 (replace)"), "{out}");
     assert!(out.ends_with("{a=\"foo\", d=\"choo\"}\n"));
@@ -108,16 +145,34 @@ fn relabel_bare_list_formatting_explain_and_errors() {
     std::fs::write(&cfg, "- {action: hashmod, target_label: x}\n").unwrap();
     let (code, _, err) = run(&["relabel", "--config", cfg.to_str().unwrap()], "");
     assert_eq!(code, 2);
-    assert_eq!(err, "error: relabel configuration for hashmod requires non-zero modulus\n");
+    assert_eq!(
+        err,
+        "error: relabel configuration for hashmod requires non-zero modulus\n"
+    );
     std::fs::write(&cfg, "- {regex: 'abc(def', target_label: x}\n").unwrap();
     let (code, _, err) = run(&["relabel", "--config", cfg.to_str().unwrap()], "");
     assert_eq!(code, 2);
-    assert!(err.starts_with("error: error parsing regexp: missing closing ): `^(?s:abc(def)$`"), "{err}");
+    assert!(
+        err.starts_with("error: error parsing regexp: missing closing ): `^(?s:abc(def)$`"),
+        "{err}"
+    );
     // Legacy scheme rejects a UTF-8 target.
     std::fs::write(&cfg, "- {target_label: 'utf-8.label', replacement: x}\n").unwrap();
-    let (code, _, err) = run(&["relabel", "--config", cfg.to_str().unwrap(), "--scheme", "legacy"], "");
+    let (code, _, err) = run(
+        &[
+            "relabel",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--scheme",
+            "legacy",
+        ],
+        "",
+    );
     assert_eq!(code, 2);
-    assert_eq!(err, "error: \"utf-8.label\" is invalid 'target_label' for replace action\n");
+    assert_eq!(
+        err,
+        "error: \"utf-8.label\" is invalid 'target_label' for replace action\n"
+    );
 }
 
 #[test]
@@ -155,10 +210,21 @@ tests:
 "#,
     )
     .unwrap();
-    let (code, out, _) = run(&["relabel", "test", good.to_str().unwrap(), bad.to_str().unwrap()], "");
+    let (code, out, _) = run(
+        &[
+            "relabel",
+            "test",
+            good.to_str().unwrap(),
+            bad.to_str().unwrap(),
+        ],
+        "",
+    );
     assert_eq!(code, 1);
     assert!(out.contains("FAIL") && out.contains("(wrong)"), "{out}");
-    assert!(out.contains("expected: {a=\"y\"}") && out.contains("got:      DROPPED"), "{out}");
+    assert!(
+        out.contains("expected: {a=\"y\"}") && out.contains("got:      DROPPED"),
+        "{out}"
+    );
     assert!(out.contains("| rule 0 (keep)"), "{out}");
     assert!(out.ends_with("3 passed, 1 failed\n"), "{out}");
 }

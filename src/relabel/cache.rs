@@ -19,7 +19,8 @@
 //! let c = cache.get_or_apply(&mut r, raw, || vec![("__name__", "latency_bucket"), ("le", "1")]);
 //! assert!(matches!(c, Cached::Dropped));
 //! // The second time, the closure is not called.
-//! assert!(matches!(cache.get_or_apply(&mut r, raw, || unreachable!()), Cached::Dropped));
+//! let never: fn() -> Vec<(&'static str, &'static str)> = || unreachable!();
+//! assert!(matches!(cache.get_or_apply(&mut r, raw, never), Cached::Dropped));
 //! cache.end_scrape(true);
 //! # Ok::<(), promtext::relabel::ConfigError>(())
 //! ```
@@ -100,7 +101,12 @@ impl SeriesCache {
     pub fn begin_scrape(&mut self) {}
 
     /// Looks up `raw`; on a miss, relabels the labels produced by `labels` and stores the result.
-    pub fn get_or_apply<'c, F, L, N, V>(&'c mut self, relabeler: &mut Relabeler, raw: &[u8], labels: F) -> Cached<'c>
+    pub fn get_or_apply<'c, F, L, N, V>(
+        &'c mut self,
+        relabeler: &mut Relabeler,
+        raw: &[u8],
+        labels: F,
+    ) -> Cached<'c>
     where
         F: FnOnce() -> L,
         L: AsRef<[(N, V)]>,
@@ -166,9 +172,9 @@ impl SeriesCache {
         if flush && self.slots.iter().any(|s| s.last_seen != iter) {
             let mut remap = vec![u32::MAX; self.slots.len()];
             let mut w = 0usize;
-            for r in 0..self.slots.len() {
+            for (r, m) in remap.iter_mut().enumerate() {
                 if self.slots[r].last_seen == iter {
-                    remap[r] = w as u32;
+                    *m = w as u32;
                     self.slots.swap(w, r);
                     w += 1;
                 }
@@ -232,7 +238,12 @@ impl std::fmt::Debug for KeyHasher {
     }
 }
 
-const K: [u64; 4] = [0x243f_6a88_85a3_08d3, 0x1319_8a2e_0370_7344, 0xa409_3822_299f_31d0, 0x082e_fa98_ec4e_6c89];
+const K: [u64; 4] = [
+    0x243f_6a88_85a3_08d3,
+    0x1319_8a2e_0370_7344,
+    0xa409_3822_299f_31d0,
+    0x082e_fa98_ec4e_6c89,
+];
 
 #[inline]
 fn fold_mul(a: u64, b: u64) -> u64 {

@@ -12,7 +12,9 @@ pub(crate) fn simple_upper(c: char) -> char {
         (Some(u), None) => u,
         _ => match c as u32 {
             // Greek with ypogegrammeni: ᾀ..ᾇ → ᾈ..ᾏ, ᾐ..ᾗ → ᾘ..ᾟ, ᾠ..ᾧ → ᾨ..ᾯ.
-            0x1F80..=0x1F87 | 0x1F90..=0x1F97 | 0x1FA0..=0x1FA7 => char::from_u32(c as u32 + 8).unwrap_or(c),
+            0x1F80..=0x1F87 | 0x1F90..=0x1F97 | 0x1FA0..=0x1FA7 => {
+                char::from_u32(c as u32 + 8).unwrap_or(c)
+            }
             0x1FB3 => '\u{1FBC}',
             0x1FC3 => '\u{1FCC}',
             0x1FF3 => '\u{1FFC}',

@@ -132,9 +132,9 @@ impl NameValidationScheme {
 pub fn is_legacy_label_name(name: &str) -> bool {
     let b = name.as_bytes();
     match b.first() {
-        Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {
-            b[1..].iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
-        }
+        Some(c) if c.is_ascii_alphabetic() || *c == b'_' => b[1..]
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'_'),
         _ => false,
     }
 }
@@ -289,7 +289,11 @@ impl RelabelConfig {
             return Err(ConfigError::ZeroModulus);
         }
         let t = &self.target_label;
-        if matches!(action, Replace | HashMod | Lowercase | Uppercase | KeepEqual | DropEqual) && t.is_empty() {
+        if matches!(
+            action,
+            Replace | HashMod | Lowercase | Uppercase | KeepEqual | DropEqual
+        ) && t.is_empty()
+        {
             return Err(ConfigError::MissingTarget(action));
         }
         let valid_with_vars = |s: &str| match scheme {
@@ -318,7 +322,9 @@ impl RelabelConfig {
             return Err(ConfigError::ReplacementNotAllowed(action));
         }
         if action == LabelMap && !valid_with_vars(&self.replacement) {
-            return Err(ConfigError::InvalidLabelmapReplacement(self.replacement.clone()));
+            return Err(ConfigError::InvalidLabelmapReplacement(
+                self.replacement.clone(),
+            ));
         }
         if action == HashMod && !scheme.is_valid_label_name(t) {
             return Err(invalid_target());
@@ -439,16 +445,31 @@ impl fmt::Display for ConfigError {
             ConfigError::EmptyAction => f.write_str("relabel action cannot be empty"),
             ConfigError::UnknownAction(a) => write!(f, "unknown relabel action {a:?}"),
             ConfigError::UnknownField(n) => write!(f, "field {n} not found in type relabel.plain"),
-            ConfigError::ZeroModulus => f.write_str("relabel configuration for hashmod requires non-zero modulus"),
+            ConfigError::ZeroModulus => {
+                f.write_str("relabel configuration for hashmod requires non-zero modulus")
+            }
             ConfigError::MissingTarget(a) => {
-                write!(f, "relabel configuration for {a} action requires 'target_label' value")
+                write!(
+                    f,
+                    "relabel configuration for {a} action requires 'target_label' value"
+                )
             }
             ConfigError::InvalidTarget { target, action } => {
-                write!(f, "{} is invalid 'target_label' for {action} action", go_quote(target))
+                write!(
+                    f,
+                    "{} is invalid 'target_label' for {action} action",
+                    go_quote(target)
+                )
             }
-            ConfigError::ReplacementNotAllowed(a) => write!(f, "'replacement' can not be set for {a} action"),
+            ConfigError::ReplacementNotAllowed(a) => {
+                write!(f, "'replacement' can not be set for {a} action")
+            }
             ConfigError::InvalidLabelmapReplacement(r) => {
-                write!(f, "{} is invalid 'replacement' for labelmap action", go_quote(r))
+                write!(
+                    f,
+                    "{} is invalid 'replacement' for labelmap action",
+                    go_quote(r)
+                )
             }
             ConfigError::EqualActionExtraFields(a) => write!(
                 f,
@@ -458,20 +479,34 @@ impl fmt::Display for ConfigError {
                 write!(f, "{a} action requires only 'regex', and no other fields")
             }
             ConfigError::Regex(e) => e.fmt(f),
-            ConfigError::NullRule(Stage::Target) => f.write_str("empty or null target relabeling rule in scrape config"),
-            ConfigError::NullRule(Stage::Metric) => f.write_str("empty or null metric relabeling rule in scrape config"),
+            ConfigError::NullRule(Stage::Target) => {
+                f.write_str("empty or null target relabeling rule in scrape config")
+            }
+            ConfigError::NullRule(Stage::Metric) => {
+                f.write_str("empty or null metric relabeling rule in scrape config")
+            }
             ConfigError::InvalidScheme(s) => write!(
                 f,
                 "unknown relabel config name validation method specified, must be either '', 'legacy' or 'utf8', got {s}"
             ),
             ConfigError::Decode(m) => f.write_str(m),
             ConfigError::EmptyJobName => f.write_str("job_name is empty"),
-            ConfigError::DuplicateJob(j) => write!(f, "found multiple scrape configs with job name {j:?}"),
+            ConfigError::DuplicateJob(j) => {
+                write!(f, "found multiple scrape configs with job name {j:?}")
+            }
             ConfigError::JobNotFound { name, available } => {
-                write!(f, "no scrape config with job name {name:?} (jobs: {})", available.join(", "))
+                write!(
+                    f,
+                    "no scrape config with job name {name:?} (jobs: {})",
+                    available.join(", ")
+                )
             }
             ConfigError::AmbiguousJob(jobs) => {
-                write!(f, "several scrape configs, choose one with --job: {}", jobs.join(", "))
+                write!(
+                    f,
+                    "several scrape configs, choose one with --job: {}",
+                    jobs.join(", ")
+                )
             }
             ConfigError::NoRules => f.write_str("no relabel rules and no scrape configs found"),
             ConfigError::InRule { error, .. } => error.fmt(f),
@@ -492,7 +527,9 @@ pub(crate) fn go_quote(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -563,22 +600,35 @@ impl<'de> Deserialize<'de> for RelabelConfig {
                     match key.as_str() {
                         "source_labels" => {
                             let v: Option<Vec<Scalar>> = map.next_value()?;
-                            c.source_labels = v.map(|v| v.into_iter().map(|s| s.0.unwrap_or_default()).collect());
+                            c.source_labels =
+                                v.map(|v| v.into_iter().map(|s| s.0.unwrap_or_default()).collect());
                         }
-                        "separator" => c.separator = map.next_value::<Scalar>()?.0.unwrap_or_default(),
+                        "separator" => {
+                            c.separator = map.next_value::<Scalar>()?.0.unwrap_or_default()
+                        }
                         "regex" => {
-                            c.regex = RegexSpec::Pattern(map.next_value::<Scalar>()?.0.unwrap_or_default());
+                            c.regex = RegexSpec::Pattern(
+                                map.next_value::<Scalar>()?.0.unwrap_or_default(),
+                            );
                         }
                         "modulus" => c.modulus = map.next_value::<Option<u64>>()?.unwrap_or(0),
-                        "target_label" => c.target_label = map.next_value::<Scalar>()?.0.unwrap_or_default(),
-                        "replacement" => c.replacement = map.next_value::<Scalar>()?.0.unwrap_or_default(),
+                        "target_label" => {
+                            c.target_label = map.next_value::<Scalar>()?.0.unwrap_or_default()
+                        }
+                        "replacement" => {
+                            c.replacement = map.next_value::<Scalar>()?.0.unwrap_or_default()
+                        }
                         "action" => {
                             c.action = match map.next_value::<Scalar>()?.0 {
                                 None => None,
                                 Some(a) => Some(Action::parse(&a).map_err(de::Error::custom)?),
                             }
                         }
-                        other => return Err(de::Error::custom(ConfigError::UnknownField(other.to_string()))),
+                        other => {
+                            return Err(de::Error::custom(ConfigError::UnknownField(
+                                other.to_string(),
+                            )));
+                        }
                     }
                 }
                 if let RegexSpec::Pattern(p) = &c.regex {

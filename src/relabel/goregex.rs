@@ -18,7 +18,7 @@ use regex_syntax::hir::{Hir, HirKind};
 
 /// A regular expression that Go's parser (and so Prometheus) rejects.
 ///
-/// Displays as Prometheus reports it: `error parsing regexp: <reason>: `<expr>``.
+/// Displays as Prometheus reports it: ``error parsing regexp: <reason>: `<expr>` ``.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegexError {
     reason: String,
@@ -68,32 +68,211 @@ const NESTING_DEPTH: &str = "expression nests too deeply";
 
 /// Go's Unicode class names (`unicode.Categories` and `unicode.Scripts` of Go 1.23, plus `Any`).
 const GO_CLASS_NAMES: &[&str] = &[
-    "Any", "C", "Cc", "Cf", "Co", "Cs", "L", "Ll", "Lm", "Lo", "Lt", "Lu", "M", "Mc", "Me", "Mn", "N", "Nd", "Nl",
-    "No", "P", "Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps", "S", "Sc", "Sk", "Sm", "So", "Z", "Zl", "Zp", "Zs",
-    "Adlam", "Ahom", "Anatolian_Hieroglyphs", "Arabic", "Armenian", "Avestan", "Balinese", "Bamum", "Bassa_Vah",
-    "Batak", "Bengali", "Bhaiksuki", "Bopomofo", "Brahmi", "Braille", "Buginese", "Buhid", "Canadian_Aboriginal",
-    "Carian", "Caucasian_Albanian", "Chakma", "Cham", "Cherokee", "Chorasmian", "Common", "Coptic", "Cuneiform",
-    "Cypriot", "Cypro_Minoan", "Cyrillic", "Deseret", "Devanagari", "Dives_Akuru", "Dogra", "Duployan",
-    "Egyptian_Hieroglyphs", "Elbasan", "Elymaic", "Ethiopic", "Georgian", "Glagolitic", "Gothic", "Grantha", "Greek",
-    "Gujarati", "Gunjala_Gondi", "Gurmukhi", "Han", "Hangul", "Hanifi_Rohingya", "Hanunoo", "Hatran", "Hebrew",
-    "Hiragana", "Imperial_Aramaic", "Inherited", "Inscriptional_Pahlavi", "Inscriptional_Parthian", "Javanese",
-    "Kaithi", "Kannada", "Katakana", "Kawi", "Kayah_Li", "Kharoshthi", "Khitan_Small_Script", "Khmer", "Khojki",
-    "Khudawadi", "Lao", "Latin", "Lepcha", "Limbu", "Linear_A", "Linear_B", "Lisu", "Lycian", "Lydian", "Mahajani",
-    "Makasar", "Malayalam", "Mandaic", "Manichaean", "Marchen", "Masaram_Gondi", "Medefaidrin", "Meetei_Mayek",
-    "Mende_Kikakui", "Meroitic_Cursive", "Meroitic_Hieroglyphs", "Miao", "Modi", "Mongolian", "Mro", "Multani",
-    "Myanmar", "Nabataean", "Nag_Mundari", "Nandinagari", "New_Tai_Lue", "Newa", "Nko", "Nushu",
-    "Nyiakeng_Puachue_Hmong", "Ogham", "Ol_Chiki", "Old_Hungarian", "Old_Italic", "Old_North_Arabian", "Old_Permic",
-    "Old_Persian", "Old_Sogdian", "Old_South_Arabian", "Old_Turkic", "Old_Uyghur", "Oriya", "Osage", "Osmanya",
-    "Pahawh_Hmong", "Palmyrene", "Pau_Cin_Hau", "Phags_Pa", "Phoenician", "Psalter_Pahlavi", "Rejang", "Runic",
-    "Samaritan", "Saurashtra", "Sharada", "Shavian", "Siddham", "SignWriting", "Sinhala", "Sogdian", "Sora_Sompeng",
-    "Soyombo", "Sundanese", "Syloti_Nagri", "Syriac", "Tagalog", "Tagbanwa", "Tai_Le", "Tai_Tham", "Tai_Viet",
-    "Takri", "Tamil", "Tangsa", "Tangut", "Telugu", "Thaana", "Thai", "Tibetan", "Tifinagh", "Tirhuta", "Toto",
-    "Ugaritic", "Vai", "Vithkuqi", "Wancho", "Warang_Citi", "Yezidi", "Yi", "Zanabazar_Square",
+    "Any",
+    "C",
+    "Cc",
+    "Cf",
+    "Co",
+    "Cs",
+    "L",
+    "Ll",
+    "Lm",
+    "Lo",
+    "Lt",
+    "Lu",
+    "M",
+    "Mc",
+    "Me",
+    "Mn",
+    "N",
+    "Nd",
+    "Nl",
+    "No",
+    "P",
+    "Pc",
+    "Pd",
+    "Pe",
+    "Pf",
+    "Pi",
+    "Po",
+    "Ps",
+    "S",
+    "Sc",
+    "Sk",
+    "Sm",
+    "So",
+    "Z",
+    "Zl",
+    "Zp",
+    "Zs",
+    "Adlam",
+    "Ahom",
+    "Anatolian_Hieroglyphs",
+    "Arabic",
+    "Armenian",
+    "Avestan",
+    "Balinese",
+    "Bamum",
+    "Bassa_Vah",
+    "Batak",
+    "Bengali",
+    "Bhaiksuki",
+    "Bopomofo",
+    "Brahmi",
+    "Braille",
+    "Buginese",
+    "Buhid",
+    "Canadian_Aboriginal",
+    "Carian",
+    "Caucasian_Albanian",
+    "Chakma",
+    "Cham",
+    "Cherokee",
+    "Chorasmian",
+    "Common",
+    "Coptic",
+    "Cuneiform",
+    "Cypriot",
+    "Cypro_Minoan",
+    "Cyrillic",
+    "Deseret",
+    "Devanagari",
+    "Dives_Akuru",
+    "Dogra",
+    "Duployan",
+    "Egyptian_Hieroglyphs",
+    "Elbasan",
+    "Elymaic",
+    "Ethiopic",
+    "Georgian",
+    "Glagolitic",
+    "Gothic",
+    "Grantha",
+    "Greek",
+    "Gujarati",
+    "Gunjala_Gondi",
+    "Gurmukhi",
+    "Han",
+    "Hangul",
+    "Hanifi_Rohingya",
+    "Hanunoo",
+    "Hatran",
+    "Hebrew",
+    "Hiragana",
+    "Imperial_Aramaic",
+    "Inherited",
+    "Inscriptional_Pahlavi",
+    "Inscriptional_Parthian",
+    "Javanese",
+    "Kaithi",
+    "Kannada",
+    "Katakana",
+    "Kawi",
+    "Kayah_Li",
+    "Kharoshthi",
+    "Khitan_Small_Script",
+    "Khmer",
+    "Khojki",
+    "Khudawadi",
+    "Lao",
+    "Latin",
+    "Lepcha",
+    "Limbu",
+    "Linear_A",
+    "Linear_B",
+    "Lisu",
+    "Lycian",
+    "Lydian",
+    "Mahajani",
+    "Makasar",
+    "Malayalam",
+    "Mandaic",
+    "Manichaean",
+    "Marchen",
+    "Masaram_Gondi",
+    "Medefaidrin",
+    "Meetei_Mayek",
+    "Mende_Kikakui",
+    "Meroitic_Cursive",
+    "Meroitic_Hieroglyphs",
+    "Miao",
+    "Modi",
+    "Mongolian",
+    "Mro",
+    "Multani",
+    "Myanmar",
+    "Nabataean",
+    "Nag_Mundari",
+    "Nandinagari",
+    "New_Tai_Lue",
+    "Newa",
+    "Nko",
+    "Nushu",
+    "Nyiakeng_Puachue_Hmong",
+    "Ogham",
+    "Ol_Chiki",
+    "Old_Hungarian",
+    "Old_Italic",
+    "Old_North_Arabian",
+    "Old_Permic",
+    "Old_Persian",
+    "Old_Sogdian",
+    "Old_South_Arabian",
+    "Old_Turkic",
+    "Old_Uyghur",
+    "Oriya",
+    "Osage",
+    "Osmanya",
+    "Pahawh_Hmong",
+    "Palmyrene",
+    "Pau_Cin_Hau",
+    "Phags_Pa",
+    "Phoenician",
+    "Psalter_Pahlavi",
+    "Rejang",
+    "Runic",
+    "Samaritan",
+    "Saurashtra",
+    "Sharada",
+    "Shavian",
+    "Siddham",
+    "SignWriting",
+    "Sinhala",
+    "Sogdian",
+    "Sora_Sompeng",
+    "Soyombo",
+    "Sundanese",
+    "Syloti_Nagri",
+    "Syriac",
+    "Tagalog",
+    "Tagbanwa",
+    "Tai_Le",
+    "Tai_Tham",
+    "Tai_Viet",
+    "Takri",
+    "Tamil",
+    "Tangsa",
+    "Tangut",
+    "Telugu",
+    "Thaana",
+    "Thai",
+    "Tibetan",
+    "Tifinagh",
+    "Tirhuta",
+    "Toto",
+    "Ugaritic",
+    "Vai",
+    "Vithkuqi",
+    "Wancho",
+    "Warang_Citi",
+    "Yezidi",
+    "Yi",
+    "Zanabazar_Square",
 ];
 
 const POSIX_NAMES: &[&str] = &[
-    "alnum", "alpha", "ascii", "blank", "cntrl", "digit", "graph", "lower", "print", "punct", "space", "upper",
-    "word", "xdigit",
+    "alnum", "alpha", "ascii", "blank", "cntrl", "digit", "graph", "lower", "print", "punct",
+    "space", "upper", "word", "xdigit",
 ];
 
 /// Go's maximum nesting depth.
@@ -221,7 +400,7 @@ impl<'s> Tx<'s> {
                     Some((min, max, after)) => {
                         let op_len = self.rest().len() - after.len();
                         let op_text = &self.rest()[..op_len];
-                        if min < 0 || min > 1000 || max > 1000 || (max >= 0 && min > max) {
+                        if !(0..=1000).contains(&min) || max > 1000 || (max >= 0 && min > max) {
                             return Err(self.err(INVALID_REPEAT_SIZE, op_text));
                         }
                         let mut op = String::from(op_text);
@@ -261,7 +440,12 @@ impl<'s> Tx<'s> {
         })
     }
 
-    fn repeat(&mut self, start: usize, last_repeat: Option<usize>, op: &str) -> Result<(), RegexError> {
+    fn repeat(
+        &mut self,
+        start: usize,
+        last_repeat: Option<usize>,
+        op: &str,
+    ) -> Result<(), RegexError> {
         if let Some(lr) = last_repeat {
             return Err(self.err(INVALID_REPEAT_OP, &self.src[lr..self.pos]));
         }
@@ -398,7 +582,9 @@ impl<'s> Tx<'s> {
         let t = &s[1 + c.len_utf8()..];
         let bad = |this: &Self| this.err(INVALID_ESCAPE, &s[..1 + c.len_utf8()]);
         let (r, consumed) = match c {
-            '1'..='7' if !t.starts_with(|d: char| ('0'..='7').contains(&d)) => return Err(bad(self)),
+            '1'..='7' if !t.starts_with(|d: char| ('0'..='7').contains(&d)) => {
+                return Err(bad(self));
+            }
             '0'..='7' => {
                 let mut r = c as u32 - '0' as u32;
                 let mut n = 2;
@@ -417,7 +603,9 @@ impl<'s> Tx<'s> {
                     if end == 0 || !body[end..].starts_with('}') {
                         return Err(self.err(INVALID_ESCAPE, &s[..(2 + 1 + end + 1).min(s.len())]));
                     }
-                    let v = u32::from_str_radix(&body[..end], 16).ok().filter(|&v| v <= 0x10FFFF);
+                    let v = u32::from_str_radix(&body[..end], 16)
+                        .ok()
+                        .filter(|&v| v <= 0x10FFFF);
                     let Some(ch) = v.and_then(char::from_u32) else {
                         return Err(self.err(INVALID_ESCAPE, &s[..2 + 1 + end + 1]));
                     };
@@ -425,7 +613,9 @@ impl<'s> Tx<'s> {
                 } else {
                     let hex = t.bytes().take(2).take_while(u8::is_ascii_hexdigit).count();
                     if hex < 2 {
-                        return Err(self.err(INVALID_ESCAPE, &s[..2 + hex + usize::from(hex < t.len())]));
+                        return Err(
+                            self.err(INVALID_ESCAPE, &s[..2 + hex + usize::from(hex < t.len())])
+                        );
                     }
                     let v = u32::from_str_radix(&t[..2], 16).unwrap_or(0);
                     (char::from_u32(v).unwrap_or('\0'), 4)
@@ -612,9 +802,7 @@ fn repeat_is_valid(h: &Hir, mut n: u32) -> bool {
             if m > n {
                 return false;
             }
-            if m > 0 {
-                n /= m;
-            }
+            n = n.checked_div(m).unwrap_or(n);
             repeat_is_valid(&r.sub, n)
         }
         HirKind::Capture(c) => repeat_is_valid(&c.sub, n),
@@ -673,7 +861,9 @@ mod tests {
     use super::*;
 
     fn ok(p: &str) -> regex::Regex {
-        compile_anchored(p).unwrap_or_else(|e| panic!("{p}: {e}")).regex
+        compile_anchored(p)
+            .unwrap_or_else(|e| panic!("{p}: {e}"))
+            .regex
     }
     fn err(p: &str) -> String {
         match compile_anchored(p) {
@@ -734,25 +924,79 @@ mod tests {
 
     #[test]
     fn go_errors() {
-        assert_eq!(err("abc(def"), "error parsing regexp: missing closing ): `^(?s:abc(def)$`");
-        assert_eq!(err("a**"), "error parsing regexp: invalid nested repetition operator: `**`");
-        assert_eq!(err("a++"), "error parsing regexp: invalid nested repetition operator: `++`");
-        assert_eq!(err("a*+"), "error parsing regexp: invalid nested repetition operator: `*+`");
-        assert_eq!(err("a{1,2}{3}"), "error parsing regexp: invalid nested repetition operator: `{1,2}{3}`");
-        assert_eq!(err("x{1001}"), "error parsing regexp: invalid repeat count: `{1001}`");
-        assert_eq!(err(r"\u263a"), "error parsing regexp: invalid escape sequence: `\\u`");
-        assert_eq!(err(r"\p{Letter}"), "error parsing regexp: invalid character class range: `\\p{Letter}`");
-        assert_eq!(err("(?x)a"), "error parsing regexp: invalid or unsupported Perl syntax: `(?x`");
-        assert_eq!(err("(?u)a"), "error parsing regexp: invalid or unsupported Perl syntax: `(?u`");
-        assert_eq!(err("*a"), "error parsing regexp: missing argument to repetition operator: `*`");
-        assert_eq!(err(r"\8"), "error parsing regexp: invalid escape sequence: `\\8`");
-        assert_eq!(err(r"\1"), "error parsing regexp: invalid escape sequence: `\\1`");
-        assert_eq!(err("[a--b]"), "error parsing regexp: invalid character class range: `a--`");
-        assert_eq!(err("[z-a]"), "error parsing regexp: invalid character class range: `z-a`");
-        assert_eq!(err("(?=a)"), "error parsing regexp: invalid or unsupported Perl syntax: `(?=`");
-        assert_eq!(err("(?P<a-b>x)"), "error parsing regexp: invalid named capture: `(?P<a-b>`");
+        assert_eq!(
+            err("abc(def"),
+            "error parsing regexp: missing closing ): `^(?s:abc(def)$`"
+        );
+        assert_eq!(
+            err("a**"),
+            "error parsing regexp: invalid nested repetition operator: `**`"
+        );
+        assert_eq!(
+            err("a++"),
+            "error parsing regexp: invalid nested repetition operator: `++`"
+        );
+        assert_eq!(
+            err("a*+"),
+            "error parsing regexp: invalid nested repetition operator: `*+`"
+        );
+        assert_eq!(
+            err("a{1,2}{3}"),
+            "error parsing regexp: invalid nested repetition operator: `{1,2}{3}`"
+        );
+        assert_eq!(
+            err("x{1001}"),
+            "error parsing regexp: invalid repeat count: `{1001}`"
+        );
+        assert_eq!(
+            err(r"\u263a"),
+            "error parsing regexp: invalid escape sequence: `\\u`"
+        );
+        assert_eq!(
+            err(r"\p{Letter}"),
+            "error parsing regexp: invalid character class range: `\\p{Letter}`"
+        );
+        assert_eq!(
+            err("(?x)a"),
+            "error parsing regexp: invalid or unsupported Perl syntax: `(?x`"
+        );
+        assert_eq!(
+            err("(?u)a"),
+            "error parsing regexp: invalid or unsupported Perl syntax: `(?u`"
+        );
+        assert_eq!(
+            err("*a"),
+            "error parsing regexp: missing argument to repetition operator: `*`"
+        );
+        assert_eq!(
+            err(r"\8"),
+            "error parsing regexp: invalid escape sequence: `\\8`"
+        );
+        assert_eq!(
+            err(r"\1"),
+            "error parsing regexp: invalid escape sequence: `\\1`"
+        );
+        assert_eq!(
+            err("[a--b]"),
+            "error parsing regexp: invalid character class range: `a--`"
+        );
+        assert_eq!(
+            err("[z-a]"),
+            "error parsing regexp: invalid character class range: `z-a`"
+        );
+        assert_eq!(
+            err("(?=a)"),
+            "error parsing regexp: invalid or unsupported Perl syntax: `(?=`"
+        );
+        assert_eq!(
+            err("(?P<a-b>x)"),
+            "error parsing regexp: invalid named capture: `(?P<a-b>`"
+        );
         assert_eq!(err("a)"), "error parsing regexp: unexpected ): `^(?s:a))$`");
-        assert_eq!(err("[abc"), "error parsing regexp: missing closing ]: `[abc)$`");
+        assert_eq!(
+            err("[abc"),
+            "error parsing regexp: missing closing ]: `[abc)$`"
+        );
         assert!(err(r"a\").starts_with("error parsing regexp: "));
         assert!(err("(x{500}){3}").starts_with("error parsing regexp: invalid repeat count"));
         assert!(err(r"\Z").starts_with("error parsing regexp: invalid escape sequence"));

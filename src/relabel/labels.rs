@@ -76,14 +76,20 @@ impl Labels {
     /// Label `i` in name order.
     pub fn at(&self, i: usize) -> Option<(&str, &str)> {
         let [a, b, c] = *self.spans.get(i)?;
-        Some((&self.buf[a as usize..b as usize], &self.buf[b as usize..c as usize]))
+        Some((
+            &self.buf[a as usize..b as usize],
+            &self.buf[b as usize..c as usize],
+        ))
     }
 
     /// Iterates `(name, value)` in name order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + '_ {
-        self.spans
-            .iter()
-            .map(|&[a, b, c]| (&self.buf[a as usize..b as usize], &self.buf[b as usize..c as usize]))
+        self.spans.iter().map(|&[a, b, c]| {
+            (
+                &self.buf[a as usize..b as usize],
+                &self.buf[b as usize..c as usize],
+            )
+        })
     }
 
     /// Value of `name`.
@@ -97,7 +103,9 @@ impl Labels {
 
     /// Copies into `(name, value)` pairs.
     pub fn to_vec(&self) -> Vec<(String, String)> {
-        self.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect()
+        self.iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
     }
 }
 
@@ -136,7 +144,10 @@ pub(crate) fn write_quoted(f: &mut impl fmt::Write, s: &str) -> fmt::Result {
 }
 
 /// Formats pairs as `{a="1", b="2"}`.
-pub(crate) fn write_set<'x>(f: &mut impl fmt::Write, it: impl Iterator<Item = (&'x str, &'x str)>) -> fmt::Result {
+pub(crate) fn write_set<'x>(
+    f: &mut impl fmt::Write,
+    it: impl Iterator<Item = (&'x str, &'x str)>,
+) -> fmt::Result {
     f.write_char('{')?;
     for (i, (n, v)) in it.enumerate() {
         if i > 0 {

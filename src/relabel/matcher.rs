@@ -86,7 +86,9 @@ fn is_any_char(h: &Hir) -> bool {
 /// `.*` (min 0) or `.+` (min 1) over any char: Some(nonempty).
 fn any_rep(h: &Hir) -> Option<bool> {
     match h.kind() {
-        HirKind::Repetition(r) if r.max.is_none() && r.min <= 1 && is_any_char(&r.sub) => Some(r.min == 1),
+        HirKind::Repetition(r) if r.max.is_none() && r.min <= 1 && is_any_char(&r.sub) => {
+            Some(r.min == 1)
+        }
         _ => None,
     }
 }
@@ -218,7 +220,11 @@ fn classify(middle: &[Hir], ncaps: usize) -> Option<(Fast, CapShape)> {
             }
         }
     }
-    let no_caps = if ncaps == 0 { CapShape::NoGroups } else { CapShape::Regex };
+    let no_caps = if ncaps == 0 {
+        CapShape::NoGroups
+    } else {
+        CapShape::Regex
+    };
     // Finite sets of strings.
     let mut set = Vec::new();
     let whole = Hir::concat(middle.to_vec());
@@ -305,7 +311,11 @@ impl Matcher {
 
     /// Matches and reports capture spans.
     #[inline]
-    pub(crate) fn captures<'l>(&self, s: &str, locs: &'l mut CaptureLocations) -> Option<Spans<'l>> {
+    pub(crate) fn captures<'l>(
+        &self,
+        s: &str,
+        locs: &'l mut CaptureLocations,
+    ) -> Option<Spans<'l>> {
         if let Some(f) = &self.fast {
             if !fast_match(f, s) {
                 return None;

@@ -47,7 +47,10 @@ impl NaivePipeline {
     }
 
     /// Applies the rules; `None` when dropped, else the sorted result.
-    pub fn apply<N: AsRef<str>, V: AsRef<str>>(&self, labels: &[(N, V)]) -> Option<Vec<(String, String)>> {
+    pub fn apply<N: AsRef<str>, V: AsRef<str>>(
+        &self,
+        labels: &[(N, V)],
+    ) -> Option<Vec<(String, String)>> {
         let mut lb: BTreeMap<String, String> = BTreeMap::new();
         for (n, v) in labels {
             let (n, v) = (n.as_ref(), v.as_ref());
@@ -59,7 +62,11 @@ impl NaivePipeline {
         }
         for r in &self.rules {
             let c = &r.cfg;
-            let vals: Vec<String> = c.sources().iter().map(|s| lb.get(s).cloned().unwrap_or_default()).collect();
+            let vals: Vec<String> = c
+                .sources()
+                .iter()
+                .map(|s| lb.get(s).cloned().unwrap_or_default())
+                .collect();
             let joined = vals.join(&c.separator);
             let set = |lb: &mut BTreeMap<String, String>, k: String, v: String| {
                 if v.is_empty() {
@@ -90,7 +97,10 @@ impl NaivePipeline {
                     }
                 }
                 Action::Replace => {
-                    if c.regex.is_default() && joined.is_empty() && !c.target_label.contains('$') && !c.replacement.contains('$')
+                    if c.regex.is_default()
+                        && joined.is_empty()
+                        && !c.target_label.contains('$')
+                        && !c.replacement.contains('$')
                     {
                         set(&mut lb, c.target_label.clone(), c.replacement.clone());
                         continue;
@@ -124,7 +134,8 @@ impl NaivePipeline {
                     set(&mut lb, c.target_label.clone(), m.to_string());
                 }
                 Action::LabelMap => {
-                    let snapshot: Vec<(String, String)> = lb.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                    let snapshot: Vec<(String, String)> =
+                        lb.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
                     for (k, v) in snapshot {
                         let mut locs = r.re.regex.capture_locations();
                         if r.re.regex.captures_read(&mut locs, &k).is_some() {

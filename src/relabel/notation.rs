@@ -37,7 +37,11 @@ pub struct NotationError {
 
 impl fmt::Display for NotationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid series notation at byte {}: {:?}", self.offset, self.input)
+        write!(
+            f,
+            "invalid series notation at byte {}: {:?}",
+            self.offset, self.input
+        )
     }
 }
 
@@ -48,14 +52,20 @@ fn quoted(i: &str) -> IResult<&str, String> {
     let mut out = String::new();
     loop {
         let Some(c) = rest.chars().next() else {
-            return Err(nom::Err::Error(nom::error::Error::new(rest, nom::error::ErrorKind::Char)));
+            return Err(nom::Err::Error(nom::error::Error::new(
+                rest,
+                nom::error::ErrorKind::Char,
+            )));
         };
         rest = &rest[c.len_utf8()..];
         match c {
             '"' => return Ok((rest, out)),
             '\\' => {
                 let Some(e) = rest.chars().next() else {
-                    return Err(nom::Err::Error(nom::error::Error::new(rest, nom::error::ErrorKind::Escaped)));
+                    return Err(nom::Err::Error(nom::error::Error::new(
+                        rest,
+                        nom::error::ErrorKind::Escaped,
+                    )));
                 };
                 rest = &rest[e.len_utf8()..];
                 match e {
@@ -105,7 +115,10 @@ fn item(i: &str) -> IResult<&str, (Option<String>, String)> {
     } else if i.starts_with('"') {
         Ok((rest, (None, name)))
     } else {
-        Err(nom::Err::Error(nom::error::Error::new(rest, nom::error::ErrorKind::Char)))
+        Err(nom::Err::Error(nom::error::Error::new(
+            rest,
+            nom::error::ErrorKind::Char,
+        )))
     }
 }
 
@@ -123,9 +136,13 @@ fn series(i: &str) -> IResult<&str, Series> {
     all_consuming(delimited(
         multispace0,
         alt((
-            map(pair(map(metric_name, |s: &str| Some(s.to_string())), opt(preceded(multispace0, braces))), |(n, b)| {
-                (n, b.unwrap_or_default())
-            }),
+            map(
+                pair(
+                    map(metric_name, |s: &str| Some(s.to_string())),
+                    opt(preceded(multispace0, braces)),
+                ),
+                |(n, b)| (n, b.unwrap_or_default()),
+            ),
             map(
                 delimited(
                     pair(ch('{'), multispace0),
@@ -190,14 +207,23 @@ mod tests {
 
     #[test]
     fn forms() {
-        assert_eq!(parse_series("up").unwrap(), vec![("__name__".into(), "up".into())]);
+        assert_eq!(
+            parse_series("up").unwrap(),
+            vec![("__name__".into(), "up".into())]
+        );
         assert_eq!(parse_series("{}").unwrap(), vec![]);
         assert_eq!(parse_series(" m { a = \"1\" , } ").unwrap().len(), 2);
         assert_eq!(
             parse_series(r#"{"my.metric", "a-b"="x\\y\n"}"#).unwrap(),
-            vec![("__name__".into(), "my.metric".into()), ("a-b".into(), "x\\y\n".into())]
+            vec![
+                ("__name__".into(), "my.metric".into()),
+                ("a-b".into(), "x\\y\n".into())
+            ]
         );
-        assert_eq!(parse_series(r#"{a="\q"}"#).unwrap(), vec![("a".into(), "\\q".into())]);
+        assert_eq!(
+            parse_series(r#"{a="\q"}"#).unwrap(),
+            vec![("a".into(), "\\q".into())]
+        );
         assert!(parse_series("{a=b}").is_err());
         assert!(parse_series("{a=\"b\"").is_err());
         assert!(parse_series("{a}").is_err());

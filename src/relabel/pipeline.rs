@@ -8,11 +8,11 @@ use md5::{Digest, Md5};
 use regex::CaptureLocations;
 
 use super::case;
-use super::strcmp::{cmp_str, eq_str};
 use super::config::{Action, ConfigError, NameValidationScheme, RelabelConfig};
 use super::goregex;
 use super::labels::Labels;
 use super::matcher::{Fast, Matcher, Spans};
+use super::strcmp::{cmp_str, eq_str};
 use super::template::Template;
 
 /// Compile options.
@@ -85,7 +85,10 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// Validates (with `scheme`, unless a rule carries its own) and compiles `rules`.
-    pub fn new(rules: &[RelabelConfig], scheme: NameValidationScheme) -> Result<Pipeline, ConfigError> {
+    pub fn new(
+        rules: &[RelabelConfig],
+        scheme: NameValidationScheme,
+    ) -> Result<Pipeline, ConfigError> {
         Pipeline::with_options(rules, scheme, CompileOptions::default())
     }
 
@@ -253,6 +256,7 @@ fn res<'x>(buf: &'x str, s: S<'x>) -> &'x str {
 }
 
 /// Re-types an emptied vector to another lifetime, keeping its allocation (in-place collect).
+#[allow(clippy::unnecessary_filter_map)] // `filter` could not change the element type.
 fn recycle<'x, 'y>(mut v: Vec<Entry<'x>>) -> Vec<Entry<'y>> {
     v.clear();
     v.into_iter().filter_map(|_| None).collect()
@@ -276,7 +280,12 @@ pub struct Relabeler {
 impl Relabeler {
     /// A scratch for `pipeline`.
     pub fn new(pipeline: Pipeline) -> Relabeler {
-        let locs = pipeline.inner.rules.iter().map(|r| r.matcher.regex.capture_locations()).collect();
+        let locs = pipeline
+            .inner
+            .rules
+            .iter()
+            .map(|r| r.matcher.regex.capture_locations())
+            .collect();
         let hints = vec![0; pipeline.inner.sites];
         Relabeler {
             pipeline,
@@ -373,7 +382,11 @@ impl Relabeler {
         for (i, rule) in inner.rules.iter().enumerate() {
             let before = trace.as_ref().map(|_| w.to_labels());
             let mut note = String::new();
-            let keep = w.apply_rule(rule, &mut self.locs[i], trace.is_some().then_some(&mut note));
+            let keep = w.apply_rule(
+                rule,
+                &mut self.locs[i],
+                trace.is_some().then_some(&mut note),
+            );
             if let (Some(t), Some(before)) = (trace.as_deref_mut(), before) {
                 t.push(Step {
                     index: i,
@@ -449,7 +462,8 @@ impl<'a> Work<'a> {
         }
         if !sorted {
             // Stable: among equal names the input order is kept, so the last one wins below.
-            self.labels.sort_by(|a, b| cmp_str(res(buf, a.name), res(buf, b.name)));
+            self.labels
+                .sort_by(|a, b| cmp_str(res(buf, a.name), res(buf, b.name)));
         }
         let mut w = 0;
         for r in 0..self.labels.len() {
@@ -483,14 +497,17 @@ impl<'a> Work<'a> {
 
     #[inline]
     fn find(&self, name: &str) -> Result<usize, usize> {
-        self.labels.binary_search_by(|e| cmp_str(res(&self.buf, e.name), name))
+        self.labels
+            .binary_search_by(|e| cmp_str(res(&self.buf, e.name), name))
     }
 
     /// `find` starting from the position remembered for a lookup site (rule source or target). Label sets of one
     /// source usually have the same shape, so the remembered position is usually right.
     #[inline]
     fn find_at(&mut self, name: &str, site: usize) -> Result<usize, usize> {
-        let Work { labels, buf, hints, .. } = self;
+        let Work {
+            labels, buf, hints, ..
+        } = self;
         let at = |i: usize| res(buf, labels[i].name);
         let h = hints[site] as usize;
         let n = labels.len();
@@ -634,7 +651,12 @@ impl<'a> Work<'a> {
     }
 
     /// Applies one rule; false when the series is dropped.
-    fn apply_rule(&mut self, rule: &'a Rule, locs: &mut CaptureLocations, note: Option<&mut String>) -> bool {
+    fn apply_rule(
+        &mut self,
+        rule: &'a Rule,
+        locs: &mut CaptureLocations,
+        note: Option<&mut String>,
+    ) -> bool {
         match rule.action {
             Action::Keep | Action::Drop => {
                 let j = self.joined(rule);
@@ -654,7 +676,9 @@ impl<'a> Work<'a> {
             Action::KeepEqual | Action::DropEqual => {
                 let j = self.joined(rule);
                 let target_site = rule.site + rule.sources.len();
-                let t = self.get_at(&rule.target_str, target_site).map_or("", |s| res(&self.buf, s));
+                let t = self
+                    .get_at(&rule.target_str, target_site)
+                    .map_or("", |s| res(&self.buf, s));
                 let eq = t == self.jstr(j);
                 let keep = eq == (rule.action == Action::KeepEqual);
                 if let Some(n) = note {
@@ -671,11 +695,21 @@ impl<'a> Work<'a> {
             }
             Action::Replace => {
                 let j = self.joined(rule);
-                if rule.default_regex && self.jstr(j).is_empty() && !rule.target.has_dollar && !rule.replacement.has_dollar
+                if rule.default_regex
+                    && self.jstr(j).is_empty()
+                    && !rule.target.has_dollar
+                    && !rule.replacement.has_dollar
                 {
-                    self.set_at(S::In(&rule.target_str), S::In(&rule.replacement_str), Some(rule.target_site()));
+                    self.set_at(
+                        S::In(&rule.target_str),
+                        S::In(&rule.replacement_str),
+                        Some(rule.target_site()),
+                    );
                     if let Some(n) = note {
-                        *n = format!("empty source, set {} to {:?}", rule.target_str, rule.replacement_str);
+                        *n = format!(
+                            "empty source, set {} to {:?}",
+                            rule.target_str, rule.replacement_str
+                        );
                     }
                     return true;
                 }
@@ -694,7 +728,8 @@ impl<'a> Work<'a> {
                 let tname = res(&self.buf, target);
                 if !rule.scheme.is_valid_label_name(tname) {
                     if let Some(n) = note {
-                        *n = format!("expanded target {tname:?} is not a valid label name: skipped");
+                        *n =
+                            format!("expanded target {tname:?} is not a valid label name: skipped");
                     }
                     return true;
                 }
@@ -813,7 +848,10 @@ impl<'a> Work<'a> {
                 }
             };
             let name = self.expand(&rule.replacement, j, &spans);
-            self.extra.push(Entry { name, value: e.value });
+            self.extra.push(Entry {
+                name,
+                value: e.value,
+            });
         }
         let extra = std::mem::take(&mut self.extra);
         for e in &extra {
@@ -864,4 +902,3 @@ impl<'a> Work<'a> {
         }
     }
 }
-

@@ -155,7 +155,9 @@ impl RuleTests {
     pub fn from_yaml(text: &str, base_dir: &Path) -> Result<RuleTests, TestFileError> {
         let v: Value = yaml_serde::from_str(text).map_err(|e| schema(e.to_string()))?;
         let Value::Mapping(m) = v else {
-            return Err(schema("a relabel test file must be a mapping with `tests:`"));
+            return Err(schema(
+                "a relabel test file must be a mapping with `tests:`",
+            ));
         };
         for k in m.keys() {
             let k = k.as_str().unwrap_or("");
@@ -169,12 +171,15 @@ impl RuleTests {
             Some("metric") => Some(Stage::Metric),
             Some(x) => return Err(schema(format!("stage must be target or metric, got {x:?}"))),
         };
-        let scheme = s("scheme").map(|x| NameValidationScheme::parse(&x)).transpose()?;
+        let scheme = s("scheme")
+            .map(|x| NameValidationScheme::parse(&x))
+            .transpose()?;
         let pipeline = match (m.get("config"), m.get("rules")) {
             (Some(_), Some(_)) => return Err(schema("use either `config:` or `rules:`, not both")),
             (None, None) => return Err(schema("a relabel test file needs `config:` or `rules:`")),
             (Some(c), None) => {
-                let path = base_dir.join(c.as_str().ok_or_else(|| schema("config must be a path"))?);
+                let path =
+                    base_dir.join(c.as_str().ok_or_else(|| schema("config must be a path"))?);
                 let text = std::fs::read_to_string(&path)
                     .map_err(|e| TestFileError::Io(format!("reading {}: {e}", path.display())))?;
                 let doc = ConfigDocument::from_yaml(&text)?;
@@ -193,12 +198,17 @@ impl RuleTests {
         for (i, it) in items.iter().enumerate() {
             let get = |k: &str| it.get(k).and_then(Value::as_str);
             let input = get("input").ok_or_else(|| schema(format!("test {i}: missing `input`")))?;
-            let output = get("output").ok_or_else(|| schema(format!("test {i}: missing `output`")))?;
-            let pairs = parse_series(input).map_err(|error| TestFileError::Notation { case: i, error })?;
+            let output =
+                get("output").ok_or_else(|| schema(format!("test {i}: missing `output`")))?;
+            let pairs =
+                parse_series(input).map_err(|error| TestFileError::Notation { case: i, error })?;
             let expect = if output.trim() == "DROPPED" {
                 Expect::Dropped
             } else {
-                Expect::Labels(parse_labels(output).map_err(|error| TestFileError::Notation { case: i, error })?)
+                Expect::Labels(
+                    parse_labels(output)
+                        .map_err(|error| TestFileError::Notation { case: i, error })?,
+                )
             };
             cases.push(TestCase {
                 name: get("name").map(str::to_string),
@@ -219,7 +229,9 @@ impl RuleTests {
                 let explanation = self.pipeline.explain(&c.pairs);
                 let got = match &explanation.outcome {
                     Outcome::Dropped => Expect::Dropped,
-                    Outcome::Unchanged => Expect::Labels(Labels::from_pairs(c.pairs.iter().map(|(a, b)| (a, b)))),
+                    Outcome::Unchanged => {
+                        Expect::Labels(Labels::from_pairs(c.pairs.iter().map(|(a, b)| (a, b))))
+                    }
                     Outcome::Changed(l) => Expect::Labels(l.clone()),
                 };
                 CaseReport {

@@ -11,7 +11,9 @@ pub(crate) fn cmp_str(a: &str, b: &str) -> Ordering {
 
 #[inline]
 fn cmp_bytes(mut a: &[u8], mut b: &[u8]) -> Ordering {
-    while let (Some((x, ra)), Some((y, rb))) = (a.split_first_chunk::<8>(), b.split_first_chunk::<8>()) {
+    while let (Some((x, ra)), Some((y, rb))) =
+        (a.split_first_chunk::<8>(), b.split_first_chunk::<8>())
+    {
         if x != y {
             return u64::from_be_bytes(*x).cmp(&u64::from_be_bytes(*y));
         }
@@ -50,7 +52,18 @@ mod tests {
 
     #[test]
     fn agrees_with_std() {
-        let words = ["", "a", "ab", "abcdefgh", "abcdefghi", "abcdefgg", "__meta_kubernetes_pod_x", "__meta_kubernetes_pod_y", "é", "zzzzzzzzzzzzzzzzzz"];
+        let words = [
+            "",
+            "a",
+            "ab",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefgg",
+            "__meta_kubernetes_pod_x",
+            "__meta_kubernetes_pod_y",
+            "é",
+            "zzzzzzzzzzzzzzzzzz",
+        ];
         for a in words {
             for b in words {
                 assert_eq!(cmp_str(a, b), a.cmp(b), "{a} {b}");

@@ -162,7 +162,12 @@ impl Template {
 
     /// Appends the expansion to `dst`. `group(i)` returns the span of group `i` in `src` when it took part in the
     /// match.
-    pub(crate) fn expand(&self, src: &str, group: impl Fn(usize) -> Option<(usize, usize)>, dst: &mut String) {
+    pub(crate) fn expand(
+        &self,
+        src: &str,
+        group: impl Fn(usize) -> Option<(usize, usize)>,
+        dst: &mut String,
+    ) {
         for seg in &self.segments {
             match seg {
                 Segment::Lit(s) => dst.push_str(s),
@@ -187,7 +192,12 @@ mod tests {
         vec![None; n]
     }
 
-    fn exp(t: &str, names: &[Option<String>], spans: &[Option<(usize, usize)>], src: &str) -> String {
+    fn exp(
+        t: &str,
+        names: &[Option<String>],
+        spans: &[Option<(usize, usize)>],
+        src: &str,
+    ) -> String {
         let t = Template::parse(t, names);
         let mut s = String::new();
         t.expand(src, |g| spans.get(g).copied().flatten(), &mut s);
@@ -230,17 +240,37 @@ mod tests {
     #[test]
     fn named_groups_first_participating_wins() {
         let n = vec![None, Some("x".to_string()), Some("x".to_string())];
-        assert_eq!(exp("[$x]", &n, &[Some((0, 1)), None, Some((0, 1))], "b"), "[b]");
-        assert_eq!(exp("[${x}]", &n, &[Some((0, 1)), Some((0, 1)), Some((0, 1))], "a"), "[a]");
-        assert_eq!(exp("[$y]", &n, &[Some((0, 1)), Some((0, 1)), None], "a"), "[]");
+        assert_eq!(
+            exp("[$x]", &n, &[Some((0, 1)), None, Some((0, 1))], "b"),
+            "[b]"
+        );
+        assert_eq!(
+            exp(
+                "[${x}]",
+                &n,
+                &[Some((0, 1)), Some((0, 1)), Some((0, 1))],
+                "a"
+            ),
+            "[a]"
+        );
+        assert_eq!(
+            exp("[$y]", &n, &[Some((0, 1)), Some((0, 1)), None], "a"),
+            "[]"
+        );
     }
 
     #[test]
     fn literal_and_single_group() {
         assert_eq!(Template::parse("abc", &names(2)).as_literal(), Some("abc"));
         assert_eq!(Template::parse("a$$c", &names(2)).as_literal(), Some("a$c"));
-        assert_eq!(Template::parse("$1", &names(2)).single_group(), Some(&[1usize][..]));
-        assert_eq!(Template::parse("${1}", &names(2)).single_group(), Some(&[1usize][..]));
+        assert_eq!(
+            Template::parse("$1", &names(2)).single_group(),
+            Some(&[1usize][..])
+        );
+        assert_eq!(
+            Template::parse("${1}", &names(2)).single_group(),
+            Some(&[1usize][..])
+        );
         assert!(Template::parse("$1", &names(2)).has_dollar);
     }
 }

@@ -130,12 +130,17 @@ pub fn rules_from_value(v: &Value, stage: Stage) -> Result<Vec<RelabelConfig>, C
                 })
             })
             .collect(),
-        _ => Err(ConfigError::Decode("relabel rules must be a list".to_string())),
+        _ => Err(ConfigError::Decode(
+            "relabel rules must be a list".to_string(),
+        )),
     }
 }
 
 /// Parses and validates a bare YAML list of rules.
-pub fn rules_from_yaml(text: &str, scheme: NameValidationScheme) -> Result<Vec<RelabelConfig>, ConfigError> {
+pub fn rules_from_yaml(
+    text: &str,
+    scheme: NameValidationScheme,
+) -> Result<Vec<RelabelConfig>, ConfigError> {
     let v: Value = yaml_serde::from_str(text).map_err(|e| ConfigError::Decode(e.to_string()))?;
     let rules = rules_from_value(&v, Stage::Target)?;
     validate_all(&rules, scheme)?;
@@ -203,7 +208,8 @@ struct Global {
 fn limits(m: &Mapping) -> Result<ScrapeLimits, ConfigError> {
     let body = match get_str(m, "body_size_limit")? {
         None => 0,
-        Some(s) => parse_bytes(&s).ok_or_else(|| ConfigError::Decode(format!("invalid body_size_limit {s:?}")))?,
+        Some(s) => parse_bytes(&s)
+            .ok_or_else(|| ConfigError::Decode(format!("invalid body_size_limit {s:?}")))?,
     };
     Ok(ScrapeLimits {
         sample_limit: get_u64(m, "sample_limit")?,
@@ -225,7 +231,9 @@ fn scheme_of(m: &Mapping) -> Result<Option<NameValidationScheme>, ConfigError> {
 
 fn job(v: &Value, g: &Global) -> Result<ScrapeJob, ConfigError> {
     let Value::Mapping(m) = v else {
-        return Err(ConfigError::Decode("a scrape config must be a mapping".to_string()));
+        return Err(ConfigError::Decode(
+            "a scrape config must be a mapping".to_string(),
+        ));
     };
     let job_name = get_str(m, "job_name")?.unwrap_or_default();
     if job_name.is_empty() {
@@ -240,25 +248,42 @@ fn job(v: &Value, g: &Global) -> Result<ScrapeJob, ConfigError> {
     };
     fallback(&mut l.sample_limit, g.limits.sample_limit);
     fallback(&mut l.label_limit, g.limits.label_limit);
-    fallback(&mut l.label_name_length_limit, g.limits.label_name_length_limit);
-    fallback(&mut l.label_value_length_limit, g.limits.label_value_length_limit);
+    fallback(
+        &mut l.label_name_length_limit,
+        g.limits.label_name_length_limit,
+    );
+    fallback(
+        &mut l.label_value_length_limit,
+        g.limits.label_value_length_limit,
+    );
     fallback(&mut l.target_limit, g.limits.target_limit);
     fallback(&mut l.body_size_limit, g.limits.body_size_limit);
     let params = match get(m, "params") {
         None => BTreeMap::new(),
         Some(v) => decode(v)?,
     };
-    let relabel_configs = rules_from_value(m.get("relabel_configs").unwrap_or(&Value::Null), Stage::Target)?;
-    let metric_relabel_configs =
-        rules_from_value(m.get("metric_relabel_configs").unwrap_or(&Value::Null), Stage::Metric)?;
+    let relabel_configs = rules_from_value(
+        m.get("relabel_configs").unwrap_or(&Value::Null),
+        Stage::Target,
+    )?;
+    let metric_relabel_configs = rules_from_value(
+        m.get("metric_relabel_configs").unwrap_or(&Value::Null),
+        Stage::Metric,
+    )?;
     validate_all(&relabel_configs, scheme)?;
     validate_all(&metric_relabel_configs, scheme)?;
     Ok(ScrapeJob {
         job_name,
         metrics_path: get_str(m, "metrics_path")?.unwrap_or_else(|| "/metrics".to_string()),
         scheme: get_str(m, "scheme")?.unwrap_or_else(|| "http".to_string()),
-        honor_labels: get(m, "honor_labels").map(decode::<bool>).transpose()?.unwrap_or(false),
-        honor_timestamps: get(m, "honor_timestamps").map(decode::<bool>).transpose()?.unwrap_or(true),
+        honor_labels: get(m, "honor_labels")
+            .map(decode::<bool>)
+            .transpose()?
+            .unwrap_or(false),
+        honor_timestamps: get(m, "honor_timestamps")
+            .map(decode::<bool>)
+            .transpose()?
+            .unwrap_or(true),
         params,
         scrape_interval: get_str(m, "scrape_interval")?.or_else(|| g.interval.clone()),
         scrape_timeout: get_str(m, "scrape_timeout")?.or_else(|| g.timeout.clone()),
@@ -272,16 +297,22 @@ fn job(v: &Value, g: &Global) -> Result<ScrapeJob, ConfigError> {
 fn jobs(list: &Value, g: &Global) -> Result<Vec<ScrapeJob>, ConfigError> {
     let list = match list {
         // Helm values often carry the list as a YAML string.
-        Value::String(s) => yaml_serde::from_str::<Value>(s).map_err(|e| ConfigError::Decode(e.to_string()))?,
+        Value::String(s) => {
+            yaml_serde::from_str::<Value>(s).map_err(|e| ConfigError::Decode(e.to_string()))?
+        }
         v => v.clone(),
     };
     let Value::Sequence(items) = list else {
-        return Err(ConfigError::Decode("scrape configs must be a list".to_string()));
+        return Err(ConfigError::Decode(
+            "scrape configs must be a list".to_string(),
+        ));
     };
     let mut out: Vec<ScrapeJob> = Vec::with_capacity(items.len());
     for it in &items {
         if it.is_null() {
-            return Err(ConfigError::Decode("empty or null scrape config section".to_string()));
+            return Err(ConfigError::Decode(
+                "empty or null scrape config section".to_string(),
+            ));
         }
         let j = job(it, g)?;
         if out.iter().any(|o| o.job_name == j.job_name) {
@@ -311,7 +342,8 @@ impl ConfigDocument {
     /// Parses any of the three forms. Rules inside jobs are validated with the job's scheme; a bare list is
     /// validated later, when compiled with the caller's scheme.
     pub fn from_yaml(text: &str) -> Result<ConfigDocument, ConfigError> {
-        let v: Value = yaml_serde::from_str(text).map_err(|e| ConfigError::Decode(e.to_string()))?;
+        let v: Value =
+            yaml_serde::from_str(text).map_err(|e| ConfigError::Decode(e.to_string()))?;
         match &v {
             Value::Sequence(_) => Ok(ConfigDocument::Rules(rules_from_value(&v, Stage::Target)?)),
             Value::Mapping(m) => {
@@ -345,7 +377,11 @@ impl ConfigDocument {
 
     /// Picks rules: a bare list as is; otherwise the named job (required when there are several) and the stage
     /// (`Target` by default).
-    pub fn select(&self, job: Option<&str>, stage: Option<Stage>) -> Result<Selection<'_>, ConfigError> {
+    pub fn select(
+        &self,
+        job: Option<&str>,
+        stage: Option<Stage>,
+    ) -> Result<Selection<'_>, ConfigError> {
         match self {
             ConfigDocument::Rules(r) => Ok(Selection {
                 job: None,
@@ -356,9 +392,11 @@ impl ConfigDocument {
             ConfigDocument::Jobs(jobs) => {
                 let names = || jobs.iter().map(|j| j.job_name.clone()).collect::<Vec<_>>();
                 let j = match job {
-                    Some(name) => jobs.iter().find(|j| j.job_name == name).ok_or_else(|| ConfigError::JobNotFound {
-                        name: name.to_string(),
-                        available: names(),
+                    Some(name) => jobs.iter().find(|j| j.job_name == name).ok_or_else(|| {
+                        ConfigError::JobNotFound {
+                            name: name.to_string(),
+                            available: names(),
+                        }
                     })?,
                     None => match jobs.as_slice() {
                         [one] => one,
