@@ -11,6 +11,7 @@ use promtext::relabel::{
 const FRAGMENTS: &[&str] = &[
     "a", "b", "ab", ".*", ".+", "(.*)", "(.+)", "a|b", "(a|ab)", "[ab]", "x?", "(?i)a", "", "\\d",
     "\\n", "é", ";", "(?:a|b)+", ".", "(b)", "_", ".*a.*", "a.*", ".*b", "(?P<n>a)", "[^a]", "\\.",
+    "a)|(b",
 ];
 const NAMES: &[&str] = &["a", "b", "ab", "a_b", "__x", "é", "t", "m_a", "__name__"];
 const TARGETS: &[&str] = &["t", "a", "$1", "${1}x", "b", "m_$1", "${n}"];
@@ -389,4 +390,23 @@ fn pipeline_is_send_sync_and_shared() {
     for h in handles {
         assert!(h.join().unwrap());
     }
+}
+
+#[test]
+fn labelmap_replace_all_when_anchors_escape() {
+    // `a)|(b` is anchored as `^(?s:a)|(b)$`: ReplaceAllString replaces both ends of "axb" and keeps the middle.
+    let rules = [RelabelConfig::new(Action::LabelMap)
+        .regex("a)|(b")
+        .replacement("<$0>")];
+    let p = Pipeline::new(&rules, NameValidationScheme::Utf8).unwrap();
+    let Outcome::Changed(l) = p.relabeler().apply(&[("axb", "1"), ("zz", "2")]) else {
+        panic!()
+    };
+    assert_eq!(l.get("<a>x<b>"), Some("1"));
+    let n = NaivePipeline::new(&rules, NameValidationScheme::Utf8).unwrap();
+    assert_eq!(
+        Some(l),
+        n.apply(&[("axb", "1"), ("zz", "2")])
+            .map(Labels::from_pairs)
+    );
 }

@@ -69,6 +69,9 @@ pub(crate) struct Matcher {
     pub(crate) regex: regex::Regex,
     pub(crate) fast: Option<Fast>,
     pub(crate) caps: CapShape,
+    /// Every match spans the whole string (the pattern is `^…$` at the top level), so `ReplaceAllString` is one
+    /// expansion. False for patterns such as `a)|(b` whose alternation escapes the anchors.
+    pub(crate) anchored: bool,
     /// `names[i]`: Go name of group `i`.
     pub(crate) names: Vec<Option<String>>,
 }
@@ -293,6 +296,7 @@ impl Matcher {
             }
         }
         Matcher {
+            anchored: is_anchored(&re.hir),
             regex: re.regex,
             fast,
             caps,
@@ -365,6 +369,18 @@ fn fast_match(f: &Fast, s: &str) -> bool {
                 && ends_with(s, suffix)
         }
         Fast::Contains(lit) => memchr::memmem::find(s.as_bytes(), lit.as_bytes()).is_some(),
+    }
+}
+
+/// The pattern is a concatenation starting with `^` and ending with `$` (text anchors).
+fn is_anchored(h: &Hir) -> bool {
+    match h.kind() {
+        HirKind::Concat(items) => {
+            items.len() >= 2
+                && matches!(items[0].kind(), HirKind::Look(Look::Start))
+                && matches!(items[items.len() - 1].kind(), HirKind::Look(Look::End))
+        }
+        _ => false,
     }
 }
 

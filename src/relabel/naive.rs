@@ -136,10 +136,12 @@ impl NaivePipeline {
                 Action::LabelMap => {
                     let snapshot: Vec<(String, String)> =
                         lb.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                    let t = Template::parse(&c.replacement, &r.re.names);
                     for (k, v) in snapshot {
-                        let mut locs = r.re.regex.capture_locations();
-                        if r.re.regex.captures_read(&mut locs, &k).is_some() {
-                            let name = expand(&r.re, &c.replacement, &k, &locs);
+                        if r.re.regex.is_match(&k) {
+                            let mut locs = r.re.regex.capture_locations();
+                            let mut name = String::new();
+                            super::template::replace_all(&r.re.regex, &t, &k, &mut locs, &mut name);
                             set(&mut lb, name, v);
                         }
                     }

@@ -826,6 +826,9 @@ impl<'a> Work<'a> {
     }
 
     fn labelmap(&mut self, rule: &'a Rule, locs: &mut CaptureLocations) {
+        if !rule.matcher.anchored {
+            return self.labelmap_replace_all(rule, locs);
+        }
         let (start, end) = match (self.fast, rule.matcher.required_prefix()) {
             (true, Some(p)) => self.prefix_range(p, rule.site),
             _ => (0, self.labels.len()),
@@ -850,6 +853,36 @@ impl<'a> Work<'a> {
             let name = self.expand(&rule.replacement, j, &spans);
             self.extra.push(Entry {
                 name,
+                value: e.value,
+            });
+        }
+        let extra = std::mem::take(&mut self.extra);
+        for e in &extra {
+            self.set(e.name, e.value);
+        }
+        self.extra = extra;
+    }
+
+    /// Labelmap for patterns whose matches need not span the whole name: Go's `ReplaceAllString` on the name.
+    fn labelmap_replace_all(&mut self, rule: &'a Rule, locs: &mut CaptureLocations) {
+        self.extra.clear();
+        for i in 0..self.labels.len() {
+            let e = self.labels[i];
+            self.join.clear();
+            self.join.push_str(res(&self.buf, e.name));
+            if !rule.matcher.regex.is_match(&self.join) {
+                continue;
+            }
+            let start = self.buf.len() as u32;
+            super::template::replace_all(
+                &rule.matcher.regex,
+                &rule.replacement,
+                &self.join,
+                locs,
+                &mut self.buf,
+            );
+            self.extra.push(Entry {
+                name: S::Buf(start, self.buf.len() as u32),
                 value: e.value,
             });
         }
