@@ -313,6 +313,15 @@ fn push_class_char(out: &mut String, c: char) {
     }
 }
 
+/// `s[..i]`, with `i` moved forward to a char boundary and capped at the end.
+fn upto_char(s: &str, i: usize) -> &str {
+    let mut j = i.min(s.len());
+    while !s.is_char_boundary(j) {
+        j += 1;
+    }
+    &s[..j]
+}
+
 /// Parses an integer as Go's `parseInt` does: no leading zeros, `-1` when too big.
 fn go_parse_int(s: &str) -> Option<(i64, &str)> {
     let end = s.bytes().take_while(u8::is_ascii_digit).count();
@@ -601,7 +610,7 @@ impl<'s> Tx<'s> {
                 if let Some(body) = t.strip_prefix('{') {
                     let end = body.bytes().take_while(u8::is_ascii_hexdigit).count();
                     if end == 0 || !body[end..].starts_with('}') {
-                        return Err(self.err(INVALID_ESCAPE, &s[..(2 + 1 + end + 1).min(s.len())]));
+                        return Err(self.err(INVALID_ESCAPE, upto_char(s, 2 + 1 + end + 1)));
                     }
                     let v = u32::from_str_radix(&body[..end], 16)
                         .ok()
@@ -613,9 +622,7 @@ impl<'s> Tx<'s> {
                 } else {
                     let hex = t.bytes().take(2).take_while(u8::is_ascii_hexdigit).count();
                     if hex < 2 {
-                        return Err(
-                            self.err(INVALID_ESCAPE, &s[..2 + hex + usize::from(hex < t.len())])
-                        );
+                        return Err(self.err(INVALID_ESCAPE, upto_char(s, 2 + hex + 1)));
                     }
                     let v = u32::from_str_radix(&t[..2], 16).unwrap_or(0);
                     (char::from_u32(v).unwrap_or('\0'), 4)
@@ -920,6 +927,30 @@ mod tests {
         assert!(r.is_match("a"));
         assert!(r.is_match("xxb"));
         assert!(r.is_match("axx"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics(p in "(\\\\|[(){}\\[\\]?*+|.^$:<>PQExpd0-9a-z,-]|\\PC){0,12}") {
+            let _ = compile_anchored(&p);
+        }
+    }
+
+    #[test]
+    fn multibyte_after_escapes() {
+        for p in [
+            r"\xé",
+            r"\x{é",
+            r"\x{1é",
+            r"\pé",
+            r"\p{é",
+            r"[\xé]",
+            r"(?P<é>a)",
+            r"(?é)",
+            "\\é",
+        ] {
+            assert!(compile_anchored(p).is_err(), "{p}");
+        }
     }
 
     #[test]
