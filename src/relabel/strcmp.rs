@@ -10,22 +10,46 @@ pub(crate) fn cmp_str(a: &str, b: &str) -> Ordering {
 }
 
 #[inline]
-fn cmp_bytes(mut a: &[u8], mut b: &[u8]) -> Ordering {
-    while let (Some((x, ra)), Some((y, rb))) =
-        (a.split_first_chunk::<8>(), b.split_first_chunk::<8>())
-    {
+fn cmp_bytes(a: &[u8], b: &[u8]) -> Ordering {
+    let (ac, _) = a.as_chunks::<8>();
+    let (bc, _) = b.as_chunks::<8>();
+    for (x, y) in ac.iter().zip(bc) {
         if x != y {
             return u64::from_be_bytes(*x).cmp(&u64::from_be_bytes(*y));
         }
-        a = ra;
-        b = rb;
     }
-    a.cmp(b)
+    let n = ac.len().min(bc.len()) * 8;
+    let (a, b) = (&a[n..], &b[n..]);
+    // Fewer than eight bytes left on one side: compare zero-padded words, then lengths.
+    let (x, y) = (tail_word(a), tail_word(b));
+    if x != y {
+        return x.cmp(&y);
+    }
+    a.len().cmp(&b.len())
+}
+
+/// Up to eight leading bytes as a big-endian word, zero-padded.
+#[inline]
+fn tail_word(s: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    let n = s.len().min(8);
+    w[..n].copy_from_slice(&s[..n]);
+    u64::from_be_bytes(w)
 }
 
 #[inline]
 fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && cmp_bytes(a, b) == Ordering::Equal
+    if a.len() != b.len() {
+        return false;
+    }
+    let (ac, ar) = a.as_chunks::<8>();
+    let (bc, br) = b.as_chunks::<8>();
+    for (x, y) in ac.iter().zip(bc) {
+        if x != y {
+            return false;
+        }
+    }
+    tail_word(ar) == tail_word(br)
 }
 
 /// Equality, lengths first.
