@@ -11,14 +11,13 @@ pub(crate) fn cmp_str(a: &str, b: &str) -> Ordering {
 
 #[inline]
 fn cmp_bytes(a: &[u8], b: &[u8]) -> Ordering {
-    let (ac, _) = a.as_chunks::<8>();
-    let (bc, _) = b.as_chunks::<8>();
-    for (x, y) in ac.iter().zip(bc) {
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        let (x, y) = (word(x), word(y));
         if x != y {
-            return u64::from_be_bytes(*x).cmp(&u64::from_be_bytes(*y));
+            return x.cmp(&y);
         }
     }
-    let n = ac.len().min(bc.len()) * 8;
+    let n = (a.len().min(b.len()) / 8) * 8;
     let (a, b) = (&a[n..], &b[n..]);
     // Fewer than eight bytes left on one side: compare zero-padded words, then lengths.
     let (x, y) = (tail_word(a), tail_word(b));
@@ -26,6 +25,12 @@ fn cmp_bytes(a: &[u8], b: &[u8]) -> Ordering {
         return x.cmp(&y);
     }
     a.len().cmp(&b.len())
+}
+
+/// An eight-byte chunk as a big-endian word.
+#[inline]
+fn word(c: &[u8]) -> u64 {
+    u64::from_be_bytes(c.try_into().unwrap_or([0; 8]))
 }
 
 /// Up to eight leading bytes as a big-endian word, zero-padded.
@@ -42,14 +47,14 @@ fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    let (ac, ar) = a.as_chunks::<8>();
-    let (bc, br) = b.as_chunks::<8>();
-    for (x, y) in ac.iter().zip(bc) {
-        if x != y {
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        if word(x) != word(y) {
             return false;
         }
     }
-    tail_word(ar) == tail_word(br)
+    tail_word(ra) == tail_word(rb)
 }
 
 /// Equality, lengths first.

@@ -184,6 +184,40 @@ impl Template {
     }
 }
 
+/// Go's `Regexp.ReplaceAllString(src, template)`: every non-overlapping match is replaced by the expanded
+/// template; text between matches is kept; an empty match right after a match is not replaced.
+pub(crate) fn replace_all(
+    re: &regex::Regex,
+    t: &Template,
+    src: &str,
+    locs: &mut regex::CaptureLocations,
+    dst: &mut String,
+) {
+    let end = src.len();
+    let mut last_end = 0usize;
+    let mut pos = 0usize;
+    while pos <= end {
+        if re.captures_read_at(locs, src, pos).is_none() {
+            break;
+        }
+        let Some((a0, a1)) = locs.get(0) else { break };
+        dst.push_str(&src[last_end..a0]);
+        if a1 > last_end || a0 == 0 {
+            t.expand(src, |i| locs.get(i), dst);
+        }
+        last_end = a1;
+        let width = src[pos..].chars().next().map_or(0, char::len_utf8);
+        if pos + width > a1 {
+            pos += width;
+        } else if pos + 1 > a1 {
+            pos += 1;
+        } else {
+            pos = a1;
+        }
+    }
+    dst.push_str(&src[last_end..]);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,38 +307,4 @@ mod tests {
         );
         assert!(Template::parse("$1", &names(2)).has_dollar);
     }
-}
-
-/// Go's `Regexp.ReplaceAllString(src, template)`: every non-overlapping match is replaced by the expanded
-/// template; text between matches is kept; an empty match right after a match is not replaced.
-pub(crate) fn replace_all(
-    re: &regex::Regex,
-    t: &Template,
-    src: &str,
-    locs: &mut regex::CaptureLocations,
-    dst: &mut String,
-) {
-    let end = src.len();
-    let mut last_end = 0usize;
-    let mut pos = 0usize;
-    while pos <= end {
-        if re.captures_read_at(locs, src, pos).is_none() {
-            break;
-        }
-        let Some((a0, a1)) = locs.get(0) else { break };
-        dst.push_str(&src[last_end..a0]);
-        if a1 > last_end || a0 == 0 {
-            t.expand(src, |i| locs.get(i), dst);
-        }
-        last_end = a1;
-        let width = src[pos..].chars().next().map_or(0, char::len_utf8);
-        if pos + width > a1 {
-            pos += width;
-        } else if pos + 1 > a1 {
-            pos += 1;
-        } else {
-            pos = a1;
-        }
-    }
-    dst.push_str(&src[last_end..]);
 }
