@@ -9,6 +9,7 @@
 mod gen_cmd;
 mod output;
 mod parse;
+mod relabel;
 
 use std::process::ExitCode;
 
@@ -27,6 +28,8 @@ enum Command {
     Parse(parse::ParseArgs),
     /// Write a generated Envoy/Istio exposition to stdout.
     Gen(gen_cmd::GenArgs),
+    /// Apply Prometheus relabel rules to label sets (or `relabel test FILE...`).
+    Relabel(relabel::RelabelArgs),
 }
 
 /// With no subcommand: parse an embedded, deterministically generated Envoy sidecar
@@ -66,5 +69,6 @@ fn main() -> ExitCode {
         None => default_job(),
         Some(Command::Parse(args)) => parse::run(args),
         Some(Command::Gen(args)) => gen_cmd::run(args),
+        Some(Command::Relabel(args)) => relabel::run(args),
     }
 }

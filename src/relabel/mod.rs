@@ -1,1 +1,71 @@
-//! Relabeling.
+//! Prometheus-compatible relabeling, compiled.
+//!
+//! The semantics are Prometheus' (`model/relabel`) exactly: the same config shape, defaults and validation
+//! messages (under both the `utf8` and the `legacy` name-validation schemes), regexes anchored as `^(?s:…)$` with
+//! Go's syntax and ASCII `\d \w \s \b`, Go's `Regexp.Expand` rules for `$` templates, MD5 `hashmod`, Go's simple
+//! case mapping for `lowercase`/`uppercase`, and the same result rule by rule.
+//!
+//! * [`RelabelConfig`] is one rule (serde, with Prometheus' defaults); [`yaml`] loads rule lists, `prometheus.yml`
+//!   scrape jobs and Prometheus-Operator `additionalScrapeConfigs:` values.
+//! * [`Pipeline`] is the validated, compiled rule list: immutable, `Send + Sync`, cheap to clone. Each rule gets a
+//!   fast matcher when its regex has a simple shape (match-all, empty, literal, alternation of literals,
+//!   prefix/suffix around `.*`/`.+`, `.*lit.*`), derived from the same parsed pattern as the regex itself.
+//! * [`Relabeler`] is a per-thread scratch that applies a pipeline to borrowed labels in any order, without
+//!   allocating for series that are dropped or left unchanged.
+//! * [`cache::SeriesCache`] memoizes results per raw series text, with Prometheus' scrape-cache hygiene.
+//! * [`Pipeline::explain`] traces every rule; [`rtest`] runs rule unit tests; [`naive`] is a plain reference engine.
+//!
+//! ```
+//! use promtext::relabel::yaml::rules_from_yaml;
+//! use promtext::relabel::{NameValidationScheme, Outcome, Pipeline};
+//!
+//! let rules = rules_from_yaml(
+//!     r#"
+//! - source_labels: [__address__, __meta_kubernetes_pod_annotation_prometheus_io_port]
+//!   action: replace
+//!   regex: ([^:]+)(?::\d+)?;(\d+)
+//!   replacement: $1:15090
+//!   target_label: __address__
+//! - action: labeldrop
+//!   regex: __meta_kubernetes_pod_label_(.+)
+//! "#,
+//!     NameValidationScheme::Utf8,
+//! )?;
+//! let pipeline = Pipeline::new(&rules, NameValidationScheme::Utf8)?;
+//! let mut relabeler = pipeline.relabeler();
+//! let input = [
+//!     ("__meta_kubernetes_pod_label_app", "reviews"),
+//!     ("__address__", "10.1.2.3:8080"),
+//!     ("__meta_kubernetes_pod_annotation_prometheus_io_port", "15020"),
+//! ];
+//! let Outcome::Changed(labels) = relabeler.apply(&input) else { unreachable!() };
+//! assert_eq!(
+//!     labels.to_string(),
+//!     r#"{__address__="10.1.2.3:15090", __meta_kubernetes_pod_annotation_prometheus_io_port="15020"}"#
+//! );
+//! # Ok::<(), promtext::relabel::ConfigError>(())
+//! ```
+//!
+//! Known differences from Prometheus: a YAML `!!binary` scalar is read as its text (the YAML library resolves the
+//! tag), and Unicode tables are those of the `regex` crate (Unicode 16) rather than Go 1.23's (Unicode 15).
+
+pub mod cache;
+pub(crate) mod case;
+pub mod config;
+pub mod goregex;
+pub mod labels;
+pub(crate) mod matcher;
+pub mod naive;
+pub mod notation;
+pub mod pipeline;
+#[cfg(feature = "yaml")]
+pub mod rtest;
+pub(crate) mod strcmp;
+pub(crate) mod template;
+#[cfg(feature = "yaml")]
+pub mod yaml;
+
+pub use config::{Action, ConfigError, NameValidationScheme, RegexSpec, RelabelConfig, Stage};
+pub use goregex::RegexError;
+pub use labels::Labels;
+pub use pipeline::{CompileOptions, Explanation, Outcome, Pipeline, Relabeler, Step};

@@ -1,0 +1,230 @@
+//! End-to-end tests of `promtext relabel`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "promtext-relabel-cli-{}-{name}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_promtext"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    c.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let o = c.wait_with_output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+    )
+}
+
+const ENVOY: &str = r#"additionalScrapeConfigs:
+# Scrape config for envoy stats
+- job_name: 'envoy-stats'
+  metrics_path: /stats/prometheus
+  kubernetes_sd_configs:
+  - role: pod
+  relabel_configs:
+  - source_labels: [__meta_kubernetes_pod_container_port_name]
+    action: keep
+    regex: '.*-envoy-prom'
+  - source_labels: [__address__, __meta_kubernetes_pod_annotation_prometheus_io_port]
+    action: replace
+    regex: ([^:]+)(?::\d+)?;(\d+)
+    replacement: $1:15090
+    target_label: __address__
+  - action: labeldrop
+    regex: __meta_kubernetes_pod_label_(.+)
+  - source_labels: [__meta_kubernetes_namespace]
+    action: replace
+    target_label: namespace
+  - source_labels: [__meta_kubernetes_pod_name]
+    action: replace
+    target_label: pod_name
+- job_name: other
+  metric_relabel_configs:
+  - {source_labels: [__name__], regex: '.*_bucket', action: drop}
+"#;
+
+#[test]
+fn relabel_envoy_job_from_operator_values() {
+    let d = tmpdir("envoy");
+    let cfg = d.join("values.yaml");
+    std::fs::write(&cfg, ENVOY).unwrap();
+    let input = r#"
+# a comment
+{__address__="10.1.2.3:8080", __meta_kubernetes_pod_container_port_name="http-envoy-prom", __meta_kubernetes_pod_annotation_prometheus_io_port="15020", __meta_kubernetes_namespace="default", __meta_kubernetes_pod_name="p1", __meta_kubernetes_pod_label_app="x"}
+{__address__="10.1.2.3:8080", __meta_kubernetes_pod_container_port_name="http-metrics"}
+{__address__="10.1.2.3:8080", __meta_kubernetes_pod_container_port_name="http-envoy-prom"}
+"#;
+    let (code, out, err) = run(
+        &[
+            "relabel",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--job",
+            "envoy-stats",
+        ],
+        input,
+    );
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        vec![
+            r#"{__address__="10.1.2.3:15090", __meta_kubernetes_namespace="default", __meta_kubernetes_pod_annotation_prometheus_io_port="15020", __meta_kubernetes_pod_container_port_name="http-envoy-prom", __meta_kubernetes_pod_name="p1", namespace="default", pod_name="p1"}"#,
+            "DROPPED",
+            r#"{__address__="10.1.2.3:8080", __meta_kubernetes_pod_container_port_name="http-envoy-prom"}"#,
+        ]
+    );
+    // Several jobs and no --job: a clear error, exit 2.
+    let (code, _, err) = run(&["relabel", "--config", cfg.to_str().unwrap()], "");
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("error: ") && err.contains("envoy-stats, other"),
+        "{err}"
+    );
+    // Metric stage of the other job, input from a file argument.
+    let inp = d.join("in.txt");
+    std::fs::write(&inp, "lat_bucket{le=\"1\"}\nlat_sum\n").unwrap();
+    let (code, out, _) = run(
+        &[
+            "relabel",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--job",
+            "other",
+            "--stage",
+            "metric",
+            inp.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 0);
+    assert_eq!(out, "DROPPED\n{__name__=\"lat_sum\"}\n");
+}
+
+#[test]
+fn relabel_bare_list_formatting_explain_and_errors() {
+    let d = tmpdir("bare");
+    let cfg = d.join("rules.yml");
+    std::fs::write(
+        &cfg,
+        "- {source_labels: [a], regex: 'f(.*)', target_label: d, replacement: 'ch${1}'}\n",
+    )
+    .unwrap();
+    let (code, out, _) = run(
+        &["relabel", "--config", cfg.to_str().unwrap(), "-"],
+        "m{a=\"foo\", \"1a\"=\"v\\\\ \\\"q\\\"\\n\"}\n",
+    );
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "{\"1a\"=\"v\\\\ \\\"q\\\"\\n\", __name__=\"m\", a=\"foo\", d=\"choo\"}\n"
+    );
+    let (code, out, _) = run(
+        &["relabel", "--config", cfg.to_str().unwrap(), "--explain"],
+        "{a=\"foo\"}\n",
+    );
+    assert_eq!(code, 0);
+    assert!(out.starts_with("# rule 0 (replace)"), "{out}");
+    assert!(out.ends_with("{a=\"foo\", d=\"choo\"}\n"));
+    // Config errors: exit 2 with Prometheus' message.
+    std::fs::write(&cfg, "- {action: hashmod, target_label: x}\n").unwrap();
+    let (code, _, err) = run(&["relabel", "--config", cfg.to_str().unwrap()], "");
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        "error: relabel configuration for hashmod requires non-zero modulus\n"
+    );
+    std::fs::write(&cfg, "- {regex: 'abc(def', target_label: x}\n").unwrap();
+    let (code, _, err) = run(&["relabel", "--config", cfg.to_str().unwrap()], "");
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("error: error parsing regexp: missing closing ): `^(?s:abc(def)$`"),
+        "{err}"
+    );
+    // Legacy scheme rejects a UTF-8 target.
+    std::fs::write(&cfg, "- {target_label: 'utf-8.label', replacement: x}\n").unwrap();
+    let (code, _, err) = run(
+        &[
+            "relabel",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--scheme",
+            "legacy",
+        ],
+        "",
+    );
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        "error: \"utf-8.label\" is invalid 'target_label' for replace action\n"
+    );
+}
+
+#[test]
+fn relabel_test_subcommand() {
+    let d = tmpdir("test");
+    std::fs::write(d.join("values.yaml"), ENVOY).unwrap();
+    let good = d.join("good.yaml");
+    std::fs::write(
+        &good,
+        r#"config: values.yaml
+job: envoy-stats
+tests:
+  - name: sidecar
+    input: '{__address__="10.1.2.3:8080", __meta_kubernetes_pod_container_port_name="http-envoy-prom", __meta_kubernetes_pod_annotation_prometheus_io_port="15020"}'
+    output: '{__address__="10.1.2.3:15090", __meta_kubernetes_pod_annotation_prometheus_io_port="15020", __meta_kubernetes_pod_container_port_name="http-envoy-prom"}'
+  - input: '{__meta_kubernetes_pod_container_port_name="http-metrics"}'
+    output: DROPPED
+"#,
+    )
+    .unwrap();
+    let (code, out, err) = run(&["relabel", "test", good.to_str().unwrap()], "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.ends_with("2 passed, 0 failed\n"), "{out}");
+    let bad = d.join("bad.yaml");
+    std::fs::write(
+        &bad,
+        r#"rules:
+  - {source_labels: [a], regex: 'x', action: keep}
+tests:
+  - name: wrong
+    input: '{a="y"}'
+    output: '{a="y"}'
+  - input: '{a="x"}'
+    output: '{a="x"}'
+"#,
+    )
+    .unwrap();
+    let (code, out, _) = run(
+        &[
+            "relabel",
+            "test",
+            good.to_str().unwrap(),
+            bad.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 1);
+    assert!(out.contains("FAIL") && out.contains("(wrong)"), "{out}");
+    assert!(
+        out.contains("expected: {a=\"y\"}") && out.contains("got:      DROPPED"),
+        "{out}"
+    );
+    assert!(out.contains("| rule 0 (keep)"), "{out}");
+    assert!(out.ends_with("3 passed, 1 failed\n"), "{out}");
+}

@@ -1,0 +1,168 @@
+//! Owned, sorted label sets.
+
+use std::fmt;
+
+use super::config::is_legacy_label_name;
+
+/// An owned label set, sorted by name with unique names, stored in one string buffer.
+///
+/// ```
+/// use promtext::relabel::Labels;
+/// let l = Labels::from_pairs([("b", "2"), ("a", "1")]);
+/// assert_eq!(l.get("a"), Some("1"));
+/// assert_eq!(l.to_string(), r#"{a="1", b="2"}"#);
+/// ```
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct Labels {
+    pub(crate) buf: String,
+    /// `[name_start, name_end (= value start), value_end]` into `buf`.
+    pub(crate) spans: Vec<[u32; 3]>,
+}
+
+impl Labels {
+    /// An empty label set.
+    pub fn new() -> Self {
+        Labels::default()
+    }
+
+    /// Builds a label set from pairs in any order: sorted by name, the last value of a repeated name wins, and
+    /// empty values are dropped (an empty value means "absent" in Prometheus).
+    pub fn from_pairs<I, N, V>(pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (N, V)>,
+        N: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let mut v: Vec<(String, String)> = pairs
+            .into_iter()
+            .map(|(n, v)| (n.as_ref().to_string(), v.as_ref().to_string()))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out = Labels::new();
+        let mut i = 0;
+        while i < v.len() {
+            let mut j = i;
+            while j + 1 < v.len() && v[j + 1].0 == v[i].0 {
+                j += 1;
+            }
+            if !v[j].1.is_empty() {
+                out.push_unchecked(&v[j].0, &v[j].1);
+            }
+            i = j + 1;
+        }
+        out
+    }
+
+    /// Appends without checking order (callers keep the set sorted).
+    pub(crate) fn push_unchecked(&mut self, name: &str, value: &str) {
+        let a = self.buf.len() as u32;
+        self.buf.push_str(name);
+        let b = self.buf.len() as u32;
+        self.buf.push_str(value);
+        let c = self.buf.len() as u32;
+        self.spans.push([a, b, c]);
+    }
+
+    /// Number of labels.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// No labels.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Label `i` in name order.
+    pub fn at(&self, i: usize) -> Option<(&str, &str)> {
+        let [a, b, c] = *self.spans.get(i)?;
+        Some((
+            &self.buf[a as usize..b as usize],
+            &self.buf[b as usize..c as usize],
+        ))
+    }
+
+    /// Iterates `(name, value)` in name order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + '_ {
+        self.spans.iter().map(|&[a, b, c]| {
+            (
+                &self.buf[a as usize..b as usize],
+                &self.buf[b as usize..c as usize],
+            )
+        })
+    }
+
+    /// Value of `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        let i = self
+            .spans
+            .binary_search_by(|&[a, b, _]| self.buf[a as usize..b as usize].cmp(name))
+            .ok()?;
+        self.at(i).map(|(_, v)| v)
+    }
+
+    /// Copies into `(name, value)` pairs.
+    pub fn to_vec(&self) -> Vec<(String, String)> {
+        self.iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    }
+}
+
+impl fmt::Debug for Labels {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// Writes a label name: bare when it is a legacy label name, else quoted like a value.
+pub(crate) fn write_name(f: &mut impl fmt::Write, name: &str) -> fmt::Result {
+    if is_legacy_label_name(name) {
+        f.write_str(name)
+    } else {
+        write_quoted(f, name)
+    }
+}
+
+/// Writes `"value"` with the exposition format's escapes (`\\`, `\"`, `\n`).
+pub(crate) fn write_quoted(f: &mut impl fmt::Write, s: &str) -> fmt::Result {
+    f.write_char('"')?;
+    let mut last = 0;
+    for (i, c) in s.char_indices() {
+        let esc = match c {
+            '\\' => "\\\\",
+            '"' => "\\\"",
+            '\n' => "\\n",
+            _ => continue,
+        };
+        f.write_str(&s[last..i])?;
+        f.write_str(esc)?;
+        last = i + 1;
+    }
+    f.write_str(&s[last..])?;
+    f.write_char('"')
+}
+
+/// Formats pairs as `{a="1", b="2"}`.
+pub(crate) fn write_set<'x>(
+    f: &mut impl fmt::Write,
+    it: impl Iterator<Item = (&'x str, &'x str)>,
+) -> fmt::Result {
+    f.write_char('{')?;
+    for (i, (n, v)) in it.enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write_name(f, n)?;
+        f.write_char('=')?;
+        write_quoted(f, v)?;
+    }
+    f.write_char('}')
+}
+
+impl fmt::Display for Labels {
+    /// Series notation sorted by name: `{a="foo", "1a"="v"}`; `__name__` is printed as a label.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_set(f, self.iter())
+    }
+}

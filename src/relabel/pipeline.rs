@@ -1,0 +1,937 @@
+//! The compiled pipeline and its reusable scratch ([`Relabeler`]).
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::sync::Arc;
+
+use md5::{Digest, Md5};
+use regex::CaptureLocations;
+
+use super::case;
+use super::config::{Action, ConfigError, NameValidationScheme, RelabelConfig};
+use super::goregex;
+use super::labels::Labels;
+use super::matcher::{Fast, Matcher, Spans};
+use super::strcmp::{cmp_str, eq_str};
+use super::template::Template;
+
+/// Compile options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CompileOptions {
+    /// Use the per-rule fast paths (literal, set, prefix/suffix, contains, sorted-range scans). When false every
+    /// match goes through the regex: the "plain" path the fast paths are checked against.
+    pub fast_paths: bool,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        CompileOptions { fast_paths: true }
+    }
+}
+
+#[derive(Debug)]
+struct Rule {
+    action: Action,
+    sources: Box<[Box<str>]>,
+    separator: Box<str>,
+    matcher: Matcher,
+    default_regex: bool,
+    target: Template,
+    target_str: Box<str>,
+    replacement: Template,
+    replacement_str: Box<str>,
+    modulus: u64,
+    scheme: NameValidationScheme,
+    regex_src: Box<str>,
+    /// First lookup site: one per source label, then one for the target.
+    site: usize,
+}
+
+impl Rule {
+    fn target_site(&self) -> usize {
+        self.site + self.sources.len()
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    rules: Vec<Rule>,
+    configs: Vec<RelabelConfig>,
+    fast_paths: bool,
+    sites: usize,
+}
+
+/// An immutable, compiled list of relabel rules. Cheap to clone (an `Arc` inside), `Send + Sync`.
+///
+/// ```
+/// use promtext::relabel::{Action, NameValidationScheme, Outcome, Pipeline, RelabelConfig};
+/// let rules = [
+///     RelabelConfig::new(Action::Keep).source_labels(["__meta_port_name"]).regex(".*-envoy-prom"),
+///     RelabelConfig::new(Action::Replace).source_labels(["__meta_ns"]).target_label("namespace"),
+/// ];
+/// let pipeline = Pipeline::new(&rules, NameValidationScheme::Utf8)?;
+/// let mut r = pipeline.relabeler();
+/// match r.apply(&[("__meta_port_name", "http-envoy-prom"), ("__meta_ns", "default")]) {
+///     Outcome::Changed(l) => assert_eq!(l.get("namespace"), Some("default")),
+///     other => panic!("{other:?}"),
+/// }
+/// assert!(matches!(r.apply(&[("__meta_port_name", "http")]), Outcome::Dropped));
+/// # Ok::<(), promtext::relabel::ConfigError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    inner: Arc<Inner>,
+}
+
+impl Pipeline {
+    /// Validates (with `scheme`, unless a rule carries its own) and compiles `rules`.
+    pub fn new(
+        rules: &[RelabelConfig],
+        scheme: NameValidationScheme,
+    ) -> Result<Pipeline, ConfigError> {
+        Pipeline::with_options(rules, scheme, CompileOptions::default())
+    }
+
+    /// Like [`Pipeline::new`] with explicit options.
+    pub fn with_options(
+        rules: &[RelabelConfig],
+        scheme: NameValidationScheme,
+        opts: CompileOptions,
+    ) -> Result<Pipeline, ConfigError> {
+        let mut out = Vec::with_capacity(rules.len());
+        let mut sites = 0usize;
+        for (index, c) in rules.iter().enumerate() {
+            let wrap = |e: ConfigError| ConfigError::InRule {
+                index,
+                error: Box::new(e),
+            };
+            c.validate(scheme).map_err(wrap)?;
+            let re = goregex::compile_anchored(c.regex.as_str())
+                .map_err(ConfigError::Regex)
+                .map_err(wrap)?;
+            let matcher = Matcher::new(re, opts.fast_paths);
+            let action = c.action.ok_or(ConfigError::EmptyAction).map_err(wrap)?;
+            out.push(Rule {
+                action,
+                sources: c.sources().iter().map(|s| s.as_str().into()).collect(),
+                separator: c.separator.as_str().into(),
+                target: Template::parse(&c.target_label, &matcher.names),
+                target_str: c.target_label.as_str().into(),
+                replacement: Template::parse(&c.replacement, &matcher.names),
+                replacement_str: c.replacement.as_str().into(),
+                matcher,
+                default_regex: c.regex.is_default(),
+                modulus: c.modulus,
+                scheme: c.name_validation_scheme.unwrap_or(scheme),
+                regex_src: c.regex.as_str().into(),
+                site: sites,
+            });
+            sites += c.sources().len() + 1;
+        }
+        Ok(Pipeline {
+            inner: Arc::new(Inner {
+                rules: out,
+                configs: rules.to_vec(),
+                fast_paths: opts.fast_paths,
+                sites,
+            }),
+        })
+    }
+
+    /// Number of rules.
+    pub fn len(&self) -> usize {
+        self.inner.rules.len()
+    }
+
+    /// No rules.
+    pub fn is_empty(&self) -> bool {
+        self.inner.rules.is_empty()
+    }
+
+    /// The rules this pipeline was compiled from.
+    pub fn configs(&self) -> &[RelabelConfig] {
+        &self.inner.configs
+    }
+
+    /// A reusable scratch for applying this pipeline (one per thread).
+    pub fn relabeler(&self) -> Relabeler {
+        Relabeler::new(self.clone())
+    }
+
+    /// Applies the rules to `labels` and records a per-rule trace.
+    pub fn explain<N: AsRef<str>, V: AsRef<str>>(&self, labels: &[(N, V)]) -> Explanation {
+        let mut r = self.relabeler();
+        let mut steps = Vec::new();
+        let outcome = r.run(
+            |ls, _| {
+                for (n, v) in labels {
+                    ls.push(Entry {
+                        name: S::In(n.as_ref()),
+                        value: S::In(v.as_ref()),
+                    });
+                }
+            },
+            Some(&mut steps),
+        );
+        Explanation { steps, outcome }
+    }
+}
+
+/// The result of applying a pipeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A rule dropped the series.
+    Dropped,
+    /// No rule changed the label set: the input pairs (as a set) are the result.
+    Unchanged,
+    /// The resulting label set, sorted by name. (In rare cases, e.g. a label set and later deleted again, it can
+    /// equal the input.)
+    Changed(Labels),
+}
+
+impl Outcome {
+    /// Whether the series was dropped.
+    pub fn is_dropped(&self) -> bool {
+        matches!(self, Outcome::Dropped)
+    }
+}
+
+/// One step of an [`Explanation`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// Index of the rule in the pipeline.
+    pub index: usize,
+    /// Its action.
+    pub action: Action,
+    /// Labels before the rule.
+    pub before: Labels,
+    /// Labels after the rule (`None` when it dropped the series).
+    pub after: Option<Labels>,
+    /// What happened and why.
+    pub note: String,
+}
+
+/// A per-rule trace, in the spirit of Prometheus' `relabel_steps`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    /// One entry per rule that ran (rules after a drop do not run).
+    pub steps: Vec<Step>,
+    /// The final outcome.
+    pub outcome: Outcome,
+}
+
+impl fmt::Display for Explanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for s in &self.steps {
+            writeln!(f, "rule {} ({}): {}", s.index, s.action, s.note)?;
+            writeln!(f, "  before: {}", s.before)?;
+            match &s.after {
+                Some(a) => writeln!(f, "  after:  {a}")?,
+                None => writeln!(f, "  after:  DROPPED")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A string borrowed from the input or the pipeline, or a span of the scratch buffer.
+#[derive(Debug, Clone, Copy)]
+enum S<'a> {
+    In(&'a str),
+    Buf(u32, u32),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Entry<'a> {
+    name: S<'a>,
+    value: S<'a>,
+}
+
+#[inline]
+fn res<'x>(buf: &'x str, s: S<'x>) -> &'x str {
+    match s {
+        S::In(x) => x,
+        S::Buf(a, b) => &buf[a as usize..b as usize],
+    }
+}
+
+/// Re-types an emptied vector to another lifetime, keeping its allocation (in-place collect).
+#[allow(clippy::unnecessary_filter_map)] // `filter` could not change the element type.
+fn recycle<'x, 'y>(mut v: Vec<Entry<'x>>) -> Vec<Entry<'y>> {
+    v.clear();
+    v.into_iter().filter_map(|_| None).collect()
+}
+
+/// A reusable relabel scratch for one [`Pipeline`]. Not shared between threads; create one per thread.
+///
+/// In the steady state (buffers grown to the largest label set seen) applying does not allocate for series that
+/// are dropped or left unchanged.
+#[derive(Debug)]
+pub struct Relabeler {
+    pipeline: Pipeline,
+    entries: Vec<Entry<'static>>,
+    extra: Vec<Entry<'static>>,
+    buf: String,
+    join: String,
+    locs: Vec<CaptureLocations>,
+    hints: Vec<u32>,
+}
+
+impl Relabeler {
+    /// A scratch for `pipeline`.
+    pub fn new(pipeline: Pipeline) -> Relabeler {
+        let locs = pipeline
+            .inner
+            .rules
+            .iter()
+            .map(|r| r.matcher.regex.capture_locations())
+            .collect();
+        let hints = vec![0; pipeline.inner.sites];
+        Relabeler {
+            pipeline,
+            entries: Vec::new(),
+            extra: Vec::new(),
+            buf: String::new(),
+            join: String::new(),
+            hints,
+            locs,
+        }
+    }
+
+    /// The pipeline.
+    pub fn pipeline(&self) -> &Pipeline {
+        &self.pipeline
+    }
+
+    /// Applies the pipeline to a label set given as pairs in any order, without copying it.
+    pub fn apply<N: AsRef<str>, V: AsRef<str>>(&mut self, labels: &[(N, V)]) -> Outcome {
+        self.run(
+            |ls, _| {
+                ls.extend(labels.iter().map(|(n, v)| Entry {
+                    name: S::In(n.as_ref()),
+                    value: S::In(v.as_ref()),
+                }))
+            },
+            None,
+        )
+    }
+
+    /// Applies the pipeline to borrowed `(name, value)` pairs from any iterator, without copying them.
+    pub fn apply_iter<'a, I>(&mut self, labels: I) -> Outcome
+    where
+        I: IntoIterator<Item = (&'a str, &'a str)>,
+    {
+        self.run(
+            |ls, _| {
+                ls.extend(labels.into_iter().map(|(n, v)| Entry {
+                    name: S::In(n),
+                    value: S::In(v),
+                }))
+            },
+            None,
+        )
+    }
+
+    /// Applies the pipeline to pairs of anything string-like (e.g. owned `String`s or `Cow`s yielded by value);
+    /// the strings are copied into the scratch buffer (no allocation in the steady state).
+    pub fn apply_copied<I, N, V>(&mut self, labels: I) -> Outcome
+    where
+        I: IntoIterator<Item = (N, V)>,
+        N: AsRef<str>,
+        V: AsRef<str>,
+    {
+        self.run(
+            |ls, buf| {
+                for (n, v) in labels {
+                    let a = buf.len() as u32;
+                    buf.push_str(n.as_ref());
+                    let b = buf.len() as u32;
+                    buf.push_str(v.as_ref());
+                    let c = buf.len() as u32;
+                    ls.push(Entry {
+                        name: S::Buf(a, b),
+                        value: S::Buf(b, c),
+                    });
+                }
+            },
+            None,
+        )
+    }
+
+    fn run<'a>(
+        &mut self,
+        feed: impl FnOnce(&mut Vec<Entry<'a>>, &mut String),
+        mut trace: Option<&mut Vec<Step>>,
+    ) -> Outcome {
+        let inner: &Inner = &self.pipeline.inner;
+        let mut input: Vec<Entry<'a>> = recycle(std::mem::take(&mut self.entries));
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        feed(&mut input, &mut buf);
+        let mut w = Work {
+            labels: input,
+            extra: recycle(std::mem::take(&mut self.extra)),
+            buf,
+            join: std::mem::take(&mut self.join),
+            hints: std::mem::take(&mut self.hints),
+            dirty: false,
+            fast: inner.fast_paths,
+        };
+        w.normalize();
+        let mut dropped = false;
+        for (i, rule) in inner.rules.iter().enumerate() {
+            let before = trace.as_ref().map(|_| w.to_labels());
+            let mut note = String::new();
+            let keep = w.apply_rule(
+                rule,
+                &mut self.locs[i],
+                trace.is_some().then_some(&mut note),
+            );
+            if let (Some(t), Some(before)) = (trace.as_deref_mut(), before) {
+                t.push(Step {
+                    index: i,
+                    action: rule.action,
+                    before,
+                    after: keep.then(|| w.to_labels()),
+                    note,
+                });
+            }
+            if !keep {
+                dropped = true;
+                break;
+            }
+        }
+        let out = if dropped {
+            Outcome::Dropped
+        } else if !w.dirty {
+            Outcome::Unchanged
+        } else {
+            Outcome::Changed(w.to_labels())
+        };
+        self.entries = recycle(w.labels);
+        self.extra = recycle(w.extra);
+        self.buf = w.buf;
+        self.join = w.join;
+        self.hints = w.hints;
+        out
+    }
+}
+
+/// The label set being relabeled.
+struct Work<'a> {
+    labels: Vec<Entry<'a>>,
+    extra: Vec<Entry<'a>>,
+    buf: String,
+    join: String,
+    hints: Vec<u32>,
+    dirty: bool,
+    fast: bool,
+}
+
+/// The joined source value.
+#[derive(Clone, Copy)]
+enum Joined<'a> {
+    One(S<'a>),
+    Join,
+}
+
+impl<'a> Work<'a> {
+    fn name(&self, i: usize) -> &str {
+        res(&self.buf, self.labels[i].name)
+    }
+
+    /// Sorts, keeps the last value of repeated names, removes empty values.
+    fn normalize(&mut self) {
+        let buf = &self.buf;
+        let mut sorted = true;
+        let mut has_empty = false;
+        let mut prev: Option<&str> = None;
+        for e in &self.labels {
+            let n = res(buf, e.name);
+            if let Some(p) = prev {
+                sorted &= cmp_str(p, n) == Ordering::Less;
+            }
+            has_empty |= res(buf, e.value).is_empty();
+            prev = Some(n);
+        }
+        if sorted && !has_empty {
+            return;
+        }
+        if has_empty {
+            self.dirty = true;
+        }
+        if !sorted {
+            // Stable: among equal names the input order is kept, so the last one wins below.
+            self.labels
+                .sort_by(|a, b| cmp_str(res(buf, a.name), res(buf, b.name)));
+        }
+        let mut w = 0;
+        for r in 0..self.labels.len() {
+            let e = self.labels[r];
+            if w > 0 && eq_str(res(buf, self.labels[w - 1].name), res(buf, e.name)) {
+                self.labels[w - 1] = e;
+                self.dirty = true;
+            } else {
+                self.labels[w] = e;
+                w += 1;
+            }
+        }
+        self.labels.truncate(w);
+        self.labels.retain(|e| !res(buf, e.value).is_empty());
+    }
+
+    fn to_labels(&self) -> Labels {
+        let mut l = Labels::new();
+        let total: usize = self
+            .labels
+            .iter()
+            .map(|e| res(&self.buf, e.name).len() + res(&self.buf, e.value).len())
+            .sum();
+        l.buf.reserve_exact(total);
+        l.spans.reserve_exact(self.labels.len());
+        for e in &self.labels {
+            l.push_unchecked(res(&self.buf, e.name), res(&self.buf, e.value));
+        }
+        l
+    }
+
+    #[inline]
+    fn find(&self, name: &str) -> Result<usize, usize> {
+        self.labels
+            .binary_search_by(|e| cmp_str(res(&self.buf, e.name), name))
+    }
+
+    /// `find` starting from the position remembered for a lookup site (rule source or target). Label sets of one
+    /// source usually have the same shape, so the remembered position is usually right.
+    #[inline]
+    fn find_at(&mut self, name: &str, site: usize) -> Result<usize, usize> {
+        let Work {
+            labels, buf, hints, ..
+        } = self;
+        let at = |i: usize| res(buf, labels[i].name);
+        let h = hints[site] as usize;
+        let n = labels.len();
+        if h < n && eq_str(at(h), name) {
+            return Ok(h);
+        }
+        if h <= n
+            && (h == 0 || cmp_str(at(h - 1), name) == Ordering::Less)
+            && (h == n || cmp_str(name, at(h)) == Ordering::Less)
+        {
+            return Err(h);
+        }
+        let r = labels.binary_search_by(|e| cmp_str(res(buf, e.name), name));
+        hints[site] = match r {
+            Ok(i) | Err(i) => i as u32,
+        };
+        r
+    }
+
+    #[inline]
+    fn get_at(&mut self, name: &str, site: usize) -> Option<S<'a>> {
+        self.find_at(name, site).ok().map(|i| self.labels[i].value)
+    }
+
+    fn del(&mut self, name: &str) {
+        if let Ok(i) = self.find(name) {
+            self.labels.remove(i);
+            self.dirty = true;
+        }
+    }
+
+    /// Sets `name` to `value`; an empty value deletes.
+    fn set(&mut self, name: S<'a>, value: S<'a>) {
+        self.set_at(name, value, None);
+    }
+
+    /// Sets `name` to `value` (an empty value deletes), using a lookup site's remembered position when given.
+    fn set_at(&mut self, name: S<'a>, value: S<'a>, site: Option<usize>) {
+        let found = match (site, name) {
+            (Some(site), S::In(n)) => self.find_at(n, site),
+            _ => {
+                let n = res(&self.buf, name);
+                self.find(n)
+            }
+        };
+        self.set_found(found, name, value);
+    }
+
+    fn set_found(&mut self, found: Result<usize, usize>, name: S<'a>, value: S<'a>) {
+        let v = res(&self.buf, value);
+        if v.is_empty() {
+            if let Ok(i) = found {
+                self.labels.remove(i);
+                self.dirty = true;
+            }
+            return;
+        }
+        match found {
+            Ok(i) => {
+                if !eq_str(res(&self.buf, self.labels[i].value), v) {
+                    self.labels[i].value = value;
+                    self.dirty = true;
+                }
+            }
+            Err(i) => {
+                self.labels.insert(i, Entry { name, value });
+                self.dirty = true;
+            }
+        }
+    }
+
+    fn push_buf(&mut self, s: &str) -> S<'a> {
+        let a = self.buf.len() as u32;
+        self.buf.push_str(s);
+        S::Buf(a, self.buf.len() as u32)
+    }
+
+    fn joined(&mut self, rule: &Rule) -> Joined<'a> {
+        match &*rule.sources {
+            [] => Joined::One(S::In("")),
+            [one] => Joined::One(self.get_at(one, rule.site).unwrap_or(S::In(""))),
+            many => {
+                self.join.clear();
+                for (i, src) in many.iter().enumerate() {
+                    if i > 0 {
+                        self.join.push_str(&rule.separator);
+                    }
+                    if let Some(v) = self.get_at(src, rule.site + i) {
+                        self.join.push_str(res(&self.buf, v));
+                    }
+                }
+                Joined::Join
+            }
+        }
+    }
+
+    fn jstr(&self, j: Joined<'a>) -> &str {
+        match j {
+            Joined::One(s) => res(&self.buf, s),
+            Joined::Join => &self.join,
+        }
+    }
+
+    /// Moves a buffer-backed joined value into `join` so that the buffer can grow while it is read.
+    fn detach(&mut self, j: Joined<'a>) -> Joined<'a> {
+        match j {
+            Joined::One(S::Buf(a, b)) => {
+                self.join.clear();
+                self.join.push_str(&self.buf[a as usize..b as usize]);
+                Joined::Join
+            }
+            j => j,
+        }
+    }
+
+    /// Expands `t` for a match of `j`, avoiding copies for literal and single-group templates.
+    fn expand(&mut self, t: &'a Template, j: Joined<'a>, spans: &Spans<'_>) -> S<'a> {
+        if let Some(l) = t.as_literal() {
+            return S::In(l);
+        }
+        if let Some(g) = t.single_group() {
+            let span = g.iter().find_map(|&i| spans.get(i));
+            let Some((a, b)) = span else { return S::In("") };
+            return match j {
+                Joined::One(S::In(s)) => S::In(&s[a..b]),
+                Joined::One(S::Buf(x, _)) => S::Buf(x + a as u32, x + b as u32),
+                Joined::Join => {
+                    let start = self.buf.len() as u32;
+                    self.buf.push_str(&self.join[a..b]);
+                    S::Buf(start, self.buf.len() as u32)
+                }
+            };
+        }
+        let j = self.detach(j);
+        let start = self.buf.len() as u32;
+        match j {
+            Joined::One(S::In(src)) => t.expand(src, |i| spans.get(i), &mut self.buf),
+            _ => t.expand(&self.join, |i| spans.get(i), &mut self.buf),
+        }
+        S::Buf(start, self.buf.len() as u32)
+    }
+
+    /// Applies one rule; false when the series is dropped.
+    fn apply_rule(
+        &mut self,
+        rule: &'a Rule,
+        locs: &mut CaptureLocations,
+        note: Option<&mut String>,
+    ) -> bool {
+        match rule.action {
+            Action::Keep | Action::Drop => {
+                let j = self.joined(rule);
+                let m = rule.matcher.is_match(self.jstr(j));
+                let keep = m == (rule.action == Action::Keep);
+                if let Some(n) = note {
+                    *n = format!(
+                        "regex {} {} joined value {:?}: {}",
+                        super::config::go_quote(&rule.regex_src),
+                        if m { "matches" } else { "does not match" },
+                        self.jstr(j),
+                        if keep { "kept" } else { "dropped" }
+                    );
+                }
+                keep
+            }
+            Action::KeepEqual | Action::DropEqual => {
+                let j = self.joined(rule);
+                let target_site = rule.site + rule.sources.len();
+                let t = self
+                    .get_at(&rule.target_str, target_site)
+                    .map_or("", |s| res(&self.buf, s));
+                let eq = t == self.jstr(j);
+                let keep = eq == (rule.action == Action::KeepEqual);
+                if let Some(n) = note {
+                    *n = format!(
+                        "joined value {:?} {} {} value {:?}: {}",
+                        self.jstr(j),
+                        if eq { "equals" } else { "differs from" },
+                        rule.target_str,
+                        t,
+                        if keep { "kept" } else { "dropped" }
+                    );
+                }
+                keep
+            }
+            Action::Replace => {
+                let j = self.joined(rule);
+                if rule.default_regex
+                    && self.jstr(j).is_empty()
+                    && !rule.target.has_dollar
+                    && !rule.replacement.has_dollar
+                {
+                    self.set_at(
+                        S::In(&rule.target_str),
+                        S::In(&rule.replacement_str),
+                        Some(rule.target_site()),
+                    );
+                    if let Some(n) = note {
+                        *n = format!(
+                            "empty source, set {} to {:?}",
+                            rule.target_str, rule.replacement_str
+                        );
+                    }
+                    return true;
+                }
+                let j = self.detach(j);
+                let spans = match j {
+                    Joined::One(S::In(src)) => rule.matcher.captures(src, locs),
+                    _ => rule.matcher.captures(&self.join, locs),
+                };
+                let Some(spans) = spans else {
+                    if let Some(n) = note {
+                        *n = format!("regex does not match {:?}: unchanged", self.jstr(j));
+                    }
+                    return true;
+                };
+                let target = self.expand(&rule.target, j, &spans);
+                let tname = res(&self.buf, target);
+                if !rule.scheme.is_valid_label_name(tname) {
+                    if let Some(n) = note {
+                        *n =
+                            format!("expanded target {tname:?} is not a valid label name: skipped");
+                    }
+                    return true;
+                }
+                let value = self.expand(&rule.replacement, j, &spans);
+                if let Some(n) = note {
+                    let v = res(&self.buf, value);
+                    *n = if v.is_empty() {
+                        format!("empty replacement: delete {}", res(&self.buf, target))
+                    } else {
+                        format!("set {} to {v:?}", res(&self.buf, target))
+                    };
+                }
+                let site = rule.target.as_literal().map(|_| rule.target_site());
+                self.set_at(target, value, site);
+                true
+            }
+            Action::Lowercase | Action::Uppercase => {
+                let j = self.joined(rule);
+                let j = self.detach(j);
+                let start = self.buf.len() as u32;
+                let lower = rule.action == Action::Lowercase;
+                {
+                    let src: &str = match j {
+                        Joined::One(S::In(s)) => s,
+                        _ => &self.join,
+                    };
+                    if lower {
+                        case::push_lower(src, &mut self.buf);
+                    } else {
+                        case::push_upper(src, &mut self.buf);
+                    }
+                }
+                let v = S::Buf(start, self.buf.len() as u32);
+                if let Some(n) = note {
+                    *n = format!("set {} to {:?}", rule.target_str, res(&self.buf, v));
+                }
+                self.set_at(S::In(&rule.target_str), v, Some(rule.target_site()));
+                true
+            }
+            Action::HashMod => {
+                let j = self.joined(rule);
+                let h = Md5::digest(self.jstr(j).as_bytes());
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&h[8..16]);
+                let m = u64::from_be_bytes(b) % rule.modulus;
+                let mut digits = [0u8; 20];
+                let mut i = digits.len();
+                let mut x = m;
+                loop {
+                    i -= 1;
+                    digits[i] = b'0' + (x % 10) as u8;
+                    x /= 10;
+                    if x == 0 {
+                        break;
+                    }
+                }
+                let s = std::str::from_utf8(&digits[i..]).unwrap_or("0");
+                let v = self.push_buf(s);
+                if let Some(n) = note {
+                    *n = format!("set {} to {m}", rule.target_str);
+                }
+                self.set_at(S::In(&rule.target_str), v, Some(rule.target_site()));
+                true
+            }
+            Action::LabelMap => {
+                self.labelmap(rule, locs);
+                if let Some(n) = note {
+                    *n = "copied matching labels".to_string();
+                }
+                true
+            }
+            Action::LabelDrop | Action::LabelKeep => {
+                let before = self.labels.len();
+                self.label_drop_keep(rule);
+                if let Some(n) = note {
+                    *n = format!("removed {} label(s)", before - self.labels.len());
+                }
+                true
+            }
+        }
+    }
+
+    /// The index range of labels whose name starts with `prefix`.
+    fn prefix_range(&mut self, prefix: &str, site: usize) -> (usize, usize) {
+        // The prefix sorts before every name that starts with it, so its insertion point is the range start.
+        let start = match self.find_at(prefix, site) {
+            Ok(i) | Err(i) => i,
+        };
+        let mut end = start;
+        while end < self.labels.len() && super::strcmp::starts_with(self.name(end), prefix) {
+            end += 1;
+        }
+        (start, end)
+    }
+
+    fn labelmap(&mut self, rule: &'a Rule, locs: &mut CaptureLocations) {
+        if !rule.matcher.anchored {
+            return self.labelmap_replace_all(rule, locs);
+        }
+        let (start, end) = match (self.fast, rule.matcher.required_prefix()) {
+            (true, Some(p)) => self.prefix_range(p, rule.site),
+            _ => (0, self.labels.len()),
+        };
+        self.extra.clear();
+        for i in start..end {
+            let e = self.labels[i];
+            let (j, spans) = match e.name {
+                S::In(n) => match rule.matcher.captures(n, locs) {
+                    None => continue,
+                    Some(sp) => (Joined::One(e.name), sp),
+                },
+                S::Buf(a, b) => {
+                    self.join.clear();
+                    self.join.push_str(&self.buf[a as usize..b as usize]);
+                    match rule.matcher.captures(&self.join, locs) {
+                        None => continue,
+                        Some(sp) => (Joined::Join, sp),
+                    }
+                }
+            };
+            let name = self.expand(&rule.replacement, j, &spans);
+            self.extra.push(Entry {
+                name,
+                value: e.value,
+            });
+        }
+        let extra = std::mem::take(&mut self.extra);
+        for e in &extra {
+            self.set(e.name, e.value);
+        }
+        self.extra = extra;
+    }
+
+    /// Labelmap for patterns whose matches need not span the whole name: Go's `ReplaceAllString` on the name.
+    fn labelmap_replace_all(&mut self, rule: &'a Rule, locs: &mut CaptureLocations) {
+        self.extra.clear();
+        for i in 0..self.labels.len() {
+            let e = self.labels[i];
+            self.join.clear();
+            self.join.push_str(res(&self.buf, e.name));
+            if !rule.matcher.regex.is_match(&self.join) {
+                continue;
+            }
+            let start = self.buf.len() as u32;
+            super::template::replace_all(
+                &rule.matcher.regex,
+                &rule.replacement,
+                &self.join,
+                locs,
+                &mut self.buf,
+            );
+            self.extra.push(Entry {
+                name: S::Buf(start, self.buf.len() as u32),
+                value: e.value,
+            });
+        }
+        let extra = std::mem::take(&mut self.extra);
+        for e in &extra {
+            self.set(e.name, e.value);
+        }
+        self.extra = extra;
+    }
+
+    fn label_drop_keep(&mut self, rule: &Rule) {
+        let drop = rule.action == Action::LabelDrop;
+        if self.fast && drop {
+            match &rule.matcher.fast {
+                Some(Fast::Literal(l)) => {
+                    self.del(l);
+                    return;
+                }
+                Some(Fast::Set(v)) => {
+                    for l in v.iter() {
+                        self.del(l);
+                    }
+                    return;
+                }
+                _ => {}
+            }
+            if let Some(p) = rule.matcher.required_prefix() {
+                let (start, end) = self.prefix_range(p, rule.site);
+                let mut w = start;
+                for r in start..end {
+                    let e = self.labels[r];
+                    if !rule.matcher.is_match(res(&self.buf, e.name)) {
+                        self.labels[w] = e;
+                        w += 1;
+                    }
+                }
+                if w != end {
+                    self.labels.drain(w..end);
+                    self.dirty = true;
+                }
+                return;
+            }
+        }
+        let before = self.labels.len();
+        let buf = &self.buf;
+        self.labels
+            .retain(|e| rule.matcher.is_match(res(buf, e.name)) != drop);
+        if self.labels.len() != before {
+            self.dirty = true;
+        }
+    }
+}

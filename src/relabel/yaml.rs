@@ -1,0 +1,425 @@
+//! Loading rules from YAML (feature `yaml`): a bare rule list, a Prometheus configuration (`scrape_configs:`), or
+//! Prometheus-Operator style values where jobs sit under `additionalScrapeConfigs:` (at any depth, as a list or as
+//! a YAML string holding the list).
+//!
+//! ```
+//! use promtext::relabel::yaml::ConfigDocument;
+//! use promtext::relabel::Stage;
+//! let doc = ConfigDocument::from_yaml(r#"
+//! additionalScrapeConfigs:
+//! - job_name: 'envoy-stats'
+//!   metrics_path: /stats/prometheus
+//!   kubernetes_sd_configs:
+//!   - role: pod
+//!   relabel_configs:
+//!   - source_labels: [__meta_kubernetes_pod_container_port_name]
+//!     action: keep
+//!     regex: '.*-envoy-prom'
+//! "#)?;
+//! let sel = doc.select(None, None)?;
+//! assert_eq!(sel.rules.len(), 1);
+//! assert_eq!(sel.stage, Stage::Target);
+//! assert_eq!(sel.job.unwrap().metrics_path, "/stats/prometheus");
+//! # Ok::<(), promtext::relabel::ConfigError>(())
+//! ```
+
+use std::collections::BTreeMap;
+
+use yaml_serde::{Mapping, Value};
+
+use super::config::{ConfigError, NameValidationScheme, RelabelConfig, Stage};
+
+/// Limits of a scrape job (0 = no limit), after falling back to the global values.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScrapeLimits {
+    /// `sample_limit`.
+    pub sample_limit: u64,
+    /// `label_limit`.
+    pub label_limit: u64,
+    /// `label_name_length_limit` (bytes).
+    pub label_name_length_limit: u64,
+    /// `label_value_length_limit` (bytes).
+    pub label_value_length_limit: u64,
+    /// `target_limit`.
+    pub target_limit: u64,
+    /// `body_size_limit` in bytes (parsed from units such as `10MB`, powers of 1024).
+    pub body_size_limit: u64,
+}
+
+/// The parts of a scrape job a scrape layer needs. Other Prometheus job keys (service discovery, TLS, auth, ...)
+/// are accepted and ignored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScrapeJob {
+    /// `job_name`.
+    pub job_name: String,
+    /// `metrics_path` (default `/metrics`).
+    pub metrics_path: String,
+    /// `scheme` (default `http`).
+    pub scheme: String,
+    /// `honor_labels`.
+    pub honor_labels: bool,
+    /// `honor_timestamps` (default true).
+    pub honor_timestamps: bool,
+    /// `params`.
+    pub params: BTreeMap<String, Vec<String>>,
+    /// `scrape_interval`, as written (falls back to the global one).
+    pub scrape_interval: Option<String>,
+    /// `scrape_timeout`, as written (falls back to the global one).
+    pub scrape_timeout: Option<String>,
+    /// Limits.
+    pub limits: ScrapeLimits,
+    /// The name-validation scheme in force for this job.
+    pub name_validation_scheme: NameValidationScheme,
+    /// `relabel_configs`.
+    pub relabel_configs: Vec<RelabelConfig>,
+    /// `metric_relabel_configs`.
+    pub metric_relabel_configs: Vec<RelabelConfig>,
+}
+
+impl ScrapeJob {
+    /// The rules of a stage.
+    pub fn rules(&self, stage: Stage) -> &[RelabelConfig] {
+        match stage {
+            Stage::Target => &self.relabel_configs,
+            Stage::Metric => &self.metric_relabel_configs,
+        }
+    }
+}
+
+/// A loaded configuration document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigDocument {
+    /// A bare list of rules.
+    Rules(Vec<RelabelConfig>),
+    /// Scrape jobs (from `scrape_configs:` or `additionalScrapeConfigs:`).
+    Jobs(Vec<ScrapeJob>),
+}
+
+/// Rules picked from a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection<'d> {
+    /// The job, when the document has jobs.
+    pub job: Option<&'d ScrapeJob>,
+    /// The stage the rules come from.
+    pub stage: Stage,
+    /// The rules.
+    pub rules: &'d [RelabelConfig],
+    /// The scheme to compile them with.
+    pub scheme: NameValidationScheme,
+}
+
+fn decode<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, ConfigError> {
+    yaml_serde::from_value(v.clone()).map_err(|e| ConfigError::Decode(e.to_string()))
+}
+
+/// Parses a rule list (`null` items rejected with the stage's message) without validating the rules.
+pub fn rules_from_value(v: &Value, stage: Stage) -> Result<Vec<RelabelConfig>, ConfigError> {
+    match v {
+        Value::Null => Ok(Vec::new()),
+        Value::Sequence(items) => items
+            .iter()
+            .enumerate()
+            .map(|(index, it)| {
+                if it.is_null() {
+                    return Err(ConfigError::NullRule(stage));
+                }
+                decode::<RelabelConfig>(it).map_err(|e| ConfigError::InRule {
+                    index,
+                    error: Box::new(e),
+                })
+            })
+            .collect(),
+        _ => Err(ConfigError::Decode(
+            "relabel rules must be a list".to_string(),
+        )),
+    }
+}
+
+/// Parses and validates a bare YAML list of rules.
+pub fn rules_from_yaml(
+    text: &str,
+    scheme: NameValidationScheme,
+) -> Result<Vec<RelabelConfig>, ConfigError> {
+    let v: Value = yaml_serde::from_str(text).map_err(|e| ConfigError::Decode(e.to_string()))?;
+    let rules = rules_from_value(&v, Stage::Target)?;
+    validate_all(&rules, scheme)?;
+    Ok(rules)
+}
+
+fn validate_all(rules: &[RelabelConfig], scheme: NameValidationScheme) -> Result<(), ConfigError> {
+    for (index, r) in rules.iter().enumerate() {
+        r.validate(scheme).map_err(|e| ConfigError::InRule {
+            index,
+            error: Box::new(e),
+        })?;
+    }
+    Ok(())
+}
+
+fn get<'v>(m: &'v Mapping, key: &str) -> Option<&'v Value> {
+    m.get(key).filter(|v| !v.is_null())
+}
+
+fn get_u64(m: &Mapping, key: &str) -> Result<u64, ConfigError> {
+    match get(m, key) {
+        None => Ok(0),
+        Some(v) => decode::<u64>(v),
+    }
+}
+
+fn get_str(m: &Mapping, key: &str) -> Result<Option<String>, ConfigError> {
+    match get(m, key) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(Value::Bool(b)) => Ok(Some(b.to_string())),
+        Some(_) => Err(ConfigError::Decode(format!("{key} must be a string"))),
+    }
+}
+
+/// Parses a Prometheus `units.Base2Bytes` value (`512`, `10KB`, `10MB`, `1GiB`, ...).
+pub fn parse_bytes(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num.parse().ok()?;
+    let mul: u64 = match unit {
+        "" | "B" => 1,
+        "KB" | "KiB" => 1 << 10,
+        "MB" | "MiB" => 1 << 20,
+        "GB" | "GiB" => 1 << 30,
+        "TB" | "TiB" => 1 << 40,
+        "PB" | "PiB" => 1 << 50,
+        "EB" | "EiB" => 1 << 60,
+        _ => return None,
+    };
+    n.checked_mul(mul)
+}
+
+#[derive(Default)]
+struct Global {
+    limits: ScrapeLimits,
+    interval: Option<String>,
+    timeout: Option<String>,
+    scheme: Option<NameValidationScheme>,
+}
+
+fn limits(m: &Mapping) -> Result<ScrapeLimits, ConfigError> {
+    let body = match get_str(m, "body_size_limit")? {
+        None => 0,
+        Some(s) => parse_bytes(&s)
+            .ok_or_else(|| ConfigError::Decode(format!("invalid body_size_limit {s:?}")))?,
+    };
+    Ok(ScrapeLimits {
+        sample_limit: get_u64(m, "sample_limit")?,
+        label_limit: get_u64(m, "label_limit")?,
+        label_name_length_limit: get_u64(m, "label_name_length_limit")?,
+        label_value_length_limit: get_u64(m, "label_value_length_limit")?,
+        target_limit: get_u64(m, "target_limit")?,
+        body_size_limit: body,
+    })
+}
+
+fn scheme_of(m: &Mapping) -> Result<Option<NameValidationScheme>, ConfigError> {
+    match get_str(m, "metric_name_validation_scheme")? {
+        None => Ok(None),
+        Some(s) if s.is_empty() => Ok(None),
+        Some(s) => NameValidationScheme::parse(&s).map(Some),
+    }
+}
+
+fn job(v: &Value, g: &Global) -> Result<ScrapeJob, ConfigError> {
+    let Value::Mapping(m) = v else {
+        return Err(ConfigError::Decode(
+            "a scrape config must be a mapping".to_string(),
+        ));
+    };
+    let job_name = get_str(m, "job_name")?.unwrap_or_default();
+    if job_name.is_empty() {
+        return Err(ConfigError::EmptyJobName);
+    }
+    let scheme = scheme_of(m)?.or(g.scheme).unwrap_or_default();
+    let mut l = limits(m)?;
+    let fallback = |v: &mut u64, gv: u64| {
+        if *v == 0 {
+            *v = gv;
+        }
+    };
+    fallback(&mut l.sample_limit, g.limits.sample_limit);
+    fallback(&mut l.label_limit, g.limits.label_limit);
+    fallback(
+        &mut l.label_name_length_limit,
+        g.limits.label_name_length_limit,
+    );
+    fallback(
+        &mut l.label_value_length_limit,
+        g.limits.label_value_length_limit,
+    );
+    fallback(&mut l.target_limit, g.limits.target_limit);
+    fallback(&mut l.body_size_limit, g.limits.body_size_limit);
+    let params = match get(m, "params") {
+        None => BTreeMap::new(),
+        Some(v) => decode(v)?,
+    };
+    let relabel_configs = rules_from_value(
+        m.get("relabel_configs").unwrap_or(&Value::Null),
+        Stage::Target,
+    )?;
+    let metric_relabel_configs = rules_from_value(
+        m.get("metric_relabel_configs").unwrap_or(&Value::Null),
+        Stage::Metric,
+    )?;
+    validate_all(&relabel_configs, scheme)?;
+    validate_all(&metric_relabel_configs, scheme)?;
+    Ok(ScrapeJob {
+        job_name,
+        metrics_path: get_str(m, "metrics_path")?.unwrap_or_else(|| "/metrics".to_string()),
+        scheme: get_str(m, "scheme")?.unwrap_or_else(|| "http".to_string()),
+        honor_labels: get(m, "honor_labels")
+            .map(decode::<bool>)
+            .transpose()?
+            .unwrap_or(false),
+        honor_timestamps: get(m, "honor_timestamps")
+            .map(decode::<bool>)
+            .transpose()?
+            .unwrap_or(true),
+        params,
+        scrape_interval: get_str(m, "scrape_interval")?.or_else(|| g.interval.clone()),
+        scrape_timeout: get_str(m, "scrape_timeout")?.or_else(|| g.timeout.clone()),
+        limits: l,
+        name_validation_scheme: scheme,
+        relabel_configs,
+        metric_relabel_configs,
+    })
+}
+
+fn jobs(list: &Value, g: &Global) -> Result<Vec<ScrapeJob>, ConfigError> {
+    let list = match list {
+        // Helm values often carry the list as a YAML string.
+        Value::String(s) => {
+            yaml_serde::from_str::<Value>(s).map_err(|e| ConfigError::Decode(e.to_string()))?
+        }
+        v => v.clone(),
+    };
+    let Value::Sequence(items) = list else {
+        return Err(ConfigError::Decode(
+            "scrape configs must be a list".to_string(),
+        ));
+    };
+    let mut out: Vec<ScrapeJob> = Vec::with_capacity(items.len());
+    for it in &items {
+        if it.is_null() {
+            return Err(ConfigError::Decode(
+                "empty or null scrape config section".to_string(),
+            ));
+        }
+        let j = job(it, g)?;
+        if out.iter().any(|o| o.job_name == j.job_name) {
+            return Err(ConfigError::DuplicateJob(j.job_name));
+        }
+        out.push(j);
+    }
+    Ok(out)
+}
+
+fn find_additional(v: &Value, depth: usize) -> Option<&Value> {
+    if depth > 8 {
+        return None;
+    }
+    match v {
+        Value::Mapping(m) => {
+            if let Some(a) = m.get("additionalScrapeConfigs") {
+                return Some(a);
+            }
+            m.values().find_map(|x| find_additional(x, depth + 1))
+        }
+        _ => None,
+    }
+}
+
+impl ConfigDocument {
+    /// Parses any of the three forms. Rules inside jobs are validated with the job's scheme; a bare list is
+    /// validated later, when compiled with the caller's scheme.
+    pub fn from_yaml(text: &str) -> Result<ConfigDocument, ConfigError> {
+        let v: Value =
+            yaml_serde::from_str(text).map_err(|e| ConfigError::Decode(e.to_string()))?;
+        match &v {
+            Value::Sequence(_) => Ok(ConfigDocument::Rules(rules_from_value(&v, Stage::Target)?)),
+            Value::Mapping(m) => {
+                let mut g = Global::default();
+                if let Some(Value::Mapping(gm)) = get(m, "global") {
+                    g.limits = limits(gm)?;
+                    g.interval = get_str(gm, "scrape_interval")?;
+                    g.timeout = get_str(gm, "scrape_timeout")?;
+                    g.scheme = scheme_of(gm)?;
+                }
+                if let Some(sc) = m.get("scrape_configs") {
+                    return Ok(ConfigDocument::Jobs(jobs(sc, &g)?));
+                }
+                if let Some(a) = find_additional(&v, 0) {
+                    return Ok(ConfigDocument::Jobs(jobs(a, &g)?));
+                }
+                if m.contains_key("relabel_configs") || m.contains_key("metric_relabel_configs") {
+                    // A single job written on its own.
+                    let mut one = m.clone();
+                    if get(&one, "job_name").is_none() {
+                        one.insert(Value::from("job_name"), Value::from("job"));
+                    }
+                    return Ok(ConfigDocument::Jobs(vec![job(&Value::Mapping(one), &g)?]));
+                }
+                Err(ConfigError::NoRules)
+            }
+            Value::Null => Ok(ConfigDocument::Rules(Vec::new())),
+            _ => Err(ConfigError::NoRules),
+        }
+    }
+
+    /// Picks rules: a bare list as is; otherwise the named job (required when there are several) and the stage
+    /// (`Target` by default).
+    pub fn select(
+        &self,
+        job: Option<&str>,
+        stage: Option<Stage>,
+    ) -> Result<Selection<'_>, ConfigError> {
+        match self {
+            ConfigDocument::Rules(r) => Ok(Selection {
+                job: None,
+                stage: stage.unwrap_or_default(),
+                rules: r,
+                scheme: NameValidationScheme::default(),
+            }),
+            ConfigDocument::Jobs(jobs) => {
+                let names = || jobs.iter().map(|j| j.job_name.clone()).collect::<Vec<_>>();
+                let j = match job {
+                    Some(name) => jobs.iter().find(|j| j.job_name == name).ok_or_else(|| {
+                        ConfigError::JobNotFound {
+                            name: name.to_string(),
+                            available: names(),
+                        }
+                    })?,
+                    None => match jobs.as_slice() {
+                        [one] => one,
+                        [] => return Err(ConfigError::NoRules),
+                        _ => return Err(ConfigError::AmbiguousJob(names())),
+                    },
+                };
+                let stage = stage.unwrap_or_default();
+                Ok(Selection {
+                    job: Some(j),
+                    stage,
+                    rules: j.rules(stage),
+                    scheme: j.name_validation_scheme,
+                })
+            }
+        }
+    }
+
+    /// The jobs (empty for a bare list).
+    pub fn jobs(&self) -> &[ScrapeJob] {
+        match self {
+            ConfigDocument::Jobs(j) => j,
+            ConfigDocument::Rules(_) => &[],
+        }
+    }
+}
