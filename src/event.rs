@@ -210,7 +210,55 @@ pub struct Eof {
     pub line: u64,
 }
 
+/// A byte range inside a sample's line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    #[inline(always)]
+    pub(crate) fn new(start: usize, end: usize) -> Self {
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    /// The span of `part` inside `line`, computed from their addresses; an empty span for a
+    /// `part` that does not lie inside `line` (such as a `""` literal).
+    #[inline(always)]
+    pub(crate) fn of(line: &str, part: &str) -> Self {
+        let off = (part.as_ptr() as usize).wrapping_sub(line.as_ptr() as usize);
+        if off <= line.len() && part.len() <= line.len() - off {
+            Span::new(off, off + part.len())
+        } else {
+            Span::default()
+        }
+    }
+
+    #[inline(always)]
+    fn get(self, line: &str) -> &str {
+        line.get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
+    }
+}
+
+/// How many labels a sample can carry pre-located (beyond that, [`Labels`] re-scans).
+pub(crate) const INLINE_LABELS: usize = 3;
+const RESCAN: u8 = u8::MAX;
+
+const NAME_ESCAPED: u8 = 1;
+const LABELS_ESCAPED: u8 = 2;
+const HAS_TIMESTAMP: u8 = 4;
+const HAS_EXEMPLAR: u8 = 8;
+
 /// One sample line, borrowed from the input.
+///
+/// Compact on purpose (events are moved through every layer of the parser): the parts are
+/// spans into the line, sliced when asked for, and the first few labels are pre-located so
+/// that iterating them needs no second scan.
 ///
 /// ```
 /// let body = "envoy_cluster_upstream_rq{response_code_class=\"5xx\",cluster_name=\"xds-grpc\"} 16440392441958861461\n";
@@ -225,35 +273,97 @@ pub struct Eof {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Sample<'a> {
-    pub(crate) name: &'a str,
-    pub(crate) name_escaped: bool,
-    pub(crate) labels: &'a str,
-    pub(crate) labels_escaped: bool,
-    pub(crate) value: f64,
-    pub(crate) value_text: &'a str,
-    pub(crate) timestamp_ms: Option<i64>,
-    pub(crate) timestamp_text: Option<&'a str>,
-    pub(crate) series: &'a str,
-    pub(crate) line: u64,
-    pub(crate) offset: u64,
-    pub(crate) exemplar: Option<Exemplar<'a>>,
+    line_text: &'a str,
+    name: Span,
+    labels: Span,
+    value_text: Span,
+    timestamp_text: Span,
+    series: Span,
+    flags: u8,
+    inline_count: u8,
+    inline: [u16; 4 * INLINE_LABELS],
+    value: f64,
+    timestamp_ms: i64,
+    line: u64,
+    offset: u64,
+}
+
+/// The parts a dialect parser hands to [`Sample::new`], as spans of the line.
+pub(crate) struct SampleParts {
+    pub name: Span,
+    pub name_escaped: bool,
+    pub labels: Span,
+    pub labels_escaped: bool,
+    pub value: f64,
+    pub value_text: Span,
+    pub timestamp_ms: Option<i64>,
+    pub timestamp_text: Option<Span>,
+    pub series: Span,
+    /// The exemplar's text after ` # ` (`{labels} value [timestamp]`), validated. It must
+    /// start three bytes after the timestamp (or the value) and run to the end of the line,
+    /// where OpenMetrics puts it; only its presence is stored.
+    pub exemplar: Option<Span>,
 }
 
 impl<'a> Sample<'a> {
+    #[inline(always)]
+    pub(crate) fn new(line_text: &'a str, p: SampleParts, line: u64, offset: u64) -> Self {
+        let mut flags = 0;
+        if p.name_escaped {
+            flags |= NAME_ESCAPED;
+        }
+        if p.labels_escaped {
+            flags |= LABELS_ESCAPED;
+        }
+        if p.timestamp_ms.is_some() {
+            flags |= HAS_TIMESTAMP;
+        }
+        if let Some(e) = p.exemplar {
+            debug_assert_eq!(e.end as usize, line_text.len());
+            flags |= HAS_EXEMPLAR;
+        }
+        Sample {
+            line_text,
+            name: p.name,
+            labels: p.labels,
+            value_text: p.value_text,
+            timestamp_text: p.timestamp_text.unwrap_or_default(),
+            series: p.series,
+            flags,
+            inline_count: RESCAN,
+            inline: [0; 4 * INLINE_LABELS],
+            value: p.value,
+            timestamp_ms: p.timestamp_ms.unwrap_or(0),
+            line,
+            offset,
+        }
+    }
+
+    /// Records pre-located labels: `spans[4k..4k+4]` = name start, name end, value start,
+    /// value end of label `k`, relative to the label block (only for unescaped blocks).
+    #[inline(always)]
+    pub(crate) fn set_inline_labels(&mut self, count: usize, spans: [u16; 4 * INLINE_LABELS]) {
+        if self.flags & LABELS_ESCAPED == 0 && count <= INLINE_LABELS {
+            self.inline_count = count as u8;
+            self.inline = spans;
+        }
+    }
+
     /// The metric name, unescaped if it was a quoted name with escapes.
     #[inline]
     pub fn name(&self) -> Cow<'a, str> {
-        if self.name_escaped {
-            unescape_label_value(self.name)
+        let raw = self.name.get(self.line_text);
+        if self.flags & NAME_ESCAPED != 0 {
+            unescape_label_value(raw)
         } else {
-            Cow::Borrowed(self.name)
+            Cow::Borrowed(raw)
         }
     }
 
     /// The metric name as written (without quotes, escapes intact).
     #[inline]
     pub fn raw_name(&self) -> &'a str {
-        self.name
+        self.name.get(self.line_text)
     }
 
     /// The labels in exposition order (the quoted metric name of the brace-only form is not a
@@ -261,16 +371,19 @@ impl<'a> Sample<'a> {
     #[inline]
     pub fn labels(&self) -> Labels<'a> {
         Labels {
-            block: self.labels,
+            block: self.labels.get(self.line_text),
             pos: 0,
-            escaped: self.labels_escaped,
+            escaped: self.flags & LABELS_ESCAPED != 0,
+            inline_count: self.inline_count,
+            next_inline: 0,
+            inline: self.inline,
         }
     }
 
     /// The text between the braces, as written (empty when there are none).
     #[inline]
     pub fn raw_labels(&self) -> &'a str {
-        self.labels
+        self.labels.get(self.line_text)
     }
 
     /// The parsed value. NaN carries Prometheus' canonical bit pattern.
@@ -282,28 +395,28 @@ impl<'a> Sample<'a> {
     /// The value exactly as written (Envoy's 20-digit counters stay exact here).
     #[inline]
     pub fn value_text(&self) -> &'a str {
-        self.value_text
+        self.value_text.get(self.line_text)
     }
 
     /// The timestamp in milliseconds. OpenMetrics float seconds are converted as Prometheus
     /// does (`int64(ts * 1000)`, truncating).
     #[inline]
     pub fn timestamp_ms(&self) -> Option<i64> {
-        self.timestamp_ms
+        (self.flags & HAS_TIMESTAMP != 0).then_some(self.timestamp_ms)
     }
 
     /// The timestamp exactly as written (milliseconds in the Prometheus text format, seconds in
     /// OpenMetrics).
     #[inline]
     pub fn timestamp_text(&self) -> Option<&'a str> {
-        self.timestamp_text
+        (self.flags & HAS_TIMESTAMP != 0).then(|| self.timestamp_text.get(self.line_text))
     }
 
     /// The raw series text, from the metric name through the closing `}`: a stable key for
     /// per-series caches.
     #[inline]
     pub fn series(&self) -> &'a str {
-        self.series
+        self.series.get(self.line_text)
     }
 
     /// The 1-based line number.
@@ -318,57 +431,89 @@ impl<'a> Sample<'a> {
         self.offset
     }
 
-    /// The exemplar (OpenMetrics).
+    /// Whether the label block holds a backslash (so values may need unescaping).
     #[inline]
-    pub fn exemplar(&self) -> Option<&Exemplar<'a>> {
-        self.exemplar.as_ref()
+    pub(crate) fn labels_escaped(&self) -> bool {
+        self.flags & LABELS_ESCAPED != 0
+    }
+
+    /// The exemplar (OpenMetrics), decoded from its already validated text on each call.
+    #[inline]
+    pub fn exemplar(&self) -> Option<Exemplar<'a>> {
+        (self.flags & HAS_EXEMPLAR != 0).then(|| {
+            let after = if self.flags & HAS_TIMESTAMP != 0 {
+                self.timestamp_text.end
+            } else {
+                self.value_text.end
+            };
+            Exemplar::from_validated(self.line_text.get(after as usize + 3..).unwrap_or_default())
+        })
     }
 }
 
 impl PartialEq for Sample<'_> {
     fn eq(&self, o: &Self) -> bool {
-        self.name == o.name
-            && self.name_escaped == o.name_escaped
-            && self.labels == o.labels
-            && self.labels_escaped == o.labels_escaped
+        self.name() == o.name()
+            && self.raw_name() == o.raw_name()
+            && self.raw_labels() == o.raw_labels()
+            && self.flags == o.flags
             && self.value.to_bits() == o.value.to_bits()
-            && self.value_text == o.value_text
-            && self.timestamp_ms == o.timestamp_ms
-            && self.timestamp_text == o.timestamp_text
-            && self.series == o.series
+            && self.value_text() == o.value_text()
+            && self.timestamp_ms() == o.timestamp_ms()
+            && self.timestamp_text() == o.timestamp_text()
+            && self.series() == o.series()
             && self.line == o.line
             && self.offset == o.offset
-            && self.exemplar == o.exemplar
+            && self.exemplar() == o.exemplar()
     }
 }
 
 /// An OpenMetrics exemplar: ` # {labels} value [timestamp]` after a sample.
 #[derive(Clone, Debug)]
 pub struct Exemplar<'a> {
-    pub(crate) labels: &'a str,
+    labels: &'a str,
     pub(crate) labels_escaped: bool,
-    pub(crate) value: f64,
-    pub(crate) value_text: &'a str,
-    pub(crate) timestamp: Option<f64>,
-    pub(crate) timestamp_text: Option<&'a str>,
+    value: f64,
+    value_text: &'a str,
+    timestamp: Option<f64>,
+    timestamp_text: Option<&'a str>,
 }
 
 impl<'a> Exemplar<'a> {
-    /// Builds an exemplar from its parts (used by dialect parsers).
-    pub(crate) fn new(
-        labels: &'a str,
-        labels_escaped: bool,
-        value: f64,
-        value_text: &'a str,
-        timestamp: Option<f64>,
-        timestamp_text: Option<&'a str>,
-    ) -> Self {
+    /// Decodes `{labels} value [timestamp]`, text a dialect parser has validated.
+    fn from_validated(raw: &'a str) -> Self {
+        let b = raw.as_bytes();
+        // The closing brace: the first '}' outside quotes.
+        let mut i = 1;
+        let mut close = b.len();
+        while i < b.len() {
+            match b[i] {
+                b'"' => match scan_quoted(b, i, true) {
+                    Some(q) => i = q.end + 1,
+                    None => break,
+                },
+                b'}' => {
+                    close = i;
+                    break;
+                }
+                _ => i += 1,
+            }
+        }
+        let labels = raw.get(1..close).unwrap_or_default();
+        let rest = raw
+            .get(close + 1..)
+            .unwrap_or_default()
+            .trim_start_matches(' ');
+        let (value_text, timestamp_text) = match rest.split_once(' ') {
+            Some((v, t)) => (v, Some(t)),
+            None => (rest, None),
+        };
         Exemplar {
             labels,
-            labels_escaped,
-            value,
+            labels_escaped: labels.contains('\\'),
+            value: crate::value::parse_value(value_text).unwrap_or(f64::NAN),
             value_text,
-            timestamp,
+            timestamp: timestamp_text.and_then(|t| t.parse().ok()),
             timestamp_text,
         }
     }
@@ -379,6 +524,9 @@ impl<'a> Exemplar<'a> {
             block: self.labels,
             pos: 0,
             escaped: self.labels_escaped,
+            inline_count: RESCAN,
+            next_inline: 0,
+            inline: [0; 4 * INLINE_LABELS],
         }
     }
 
@@ -437,6 +585,9 @@ pub struct Labels<'a> {
     block: &'a str,
     pos: usize,
     escaped: bool,
+    inline_count: u8,
+    next_inline: u8,
+    inline: [u16; 4 * INLINE_LABELS],
 }
 
 impl<'a> Labels<'a> {
@@ -459,6 +610,26 @@ impl<'a> Iterator for Labels<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Label<'a>> {
+        if self.inline_count != RESCAN {
+            if self.next_inline >= self.inline_count {
+                return None;
+            }
+            let k = 4 * self.next_inline as usize;
+            self.next_inline += 1;
+            let s = &self.inline[k..k + 4];
+            let name = self
+                .block
+                .get(s[0] as usize..s[1] as usize)
+                .unwrap_or_default();
+            let value = self
+                .block
+                .get(s[2] as usize..s[3] as usize)
+                .unwrap_or_default();
+            return Some(Label {
+                name: Cow::Borrowed(name),
+                value: Cow::Borrowed(value),
+            });
+        }
         let b = self.block.as_bytes();
         loop {
             let mut i = self.pos;

@@ -311,6 +311,9 @@ pub(crate) struct Segment<'l> {
     bytes: &'l [u8],
     text: &'l str,
     next_backslash: usize,
+    /// Line feeds, found by one streaming search over the buffer instead of a memchr call
+    /// (with its set-up) per line.
+    line_feeds: memchr::Memchr<'l>,
 }
 
 impl<'l> Segment<'l> {
@@ -323,6 +326,7 @@ impl<'l> Segment<'l> {
             bytes,
             text,
             next_backslash: 0,
+            line_feeds: memchr::memchr_iter(b'\n', bytes),
         }
     }
 
@@ -331,6 +335,18 @@ impl<'l> Segment<'l> {
             bytes: &[],
             text: "",
             next_backslash: 0,
+            line_feeds: memchr::memchr_iter(b'\n', &[]),
+        }
+    }
+
+    /// The next line feed at or after `start` (lines are consumed in order).
+    #[inline(always)]
+    pub fn next_line_feed(&mut self, start: usize) -> Option<usize> {
+        loop {
+            match self.line_feeds.next() {
+                Some(p) if p < start => continue,
+                other => return other,
+            }
         }
     }
 
@@ -424,10 +440,10 @@ impl<'a> Iterator for Parser<'a> {
                 self.done = true;
                 return self.core.finish(start as u64).map(Err);
             }
-            let end = match memchr::memchr(b'\n', &input[start..]) {
+            let end = match self.input.next_line_feed(start) {
                 Some(n) => {
-                    self.pos = start + n + 1;
-                    start + n
+                    self.pos = n + 1;
+                    n
                 }
                 None => {
                     self.pos = input.len();

@@ -7,7 +7,9 @@
 use std::borrow::Cow;
 
 use crate::error::{ErrorKind, LineError, go_quote};
-use crate::event::{Comment, Event, HelpLine, MetricType, Sample, TypeLine};
+use crate::event::{
+    Comment, Event, HelpLine, INLINE_LABELS, MetricType, Sample, SampleParts, Span, TypeLine,
+};
 use crate::scan::{
     hash_unescaped, is_blank, is_label_start, is_metric_char, is_metric_start, label_name_end,
     metric_name_end, name_hash, scan_quoted, skip_blanks,
@@ -288,14 +290,17 @@ fn sample<'a>(
     } else if b[i] != b'{' {
         return Err(expected("a valid start token", line, i));
     }
-    let mut labels = "";
+    let mut labels = Span::default();
     let mut labels_escaped = false;
+    let mut inline = None;
     let mut series_end = name.map_or(start, |(n, _)| start + n.len());
     if i < b.len() && b[i] == b'{' {
         let cached = first_label.is_some();
-        let (close, plain_first) = label_block(line, i, has_backslash, &mut name, first_label, cx)?;
-        labels = &line[i + 1..close];
-        labels_escaped = has_backslash;
+        let block = label_block(line, i, has_backslash, &mut name, first_label, cx)?;
+        let (close, plain_first) = (block.close, block.plain_first);
+        labels = Span::new(i + 1, close);
+        labels_escaped = has_backslash && memchr::memchr(b'\\', &b[i + 1..close]).is_some();
+        inline = Some((block.n_labels, block.inline));
         series_end = close + 1;
         if !cached {
             cx.prev_prefix.clear();
@@ -375,23 +380,38 @@ fn sample<'a>(
             }
         }
     }
-    Ok(Sample {
-        name,
+    let parts = SampleParts {
+        name: Span::of(line, name),
         name_escaped,
         labels,
         labels_escaped,
         value,
-        value_text,
+        value_text: Span::of(line, value_text),
         timestamp_ms,
-        timestamp_text,
-        series: &line[start..series_end],
-        line: line_no,
-        offset,
+        timestamp_text: timestamp_text.map(|t| Span::of(line, t)),
+        series: Span::new(start, series_end),
         exemplar: None,
-    })
+    };
+    let mut sample = Sample::new(line, parts, line_no, offset);
+    if let Some((n, spans)) = inline {
+        sample.set_inline_labels(n, spans);
+    }
+    Ok(sample)
 }
 
-/// Validates the label block whose `{` is at `open`; returns the index of the closing `}`.
+/// What validating a label block found.
+struct LabelBlock {
+    /// Index of the closing `}`.
+    close: usize,
+    /// The '=' of the first label when the block starts with a plain `name=`.
+    plain_first: Option<usize>,
+    /// Labels in the block.
+    n_labels: usize,
+    /// Pre-located spans of the first labels (see `Sample::set_inline_labels`).
+    inline: [u16; 4 * INLINE_LABELS],
+}
+
+/// Validates the label block whose `{` is at `open`.
 #[inline]
 fn label_block<'a>(
     line: &'a str,
@@ -400,8 +420,10 @@ fn label_block<'a>(
     name: &mut Option<(&'a str, bool)>,
     mut known_first: Option<(usize, usize)>,
     cx: &mut LineCtx,
-) -> Result<(usize, Option<usize>), LineError> {
+) -> Result<LabelBlock, LineError> {
     let b = line.as_bytes();
+    let mut n_labels = 0usize;
+    let mut inline = [0u16; 4 * INLINE_LABELS];
     // The '=' of the first label when the block starts with a plain `name=`, for the cache.
     let mut plain_first = None;
     let check_dups = !cx.allow_duplicate_labels;
@@ -422,7 +444,12 @@ fn label_block<'a>(
             }
             let c = b[i];
             if c == b'}' {
-                return Ok((i, plain_first));
+                return Ok(LabelBlock {
+                    close: i,
+                    plain_first,
+                    n_labels,
+                    inline,
+                });
             }
             if c == b'"' {
                 let q = scan_quoted(b, i, has_backslash).ok_or_else(|| unterminated(line, i))?;
@@ -496,8 +523,24 @@ fn label_block<'a>(
             }
             count += 1;
         }
-        i = value_after_equal(line, i, has_backslash)?;
-        i = after_label(b, i);
+        let (vstart, vend) = value_after_equal(line, i, has_backslash)?;
+        if n_labels < INLINE_LABELS {
+            let base = open + 1;
+            let k = 4 * n_labels;
+            // Offsets fit in u16 unless the block is huge; then the iterator re-scans.
+            if vend - base <= u16::MAX as usize {
+                inline[k..k + 4].copy_from_slice(&[
+                    (nstart - base) as u16,
+                    (nend - base) as u16,
+                    (vstart - base) as u16,
+                    (vend - base) as u16,
+                ]);
+            } else {
+                n_labels = INLINE_LABELS + 1;
+            }
+        }
+        n_labels += 1;
+        i = after_label(b, vend + 1);
     }
 }
 
@@ -520,16 +563,20 @@ fn after_label(b: &[u8], i: usize) -> usize {
     }
 }
 
-/// `i` is at '='; parses the quoted value and returns the index after its closing quote.
+/// `eq` is at '='; parses the quoted value and returns its content range.
 #[inline(always)]
-fn value_after_equal(line: &str, eq: usize, has_backslash: bool) -> Result<usize, LineError> {
+fn value_after_equal(
+    line: &str,
+    eq: usize,
+    has_backslash: bool,
+) -> Result<(usize, usize), LineError> {
     let b = line.as_bytes();
     let v = skip_blanks(b, eq + 1);
     if v >= b.len() || b[v] != b'"' {
         return Err(expected("label value", line, v));
     }
     let q = scan_quoted(b, v, has_backslash).ok_or_else(|| unterminated(line, v))?;
-    Ok(q.end + 1)
+    Ok((q.start, q.end))
 }
 
 fn unterminated(line: &str, open: usize) -> LineError {

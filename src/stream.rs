@@ -233,10 +233,10 @@ impl<'c> Iterator for Events<'c> {
             };
             let buf = seg.bytes();
             let start = *pos;
-            let end = match memchr::memchr(b'\n', &buf[start..]) {
+            let end = match seg.next_line_feed(start) {
                 Some(n) => {
-                    *pos = start + n + 1;
-                    start + n
+                    *pos = n + 1;
+                    n
                 }
                 None if self.is_final => {
                     *pos = buf.len();

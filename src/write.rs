@@ -63,6 +63,8 @@ fn write_name(out: &mut String, name: &str) {
 
 /// Writes a sample line from its parts. `labels` are unescaped; `timestamp_ms` is written as
 /// milliseconds (Prometheus) or float seconds (OpenMetrics).
+// One argument per part of a sample line, in line order.
+#[allow(clippy::too_many_arguments)]
 pub fn write_sample_parts<'l>(
     out: &mut String,
     format: Format,

@@ -6,8 +6,9 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Args, ValueEnum};
+use promtext::content_type::dialect_for_content_type;
 use promtext::family::belongs_to;
-use promtext::{Event, MetricType, ReadParser, Settings};
+use promtext::{Dialect, Event, MetricType, ReadParser, Settings, Validation};
 
 use crate::output::{human_bytes, is_broken_pipe, json_labels, json_str, json_value, open_input};
 
@@ -22,6 +23,28 @@ pub enum Output {
     None,
 }
 
+/// The text dialect to parse with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// The Prometheus text format (what Envoy serves).
+    Prometheus,
+    /// OpenMetrics 1.0.
+    Openmetrics,
+    /// From `--content-type` when given (Prometheus' negotiation, falling back to the
+    /// Prometheus text format); otherwise sniffed from the first 64 KiB (`# EOF`, `# UNIT`,
+    /// OpenMetrics-only types or exemplars mean OpenMetrics).
+    Auto,
+}
+
+/// How strictly OpenMetrics input is validated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Validate {
+    /// Exactly the Prometheus server's verdicts (syntax only).
+    Prometheus,
+    /// Full OpenMetrics 1.0, with the per-family semantic checks.
+    Strict,
+}
+
 /// Arguments of `promtext parse`.
 #[derive(Args, Debug)]
 pub struct ParseArgs {
@@ -30,6 +53,15 @@ pub struct ParseArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Output::Summary)]
     pub output: Output,
+    /// The dialect.
+    #[arg(long, value_enum, default_value_t = Format::Auto)]
+    pub format: Format,
+    /// The response's Content-Type header, used by `--format auto`.
+    #[arg(long, value_name = "VALUE")]
+    pub content_type: Option<String>,
+    /// Validation level for OpenMetrics.
+    #[arg(long, value_enum, default_value_t = Validate::Prometheus)]
+    pub validate: Validate,
     /// Accept CRLF and signed timestamps; skip bad lines (reported on stderr) instead of failing.
     #[arg(long)]
     pub lenient: bool,
@@ -97,18 +129,21 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-fn write_event(out: &mut impl Write, ev: &Event<'_>) -> io::Result<()> {
+/// The type as the dialect spells it (`untyped` in the Prometheus text format).
+fn type_word(t: MetricType, dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Prometheus => t.as_prometheus_str().unwrap_or(t.as_str()),
+        _ => t.as_str(),
+    }
+}
+
+fn write_event(out: &mut impl Write, ev: &Event<'_>, dialect: Dialect) -> io::Result<()> {
     match ev {
         Event::Type(t) => {
             out.write_all(b"{\"kind\":\"type\",\"name\":")?;
             json_str(out, t.name)?;
             out.write_all(b",\"type\":")?;
-            json_str(
-                out,
-                t.metric_type
-                    .as_prometheus_str()
-                    .unwrap_or(t.metric_type.as_str()),
-            )?;
+            json_str(out, type_word(t.metric_type, dialect))?;
             write!(out, ",\"line\":{}}}", t.line)?;
         }
         Event::Help(h) => {
@@ -144,6 +179,20 @@ fn write_event(out: &mut impl Write, ev: &Event<'_>) -> io::Result<()> {
                 Some(ts) => write!(out, ",\"timestamp_ms\":{ts}")?,
                 None => out.write_all(b",\"timestamp_ms\":null")?,
             }
+            if let Some(e) = s.exemplar() {
+                out.write_all(b",\"exemplar\":{\"labels\":")?;
+                json_labels(out, e.labels())?;
+                out.write_all(b",\"value\":")?;
+                json_value(out, e.value())?;
+                match e.timestamp() {
+                    Some(ts) => {
+                        out.write_all(b",\"timestamp\":")?;
+                        json_value(out, ts)?;
+                        out.write_all(b"}")?;
+                    }
+                    None => out.write_all(b",\"timestamp\":null}")?,
+                }
+            }
             write!(out, ",\"line\":{}}}", s.line())?;
         }
         _ => return Ok(()),
@@ -161,6 +210,7 @@ pub fn parse_reader(
 ) -> Result<Stats, ParseFailure> {
     // In lenient mode a bad line is reported and skipped; otherwise it ends the parse.
     let lenient = settings.is_lenient();
+    let dialect = settings.dialect_in_use();
     let mut counting = Counting {
         inner: reader,
         n: 0,
@@ -188,7 +238,7 @@ pub fn parse_reader(
             _ => {}
         }
         if output == Output::Jsonl {
-            write_event(out, &ev).map_err(ParseFailure::Io)?;
+            write_event(out, &ev, dialect).map_err(ParseFailure::Io)?;
         }
     }
     stats.skipped = p.skipped_lines();
@@ -232,9 +282,6 @@ pub fn print_summary(out: &mut impl Write, stats: &Stats, secs: f64) -> io::Resu
 
 /// Runs `promtext parse`.
 pub fn run(args: ParseArgs) -> ExitCode {
-    let settings = Settings::default()
-        .lenient(args.lenient)
-        .max_line_len(args.max_line_len);
     let input = match open_input(args.input.as_deref()) {
         Ok(r) => r,
         Err(e) => {
@@ -242,6 +289,22 @@ pub fn run(args: ParseArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let (dialect, input) = match choose_dialect(&args, input) {
+        Ok(chosen) => chosen,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let validation = match args.validate {
+        Validate::Prometheus => Validation::Prometheus,
+        Validate::Strict => Validation::Strict,
+    };
+    let settings = Settings::default()
+        .dialect(dialect)
+        .validation(validation)
+        .lenient(args.lenient)
+        .max_line_len(args.max_line_len);
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let start = Instant::now();
@@ -276,5 +339,50 @@ pub fn run(args: ParseArgs) -> ExitCode {
             ExitCode::from(2)
         }
         _ => code,
+    }
+}
+
+/// Picks the dialect per `--format`, sniffing the input's first 64 KiB for `auto` without a
+/// Content-Type; the sniffed bytes are put back in front of the rest.
+pub fn choose_dialect(
+    args: &ParseArgs,
+    mut input: Box<dyn Read>,
+) -> io::Result<(Dialect, Box<dyn Read>)> {
+    match (args.format, &args.content_type) {
+        (Format::Prometheus, _) => Ok((Dialect::Prometheus, input)),
+        (Format::Openmetrics, _) => Ok((Dialect::OpenMetrics, input)),
+        (Format::Auto, Some(ct)) => {
+            let n = dialect_for_content_type(ct, Some(Dialect::Prometheus))
+                .map_err(io::Error::other)?;
+            if let Some(reason) = &n.fallback_reason {
+                eprintln!("warning: {reason}; using the Prometheus text format");
+            }
+            Ok((n.dialect, input))
+        }
+        (Format::Auto, None) => {
+            let mut head = Vec::with_capacity(64 * 1024);
+            (&mut input).take(64 * 1024).read_to_end(&mut head)?;
+            let dialect = sniff(&head);
+            Ok((dialect, Box::new(io::Cursor::new(head).chain(input))))
+        }
+    }
+}
+
+/// OpenMetrics when the text shows something only OpenMetrics has.
+pub fn sniff(head: &[u8]) -> Dialect {
+    let text = String::from_utf8_lossy(head);
+    let om = text.lines().any(|l| {
+        l == "# EOF"
+            || l.starts_with("# UNIT ")
+            || (l.starts_with("# TYPE ")
+                && ["gaugehistogram", "stateset", "info", "unknown"]
+                    .iter()
+                    .any(|t| l.ends_with(&format!(" {t}"))))
+            || (!l.starts_with('#') && l.contains(" # {"))
+    });
+    if om {
+        Dialect::OpenMetrics
+    } else {
+        Dialect::Prometheus
     }
 }

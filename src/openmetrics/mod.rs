@@ -11,7 +11,8 @@
 pub(crate) mod validate;
 
 use crate::error::{ErrorKind, LineError, go_quote};
-use crate::event::{Eof, Event, Exemplar, HelpLine, MetricType, Sample, TypeLine, UnitLine};
+use crate::event::{Eof, Event, HelpLine, MetricType, Sample, TypeLine, UnitLine};
+use crate::event::{SampleParts, Span};
 use crate::parser::{Dialect, Settings, Validation};
 use crate::prom::{DupCheck, value_error};
 use crate::scan::{
@@ -454,24 +455,27 @@ fn sample<'a>(
             }
         }
         if i < b.len() {
-            exemplar = Some(parse_exemplar(line, i + 3, has_backslash, st)?);
+            // Validated here; `Sample::exemplar` decodes the text when asked.
+            parse_exemplar(line, i + 3, has_backslash, st)?;
+            exemplar = Some(Span::new(i + 3, b.len()));
         }
     }
-    Ok(Some(Event::Sample(Sample {
-        name,
+    let parts = SampleParts {
+        name: Span::of(line, name),
         name_escaped,
-        labels,
+        labels: Span::of(line, labels),
         // Exact, so that every front end gives equal events whatever it knew of backslashes.
         labels_escaped: has_backslash && memchr::memchr(b'\\', labels.as_bytes()).is_some(),
         value,
-        value_text,
+        value_text: Span::of(line, value_text),
         timestamp_ms,
-        timestamp_text,
-        series: &line[..series_end],
-        line: line_no,
-        offset,
+        timestamp_text: timestamp_text.map(|t| Span::of(line, t)),
+        series: Span::new(0, series_end),
         exemplar,
-    })))
+    };
+    Ok(Some(Event::Sample(Sample::new(
+        line, parts, line_no, offset,
+    ))))
 }
 
 /// `int64(ts * 1000)` as Prometheus converts float seconds; out-of-range values saturate.
@@ -507,12 +511,12 @@ fn timestamp(
 }
 
 /// The exemplar whose `{` is at `open` (after ` # `).
-fn parse_exemplar<'a>(
-    line: &'a str,
+fn parse_exemplar(
+    line: &str,
     open: usize,
     has_backslash: bool,
     st: &mut OmState,
-) -> Result<Exemplar<'a>, LineError> {
+) -> Result<(), LineError> {
     let b = line.as_bytes();
     let close = label_set(line, open, has_backslash, &mut None, st, true)?;
     let i = close + 1;
@@ -569,15 +573,8 @@ fn parse_exemplar<'a>(
             ));
         }
     }
-    let labels = &line[open + 1..close];
-    Ok(Exemplar::new(
-        labels,
-        has_backslash && memchr::memchr(b'\\', labels.as_bytes()).is_some(),
-        value,
-        value_text,
-        ts,
-        ts_text,
-    ))
+    let _ = (value, value_text, ts, ts_text);
+    Ok(())
 }
 
 /// Validates the label set whose `{` is at `open`; returns the index of its `}`.

@@ -382,7 +382,7 @@ impl Validator {
         }
         self.fam.has_samples = true;
         let t = self.fam.mtype;
-        let facts = self.label_facts(s.raw_labels(), s.labels_escaped, t, suffix)?;
+        let facts = self.label_facts(s.raw_labels(), s.labels_escaped(), t, suffix)?;
         let name = &self.fam.name;
         let v = s.value();
 
@@ -512,7 +512,7 @@ impl Validator {
                     ),
                 ));
             }
-            let n = exemplar_code_points(e);
+            let n = exemplar_code_points(&e);
             if n > MAX_EXEMPLAR_CODE_POINTS {
                 return Err(LineError::new(
                     ErrorKind::InvalidExemplar,
