@@ -254,9 +254,7 @@ impl Core {
                 Dialect::Prometheus => {
                     prom::parse_line(line, line_no, offset, has_backslash, &mut self.cx)
                 }
-                Dialect::OpenMetrics => {
-                    self.om.line(line, line_no, offset, has_backslash).map(Some)
-                }
+                Dialect::OpenMetrics => self.om.line(line, line_no, offset, has_backslash),
             },
             Err(e) => match self.settings.dialect {
                 Dialect::Prometheus => {

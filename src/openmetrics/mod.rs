@@ -48,7 +48,8 @@ impl OmState {
         }
     }
 
-    /// Parses one line (without its line feed) and validates the event.
+    /// Parses one line (without its line feed) and validates the event. Always `Some` event
+    /// on success (the `Option` is the shape the front ends take, built in place).
     #[inline]
     pub(crate) fn line<'a>(
         &mut self,
@@ -56,18 +57,20 @@ impl OmState {
         line_no: u64,
         offset: u64,
         has_backslash: bool,
-    ) -> Result<Event<'a>, LineError> {
+    ) -> Result<Option<Event<'a>>, LineError> {
         if self.eof_seen {
             return Err(after_eof());
         }
-        let ev = parse_line(line, line_no, offset, has_backslash, self)?;
-        if matches!(ev, Event::Eof(_)) {
-            self.eof_seen = true;
+        let result = parse_line(line, line_no, offset, has_backslash, self);
+        if let Ok(Some(ev)) = &result {
+            if matches!(ev, Event::Eof(_)) {
+                self.eof_seen = true;
+            }
+            if let Some(v) = self.validator.as_deref_mut() {
+                v.event(ev)?;
+            }
         }
-        if let Some(v) = self.validator.as_deref_mut() {
-            v.event(&ev)?;
-        }
-        Ok(ev)
+        result
     }
 
     /// The error for a line that is not valid UTF-8 (`bytes[bad]` is the first bad byte).
@@ -219,13 +222,13 @@ pub(crate) fn parse_line<'a>(
     offset: u64,
     has_backslash: bool,
     st: &mut OmState,
-) -> Result<Event<'a>, LineError> {
+) -> Result<Option<Event<'a>>, LineError> {
     let b = line.as_bytes();
     match b.first() {
         Some(&c) if is_metric_start(c) || c == b'{' => {
-            sample(line, line_no, offset, has_backslash, st).map(Event::Sample)
+            sample(line, line_no, offset, has_backslash, st)
         }
-        Some(b'#') => meta(line, line_no),
+        Some(b'#') => meta(line, line_no).map(Some),
         _ => Err(unexpected(
             "expected a valid start token",
             line,
@@ -367,7 +370,7 @@ fn sample<'a>(
     offset: u64,
     has_backslash: bool,
     st: &mut OmState,
-) -> Result<Sample<'a>, LineError> {
+) -> Result<Option<Event<'a>>, LineError> {
     let b = line.as_bytes();
     let mut name: Option<(&'a str, bool)> = None;
     let mut i = 0;
@@ -470,7 +473,9 @@ fn sample<'a>(
         series: Span::new(0, series_end),
         exemplar,
     };
-    Ok(Sample::new(line, parts, line_no, offset))
+    Ok(Some(Event::Sample(Sample::new(
+        line, parts, line_no, offset,
+    ))))
 }
 
 /// `int64(ts * 1000)` as Prometheus converts float seconds; out-of-range values saturate.
