@@ -28,6 +28,9 @@ pub(crate) struct LineCtx {
     /// The previous sample's `name{label=` prefix when it had that plain form (empty
     /// otherwise), so a repeat skips both name scans.
     pub prev_prefix: Vec<u8>,
+    /// The length of the metric name at the start of `prev_prefix` (kept with the prefix:
+    /// `prev_name` may have moved on after a line that failed).
+    pub prev_prefix_name_len: usize,
 }
 
 /// Duplicate label-name detection without per-sample allocation: a 256-bit Bloom filter over
@@ -268,7 +271,7 @@ fn sample<'a>(
     if is_metric_start(b[i]) {
         let prefix = &cx.prev_prefix;
         let end = if !prefix.is_empty() && b[i..].starts_with(prefix) {
-            let name_end = i + cx.prev_name.len();
+            let name_end = i + cx.prev_prefix_name_len;
             first_label = Some((name_end + 1, i + prefix.len() - 1));
             name_end
         } else {
@@ -307,6 +310,7 @@ fn sample<'a>(
             if let (Some(eq), Some((n, _)), true) = (plain_first, name, is_metric_start(b[start])) {
                 if i == start + n.len() {
                     cx.prev_prefix.extend_from_slice(&b[start..=eq]);
+                    cx.prev_prefix_name_len = n.len();
                 }
             }
         }

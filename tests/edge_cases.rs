@@ -579,3 +579,38 @@ fn line_limit() {
     assert!(p.next().unwrap().is_err());
     assert_eq!(common::render(&p.next().unwrap().unwrap()), "S \"c\"{} 2");
 }
+
+/// Fuzz regression (target `parse`): in lenient mode a line that fails after its metric name
+/// was remembered must not leave the `name{label=` cache pointing at the wrong name length.
+#[test]
+fn lenient_failed_line_does_not_poison_the_prefix_cache() {
+    let input = b"abc{x=\"1\"} 1\nabcdef{,} 2\nabc{x=\"2\"} 3\n";
+    let mut p = promtext::parse_with(input, len());
+    let got: Vec<String> = p
+        .by_ref()
+        .map(|r| match r {
+            Result::Ok(ev) => common::render(&ev),
+            Result::Err(e) => format!("ERR {}", e.message()),
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "S \"abc\"{x=\"1\"} 1",
+            "ERR expected label name, got \",\" (\"COMMA\") while parsing: \"abcdef{,\"",
+            "S \"abc\"{x=\"2\"} 3"
+        ]
+    );
+    let crash = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/fuzz_parse_crash_prefix_cache.bin"
+    ))
+    .unwrap();
+    for settings in [def(), len(), len().max_line_len(16)] {
+        for ev in promtext::parse_with(&crash, settings) {
+            if let Result::Ok(promtext::Event::Sample(s)) = ev {
+                let _ = (s.name(), s.labels().count(), s.series());
+            }
+        }
+    }
+}
