@@ -36,10 +36,12 @@ fn word(c: &[u8]) -> u64 {
 /// Up to eight leading bytes as a big-endian word, zero-padded.
 #[inline]
 fn tail_word(s: &[u8]) -> u64 {
-    let mut w = [0u8; 8];
-    let n = s.len().min(8);
-    w[..n].copy_from_slice(&s[..n]);
-    u64::from_be_bytes(w)
+    // A byte loop (at most eight steps): a variable-length `copy_from_slice` would call `memcpy`.
+    let mut w = 0u64;
+    for (i, &b) in s.iter().take(8).enumerate() {
+        w |= u64::from(b) << (56 - 8 * i);
+    }
+    w
 }
 
 #[inline]
