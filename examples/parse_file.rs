@@ -53,7 +53,10 @@ fn main() {
             let t = std::time::Instant::now();
             for ev in promtext::parse(&input) {
                 if let Event::Sample(s) = ev.expect("valid input") {
-                    sink += s.labels().map(|l| l.name.len() + l.value.len()).sum::<usize>();
+                    sink += s
+                        .labels()
+                        .map(|l| l.name.len() + l.value.len())
+                        .sum::<usize>();
                 }
             }
             full.push(t.elapsed().as_secs_f64());

@@ -440,11 +440,14 @@ impl<'a> Sample<'a> {
     /// The exemplar (OpenMetrics), decoded from its already validated text on each call.
     #[inline]
     pub fn exemplar(&self) -> Option<Exemplar<'a>> {
-        (self.flags & HAS_EXEMPLAR != 0)
-            .then(|| {
-                let after = if self.flags & HAS_TIMESTAMP != 0 { self.timestamp_text.end } else { self.value_text.end };
-                Exemplar::from_validated(self.line_text.get(after as usize + 3..).unwrap_or_default())
-            })
+        (self.flags & HAS_EXEMPLAR != 0).then(|| {
+            let after = if self.flags & HAS_TIMESTAMP != 0 {
+                self.timestamp_text.end
+            } else {
+                self.value_text.end
+            };
+            Exemplar::from_validated(self.line_text.get(after as usize + 3..).unwrap_or_default())
+        })
     }
 }
 

@@ -218,6 +218,39 @@ impl Core {
         has_backslash: bool,
         offset: u64,
     ) -> Option<Result<Event<'l>, Error>> {
+        // The common case first, without the layers below: a Prometheus line already known
+        // to be UTF-8, strict mode, within the limit. Blank lines give `Ok(None)` here, as
+        // `is_ignorable` would have decided.
+        if let (Some(line), Dialect::Prometheus, false) =
+            (text, self.settings.dialect, self.settings.lenient)
+        {
+            if raw.len() <= self.settings.max_line_len {
+                self.line_no += 1;
+                return match prom::parse_line(
+                    line,
+                    self.line_no,
+                    offset,
+                    has_backslash,
+                    &mut self.cx,
+                ) {
+                    Ok(Some(ev)) => Some(Ok(ev)),
+                    Ok(None) => None,
+                    Err(e) => Some(Err(self.fail(e, self.line_no, offset))),
+                };
+            }
+        }
+        self.line_general(raw, text, has_backslash, offset)
+    }
+
+    /// [`Core::line`] for every other case.
+    #[inline(never)]
+    fn line_general<'l>(
+        &mut self,
+        raw: &'l [u8],
+        text: Option<&'l str>,
+        has_backslash: bool,
+        offset: u64,
+    ) -> Option<Result<Event<'l>, Error>> {
         if self.is_ignorable(raw) {
             self.line_no += 1;
             return None;
