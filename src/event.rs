@@ -608,7 +608,9 @@ impl<'a> Labels<'a> {
 impl<'a> Iterator for Labels<'a> {
     type Item = Label<'a>;
 
-    #[inline]
+    /// The pre-located labels are a few loads and slices: inlined into the caller's loop,
+    /// with the re-scan kept out of line so it does not weigh on it.
+    #[inline(always)]
     fn next(&mut self) -> Option<Label<'a>> {
         if self.inline_count != RESCAN {
             if self.next_inline >= self.inline_count {
@@ -630,6 +632,14 @@ impl<'a> Iterator for Labels<'a> {
                 value: Cow::Borrowed(value),
             });
         }
+        self.next_rescan()
+    }
+}
+
+impl<'a> Labels<'a> {
+    /// [`Labels::next`] without pre-located labels: scans the validated block.
+    #[inline(never)]
+    fn next_rescan(&mut self) -> Option<Label<'a>> {
         let b = self.block.as_bytes();
         loop {
             let mut i = self.pos;
