@@ -325,15 +325,31 @@ fn sample<'a>(
         ));
     };
     // The value token: any run of bytes other than '{', blanks and the line end.
+    // Fused with the common case of a plain integer of up to 19 digits ending the token,
+    // which is exactly `parse_value`'s integer fast path.
     let vstart = i;
-    while i < b.len() && !is_blank(b[i]) && b[i] != b'{' {
+    let mut n: u64 = 0;
+    while i < b.len() {
+        let d = b[i].wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        n = n.wrapping_mul(10).wrapping_add(d as u64);
         i += 1;
     }
-    if i == vstart {
-        return Err(expected("value after metric", line, i));
+    let value;
+    if i > vstart && i - vstart <= 19 && (i == b.len() || is_blank(b[i])) {
+        value = n as f64;
+    } else {
+        while i < b.len() && !is_blank(b[i]) && b[i] != b'{' {
+            i += 1;
+        }
+        if i == vstart {
+            return Err(expected("value after metric", line, i));
+        }
+        value = parse_value(&line[vstart..i]).map_err(|e| value_error(e, line, vstart, i))?;
     }
-    let value_text = &line[vstart..i];
-    let value = parse_value(value_text).map_err(|e| value_error(e, line, vstart, i))?;
+    let value_text = Span::new(vstart, i);
     let mut timestamp_ms = None;
     let mut timestamp_text = None;
     if i < b.len() {
@@ -386,7 +402,7 @@ fn sample<'a>(
         labels,
         labels_escaped,
         value,
-        value_text: Span::of(line, value_text),
+        value_text,
         timestamp_ms,
         timestamp_text: timestamp_text.map(|t| Span::of(line, t)),
         series: Span::new(start, series_end),
