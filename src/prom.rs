@@ -261,7 +261,8 @@ fn sample<'a>(
     cx: &mut LineCtx,
 ) -> Result<Sample<'a>, LineError> {
     let b = line.as_bytes();
-    let mut name: Option<(&'a str, bool)> = None;
+    // (start, end, escaped) of the metric name.
+    let mut name: Option<(usize, usize, bool)> = None;
     let mut i = start;
     // `Some((name start, name end))` of a first label already known valid from the cache.
     let mut first_label = None;
@@ -285,7 +286,7 @@ fn sample<'a>(
                 end
             }
         };
-        name = Some((&line[i..end], false));
+        name = Some((i, end, false));
         i = skip_blanks(b, end);
     } else if b[i] != b'{' {
         return Err(expected("a valid start token", line, i));
@@ -293,7 +294,7 @@ fn sample<'a>(
     let mut labels = Span::default();
     let mut labels_escaped = false;
     let mut inline = None;
-    let mut series_end = name.map_or(start, |(n, _)| start + n.len());
+    let mut series_end = name.map_or(start, |(s, e, _)| start + (e - s));
     if i < b.len() && b[i] == b'{' {
         let cached = first_label.is_some();
         let block = label_block(line, i, has_backslash, &mut name, first_label, cx)?;
@@ -304,8 +305,10 @@ fn sample<'a>(
         series_end = close + 1;
         if !cached {
             cx.prev_prefix.clear();
-            if let (Some(eq), Some((n, _)), true) = (plain_first, name, is_metric_start(b[start])) {
-                if i == start + n.len() {
+            if let (Some(eq), Some((s, e, _)), true) =
+                (plain_first, name, is_metric_start(b[start]))
+            {
+                if i == start + (e - s) {
                     cx.prev_prefix.extend_from_slice(&b[start..=eq]);
                 }
             }
@@ -314,7 +317,7 @@ fn sample<'a>(
     } else if first_label.is_none() {
         cx.prev_prefix.clear();
     }
-    let Some((name, name_escaped)) = name else {
+    let Some((name_start, name_end, name_escaped)) = name else {
         return Err(LineError::new(
             ErrorKind::MetricNameNotSet,
             start,
@@ -397,7 +400,7 @@ fn sample<'a>(
         }
     }
     let parts = SampleParts {
-        name: Span::of(line, name),
+        name: Span::new(name_start, name_end),
         name_escaped,
         labels,
         labels_escaped,
@@ -433,7 +436,7 @@ fn label_block<'a>(
     line: &'a str,
     open: usize,
     has_backslash: bool,
-    name: &mut Option<(&'a str, bool)>,
+    name: &mut Option<(usize, usize, bool)>,
     mut known_first: Option<(usize, usize)>,
     cx: &mut LineCtx,
 ) -> Result<LabelBlock, LineError> {
@@ -486,7 +489,7 @@ fn label_block<'a>(
                             ),
                         ));
                     }
-                    *name = Some((&line[q.start..q.end], q.escaped));
+                    *name = Some((q.start, q.end, q.escaped));
                     i = if b[after] == b',' { after + 1 } else { after };
                     continue;
                 } else {
