@@ -339,13 +339,28 @@ impl<'a> Sample<'a> {
         }
     }
 
-    /// Records pre-located labels: `spans[4k..4k+4]` = name start, name end, value start,
-    /// value end of label `k`, relative to the label block (only for unescaped blocks).
+    /// [`Sample::new`] with pre-located labels, in one expression so the sample is built in
+    /// place: `spans[4k..4k+4]` = name start, name end, value start, value end of label `k`,
+    /// relative to the label block (used only for unescaped blocks of at most
+    /// [`INLINE_LABELS`] labels).
     #[inline(always)]
-    pub(crate) fn set_inline_labels(&mut self, count: usize, spans: [u16; 4 * INLINE_LABELS]) {
-        if self.flags & LABELS_ESCAPED == 0 && count <= INLINE_LABELS {
-            self.inline_count = count as u8;
-            self.inline = spans;
+    pub(crate) fn with_inline(
+        line_text: &'a str,
+        p: SampleParts,
+        count: usize,
+        spans: [u16; 4 * INLINE_LABELS],
+        line: u64,
+        offset: u64,
+    ) -> Self {
+        let use_inline = !p.labels_escaped && count <= INLINE_LABELS;
+        Sample {
+            inline_count: if use_inline { count as u8 } else { RESCAN },
+            inline: if use_inline {
+                spans
+            } else {
+                [0; 4 * INLINE_LABELS]
+            },
+            ..Sample::new(line_text, p, line, offset)
         }
     }
 

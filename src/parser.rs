@@ -233,9 +233,9 @@ impl Core {
                     has_backslash,
                     &mut self.cx,
                 ) {
-                    Ok(Some(ev)) => Some(Ok(ev)),
-                    Ok(None) => None,
-                    Err(e) => Some(Err(self.fail(e, self.line_no, offset))),
+                    Some(Ok(ev)) => Some(Ok(ev)),
+                    None => None,
+                    Some(Err(e)) => Some(Err(self.fail(e, self.line_no, offset))),
                 };
             }
         }
@@ -285,7 +285,7 @@ impl Core {
         let result = match text {
             Ok(line) => match self.settings.dialect {
                 Dialect::Prometheus => {
-                    prom::parse_line(line, line_no, offset, has_backslash, &mut self.cx)
+                    prom::parse_line(line, line_no, offset, has_backslash, &mut self.cx).transpose()
                 }
                 Dialect::OpenMetrics => {
                     self.om.line(line, line_no, offset, has_backslash).map(Some)

@@ -164,7 +164,10 @@ pub(crate) fn value_error(e: ValueError, line: &str, start: usize, end: usize) -
     LineError::new(ErrorKind::InvalidValue, start, msg)
 }
 
-/// Parses one line (without its line feed). `Ok(None)` for a blank line.
+/// Parses one line (without its line feed). `None` for a blank line.
+///
+/// The shape (`Option<Result<Event, _>>`, the sample built as an `Event` in place) matches
+/// what the parsers return, so a sample is not moved between differently laid out wrappers.
 #[inline]
 pub(crate) fn parse_line<'a>(
     line: &'a str,
@@ -172,16 +175,16 @@ pub(crate) fn parse_line<'a>(
     offset: u64,
     has_backslash: bool,
     cx: &mut LineCtx,
-) -> Result<Option<Event<'a>>, LineError> {
+) -> Option<Result<Event<'a>, LineError>> {
     let b = line.as_bytes();
     let i = skip_blanks(b, 0);
     if i == b.len() {
-        return Ok(None);
+        return None;
     }
     if b[i] == b'#' {
-        return comment(line, i, line_no).map(Some);
+        return Some(comment(line, i, line_no));
     }
-    sample(line, i, line_no, offset, has_backslash, cx).map(|s| Some(Event::Sample(s)))
+    Some(sample(line, i, line_no, offset, has_backslash, cx))
 }
 
 fn comment(line: &str, hash: usize, line_no: u64) -> Result<Event<'_>, LineError> {
@@ -259,7 +262,7 @@ fn sample<'a>(
     offset: u64,
     has_backslash: bool,
     cx: &mut LineCtx,
-) -> Result<Sample<'a>, LineError> {
+) -> Result<Event<'a>, LineError> {
     let b = line.as_bytes();
     // (start, end, escaped) of the metric name.
     let mut name: Option<(usize, usize, bool)> = None;
@@ -411,11 +414,11 @@ fn sample<'a>(
         series: Span::new(start, series_end),
         exemplar: None,
     };
-    let mut sample = Sample::new(line, parts, line_no, offset);
-    if let Some((n, spans)) = inline {
-        sample.set_inline_labels(n, spans);
-    }
-    Ok(sample)
+    // No label block: no pre-located labels (`usize::MAX` keeps the re-scan marker).
+    let (n, spans) = inline.unwrap_or((usize::MAX, [0; 4 * INLINE_LABELS]));
+    Ok(Event::Sample(Sample::with_inline(
+        line, parts, n, spans, line_no, offset,
+    )))
 }
 
 /// What validating a label block found.
@@ -426,7 +429,7 @@ struct LabelBlock {
     plain_first: Option<usize>,
     /// Labels in the block.
     n_labels: usize,
-    /// Pre-located spans of the first labels (see `Sample::set_inline_labels`).
+    /// Pre-located spans of the first labels (see `Sample::with_inline`).
     inline: [u16; 4 * INLINE_LABELS],
 }
 
