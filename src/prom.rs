@@ -343,9 +343,8 @@ fn sample<'a>(
         n = n.wrapping_mul(10).wrapping_add(d as u64);
         i += 1;
     }
-    let value;
-    if i > vstart && i - vstart <= 19 && (i == b.len() || is_blank(b[i])) {
-        value = n as f64;
+    let value = if i > vstart && i - vstart <= 19 && (i == b.len() || is_blank(b[i])) {
+        n as f64
     } else {
         while i < b.len() && !is_blank(b[i]) && b[i] != b'{' {
             i += 1;
@@ -353,8 +352,8 @@ fn sample<'a>(
         if i == vstart {
             return Err(expected("value after metric", line, i));
         }
-        value = parse_value(&line[vstart..i]).map_err(|e| value_error(e, line, vstart, i))?;
-    }
+        parse_value(&line[vstart..i]).map_err(|e| value_error(e, line, vstart, i))?
+    };
     let value_text = Span::new(vstart, i);
     let mut timestamp_ms = None;
     let mut timestamp_text = None;
@@ -435,8 +434,8 @@ struct LabelBlock {
 
 /// Validates the label block whose `{` is at `open`.
 #[inline]
-fn label_block<'a>(
-    line: &'a str,
+fn label_block(
+    line: &str,
     open: usize,
     has_backslash: bool,
     name: &mut Option<(usize, usize, bool)>,
