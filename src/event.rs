@@ -339,13 +339,28 @@ impl<'a> Sample<'a> {
         }
     }
 
-    /// Records pre-located labels: `spans[4k..4k+4]` = name start, name end, value start,
-    /// value end of label `k`, relative to the label block (only for unescaped blocks).
+    /// [`Sample::new`] with pre-located labels, in one expression so the sample is built in
+    /// place: `spans[4k..4k+4]` = name start, name end, value start, value end of label `k`,
+    /// relative to the label block (used only for unescaped blocks of at most
+    /// [`INLINE_LABELS`] labels).
     #[inline(always)]
-    pub(crate) fn set_inline_labels(&mut self, count: usize, spans: [u16; 4 * INLINE_LABELS]) {
-        if self.flags & LABELS_ESCAPED == 0 && count <= INLINE_LABELS {
-            self.inline_count = count as u8;
-            self.inline = spans;
+    pub(crate) fn with_inline(
+        line_text: &'a str,
+        p: SampleParts,
+        count: usize,
+        spans: [u16; 4 * INLINE_LABELS],
+        line: u64,
+        offset: u64,
+    ) -> Self {
+        let use_inline = !p.labels_escaped && count <= INLINE_LABELS;
+        Sample {
+            inline_count: if use_inline { count as u8 } else { RESCAN },
+            inline: if use_inline {
+                spans
+            } else {
+                [0; 4 * INLINE_LABELS]
+            },
+            ..Sample::new(line_text, p, line, offset)
         }
     }
 
@@ -371,7 +386,11 @@ impl<'a> Sample<'a> {
     #[inline]
     pub fn labels(&self) -> Labels<'a> {
         Labels {
-            block: self.labels.get(self.line_text),
+            // The block is sliced only if it must be re-scanned: pre-located labels are
+            // sliced from the line directly.
+            text: self.line_text,
+            base: self.labels.start,
+            end: self.labels.end,
             pos: 0,
             escaped: self.flags & LABELS_ESCAPED != 0,
             inline_count: self.inline_count,
@@ -521,7 +540,9 @@ impl<'a> Exemplar<'a> {
     /// The exemplar's labels.
     pub fn labels(&self) -> Labels<'a> {
         Labels {
-            block: self.labels,
+            text: self.labels,
+            base: 0,
+            end: self.labels.len() as u32,
             pos: 0,
             escaped: self.labels_escaped,
             inline_count: RESCAN,
@@ -582,7 +603,11 @@ pub struct Label<'a> {
 /// allocation-free loop unless a value holds escapes.
 #[derive(Clone, Debug)]
 pub struct Labels<'a> {
-    block: &'a str,
+    /// The text holding the block `text[base..end]` (the sample's line; the block itself
+    /// once a re-scan has started).
+    text: &'a str,
+    base: u32,
+    end: u32,
     pos: usize,
     escaped: bool,
     inline_count: u8,
@@ -593,9 +618,9 @@ pub struct Labels<'a> {
 impl<'a> Labels<'a> {
     #[inline(always)]
     fn quoted_at(&mut self, open: usize) -> Option<(Cow<'a, str>, usize)> {
-        let b = self.block.as_bytes();
+        let b = self.text.as_bytes();
         let q = scan_quoted(b, open, self.escaped)?;
-        let raw = &self.block[q.start..q.end];
+        let raw = &self.text[q.start..q.end];
         let s = if q.escaped {
             unescape_label_value(raw)
         } else {
@@ -608,7 +633,9 @@ impl<'a> Labels<'a> {
 impl<'a> Iterator for Labels<'a> {
     type Item = Label<'a>;
 
-    #[inline]
+    /// The pre-located labels are a few loads and slices: inlined into the caller's loop,
+    /// with the re-scan kept out of line so it does not weigh on it.
+    #[inline(always)]
     fn next(&mut self) -> Option<Label<'a>> {
         if self.inline_count != RESCAN {
             if self.next_inline >= self.inline_count {
@@ -617,20 +644,38 @@ impl<'a> Iterator for Labels<'a> {
             let k = 4 * self.next_inline as usize;
             self.next_inline += 1;
             let s = &self.inline[k..k + 4];
+            let base = self.base as usize;
             let name = self
-                .block
-                .get(s[0] as usize..s[1] as usize)
+                .text
+                .get(base + s[0] as usize..base + s[1] as usize)
                 .unwrap_or_default();
             let value = self
-                .block
-                .get(s[2] as usize..s[3] as usize)
+                .text
+                .get(base + s[2] as usize..base + s[3] as usize)
                 .unwrap_or_default();
             return Some(Label {
                 name: Cow::Borrowed(name),
                 value: Cow::Borrowed(value),
             });
         }
-        let b = self.block.as_bytes();
+        self.next_rescan()
+    }
+}
+
+impl<'a> Labels<'a> {
+    /// [`Labels::next`] without pre-located labels: scans the validated block.
+    #[inline(never)]
+    fn next_rescan(&mut self) -> Option<Label<'a>> {
+        if self.base != 0 || self.end as usize != self.text.len() {
+            // From here on `text` is the block itself.
+            self.text = self
+                .text
+                .get(self.base as usize..self.end as usize)
+                .unwrap_or_default();
+            self.base = 0;
+            self.end = self.text.len() as u32;
+        }
+        let b = self.text.as_bytes();
         loop {
             let mut i = self.pos;
             while i < b.len() && (b[i] == b',' || is_blank(b[i])) {
@@ -657,7 +702,7 @@ impl<'a> Iterator for Labels<'a> {
                 while end > i && is_blank(b[end - 1]) {
                     end -= 1;
                 }
-                name = Cow::Borrowed(&self.block[i..end]);
+                name = Cow::Borrowed(&self.text[i..end]);
                 i = eq;
             }
             // b[i] is '=' in a validated block.

@@ -218,6 +218,39 @@ impl Core {
         has_backslash: bool,
         offset: u64,
     ) -> Option<Result<Event<'l>, Error>> {
+        // The common case first, without the layers below: a Prometheus line already known
+        // to be UTF-8, strict mode, within the limit. Blank lines give `Ok(None)` here, as
+        // `is_ignorable` would have decided.
+        if let (Some(line), Dialect::Prometheus, false) =
+            (text, self.settings.dialect, self.settings.lenient)
+        {
+            if raw.len() <= self.settings.max_line_len {
+                self.line_no += 1;
+                return match prom::parse_line(
+                    line,
+                    self.line_no,
+                    offset,
+                    has_backslash,
+                    &mut self.cx,
+                ) {
+                    Some(Ok(ev)) => Some(Ok(ev)),
+                    None => None,
+                    Some(Err(e)) => Some(Err(self.fail(e, self.line_no, offset))),
+                };
+            }
+        }
+        self.line_general(raw, text, has_backslash, offset)
+    }
+
+    /// [`Core::line`] for every other case.
+    #[inline(never)]
+    fn line_general<'l>(
+        &mut self,
+        raw: &'l [u8],
+        text: Option<&'l str>,
+        has_backslash: bool,
+        offset: u64,
+    ) -> Option<Result<Event<'l>, Error>> {
         if self.is_ignorable(raw) {
             self.line_no += 1;
             return None;
@@ -252,7 +285,7 @@ impl Core {
         let result = match text {
             Ok(line) => match self.settings.dialect {
                 Dialect::Prometheus => {
-                    prom::parse_line(line, line_no, offset, has_backslash, &mut self.cx)
+                    prom::parse_line(line, line_no, offset, has_backslash, &mut self.cx).transpose()
                 }
                 Dialect::OpenMetrics => self.om.line(line, line_no, offset, has_backslash),
             },

@@ -167,7 +167,10 @@ pub(crate) fn value_error(e: ValueError, line: &str, start: usize, end: usize) -
     LineError::new(ErrorKind::InvalidValue, start, msg)
 }
 
-/// Parses one line (without its line feed). `Ok(None)` for a blank line.
+/// Parses one line (without its line feed). `None` for a blank line.
+///
+/// The shape (`Option<Result<Event, _>>`, the sample built as an `Event` in place) matches
+/// what the parsers return, so a sample is not moved between differently laid out wrappers.
 #[inline]
 pub(crate) fn parse_line<'a>(
     line: &'a str,
@@ -175,16 +178,16 @@ pub(crate) fn parse_line<'a>(
     offset: u64,
     has_backslash: bool,
     cx: &mut LineCtx,
-) -> Result<Option<Event<'a>>, LineError> {
+) -> Option<Result<Event<'a>, LineError>> {
     let b = line.as_bytes();
     let i = skip_blanks(b, 0);
     if i == b.len() {
-        return Ok(None);
+        return None;
     }
     if b[i] == b'#' {
-        return comment(line, i, line_no).map(Some);
+        return Some(comment(line, i, line_no));
     }
-    sample(line, i, line_no, offset, has_backslash, cx).map(|s| Some(Event::Sample(s)))
+    Some(sample(line, i, line_no, offset, has_backslash, cx))
 }
 
 fn comment(line: &str, hash: usize, line_no: u64) -> Result<Event<'_>, LineError> {
@@ -262,9 +265,10 @@ fn sample<'a>(
     offset: u64,
     has_backslash: bool,
     cx: &mut LineCtx,
-) -> Result<Sample<'a>, LineError> {
+) -> Result<Event<'a>, LineError> {
     let b = line.as_bytes();
-    let mut name: Option<(&'a str, bool)> = None;
+    // (start, end, escaped) of the metric name.
+    let mut name: Option<(usize, usize, bool)> = None;
     let mut i = start;
     // `Some((name start, name end))` of a first label already known valid from the cache.
     let mut first_label = None;
@@ -288,7 +292,7 @@ fn sample<'a>(
                 end
             }
         };
-        name = Some((&line[i..end], false));
+        name = Some((i, end, false));
         i = skip_blanks(b, end);
     } else if b[i] != b'{' {
         return Err(expected("a valid start token", line, i));
@@ -296,7 +300,7 @@ fn sample<'a>(
     let mut labels = Span::default();
     let mut labels_escaped = false;
     let mut inline = None;
-    let mut series_end = name.map_or(start, |(n, _)| start + n.len());
+    let mut series_end = name.map_or(start, |(s, e, _)| start + (e - s));
     if i < b.len() && b[i] == b'{' {
         let cached = first_label.is_some();
         let block = label_block(line, i, has_backslash, &mut name, first_label, cx)?;
@@ -307,8 +311,10 @@ fn sample<'a>(
         series_end = close + 1;
         if !cached {
             cx.prev_prefix.clear();
-            if let (Some(eq), Some((n, _)), true) = (plain_first, name, is_metric_start(b[start])) {
-                if i == start + n.len() {
+            if let (Some(eq), Some((s, e, _)), true) =
+                (plain_first, name, is_metric_start(b[start]))
+            {
+                if i == start + (e - s) {
                     cx.prev_prefix.extend_from_slice(&b[start..=eq]);
                     cx.prev_prefix_name_len = n.len();
                 }
@@ -318,7 +324,7 @@ fn sample<'a>(
     } else if first_label.is_none() {
         cx.prev_prefix.clear();
     }
-    let Some((name, name_escaped)) = name else {
+    let Some((name_start, name_end, name_escaped)) = name else {
         return Err(LineError::new(
             ErrorKind::MetricNameNotSet,
             start,
@@ -329,15 +335,30 @@ fn sample<'a>(
         ));
     };
     // The value token: any run of bytes other than '{', blanks and the line end.
+    // Fused with the common case of a plain integer of up to 19 digits ending the token,
+    // which is exactly `parse_value`'s integer fast path.
     let vstart = i;
-    while i < b.len() && !is_blank(b[i]) && b[i] != b'{' {
+    let mut n: u64 = 0;
+    while i < b.len() {
+        let d = b[i].wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        n = n.wrapping_mul(10).wrapping_add(d as u64);
         i += 1;
     }
-    if i == vstart {
-        return Err(expected("value after metric", line, i));
-    }
-    let value_text = &line[vstart..i];
-    let value = parse_value(value_text).map_err(|e| value_error(e, line, vstart, i))?;
+    let value = if i > vstart && i - vstart <= 19 && (i == b.len() || is_blank(b[i])) {
+        n as f64
+    } else {
+        while i < b.len() && !is_blank(b[i]) && b[i] != b'{' {
+            i += 1;
+        }
+        if i == vstart {
+            return Err(expected("value after metric", line, i));
+        }
+        parse_value(&line[vstart..i]).map_err(|e| value_error(e, line, vstart, i))?
+    };
+    let value_text = Span::new(vstart, i);
     let mut timestamp_ms = None;
     let mut timestamp_text = None;
     if i < b.len() {
@@ -385,22 +406,22 @@ fn sample<'a>(
         }
     }
     let parts = SampleParts {
-        name: Span::of(line, name),
+        name: Span::new(name_start, name_end),
         name_escaped,
         labels,
         labels_escaped,
         value,
-        value_text: Span::of(line, value_text),
+        value_text,
         timestamp_ms,
         timestamp_text: timestamp_text.map(|t| Span::of(line, t)),
         series: Span::new(start, series_end),
         exemplar: None,
     };
-    let mut sample = Sample::new(line, parts, line_no, offset);
-    if let Some((n, spans)) = inline {
-        sample.set_inline_labels(n, spans);
-    }
-    Ok(sample)
+    // No label block: no pre-located labels (`usize::MAX` keeps the re-scan marker).
+    let (n, spans) = inline.unwrap_or((usize::MAX, [0; 4 * INLINE_LABELS]));
+    Ok(Event::Sample(Sample::with_inline(
+        line, parts, n, spans, line_no, offset,
+    )))
 }
 
 /// What validating a label block found.
@@ -411,17 +432,17 @@ struct LabelBlock {
     plain_first: Option<usize>,
     /// Labels in the block.
     n_labels: usize,
-    /// Pre-located spans of the first labels (see `Sample::set_inline_labels`).
+    /// Pre-located spans of the first labels (see `Sample::with_inline`).
     inline: [u16; 4 * INLINE_LABELS],
 }
 
 /// Validates the label block whose `{` is at `open`.
 #[inline]
-fn label_block<'a>(
-    line: &'a str,
+fn label_block(
+    line: &str,
     open: usize,
     has_backslash: bool,
-    name: &mut Option<(&'a str, bool)>,
+    name: &mut Option<(usize, usize, bool)>,
     mut known_first: Option<(usize, usize)>,
     cx: &mut LineCtx,
 ) -> Result<LabelBlock, LineError> {
@@ -474,7 +495,7 @@ fn label_block<'a>(
                             ),
                         ));
                     }
-                    *name = Some((&line[q.start..q.end], q.escaped));
+                    *name = Some((q.start, q.end, q.escaped));
                     i = if b[after] == b',' { after + 1 } else { after };
                     continue;
                 } else {
