@@ -6,9 +6,9 @@
 //!
 //! - bytes → lines: [`Parser`] (a complete body), [`ChunkParser`] (pushed chunks),
 //!   [`ReadParser`] (any `io::Read`), all configured by [`Settings`];
-//! - lines → events: the Prometheus text dialect and [`openmetrics`], yielding [`Event`]s that
+//! - lines → events: the Prometheus text dialect and OpenMetrics ([`Dialect`]), yielding [`Event`]s that
 //!   borrow the input ([`Sample`], [`Labels`], [`Exemplar`], metadata);
-//! - events → owned data: [`family`] groups samples into metric families, [`write`] renders
+//! - events → owned data: [`family`] groups samples into metric families, [`mod@write`] renders
 //!   them back to text;
 //! - label sets → [`relabel`]: Prometheus' relabeling compiled into a shareable pipeline;
 //! - helpers: [`content_type`] (dialect negotiation), [`value`] and [`escape`] (Go-compatible

@@ -316,7 +316,7 @@ fn sample<'a>(
             {
                 if i == start + (e - s) {
                     cx.prev_prefix.extend_from_slice(&b[start..=eq]);
-                    cx.prev_prefix_name_len = n.len();
+                    cx.prev_prefix_name_len = e - s;
                 }
             }
         }
