@@ -22,6 +22,20 @@ pub struct OwnedExemplar {
     pub timestamp: Option<f64>,
 }
 
+impl OwnedExemplar {
+    /// Copies a borrowed exemplar.
+    pub fn from_exemplar(e: &crate::event::Exemplar<'_>) -> Self {
+        OwnedExemplar {
+            labels: e
+                .labels()
+                .map(|l| (l.name.into_owned(), l.value.into_owned()))
+                .collect(),
+            value: e.value(),
+            timestamp: e.timestamp(),
+        }
+    }
+}
+
 impl PartialEq for OwnedExemplar {
     fn eq(&self, o: &Self) -> bool {
         self.labels == o.labels
@@ -86,14 +100,7 @@ impl OwnedSample {
             value: s.value(),
             value_text: Some(s.value_text().to_string()),
             timestamp_ms: s.timestamp_ms(),
-            exemplar: s.exemplar().map(|e| OwnedExemplar {
-                labels: e
-                    .labels()
-                    .map(|l| (l.name.into_owned(), l.value.into_owned()))
-                    .collect(),
-                value: e.value(),
-                timestamp: e.timestamp(),
-            }),
+            exemplar: s.exemplar().as_ref().map(OwnedExemplar::from_exemplar),
         }
     }
 

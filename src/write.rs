@@ -208,14 +208,7 @@ pub fn write_eof(out: &mut String) {
 /// Writes a borrowed sample event (labels re-escaped, the value as written).
 pub fn write_sample(out: &mut String, format: Format, s: &Sample<'_>) {
     let labels: Vec<_> = s.labels().collect();
-    let ex = s.exemplar().map(|e| OwnedExemplar {
-        labels: e
-            .labels()
-            .map(|l| (l.name.into_owned(), l.value.into_owned()))
-            .collect(),
-        value: e.value(),
-        timestamp: e.timestamp(),
-    });
+    let ex = s.exemplar().as_ref().map(OwnedExemplar::from_exemplar);
     write_sample_parts(
         out,
         format,
