@@ -40,6 +40,7 @@ mod parser;
 mod prom;
 pub mod relabel;
 pub mod scan;
+pub mod scrape;
 mod stream;
 pub mod value;
 pub mod write;
