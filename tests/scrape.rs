@@ -4,7 +4,7 @@ use std::io::Write;
 
 use promtext::generator::{GenConfig, generate};
 use promtext::relabel::yaml::{ConfigDocument, ScrapeJob};
-use promtext::relabel::{Labels, Pipeline};
+use promtext::relabel::Pipeline;
 use promtext::scrape::{
     Collect, ScrapeConfig, ScrapeError, ScrapeReport, Scraper, Target, TargetError,
     TargetOutcome, seed,
@@ -506,7 +506,6 @@ fn failed_scrape_then_success_and_cache_hygiene() {
     assert!(r.up());
     assert_eq!(r.series_added, 1); // a was cached by the failed scrape
     assert_eq!(s.cached_series(), 2); // b evicted after the successful scrape
-    let _ = Labels::new();
 }
 
 #[test]
