@@ -10,6 +10,7 @@
 // `gen` is reserved in edition 2024; the file keeps its name.
 #[path = "gen.rs"]
 mod gen_cmd;
+mod check;
 mod output;
 mod parse;
 mod relabel;
@@ -37,6 +38,8 @@ enum Command {
     /// Scrape a captured body as Prometheus would: target relabeling, Content-Encoding, dialect, honor_labels,
     /// metric_relabel_configs, limits; prints the final series or a report.
     Scrape(scrape::ScrapeArgs),
+    /// Lint an exposition like `promtool check metrics`, and more; exit 1 when problems are found.
+    Check(check::CheckArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,5 +50,6 @@ fn main() -> ExitCode {
         Some(Command::Gen(args)) => gen_cmd::run(args),
         Some(Command::Relabel(args)) => relabel::run(args),
         Some(Command::Scrape(args)) => scrape::run(args),
+        Some(Command::Check(args)) => check::run(args),
     }
 }
