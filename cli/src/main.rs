@@ -10,6 +10,7 @@
 // `gen` is reserved in edition 2024; the file keeps its name.
 #[path = "gen.rs"]
 mod gen_cmd;
+mod bench;
 mod check;
 mod output;
 mod parse;
@@ -40,6 +41,8 @@ enum Command {
     Scrape(scrape::ScrapeArgs),
     /// Lint an exposition like `promtool check metrics`, and more; exit 1 when problems are found.
     Check(check::CheckArgs),
+    /// Parse (or, with --config, fully scrape) an input repeatedly and print the throughput.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,5 +54,6 @@ fn main() -> ExitCode {
         Some(Command::Relabel(args)) => relabel::run(args),
         Some(Command::Scrape(args)) => scrape::run(args),
         Some(Command::Check(args)) => check::run(args),
+        Some(Command::Bench(args)) => bench::run(args),
     }
 }

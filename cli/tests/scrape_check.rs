@@ -76,3 +76,30 @@ fn legacy_scheme_and_openmetrics() {
     let (code, _) = check(&["/nonexistent/file"], b"");
     assert_eq!(code, Some(2));
 }
+
+#[test]
+fn bench_parse_and_scrape() {
+    let dir = std::env::temp_dir().join(format!("promtext-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let body = dir.join("body.txt");
+    std::fs::write(&body, "a{x=\"1\"} 1\nb 2\n".repeat(100)).unwrap();
+    let cfg = dir.join("job.yml");
+    std::fs::write(&cfg, "scrape_configs:\n- job_name: j\n  metric_relabel_configs:\n  - source_labels: [__name__]\n    regex: b\n    action: drop\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_promtext"))
+        .args(["bench", "--iterations", "3", body.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("parse: "), "{text}");
+    assert!(text.contains("200 samples, 3 timed iterations"), "{text}");
+    let out = Command::new(env!("CARGO_BIN_EXE_promtext"))
+        .args(["bench", "--iterations", "3", "--config", cfg.to_str().unwrap(), body.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("first (cold cache)"), "{text}");
+    assert!(text.contains("2 timed iterations"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
