@@ -3,11 +3,11 @@
 use std::io::Write;
 
 use promtext::generator::{GenConfig, generate};
-use promtext::relabel::yaml::{ConfigDocument, ScrapeJob};
 use promtext::relabel::Pipeline;
+use promtext::relabel::yaml::{ConfigDocument, ScrapeJob};
 use promtext::scrape::{
-    Collect, ScrapeConfig, ScrapeError, ScrapeReport, Scraper, Target, TargetError,
-    TargetOutcome, seed,
+    Collect, ScrapeConfig, ScrapeError, ScrapeReport, Scraper, Target, TargetError, TargetOutcome,
+    seed,
 };
 
 const PROM: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -79,7 +79,11 @@ fn seed_target_is_kept_with_prometheus_labels() {
         t.all_labels().to_string(),
         r#"{__address__="10.244.1.7:15090", __metrics_path__="/stats/prometheus", __scheme__="http", __scrape_interval__="1m", __scrape_timeout__="10s", instance="10.244.1.7:15090", job="envoy-stats", namespace="default", pod_name="reviews-v1-545db77b95-6xk2p"}"#
     );
-    assert!(t.all_labels().iter().all(|(n, _)| !n.starts_with("__meta_")));
+    assert!(
+        t.all_labels()
+            .iter()
+            .all(|(n, _)| !n.starts_with("__meta_"))
+    );
 }
 
 #[test]
@@ -104,10 +108,30 @@ fn envoy_vectors_address_rewrite() {
         ("__meta_kubernetes_pod_name", "reviews-v1-545db77b95-6xk2p"),
     ];
     let cases: [(&str, &str, Option<&str>, Option<&str>); 5] = [
-        ("10.244.1.7:8080", "foo-envoy-prom", Some("9102"), Some("10.244.1.7:15090")),
-        ("10.244.1.7", "http-envoy-prom", Some("15020"), Some("10.244.1.7:15090")),
-        ("[fd00:10:244::7]:15090", "http-envoy-prom", Some("15020"), Some("[fd00:10:244::7]:15090")),
-        ("10.244.1.7:15091", "http-envoy-prom", Some("abc"), Some("10.244.1.7:15091")),
+        (
+            "10.244.1.7:8080",
+            "foo-envoy-prom",
+            Some("9102"),
+            Some("10.244.1.7:15090"),
+        ),
+        (
+            "10.244.1.7",
+            "http-envoy-prom",
+            Some("15020"),
+            Some("10.244.1.7:15090"),
+        ),
+        (
+            "[fd00:10:244::7]:15090",
+            "http-envoy-prom",
+            Some("15020"),
+            Some("[fd00:10:244::7]:15090"),
+        ),
+        (
+            "10.244.1.7:15091",
+            "http-envoy-prom",
+            Some("abc"),
+            Some("10.244.1.7:15091"),
+        ),
         ("10.244.1.7:9080", "http", Some("15020"), None),
     ];
     for (addr, port, ann, want) in cases {
@@ -118,7 +142,11 @@ fn envoy_vectors_address_rewrite() {
             l.push(("__meta_kubernetes_pod_annotation_prometheus_io_port", a));
         }
         let got = Target::from_discovered(&job, &l).unwrap();
-        assert_eq!(got.kept().map(|t| t.address().to_string()).as_deref(), want, "{addr}");
+        assert_eq!(
+            got.kept().map(|t| t.address().to_string()).as_deref(),
+            want,
+            "{addr}"
+        );
         if let Some(t) = got.kept() {
             assert_eq!(t.labels().get("instance"), want);
         }
@@ -127,24 +155,37 @@ fn envoy_vectors_address_rewrite() {
 
 #[test]
 fn target_errors_and_params() {
-    let j = job("scrape_configs:\n- job_name: j\n  params:\n    module: [http_2xx]\n  scrape_interval: 60s\n  relabel_configs:\n  - source_labels: [__meta_x]\n    target_label: __param_target\n");
+    let j = job(
+        "scrape_configs:\n- job_name: j\n  params:\n    module: [http_2xx]\n  scrape_interval: 60s\n  relabel_configs:\n  - source_labels: [__meta_x]\n    target_label: __param_target\n",
+    );
     assert_eq!(
         Target::from_discovered(&j, &[("__meta_x", "a b")]).unwrap_err(),
         TargetError::NoAddress
     );
-    let t = Target::from_discovered(&j, &[("__address__", "h:1"), ("__meta_x", "a b"), ("instance", "mine")])
-        .unwrap();
+    let t = Target::from_discovered(
+        &j,
+        &[
+            ("__address__", "h:1"),
+            ("__meta_x", "a b"),
+            ("instance", "mine"),
+        ],
+    )
+    .unwrap();
     let t = t.kept().unwrap();
     assert_eq!(t.url(), "http://h:1/metrics?module=http_2xx&target=a+b");
     assert_eq!(t.labels().get("instance"), Some("mine"));
     assert_eq!(t.all_labels().get("__scrape_interval__"), Some("1m"));
     assert_eq!(
-        Target::from_discovered(&j, &[("__address__", "h/x")]).unwrap_err().to_string(),
+        Target::from_discovered(&j, &[("__address__", "h/x")])
+            .unwrap_err()
+            .to_string(),
         r#""h/x" is not a valid hostname"#
     );
     let bad = job("scrape_configs:\n- job_name: j\n  scrape_interval: 5s\n  scrape_timeout: 10s\n");
     assert_eq!(
-        Target::from_discovered(&bad, &[("__address__", "h:1")]).unwrap_err().to_string(),
+        Target::from_discovered(&bad, &[("__address__", "h:1")])
+            .unwrap_err()
+            .to_string(),
         r#"scrape timeout cannot be greater than scrape interval ("10s" > "5s")"#
     );
 }
@@ -165,13 +206,21 @@ fn seed_scenario_end_to_end_gzip() {
     let gz = gzip(body.as_bytes());
     let mut s = Scraper::new(ScrapeConfig::from_job(&job).unwrap(), &target);
     let mut out = Collect::default();
-    let r = s.scrape_bytes(&gz, "text/plain; version=0.0.4; charset=utf-8", "gzip", &mut out);
+    let r = s.scrape_bytes(
+        &gz,
+        "text/plain; version=0.0.4; charset=utf-8",
+        "gzip",
+        &mut out,
+    );
     assert!(r.up(), "{:?}", r.error);
     assert_eq!(r.samples_scraped, parsed);
     assert_eq!(r.wire_bytes, gz.len() as u64);
     assert_eq!(r.body_bytes, body.len() as u64);
     assert!(r.dropped_by_relabel > 0);
-    assert_eq!(r.samples_scraped, r.samples_post_relabel + r.dropped_by_relabel);
+    assert_eq!(
+        r.samples_scraped,
+        r.samples_post_relabel + r.dropped_by_relabel
+    );
     assert_eq!(r.series_added, r.samples_post_relabel);
     assert_eq!(out.series.len() as u64, r.samples_post_relabel);
     for s in &out.series {
@@ -240,7 +289,13 @@ fn every_encoding_gives_the_same_series() {
 fn openmetrics_content_type_and_protobuf() {
     let (cfg, t) = plain(&[("job", "j")]);
     let body = b"# TYPE a counter\na_total 1 1520879607.789\n# EOF\n";
-    let (r, out) = scrape_with(cfg.clone(), &t, body, "application/openmetrics-text; version=1.0.0", "");
+    let (r, out) = scrape_with(
+        cfg.clone(),
+        &t,
+        body,
+        "application/openmetrics-text; version=1.0.0",
+        "",
+    );
     assert!(r.up(), "{:?}", r.error);
     assert_eq!(r.dialect, promtext::Dialect::OpenMetrics);
     assert_eq!(out.series[0].timestamp_ms, Some(1520879607789));
@@ -257,7 +312,11 @@ fn openmetrics_content_type_and_protobuf() {
     assert!(matches!(r.error, Some(ScrapeError::ContentType(_))));
     // OpenMetrics without `# EOF` fails at the end.
     let (r, out) = scrape_with(cfg, &t, b"a 1\n", "application/openmetrics-text", "");
-    assert!(matches!(r.error, Some(ScrapeError::Parse(_))), "{:?}", r.error);
+    assert!(
+        matches!(r.error, Some(ScrapeError::Parse(_))),
+        "{:?}",
+        r.error
+    );
     assert!(out.series.is_empty());
 }
 
@@ -304,7 +363,8 @@ fn with_limits(f: impl FnOnce(&mut ScrapeConfig)) -> (ScrapeConfig, Target) {
     (cfg, t)
 }
 
-const BODY: &[u8] = b"# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_count 2\nh_sum 3\n";
+const BODY: &[u8] =
+    b"# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_count 2\nh_sum 3\n";
 
 #[test]
 fn body_size_limit_on_decompressed_bytes() {
@@ -315,9 +375,15 @@ fn body_size_limit_on_decompressed_bytes() {
             let (r, out) = scrape_with(cfg.clone(), &t, &data, PROM, enc);
             assert_eq!(r.up(), ok, "limit {limit} {enc}");
             if !ok {
-                assert_eq!(r.error.as_ref().unwrap().to_string(), "body size limit exceeded");
+                assert_eq!(
+                    r.error.as_ref().unwrap().to_string(),
+                    "body size limit exceeded"
+                );
                 assert!(out.series.is_empty());
-                assert!(r.to_exposition(t.labels()).contains("scrape_body_size_bytes{job=\"j\"} -1\n"));
+                assert!(
+                    r.to_exposition(t.labels())
+                        .contains("scrape_body_size_bytes{job=\"j\"} -1\n")
+                );
             }
         }
     }
@@ -425,10 +491,16 @@ fn missing_metric_name_and_invalid_names() {
         _ => unreachable!(),
     };
     let (mut cfg, t) = plain(&[("job", "j")]);
-    cfg.metric_relabel =
-        Pipeline::new(&rules("- action: labeldrop\n  regex: __name__\n"), Default::default()).unwrap();
+    cfg.metric_relabel = Pipeline::new(
+        &rules("- action: labeldrop\n  regex: __name__\n"),
+        Default::default(),
+    )
+    .unwrap();
     let (r, out) = scrape_with(cfg, &t, b"a 1\n", PROM, "");
-    assert_eq!(r.error.unwrap().to_string(), "missing metric name (__name__ label)");
+    assert_eq!(
+        r.error.unwrap().to_string(),
+        "missing metric name (__name__ label)"
+    );
     assert!(out.series.is_empty());
 
     let (mut cfg, t) = plain(&[("job", "j")]);
@@ -453,16 +525,27 @@ fn bad_bodies_fail_cleanly() {
     let br = brotli(good.as_bytes());
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("truncated gzip", gz[..gz.len() / 2].to_vec(), "gzip"),
-        ("truncated gzip trailer", gz[..gz.len() - 4].to_vec(), "gzip"),
+        (
+            "truncated gzip trailer",
+            gz[..gz.len() - 4].to_vec(),
+            "gzip",
+        ),
         ("truncated zstd", z[..z.len() / 2].to_vec(), "zstd"),
         ("truncated brotli", br[..br.len() / 2].to_vec(), "br"),
         ("garbage as gzip", b"\x00\x01\x02garbage".to_vec(), "gzip"),
         ("garbage as zstd", b"\x00\x01\x02garbage".to_vec(), "zstd"),
-        ("plain text as brotli", good.as_bytes()[..4096].to_vec(), "br"),
+        (
+            "plain text as brotli",
+            good.as_bytes()[..4096].to_vec(),
+            "br",
+        ),
     ];
     for (what, body, enc) in cases {
         let (r, out) = scrape_with(cfg.clone(), &t, &body, PROM, enc);
-        let e = r.error.clone().unwrap_or_else(|| panic!("{what}: scrape succeeded"));
+        let e = r
+            .error
+            .clone()
+            .unwrap_or_else(|| panic!("{what}: scrape succeeded"));
         assert!(
             matches!(e, ScrapeError::Decode { .. } | ScrapeError::Parse(_)),
             "{what}: {e}"
@@ -476,12 +559,19 @@ fn bad_bodies_fail_cleanly() {
     garbage.extend((0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8));
     for (what, body) in [("invalid UTF-8", invalid_utf8), ("binary garbage", garbage)] {
         let (r, out) = scrape_with(cfg.clone(), &t, &body, PROM, "");
-        assert!(matches!(r.error, Some(ScrapeError::Parse(_))), "{what}: {:?}", r.error);
+        assert!(
+            matches!(r.error, Some(ScrapeError::Parse(_))),
+            "{what}: {:?}",
+            r.error
+        );
         assert!(out.series.is_empty(), "{what}");
         assert_eq!(r.samples_scraped, 1, "{what}");
     }
     let (r, _) = scrape_with(cfg.clone(), &t, b"a 1\n", PROM, "compress");
-    assert_eq!(r.error.unwrap().to_string(), "unsupported Content-Encoding \"compress\"");
+    assert_eq!(
+        r.error.unwrap().to_string(),
+        "unsupported Content-Encoding \"compress\""
+    );
 }
 
 #[test]

@@ -79,7 +79,10 @@ fn warm_scrape_does_not_allocate_per_sample() {
         let (a_small, n_small) = warm_allocs(&sb, enc);
         let (a_big, n_big) = warm_allocs(&bb, enc);
         assert!(n_big > 2 * n_small, "{n_small} {n_big}");
-        assert!(a_big <= a_small + 4, "{enc}: {a_small} allocations for {n_small} samples, {a_big} for {n_big}");
+        assert!(
+            a_big <= a_small + 4,
+            "{enc}: {a_small} allocations for {n_small} samples, {a_big} for {n_big}"
+        );
         assert!(a_big < 64, "{enc}: {a_big} allocations for {n_big} samples");
     }
 }

@@ -113,7 +113,8 @@ pub fn run(args: BenchArgs) -> ExitCode {
                 Ok(c) => c,
                 Err(e) => return fail(2, e),
             };
-            let target = Target::from_labels(&[("job", job.job_name.as_str()), ("instance", "bench")]);
+            let target =
+                Target::from_labels(&[("job", job.job_name.as_str()), ("instance", "bench")]);
             Some(Scraper::new(cfg, &target))
         }
     };

@@ -113,7 +113,8 @@ fn is_legacy_metric_name(n: &str) -> bool {
     let b = n.as_bytes();
     !b.is_empty()
         && !b[0].is_ascii_digit()
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b':')
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b':')
 }
 
 fn parse_le(s: &str) -> Option<f64> {
@@ -172,11 +173,24 @@ impl Linter {
             Ok(Event::Type(t)) => {
                 let name = t.name.to_string();
                 if self.types.contains_key(&name) {
-                    self.problem(t.line, "type-repeated", &name, format!("second TYPE line for metric name {name:?}"));
+                    self.problem(
+                        t.line,
+                        "type-repeated",
+                        &name,
+                        format!("second TYPE line for metric name {name:?}"),
+                    );
                 } else if self.with_samples.contains(&name) {
-                    self.problem(t.line, "type-after-samples", &name, format!("TYPE line for {name:?} after its samples"));
+                    self.problem(
+                        t.line,
+                        "type-after-samples",
+                        &name,
+                        format!("TYPE line for {name:?} after its samples"),
+                    );
                 }
-                if t.metric_type == MetricType::Counter && self.openmetrics && name.ends_with("_total") {
+                if t.metric_type == MetricType::Counter
+                    && self.openmetrics
+                    && name.ends_with("_total")
+                {
                     self.problem(t.line, "counter-total", &name, format!("OpenMetrics counter family {name:?} should not end in \"_total\" (its samples do)"));
                 }
                 self.types.insert(name, t.metric_type);
@@ -184,9 +198,19 @@ impl Linter {
             Ok(Event::Help(h)) => {
                 let name = h.name.to_string();
                 if !self.helps.insert(name.clone()) {
-                    self.problem(h.line, "help-repeated", &name, format!("second HELP line for metric name {name:?}"));
+                    self.problem(
+                        h.line,
+                        "help-repeated",
+                        &name,
+                        format!("second HELP line for metric name {name:?}"),
+                    );
                 } else if self.with_samples.contains(&name) {
-                    self.problem(h.line, "help-after-samples", &name, format!("HELP line for {name:?} after its samples"));
+                    self.problem(
+                        h.line,
+                        "help-after-samples",
+                        &name,
+                        format!("HELP line for {name:?} after its samples"),
+                    );
                 }
             }
             Ok(Event::Sample(s)) => self.sample(&s),
@@ -209,7 +233,12 @@ impl Linter {
         }
         self.with_samples.insert(fam.clone());
         if self.legacy && !is_legacy_metric_name(&name) {
-            self.problem(line, "invalid-name", &fam, format!("metric name {name:?} is not valid under the legacy scheme"));
+            self.problem(
+                line,
+                "invalid-name",
+                &fam,
+                format!("metric name {name:?} is not valid under the legacy scheme"),
+            );
         }
         let mut labels: Vec<(String, String)> = s
             .labels()
@@ -217,9 +246,19 @@ impl Linter {
             .collect();
         for (n, _) in &labels {
             if n.starts_with("__") {
-                self.problem(line, "reserved-label", &fam, format!("label name {n:?} is reserved (starts with \"__\")"));
+                self.problem(
+                    line,
+                    "reserved-label",
+                    &fam,
+                    format!("label name {n:?} is reserved (starts with \"__\")"),
+                );
             } else if self.legacy && !promtext::relabel::config::is_legacy_label_name(n) {
-                self.problem(line, "invalid-name", &fam, format!("label name {n:?} is not valid under the legacy scheme"));
+                self.problem(
+                    line,
+                    "invalid-name",
+                    &fam,
+                    format!("label name {n:?} is not valid under the legacy scheme"),
+                );
             }
         }
         labels.sort();
@@ -231,17 +270,41 @@ impl Linter {
             key.push_str(v);
         }
         if !self.series.insert(key) {
-            self.problem(line, "duplicate-series", &fam, format!("duplicate series {}", s.series()));
+            self.problem(
+                line,
+                "duplicate-series",
+                &fam,
+                format!("duplicate series {}", s.series()),
+            );
         }
         *self.cardinality.entry(fam.clone()).or_default() += 1;
         let t = self.types.get(&fam).copied().unwrap_or(MetricType::Unknown);
-        if t == MetricType::Counter && !self.openmetrics && !name.ends_with("_total") && self.reported_total.insert(fam.clone()) {
-            self.problem(line, "counter-total", &fam, "counter metrics should have \"_total\" suffix".to_string());
+        if t == MetricType::Counter
+            && !self.openmetrics
+            && !name.ends_with("_total")
+            && self.reported_total.insert(fam.clone())
+        {
+            self.problem(
+                line,
+                "counter-total",
+                &fam,
+                "counter metrics should have \"_total\" suffix".to_string(),
+            );
         }
-        if matches!(t, MetricType::Histogram | MetricType::GaugeHistogram) && name.ends_with("_bucket") {
-            let le = labels.iter().find(|(n, _)| n == "le").map(|(_, v)| v.clone());
+        if matches!(t, MetricType::Histogram | MetricType::GaugeHistogram)
+            && name.ends_with("_bucket")
+        {
+            let le = labels
+                .iter()
+                .find(|(n, _)| n == "le")
+                .map(|(_, v)| v.clone());
             let Some(le) = le.as_deref().and_then(parse_le) else {
-                self.problem(line, "histogram-le", &fam, format!("bucket without a numeric le: {}", s.series()));
+                self.problem(
+                    line,
+                    "histogram-le",
+                    &fam,
+                    format!("bucket without a numeric le: {}", s.series()),
+                );
                 return;
             };
             let rest: String = labels
@@ -258,7 +321,10 @@ impl Linter {
             });
             let mut found = Vec::new();
             if le <= g.last_le {
-                found.push(("histogram-le", format!("bucket le not increasing: {}", s.series())));
+                found.push((
+                    "histogram-le",
+                    format!("bucket le not increasing: {}", s.series()),
+                ));
             }
             if v < g.last_value {
                 found.push(("histogram-not-cumulative", format!("histogram buckets are not cumulative: {} = {} is below the previous bucket's {}", s.series(), s.value_text(), g.last_value)));
@@ -285,7 +351,15 @@ impl Linter {
             .collect();
         missing.sort();
         for (line, f, rest) in missing {
-            self.problem(line, "histogram-no-inf", &f, format!("histogram {f} {{{}}} has no +Inf bucket", rest.trim_end_matches(',')));
+            self.problem(
+                line,
+                "histogram-no-inf",
+                &f,
+                format!(
+                    "histogram {f} {{{}}} has no +Inf bucket",
+                    rest.trim_end_matches(',')
+                ),
+            );
         }
         self.problems.sort_by_key(|p| p.line);
     }
@@ -302,7 +376,11 @@ pub fn run(args: CheckArgs) -> ExitCode {
     };
     let om = args.format == CheckFormat::Openmetrics;
     let settings = Settings::default()
-        .dialect(if om { Dialect::OpenMetrics } else { Dialect::Prometheus })
+        .dialect(if om {
+            Dialect::OpenMetrics
+        } else {
+            Dialect::Prometheus
+        })
         .lenient(true);
     let mut p = ReadParser::new(input, settings);
     let mut lint = Linter::new(om, args.scheme == CheckScheme::Legacy);
@@ -345,7 +423,11 @@ fn print_text(out: &mut impl Write, l: &Linter, top: usize) -> io::Result<()> {
         if p.family.is_empty() {
             writeln!(out, "line {}: {}: {}", p.line, p.kind, p.message)?;
         } else {
-            writeln!(out, "line {}: {}: {}: {}", p.line, p.kind, p.family, p.message)?;
+            writeln!(
+                out,
+                "line {}: {}: {}: {}",
+                p.line, p.kind, p.family, p.message
+            )?;
         }
     }
     let total: u64 = l.cardinality.values().sum();

@@ -8,10 +8,10 @@
 //! findings); 2 usage, configuration or I/O error.
 
 // `gen` is reserved in edition 2024; the file keeps its name.
-#[path = "gen.rs"]
-mod gen_cmd;
 mod bench;
 mod check;
+#[path = "gen.rs"]
+mod gen_cmd;
 mod output;
 mod parse;
 mod relabel;

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
+use promtext::relabel::NameValidationScheme;
 use promtext::relabel::notation::parse_series;
 use promtext::relabel::yaml::{ConfigDocument, ScrapeJob, ScrapeLimits, parse_bytes};
-use promtext::relabel::NameValidationScheme;
 use promtext::scrape::{
     Appender, ScrapeConfig, ScrapeReport, Scraper, Series, Target, TargetOutcome, seed,
 };
@@ -47,7 +47,11 @@ pub struct ScrapeArgs {
     #[arg(long, value_name = "LABELS")]
     pub target_labels: Option<String>,
     /// The response's Content-Type.
-    #[arg(long, value_name = "VALUE", default_value = "text/plain; version=0.0.4")]
+    #[arg(
+        long,
+        value_name = "VALUE",
+        default_value = "text/plain; version=0.0.4"
+    )]
     pub content_type: String,
     /// The response's Content-Encoding: identity, gzip, zstd, br, or auto (gzip and zstd detected by their magic
     /// bytes).
@@ -167,8 +171,8 @@ fn write_json_series(out: &mut Vec<u8>, s: &Series<'_>) -> io::Result<()> {
 fn load_job(args: &ScrapeArgs) -> Result<ScrapeJob, String> {
     let mut job = match &args.config {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
             let doc = ConfigDocument::from_yaml(&text).map_err(|e| e.to_string())?;
             match &doc {
                 ConfigDocument::Rules(r) => {
@@ -178,7 +182,9 @@ fn load_job(args: &ScrapeArgs) -> Result<ScrapeJob, String> {
                     j
                 }
                 ConfigDocument::Jobs(_) => {
-                    let sel = doc.select(args.job.as_deref(), None).map_err(|e| e.to_string())?;
+                    let sel = doc
+                        .select(args.job.as_deref(), None)
+                        .map_err(|e| e.to_string())?;
                     sel.job.cloned().ok_or("no job in the config")?
                 }
                 _ => return Err("the config holds no scrape job".into()),
@@ -194,7 +200,10 @@ fn load_job(args: &ScrapeArgs) -> Result<ScrapeJob, String> {
         (&mut l.sample_limit, args.sample_limit),
         (&mut l.label_limit, args.label_limit),
         (&mut l.label_name_length_limit, args.label_name_length_limit),
-        (&mut l.label_value_length_limit, args.label_value_length_limit),
+        (
+            &mut l.label_value_length_limit,
+            args.label_value_length_limit,
+        ),
     ] {
         if let Some(v) = src {
             *dst = v;
@@ -278,7 +287,15 @@ pub fn run(args: ScrapeArgs) -> ExitCode {
     match args.output {
         ScrapeOutput::Summary => {
             let mut app = FamilyCounter::default();
-            let report = match stream(&mut scraper, &args.content_type, &encoding, &mut input, &mut buf, first, &mut app) {
+            let report = match stream(
+                &mut scraper,
+                &args.content_type,
+                &encoding,
+                &mut input,
+                &mut buf,
+                first,
+                &mut app,
+            ) {
                 Ok(r) => r,
                 Err(e) => return fail(2, e),
             };
@@ -299,7 +316,15 @@ pub fn run(args: ScrapeArgs) -> ExitCode {
                 staged: Vec::new(),
                 text: String::new(),
             };
-            let report = match stream(&mut scraper, &args.content_type, &encoding, &mut input, &mut buf, first, &mut app) {
+            let report = match stream(
+                &mut scraper,
+                &args.content_type,
+                &encoding,
+                &mut input,
+                &mut buf,
+                first,
+                &mut app,
+            ) {
                 Ok(r) => r,
                 Err(e) => return fail(2, e),
             };
@@ -377,7 +402,11 @@ pub fn print_target(
 
 /// Prints the scrape report.
 pub fn print_report(out: &mut dyn Write, r: &ScrapeReport, encoding: &str) -> io::Result<()> {
-    writeln!(out, "scrape: {}", if r.up() { "up" } else { "FAILED (up 0)" })?;
+    writeln!(
+        out,
+        "scrape: {}",
+        if r.up() { "up" } else { "FAILED (up 0)" }
+    )?;
     if let Some(e) = &r.error {
         writeln!(out, "  error                              {e}")?;
     }
@@ -391,14 +420,46 @@ pub fn print_report(out: &mut dyn Write, r: &ScrapeReport, encoding: &str) -> io
     if let Some(f) = &r.content_type_fallback {
         writeln!(out, "  content type fallback              {f}")?;
     }
-    writeln!(out, "  scrape_duration_seconds            {:.6}", r.duration.as_secs_f64())?;
-    writeln!(out, "  scrape_samples_scraped             {}", r.samples_scraped)?;
-    writeln!(out, "  scrape_samples_post_metric_relabeling {}", r.samples_post_relabel)?;
-    writeln!(out, "  scrape_series_added                {}", r.series_added)?;
-    writeln!(out, "  dropped by metric relabeling       {}", r.dropped_by_relabel)?;
-    writeln!(out, "  bad lines skipped                  {}", r.bad_lines_skipped)?;
-    writeln!(out, "  invalid series skipped             {}", r.invalid_series_skipped)?;
-    writeln!(out, "  samples over sample_limit skipped  {}", r.samples_over_limit)?;
+    writeln!(
+        out,
+        "  scrape_duration_seconds            {:.6}",
+        r.duration.as_secs_f64()
+    )?;
+    writeln!(
+        out,
+        "  scrape_samples_scraped             {}",
+        r.samples_scraped
+    )?;
+    writeln!(
+        out,
+        "  scrape_samples_post_metric_relabeling {}",
+        r.samples_post_relabel
+    )?;
+    writeln!(
+        out,
+        "  scrape_series_added                {}",
+        r.series_added
+    )?;
+    writeln!(
+        out,
+        "  dropped by metric relabeling       {}",
+        r.dropped_by_relabel
+    )?;
+    writeln!(
+        out,
+        "  bad lines skipped                  {}",
+        r.bad_lines_skipped
+    )?;
+    writeln!(
+        out,
+        "  invalid series skipped             {}",
+        r.invalid_series_skipped
+    )?;
+    writeln!(
+        out,
+        "  samples over sample_limit skipped  {}",
+        r.samples_over_limit
+    )?;
     writeln!(
         out,
         "  cache hits / misses / series       {} / {} / {}",
@@ -463,7 +524,11 @@ pub fn run_default() -> ExitCode {
     );
     let mut kept = None;
     for t in &seed::SAMPLE_POD_TARGETS {
-        let addr = t.iter().find(|(n, _)| *n == "__address__").map(|(_, v)| *v).unwrap_or("");
+        let addr = t
+            .iter()
+            .find(|(n, _)| *n == "__address__")
+            .map(|(_, v)| *v)
+            .unwrap_or("");
         let port = t
             .iter()
             .find(|(n, _)| *n == "__meta_kubernetes_pod_container_port_name")
@@ -478,7 +543,10 @@ pub fn run_default() -> ExitCode {
                 kept = Some(k);
             }
             Ok(TargetOutcome::Dropped(_)) => {
-                let _ = writeln!(out, "target {addr} (port {port:?}): dropped by relabel_configs (keep .*-envoy-prom)");
+                let _ = writeln!(
+                    out,
+                    "target {addr} (port {port:?}): dropped by relabel_configs (keep .*-envoy-prom)"
+                );
             }
             Err(e) => {
                 let _ = writeln!(out, "target {addr}: error: {e}");
@@ -492,7 +560,11 @@ pub fn run_default() -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(2, e),
     };
-    let _ = writeln!(out, "\nmetric_relabel_configs: {} rules (drop SDS counters and byte-size buckets, labeldrop principals, upstream_service from cluster_name)\n", job.metric_relabel_configs.len());
+    let _ = writeln!(
+        out,
+        "\nmetric_relabel_configs: {} rules (drop SDS counters and byte-size buckets, labeldrop principals, upstream_service from cluster_name)\n",
+        job.metric_relabel_configs.len()
+    );
     let mut scraper = Scraper::new(cfg, &target);
     let mut app = FamilyCounter::default();
     let ct = "text/plain; version=0.0.4; charset=utf-8";

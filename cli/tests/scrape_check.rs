@@ -22,7 +22,10 @@ fn clean_input_exits_0() {
     let body = b"# HELP a_total A.\n# TYPE a_total counter\na_total{x=\"1\"} 1\na_total{x=\"2\"} 1\n# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 3\nh_count 2\n";
     let (code, out) = check(&[], body);
     assert_eq!(code, Some(0), "{out}");
-    assert!(out.contains("0 problem(s); 6 series in 2 families"), "{out}");
+    assert!(
+        out.contains("0 problem(s); 6 series in 2 families"),
+        "{out}"
+    );
     assert!(out.contains("       4  h\n"), "{out}");
 }
 
@@ -62,7 +65,10 @@ bad line
     for l in out.lines() {
         assert!(l.starts_with('{') && l.ends_with('}'), "{l}");
     }
-    assert!(out.contains("{\"kind\":\"cardinality\",\"family\":\"c\",\"series\":2}"), "{out}");
+    assert!(
+        out.contains("{\"kind\":\"cardinality\",\"family\":\"c\",\"series\":2}"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -70,7 +76,10 @@ fn legacy_scheme_and_openmetrics() {
     let (code, out) = check(&["--scheme", "legacy"], b"{\"my.metric\"} 1\n");
     assert_eq!(code, Some(1));
     assert!(out.contains("invalid-name"), "{out}");
-    let (code, out) = check(&["--format", "openmetrics"], b"# TYPE a_total counter\na_total_total 1\n# EOF\n");
+    let (code, out) = check(
+        &["--format", "openmetrics"],
+        b"# TYPE a_total counter\na_total_total 1\n# EOF\n",
+    );
     assert_eq!(code, Some(1));
     assert!(out.contains("counter-total"), "{out}");
     let (code, _) = check(&["/nonexistent/file"], b"");
@@ -94,10 +103,21 @@ fn bench_parse_and_scrape() {
     assert!(text.starts_with("parse: "), "{text}");
     assert!(text.contains("200 samples, 3 timed iterations"), "{text}");
     let out = Command::new(env!("CARGO_BIN_EXE_promtext"))
-        .args(["bench", "--iterations", "3", "--config", cfg.to_str().unwrap(), body.to_str().unwrap()])
+        .args([
+            "bench",
+            "--iterations",
+            "3",
+            "--config",
+            cfg.to_str().unwrap(),
+            body.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("first (cold cache)"), "{text}");
     assert!(text.contains("2 timed iterations"), "{text}");

@@ -65,29 +65,54 @@ mod tempfile_path {
     }
 }
 
-const TARGET: &str = r#"{__address__="10.0.0.1:15090",__meta_kubernetes_pod_container_port_name="http-envoy-prom"}"#;
+const TARGET: &str =
+    r#"{__address__="10.0.0.1:15090",__meta_kubernetes_pod_container_port_name="http-envoy-prom"}"#;
 
 #[test]
 fn exposition_from_gzip_stdin() {
     let cfg = config();
     let body = gzip(b"a{job=\"app\"} 1\nb 2\nc{x=\"\"} 3 1000\n");
     let out = run(
-        &["scrape", "--config", cfg.0.to_str().unwrap(), "--job", "envoy-stats", "--target-labels", TARGET, "--output", "exposition", "-"],
+        &[
+            "scrape",
+            "--config",
+            cfg.0.to_str().unwrap(),
+            "--job",
+            "envoy-stats",
+            "--target-labels",
+            TARGET,
+            "--output",
+            "exposition",
+            "-",
+        ],
         &body,
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
         "a{exported_job=\"app\",instance=\"10.0.0.1:15090\",job=\"envoy-stats\"} 1\nc{instance=\"10.0.0.1:15090\",job=\"envoy-stats\"} 3 1000\n"
     );
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("scrape_samples_scraped             3"), "{err}");
-    assert!(err.contains("dropped by metric relabeling       1"), "{err}");
+    assert!(
+        err.contains("scrape_samples_scraped             3"),
+        "{err}"
+    );
+    assert!(
+        err.contains("dropped by metric relabeling       1"),
+        "{err}"
+    );
 }
 
 #[test]
 fn honor_labels_flag_and_jsonl() {
-    let out = run(&["scrape", "--honor-labels", "--output", "jsonl"], b"a{job=\"app\"} 1\n");
+    let out = run(
+        &["scrape", "--honor-labels", "--output", "jsonl"],
+        b"a{job=\"app\"} 1\n",
+    );
     assert!(out.status.success());
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
@@ -97,11 +122,20 @@ fn honor_labels_flag_and_jsonl() {
 
 #[test]
 fn failed_scrape_writes_nothing_and_exits_1() {
-    let out = run(&["scrape", "--sample-limit", "1", "--output", "exposition"], b"a 1\nb 2\n");
+    let out = run(
+        &["scrape", "--sample-limit", "1", "--output", "exposition"],
+        b"a 1\nb 2\n",
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("error: scrape failed: sample limit exceeded"));
-    let out = run(&["scrape", "--body-size-limit", "4", "--output", "exposition"], b"a 1\nb 2\n");
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("error: scrape failed: sample limit exceeded")
+    );
+    let out = run(
+        &["scrape", "--body-size-limit", "4", "--output", "exposition"],
+        b"a 1\nb 2\n",
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("body size limit exceeded"));
     let out = run(&["scrape", "--content-encoding", "gzip"], b"a 1\n");
@@ -116,7 +150,16 @@ fn failed_scrape_writes_nothing_and_exits_1() {
 #[test]
 fn dropped_target_and_usage_errors() {
     let cfg = config();
-    let out = run(&["scrape", "--config", cfg.0.to_str().unwrap(), "--target-labels", r#"{__address__="h:1"}"#], b"a 1\n");
+    let out = run(
+        &[
+            "scrape",
+            "--config",
+            cfg.0.to_str().unwrap(),
+            "--target-labels",
+            r#"{__address__="h:1"}"#,
+        ],
+        b"a 1\n",
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("target dropped by relabel_configs"));
     let out = run(&["scrape", "--config", "/nonexistent/x.yml"], b"");
@@ -131,9 +174,19 @@ fn dropped_target_and_usage_errors() {
 fn default_scenario() {
     let out = run(&[], b"");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains("target 10.244.1.7:9080 (port \"http\"): dropped"), "{text}");
-    assert!(text.contains("scrape URL                http://10.244.1.7:15090/stats/prometheus"), "{text}");
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("target 10.244.1.7:9080 (port \"http\"): dropped"),
+        "{text}"
+    );
+    assert!(
+        text.contains("scrape URL                http://10.244.1.7:15090/stats/prometheus"),
+        "{text}"
+    );
     assert!(text.contains("second scrape (warm cache):"), "{text}");
     assert!(text.contains("top families by series count"), "{text}");
     assert!(text.contains("up{instance=\"10.244.1.7:15090\",job=\"envoy-stats\",namespace=\"default\",pod_name=\"reviews-v1-545db77b95-6xk2p\"} 1"), "{text}");

@@ -115,9 +115,10 @@ impl Decoder {
                 zstd::stream::write::Decoder::new(Vec::new()).map_err(|e| err(encoding, e))?,
             )),
             #[cfg(feature = "brotli")]
-            Encoding::Brotli => {
-                Decoder::Brotli(Box::new(brotli::DecompressorWriter::new(Vec::new(), 8 << 10)))
-            }
+            Encoding::Brotli => Decoder::Brotli(Box::new(brotli::DecompressorWriter::new(
+                Vec::new(),
+                8 << 10,
+            ))),
             #[allow(unreachable_patterns)]
             other => return Err(ScrapeError::UnsupportedEncoding(other.as_str().to_string())),
         })
@@ -190,7 +191,10 @@ impl Decoder {
     }
 
     /// Ends the stream: flushes the decoder, reporting a truncated or corrupt stream.
-    pub(crate) fn finish(&mut self, mut sink: impl FnMut(&[u8]) -> bool) -> Result<(), ScrapeError> {
+    pub(crate) fn finish(
+        &mut self,
+        mut sink: impl FnMut(&[u8]) -> bool,
+    ) -> Result<(), ScrapeError> {
         let enc = self.encoding();
         let r = match self {
             Decoder::Identity => Ok(()),

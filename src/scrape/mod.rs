@@ -40,8 +40,8 @@ mod cache;
 mod decode;
 mod error;
 mod report;
-mod target;
 pub mod seed;
+mod target;
 
 use std::borrow::Cow;
 use std::io::Read;
@@ -544,7 +544,12 @@ impl State<'_> {
             Some(Hit::Series(labels)) => {
                 self.report.cache_hits += 1;
                 self.report.samples_post_relabel += 1;
-                if over_limit(&mut self.report, &mut self.sample_limit_hit, sample_limit, lenient) {
+                if over_limit(
+                    &mut self.report,
+                    &mut self.sample_limit_hit,
+                    sample_limit,
+                    lenient,
+                ) {
                     return Ok(());
                 }
                 app.append(&Series {
@@ -574,7 +579,12 @@ impl State<'_> {
             Err(e) => return Err(e),
         };
         self.report.samples_post_relabel += 1;
-        if over_limit(&mut self.report, &mut self.sample_limit_hit, sample_limit, lenient) {
+        if over_limit(
+            &mut self.report,
+            &mut self.sample_limit_hit,
+            sample_limit,
+            lenient,
+        ) {
             return Ok(());
         }
         app.append(&Series {
@@ -651,8 +661,7 @@ fn merge_target<'a>(
 ) {
     if honor_labels {
         for (n, v) in target.iter() {
-            let present =
-                pairs.iter().any(|(k, _)| k == n) || empty.iter().any(|k| k == n);
+            let present = pairs.iter().any(|(k, _)| k == n) || empty.iter().any(|k| k == n);
             if !present {
                 pairs.push((Cow::Owned(n.to_string()), Cow::Owned(v.to_string())));
             }

@@ -84,7 +84,10 @@ impl ScrapeReport {
             let _ = writeln!(out, "{name}{{{labels}}} {v}");
         };
         line("up", u8::from(self.up()).to_string());
-        line("scrape_duration_seconds", format!("{}", self.duration.as_secs_f64()));
+        line(
+            "scrape_duration_seconds",
+            format!("{}", self.duration.as_secs_f64()),
+        );
         line("scrape_samples_scraped", self.samples_scraped.to_string());
         line(
             "scrape_samples_post_metric_relabeling",

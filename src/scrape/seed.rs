@@ -63,7 +63,9 @@ pub const JOB_NAME: &str = "envoy-stats";
 /// Loads [`ENVOY_STATS_JOB_YAML`].
 pub fn envoy_stats_job() -> Result<ScrapeJob, ConfigError> {
     let doc = ConfigDocument::from_yaml(ENVOY_STATS_JOB_YAML)?;
-    doc.select(Some(JOB_NAME), None).map(|s| s.job.cloned())?.ok_or(ConfigError::NoRules)
+    doc.select(Some(JOB_NAME), None)
+        .map(|s| s.job.cloned())?
+        .ok_or(ConfigError::NoRules)
 }
 
 /// Labels every target of the sample pod shares (the `pod` role's pod-level labels).
@@ -71,16 +73,28 @@ const POD: [(&str, &str); 13] = [
     ("__meta_kubernetes_namespace", "default"),
     ("__meta_kubernetes_pod_name", "reviews-v1-545db77b95-6xk2p"),
     ("__meta_kubernetes_pod_ip", "10.244.1.7"),
-    ("__meta_kubernetes_pod_uid", "7c1d5c43-3d0e-4a5c-9f6e-2b8a1f0c9d21"),
+    (
+        "__meta_kubernetes_pod_uid",
+        "7c1d5c43-3d0e-4a5c-9f6e-2b8a1f0c9d21",
+    ),
     ("__meta_kubernetes_pod_node_name", "worker-2"),
     ("__meta_kubernetes_pod_host_ip", "172.18.0.3"),
     ("__meta_kubernetes_pod_phase", "Running"),
     ("__meta_kubernetes_pod_ready", "true"),
     ("__meta_kubernetes_pod_label_app", "reviews"),
     ("__meta_kubernetes_pod_label_version", "v1"),
-    ("__meta_kubernetes_pod_annotation_prometheus_io_port", "15020"),
-    ("__meta_kubernetes_pod_annotation_prometheus_io_scrape", "true"),
-    ("__meta_kubernetes_pod_annotation_prometheus_io_path", "/stats/prometheus"),
+    (
+        "__meta_kubernetes_pod_annotation_prometheus_io_port",
+        "15020",
+    ),
+    (
+        "__meta_kubernetes_pod_annotation_prometheus_io_scrape",
+        "true",
+    ),
+    (
+        "__meta_kubernetes_pod_annotation_prometheus_io_path",
+        "/stats/prometheus",
+    ),
 ];
 
 macro_rules! target {
@@ -113,5 +127,10 @@ macro_rules! target {
 pub const SAMPLE_POD_TARGETS: [[(&str, &str); 18]; 3] = [
     target!("10.244.1.7:9080", "reviews", "http", "9080"),
     target!("10.244.1.7:15020", "istio-proxy", "tcp-status", "15020"),
-    target!("10.244.1.7:15090", "istio-proxy", "http-envoy-prom", "15090"),
+    target!(
+        "10.244.1.7:15090",
+        "istio-proxy",
+        "http-envoy-prom",
+        "15090"
+    ),
 ];

@@ -97,7 +97,11 @@ impl Target {
             .clone()
             .unwrap_or_else(|| DEFAULT_SCRAPE_TIMEOUT.to_string());
         // Prometheus renders the parsed durations (`60s` becomes `1m`).
-        let render = |s: &str| parse_duration(s).map(format_duration).unwrap_or_else(|| s.to_string());
+        let render = |s: &str| {
+            parse_duration(s)
+                .map(format_duration)
+                .unwrap_or_else(|| s.to_string())
+        };
         let defaults = [
             ("job", job.job_name.clone()),
             ("__scrape_interval__", render(&interval)),
@@ -106,7 +110,11 @@ impl Target {
             ("__scheme__", job.scheme.clone()),
         ];
         let is_unset = |pairs: &[(String, String)], n: &str| {
-            pairs.iter().rev().find(|(k, _)| k == n).is_none_or(|(_, v)| v.is_empty())
+            pairs
+                .iter()
+                .rev()
+                .find(|(k, _)| k == n)
+                .is_none_or(|(_, v)| v.is_empty())
         };
         for (n, v) in defaults {
             if is_unset(&pairs, n) {
@@ -137,13 +145,17 @@ impl Target {
         let iv = after.get("__scrape_interval__").unwrap_or_default();
         let to = after.get("__scrape_timeout__").unwrap_or_default();
         let ivd = parse_duration(iv).ok_or_else(|| {
-            TargetError::Interval(format!("error parsing scrape interval: not a valid duration string: {iv:?}"))
+            TargetError::Interval(format!(
+                "error parsing scrape interval: not a valid duration string: {iv:?}"
+            ))
         })?;
         if ivd == 0 {
             return Err(TargetError::Interval("scrape interval cannot be 0".into()));
         }
         let tod = parse_duration(to).ok_or_else(|| {
-            TargetError::Interval(format!("error parsing scrape timeout: not a valid duration string: {to:?}"))
+            TargetError::Interval(format!(
+                "error parsing scrape timeout: not a valid duration string: {to:?}"
+            ))
         })?;
         if tod == 0 {
             return Err(TargetError::Interval("scrape timeout cannot be 0".into()));
