@@ -16,7 +16,7 @@ pub const DEFAULT_SCRAPE_TIMEOUT: &str = "10s";
 /// `__param_*`, `__scrape_*__`) and the public labels attached to every scraped sample.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
-    labels: Labels,
+    all: Labels,
     public: Labels,
     params: BTreeMap<String, Vec<String>>,
 }
@@ -185,7 +185,7 @@ impl Target {
             }
         }
         Ok(TargetOutcome::Kept(Target {
-            labels,
+            all: labels,
             public,
             params,
         }))
@@ -200,7 +200,7 @@ impl Target {
                 .filter(|(n, _)| !n.starts_with("__")),
         );
         Target {
-            labels: public.clone(),
+            all: public.clone(),
             public,
             params: BTreeMap::new(),
         }
@@ -213,22 +213,22 @@ impl Target {
 
     /// All target labels, including the `__`-prefixed ones, sorted.
     pub fn all_labels(&self) -> &Labels {
-        &self.labels
+        &self.all
     }
 
     /// `__address__`.
     pub fn address(&self) -> &str {
-        self.labels.get("__address__").unwrap_or_default()
+        self.all.get("__address__").unwrap_or_default()
     }
 
     /// `__scheme__`.
     pub fn scheme(&self) -> &str {
-        self.labels.get("__scheme__").unwrap_or("http")
+        self.all.get("__scheme__").unwrap_or("http")
     }
 
     /// `__metrics_path__`.
     pub fn metrics_path(&self) -> &str {
-        self.labels.get("__metrics_path__").unwrap_or_default()
+        self.all.get("__metrics_path__").unwrap_or_default()
     }
 
     /// The query parameters: the job's `params`, overridden by `__param_*` labels.
