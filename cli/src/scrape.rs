@@ -78,6 +78,10 @@ pub struct ScrapeArgs {
     /// Skip bad lines, invalid series and samples over the sample limit (counted) instead of failing the scrape.
     #[arg(long)]
     pub lenient: bool,
+    /// Maximum entries of the per-series cache (series beyond it are relabeled on every sample, not cached);
+    /// bounds memory on bodies with millions of distinct series.
+    #[arg(long, value_name = "N", default_value_t = promtext::scrape::DEFAULT_CACHE_ENTRIES)]
+    pub cache_entries: usize,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ScrapeOutput::Summary)]
     pub output: ScrapeOutput,
@@ -268,6 +272,7 @@ pub fn run(args: ScrapeArgs) -> ExitCode {
         Err(e) => return fail(2, e),
     };
     cfg.options.lenient = args.lenient;
+    cfg.options.cache_max_entries = args.cache_entries;
     let mut input = match open_input(args.input.as_deref()) {
         Ok(r) => r,
         Err(e) => return fail(2, e),
