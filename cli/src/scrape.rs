@@ -307,6 +307,7 @@ pub fn run(args: ScrapeArgs) -> ExitCode {
             let mut out = stdout.lock();
             let r = print_target(&mut out, &job, &discovered, &target)
                 .and_then(|()| print_report(&mut out, &report, &encoding))
+                .and_then(|()| print_peak_rss(&mut out))
                 .and_then(|()| print_top(&mut out, &app.committed, args.top));
             if let Err(e) = r {
                 if !is_broken_pipe(&e) {
@@ -480,6 +481,32 @@ pub fn print_report(out: &mut dyn Write, r: &ScrapeReport, encoding: &str) -> io
         )?;
     }
     Ok(())
+}
+
+/// The process' peak resident set size in bytes (Linux `VmHWM`), when known.
+pub fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line
+        .trim_start_matches("VmHWM:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb * 1024)
+}
+
+/// Prints the peak RSS line (nothing where it is unknown).
+fn print_peak_rss(out: &mut dyn Write) -> io::Result<()> {
+    match peak_rss() {
+        Some(b) => writeln!(
+            out,
+            "  peak RSS                           {} ({b} bytes)",
+            human_bytes(b)
+        ),
+        None => Ok(()),
+    }
 }
 
 /// Prints the top families by series count.
