@@ -196,16 +196,17 @@ fn default_scenario() {
 /// with the cache off keeps the peak RSS far below the body size. (The 1 GiB measurement is in the report.)
 #[test]
 fn peak_memory_does_not_grow_with_the_body() {
-    let producer = Command::new(env!("CARGO_BIN_EXE_promtext"))
+    let mut producer = Command::new(env!("CARGO_BIN_EXE_promtext"))
         .args(["gen", "--profile", "istio", "--size", "24MiB"])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_promtext"))
         .args(["scrape", "--cache-entries", "0", "-"])
-        .stdin(producer.stdout.unwrap())
+        .stdin(producer.stdout.take().unwrap())
         .output()
         .unwrap();
+    assert!(producer.wait().unwrap().success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success(), "{text}");
     let Some(line) = text.lines().find(|l| l.contains("peak RSS")) else {
