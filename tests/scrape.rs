@@ -611,3 +611,14 @@ fn timestamps_and_le_normalisation() {
     let (_, out) = scrape_with(cfg, &t, body, PROM, "");
     assert_eq!(out.series[0].timestamp_ms, None);
 }
+
+#[test]
+fn duplicate_samples_are_skipped_not_fatal() {
+    let (cfg, t) = plain(&[("job", "j")]);
+    let (r, out) = scrape_with(cfg, &t, b"a 1\na 2\nb 1 100\nb 2 200\n", PROM, "");
+    assert!(r.up());
+    assert_eq!(r.duplicate_samples, 1);
+    assert_eq!(r.samples_post_relabel, 3);
+    assert_eq!(out.series.len(), 3);
+    assert_eq!(out.series[0].value, 1.0);
+}

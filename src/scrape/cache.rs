@@ -45,15 +45,20 @@ impl ScrapeCache {
         }
     }
 
+    /// Looks `raw` up; the flag tells whether it was already seen in this scrape.
     #[inline]
-    pub(crate) fn get(&mut self, raw: &[u8]) -> Option<Hit<'_>> {
+    pub(crate) fn get(&mut self, raw: &[u8]) -> Option<(Hit<'_>, bool)> {
         let &i = self.index.get(raw)?;
         let slot = &mut self.slots[i as usize];
+        let again = slot.last_seen == self.iter;
         slot.last_seen = self.iter;
-        Some(match &slot.labels {
-            None => Hit::Dropped,
-            Some(l) => Hit::Series(l),
-        })
+        Some((
+            match &slot.labels {
+                None => Hit::Dropped,
+                Some(l) => Hit::Series(l),
+            },
+            again,
+        ))
     }
 
     /// Stores a result; returns `false` when the cache is full (the entry is not stored).

@@ -536,13 +536,19 @@ impl State<'_> {
         let lenient = self.s.options.lenient;
         let sample_limit = self.s.limits.sample_limit;
         match self.s.cache.get(raw) {
-            Some(Hit::Dropped) => {
+            Some((Hit::Dropped, _)) => {
                 self.report.cache_hits += 1;
                 self.report.dropped_by_relabel += 1;
                 return Ok(());
             }
-            Some(Hit::Series(labels)) => {
+            Some((Hit::Series(labels), again)) => {
                 self.report.cache_hits += 1;
+                if again && ts.is_none() {
+                    // The same series twice without timestamps: Prometheus' storage rejects the second sample
+                    // (`duplicate sample for timestamp`), counts it and goes on.
+                    self.report.duplicate_samples += 1;
+                    return Ok(());
+                }
                 self.report.samples_post_relabel += 1;
                 if over_limit(
                     &mut self.report,

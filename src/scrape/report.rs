@@ -24,6 +24,9 @@ pub struct ScrapeReport {
     pub bad_lines_skipped: u64,
     /// Series skipped for invalid names or label limits (lenient policy).
     pub invalid_series_skipped: u64,
+    /// Repeated samples of a series without timestamps, not appended (Prometheus' `duplicate sample for
+    /// timestamp`, which does not fail the scrape).
+    pub duplicate_samples: u64,
     /// Samples skipped beyond `sample_limit` (lenient policy).
     pub samples_over_limit: u64,
     /// Bytes received (before `Content-Encoding` decoding).
