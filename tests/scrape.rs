@@ -1,5 +1,13 @@
 //! End-to-end scrape tests: the seed scenario, limits, honor_labels, encodings, bad bodies.
 
+#![cfg(all(
+    feature = "yaml",
+    feature = "gen",
+    feature = "gzip",
+    feature = "zstd",
+    feature = "brotli"
+))]
+
 use std::io::Write;
 
 use promtext::generator::{GenConfig, generate};

@@ -1,6 +1,8 @@
 //! The warm scrape path (every series in the per-series cache) allocates nothing per sample: the allocations of a
 //! whole scrape are a small constant (parser, decoder and report set-up), the same for a 4× larger body.
 
+#![cfg(all(feature = "yaml", feature = "gen", feature = "gzip"))]
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::io::Write;

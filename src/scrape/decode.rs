@@ -1,5 +1,6 @@
 //! Streaming `Content-Encoding` decoders (gzip, zstd, brotli behind features).
 
+#[cfg(any(feature = "gzip", feature = "zstd", feature = "brotli"))]
 use std::io::Write;
 
 use super::ScrapeError;
@@ -151,6 +152,8 @@ impl Decoder {
     }
 
     /// Decodes `chunk`, calling `sink` with each piece of decompressed output. `sink` returns `false` to stop.
+    // Without any compression feature only the identity arm is left.
+    #[allow(irrefutable_let_patterns, unused_variables)]
     pub(crate) fn feed(
         &mut self,
         chunk: &[u8],
@@ -162,7 +165,7 @@ impl Decoder {
         }
         let enc = self.encoding();
         for piece in chunk.chunks(IN_SLICE) {
-            let r = match self {
+            let r: std::io::Result<()> = match self {
                 Decoder::Identity => Ok(()),
                 #[cfg(feature = "gzip")]
                 Decoder::Gzip(d) => d.write_all(piece),
@@ -196,7 +199,7 @@ impl Decoder {
         mut sink: impl FnMut(&[u8]) -> bool,
     ) -> Result<(), ScrapeError> {
         let enc = self.encoding();
-        let r = match self {
+        let r: std::io::Result<()> = match self {
             Decoder::Identity => Ok(()),
             #[cfg(feature = "gzip")]
             Decoder::Gzip(d) => d.try_finish(),
