@@ -80,6 +80,9 @@ fn warm_scrape_does_not_allocate_per_sample() {
         };
         let (a_small, n_small) = warm_allocs(&sb, enc);
         let (a_big, n_big) = warm_allocs(&bb, enc);
+        eprintln!(
+            "{enc:?}: warm scrape of {n_small} samples: {a_small} allocations; of {n_big} samples: {a_big}"
+        );
         assert!(n_big > 2 * n_small, "{n_small} {n_big}");
         assert!(
             a_big <= a_small + 4,
