@@ -63,16 +63,21 @@ impl ScrapeCache {
 
     /// Stores a result; returns `false` when the cache is full (the entry is not stored).
     pub(crate) fn insert(&mut self, raw: &[u8], labels: Option<Labels>) -> bool {
-        if self.index.len() >= self.max_entries || self.index.contains_key(raw) {
+        if self.index.len() >= self.max_entries {
             return false;
         }
         let i = self.slots.len() as u32;
-        self.slots.push(Slot {
-            labels,
-            last_seen: self.iter,
-        });
-        self.index.insert(raw.into(), i);
-        true
+        match self.index.entry(raw.into()) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i);
+                self.slots.push(Slot {
+                    labels,
+                    last_seen: self.iter,
+                });
+                true
+            }
+        }
     }
 
     pub(crate) fn len(&self) -> usize {

@@ -632,9 +632,7 @@ impl State<'_> {
         merge_target(&mut pairs, &empty, &self.s.target, self.s.honor_labels);
         let labels = match self.s.relabeler.apply(&pairs) {
             Outcome::Dropped => return Ok(None),
-            Outcome::Unchanged => {
-                Labels::from_pairs(pairs.iter().map(|(n, v)| (n.as_ref(), v.as_ref())))
-            }
+            Outcome::Unchanged => sorted_labels(&pairs),
             Outcome::Changed(l) => l,
         };
         if labels.is_empty() {
@@ -643,6 +641,27 @@ impl State<'_> {
         validate(&labels, self.s.scheme, &self.s.limits)?;
         Ok(Some(labels))
     }
+}
+
+/// The label set of `pairs`: sorted by name, the last of a repeated name wins, empty values dropped (as
+/// [`Labels::from_pairs`], without copying every pair first).
+fn sorted_labels(pairs: &[(Cow<'_, str>, Cow<'_, str>)]) -> Labels {
+    let mut refs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(n, v)| (n.as_ref(), v.as_ref()))
+        .collect();
+    refs.sort_by(|a, b| a.0.cmp(b.0));
+    let mut out = Labels::new();
+    let size: usize = refs.iter().map(|(n, v)| n.len() + v.len()).sum();
+    out.buf.reserve_exact(size);
+    out.spans.reserve_exact(refs.len());
+    for (i, (n, v)) in refs.iter().enumerate() {
+        let last_of_name = refs.get(i + 1).is_none_or(|next| next.0 != *n);
+        if last_of_name && !v.is_empty() {
+            out.push_unchecked(n, v);
+        }
+    }
+    out
 }
 
 /// Counts a sample against `sample_limit`; `true` when it must not be appended.
