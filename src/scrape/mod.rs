@@ -159,9 +159,29 @@ impl Series<'_> {
     }
 
     /// Writes the series as an exposition line (`name{labels} value [timestamp]\n`).
+    ///
+    /// A name that is not a legacy metric name is written in the quoted form (`{"name",…}`) Prometheus 3 reads.
+    ///
+    /// ```
+    /// use promtext::relabel::Labels;
+    /// use promtext::scrape::Series;
+    /// let l = Labels::from_pairs([("__name__", "my.metric"), ("a", "x\"y")]);
+    /// let s = Series { labels: &l, value: 1.0, value_text: "1", timestamp_ms: Some(5), new: true };
+    /// let mut out = String::new();
+    /// s.write_exposition(&mut out);
+    /// assert_eq!(out, "{\"my.metric\",a=\"x\\\"y\"} 1 5\n");
+    /// ```
     pub fn write_exposition(&self, out: &mut String) {
-        out.push_str(self.name());
+        let name = self.name();
         let mut first = true;
+        if is_legacy_metric_name(name) {
+            out.push_str(name);
+        } else {
+            out.push_str("{\"");
+            crate::escape::escape_label_value(name, out);
+            out.push('"');
+            first = false;
+        }
         for (n, v) in self.labels.iter().filter(|(n, _)| *n != "__name__") {
             out.push(if first { '{' } else { ',' });
             first = false;
