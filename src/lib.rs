@@ -40,6 +40,9 @@ mod parser;
 mod prom;
 pub mod relabel;
 pub mod scan;
+// The scrape layer takes its job settings from the YAML loader's types.
+#[cfg(feature = "yaml")]
+pub mod scrape;
 mod stream;
 pub mod value;
 pub mod write;

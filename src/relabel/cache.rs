@@ -291,7 +291,7 @@ fn split4(c: &[u8; 32]) -> (&[u8; 8], &[u8; 8], &[u8; 8], &[u8; 8]) {
 }
 
 impl KeyHasher {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let ahash = ahash::RandomState::new();
         let seed = [
             ahash.hash_one(1u64),

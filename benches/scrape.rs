@@ -1,0 +1,75 @@
+//! Full scrape of the generated 16 MiB Istio sidecar body through the seed's `envoy-stats` job: gzip and plain,
+//! first scrape (cold per-series cache) vs steady state (warm cache). Throughput is reported per decoded byte;
+//! divide the time by the sample count printed at start-up for ns/sample.
+
+use std::hint::black_box;
+use std::io::Write;
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use promtext::generator::{GenConfig, generate};
+use promtext::scrape::{Discard, ScrapeConfig, Scraper, Target, seed};
+
+const CT: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+fn setup() -> (ScrapeConfig, Target, Vec<u8>, Vec<u8>) {
+    let job = seed::envoy_stats_job().expect("seed job");
+    let target = Target::from_discovered(&job, &seed::SAMPLE_POD_TARGETS[2])
+        .expect("target")
+        .kept()
+        .expect("kept")
+        .clone();
+    let body = generate(&GenConfig::istio().target_bytes(16 << 20))
+        .text
+        .into_bytes();
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(&body).expect("gzip");
+    let gz = e.finish().expect("gzip");
+    (
+        ScrapeConfig::from_job(&job).expect("config"),
+        target,
+        body,
+        gz,
+    )
+}
+
+fn bench(c: &mut Criterion) {
+    let (cfg, target, body, gz) = setup();
+    let mut probe = Scraper::new(cfg.clone(), &target);
+    let r = probe.scrape_bytes(&body, CT, "", &mut Discard::default());
+    assert!(r.up());
+    eprintln!(
+        "scrape bench: {} bytes plain, {} gzip, {} samples ({} kept after metric relabeling)",
+        body.len(),
+        gz.len(),
+        r.samples_scraped,
+        r.samples_post_relabel
+    );
+    let mut g = c.benchmark_group("scrape_istio_16MiB");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(body.len() as u64));
+    for (name, data, enc) in [("plain", &body, ""), ("gzip", &gz, "gzip")] {
+        g.bench_function(format!("{name}/cold"), |b| {
+            b.iter_batched(
+                || Scraper::new(cfg.clone(), &target),
+                |mut s| {
+                    let r = s.scrape_bytes(black_box(data), CT, enc, &mut Discard::default());
+                    black_box(r.samples_post_relabel);
+                    s
+                },
+                BatchSize::PerIteration,
+            )
+        });
+        let mut warm = Scraper::new(cfg.clone(), &target);
+        warm.scrape_bytes(data, CT, enc, &mut Discard::default());
+        g.bench_function(format!("{name}/warm"), |b| {
+            b.iter(|| {
+                let r = warm.scrape_bytes(black_box(data), CT, enc, &mut Discard::default());
+                black_box(r.samples_post_relabel)
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,464 @@
+//! `promtext check`: lint an exposition like `promtool check metrics`, and more.
+//!
+//! Problems: parse errors, duplicate series, families whose samples are split or interleaved with other families,
+//! TYPE/HELP repeated or after the family's samples, reserved (`__`) label names, names invalid under the legacy
+//! scheme (`--scheme legacy`), histogram buckets that are not cumulative, not increasing or lack `+Inf`, counters
+//! without `_total` (Prometheus text) or with a `_total` family name (OpenMetrics). Also prints the series count
+//! per family (cardinality).
+//!
+//! Exit codes: 0 no problem found; 1 problems found; 2 usage or I/O error.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use promtext::family::belongs_to;
+use promtext::{Dialect, Event, MetricType, ReadParser, Sample, Settings};
+
+use crate::output::{is_broken_pipe, json_str, open_input};
+
+/// Output of `check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckOutput {
+    /// One line per problem, then the cardinality table.
+    Text,
+    /// One JSON object per problem (`kind` names the check) and per family (`kind: "cardinality"`).
+    Jsonl,
+}
+
+/// Dialect for `check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// The Prometheus text format.
+    Prometheus,
+    /// OpenMetrics 1.0.
+    Openmetrics,
+}
+
+/// Name scheme for `check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckScheme {
+    /// Any UTF-8 name (Prometheus 3).
+    Utf8,
+    /// `[a-zA-Z_:][a-zA-Z0-9_:]*` metric names, `[a-zA-Z_][a-zA-Z0-9_]*` label names.
+    Legacy,
+}
+
+/// Arguments of `promtext check`.
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The exposition (`-` or nothing for standard input).
+    pub input: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckOutput::Text)]
+    pub output: CheckOutput,
+    /// The dialect.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Prometheus)]
+    pub format: CheckFormat,
+    /// The name-validation scheme names are checked against.
+    #[arg(long, value_enum, default_value_t = CheckScheme::Utf8)]
+    pub scheme: CheckScheme,
+    /// How many families the cardinality table lists (text output).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line.
+    pub line: u64,
+    /// The check (`parse`, `duplicate-series`, `split-family`, …).
+    pub kind: &'static str,
+    /// The family concerned.
+    pub family: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+#[derive(Debug)]
+struct Group {
+    last_le: f64,
+    last_value: f64,
+    has_inf: bool,
+    line: u64,
+}
+
+/// The linter's state.
+#[derive(Debug, Default)]
+pub struct Linter {
+    openmetrics: bool,
+    legacy: bool,
+    types: HashMap<String, MetricType>,
+    helps: HashSet<String>,
+    with_samples: HashSet<String>,
+    closed: HashSet<String>,
+    reported_split: HashSet<String>,
+    reported_total: HashSet<String>,
+    current: Option<String>,
+    series: HashSet<String>,
+    /// Series per family.
+    pub cardinality: HashMap<String, u64>,
+    groups: HashMap<(String, String), Group>,
+    /// Findings.
+    pub problems: Vec<Problem>,
+}
+
+const SUFFIXES: [&str; 8] = [
+    "_bucket", "_sum", "_count", "_total", "_created", "_gsum", "_gcount", "_info",
+];
+
+fn is_legacy_metric_name(n: &str) -> bool {
+    let b = n.as_bytes();
+    !b.is_empty()
+        && !b[0].is_ascii_digit()
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b':')
+}
+
+fn parse_le(s: &str) -> Option<f64> {
+    match s {
+        "+Inf" | "Inf" | "+inf" | "inf" => Some(f64::INFINITY),
+        _ => s.parse().ok(),
+    }
+}
+
+impl Linter {
+    /// A linter for the dialect and scheme.
+    pub fn new(openmetrics: bool, legacy: bool) -> Self {
+        Linter {
+            openmetrics,
+            legacy,
+            ..Linter::default()
+        }
+    }
+
+    fn problem(&mut self, line: u64, kind: &'static str, family: &str, message: String) {
+        self.problems.push(Problem {
+            line,
+            kind,
+            family: family.to_string(),
+            message,
+        });
+    }
+
+    fn family_of(&self, name: &str) -> String {
+        if let Some(c) = &self.current {
+            if let Some(t) = self.types.get(c) {
+                if belongs_to(name, c, *t) {
+                    return c.clone();
+                }
+            }
+        }
+        if self.types.contains_key(name) {
+            return name.to_string();
+        }
+        for suf in SUFFIXES {
+            if let Some(base) = name.strip_suffix(suf) {
+                if let Some(t) = self.types.get(base) {
+                    if belongs_to(name, base, *t) {
+                        return base.to_string();
+                    }
+                }
+            }
+        }
+        name.to_string()
+    }
+
+    /// One parse result.
+    pub fn event(&mut self, ev: Result<Event<'_>, promtext::Error>) {
+        match ev {
+            Err(e) => self.problem(e.line(), "parse", "", e.message().to_string()),
+            Ok(Event::Type(t)) => {
+                let name = t.name.to_string();
+                if self.types.contains_key(&name) {
+                    self.problem(
+                        t.line,
+                        "type-repeated",
+                        &name,
+                        format!("second TYPE line for metric name {name:?}"),
+                    );
+                } else if self.with_samples.contains(&name) {
+                    self.problem(
+                        t.line,
+                        "type-after-samples",
+                        &name,
+                        format!("TYPE line for {name:?} after its samples"),
+                    );
+                }
+                if t.metric_type == MetricType::Counter
+                    && self.openmetrics
+                    && name.ends_with("_total")
+                {
+                    self.problem(t.line, "counter-total", &name, format!("OpenMetrics counter family {name:?} should not end in \"_total\" (its samples do)"));
+                }
+                self.types.insert(name, t.metric_type);
+            }
+            Ok(Event::Help(h)) => {
+                let name = h.name.to_string();
+                if !self.helps.insert(name.clone()) {
+                    self.problem(
+                        h.line,
+                        "help-repeated",
+                        &name,
+                        format!("second HELP line for metric name {name:?}"),
+                    );
+                } else if self.with_samples.contains(&name) {
+                    self.problem(
+                        h.line,
+                        "help-after-samples",
+                        &name,
+                        format!("HELP line for {name:?} after its samples"),
+                    );
+                }
+            }
+            Ok(Event::Sample(s)) => self.sample(&s),
+            Ok(_) => {}
+        }
+    }
+
+    fn sample(&mut self, s: &Sample<'_>) {
+        let name = s.name().into_owned();
+        let line = s.line();
+        let fam = self.family_of(&name);
+        if self.current.as_deref() != Some(fam.as_str()) {
+            if let Some(c) = self.current.take() {
+                self.closed.insert(c);
+            }
+            if self.closed.contains(&fam) && self.reported_split.insert(fam.clone()) {
+                self.problem(line, "split-family", &fam, format!("samples of family {fam:?} are not contiguous (split or interleaved with other families)"));
+            }
+            self.current = Some(fam.clone());
+        }
+        self.with_samples.insert(fam.clone());
+        if self.legacy && !is_legacy_metric_name(&name) {
+            self.problem(
+                line,
+                "invalid-name",
+                &fam,
+                format!("metric name {name:?} is not valid under the legacy scheme"),
+            );
+        }
+        let mut labels: Vec<(String, String)> = s
+            .labels()
+            .map(|l| (l.name.into_owned(), l.value.into_owned()))
+            .collect();
+        for (n, _) in &labels {
+            if n.starts_with("__") {
+                self.problem(
+                    line,
+                    "reserved-label",
+                    &fam,
+                    format!("label name {n:?} is reserved (starts with \"__\")"),
+                );
+            } else if self.legacy && !promtext::relabel::config::is_legacy_label_name(n) {
+                self.problem(
+                    line,
+                    "invalid-name",
+                    &fam,
+                    format!("label name {n:?} is not valid under the legacy scheme"),
+                );
+            }
+        }
+        labels.sort();
+        let mut key = name.clone();
+        for (n, v) in &labels {
+            key.push('\u{0}');
+            key.push_str(n);
+            key.push('\u{1}');
+            key.push_str(v);
+        }
+        if !self.series.insert(key) {
+            self.problem(
+                line,
+                "duplicate-series",
+                &fam,
+                format!("duplicate series {}", s.series()),
+            );
+        }
+        *self.cardinality.entry(fam.clone()).or_default() += 1;
+        let t = self.types.get(&fam).copied().unwrap_or(MetricType::Unknown);
+        if t == MetricType::Counter
+            && !self.openmetrics
+            && !name.ends_with("_total")
+            && self.reported_total.insert(fam.clone())
+        {
+            self.problem(
+                line,
+                "counter-total",
+                &fam,
+                "counter metrics should have \"_total\" suffix".to_string(),
+            );
+        }
+        if matches!(t, MetricType::Histogram | MetricType::GaugeHistogram)
+            && name.ends_with("_bucket")
+        {
+            let le = labels
+                .iter()
+                .find(|(n, _)| n == "le")
+                .map(|(_, v)| v.clone());
+            let Some(le) = le.as_deref().and_then(parse_le) else {
+                self.problem(
+                    line,
+                    "histogram-le",
+                    &fam,
+                    format!("bucket without a numeric le: {}", s.series()),
+                );
+                return;
+            };
+            let rest: String = labels
+                .iter()
+                .filter(|(n, _)| n != "le")
+                .map(|(n, v)| format!("{n}={v:?},"))
+                .collect();
+            let v = s.value();
+            let g = self.groups.entry((fam.clone(), rest)).or_insert(Group {
+                last_le: f64::NEG_INFINITY,
+                last_value: f64::NEG_INFINITY,
+                has_inf: false,
+                line,
+            });
+            let mut found = Vec::new();
+            if le <= g.last_le {
+                found.push((
+                    "histogram-le",
+                    format!("bucket le not increasing: {}", s.series()),
+                ));
+            }
+            if v < g.last_value {
+                found.push(("histogram-not-cumulative", format!("histogram buckets are not cumulative: {} = {} is below the previous bucket's {}", s.series(), s.value_text(), g.last_value)));
+            }
+            g.last_le = le;
+            g.last_value = v;
+            g.line = line;
+            if le == f64::INFINITY {
+                g.has_inf = true;
+            }
+            for (k, m) in found {
+                self.problem(line, k, &fam, m);
+            }
+        }
+    }
+
+    /// Final checks (histograms without `+Inf`); sorts the problems by line.
+    pub fn finish(&mut self) {
+        let mut missing: Vec<(u64, String, String)> = self
+            .groups
+            .iter()
+            .filter(|(_, g)| !g.has_inf)
+            .map(|((f, rest), g)| (g.line, f.clone(), rest.clone()))
+            .collect();
+        missing.sort();
+        for (line, f, rest) in missing {
+            self.problem(
+                line,
+                "histogram-no-inf",
+                &f,
+                format!(
+                    "histogram {f} {{{}}} has no +Inf bucket",
+                    rest.trim_end_matches(',')
+                ),
+            );
+        }
+        self.problems.sort_by_key(|p| p.line);
+    }
+}
+
+/// Runs `promtext check`.
+pub fn run(args: CheckArgs) -> ExitCode {
+    let input = match open_input(args.input.as_deref()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let om = args.format == CheckFormat::Openmetrics;
+    let settings = Settings::default()
+        .dialect(if om {
+            Dialect::OpenMetrics
+        } else {
+            Dialect::Prometheus
+        })
+        .lenient(true);
+    let mut p = ReadParser::new(input, settings);
+    let mut lint = Linter::new(om, args.scheme == CheckScheme::Legacy);
+    while let Some(ev) = p.next_event() {
+        if let Err(e) = &ev {
+            if e.message().starts_with("read error:") {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+        lint.event(ev);
+    }
+    lint.finish();
+    let mut out = io::stdout().lock();
+    let r = match args.output {
+        CheckOutput::Text => print_text(&mut out, &lint, args.top),
+        CheckOutput::Jsonl => print_jsonl(&mut out, &lint),
+    };
+    if let Err(e) = r {
+        if !is_broken_pipe(&e) {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    if lint.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn sorted_cardinality(l: &Linter) -> Vec<(&String, &u64)> {
+    let mut v: Vec<_> = l.cardinality.iter().collect();
+    v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    v
+}
+
+fn print_text(out: &mut impl Write, l: &Linter, top: usize) -> io::Result<()> {
+    for p in &l.problems {
+        if p.family.is_empty() {
+            writeln!(out, "line {}: {}: {}", p.line, p.kind, p.message)?;
+        } else {
+            writeln!(
+                out,
+                "line {}: {}: {}: {}",
+                p.line, p.kind, p.family, p.message
+            )?;
+        }
+    }
+    let total: u64 = l.cardinality.values().sum();
+    writeln!(
+        out,
+        "{} problem(s); {} series in {} families",
+        l.problems.len(),
+        total,
+        l.cardinality.len()
+    )?;
+    writeln!(out, "cardinality (top {top} families by series):")?;
+    for (f, n) in sorted_cardinality(l).into_iter().take(top) {
+        writeln!(out, "  {n:>8}  {f}")?;
+    }
+    Ok(())
+}
+
+fn print_jsonl(out: &mut impl Write, l: &Linter) -> io::Result<()> {
+    for p in &l.problems {
+        write!(out, "{{\"line\":{},\"kind\":", p.line)?;
+        json_str(out, p.kind)?;
+        out.write_all(b",\"family\":")?;
+        json_str(out, &p.family)?;
+        out.write_all(b",\"message\":")?;
+        json_str(out, &p.message)?;
+        out.write_all(b"}\n")?;
+    }
+    for (f, n) in sorted_cardinality(l) {
+        out.write_all(b"{\"kind\":\"cardinality\",\"family\":")?;
+        json_str(out, f)?;
+        writeln!(out, ",\"series\":{n}}}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,615 @@
+//! `promtext scrape`: one scrape of a captured body, as Prometheus would store it; and the default scenario
+//! (`promtext` with no arguments).
+
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use promtext::relabel::NameValidationScheme;
+use promtext::relabel::notation::parse_series;
+use promtext::relabel::yaml::{ConfigDocument, ScrapeJob, ScrapeLimits, parse_bytes};
+use promtext::scrape::{
+    Appender, ScrapeConfig, ScrapeReport, Scraper, Series, Target, TargetOutcome, seed,
+};
+
+use crate::output::{human_bytes, is_broken_pipe, json_str, json_value, open_input};
+
+/// What `scrape` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ScrapeOutput {
+    /// The final series in the Prometheus text format (written only when the scrape succeeds).
+    Exposition,
+    /// One JSON object per final series (written only when the scrape succeeds).
+    Jsonl,
+    /// The target, the scrape report and the top families by series count (memory stays bounded).
+    Summary,
+}
+
+/// Arguments of `promtext scrape`.
+///
+/// Exit codes: 0 the scrape succeeded (`up` 1); 1 the scrape failed or the target was dropped; 2 usage,
+/// configuration or I/O error.
+#[derive(Args, Debug)]
+pub struct ScrapeArgs {
+    /// The response body (`-` or nothing for standard input), possibly compressed.
+    pub input: Option<String>,
+    /// A prometheus.yml, operator values with `additionalScrapeConfigs:`, or a single job. Without it: no rules,
+    /// job `promtext`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The job (required when the config has several).
+    #[arg(long, value_name = "NAME")]
+    pub job: Option<String>,
+    /// Discovered target labels in series notation, e.g. `{__address__="10.0.0.1:15090",__meta_kubernetes_namespace="default"}`;
+    /// `relabel_configs` run over them. Default: `{__address__="localhost"}`.
+    #[arg(long, value_name = "LABELS")]
+    pub target_labels: Option<String>,
+    /// The response's Content-Type.
+    #[arg(
+        long,
+        value_name = "VALUE",
+        default_value = "text/plain; version=0.0.4"
+    )]
+    pub content_type: String,
+    /// The response's Content-Encoding: identity, gzip, zstd, br, or auto (gzip and zstd detected by their magic
+    /// bytes).
+    #[arg(long, value_name = "E", default_value = "auto")]
+    pub content_encoding: String,
+    /// Override the job's honor_labels with true.
+    #[arg(long)]
+    pub honor_labels: bool,
+    /// Override the job's sample_limit.
+    #[arg(long, value_name = "N")]
+    pub sample_limit: Option<u64>,
+    /// Override the job's label_limit.
+    #[arg(long, value_name = "N")]
+    pub label_limit: Option<u64>,
+    /// Override the job's label_name_length_limit.
+    #[arg(long, value_name = "N")]
+    pub label_name_length_limit: Option<u64>,
+    /// Override the job's label_value_length_limit.
+    #[arg(long, value_name = "N")]
+    pub label_value_length_limit: Option<u64>,
+    /// Override the job's body_size_limit (bytes, or with a unit: 10MB, 1GiB).
+    #[arg(long, value_name = "SIZE")]
+    pub body_size_limit: Option<String>,
+    /// Skip bad lines, invalid series and samples over the sample limit (counted) instead of failing the scrape.
+    #[arg(long)]
+    pub lenient: bool,
+    /// Maximum entries of the per-series cache (series beyond it are relabeled on every sample, not cached);
+    /// bounds memory on bodies with millions of distinct series.
+    #[arg(long, value_name = "N", default_value_t = promtext::scrape::DEFAULT_CACHE_ENTRIES)]
+    pub cache_entries: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScrapeOutput::Summary)]
+    pub output: ScrapeOutput,
+    /// How many families `summary` lists.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+}
+
+fn fail(code: u8, msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(code)
+}
+
+/// Counts final series per family; staged until commit.
+#[derive(Default)]
+struct FamilyCounter {
+    staged: HashMap<String, u64>,
+    committed: HashMap<String, u64>,
+}
+
+/// The family a final series belongs to: its name without a histogram/summary suffix.
+fn family_of(name: &str) -> &str {
+    for suf in ["_bucket", "_sum", "_count"] {
+        if let Some(f) = name.strip_suffix(suf) {
+            return f;
+        }
+    }
+    name
+}
+
+impl Appender for FamilyCounter {
+    fn append(&mut self, s: &Series<'_>) {
+        let f = family_of(s.name());
+        match self.staged.get_mut(f) {
+            Some(n) => *n += 1,
+            None => {
+                self.staged.insert(f.to_string(), 1);
+            }
+        }
+    }
+    fn commit(&mut self) {
+        for (k, v) in self.staged.drain() {
+            *self.committed.entry(k).or_default() += v;
+        }
+    }
+    fn rollback(&mut self) {
+        self.staged.clear();
+    }
+}
+
+/// Renders series into a buffer that is written only after a successful scrape.
+struct Render {
+    jsonl: bool,
+    staged: Vec<u8>,
+    text: String,
+}
+
+impl Appender for Render {
+    fn append(&mut self, s: &Series<'_>) {
+        if self.jsonl {
+            let _ = write_json_series(&mut self.staged, s);
+        } else {
+            self.text.clear();
+            s.write_exposition(&mut self.text);
+            self.staged.extend_from_slice(self.text.as_bytes());
+        }
+    }
+    fn rollback(&mut self) {
+        self.staged.clear();
+    }
+}
+
+fn write_json_series(out: &mut Vec<u8>, s: &Series<'_>) -> io::Result<()> {
+    out.write_all(b"{\"labels\":{")?;
+    for (i, (n, v)) in s.labels.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        json_str(out, n)?;
+        out.write_all(b":")?;
+        json_str(out, v)?;
+    }
+    out.write_all(b"},\"value\":")?;
+    json_value(out, s.value)?;
+    if let Some(ts) = s.timestamp_ms {
+        write!(out, ",\"timestamp_ms\":{ts}")?;
+    }
+    writeln!(out, "}}")
+}
+
+fn load_job(args: &ScrapeArgs) -> Result<ScrapeJob, String> {
+    let mut job = match &args.config {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let doc = ConfigDocument::from_yaml(&text).map_err(|e| e.to_string())?;
+            match &doc {
+                ConfigDocument::Rules(r) => {
+                    // A bare rule list: taken as metric_relabel_configs.
+                    let mut j = empty_job(args.job.as_deref().unwrap_or("promtext"));
+                    j.metric_relabel_configs = r.clone();
+                    j
+                }
+                ConfigDocument::Jobs(_) => {
+                    let sel = doc
+                        .select(args.job.as_deref(), None)
+                        .map_err(|e| e.to_string())?;
+                    sel.job.cloned().ok_or("no job in the config")?
+                }
+                _ => return Err("the config holds no scrape job".into()),
+            }
+        }
+        None => empty_job(args.job.as_deref().unwrap_or("promtext")),
+    };
+    if args.honor_labels {
+        job.honor_labels = true;
+    }
+    let l = &mut job.limits;
+    for (dst, src) in [
+        (&mut l.sample_limit, args.sample_limit),
+        (&mut l.label_limit, args.label_limit),
+        (&mut l.label_name_length_limit, args.label_name_length_limit),
+        (
+            &mut l.label_value_length_limit,
+            args.label_value_length_limit,
+        ),
+    ] {
+        if let Some(v) = src {
+            *dst = v;
+        }
+    }
+    if let Some(s) = &args.body_size_limit {
+        l.body_size_limit = parse_bytes(s).ok_or_else(|| format!("bad --body-size-limit {s:?}"))?;
+    }
+    Ok(job)
+}
+
+fn empty_job(name: &str) -> ScrapeJob {
+    ScrapeJob {
+        job_name: name.to_string(),
+        metrics_path: "/metrics".into(),
+        scheme: "http".into(),
+        honor_labels: false,
+        honor_timestamps: true,
+        params: Default::default(),
+        scrape_interval: None,
+        scrape_timeout: None,
+        limits: ScrapeLimits::default(),
+        name_validation_scheme: NameValidationScheme::Utf8,
+        relabel_configs: Vec::new(),
+        metric_relabel_configs: Vec::new(),
+    }
+}
+
+/// Reads the first chunk (for encoding detection), then streams the rest.
+fn sniff_encoding(first: &[u8]) -> &'static str {
+    if first.starts_with(&[0x1f, 0x8b]) {
+        "gzip"
+    } else if first.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        "zstd"
+    } else {
+        "identity"
+    }
+}
+
+/// Runs `promtext scrape`.
+pub fn run(args: ScrapeArgs) -> ExitCode {
+    let job = match load_job(&args) {
+        Ok(j) => j,
+        Err(e) => return fail(2, e),
+    };
+    let discovered = match &args.target_labels {
+        Some(s) => match parse_series(s) {
+            Ok(v) => v,
+            Err(e) => return fail(2, format!("--target-labels: {e}")),
+        },
+        None => vec![("__address__".to_string(), "localhost".to_string())],
+    };
+    let target = match Target::from_discovered(&job, &discovered) {
+        Ok(TargetOutcome::Kept(t)) => t,
+        Ok(TargetOutcome::Dropped(l)) => {
+            return fail(1, format!("target dropped by relabel_configs: {l}"));
+        }
+        Err(e) => return fail(1, format!("target: {e}")),
+    };
+    let mut cfg = match ScrapeConfig::from_job(&job) {
+        Ok(c) => c,
+        Err(e) => return fail(2, e),
+    };
+    cfg.options.lenient = args.lenient;
+    cfg.options.cache_max_entries = args.cache_entries;
+    let mut input = match open_input(args.input.as_deref()) {
+        Ok(r) => r,
+        Err(e) => return fail(2, e),
+    };
+    let mut scraper = Scraper::new(cfg, &target);
+    let mut buf = vec![0u8; 64 << 10];
+    let first = match read_some(&mut input, &mut buf) {
+        Ok(n) => n,
+        Err(e) => return fail(2, e),
+    };
+    let encoding = if args.content_encoding == "auto" {
+        sniff_encoding(&buf[..first]).to_string()
+    } else {
+        args.content_encoding.clone()
+    };
+    let stdout = io::stdout();
+    match args.output {
+        ScrapeOutput::Summary => {
+            let mut app = FamilyCounter::default();
+            let report = match stream(
+                &mut scraper,
+                &args.content_type,
+                &encoding,
+                &mut input,
+                &mut buf,
+                first,
+                &mut app,
+            ) {
+                Ok(r) => r,
+                Err(e) => return fail(2, e),
+            };
+            let mut out = stdout.lock();
+            let r = print_target(&mut out, &job, &discovered, &target)
+                .and_then(|()| print_report(&mut out, &report, &encoding))
+                .and_then(|()| print_peak_rss(&mut out))
+                .and_then(|()| print_top(&mut out, &app.committed, args.top));
+            if let Err(e) = r {
+                if !is_broken_pipe(&e) {
+                    return fail(2, e);
+                }
+            }
+            exit_for(&report)
+        }
+        ScrapeOutput::Exposition | ScrapeOutput::Jsonl => {
+            let mut app = Render {
+                jsonl: args.output == ScrapeOutput::Jsonl,
+                staged: Vec::new(),
+                text: String::new(),
+            };
+            let report = match stream(
+                &mut scraper,
+                &args.content_type,
+                &encoding,
+                &mut input,
+                &mut buf,
+                first,
+                &mut app,
+            ) {
+                Ok(r) => r,
+                Err(e) => return fail(2, e),
+            };
+            if report.up() {
+                let mut out = stdout.lock();
+                if let Err(e) = out.write_all(&app.staged).and_then(|()| out.flush()) {
+                    if !is_broken_pipe(&e) {
+                        return fail(2, e);
+                    }
+                }
+            }
+            let mut err = io::stderr().lock();
+            let _ = print_report(&mut err, &report, &encoding);
+            exit_for(&report)
+        }
+    }
+}
+
+fn exit_for(report: &ScrapeReport) -> ExitCode {
+    match &report.error {
+        None => ExitCode::SUCCESS,
+        Some(e) => fail(1, format!("scrape failed: {e}")),
+    }
+}
+
+fn read_some(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match r.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+/// Streams the input through a scrape; I/O errors are returned (exit 2), scrape failures are in the report.
+#[allow(clippy::too_many_arguments)]
+fn stream<A: Appender>(
+    scraper: &mut Scraper,
+    content_type: &str,
+    encoding: &str,
+    input: &mut dyn Read,
+    buf: &mut [u8],
+    first: usize,
+    app: &mut A,
+) -> io::Result<ScrapeReport> {
+    let mut s = scraper.begin(content_type, encoding);
+    let mut n = first;
+    while n > 0 {
+        if s.feed(&buf[..n], app).is_err() {
+            break;
+        }
+        n = read_some(input, buf)?;
+    }
+    Ok(s.finish(app))
+}
+
+/// Prints the target: discovered address, final labels, URL.
+pub fn print_target(
+    out: &mut dyn Write,
+    job: &ScrapeJob,
+    discovered: &[(String, String)],
+    target: &Target,
+) -> io::Result<()> {
+    let addr = discovered
+        .iter()
+        .find(|(n, _)| n == "__address__")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    writeln!(out, "target (job {:?}): kept", job.job_name)?;
+    writeln!(out, "  discovered address  {addr}")?;
+    writeln!(out, "  scrape URL          {}", target.url())?;
+    writeln!(out, "  labels              {}", target.labels())?;
+    Ok(())
+}
+
+/// Prints the scrape report.
+pub fn print_report(out: &mut dyn Write, r: &ScrapeReport, encoding: &str) -> io::Result<()> {
+    writeln!(
+        out,
+        "scrape: {}",
+        if r.up() { "up" } else { "FAILED (up 0)" }
+    )?;
+    if let Some(e) = &r.error {
+        writeln!(out, "  error                              {e}")?;
+    }
+    writeln!(
+        out,
+        "  bytes (wire / body)                {} / {} ({encoding}, {:?})",
+        human_bytes(r.wire_bytes),
+        human_bytes(r.body_bytes),
+        r.dialect
+    )?;
+    if let Some(f) = &r.content_type_fallback {
+        writeln!(out, "  content type fallback              {f}")?;
+    }
+    writeln!(
+        out,
+        "  scrape_duration_seconds            {:.6}",
+        r.duration.as_secs_f64()
+    )?;
+    writeln!(
+        out,
+        "  scrape_samples_scraped             {}",
+        r.samples_scraped
+    )?;
+    writeln!(
+        out,
+        "  scrape_samples_post_metric_relabeling {}",
+        r.samples_post_relabel
+    )?;
+    writeln!(
+        out,
+        "  scrape_series_added                {}",
+        r.series_added
+    )?;
+    writeln!(
+        out,
+        "  dropped by metric relabeling       {}",
+        r.dropped_by_relabel
+    )?;
+    writeln!(
+        out,
+        "  bad lines skipped                  {}",
+        r.bad_lines_skipped
+    )?;
+    writeln!(
+        out,
+        "  invalid series skipped             {}",
+        r.invalid_series_skipped
+    )?;
+    writeln!(
+        out,
+        "  samples over sample_limit skipped  {}",
+        r.samples_over_limit
+    )?;
+    writeln!(
+        out,
+        "  cache hits / misses / series       {} / {} / {}",
+        r.cache_hits, r.cache_misses, r.cache_series
+    )?;
+    let secs = r.duration.as_secs_f64();
+    if secs > 0.0 && r.samples_scraped > 0 {
+        writeln!(
+            out,
+            "  throughput                         {:.1} MiB/s body, {:.0} ns/sample",
+            r.body_bytes as f64 / secs / (1 << 20) as f64,
+            secs * 1e9 / r.samples_scraped as f64
+        )?;
+    }
+    Ok(())
+}
+
+/// The process' peak resident set size in bytes (Linux `VmHWM`), when known.
+pub fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line
+        .trim_start_matches("VmHWM:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb * 1024)
+}
+
+/// Prints the peak RSS line (nothing where it is unknown).
+fn print_peak_rss(out: &mut dyn Write) -> io::Result<()> {
+    match peak_rss() {
+        Some(b) => writeln!(
+            out,
+            "  peak RSS                           {} ({b} bytes)",
+            human_bytes(b)
+        ),
+        None => Ok(()),
+    }
+}
+
+/// Prints the top families by series count.
+pub fn print_top(out: &mut dyn Write, counts: &HashMap<String, u64>, top: usize) -> io::Result<()> {
+    let mut v: Vec<(&String, &u64)> = counts.iter().collect();
+    v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    writeln!(out, "top families by series count ({} families):", v.len())?;
+    for (name, n) in v.into_iter().take(top) {
+        writeln!(out, "  {n:>8}  {name}")?;
+    }
+    Ok(())
+}
+
+/// `promtext` with no arguments: the seed's whole scenario on an embedded default.
+pub fn run_default() -> ExitCode {
+    let job = match seed::envoy_stats_job() {
+        Ok(j) => j,
+        Err(e) => return fail(2, e),
+    };
+    // PROMTEXT_SCENARIO_BYTES shrinks the body (the CLI tests run the scenario in a debug build).
+    let size = std::env::var("PROMTEXT_SCENARIO_BYTES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(16 << 20);
+    let generated =
+        promtext::generator::generate(&promtext::generator::GenConfig::istio().target_bytes(size));
+    let body = generated.text.as_bytes();
+    let gz = {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        if let Err(e) = e.write_all(body) {
+            return fail(2, e);
+        }
+        match e.finish() {
+            Ok(v) => v,
+            Err(e) => return fail(2, e),
+        }
+    };
+    let mut out = io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "promtext: the envoy-stats scenario — a generated Istio sidecar /stats/prometheus body \
+         ({}, gzip {}, seed {}), the seed's envoy-stats job (Prometheus Operator additionalScrapeConfigs) \
+         and the Kubernetes pod-role targets of reviews-v1-545db77b95-6xk2p\n",
+        human_bytes(body.len() as u64),
+        human_bytes(gz.len() as u64),
+        generated.meta.seed()
+    );
+    let mut kept = None;
+    for t in &seed::SAMPLE_POD_TARGETS {
+        let addr = t
+            .iter()
+            .find(|(n, _)| *n == "__address__")
+            .map(|(_, v)| *v)
+            .unwrap_or("");
+        let port = t
+            .iter()
+            .find(|(n, _)| *n == "__meta_kubernetes_pod_container_port_name")
+            .map(|(_, v)| *v)
+            .unwrap_or("");
+        match Target::from_discovered(&job, t) {
+            Ok(TargetOutcome::Kept(k)) => {
+                let _ = writeln!(out, "target {addr} (port {port:?}): kept");
+                let _ = writeln!(out, "  __address__ rewritten to  {}", k.address());
+                let _ = writeln!(out, "  scrape URL                {}", k.url());
+                let _ = writeln!(out, "  target labels             {}", k.labels());
+                kept = Some(k);
+            }
+            Ok(TargetOutcome::Dropped(_)) => {
+                let _ = writeln!(
+                    out,
+                    "target {addr} (port {port:?}): dropped by relabel_configs (keep .*-envoy-prom)"
+                );
+            }
+            Err(e) => {
+                let _ = writeln!(out, "target {addr}: error: {e}");
+            }
+        }
+    }
+    let Some(target) = kept else {
+        return fail(1, "no target kept");
+    };
+    let cfg = match ScrapeConfig::from_job(&job) {
+        Ok(c) => c,
+        Err(e) => return fail(2, e),
+    };
+    let _ = writeln!(
+        out,
+        "\nmetric_relabel_configs: {} rules (drop SDS counters and byte-size buckets, labeldrop principals, upstream_service from cluster_name)\n",
+        job.metric_relabel_configs.len()
+    );
+    let mut scraper = Scraper::new(cfg, &target);
+    let mut app = FamilyCounter::default();
+    let ct = "text/plain; version=0.0.4; charset=utf-8";
+    let first = scraper.scrape_bytes(&gz, ct, "gzip", &mut app);
+    let _ = writeln!(out, "first scrape (cold cache):");
+    let _ = print_report(&mut out, &first, "gzip");
+    let mut discard = promtext::scrape::Discard::default();
+    let second = scraper.scrape_bytes(&gz, ct, "gzip", &mut discard);
+    let _ = writeln!(out, "\nsecond scrape (warm cache):");
+    let _ = print_report(&mut out, &second, "gzip");
+    let _ = writeln!(out);
+    let _ = print_top(&mut out, &app.committed, 10);
+    let _ = writeln!(out, "\nas Prometheus reports it:");
+    let _ = out.write_all(second.to_exposition(target.labels()).as_bytes());
+    exit_for(&second)
+}

@@ -1,0 +1,125 @@
+//! `promtext check` end to end.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn check(args: &[&str], stdin: &[u8]) -> (Option<i32>, String) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_promtext"))
+        .arg("check")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    c.stdin.take().unwrap().write_all(stdin).unwrap();
+    let out = c.wait_with_output().unwrap();
+    (out.status.code(), String::from_utf8(out.stdout).unwrap())
+}
+
+#[test]
+fn clean_input_exits_0() {
+    let body = b"# HELP a_total A.\n# TYPE a_total counter\na_total{x=\"1\"} 1\na_total{x=\"2\"} 1\n# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 3\nh_count 2\n";
+    let (code, out) = check(&[], body);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("0 problem(s); 6 series in 2 families"),
+        "{out}"
+    );
+    assert!(out.contains("       4  h\n"), "{out}");
+}
+
+#[test]
+fn every_problem_kind() {
+    let body = b"# TYPE c counter
+c 1
+# TYPE c counter
+a 1
+c 2
+a 1
+# HELP a A
+# TYPE h histogram
+h_bucket{le=\"1\"} 5
+h_bucket{le=\"2\"} 3
+h_count 3
+x{__y=\"1\"} 1
+bad line
+";
+    let (code, out) = check(&[], body);
+    assert_eq!(code, Some(1));
+    for kind in [
+        "counter-total",
+        "type-repeated",
+        "split-family",
+        "duplicate-series",
+        "help-after-samples",
+        "histogram-not-cumulative",
+        "histogram-no-inf",
+        "reserved-label",
+        "parse",
+    ] {
+        assert!(out.contains(&format!(": {kind}:")), "{kind}: {out}");
+    }
+    let (code, out) = check(&["--output", "jsonl"], body);
+    assert_eq!(code, Some(1));
+    for l in out.lines() {
+        assert!(l.starts_with('{') && l.ends_with('}'), "{l}");
+    }
+    assert!(
+        out.contains("{\"kind\":\"cardinality\",\"family\":\"c\",\"series\":2}"),
+        "{out}"
+    );
+}
+
+#[test]
+fn legacy_scheme_and_openmetrics() {
+    let (code, out) = check(&["--scheme", "legacy"], b"{\"my.metric\"} 1\n");
+    assert_eq!(code, Some(1));
+    assert!(out.contains("invalid-name"), "{out}");
+    let (code, out) = check(
+        &["--format", "openmetrics"],
+        b"# TYPE a_total counter\na_total_total 1\n# EOF\n",
+    );
+    assert_eq!(code, Some(1));
+    assert!(out.contains("counter-total"), "{out}");
+    let (code, _) = check(&["/nonexistent/file"], b"");
+    assert_eq!(code, Some(2));
+}
+
+#[test]
+fn bench_parse_and_scrape() {
+    let dir = std::env::temp_dir().join(format!("promtext-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let body = dir.join("body.txt");
+    std::fs::write(&body, "a{x=\"1\"} 1\nb 2\n".repeat(100)).unwrap();
+    let cfg = dir.join("job.yml");
+    std::fs::write(&cfg, "scrape_configs:\n- job_name: j\n  metric_relabel_configs:\n  - source_labels: [__name__]\n    regex: b\n    action: drop\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_promtext"))
+        .args(["bench", "--iterations", "3", body.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("parse: "), "{text}");
+    assert!(text.contains("200 samples, 3 timed iterations"), "{text}");
+    let out = Command::new(env!("CARGO_BIN_EXE_promtext"))
+        .args([
+            "bench",
+            "--iterations",
+            "3",
+            "--config",
+            cfg.to_str().unwrap(),
+            body.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("first (cold cache)"), "{text}");
+    assert!(text.contains("2 timed iterations"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,353 @@
+//! Target side: `relabel_configs` over discovered labels, finalized as Prometheus' `PopulateLabels` does.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::TargetError;
+use crate::relabel::yaml::ScrapeJob;
+use crate::relabel::{Labels, Outcome, Pipeline};
+
+/// Prometheus' global default `scrape_interval`.
+pub const DEFAULT_SCRAPE_INTERVAL: &str = "1m";
+/// Prometheus' global default `scrape_timeout`.
+pub const DEFAULT_SCRAPE_TIMEOUT: &str = "10s";
+
+/// A kept scrape target: its full label set (including `__address__`, `__scheme__`, `__metrics_path__`,
+/// `__param_*`, `__scrape_*__`) and the public labels attached to every scraped sample.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    all: Labels,
+    public: Labels,
+    params: BTreeMap<String, Vec<String>>,
+}
+
+/// The result of target relabeling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetOutcome {
+    /// The target is scraped.
+    Kept(Target),
+    /// `relabel_configs` dropped the target; holds the discovered labels (with the job defaults), as Prometheus
+    /// shows dropped targets.
+    Dropped(Labels),
+}
+
+impl TargetOutcome {
+    /// The kept target, if any.
+    pub fn kept(&self) -> Option<&Target> {
+        match self {
+            TargetOutcome::Kept(t) => Some(t),
+            TargetOutcome::Dropped(_) => None,
+        }
+    }
+}
+
+impl Target {
+    /// Builds a target from discovered labels for `job`, as Prometheus does: the job defaults (`job`,
+    /// `__scrape_interval__`, `__scrape_timeout__`, `__metrics_path__`, `__scheme__`, `__param_*`) are added where
+    /// unset, `relabel_configs` run, then `__address__` must be non-empty, the interval and timeout must parse, every
+    /// `__meta_*` label is deleted and `instance` defaults to `__address__`.
+    ///
+    /// ```
+    /// use promtext::relabel::yaml::ConfigDocument;
+    /// use promtext::scrape::Target;
+    /// let doc = ConfigDocument::from_yaml(r#"
+    /// scrape_configs:
+    /// - job_name: envoy-stats
+    ///   metrics_path: /stats/prometheus
+    ///   relabel_configs:
+    ///   - source_labels: [__meta_kubernetes_pod_container_port_name]
+    ///     action: keep
+    ///     regex: '.*-envoy-prom'
+    /// "#).unwrap();
+    /// let job = &doc.jobs()[0];
+    /// let t = Target::from_discovered(job, &[
+    ///     ("__address__", "10.244.1.7:15090"),
+    ///     ("__meta_kubernetes_pod_container_port_name", "http-envoy-prom"),
+    /// ])?;
+    /// let t = t.kept().unwrap();
+    /// assert_eq!(t.url(), "http://10.244.1.7:15090/stats/prometheus");
+    /// assert_eq!(t.labels().to_string(), r#"{instance="10.244.1.7:15090", job="envoy-stats"}"#);
+    /// # Ok::<(), promtext::scrape::TargetError>(())
+    /// ```
+    pub fn from_discovered<N: AsRef<str>, V: AsRef<str>>(
+        job: &ScrapeJob,
+        discovered: &[(N, V)],
+    ) -> Result<TargetOutcome, TargetError> {
+        let pipeline = Pipeline::new(&job.relabel_configs, job.name_validation_scheme)
+            .map_err(|e| TargetError::Config(e.to_string()))?;
+        Target::with_pipeline(job, &pipeline, discovered)
+    }
+
+    /// Like [`Target::from_discovered`] with `relabel_configs` compiled once by the caller.
+    pub fn with_pipeline<N: AsRef<str>, V: AsRef<str>>(
+        job: &ScrapeJob,
+        pipeline: &Pipeline,
+        discovered: &[(N, V)],
+    ) -> Result<TargetOutcome, TargetError> {
+        let mut pairs: Vec<(String, String)> = discovered
+            .iter()
+            .map(|(n, v)| (n.as_ref().to_string(), v.as_ref().to_string()))
+            .collect();
+        let interval = job
+            .scrape_interval
+            .clone()
+            .unwrap_or_else(|| DEFAULT_SCRAPE_INTERVAL.to_string());
+        let timeout = job
+            .scrape_timeout
+            .clone()
+            .unwrap_or_else(|| DEFAULT_SCRAPE_TIMEOUT.to_string());
+        // Prometheus renders the parsed durations (`60s` becomes `1m`).
+        let render = |s: &str| {
+            parse_duration(s)
+                .map(format_duration)
+                .unwrap_or_else(|| s.to_string())
+        };
+        let defaults = [
+            ("job", job.job_name.clone()),
+            ("__scrape_interval__", render(&interval)),
+            ("__scrape_timeout__", render(&timeout)),
+            ("__metrics_path__", job.metrics_path.clone()),
+            ("__scheme__", job.scheme.clone()),
+        ];
+        let is_unset = |pairs: &[(String, String)], n: &str| {
+            pairs
+                .iter()
+                .rev()
+                .find(|(k, _)| k == n)
+                .is_none_or(|(_, v)| v.is_empty())
+        };
+        for (n, v) in defaults {
+            if is_unset(&pairs, n) {
+                pairs.push((n.to_string(), v));
+            }
+        }
+        for (k, v) in &job.params {
+            let name = format!("__param_{k}");
+            if let Some(first) = v.first() {
+                if is_unset(&pairs, &name) {
+                    pairs.push((name, first.clone()));
+                }
+            }
+        }
+        let before = Labels::from_pairs(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+        let after = match pipeline.relabeler().apply(&pairs) {
+            Outcome::Dropped => return Ok(TargetOutcome::Dropped(before)),
+            Outcome::Unchanged => before,
+            Outcome::Changed(l) => l,
+        };
+        let addr = after.get("__address__").unwrap_or_default().to_string();
+        if addr.is_empty() {
+            return Err(TargetError::NoAddress);
+        }
+        if addr.contains('/') {
+            return Err(TargetError::InvalidAddress(addr));
+        }
+        let iv = after.get("__scrape_interval__").unwrap_or_default();
+        let to = after.get("__scrape_timeout__").unwrap_or_default();
+        let ivd = parse_duration(iv).ok_or_else(|| {
+            TargetError::Interval(format!(
+                "error parsing scrape interval: not a valid duration string: {iv:?}"
+            ))
+        })?;
+        if ivd == 0 {
+            return Err(TargetError::Interval("scrape interval cannot be 0".into()));
+        }
+        let tod = parse_duration(to).ok_or_else(|| {
+            TargetError::Interval(format!(
+                "error parsing scrape timeout: not a valid duration string: {to:?}"
+            ))
+        })?;
+        if tod == 0 {
+            return Err(TargetError::Interval("scrape timeout cannot be 0".into()));
+        }
+        if tod > ivd {
+            return Err(TargetError::Interval(format!(
+                "scrape timeout cannot be greater than scrape interval ({to:?} > {iv:?})"
+            )));
+        }
+        let mut kept: Vec<(&str, &str)> = after
+            .iter()
+            .filter(|(n, _)| !n.starts_with("__meta_"))
+            .collect();
+        if after.get("instance").is_none() {
+            kept.push(("instance", &addr));
+        }
+        let labels = Labels::from_pairs(kept);
+        let public = Labels::from_pairs(labels.iter().filter(|(n, _)| !n.starts_with("__")));
+        let mut params = job.params.clone();
+        for (n, v) in labels.iter() {
+            if let Some(k) = n.strip_prefix("__param_") {
+                let e = params.entry(k.to_string()).or_default();
+                match e.first_mut() {
+                    Some(f) => *f = v.to_string(),
+                    None => e.push(v.to_string()),
+                }
+            }
+        }
+        Ok(TargetOutcome::Kept(Target {
+            all: labels,
+            public,
+            params,
+        }))
+    }
+
+    /// A target with the given public labels only (address `localhost`), for scraping captured bodies.
+    pub fn from_labels<N: AsRef<str>, V: AsRef<str>>(labels: &[(N, V)]) -> Target {
+        let public = Labels::from_pairs(
+            labels
+                .iter()
+                .map(|(n, v)| (n.as_ref(), v.as_ref()))
+                .filter(|(n, _)| !n.starts_with("__")),
+        );
+        Target {
+            all: public.clone(),
+            public,
+            params: BTreeMap::new(),
+        }
+    }
+
+    /// The labels attached to scraped samples (every label without the `__` prefix), sorted.
+    pub fn labels(&self) -> &Labels {
+        &self.public
+    }
+
+    /// All target labels, including the `__`-prefixed ones, sorted.
+    pub fn all_labels(&self) -> &Labels {
+        &self.all
+    }
+
+    /// `__address__`.
+    pub fn address(&self) -> &str {
+        self.all.get("__address__").unwrap_or_default()
+    }
+
+    /// `__scheme__`.
+    pub fn scheme(&self) -> &str {
+        self.all.get("__scheme__").unwrap_or("http")
+    }
+
+    /// `__metrics_path__`.
+    pub fn metrics_path(&self) -> &str {
+        self.all.get("__metrics_path__").unwrap_or_default()
+    }
+
+    /// The query parameters: the job's `params`, overridden by `__param_*` labels.
+    pub fn params(&self) -> &BTreeMap<String, Vec<String>> {
+        &self.params
+    }
+
+    /// The scrape URL, `scheme://address/path?params` (parameters sorted and query-escaped as Go's
+    /// `url.Values.Encode` does).
+    pub fn url(&self) -> String {
+        let mut u = format!("{}://{}", self.scheme(), self.address());
+        let p = self.metrics_path();
+        if !p.starts_with('/') && !p.is_empty() {
+            u.push('/');
+        }
+        u.push_str(p);
+        let mut first = true;
+        for (k, vs) in &self.params {
+            for v in vs {
+                u.push(if first { '?' } else { '&' });
+                first = false;
+                query_escape(&mut u, k);
+                u.push('=');
+                query_escape(&mut u, v);
+            }
+        }
+        u
+    }
+}
+
+fn query_escape(out: &mut String, s: &str) {
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => {
+                let _ = write!(out, "%{b:02X}");
+            }
+        }
+    }
+}
+
+const UNITS: [(&str, u64); 7] = [
+    ("y", 1000 * 60 * 60 * 24 * 365),
+    ("w", 1000 * 60 * 60 * 24 * 7),
+    ("d", 1000 * 60 * 60 * 24),
+    ("h", 1000 * 60 * 60),
+    ("m", 1000 * 60),
+    ("s", 1000),
+    ("ms", 1),
+];
+
+/// Parses a Prometheus duration (`1m`, `15s`, `1h30m`, `500ms`, `0`) into milliseconds.
+///
+/// ```
+/// use promtext::scrape::parse_duration;
+/// assert_eq!(parse_duration("1m30s"), Some(90_000));
+/// assert_eq!(parse_duration("bogus"), None);
+/// ```
+pub fn parse_duration(s: &str) -> Option<u64> {
+    if s == "0" {
+        return Some(0);
+    }
+    let b = s.as_bytes();
+    if b.is_empty() {
+        return None;
+    }
+    let mut i = 0;
+    let mut total: u64 = 0;
+    let mut last_rank = None;
+    while i < b.len() {
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        let n: u64 = s[start..i].parse().ok()?;
+        let ustart = i;
+        while i < b.len() && b[i].is_ascii_alphabetic() {
+            i += 1;
+        }
+        let unit = &s[ustart..i];
+        let rank = UNITS.iter().position(|(u, _)| *u == unit)?;
+        if last_rank.is_some_and(|r| rank <= r) {
+            return None;
+        }
+        last_rank = Some(rank);
+        total = total.checked_add(n.checked_mul(UNITS[rank].1)?)?;
+    }
+    Some(total)
+}
+
+/// Formats milliseconds as Prometheus' `model.Duration.String()` does (`60000` → `1m`).
+///
+/// ```
+/// use promtext::scrape::format_duration;
+/// assert_eq!(format_duration(90_000), "1m30s");
+/// assert_eq!(format_duration(0), "0s");
+/// ```
+pub fn format_duration(ms: u64) -> String {
+    if ms == 0 {
+        return "0s".into();
+    }
+    let mut ms = ms;
+    let mut r = String::new();
+    for (i, (u, mult)) in UNITS.iter().enumerate() {
+        let exact = i < 2;
+        if exact && ms % mult != 0 {
+            continue;
+        }
+        let v = ms / mult;
+        if v > 0 {
+            let _ = write!(r, "{v}{u}");
+            ms -= v * mult;
+        }
+    }
+    r
+}
