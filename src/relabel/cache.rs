@@ -25,11 +25,9 @@
 //! # Ok::<(), promtext::relabel::ConfigError>(())
 //! ```
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, Hasher};
-
 use super::labels::Labels;
 use super::pipeline::{Outcome, Relabeler};
+use super::series_map::SeriesMap;
 
 /// Default hard bound on entries.
 pub const DEFAULT_MAX_ENTRIES: usize = 1 << 20;
@@ -52,23 +50,17 @@ enum Value {
     Changed(Labels),
 }
 
-#[derive(Debug)]
-struct Slot {
-    value: Value,
-    last_seen: u64,
-}
-
 /// The cache. One per target (per scrape loop).
+///
+/// Lookups first try the series that came at the same position in the previous scrape (exporters keep their
+/// order), so a warm scrape compares each key once instead of hashing it.
 #[derive(Debug)]
 pub struct SeriesCache {
-    index: HashMap<Box<[u8]>, u32, KeyHasher>,
-    slots: Vec<Slot>,
-    iter: u64,
-    successful_count: usize,
-    max_entries: usize,
+    map: SeriesMap<Value>,
+    /// The result of the last series that did not fit (the cache was full).
+    overflow: Value,
     hits: u64,
     misses: u64,
-    forced_flushes: u64,
 }
 
 impl Default for SeriesCache {
@@ -86,19 +78,18 @@ impl SeriesCache {
     /// An empty cache holding at most `max` entries (further new series are relabeled but not cached).
     pub fn with_max_entries(max: usize) -> Self {
         SeriesCache {
-            index: HashMap::with_hasher(KeyHasher::new()),
-            slots: Vec::new(),
-            iter: 1,
-            successful_count: 0,
-            max_entries: max.min(u32::MAX as usize),
+            map: SeriesMap::new(max),
+            overflow: Value::Unchanged,
             hits: 0,
             misses: 0,
-            forced_flushes: 0,
         }
     }
 
-    /// Starts a scrape (kept for symmetry with [`SeriesCache::end_scrape`]; the iteration counter advances there).
-    pub fn begin_scrape(&mut self) {}
+    /// Starts a scrape. Optional after [`SeriesCache::end_scrape`]; after an abandoned scrape it resets the
+    /// positional lookup.
+    pub fn begin_scrape(&mut self) {
+        self.map.begin_scrape();
+    }
 
     /// Looks up `raw`; on a miss, relabels the labels produced by `labels` and stores the result.
     pub fn get_or_apply<'c, F, L, N, V>(
@@ -113,11 +104,9 @@ impl SeriesCache {
         N: AsRef<str>,
         V: AsRef<str>,
     {
-        if let Some(&i) = self.index.get(raw) {
+        if let Some((slot, _)) = self.map.get(raw) {
             self.hits += 1;
-            let slot = &mut self.slots[i as usize];
-            slot.last_seen = self.iter;
-            return view(&slot.value);
+            return view(self.map.value(slot));
         }
         self.misses += 1;
         let l = labels();
@@ -126,77 +115,29 @@ impl SeriesCache {
             Outcome::Unchanged => Value::Unchanged,
             Outcome::Changed(x) => Value::Changed(x),
         };
-        if self.slots.len() >= self.max_entries {
-            // Not cached: keep the result in a scratch slot past the end.
-            self.overflow(value);
-            return view(&self.slots[self.slots.len() - 1].value);
+        match self.map.insert(raw, value) {
+            Ok(v) => view(v),
+            Err(value) => {
+                self.overflow = value;
+                view(&self.overflow)
+            }
         }
-        let i = self.slots.len() as u32;
-        self.slots.push(Slot {
-            value,
-            last_seen: self.iter,
-        });
-        self.index.insert(raw.into(), i);
-        view(&self.slots[i as usize].value)
-    }
-
-    fn overflow(&mut self, value: Value) {
-        // The overflow slot is the last one and is not indexed; it is replaced on each overflow.
-        let indexed = self.index.len();
-        if self.slots.len() > indexed {
-            self.slots.truncate(indexed);
-        }
-        self.slots.push(Slot {
-            value,
-            last_seen: 0,
-        });
     }
 
     /// Ends a scrape. After a successful one, entries not seen in it are evicted. After a failed one they are
     /// evicted only when the cache holds more than `2 × last successful count + 1000` entries.
     pub fn end_scrape(&mut self, success: bool) {
-        let count = self.index.len();
-        let flush = if success {
-            self.successful_count = count;
-            true
-        } else if count > self.successful_count * 2 + 1000 {
-            self.forced_flushes += 1;
-            true
-        } else {
-            false
-        };
-        if self.slots.len() > count {
-            self.slots.truncate(count);
-        }
-        let iter = self.iter;
-        if flush && self.slots.iter().any(|s| s.last_seen != iter) {
-            let mut remap = vec![u32::MAX; self.slots.len()];
-            let mut w = 0usize;
-            for (r, m) in remap.iter_mut().enumerate() {
-                if self.slots[r].last_seen == iter {
-                    *m = w as u32;
-                    self.slots.swap(w, r);
-                    w += 1;
-                }
-            }
-            self.slots.truncate(w);
-            self.index.retain(|_, i| {
-                let m = remap[*i as usize];
-                *i = m;
-                m != u32::MAX
-            });
-        }
-        self.iter += 1;
+        self.map.end_scrape(success);
     }
 
     /// Number of cached series.
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.map.len()
     }
 
     /// No cached series.
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.map.len() == 0
     }
 
     /// Cache hits so far.
@@ -211,135 +152,12 @@ impl SeriesCache {
 
     /// Flushes forced by growth after failed scrapes (Prometheus' `prometheus_target_scrapes_cache_flush_forced_total`).
     pub fn forced_flushes(&self) -> u64 {
-        self.forced_flushes
+        self.map.forced_flushes
     }
 
     /// Removes everything.
     pub fn clear(&mut self) {
-        self.index.clear();
-        self.slots.clear();
-    }
-}
-
-/// Hashing of raw series keys.
-///
-/// Keys shorter than 64 bytes go through ahash. Longer keys (Istio series are often 500–1000 bytes) go through a
-/// four-lane folded-multiply hash seeded from ahash's random state, whose independent lanes hash about four times
-/// faster than a single dependent chain. Lookups always compare the full key, so the hash only picks buckets.
-#[derive(Clone)]
-pub(crate) struct KeyHasher {
-    ahash: ahash::RandomState,
-    seed: [u64; 4],
-}
-
-impl std::fmt::Debug for KeyHasher {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("KeyHasher")
-    }
-}
-
-const K: [u64; 4] = [
-    0x243f_6a88_85a3_08d3,
-    0x1319_8a2e_0370_7344,
-    0xa409_3822_299f_31d0,
-    0x082e_fa98_ec4e_6c89,
-];
-
-#[inline]
-fn fold_mul(a: u64, b: u64) -> u64 {
-    let r = u128::from(a) * u128::from(b);
-    (r as u64) ^ ((r >> 64) as u64)
-}
-
-#[inline]
-fn le64(b: &[u8; 8]) -> u64 {
-    u64::from_le_bytes(*b)
-}
-
-fn wide_hash(seed: &[u64; 4], mut b: &[u8]) -> u64 {
-    let len = b.len() as u64;
-    let mut a = *seed;
-    let last: [u8; 32] = match b.last_chunk::<32>() {
-        Some(l) => *l,
-        None => [0; 32],
-    };
-    while let Some((c, rest)) = b.split_first_chunk::<32>() {
-        let (c0, c1, c2, c3) = split4(c);
-        a[0] = fold_mul(a[0] ^ le64(c0), K[0]);
-        a[1] = fold_mul(a[1] ^ le64(c1), K[1]);
-        a[2] = fold_mul(a[2] ^ le64(c2), K[2]);
-        a[3] = fold_mul(a[3] ^ le64(c3), K[3]);
-        b = rest;
-    }
-    if !b.is_empty() {
-        // The tail: the last 32 bytes of the key (overlapping what was hashed, which is fine for bucketing).
-        let (c0, c1, c2, c3) = split4(&last);
-        a[0] = fold_mul(a[0] ^ le64(c0), K[1]);
-        a[1] = fold_mul(a[1] ^ le64(c1), K[2]);
-        a[2] = fold_mul(a[2] ^ le64(c2), K[3]);
-        a[3] = fold_mul(a[3] ^ le64(c3), K[0]);
-    }
-    fold_mul(a[0] ^ a[2] ^ len, a[1] ^ a[3] ^ K[0])
-}
-
-fn split4(c: &[u8; 32]) -> (&[u8; 8], &[u8; 8], &[u8; 8], &[u8; 8]) {
-    let (c0, r) = c.split_first_chunk::<8>().unwrap_or((&[0; 8], &[]));
-    let (c1, r) = r.split_first_chunk::<8>().unwrap_or((&[0; 8], &[]));
-    let (c2, r) = r.split_first_chunk::<8>().unwrap_or((&[0; 8], &[]));
-    let (c3, _) = r.split_first_chunk::<8>().unwrap_or((&[0; 8], &[]));
-    (c0, c1, c2, c3)
-}
-
-impl KeyHasher {
-    pub(crate) fn new() -> Self {
-        let ahash = ahash::RandomState::new();
-        let seed = [
-            ahash.hash_one(1u64),
-            ahash.hash_one(2u64),
-            ahash.hash_one(3u64),
-            ahash.hash_one(4u64),
-        ];
-        KeyHasher { ahash, seed }
-    }
-}
-
-/// The per-key hasher: `Box<[u8]>` hashes as a length prefix followed by the bytes.
-pub(crate) struct KeyState {
-    inner: ahash::AHasher,
-    seed: [u64; 4],
-    wide: Option<u64>,
-}
-
-impl Hasher for KeyState {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        if bytes.len() >= 64 {
-            self.wide = Some(wide_hash(&self.seed, bytes));
-        } else {
-            self.inner.write(bytes);
-        }
-    }
-    #[inline]
-    fn write_usize(&mut self, n: usize) {
-        self.inner.write_usize(n);
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        match self.wide {
-            Some(w) => w,
-            None => self.inner.finish(),
-        }
-    }
-}
-
-impl BuildHasher for KeyHasher {
-    type Hasher = KeyState;
-    fn build_hasher(&self) -> KeyState {
-        KeyState {
-            inner: self.ahash.build_hasher(),
-            seed: self.seed,
-            wide: None,
-        }
+        self.map.clear();
     }
 }
 

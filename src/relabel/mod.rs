@@ -60,6 +60,7 @@ pub mod notation;
 pub mod pipeline;
 #[cfg(feature = "yaml")]
 pub mod rtest;
+pub(crate) mod series_map;
 pub(crate) mod strcmp;
 pub(crate) mod template;
 #[cfg(feature = "yaml")]

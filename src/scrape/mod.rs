@@ -319,6 +319,7 @@ impl Scraper {
     /// [`Scrape::finish`].
     pub fn begin(&mut self, content_type: &str, content_encoding: &str) -> Scrape<'_> {
         let start = Instant::now();
+        self.cache.begin_scrape();
         let mut report = ScrapeReport {
             sample_limit: self.limits.sample_limit,
             ..ScrapeReport::default()

@@ -1,0 +1,70 @@
+//! Profiling driver for the relabel hot paths, for `valgrind --tool=callgrind` or `perf`:
+//!
+//! ```text
+//! cargo run --release --example relabel_profile -- kubernetes|example|static|istio_cached|envoy_cached|istio_uncached N
+//! ```
+//!
+//! Runs the named case N times (after one warm-up pass). Instruction counts per operation are
+//! `(count at N) - (count at 0)` divided by N (or by N × series for the metric cases).
+
+use std::hint::black_box;
+
+use promtext::relabel::cache::SeriesCache;
+use promtext::relabel::yaml::rules_from_yaml;
+use promtext::relabel::{NameValidationScheme, Pipeline};
+
+#[path = "../benches/fixtures/relabel.rs"]
+mod fixtures;
+use fixtures::*;
+
+const UTF8: NameValidationScheme = NameValidationScheme::Utf8;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let case = args.get(1).map(String::as_str).unwrap_or("kubernetes");
+    let n: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1000);
+    match case {
+        "kubernetes" | "example" | "static" => {
+            let (yaml, labels) = match case {
+                "kubernetes" => (KUBERNETES, K8S_LABELS),
+                "example" => (EXAMPLE, EXAMPLE_LABELS),
+                _ => (STATIC, STATIC_LABELS),
+            };
+            let p = Pipeline::new(&rules_from_yaml(yaml, UTF8).unwrap(), UTF8).unwrap();
+            let mut r = p.relabeler();
+            black_box(r.apply(labels));
+            for _ in 0..n {
+                black_box(r.apply(black_box(labels)));
+            }
+        }
+        "istio_cached" | "envoy_cached" | "istio_uncached" => {
+            let series = if case.starts_with("istio") {
+                istio_series()
+            } else {
+                envoy_series()
+            };
+            let p = Pipeline::new(&rules_from_yaml(METRIC_RULES, UTF8).unwrap(), UTF8).unwrap();
+            let mut r = p.relabeler();
+            let mut cache = SeriesCache::new();
+            let cached = case.ends_with("_cached");
+            for round in 0..=n {
+                cache.begin_scrape();
+                for (raw, l) in &series {
+                    if cached {
+                        black_box(cache.get_or_apply(&mut r, raw.as_bytes(), || l));
+                    } else {
+                        black_box(r.apply(l));
+                    }
+                }
+                cache.end_scrape(true);
+                if round == 0 {
+                    eprintln!("{} series", series.len());
+                }
+            }
+        }
+        other => {
+            eprintln!("unknown case {other}");
+            std::process::exit(2);
+        }
+    }
+}

@@ -1,0 +1,386 @@
+//! The map behind both series caches (relabel results and the scrape loop's final label sets): raw series bytes →
+//! a value, with Prometheus' scrape-cache hygiene and a positional fast path.
+//!
+//! Exporters write their series in the same order on every scrape (Envoy sorts its stats), so the `k`-th lookup
+//! of a scrape is almost always the key that was `k`-th in the previous one. That slot is tried first with one
+//! byte comparison; only when it differs is the key hashed and looked up. Hashing an 800-byte Istio series costs
+//! several times the comparison.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
+
+/// No slot (a miss that was not stored, or an overflowing insert).
+const NONE: u32 = u32::MAX;
+
+#[derive(Debug)]
+struct Slot<V> {
+    key: Arc<[u8]>,
+    value: V,
+    last_seen: u64,
+}
+
+#[derive(Debug)]
+pub(crate) struct SeriesMap<V> {
+    index: HashMap<Arc<[u8]>, u32, KeyHasher>,
+    slots: Vec<Slot<V>>,
+    /// Scrape counter; a slot seen in the current scrape has `last_seen == iter`.
+    iter: u64,
+    successful_count: usize,
+    max_entries: usize,
+    /// Slot of each lookup of the previous scrape, in order ([`NONE`] where there was none).
+    prev_order: Vec<u32>,
+    /// The same for the current scrape so far.
+    cur_order: Vec<u32>,
+    /// The last lookup missed, and `insert` fills its place in `cur_order`.
+    pending_miss: bool,
+    pub(crate) forced_flushes: u64,
+}
+
+impl<V> SeriesMap<V> {
+    pub(crate) fn new(max_entries: usize) -> Self {
+        SeriesMap {
+            index: HashMap::with_hasher(KeyHasher::new()),
+            slots: Vec::new(),
+            iter: 1,
+            successful_count: 0,
+            max_entries: max_entries.min(NONE as usize - 1),
+            prev_order: Vec::new(),
+            cur_order: Vec::new(),
+            pending_miss: false,
+            forced_flushes: 0,
+        }
+    }
+
+    /// Forgets the order of a scrape that was abandoned without [`SeriesMap::end_scrape`].
+    pub(crate) fn begin_scrape(&mut self) {
+        self.cur_order.clear();
+        self.pending_miss = false;
+    }
+
+    #[inline]
+    fn record(&mut self, slot: u32) {
+        // Bounded even when a user never ends a scrape; past the bound only the positional hint is lost.
+        if self.cur_order.len() < self.max_entries {
+            self.cur_order.push(slot);
+        }
+    }
+
+    /// Looks `raw` up and marks it seen: its slot (for [`SeriesMap::value`]) and whether it was already seen in
+    /// this scrape. (A slot number rather than a reference, so that callers can use the map again on a miss.)
+    #[inline]
+    pub(crate) fn get(&mut self, raw: &[u8]) -> Option<(u32, bool)> {
+        let at = self.cur_order.len();
+        let positional = match self.prev_order.get(at) {
+            Some(&i) if self.slots.get(i as usize).is_some_and(|s| *s.key == *raw) => Some(i),
+            _ => None,
+        };
+        let found = match positional {
+            Some(i) => Some(i),
+            None => self.index.get(raw).copied(),
+        };
+        match found {
+            Some(i) => {
+                self.pending_miss = false;
+                self.record(i);
+                let slot = &mut self.slots[i as usize];
+                let again = slot.last_seen == self.iter;
+                slot.last_seen = self.iter;
+                Some((i, again))
+            }
+            None => {
+                self.record(NONE);
+                self.pending_miss = true;
+                None
+            }
+        }
+    }
+
+    /// The value in a slot returned by [`SeriesMap::get`] (valid until the next insert or end of scrape).
+    #[inline]
+    pub(crate) fn value(&self, slot: u32) -> &V {
+        &self.slots[slot as usize].value
+    }
+
+    /// Stores the value for a key whose lookup just missed. Gives the value back when the map is full.
+    pub(crate) fn insert(&mut self, raw: &[u8], value: V) -> Result<&V, V> {
+        if self.index.len() >= self.max_entries {
+            self.pending_miss = false;
+            return Err(value);
+        }
+        let key: Arc<[u8]> = Arc::from(raw);
+        let i = self.slots.len() as u32;
+        match self.index.entry(key.clone()) {
+            std::collections::hash_map::Entry::Occupied(_) => return Err(value),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i);
+            }
+        }
+        self.slots.push(Slot {
+            key,
+            value,
+            last_seen: self.iter,
+        });
+        if std::mem::take(&mut self.pending_miss) {
+            if let Some(last) = self.cur_order.last_mut() {
+                if *last == NONE {
+                    *last = i;
+                }
+            }
+        }
+        Ok(&self.slots[i as usize].value)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.index.clear();
+        self.slots.clear();
+        self.prev_order.clear();
+        self.cur_order.clear();
+        self.pending_miss = false;
+    }
+
+    /// Prometheus' `iterDone`: after a successful scrape, forget series not seen in it; after a failed one, only
+    /// when the map grew beyond `2 × (size after the last successful scrape) + 1000`.
+    pub(crate) fn end_scrape(&mut self, success: bool) {
+        let count = self.index.len();
+        let flush = if success {
+            self.successful_count = count;
+            true
+        } else if count > self.successful_count * 2 + 1000 {
+            self.forced_flushes += 1;
+            true
+        } else {
+            false
+        };
+        let iter = self.iter;
+        if flush && self.slots.iter().any(|s| s.last_seen != iter) {
+            let mut remap = vec![NONE; self.slots.len()];
+            let mut w = 0usize;
+            for (r, m) in remap.iter_mut().enumerate() {
+                if self.slots[r].last_seen == iter {
+                    *m = w as u32;
+                    self.slots.swap(w, r);
+                    w += 1;
+                }
+            }
+            self.slots.truncate(w);
+            self.index.retain(|_, i| {
+                let m = remap[*i as usize];
+                *i = m;
+                m != NONE
+            });
+            for i in &mut self.cur_order {
+                if *i != NONE {
+                    *i = remap[*i as usize];
+                }
+            }
+        }
+        std::mem::swap(&mut self.prev_order, &mut self.cur_order);
+        self.cur_order.clear();
+        // Sized now, so that the next scrape of the same shape does not allocate.
+        self.cur_order.reserve(self.prev_order.len());
+        self.pending_miss = false;
+        self.iter += 1;
+    }
+}
+
+/// Hashing of raw series keys.
+///
+/// Keys shorter than 64 bytes go through ahash. Longer keys (Istio series are often 500–1000 bytes) go through a
+/// four-lane folded-multiply hash seeded from ahash's random state, whose independent lanes hash about four times
+/// faster than a single dependent chain. Lookups always compare the full key, so the hash only picks buckets.
+#[derive(Clone)]
+pub(crate) struct KeyHasher {
+    ahash: ahash::RandomState,
+    seed: [u64; 4],
+}
+
+impl std::fmt::Debug for KeyHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyHasher")
+    }
+}
+
+const K: [u64; 4] = [
+    0x243f_6a88_85a3_08d3,
+    0x1319_8a2e_0370_7344,
+    0xa409_3822_299f_31d0,
+    0x082e_fa98_ec4e_6c89,
+];
+
+#[inline]
+fn fold_mul(a: u64, b: u64) -> u64 {
+    let r = u128::from(a) * u128::from(b);
+    (r as u64) ^ ((r >> 64) as u64)
+}
+
+#[inline]
+fn le64(b: &[u8; 8]) -> u64 {
+    u64::from_le_bytes(*b)
+}
+
+fn wide_hash(seed: &[u64; 4], mut b: &[u8]) -> u64 {
+    let len = b.len() as u64;
+    let mut a = *seed;
+    let last: [u8; 32] = match b.last_chunk::<32>() {
+        Some(l) => *l,
+        None => [0; 32],
+    };
+    while let Some((c, rest)) = b.split_first_chunk::<32>() {
+        let (c0, c1, c2, c3) = split4(c);
+        a[0] = fold_mul(a[0] ^ le64(c0), K[0]);
+        a[1] = fold_mul(a[1] ^ le64(c1), K[1]);
+        a[2] = fold_mul(a[2] ^ le64(c2), K[2]);
+        a[3] = fold_mul(a[3] ^ le64(c3), K[3]);
+        b = rest;
+    }
+    if !b.is_empty() {
+        // The tail: the last 32 bytes of the key (overlapping what was hashed, which is fine for bucketing).
+        let (c0, c1, c2, c3) = split4(&last);
+        a[0] = fold_mul(a[0] ^ le64(c0), K[1]);
+        a[1] = fold_mul(a[1] ^ le64(c1), K[2]);
+        a[2] = fold_mul(a[2] ^ le64(c2), K[3]);
+        a[3] = fold_mul(a[3] ^ le64(c3), K[0]);
+    }
+    fold_mul(a[0] ^ a[2] ^ len, a[1] ^ a[3] ^ K[0])
+}
+
+fn split4(c: &[u8; 32]) -> (&[u8; 8], &[u8; 8], &[u8; 8], &[u8; 8]) {
+    let (c0, r) = c.split_first_chunk::<8>().unwrap_or((&[0; 8], &[]));
+    let (c1, r) = r.split_first_chunk::<8>().unwrap_or((&[0; 8], &[]));
+    let (c2, r) = r.split_first_chunk::<8>().unwrap_or((&[0; 8], &[]));
+    let (c3, _) = r.split_first_chunk::<8>().unwrap_or((&[0; 8], &[]));
+    (c0, c1, c2, c3)
+}
+
+impl KeyHasher {
+    pub(crate) fn new() -> Self {
+        let ahash = ahash::RandomState::new();
+        let seed = [
+            ahash.hash_one(1u64),
+            ahash.hash_one(2u64),
+            ahash.hash_one(3u64),
+            ahash.hash_one(4u64),
+        ];
+        KeyHasher { ahash, seed }
+    }
+}
+
+/// The per-key hasher: `[u8]` keys hash as a length prefix followed by the bytes.
+pub(crate) struct KeyState {
+    inner: ahash::AHasher,
+    seed: [u64; 4],
+    wide: Option<u64>,
+}
+
+impl Hasher for KeyState {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        if bytes.len() >= 64 {
+            self.wide = Some(wide_hash(&self.seed, bytes));
+        } else {
+            self.inner.write(bytes);
+        }
+    }
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        self.inner.write_usize(n);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        match self.wide {
+            Some(w) => w,
+            None => self.inner.finish(),
+        }
+    }
+}
+
+impl BuildHasher for KeyHasher {
+    type Hasher = KeyState;
+    fn build_hasher(&self) -> KeyState {
+        KeyState {
+            inner: self.ahash.build_hasher(),
+            seed: self.seed,
+            wide: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reference model: a plain map with the same hygiene, no positional path.
+    #[test]
+    fn positional_path_agrees_with_the_index() {
+        let mut m: SeriesMap<usize> = SeriesMap::new(1000);
+        let keys: Vec<Vec<u8>> = (0..50)
+            .map(|i| format!("s{{k=\"{i}\"}}").repeat(1 + i % 40).into_bytes())
+            .collect();
+        // Scrapes with the same order, a shifted order, duplicates, insertions and removals.
+        let scrapes: Vec<Vec<usize>> = vec![
+            (0..30).collect(),
+            (0..30).collect(),
+            (1..30).chain([0]).collect(),
+            (0..10).chain([5, 5]).chain(10..40).collect(),
+            (20..50).rev().collect(),
+            (20..50).rev().collect(),
+            vec![],
+            (0..5).collect(),
+        ];
+        for (n, order) in scrapes.iter().enumerate() {
+            m.begin_scrape();
+            let mut seen = std::collections::HashSet::new();
+            for &k in order {
+                let first = seen.insert(k);
+                match m.get(&keys[k]) {
+                    Some((slot, again)) => {
+                        assert_eq!(*m.value(slot), k, "scrape {n}");
+                        assert_eq!(again, !first, "scrape {n} key {k}");
+                    }
+                    None => {
+                        assert!(first);
+                        assert_eq!(m.insert(&keys[k], k).copied(), Ok(k));
+                    }
+                }
+            }
+            m.end_scrape(true);
+            assert_eq!(m.len(), seen.len(), "after scrape {n}");
+        }
+    }
+
+    #[test]
+    fn full_map_gives_the_value_back_and_keeps_positions() {
+        let mut m: SeriesMap<u8> = SeriesMap::new(2);
+        for round in 0..3 {
+            m.begin_scrape();
+            for (i, k) in [b"a", b"b", b"c", b"d"].iter().enumerate() {
+                match m.get(*k) {
+                    Some((slot, _)) => assert_eq!(*m.value(slot), i as u8),
+                    None => {
+                        let r = m.insert(*k, i as u8);
+                        assert_eq!(r.is_ok(), i < 2, "round {round} key {i}");
+                    }
+                }
+            }
+            m.end_scrape(true);
+            assert_eq!(m.len(), 2);
+        }
+    }
+
+    #[test]
+    fn order_is_bounded_without_end_scrape() {
+        let mut m: SeriesMap<()> = SeriesMap::new(10);
+        for i in 0..1000u32 {
+            if m.get(&i.to_le_bytes()).is_none() {
+                let _ = m.insert(&i.to_le_bytes(), ());
+            }
+        }
+        assert!(m.cur_order.len() <= 10);
+        assert_eq!(m.len(), 10);
+    }
+}
