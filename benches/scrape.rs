@@ -8,8 +8,8 @@ use std::io::Write;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use promtext::generator::{GenConfig, generate};
-use promtext::{Event, parse};
 use promtext::scrape::{Discard, ScrapeConfig, Scraper, Target, seed};
+use promtext::{Event, parse};
 
 const CT: &str = "text/plain; version=0.0.4; charset=utf-8";
 

@@ -11,52 +11,61 @@ pub(crate) fn cmp_str(a: &str, b: &str) -> Ordering {
 
 #[inline]
 fn cmp_bytes(a: &[u8], b: &[u8]) -> Ordering {
-    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
-        let (x, y) = (word(x), word(y));
+    let m = a.len().min(b.len());
+    if m < 8 {
+        return cmp_short(a, b);
+    }
+    let mut i = 0;
+    while i + 8 <= m {
+        let (x, y) = (word_at(a, i), word_at(b, i));
+        if x != y {
+            return x.cmp(&y);
+        }
+        i += 8;
+    }
+    if i < m {
+        // The last eight bytes of the common length, overlapping bytes already known equal: the first
+        // difference in this window is the first difference overall.
+        let (x, y) = (word_at(a, m - 8), word_at(b, m - 8));
         if x != y {
             return x.cmp(&y);
         }
     }
-    let n = (a.len().min(b.len()) / 8) * 8;
-    let (a, b) = (&a[n..], &b[n..]);
-    // Fewer than eight bytes left on one side: compare zero-padded words, then lengths.
-    let (x, y) = (tail_word(a), tail_word(b));
-    if x != y {
-        return x.cmp(&y);
-    }
     a.len().cmp(&b.len())
 }
 
-/// An eight-byte chunk as a big-endian word.
-#[inline]
-fn word(c: &[u8]) -> u64 {
-    u64::from_be_bytes(c.try_into().unwrap_or([0; 8]))
+#[cold]
+fn cmp_short(a: &[u8], b: &[u8]) -> Ordering {
+    a.cmp(b)
 }
 
-/// Up to eight leading bytes as a big-endian word, zero-padded.
-#[inline]
-fn tail_word(s: &[u8]) -> u64 {
-    // A byte loop (at most eight steps): a variable-length `copy_from_slice` would call `memcpy`.
-    let mut w = 0u64;
-    for (i, &b) in s.iter().take(8).enumerate() {
-        w |= u64::from(b) << (56 - 8 * i);
+/// The eight bytes at `i` as a big-endian word (so that word order is byte order).
+#[inline(always)]
+fn word_at(s: &[u8], i: usize) -> u64 {
+    match s.get(i..i + 8) {
+        Some(c) => u64::from_be_bytes(c.try_into().unwrap_or([0; 8])),
+        None => 0,
     }
-    w
 }
 
 #[inline]
 fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
+    let n = a.len();
+    if n != b.len() {
         return false;
     }
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        if word(x) != word(y) {
+    if n < 8 {
+        return a == b;
+    }
+    let mut i = 0;
+    while i + 8 <= n {
+        if word_at(a, i) != word_at(b, i) {
             return false;
         }
+        i += 8;
     }
-    tail_word(ra) == tail_word(rb)
+    // The last eight bytes (overlapping) cover the tail.
+    i == n || word_at(a, n - 8) == word_at(b, n - 8)
 }
 
 /// Equality, lengths first.
@@ -101,6 +110,32 @@ mod tests {
                 assert_eq!(eq_str(a, b), a == b);
                 assert_eq!(starts_with(a, b), a.starts_with(b));
                 assert_eq!(ends_with(a, b), a.ends_with(b));
+            }
+        }
+    }
+
+    /// Every length up to 40 with a difference at every position (and none), against std.
+    #[test]
+    fn agrees_with_std_at_every_length_and_position() {
+        let base: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+        for la in 0..=40usize {
+            for lb in [la.saturating_sub(1), la, (la + 1).min(40), 0, 40] {
+                for d in 0..=la.max(lb) {
+                    let a = &base[..la];
+                    let mut b = base[..lb].to_vec();
+                    if d < lb {
+                        b[d] = b[d].wrapping_add(1);
+                    }
+                    let (a, b) = (
+                        std::str::from_utf8(a).unwrap(),
+                        std::str::from_utf8(&b).unwrap(),
+                    );
+                    assert_eq!(cmp_str(a, b), a.cmp(b), "{a:?} {b:?}");
+                    assert_eq!(cmp_str(b, a), b.cmp(a), "{b:?} {a:?}");
+                    assert_eq!(eq_str(a, b), a == b, "{a:?} {b:?}");
+                    assert_eq!(starts_with(a, b), a.starts_with(b));
+                    assert_eq!(ends_with(a, b), a.ends_with(b));
+                }
             }
         }
     }
