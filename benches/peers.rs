@@ -1025,6 +1025,20 @@ fn svg(panels: &[(&Input, &[Row])]) -> String {
         s,
         r##"<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#f4c7c3"/><line x1="0" y1="0" x2="0" y2="6" stroke="#c0392b" stroke-width="2"/></pattern></defs>"##
     );
+    // Grid first, so that the bars are drawn over it.
+    let bottom = h - 40.0 - row_h;
+    for k in 0..=5 {
+        let v = 10f64.powi(k);
+        let _ = writeln!(
+            s,
+            r##"<line x1="{0:.1}" y1="{1}" x2="{0:.1}" y2="{2:.0}" stroke="#ddd"/><text x="{0:.1}" y="{3:.0}" text-anchor="middle">{4}</text>"##,
+            x(v),
+            top,
+            bottom,
+            bottom + 16.0,
+            fmt_int(v)
+        );
+    }
     let mut y = top;
     for (input, rows) in panels {
         let bytes = input.text.len();
@@ -1078,18 +1092,6 @@ fn svg(panels: &[(&Input, &[Row])]) -> String {
             y += row_h;
         }
         y += row_h;
-    }
-    for k in 0..=5 {
-        let v = 10f64.powi(k);
-        let _ = writeln!(
-            s,
-            r##"<line x1="{0:.1}" y1="{1}" x2="{0:.1}" y2="{2:.0}" stroke="#ddd"/><text x="{0:.1}" y="{3:.0}" text-anchor="middle">{4}</text>"##,
-            x(v),
-            top,
-            y - row_h,
-            y + 2.0,
-            fmt_int(v)
-        );
     }
     s.push_str("</svg>\n");
     s
