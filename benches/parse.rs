@@ -10,6 +10,8 @@
 //!
 //! `python3 scripts/bench_table.py` turns the medians into the README table.
 
+mod common;
+
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -17,35 +19,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use promtext::generator::{GenConfig, generate};
 use promtext::{ChunkParser, Event, Settings};
 
-fn memchr_lines(input: &[u8]) -> usize {
-    memchr::memchr_iter(b'\n', input).count()
-}
-
-fn naive_split(input: &[u8]) -> f64 {
-    let mut sum = 0.0;
-    let mut rest = input;
-    while !rest.is_empty() {
-        let (line, next) = match memchr::memchr(b'\n', rest) {
-            Some(n) => (&rest[..n], &rest[n + 1..]),
-            None => (rest, &rest[rest.len()..]),
-        };
-        rest = next;
-        if line.is_empty() || line[0] == b'#' {
-            continue;
-        }
-        let last = match memchr::memrchr(b' ', line) {
-            Some(p) => &line[p + 1..],
-            None => line,
-        };
-        if let Some(v) = std::str::from_utf8(last)
-            .ok()
-            .and_then(|s| s.parse::<f64>().ok())
-        {
-            sum += v;
-        }
-    }
-    sum
-}
+use common::{memchr_lines, naive_split};
 
 #[inline]
 fn consume(ev: &Event<'_>, labels: bool) -> usize {

@@ -1,0 +1,35 @@
+//! Baselines shared by the bench binaries, so that every group measures exactly the same
+//! reference work and the ratios of different benches can be compared.
+
+/// Counts line feeds with memchr: the floor of any line-based parser.
+pub fn memchr_lines(input: &[u8]) -> usize {
+    memchr::memchr_iter(b'\n', input).count()
+}
+
+/// Splits lines with memchr, skips `#` lines and parses the text after the last space as
+/// `f64`: no labels, no validation. The "naive" unit the ratios are given in.
+pub fn naive_split(input: &[u8]) -> f64 {
+    let mut sum = 0.0;
+    let mut rest = input;
+    while !rest.is_empty() {
+        let (line, next) = match memchr::memchr(b'\n', rest) {
+            Some(n) => (&rest[..n], &rest[n + 1..]),
+            None => (rest, &rest[rest.len()..]),
+        };
+        rest = next;
+        if line.is_empty() || line[0] == b'#' {
+            continue;
+        }
+        let last = match memchr::memrchr(b' ', line) {
+            Some(p) => &line[p + 1..],
+            None => line,
+        };
+        if let Some(v) = std::str::from_utf8(last)
+            .ok()
+            .and_then(|s| s.parse::<f64>().ok())
+        {
+            sum += v;
+        }
+    }
+    sum
+}
