@@ -1,0 +1,126 @@
+//! The per-series cache is transparent: whatever the order of series between scrapes (the positional lookup
+//! guesses from the previous scrape), duplicates, failed scrapes or a full cache, every lookup gives what the
+//! relabeler gives, the labels are only asked for on misses, and the hygiene keeps exactly the series of the last
+//! successful scrape.
+
+use std::collections::HashSet;
+
+use promtext::relabel::cache::{Cached, SeriesCache};
+use promtext::relabel::{Action, NameValidationScheme, Outcome, Pipeline, RelabelConfig};
+use proptest::prelude::*;
+
+/// Series `k`: name and labels chosen so that some are dropped, some changed and some left alone.
+fn series(k: u8) -> (String, Vec<(String, String)>) {
+    let name = ["up", "latency_bucket", "requests_total"][k as usize % 3];
+    let labels = vec![
+        ("__name__".to_string(), name.to_string()),
+        ("instance".to_string(), format!("pod-{}", k / 3)),
+    ];
+    // Long keys for some series, so that both hashing paths take part.
+    let pad = "x".repeat(if k % 2 == 0 { 0 } else { 70 });
+    (
+        format!("{name}{{instance=\"pod-{}\",pad=\"{pad}\"}}", k / 3),
+        labels,
+    )
+}
+
+fn pipeline() -> Pipeline {
+    Pipeline::new(
+        &[
+            RelabelConfig::new(Action::Drop)
+                .source_labels(["__name__"])
+                .regex(".*_bucket"),
+            RelabelConfig::new(Action::Replace)
+                .source_labels(["instance"])
+                .regex("pod-1")
+                .target_label("special")
+                .replacement("yes"),
+        ],
+        NameValidationScheme::Utf8,
+    )
+    .expect("valid rules")
+}
+
+fn same(c: Cached<'_>, o: &Outcome) -> bool {
+    match (c, o) {
+        (Cached::Dropped, Outcome::Dropped) | (Cached::Unchanged, Outcome::Unchanged) => true,
+        (Cached::Changed(a), Outcome::Changed(b)) => a == b,
+        _ => false,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+    #[test]
+    fn cache_is_transparent(
+        scrapes in prop::collection::vec(
+            (prop::collection::vec(0u8..24, 0..40), any::<bool>()),
+            1..8,
+        ),
+        max in prop_oneof![Just(1usize << 20), 1usize..8],
+    ) {
+        let p = pipeline();
+        let mut r = p.relabeler();
+        let mut reference = p.relabeler();
+        let mut cache = SeriesCache::with_max_entries(max);
+        for (keys, success) in &scrapes {
+            cache.begin_scrape();
+            let mut seen = HashSet::new();
+            for &k in keys {
+                let (raw, labels) = series(k);
+                let want = reference.apply(&labels);
+                let mut asked = false;
+                let got = cache.get_or_apply(&mut r, raw.as_bytes(), || {
+                    asked = true;
+                    labels.clone()
+                });
+                prop_assert!(same(got, &want), "series {} gave {:?}, want {:?}", k, got, want);
+                // A series already seen in this scrape is cached unless the cache is full.
+                if seen.contains(&k) && max >= 24 {
+                    prop_assert!(!asked, "series {} relabeled twice in one scrape", k);
+                }
+                seen.insert(k);
+            }
+            cache.end_scrape(*success);
+            prop_assert!(cache.len() <= max);
+            if *success {
+                // Only series of this scrape survive; all of them when they fit.
+                prop_assert!(cache.len() <= seen.len());
+                if max >= 24 {
+                    prop_assert_eq!(cache.len(), seen.len());
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn warm_scrape_in_the_same_order_never_relabels() {
+    let p = pipeline();
+    let mut r = p.relabeler();
+    let mut cache = SeriesCache::new();
+    let keys: Vec<u8> = (0..24).collect();
+    for round in 0..3 {
+        cache.begin_scrape();
+        let mut asked = 0;
+        for &k in &keys {
+            let (raw, labels) = series(k);
+            cache.get_or_apply(&mut r, raw.as_bytes(), || {
+                asked += 1;
+                labels
+            });
+        }
+        cache.end_scrape(true);
+        assert_eq!(asked, if round == 0 { 24 } else { 0 });
+    }
+    // A reordered scrape still hits (through the hashed index).
+    cache.begin_scrape();
+    for &k in keys.iter().rev() {
+        let (raw, _) = series(k);
+        let never: fn() -> Vec<(String, String)> = || unreachable!("cached");
+        cache.get_or_apply(&mut r, raw.as_bytes(), never);
+    }
+    cache.end_scrape(true);
+    assert_eq!(cache.misses(), 24);
+    assert_eq!(cache.hits(), 72);
+}
