@@ -1,13 +1,16 @@
 //! Relabel benchmarks: Prometheus' BenchmarkRelabel rule sets (relabel.md §9), compiled vs naive, and metric
 //! relabeling per sample over Istio-like label sets, uncached vs cached.
 
+use std::borrow::Cow;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use promtext::generator::{GenConfig, generate};
 use promtext::relabel::cache::SeriesCache;
 use promtext::relabel::naive::NaivePipeline;
 use promtext::relabel::yaml::rules_from_yaml;
 use promtext::relabel::{NameValidationScheme, Outcome, Pipeline};
+use promtext::{Event, parse_str};
 
 const UTF8: NameValidationScheme = NameValidationScheme::Utf8;
 
@@ -45,12 +48,29 @@ fn metric_relabel(c: &mut Criterion) {
     ] {
         metric_relabel_group(c, group, &series);
     }
+    // Every sample of the generated Istio body, labels borrowed from the parser as a scraper has them (the raw
+    // series are slices of one contiguous body, as in a scrape).
+    let body = generate(&GenConfig::istio().target_bytes(1 << 20)).text;
+    let series: Vec<(&str, Vec<(&str, &str)>)> = parse_str(&body)
+        .filter_map(|e| match e.expect("generated input parses") {
+            Event::Sample(s) => {
+                let mut l = vec![("__name__", s.raw_name())];
+                l.extend(s.labels().map(|l| match (l.name, l.value) {
+                    (Cow::Borrowed(n), Cow::Borrowed(v)) => (n, v),
+                    _ => panic!("the generated body has no escapes"),
+                }));
+                Some((s.series(), l))
+            }
+            _ => None,
+        })
+        .collect();
+    metric_relabel_group(c, "gen_istio_1mb", &series);
 }
 
-fn metric_relabel_group(
+fn metric_relabel_group<R: AsRef<str>, N: AsRef<str>, V: AsRef<str>>(
     c: &mut Criterion,
     group: &str,
-    series: &[(String, Vec<(String, String)>)],
+    series: &[(R, Vec<(N, V)>)],
 ) {
     let rules = rules_from_yaml(METRIC_RULES, UTF8).unwrap();
     let p = Pipeline::new(&rules, UTF8).unwrap();
@@ -62,7 +82,7 @@ fn metric_relabel_group(
         .count();
     assert!(dropped > 0 && dropped < series.len());
     let n = series.len() as u64;
-    let avg = series.iter().map(|(r, _)| r.len()).sum::<usize>() / series.len();
+    let avg = series.iter().map(|(r, _)| r.as_ref().len()).sum::<usize>() / series.len();
     eprintln!(
         "{group}: {} series, {dropped} dropped, raw series text {avg} bytes on average",
         series.len()
@@ -88,7 +108,7 @@ fn metric_relabel_group(
         b.iter(|| {
             cache.begin_scrape();
             for (raw, l) in series {
-                black_box(cache.get_or_apply(&mut r, raw.as_bytes(), || l));
+                black_box(cache.get_or_apply(&mut r, raw.as_ref().as_bytes(), || l));
             }
             cache.end_scrape(true);
         })
