@@ -50,7 +50,7 @@
 //! # Ok::<(), promtext::Error>(())
 //! ```
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
@@ -63,6 +63,14 @@ pub const DEFAULT_THRESHOLD: usize = 1 << 20;
 
 /// The default block size: 256 KiB.
 pub const DEFAULT_BLOCK_LEN: usize = 256 << 10;
+
+/// The smallest block the default cutting makes of a small body (a smaller
+/// [`Options::block_len`] is used as given).
+pub const MIN_BLOCK_LEN: usize = 32 << 10;
+
+/// Blocks per thread the cutting aims for, at least, in a body too small for
+/// [`Options::block_len`] blocks.
+const BLOCKS_PER_THREAD: usize = 8;
 
 /// How a body is cut into blocks, and the entry points that parse it.
 ///
@@ -94,7 +102,8 @@ impl Options {
     }
 
     /// The target block size (default [`DEFAULT_BLOCK_LEN`]); a block ends at the first line
-    /// feed at or after it, so a block holds whole lines and may be longer.
+    /// feed at or after it, so a block holds whole lines and may be longer. Smaller bodies
+    /// get smaller blocks, down to [`MIN_BLOCK_LEN`], so that every thread has several.
     pub fn block_len(mut self, bytes: usize) -> Self {
         self.block_len = bytes.max(1);
         self
@@ -142,7 +151,10 @@ impl Options {
         let bounds = if single {
             Vec::new()
         } else {
-            split(body, self.block_len)
+            // Enough blocks per thread that one slowed down (by other work on its core) is
+            // made up for by the others.
+            let per_thread = body.len() / (BLOCKS_PER_THREAD * threads());
+            split(body, self.block_len.min(per_thread.max(MIN_BLOCK_LEN)))
         };
         if bounds.len() < 2 {
             let mut block = BlockEvents::new(body, settings, 0, 0, 0, None);
@@ -150,52 +162,53 @@ impl Options {
             return block.verdict(r).map(|r| vec![r]);
         }
 
-        // Each block needs the number of lines before it: count line feeds per block in
-        // parallel (the only pass over the body besides the parse), then sum the prefixes.
-        let counts: Vec<u64> = bounds
-            .par_iter()
-            .map(|&(start, end)| memchr::memchr_iter(b'\n', &body[start..end]).count() as u64)
-            .collect();
-        let mut lines_before = 0;
-        let blocks: Vec<(usize, usize, u64, u64)> = bounds
-            .iter()
-            .zip(&counts)
-            .map(|(&(start, end), &lf)| {
-                let block = (start, end, lines_before, lf);
-                lines_before += lf;
-                block
-            })
-            .collect();
-
-        // The lowest index of a block that failed: later blocks that have not started yet
-        // cannot contribute and are skipped.
+        // Blocks are handed out in input order to one worker per thread, so that, on a
+        // loaded machine too, a block starts soon after the one before it. Each block counts
+        // its line feeds before parsing (which brings it into the cache for the parse), and
+        // takes the number of lines before it from the counts of the blocks before it,
+        // counting itself any that are not published yet.
+        let lines = LineCounts::new(body, &bounds);
+        let next = AtomicUsize::new(0);
+        // The lowest index of a block that failed: later blocks cannot contribute, and those
+        // not started yet are skipped.
         let failed = AtomicUsize::new(usize::MAX);
-        let results: Vec<Option<Result<R, Error>>> = blocks
-            .par_iter()
-            .enumerate()
-            .map(|(index, &(start, end, lines_before, lf))| {
-                if failed.load(Ordering::Relaxed) < index {
-                    return None;
+        let workers = threads().min(bounds.len());
+        let done: Vec<Vec<(usize, Result<R, Error>)>> = (0..workers)
+            .into_par_iter()
+            .map(|_| {
+                let mut done = Vec::new();
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    if index >= bounds.len() || failed.load(Ordering::Relaxed) < index {
+                        return done;
+                    }
+                    let (start, end) = bounds[index];
+                    let line_feeds = lines.count(index);
+                    let lines_before = lines.before(index);
+                    // A block ends after a line feed, except the last when the body has none.
+                    let line_count = line_feeds + u64::from(body[end - 1] != b'\n');
+                    let mut block = BlockEvents::new(
+                        &body[start..end],
+                        settings.clone(),
+                        index,
+                        lines_before,
+                        start as u64,
+                        Some(line_count),
+                    );
+                    let r = f(&mut block);
+                    let verdict = block.verdict(r);
+                    if verdict.is_err() {
+                        failed.fetch_min(index, Ordering::Relaxed);
+                    }
+                    done.push((index, verdict));
                 }
-                // A block ends after a line feed, except the last when the body has none.
-                let lines = lf + u64::from(body[end - 1] != b'\n');
-                let mut block = BlockEvents::new(
-                    &body[start..end],
-                    settings.clone(),
-                    index,
-                    lines_before,
-                    start as u64,
-                    Some(lines),
-                );
-                let r = f(&mut block);
-                let verdict = block.verdict(r);
-                if verdict.is_err() {
-                    failed.fetch_min(index, Ordering::Relaxed);
-                }
-                Some(verdict)
             })
             .collect();
 
+        let mut results: Vec<Option<Result<R, Error>>> = (0..bounds.len()).map(|_| None).collect();
+        for (index, verdict) in done.into_iter().flatten() {
+            results[index] = Some(verdict);
+        }
         let mut out = Vec::with_capacity(results.len());
         for result in results {
             match result {
@@ -259,6 +272,12 @@ pub fn parse_to_vec(body: &[u8], settings: Settings) -> Result<Vec<Event<'_>>, E
     Options::default().parse_to_vec(body, settings)
 }
 
+/// The number of threads a parse uses from the current context: rayon's global pool (one per
+/// core unless `RAYON_NUM_THREADS` says otherwise), or the pool it runs in.
+pub fn threads() -> usize {
+    rayon::current_num_threads()
+}
+
 /// Block boundaries: each block ends just after the first line feed at or after
 /// `block_len` bytes from its start (the last one at the end of the body).
 fn split(body: &[u8], block_len: usize) -> Vec<(usize, usize)> {
@@ -275,6 +294,64 @@ fn split(body: &[u8], block_len: usize) -> Vec<(usize, usize)> {
         start = end;
     }
     bounds
+}
+
+/// Line-feed counts of the blocks and the number of lines before each, published by whichever
+/// worker computes them first (every worker computes the same values).
+struct LineCounts<'b> {
+    body: &'b [u8],
+    bounds: &'b [(usize, usize)],
+    /// Line feeds in block `i`; `UNKNOWN` until counted.
+    counts: Vec<AtomicU64>,
+    /// Lines before block `i`; `UNKNOWN` until summed.
+    before: Vec<AtomicU64>,
+}
+
+const UNKNOWN: u64 = u64::MAX;
+
+impl<'b> LineCounts<'b> {
+    fn new(body: &'b [u8], bounds: &'b [(usize, usize)]) -> Self {
+        let unknown = || (0..bounds.len()).map(|_| AtomicU64::new(UNKNOWN)).collect();
+        let before: Vec<AtomicU64> = unknown();
+        before[0].store(0, Ordering::Relaxed);
+        LineCounts {
+            body,
+            bounds,
+            counts: unknown(),
+            before,
+        }
+    }
+
+    /// The line feeds in block `index`.
+    fn count(&self, index: usize) -> u64 {
+        let known = self.counts[index].load(Ordering::Relaxed);
+        if known != UNKNOWN {
+            return known;
+        }
+        let (start, end) = self.bounds[index];
+        let n = memchr::memchr_iter(b'\n', &self.body[start..end]).count() as u64;
+        self.counts[index].store(n, Ordering::Relaxed);
+        n
+    }
+
+    /// The lines before block `index`: from the nearest block before it whose number is
+    /// known (usually the previous one), adding the counts in between.
+    fn before(&self, index: usize) -> u64 {
+        let mut from = index;
+        let mut lines = loop {
+            let known = self.before[from].load(Ordering::Relaxed);
+            if known != UNKNOWN {
+                break known;
+            }
+            from -= 1;
+        };
+        while from < index {
+            lines += self.count(from);
+            from += 1;
+            self.before[from].store(lines, Ordering::Relaxed);
+        }
+        lines
+    }
 }
 
 /// The items of one block: an iterator of `Result<Event, Error>` borrowed from the body, with

@@ -41,6 +41,18 @@ fn assert_same(want: &[Item<'_>], got: &[Item<'_>], what: &str) {
     assert_eq!(want.len(), got.len(), "{what}: item counts differ");
 }
 
+/// Three worker threads whatever the machine (a one-thread pool takes the single-threaded
+/// path), more than the cores here, so blocks finish out of order.
+fn pool() -> &'static rayon::ThreadPool {
+    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .expect("thread pool")
+    })
+}
+
 /// Compares the parallel parse of `body` under `options` with the single-threaded parse;
 /// returns the number of blocks.
 fn check(body: &[u8], settings: &Settings, options: Options) -> usize {
@@ -49,7 +61,7 @@ fn check(body: &[u8], settings: &Settings, options: Options) -> usize {
     let want_skipped = p.skipped_lines();
     let fail_fast = !settings.is_lenient();
 
-    let got = options.parse_blocks(body, settings.clone(), read_block);
+    let got = pool().install(|| options.parse_blocks(body, settings.clone(), read_block));
     let blocks = match (fail_fast, want.last()) {
         (true, Some(Err(e))) => {
             assert_eq!(got.as_ref().err(), Some(e), "fail-fast: the first error");
@@ -75,8 +87,14 @@ fn check(body: &[u8], settings: &Settings, options: Options) -> usize {
     };
 
     let want_vec: Result<Vec<Event<'_>>, Error> = want.iter().cloned().collect();
-    match (want_vec, options.parse_to_vec(body, settings.clone())) {
-        (Ok(w), Ok(g)) => assert_eq!(w.len(), g.len(), "parse_to_vec length"),
+    let got_vec = pool().install(|| options.parse_to_vec(body, settings.clone()));
+    match (want_vec, got_vec) {
+        (Ok(w), Ok(g)) => {
+            for (i, (w, g)) in w.iter().zip(&g).enumerate() {
+                assert_eq!(w, g, "parse_to_vec: event {i} differs");
+            }
+            assert_eq!(w.len(), g.len(), "parse_to_vec length");
+        }
         (Err(w), Err(g)) => assert_eq!(w, g, "parse_to_vec error"),
         (w, g) => panic!("parse_to_vec: want {:?}, got {:?}", w.err(), g.err()),
     }
@@ -213,26 +231,28 @@ fn errors_in_various_blocks() {
 #[test]
 fn unread_lines_are_checked_in_fail_fast_mode() {
     let body = valid_body(300) + "bad{ 1\n" + &valid_body(10);
-    // The closure reads nothing, yet the error is found.
-    let err = tiny(256)
-        .parse_blocks(body.as_bytes(), Settings::default(), |_| ())
-        .unwrap_err();
-    assert_eq!(err.line(), 303);
-    // In lenient mode unread lines are not parsed: nothing fails.
-    let blocks = tiny(256)
-        .parse_blocks(body.as_bytes(), Settings::default().lenient(true), |b| {
-            b.skipped_lines()
-        })
-        .unwrap();
-    assert!(blocks.len() > 10);
-    assert_eq!(blocks.iter().sum::<u64>(), 0);
-    // A closure that stops at the first error sees it as an item.
-    let seen = tiny(256)
-        .parse_blocks(body.as_bytes(), Settings::default(), |b| {
-            b.find_map(Result::err)
-        })
-        .unwrap_err();
-    assert_eq!(seen.line(), 303);
+    let options = tiny(256);
+    pool().install(|| {
+        // The closure reads nothing, yet the error is found.
+        let err = options
+            .parse_blocks(body.as_bytes(), Settings::default(), |_| ())
+            .unwrap_err();
+        assert_eq!(err.line(), 303);
+        // In lenient mode unread lines are not parsed: nothing fails.
+        let lenient = Settings::default().lenient(true);
+        let blocks = options
+            .parse_blocks(body.as_bytes(), lenient, |b| b.skipped_lines())
+            .unwrap();
+        assert!(blocks.len() > 10);
+        assert_eq!(blocks.iter().sum::<u64>(), 0);
+        // A closure that stops at the first error sees it as an item.
+        let seen = options
+            .parse_blocks(body.as_bytes(), Settings::default(), |b| {
+                b.find_map(Result::err)
+            })
+            .unwrap_err();
+        assert_eq!(seen.line(), 303);
+    });
 }
 
 #[test]
