@@ -4,6 +4,8 @@
 //! - `single`: [`promtext::parse`] on the calling thread;
 //! - `parallel`: [`promtext::parallel::parse_blocks`] with the default options, the labels
 //!   iterated inside the blocks;
+//! - `single_to_vec`: the events collected into a `Vec` on one thread, then the labels
+//!   iterated;
 //! - `parallel_to_vec`: [`promtext::parallel::parse_to_vec`], then the labels iterated on the
 //!   calling thread (the convenience path, with its serial merge and second pass).
 //!
@@ -48,6 +50,15 @@ fn parallel_blocks(input: &[u8]) -> usize {
     .sum()
 }
 
+fn single_to_vec(input: &[u8]) -> usize {
+    promtext::parse(input)
+        .collect::<Result<Vec<_>, _>>()
+        .expect("valid input")
+        .iter()
+        .map(consume)
+        .sum()
+}
+
 fn parallel_to_vec(input: &[u8]) -> usize {
     parallel::parse_to_vec(input, Settings::default())
         .expect("valid input")
@@ -69,6 +80,9 @@ fn generated(c: &mut Criterion) {
             g.bench_function("single", |b| b.iter(|| single(black_box(&input))));
             g.bench_function("parallel", |b| {
                 b.iter(|| parallel_blocks(black_box(&input)))
+            });
+            g.bench_function("single_to_vec", |b| {
+                b.iter(|| single_to_vec(black_box(&input)))
             });
             g.bench_function("parallel_to_vec", |b| {
                 b.iter(|| parallel_to_vec(black_box(&input)))
