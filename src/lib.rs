@@ -5,7 +5,8 @@
 //! The data's way through the crate, one module per stage:
 //!
 //! - bytes → lines: [`Parser`] (a complete body), [`ChunkParser`] (pushed chunks),
-//!   [`ReadParser`] (any `io::Read`), all configured by [`Settings`];
+//!   [`ReadParser`] (any `io::Read`), all configured by [`Settings`]; `parallel` parses one
+//!   large body on several cores (feature `parallel`);
 //! - lines → events: the Prometheus text dialect and OpenMetrics ([`Dialect`]), yielding [`Event`]s that
 //!   borrow the input ([`Sample`], [`Labels`], [`Exemplar`], metadata);
 //! - events → owned data: [`family`] groups samples into metric families, [`mod@write`] renders
@@ -36,6 +37,8 @@ pub mod floatfmt;
 #[path = "gen/mod.rs"]
 pub mod generator;
 mod openmetrics;
+#[cfg(feature = "parallel")]
+pub mod parallel;
 mod parser;
 mod prom;
 pub mod relabel;

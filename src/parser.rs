@@ -427,6 +427,8 @@ impl<'l> Segment<'l> {
 pub struct Parser<'a> {
     input: Segment<'a>,
     pos: usize,
+    /// Global offset of `input[0]` (non-zero for a block of a larger body).
+    base: u64,
     core: Core,
     done: bool,
 }
@@ -434,10 +436,20 @@ pub struct Parser<'a> {
 impl<'a> Parser<'a> {
     /// A parser over `input` with `settings`.
     pub fn new(input: &'a [u8], settings: Settings) -> Self {
+        Parser::at(input, settings, 0, 0)
+    }
+
+    /// A parser over a block of a larger body that starts at a line boundary: `lines_before`
+    /// lines and `base` bytes precede it, so events and errors carry the body's line numbers
+    /// and offsets.
+    pub(crate) fn at(input: &'a [u8], settings: Settings, lines_before: u64, base: u64) -> Self {
+        let mut core = Core::new(settings);
+        core.line_no = lines_before;
         Parser {
             input: Segment::new(input),
             pos: 0,
-            core: Core::new(settings),
+            base,
+            core,
             done: false,
         }
     }
@@ -471,7 +483,7 @@ impl<'a> Iterator for Parser<'a> {
             let start = self.pos;
             if start >= input.len() {
                 self.done = true;
-                return self.core.finish(start as u64).map(Err);
+                return self.core.finish(self.base + start as u64).map(Err);
             }
             let end = match self.input.next_line_feed(start) {
                 Some(n) => {
@@ -484,7 +496,10 @@ impl<'a> Iterator for Parser<'a> {
                 }
             };
             let (line, text, has_backslash) = self.input.line(start, end);
-            if let Some(r) = self.core.line(line, text, has_backslash, start as u64) {
+            if let Some(r) = self
+                .core
+                .line(line, text, has_backslash, self.base + start as u64)
+            {
                 return Some(r);
             }
         }

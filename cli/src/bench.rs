@@ -29,6 +29,10 @@ pub struct BenchArgs {
     /// Parse as OpenMetrics.
     #[arg(long)]
     pub openmetrics: bool,
+    /// Parse on all cores (`promtext::parallel`; bodies of 1 MiB or more in the Prometheus
+    /// text format; not with --config).
+    #[arg(long, conflicts_with = "config")]
+    pub parallel: bool,
     /// The input's Content-Encoding for `--config` runs (identity, gzip, zstd, br).
     #[arg(long, value_name = "E", default_value = "identity")]
     pub content_encoding: String,
@@ -141,6 +145,20 @@ pub fn run(args: BenchArgs) -> ExitCode {
     loop {
         let t0 = Instant::now();
         match scraper.as_mut() {
+            None if args.parallel => {
+                let counts = promtext::parallel::parse_blocks(&body, settings.clone(), |block| {
+                    block
+                        .filter(|ev| matches!(ev, Ok(e) if e.as_sample().is_some()))
+                        .count() as u64
+                });
+                match counts {
+                    Ok(counts) => samples = counts.iter().sum(),
+                    Err(e) => {
+                        progress.clear();
+                        return fail(1, e);
+                    }
+                }
+            }
             None => {
                 let mut n = 0u64;
                 for ev in promtext::parse_with(&body, settings.clone()) {
@@ -200,9 +218,11 @@ pub fn run(args: BenchArgs) -> ExitCode {
     let min = times[0];
     let mut out = io::stdout().lock();
     let mode = if scraper.is_some() {
-        "full scrape (decode, parse, honor_labels, metric relabeling, limits)"
+        "full scrape (decode, parse, honor_labels, metric relabeling, limits)".to_string()
+    } else if args.parallel {
+        format!("parse on {} threads", promtext::parallel::threads())
     } else {
-        "parse"
+        "parse".to_string()
     };
     let line = |out: &mut dyn Write, what: &str, d: Duration| {
         let secs = d.as_secs_f64();

@@ -102,6 +102,35 @@ fn bench_parse_and_scrape() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("parse: "), "{text}");
     assert!(text.contains("200 samples, 3 timed iterations"), "{text}");
+    // On all cores: the same samples (above the threshold, so the body is cut into blocks).
+    let big = dir.join("big.txt");
+    std::fs::write(&big, "a{x=\"1\"} 1\nb 2\n".repeat(100_000)).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_promtext"))
+        .args([
+            "bench",
+            "--parallel",
+            "--iterations",
+            "2",
+            big.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("parse on "), "{text}");
+    assert!(
+        text.contains("200000 samples, 2 timed iterations"),
+        "{text}"
+    );
+    std::fs::write(&big, "a{x=\"1\"} 1\nb 2\n".repeat(100_000) + "c{ 3\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_promtext"))
+        .args(["bench", "--parallel", big.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("line 200001, column 4: expected label name")
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_promtext"))
         .args([
             "bench",

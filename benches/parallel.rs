@@ -1,0 +1,100 @@
+//! Single-threaded vs parallel parsing of one large generated body (feature `parallel`), the
+//! consumer iterating every label name and value in both:
+//!
+//! - `single`: [`promtext::parse`] on the calling thread;
+//! - `parallel`: [`promtext::parallel::parse_blocks`] with the default options, the labels
+//!   iterated inside the blocks;
+//! - `single_to_vec`: the events collected into a `Vec` on one thread, then the labels
+//!   iterated;
+//! - `parallel_to_vec`: [`promtext::parallel::parse_to_vec`], then the labels iterated on the
+//!   calling thread (the convenience path, with its serial merge and second pass).
+//!
+//! The speed-up is `single / parallel`; it depends on the cores free at the time (see
+//! `uptime`). `examples/parallel_ratio.rs` measures the same ratio interleaved.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use promtext::generator::{GenConfig, generate};
+use promtext::{Event, Settings, parallel};
+
+#[inline]
+fn consume(ev: &Event<'_>) -> usize {
+    match ev {
+        Event::Sample(s) => {
+            let mut n = s.value().to_bits() as usize & 1;
+            for l in s.labels() {
+                n += l.name.len() + l.value.len();
+            }
+            n
+        }
+        _ => 1,
+    }
+}
+
+fn single(input: &[u8]) -> usize {
+    promtext::parse(input)
+        .map(|ev| consume(&ev.expect("valid input")))
+        .sum()
+}
+
+fn parallel_blocks(input: &[u8]) -> usize {
+    parallel::parse_blocks(input, Settings::default(), |block| {
+        block
+            .map(|ev| consume(&ev.expect("valid input")))
+            .sum::<usize>()
+    })
+    .expect("valid input")
+    .into_iter()
+    .sum()
+}
+
+fn single_to_vec(input: &[u8]) -> usize {
+    promtext::parse(input)
+        .collect::<Result<Vec<_>, _>>()
+        .expect("valid input")
+        .iter()
+        .map(consume)
+        .sum()
+}
+
+fn parallel_to_vec(input: &[u8]) -> usize {
+    parallel::parse_to_vec(input, Settings::default())
+        .expect("valid input")
+        .iter()
+        .map(consume)
+        .sum()
+}
+
+fn generated(c: &mut Criterion) {
+    let sizes: &[(&str, usize)] = &[("16mb", 16 << 20), ("64mb", 64 << 20)];
+    for &(size_name, size) in sizes {
+        for (profile, config) in [("envoy", GenConfig::envoy()), ("istio", GenConfig::istio())] {
+            let input = generate(&config.target_bytes(size)).text.into_bytes();
+            assert_eq!(single(&input), parallel_blocks(&input));
+            let mut g = c.benchmark_group(format!("parallel_{profile}_{size_name}"));
+            g.throughput(Throughput::Bytes(input.len() as u64));
+            g.sample_size(10);
+            g.measurement_time(Duration::from_secs(if size > 32 << 20 { 8 } else { 4 }));
+            g.bench_function("single", |b| b.iter(|| single(black_box(&input))));
+            g.bench_function("parallel", |b| {
+                b.iter(|| parallel_blocks(black_box(&input)))
+            });
+            g.bench_function("single_to_vec", |b| {
+                b.iter(|| single_to_vec(black_box(&input)))
+            });
+            g.bench_function("parallel_to_vec", |b| {
+                b.iter(|| parallel_to_vec(black_box(&input)))
+            });
+            g.finish();
+        }
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().warm_up_time(Duration::from_secs(1));
+    targets = generated
+}
+criterion_main!(benches);

@@ -1,0 +1,448 @@
+//! Multi-core parsing of one complete body (feature `parallel`).
+//!
+//! A body of at least [`Options::threshold`] bytes is cut at line feeds into blocks of about
+//! [`Options::block_len`] bytes, the blocks are parsed on rayon's thread pool, and the results
+//! come back in input order. A block's items are exactly the items [`Parser`] yields for the
+//! same lines of the whole body — the same events, line numbers, byte offsets and errors —
+//! because the Prometheus text format has no state that crosses a line: each block knows the
+//! line number and offset it starts at, and the parser's per-line caches, which start empty in
+//! every block, never change an event.
+//!
+//! Parsed on one thread, as one block on the calling thread:
+//!
+//! - bodies below the threshold (default [`DEFAULT_THRESHOLD`]), where setting up the blocks
+//!   costs more than a second core gains;
+//! - OpenMetrics: `# EOF` turns every later line into an error and strict validation checks
+//!   families across lines, so a block's events depend on the lines before it;
+//! - a thread pool of one thread.
+//!
+//! Run inside [`rayon::ThreadPool::install`] to use a pool of your own.
+//!
+//! ```
+//! use promtext::parallel::{Options, parse_blocks};
+//! use promtext::{Event, Settings};
+//!
+//! let body = "# TYPE envoy_cluster_upstream_rq counter\n\
+//!             envoy_cluster_upstream_rq{envoy_cluster_name=\"a\"} 3\n\
+//!             envoy_cluster_upstream_rq{envoy_cluster_name=\"b\"} 4\n";
+//! // Map each block's events to a result, in parallel; the results are in input order.
+//! let sums = parse_blocks(body.as_bytes(), Settings::default(), |block| {
+//!     let mut sum = 0.0;
+//!     for event in block {
+//!         if let Ok(Event::Sample(s)) = event {
+//!             sum += s.value();
+//!         }
+//!     }
+//!     sum
+//! })?;
+//! assert_eq!(sums.iter().sum::<f64>(), 7.0);
+//!
+//! // All events, borrowed from the body. Tiny blocks and no threshold, to show the cutting:
+//! let options = Options::default().threshold(0).block_len(16);
+//! let events = options.parse_to_vec(body.as_bytes(), Settings::default())?;
+//! assert_eq!(events.len(), 3);
+//! assert_eq!(events[2].line(), 3);
+//!
+//! // The first error of the body, as the single-threaded parser reports it.
+//! let bad = b"a 1\nb 2\nc{x=1} 3\nd 4\n";
+//! let err = options.parse_to_vec(bad, Settings::default()).unwrap_err();
+//! assert_eq!((err.line(), err.column(), err.offset()), (3, 5, 12));
+//! # Ok::<(), promtext::Error>(())
+//! ```
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+
+use crate::error::Error;
+use crate::event::Event;
+use crate::parser::{Dialect, Parser, Settings};
+
+/// The default size below which a body is parsed on one thread: 1 MiB.
+pub const DEFAULT_THRESHOLD: usize = 1 << 20;
+
+/// The default block size: 256 KiB.
+pub const DEFAULT_BLOCK_LEN: usize = 256 << 10;
+
+/// The smallest block the default cutting makes of a small body (a smaller
+/// [`Options::block_len`] is used as given).
+pub const MIN_BLOCK_LEN: usize = 32 << 10;
+
+/// Blocks per thread the cutting aims for, at least, in a body too small for
+/// [`Options::block_len`] blocks.
+const BLOCKS_PER_THREAD: usize = 8;
+
+/// How a body is cut into blocks, and the entry points that parse it.
+///
+/// ```
+/// use promtext::parallel::Options;
+/// let options = Options::default().threshold(4 << 20).block_len(1 << 20);
+/// assert_eq!(options.threshold_len(), 4 << 20);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    threshold: usize,
+    block_len: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            threshold: DEFAULT_THRESHOLD,
+            block_len: DEFAULT_BLOCK_LEN,
+        }
+    }
+}
+
+impl Options {
+    /// Bodies shorter than `bytes` are parsed on one thread (default [`DEFAULT_THRESHOLD`]).
+    pub fn threshold(mut self, bytes: usize) -> Self {
+        self.threshold = bytes;
+        self
+    }
+
+    /// The target block size (default [`DEFAULT_BLOCK_LEN`]); a block ends at the first line
+    /// feed at or after it, so a block holds whole lines and may be longer. Smaller bodies
+    /// get smaller blocks, down to [`MIN_BLOCK_LEN`], so that every thread has several.
+    pub fn block_len(mut self, bytes: usize) -> Self {
+        self.block_len = bytes.max(1);
+        self
+    }
+
+    /// The threshold in use.
+    pub fn threshold_len(&self) -> usize {
+        self.threshold
+    }
+
+    /// The target block size in use.
+    pub fn block_size(&self) -> usize {
+        self.block_len
+    }
+
+    /// Parses `body` in blocks and maps each block's items with `f`, in parallel; the results
+    /// are in input order.
+    ///
+    /// `f` gets a [`BlockEvents`], an iterator over the block's items (`Result<Event, Error>`,
+    /// exactly as [`Parser`] yields them for those lines).
+    ///
+    /// By default (fail-fast) the first error of the body, in input order, is returned as
+    /// `Err`, as the single-threaded parser stops there; `f` may also see it as an item, and
+    /// the results of every block are dropped. Lines `f` leaves unread are still checked after
+    /// it returns, so the verdict covers the whole body. Blocks after the failing one may have
+    /// been passed to `f` already (they run concurrently), but blocks that had not started are
+    /// skipped.
+    ///
+    /// With [`Settings::lenient`] bad lines are items of their block (and counted by
+    /// [`BlockEvents::skipped_lines`]), never an `Err` of the whole, and unread lines are not
+    /// parsed.
+    pub fn parse_blocks<'a, R, F>(
+        &self,
+        body: &'a [u8],
+        settings: Settings,
+        f: F,
+    ) -> Result<Vec<R>, Error>
+    where
+        R: Send,
+        F: Fn(&mut BlockEvents<'a>) -> R + Sync,
+    {
+        let single = body.len() < self.threshold
+            || settings.dialect != Dialect::Prometheus
+            || rayon::current_num_threads() < 2;
+        let bounds = if single {
+            Vec::new()
+        } else {
+            // Enough blocks per thread that one slowed down (by other work on its core) is
+            // made up for by the others.
+            let per_thread = body.len() / (BLOCKS_PER_THREAD * threads());
+            split(body, self.block_len.min(per_thread.max(MIN_BLOCK_LEN)))
+        };
+        if bounds.len() < 2 {
+            let mut block = BlockEvents::new(body, settings, 0, 0, 0, None);
+            let r = f(&mut block);
+            return block.verdict(r).map(|r| vec![r]);
+        }
+
+        // Blocks are handed out in input order to one worker per thread, so that, on a
+        // loaded machine too, a block starts soon after the one before it. Each block counts
+        // its line feeds before parsing (which brings it into the cache for the parse), and
+        // takes the number of lines before it from the counts of the blocks before it,
+        // counting itself any that are not published yet.
+        let lines = LineCounts::new(body, &bounds);
+        let next = AtomicUsize::new(0);
+        // The lowest index of a block that failed: later blocks cannot contribute, and those
+        // not started yet are skipped.
+        let failed = AtomicUsize::new(usize::MAX);
+        let workers = threads().min(bounds.len());
+        let done: Vec<Vec<(usize, Result<R, Error>)>> = (0..workers)
+            .into_par_iter()
+            .map(|_| {
+                let mut done = Vec::new();
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    if index >= bounds.len() || failed.load(Ordering::Relaxed) < index {
+                        return done;
+                    }
+                    let (start, end) = bounds[index];
+                    let line_feeds = lines.count(index);
+                    let lines_before = lines.before(index);
+                    // A block ends after a line feed, except the last when the body has none.
+                    let line_count = line_feeds + u64::from(body[end - 1] != b'\n');
+                    let mut block = BlockEvents::new(
+                        &body[start..end],
+                        settings.clone(),
+                        index,
+                        lines_before,
+                        start as u64,
+                        Some(line_count),
+                    );
+                    let r = f(&mut block);
+                    let verdict = block.verdict(r);
+                    if verdict.is_err() {
+                        failed.fetch_min(index, Ordering::Relaxed);
+                    }
+                    done.push((index, verdict));
+                }
+            })
+            .collect();
+
+        let mut results: Vec<Option<Result<R, Error>>> = (0..bounds.len()).map(|_| None).collect();
+        for (index, verdict) in done.into_iter().flatten() {
+            results[index] = Some(verdict);
+        }
+        let mut out = Vec::with_capacity(results.len());
+        for result in results {
+            match result {
+                Some(Ok(r)) => out.push(r),
+                Some(Err(e)) => return Err(e),
+                None => unreachable!("a block is skipped only after an earlier block failed"),
+            }
+        }
+        Ok(out)
+    }
+
+    /// All events of `body`, borrowed from it: what
+    /// `parse_with(body, settings).collect::<Result<Vec<_>, _>>()` gives (the first error, in
+    /// lenient mode too), parsed in parallel.
+    ///
+    /// The blocks' events are moved into one vector at the end, a serial copy;
+    /// [`Options::parse_blocks`] avoids it.
+    pub fn parse_to_vec<'a>(
+        &self,
+        body: &'a [u8],
+        settings: Settings,
+    ) -> Result<Vec<Event<'a>>, Error> {
+        let blocks = self.parse_blocks(body, settings, |block| {
+            let reserve = block.line_count().map_or(0, |n| n as usize);
+            let mut events = Vec::with_capacity(reserve);
+            for item in block {
+                events.push(item?);
+            }
+            Ok(events)
+        })?;
+        if blocks.len() == 1 {
+            return blocks.into_iter().next().unwrap_or(Ok(Vec::new()));
+        }
+        let mut total = 0;
+        for block in &blocks {
+            match block {
+                Ok(events) => total += events.len(),
+                // Lenient mode: the first bad line, in input order.
+                Err(e) => return Err(e.clone()),
+            }
+        }
+        let mut out = Vec::with_capacity(total);
+        for mut events in blocks.into_iter().flatten() {
+            out.append(&mut events);
+        }
+        Ok(out)
+    }
+}
+
+/// [`Options::parse_blocks`] with the default options.
+pub fn parse_blocks<'a, R, F>(body: &'a [u8], settings: Settings, f: F) -> Result<Vec<R>, Error>
+where
+    R: Send,
+    F: Fn(&mut BlockEvents<'a>) -> R + Sync,
+{
+    Options::default().parse_blocks(body, settings, f)
+}
+
+/// [`Options::parse_to_vec`] with the default options.
+pub fn parse_to_vec(body: &[u8], settings: Settings) -> Result<Vec<Event<'_>>, Error> {
+    Options::default().parse_to_vec(body, settings)
+}
+
+/// The number of threads a parse uses from the current context: rayon's global pool (one per
+/// core unless `RAYON_NUM_THREADS` says otherwise), or the pool it runs in.
+pub fn threads() -> usize {
+    rayon::current_num_threads()
+}
+
+/// Block boundaries: each block ends just after the first line feed at or after
+/// `block_len` bytes from its start (the last one at the end of the body).
+fn split(body: &[u8], block_len: usize) -> Vec<(usize, usize)> {
+    let mut bounds = Vec::with_capacity(body.len() / block_len + 1);
+    let mut start = 0;
+    while start < body.len() {
+        let target = start + block_len;
+        let end = if target >= body.len() {
+            body.len()
+        } else {
+            memchr::memchr(b'\n', &body[target - 1..]).map_or(body.len(), |p| target + p)
+        };
+        bounds.push((start, end));
+        start = end;
+    }
+    bounds
+}
+
+/// Line-feed counts of the blocks and the number of lines before each, published by whichever
+/// worker computes them first (every worker computes the same values).
+struct LineCounts<'b> {
+    body: &'b [u8],
+    bounds: &'b [(usize, usize)],
+    /// Line feeds in block `i`; `UNKNOWN` until counted.
+    counts: Vec<AtomicU64>,
+    /// Lines before block `i`; `UNKNOWN` until summed.
+    before: Vec<AtomicU64>,
+}
+
+const UNKNOWN: u64 = u64::MAX;
+
+impl<'b> LineCounts<'b> {
+    fn new(body: &'b [u8], bounds: &'b [(usize, usize)]) -> Self {
+        let unknown = || (0..bounds.len()).map(|_| AtomicU64::new(UNKNOWN)).collect();
+        let before: Vec<AtomicU64> = unknown();
+        before[0].store(0, Ordering::Relaxed);
+        LineCounts {
+            body,
+            bounds,
+            counts: unknown(),
+            before,
+        }
+    }
+
+    /// The line feeds in block `index`.
+    fn count(&self, index: usize) -> u64 {
+        let known = self.counts[index].load(Ordering::Relaxed);
+        if known != UNKNOWN {
+            return known;
+        }
+        let (start, end) = self.bounds[index];
+        let n = memchr::memchr_iter(b'\n', &self.body[start..end]).count() as u64;
+        self.counts[index].store(n, Ordering::Relaxed);
+        n
+    }
+
+    /// The lines before block `index`: from the nearest block before it whose number is
+    /// known (usually the previous one), adding the counts in between.
+    fn before(&self, index: usize) -> u64 {
+        let mut from = index;
+        let mut lines = loop {
+            let known = self.before[from].load(Ordering::Relaxed);
+            if known != UNKNOWN {
+                break known;
+            }
+            from -= 1;
+        };
+        while from < index {
+            lines += self.count(from);
+            from += 1;
+            self.before[from].store(lines, Ordering::Relaxed);
+        }
+        lines
+    }
+}
+
+/// The items of one block: an iterator of `Result<Event, Error>` borrowed from the body, with
+/// the body's line numbers and offsets.
+#[derive(Debug)]
+pub struct BlockEvents<'a> {
+    parser: Parser<'a>,
+    input: &'a [u8],
+    index: usize,
+    lines_before: u64,
+    offset: u64,
+    line_count: Option<u64>,
+    /// Fail-fast mode: the error that ended the block.
+    error: Option<Error>,
+}
+
+impl<'a> BlockEvents<'a> {
+    fn new(
+        input: &'a [u8],
+        settings: Settings,
+        index: usize,
+        lines_before: u64,
+        offset: u64,
+        line_count: Option<u64>,
+    ) -> Self {
+        BlockEvents {
+            parser: Parser::at(input, settings, lines_before, offset),
+            input,
+            index,
+            lines_before,
+            offset,
+            line_count,
+            error: None,
+        }
+    }
+
+    /// The block's position among the blocks (0-based).
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The 1-based line number of the block's first line in the body.
+    pub fn first_line(&self) -> u64 {
+        self.lines_before + 1
+    }
+
+    /// The byte offset of the block's start in the body.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The block's text.
+    pub fn input(&self) -> &'a [u8] {
+        self.input
+    }
+
+    /// The number of lines in the block when it was counted (blocks of a parallel parse;
+    /// `None` when the body is parsed as one block): an upper bound on its items, to reserve
+    /// space with.
+    pub fn line_count(&self) -> Option<u64> {
+        self.line_count
+    }
+
+    /// How many bad lines of this block were skipped so far (lenient mode).
+    pub fn skipped_lines(&self) -> u64 {
+        self.parser.skipped_lines()
+    }
+
+    /// Fail-fast mode: checks the lines `f` left unread; the block's first error wins.
+    fn verdict<R>(mut self, r: R) -> Result<R, Error> {
+        if !self.parser.settings().is_lenient() {
+            while self.error.is_none() && self.next().is_some() {}
+        }
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(r),
+        }
+    }
+}
+
+impl<'a> Iterator for BlockEvents<'a> {
+    type Item = Result<Event<'a>, Error>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let item = self.parser.next();
+        if let Some(Err(e)) = &item {
+            if !self.parser.settings().is_lenient() {
+                self.error = Some(e.clone());
+            }
+        }
+        item
+    }
+}
