@@ -337,39 +337,51 @@ impl Core {
     }
 }
 
-/// Facts about one buffer computed once instead of per line: the longest valid UTF-8
-/// prefix, and the position of the next backslash (lines without one skip escape handling).
+/// How much of a buffer is checked for UTF-8 (or searched for a backslash) ahead of the parse: small
+/// enough that the bytes are still in cache when the lines are parsed. Checking a 16 MiB body in one
+/// pass first and parsing it afterwards read it from memory twice.
+const WINDOW: usize = 64 * 1024;
+
+/// Facts about one buffer computed a window at a time instead of per line: which lines are valid
+/// UTF-8, and where the next backslash is (lines without one skip escape handling).
 #[derive(Debug, Clone)]
 pub(crate) struct Segment<'l> {
     bytes: &'l [u8],
+    /// `bytes[win_start..win_end]` as text. Windows start at a line start and end after a line feed
+    /// (or at the end), so a line is either inside the window or not.
+    win_start: usize,
+    win_end: usize,
     text: &'l str,
+    /// After a window with a byte that is not UTF-8, lines starting before this offset (the one
+    /// with the bad byte) are checked one by one.
+    resume_at: usize,
+    /// The next backslash at or after the current line, or [`NO_BACKSLASH`] when there is none
+    /// before `backslash_free_until`.
     next_backslash: usize,
+    backslash_free_until: usize,
     /// Line feeds, found by one streaming search over the buffer instead of a memchr call
     /// (with its set-up) per line.
     line_feeds: memchr::Memchr<'l>,
 }
 
+const NO_BACKSLASH: usize = usize::MAX;
+
 impl<'l> Segment<'l> {
     pub fn new(bytes: &'l [u8]) -> Self {
-        let text = match std::str::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
-        };
         Segment {
             bytes,
-            text,
-            next_backslash: 0,
+            win_start: 0,
+            win_end: 0,
+            text: "",
+            resume_at: 0,
+            next_backslash: NO_BACKSLASH,
+            backslash_free_until: 0,
             line_feeds: memchr::memchr_iter(b'\n', bytes),
         }
     }
 
     pub fn empty() -> Self {
-        Segment {
-            bytes: &[],
-            text: "",
-            next_backslash: 0,
-            line_feeds: memchr::memchr_iter(b'\n', &[]),
-        }
+        Segment::new(&[])
     }
 
     /// The next line feed at or after `start` (lines are consumed in order).
@@ -387,16 +399,55 @@ impl<'l> Segment<'l> {
         self.bytes
     }
 
+    /// Checks the window that starts with the line at `start` and holds at least up to `end`.
+    #[inline(never)]
+    fn advance(&mut self, start: usize, end: usize) {
+        let len = self.bytes.len();
+        let want = (start + WINDOW).max(end);
+        let win_end = if want >= len {
+            len
+        } else {
+            memchr::memchr(b'\n', &self.bytes[want..]).map_or(len, |p| want + p + 1)
+        };
+        let (valid_end, text) = match std::str::from_utf8(&self.bytes[start..win_end]) {
+            Ok(t) => (win_end, t),
+            Err(e) => {
+                let bad = start + e.valid_up_to();
+                // The line with the bad byte is checked on its own; checking in windows resumes
+                // after it.
+                self.resume_at =
+                    memchr::memchr(b'\n', &self.bytes[bad..]).map_or(len, |p| bad + p + 1);
+                let t = std::str::from_utf8(&self.bytes[start..bad]).unwrap_or_default();
+                (bad, t)
+            }
+        };
+        self.win_start = start;
+        self.win_end = valid_end;
+        self.text = text;
+    }
+
     /// The line `bytes[start..end]`: its text when known to be UTF-8, and whether it may hold
     /// a backslash.
     #[inline(always)]
     pub fn line(&mut self, start: usize, end: usize) -> (&'l [u8], Option<&'l str>, bool) {
-        if self.next_backslash < start {
-            self.next_backslash =
-                memchr::memchr(b'\\', &self.bytes[start..]).map_or(self.bytes.len(), |p| start + p);
+        if end > self.win_end && start >= self.resume_at {
+            self.advance(start, end);
         }
-        let text = if end <= self.text.len() {
-            self.text.get(start..end)
+        if self.next_backslash < start
+            || (self.next_backslash == NO_BACKSLASH && self.backslash_free_until < end)
+        {
+            // Bounded like the UTF-8 check.
+            let limit = (start + WINDOW).max(end).min(self.bytes.len());
+            match memchr::memchr(b'\\', &self.bytes[start..limit]) {
+                Some(p) => self.next_backslash = start + p,
+                None => {
+                    self.next_backslash = NO_BACKSLASH;
+                    self.backslash_free_until = limit;
+                }
+            }
+        }
+        let text = if start >= self.win_start && end <= self.win_end {
+            self.text.get(start - self.win_start..end - self.win_start)
         } else {
             None
         };

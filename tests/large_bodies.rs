@@ -1,0 +1,172 @@
+//! Bodies larger than the parser's look-ahead window (UTF-8 is checked and backslashes are searched
+//! 64 KiB at a time): every line parses exactly as it does on its own, wherever escapes, invalid
+//! UTF-8 and over-long lines fall relative to the window edges.
+
+use promtext::generator::{GenConfig, generate};
+use promtext::{ChunkParser, Event, Settings, parse_with};
+
+/// What a line gives, without line numbers and offsets (those are checked separately).
+fn describe(r: Result<Event<'_>, promtext::Error>) -> String {
+    match r {
+        Ok(Event::Sample(s)) => {
+            let labels: Vec<String> = s
+                .labels()
+                .map(|l| format!("{}={:?}", l.name, l.value))
+                .collect();
+            format!("sample {} {:?} {}", s.name(), labels, s.value_text())
+        }
+        Ok(Event::Type(t)) => format!("type {} {:?}", t.name, t.metric_type),
+        Ok(Event::Help(h)) => format!("help {} {:?}", h.name, h.raw_text),
+        Ok(Event::Comment(c)) => format!("comment {:?}", c.text),
+        Ok(other) => format!("other {}", other.line()),
+        Err(e) => format!("error {:?} col {} {}", e.kind(), e.column(), e.message()),
+    }
+}
+
+/// Reference: each line parsed by a fresh parser, with its 1-based number.
+fn line_by_line(body: &[u8], settings: Settings) -> Vec<(u64, String)> {
+    let mut out = Vec::new();
+    for (i, line) in body.split(|&b| b == b'\n').enumerate() {
+        for r in parse_with(line, settings.clone()) {
+            out.push((i as u64 + 1, describe(r)));
+        }
+    }
+    out
+}
+
+/// Equality with the first difference shown (the lists are long).
+fn same(got: &[(u64, String)], want: &[(u64, String)], what: &str) {
+    if let Some(i) = (0..got.len().max(want.len())).find(|&i| got.get(i) != want.get(i)) {
+        panic!(
+            "{what}: event {i} differs: got {:?}, want {:?} ({} vs {} events)",
+            got.get(i),
+            want.get(i),
+            got.len(),
+            want.len()
+        );
+    }
+}
+
+fn whole(body: &[u8], settings: Settings) -> Vec<(u64, String)> {
+    parse_with(body, settings)
+        .map(|r| {
+            let line = match &r {
+                Ok(ev) => ev.line(),
+                Err(e) => e.line(),
+            };
+            (line, describe(r))
+        })
+        .collect()
+}
+
+fn chunked(body: &[u8], settings: Settings, chunk: usize) -> Vec<(u64, String)> {
+    let mut p = ChunkParser::new(settings);
+    let mut out = Vec::new();
+    let mut push = |r: Result<Event<'_>, promtext::Error>| {
+        let line = match &r {
+            Ok(ev) => ev.line(),
+            Err(e) => e.line(),
+        };
+        out.push((line, describe(r)));
+    };
+    for c in body.chunks(chunk) {
+        for r in p.feed(c) {
+            push(r);
+        }
+    }
+    for r in p.finish() {
+        push(r);
+    }
+    out
+}
+
+fn body_with_escapes() -> Vec<u8> {
+    generate(
+        &GenConfig::istio()
+            .target_bytes(600 << 10)
+            .escape_rate(0.02)
+            .seed(7),
+    )
+    .text
+    .into_bytes()
+}
+
+/// Puts `bad` inside the label value nearest to each offset.
+fn inject(body: &mut [u8], offsets: &[usize], bad: u8) {
+    for &at in offsets {
+        let at = at.min(body.len() - 1);
+        if let Some(p) = body[at..].iter().position(|&b| b == b'"') {
+            // The byte after an opening or closing quote: a value byte or the `,`/`}` after it;
+            // either way the line becomes invalid UTF-8.
+            let q = at + p + 1;
+            if body[q] != b'\n' {
+                body[q] = bad;
+            }
+        }
+    }
+}
+
+#[test]
+fn escapes_across_windows() {
+    let body = body_with_escapes();
+    assert!(body.len() > 4 * 64 * 1024);
+    assert!(body.contains(&b'\\'));
+    let s = Settings::default();
+    let want = line_by_line(&body, s.clone());
+    same(&whole(&body, s.clone()), &want, "whole");
+    same(
+        &chunked(&body, s.clone(), 100_000),
+        &want,
+        "chunks of 100000",
+    );
+    same(&chunked(&body, s, 65_537), &want, "chunks of 65537");
+}
+
+#[test]
+fn invalid_utf8_across_windows() {
+    let mut body = body_with_escapes();
+    let w = 64 * 1024;
+    inject(
+        &mut body,
+        &[w - 40, w + 3, 2 * w - 1, 3 * w + 100, 3 * w + 200, 5 * w],
+        0xff,
+    );
+    let s = Settings::default().lenient(true);
+    let want = line_by_line(&body, s.clone());
+    let errors = want.iter().filter(|(_, d)| d.starts_with("error")).count();
+    assert!(errors >= 5, "only {errors} bad lines");
+    same(&whole(&body, s.clone()), &want, "whole");
+    same(&chunked(&body, s.clone(), 70_000), &want, "chunks of 70000");
+    // Fail-fast stops at the first bad line, as a line-by-line parse would.
+    let strict = whole(&body, Settings::default());
+    let first_bad = want
+        .iter()
+        .position(|(_, d)| d.starts_with("error"))
+        .unwrap();
+    same(&strict, &want[..=first_bad], "fail-fast");
+}
+
+#[test]
+fn over_long_line_straddling_a_window() {
+    let mut body = Vec::new();
+    while body.len() < 60 * 1024 {
+        body.extend_from_slice(b"envoy_server_live{} 1\n");
+    }
+    let long_value = "é".repeat(40 * 1024);
+    body.extend_from_slice(format!("m{{a=\"{long_value}\"}} 1\n").as_bytes());
+    body.extend_from_slice(b"after 2\n");
+    for limit in [1 << 20, 50 * 1024] {
+        let s = Settings::default().lenient(true).max_line_len(limit);
+        let want = line_by_line(&body, s.clone());
+        same(
+            &whole(&body, s.clone()),
+            &want,
+            &format!("whole, limit {limit}"),
+        );
+        same(
+            &chunked(&body, s, 4096),
+            &want,
+            &format!("chunks, limit {limit}"),
+        );
+    }
+}
