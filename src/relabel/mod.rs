@@ -16,6 +16,8 @@
 //! * [`Pipeline::explain`] traces every rule; [`rtest`] runs rule unit tests; [`naive`] is a plain reference engine.
 //!
 //! ```
+//! # #[cfg(feature = "yaml")]
+//! # fn main() -> Result<(), promtext::relabel::ConfigError> {
 //! use promtext::relabel::yaml::rules_from_yaml;
 //! use promtext::relabel::{NameValidationScheme, Outcome, Pipeline};
 //!
@@ -43,7 +45,10 @@
 //!     labels.to_string(),
 //!     r#"{__address__="10.1.2.3:15090", __meta_kubernetes_pod_annotation_prometheus_io_port="15020"}"#
 //! );
-//! # Ok::<(), promtext::relabel::ConfigError>(())
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "yaml"))]
+//! # fn main() {}
 //! ```
 //!
 //! Known differences from Prometheus: a YAML `!!binary` scalar is read as its text (the YAML library resolves the
