@@ -1,7 +1,7 @@
 //! Settings and the pull parser over a complete body.
 
 use crate::error::{Error, ErrorKind, LineError};
-use crate::event::Event;
+use crate::event::{Event, Sample};
 use crate::openmetrics::OmState;
 use crate::prom::{self, LineCtx};
 
@@ -360,8 +360,9 @@ pub(crate) struct Segment<'l> {
     next_backslash: usize,
     backslash_free_until: usize,
     /// Line feeds, found by one streaming search over the buffer instead of a memchr call
-    /// (with its set-up) per line.
+    /// (with its set-up) per line; positions relative to `lf_base`.
     line_feeds: memchr::Memchr<'l>,
+    lf_base: usize,
 }
 
 const NO_BACKSLASH: usize = usize::MAX;
@@ -377,6 +378,7 @@ impl<'l> Segment<'l> {
             next_backslash: NO_BACKSLASH,
             backslash_free_until: 0,
             line_feeds: memchr::memchr_iter(b'\n', bytes),
+            lf_base: 0,
         }
     }
 
@@ -389,10 +391,17 @@ impl<'l> Segment<'l> {
     pub fn next_line_feed(&mut self, start: usize) -> Option<usize> {
         loop {
             match self.line_feeds.next() {
-                Some(p) if p < start => continue,
-                other => return other,
+                Some(p) if p + self.lf_base < start => continue,
+                other => return other.map(|p| p + self.lf_base),
             }
         }
+    }
+
+    /// Restarts the line-feed search at `start`, after lines were consumed without it.
+    #[inline]
+    pub fn restart_line_feeds(&mut self, start: usize) {
+        self.line_feeds = memchr::memchr_iter(b'\n', &self.bytes[start..]);
+        self.lf_base = start;
     }
 
     pub fn bytes(&self) -> &'l [u8] {
@@ -482,6 +491,13 @@ pub struct Parser<'a> {
     base: u64,
     core: Core,
     done: bool,
+    /// Whether sample lines may take [`prom::fast_sample`] (Prometheus dialect, strict mode).
+    fast: bool,
+    /// Lines to leave to the general path after the fast one declined a sample line (series
+    /// with many labels would otherwise be scanned twice).
+    fast_pause: u32,
+    /// The fast path consumed lines the line-feed search has not passed.
+    lf_stale: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -494,6 +510,7 @@ impl<'a> Parser<'a> {
     /// lines and `base` bytes precede it, so events and errors carry the body's line numbers
     /// and offsets.
     pub(crate) fn at(input: &'a [u8], settings: Settings, lines_before: u64, base: u64) -> Self {
+        let fast = settings.dialect == Dialect::Prometheus && !settings.lenient;
         let mut core = Core::new(settings);
         core.line_no = lines_before;
         Parser {
@@ -502,6 +519,9 @@ impl<'a> Parser<'a> {
             base,
             core,
             done: false,
+            fast,
+            fast_pause: 0,
+            lf_stale: false,
         }
     }
 
@@ -536,6 +556,19 @@ impl<'a> Iterator for Parser<'a> {
                 self.done = true;
                 return self.core.finish(self.base + start as u64).map(Err);
             }
+            if self.fast {
+                if self.fast_pause == 0 {
+                    if let Some(ev) = self.fast_line(start) {
+                        return Some(Ok(ev));
+                    }
+                } else {
+                    self.fast_pause -= 1;
+                }
+            }
+            if self.lf_stale {
+                self.input.restart_line_feeds(start);
+                self.lf_stale = false;
+            }
             let end = match self.input.next_line_feed(start) {
                 Some(n) => {
                     self.pos = n + 1;
@@ -556,6 +589,37 @@ impl<'a> Iterator for Parser<'a> {
         }
     }
 }
+
+impl<'a> Parser<'a> {
+    /// The line at `start` through [`prom::fast_sample`], or `None` for the general path.
+    #[inline(always)]
+    fn fast_line(&mut self, start: usize) -> Option<Event<'a>> {
+        let input = self.input.bytes();
+        let max = self.core.settings.max_line_len;
+        let Some(f) = prom::fast_sample(input, start, max, &mut self.core.cx) else {
+            if input[start] != b'#' {
+                self.fast_pause = FAST_PAUSE;
+            }
+            return None;
+        };
+        let (_, text, has_backslash) = self.input.line(start, f.end);
+        let text = text.filter(|_| !has_backslash)?;
+        self.pos = (f.end + 1).min(input.len());
+        self.lf_stale = true;
+        self.core.line_no += 1;
+        Some(Event::Sample(Sample::with_inline(
+            text,
+            f.parts,
+            f.n_labels,
+            f.inline,
+            self.core.line_no,
+            self.base + start as u64,
+        )))
+    }
+}
+
+/// Lines left to the general path after [`prom::fast_sample`] declined a sample line.
+const FAST_PAUSE: u32 = 15;
 
 /// Parses a complete body with the default settings.
 pub fn parse(input: &[u8]) -> Parser<'_> {

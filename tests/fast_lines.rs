@@ -1,0 +1,309 @@
+//! The whole-buffer parser recognises sample lines of the common shape in one pass, before their
+//! line feed is known (`prom::fast_sample`); every other line, and every error, goes through the
+//! general line parser. The chunk-fed parser always takes the general path, so comparing the two
+//! on lines near that shape (and just outside it) proves the fast path changes nothing.
+
+mod common;
+use promtext::{ChunkParser, Event, Settings};
+use proptest::prelude::*;
+
+/// Everything a consumer can observe of an event or an error.
+fn describe(r: Result<&Event<'_>, &promtext::Error>) -> String {
+    match r {
+        Ok(ev) => {
+            let extra = ev
+                .as_sample()
+                .map(|s| {
+                    format!(
+                        " off={} series={:?} raw_labels={:?} raw_name={:?} value_bits={:x} n={}",
+                        s.offset(),
+                        s.series(),
+                        s.raw_labels(),
+                        s.raw_name(),
+                        s.value().to_bits(),
+                        s.labels().count()
+                    )
+                })
+                .unwrap_or_default();
+            format!("{} L{}{extra}", common::render(ev), ev.line())
+        }
+        Err(e) => format!("ERR {e} off={} kind={:?}", e.offset(), e.kind()),
+    }
+}
+
+fn whole(input: &[u8], s: &Settings) -> Vec<String> {
+    promtext::parse_with(input, s.clone())
+        .map(|r| describe(r.as_ref()))
+        .collect()
+}
+
+fn general(input: &[u8], s: &Settings) -> Vec<String> {
+    let mut p = ChunkParser::new(s.clone());
+    let mut out: Vec<String> = p.feed(input).map(|r| describe(r.as_ref())).collect();
+    out.extend(p.finish().map(|r| describe(r.as_ref())));
+    out
+}
+
+fn name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("envoy_cluster_upstream_rq".to_string()),
+        Just("envoy_cluster_upstream_rq_bucket".to_string()),
+        Just("a".to_string()),
+        Just("a:b".to_string()),
+        Just("_x1".to_string()),
+        Just("1a".to_string()),
+        Just("a-b".to_string()),
+        Just("é".to_string()),
+        Just(String::new()),
+        "[a-z_:][a-z0-9_:]{0,20}",
+    ]
+}
+
+fn label_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => Just("envoy_cluster_name".to_string()),
+        3 => Just("le".to_string()),
+        3 => Just("a".to_string()),
+        3 => Just("b".to_string()),
+        1 => Just("_".to_string()),
+        1 => Just("1x".to_string()),
+        1 => Just("\"quoted.name\"".to_string()),
+        1 => Just("a b".to_string()),
+        1 => Just(String::new()),
+    ]
+}
+
+fn label_value() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        4 => Just(b"outbound|9080||reviews.default.svc.cluster.local".to_vec()),
+        4 => Just(b"+Inf".to_vec()),
+        1 => Just(Vec::new()),
+        1 => Just("ünïcødé".as_bytes().to_vec()),
+        1 => Just(b"x\\\"y".to_vec()),
+        1 => Just(b"back\\\\slash".to_vec()),
+        1 => Just(b"a\"b".to_vec()),
+        1 => Just(b"line\nfeed".to_vec()),
+        1 => Just(b"bad\xffbyte".to_vec()),
+        1 => Just(b"exactly_sixteen_".to_vec()),
+        1 => Just(b"exactly_seven".to_vec()),
+        1 => prop::collection::vec(prop_oneof![Just(b'x'), Just(b'"'), Just(b' '), Just(b'}')], 0..30),
+    ]
+}
+
+fn value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => Just("0".to_string()),
+        4 => Just("1".to_string()),
+        1 => Just("1234567890123456789".to_string()),
+        1 => Just("16440392441958861461".to_string()),
+        1 => Just("99999999999999999999999".to_string()),
+        1 => Just("1.5".to_string()),
+        1 => Just("-1".to_string()),
+        1 => Just("+Inf".to_string()),
+        1 => Just("NaN".to_string()),
+        1 => Just("1e3".to_string()),
+        1 => Just("1_0".to_string()),
+        1 => Just("0x10".to_string()),
+        1 => Just("1{".to_string()),
+        1 => Just(String::new()),
+        1 => Just("1 123".to_string()),
+        1 => Just("1 -5".to_string()),
+        1 => Just("1\t7".to_string()),
+        1 => Just("1 1 1".to_string()),
+        1 => "[0-9]{1,22}",
+    ]
+}
+
+/// A line close to the fast shape, with the perturbations that must send it elsewhere.
+fn line() -> impl Strategy<Value = Vec<u8>> {
+    (
+        name(),
+        prop::option::of(prop::collection::vec(
+            (
+                label_name(),
+                label_value(),
+                prop_oneof![4 => Just(0u8), 1 => 1u8..8],
+            ),
+            0..6,
+        )),
+        0u8..6,
+        value(),
+        0u8..16,
+    )
+        .prop_map(|(name, labels, sep, value, tail)| {
+            let mut l = name.into_bytes();
+            if let Some(labels) = labels {
+                l.push(b'{');
+                let n = labels.len();
+                for (k, (ln, lv, style)) in labels.into_iter().enumerate() {
+                    if style == 1 {
+                        l.push(b' ');
+                    }
+                    l.extend_from_slice(ln.as_bytes());
+                    l.extend_from_slice(if style == 2 { b" =" } else { b"=" });
+                    if style == 3 {
+                        l.push(b' ');
+                    }
+                    l.push(b'"');
+                    l.extend_from_slice(&lv);
+                    l.push(b'"');
+                    if k + 1 < n || style == 4 {
+                        l.push(b',');
+                    }
+                    if style == 5 {
+                        l.push(b' ');
+                    }
+                }
+                l.push(b'}');
+            }
+            l.extend_from_slice(match sep {
+                0 => b"".as_slice(),
+                1 => b"  ",
+                2 => b"\t",
+                _ => b" ",
+            });
+            l.extend_from_slice(value.as_bytes());
+            match tail {
+                0 => l.push(b'\r'),
+                1 => l.push(b' '),
+                _ => {}
+            }
+            l
+        })
+}
+
+/// A line of the fast shape: valid, so the default mode keeps parsing after it; names repeat,
+/// so duplicate labels come up.
+fn clean_line() -> impl Strategy<Value = Vec<u8>> {
+    (
+        prop_oneof![
+            Just("a"),
+            Just("a_bucket"),
+            Just("envoy_cluster_upstream_rq")
+        ],
+        prop::option::of(prop::collection::vec(
+            (
+                prop_oneof![Just("a"), Just("b"), Just("le"), Just("envoy_cluster_name")],
+                prop_oneof![
+                    Just(""),
+                    Just("x"),
+                    Just("+Inf"),
+                    Just("inbound|9080||reviews.default.svc.cluster.local"),
+                    Just("ünï")
+                ],
+            ),
+            0..5,
+        )),
+        prop_oneof![
+            Just("0"),
+            Just("17"),
+            Just("1.5e3"),
+            Just("NaN"),
+            Just("18446744073709551615"),
+            Just("-0")
+        ],
+        any::<bool>(),
+    )
+        .prop_map(|(name, labels, value, trailing_comma)| {
+            let mut l = name.to_string();
+            if let Some(labels) = labels {
+                let parts: Vec<String> =
+                    labels.iter().map(|(n, v)| format!("{n}=\"{v}\"")).collect();
+                l.push('{');
+                l.push_str(&parts.join(","));
+                if trailing_comma && !parts.is_empty() {
+                    l.push(',');
+                }
+                l.push('}');
+            }
+            l.push(' ');
+            l.push_str(value);
+            l.into_bytes()
+        })
+}
+
+fn body() -> impl Strategy<Value = Vec<u8>> {
+    (
+        prop::collection::vec(
+            prop_oneof![
+                12 => clean_line(),
+                4 => line(),
+                1 => Just(b"# TYPE a counter".to_vec()),
+                1 => Just(Vec::new()),
+                1 => Just(b" a 1".to_vec()),
+            ],
+            1..25,
+        ),
+        any::<bool>(),
+    )
+        .prop_map(|(lines, final_lf)| {
+            let mut b = lines.join(&b'\n');
+            if final_lf {
+                b.push(b'\n');
+            }
+            b
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+
+    #[test]
+    fn fast_sample_lines_equal_the_general_path(
+        input in body(),
+        lenient in any::<bool>(),
+        dups in any::<bool>(),
+        limit in prop_oneof![4 => Just(1usize << 20), 1 => 10usize..120],
+    ) {
+        let s = Settings::default().lenient(lenient).allow_duplicate_labels(dups).max_line_len(limit);
+        prop_assert_eq!(whole(&input, &s), general(&input, &s));
+    }
+}
+
+/// The shapes the fast path takes, and their neighbours just outside it, one by one.
+#[test]
+fn fast_shapes_and_their_neighbours() {
+    let lines: &[&[u8]] = &[
+        b"a 1",
+        b"a{} 1",
+        b"a{b=\"x\"} 1",
+        b"a{b=\"x\",} 1",
+        b"a{b=\"x\",c=\"y\",d=\"z\"} 1",
+        b"a{b=\"x\",c=\"y\",d=\"z\",e=\"w\"} 1",
+        b"a{b=\"x\",b=\"y\"} 1",
+        b"a{b=\"x\"} 1.5",
+        b"a{b=\"x\"} 16440392441958861461",
+        b"a{b=\"x\"} 1 123",
+        b"a{b=\"x\"} 1\r",
+        b"a{b=\"x\"}",
+        b"a{b=\"x\"} ",
+        b"a{b=\"x\\\"\"} 1",
+        b"a{b=\"\xff\"} 1",
+        b"a{b=\"x} 1",
+        b"a{,} 1",
+        b"a{b=\"\"} 1",
+        b"a{b=\"x\"}1",
+        b"a{b=\"x\"} 1{",
+        b"a{b=\"x\"} 1_0",
+    ];
+    for l in lines {
+        for (prefix, suffix) in [
+            (&b""[..], &b""[..]),
+            (b"a{b=\"q\"} 0\n", b"\n"),
+            (b"", b"\na 2\n"),
+        ] {
+            let mut input = prefix.to_vec();
+            input.extend_from_slice(l);
+            input.extend_from_slice(suffix);
+            for limit in [1 << 20, l.len() - 1, l.len(), l.len() + 1] {
+                let s = Settings::default().max_line_len(limit);
+                assert_eq!(
+                    whole(&input, &s),
+                    general(&input, &s),
+                    "input {:?}, limit {limit}",
+                    String::from_utf8_lossy(&input)
+                );
+            }
+        }
+    }
+}
