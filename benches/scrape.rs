@@ -7,35 +7,18 @@ use std::hint::black_box;
 use std::io::Write;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use promtext::generator::{GenConfig, generate};
-use promtext::scrape::{Discard, ScrapeConfig, Scraper, Target, seed};
+use promtext::scrape::{Discard, Scraper};
 use promtext::{Event, parse};
 
-const CT: &str = "text/plain; version=0.0.4; charset=utf-8";
+#[path = "fixtures/scrape.rs"]
+mod fixtures;
+use fixtures::{CT, parse_values, seed_scrape};
 
-fn setup() -> (ScrapeConfig, Target, Vec<u8>, Vec<u8>) {
-    let job = seed::envoy_stats_job().expect("seed job");
-    let target = Target::from_discovered(&job, &seed::SAMPLE_POD_TARGETS[2])
-        .expect("target")
-        .kept()
-        .expect("kept")
-        .clone();
-    let body = generate(&GenConfig::istio().target_bytes(16 << 20))
-        .text
-        .into_bytes();
+fn bench(c: &mut Criterion) {
+    let (cfg, target, body) = seed_scrape(16);
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     e.write_all(&body).expect("gzip");
     let gz = e.finish().expect("gzip");
-    (
-        ScrapeConfig::from_job(&job).expect("config"),
-        target,
-        body,
-        gz,
-    )
-}
-
-fn bench(c: &mut Criterion) {
-    let (cfg, target, body, gz) = setup();
     let mut probe = Scraper::new(cfg.clone(), &target);
     let r = probe.scrape_bytes(&body, CT, "", &mut Discard::default());
     assert!(r.up());
@@ -51,17 +34,7 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(body.len() as u64));
     // Baselines: the parse a warm scrape cannot avoid (every event, every value read; the scrape reads the
     // labels only on cache misses), and a parse that also decodes every label.
-    g.bench_function("parse_only", |b| {
-        b.iter(|| {
-            let mut acc = 0.0;
-            for ev in parse(black_box(&body)) {
-                if let Event::Sample(s) = ev.expect("parses") {
-                    acc += s.value();
-                }
-            }
-            black_box(acc)
-        })
-    });
+    g.bench_function("parse_only", |b| b.iter(|| parse_values(black_box(&body))));
     g.bench_function("parse_labels", |b| {
         b.iter(|| {
             let mut n = 0usize;

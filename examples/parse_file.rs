@@ -8,26 +8,11 @@
 
 use promtext::Event;
 
-fn naive_split(input: &[u8]) -> f64 {
-    let mut sum = 0.0;
-    let mut rest = input;
-    while !rest.is_empty() {
-        let (line, next) = match memchr::memchr(b'\n', rest) {
-            Some(n) => (&rest[..n], &rest[n + 1..]),
-            None => (rest, &rest[rest.len()..]),
-        };
-        rest = next;
-        if line.is_empty() || line[0] == b'#' {
-            continue;
-        }
-        let last = memchr::memrchr(b' ', line).map_or(line, |p| &line[p + 1..]);
-        sum += std::str::from_utf8(last)
-            .ok()
-            .and_then(|s| s.parse::<f64>().ok())
-            .unwrap_or(0.0);
-    }
-    sum
-}
+// The benches' baseline itself, so the ratio printed here is the benches' ratio.
+#[allow(dead_code)]
+#[path = "../benches/common/mod.rs"]
+mod common;
+use common::naive_split;
 
 fn main() {
     let mut args = std::env::args().skip(1);

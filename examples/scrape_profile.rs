@@ -9,27 +9,19 @@
 
 use std::hint::black_box;
 
-use promtext::generator::{GenConfig, generate};
-use promtext::scrape::{Discard, ScrapeConfig, Scraper, Target, seed};
-use promtext::{Event, parse};
+use promtext::scrape::{Discard, Scraper};
 
-const CT: &str = "text/plain; version=0.0.4; charset=utf-8";
+#[path = "../benches/fixtures/scrape.rs"]
+mod fixtures;
+use fixtures::{CT, parse_values, seed_scrape};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let case = args.get(1).map(String::as_str).unwrap_or("scrape_warm");
     let mib: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(16);
     let n: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(1);
-    let job = seed::envoy_stats_job().expect("seed job");
-    let target = Target::from_discovered(&job, &seed::SAMPLE_POD_TARGETS[2])
-        .expect("target")
-        .kept()
-        .expect("kept")
-        .clone();
-    let body = generate(&GenConfig::istio().target_bytes(mib << 20))
-        .text
-        .into_bytes();
-    let mut scraper = Scraper::new(ScrapeConfig::from_job(&job).expect("config"), &target);
+    let (cfg, target, body) = seed_scrape(mib);
+    let mut scraper = Scraper::new(cfg, &target);
     let r = scraper.scrape_bytes(&body, CT, "", &mut Discard::default());
     assert!(r.up());
     for _ in 0..n {
@@ -39,13 +31,7 @@ fn main() {
                 black_box(r.samples_post_relabel);
             }
             "parse_only" => {
-                let mut acc = 0.0;
-                for ev in parse(black_box(&body)) {
-                    if let Event::Sample(s) = ev.expect("parses") {
-                        acc += s.value();
-                    }
-                }
-                black_box(acc);
+                black_box(parse_values(black_box(&body)));
             }
             other => {
                 eprintln!("unknown case {other}");

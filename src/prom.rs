@@ -11,8 +11,8 @@ use crate::event::{
     Comment, Event, HelpLine, INLINE_LABELS, MetricType, Sample, SampleParts, Span, TypeLine,
 };
 use crate::scan::{
-    hash_unescaped, is_blank, is_label_start, is_metric_char, is_metric_start, label_name_end,
-    metric_name_end, name_hash, scan_quoted, skip_blanks,
+    find_quote_or_lf, hash_unescaped, is_blank, is_label_start, is_metric_char, is_metric_start,
+    label_name_end, metric_name_end, name_hash, scan_quoted, skip_blanks,
 };
 use crate::value::{ValueError, parse_int_ms, parse_value};
 
@@ -756,7 +756,8 @@ pub(crate) fn fast_sample(
         let prev = &cx.prev_name;
         if !prev.is_empty()
             && b[start..].starts_with(prev)
-            && b.get(start + prev.len()).is_none_or(|&c| !is_metric_char(c))
+            && b.get(start + prev.len())
+                .is_none_or(|&c| !is_metric_char(c))
         {
             name_cached = true;
             start + prev.len()
@@ -793,8 +794,7 @@ pub(crate) fn fast_sample(
                 }
             };
             // `ne` is at '=' (checked here for scanned names; known for the cached one).
-            if count == INLINE_LABELS || b.get(ne) != Some(&b'=') || b.get(ne + 1) != Some(&b'"')
-            {
+            if count == INLINE_LABELS || b.get(ne) != Some(&b'=') || b.get(ne + 1) != Some(&b'"') {
                 return None;
             }
             if count == 0 {
@@ -888,27 +888,4 @@ pub(crate) fn fast_sample(
         n_labels,
         inline,
     })
-}
-
-/// The first `"` or LF at or after `i`: two words inline (label values are often short),
-/// then memchr2.
-#[inline(always)]
-fn find_quote_or_lf(b: &[u8], i: usize) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let mut j = i;
-    while j + 8 <= b.len() && j < i + 16 {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&b[j..j + 8]);
-        let w = u64::from_le_bytes(word);
-        let q = w ^ (b'"' as u64 * LO);
-        let l = w ^ (b'\n' as u64 * LO);
-        // The lowest set bit marks the first match exactly.
-        let found = (q.wrapping_sub(LO) & !q | l.wrapping_sub(LO) & !l) & HI;
-        if found != 0 {
-            return Some(j + (found.trailing_zeros() / 8) as usize);
-        }
-        j += 8;
-    }
-    memchr::memchr2(b'"', b'\n', &b[j..]).map(|p| j + p)
 }

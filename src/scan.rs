@@ -80,9 +80,7 @@ fn eq_byte(x: u64, c: u8) -> u64 {
 #[inline(always)]
 fn name_end<const METRIC: bool>(b: &[u8], mut i: usize) -> usize {
     while i + 8 <= b.len() {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&b[i..i + 8]);
-        let w = u64::from_le_bytes(word);
+        let w = word_at(b, i);
         let ascii = !w & HI;
         let x = w & !HI; // clear high bits so no lane carries into the next
         let lower = x | (0x20 * LO);
@@ -99,20 +97,30 @@ fn name_end<const METRIC: bool>(b: &[u8], mut i: usize) -> usize {
     i + name_end_scalar(&b[i..], 0, if METRIC { METRIC_CHAR } else { LABEL_CHAR })
 }
 
+/// The little-endian word at `b[i..i + 8]`.
+#[inline(always)]
+fn word_at(b: &[u8], i: usize) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&b[i..i + 8]);
+    u64::from_le_bytes(word)
+}
+
+/// High bits marking the bytes of `w` equal to `c`. The lowest set bit marks the first such byte
+/// exactly (false positives can only appear above a true match), which is all the searches need.
+#[inline(always)]
+fn first_match_bits(w: u64, c: u8) -> u64 {
+    let x = w ^ (c as u64 * LO);
+    x.wrapping_sub(LO) & !x & HI
+}
+
 /// Index of the first `c` in `b` at or after `i`, eight bytes at a time. Short spans (label
 /// values are a few dozen bytes) are where `memchr`'s call and SIMD set-up cost more than the
 /// search itself.
 #[inline(always)]
 pub(crate) fn find_byte(b: &[u8], mut i: usize, c: u8) -> Option<usize> {
-    let pattern = c as u64 * LO;
     let long = i + 64;
     while i + 8 <= b.len() {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&b[i..i + 8]);
-        let x = u64::from_le_bytes(word) ^ pattern;
-        // The lowest set bit marks the first zero byte exactly (false positives can only
-        // appear above a true zero).
-        let found = x.wrapping_sub(LO) & !x & HI;
+        let found = first_match_bits(word_at(b, i), c);
         if found != 0 {
             return Some(i + (found.trailing_zeros() / 8) as usize);
         }
@@ -129,19 +137,31 @@ pub(crate) fn find_byte(b: &[u8], mut i: usize, c: u8) -> Option<usize> {
 /// words inline, then memchr.
 #[inline(always)]
 pub(crate) fn find_byte_short(b: &[u8], i: usize, c: u8) -> Option<usize> {
-    let pattern = c as u64 * LO;
     let mut j = i;
     while j + 8 <= b.len() && j < i + 16 {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&b[j..j + 8]);
-        let x = u64::from_le_bytes(word) ^ pattern;
-        let found = x.wrapping_sub(LO) & !x & HI;
+        let found = first_match_bits(word_at(b, j), c);
         if found != 0 {
             return Some(j + (found.trailing_zeros() / 8) as usize);
         }
         j += 8;
     }
     memchr::memchr(c, &b[j..]).map(|p| j + p)
+}
+
+/// The first `"` or LF at or after `i` (a label value's end, or the line's end before it): two
+/// words inline, then memchr2.
+#[inline(always)]
+pub(crate) fn find_quote_or_lf(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i;
+    while j + 8 <= b.len() && j < i + 16 {
+        let w = word_at(b, j);
+        let found = first_match_bits(w, b'"') | first_match_bits(w, b'\n');
+        if found != 0 {
+            return Some(j + (found.trailing_zeros() / 8) as usize);
+        }
+        j += 8;
+    }
+    memchr::memchr2(b'"', b'\n', &b[j..]).map(|p| j + p)
 }
 
 /// The byte-at-a-time reference scanner.
@@ -309,6 +329,37 @@ mod tests {
         let v = [b'!', b'#', 0xa2, 0x22 | 0x80, b'"'];
         assert_eq!(find_byte(&v, 0, b'"'), Some(4));
         assert_eq!(find_byte_short(&v, 0, b'"'), Some(4));
+    }
+
+    #[test]
+    fn find_quote_or_lf_agrees_with_memchr2() {
+        for len in 0..60 {
+            for (q, l) in [
+                (None, None),
+                (Some(3), None),
+                (None, Some(5)),
+                (Some(20), Some(9)),
+                (Some(2), Some(17)),
+                (Some(40), Some(41)),
+            ] {
+                let mut v: Vec<u8> = (0..len)
+                    .map(|k| [b'a', 0x0b, b'!', 0x8a, 0xa2][k % 5])
+                    .collect();
+                for (at, c) in [(q, b'"'), (l, b'\n')] {
+                    if let Some(at) = at.filter(|&a| a < len) {
+                        v[at] = c;
+                    }
+                }
+                for start in [0, 1, 7, 9].into_iter().filter(|&s| s <= len) {
+                    let want = memchr::memchr2(b'"', b'\n', &v[start..]).map(|p| start + p);
+                    assert_eq!(
+                        find_quote_or_lf(&v, start),
+                        want,
+                        "len {len} q {q:?} l {l:?} start {start}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
