@@ -11,8 +11,8 @@ use crate::event::{
     Comment, Event, HelpLine, INLINE_LABELS, MetricType, Sample, SampleParts, Span, TypeLine,
 };
 use crate::scan::{
-    find_quote_or_lf, hash_unescaped, is_blank, is_label_start, is_metric_char, is_metric_start,
-    label_name_end, metric_name_end, name_hash, scan_quoted, skip_blanks,
+    hash_unescaped, is_blank, is_label_start, is_metric_char, is_metric_start, label_name_end,
+    metric_name_end, name_hash, scan_quoted, skip_blanks,
 };
 use crate::value::{ValueError, parse_int_ms, parse_value};
 
@@ -806,7 +806,9 @@ pub(crate) fn fast_sample(
             }
             names[count] = (ns, ne);
             let vs = ne + 2;
-            let ve = find_quote_or_lf(b, vs)?;
+            // The closing quote, unless the line ends first. Straight memchr2: inline words
+            // first cost more than they saved on Envoy's 40–60-byte cluster names.
+            let ve = vs + memchr::memchr2(b'"', b'\n', &b[vs..])?;
             if b[ve] != b'"' || ve - base > u16::MAX as usize {
                 return None;
             }

@@ -148,22 +148,6 @@ pub(crate) fn find_byte_short(b: &[u8], i: usize, c: u8) -> Option<usize> {
     memchr::memchr(c, &b[j..]).map(|p| j + p)
 }
 
-/// The first `"` or LF at or after `i` (a label value's end, or the line's end before it): two
-/// words inline, then memchr2.
-#[inline(always)]
-pub(crate) fn find_quote_or_lf(b: &[u8], i: usize) -> Option<usize> {
-    let mut j = i;
-    while j + 8 <= b.len() && j < i + 16 {
-        let w = word_at(b, j);
-        let found = first_match_bits(w, b'"') | first_match_bits(w, b'\n');
-        if found != 0 {
-            return Some(j + (found.trailing_zeros() / 8) as usize);
-        }
-        j += 8;
-    }
-    memchr::memchr2(b'"', b'\n', &b[j..]).map(|p| j + p)
-}
-
 /// The byte-at-a-time reference scanner.
 #[inline(always)]
 fn name_end_scalar(b: &[u8], i: usize, class: u8) -> usize {
@@ -329,37 +313,6 @@ mod tests {
         let v = [b'!', b'#', 0xa2, 0x22 | 0x80, b'"'];
         assert_eq!(find_byte(&v, 0, b'"'), Some(4));
         assert_eq!(find_byte_short(&v, 0, b'"'), Some(4));
-    }
-
-    #[test]
-    fn find_quote_or_lf_agrees_with_memchr2() {
-        for len in 0..60 {
-            for (q, l) in [
-                (None, None),
-                (Some(3), None),
-                (None, Some(5)),
-                (Some(20), Some(9)),
-                (Some(2), Some(17)),
-                (Some(40), Some(41)),
-            ] {
-                let mut v: Vec<u8> = (0..len)
-                    .map(|k| [b'a', 0x0b, b'!', 0x8a, 0xa2][k % 5])
-                    .collect();
-                for (at, c) in [(q, b'"'), (l, b'\n')] {
-                    if let Some(at) = at.filter(|&a| a < len) {
-                        v[at] = c;
-                    }
-                }
-                for start in [0, 1, 7, 9].into_iter().filter(|&s| s <= len) {
-                    let want = memchr::memchr2(b'"', b'\n', &v[start..]).map(|p| start + p);
-                    assert_eq!(
-                        find_quote_or_lf(&v, start),
-                        want,
-                        "len {len} q {q:?} l {l:?} start {start}"
-                    );
-                }
-            }
-        }
     }
 
     #[test]
