@@ -173,6 +173,11 @@ pub(crate) struct Core {
     pub failed: bool,
     /// OpenMetrics state: `# EOF` seen, the strict validator.
     om: OmState,
+    /// Whether sample lines may take [`prom::fast_sample`] (Prometheus dialect, strict mode).
+    fast: bool,
+    /// Lines to leave to the general path after the fast one declined a sample line (series
+    /// with many labels would otherwise be scanned twice).
+    fast_pause: u32,
 }
 
 impl Core {
@@ -184,6 +189,8 @@ impl Core {
         };
         Core {
             om: OmState::new(&settings),
+            fast: settings.dialect == Dialect::Prometheus && !settings.lenient,
+            fast_pause: 0,
             settings,
             cx,
             line_no: 0,
@@ -205,6 +212,53 @@ impl Core {
             raw
         };
         body.iter().all(|&b| b == b' ' || b == b'\t')
+    }
+
+    /// The line at `start` of `seg` through [`prom::fast_sample`]: its end (the LF's index, or
+    /// the segment's length) and its event, or `None` for the general path. `need_lf`: a line
+    /// that runs to the end of the segment may continue in the next chunk, so it is left to
+    /// the caller. The segment's line-feed search restarts after a line taken here.
+    #[inline(always)]
+    pub fn fast_line<'l>(
+        &mut self,
+        seg: &mut Segment<'l>,
+        start: usize,
+        offset: u64,
+        need_lf: bool,
+    ) -> Option<(usize, Event<'l>)> {
+        if !self.fast {
+            return None;
+        }
+        if self.fast_pause > 0 {
+            self.fast_pause -= 1;
+            return None;
+        }
+        let input = seg.bytes();
+        let Some(f) = prom::fast_sample(input, start, self.settings.max_line_len, &mut self.cx)
+        else {
+            if input[start] != b'#' {
+                self.fast_pause = FAST_PAUSE;
+            }
+            return None;
+        };
+        if need_lf && f.end == input.len() {
+            return None;
+        }
+        let (_, text, has_backslash) = seg.line(start, f.end);
+        let text = text.filter(|_| !has_backslash)?;
+        seg.lf_stale = true;
+        self.line_no += 1;
+        Some((
+            f.end,
+            Event::Sample(Sample::with_inline(
+                text,
+                f.parts,
+                f.n_labels,
+                f.inline,
+                self.line_no,
+                offset,
+            )),
+        ))
     }
 
     /// Parses one line (without its LF) starting at byte `offset`; `None` for a blank line.
@@ -363,6 +417,8 @@ pub(crate) struct Segment<'l> {
     /// (with its set-up) per line; positions relative to `lf_base`.
     line_feeds: memchr::Memchr<'l>,
     lf_base: usize,
+    /// Lines were consumed without the line-feed search (by the fast path): restart it.
+    lf_stale: bool,
 }
 
 const NO_BACKSLASH: usize = usize::MAX;
@@ -379,6 +435,7 @@ impl<'l> Segment<'l> {
             backslash_free_until: 0,
             line_feeds: memchr::memchr_iter(b'\n', bytes),
             lf_base: 0,
+            lf_stale: false,
         }
     }
 
@@ -389,6 +446,9 @@ impl<'l> Segment<'l> {
     /// The next line feed at or after `start` (lines are consumed in order).
     #[inline(always)]
     pub fn next_line_feed(&mut self, start: usize) -> Option<usize> {
+        if self.lf_stale {
+            self.restart_line_feeds(start);
+        }
         loop {
             match self.line_feeds.next() {
                 Some(p) if p + self.lf_base < start => continue,
@@ -398,10 +458,11 @@ impl<'l> Segment<'l> {
     }
 
     /// Restarts the line-feed search at `start`, after lines were consumed without it.
-    #[inline]
-    pub fn restart_line_feeds(&mut self, start: usize) {
+    #[cold]
+    fn restart_line_feeds(&mut self, start: usize) {
         self.line_feeds = memchr::memchr_iter(b'\n', &self.bytes[start..]);
         self.lf_base = start;
+        self.lf_stale = false;
     }
 
     pub fn bytes(&self) -> &'l [u8] {
@@ -491,13 +552,6 @@ pub struct Parser<'a> {
     base: u64,
     core: Core,
     done: bool,
-    /// Whether sample lines may take [`prom::fast_sample`] (Prometheus dialect, strict mode).
-    fast: bool,
-    /// Lines to leave to the general path after the fast one declined a sample line (series
-    /// with many labels would otherwise be scanned twice).
-    fast_pause: u32,
-    /// The fast path consumed lines the line-feed search has not passed.
-    lf_stale: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -510,7 +564,6 @@ impl<'a> Parser<'a> {
     /// lines and `base` bytes precede it, so events and errors carry the body's line numbers
     /// and offsets.
     pub(crate) fn at(input: &'a [u8], settings: Settings, lines_before: u64, base: u64) -> Self {
-        let fast = settings.dialect == Dialect::Prometheus && !settings.lenient;
         let mut core = Core::new(settings);
         core.line_no = lines_before;
         Parser {
@@ -519,9 +572,6 @@ impl<'a> Parser<'a> {
             base,
             core,
             done: false,
-            fast,
-            fast_pause: 0,
-            lf_stale: false,
         }
     }
 
@@ -556,18 +606,12 @@ impl<'a> Iterator for Parser<'a> {
                 self.done = true;
                 return self.core.finish(self.base + start as u64).map(Err);
             }
-            if self.fast {
-                if self.fast_pause == 0 {
-                    if let Some(ev) = self.fast_line(start) {
-                        return Some(Ok(ev));
-                    }
-                } else {
-                    self.fast_pause -= 1;
-                }
-            }
-            if self.lf_stale {
-                self.input.restart_line_feeds(start);
-                self.lf_stale = false;
+            if let Some((end, ev)) =
+                self.core
+                    .fast_line(&mut self.input, start, self.base + start as u64, false)
+            {
+                self.pos = (end + 1).min(input.len());
+                return Some(Ok(ev));
             }
             let end = match self.input.next_line_feed(start) {
                 Some(n) => {
@@ -587,34 +631,6 @@ impl<'a> Iterator for Parser<'a> {
                 return Some(r);
             }
         }
-    }
-}
-
-impl<'a> Parser<'a> {
-    /// The line at `start` through [`prom::fast_sample`], or `None` for the general path.
-    #[inline(always)]
-    fn fast_line(&mut self, start: usize) -> Option<Event<'a>> {
-        let input = self.input.bytes();
-        let max = self.core.settings.max_line_len;
-        let Some(f) = prom::fast_sample(input, start, max, &mut self.core.cx) else {
-            if input[start] != b'#' {
-                self.fast_pause = FAST_PAUSE;
-            }
-            return None;
-        };
-        let (_, text, has_backslash) = self.input.line(start, f.end);
-        let text = text.filter(|_| !has_backslash)?;
-        self.pos = (f.end + 1).min(input.len());
-        self.lf_stale = true;
-        self.core.line_no += 1;
-        Some(Event::Sample(Sample::with_inline(
-            text,
-            f.parts,
-            f.n_labels,
-            f.inline,
-            self.core.line_no,
-            self.base + start as u64,
-        )))
     }
 }
 

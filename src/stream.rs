@@ -233,6 +233,12 @@ impl<'c> Iterator for Events<'c> {
             };
             let buf = seg.bytes();
             let start = *pos;
+            if let Some((end, ev)) = self.core.fast_line(seg, start, *self.base, !self.is_final) {
+                let next = (end + 1).min(buf.len());
+                *pos = next;
+                *self.base += (next - start) as u64;
+                return Some(Ok(ev));
+            }
             let end = match seg.next_line_feed(start) {
                 Some(n) => {
                     *pos = n + 1;

@@ -1,10 +1,10 @@
-//! The whole-buffer parser recognises sample lines of the common shape in one pass, before their
-//! line feed is known (`prom::fast_sample`); every other line, and every error, goes through the
-//! general line parser. The chunk-fed parser always takes the general path, so comparing the two
+//! The whole-buffer and chunk-fed parsers recognise sample lines of the common shape in one pass,
+//! before their line feed is known (`prom::fast_sample`); every other line, and every error, goes
+//! through the general line parser. `ReadParser` always takes the general path, so comparing them
 //! on lines near that shape (and just outside it) proves the fast path changes nothing.
 
 mod common;
-use promtext::{ChunkParser, Event, Settings};
+use promtext::{ChunkParser, Event, ReadParser, Settings};
 use proptest::prelude::*;
 
 /// Everything a consumer can observe of an event or an error.
@@ -37,9 +37,28 @@ fn whole(input: &[u8], s: &Settings) -> Vec<String> {
         .collect()
 }
 
+/// The general path only.
 fn general(input: &[u8], s: &Settings) -> Vec<String> {
+    let mut p = ReadParser::new(input, s.clone());
+    let mut out = Vec::new();
+    while let Some(r) = p.next_event() {
+        out.push(describe(r.as_ref()));
+    }
+    out
+}
+
+/// The chunk feeder, cut at `cuts` (fast path on complete lines inside each chunk).
+fn chunked(input: &[u8], cuts: &[usize], s: &Settings) -> Vec<String> {
     let mut p = ChunkParser::new(s.clone());
-    let mut out: Vec<String> = p.feed(input).map(|r| describe(r.as_ref())).collect();
+    let mut points: Vec<usize> = cuts.iter().map(|&c| c % (input.len() + 1)).collect();
+    points.sort_unstable();
+    points.push(input.len());
+    let mut out = Vec::new();
+    let mut prev = 0;
+    for c in points {
+        out.extend(p.feed(&input[prev..c]).map(|r| describe(r.as_ref())));
+        prev = c;
+    }
     out.extend(p.finish().map(|r| describe(r.as_ref())));
     out
 }
@@ -254,9 +273,12 @@ proptest! {
         lenient in any::<bool>(),
         dups in any::<bool>(),
         limit in prop_oneof![4 => Just(1usize << 20), 1 => 10usize..120],
+        cuts in prop::collection::vec(any::<usize>(), 0..6),
     ) {
         let s = Settings::default().lenient(lenient).allow_duplicate_labels(dups).max_line_len(limit);
-        prop_assert_eq!(whole(&input, &s), general(&input, &s));
+        let want = general(&input, &s);
+        prop_assert_eq!(&whole(&input, &s), &want);
+        prop_assert_eq!(&chunked(&input, &cuts, &s), &want);
     }
 }
 
@@ -297,12 +319,16 @@ fn fast_shapes_and_their_neighbours() {
             input.extend_from_slice(suffix);
             for limit in [1 << 20, l.len() - 1, l.len(), l.len() + 1] {
                 let s = Settings::default().max_line_len(limit);
-                assert_eq!(
-                    whole(&input, &s),
-                    general(&input, &s),
-                    "input {:?}, limit {limit}",
-                    String::from_utf8_lossy(&input)
-                );
+                let want = general(&input, &s);
+                let shown = String::from_utf8_lossy(&input);
+                assert_eq!(whole(&input, &s), want, "input {shown:?}, limit {limit}");
+                for cut in 0..=input.len() {
+                    assert_eq!(
+                        chunked(&input, &[cut], &s),
+                        want,
+                        "input {shown:?}, limit {limit}, cut at {cut}"
+                    );
+                }
             }
         }
     }

@@ -1,8 +1,9 @@
-//! Differential: the whole-buffer parser and the chunk-fed parser must give identical events and
-//! errors (with positions) for an arbitrary cutting of arbitrary input.
+//! Differential: the whole-buffer parser and the chunk-fed parser (both with the one-pass sample
+//! path) and `ReadParser` (general line parser only) must give identical events and errors (with
+//! positions) for an arbitrary cutting of arbitrary input.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use promtext::{ChunkParser, Event, Settings};
+use promtext::{ChunkParser, Event, ReadParser, Settings};
 
 fn describe(r: &Result<Event<'_>, promtext::Error>) -> String {
     match r {
@@ -28,4 +29,10 @@ fuzz_target!(|input: (u8, Vec<u16>, &[u8])| {
     got.extend(p.finish().map(|r| describe(&r)));
     // Debug output carries lines and offsets, so any leak of the chunking shows.
     assert_eq!(whole, got);
+    let mut general = Vec::new();
+    let mut r = ReadParser::new(data, Settings::default().lenient(mode & 1 == 1).max_line_len(if mode & 2 == 2 { 24 } else { 1 << 20 }));
+    while let Some(ev) = r.next_event() {
+        general.push(describe(&ev));
+    }
+    assert_eq!(whole, general);
 });
