@@ -4,7 +4,8 @@
 //! `cargo run --release --example parse_file -- [FILE|-] [ITERATIONS] [labels|events|naive]`
 //!
 //! `labels` (default) iterates every label, `events` only touches values, `naive` runs the
-//! benches' naive-split baseline (split lines, parse the last token as f64).
+//! benches' naive-split baseline (split lines, parse the last token as f64), `chunked` is
+//! `labels` through `ChunkParser` in 64 KiB chunks.
 
 use promtext::Event;
 
@@ -62,6 +63,20 @@ fn main() {
     for _ in 0..iterations {
         if mode == "naive" {
             total += naive_split(&input) as usize;
+            continue;
+        }
+        if mode == "chunked" {
+            let mut p = promtext::ChunkParser::new(promtext::Settings::default());
+            for chunk in input.chunks(64 * 1024) {
+                for ev in p.feed(chunk) {
+                    if let Event::Sample(s) = ev.expect("valid input") {
+                        total += s.labels().map(|l| l.name.len() + l.value.len()).sum::<usize>();
+                    }
+                }
+            }
+            for ev in p.finish() {
+                ev.expect("valid input");
+            }
             continue;
         }
         for ev in promtext::parse(&input) {

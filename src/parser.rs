@@ -214,8 +214,8 @@ impl Core {
         body.iter().all(|&b| b == b' ' || b == b'\t')
     }
 
-    /// The line at `start` of `seg` through [`prom::fast_sample`]: its end (the LF's index, or
-    /// the segment's length) and its event, or `None` for the general path. `need_lf`: a line
+    /// The line at `start` of `seg` through [`prom::fast_sample`]: its event, with its end (the
+    /// LF's index, or the segment's length) in `end`; or `None` for the general path. `need_lf`: a line
     /// that runs to the end of the segment may continue in the next chunk, so it is left to
     /// the caller. The segment's line-feed search restarts after a line taken here.
     #[inline(always)]
@@ -225,7 +225,8 @@ impl Core {
         start: usize,
         offset: u64,
         need_lf: bool,
-    ) -> Option<(usize, Event<'l>)> {
+        end: &mut usize,
+    ) -> Option<Event<'l>> {
         if !self.fast {
             return None;
         }
@@ -248,17 +249,15 @@ impl Core {
         let text = text.filter(|_| !has_backslash)?;
         seg.lf_stale = true;
         self.line_no += 1;
-        Some((
-            f.end,
-            Event::Sample(Sample::with_inline(
-                text,
-                f.parts,
-                f.n_labels,
-                f.inline,
-                self.line_no,
-                offset,
-            )),
-        ))
+        *end = f.end;
+        Some(Event::Sample(Sample::with_inline(
+            text,
+            f.parts,
+            f.n_labels,
+            f.inline,
+            self.line_no,
+            offset,
+        )))
     }
 
     /// Parses one line (without its LF) starting at byte `offset`; `None` for a blank line.
@@ -606,10 +605,14 @@ impl<'a> Iterator for Parser<'a> {
                 self.done = true;
                 return self.core.finish(self.base + start as u64).map(Err);
             }
-            if let Some((end, ev)) =
-                self.core
-                    .fast_line(&mut self.input, start, self.base + start as u64, false)
-            {
+            let mut end = 0;
+            if let Some(ev) = self.core.fast_line(
+                &mut self.input,
+                start,
+                self.base + start as u64,
+                false,
+                &mut end,
+            ) {
                 self.pos = (end + 1).min(input.len());
                 return Some(Ok(ev));
             }
