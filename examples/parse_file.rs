@@ -70,7 +70,10 @@ fn main() {
             for chunk in input.chunks(64 * 1024) {
                 for ev in p.feed(chunk) {
                     if let Event::Sample(s) = ev.expect("valid input") {
-                        total += s.labels().map(|l| l.name.len() + l.value.len()).sum::<usize>();
+                        total += s
+                            .labels()
+                            .map(|l| l.name.len() + l.value.len())
+                            .sum::<usize>();
                     }
                 }
             }
