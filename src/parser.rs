@@ -214,8 +214,8 @@ impl Core {
         body.iter().all(|&b| b == b' ' || b == b'\t')
     }
 
-    /// The line at `start` of `seg` through [`prom::fast_sample`]: its event, with its end (the
-    /// LF's index, or the segment's length) in `end`; or `None` for the general path. `need_lf`: a line
+    /// The line at `start` of `seg` through [`prom::fast_sample`]: its end (the LF's index, or
+    /// the segment's length) and its event, or `None` for the general path. `need_lf`: a line
     /// that runs to the end of the segment may continue in the next chunk, so it is left to
     /// the caller. The segment's line-feed search restarts after a line taken here.
     #[inline(always)]
@@ -225,8 +225,7 @@ impl Core {
         start: usize,
         offset: u64,
         need_lf: bool,
-        end: &mut usize,
-    ) -> Option<Event<'l>> {
+    ) -> Option<(usize, Event<'l>)> {
         if !self.fast {
             return None;
         }
@@ -249,15 +248,8 @@ impl Core {
         let text = text.filter(|_| !has_backslash)?;
         seg.lf_stale = true;
         self.line_no += 1;
-        *end = f.end;
-        Some(Event::Sample(Sample::with_inline(
-            text,
-            f.parts,
-            f.n_labels,
-            f.inline,
-            self.line_no,
-            offset,
-        )))
+        let ev = Sample::with_inline(text, f.parts, f.n_labels, f.inline, self.line_no, offset);
+        Some((f.end, Event::Sample(ev)))
     }
 
     /// Parses one line (without its LF) starting at byte `offset`; `None` for a blank line.
@@ -605,14 +597,8 @@ impl<'a> Iterator for Parser<'a> {
                 self.done = true;
                 return self.core.finish(self.base + start as u64).map(Err);
             }
-            let mut end = 0;
-            if let Some(ev) = self.core.fast_line(
-                &mut self.input,
-                start,
-                self.base + start as u64,
-                false,
-                &mut end,
-            ) {
+            let offset = self.base + start as u64;
+            if let Some((end, ev)) = self.core.fast_line(&mut self.input, start, offset, false) {
                 self.pos = (end + 1).min(input.len());
                 return Some(Ok(ev));
             }

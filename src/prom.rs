@@ -257,6 +257,73 @@ fn meta_name(line: &str, i: usize) -> Option<(&str, usize)> {
     Some((&line[i..end], end))
 }
 
+/// Where [`metric_name`] found a name's end.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NameSource {
+    /// The line starts with the previous sample's `name{label=` prefix.
+    Prefix,
+    /// The line starts with the previous sample's metric name.
+    PrevName,
+    /// Scanned: the caller decides when to remember it in `cx.prev_name`.
+    Scanned,
+}
+
+/// A metric name starting at `start` (a metric-start byte).
+struct FoundName {
+    end: usize,
+    /// `(start, end)` of the first label's name when the prefix cache matched: known valid,
+    /// and `end` is at its '='.
+    first_label: Option<(usize, usize)>,
+    source: NameSource,
+}
+
+/// The metric name at `start`, from the per-line caches when the line repeats the previous
+/// sample's start (histogram buckets, one counter per cluster): a compare is cheaper than a
+/// scan. Shared by the general and the one-pass sample paths.
+#[inline(always)]
+fn metric_name(b: &[u8], start: usize, cx: &LineCtx) -> FoundName {
+    let prefix = &cx.prev_prefix;
+    if !prefix.is_empty() && b[start..].starts_with(prefix) {
+        let end = start + cx.prev_prefix_name_len;
+        return FoundName {
+            end,
+            first_label: Some((end + 1, start + prefix.len() - 1)),
+            source: NameSource::Prefix,
+        };
+    }
+    let prev = &cx.prev_name;
+    let (end, source) = if !prev.is_empty()
+        && b[start..].starts_with(prev)
+        && b.get(start + prev.len())
+            .is_none_or(|&c| !is_metric_char(c))
+    {
+        (start + prev.len(), NameSource::PrevName)
+    } else {
+        (metric_name_end(b, start + 1), NameSource::Scanned)
+    };
+    FoundName {
+        end,
+        first_label: None,
+        source,
+    }
+}
+
+/// The run of ASCII digits at `i`: its end and its value (wrapping; the callers use it only
+/// for runs of at most 19 digits, which are exact).
+#[inline(always)]
+fn leading_digits(b: &[u8], mut i: usize) -> (usize, u64) {
+    let mut n: u64 = 0;
+    while i < b.len() {
+        let d = b[i].wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        n = n.wrapping_mul(10).wrapping_add(d as u64);
+        i += 1;
+    }
+    (i, n)
+}
+
 #[inline]
 fn sample<'a>(
     line: &'a str,
@@ -273,25 +340,13 @@ fn sample<'a>(
     // `Some((name start, name end))` of a first label already known valid from the cache.
     let mut first_label = None;
     if is_metric_start(b[i]) {
-        let prefix = &cx.prev_prefix;
-        let end = if !prefix.is_empty() && b[i..].starts_with(prefix) {
-            let name_end = i + cx.prev_prefix_name_len;
-            first_label = Some((name_end + 1, i + prefix.len() - 1));
-            name_end
-        } else {
-            let prev = &cx.prev_name;
-            if !prev.is_empty()
-                && b[i..].starts_with(prev)
-                && b.get(i + prev.len()).is_none_or(|&c| !is_metric_char(c))
-            {
-                i + prev.len()
-            } else {
-                let end = metric_name_end(b, i + 1);
-                cx.prev_name.clear();
-                cx.prev_name.extend_from_slice(&b[i..end]);
-                end
-            }
-        };
+        let found = metric_name(b, i, cx);
+        if found.source == NameSource::Scanned {
+            cx.prev_name.clear();
+            cx.prev_name.extend_from_slice(&b[i..found.end]);
+        }
+        first_label = found.first_label;
+        let end = found.end;
         name = Some((i, end, false));
         i = skip_blanks(b, end);
     } else if b[i] != b'{' {
@@ -338,15 +393,8 @@ fn sample<'a>(
     // Fused with the common case of a plain integer of up to 19 digits ending the token,
     // which is exactly `parse_value`'s integer fast path.
     let vstart = i;
-    let mut n: u64 = 0;
-    while i < b.len() {
-        let d = b[i].wrapping_sub(b'0');
-        if d > 9 {
-            break;
-        }
-        n = n.wrapping_mul(10).wrapping_add(d as u64);
-        i += 1;
-    }
+    let n;
+    (i, n) = leading_digits(b, i);
     let value = if i > vstart && i - vstart <= 19 && (i == b.len() || is_blank(b[i])) {
         n as f64
     } else {
@@ -744,28 +792,8 @@ pub(crate) fn fast_sample(
     if !is_metric_start(b[start]) {
         return None;
     }
-    // The metric name, from the caches when the line repeats the previous one's start.
-    let mut first_label = None;
-    let mut name_cached = false;
-    let prefix = &cx.prev_prefix;
-    let name_end = if !prefix.is_empty() && b[start..].starts_with(prefix) {
-        let name_end = start + cx.prev_prefix_name_len;
-        first_label = Some((name_end + 1, start + prefix.len() - 1));
-        name_end
-    } else {
-        let prev = &cx.prev_name;
-        if !prev.is_empty()
-            && b[start..].starts_with(prev)
-            && b.get(start + prev.len())
-                .is_none_or(|&c| !is_metric_char(c))
-        {
-            name_cached = true;
-            start + prev.len()
-        } else {
-            metric_name_end(b, start + 1)
-        }
-    };
-    let prefix_hit = first_label.is_some();
+    let found = metric_name(b, start, cx);
+    let (name_end, mut first_label) = (found.end, found.first_label);
     let mut i = name_end;
     let mut n_labels = usize::MAX;
     let mut inline = [0u16; 4 * INLINE_LABELS];
@@ -838,15 +866,8 @@ pub(crate) fn fast_sample(
     // The value: a plain integer of up to 19 digits (exact in the fused loop), else any
     // token that `parse_value` accepts; it must end the line.
     let vstart = i;
-    let mut n: u64 = 0;
-    while i < b.len() {
-        let d = b[i].wrapping_sub(b'0');
-        if d > 9 {
-            break;
-        }
-        n = n.wrapping_mul(10).wrapping_add(d as u64);
-        i += 1;
-    }
+    let n;
+    (i, n) = leading_digits(b, i);
     let value = if i > vstart && i - vstart <= 19 && (i == b.len() || b[i] == b'\n') {
         n as f64
     } else {
@@ -862,8 +883,8 @@ pub(crate) fn fast_sample(
     if end - start > max_line_len {
         return None;
     }
-    if !prefix_hit {
-        if !name_cached {
+    if found.source != NameSource::Prefix {
+        if found.source == NameSource::Scanned {
             cx.prev_name.clear();
             cx.prev_name.extend_from_slice(&b[start..name_end]);
         }

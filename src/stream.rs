@@ -233,11 +233,7 @@ impl<'c> Iterator for Events<'c> {
             };
             let buf = seg.bytes();
             let start = *pos;
-            let mut end = 0;
-            if let Some(ev) = self
-                .core
-                .fast_line(seg, start, *self.base, !self.is_final, &mut end)
-            {
+            if let Some((end, ev)) = self.core.fast_line(seg, start, *self.base, !self.is_final) {
                 let next = (end + 1).min(buf.len());
                 *pos = next;
                 *self.base += (next - start) as u64;
