@@ -118,6 +118,16 @@ proptest! {
         let c = naive.apply(&input).map(Labels::from_pairs);
         prop_assert_eq!(&a, &b, "fast vs plain, rules {:?}", rules);
         prop_assert_eq!(&a, &c, "fast vs naive, rules {:?}", rules);
+        // The pre-sorted entry point agrees with the pairs entry point, with and without fast paths.
+        let sorted = Labels::from_pairs(input.iter().map(|(n, v)| (n, v)));
+        for p in [&fast, &plain] {
+            let d = match p.relabeler().apply_labels(&sorted) {
+                Outcome::Dropped => None,
+                Outcome::Unchanged => Some(sorted.clone()),
+                Outcome::Changed(l) => Some(l),
+            };
+            prop_assert_eq!(&a, &d, "apply_labels, rules {:?}", rules);
+        }
         // Explain agrees with apply.
         let e = fast.explain(&input);
         prop_assert_eq!(render(e.outcome, &input), a.clone());

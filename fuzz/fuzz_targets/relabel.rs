@@ -1,6 +1,6 @@
 //! Relabel fuzz target: arbitrary rule lists (through YAML text and through the types) and label sets.
 //! Checks: no panic; the fast paths, the plain regex path and the naive engine agree; output names are sorted and
-//! unique; explain agrees with apply.
+//! unique; explain, `apply_labels` and a reused relabeler agree with apply.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -50,6 +50,18 @@ fn check(rules: &[RelabelConfig], scheme: NameValidationScheme, input: &[(String
     let c = naive.apply(input).map(Labels::from_pairs);
     assert_eq!(a, b, "fast vs plain: {rules:?}");
     assert_eq!(a, c, "fast vs naive: {rules:?}");
+    // The pre-sorted entry point agrees, and a reused relabeler (warm scratch) gives the same answer twice.
+    let sorted = Labels::from_pairs(input.iter().map(|(n, v)| (n, v)));
+    let mut r = fast.relabeler();
+    for _ in 0..2 {
+        let d = match r.apply_labels(&sorted) {
+            Outcome::Dropped => None,
+            Outcome::Unchanged => Some(sorted.clone()),
+            Outcome::Changed(l) => Some(l),
+        };
+        assert_eq!(a, d, "apply_labels: {rules:?}");
+        assert_eq!(render(r.apply(input), input), a, "reused relabeler: {rules:?}");
+    }
     let e = fast.explain(input);
     assert_eq!(render(e.outcome, input), a);
     if let Some(l) = &a {

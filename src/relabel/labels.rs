@@ -15,7 +15,7 @@ use super::config::is_legacy_label_name;
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct Labels {
     pub(crate) buf: String,
-    /// `[name_start, name_end (= value start), value_end]` into `buf`.
+    /// `[name_start, name_end (= value start), value_end]` into `buf`; each label starts where the last ended.
     pub(crate) spans: Vec<[u32; 3]>,
 }
 
@@ -84,11 +84,15 @@ impl Labels {
 
     /// Iterates `(name, value)` in name order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + '_ {
-        self.spans.iter().map(|&[a, b, c]| {
-            (
-                &self.buf[a as usize..b as usize],
-                &self.buf[b as usize..c as usize],
-            )
+        // `push_unchecked` is the only writer, so the spans tile `buf` in order: walking it with `split_at` checks
+        // one boundary per string instead of two.
+        let mut rest = self.buf.as_str();
+        self.spans.iter().map(move |&[a, b, c]| {
+            debug_assert_eq!(self.buf.len() - rest.len(), a as usize);
+            let (name, r) = rest.split_at((b - a) as usize);
+            let (value, r) = r.split_at((c - b) as usize);
+            rest = r;
+            (name, value)
         })
     }
 

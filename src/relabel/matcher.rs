@@ -63,11 +63,116 @@ impl Spans<'_> {
     }
 }
 
+/// Necessary conditions for a whole-string match, checked before a regex without a fast shape runs: the length
+/// bounds and the bytes a match can end with (derived from the pattern's syntax tree, like the fast shapes).
+/// `(.+?)(\:\d+)?;(\d+)` on `10.132.183.40:80;` is rejected by its last byte without running the regex.
+#[derive(Debug, Clone)]
+pub(crate) struct Prefilter {
+    min_len: usize,
+    max_len: usize,
+    /// Bit `b` set: a non-empty match can end with byte `b`.
+    last: [u64; 4],
+}
+
+impl Prefilter {
+    fn new(h: &Hir) -> Option<Prefilter> {
+        if !is_anchored(h) {
+            return None;
+        }
+        let p = h.properties();
+        let (last, _) = tail(h);
+        Some(Prefilter {
+            min_len: p.minimum_len().unwrap_or(usize::MAX),
+            max_len: p.maximum_len().unwrap_or(usize::MAX),
+            last,
+        })
+    }
+
+    /// False when `s` cannot match.
+    #[inline]
+    fn admits(&self, s: &str) -> bool {
+        let n = s.len();
+        if n < self.min_len || n > self.max_len {
+            return false;
+        }
+        match s.as_bytes().last() {
+            Some(&b) => self.last[usize::from(b >> 6)] >> (b & 63) & 1 == 1,
+            None => true,
+        }
+    }
+}
+
+fn add_bytes(set: &mut [u64; 4], lo: u8, hi: u8) {
+    for b in lo..=hi {
+        set[usize::from(b >> 6)] |= 1 << (b & 63);
+    }
+}
+
+/// The bytes a non-empty match of `h` can end with, and whether `h` can match the empty string.
+fn tail(h: &Hir) -> ([u64; 4], bool) {
+    let mut set = [0u64; 4];
+    match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => return (set, true),
+        HirKind::Literal(l) => match l.0.last() {
+            Some(&b) => add_bytes(&mut set, b, b),
+            None => return (set, true),
+        },
+        HirKind::Class(Class::Bytes(c)) => {
+            for r in c.ranges() {
+                add_bytes(&mut set, r.start(), r.end());
+            }
+        }
+        HirKind::Class(Class::Unicode(c)) => {
+            for r in c.ranges() {
+                let (a, b) = (u32::from(r.start()), u32::from(r.end()));
+                if a < 0x80 {
+                    add_bytes(&mut set, a as u8, b.min(0x7f) as u8);
+                }
+                if b >= 0x80 {
+                    // A multi-byte UTF-8 sequence ends with a continuation byte.
+                    add_bytes(&mut set, 0x80, 0xbf);
+                }
+            }
+        }
+        HirKind::Repetition(r) => {
+            let (s, n) = tail(&r.sub);
+            return (s, n || r.min == 0);
+        }
+        HirKind::Capture(c) => return tail(&c.sub),
+        HirKind::Concat(items) => {
+            for item in items.iter().rev() {
+                let (s, n) = tail(item);
+                for (a, b) in set.iter_mut().zip(s) {
+                    *a |= b;
+                }
+                if !n {
+                    return (set, false);
+                }
+            }
+            return (set, true);
+        }
+        HirKind::Alternation(items) => {
+            let mut nullable = false;
+            for item in items {
+                let (s, n) = tail(item);
+                for (a, b) in set.iter_mut().zip(s) {
+                    *a |= b;
+                }
+                nullable |= n;
+            }
+            return (set, nullable);
+        }
+    }
+    (set, false)
+}
+
 /// A compiled rule regex.
 #[derive(Debug, Clone)]
 pub(crate) struct Matcher {
     pub(crate) regex: regex::Regex,
     pub(crate) fast: Option<Fast>,
+    /// For patterns without a fast shape (fast paths on).
+    pub(crate) pre: Option<Prefilter>,
     pub(crate) caps: CapShape,
     /// Every match spans the whole string (the pattern is `^…$` at the top level), so `ReplaceAllString` is one
     /// expansion. False for patterns such as `a)|(b` whose alternation escapes the anchors.
@@ -289,13 +394,17 @@ impl Matcher {
     pub(crate) fn new(re: GoRegex, fast_paths: bool) -> Matcher {
         let mut fast = None;
         let mut caps = CapShape::Regex;
+        let mut pre = None;
         if fast_paths {
             if let Some((f, c)) = analyze(&re.hir) {
                 fast = Some(f);
                 caps = c;
+            } else {
+                pre = Prefilter::new(&re.hir);
             }
         }
         Matcher {
+            pre,
             anchored: is_anchored(&re.hir),
             regex: re.regex,
             fast,
@@ -309,7 +418,7 @@ impl Matcher {
     pub(crate) fn is_match(&self, s: &str) -> bool {
         match &self.fast {
             Some(f) => fast_match(f, s),
-            None => self.regex.is_match(s),
+            None => self.pre.as_ref().is_none_or(|p| p.admits(s)) && self.regex.is_match(s),
         }
     }
 
@@ -337,6 +446,9 @@ impl Matcher {
                 }
                 CapShape::Regex => {}
             }
+        }
+        if self.pre.as_ref().is_some_and(|p| !p.admits(s)) {
+            return None;
         }
         self.regex.captures_read(locs, s)?;
         Some(Spans::Locs(locs))
@@ -437,5 +549,60 @@ mod tests {
         assert_eq!(m("^0$").fast, Some(Fast::Literal("0".into())));
         assert!(m("(.+?)(\\:\\d+)?;(\\d+)").fast.is_none());
         assert!(m("(?i)abc").fast.is_some());
+    }
+
+    /// Patterns without a fast shape: the prefilter must never reject a string the regex matches.
+    #[test]
+    fn prefilter_agrees_with_the_regex() {
+        // Each pattern with strings it matches, so the sweep below is not only about rejections.
+        let patterns: [(&str, &[&str]); 10] = [
+            ("(.+?)(\\:\\d+)?;(\\d+)", &["10.1.2.3:8080;15090", "a;9"]),
+            ("([^:]+)(?::\\d+)?;(\\d+)", &["h:1;2", "h;2"]),
+            ("a[0-9]{2,4}", &["a99", "a9999"]),
+            ("(a|bc)?x*", &["", "bcxx", "a"]),
+            ("\\d+\\.\\d+|é", &["1.5", "é"]),
+            ("[α-ω]+b?", &["αωb", "\u{3b1}"]),
+            ("(?i)k+8s", &["K8s", "kK8S"]),
+            ("x\\b", &["x"]),
+            ("(ab|)(c|)[0-9]+", &["1", "abc9", "c99"]),
+            ("[^a]", &["b", "\u{10000}"]),
+        ];
+        let alphabet: Vec<char> = "ab9c:;x.K8sé\u{3b1}\u{3c9}\u{10000} ".chars().collect();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for (p, examples) in patterns {
+            let fast = m(p);
+            for e in examples {
+                assert!(fast.is_match(e), "{p} matches {e:?}");
+            }
+            assert!(
+                fast.fast.is_none() && fast.pre.is_some(),
+                "{p} has a prefilter"
+            );
+            let plain = Matcher::new(compile_anchored(p).unwrap(), false);
+            for _ in 0..4000 {
+                let len = (next() % 9) as usize;
+                let s: String = (0..len)
+                    .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                    .collect();
+                let want = plain.regex.is_match(&s);
+                assert_eq!(fast.is_match(&s), want, "{p} on {s:?}");
+                let mut l1 = plain.regex.capture_locations();
+                let mut l2 = plain.regex.capture_locations();
+                assert_eq!(
+                    fast.captures(&s, &mut l1).is_some(),
+                    plain.captures(&s, &mut l2).is_some()
+                );
+            }
+        }
+        // The rejection is real: the Kubernetes address rule's pattern on a string without a port.
+        let k = m("(.+?)(\\:\\d+)?;(\\d+)");
+        assert!(!k.pre.as_ref().unwrap().admits("10.132.183.40:80;"));
+        assert!(k.pre.as_ref().unwrap().admits("10.132.183.40:80;9"));
     }
 }

@@ -66,6 +66,7 @@ pub mod pipeline;
 #[cfg(feature = "yaml")]
 pub mod rtest;
 pub(crate) mod series_map;
+pub(crate) mod slots;
 pub(crate) mod strcmp;
 pub(crate) mod template;
 #[cfg(feature = "yaml")]

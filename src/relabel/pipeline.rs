@@ -12,6 +12,7 @@ use super::config::{Action, ConfigError, NameValidationScheme, RelabelConfig};
 use super::goregex;
 use super::labels::Labels;
 use super::matcher::{Fast, Matcher, Spans};
+use super::slots::{NONE, SlotTable};
 use super::strcmp::{cmp_str, eq_str};
 use super::template::Template;
 
@@ -45,12 +46,12 @@ struct Rule {
     regex_src: Box<str>,
     /// First lookup site: one per source label, then one for the target.
     site: usize,
-}
-
-impl Rule {
-    fn target_site(&self) -> usize {
-        self.site + self.sources.len()
-    }
+    /// The slot of each source label.
+    src_slots: Box<[u32]>,
+    /// The slot of the target when it is a fixed name, else [`NONE`].
+    target_slot: u32,
+    /// The slots a `labeldrop` of literal names deletes.
+    drop_slots: Box<[u32]>,
 }
 
 #[derive(Debug)]
@@ -59,6 +60,7 @@ struct Inner {
     configs: Vec<RelabelConfig>,
     fast_paths: bool,
     sites: usize,
+    slots: SlotTable,
 }
 
 /// An immutable, compiled list of relabel rules. Cheap to clone (an `Arc` inside), `Send + Sync`.
@@ -100,6 +102,7 @@ impl Pipeline {
     ) -> Result<Pipeline, ConfigError> {
         let mut out = Vec::with_capacity(rules.len());
         let mut sites = 0usize;
+        let mut slots = SlotTable::default();
         for (index, c) in rules.iter().enumerate() {
             let wrap = |e: ConfigError| ConfigError::InRule {
                 index,
@@ -111,11 +114,33 @@ impl Pipeline {
                 .map_err(wrap)?;
             let matcher = Matcher::new(re, opts.fast_paths);
             let action = c.action.ok_or(ConfigError::EmptyAction).map_err(wrap)?;
+            let target = Template::parse(&c.target_label, &matcher.names);
+            let target_slot = match action {
+                Action::Replace => target.as_literal().map(|l| slots.intern(l)),
+                Action::KeepEqual
+                | Action::DropEqual
+                | Action::Lowercase
+                | Action::Uppercase
+                | Action::HashMod => Some(slots.intern(&c.target_label)),
+                _ => None,
+            };
+            let drop_slots = match (action, &matcher.fast) {
+                (Action::LabelDrop, Some(Fast::Literal(l))) if opts.fast_paths => {
+                    vec![slots.intern(l)]
+                }
+                (Action::LabelDrop, Some(Fast::Set(v))) if opts.fast_paths => {
+                    v.iter().map(|l| slots.intern(l)).collect()
+                }
+                _ => Vec::new(),
+            };
             out.push(Rule {
                 action,
+                src_slots: c.sources().iter().map(|s| slots.intern(s)).collect(),
+                target_slot: target_slot.unwrap_or(NONE),
+                drop_slots: drop_slots.into(),
                 sources: c.sources().iter().map(|s| s.as_str().into()).collect(),
                 separator: c.separator.as_str().into(),
-                target: Template::parse(&c.target_label, &matcher.names),
+                target,
                 target_str: c.target_label.as_str().into(),
                 replacement: Template::parse(&c.replacement, &matcher.names),
                 replacement_str: c.replacement.as_str().into(),
@@ -128,12 +153,14 @@ impl Pipeline {
             });
             sites += c.sources().len() + 1;
         }
+        slots.seal();
         Ok(Pipeline {
             inner: Arc::new(Inner {
                 rules: out,
                 configs: rules.to_vec(),
                 fast_paths: opts.fast_paths,
                 sites,
+                slots,
             }),
         })
     }
@@ -275,6 +302,7 @@ pub struct Relabeler {
     join: String,
     locs: Vec<CaptureLocations>,
     hints: Vec<u32>,
+    slot_idx: Vec<u32>,
 }
 
 impl Relabeler {
@@ -295,6 +323,7 @@ impl Relabeler {
             join: String::new(),
             hints,
             locs,
+            slot_idx: Vec::new(),
         }
     }
 
@@ -358,10 +387,48 @@ impl Relabeler {
         )
     }
 
+    /// Applies the pipeline to a [`Labels`] set. Its names are sorted and unique and its values non-empty by
+    /// construction, so the input needs no normalisation: this is the cheapest entry point, and the one that
+    /// matches Prometheus' own (its `labels.Labels` are sorted the same way).
+    ///
+    /// ```
+    /// use promtext::relabel::{Action, Labels, NameValidationScheme, Outcome, Pipeline, RelabelConfig};
+    /// let rules = [RelabelConfig::new(Action::Replace).source_labels(["a"]).target_label("b")];
+    /// let mut r = Pipeline::new(&rules, NameValidationScheme::Utf8)?.relabeler();
+    /// let input = Labels::from_pairs([("a", "1")]);
+    /// match r.apply_labels(&input) {
+    ///     Outcome::Changed(l) => assert_eq!(l.to_string(), r#"{a="1", b="1"}"#),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// # Ok::<(), promtext::relabel::ConfigError>(())
+    /// ```
+    pub fn apply_labels(&mut self, labels: &Labels) -> Outcome {
+        self.run_normalized(
+            |ls, _| {
+                ls.extend(labels.iter().map(|(n, v)| Entry {
+                    name: S::In(n),
+                    value: S::In(v),
+                }))
+            },
+            None,
+            false,
+        )
+    }
+
     fn run<'a>(
         &mut self,
         feed: impl FnOnce(&mut Vec<Entry<'a>>, &mut String),
+        trace: Option<&mut Vec<Step>>,
+    ) -> Outcome {
+        self.run_normalized(feed, trace, true)
+    }
+
+    /// `normalize`: whether the fed labels may be unsorted, repeat names or hold empty values.
+    fn run_normalized<'a>(
+        &mut self,
+        feed: impl FnOnce(&mut Vec<Entry<'a>>, &mut String),
         mut trace: Option<&mut Vec<Step>>,
+        normalize: bool,
     ) -> Outcome {
         let inner: &Inner = &self.pipeline.inner;
         let mut input: Vec<Entry<'a>> = recycle(std::mem::take(&mut self.entries));
@@ -376,11 +443,31 @@ impl Relabeler {
             hints: std::mem::take(&mut self.hints),
             dirty: false,
             fast: inner.fast_paths,
+            table: &inner.slots,
+            slot_idx: std::mem::take(&mut self.slot_idx),
+            resolved: false,
+            messy: false,
         };
-        w.normalize();
+        if normalize {
+            w.normalize();
+        }
         let mut dropped = false;
+        if trace.is_none() {
+            for (rule, locs) in inner.rules.iter().zip(self.locs.iter_mut()) {
+                if !w.apply_rule(rule, locs, None) {
+                    dropped = true;
+                    break;
+                }
+            }
+        }
         for (i, rule) in inner.rules.iter().enumerate() {
-            let before = trace.as_ref().map(|_| w.to_labels());
+            if trace.is_none() {
+                break;
+            }
+            let before = trace.as_ref().map(|_| {
+                w.settle();
+                w.to_labels()
+            });
             let mut note = String::new();
             let keep = w.apply_rule(
                 rule,
@@ -392,7 +479,10 @@ impl Relabeler {
                     index: i,
                     action: rule.action,
                     before,
-                    after: keep.then(|| w.to_labels()),
+                    after: keep.then(|| {
+                        w.settle();
+                        w.to_labels()
+                    }),
                     note,
                 });
             }
@@ -406,6 +496,7 @@ impl Relabeler {
         } else if !w.dirty {
             Outcome::Unchanged
         } else {
+            w.settle();
             Outcome::Changed(w.to_labels())
         };
         self.entries = recycle(w.labels);
@@ -413,6 +504,7 @@ impl Relabeler {
         self.buf = w.buf;
         self.join = w.join;
         self.hints = w.hints;
+        self.slot_idx = w.slot_idx;
         out
     }
 }
@@ -426,6 +518,13 @@ struct Work<'a> {
     hints: Vec<u32>,
     dirty: bool,
     fast: bool,
+    table: &'a SlotTable,
+    /// Per slot: the index of its label in `labels`, or [`NONE`]. Valid while `resolved`.
+    slot_idx: Vec<u32>,
+    resolved: bool,
+    /// Labels were appended out of order or emptied in place through slots; [`Work::settle`] restores the sorted,
+    /// non-empty form that lookups by name need.
+    messy: bool,
 }
 
 /// The joined source value.
@@ -438,6 +537,84 @@ enum Joined<'a> {
 impl<'a> Work<'a> {
     fn name(&self, i: usize) -> &str {
         res(&self.buf, self.labels[i].name)
+    }
+
+    /// Finds the label of every slot: one hash lookup per label name.
+    #[inline(never)]
+    fn resolve(&mut self) {
+        self.slot_idx.clear();
+        self.slot_idx.resize(self.table.len(), NONE);
+        if self.table.len() > 0 {
+            for (i, e) in self.labels.iter().enumerate() {
+                if let Some(k) = self.table.find(res(&self.buf, e.name)) {
+                    self.slot_idx[k as usize] = i as u32;
+                }
+            }
+        }
+        self.resolved = true;
+    }
+
+    /// The value of the label in `slot` (`""` when absent).
+    #[inline]
+    fn slot_get(&mut self, slot: u32) -> S<'a> {
+        if !self.resolved {
+            self.resolve();
+        }
+        match self.slot_idx[slot as usize] {
+            i if i == NONE => S::In(""),
+            i => self.labels[i as usize].value,
+        }
+    }
+
+    /// Sets the label in `slot` to `value`; an empty value deletes it. New labels are appended and deleted ones
+    /// emptied in place, so that no other slot's index moves.
+    #[inline]
+    fn slot_set(&mut self, slot: u32, value: S<'a>) {
+        if !self.resolved {
+            self.resolve();
+        }
+        let v = res(&self.buf, value);
+        match self.slot_idx[slot as usize] {
+            i if i == NONE => {
+                if !v.is_empty() {
+                    self.slot_idx[slot as usize] = self.labels.len() as u32;
+                    self.labels.push(Entry {
+                        name: S::In(self.table.name(slot)),
+                        value,
+                    });
+                    self.dirty = true;
+                    self.messy = true;
+                }
+            }
+            i => {
+                let e = &mut self.labels[i as usize];
+                let cur = res(&self.buf, e.value);
+                if v.is_empty() {
+                    if !cur.is_empty() {
+                        e.value = S::In("");
+                        self.dirty = true;
+                        self.messy = true;
+                    }
+                } else if !eq_str(cur, v) {
+                    e.value = value;
+                    self.dirty = true;
+                }
+            }
+        }
+    }
+
+    /// Restores sorted order without empty values after slot writes. Moves labels, so slots resolve again.
+    fn settle(&mut self) {
+        if !self.messy {
+            return;
+        }
+        self.messy = false;
+        self.resolved = false;
+        let buf = &self.buf;
+        self.labels.retain(|e| !res(buf, e.value).is_empty());
+        // Names are unique (a slot's label is appended only when absent); the tail is short and unsorted.
+        self.labels
+            .sort_by(|a, b| cmp_str(res(buf, a.name), res(buf, b.name)));
     }
 
     /// Sorts, keeps the last value of repeated names, removes empty values.
@@ -527,32 +704,17 @@ impl<'a> Work<'a> {
         r
     }
 
-    #[inline]
-    fn get_at(&mut self, name: &str, site: usize) -> Option<S<'a>> {
-        self.find_at(name, site).ok().map(|i| self.labels[i].value)
-    }
-
     fn del(&mut self, name: &str) {
         if let Ok(i) = self.find(name) {
             self.labels.remove(i);
             self.dirty = true;
+            self.resolved = false;
         }
     }
 
     /// Sets `name` to `value`; an empty value deletes.
     fn set(&mut self, name: S<'a>, value: S<'a>) {
-        self.set_at(name, value, None);
-    }
-
-    /// Sets `name` to `value` (an empty value deletes), using a lookup site's remembered position when given.
-    fn set_at(&mut self, name: S<'a>, value: S<'a>, site: Option<usize>) {
-        let found = match (site, name) {
-            (Some(site), S::In(n)) => self.find_at(n, site),
-            _ => {
-                let n = res(&self.buf, name);
-                self.find(n)
-            }
-        };
+        let found = self.find(res(&self.buf, name));
         self.set_found(found, name, value);
     }
 
@@ -562,6 +724,7 @@ impl<'a> Work<'a> {
             if let Ok(i) = found {
                 self.labels.remove(i);
                 self.dirty = true;
+                self.resolved = false;
             }
             return;
         }
@@ -575,6 +738,7 @@ impl<'a> Work<'a> {
             Err(i) => {
                 self.labels.insert(i, Entry { name, value });
                 self.dirty = true;
+                self.resolved = false;
             }
         }
     }
@@ -588,16 +752,15 @@ impl<'a> Work<'a> {
     fn joined(&mut self, rule: &Rule) -> Joined<'a> {
         match &*rule.sources {
             [] => Joined::One(S::In("")),
-            [one] => Joined::One(self.get_at(one, rule.site).unwrap_or(S::In(""))),
-            many => {
+            [_] => Joined::One(self.slot_get(rule.src_slots[0])),
+            _ => {
                 self.join.clear();
-                for (i, src) in many.iter().enumerate() {
+                for (i, &slot) in rule.src_slots.iter().enumerate() {
                     if i > 0 {
                         self.join.push_str(&rule.separator);
                     }
-                    if let Some(v) = self.get_at(src, rule.site + i) {
-                        self.join.push_str(res(&self.buf, v));
-                    }
+                    let v = self.slot_get(slot);
+                    self.join.push_str(res(&self.buf, v));
                 }
                 Joined::Join
             }
@@ -675,10 +838,8 @@ impl<'a> Work<'a> {
             }
             Action::KeepEqual | Action::DropEqual => {
                 let j = self.joined(rule);
-                let target_site = rule.site + rule.sources.len();
-                let t = self
-                    .get_at(&rule.target_str, target_site)
-                    .map_or("", |s| res(&self.buf, s));
+                let t = self.slot_get(rule.target_slot);
+                let t = res(&self.buf, t);
                 let eq = t == self.jstr(j);
                 let keep = eq == (rule.action == Action::KeepEqual);
                 if let Some(n) = note {
@@ -700,11 +861,7 @@ impl<'a> Work<'a> {
                     && !rule.target.has_dollar
                     && !rule.replacement.has_dollar
                 {
-                    self.set_at(
-                        S::In(&rule.target_str),
-                        S::In(&rule.replacement_str),
-                        Some(rule.target_site()),
-                    );
+                    self.slot_set(rule.target_slot, S::In(&rule.replacement_str));
                     if let Some(n) = note {
                         *n = format!(
                             "empty source, set {} to {:?}",
@@ -742,8 +899,12 @@ impl<'a> Work<'a> {
                         format!("set {} to {v:?}", res(&self.buf, target))
                     };
                 }
-                let site = rule.target.as_literal().map(|_| rule.target_site());
-                self.set_at(target, value, site);
+                if rule.target_slot != NONE {
+                    self.slot_set(rule.target_slot, value);
+                } else {
+                    self.settle();
+                    self.set(target, value);
+                }
                 true
             }
             Action::Lowercase | Action::Uppercase => {
@@ -766,7 +927,7 @@ impl<'a> Work<'a> {
                 if let Some(n) = note {
                     *n = format!("set {} to {:?}", rule.target_str, res(&self.buf, v));
                 }
-                self.set_at(S::In(&rule.target_str), v, Some(rule.target_site()));
+                self.slot_set(rule.target_slot, v);
                 true
             }
             Action::HashMod => {
@@ -791,10 +952,11 @@ impl<'a> Work<'a> {
                 if let Some(n) = note {
                     *n = format!("set {} to {m}", rule.target_str);
                 }
-                self.set_at(S::In(&rule.target_str), v, Some(rule.target_site()));
+                self.slot_set(rule.target_slot, v);
                 true
             }
             Action::LabelMap => {
+                self.settle();
                 self.labelmap(rule, locs);
                 if let Some(n) = note {
                     *n = "copied matching labels".to_string();
@@ -802,6 +964,21 @@ impl<'a> Work<'a> {
                 true
             }
             Action::LabelDrop | Action::LabelKeep => {
+                if !rule.drop_slots.is_empty() {
+                    let mut removed = 0;
+                    for &slot in rule.drop_slots.iter() {
+                        let v = self.slot_get(slot);
+                        if !res(&self.buf, v).is_empty() {
+                            self.slot_set(slot, S::In(""));
+                            removed += 1;
+                        }
+                    }
+                    if let Some(n) = note {
+                        *n = format!("removed {removed} label(s)");
+                    }
+                    return true;
+                }
+                self.settle();
                 let before = self.labels.len();
                 self.label_drop_keep(rule);
                 if let Some(n) = note {
@@ -922,6 +1099,7 @@ impl<'a> Work<'a> {
                 if w != end {
                     self.labels.drain(w..end);
                     self.dirty = true;
+                    self.resolved = false;
                 }
                 return;
             }
@@ -932,6 +1110,7 @@ impl<'a> Work<'a> {
             .retain(|e| rule.matcher.is_match(res(buf, e.name)) != drop);
         if self.labels.len() != before {
             self.dirty = true;
+            self.resolved = false;
         }
     }
 }
