@@ -6,7 +6,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use promtext::generator::{GenConfig, generate};
-use promtext::relabel::cache::SeriesCache;
+use promtext::relabel::cache::{Cached, LabelSetCache, SeriesCache};
 use promtext::relabel::naive::NaivePipeline;
 use promtext::relabel::yaml::rules_from_yaml;
 use promtext::relabel::{Labels, NameValidationScheme, Outcome, Pipeline};
@@ -40,6 +40,28 @@ fn rule_sets(c: &mut Criterion) {
         assert_eq!(r.apply_labels(&sorted).is_dropped(), dropped);
         g.bench_function("compiled_sorted", |b| {
             b.iter(|| black_box(r.apply_labels(black_box(&sorted))))
+        });
+        // Target relabeling memoized per label set, as a discovery sync that re-sends an unchanged target hits it:
+        // at the position it had in the previous sync (one comparison of the label bytes) ...
+        let mut targets = LabelSetCache::new();
+        g.bench_function("label_set_cache_same_order", |b| {
+            b.iter(|| {
+                targets.begin_sync();
+                let c = targets.get_or_apply(&mut r, black_box(&sorted));
+                let dropped = matches!(c, Cached::Dropped);
+                targets.end_sync();
+                black_box(dropped)
+            })
+        });
+        // ... or elsewhere (hash of the label bytes, then the comparison).
+        let mut targets = LabelSetCache::new();
+        g.bench_function("label_set_cache_hashed", |b| {
+            b.iter(|| {
+                black_box(matches!(
+                    targets.get_or_apply(&mut r, black_box(&sorted)),
+                    Cached::Dropped
+                ))
+            })
         });
         g.bench_function("naive", |b| {
             b.iter(|| black_box(naive.apply(black_box(labels))))

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example relabel_profile -- kubernetes|example|static|istio_cached|envoy_cached|istio_uncached N
+//! LABEL_SET_CACHE=1 cargo run --release --example relabel_profile -- kubernetes N   # memoized per label set
 //! SORTED=1 cargo run --release --example relabel_profile -- kubernetes N   # from a prebuilt `Labels`
 //! ```
 //!
@@ -10,7 +11,7 @@
 
 use std::hint::black_box;
 
-use promtext::relabel::cache::SeriesCache;
+use promtext::relabel::cache::{LabelSetCache, SeriesCache};
 use promtext::relabel::yaml::rules_from_yaml;
 use promtext::relabel::{Labels, NameValidationScheme, Pipeline};
 
@@ -34,6 +35,22 @@ fn main() {
             let p = Pipeline::new(&rules_from_yaml(yaml, UTF8).unwrap(), UTF8).unwrap();
             let mut r = p.relabeler();
             black_box(r.apply(labels));
+            if std::env::var_os("LABEL_SET_CACHE").is_some() {
+                // The `compiled_label_set_cache` bench: the same target again, answered by the memo.
+                let sorted = Labels::from_pairs(labels.iter().copied());
+                let mut cache = LabelSetCache::new();
+                let per_sync = std::env::var_os("PER_SYNC").is_some();
+                for _ in 0..n {
+                    if per_sync {
+                        cache.begin_sync();
+                    }
+                    black_box(cache.get_or_apply(&mut r, black_box(&sorted)));
+                    if per_sync {
+                        cache.end_sync();
+                    }
+                }
+                return;
+            }
             if std::env::var_os("SORTED").is_some() {
                 // The `compiled_sorted` bench: a prebuilt `Labels`, as Prometheus' benchmark has.
                 let sorted = Labels::from_pairs(labels.iter().copied());

@@ -3,9 +3,9 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use promtext::relabel::cache::{Cached, SeriesCache};
+use promtext::relabel::cache::{Cached, LabelSetCache, SeriesCache};
 use promtext::relabel::yaml::rules_from_yaml;
-use promtext::relabel::{NameValidationScheme, Outcome, Pipeline};
+use promtext::relabel::{Labels, NameValidationScheme, Outcome, Pipeline};
 
 struct Counting;
 
@@ -55,6 +55,33 @@ fn steady_state_allocation_free() {
         assert_eq!(r.apply_iter(K8S_LABELS.iter().copied()), Outcome::Dropped);
     }
     assert_eq!(allocs() - before, 0, "dropped series must not allocate");
+
+    // Sorted label sets, relabeled and memoized per label set.
+    let sorted = Labels::from_pairs(K8S_LABELS.iter().copied());
+    assert_eq!(r.apply_labels(&sorted), Outcome::Dropped);
+    let mut targets = LabelSetCache::new();
+    for round in 0..3 {
+        let before = allocs();
+        targets.begin_sync();
+        assert_eq!(targets.get_or_apply(&mut r, &sorted), Cached::Dropped);
+        targets.end_sync();
+        if round > 0 {
+            assert_eq!(
+                allocs() - before,
+                0,
+                "a label-set cache hit must not allocate"
+            );
+        }
+    }
+    let before = allocs();
+    for _ in 0..1000 {
+        assert_eq!(r.apply_labels(&sorted), Outcome::Dropped);
+    }
+    assert_eq!(
+        allocs() - before,
+        0,
+        "dropped sorted label sets must not allocate"
+    );
 
     // Kept unchanged.
     let keep = Pipeline::new(

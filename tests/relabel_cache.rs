@@ -5,8 +5,8 @@
 
 use std::collections::HashSet;
 
-use promtext::relabel::cache::{Cached, SeriesCache};
-use promtext::relabel::{Action, NameValidationScheme, Outcome, Pipeline, RelabelConfig};
+use promtext::relabel::cache::{Cached, LabelSetCache, SeriesCache};
+use promtext::relabel::{Action, Labels, NameValidationScheme, Outcome, Pipeline, RelabelConfig};
 use proptest::prelude::*;
 
 /// Series `k`: name and labels chosen so that some are dropped, some changed and some left alone.
@@ -123,4 +123,106 @@ fn warm_scrape_in_the_same_order_never_relabels() {
     cache.end_scrape(true);
     assert_eq!(cache.misses(), 24);
     assert_eq!(cache.hits(), 72);
+}
+
+/// Label set `k` of a small pool; some share their bytes and differ only in where names and values split.
+fn label_set(k: u8) -> Labels {
+    match k % 8 {
+        0 => Labels::from_pairs([("ab", "c")]),
+        1 => Labels::from_pairs([("a", "bc")]),
+        2 => Labels::from_pairs([("a", "b"), ("c", "x")]),
+        3 => Labels::from_pairs([("a", "bcx")]),
+        4 => Labels::from_pairs([("__name__", "latency_bucket"), ("a", "1")]),
+        5 => Labels::from_pairs([("__name__", "up"), ("instance", "pod-1")]),
+        6 => Labels::new(),
+        _ => Labels::from_pairs([("instance", format!("pod-{}", k / 8))]),
+    }
+}
+
+fn target_pipeline() -> Pipeline {
+    Pipeline::new(
+        &[
+            RelabelConfig::new(Action::Drop)
+                .source_labels(["__name__"])
+                .regex(".*_bucket"),
+            RelabelConfig::new(Action::Replace)
+                .source_labels(["a"])
+                .target_label("copied"),
+            RelabelConfig::new(Action::Replace)
+                .source_labels(["instance"])
+                .regex("pod-1")
+                .target_label("special")
+                .replacement("yes"),
+        ],
+        NameValidationScheme::Utf8,
+    )
+    .expect("valid rules")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+    #[test]
+    fn label_set_cache_is_transparent(
+        syncs in prop::collection::vec(prop::collection::vec(0u8..40, 0..30), 1..6),
+        max in prop_oneof![Just(1usize << 20), 1usize..6],
+    ) {
+        let p = target_pipeline();
+        let mut r = p.relabeler();
+        let mut reference = p.relabeler();
+        let mut cache = LabelSetCache::with_max_entries(max);
+        for keys in &syncs {
+            cache.begin_sync();
+            let mut seen = HashSet::new();
+            for &k in keys {
+                let l = label_set(k);
+                let want = reference.apply_labels(&l);
+                let misses = cache.misses();
+                let got = cache.get_or_apply(&mut r, &l);
+                prop_assert!(same(got, &want), "set {} gave {:?}, want {:?}", l, got, want);
+                if seen.contains(&l) && max >= 40 {
+                    prop_assert_eq!(cache.misses(), misses, "{} relabeled twice in one sync", l);
+                }
+                seen.insert(l);
+            }
+            cache.end_sync();
+            prop_assert!(cache.len() <= max);
+            prop_assert!(cache.len() <= seen.len());
+            if max >= 40 {
+                prop_assert_eq!(cache.len(), seen.len());
+            }
+        }
+    }
+}
+
+#[test]
+fn label_set_cache_keys_keep_label_boundaries() {
+    let p = target_pipeline();
+    let mut r = p.relabeler();
+    let mut cache = LabelSetCache::new();
+    cache.begin_sync();
+    // The same bytes "abc" split three ways are three label sets with three results.
+    let got: Vec<String> = (0..4u8)
+        .map(|k| match cache.get_or_apply(&mut r, &label_set(k)) {
+            Cached::Changed(l) => l.to_string(),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "Unchanged",
+            r#"{a="bc", copied="bc"}"#,
+            r#"{a="b", c="x", copied="b"}"#,
+            r#"{a="bcx", copied="bcx"}"#,
+        ]
+    );
+    assert_eq!((cache.hits(), cache.misses()), (0, 4));
+    cache.end_sync();
+    // The next sync finds all four, and one that is left out is evicted.
+    cache.begin_sync();
+    for k in 0..3u8 {
+        cache.get_or_apply(&mut r, &label_set(k));
+    }
+    cache.end_sync();
+    assert_eq!((cache.hits(), cache.misses(), cache.len()), (3, 4, 3));
 }

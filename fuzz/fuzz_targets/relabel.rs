@@ -1,10 +1,11 @@
 //! Relabel fuzz target: arbitrary rule lists (through YAML text and through the types) and label sets.
 //! Checks: no panic; the fast paths, the plain regex path and the naive engine agree; output names are sorted and
-//! unique; explain, `apply_labels` and a reused relabeler agree with apply.
+//! unique; explain, `apply_labels`, the label-set cache and a reused relabeler agree with apply.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
+use promtext::relabel::cache::{Cached, LabelSetCache};
 use promtext::relabel::naive::NaivePipeline;
 use promtext::relabel::{
     Action, CompileOptions, Labels, NameValidationScheme, Outcome, Pipeline, RelabelConfig,
@@ -61,6 +62,18 @@ fn check(rules: &[RelabelConfig], scheme: NameValidationScheme, input: &[(String
         };
         assert_eq!(a, d, "apply_labels: {rules:?}");
         assert_eq!(render(r.apply(input), input), a, "reused relabeler: {rules:?}");
+    }
+    // The label-set memo answers the miss and the hit alike.
+    let mut memo = LabelSetCache::new();
+    for _ in 0..2 {
+        memo.begin_sync();
+        let m = match memo.get_or_apply(&mut r, &sorted) {
+            Cached::Dropped => None,
+            Cached::Unchanged => Some(sorted.clone()),
+            Cached::Changed(l) => Some(l.clone()),
+        };
+        memo.end_sync();
+        assert_eq!(a, m, "label-set cache: {rules:?}");
     }
     let e = fast.explain(input);
     assert_eq!(render(e.outcome, input), a);

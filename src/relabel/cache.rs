@@ -104,13 +104,21 @@ impl SeriesCache {
         N: AsRef<str>,
         V: AsRef<str>,
     {
+        self.get_or_compute(raw, || relabeler.apply(labels().as_ref()))
+    }
+
+    /// Looks up `raw`; on a miss, stores the outcome of `relabel`.
+    fn get_or_compute<'c>(
+        &'c mut self,
+        raw: &[u8],
+        relabel: impl FnOnce() -> Outcome,
+    ) -> Cached<'c> {
         if let Some((slot, _)) = self.map.get(raw) {
             self.hits += 1;
             return view(self.map.value(slot));
         }
         self.misses += 1;
-        let l = labels();
-        let value = match relabeler.apply(l.as_ref()) {
+        let value = match relabel() {
             Outcome::Dropped => Value::Dropped,
             Outcome::Unchanged => Value::Unchanged,
             Outcome::Changed(x) => Value::Changed(x),
@@ -166,5 +174,115 @@ fn view(v: &Value) -> Cached<'_> {
         Value::Dropped => Cached::Dropped,
         Value::Unchanged => Cached::Unchanged,
         Value::Changed(l) => Cached::Changed(l),
+    }
+}
+
+/// Memo of relabel results keyed by the whole label set, for target relabeling (`relabel_configs`).
+///
+/// Prometheus' discovery manager hands the scrape manager every target of a group again on each update, and
+/// each one is relabeled from scratch although almost all of them did not change (a Kubernetes pod role re-sends
+/// the pods of a namespace when one of them changes). This cache answers the unchanged ones with one comparison
+/// of the label bytes. Its hygiene is the [`SeriesCache`]'s with "sync" for "scrape": after
+/// [`LabelSetCache::end_sync`], entries not looked up since [`LabelSetCache::begin_sync`] are evicted.
+///
+/// ```
+/// use promtext::relabel::cache::{Cached, LabelSetCache};
+/// use promtext::relabel::{Action, Labels, NameValidationScheme, Pipeline, RelabelConfig};
+/// let p = Pipeline::new(
+///     &[RelabelConfig::new(Action::Replace).source_labels(["__meta_pod"]).target_label("pod")],
+///     NameValidationScheme::Utf8,
+/// )?;
+/// let mut r = p.relabeler();
+/// let mut cache = LabelSetCache::new();
+/// let target = Labels::from_pairs([("__address__", "10.1.2.3:15090"), ("__meta_pod", "reviews-v1")]);
+/// for _ in 0..2 {
+///     cache.begin_sync();
+///     let Cached::Changed(l) = cache.get_or_apply(&mut r, &target) else { unreachable!() };
+///     assert_eq!(l.get("pod"), Some("reviews-v1"));
+///     cache.end_sync();
+/// }
+/// assert_eq!((cache.hits(), cache.misses()), (1, 1));
+/// # Ok::<(), promtext::relabel::ConfigError>(())
+/// ```
+#[derive(Debug)]
+pub struct LabelSetCache {
+    inner: SeriesCache,
+    key: Vec<u8>,
+}
+
+impl Default for LabelSetCache {
+    fn default() -> Self {
+        LabelSetCache::new()
+    }
+}
+
+impl LabelSetCache {
+    /// An empty cache with [`DEFAULT_MAX_ENTRIES`].
+    pub fn new() -> Self {
+        LabelSetCache::with_max_entries(DEFAULT_MAX_ENTRIES)
+    }
+
+    /// An empty cache holding at most `max` label sets (further new ones are relabeled but not cached).
+    pub fn with_max_entries(max: usize) -> Self {
+        LabelSetCache {
+            inner: SeriesCache::with_max_entries(max),
+            key: Vec::new(),
+        }
+    }
+
+    /// Starts a discovery sync (a round of lookups that covers every current target).
+    pub fn begin_sync(&mut self) {
+        self.inner.begin_scrape();
+    }
+
+    /// Ends a sync: label sets not looked up in it are evicted.
+    pub fn end_sync(&mut self) {
+        self.inner.end_scrape(true);
+    }
+
+    /// The result of relabeling `labels`, from the cache when this label set was relabeled before.
+    pub fn get_or_apply<'c>(
+        &'c mut self,
+        relabeler: &mut Relabeler,
+        labels: &Labels,
+    ) -> Cached<'c> {
+        // The key is the label bytes followed by the label boundaries: `Labels` tiles its buffer, so the two
+        // together determine the set, and equal sets have equal keys.
+        let text = labels.buf.len();
+        self.key.clear();
+        self.key.resize(text + 8 * labels.spans.len(), 0);
+        let (head, bounds) = self.key.split_at_mut(text);
+        head.copy_from_slice(labels.buf.as_bytes());
+        for (out, &[_, b, c]) in bounds.chunks_exact_mut(8).zip(&labels.spans) {
+            out[..4].copy_from_slice(&b.to_le_bytes());
+            out[4..].copy_from_slice(&c.to_le_bytes());
+        }
+        let LabelSetCache { inner, key } = self;
+        inner.get_or_compute(key, || relabeler.apply_labels(labels))
+    }
+
+    /// Number of cached label sets.
+    pub fn len(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// No cached label sets.
+    pub fn is_empty(&self) -> bool {
+        self.inner.is_empty()
+    }
+
+    /// Lookups answered from the cache.
+    pub fn hits(&self) -> u64 {
+        self.inner.hits()
+    }
+
+    /// Lookups that relabeled.
+    pub fn misses(&self) -> u64 {
+        self.inner.misses()
+    }
+
+    /// Removes everything.
+    pub fn clear(&mut self) {
+        self.inner.clear();
     }
 }

@@ -13,6 +13,8 @@
 //! * [`Relabeler`] is a per-thread scratch that applies a pipeline to borrowed labels in any order, without
 //!   allocating for series that are dropped or left unchanged.
 //! * [`cache::SeriesCache`] memoizes results per raw series text, with Prometheus' scrape-cache hygiene.
+//! * [`cache::LabelSetCache`] memoizes target relabeling per whole label set, for discovery updates that re-send
+//!   unchanged targets.
 //! * [`Pipeline::explain`] traces every rule; [`rtest`] runs rule unit tests; [`naive`] is a plain reference engine.
 //!
 //! ```
