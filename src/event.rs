@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::escape::{unescape_help, unescape_label_value};
-use crate::scan::{is_blank, scan_quoted, skip_blanks};
+use crate::scan::{is_blank, is_label_start, scan_quoted, skip_blanks};
 
 /// A metric family type, as declared by `# TYPE`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -603,8 +603,8 @@ pub struct Label<'a> {
 /// allocation-free loop unless a value holds escapes.
 #[derive(Clone, Debug)]
 pub struct Labels<'a> {
-    /// The text holding the block `text[base..end]` (the sample's line; the block itself
-    /// once a re-scan has started).
+    /// The text holding the block `text[base..end]` (the sample's line, or an exemplar's
+    /// label text).
     text: &'a str,
     base: u32,
     end: u32,
@@ -663,21 +663,48 @@ impl<'a> Iterator for Labels<'a> {
 }
 
 impl<'a> Labels<'a> {
-    /// [`Labels::next`] without pre-located labels: scans the validated block.
-    #[inline(never)]
+    /// [`Labels::next`] without pre-located labels: scans the validated block
+    /// `text[base..end]`, with `pos` an index into `text` (0 before the first label).
+    ///
+    /// The shape of nearly every label is taken inline: `name="value"` followed by ',' or the
+    /// block's end, with no blank, quoted name or escape. In a validated block nothing but
+    /// the name lies between a name's first byte and its '=' when no blank precedes the '=',
+    /// and no '"' lies inside an unescaped value. Anything else takes the general loop.
+    #[inline(always)]
     fn next_rescan(&mut self) -> Option<Label<'a>> {
-        if self.base != 0 || self.end as usize != self.text.len() {
-            // From here on `text` is the block itself.
-            self.text = self
-                .text
-                .get(self.base as usize..self.end as usize)
-                .unwrap_or_default();
-            self.base = 0;
-            self.end = self.text.len() as u32;
-        }
+        let end = self.end as usize;
+        let i = self.pos.max(self.base as usize);
         let b = self.text.as_bytes();
+        if !self.escaped && i < end && end <= b.len() && is_label_start(b[i]) {
+            let b = &b[..end];
+            if let Some(eq) = crate::scan::find_byte(b, i + 1, b'=') {
+                if !is_blank(b[eq - 1]) && b.get(eq + 1) == Some(&b'"') {
+                    if let Some(close) = crate::scan::find_byte_short(b, eq + 2, b'"') {
+                        let after = close + 1;
+                        if after == end || b[after] == b',' {
+                            if let (Some(name), Some(value)) =
+                                (self.text.get(i..eq), self.text.get(eq + 2..close))
+                            {
+                                self.pos = (after + 1).min(end);
+                                return Some(Label {
+                                    name: Cow::Borrowed(name),
+                                    value: Cow::Borrowed(value),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.next_general()
+    }
+
+    /// The general re-scan: blanks, quoted names and escapes.
+    #[inline(never)]
+    fn next_general(&mut self) -> Option<Label<'a>> {
+        let b = self.text.as_bytes().get(..self.end as usize)?;
+        let mut i = self.pos.max(self.base as usize);
         loop {
-            let mut i = self.pos;
             while i < b.len() && (b[i] == b',' || is_blank(b[i])) {
                 i += 1;
             }
@@ -691,7 +718,6 @@ impl<'a> Labels<'a> {
                 i = skip_blanks(b, after);
                 if i >= b.len() || b[i] != b'=' {
                     // The quoted metric name of the brace-only form: not a label.
-                    self.pos = i;
                     continue;
                 }
                 name = n;
@@ -702,7 +728,7 @@ impl<'a> Labels<'a> {
                 while end > i && is_blank(b[end - 1]) {
                     end -= 1;
                 }
-                name = Cow::Borrowed(&self.text[i..end]);
+                name = Cow::Borrowed(self.text.get(i..end)?);
                 i = eq;
             }
             // b[i] is '=' in a validated block.
