@@ -209,6 +209,7 @@ impl Events<'_> {
 impl<'c> Iterator for Events<'c> {
     type Item = Result<Event<'c>, Error>;
 
+    #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
         if let Some(e) = self.pending.take() {
             return Some(Err(e));
