@@ -7,10 +7,15 @@
 //! - `single_to_vec`: the events collected into a `Vec` on one thread, then the labels
 //!   iterated;
 //! - `parallel_to_vec`: [`promtext::parallel::parse_to_vec`], then the labels iterated on the
-//!   calling thread (the convenience path, with its serial merge and second pass).
+//!   calling thread (the convenience path, with its serial merge and second pass);
+//! - `halves_scoped`: the ceiling — the body cut once at the line feed nearest its middle and
+//!   the two halves parsed by [`promtext::parse`] on two scoped threads: no blocks, no
+//!   line-feed count, no thread pool (the second half's line numbers are relative to it, so
+//!   this is a baseline, not a correct parse).
 //!
 //! The speed-up is `single / parallel`; it depends on the cores free at the time (see
-//! `uptime`). `examples/parallel_ratio.rs` measures the same ratio interleaved.
+//! `uptime`), and `single / halves_scoped` is what the machine's two cores give at all.
+//! `examples/parallel_ratio.rs` measures the same ratios interleaved.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -67,6 +72,24 @@ fn parallel_to_vec(input: &[u8]) -> usize {
         .sum()
 }
 
+fn halves_scoped(input: &[u8]) -> usize {
+    let (a, b) = halves(input);
+    std::thread::scope(|s| {
+        let second = s.spawn(|| single(b));
+        single(a) + second.join().expect("no panic")
+    })
+}
+
+/// The body cut after the first line feed at or after its middle.
+fn halves(input: &[u8]) -> (&[u8], &[u8]) {
+    let mid = input.len() / 2;
+    let cut = input[mid..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(input.len(), |p| mid + p + 1);
+    input.split_at(cut)
+}
+
 fn generated(c: &mut Criterion) {
     let sizes: &[(&str, usize)] = &[("16mb", 16 << 20), ("64mb", 64 << 20)];
     for &(size_name, size) in sizes {
@@ -80,6 +103,9 @@ fn generated(c: &mut Criterion) {
             g.bench_function("single", |b| b.iter(|| single(black_box(&input))));
             g.bench_function("parallel", |b| {
                 b.iter(|| parallel_blocks(black_box(&input)))
+            });
+            g.bench_function("halves_scoped", |b| {
+                b.iter(|| halves_scoped(black_box(&input)))
             });
             g.bench_function("single_to_vec", |b| {
                 b.iter(|| single_to_vec(black_box(&input)))

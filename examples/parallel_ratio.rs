@@ -42,7 +42,18 @@ fn main() {
     if let Some(kib) = block_kib {
         options = options.block_len(kib << 10);
     }
+    // The ceiling: two halves on two scoped threads, no blocks, no count, no pool (the
+    // benches' `halves_scoped`).
+    let mid = body.len() / 2;
+    let cut = memchr::memchr(b'\n', &body[mid..]).map_or(body.len(), |p| mid + p + 1);
+    let (first, second) = body.split_at(cut);
+    let parse_all = |part: &[u8]| -> usize {
+        promtext::parse(part)
+            .map(|ev| consume(&ev.expect("valid input")))
+            .sum()
+    };
     let (mut single, mut parallel, mut count) = (Vec::new(), Vec::new(), Vec::new());
+    let mut halves = Vec::new();
     let mut sink = 0usize;
     for _ in 0..iterations.max(3) {
         let t = Instant::now();
@@ -60,15 +71,22 @@ fn main() {
             .expect("valid input");
         sink += sums.iter().sum::<usize>();
         parallel.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        sink += std::thread::scope(|s| {
+            let h = s.spawn(|| parse_all(second));
+            parse_all(first) + h.join().expect("no panic")
+        });
+        halves.push(t.elapsed().as_secs_f64());
         // The serial cost of the line-feed count the parallel parse spreads over the threads.
         let t = Instant::now();
         sink += memchr::memchr_iter(b'\n', &body).count();
         count.push(t.elapsed().as_secs_f64());
     }
     let (s, p, c) = (median(single), median(parallel), median(count));
+    let h = median(halves);
     let mb = body.len() as f64 / 1e6;
     println!(
-        "{profile} {} KiB, blocks of {} KiB: single {:.3} ms ({:.0} MB/s), parallel {:.3} ms ({:.0} MB/s), speed-up {:.2}x; line-feed count alone {:.3} ms (sink {})",
+        "{profile} {} KiB, blocks of {} KiB: single {:.3} ms ({:.0} MB/s), parallel {:.3} ms ({:.0} MB/s), speed-up {:.2}x; two halves on scoped threads {:.3} ms ({:.2}x); line-feed count alone {:.3} ms (sink {})",
         body.len() >> 10,
         options.block_size() >> 10,
         s * 1e3,
@@ -76,6 +94,8 @@ fn main() {
         p * 1e3,
         mb / p,
         s / p,
+        h * 1e3,
+        s / h,
         c * 1e3,
         sink % 10
     );
