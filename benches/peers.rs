@@ -768,6 +768,8 @@ fn diagnose(parser: &Parser, input: &str) -> Option<String> {
 struct Row {
     name: String,
     secs: Option<f64>,
+    /// The time of every round (in round order), for per-round ratios.
+    rounds: Vec<f64>,
     allocs: Option<u64>,
     verdict: Option<Verdict>,
     /// The input features whose removal makes a wrong or failing parser correct.
@@ -784,7 +786,8 @@ fn runs() -> usize {
 
 /// Interleaved median-of-N: each round times one batch of every parser in turn, so that load
 /// from other work on the machine falls on all of them alike. A batch lasts at least ~5 ms.
-fn time_all(fns: &[&dyn Fn()]) -> Vec<f64> {
+/// Returns every parser's per-round times, in round order.
+fn time_all(fns: &[&dyn Fn()]) -> Vec<Vec<f64>> {
     let iters: Vec<u32> = fns
         .iter()
         .map(|f| {
@@ -806,12 +809,12 @@ fn time_all(fns: &[&dyn Fn()]) -> Vec<f64> {
         }
     }
     samples
-        .into_iter()
-        .map(|mut v| {
-            v.sort_by(f64::total_cmp);
-            v[v.len() / 2]
-        })
-        .collect()
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }
 
 fn measure(input: &Input) -> (Vec<Row>, usize) {
@@ -822,6 +825,7 @@ fn measure(input: &Input) -> (Vec<Row>, usize) {
         Row {
             name: "memchr_lines (baseline)".into(),
             secs: None,
+            rounds: Vec::new(),
             allocs: None,
             verdict: None,
             cause: None,
@@ -830,6 +834,7 @@ fn measure(input: &Input) -> (Vec<Row>, usize) {
         Row {
             name: "naive_split (baseline)".into(),
             secs: None,
+            rounds: Vec::new(),
             allocs: None,
             verdict: None,
             cause: None,
@@ -867,6 +872,7 @@ fn measure(input: &Input) -> (Vec<Row>, usize) {
         rows.push(Row {
             name: p.name.into(),
             secs: None,
+            rounds: Vec::new(),
             allocs: (!fails).then_some(allocs),
             verdict: Some(verdict),
             cause,
@@ -874,8 +880,9 @@ fn measure(input: &Input) -> (Vec<Row>, usize) {
         });
     }
     let refs: Vec<&dyn Fn()> = fns.iter().map(|f| &**f).collect();
-    for (k, secs) in time_all(&refs).into_iter().enumerate() {
-        rows[timed[k]].secs = Some(secs);
+    for (k, rounds) in time_all(&refs).into_iter().enumerate() {
+        rows[timed[k]].secs = Some(median(&rounds));
+        rows[timed[k]].rounds = rounds;
     }
     (rows, n)
 }
@@ -981,19 +988,34 @@ fn table(input: &Input, rows: &[Row], n: usize, notes: &mut Vec<String>) -> Stri
     }
     let promtext = rows
         .iter()
-        .find(|r| r.name == "promtext")
-        .and_then(|r| r.secs);
+        .find(|r| r.name == "promtext" && r.secs.is_some());
     let best = rows
         .iter()
         .filter(|r| !r.baseline && r.name != "promtext" && is_valid(r))
-        .filter_map(|r| r.secs.map(|s| (s, &r.name)))
+        .filter_map(|r| r.secs.map(|s| (s, r)))
         .min_by(|a, b| a.0.total_cmp(&b.0));
     match (promtext, best) {
-        (Some(p), Some((s, name))) => {
+        (Some(p), Some((s, peer))) => {
+            // The ratio within each round as well: the machine's speed changes between
+            // rounds, and a ratio of two batches timed next to each other does not see it.
+            let mut per_round: Vec<f64> = peer
+                .rounds
+                .iter()
+                .zip(&p.rounds)
+                .map(|(peer, ours)| peer / ours)
+                .collect();
+            per_round.sort_by(f64::total_cmp);
+            let q = |f: f64| per_round[((per_round.len() - 1) as f64 * f).round() as usize];
             let _ = writeln!(
                 t,
-                "\npromtext / fastest correct peer ({name}): **{:.1}×**",
-                s / p
+                "\npromtext / fastest correct peer ({}): **{:.1}×** (ratio of the medians); \
+                 per round: median {:.1}×, middle half {:.1}–{:.1}× ({} rounds)",
+                peer.name,
+                s / p.secs.unwrap_or(f64::NAN),
+                q(0.5),
+                q(0.25),
+                q(0.75),
+                per_round.len()
             );
         }
         _ => t.push_str("\npromtext / fastest correct peer: no peer is correct on this input\n"),

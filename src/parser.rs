@@ -470,7 +470,7 @@ impl<'l> Segment<'l> {
         } else {
             memchr::memchr(b'\n', &self.bytes[want..]).map_or(len, |p| want + p + 1)
         };
-        let (valid_end, text) = match std::str::from_utf8(&self.bytes[start..win_end]) {
+        let (valid_end, text) = match simdutf8::compat::from_utf8(&self.bytes[start..win_end]) {
             Ok(t) => (win_end, t),
             Err(e) => {
                 let bad = start + e.valid_up_to();
