@@ -17,6 +17,10 @@
 //! `uptime`), and `single / halves_scoped` is what the machine's two cores give at all.
 //! `examples/parallel_ratio.rs` measures the same ratios interleaved.
 
+// Only `halves` of the shared helpers.
+#[allow(dead_code)]
+mod common;
+
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -73,21 +77,11 @@ fn parallel_to_vec(input: &[u8]) -> usize {
 }
 
 fn halves_scoped(input: &[u8]) -> usize {
-    let (a, b) = halves(input);
+    let (a, b) = common::halves(input);
     std::thread::scope(|s| {
         let second = s.spawn(|| single(b));
         single(a) + second.join().expect("no panic")
     })
-}
-
-/// The body cut after the first line feed at or after its middle.
-fn halves(input: &[u8]) -> (&[u8], &[u8]) {
-    let mid = input.len() / 2;
-    let cut = input[mid..]
-        .iter()
-        .position(|&c| c == b'\n')
-        .map_or(input.len(), |p| mid + p + 1);
-    input.split_at(cut)
 }
 
 fn generated(c: &mut Criterion) {

@@ -7,6 +7,11 @@
 
 use std::time::Instant;
 
+// The benches' shared helpers (`halves`).
+#[allow(dead_code)]
+#[path = "../benches/common/mod.rs"]
+mod common;
+
 use promtext::generator::{GenConfig, generate};
 use promtext::parallel::Options;
 use promtext::{Event, Settings};
@@ -44,9 +49,7 @@ fn main() {
     }
     // The ceiling: two halves on two scoped threads, no blocks, no count, no pool (the
     // benches' `halves_scoped`).
-    let mid = body.len() / 2;
-    let cut = memchr::memchr(b'\n', &body[mid..]).map_or(body.len(), |p| mid + p + 1);
-    let (first, second) = body.split_at(cut);
+    let (first, second) = common::halves(&body);
     let parse_all = |part: &[u8]| -> usize {
         promtext::parse(part)
             .map(|ev| consume(&ev.expect("valid input")))
@@ -57,9 +60,7 @@ fn main() {
     let mut sink = 0usize;
     for _ in 0..iterations.max(3) {
         let t = Instant::now();
-        for ev in promtext::parse(&body) {
-            sink += consume(&ev.expect("valid input"));
-        }
+        sink += parse_all(&body);
         single.push(t.elapsed().as_secs_f64());
         let t = Instant::now();
         let sums = options

@@ -33,3 +33,12 @@ pub fn naive_split(input: &[u8]) -> f64 {
     }
     sum
 }
+
+/// A body cut after the first line feed at or after its middle: the two halves of the
+/// parallel benches' `halves_scoped` ceiling (only the parallel bench and its example use it).
+#[allow(dead_code)]
+pub fn halves(input: &[u8]) -> (&[u8], &[u8]) {
+    let mid = input.len() / 2;
+    let cut = memchr::memchr(b'\n', &input[mid..]).map_or(input.len(), |p| mid + p + 1);
+    input.split_at(cut)
+}
