@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::escape::{unescape_help, unescape_label_value};
+use crate::located::Located;
 use crate::scan::{is_blank, is_label_start, scan_quoted, skip_blanks};
 
 /// A metric family type, as declared by `# TYPE`.
@@ -247,7 +248,6 @@ impl Span {
 
 /// How many labels a sample can carry pre-located (beyond that, [`Labels`] re-scans).
 pub(crate) const INLINE_LABELS: usize = 3;
-const RESCAN: u8 = u8::MAX;
 
 const NAME_ESCAPED: u8 = 1;
 const LABELS_ESCAPED: u8 = 2;
@@ -273,15 +273,14 @@ const HAS_EXEMPLAR: u8 = 8;
 /// ```
 #[derive(Clone, Debug)]
 pub struct Sample<'a> {
-    line_text: &'a str,
+    /// The line, and its pre-located labels.
+    located: Located<'a>,
     name: Span,
     labels: Span,
     value_text: Span,
     timestamp_text: Span,
     series: Span,
     flags: u8,
-    inline_count: u8,
-    inline: [u16; 4 * INLINE_LABELS],
     value: f64,
     timestamp_ms: i64,
     line: u64,
@@ -323,15 +322,13 @@ impl<'a> Sample<'a> {
             flags |= HAS_EXEMPLAR;
         }
         Sample {
-            line_text,
+            located: Located::none(line_text),
             name: p.name,
             labels: p.labels,
             value_text: p.value_text,
             timestamp_text: p.timestamp_text.unwrap_or_default(),
             series: p.series,
             flags,
-            inline_count: RESCAN,
-            inline: [0; 4 * INLINE_LABELS],
             value: p.value,
             timestamp_ms: p.timestamp_ms.unwrap_or(0),
             line,
@@ -339,35 +336,25 @@ impl<'a> Sample<'a> {
         }
     }
 
-    /// [`Sample::new`] with pre-located labels, in one expression so the sample is built in
-    /// place: `spans[4k..4k+4]` = name start, name end, value start, value end of label `k`,
-    /// relative to the label block (used only for unescaped blocks of at most
-    /// [`INLINE_LABELS`] labels).
+    /// [`Sample::new`] with the labels `located` in the line (`located.text()` is the line).
     #[inline(always)]
-    pub(crate) fn with_inline(
-        line_text: &'a str,
+    pub(crate) fn with_located(
+        located: Located<'a>,
         p: SampleParts,
-        count: usize,
-        spans: [u16; 4 * INLINE_LABELS],
         line: u64,
         offset: u64,
     ) -> Self {
-        let use_inline = !p.labels_escaped && count <= INLINE_LABELS;
+        debug_assert!(!p.labels_escaped || located.count().is_none());
         Sample {
-            inline_count: if use_inline { count as u8 } else { RESCAN },
-            inline: if use_inline {
-                spans
-            } else {
-                [0; 4 * INLINE_LABELS]
-            },
-            ..Sample::new(line_text, p, line, offset)
+            located,
+            ..Sample::new(located.text(), p, line, offset)
         }
     }
 
     /// The metric name, unescaped if it was a quoted name with escapes.
     #[inline]
     pub fn name(&self) -> Cow<'a, str> {
-        let raw = self.name.get(self.line_text);
+        let raw = self.name.get(self.located.text());
         if self.flags & NAME_ESCAPED != 0 {
             unescape_label_value(raw)
         } else {
@@ -378,7 +365,7 @@ impl<'a> Sample<'a> {
     /// The metric name as written (without quotes, escapes intact).
     #[inline]
     pub fn raw_name(&self) -> &'a str {
-        self.name.get(self.line_text)
+        self.name.get(self.located.text())
     }
 
     /// The labels in exposition order (the quoted metric name of the brace-only form is not a
@@ -388,21 +375,19 @@ impl<'a> Sample<'a> {
         Labels {
             // The block is sliced only if it must be re-scanned: pre-located labels are
             // sliced from the line directly.
-            text: self.line_text,
+            located: self.located,
             base: self.labels.start,
             end: self.labels.end,
             pos: 0,
             escaped: self.flags & LABELS_ESCAPED != 0,
-            inline_count: self.inline_count,
             next_inline: 0,
-            inline: self.inline,
         }
     }
 
     /// The text between the braces, as written (empty when there are none).
     #[inline]
     pub fn raw_labels(&self) -> &'a str {
-        self.labels.get(self.line_text)
+        self.labels.get(self.located.text())
     }
 
     /// The parsed value. NaN carries Prometheus' canonical bit pattern.
@@ -414,7 +399,7 @@ impl<'a> Sample<'a> {
     /// The value exactly as written (Envoy's 20-digit counters stay exact here).
     #[inline]
     pub fn value_text(&self) -> &'a str {
-        self.value_text.get(self.line_text)
+        self.value_text.get(self.located.text())
     }
 
     /// The timestamp in milliseconds. OpenMetrics float seconds are converted as Prometheus
@@ -428,14 +413,14 @@ impl<'a> Sample<'a> {
     /// OpenMetrics).
     #[inline]
     pub fn timestamp_text(&self) -> Option<&'a str> {
-        (self.flags & HAS_TIMESTAMP != 0).then(|| self.timestamp_text.get(self.line_text))
+        (self.flags & HAS_TIMESTAMP != 0).then(|| self.timestamp_text.get(self.located.text()))
     }
 
     /// The raw series text, from the metric name through the closing `}`: a stable key for
     /// per-series caches.
     #[inline]
     pub fn series(&self) -> &'a str {
-        self.series.get(self.line_text)
+        self.series.get(self.located.text())
     }
 
     /// The 1-based line number.
@@ -465,7 +450,12 @@ impl<'a> Sample<'a> {
             } else {
                 self.value_text.end
             };
-            Exemplar::from_validated(self.line_text.get(after as usize + 3..).unwrap_or_default())
+            Exemplar::from_validated(
+                self.located
+                    .text()
+                    .get(after as usize + 3..)
+                    .unwrap_or_default(),
+            )
         })
     }
 }
@@ -540,14 +530,12 @@ impl<'a> Exemplar<'a> {
     /// The exemplar's labels.
     pub fn labels(&self) -> Labels<'a> {
         Labels {
-            text: self.labels,
+            located: Located::none(self.labels),
             base: 0,
             end: self.labels.len() as u32,
             pos: 0,
             escaped: self.labels_escaped,
-            inline_count: RESCAN,
             next_inline: 0,
-            inline: [0; 4 * INLINE_LABELS],
         }
     }
 
@@ -604,23 +592,34 @@ pub struct Label<'a> {
 #[derive(Clone, Debug)]
 pub struct Labels<'a> {
     /// The text holding the block `text[base..end]` (the sample's line, or an exemplar's
-    /// label text).
-    text: &'a str,
+    /// label text), and the labels located in it.
+    located: Located<'a>,
     base: u32,
     end: u32,
     pos: usize,
     escaped: bool,
-    inline_count: u8,
     next_inline: u8,
-    inline: [u16; 4 * INLINE_LABELS],
 }
 
 impl<'a> Labels<'a> {
+    /// The same labels through the re-scan, ignoring the located ones (differential tests).
+    #[cfg(test)]
+    pub(crate) fn rescanned(mut self) -> Self {
+        self.located = Located::none(self.located.text());
+        self
+    }
+
+    /// The text holding the block.
+    #[inline(always)]
+    fn text(&self) -> &'a str {
+        self.located.text()
+    }
+
     #[inline(always)]
     fn quoted_at(&mut self, open: usize) -> Option<(Cow<'a, str>, usize)> {
-        let b = self.text.as_bytes();
+        let b = self.text().as_bytes();
         let q = scan_quoted(b, open, self.escaped)?;
-        let raw = &self.text[q.start..q.end];
+        let raw = &self.text()[q.start..q.end];
         let s = if q.escaped {
             unescape_label_value(raw)
         } else {
@@ -637,22 +636,9 @@ impl<'a> Iterator for Labels<'a> {
     /// with the re-scan kept out of line so it does not weigh on it.
     #[inline(always)]
     fn next(&mut self) -> Option<Label<'a>> {
-        if self.inline_count != RESCAN {
-            if self.next_inline >= self.inline_count {
-                return None;
-            }
-            let k = 4 * self.next_inline as usize;
+        if self.located.count().is_some() {
+            let (name, value) = self.located.label(self.next_inline as usize)?;
             self.next_inline += 1;
-            let s = &self.inline[k..k + 4];
-            let base = self.base as usize;
-            let name = self
-                .text
-                .get(base + s[0] as usize..base + s[1] as usize)
-                .unwrap_or_default();
-            let value = self
-                .text
-                .get(base + s[2] as usize..base + s[3] as usize)
-                .unwrap_or_default();
             return Some(Label {
                 name: Cow::Borrowed(name),
                 value: Cow::Borrowed(value),
@@ -674,7 +660,7 @@ impl<'a> Labels<'a> {
     fn next_rescan(&mut self) -> Option<Label<'a>> {
         let end = self.end as usize;
         let i = self.pos.max(self.base as usize);
-        let b = self.text.as_bytes();
+        let b = self.text().as_bytes();
         if !self.escaped && i < end && end <= b.len() && is_label_start(b[i]) {
             let b = &b[..end];
             if let Some(eq) = crate::scan::find_byte(b, i + 1, b'=') {
@@ -683,7 +669,7 @@ impl<'a> Labels<'a> {
                         let after = close + 1;
                         if after == end || b[after] == b',' {
                             if let (Some(name), Some(value)) =
-                                (self.text.get(i..eq), self.text.get(eq + 2..close))
+                                (self.text().get(i..eq), self.text().get(eq + 2..close))
                             {
                                 self.pos = (after + 1).min(end);
                                 return Some(Label {
@@ -702,7 +688,7 @@ impl<'a> Labels<'a> {
     /// The general re-scan: blanks, quoted names and escapes.
     #[inline(never)]
     fn next_general(&mut self) -> Option<Label<'a>> {
-        let b = self.text.as_bytes().get(..self.end as usize)?;
+        let b = self.text().as_bytes().get(..self.end as usize)?;
         let mut i = self.pos.max(self.base as usize);
         loop {
             while i < b.len() && (b[i] == b',' || is_blank(b[i])) {
@@ -728,7 +714,7 @@ impl<'a> Labels<'a> {
                 while end > i && is_blank(b[end - 1]) {
                     end -= 1;
                 }
-                name = Cow::Borrowed(self.text.get(i..end)?);
+                name = Cow::Borrowed(self.text().get(i..end)?);
                 i = eq;
             }
             // b[i] is '=' in a validated block.

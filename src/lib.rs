@@ -24,6 +24,8 @@
 //! assert_eq!(live, 1.0);
 //! ```
 #![deny(missing_docs)]
+// `unsafe` is allowed in one fenced module only (see `located`).
+#![deny(unsafe_code)]
 
 pub mod content_type;
 mod error;
@@ -31,6 +33,8 @@ pub mod escape;
 mod event;
 pub mod family;
 pub mod floatfmt;
+#[allow(unsafe_code)]
+mod located;
 // `gen` is a reserved keyword in edition 2024, so the generator module is called `generator`;
 // its sources live in `src/gen/`.
 #[cfg(feature = "gen")]

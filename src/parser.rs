@@ -1,7 +1,8 @@
 //! Settings and the pull parser over a complete body.
 
 use crate::error::{Error, ErrorKind, LineError};
-use crate::event::{Event, Sample};
+use crate::event::{Event, INLINE_LABELS, Sample};
+use crate::located::Located;
 use crate::openmetrics::OmState;
 use crate::prom::{self, LineCtx};
 
@@ -248,7 +249,19 @@ impl Core {
         let text = text.filter(|_| !has_backslash)?;
         seg.lf_stale = true;
         self.line_no += 1;
-        let ev = Sample::with_inline(text, f.parts, f.n_labels, f.inline, self.line_no, offset);
+        // `fast_sample` locates at most `INLINE_LABELS` labels.
+        let located = if f.n_labels <= INLINE_LABELS {
+            // SAFETY: `text` is `input[start..f.end]`, checked to be UTF-8, and `fast_sample`
+            // recorded the label spans of exactly those bytes, relative to `start`, as
+            // `Located` requires (see its comment where it records them).
+            #[allow(unsafe_code)]
+            unsafe {
+                Located::new(text, f.n_labels, f.inline)
+            }
+        } else {
+            Located::none(text)
+        };
+        let ev = Sample::with_located(located, f.parts, self.line_no, offset);
         Some((f.end, Event::Sample(ev)))
     }
 

@@ -10,6 +10,7 @@ use crate::error::{ErrorKind, LineError, go_quote};
 use crate::event::{
     Comment, Event, HelpLine, INLINE_LABELS, MetricType, Sample, SampleParts, Span, TypeLine,
 };
+use crate::located::Located;
 use crate::scan::{
     hash_unescaped, is_blank, is_label_start, is_metric_char, is_metric_start, label_name_end,
     metric_name_end, name_hash, scan_quoted, skip_blanks,
@@ -496,9 +497,21 @@ fn sample<'a>(
         exemplar: None,
     };
     // No label block: no pre-located labels (`usize::MAX` keeps the re-scan marker).
-    let (n, spans) = inline.unwrap_or((usize::MAX, [0; 4 * INLINE_LABELS]));
-    Ok(Event::Sample(Sample::with_inline(
-        line, parts, n, spans, line_no, offset,
+    let (n, spans) = inline.unwrap_or((usize::MAX, [[0; 4]; INLINE_LABELS]));
+    // Located labels are plain slices of the line: not for escaped blocks.
+    let located = if !labels_escaped && n <= INLINE_LABELS {
+        // SAFETY: `label_block` records the spans of the first labels of `line` as `Located`
+        // requires (see its comment where they are recorded), and `line` is the very `&str`
+        // they index.
+        #[allow(unsafe_code)]
+        unsafe {
+            Located::new(line, n, spans)
+        }
+    } else {
+        Located::none(line)
+    };
+    Ok(Event::Sample(Sample::with_located(
+        located, parts, line_no, offset,
     )))
 }
 
@@ -510,8 +523,8 @@ struct LabelBlock {
     plain_first: Option<usize>,
     /// Labels in the block.
     n_labels: usize,
-    /// Pre-located spans of the first labels (see `Sample::with_inline`).
-    inline: [u16; 4 * INLINE_LABELS],
+    /// Pre-located spans of the first labels, relative to the line (see `Located`).
+    inline: [[u16; 4]; INLINE_LABELS],
 }
 
 /// Validates the label block whose `{` is at `open`.
@@ -526,7 +539,7 @@ fn label_block(
 ) -> Result<LabelBlock, LineError> {
     let b = line.as_bytes();
     let mut n_labels = 0usize;
-    let mut inline = [0u16; 4 * INLINE_LABELS];
+    let mut inline = [[0u16; 4]; INLINE_LABELS];
     // The '=' of the first label when the block starts with a plain `name=`, for the cache.
     let mut plain_first = None;
     let check_dups = !cx.allow_duplicate_labels;
@@ -628,16 +641,13 @@ fn label_block(
         }
         let (vstart, vend) = value_after_equal(line, i, has_backslash)?;
         if n_labels < INLINE_LABELS {
-            let base = open + 1;
-            let k = 4 * n_labels;
-            // Offsets fit in u16 unless the block is huge; then the iterator re-scans.
-            if vend - base <= u16::MAX as usize {
-                inline[k..k + 4].copy_from_slice(&[
-                    (nstart - base) as u16,
-                    (nend - base) as u16,
-                    (vstart - base) as u16,
-                    (vend - base) as u16,
-                ]);
+            // Offsets fit in u16 unless the line is huge; then the iterator re-scans.
+            // For `Located`: `nstart <= nend < vstart <= vend < line.len()`, each at an ASCII
+            // byte (a name's first byte or the `"` of a quoted one, the name's end at a blank
+            // or `=` or closing `"`, a value's closing `"`) or just after one (the first byte
+            // of a quoted name or of a value follows its `"`): char boundaries of the line.
+            if vend <= u16::MAX as usize {
+                inline[n_labels] = [nstart as u16, nend as u16, vstart as u16, vend as u16];
             } else {
                 n_labels = INLINE_LABELS + 1;
             }
@@ -798,7 +808,7 @@ pub(crate) struct FastLine {
     pub end: usize,
     pub parts: SampleParts,
     pub n_labels: usize,
-    pub inline: [u16; 4 * INLINE_LABELS],
+    pub inline: [[u16; 4]; INLINE_LABELS],
 }
 
 /// Recognises a sample line of the common shape straight from the body, before its end is
@@ -825,8 +835,9 @@ pub(crate) fn fast_sample(
     let found = metric_name(b, start, cx);
     let (name_end, mut first_label) = (found.end, found.first_label);
     let mut i = name_end;
-    let mut n_labels = usize::MAX;
-    let mut inline = [0u16; 4 * INLINE_LABELS];
+    // No label block: no labels (located, so the iterator need not look).
+    let mut n_labels = 0;
+    let mut inline = [[0u16; 4]; INLINE_LABELS];
     let mut labels = Span::default();
     let mut series_end = name_end;
     // The '=' of the first label (for the prefix cache).
@@ -867,15 +878,20 @@ pub(crate) fn fast_sample(
             // The closing quote, unless the line ends first. A vector search straight away:
             // inline words first cost more than they saved on Envoy's 40–60-byte cluster names.
             let ve = vs + cx.quote_or_lf.find(&b[vs..])?;
-            if b[ve] != b'"' || ve - base > u16::MAX as usize {
+            if b[ve] != b'"' || ve - start > u16::MAX as usize {
                 return None;
             }
-            inline[4 * count..4 * count + 4].copy_from_slice(&[
-                (ns - base) as u16,
-                (ne - base) as u16,
-                (vs - base) as u16,
-                (ve - base) as u16,
-            ]);
+            // What `Located` needs, for the caller's proof: `ns < ne` (a name byte at `ns`,
+            // or `ns` just after the `{` of a cached prefix) and `ne + 2 == vs <= ve`; `ns`,
+            // `ne` and `ve` hold ASCII bytes (a label's first byte or the `{` before it, `=`,
+            // `"`) and `vs` follows the ASCII `"`, so all four are char boundaries of the line
+            // once it is known to be UTF-8; the line runs past `ve` (to the `}` at least).
+            inline[count] = [
+                (ns - start) as u16,
+                (ne - start) as u16,
+                (vs - start) as u16,
+                (ve - start) as u16,
+            ];
             count += 1;
             i = ve + 1;
             match b.get(i) {

@@ -1,0 +1,182 @@
+//! Pre-located labels: the crate's only `unsafe`, fenced in this module.
+//!
+//! The line parsers already know where each of a sample's first labels lies when they
+//! validate it. Handing those labels out with checked slicing (`str::get`: two bound checks and
+//! four char-boundary checks per label) cost 7% of the instructions of a full Envoy parse with
+//! labels iterated, and ~10% of its time (see README, "Optimisations"); a cheaper checked form
+//! gained nothing. So the parser certifies the positions once, where it has the proof for
+//! free, and [`Located::label`] slices without checks.
+//!
+//! # Invariant
+//!
+//! A `Located` holds `count <= INLINE_LABELS` labels, and for each label `k < count` its spans
+//! `[name_start, name_end, value_start, value_end]` satisfy
+//! `name_start <= name_end <= text.len()` and `value_start <= value_end <= text.len()`, and
+//! all four are char boundaries of `text`. Only [`Located::new`] (an `unsafe fn` whose callers
+//! prove it) and [`Located::none`] (no labels) construct one, and no method changes `text` or
+//! the spans afterwards. Debug builds (the test suite, and the fuzz targets, which CI runs with
+//! debug assertions) check the invariant in `new`, and CI runs this module's tests and the
+//! parser's under Miri.
+//!
+//! Why the parsers can prove it: every recorded position is at an ASCII byte of the line
+//! (a label's first byte, its `=`, a value's closing `"`) or directly after one (a value's
+//! first byte follows its opening `"`; a name's end follows its last ASCII name byte), and
+//! in valid UTF-8 such a position is always a char boundary.
+
+use crate::event::INLINE_LABELS;
+
+/// The text of one line and the spans of its first labels, relative to the line.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Located<'a> {
+    text: &'a str,
+    /// Located labels, or [`Located::NONE`] when the labels must be re-scanned.
+    count: u8,
+    spans: [[u16; 4]; INLINE_LABELS],
+}
+
+impl<'a> Located<'a> {
+    /// The `count` of a line whose labels are not located.
+    pub const NONE: u8 = u8::MAX;
+
+    /// A line without located labels.
+    #[inline(always)]
+    pub fn none(text: &'a str) -> Self {
+        Located {
+            text,
+            count: Self::NONE,
+            spans: [[0; 4]; INLINE_LABELS],
+        }
+    }
+
+    /// A line with `count` located labels.
+    ///
+    /// # Safety
+    ///
+    /// `count <= INLINE_LABELS`, and for each `k < count`, `spans[k]` =
+    /// `[name_start, name_end, value_start, value_end]` with
+    /// `name_start <= name_end <= text.len()`, `value_start <= value_end <= text.len()`, and
+    /// all four char boundaries of `text` (the module's invariant).
+    #[inline(always)]
+    pub unsafe fn new(text: &'a str, count: usize, spans: [[u16; 4]; INLINE_LABELS]) -> Self {
+        let located = Located {
+            text,
+            count: count as u8,
+            spans,
+        };
+        debug_assert!(
+            count <= INLINE_LABELS && located.holds(),
+            "located labels break the invariant: {count} {spans:?} in {text:?}"
+        );
+        located
+    }
+
+    /// Whether the invariant holds (the checked form of what `new`'s callers prove).
+    fn holds(&self) -> bool {
+        let t = self.text;
+        let n = self.count as usize;
+        n <= INLINE_LABELS
+            && self.spans[..n].iter().all(|s| {
+                let [a, b, c, d] = s.map(usize::from);
+                a <= b
+                    && c <= d
+                    && [a, b, c, d]
+                        .iter()
+                        .all(|&p| p <= t.len() && t.is_char_boundary(p))
+            })
+    }
+
+    /// The line.
+    #[inline(always)]
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// How many labels are located, `None` when they must be re-scanned.
+    #[inline(always)]
+    pub fn count(&self) -> Option<usize> {
+        (self.count != Self::NONE).then_some(self.count as usize)
+    }
+
+    /// Label `k`'s name and value; `None` from `k == count` on (or when none are located).
+    #[inline(always)]
+    pub fn label(&self, k: usize) -> Option<(&'a str, &'a str)> {
+        if self.count == Self::NONE || k >= self.count as usize {
+            return None;
+        }
+        let [a, b, c, d] = self.spans.get(k)?.map(usize::from);
+        // SAFETY: `k < count` and `count != NONE`, so the invariant makes `a..b` and `c..d`
+        // in-bounds ranges whose ends are char boundaries of `text`, which is what
+        // `str::get_unchecked` requires.
+        unsafe { Some((self.text.get_unchecked(a..b), self.text.get_unchecked(c..d))) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hands_out_the_located_labels_in_order() {
+        let line = r#"m{a="x",bé="ü"} 1"#;
+        // SAFETY: checked by hand, and by `new`'s debug assertion.
+        let l = unsafe { Located::new(line, 2, [[2, 3, 5, 6], [8, 11, 13, 15], [0; 4]]) };
+        assert_eq!(l.count(), Some(2));
+        assert_eq!(l.label(0), Some(("a", "x")));
+        assert_eq!(l.label(1), Some(("bé", "ü")));
+        assert_eq!(l.label(2), None);
+        assert_eq!(l.label(usize::MAX), None);
+        assert_eq!(l.text(), line);
+    }
+
+    #[test]
+    fn none_locates_nothing() {
+        let l = Located::none("m 1");
+        assert_eq!(l.count(), None);
+        assert_eq!(l.label(0), None);
+        assert_eq!(l.label(3), None);
+    }
+
+    #[test]
+    fn the_invariant_check_rejects_bad_spans() {
+        let bad = |count: u8, s: [u16; 4]| {
+            !Located {
+                text: "é=x",
+                count,
+                spans: [s, [0; 4], [0; 4]],
+            }
+            .holds()
+        };
+        assert!(bad(1, [1, 2, 0, 0]), "not a char boundary");
+        assert!(bad(1, [2, 0, 0, 0]), "reversed");
+        assert!(bad(1, [0, 0, 3, 5]), "out of bounds");
+        assert!(bad(4, [0; 4]), "more than INLINE_LABELS");
+        assert!(!bad(1, [0, 2, 3, 4]));
+        assert!(!bad(0, [9, 9, 9, 9]), "spans past count are not looked at");
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "invariant")]
+    fn new_asserts_the_invariant_in_debug_builds() {
+        // SAFETY: not upheld on purpose; the debug assertion panics before any use.
+        let _ = unsafe { Located::new("é", 1, [[1, 2, 0, 0], [0; 4], [0; 4]]) };
+    }
+
+    #[test]
+    fn parsed_samples_carry_valid_located_labels() {
+        // Both line parsers (the one-pass fast path and the general one) through the public
+        // API: every label handed out equals the checked re-scan of the same block.
+        let body = "a{x=\"1\",y=\"é\"} 1\nb{ z = \"ü\" , w=\"2\"} 2 3\nc{\"q\"=\"v\",r=\"\"} 3\n\
+                    {\"d\",s=\"t\"} 4\ne{} 5\nf 6\ng{h=\"i\",j=\"k\",l=\"m\",n=\"o\"} 7\n";
+        let mut seen = 0;
+        for ev in crate::parse_str(body) {
+            let ev = ev.unwrap();
+            let s = ev.as_sample().unwrap();
+            let located: Vec<_> = s.labels().collect();
+            let rescanned: Vec<_> = s.labels().rescanned().collect();
+            assert_eq!(located, rescanned, "{}", s.series());
+            seen += located.len();
+        }
+        assert_eq!(seen, 11);
+    }
+}
