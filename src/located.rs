@@ -162,21 +162,76 @@ mod tests {
         let _ = unsafe { Located::new("é", 1, [[1, 2, 0, 0], [0; 4], [0; 4]]) };
     }
 
+    /// Lines of every shape the two line parsers locate labels for (and some they do not):
+    /// one to four labels, a repeated `name{label=` prefix (the fast path's cache), multibyte
+    /// names' neighbours and values, blanks, quoted names, escapes, timestamps.
+    const SHAPES: &str = "a{x=\"1\",y=\"\u{e9}\"} 1\n\
+        a{x=\"2\",y=\"\u{fc}\u{fc}\"} 2\n\
+        a{x=\"\u{1f600}\"} 3\n\
+        a{x=\"\"} 4\n\
+        b{ z = \"\u{fc}\" , w=\"2\"} 2 3\n\
+        c{\"q\"=\"v\",r=\"\"} 3\n\
+        c{\"q.\u{e9}\"=\"v\",r=\"w\"} 3\n\
+        {\"d\",s=\"t\"} 4\n\
+        e{} 5\n\
+        f 6\n\
+        g{h=\"i\",j=\"k\",l=\"m\",n=\"o\"} 7\n\
+        g{h=\"i\",j=\"k\",l=\"m\"} 8\n\
+        g{h=\"a\\\\b\",j=\"\\\"\"} 9\n\
+        h{i=\"j\",} 1 1000\n\
+        h{i=\"j\"}   1e3\n";
+
+    /// Every label handed out equals the checked re-scan of the same block.
+    fn labels_agree(ev: crate::Event<'_>) -> usize {
+        let s = ev.as_sample().unwrap();
+        let located: Vec<_> = s.labels().collect();
+        let rescanned: Vec<_> = s.labels().rescanned().collect();
+        assert_eq!(located, rescanned, "{}", s.series());
+        located.len()
+    }
+
     #[test]
     fn parsed_samples_carry_valid_located_labels() {
         // Both line parsers (the one-pass fast path and the general one) through the public
-        // API: every label handed out equals the checked re-scan of the same block.
-        let body = "a{x=\"1\",y=\"é\"} 1\nb{ z = \"ü\" , w=\"2\"} 2 3\nc{\"q\"=\"v\",r=\"\"} 3\n\
-                    {\"d\",s=\"t\"} 4\ne{} 5\nf 6\ng{h=\"i\",j=\"k\",l=\"m\",n=\"o\"} 7\n";
-        let mut seen = 0;
-        for ev in crate::parse_str(body) {
-            let ev = ev.unwrap();
-            let s = ev.as_sample().unwrap();
-            let located: Vec<_> = s.labels().collect();
-            let rescanned: Vec<_> = s.labels().rescanned().collect();
-            assert_eq!(located, rescanned, "{}", s.series());
-            seen += located.len();
+        // API, on a complete body and fed in chunks of every small size (the chunked parser
+        // takes the fast path only for lines whose end it has seen).
+        let n: usize = crate::parse_str(SHAPES)
+            .map(|ev| labels_agree(ev.unwrap()))
+            .sum();
+        assert_eq!(n, 24);
+        for size in [1, 2, 3, 7, 16] {
+            let mut p = crate::ChunkParser::new(crate::Settings::default());
+            let mut m = 0;
+            for chunk in SHAPES.as_bytes().chunks(size) {
+                m += p
+                    .feed(chunk)
+                    .map(|ev| labels_agree(ev.unwrap()))
+                    .sum::<usize>();
+            }
+            m += p
+                .finish()
+                .map(|ev| labels_agree(ev.unwrap()))
+                .sum::<usize>();
+            assert_eq!(m, n, "chunks of {size}");
         }
-        assert_eq!(seen, 11);
+    }
+
+    #[test]
+    #[cfg(feature = "gen")]
+    #[cfg_attr(miri, ignore = "minutes under Miri; SHAPES covers the same paths")]
+    fn generated_envoy_and_istio_bodies_carry_valid_located_labels() {
+        use crate::generator::{GenConfig, generate};
+        for config in [GenConfig::envoy(), GenConfig::istio()] {
+            let body = generate(&config.target_bytes(256 * 1024)).text;
+            let mut samples = 0;
+            for ev in crate::parse_str(&body) {
+                let ev = ev.unwrap();
+                if ev.as_sample().is_some() {
+                    labels_agree(ev);
+                    samples += 1;
+                }
+            }
+            assert!(samples > 500, "{samples} samples");
+        }
     }
 }
