@@ -280,7 +280,6 @@ pub struct Sample<'a> {
     value_text: Span,
     timestamp_text: Span,
     series: Span,
-    flags: u8,
     value: f64,
     timestamp_ms: i64,
     line: u64,
@@ -322,13 +321,12 @@ impl<'a> Sample<'a> {
             flags |= HAS_EXEMPLAR;
         }
         Sample {
-            located: Located::none(line_text),
+            located: Located::none(line_text).with_tag(flags),
             name: p.name,
             labels: p.labels,
             value_text: p.value_text,
             timestamp_text: p.timestamp_text.unwrap_or_default(),
             series: p.series,
-            flags,
             value: p.value,
             timestamp_ms: p.timestamp_ms.unwrap_or(0),
             line,
@@ -345,17 +343,24 @@ impl<'a> Sample<'a> {
         offset: u64,
     ) -> Self {
         debug_assert!(!p.labels_escaped || located.count().is_none());
+        let s = Sample::new(located.text(), p, line, offset);
         Sample {
-            located,
-            ..Sample::new(located.text(), p, line, offset)
+            located: located.with_tag(s.flags()),
+            ..s
         }
+    }
+
+    /// `NAME_ESCAPED` | `LABELS_ESCAPED` | `HAS_TIMESTAMP` | `HAS_EXEMPLAR`.
+    #[inline(always)]
+    fn flags(&self) -> u8 {
+        self.located.tag()
     }
 
     /// The metric name, unescaped if it was a quoted name with escapes.
     #[inline]
     pub fn name(&self) -> Cow<'a, str> {
         let raw = self.name.get(self.located.text());
-        if self.flags & NAME_ESCAPED != 0 {
+        if self.flags() & NAME_ESCAPED != 0 {
             unescape_label_value(raw)
         } else {
             Cow::Borrowed(raw)
@@ -379,7 +384,7 @@ impl<'a> Sample<'a> {
             base: self.labels.start,
             end: self.labels.end,
             pos: 0,
-            escaped: self.flags & LABELS_ESCAPED != 0,
+            escaped: self.flags() & LABELS_ESCAPED != 0,
             next_inline: 0,
         }
     }
@@ -406,14 +411,14 @@ impl<'a> Sample<'a> {
     /// does (`int64(ts * 1000)`, truncating).
     #[inline]
     pub fn timestamp_ms(&self) -> Option<i64> {
-        (self.flags & HAS_TIMESTAMP != 0).then_some(self.timestamp_ms)
+        (self.flags() & HAS_TIMESTAMP != 0).then_some(self.timestamp_ms)
     }
 
     /// The timestamp exactly as written (milliseconds in the Prometheus text format, seconds in
     /// OpenMetrics).
     #[inline]
     pub fn timestamp_text(&self) -> Option<&'a str> {
-        (self.flags & HAS_TIMESTAMP != 0).then(|| self.timestamp_text.get(self.located.text()))
+        (self.flags() & HAS_TIMESTAMP != 0).then(|| self.timestamp_text.get(self.located.text()))
     }
 
     /// The raw series text, from the metric name through the closing `}`: a stable key for
@@ -438,14 +443,14 @@ impl<'a> Sample<'a> {
     /// Whether the label block holds a backslash (so values may need unescaping).
     #[inline]
     pub(crate) fn labels_escaped(&self) -> bool {
-        self.flags & LABELS_ESCAPED != 0
+        self.flags() & LABELS_ESCAPED != 0
     }
 
     /// The exemplar (OpenMetrics), decoded from its already validated text on each call.
     #[inline]
     pub fn exemplar(&self) -> Option<Exemplar<'a>> {
-        (self.flags & HAS_EXEMPLAR != 0).then(|| {
-            let after = if self.flags & HAS_TIMESTAMP != 0 {
+        (self.flags() & HAS_EXEMPLAR != 0).then(|| {
+            let after = if self.flags() & HAS_TIMESTAMP != 0 {
                 self.timestamp_text.end
             } else {
                 self.value_text.end
@@ -465,7 +470,7 @@ impl PartialEq for Sample<'_> {
         self.name() == o.name()
             && self.raw_name() == o.raw_name()
             && self.raw_labels() == o.raw_labels()
-            && self.flags == o.flags
+            && self.flags() == o.flags()
             && self.value.to_bits() == o.value.to_bits()
             && self.value_text() == o.value_text()
             && self.timestamp_ms() == o.timestamp_ms()

@@ -31,6 +31,9 @@ pub(crate) struct Located<'a> {
     text: &'a str,
     /// Located labels, or [`Located::NONE`] when the labels must be re-scanned.
     count: u8,
+    /// A byte the owner may use (the sample's flags): it would otherwise be padding, and
+    /// keeping the sample at 120 bytes keeps every event at 128.
+    tag: u8,
     spans: [[u16; 4]; INLINE_LABELS],
 }
 
@@ -44,6 +47,7 @@ impl<'a> Located<'a> {
         Located {
             text,
             count: Self::NONE,
+            tag: 0,
             spans: [[0; 4]; INLINE_LABELS],
         }
     }
@@ -61,6 +65,7 @@ impl<'a> Located<'a> {
         let located = Located {
             text,
             count: count as u8,
+            tag: 0,
             spans,
         };
         debug_assert!(
@@ -83,6 +88,18 @@ impl<'a> Located<'a> {
                         .iter()
                         .all(|&p| p <= t.len() && t.is_char_boundary(p))
             })
+    }
+
+    /// The owner's byte.
+    #[inline(always)]
+    pub fn tag(&self) -> u8 {
+        self.tag
+    }
+
+    /// The same, with the owner's byte set to `tag`.
+    #[inline(always)]
+    pub fn with_tag(self, tag: u8) -> Self {
+        Located { tag, ..self }
     }
 
     /// The line.
@@ -142,6 +159,7 @@ mod tests {
             !Located {
                 text: "é=x",
                 count,
+                tag: 0,
                 spans: [s, [0; 4], [0; 4]],
             }
             .holds()
