@@ -3,20 +3,22 @@
 //! The line parsers already know where each of a sample's first labels lies when they
 //! validate it. Handing those labels out with checked slicing (`str::get`: two bound checks and
 //! four char-boundary checks per label) cost 7% of the instructions of a full Envoy parse with
-//! labels iterated, and ~10% of its time (see README, "Optimisations"); a cheaper checked form
+//! labels iterated, and ~10% of its time (see the README, "Performance"); a cheaper checked form
 //! gained nothing. So the parser certifies the positions once, where it has the proof for
 //! free, and [`Located::label`] slices without checks.
 //!
 //! # Invariant
 //!
-//! A `Located` holds `count <= INLINE_LABELS` labels, and for each label `k < count` its spans
-//! `[name_start, name_end, value_start, value_end]` satisfy
+//! A `Located` either locates nothing (`count == Located::NONE`: its labels are re-scanned by
+//! the checked path) or holds `count <= INLINE_LABELS` labels, and for each label `k < count`
+//! its spans `[name_start, name_end, value_start, value_end]` satisfy
 //! `name_start <= name_end <= text.len()` and `value_start <= value_end <= text.len()`, and
 //! all four are char boundaries of `text`. Only [`Located::new`] (an `unsafe fn` whose callers
-//! prove it) and [`Located::none`] (no labels) construct one, and no method changes `text` or
-//! the spans afterwards. Debug builds (the test suite, and the fuzz targets, which CI runs with
-//! debug assertions) check the invariant in `new`, and CI runs this module's tests and the
-//! parser's under Miri.
+//! prove it) and [`Located::none`] (no labels) construct one, and no method changes `text`,
+//! `count` or the spans afterwards (`with_tag` changes only the owner's byte). Debug builds
+//! (the test suite, and the fuzz targets, which CI runs with debug assertions) check the
+//! invariant in `new`, and CI runs this module's tests, which drive both line parsers and the
+//! chunk feeder through it, under Miri.
 //!
 //! Why the parsers can prove it: every recorded position is at an ASCII byte of the line
 //! (a label's first byte, its `=`, a value's closing `"`) or directly after one (a value's
