@@ -496,8 +496,9 @@ fn sample<'a>(
         series: Span::new(start, series_end),
         exemplar: None,
     };
-    // No label block: no pre-located labels (`usize::MAX` keeps the re-scan marker).
-    let (n, spans) = inline.unwrap_or((usize::MAX, [[0; 4]; INLINE_LABELS]));
+    // No label block: zero labels, located (as the one-pass path does, so that both paths
+    // build identical samples).
+    let (n, spans) = inline.unwrap_or((0, [[0; 4]; INLINE_LABELS]));
     // Located labels are plain slices of the line: not for escaped blocks.
     let located = if !labels_escaped && n <= INLINE_LABELS {
         // SAFETY: `label_block` records the spans of the first labels of `line` as `Located`
