@@ -1,7 +1,7 @@
 //! Settings and the pull parser over a complete body.
 
 use crate::error::{Error, ErrorKind, LineError};
-use crate::event::{Event, INLINE_LABELS, Sample};
+use crate::event::{Event, Sample};
 use crate::located::Located;
 use crate::openmetrics::OmState;
 use crate::prom::{self, LineCtx};
@@ -245,22 +245,14 @@ impl Core {
         if need_lf && f.end == input.len() {
             return None;
         }
-        let (_, text, has_backslash) = seg.line(start, f.end);
-        let text = text.filter(|_| !has_backslash)?;
+        let text = seg.clean_text(start, f.end)?;
         seg.lf_stale = true;
         self.line_no += 1;
-        // `fast_sample` locates at most `INLINE_LABELS` labels.
-        let located = if f.n_labels <= INLINE_LABELS {
-            // SAFETY: `text` is `input[start..f.end]`, checked to be UTF-8, and `fast_sample`
-            // recorded the label spans of exactly those bytes, relative to `start`, as
-            // `Located` requires (see its comment where it records them).
-            #[allow(unsafe_code)]
-            unsafe {
-                Located::new(text, f.n_labels, f.inline)
-            }
-        } else {
-            Located::none(text)
-        };
+        // SAFETY: `text` is `input[start..f.end]`, checked to be UTF-8, and `fast_sample`
+        // recorded the spans of at most `INLINE_LABELS` labels of exactly those bytes,
+        // relative to `start`, as `Located` requires (see its comment where it records them).
+        #[allow(unsafe_code)]
+        let located = unsafe { Located::new(text, f.n_labels, f.inline) };
         let ev = Sample::with_located(located, f.parts, self.line_no, offset);
         Some((f.end, Event::Sample(ev)))
     }
@@ -423,6 +415,11 @@ pub(crate) struct Segment<'l> {
     lf_base: usize,
     /// Lines were consumed without the line-feed search (by the fast path): restart it.
     lf_stale: bool,
+    /// Lines that start in the current window and end at or before this offset are known to
+    /// be UTF-8 and free of backslashes: the one-pass path's whole check is one comparison with
+    /// it. It stays true when the general path moves the window on: a new window starts at a
+    /// line that ended past the old one, so it covers every later line that ends by this offset.
+    clean_end: usize,
 }
 
 const NO_BACKSLASH: usize = usize::MAX;
@@ -440,6 +437,7 @@ impl<'l> Segment<'l> {
             line_feeds: memchr::memchr_iter(b'\n', bytes),
             lf_base: 0,
             lf_stale: false,
+            clean_end: 0,
         }
     }
 
@@ -498,6 +496,33 @@ impl<'l> Segment<'l> {
         self.win_start = start;
         self.win_end = valid_end;
         self.text = text;
+    }
+
+    /// The text of the line `bytes[start..end]` for the one-pass path: `None` unless it is
+    /// known to be UTF-8 and free of backslashes.
+    #[inline(always)]
+    pub fn clean_text(&mut self, start: usize, end: usize) -> Option<&'l str> {
+        if end > self.clean_end || start < self.win_start {
+            self.refresh_clean(start, end);
+            if end > self.clean_end || start < self.win_start {
+                return None;
+            }
+        }
+        self.text.get(start - self.win_start..end - self.win_start)
+    }
+
+    /// Brings the window and the backslash search up to the line `start..end` and sets
+    /// `clean_end` from them.
+    #[cold]
+    #[inline(never)]
+    fn refresh_clean(&mut self, start: usize, end: usize) {
+        self.line(start, end);
+        let backslash = if self.next_backslash == NO_BACKSLASH {
+            self.backslash_free_until
+        } else {
+            self.next_backslash
+        };
+        self.clean_end = self.win_end.min(backslash);
     }
 
     /// The line `bytes[start..end]`: its text when known to be UTF-8, and whether it may hold

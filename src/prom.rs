@@ -834,7 +834,7 @@ pub(crate) fn fast_sample(
         return None;
     }
     let found = metric_name(b, start, cx);
-    let (name_end, mut first_label) = (found.end, found.first_label);
+    let (name_end, first_label) = (found.end, found.first_label);
     let mut i = name_end;
     // No label block: no labels (located, so the iterator need not look).
     let mut n_labels = 0;
@@ -844,61 +844,82 @@ pub(crate) fn fast_sample(
     // The '=' of the first label (for the prefix cache).
     let mut first_eq = None;
     if *b.get(i)? == b'{' {
-        let open = i;
-        let base = open + 1;
-        let mut names = [(0usize, 0usize); INLINE_LABELS];
-        let mut count = 0;
-        i = base;
-        let close = loop {
-            let (ns, ne) = match first_label.take() {
+        let base = i + 1;
+        let (close, count) = 'block: {
+            // The first label, peeled off the loop: from the prefix cache (known valid, its
+            // '=' known), else scanned; `}` right away is an empty block.
+            let (mut ns, mut ne) = match first_label {
                 Some(known) => known,
                 None => {
-                    let c = *b.get(i)?;
+                    let c = *b.get(base)?;
                     if c == b'}' {
-                        break i;
+                        break 'block (base, 0);
                     }
                     if !is_label_start(c) {
                         return None;
                     }
-                    (i, label_name_end(b, i + 1))
+                    let ne = label_name_end(b, base + 1);
+                    if b.get(ne) != Some(&b'=') {
+                        return None;
+                    }
+                    (base, ne)
                 }
             };
-            // `ne` is at '=' (checked here for scanned names; known for the cached one).
-            if count == INLINE_LABELS || b.get(ne) != Some(&b'=') || b.get(ne + 1) != Some(&b'"') {
-                return None;
-            }
-            if count == 0 {
-                first_eq = Some(ne);
-            }
-            // A repeated name is left to the general path, which reports it.
-            if names[..count].iter().any(|&(s, e)| b[s..e] == b[ns..ne]) {
-                return None;
-            }
-            names[count] = (ns, ne);
-            let vs = ne + 2;
-            // The closing quote, unless the line ends first. A vector search straight away:
-            // inline words first cost more than they saved on Envoy's 40–60-byte cluster names.
-            let ve = vs + cx.quote_or_lf.find(&b[vs..])?;
-            if b[ve] != b'"' || ve - start > u16::MAX as usize {
-                return None;
-            }
-            // What `Located` needs, for the caller's proof: `ns < ne` (a name byte at `ns`,
-            // or `ns` just after the `{` of a cached prefix) and `ne + 2 == vs <= ve`; `ns`,
-            // `ne` and `ve` hold ASCII bytes (a label's first byte or the `{` before it, `=`,
-            // `"`) and `vs` follows the ASCII `"`, so all four are char boundaries of the line
-            // once it is known to be UTF-8; the line runs past `ve` (to the `}` at least).
-            inline[count] = [
-                (ns - start) as u16,
-                (ne - start) as u16,
-                (vs - start) as u16,
-                (ve - start) as u16,
-            ];
-            count += 1;
-            i = ve + 1;
-            match b.get(i) {
-                Some(b',') => i += 1,
-                Some(b'}') => {}
-                _ => return None,
+            first_eq = Some(ne);
+            let mut count = 0;
+            loop {
+                // `ne` is at '='.
+                if b.get(ne + 1) != Some(&b'"') {
+                    return None;
+                }
+                let vs = ne + 2;
+                // The closing quote, unless the line ends first. A vector search straight
+                // away: inline words first cost more than they saved on Envoy's 40–60-byte
+                // cluster names.
+                let ve = vs + cx.quote_or_lf.find(&b[vs..])?;
+                if b[ve] != b'"' || ve - start > u16::MAX as usize {
+                    return None;
+                }
+                // What `Located` needs, for the caller's proof: `ns < ne` (a name byte at
+                // `ns`, or `ns` just after the `{` of a cached prefix) and
+                // `ne + 2 == vs <= ve`; `ns`, `ne` and `ve` hold ASCII bytes (a label's first
+                // byte or the `{` before it, `=`, `"`) and `vs` follows the ASCII `"`, so all
+                // four are char boundaries of the line once it is known to be UTF-8; the line
+                // runs past `ve` (to the `}` at least).
+                inline[count] = [
+                    (ns - start) as u16,
+                    (ne - start) as u16,
+                    (vs - start) as u16,
+                    (ve - start) as u16,
+                ];
+                count += 1;
+                i = ve + 1;
+                match b.get(i) {
+                    Some(b',') => i += 1,
+                    Some(b'}') => break 'block (i, count),
+                    _ => return None,
+                }
+                // The next label, or `}` after a trailing comma.
+                let c = *b.get(i)?;
+                if c == b'}' {
+                    break 'block (i, count);
+                }
+                if count == INLINE_LABELS || !is_label_start(c) {
+                    return None;
+                }
+                (ns, ne) = (i, label_name_end(b, i + 1));
+                if b.get(ne) != Some(&b'=') {
+                    return None;
+                }
+                // A repeated name is left to the general path, which reports it. (The names
+                // so far are the located ones.)
+                let name = &b[ns..ne];
+                if inline[..count]
+                    .iter()
+                    .any(|&[s, e, _, _]| &b[start + s as usize..start + e as usize] == name)
+                {
+                    return None;
+                }
             }
         };
         n_labels = count;

@@ -91,6 +91,19 @@ fn body_with_escapes() -> Vec<u8> {
     .into_bytes()
 }
 
+/// An Envoy body: nearly every line takes the one-pass sample path (Istio's 25-label series
+/// do not), so this is the body that tests its window and backslash bookkeeping.
+fn envoy_body_with_escapes() -> Vec<u8> {
+    generate(
+        &GenConfig::envoy()
+            .target_bytes(600 << 10)
+            .escape_rate(0.2)
+            .seed(11),
+    )
+    .text
+    .into_bytes()
+}
+
 /// Puts `bad` inside the label value nearest to each offset.
 fn inject(body: &mut [u8], offsets: &[usize], bad: u8) {
     for &at in offsets {
@@ -167,6 +180,59 @@ fn over_long_line_straddling_a_window() {
             &chunked(&body, s, 4096),
             &want,
             &format!("chunks, limit {limit}"),
+        );
+    }
+}
+
+#[test]
+fn envoy_escapes_across_windows() {
+    let body = envoy_body_with_escapes();
+    assert!(body.len() > 4 * 64 * 1024);
+    let backslashes = body.iter().filter(|&&b| b == b'\\').count();
+    assert!(backslashes > 20, "only {backslashes} backslashes");
+    let s = Settings::default();
+    let want = line_by_line(&body, s.clone());
+    same(&whole(&body, s.clone()), &want, "whole");
+    for size in [100_000, 65_537, 4096] {
+        same(
+            &chunked(&body, s.clone(), size),
+            &want,
+            &format!("chunks of {size}"),
+        );
+    }
+}
+
+#[test]
+fn envoy_invalid_utf8_near_window_edges() {
+    // One bad byte per body, in strict mode (the one-pass path runs only there): the parse
+    // matches the line-by-line reference up to and including the bad line, wherever the byte
+    // falls relative to the 64 KiB windows and to the backslashes.
+    let clean = envoy_body_with_escapes();
+    let w = 64 * 1024;
+    for at in [
+        40,
+        w - 200,
+        w - 40,
+        w - 2,
+        w + 3,
+        2 * w - 1,
+        3 * w + 100,
+        5 * w,
+    ] {
+        let mut body = clean.clone();
+        inject(&mut body, &[at], 0xc3);
+        let s = Settings::default();
+        let reference = line_by_line(&body, s.clone());
+        let first_bad = reference
+            .iter()
+            .position(|(_, d)| d.starts_with("error"))
+            .unwrap_or_else(|| panic!("no bad line for a byte near {at}"));
+        let want = &reference[..=first_bad];
+        same(&whole(&body, s.clone()), want, &format!("whole, near {at}"));
+        same(
+            &chunked(&body, s, 70_000),
+            want,
+            &format!("chunks, near {at}"),
         );
     }
 }
