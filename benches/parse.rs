@@ -21,7 +21,9 @@ use promtext::{ChunkParser, Event, Settings};
 
 use common::{memchr_lines, naive_split};
 
-#[inline]
+// Inlined into the parse loops, as a consumer's own code would be: out of line, the call and
+// the event it takes by reference cost a fifth of the `labels` time (perf, 2026-12-04).
+#[inline(always)]
 fn consume(ev: &Event<'_>, labels: bool) -> usize {
     match ev {
         Event::Sample(s) => {

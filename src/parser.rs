@@ -245,7 +245,7 @@ impl Core {
         if need_lf && f.end == input.len() {
             return None;
         }
-        let text = seg.clean_text(start, f.end)?;
+        let text = seg.fast_text(start, f.end)?;
         seg.lf_stale = true;
         self.line_no += 1;
         // SAFETY: `text` is `input[start..f.end]`, checked to be UTF-8, and `fast_sample`
@@ -387,13 +387,13 @@ impl Core {
     }
 }
 
-/// How much of a buffer is checked for UTF-8 (or searched for a backslash) ahead of the parse: small
-/// enough that the bytes are still in cache when the lines are parsed. Checking a 16 MiB body in one
-/// pass first and parsing it afterwards read it from memory twice.
+/// How much of a buffer is checked for UTF-8 ahead of the parse: small enough that the bytes are
+/// still in cache when the lines are parsed. Checking a 16 MiB body in one pass first and parsing
+/// it afterwards read it from memory twice.
 const WINDOW: usize = 64 * 1024;
 
-/// Facts about one buffer computed a window at a time instead of per line: which lines are valid
-/// UTF-8, and where the next backslash is (lines without one skip escape handling).
+/// Facts about one buffer computed a window at a time instead of per line (which lines are valid
+/// UTF-8), and the line-feed search.
 #[derive(Debug, Clone)]
 pub(crate) struct Segment<'l> {
     bytes: &'l [u8],
@@ -405,24 +405,13 @@ pub(crate) struct Segment<'l> {
     /// After a window with a byte that is not UTF-8, lines starting before this offset (the one
     /// with the bad byte) are checked one by one.
     resume_at: usize,
-    /// The next backslash at or after the current line, or [`NO_BACKSLASH`] when there is none
-    /// before `backslash_free_until`.
-    next_backslash: usize,
-    backslash_free_until: usize,
     /// Line feeds, found by one streaming search over the buffer instead of a memchr call
     /// (with its set-up) per line; positions relative to `lf_base`.
     line_feeds: memchr::Memchr<'l>,
     lf_base: usize,
     /// Lines were consumed without the line-feed search (by the fast path): restart it.
     lf_stale: bool,
-    /// Lines that start in the current window and end at or before this offset are known to
-    /// be UTF-8 and free of backslashes: the one-pass path's whole check is one comparison with
-    /// it. It stays true when the general path moves the window on: a new window starts at a
-    /// line that ended past the old one, so it covers every later line that ends by this offset.
-    clean_end: usize,
 }
-
-const NO_BACKSLASH: usize = usize::MAX;
 
 impl<'l> Segment<'l> {
     pub fn new(bytes: &'l [u8]) -> Self {
@@ -432,12 +421,9 @@ impl<'l> Segment<'l> {
             win_end: 0,
             text: "",
             resume_at: 0,
-            next_backslash: NO_BACKSLASH,
-            backslash_free_until: 0,
             line_feeds: memchr::memchr_iter(b'\n', bytes),
             lf_base: 0,
             lf_stale: false,
-            clean_end: 0,
         }
     }
 
@@ -498,59 +484,45 @@ impl<'l> Segment<'l> {
         self.text = text;
     }
 
-    /// The text of the line `bytes[start..end]` for the one-pass path: `None` unless it is
-    /// known to be UTF-8 and free of backslashes.
+    /// The text of the line `bytes[start..end]` when it is known to be UTF-8.
     #[inline(always)]
-    pub fn clean_text(&mut self, start: usize, end: usize) -> Option<&'l str> {
-        if end > self.clean_end || start < self.win_start {
-            self.refresh_clean(start, end);
-            if end > self.clean_end || start < self.win_start {
-                return None;
-            }
+    fn text_of(&mut self, start: usize, end: usize) -> Option<&'l str> {
+        if end > self.win_end && start >= self.resume_at {
+            self.advance(start, end);
+        }
+        if start >= self.win_start && end <= self.win_end {
+            self.text.get(start - self.win_start..end - self.win_start)
+        } else {
+            None
+        }
+    }
+
+    /// The text of the line `bytes[start..end]` for the one-pass path (which has seen every byte
+    /// of it and found no backslash): `None` unless it is known to be UTF-8.
+    #[inline(always)]
+    pub fn fast_text(&mut self, start: usize, end: usize) -> Option<&'l str> {
+        if end > self.win_end || start < self.win_start {
+            return self.text_of_cold(start, end);
         }
         self.text.get(start - self.win_start..end - self.win_start)
     }
 
-    /// Brings the window and the backslash search up to the line `start..end` and sets
-    /// `clean_end` from them.
+    /// [`Segment::text_of`] for a line outside the current window.
     #[cold]
     #[inline(never)]
-    fn refresh_clean(&mut self, start: usize, end: usize) {
-        self.line(start, end);
-        let backslash = if self.next_backslash == NO_BACKSLASH {
-            self.backslash_free_until
-        } else {
-            self.next_backslash
-        };
-        self.clean_end = self.win_end.min(backslash);
+    fn text_of_cold(&mut self, start: usize, end: usize) -> Option<&'l str> {
+        self.text_of(start, end)
     }
 
-    /// The line `bytes[start..end]`: its text when known to be UTF-8, and whether it may hold
-    /// a backslash.
+    /// The line `bytes[start..end]`: its text when known to be UTF-8, and whether it holds a
+    /// backslash. The backslash is looked for in the line itself: the lines that come here are
+    /// comments and the samples the one-pass path declines (Istio's long series), for which
+    /// one search per line costs little, and Envoy bodies are then never searched as a whole.
     #[inline(always)]
     pub fn line(&mut self, start: usize, end: usize) -> (&'l [u8], Option<&'l str>, bool) {
-        if end > self.win_end && start >= self.resume_at {
-            self.advance(start, end);
-        }
-        if self.next_backslash < start
-            || (self.next_backslash == NO_BACKSLASH && self.backslash_free_until < end)
-        {
-            // Bounded like the UTF-8 check.
-            let limit = (start + WINDOW).max(end).min(self.bytes.len());
-            match memchr::memchr(b'\\', &self.bytes[start..limit]) {
-                Some(p) => self.next_backslash = start + p,
-                None => {
-                    self.next_backslash = NO_BACKSLASH;
-                    self.backslash_free_until = limit;
-                }
-            }
-        }
-        let text = if start >= self.win_start && end <= self.win_end {
-            self.text.get(start - self.win_start..end - self.win_start)
-        } else {
-            None
-        };
-        (&self.bytes[start..end], text, self.next_backslash < end)
+        let text = self.text_of(start, end);
+        let raw = &self.bytes[start..end];
+        (raw, text, memchr::memchr(b'\\', raw).is_some())
     }
 }
 

@@ -32,41 +32,44 @@ pub(crate) struct LineCtx {
     /// The length of the metric name at the start of `prev_prefix` (kept with the prefix:
     /// `prev_name` may have moved on after a line that failed).
     pub prev_prefix_name_len: usize,
-    /// The `"`-or-LF search of label values.
-    pub quote_or_lf: QuoteOrLf,
+    /// The search for the end of a label value on the one-pass path.
+    pub value_end: ValueEnd,
 }
 
-/// Finds the first `"` or LF, with the CPU's widest searcher chosen once per parser instead of
-/// on every call (memchr's top-level functions dispatch through a function pointer each time).
+/// Finds where a label value ends on the one-pass path: the first `"`, LF or `\`. Stopping at
+/// a backslash lets that path decline escaped values itself, so no separate search of the body
+/// for backslashes is needed. Short values are searched inline; longer ones go on with the
+/// CPU's widest searcher, chosen once per parser instead of on every call (memchr's top-level
+/// functions dispatch through a function pointer each time).
 #[derive(Debug)]
-pub(crate) struct QuoteOrLf {
+pub(crate) struct ValueEnd {
     #[cfg(target_arch = "x86_64")]
-    avx2: Option<memchr::arch::x86_64::avx2::memchr::Two>,
+    avx2: Option<memchr::arch::x86_64::avx2::memchr::Three>,
 }
 
-impl Default for QuoteOrLf {
+impl Default for ValueEnd {
     fn default() -> Self {
-        QuoteOrLf {
+        ValueEnd {
             #[cfg(target_arch = "x86_64")]
-            avx2: memchr::arch::x86_64::avx2::memchr::Two::new(b'"', b'\n'),
+            avx2: memchr::arch::x86_64::avx2::memchr::Three::new(b'"', b'\n', b'\\'),
         }
     }
 }
 
-impl QuoteOrLf {
+impl ValueEnd {
     #[inline(always)]
     pub(crate) fn find(&self, haystack: &[u8]) -> Option<usize> {
         use wide::u8x16;
         // Label values are short (Envoy's cluster names 40–60 bytes): the first blocks of 16
         // inline, then the vector search with its call and set-up.
-        let (quote, lf) = (u8x16::splat(b'"'), u8x16::splat(b'\n'));
+        let (quote, lf, backslash) = (u8x16::splat(b'"'), u8x16::splat(b'\n'), u8x16::splat(b'\\'));
         let mut i = 0;
         while i < 64 {
             let Some(block) = haystack.get(i..i + 16) else {
                 break;
             };
             let v = u8x16::new(block.try_into().unwrap_or([0; 16]));
-            let hits = (v.simd_eq(quote) | v.simd_eq(lf)).to_bitmask();
+            let hits = (v.simd_eq(quote) | v.simd_eq(lf) | v.simd_eq(backslash)).to_bitmask();
             if hits != 0 {
                 return Some(i + hits.trailing_zeros() as usize);
             }
@@ -74,10 +77,10 @@ impl QuoteOrLf {
         }
         let rest = &haystack[i..];
         #[cfg(target_arch = "x86_64")]
-        if let Some(two) = &self.avx2 {
-            return two.find(rest).map(|p| i + p);
+        if let Some(three) = &self.avx2 {
+            return three.find(rest).map(|p| i + p);
         }
-        memchr::memchr2(b'"', b'\n', rest).map(|p| i + p)
+        memchr::memchr3(b'"', b'\n', b'\\', rest).map(|p| i + p)
     }
 }
 
@@ -837,9 +840,10 @@ pub(crate) struct FastLine {
 /// the same work in one pass.
 ///
 /// `None` means "not this shape" and the general path takes the line: this never decides a
-/// verdict, so every error is still reported by the general path. The caller must still
-/// check that the line is valid UTF-8 and holds no backslash (values were scanned without
-/// escape handling). `start < b.len()`.
+/// verdict, so every error is still reported by the general path. A line taken here holds
+/// no backslash (the value search stops at one and declines; no other byte it accepts is
+/// one), so its values need no unescaping. The caller must still check that the line is
+/// valid UTF-8. `start < b.len()`.
 #[inline(always)]
 pub(crate) fn fast_sample(
     b: &[u8],
@@ -890,10 +894,9 @@ pub(crate) fn fast_sample(
                     return None;
                 }
                 let vs = ne + 2;
-                // The closing quote, unless the line ends first. A vector search straight
-                // away: inline words first cost more than they saved on Envoy's 40–60-byte
-                // cluster names.
-                let ve = vs + cx.quote_or_lf.find(&b[vs..])?;
+                // The closing quote, unless the line ends or a backslash comes first (escaped
+                // values are left to the general path).
+                let ve = vs + cx.value_end.find(&b[vs..])?;
                 if b[ve] != b'"' || ve - start > u16::MAX as usize {
                     return None;
                 }
@@ -1000,22 +1003,27 @@ pub(crate) fn fast_sample(
 
 #[cfg(test)]
 mod tests {
-    use super::QuoteOrLf;
+    use super::ValueEnd;
 
     /// The inline blocks, the hand-over to the vector search after them and the short tail all
-    /// find what `memchr2` finds: every haystack length up to 200 with a `"` or LF (or none) at
-    /// every position, and a second hit after it in the same block or a later one.
+    /// find what `memchr3` finds: every haystack length up to 200 with a `"`, LF or `\` (or
+    /// none) at every position, and a second hit after it in the same block or a later one.
     #[test]
-    fn quote_or_lf_agrees_with_memchr2() {
-        let search = QuoteOrLf::default();
+    fn value_end_agrees_with_memchr3() {
+        let search = ValueEnd::default();
         let mut checked = 0;
         for len in 0..200usize {
             for at in 0..=len {
-                for (first, second, gap) in [(b'"', b'\n', 1), (b'\n', b'"', 5), (b'"', b'"', 17)] {
+                for (first, second, gap) in [
+                    (b'"', b'\n', 1),
+                    (b'\n', b'"', 5),
+                    (b'\\', b'"', 2),
+                    (b'"', b'\\', 17),
+                ] {
                     let mut h = vec![b'a'; len];
-                    // A byte that is neither, before the hits.
+                    // Bytes that are none of the three, before the hits.
                     if at > 0 {
-                        h[at / 2] = b'\\';
+                        h[at / 2] = b'{';
                     }
                     if at < len {
                         h[at] = first;
@@ -1023,7 +1031,7 @@ mod tests {
                             h[at + gap] = second;
                         }
                     }
-                    let want = memchr::memchr2(b'"', b'\n', &h);
+                    let want = memchr::memchr3(b'"', b'\n', b'\\', &h);
                     assert_eq!(search.find(&h), want, "len {len}, at {at}");
                     checked += 1;
                 }

@@ -15,13 +15,13 @@ fn describe(r: Result<&Event<'_>, &promtext::Error>) -> String {
                 .as_sample()
                 .map(|s| {
                     format!(
-                        " off={} series={:?} raw_labels={:?} raw_name={:?} value_bits={:x} n={}",
+                        " off={} series={:?} raw_labels={:?} raw_name={:?} value_bits={:x} labels={:?}",
                         s.offset(),
                         s.series(),
                         s.raw_labels(),
                         s.raw_name(),
                         s.value().to_bits(),
-                        s.labels().count()
+                        s.labels().map(|l| (l.name, l.value)).collect::<Vec<_>>()
                     )
                 })
                 .unwrap_or_default();
@@ -300,6 +300,11 @@ fn fast_shapes_and_their_neighbours() {
         b"a{b=\"x\"}",
         b"a{b=\"x\"} ",
         b"a{b=\"x\\\"\"} 1",
+        // Escapes the one-pass path must leave to the general one (which decodes them).
+        b"a{b=\"x\\\\y\"} 1",
+        b"a{b=\"x\\ny\"} 1",
+        b"a{b=\"x\\\\\"} 1",
+        b"a{b=\"q\",c=\"exactly_sixteen_\\\\\"} 1",
         b"a{b=\"\xff\"} 1",
         b"a{b=\"x} 1",
         b"a{,} 1",
@@ -313,6 +318,11 @@ fn fast_shapes_and_their_neighbours() {
             (&b""[..], &b""[..]),
             (b"a{b=\"q\"} 0\n", b"\n"),
             (b"", b"\na 2\n"),
+            // Enough text after the line that the value search runs on full 16-byte blocks.
+            (
+                b"",
+                b"\nz{long=\"a value that runs over more than four blocks of sixteen bytes\"} 3\n",
+            ),
         ] {
             let mut input = prefix.to_vec();
             input.extend_from_slice(l);
