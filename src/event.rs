@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::escape::{unescape_help, unescape_label_value};
-use crate::located::Located;
+use crate::located::{Cursor, Located};
 use crate::scan::{is_blank, is_label_start, scan_quoted, skip_blanks};
 
 /// A metric family type, as declared by `# TYPE`.
@@ -213,18 +213,22 @@ pub struct Eof {
 
 /// A byte range inside a sample's line.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Span {
-    pub start: u32,
-    pub end: u32,
-}
+pub(crate) struct Span(u64);
 
 impl Span {
     #[inline(always)]
     pub(crate) fn new(start: usize, end: usize) -> Self {
-        Span {
-            start: start as u32,
-            end: end as u32,
-        }
+        Span((start as u32 as u64) | ((end as u32 as u64) << 32))
+    }
+
+    #[inline(always)]
+    pub(crate) fn start(self) -> u32 {
+        self.0 as u32
+    }
+
+    #[inline(always)]
+    pub(crate) fn end(self) -> u32 {
+        (self.0 >> 32) as u32
     }
 
     /// The span of `part` inside `line`, computed from their addresses; an empty span for a
@@ -241,7 +245,7 @@ impl Span {
 
     #[inline(always)]
     fn get(self, line: &str) -> &str {
-        line.get(self.start as usize..self.end as usize)
+        line.get(self.start() as usize..self.end() as usize)
             .unwrap_or_default()
     }
 }
@@ -317,7 +321,7 @@ impl<'a> Sample<'a> {
             flags |= HAS_TIMESTAMP;
         }
         if let Some(e) = p.exemplar {
-            debug_assert_eq!(e.end as usize, line_text.len());
+            debug_assert_eq!(e.end() as usize, line_text.len());
             flags |= HAS_EXEMPLAR;
         }
         Sample {
@@ -380,12 +384,11 @@ impl<'a> Sample<'a> {
         Labels {
             // The block is sliced only if it must be re-scanned: pre-located labels are
             // sliced from the line directly.
-            located: self.located,
-            base: self.labels.start,
-            end: self.labels.end,
+            located: self.located.cursor(),
+            base: self.labels.start(),
+            end: self.labels.end(),
             pos: 0,
             escaped: self.flags() & LABELS_ESCAPED != 0,
-            next_inline: 0,
         }
     }
 
@@ -451,9 +454,9 @@ impl<'a> Sample<'a> {
     pub fn exemplar(&self) -> Option<Exemplar<'a>> {
         (self.flags() & HAS_EXEMPLAR != 0).then(|| {
             let after = if self.flags() & HAS_TIMESTAMP != 0 {
-                self.timestamp_text.end
+                self.timestamp_text.end()
             } else {
-                self.value_text.end
+                self.value_text.end()
             };
             Exemplar::from_validated(
                 self.located
@@ -535,12 +538,11 @@ impl<'a> Exemplar<'a> {
     /// The exemplar's labels.
     pub fn labels(&self) -> Labels<'a> {
         Labels {
-            located: Located::none(self.labels),
+            located: Cursor::none(self.labels),
             base: 0,
             end: self.labels.len() as u32,
             pos: 0,
             escaped: self.labels_escaped,
-            next_inline: 0,
         }
     }
 
@@ -598,19 +600,18 @@ pub struct Label<'a> {
 pub struct Labels<'a> {
     /// The text holding the block `text[base..end]` (the sample's line, or an exemplar's
     /// label text), and the labels located in it.
-    located: Located<'a>,
+    located: Cursor<'a>,
     base: u32,
     end: u32,
     pos: usize,
     escaped: bool,
-    next_inline: u8,
 }
 
 impl<'a> Labels<'a> {
     /// The same labels through the re-scan, ignoring the located ones (differential tests).
     #[cfg(test)]
     pub(crate) fn rescanned(mut self) -> Self {
-        self.located = Located::none(self.located.text());
+        self.located = Cursor::none(self.located.text());
         self
     }
 
@@ -641,9 +642,8 @@ impl<'a> Iterator for Labels<'a> {
     /// with the re-scan kept out of line so it does not weigh on it.
     #[inline(always)]
     fn next(&mut self) -> Option<Label<'a>> {
-        if self.located.count().is_some() {
-            let (name, value) = self.located.label(self.next_inline as usize)?;
-            self.next_inline += 1;
+        if self.located.is_located() {
+            let (name, value) = self.located.next()?;
             return Some(Label {
                 name: Cow::Borrowed(name),
                 value: Cow::Borrowed(value),

@@ -5,17 +5,19 @@
 //! four char-boundary checks per label) cost 7% of the instructions of a full Envoy parse with
 //! labels iterated, and ~10% of its time (see the README, "Performance"); a cheaper checked form
 //! gained nothing. So the parser certifies the positions once, where it has the proof for
-//! free, and [`Located::label`] slices without checks.
+//! free, and [`Cursor::next`] (the state of [`crate::Labels`]) slices without checks.
 //!
 //! # Invariant
 //!
 //! A `Located` either locates nothing (`count == Located::NONE`: its labels are re-scanned by
 //! the checked path) or holds `count <= INLINE_LABELS` labels, and for each label `k < count`
-//! its spans `[name_start, name_end, value_start, value_end]` satisfy
-//! `name_start <= name_end <= text.len()` and `value_start <= value_end <= text.len()`, and
-//! all four are char boundaries of `text`. Only [`Located::new`] (an `unsafe fn` whose callers
-//! prove it) and [`Located::none`] (no labels) construct one, and no method changes `text`,
-//! `count` or the spans afterwards (`with_tag` changes only the owner's byte). Debug builds
+//! its spans `[name_start, name_end, value_start, value_end]` (packed into one word, see
+//! [`pack`]) satisfy `name_start <= name_end <= text.len()` and
+//! `value_start <= value_end <= text.len()`, and all four are char boundaries of `text`. Only
+//! [`Located::new`] (an `unsafe fn` whose callers prove it) and [`Located::none`] (no labels)
+//! construct one, and no method changes `text`, `count` or the spans afterwards (`with_tag`
+//! changes only the owner's byte). A [`Cursor`] carries the same invariant for the labels it
+//! has not handed out yet. Debug builds
 //! (the test suite, and the fuzz targets, which CI runs with debug assertions) check the
 //! invariant in `new`, and CI runs this module's tests, which drive both line parsers and the
 //! chunk feeder through it, under Miri.
@@ -36,7 +38,37 @@ pub(crate) struct Located<'a> {
     /// A byte the owner may use (the sample's flags): it would otherwise be padding, and
     /// keeping the sample at 120 bytes keeps every event at 128.
     tag: u8,
-    spans: [[u16; 4]; INLINE_LABELS],
+    spans: [u64; INLINE_LABELS],
+}
+
+/// One located label's `[name_start, name_end, value_start, value_end]` as four `u16` packed
+/// into one `u64` (`name_start` in the low bits). One word per label, so that the parser
+/// writes it with one store and every later read of it is one load of the same word: a load
+/// that spans several narrower stores made just before cannot be forwarded from the CPU's
+/// store buffer and waits for them to reach the cache (`perf` showed such stalls at the first
+/// reads of every sample; see the README, "Performance").
+#[inline(always)]
+pub(crate) fn pack(
+    name_start: usize,
+    name_end: usize,
+    value_start: usize,
+    value_end: usize,
+) -> u64 {
+    (name_start as u16 as u64)
+        | (name_end as u16 as u64) << 16
+        | (value_start as u16 as u64) << 32
+        | (value_end as u16 as u64) << 48
+}
+
+/// [`pack`] undone.
+#[inline(always)]
+fn unpack(p: u64) -> [usize; 4] {
+    [
+        p as u16 as usize,
+        (p >> 16) as u16 as usize,
+        (p >> 32) as u16 as usize,
+        (p >> 48) as u16 as usize,
+    ]
 }
 
 impl<'a> Located<'a> {
@@ -50,7 +82,7 @@ impl<'a> Located<'a> {
             text,
             count: Self::NONE,
             tag: 0,
-            spans: [[0; 4]; INLINE_LABELS],
+            spans: [0; INLINE_LABELS],
         }
     }
 
@@ -59,11 +91,11 @@ impl<'a> Located<'a> {
     /// # Safety
     ///
     /// `count <= INLINE_LABELS`, and for each `k < count`, `spans[k]` =
-    /// `[name_start, name_end, value_start, value_end]` with
+    /// [`pack`]`(name_start, name_end, value_start, value_end)` with
     /// `name_start <= name_end <= text.len()`, `value_start <= value_end <= text.len()`, and
     /// all four char boundaries of `text` (the module's invariant).
     #[inline(always)]
-    pub unsafe fn new(text: &'a str, count: usize, spans: [[u16; 4]; INLINE_LABELS]) -> Self {
+    pub unsafe fn new(text: &'a str, count: usize, spans: [u64; INLINE_LABELS]) -> Self {
         let located = Located {
             text,
             count: count as u8,
@@ -82,8 +114,8 @@ impl<'a> Located<'a> {
         let t = self.text;
         let n = self.count as usize;
         n <= INLINE_LABELS
-            && self.spans[..n].iter().all(|s| {
-                let [a, b, c, d] = s.map(usize::from);
+            && self.spans[..n].iter().all(|&s| {
+                let [a, b, c, d] = unpack(s);
                 a <= b
                     && c <= d
                     && [a, b, c, d]
@@ -116,16 +148,86 @@ impl<'a> Located<'a> {
         (self.count != Self::NONE).then_some(self.count as usize)
     }
 
-    /// Label `k`'s name and value; `None` from `k == count` on (or when none are located).
+    /// The located labels as an iterator's state, copied word by word (see [`Cursor`]).
     #[inline(always)]
+    pub fn cursor(&self) -> Cursor<'a> {
+        Cursor {
+            first: self.spans[0],
+            text: self.text,
+            second: self.spans[1],
+            left: self.count,
+            third: self.spans[2],
+        }
+    }
+
+    /// Label `k`'s name and value; `None` from `k == count` on (or when none are located).
+    /// (Iteration goes through [`Located::cursor`]; this is the tests' direct access.)
+    #[cfg(test)]
     pub fn label(&self, k: usize) -> Option<(&'a str, &'a str)> {
         if self.count == Self::NONE || k >= self.count as usize {
             return None;
         }
-        let [a, b, c, d] = self.spans.get(k)?.map(usize::from);
+        let [a, b, c, d] = unpack(*self.spans.get(k)?);
         // SAFETY: `k < count` and `count != NONE`, so the invariant makes `a..b` and `c..d`
         // in-bounds ranges whose ends are char boundaries of `text`, which is what
         // `str::get_unchecked` requires.
+        unsafe { Some((self.text.get_unchecked(a..b), self.text.get_unchecked(c..d))) }
+    }
+}
+
+/// The labels of a [`Located`] not yet handed out: the state of [`crate::Labels`].
+///
+/// Its own invariant is `Located`'s, shifted: `left` is [`Located::NONE`], or the first `left`
+/// of `first`, `second`, `third` are packed spans of labels of `text`, in bounds and on char
+/// boundaries. Only [`Located::cursor`] makes one, and [`Cursor::next`] keeps it.
+///
+/// The words are separate fields, in an order unlike `Located`'s (`repr(C)`), so that copying
+/// them out of a just-parsed sample is one load per word, each forwarded from the parser's own
+/// store of that word: copying the whole `Located` took wider, overlapping loads that stalled
+/// on the store buffer.
+#[derive(Clone, Copy, Debug)]
+#[repr(C)]
+pub(crate) struct Cursor<'a> {
+    first: u64,
+    text: &'a str,
+    second: u64,
+    left: u8,
+    third: u64,
+}
+
+impl<'a> Cursor<'a> {
+    /// A cursor over no located labels (they are re-scanned).
+    #[inline(always)]
+    pub fn none(text: &'a str) -> Self {
+        Located::none(text).cursor()
+    }
+
+    /// Whether the labels are located (else the owner re-scans them).
+    #[inline(always)]
+    pub fn is_located(&self) -> bool {
+        self.left != Located::NONE
+    }
+
+    /// The line.
+    #[inline(always)]
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// The next located label's name and value; `None` when all are handed out (or none are
+    /// located).
+    #[inline(always)]
+    pub fn next(&mut self) -> Option<(&'a str, &'a str)> {
+        if self.left == 0 || self.left == Located::NONE {
+            return None;
+        }
+        let [a, b, c, d] = unpack(self.first);
+        (self.first, self.second) = (self.second, self.third);
+        self.left -= 1;
+        // SAFETY: `left` was neither 0 nor `NONE`, so by the invariant `first` held the packed
+        // spans of a label of `text`: `a..b` and `c..d` are in bounds and their ends are char
+        // boundaries, which is what `str::get_unchecked` requires. The shift above keeps the
+        // invariant for the `left - 1` labels after it.
         unsafe { Some((self.text.get_unchecked(a..b), self.text.get_unchecked(c..d))) }
     }
 }
@@ -138,13 +240,20 @@ mod tests {
     fn hands_out_the_located_labels_in_order() {
         let line = r#"m{a="x",bé="ü"} 1"#;
         // SAFETY: checked by hand, and by `new`'s debug assertion.
-        let l = unsafe { Located::new(line, 2, [[2, 3, 5, 6], [8, 11, 13, 15], [0; 4]]) };
+        let l = unsafe { Located::new(line, 2, [pack(2, 3, 5, 6), pack(8, 11, 13, 15), 0]) };
         assert_eq!(l.count(), Some(2));
         assert_eq!(l.label(0), Some(("a", "x")));
         assert_eq!(l.label(1), Some(("bé", "ü")));
         assert_eq!(l.label(2), None);
         assert_eq!(l.label(usize::MAX), None);
         assert_eq!(l.text(), line);
+        let mut c = l.cursor();
+        assert!(c.is_located());
+        assert_eq!(c.next(), Some(("a", "x")));
+        assert_eq!(c.next(), Some(("bé", "ü")));
+        assert_eq!(c.next(), None);
+        assert_eq!(c.next(), None);
+        assert_eq!(c.text(), line);
     }
 
     #[test]
@@ -153,16 +262,20 @@ mod tests {
         assert_eq!(l.count(), None);
         assert_eq!(l.label(0), None);
         assert_eq!(l.label(3), None);
+        let mut c = l.cursor();
+        assert!(!c.is_located());
+        assert_eq!(c.next(), None);
+        assert!(!Cursor::none("m 1").is_located());
     }
 
     #[test]
     fn the_invariant_check_rejects_bad_spans() {
-        let bad = |count: u8, s: [u16; 4]| {
+        let bad = |count: u8, [a, b, c, d]: [usize; 4]| {
             !Located {
                 text: "é=x",
                 count,
                 tag: 0,
-                spans: [s, [0; 4], [0; 4]],
+                spans: [pack(a, b, c, d), 0, 0],
             }
             .holds()
         };
@@ -179,7 +292,7 @@ mod tests {
     #[should_panic(expected = "invariant")]
     fn new_asserts_the_invariant_in_debug_builds() {
         // SAFETY: not upheld on purpose; the debug assertion panics before any use.
-        let _ = unsafe { Located::new("é", 1, [[1, 2, 0, 0], [0; 4], [0; 4]]) };
+        let _ = unsafe { Located::new("é", 1, [pack(1, 2, 0, 0), 0, 0]) };
     }
 
     /// Lines of every shape the two line parsers locate labels for (and some they do not):

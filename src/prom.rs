@@ -10,7 +10,7 @@ use crate::error::{ErrorKind, LineError, go_quote};
 use crate::event::{
     Comment, Event, HelpLine, INLINE_LABELS, MetricType, Sample, SampleParts, Span, TypeLine,
 };
-use crate::located::Located;
+use crate::located::{Located, pack};
 use crate::scan::{
     hash_unescaped, is_blank, is_label_start, is_metric_char, is_metric_start, label_name_end,
     metric_name_end, name_hash, scan_quoted, skip_blanks,
@@ -518,7 +518,7 @@ fn sample<'a>(
     };
     // No label block: zero labels, located (as the one-pass path does, so that both paths
     // build identical samples).
-    let (n, spans) = inline.unwrap_or((0, [[0; 4]; INLINE_LABELS]));
+    let (n, spans) = inline.unwrap_or((0, [0; INLINE_LABELS]));
     // Located labels are plain slices of the line: not for escaped blocks.
     let located = if !labels_escaped && n <= INLINE_LABELS {
         // SAFETY: `label_block` records the spans of the first labels of `line` as `Located`
@@ -545,7 +545,7 @@ struct LabelBlock {
     /// Labels in the block.
     n_labels: usize,
     /// Pre-located spans of the first labels, relative to the line (see `Located`).
-    inline: [[u16; 4]; INLINE_LABELS],
+    inline: [u64; INLINE_LABELS],
 }
 
 /// Validates the label block whose `{` is at `open`.
@@ -560,7 +560,7 @@ fn label_block(
 ) -> Result<LabelBlock, LineError> {
     let b = line.as_bytes();
     let mut n_labels = 0usize;
-    let mut inline = [[0u16; 4]; INLINE_LABELS];
+    let mut inline = [0u64; INLINE_LABELS];
     // The '=' of the first label when the block starts with a plain `name=`, for the cache.
     let mut plain_first = None;
     let check_dups = !cx.allow_duplicate_labels;
@@ -668,7 +668,7 @@ fn label_block(
             // or `=` or closing `"`, a value's closing `"`) or just after one (the first byte
             // of a quoted name or of a value follows its `"`): char boundaries of the line.
             if vend <= u16::MAX as usize {
-                inline[n_labels] = [nstart as u16, nend as u16, vstart as u16, vend as u16];
+                inline[n_labels] = pack(nstart, nend, vstart, vend);
             } else {
                 n_labels = INLINE_LABELS + 1;
             }
@@ -829,7 +829,7 @@ pub(crate) struct FastLine {
     pub end: usize,
     pub parts: SampleParts,
     pub n_labels: usize,
-    pub inline: [[u16; 4]; INLINE_LABELS],
+    pub inline: [u64; INLINE_LABELS],
 }
 
 /// Recognises a sample line of the common shape straight from the body, before its end is
@@ -859,7 +859,10 @@ pub(crate) fn fast_sample(
     let mut i = name_end;
     // No label block: no labels (located, so the iterator need not look).
     let mut n_labels = 0;
-    let mut inline = [[0u16; 4]; INLINE_LABELS];
+    // The located labels, as scalars rather than an array indexed by `count`, so they stay
+    // in registers and reach the sample as whole words (see `located::pack`).
+    let (mut located0, mut located1, mut located2) = (0u64, 0u64, 0u64);
+    const _: () = assert!(INLINE_LABELS == 3);
     let mut labels = Span::default();
     let mut series_end = name_end;
     // The '=' of the first label (for the prefix cache).
@@ -906,12 +909,12 @@ pub(crate) fn fast_sample(
                 // byte or the `{` before it, `=`, `"`) and `vs` follows the ASCII `"`, so all
                 // four are char boundaries of the line once it is known to be UTF-8; the line
                 // runs past `ve` (to the `}` at least).
-                inline[count] = [
-                    (ns - start) as u16,
-                    (ne - start) as u16,
-                    (vs - start) as u16,
-                    (ve - start) as u16,
-                ];
+                let packed = pack(ns - start, ne - start, vs - start, ve - start);
+                match count {
+                    0 => located0 = packed,
+                    1 => located1 = packed,
+                    _ => located2 = packed,
+                }
                 count += 1;
                 i = ve + 1;
                 match b.get(i) {
@@ -934,10 +937,11 @@ pub(crate) fn fast_sample(
                 // A repeated name is left to the general path, which reports it. (The names
                 // so far are the located ones.)
                 let name = &b[ns..ne];
-                if inline[..count]
-                    .iter()
-                    .any(|&[s, e, _, _]| &b[start + s as usize..start + e as usize] == name)
-                {
+                let same = |p: u64| {
+                    let (s, e) = (p as u16 as usize, (p >> 16) as u16 as usize);
+                    &b[start + s..start + e] == name
+                };
+                if same(located0) || (count == 2 && same(located1)) {
                     return None;
                 }
             }
@@ -997,7 +1001,7 @@ pub(crate) fn fast_sample(
             exemplar: None,
         },
         n_labels,
-        inline,
+        inline: [located0, located1, located2],
     })
 }
 
