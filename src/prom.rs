@@ -13,7 +13,7 @@ use crate::event::{
 use crate::located::{Located, pack};
 use crate::scan::{
     hash_unescaped, is_blank, is_label_start, is_metric_char, is_metric_start, label_name_end,
-    metric_name_end, name_hash, scan_quoted, skip_blanks,
+    metric_name_end, name_hash, scan_quoted, short_digits, skip_blanks,
 };
 use crate::value::{ValueError, parse_int_ms, parse_value};
 
@@ -959,7 +959,10 @@ pub(crate) fn fast_sample(
     // token that `parse_value` accepts; it must end the line.
     let vstart = i;
     let n;
-    (i, n) = leading_digits(b, i);
+    (i, n) = match short_digits(b, i) {
+        Some((len, n)) => (i + len, n),
+        None => leading_digits(b, i),
+    };
     let value = if i > vstart && i - vstart <= 19 && (i == b.len() || b[i] == b'\n') {
         n as f64
     } else {

@@ -67,6 +67,28 @@ fn in_range(x: u64, lo: u8, hi: u8) -> u64 {
     ge_lo & !gt_hi & HI
 }
 
+/// The run of ASCII digits at `i` when it is 1 to 7 digits long and the 8 bytes from `i` are
+/// in `b`: its length and value, without a branch per digit (sample values have every length
+/// from 1 to 7 digits, and a loop's exit would be mispredicted on many lines). `None` for no
+/// digit, 8 or more, or fewer than 8 bytes left: the caller counts them one by one then.
+#[inline(always)]
+pub(crate) fn short_digits(b: &[u8], i: usize) -> Option<(usize, u64)> {
+    let w = u64::from_le_bytes(b.get(i..i + 8)?.try_into().ok()?);
+    // Digits: bytes without the high bit whose low seven bits lie in '0'..='9'.
+    let digits = in_range(w & !HI, b'0', b'9') & !w;
+    let k = ((!digits & HI).trailing_zeros() / 8) as usize;
+    if k == 0 || k == 8 {
+        return None;
+    }
+    // The k digits moved to the top bytes with zeros (leading zero digits) below, then eight
+    // digits combined in three multiplications (the first digit is the lowest byte).
+    let v = (w << (8 * (8 - k))) & 0x0f0f_0f0f_0f0f_0f0f;
+    let v = (v.wrapping_mul(10 << 8 | 1) >> 8) & 0x00ff_00ff_00ff_00ff;
+    let v = (v.wrapping_mul(100 << 16 | 1) >> 16) & 0x0000_ffff_0000_ffff;
+    let v = v.wrapping_mul(10000 << 32 | 1) >> 32;
+    Some((k, v))
+}
+
 /// High bit of each byte set where `x` (bytes ≤ 0x7f) equals `c`.
 #[inline(always)]
 fn eq_byte(x: u64, c: u8) -> u64 {
@@ -253,6 +275,52 @@ pub(crate) fn hash_unescaped(s: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `short_digits` against counting digit by digit: runs of 0 to 10 digits followed by every
+    /// byte value, at every offset where 8 bytes remain, and with fewer left.
+    #[test]
+    fn short_digits_agree_with_a_digit_loop() {
+        let reference = |b: &[u8], i: usize| {
+            let run = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+            let fits = b.len() >= i + 8 && (1..=7).contains(&run);
+            fits.then(|| {
+                (
+                    run,
+                    b[i..i + run]
+                        .iter()
+                        .fold(0u64, |n, &c| n * 10 + (c - b'0') as u64),
+                )
+            })
+        };
+        let mut checked = 0;
+        for run in 0..=10usize {
+            for end in 0..=255u8 {
+                let digits: Vec<u8> = (0..run)
+                    .map(|k| b"9081726354"[(k * 7 + run) % 10])
+                    .collect();
+                let mut b = b"x ".to_vec();
+                b.extend_from_slice(&digits);
+                b.push(end);
+                b.extend_from_slice(b"\n1234567");
+                for i in [2usize] {
+                    for cut in [b.len(), i + 8, i + 7, i + run + 1] {
+                        let b = &b[..cut.min(b.len())];
+                        assert_eq!(
+                            short_digits(b, i),
+                            reference(b, i),
+                            "{:?} at {i}",
+                            String::from_utf8_lossy(b)
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(short_digits(b"1234567\n", 0), Some((7, 1234567)));
+        assert_eq!(short_digits(b"0\n......", 0), Some((1, 0)));
+        assert_eq!(short_digits(b"12345678\n", 0), None);
+        assert!(checked > 10_000);
+    }
 
     #[test]
     fn classes() {
