@@ -958,21 +958,27 @@ pub(crate) fn fast_sample(
     // The value: a plain integer of up to 19 digits (exact in the fused loop), else any
     // token that `parse_value` accepts; it must end the line.
     let vstart = i;
-    let n;
-    (i, n) = match short_digits(b, i) {
-        Some((len, n)) => (i + len, n),
-        None => leading_digits(b, i),
-    };
-    let value = if i > vstart && i - vstart <= 19 && (i == b.len() || b[i] == b'\n') {
-        n as f64
-    } else {
-        while i < b.len() && !matches!(b[i], b'\n' | b' ' | b'\t' | b'{') {
-            i += 1;
+    let value = match short_digits(b, i) {
+        // Up to 7 digits: a signed conversion, one instruction (u64 to f64 takes several).
+        Some((len, n)) if b[i + len] == b'\n' => {
+            i += len;
+            n as i64 as f64
         }
-        if i == vstart || (i < b.len() && b[i] != b'\n') {
-            return None;
+        _ => {
+            let n;
+            (i, n) = leading_digits(b, i);
+            if i > vstart && i - vstart <= 19 && (i == b.len() || b[i] == b'\n') {
+                n as f64
+            } else {
+                while i < b.len() && !matches!(b[i], b'\n' | b' ' | b'\t' | b'{') {
+                    i += 1;
+                }
+                if i == vstart || (i < b.len() && b[i] != b'\n') {
+                    return None;
+                }
+                parse_value(std::str::from_utf8(&b[vstart..i]).ok()?).ok()?
+            }
         }
-        parse_value(std::str::from_utf8(&b[vstart..i]).ok()?).ok()?
     };
     let end = i;
     if end - start > max_line_len {
