@@ -16,6 +16,7 @@ use promtext::generator::{GenConfig, generate};
 use promtext::parallel::Options;
 use promtext::{Event, Settings};
 
+#[inline(always)]
 fn consume(ev: &Event<'_>) -> usize {
     match ev {
         Event::Sample(s) => s
