@@ -80,28 +80,24 @@ fn chunked(body: &[u8], settings: Settings, chunk: usize) -> Vec<(u64, String)> 
     out
 }
 
+/// A 600 KiB generated body with escapes in some label values.
+fn generated_with_escapes(config: GenConfig, escape_rate: f64, seed: u64) -> Vec<u8> {
+    let config = config
+        .target_bytes(600 << 10)
+        .escape_rate(escape_rate)
+        .seed(seed);
+    generate(&config).text.into_bytes()
+}
+
 fn body_with_escapes() -> Vec<u8> {
-    generate(
-        &GenConfig::istio()
-            .target_bytes(600 << 10)
-            .escape_rate(0.02)
-            .seed(7),
-    )
-    .text
-    .into_bytes()
+    generated_with_escapes(GenConfig::istio(), 0.02, 7)
 }
 
 /// An Envoy body: nearly every line takes the one-pass sample path (Istio's 25-label series
-/// do not), so this is the body that tests its window and backslash bookkeeping.
+/// do not), so this is the body that tests its window bookkeeping and its declining of
+/// escaped values. (Envoy escapes whole cluster names, so it takes a higher rate.)
 fn envoy_body_with_escapes() -> Vec<u8> {
-    generate(
-        &GenConfig::envoy()
-            .target_bytes(600 << 10)
-            .escape_rate(0.2)
-            .seed(11),
-    )
-    .text
-    .into_bytes()
+    generated_with_escapes(GenConfig::envoy(), 0.2, 11)
 }
 
 /// Puts `bad` inside the label value nearest to each offset.
