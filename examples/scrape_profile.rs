@@ -1,11 +1,13 @@
 //! Profiling driver for the warm scrape against its parse-only baseline, for `valgrind --tool=callgrind`:
 //!
 //! ```text
-//! cargo run --release --example scrape_profile -- scrape_warm|parse_only MiB N
+//! cargo run --release --example scrape_profile -- scrape_warm|parse_only|ratio MiB N
 //! ```
 //!
 //! Generates an Istio body of `MiB` mebibytes, scrapes it once through the seed's `envoy-stats` job to warm the
 //! cache, then runs the case N times. Per-run instructions are `(count at N) - (count at 0)` divided by N.
+//! `ratio` alternates a warm scrape and the parse-only baseline N times and prints the ratio of their median
+//! times (robust on a shared machine, like the parser's interleaved ratios).
 
 use std::hint::black_box;
 
@@ -24,6 +26,29 @@ fn main() {
     let mut scraper = Scraper::new(cfg, &target);
     let r = scraper.scrape_bytes(&body, CT, "", &mut Discard::default());
     assert!(r.up());
+    if case == "ratio" {
+        let (mut warm, mut parse) = (Vec::new(), Vec::new());
+        for _ in 0..n.max(3) {
+            let t = std::time::Instant::now();
+            let r = scraper.scrape_bytes(black_box(&body), CT, "", &mut Discard::default());
+            black_box(r.samples_post_relabel);
+            warm.push(t.elapsed().as_secs_f64());
+            let t = std::time::Instant::now();
+            black_box(parse_values(black_box(&body)));
+            parse.push(t.elapsed().as_secs_f64());
+        }
+        warm.sort_by(f64::total_cmp);
+        parse.sort_by(f64::total_cmp);
+        let (w, p) = (warm[warm.len() / 2], parse[parse.len() / 2]);
+        println!(
+            "{mib} MiB Istio: warm scrape {:.2} ms, parse only {:.2} ms: {:.2}x (medians of {} alternating runs)",
+            w * 1e3,
+            p * 1e3,
+            w / p,
+            warm.len()
+        );
+        return;
+    }
     for _ in 0..n {
         match case {
             "scrape_warm" => {
