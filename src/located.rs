@@ -62,7 +62,7 @@ pub(crate) fn pack(
 
 /// [`pack`] undone.
 #[inline(always)]
-fn unpack(p: u64) -> [usize; 4] {
+pub(crate) fn unpack(p: u64) -> [usize; 4] {
     [
         p as u16 as usize,
         (p >> 16) as u16 as usize,

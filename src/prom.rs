@@ -10,7 +10,7 @@ use crate::error::{ErrorKind, LineError, go_quote};
 use crate::event::{
     Comment, Event, HelpLine, INLINE_LABELS, MetricType, Sample, SampleParts, Span, TypeLine,
 };
-use crate::located::{Located, pack};
+use crate::located::{Located, pack, unpack};
 use crate::scan::{
     hash_unescaped, is_blank, is_label_start, is_metric_char, is_metric_start, label_name_end,
     metric_name_end, name_hash, scan_quoted, short_digits, skip_blanks,
@@ -938,7 +938,7 @@ pub(crate) fn fast_sample(
                 // so far are the located ones.)
                 let name = &b[ns..ne];
                 let same = |p: u64| {
-                    let (s, e) = (p as u16 as usize, (p >> 16) as u16 as usize);
+                    let [s, e, _, _] = unpack(p);
                     &b[start + s..start + e] == name
                 };
                 if same(located0) || (count == 2 && same(located1)) {
