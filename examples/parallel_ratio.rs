@@ -7,10 +7,11 @@
 
 use std::time::Instant;
 
-// The benches' shared helpers (`halves`).
+// The benches' shared helpers (`halves`, `median`).
 #[allow(dead_code)]
 #[path = "../benches/common/mod.rs"]
 mod common;
+use common::median;
 
 use promtext::generator::{GenConfig, generate};
 use promtext::parallel::Options;
@@ -25,11 +26,6 @@ fn consume(ev: &Event<'_>) -> usize {
             .sum::<usize>(),
         _ => 1,
     }
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 fn main() {

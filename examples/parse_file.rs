@@ -30,26 +30,22 @@ fn main() {
     if mode == "ratio" {
         // Interleaved timing, robust on a shared machine: naive and full parsing alternate,
         // and the medians are compared.
-        let (mut naive, mut full) = (Vec::new(), Vec::new());
-        let mut sink = 0usize;
-        for _ in 0..iterations.max(5) {
-            let t = std::time::Instant::now();
-            sink += naive_split(&input) as usize;
-            naive.push(t.elapsed().as_secs_f64());
-            let t = std::time::Instant::now();
-            for ev in promtext::parse(&input) {
-                if let Event::Sample(s) = ev.expect("valid input") {
-                    sink += s
-                        .labels()
-                        .map(|l| l.name.len() + l.value.len())
-                        .sum::<usize>();
+        let (n, f, sink) = common::interleaved_medians(
+            iterations.max(5),
+            || naive_split(&input) as usize,
+            || {
+                let mut sum = 0;
+                for ev in promtext::parse(&input) {
+                    if let Event::Sample(s) = ev.expect("valid input") {
+                        sum += s
+                            .labels()
+                            .map(|l| l.name.len() + l.value.len())
+                            .sum::<usize>();
+                    }
                 }
-            }
-            full.push(t.elapsed().as_secs_f64());
-        }
-        naive.sort_by(f64::total_cmp);
-        full.sort_by(f64::total_cmp);
-        let (n, f) = (naive[naive.len() / 2], full[full.len() / 2]);
+                sum
+            },
+        );
         println!(
             "median naive {:.1} µs, full parse with labels {:.1} µs: {:.2}x of naive throughput (sink {sink})",
             n * 1e6,

@@ -15,6 +15,10 @@ use promtext::scrape::{Discard, Scraper};
 
 #[path = "../benches/fixtures/scrape.rs"]
 mod fixtures;
+// The interleaved timing of the `ratio` mode.
+#[allow(dead_code)]
+#[path = "../benches/common/mod.rs"]
+mod common;
 use fixtures::{CT, parse_values, seed_scrape};
 
 fn main() {
@@ -27,25 +31,20 @@ fn main() {
     let r = scraper.scrape_bytes(&body, CT, "", &mut Discard::default());
     assert!(r.up());
     if case == "ratio" {
-        let (mut warm, mut parse) = (Vec::new(), Vec::new());
-        for _ in 0..n.max(3) {
-            let t = std::time::Instant::now();
-            let r = scraper.scrape_bytes(black_box(&body), CT, "", &mut Discard::default());
-            black_box(r.samples_post_relabel);
-            warm.push(t.elapsed().as_secs_f64());
-            let t = std::time::Instant::now();
-            black_box(parse_values(black_box(&body)));
-            parse.push(t.elapsed().as_secs_f64());
-        }
-        warm.sort_by(f64::total_cmp);
-        parse.sort_by(f64::total_cmp);
-        let (w, p) = (warm[warm.len() / 2], parse[parse.len() / 2]);
+        let (w, p, _) = common::interleaved_medians(
+            n.max(3),
+            || {
+                let r = scraper.scrape_bytes(black_box(&body), CT, "", &mut Discard::default());
+                r.samples_post_relabel as usize
+            },
+            || parse_values(black_box(&body)) as usize,
+        );
         println!(
             "{mib} MiB Istio: warm scrape {:.2} ms, parse only {:.2} ms: {:.2}x (medians of {} alternating runs)",
             w * 1e3,
             p * 1e3,
             w / p,
-            warm.len()
+            n.max(3)
         );
         return;
     }

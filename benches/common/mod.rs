@@ -42,3 +42,32 @@ pub fn halves(input: &[u8]) -> (&[u8], &[u8]) {
     let cut = memchr::memchr(b'\n', &input[mid..]).map_or(input.len(), |p| mid + p + 1);
     input.split_at(cut)
 }
+
+/// The median of some timings.
+#[allow(dead_code)]
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Runs `a` and `b` alternately `rounds` times and returns the medians of their times in
+/// seconds, and the sum of what they returned (so that neither is optimised away). Timing the
+/// two in alternation makes their ratio robust on a shared machine whose speed changes within
+/// minutes (the examples' `ratio` modes).
+#[allow(dead_code)]
+pub fn interleaved_medians(
+    rounds: usize,
+    mut a: impl FnMut() -> usize,
+    mut b: impl FnMut() -> usize,
+) -> (f64, f64, usize) {
+    let (mut ta, mut tb, mut sink) = (Vec::new(), Vec::new(), 0usize);
+    for _ in 0..rounds {
+        let t = std::time::Instant::now();
+        sink = sink.wrapping_add(a());
+        ta.push(t.elapsed().as_secs_f64());
+        let t = std::time::Instant::now();
+        sink = sink.wrapping_add(b());
+        tb.push(t.elapsed().as_secs_f64());
+    }
+    (median(ta), median(tb), sink)
+}
