@@ -4,6 +4,8 @@
 //! - `single`: [`promtext::parse`] on the calling thread;
 //! - `parallel`: [`promtext::parallel::parse_blocks`] with the default options, the labels
 //!   iterated inside the blocks;
+//! - `one_block`: `parse_blocks` with the threshold at its maximum, so the body is one block on
+//!   the calling thread: the block iterator and closure of `parallel` on one core;
 //! - `single_to_vec`: the events collected into a `Vec` on one thread, then the labels
 //!   iterated;
 //! - `parallel_to_vec`: [`promtext::parallel::parse_to_vec`], then the labels iterated on the
@@ -28,7 +30,10 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use promtext::generator::{GenConfig, generate};
 use promtext::{Event, Settings, parallel};
 
-#[inline]
+// Inlined into both loops, as a consumer's own code would be (see benches/parse.rs): out of
+// line, the call and the event taken by reference slowed the block closure more than the
+// single-threaded loop.
+#[inline(always)]
 fn consume(ev: &Event<'_>) -> usize {
     match ev {
         Event::Sample(s) => {
@@ -57,6 +62,19 @@ fn parallel_blocks(input: &[u8]) -> usize {
     .expect("valid input")
     .into_iter()
     .sum()
+}
+
+fn one_block(input: &[u8]) -> usize {
+    parallel::Options::default()
+        .threshold(usize::MAX)
+        .parse_blocks(input, Settings::default(), |block| {
+            block
+                .map(|ev| consume(&ev.expect("valid input")))
+                .sum::<usize>()
+        })
+        .expect("valid input")
+        .into_iter()
+        .sum()
 }
 
 fn single_to_vec(input: &[u8]) -> usize {
@@ -95,6 +113,7 @@ fn generated(c: &mut Criterion) {
             g.sample_size(10);
             g.measurement_time(Duration::from_secs(if size > 32 << 20 { 8 } else { 4 }));
             g.bench_function("single", |b| b.iter(|| single(black_box(&input))));
+            g.bench_function("one_block", |b| b.iter(|| one_block(black_box(&input))));
             g.bench_function("parallel", |b| {
                 b.iter(|| parallel_blocks(black_box(&input)))
             });

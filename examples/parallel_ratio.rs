@@ -1,11 +1,26 @@
-//! Interleaved wall-clock ratio of the single-threaded and the parallel parser on a generated
-//! body, with every label iterated in both (robust on a shared machine: the two alternate,
-//! and the medians are compared).
+//! Wall-clock ratios of the single-threaded and the parallel parser on a generated body, with
+//! every label iterated in all of them.
 //!
-//! `cargo run --release --features parallel --example parallel_ratio -- [envoy|istio] [SIZE_KIB]
-//! [ITERATIONS] [BLOCK_KIB]` (the threshold is 0; the block size defaults to the library's)
+//! `cargo run --release --features parallel,gen --example parallel_ratio -- [envoy|istio]
+//! [SIZE_KIB] [ITERATIONS] [interleaved|hot] [BLOCK_KIB]` (the threshold is 0; the block size
+//! defaults to the library's).
+//!
+//! - `interleaved` (default): the variants alternate run by run, so between two parallel
+//!   parses the second core sits idle for a while — what a scraper sees, parsing one body
+//!   every few seconds;
+//! - `hot`: each variant runs `ITERATIONS` times back to back, three rounds, as criterion does
+//!   (the second core stays busy).
+//!
+//! Medians are compared in both. Variants: `single` ([`promtext::parse`]), `one_block`
+//! (`parse_blocks` with the body as one block on the calling thread: the cost of its iterator
+//! against `Parser`'s), `parallel` (`parse_blocks` with the default blocks), `halves` (the
+//! body cut once near its middle, the halves parsed on two scoped threads: no blocks, no
+//! line-feed count, no pool — the machine's ceiling, not a correct parse). Last, a probe of the
+//! machine: how long 2 ms of spinning on each of two threads takes right after both cores
+//! were busy and after they sat idle for 5 ms (on a VM an idle vCPU can take milliseconds to
+//! run again).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 // The benches' shared helpers (`halves`, `median`).
 #[allow(dead_code)]
@@ -28,11 +43,59 @@ fn consume(ev: &Event<'_>) -> usize {
     }
 }
 
+fn parse_all(part: &[u8]) -> usize {
+    promtext::parse(part)
+        .map(|ev| consume(&ev.expect("valid input")))
+        .sum()
+}
+
+fn blocks(options: &Options, body: &[u8]) -> usize {
+    options
+        .parse_blocks(body, Settings::default(), |block| {
+            block
+                .map(|ev| consume(&ev.expect("valid input")))
+                .sum::<usize>()
+        })
+        .expect("valid input")
+        .iter()
+        .sum()
+}
+
+fn spin(d: Duration) -> u64 {
+    let t = Instant::now();
+    let mut n = 0u64;
+    while t.elapsed() < d {
+        n += 1;
+    }
+    n
+}
+
+/// Two threads spinning 2 ms each, after `idle` of sleep: the median wall time.
+fn wake_probe(idle: Duration) -> f64 {
+    let mut times = Vec::new();
+    for _ in 0..21 {
+        std::thread::sleep(idle);
+        let t = Instant::now();
+        std::thread::scope(|s| {
+            let h = s.spawn(|| spin(Duration::from_millis(2)));
+            spin(Duration::from_millis(2));
+            h.join().expect("no panic");
+        });
+        times.push(t.elapsed().as_secs_f64());
+    }
+    median(times)
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let profile = args.next().unwrap_or_else(|| "envoy".to_string());
     let kib: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(16 << 10);
-    let iterations: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(30);
+    let iterations: usize = args
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(30)
+        .max(3);
+    let hot = args.next().is_some_and(|m| m == "hot");
     let block_kib: Option<usize> = args.next().and_then(|a| a.parse().ok());
     let config = match profile.as_str() {
         "istio" => GenConfig::istio(),
@@ -44,57 +107,73 @@ fn main() {
     if let Some(kib) = block_kib {
         options = options.block_len(kib << 10);
     }
-    // The ceiling: two halves on two scoped threads, no blocks, no count, no pool (the
-    // benches' `halves_scoped`).
+    let one_block = Options::default().threshold(usize::MAX);
     let (first, second) = common::halves(&body);
-    let parse_all = |part: &[u8]| -> usize {
-        promtext::parse(part)
-            .map(|ev| consume(&ev.expect("valid input")))
-            .sum()
-    };
-    let (mut single, mut parallel, mut count) = (Vec::new(), Vec::new(), Vec::new());
-    let mut halves = Vec::new();
+    type Variant<'v> = (&'static str, Box<dyn Fn() -> usize + 'v>);
+    let variants: Vec<Variant> = vec![
+        ("single", Box::new(|| parse_all(&body))),
+        ("one_block", Box::new(|| blocks(&one_block, &body))),
+        ("parallel", Box::new(|| blocks(&options, &body))),
+        (
+            "halves",
+            Box::new(|| {
+                std::thread::scope(|s| {
+                    let h = s.spawn(|| parse_all(second));
+                    parse_all(first) + h.join().expect("no panic")
+                })
+            }),
+        ),
+    ];
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
     let mut sink = 0usize;
-    for _ in 0..iterations.max(3) {
+    let mut run = |k: usize, times: &mut Vec<Vec<f64>>| {
         let t = Instant::now();
-        sink += parse_all(&body);
-        single.push(t.elapsed().as_secs_f64());
-        let t = Instant::now();
-        let sums = options
-            .parse_blocks(&body, Settings::default(), |block| {
-                block
-                    .map(|ev| consume(&ev.expect("valid input")))
-                    .sum::<usize>()
-            })
-            .expect("valid input");
-        sink += sums.iter().sum::<usize>();
-        parallel.push(t.elapsed().as_secs_f64());
-        let t = Instant::now();
-        sink += std::thread::scope(|s| {
-            let h = s.spawn(|| parse_all(second));
-            parse_all(first) + h.join().expect("no panic")
-        });
-        halves.push(t.elapsed().as_secs_f64());
-        // The serial cost of the line-feed count the parallel parse spreads over the threads.
-        let t = Instant::now();
-        sink += memchr::memchr_iter(b'\n', &body).count();
-        count.push(t.elapsed().as_secs_f64());
+        sink += (variants[k].1)();
+        times[k].push(t.elapsed().as_secs_f64());
+    };
+    if hot {
+        for _round in 0..3 {
+            for k in 0..variants.len() {
+                for _ in 0..iterations {
+                    run(k, &mut times);
+                }
+            }
+        }
+    } else {
+        for _ in 0..iterations {
+            for k in 0..variants.len() {
+                run(k, &mut times);
+            }
+        }
     }
-    let (s, p, c) = (median(single), median(parallel), median(count));
-    let h = median(halves);
+    let means: Vec<f64> = times
+        .iter()
+        .map(|t| t.iter().sum::<f64>() / t.len() as f64)
+        .collect();
+    let medians: Vec<f64> = times.into_iter().map(median).collect();
+    let single = medians[0];
     let mb = body.len() as f64 / 1e6;
     println!(
-        "{profile} {} KiB, blocks of {} KiB: single {:.3} ms ({:.0} MB/s), parallel {:.3} ms ({:.0} MB/s), speed-up {:.2}x; two halves on scoped threads {:.3} ms ({:.2}x); line-feed count alone {:.3} ms (sink {})",
+        "{profile} {} KiB, blocks of {} KiB, {}, medians of {} runs:",
         body.len() >> 10,
         options.block_size() >> 10,
-        s * 1e3,
-        mb / s,
-        p * 1e3,
-        mb / p,
-        s / p,
-        h * 1e3,
-        s / h,
-        c * 1e3,
+        if hot { "hot" } else { "interleaved" },
+        if hot { 3 * iterations } else { iterations },
+    );
+    for (((name, _), m), mean) in variants.iter().zip(&medians).zip(&means) {
+        println!(
+            "  {name:10} {:7.3} ms {:6.0} MB/s  speed-up {:.2}x  (means: {:.3} ms, {:.2}x)",
+            m * 1e3,
+            mb / m,
+            single / m,
+            mean * 1e3,
+            means[0] / mean
+        );
+    }
+    println!(
+        "  machine: 2 x 2 ms on two threads takes {:.2} ms with the cores busy, {:.2} ms after 5 ms idle (sink {})",
+        wake_probe(Duration::ZERO) * 1e3,
+        wake_probe(Duration::from_millis(5)) * 1e3,
         sink % 10
     );
 }

@@ -51,8 +51,7 @@
 //! ```
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-
-use rayon::prelude::*;
+use std::sync::{Mutex, PoisonError};
 
 use crate::error::Error;
 use crate::event::Event;
@@ -172,41 +171,54 @@ impl Options {
         // The lowest index of a block that failed: later blocks cannot contribute, and those
         // not started yet are skipped.
         let failed = AtomicUsize::new(usize::MAX);
-        let workers = threads().min(bounds.len());
-        let done: Vec<Vec<(usize, Result<R, Error>)>> = (0..workers)
-            .into_par_iter()
-            .map(|_| {
-                let mut done = Vec::new();
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    if index >= bounds.len() || failed.load(Ordering::Relaxed) < index {
-                        return done;
-                    }
-                    let (start, end) = bounds[index];
-                    let line_feeds = lines.count(index);
-                    let lines_before = lines.before(index);
-                    // A block ends after a line feed, except the last when the body has none.
-                    let line_count = line_feeds + u64::from(body[end - 1] != b'\n');
-                    let mut block = BlockEvents::new(
-                        &body[start..end],
-                        settings.clone(),
-                        index,
-                        lines_before,
-                        start as u64,
-                        Some(line_count),
-                    );
-                    let r = f(&mut block);
-                    let verdict = block.verdict(r);
-                    if verdict.is_err() {
-                        failed.fetch_min(index, Ordering::Relaxed);
-                    }
-                    done.push((index, verdict));
+        let done: Mutex<Vec<(usize, Result<R, Error>)>> = Mutex::new(Vec::new());
+        let work = || {
+            let mut mine = Vec::new();
+            loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                if index >= bounds.len() || failed.load(Ordering::Relaxed) < index {
+                    break;
                 }
-            })
-            .collect();
+                let (start, end) = bounds[index];
+                let line_feeds = lines.count(index);
+                let lines_before = lines.before(index);
+                // A block ends after a line feed, except the last when the body has none.
+                let line_count = line_feeds + u64::from(body[end - 1] != b'\n');
+                let mut block = BlockEvents::new(
+                    &body[start..end],
+                    settings.clone(),
+                    index,
+                    lines_before,
+                    start as u64,
+                    Some(line_count),
+                );
+                let r = f(&mut block);
+                let verdict = block.verdict(r);
+                if verdict.is_err() {
+                    failed.fetch_min(index, Ordering::Relaxed);
+                }
+                mine.push((index, verdict));
+            }
+            // Only taken here, once per worker: a panic in `f` cannot poison it while held.
+            done.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .append(&mut mine);
+        };
+        // The calling thread is one of the workers and starts at once; the others join as the
+        // pool wakes them. (Handing all the work to the pool left the calling thread waiting
+        // while an idle core woke up: on a VM that takes up to milliseconds, and a 16 MiB body
+        // parses in about four.)
+        let workers = threads().min(bounds.len());
+        rayon::in_place_scope(|scope| {
+            for _ in 1..workers {
+                scope.spawn(|_| work());
+            }
+            work();
+        });
+        let done = done.into_inner().unwrap_or_else(PoisonError::into_inner);
 
         let mut results: Vec<Option<Result<R, Error>>> = (0..bounds.len()).map(|_| None).collect();
-        for (index, verdict) in done.into_iter().flatten() {
+        for (index, verdict) in done {
             results[index] = Some(verdict);
         }
         let mut out = Vec::with_capacity(results.len());

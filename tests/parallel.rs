@@ -142,6 +142,61 @@ fn generated_envoy_and_istio() {
     }
 }
 
+/// Called from a thread outside any pool (the calling thread works as one of the workers,
+/// rayon's global pool supplies the others), the result is the same as inside a pool.
+#[test]
+fn outside_a_pool() {
+    // Three threads unless another test set the global pool up first (none in this file).
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build_global();
+    let body = generate(&GenConfig::envoy().target_bytes(1 << 20))
+        .text
+        .into_bytes();
+    let want: Vec<Event<'_>> = promtext::parse(&body)
+        .collect::<Result<_, _>>()
+        .expect("valid body");
+    let blocks = tiny(16 << 10)
+        .parse_blocks(&body, Settings::default(), |b| {
+            b.collect::<Result<Vec<_>, _>>().expect("valid body")
+        })
+        .expect("valid body");
+    assert!(blocks.len() > 10, "{} blocks", blocks.len());
+    let got: Vec<Event<'_>> = blocks.into_iter().flatten().collect();
+    assert_eq!(want, got);
+    let bad = b"a 1\nb 2\nc{x=1} 3\nd 4\n";
+    let err = tiny(4).parse_to_vec(bad, Settings::default()).unwrap_err();
+    assert_eq!((err.line(), err.column()), (3, 5));
+}
+
+/// A panic in the block function reaches the caller (after the other workers stop), inside
+/// a pool and outside one, and the parser is usable afterwards.
+#[test]
+fn a_panic_in_the_block_function_propagates() {
+    let body = valid_body(2000);
+    let options = tiny(1024);
+    let run = || {
+        options.parse_blocks(body.as_bytes(), Settings::default(), |b| {
+            if b.index() == 3 {
+                panic!("block three");
+            }
+            b.count()
+        })
+    };
+    for inside in [true, false] {
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if inside { pool().install(run) } else { run() }
+        }));
+        let payload = caught.expect_err("the panic reaches the caller");
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"block three"));
+    }
+    let counts = pool()
+        .install(|| options.parse_blocks(body.as_bytes(), Settings::default(), |b| b.count()))
+        .expect("valid body");
+    // 2,000 samples, a HELP and a TYPE line.
+    assert_eq!(counts.iter().sum::<usize>(), 2002);
+}
+
 #[test]
 fn corpus() {
     let Some(root) = common::shared("corpus") else {
