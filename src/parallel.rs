@@ -16,7 +16,11 @@
 //!   families across lines, so a block's events depend on the lines before it;
 //! - a thread pool of one thread.
 //!
-//! Run inside [`rayon::ThreadPool::install`] to use a pool of your own.
+//! The calling thread parses blocks itself from the start, and other threads join as they
+//! wake: inside [`rayon::ThreadPool::install`] the pool's other workers (the caller is one of
+//! them); outside any pool a private pool of one thread fewer than rayon's global pool (so
+//! `RAYON_NUM_THREADS` and [`rayon::ThreadPoolBuilder::build_global`] still set the count,
+//! caller included).
 //!
 //! ```
 //! use promtext::parallel::{Options, parse_blocks};
