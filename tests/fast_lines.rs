@@ -98,6 +98,7 @@ fn label_value() -> impl Strategy<Value = Vec<u8>> {
         4 => Just(b"+Inf".to_vec()),
         1 => Just(Vec::new()),
         1 => Just("ünïcødé".as_bytes().to_vec()),
+        1 => Just("outbound|9080||reviews.default.svc.cluster.local/ünïcødé/after-64-bytes".as_bytes().to_vec()),
         1 => Just(b"x\\\"y".to_vec()),
         1 => Just(b"back\\\\slash".to_vec()),
         1 => Just(b"a\"b".to_vec()),
@@ -306,6 +307,13 @@ fn fast_shapes_and_their_neighbours() {
         b"a{b=\"x\\\\\"} 1",
         b"a{b=\"q\",c=\"exactly_sixteen_\\\\\"} 1",
         b"a{b=\"\xff\"} 1",
+        // Bytes above 0x7f stop the value search (the one-pass path takes only ASCII lines):
+        // in the first block, a later inline block, and past the inline blocks.
+        "a{b=\"café\"} 1".as_bytes(),
+        "a{b=\"twenty bytes before é\"} 1".as_bytes(),
+        "a{b=\"a value longer than the four inline blocks of sixteen bytes, then é\"} 1".as_bytes(),
+        b"a{b=\"a value longer than the four inline blocks of sixteen bytes, then \xff\"} 1",
+        b"a{b=\"a value longer than the four inline blocks of sixteen bytes, then \xc3\"} 1",
         b"a{b=\"x} 1",
         b"a{,} 1",
         b"a{b=\"\"} 1",
