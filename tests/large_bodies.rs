@@ -232,3 +232,64 @@ fn envoy_invalid_utf8_near_window_edges() {
         );
     }
 }
+
+#[test]
+fn utf8_of_general_lines_among_one_pass_lines() {
+    // Lines the general path takes are checked one by one while they come alone between
+    // one-pass lines (comments, series with more than three labels, escapes), and a window at a
+    // time from the fourth in a row: bad and good non-ASCII bytes in both situations, in the
+    // first and in later lines of a run, give what a line-by-line parse gives.
+    let one_pass = "envoy_cluster_upstream_rq{envoy_cluster_name=\"outbound|9080||reviews\"} 7\n";
+    let four_labels = "istio_requests_total{a=\"1\",b=\"2\",c=\"3\",d=\"ré\"} 1\n";
+    let mut lines: Vec<String> = Vec::new();
+    for round in 0..40 {
+        lines.push(format!("# TYPE envoy_family_{round} counter\n"));
+        lines.push(format!("# HELP envoy_family_{round} café ☕\n"));
+        for _ in 0..3 {
+            lines.push(one_pass.to_string());
+        }
+        // Runs of 1 to 8 general-path lines.
+        for _ in 0..(round % 8 + 1) {
+            lines.push(four_labels.to_string());
+        }
+        lines.push(format!("envoy_x{{v=\"caf\\\"é{round}\"}} {round}\n"));
+    }
+    let clean: Vec<u8> = lines.concat().into_bytes();
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(line_feeds(&clean).map(|i| i + 1))
+        .filter(|&i| i < clean.len())
+        .collect();
+    for s in [Settings::default(), Settings::default().lenient(true)] {
+        let want = line_by_line(&clean, s.clone());
+        assert!(want.iter().all(|(_, d)| !d.starts_with("error")));
+        same(&whole(&clean, s.clone()), &want, "clean, whole");
+        same(&chunked(&clean, s.clone(), 1000), &want, "clean, chunks");
+        // A bad byte in the middle of every 7th line.
+        for &line_start in starts.iter().step_by(7) {
+            let mut body = clean.clone();
+            let end = line_start
+                + clean[line_start..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .unwrap();
+            body[(line_start + end) / 2] = 0xff;
+            let reference = line_by_line(&body, s.clone());
+            let want = if s.is_lenient() {
+                &reference[..]
+            } else {
+                let bad = reference.iter().position(|(_, d)| d.starts_with("error"));
+                &reference[..=bad.expect("a bad line")]
+            };
+            let what = format!("bad byte in the line at {line_start}");
+            same(&whole(&body, s.clone()), want, &what);
+            same(&chunked(&body, s.clone(), 1000), want, &what);
+        }
+    }
+}
+
+fn line_feeds(body: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    body.iter()
+        .enumerate()
+        .filter(|&(_, &b)| b == b'\n')
+        .map(|(i, _)| i)
+}
