@@ -19,62 +19,25 @@
 //! `uptime`), and `single / halves_scoped` is what the machine's two cores give at all.
 //! `examples/parallel_ratio.rs` measures the same ratios interleaved.
 
-// Only `halves` of the shared helpers.
+// Not every shared helper is used here.
 #[allow(dead_code)]
 mod common;
 
 use std::hint::black_box;
 use std::time::Duration;
 
+use common::parallel::{blocks, consume, halves_scoped, single};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use promtext::generator::{GenConfig, generate};
-use promtext::{Event, Settings, parallel};
-
-// Inlined into both loops, as a consumer's own code would be (see benches/parse.rs): out of
-// line, the call and the event taken by reference slowed the block closure more than the
-// single-threaded loop.
-#[inline(always)]
-fn consume(ev: &Event<'_>) -> usize {
-    match ev {
-        Event::Sample(s) => {
-            let mut n = s.value().to_bits() as usize & 1;
-            for l in s.labels() {
-                n += l.name.len() + l.value.len();
-            }
-            n
-        }
-        _ => 1,
-    }
-}
-
-fn single(input: &[u8]) -> usize {
-    promtext::parse(input)
-        .map(|ev| consume(&ev.expect("valid input")))
-        .sum()
-}
+use promtext::parallel::Options;
+use promtext::{Settings, parallel};
 
 fn parallel_blocks(input: &[u8]) -> usize {
-    parallel::parse_blocks(input, Settings::default(), |block| {
-        block
-            .map(|ev| consume(&ev.expect("valid input")))
-            .sum::<usize>()
-    })
-    .expect("valid input")
-    .into_iter()
-    .sum()
+    blocks(&Options::default(), input)
 }
 
 fn one_block(input: &[u8]) -> usize {
-    parallel::Options::default()
-        .threshold(usize::MAX)
-        .parse_blocks(input, Settings::default(), |block| {
-            block
-                .map(|ev| consume(&ev.expect("valid input")))
-                .sum::<usize>()
-        })
-        .expect("valid input")
-        .into_iter()
-        .sum()
+    blocks(&Options::default().threshold(usize::MAX), input)
 }
 
 fn single_to_vec(input: &[u8]) -> usize {
@@ -92,14 +55,6 @@ fn parallel_to_vec(input: &[u8]) -> usize {
         .iter()
         .map(consume)
         .sum()
-}
-
-fn halves_scoped(input: &[u8]) -> usize {
-    let (a, b) = common::halves(input);
-    std::thread::scope(|s| {
-        let second = s.spawn(|| single(b));
-        single(a) + second.join().expect("no panic")
-    })
 }
 
 fn generated(c: &mut Criterion) {

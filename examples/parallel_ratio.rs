@@ -27,39 +27,10 @@ use std::time::{Duration, Instant};
 #[path = "../benches/common/mod.rs"]
 mod common;
 use common::median;
+use common::parallel::{blocks, single};
 
 use promtext::generator::{GenConfig, generate};
 use promtext::parallel::Options;
-use promtext::{Event, Settings};
-
-#[inline(always)]
-fn consume(ev: &Event<'_>) -> usize {
-    match ev {
-        Event::Sample(s) => s
-            .labels()
-            .map(|l| l.name.len() + l.value.len())
-            .sum::<usize>(),
-        _ => 1,
-    }
-}
-
-fn parse_all(part: &[u8]) -> usize {
-    promtext::parse(part)
-        .map(|ev| consume(&ev.expect("valid input")))
-        .sum()
-}
-
-fn blocks(options: &Options, body: &[u8]) -> usize {
-    options
-        .parse_blocks(body, Settings::default(), |block| {
-            block
-                .map(|ev| consume(&ev.expect("valid input")))
-                .sum::<usize>()
-        })
-        .expect("valid input")
-        .iter()
-        .sum()
-}
 
 fn spin(d: Duration) -> u64 {
     let t = Instant::now();
@@ -108,20 +79,14 @@ fn main() {
         options = options.block_len(kib << 10);
     }
     let one_block = Options::default().threshold(usize::MAX);
-    let (first, second) = common::halves(&body);
     type Variant<'v> = (&'static str, Box<dyn Fn() -> usize + 'v>);
     let variants: Vec<Variant> = vec![
-        ("single", Box::new(|| parse_all(&body))),
+        ("single", Box::new(|| single(&body))),
         ("one_block", Box::new(|| blocks(&one_block, &body))),
         ("parallel", Box::new(|| blocks(&options, &body))),
         (
             "halves",
-            Box::new(|| {
-                std::thread::scope(|s| {
-                    let h = s.spawn(|| parse_all(second));
-                    parse_all(first) + h.join().expect("no panic")
-                })
-            }),
+            Box::new(|| common::parallel::halves_scoped(&body)),
         ),
     ];
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];

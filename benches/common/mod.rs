@@ -1,6 +1,11 @@
 //! Baselines shared by the bench binaries, so that every group measures exactly the same
 //! reference work and the ratios of different benches can be compared.
 
+// Only the parallel bench and its example use it.
+#[cfg(feature = "parallel")]
+#[allow(dead_code)]
+pub mod parallel;
+
 /// Counts line feeds with memchr: the floor of any line-based parser.
 pub fn memchr_lines(input: &[u8]) -> usize {
     memchr::memchr_iter(b'\n', input).count()
