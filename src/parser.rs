@@ -519,6 +519,8 @@ impl<'l> Segment<'l> {
         self.general_next = end + 1;
         if self.general_run >= DENSE_RUN && start >= self.resume_at {
             self.advance(start, end);
+            // A run that reaches the window's end goes on with the next window at once.
+            self.general_next = self.win_end;
             if start >= self.win_start && end <= self.win_end {
                 return self.text.get(start - self.win_start..end - self.win_start);
             }
