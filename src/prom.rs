@@ -88,10 +88,11 @@ impl ValueEnd {
         let found = memchr::memchr3(b'"', b'\n', b'\\', rest);
         // A value this long is rare: its bytes before the stop are checked on their own.
         let before = &rest[..found.unwrap_or(rest.len())];
-        match before.iter().position(|&c| !c.is_ascii()) {
-            Some(q) => Some(i + q),
-            None => found.map(|p| i + p),
+        // `is_ascii` reads a word at a time; the position is wanted only when it fails.
+        if !before.is_ascii() {
+            return before.iter().position(|&c| !c.is_ascii()).map(|q| i + q);
         }
+        found.map(|p| i + p)
     }
 }
 
