@@ -22,7 +22,7 @@
 
 use std::time::{Duration, Instant};
 
-// The benches' shared helpers (`halves`, `median`).
+// The benches' shared helpers (`median`, the parallel consumer and variants).
 #[allow(dead_code)]
 #[path = "../benches/common/mod.rs"]
 mod common;

@@ -251,7 +251,7 @@ impl Core {
         let text = unsafe { crate::located::ascii_text(&input[start..f.end]) };
         seg.lf_stale = true;
         self.line_no += 1;
-        // SAFETY: `text` is `input[start..f.end]`, checked to be UTF-8, and `fast_sample`
+        // SAFETY: `text` is `input[start..f.end]`, ASCII and so UTF-8, and `fast_sample`
         // recorded the spans of at most `INLINE_LABELS` labels of exactly those bytes,
         // relative to `start`, as `Located` requires (see its comment where it records them).
         #[allow(unsafe_code)]

@@ -39,9 +39,10 @@ pub(crate) struct LineCtx {
 /// Finds where a label value ends on the one-pass path: the first `"`, LF, `\` or byte above
 /// 0x7f. Stopping at a backslash lets that path decline escaped values itself, so no separate
 /// search of the body for backslashes is needed; stopping at a non-ASCII byte makes every line
-/// it takes ASCII, so no UTF-8 check of those lines is needed either. Short values are searched inline; longer ones go on with the
-/// CPU's widest searcher, chosen once per parser instead of on every call (memchr's top-level
-/// functions dispatch through a function pointer each time).
+/// it takes ASCII, so no UTF-8 check of those lines is needed either. Short values are
+/// searched inline; longer ones go on with the CPU's widest searcher, chosen once per parser
+/// instead of on every call (memchr's top-level functions dispatch through a function pointer
+/// each time).
 #[derive(Debug)]
 pub(crate) struct ValueEnd {
     #[cfg(target_arch = "x86_64")]
@@ -1035,8 +1036,9 @@ mod tests {
     use super::ValueEnd;
 
     /// The inline blocks, the hand-over to the vector search after them and the short tail all
-    /// find what `memchr3` finds: every haystack length up to 200 with a `"`, LF or `\` (or
-    /// none) at every position, and a second hit after it in the same block or a later one.
+    /// find what a plain byte search finds: every haystack length up to 200 with a `"`, LF, `\`
+    /// or non-ASCII byte (or none) at every position, and a second hit after it in the same
+    /// block or a later one.
     #[test]
     fn value_end_agrees_with_a_plain_search() {
         let search = ValueEnd::default();
