@@ -4,9 +4,14 @@ use proptest::prelude::*;
 
 use promtext::relabel::cache::{Cached, SeriesCache};
 use promtext::relabel::naive::NaivePipeline;
+use promtext::relabel::yaml::rules_from_yaml;
 use promtext::relabel::{
     Action, CompileOptions, Labels, NameValidationScheme, Outcome, Pipeline, RelabelConfig,
 };
+
+#[path = "../benches/fixtures/relabel.rs"]
+mod fixtures;
+use fixtures::{K8S_LABELS, KUBERNETES};
 
 const FRAGMENTS: &[&str] = &[
     "a", "b", "ab", ".*", ".+", "(.*)", "(.+)", "a|b", "(a|ab)", "[ab]", "x?", "(?i)a", "", "\\d",
@@ -135,6 +140,46 @@ proptest! {
             let names: Vec<&str> = l.iter().map(|(n, _)| n).collect();
             prop_assert!(names.windows(2).all(|w| w[0] < w[1]), "sorted unique names");
         }
+    }
+
+    #[test]
+    fn scheduled_order_agrees(
+        rules in prop::collection::vec(rule(), 2..9),
+        last in prop::collection::vec(rule(), 1..3),
+        input in labels(),
+    ) {
+        // Longer rule lists, ending in rules that can drop, so that writers move past them (`run_order`); the
+        // plain pipeline runs in config order.
+        let rules: Vec<RelabelConfig> = rules
+            .into_iter()
+            .chain(last.into_iter().map(|mut r| {
+                if !matches!(r.action, Some(Action::Keep | Action::Drop | Action::KeepEqual | Action::DropEqual)) {
+                    r.action = Some(Action::Keep);
+                    r.target_label = "t".into();
+                }
+                r
+            }))
+            .filter(|r| r.validate(NameValidationScheme::Utf8).is_ok())
+            .collect();
+        let fast = Pipeline::new(&rules, NameValidationScheme::Utf8).unwrap();
+        let plain = Pipeline::with_options(&rules, NameValidationScheme::Utf8, CompileOptions { fast_paths: false }).unwrap();
+        let naive = NaivePipeline::new(&rules, NameValidationScheme::Utf8).unwrap();
+        prop_assert!(plain.run_order().iter().enumerate().all(|(i, &r)| r as usize == i));
+        let mut order = fast.run_order().to_vec();
+        order.sort_unstable();
+        prop_assert!(order.iter().enumerate().all(|(i, &r)| r as usize == i), "a permutation");
+        let a = render(fast.relabeler().apply(&input), &input);
+        let b = render(plain.relabeler().apply(&input), &input);
+        let c = naive.apply(&input).map(Labels::from_pairs);
+        prop_assert_eq!(&a, &b, "fast vs plain, rules {:?}, order {:?}", rules, fast.run_order());
+        prop_assert_eq!(&a, &c, "fast vs naive, rules {:?}, order {:?}", rules, fast.run_order());
+        let sorted = Labels::from_pairs(input.iter().map(|(n, v)| (n, v)));
+        let d = match fast.relabeler().apply_labels(&sorted) {
+            Outcome::Dropped => None,
+            Outcome::Unchanged => Some(sorted.clone()),
+            Outcome::Changed(l) => Some(l),
+        };
+        prop_assert_eq!(&a, &d, "apply_labels, rules {:?}", rules);
     }
 
     #[test]
@@ -419,4 +464,52 @@ fn labelmap_replace_all_when_anchors_escape() {
         n.apply(&[("axb", "1"), ("zz", "2")])
             .map(Labels::from_pairs)
     );
+}
+
+#[test]
+fn kubernetes_label_writes_run_after_the_shard_keep() {
+    let rules = rules_from_yaml(KUBERNETES, NameValidationScheme::Utf8).unwrap();
+    let fast = Pipeline::new(&rules, NameValidationScheme::Utf8).unwrap();
+    // Rules 11-16 (job, namespace, pod, container, instance, cluster; 0-based 10-15) commute with the namespace
+    // drop, the hashmod and its keep (and with the final labeldrop, which stays in place as no drop follows it);
+    // the labelmaps before them write any name and stay in place.
+    let expected: Vec<u32> = (0..10).chain(16..20).chain(10..16).collect();
+    assert_eq!(fast.run_order(), expected.as_slice());
+    let plain = Pipeline::with_options(
+        &rules,
+        NameValidationScheme::Utf8,
+        CompileOptions { fast_paths: false },
+    )
+    .unwrap();
+    let naive = NaivePipeline::new(&rules, NameValidationScheme::Utf8).unwrap();
+    // The benchmark target is dropped by the shard keep; find addresses in each shard and compare everything.
+    let mut kept = 0;
+    for i in 0..30 {
+        let address = format!("10.132.183.{i}:80");
+        let input: Vec<(&str, &str)> = K8S_LABELS
+            .iter()
+            .map(|&(n, v)| {
+                (
+                    n,
+                    if n == "__address__" {
+                        address.as_str()
+                    } else {
+                        v
+                    },
+                )
+            })
+            .collect();
+        let a = render(fast.relabeler().apply(&input), &[]);
+        assert_eq!(a, render(plain.relabeler().apply(&input), &[]), "{address}");
+        assert_eq!(a, naive.apply(&input).map(Labels::from_pairs), "{address}");
+        if let Some(l) = a {
+            kept += 1;
+            assert_eq!(
+                l.get("instance"),
+                Some("promtail-loki-boltdb-shipper-jgtr7:promtail:http-metrics")
+            );
+            assert_eq!(l.get("__tmp_hash"), None);
+        }
+    }
+    assert!((3..27).contains(&kept), "{kept} of 30 kept");
 }

@@ -67,6 +67,7 @@ pub mod notation;
 pub mod pipeline;
 #[cfg(feature = "yaml")]
 pub mod rtest;
+pub(crate) mod schedule;
 pub(crate) mod series_map;
 pub(crate) mod slots;
 pub(crate) mod strcmp;

@@ -12,9 +12,10 @@ use super::config::{Action, ConfigError, NameValidationScheme, RelabelConfig};
 use super::goregex;
 use super::labels::Labels;
 use super::matcher::{Fast, Matcher, Spans};
+use super::schedule::{self, Effect, Names};
 use super::slots::{NONE, SlotTable};
 use super::strcmp::{cmp_str, eq_str};
-use super::template::Template;
+use super::template::{Segment, Template};
 
 /// Compile options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,9 +55,54 @@ struct Rule {
     drop_slots: Box<[u32]>,
 }
 
+impl Rule {
+    /// The names this rule reads and writes, for [`schedule::order`].
+    fn effect(&self) -> Effect<'_> {
+        let sources = || Names::Exact(self.sources.iter().map(|s| &**s).collect());
+        let target = || Names::Exact(vec![&*self.target_str]);
+        let (reads, writes, drops) = match self.action {
+            Action::Keep | Action::Drop => (sources(), Names::none(), true),
+            Action::KeepEqual | Action::DropEqual => {
+                let mut names: Vec<&str> = self.sources.iter().map(|s| &**s).collect();
+                names.push(&self.target_str);
+                (Names::Exact(names), Names::none(), true)
+            }
+            Action::Replace => match self.target.as_literal() {
+                Some(t) => (sources(), Names::Exact(vec![t]), false),
+                None => (sources(), Names::Any, false),
+            },
+            Action::Lowercase | Action::Uppercase | Action::HashMod => (sources(), target(), false),
+            Action::LabelMap if self.matcher.anchored => {
+                let writes = match self.replacement.as_literal() {
+                    Some(l) => Names::Exact(vec![l]),
+                    None => match self.replacement.segments.first() {
+                        Some(Segment::Lit(p)) if !p.is_empty() => Names::Prefix(p),
+                        _ => Names::Any,
+                    },
+                };
+                (Names::Matching(&self.matcher), writes, false)
+            }
+            // A name that matches is deleted: the rule reads and writes the same set.
+            Action::LabelDrop => (
+                Names::Matching(&self.matcher),
+                Names::Matching(&self.matcher),
+                false,
+            ),
+            Action::LabelMap | Action::LabelKeep => (Names::Any, Names::Any, false),
+        };
+        Effect {
+            reads,
+            writes,
+            drops,
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Inner {
     rules: Vec<Rule>,
+    /// The order the rules run in when no trace is asked for ([`schedule::order`]).
+    order: Box<[u32]>,
     configs: Vec<RelabelConfig>,
     fast_paths: bool,
     sites: usize,
@@ -154,8 +200,14 @@ impl Pipeline {
             sites += c.sources().len() + 1;
         }
         slots.seal();
+        let order = if opts.fast_paths {
+            schedule::order(&out.iter().map(Rule::effect).collect::<Vec<_>>())
+        } else {
+            (0..out.len() as u32).collect()
+        };
         Ok(Pipeline {
             inner: Arc::new(Inner {
+                order: order.into(),
                 rules: out,
                 configs: rules.to_vec(),
                 fast_paths: opts.fast_paths,
@@ -178,6 +230,29 @@ impl Pipeline {
     /// The rules this pipeline was compiled from.
     pub fn configs(&self) -> &[RelabelConfig] {
         &self.inner.configs
+    }
+
+    /// The order in which [`Relabeler`] runs the rules, as indices into [`Pipeline::configs`].
+    ///
+    /// A rule that only sets or deletes labels runs after the last rule that can drop the series (`keep`, `drop`,
+    /// `keepequal`, `dropequal`) when it provably commutes with every rule it moves past: neither writes a label
+    /// name the other reads or writes. The result is the same as in config order, and a series that a later
+    /// `keep` drops (a `hashmod` shard, say) skips those rules. [`Pipeline::explain`] traces in config order.
+    /// Without fast paths ([`CompileOptions`]) this is the config order.
+    ///
+    /// ```
+    /// use promtext::relabel::{Action, NameValidationScheme, Pipeline, RelabelConfig};
+    /// let rules = [
+    ///     RelabelConfig::new(Action::Replace).source_labels(["__meta_ns"]).target_label("namespace"),
+    ///     RelabelConfig::new(Action::HashMod).source_labels(["__address__"]).target_label("__tmp_hash").modulus(3),
+    ///     RelabelConfig::new(Action::Keep).source_labels(["__tmp_hash"]).regex("0"),
+    /// ];
+    /// let pipeline = Pipeline::new(&rules, NameValidationScheme::Utf8)?;
+    /// assert_eq!(pipeline.run_order(), [1, 2, 0]);
+    /// # Ok::<(), promtext::relabel::ConfigError>(())
+    /// ```
+    pub fn run_order(&self) -> &[u32] {
+        &self.inner.order
     }
 
     /// A reusable scratch for applying this pipeline (one per thread).
@@ -453,8 +528,9 @@ impl Relabeler {
         }
         let mut dropped = false;
         if trace.is_none() {
-            for (rule, locs) in inner.rules.iter().zip(self.locs.iter_mut()) {
-                if !w.apply_rule(rule, locs, None) {
+            for &i in inner.order.iter() {
+                let i = i as usize;
+                if !w.apply_rule(&inner.rules[i], &mut self.locs[i], None) {
                     dropped = true;
                     break;
                 }
