@@ -14,7 +14,7 @@ use super::labels::Labels;
 use super::matcher::{Fast, Matcher, Spans};
 use super::schedule::{self, Effect, Names};
 use super::slots::{NONE, SlotTable};
-use super::strcmp::{cmp_str, eq_str};
+use super::strcmp::{cmp_bytes, cmp_str, eq_str};
 use super::template::{Segment, Template};
 
 /// Compile options.
@@ -53,6 +53,19 @@ struct Rule {
     target_slot: u32,
     /// The slots a `labeldrop` of literal names deletes.
     drop_slots: Box<[u32]>,
+    /// A shortcut for the commonest rule shapes.
+    quick: Quick,
+}
+
+/// Rules the run loop decides without [`Work::apply_rule`] (whose frame is large): those that read one label.
+#[derive(Debug, Clone, Copy)]
+enum Quick {
+    /// No shortcut.
+    No,
+    /// `keep` (`keep: true`) or `drop` on one source label.
+    KeepDrop { slot: u32, keep: bool },
+    /// `replace` from one source label with a fast matcher: nothing happens unless the value matches.
+    ReplaceIfMatch { slot: u32 },
 }
 
 impl Rule {
@@ -179,9 +192,21 @@ impl Pipeline {
                 }
                 _ => Vec::new(),
             };
+            let src_slots: Box<[u32]> = c.sources().iter().map(|s| slots.intern(s)).collect();
+            let quick = match (action, &*src_slots) {
+                (Action::Keep | Action::Drop, &[slot]) => Quick::KeepDrop {
+                    slot,
+                    keep: action == Action::Keep,
+                },
+                (Action::Replace, &[slot]) if matcher.fast.is_some() => {
+                    Quick::ReplaceIfMatch { slot }
+                }
+                _ => Quick::No,
+            };
             out.push(Rule {
+                quick,
                 action,
-                src_slots: c.sources().iter().map(|s| slots.intern(s)).collect(),
+                src_slots,
                 target_slot: target_slot.unwrap_or(NONE),
                 drop_slots: drop_slots.into(),
                 sources: c.sources().iter().map(|s| s.as_str().into()).collect(),
@@ -357,9 +382,10 @@ fn res<'x>(buf: &'x str, s: S<'x>) -> &'x str {
     }
 }
 
-/// Re-types an emptied vector to another lifetime, keeping its allocation (in-place collect).
+/// Re-types an emptied vector to another lifetime, keeping its allocation (in-place collect: `T` and `U` differ
+/// only in lifetimes).
 #[allow(clippy::unnecessary_filter_map)] // `filter` could not change the element type.
-fn recycle<'x, 'y>(mut v: Vec<Entry<'x>>) -> Vec<Entry<'y>> {
+fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
     v.clear();
     v.into_iter().filter_map(|_| None).collect()
 }
@@ -378,6 +404,7 @@ pub struct Relabeler {
     locs: Vec<CaptureLocations>,
     hints: Vec<u32>,
     slot_idx: Vec<u32>,
+    slot_vals: Vec<S<'static>>,
 }
 
 impl Relabeler {
@@ -399,6 +426,7 @@ impl Relabeler {
             hints,
             locs,
             slot_idx: Vec::new(),
+            slot_vals: Vec::new(),
         }
     }
 
@@ -478,16 +506,8 @@ impl Relabeler {
     /// # Ok::<(), promtext::relabel::ConfigError>(())
     /// ```
     pub fn apply_labels(&mut self, labels: &Labels) -> Outcome {
-        self.run_normalized(
-            |ls, _| {
-                ls.extend(labels.iter().map(|(n, v)| Entry {
-                    name: S::In(n),
-                    value: S::In(v),
-                }))
-            },
-            None,
-            false,
-        )
+        // Not copied: the rules read and write their slots over `labels` until one needs the whole list.
+        self.run_normalized(|_, _| {}, None, Some(labels))
     }
 
     fn run<'a>(
@@ -495,15 +515,16 @@ impl Relabeler {
         feed: impl FnOnce(&mut Vec<Entry<'a>>, &mut String),
         trace: Option<&mut Vec<Step>>,
     ) -> Outcome {
-        self.run_normalized(feed, trace, true)
+        self.run_normalized(feed, trace, None)
     }
 
-    /// `normalize`: whether the fed labels may be unsorted, repeat names or hold empty values.
+    /// Without `base`, the fed labels may be unsorted, repeat names or hold empty values; with it, nothing is fed
+    /// and the rules start from `base`.
     fn run_normalized<'a>(
         &mut self,
         feed: impl FnOnce(&mut Vec<Entry<'a>>, &mut String),
         mut trace: Option<&mut Vec<Step>>,
-        normalize: bool,
+        base: Option<&'a Labels>,
     ) -> Outcome {
         let inner: &Inner = &self.pipeline.inner;
         let mut input: Vec<Entry<'a>> = recycle(std::mem::take(&mut self.entries));
@@ -520,17 +541,37 @@ impl Relabeler {
             fast: inner.fast_paths,
             table: &inner.slots,
             slot_idx: std::mem::take(&mut self.slot_idx),
+            slot_vals: recycle(std::mem::take(&mut self.slot_vals)),
+            base,
             resolved: false,
             messy: false,
         };
-        if normalize {
+        if base.is_none() {
             w.normalize();
         }
         let mut dropped = false;
         if trace.is_none() {
             for &i in inner.order.iter() {
                 let i = i as usize;
-                if !w.apply_rule(&inner.rules[i], &mut self.locs[i], None) {
+                let rule = &inner.rules[i];
+                match rule.quick {
+                    Quick::KeepDrop { slot, keep } => {
+                        let v = w.slot_get(slot);
+                        if rule.matcher.is_match(res(&w.buf, v)) != keep {
+                            dropped = true;
+                            break;
+                        }
+                        continue;
+                    }
+                    Quick::ReplaceIfMatch { slot } => {
+                        let v = w.slot_get(slot);
+                        if !rule.matcher.is_match(res(&w.buf, v)) {
+                            continue;
+                        }
+                    }
+                    Quick::No => {}
+                }
+                if !w.apply_rule(rule, &mut self.locs[i], None) {
                     dropped = true;
                     break;
                 }
@@ -581,6 +622,7 @@ impl Relabeler {
         self.join = w.join;
         self.hints = w.hints;
         self.slot_idx = w.slot_idx;
+        self.slot_vals = recycle(w.slot_vals);
         out
     }
 }
@@ -595,8 +637,15 @@ struct Work<'a> {
     dirty: bool,
     fast: bool,
     table: &'a SlotTable,
-    /// Per slot: the index of its label in `labels`, or [`NONE`]. Valid while `resolved`.
+    /// Per slot: the index of its label in `labels` (or in `base`), or [`NONE`]. Valid while `resolved`.
     slot_idx: Vec<u32>,
+    /// A sorted input that `labels` stands for and that is not copied into it yet: the rules that read and write
+    /// slots only need `slot_vals`; [`Work::materialize`] copies it, with the slot writes, when a rule needs the
+    /// whole list. While it is set, `labels` is empty, `dirty` means that a slot write is pending and `messy` is
+    /// false.
+    base: Option<&'a Labels>,
+    /// Per slot, while `base` is set and `resolved`: its current value (`""` when absent).
+    slot_vals: Vec<S<'a>>,
     resolved: bool,
     /// Labels were appended out of order or emptied in place through slots; [`Work::settle`] restores the sorted,
     /// non-empty form that lookups by name need.
@@ -615,11 +664,61 @@ impl<'a> Work<'a> {
         res(&self.buf, self.labels[i].name)
     }
 
+    /// Copies `base` into `labels` with the pending slot writes (appended or emptied in place, as
+    /// [`Work::slot_set`] does).
+    fn materialize(&mut self) {
+        let Some(base) = self.base.take() else {
+            return;
+        };
+        debug_assert!(self.labels.is_empty());
+        self.labels.extend(base.iter().map(|(n, v)| Entry {
+            name: S::In(n),
+            value: S::In(v),
+        }));
+        if !(self.resolved && self.dirty) {
+            return;
+        }
+        for (k, &v) in self.slot_vals.iter().enumerate() {
+            let empty = res(&self.buf, v).is_empty();
+            match self.slot_idx[k] {
+                i if i == NONE => {
+                    if !empty {
+                        self.slot_idx[k] = self.labels.len() as u32;
+                        self.labels.push(Entry {
+                            name: S::In(self.table.name(k as u32)),
+                            value: v,
+                        });
+                        self.messy = true;
+                    }
+                }
+                i => {
+                    self.labels[i as usize].value = v;
+                    self.messy |= empty;
+                }
+            }
+        }
+    }
+
     /// Finds the label of every slot: one hash lookup per label name.
     #[inline(never)]
     fn resolve(&mut self) {
         self.slot_idx.clear();
         self.slot_idx.resize(self.table.len(), NONE);
+        if let Some(base) = self.base {
+            self.slot_vals.clear();
+            self.slot_vals.resize(self.table.len(), S::In(""));
+            if self.table.len() > 0 {
+                let bytes = base.buf.as_bytes();
+                for (i, &[a, b, c]) in base.spans.iter().enumerate() {
+                    if let Some(k) = self.table.find_bytes(&bytes[a as usize..b as usize]) {
+                        self.slot_idx[k as usize] = i as u32;
+                        self.slot_vals[k as usize] = S::In(&base.buf[b as usize..c as usize]);
+                    }
+                }
+            }
+            self.resolved = true;
+            return;
+        }
         if self.table.len() > 0 {
             for (i, e) in self.labels.iter().enumerate() {
                 if let Some(k) = self.table.find(res(&self.buf, e.name)) {
@@ -636,6 +735,9 @@ impl<'a> Work<'a> {
         if !self.resolved {
             self.resolve();
         }
+        if self.base.is_some() {
+            return self.slot_vals[slot as usize];
+        }
         match self.slot_idx[slot as usize] {
             i if i == NONE => S::In(""),
             i => self.labels[i as usize].value,
@@ -650,6 +752,14 @@ impl<'a> Work<'a> {
             self.resolve();
         }
         let v = res(&self.buf, value);
+        if self.base.is_some() {
+            let cur = &mut self.slot_vals[slot as usize];
+            if !eq_str(res(&self.buf, *cur), v) {
+                *cur = value;
+                self.dirty = true;
+            }
+            return;
+        }
         match self.slot_idx[slot as usize] {
             i if i == NONE => {
                 if !v.is_empty() {
@@ -681,6 +791,9 @@ impl<'a> Work<'a> {
 
     /// Restores sorted order without empty values after slot writes. Moves labels, so slots resolve again.
     fn settle(&mut self) {
+        if self.dirty {
+            self.materialize();
+        }
         if !self.messy {
             return;
         }
@@ -733,7 +846,8 @@ impl<'a> Work<'a> {
         self.labels.retain(|e| !res(buf, e.value).is_empty());
     }
 
-    fn to_labels(&self) -> Labels {
+    fn to_labels(&mut self) -> Labels {
+        self.materialize();
         let mut l = Labels::new();
         let total: usize = self
             .labels
@@ -748,8 +862,10 @@ impl<'a> Work<'a> {
         l
     }
 
+    /// Binary search by name (after [`Work::materialize`]).
     #[inline]
     fn find(&self, name: &str) -> Result<usize, usize> {
+        debug_assert!(self.base.is_none());
         self.labels
             .binary_search_by(|e| cmp_str(res(&self.buf, e.name), name))
     }
@@ -758,6 +874,7 @@ impl<'a> Work<'a> {
     /// source usually have the same shape, so the remembered position is usually right.
     #[inline]
     fn find_at(&mut self, name: &str, site: usize) -> Result<usize, usize> {
+        self.materialize();
         let Work {
             labels, buf, hints, ..
         } = self;
@@ -781,6 +898,7 @@ impl<'a> Work<'a> {
     }
 
     fn del(&mut self, name: &str) {
+        self.materialize();
         if let Ok(i) = self.find(name) {
             self.labels.remove(i);
             self.dirty = true;
@@ -790,6 +908,7 @@ impl<'a> Work<'a> {
 
     /// Sets `name` to `value`; an empty value deletes.
     fn set(&mut self, name: S<'a>, value: S<'a>) {
+        self.materialize();
         let found = self.find(res(&self.buf, name));
         self.set_found(found, name, value);
     }
@@ -1055,6 +1174,9 @@ impl<'a> Work<'a> {
                     return true;
                 }
                 self.settle();
+                if note.is_some() {
+                    self.materialize();
+                }
                 let before = self.labels.len();
                 self.label_drop_keep(rule);
                 if let Some(n) = note {
@@ -1065,8 +1187,39 @@ impl<'a> Work<'a> {
         }
     }
 
+    /// Whether a name of the uncopied `base` starts with `prefix` (its insertion point, remembered per site).
+    fn base_has_prefix(&mut self, base: &Labels, prefix: &str, site: usize) -> bool {
+        let bytes = base.buf.as_bytes();
+        let name = |i: usize| {
+            let [a, b, _] = base.spans[i];
+            &bytes[a as usize..b as usize]
+        };
+        let p = prefix.as_bytes();
+        let n = base.spans.len();
+        let h = self.hints[site] as usize;
+        // The prefix sorts before every name that starts with it, so its insertion point is where one would be.
+        let at = if h <= n
+            && (h == 0 || cmp_bytes(name(h - 1), p) == Ordering::Less)
+            && (h == n || cmp_bytes(p, name(h)) != Ordering::Greater)
+        {
+            h
+        } else {
+            let i = base.spans.partition_point(|&[a, b, _]| {
+                cmp_bytes(&bytes[a as usize..b as usize], p) == Ordering::Less
+            });
+            self.hints[site] = i as u32;
+            i
+        };
+        at < n && name(at).starts_with(p)
+    }
+
     /// The index range of labels whose name starts with `prefix`.
     fn prefix_range(&mut self, prefix: &str, site: usize) -> (usize, usize) {
+        if let Some(base) = self.base.filter(|_| !self.dirty) {
+            if !self.base_has_prefix(base, prefix, site) {
+                return (0, 0);
+            }
+        }
         // The prefix sorts before every name that starts with it, so its insertion point is the range start.
         let start = match self.find_at(prefix, site) {
             Ok(i) | Err(i) => i,
@@ -1084,7 +1237,10 @@ impl<'a> Work<'a> {
         }
         let (start, end) = match (self.fast, rule.matcher.required_prefix()) {
             (true, Some(p)) => self.prefix_range(p, rule.site),
-            _ => (0, self.labels.len()),
+            _ => {
+                self.materialize();
+                (0, self.labels.len())
+            }
         };
         self.extra.clear();
         for i in start..end {
@@ -1118,6 +1274,7 @@ impl<'a> Work<'a> {
 
     /// Labelmap for patterns whose matches need not span the whole name: Go's `ReplaceAllString` on the name.
     fn labelmap_replace_all(&mut self, rule: &'a Rule, locs: &mut CaptureLocations) {
+        self.materialize();
         self.extra.clear();
         for i in 0..self.labels.len() {
             let e = self.labels[i];
@@ -1180,6 +1337,7 @@ impl<'a> Work<'a> {
                 return;
             }
         }
+        self.materialize();
         let before = self.labels.len();
         let buf = &self.buf;
         self.labels

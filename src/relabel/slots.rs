@@ -7,7 +7,7 @@
 //! (`__meta_kubernetes_pod_…`), which makes every sorted-order comparison between them costly; the hash below
 //! reads the first and the last eight bytes and the length, which tell them apart.
 
-use super::strcmp::eq_str;
+use super::strcmp::eq_bytes;
 
 /// No slot, or a slot whose name is absent from the label set.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -39,8 +39,7 @@ fn word(b: &[u8], i: usize) -> u64 {
 }
 
 #[inline(always)]
-fn key(name: &str) -> u64 {
-    let b = name.as_bytes();
+fn key(b: &[u8]) -> u64 {
     let n = b.len();
     let (first, last) = if n >= 8 {
         (word(b, 0), word(b, n - 8))
@@ -71,7 +70,7 @@ impl SlotTable {
         self.lengths = 0;
         for (slot, name) in self.names.iter().enumerate() {
             self.lengths |= 1 << (name.len() % 64);
-            let k = key(name);
+            let k = key(name.as_bytes());
             let mut i = (k >> self.shift) as usize;
             while cells[i].1 != NONE {
                 i = (i + 1) & mask;
@@ -94,6 +93,12 @@ impl SlotTable {
     /// The slot named `name`.
     #[inline]
     pub(crate) fn find(&self, name: &str) -> Option<u32> {
+        self.find_bytes(name.as_bytes())
+    }
+
+    /// The slot whose name is the bytes `name`.
+    #[inline(always)]
+    pub(crate) fn find_bytes(&self, name: &[u8]) -> Option<u32> {
         if self.lengths & (1 << (name.len() % 64)) == 0 {
             return None;
         }
@@ -105,7 +110,7 @@ impl SlotTable {
             if slot == NONE {
                 return None;
             }
-            if tag == k as u32 && eq_str(&self.names[slot as usize], name) {
+            if tag == k as u32 && eq_bytes(self.names[slot as usize].as_bytes(), name) {
                 return Some(slot);
             }
             i = (i + 1) & mask;

@@ -10,7 +10,7 @@ pub(crate) fn cmp_str(a: &str, b: &str) -> Ordering {
 }
 
 #[inline]
-fn cmp_bytes(a: &[u8], b: &[u8]) -> Ordering {
+pub(crate) fn cmp_bytes(a: &[u8], b: &[u8]) -> Ordering {
     let m = a.len().min(b.len());
     if m < 8 {
         return cmp_short(a, b);
@@ -49,7 +49,7 @@ fn word_at(s: &[u8], i: usize) -> u64 {
 }
 
 #[inline]
-fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
         return false;
