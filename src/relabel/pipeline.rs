@@ -583,7 +583,7 @@ impl Relabeler {
             }
             let before = trace.as_ref().map(|_| {
                 w.settle();
-                w.to_labels()
+                w.materialized_labels()
             });
             let mut note = String::new();
             let keep = w.apply_rule(
@@ -598,7 +598,7 @@ impl Relabeler {
                     before,
                     after: keep.then(|| {
                         w.settle();
-                        w.to_labels()
+                        w.materialized_labels()
                     }),
                     note,
                 });
@@ -614,7 +614,7 @@ impl Relabeler {
             Outcome::Unchanged
         } else {
             w.settle();
-            Outcome::Changed(w.to_labels())
+            Outcome::Changed(w.materialized_labels())
         };
         self.entries = recycle(w.labels);
         self.extra = recycle(w.extra);
@@ -846,7 +846,7 @@ impl<'a> Work<'a> {
         self.labels.retain(|e| !res(buf, e.value).is_empty());
     }
 
-    fn to_labels(&mut self) -> Labels {
+    fn materialized_labels(&mut self) -> Labels {
         self.materialize();
         let mut l = Labels::new();
         let total: usize = self
