@@ -543,12 +543,10 @@ impl Relabeler {
             slot_idx: std::mem::take(&mut self.slot_idx),
             slot_vals: recycle(std::mem::take(&mut self.slot_vals)),
             base,
+            raw: base.is_none(),
             resolved: false,
             messy: false,
         };
-        if base.is_none() {
-            w.normalize();
-        }
         let mut dropped = false;
         if trace.is_none() {
             for &i in inner.order.iter() {
@@ -608,6 +606,10 @@ impl Relabeler {
                 break;
             }
         }
+        if !dropped && w.raw {
+            // Repeated names and empty values in the input make the result differ from it (`dirty`).
+            w.settle();
+        }
         let out = if dropped {
             Outcome::Dropped
         } else if !w.dirty {
@@ -646,6 +648,10 @@ struct Work<'a> {
     base: Option<&'a Labels>,
     /// Per slot, while `base` is set and `resolved`: its current value (`""` when absent).
     slot_vals: Vec<S<'a>>,
+    /// `labels` holds the input as fed: maybe unsorted, with repeated names and empty values. Slots work on it
+    /// as they are (a slot is the last label of its name, and an empty value is an absent label), so a series
+    /// that is dropped before a rule needs the whole list is never normalized.
+    raw: bool,
     resolved: bool,
     /// Labels were appended out of order or emptied in place through slots; [`Work::settle`] restores the sorted,
     /// non-empty form that lookups by name need.
@@ -789,11 +795,20 @@ impl<'a> Work<'a> {
         }
     }
 
-    /// Restores sorted order without empty values after slot writes. Moves labels, so slots resolve again.
+    /// Makes `labels` the sorted list of the current labels, without repeated names or empty values: normalizes
+    /// a raw input, copies an uncopied one, and after slot writes restores the order. Whatever needs the whole
+    /// list calls this first. When labels move, slots resolve again.
     fn settle(&mut self) {
-        if self.dirty {
-            self.materialize();
+        if self.raw {
+            self.raw = false;
+            // Normalizing also sorts the labels appended by slot writes and removes emptied ones.
+            self.messy = false;
+            if self.normalize() {
+                self.resolved = false;
+            }
+            return;
         }
+        self.materialize();
         if !self.messy {
             return;
         }
@@ -806,8 +821,8 @@ impl<'a> Work<'a> {
             .sort_by(|a, b| cmp_str(res(buf, a.name), res(buf, b.name)));
     }
 
-    /// Sorts, keeps the last value of repeated names, removes empty values.
-    fn normalize(&mut self) {
+    /// Sorts, keeps the last value of repeated names, removes empty values. True when labels moved.
+    fn normalize(&mut self) -> bool {
         let buf = &self.buf;
         let mut sorted = true;
         let mut has_empty = false;
@@ -821,7 +836,7 @@ impl<'a> Work<'a> {
             prev = Some(n);
         }
         if sorted && !has_empty {
-            return;
+            return false;
         }
         if has_empty {
             self.dirty = true;
@@ -844,10 +859,11 @@ impl<'a> Work<'a> {
         }
         self.labels.truncate(w);
         self.labels.retain(|e| !res(buf, e.value).is_empty());
+        true
     }
 
     fn materialized_labels(&mut self) -> Labels {
-        self.materialize();
+        self.settle();
         let mut l = Labels::new();
         let total: usize = self
             .labels
@@ -865,7 +881,7 @@ impl<'a> Work<'a> {
     /// Binary search by name (after [`Work::materialize`]).
     #[inline]
     fn find(&self, name: &str) -> Result<usize, usize> {
-        debug_assert!(self.base.is_none());
+        debug_assert!(self.base.is_none() && !self.raw);
         self.labels
             .binary_search_by(|e| cmp_str(res(&self.buf, e.name), name))
     }
@@ -874,7 +890,7 @@ impl<'a> Work<'a> {
     /// source usually have the same shape, so the remembered position is usually right.
     #[inline]
     fn find_at(&mut self, name: &str, site: usize) -> Result<usize, usize> {
-        self.materialize();
+        self.settle();
         let Work {
             labels, buf, hints, ..
         } = self;
@@ -898,7 +914,7 @@ impl<'a> Work<'a> {
     }
 
     fn del(&mut self, name: &str) {
-        self.materialize();
+        self.settle();
         if let Ok(i) = self.find(name) {
             self.labels.remove(i);
             self.dirty = true;
@@ -908,7 +924,7 @@ impl<'a> Work<'a> {
 
     /// Sets `name` to `value`; an empty value deletes.
     fn set(&mut self, name: S<'a>, value: S<'a>) {
-        self.materialize();
+        self.settle();
         let found = self.find(res(&self.buf, name));
         self.set_found(found, name, value);
     }
@@ -1151,7 +1167,6 @@ impl<'a> Work<'a> {
                 true
             }
             Action::LabelMap => {
-                self.settle();
                 self.labelmap(rule, locs);
                 if let Some(n) = note {
                     *n = "copied matching labels".to_string();
@@ -1173,9 +1188,8 @@ impl<'a> Work<'a> {
                     }
                     return true;
                 }
-                self.settle();
                 if note.is_some() {
-                    self.materialize();
+                    self.settle();
                 }
                 let before = self.labels.len();
                 self.label_drop_keep(rule);
@@ -1219,6 +1233,16 @@ impl<'a> Work<'a> {
             if !self.base_has_prefix(base, prefix, site) {
                 return (0, 0);
             }
+        } else if self.raw {
+            // Unsorted: a scan, which spares the normalization when no name matches (the usual case).
+            let buf = &self.buf;
+            let found = self.labels.iter().any(|e| {
+                super::strcmp::starts_with(res(buf, e.name), prefix)
+                    && !res(buf, e.value).is_empty()
+            });
+            if !found {
+                return (0, 0);
+            }
         }
         // The prefix sorts before every name that starts with it, so its insertion point is the range start.
         let start = match self.find_at(prefix, site) {
@@ -1238,7 +1262,7 @@ impl<'a> Work<'a> {
         let (start, end) = match (self.fast, rule.matcher.required_prefix()) {
             (true, Some(p)) => self.prefix_range(p, rule.site),
             _ => {
-                self.materialize();
+                self.settle();
                 (0, self.labels.len())
             }
         };
@@ -1274,7 +1298,7 @@ impl<'a> Work<'a> {
 
     /// Labelmap for patterns whose matches need not span the whole name: Go's `ReplaceAllString` on the name.
     fn labelmap_replace_all(&mut self, rule: &'a Rule, locs: &mut CaptureLocations) {
-        self.materialize();
+        self.settle();
         self.extra.clear();
         for i in 0..self.labels.len() {
             let e = self.labels[i];
@@ -1337,7 +1361,7 @@ impl<'a> Work<'a> {
                 return;
             }
         }
-        self.materialize();
+        self.settle();
         let before = self.labels.len();
         let buf = &self.buf;
         self.labels
