@@ -70,6 +70,46 @@ fn rule_sets(c: &mut Criterion) {
     }
 }
 
+/// The kubernetes rule set over 256 different targets, as one discovery sync sends them: the address (and so
+/// the hashmod shard: about a third are kept, which runs the label writes and builds the output), pod, namespace
+/// and uid vary, and so do the label names (pods with and without `app`/`version` labels and annotations).
+fn kubernetes_targets(c: &mut Criterion) {
+    let rules = rules_from_yaml(KUBERNETES, UTF8).unwrap();
+    let p = Pipeline::new(&rules, UTF8).unwrap();
+    let mut r = p.relabeler();
+    let targets = k8s_targets(256);
+    let sorted: Vec<Labels> = targets
+        .iter()
+        .map(|t| Labels::from_pairs(t.iter().map(|(n, v)| (n.as_str(), v.as_str()))))
+        .collect();
+    let kept = sorted
+        .iter()
+        .filter(|l| !r.apply_labels(l).is_dropped())
+        .count();
+    eprintln!(
+        "kubernetes_targets: {} targets, {kept} kept, {} to {} labels",
+        sorted.len(),
+        sorted.iter().map(Labels::len).min().unwrap_or(0),
+        sorted.iter().map(Labels::len).max().unwrap_or(0)
+    );
+    let mut g = c.benchmark_group("relabel/kubernetes_targets");
+    let mut i = 0;
+    g.bench_function("compiled_sorted", |b| {
+        b.iter(|| {
+            i = (i + 1) % sorted.len();
+            black_box(r.apply_labels(black_box(&sorted[i])))
+        })
+    });
+    let mut i = 0;
+    g.bench_function("compiled", |b| {
+        b.iter(|| {
+            i = (i + 1) % targets.len();
+            black_box(r.apply(black_box(&targets[i])))
+        })
+    });
+    g.finish();
+}
+
 fn metric_relabel(c: &mut Criterion) {
     for (group, series) in [
         ("istio_2000_series", istio_series()),
@@ -145,5 +185,5 @@ fn metric_relabel_group<R: AsRef<str>, N: AsRef<str>, V: AsRef<str>>(
     g.finish();
 }
 
-criterion_group!(benches, rule_sets, metric_relabel);
+criterion_group!(benches, rule_sets, kubernetes_targets, metric_relabel);
 criterion_main!(benches);

@@ -1,7 +1,7 @@
 //! Profiling driver for the relabel hot paths, for `valgrind --tool=callgrind` or `perf`:
 //!
 //! ```text
-//! cargo run --release --example relabel_profile -- kubernetes|example|static|istio_cached|envoy_cached|istio_uncached N
+//! cargo run --release --example relabel_profile -- kubernetes|kubernetes_targets|example|static|istio_cached|envoy_cached|istio_uncached N
 //! LABEL_SET_CACHE=1 cargo run --release --example relabel_profile -- kubernetes N   # memoized per label set
 //! SORTED=1 cargo run --release --example relabel_profile -- kubernetes N   # from a prebuilt `Labels`
 //! ```
@@ -61,6 +61,23 @@ fn main() {
             }
             for _ in 0..n {
                 black_box(r.apply(black_box(labels)));
+            }
+        }
+        "kubernetes_targets" => {
+            // 256 different targets (a third kept), as the `relabel/kubernetes_targets` bench; N passes.
+            let p = Pipeline::new(&rules_from_yaml(KUBERNETES, UTF8).unwrap(), UTF8).unwrap();
+            let mut r = p.relabeler();
+            let sorted: Vec<Labels> = k8s_targets(256)
+                .iter()
+                .map(|t| Labels::from_pairs(t.iter().map(|(n, v)| (n.as_str(), v.as_str()))))
+                .collect();
+            for l in &sorted {
+                black_box(r.apply_labels(l));
+            }
+            for _ in 0..n {
+                for l in &sorted {
+                    black_box(r.apply_labels(black_box(l)));
+                }
             }
         }
         "istio_cached" | "envoy_cached" | "istio_uncached" => {

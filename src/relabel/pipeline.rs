@@ -405,6 +405,7 @@ pub struct Relabeler {
     hints: Vec<u32>,
     slot_idx: Vec<u32>,
     slot_vals: Vec<S<'static>>,
+    merged: Vec<Entry<'static>>,
 }
 
 impl Relabeler {
@@ -427,6 +428,7 @@ impl Relabeler {
             locs,
             slot_idx: Vec::new(),
             slot_vals: Vec::new(),
+            merged: Vec::new(),
         }
     }
 
@@ -544,6 +546,8 @@ impl Relabeler {
             slot_vals: recycle(std::mem::take(&mut self.slot_vals)),
             base,
             raw: base.is_none(),
+            appended_from: usize::MAX,
+            merged: recycle(std::mem::take(&mut self.merged)),
             resolved: false,
             messy: false,
         };
@@ -625,6 +629,7 @@ impl Relabeler {
         self.hints = w.hints;
         self.slot_idx = w.slot_idx;
         self.slot_vals = recycle(w.slot_vals);
+        self.merged = recycle(w.merged);
         out
     }
 }
@@ -648,6 +653,11 @@ struct Work<'a> {
     base: Option<&'a Labels>,
     /// Per slot, while `base` is set and `resolved`: its current value (`""` when absent).
     slot_vals: Vec<S<'a>>,
+    /// The index of the first label appended by a slot write since the list was last settled (`usize::MAX` when
+    /// none).
+    appended_from: usize,
+    /// Scratch for [`Work::settle`]'s merge.
+    merged: Vec<Entry<'a>>,
     /// `labels` holds the input as fed: maybe unsorted, with repeated names and empty values. Slots work on it
     /// as they are (a slot is the last label of its name, and an empty value is an absent label), so a series
     /// that is dropped before a rule needs the whole list is never normalized.
@@ -690,6 +700,7 @@ impl<'a> Work<'a> {
                 i if i == NONE => {
                     if !empty {
                         self.slot_idx[k] = self.labels.len() as u32;
+                        self.appended_from = self.appended_from.min(self.labels.len());
                         self.labels.push(Entry {
                             name: S::In(self.table.name(k as u32)),
                             value: v,
@@ -770,6 +781,7 @@ impl<'a> Work<'a> {
             i if i == NONE => {
                 if !v.is_empty() {
                     self.slot_idx[slot as usize] = self.labels.len() as u32;
+                    self.appended_from = self.appended_from.min(self.labels.len());
                     self.labels.push(Entry {
                         name: S::In(self.table.name(slot)),
                         value,
@@ -803,6 +815,7 @@ impl<'a> Work<'a> {
             self.raw = false;
             // Normalizing also sorts the labels appended by slot writes and removes emptied ones.
             self.messy = false;
+            self.appended_from = usize::MAX;
             if self.normalize() {
                 self.resolved = false;
             }
@@ -814,11 +827,49 @@ impl<'a> Work<'a> {
         }
         self.messy = false;
         self.resolved = false;
+        // The labels before the first appended one are sorted (appends are the only writes that break the order,
+        // and the list was settled before them); names are unique (a slot's label is appended only when absent).
+        let boundary = self.appended_from.min(self.labels.len());
+        self.appended_from = usize::MAX;
         let buf = &self.buf;
-        self.labels.retain(|e| !res(buf, e.value).is_empty());
-        // Names are unique (a slot's label is appended only when absent); the tail is short and unsorted.
-        self.labels
-            .sort_by(|a, b| cmp_str(res(buf, a.name), res(buf, b.name)));
+        let (mut kept, mut split) = (0, 0);
+        for r in 0..self.labels.len() {
+            if r == boundary {
+                split = kept;
+            }
+            let e = self.labels[r];
+            if !res(buf, e.value).is_empty() {
+                self.labels[kept] = e;
+                kept += 1;
+            }
+        }
+        if boundary >= self.labels.len() {
+            split = kept;
+        }
+        self.labels.truncate(kept);
+        let by_name = |a: &Entry<'_>, b: &Entry<'_>| cmp_str(res(buf, a.name), res(buf, b.name));
+        // The tail is short: sort it, then merge it in through the scratch (no allocation once grown).
+        self.labels[split..].sort_unstable_by(by_name);
+        if split == 0
+            || split == kept
+            || by_name(&self.labels[split - 1], &self.labels[split]) == Ordering::Less
+        {
+            return;
+        }
+        let mut merged = std::mem::take(&mut self.merged);
+        merged.clear();
+        let (head, tail) = self.labels.split_at(split);
+        // Each tail label finds its place in the head by binary search; the head is copied in runs.
+        let mut i = 0;
+        for t in tail {
+            let at = i + head[i..].partition_point(|h| by_name(h, t) == Ordering::Less);
+            merged.extend_from_slice(&head[i..at]);
+            merged.push(*t);
+            i = at;
+        }
+        merged.extend_from_slice(&head[i..]);
+        std::mem::swap(&mut self.labels, &mut merged);
+        self.merged = merged;
     }
 
     /// Sorts, keeps the last value of repeated names, removes empty values. True when labels moved.
