@@ -11,7 +11,10 @@
 //!   fast matcher when its regex has a simple shape (match-all, empty, literal, alternation of literals,
 //!   prefix/suffix around `.*`/`.+`, `.*lit.*`), derived from the same parsed pattern as the regex itself.
 //! * [`Relabeler`] is a per-thread scratch that applies a pipeline to borrowed labels in any order, without
-//!   allocating for series that are dropped or left unchanged.
+//!   allocating for series that are dropped or left unchanged. Rules read and write the labels they name through
+//!   slots resolved once per label set; the input is copied, sorted or normalized only when a rule needs the
+//!   whole list, and rules that only write labels run after the last rule that can drop the series when that
+//!   cannot change the result ([`Pipeline::run_order`]), so a series dropped by a late `keep` costs little.
 //! * [`cache::SeriesCache`] memoizes results per raw series text, with Prometheus' scrape-cache hygiene.
 //! * [`cache::LabelSetCache`] memoizes target relabeling per whole label set, for discovery updates that re-send
 //!   unchanged targets.
