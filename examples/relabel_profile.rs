@@ -1,7 +1,7 @@
 //! Profiling driver for the relabel hot paths, for `valgrind --tool=callgrind` or `perf`:
 //!
 //! ```text
-//! cargo run --release --example relabel_profile -- kubernetes|kubernetes_targets|example|static|istio_cached|envoy_cached|istio_uncached N
+//! cargo run --release --example relabel_profile -- kubernetes|kubernetes_targets|example|static|istio_cached|envoy_cached|istio_uncached|envoy_uncached N
 //! LABEL_SET_CACHE=1 cargo run --release --example relabel_profile -- kubernetes N   # memoized per label set
 //! SORTED=1 cargo run --release --example relabel_profile -- kubernetes N   # from a prebuilt `Labels`
 //! ```
@@ -80,7 +80,7 @@ fn main() {
                 }
             }
         }
-        "istio_cached" | "envoy_cached" | "istio_uncached" => {
+        "istio_cached" | "envoy_cached" | "istio_uncached" | "envoy_uncached" => {
             let series = if case.starts_with("istio") {
                 istio_series()
             } else {
