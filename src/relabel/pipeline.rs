@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use md5::{Digest, Md5};
 use regex::CaptureLocations;
+use smallvec::SmallVec;
 
 use super::case;
 use super::config::{Action, ConfigError, NameValidationScheme, RelabelConfig};
@@ -618,6 +619,8 @@ impl Relabeler {
             Outcome::Dropped
         } else if !w.dirty {
             Outcome::Unchanged
+        } else if let Some(base) = w.base {
+            Outcome::Changed(w.base_output(base))
         } else {
             w.settle();
             Outcome::Changed(w.materialized_labels())
@@ -911,6 +914,95 @@ impl<'a> Work<'a> {
         self.labels.truncate(w);
         self.labels.retain(|e| !res(buf, e.value).is_empty());
         true
+    }
+
+    /// The result of an uncopied input: `base` with the slot writes, built directly. Runs of unchanged labels are
+    /// copied as one slice each (a `Labels` stores its labels back to back).
+    fn base_output(&mut self, base: &Labels) -> Labels {
+        debug_assert!(self.resolved);
+        let buf = &self.buf;
+        let value_of = |i: usize| {
+            let [_, b, c] = base.spans[i];
+            &base.buf[b as usize..c as usize]
+        };
+        // Slot writes: to labels of the input (by index) and new labels (sorted by name, with their place).
+        let mut changed: SmallVec<[(u32, S<'a>); 16]> = SmallVec::new();
+        let mut added: SmallVec<[(usize, &str, &str); 8]> = SmallVec::new();
+        for (k, &v) in self.slot_vals.iter().enumerate() {
+            match self.slot_idx[k] {
+                i if i == NONE => {
+                    let value = res(buf, v);
+                    if !value.is_empty() {
+                        added.push((0, self.table.name(k as u32), value));
+                    }
+                }
+                i => {
+                    let old = value_of(i as usize);
+                    let same =
+                        matches!(v, S::In(x) if x.as_ptr() == old.as_ptr() && x.len() == old.len());
+                    if !same {
+                        changed.push((i, v));
+                    }
+                }
+            }
+        }
+        changed.sort_unstable_by_key(|c| c.0);
+        let names = |i: usize| {
+            let [a, b, _] = base.spans[i];
+            &base.buf[a as usize..b as usize]
+        };
+        for a in added.iter_mut() {
+            a.0 = base.spans.partition_point(|&[x, y, _]| {
+                cmp_str(&base.buf[x as usize..y as usize], a.1) == Ordering::Less
+            });
+        }
+        added.sort_unstable_by(|a, b| cmp_str(a.1, b.1));
+        let extra: usize = added.iter().map(|a| a.1.len() + a.2.len()).sum::<usize>()
+            + changed.iter().map(|c| res(buf, c.1).len()).sum::<usize>();
+        let mut out = Labels::new();
+        out.buf.reserve_exact(base.buf.len() + extra);
+        out.spans.reserve_exact(base.len() + added.len());
+        // Copies the unchanged labels `from..to` of the input as one slice.
+        let copy_run = |out: &mut Labels, from: usize, to: usize| {
+            if from >= to {
+                return;
+            }
+            let start = base.spans[from][0];
+            let end = base.spans[to - 1][2];
+            let at = out.buf.len() as u32;
+            out.buf.push_str(&base.buf[start as usize..end as usize]);
+            out.spans.extend(
+                base.spans[from..to]
+                    .iter()
+                    .map(|s| s.map(|x| x - start + at)),
+            );
+        };
+        let (mut run, mut next_added, mut next_changed) = (0, 0, 0);
+        for i in 0..=base.len() {
+            let adds = added[next_added..].iter().take_while(|a| a.0 == i).count();
+            let change = changed.get(next_changed).filter(|c| c.0 as usize == i);
+            if adds == 0 && change.is_none() && i < base.len() {
+                continue;
+            }
+            copy_run(&mut out, run, i);
+            for &(_, name, value) in &added[next_added..next_added + adds] {
+                out.push_unchecked(name, value);
+            }
+            next_added += adds;
+            run = i + 1;
+            if let Some(&(_, v)) = change {
+                next_changed += 1;
+                let value = res(buf, v);
+                if !value.is_empty() {
+                    out.push_unchecked(names(i), value);
+                }
+            } else if i < base.len() {
+                run = i;
+            }
+        }
+        debug_assert_eq!(next_added, added.len());
+        debug_assert_eq!(next_changed, changed.len());
+        out
     }
 
     fn materialized_labels(&mut self) -> Labels {
