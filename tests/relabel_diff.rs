@@ -4,13 +4,17 @@ use proptest::prelude::*;
 
 use promtext::relabel::cache::{Cached, SeriesCache};
 use promtext::relabel::naive::NaivePipeline;
+#[cfg(feature = "yaml")]
 use promtext::relabel::yaml::rules_from_yaml;
 use promtext::relabel::{
     Action, CompileOptions, Labels, NameValidationScheme, Outcome, Pipeline, RelabelConfig,
 };
 
+// The kubernetes rule set is YAML: the tests that use it need the `yaml` feature.
+#[cfg(feature = "yaml")]
 #[path = "../benches/fixtures/relabel.rs"]
 mod fixtures;
+#[cfg(feature = "yaml")]
 use fixtures::{K8S_LABELS, KUBERNETES, k8s_targets};
 
 const FRAGMENTS: &[&str] = &[
@@ -466,6 +470,7 @@ fn labelmap_replace_all_when_anchors_escape() {
     );
 }
 
+#[cfg(feature = "yaml")]
 #[test]
 fn kubernetes_label_writes_run_after_the_shard_keep() {
     let rules = rules_from_yaml(KUBERNETES, NameValidationScheme::Utf8).unwrap();
@@ -514,6 +519,7 @@ fn kubernetes_label_writes_run_after_the_shard_keep() {
     assert!((3..27).contains(&kept), "{kept} of 30 kept");
 }
 
+#[cfg(feature = "yaml")]
 #[test]
 fn kubernetes_targets_agree_across_entry_points() {
     // 256 different targets (a third kept): the sorted entry point (no copy of the input, output built from
