@@ -470,23 +470,28 @@ fn labelmap_replace_all_when_anchors_escape() {
     );
 }
 
+/// The kubernetes benchmark rules (relabel.md §9) compiled with fast paths, without them, and for the naive
+/// engine.
+#[cfg(feature = "yaml")]
+fn kubernetes_pipelines() -> (Pipeline, Pipeline, NaivePipeline) {
+    let rules = rules_from_yaml(KUBERNETES, NameValidationScheme::Utf8).unwrap();
+    let plain_options = CompileOptions { fast_paths: false };
+    (
+        Pipeline::new(&rules, NameValidationScheme::Utf8).unwrap(),
+        Pipeline::with_options(&rules, NameValidationScheme::Utf8, plain_options).unwrap(),
+        NaivePipeline::new(&rules, NameValidationScheme::Utf8).unwrap(),
+    )
+}
+
 #[cfg(feature = "yaml")]
 #[test]
 fn kubernetes_label_writes_run_after_the_shard_keep() {
-    let rules = rules_from_yaml(KUBERNETES, NameValidationScheme::Utf8).unwrap();
-    let fast = Pipeline::new(&rules, NameValidationScheme::Utf8).unwrap();
+    let (fast, plain, naive) = kubernetes_pipelines();
     // Rules 11-16 (job, namespace, pod, container, instance, cluster; 0-based 10-15) commute with the namespace
     // drop, the hashmod and its keep (and with the final labeldrop, which stays in place as no drop follows it);
     // the labelmaps before them write any name and stay in place.
     let expected: Vec<u32> = (0..10).chain(16..20).chain(10..16).collect();
     assert_eq!(fast.run_order(), expected.as_slice());
-    let plain = Pipeline::with_options(
-        &rules,
-        NameValidationScheme::Utf8,
-        CompileOptions { fast_paths: false },
-    )
-    .unwrap();
-    let naive = NaivePipeline::new(&rules, NameValidationScheme::Utf8).unwrap();
     // The benchmark target is dropped by the shard keep; find addresses in each shard and compare everything.
     let mut kept = 0;
     for i in 0..30 {
@@ -524,15 +529,7 @@ fn kubernetes_label_writes_run_after_the_shard_keep() {
 fn kubernetes_targets_agree_across_entry_points() {
     // 256 different targets (a third kept): the sorted entry point (no copy of the input, output built from
     // it directly), the pairs entry point, the plain path and the naive engine give the same result.
-    let rules = rules_from_yaml(KUBERNETES, NameValidationScheme::Utf8).unwrap();
-    let fast = Pipeline::new(&rules, NameValidationScheme::Utf8).unwrap();
-    let plain = Pipeline::with_options(
-        &rules,
-        NameValidationScheme::Utf8,
-        CompileOptions { fast_paths: false },
-    )
-    .unwrap();
-    let naive = NaivePipeline::new(&rules, NameValidationScheme::Utf8).unwrap();
+    let (fast, plain, naive) = kubernetes_pipelines();
     let (mut r, mut p) = (fast.relabeler(), plain.relabeler());
     let mut kept = 0;
     for t in k8s_targets(256) {
