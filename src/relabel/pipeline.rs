@@ -15,7 +15,7 @@ use super::labels::Labels;
 use super::matcher::{Fast, Matcher, Spans};
 use super::schedule::{self, Effect, Names};
 use super::slots::{NONE, SlotTable};
-use super::strcmp::{cmp_bytes, cmp_str, eq_str};
+use super::strcmp::{cmp_bytes, cmp_str, eq_bytes, eq_str};
 use super::template::{Segment, Template};
 
 /// Compile options.
@@ -391,6 +391,40 @@ fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
     v.into_iter().filter_map(|_| None).collect()
 }
 
+/// Whether a slot value is still the input's own value `old` (the very slice resolved from it: no slot write).
+#[inline]
+fn still_input(v: S<'_>, old: &str) -> bool {
+    matches!(v, S::In(x) if std::ptr::eq(x, old))
+}
+
+/// Binary search of `key` among `items` sorted by `name`, trying first the position in `hint` (an equal name
+/// there, or its insertion point) and remembering where a search landed. Label sets of one source usually have
+/// the same shape, so the remembered position is usually right.
+#[inline]
+fn hinted_search<'n, T>(
+    items: &'n [T],
+    name: impl Fn(&'n T) -> &'n [u8],
+    key: &[u8],
+    hint: &mut u32,
+) -> Result<usize, usize> {
+    let h = *hint as usize;
+    let n = items.len();
+    if h < n && eq_bytes(name(&items[h]), key) {
+        return Ok(h);
+    }
+    if h <= n
+        && (h == 0 || cmp_bytes(name(&items[h - 1]), key) == Ordering::Less)
+        && (h == n || cmp_bytes(key, name(&items[h])) == Ordering::Less)
+    {
+        return Err(h);
+    }
+    let r = items.binary_search_by(|t| cmp_bytes(name(t), key));
+    *hint = match r {
+        Ok(i) | Err(i) => i as u32,
+    };
+    r
+}
+
 /// A reusable relabel scratch for one [`Pipeline`]. Not shared between threads; create one per thread.
 ///
 /// In the steady state (buffers grown to the largest label set seen) applying does not allocate for series that
@@ -683,8 +717,7 @@ impl<'a> Work<'a> {
         res(&self.buf, self.labels[i].name)
     }
 
-    /// Copies `base` into `labels` with the pending slot writes (appended or emptied in place, as
-    /// [`Work::slot_set`] does).
+    /// Copies `base` into `labels` and replays the pending slot writes on it through [`Work::slot_set`].
     fn materialize(&mut self) {
         let Some(base) = self.base.take() else {
             return;
@@ -697,26 +730,18 @@ impl<'a> Work<'a> {
         if !(self.resolved && self.dirty) {
             return;
         }
-        for (k, &v) in self.slot_vals.iter().enumerate() {
-            let empty = res(&self.buf, v).is_empty();
-            match self.slot_idx[k] {
-                i if i == NONE => {
-                    if !empty {
-                        self.slot_idx[k] = self.labels.len() as u32;
-                        self.appended_from = self.appended_from.min(self.labels.len());
-                        self.labels.push(Entry {
-                            name: S::In(self.table.name(k as u32)),
-                            value: v,
-                        });
-                        self.messy = true;
-                    }
-                }
-                i => {
-                    self.labels[i as usize].value = v;
-                    self.messy |= empty;
-                }
+        // The slot indices into `base` are indices into `labels` now: replay the writes on the copy.
+        let vals = std::mem::take(&mut self.slot_vals);
+        for (k, &v) in vals.iter().enumerate() {
+            let unwritten = match self.slot_idx[k] {
+                i if i == NONE => res(&self.buf, v).is_empty(),
+                i => still_input(v, res(&self.buf, self.labels[i as usize].value)),
+            };
+            if !unwritten {
+                self.slot_set(k as u32, v);
             }
         }
+        self.slot_vals = vals;
     }
 
     /// Finds the label of every slot: one hash lookup per label name.
@@ -937,10 +962,7 @@ impl<'a> Work<'a> {
                     }
                 }
                 i => {
-                    let old = value_of(i as usize);
-                    let same =
-                        matches!(v, S::In(x) if x.as_ptr() == old.as_ptr() && x.len() == old.len());
-                    if !same {
+                    if !still_input(v, value_of(i as usize)) {
                         changed.push((i, v));
                     }
                 }
@@ -1034,26 +1056,13 @@ impl<'a> Work<'a> {
     #[inline]
     fn find_at(&mut self, name: &str, site: usize) -> Result<usize, usize> {
         self.settle();
-        let Work {
-            labels, buf, hints, ..
-        } = self;
-        let at = |i: usize| res(buf, labels[i].name);
-        let h = hints[site] as usize;
-        let n = labels.len();
-        if h < n && eq_str(at(h), name) {
-            return Ok(h);
-        }
-        if h <= n
-            && (h == 0 || cmp_str(at(h - 1), name) == Ordering::Less)
-            && (h == n || cmp_str(name, at(h)) == Ordering::Less)
-        {
-            return Err(h);
-        }
-        let r = labels.binary_search_by(|e| cmp_str(res(buf, e.name), name));
-        hints[site] = match r {
-            Ok(i) | Err(i) => i as u32,
-        };
-        r
+        let buf = &self.buf;
+        hinted_search(
+            &self.labels,
+            |e| res(buf, e.name).as_bytes(),
+            name.as_bytes(),
+            &mut self.hints[site],
+        )
     }
 
     fn del(&mut self, name: &str) {
@@ -1347,27 +1356,11 @@ impl<'a> Work<'a> {
     /// Whether a name of the uncopied `base` starts with `prefix` (its insertion point, remembered per site).
     fn base_has_prefix(&mut self, base: &Labels, prefix: &str, site: usize) -> bool {
         let bytes = base.buf.as_bytes();
-        let name = |i: usize| {
-            let [a, b, _] = base.spans[i];
-            &bytes[a as usize..b as usize]
-        };
+        let name = |&[a, b, _]: &[u32; 3]| &bytes[a as usize..b as usize];
         let p = prefix.as_bytes();
-        let n = base.spans.len();
-        let h = self.hints[site] as usize;
         // The prefix sorts before every name that starts with it, so its insertion point is where one would be.
-        let at = if h <= n
-            && (h == 0 || cmp_bytes(name(h - 1), p) == Ordering::Less)
-            && (h == n || cmp_bytes(p, name(h)) != Ordering::Greater)
-        {
-            h
-        } else {
-            let i = base.spans.partition_point(|&[a, b, _]| {
-                cmp_bytes(&bytes[a as usize..b as usize], p) == Ordering::Less
-            });
-            self.hints[site] = i as u32;
-            i
-        };
-        at < n && name(at).starts_with(p)
+        let (Ok(at) | Err(at)) = hinted_search(&base.spans, name, p, &mut self.hints[site]);
+        base.spans.get(at).is_some_and(|s| name(s).starts_with(p))
     }
 
     /// The index range of labels whose name starts with `prefix`.
