@@ -4,12 +4,16 @@
 //! - `single`: [`promtext::parse`] on the calling thread;
 //! - `parallel`: [`promtext::parallel::parse_blocks`] with the default options, the labels
 //!   iterated inside the blocks;
+//! - `parallel_block_lines`: the same with [`Options::block_lines`]: events numbered from
+//!   their block's first line, so no line feeds are counted ahead of the parse;
 //! - `one_block`: `parse_blocks` with the threshold at its maximum, so the body is one block on
 //!   the calling thread: the block iterator and closure of `parallel` on one core;
 //! - `single_to_vec`: the events collected into a `Vec` on one thread, then the labels
 //!   iterated;
 //! - `parallel_to_vec`: [`promtext::parallel::parse_to_vec`], then the labels iterated on the
 //!   calling thread (the convenience path, with its serial merge and second pass);
+//! - `parallel_to_vec_block_lines`: `parse_to_vec` with [`Options::block_lines`] (the same
+//!   events: their lines are set after the parse);
 //! - `halves_scoped`: the ceiling — the body cut once at the line feed nearest its middle and
 //!   the two halves parsed by [`promtext::parse`] on two scoped threads: no blocks, no
 //!   line-feed count, no thread pool (the second half's line numbers are relative to it, so
@@ -36,6 +40,10 @@ fn parallel_blocks(input: &[u8]) -> usize {
     blocks(&Options::default(), input)
 }
 
+fn parallel_block_lines(input: &[u8]) -> usize {
+    blocks(&Options::default().block_lines(true), input)
+}
+
 fn one_block(input: &[u8]) -> usize {
     blocks(&Options::default().threshold(usize::MAX), input)
 }
@@ -57,12 +65,23 @@ fn parallel_to_vec(input: &[u8]) -> usize {
         .sum()
 }
 
+fn parallel_to_vec_block_lines(input: &[u8]) -> usize {
+    Options::default()
+        .block_lines(true)
+        .parse_to_vec(input, Settings::default())
+        .expect("valid input")
+        .iter()
+        .map(consume)
+        .sum()
+}
+
 fn generated(c: &mut Criterion) {
     let sizes: &[(&str, usize)] = &[("16mb", 16 << 20), ("64mb", 64 << 20)];
     for &(size_name, size) in sizes {
         for (profile, config) in [("envoy", GenConfig::envoy()), ("istio", GenConfig::istio())] {
             let input = generate(&config.target_bytes(size)).text.into_bytes();
             assert_eq!(single(&input), parallel_blocks(&input));
+            assert_eq!(single(&input), parallel_block_lines(&input));
             let mut g = c.benchmark_group(format!("parallel_{profile}_{size_name}"));
             g.throughput(Throughput::Bytes(input.len() as u64));
             g.sample_size(10);
@@ -72,6 +91,9 @@ fn generated(c: &mut Criterion) {
             g.bench_function("parallel", |b| {
                 b.iter(|| parallel_blocks(black_box(&input)))
             });
+            g.bench_function("parallel_block_lines", |b| {
+                b.iter(|| parallel_block_lines(black_box(&input)))
+            });
             g.bench_function("halves_scoped", |b| {
                 b.iter(|| halves_scoped(black_box(&input)))
             });
@@ -80,6 +102,9 @@ fn generated(c: &mut Criterion) {
             });
             g.bench_function("parallel_to_vec", |b| {
                 b.iter(|| parallel_to_vec(black_box(&input)))
+            });
+            g.bench_function("parallel_to_vec_block_lines", |b| {
+                b.iter(|| parallel_to_vec_block_lines(black_box(&input)))
             });
             g.finish();
         }

@@ -78,12 +78,14 @@ fn main() {
     if let Some(kib) = block_kib {
         options = options.block_len(kib << 10);
     }
+    let block_lines = options.block_lines(true);
     let one_block = Options::default().threshold(usize::MAX);
     type Variant<'v> = (&'static str, Box<dyn Fn() -> usize + 'v>);
     let variants: Vec<Variant> = vec![
         ("single", Box::new(|| single(&body))),
         ("one_block", Box::new(|| blocks(&one_block, &body))),
         ("parallel", Box::new(|| blocks(&options, &body))),
+        ("block_lines", Box::new(|| blocks(&block_lines, &body))),
         (
             "halves",
             Box::new(|| common::parallel::halves_scoped(&body)),

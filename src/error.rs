@@ -110,6 +110,14 @@ impl Error {
     }
 }
 
+impl Error {
+    /// Moves the error `lines` lines down (a block's error, to the body's line numbers).
+    #[cfg(feature = "parallel")]
+    pub(crate) fn add_lines(&mut self, lines: u64) {
+        self.0.line += lines;
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

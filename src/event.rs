@@ -124,6 +124,27 @@ impl<'a> Event<'a> {
         }
     }
 
+    /// Sets the line number: for example to the body's, for an event of a block parsed with
+    /// block-relative lines ([`Options::block_lines`](crate::parallel::Options::block_lines),
+    /// feature `parallel`).
+    ///
+    /// ```
+    /// let mut event = promtext::parse(b"a 1\n").next().unwrap()?;
+    /// event.set_line(event.line() + 41);
+    /// assert_eq!(event.line(), 42);
+    /// # Ok::<(), promtext::Error>(())
+    /// ```
+    pub fn set_line(&mut self, line: u64) {
+        match self {
+            Event::Type(t) => t.line = line,
+            Event::Help(h) => h.line = line,
+            Event::Unit(u) => u.line = line,
+            Event::Comment(c) => c.line = line,
+            Event::Sample(s) => s.line = line,
+            Event::Eof(e) => e.line = line,
+        }
+    }
+
     /// The sample, if this event is one.
     pub fn as_sample(&self) -> Option<&Sample<'a>> {
         match self {

@@ -604,6 +604,12 @@ impl<'a> Parser<'a> {
     pub fn settings(&self) -> &Settings {
         &self.core.settings
     }
+
+    /// Whether every line of the input was read (and, fail-fast, none failed).
+    #[cfg(feature = "parallel")]
+    pub(crate) fn finished(&self) -> bool {
+        self.done && !self.core.failed
+    }
 }
 
 impl<'a> Iterator for Parser<'a> {

@@ -20,12 +20,14 @@ struct Block<'a> {
     first_line: u64,
     offset: u64,
     len: usize,
+    lines_read: u64,
 }
 
 fn read_block<'a>(b: &mut BlockEvents<'a>) -> Block<'a> {
     let items: Vec<Item<'a>> = b.by_ref().collect();
     Block {
         items,
+        lines_read: b.lines_read(),
         skipped: b.skipped_lines(),
         first_line: b.first_line(),
         offset: b.offset(),
@@ -53,9 +55,18 @@ fn pool() -> &'static rayon::ThreadPool {
     })
 }
 
-/// Compares the parallel parse of `body` under `options` with the single-threaded parse;
-/// returns the number of blocks.
+/// Compares the parallel parse of `body` under `options`, with the body's line numbers and
+/// with block-relative ones, with the single-threaded parse; returns the number of blocks.
 fn check(body: &[u8], settings: &Settings, options: Options) -> usize {
+    let blocks = check_lines(body, settings, options.block_lines(false));
+    assert_eq!(
+        check_lines(body, settings, options.block_lines(true)),
+        blocks
+    );
+    blocks
+}
+
+fn check_lines(body: &[u8], settings: &Settings, options: Options) -> usize {
     let mut p = promtext::parse_with(body, settings.clone());
     let want: Vec<Item<'_>> = p.by_ref().collect();
     let want_skipped = p.skipped_lines();
@@ -74,11 +85,31 @@ fn check(body: &[u8], settings: &Settings, options: Options) -> usize {
             for b in &blocks {
                 assert_eq!(b.offset, offset as u64);
                 assert_eq!(b.first_line, lines_before as u64 + 1);
-                lines_before += memchr_count(&body[offset..offset + b.len]);
+                let line_feeds = memchr_count(&body[offset..offset + b.len]);
+                let unterminated = b.len > 0 && body[offset + b.len - 1] != b'\n';
+                if settings.is_lenient() || !b.items.iter().any(|i| i.is_err()) {
+                    assert_eq!(
+                        b.lines_read,
+                        (line_feeds + usize::from(unterminated)) as u64
+                    );
+                }
+                lines_before += line_feeds;
                 offset += b.len;
             }
             assert_eq!(offset, body.len());
-            let items: Vec<Item<'_>> = blocks.iter().flat_map(|b| b.items.clone()).collect();
+            // Block-relative events: moved to the body's lines, they are the same events.
+            let relative = options.block_relative_lines();
+            let items: Vec<Item<'_>> = blocks
+                .iter()
+                .flat_map(|b| {
+                    b.items.iter().cloned().map(move |mut item| {
+                        if let (Ok(ev), true) = (&mut item, relative) {
+                            ev.set_line(ev.line() + b.first_line - 1);
+                        }
+                        item
+                    })
+                })
+                .collect();
             assert_same(&want, &items, "parse_blocks");
             let skipped: u64 = blocks.iter().map(|b| b.skipped).sum();
             assert_eq!(skipped, want_skipped, "skipped lines");

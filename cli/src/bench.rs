@@ -30,7 +30,8 @@ pub struct BenchArgs {
     #[arg(long)]
     pub openmetrics: bool,
     /// Parse on all cores (`promtext::parallel`; bodies of 1 MiB or more in the Prometheus
-    /// text format; not with --config).
+    /// text format; not with --config). Events are numbered within their block, as a scraper
+    /// needs no sample's line (`Options::block_lines`); an error still gives the body's line.
     #[arg(long, conflicts_with = "config")]
     pub parallel: bool,
     /// The input's Content-Encoding for `--config` runs (identity, gzip, zstd, br).
@@ -146,7 +147,8 @@ pub fn run(args: BenchArgs) -> ExitCode {
         let t0 = Instant::now();
         match scraper.as_mut() {
             None if args.parallel => {
-                let counts = promtext::parallel::parse_blocks(&body, settings.clone(), |block| {
+                let options = promtext::parallel::Options::default().block_lines(true);
+                let counts = options.parse_blocks(&body, settings.clone(), |block| {
                     block
                         .filter(|ev| matches!(ev, Ok(e) if e.as_sample().is_some()))
                         .count() as u64

@@ -1,5 +1,6 @@
 //! Differential: the parallel parser, with a small block size taken from the input, must give
-//! the single-threaded parser's events, errors (with positions) and skipped-line counts.
+//! the single-threaded parser's events, errors (with positions) and skipped-line counts; with
+//! block-relative lines, the same once each block's events are moved to its first line.
 #![no_main]
 use std::sync::OnceLock;
 
@@ -27,7 +28,11 @@ fuzz_target!(|input: (u8, u8, &[u8])| {
         .max_line_len(if mode & 2 == 2 { 24 } else { 1 << 20 })
         .allow_duplicate_labels(mode & 4 == 4);
     let settings = if mode & 8 == 8 { settings.dialect(promtext::Dialect::OpenMetrics) } else { settings };
-    let options = Options::default().threshold(0).block_len(usize::from(block_len) + 1);
+    let relative = mode & 16 == 16;
+    let options = Options::default()
+        .threshold(0)
+        .block_len(usize::from(block_len) + 1)
+        .block_lines(relative);
 
     let mut p = promtext::parse_with(data, settings.clone());
     let want: Vec<String> = p.by_ref().map(|r| describe(&r)).collect();
@@ -35,7 +40,17 @@ fuzz_target!(|input: (u8, u8, &[u8])| {
 
     let got = pool().install(|| {
         options.parse_blocks(data, settings.clone(), |block| {
-            let items: Vec<String> = block.by_ref().map(|r| describe(&r)).collect();
+            let items: Vec<_> = block.by_ref().collect();
+            let shift = if relative { block.first_line() - 1 } else { 0 };
+            let items: Vec<String> = items
+                .into_iter()
+                .map(|mut r| {
+                    if let Ok(ev) = &mut r {
+                        ev.set_line(ev.line() + shift);
+                    }
+                    describe(&r)
+                })
+                .collect();
             (items, block.skipped_lines())
         })
     });
