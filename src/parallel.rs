@@ -54,7 +54,6 @@
 //! # Ok::<(), promtext::Error>(())
 //! ```
 
-use std::cell::OnceCell;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
@@ -514,7 +513,7 @@ pub struct BlockEvents<'a> {
     input: &'a [u8],
     index: usize,
     /// The lines before the block, once known.
-    lines_before: OnceCell<u64>,
+    lines_before: OnceLock<u64>,
     /// Block-relative lines: where the lines before the block are counted when needed.
     counts: Option<Arc<LineCounts<'a>>>,
     offset: u64,
@@ -539,7 +538,7 @@ impl<'a> BlockEvents<'a> {
             parser,
             input,
             index,
-            lines_before: lines_before.map_or_else(OnceCell::new, OnceCell::from),
+            lines_before: lines_before.map_or_else(OnceLock::new, OnceLock::from),
             counts,
             offset,
             line_count,

@@ -444,3 +444,10 @@ proptest! {
         check(&body, &settings, tiny(block_len));
     }
 }
+
+/// The block iterator can be shared and sent like the parser it wraps.
+#[test]
+fn block_events_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<BlockEvents<'static>>();
+}
