@@ -12,8 +12,6 @@
 //!   iterated;
 //! - `parallel_to_vec`: [`promtext::parallel::parse_to_vec`], then the labels iterated on the
 //!   calling thread (the convenience path, with its serial merge and second pass);
-//! - `parallel_to_vec_block_lines`: `parse_to_vec` with [`Options::block_lines`] (the same
-//!   events: their lines are set after the parse);
 //! - `halves_scoped`: the ceiling — the body cut once at the line feed nearest its middle and
 //!   the two halves parsed by [`promtext::parse`] on two scoped threads: no blocks, no
 //!   line-feed count, no thread pool (the second half's line numbers are relative to it, so
@@ -65,16 +63,6 @@ fn parallel_to_vec(input: &[u8]) -> usize {
         .sum()
 }
 
-fn parallel_to_vec_block_lines(input: &[u8]) -> usize {
-    Options::default()
-        .block_lines(true)
-        .parse_to_vec(input, Settings::default())
-        .expect("valid input")
-        .iter()
-        .map(consume)
-        .sum()
-}
-
 fn generated(c: &mut Criterion) {
     let sizes: &[(&str, usize)] = &[("16mb", 16 << 20), ("64mb", 64 << 20)];
     for &(size_name, size) in sizes {
@@ -102,9 +90,6 @@ fn generated(c: &mut Criterion) {
             });
             g.bench_function("parallel_to_vec", |b| {
                 b.iter(|| parallel_to_vec(black_box(&input)))
-            });
-            g.bench_function("parallel_to_vec_block_lines", |b| {
-                b.iter(|| parallel_to_vec_block_lines(black_box(&input)))
             });
             g.finish();
         }

@@ -294,56 +294,37 @@ impl Options {
     /// lenient mode too), parsed in parallel.
     ///
     /// The blocks' events are moved into one vector at the end, a serial copy;
-    /// [`Options::parse_blocks`] avoids it. With [`Options::block_lines`] the events still get
-    /// the body's line numbers, set after the parse from the blocks' line counts (and so
-    /// without counting any line feeds ahead).
+    /// [`Options::parse_blocks`] avoids it. The events have the body's line numbers whatever
+    /// [`Options::block_lines`] says: each block's line count sizes its vector (setting the
+    /// lines after a block-relative parse instead, the vectors growing as they fill, took
+    /// 107 ms against 65 ms for 64 MiB of Envoy text).
     pub fn parse_to_vec<'a>(
         &self,
         body: &'a [u8],
         settings: Settings,
     ) -> Result<Vec<Event<'a>>, Error> {
-        let mut blocks = self.parse_blocks(body, settings, |block| {
+        let options = self.block_lines(false);
+        let blocks = options.parse_blocks(body, settings, |block| {
             let reserve = block.line_count().map_or(0, |n| n as usize);
             let mut events = Vec::with_capacity(reserve);
-            for item in block.by_ref() {
+            for item in block {
                 events.push(item?);
             }
-            Ok((events, block.lines_read()))
+            Ok(events)
         })?;
         if blocks.len() == 1 {
-            return blocks
-                .pop()
-                .map_or(Ok(Vec::new()), |b| b.map(|(events, _)| events));
+            return blocks.into_iter().next().unwrap_or(Ok(Vec::new()));
         }
         let mut total = 0;
-        let mut lines_before = Vec::with_capacity(blocks.len());
-        let mut lines = 0;
         for block in &blocks {
             match block {
-                Ok((events, read)) => {
-                    total += events.len();
-                    lines_before.push(lines);
-                    lines += read;
-                }
+                Ok(events) => total += events.len(),
                 // Lenient mode: the first bad line, in input order.
                 Err(e) => return Err(e.clone()),
             }
         }
-        if self.block_lines {
-            use rayon::prelude::*;
-            blocks
-                .par_iter_mut()
-                .zip(&lines_before)
-                .for_each(|(block, &before)| {
-                    if let (Ok((events, _)), true) = (block, before > 0) {
-                        for event in events {
-                            event.set_line(event.line() + before);
-                        }
-                    }
-                });
-        }
         let mut out = Vec::with_capacity(total);
-        for (mut events, _) in blocks.into_iter().flatten() {
+        for mut events in blocks.into_iter().flatten() {
             out.append(&mut events);
         }
         Ok(out)
