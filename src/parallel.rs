@@ -559,9 +559,10 @@ impl<'a> BlockEvents<'a> {
         self.input
     }
 
-    /// The number of lines in the block when it was counted (blocks of a parallel parse;
-    /// `None` when the body is parsed as one block): an upper bound on its items, to reserve
-    /// space with.
+    /// The number of lines in the block when it was counted before the parse (blocks of a
+    /// parallel parse; `None` when the body is parsed as one block, and with
+    /// [`Options::block_lines`], where nothing is counted ahead): an upper bound on its items,
+    /// to reserve space with.
     pub fn line_count(&self) -> Option<u64> {
         self.line_count
     }
