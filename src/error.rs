@@ -99,6 +99,12 @@ impl Error {
         self.0.line
     }
 
+    /// Moves the error `lines` lines down (a block's error, to the body's line numbers).
+    #[cfg(feature = "parallel")]
+    pub(crate) fn add_lines(&mut self, lines: u64) {
+        self.0.line += lines;
+    }
+
     /// The 1-based column, in bytes from the start of the line.
     pub fn column(&self) -> u64 {
         self.0.column
@@ -107,14 +113,6 @@ impl Error {
     /// The byte offset of the error from the start of the input.
     pub fn offset(&self) -> u64 {
         self.0.offset
-    }
-}
-
-impl Error {
-    /// Moves the error `lines` lines down (a block's error, to the body's line numbers).
-    #[cfg(feature = "parallel")]
-    pub(crate) fn add_lines(&mut self, lines: u64) {
-        self.0.line += lines;
     }
 }
 

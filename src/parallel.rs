@@ -230,34 +230,28 @@ impl Options {
                 let (start, end) = bounds[index];
                 // A block ends after a line feed, except the last when the body has none.
                 let ends_line = body[end - 1] == b'\n';
-                let mut block = if self.block_lines {
-                    let lines = Some(Arc::clone(&lines));
-                    BlockEvents::new(
-                        &body[start..end],
-                        settings.clone(),
-                        index,
-                        None,
-                        start as u64,
-                        None,
-                        lines,
-                    )
+                // Block-relative lines: nothing known ahead; the block counts when it must.
+                let (lines_before, line_count, counts) = if self.block_lines {
+                    (None, None, Some(Arc::clone(&lines)))
                 } else {
                     let line_feeds = lines.count(index);
-                    let lines_before = lines.before(index);
                     let line_count = line_feeds + u64::from(!ends_line);
-                    BlockEvents::new(
-                        &body[start..end],
-                        settings.clone(),
-                        index,
-                        Some(lines_before),
-                        start as u64,
-                        Some(line_count),
-                        None,
-                    )
+                    (Some(lines.before(index)), Some(line_count), None)
                 };
+                let mut block = BlockEvents::new(
+                    &body[start..end],
+                    settings.clone(),
+                    index,
+                    lines_before,
+                    start as u64,
+                    line_count,
+                    counts,
+                );
                 let r = f(&mut block);
                 let (verdict, parsed_lines) = block.finish(r);
-                if let (Some(n), true) = (parsed_lines, ends_line) {
+                // A block-relative parse publishes its count for later blocks (the other mode
+                // counted it ahead).
+                if let Some(n) = parsed_lines.filter(|_| self.block_lines && ends_line) {
                     lines.publish(index, n);
                 }
                 if verdict.is_err() {
