@@ -278,6 +278,9 @@ const NAME_ESCAPED: u8 = 1;
 const LABELS_ESCAPED: u8 = 2;
 const HAS_TIMESTAMP: u8 = 4;
 const HAS_EXEMPLAR: u8 = 8;
+/// The label block is tight (`name="value"` joined by single commas, no blank, quoted name or
+/// escape), so the re-scan walks it quote to quote.
+const LABELS_TIGHT: u8 = 16;
 
 /// One sample line, borrowed from the input.
 ///
@@ -317,6 +320,8 @@ pub(crate) struct SampleParts {
     pub name_escaped: bool,
     pub labels: Span,
     pub labels_escaped: bool,
+    /// The block has the tight form of [`LABELS_TIGHT`].
+    pub labels_tight: bool,
     pub value: f64,
     pub value_text: Span,
     pub timestamp_ms: Option<i64>,
@@ -337,6 +342,9 @@ impl<'a> Sample<'a> {
         }
         if p.labels_escaped {
             flags |= LABELS_ESCAPED;
+        }
+        if p.labels_tight {
+            flags |= LABELS_TIGHT;
         }
         if p.timestamp_ms.is_some() {
             flags |= HAS_TIMESTAMP;
@@ -410,6 +418,10 @@ impl<'a> Sample<'a> {
             end: self.labels.end(),
             pos: 0,
             escaped: self.flags() & LABELS_ESCAPED != 0,
+            tight: self.flags() & LABELS_TIGHT != 0,
+            quotes: 0,
+            quotes_at: 0,
+            scanned_to: 0,
         }
     }
 
@@ -494,7 +506,8 @@ impl PartialEq for Sample<'_> {
         self.name() == o.name()
             && self.raw_name() == o.raw_name()
             && self.raw_labels() == o.raw_labels()
-            && self.flags() == o.flags()
+            // How the block was read is not part of the sample.
+            && self.flags() & !LABELS_TIGHT == o.flags() & !LABELS_TIGHT
             && self.value.to_bits() == o.value.to_bits()
             && self.value_text() == o.value_text()
             && self.timestamp_ms() == o.timestamp_ms()
@@ -564,6 +577,10 @@ impl<'a> Exemplar<'a> {
             end: self.labels.len() as u32,
             pos: 0,
             escaped: self.labels_escaped,
+            tight: false,
+            quotes: 0,
+            quotes_at: 0,
+            scanned_to: 0,
         }
     }
 
@@ -626,6 +643,12 @@ pub struct Labels<'a> {
     end: u32,
     pos: usize,
     escaped: bool,
+    /// A tight block (see `LABELS_TIGHT`): the re-scan walks it quote to quote, with the
+    /// quotes of the 64 bytes from `quotes_at` not yet passed in `quotes`.
+    tight: bool,
+    quotes: u64,
+    quotes_at: usize,
+    scanned_to: usize,
 }
 
 impl<'a> Labels<'a> {
@@ -684,6 +707,9 @@ impl<'a> Labels<'a> {
     /// and no '"' lies inside an unescaped value. Anything else takes the general loop.
     #[inline(always)]
     fn next_rescan(&mut self) -> Option<Label<'a>> {
+        if self.tight {
+            return self.next_tight();
+        }
         let end = self.end as usize;
         let i = self.pos.max(self.base as usize);
         let b = self.text().as_bytes();
@@ -709,6 +735,47 @@ impl<'a> Labels<'a> {
             }
         }
         self.next_general()
+    }
+
+    /// The next label of a tight block: the name runs from `pos` to the `=` before the next
+    /// quote, the value to the quote after it, and a comma or the block's end follows.
+    #[inline(always)]
+    fn next_tight(&mut self) -> Option<Label<'a>> {
+        let text = self.text();
+        let pos = self.pos.max(self.base as usize);
+        if pos >= self.end as usize {
+            return None;
+        }
+        let open = self.next_quote(pos)?;
+        let close = self.next_quote(open + 1)?;
+        self.pos = close + 2;
+        Some(Label {
+            name: Cow::Borrowed(text.get(pos..open.checked_sub(1)?)?),
+            value: Cow::Borrowed(text.get(open + 1..close)?),
+        })
+    }
+
+    /// The first quote at or after `from` (the quotes are taken in order).
+    #[inline(always)]
+    fn next_quote(&mut self, from: usize) -> Option<usize> {
+        loop {
+            if self.quotes != 0 {
+                let at = self.quotes_at + self.quotes.trailing_zeros() as usize;
+                self.quotes &= self.quotes - 1;
+                if at >= from {
+                    return Some(at);
+                }
+                continue;
+            }
+            if from >= self.end as usize {
+                return None;
+            }
+            // The next 64 bytes, from the first not yet looked at.
+            let at = self.scanned_to.max(from);
+            self.quotes_at = at;
+            self.scanned_to = at + 64;
+            self.quotes = crate::structural::quote_mask(self.text().as_bytes(), at);
+        }
     }
 
     /// The general re-scan: blanks, quoted names and escapes.

@@ -51,6 +51,7 @@ pub mod scan;
 #[cfg(feature = "yaml")]
 pub mod scrape;
 mod stream;
+mod structural;
 pub mod value;
 pub mod write;
 

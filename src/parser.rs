@@ -1,7 +1,7 @@
 //! Settings and the pull parser over a complete body.
 
 use crate::error::{Error, ErrorKind, LineError};
-use crate::event::{Event, Sample};
+use crate::event::{Event, HelpLine, INLINE_LABELS, Sample, TypeLine};
 use crate::located::Located;
 use crate::openmetrics::OmState;
 use crate::prom::{self, LineCtx};
@@ -235,6 +235,9 @@ impl Core {
             return None;
         }
         let input = seg.bytes();
+        if input[start] == b'#' {
+            return self.fast_meta_line(seg, start, need_lf);
+        }
         let Some(f) = prom::fast_sample(input, start, self.settings.max_line_len, &mut self.cx)
         else {
             if input[start] != b'#' {
@@ -254,10 +257,52 @@ impl Core {
         // SAFETY: `text` is `input[start..f.end]`, ASCII and so UTF-8, and `fast_sample`
         // recorded the spans of at most `INLINE_LABELS` labels of exactly those bytes,
         // relative to `start`, as `Located` requires (see its comment where it records them).
-        #[allow(unsafe_code)]
-        let located = unsafe { Located::new(text, f.n_labels, f.inline) };
+        let located = if f.n_labels <= INLINE_LABELS {
+            #[allow(unsafe_code)]
+            unsafe {
+                Located::new(text, f.n_labels, f.inline)
+            }
+        } else {
+            // Past the inline spans the labels are re-scanned (the line is validated).
+            Located::none(text)
+        };
         let ev = Sample::with_located(located, f.parts, self.line_no, offset);
         Some((f.end, Event::Sample(ev)))
+    }
+
+    /// [`Core::fast_line`] for a line starting with `#`, through [`prom::fast_meta`].
+    #[inline(always)]
+    fn fast_meta_line<'l>(
+        &mut self,
+        seg: &mut Segment<'l>,
+        start: usize,
+        need_lf: bool,
+    ) -> Option<(usize, Event<'l>)> {
+        let input = seg.bytes();
+        let f = prom::fast_meta(input, start, self.settings.max_line_len, &mut self.cx)?;
+        if need_lf && f.end == input.len() {
+            return None;
+        }
+        // SAFETY: every byte of a line `fast_meta` takes is ASCII (see its comment).
+        #[allow(unsafe_code)]
+        let line = unsafe { crate::located::ascii_text(&input[start..f.end]) };
+        let name = &line[prom::META_NAME_START..f.name_end - start];
+        seg.lf_stale = true;
+        self.line_no += 1;
+        let ev = match f.metric_type {
+            None => Event::Help(HelpLine {
+                name,
+                raw_text: &line[f.name_end + 1 - start..],
+                line: self.line_no,
+                openmetrics: false,
+            }),
+            Some(metric_type) => Event::Type(TypeLine {
+                name,
+                metric_type,
+                line: self.line_no,
+            }),
+        };
+        Some((f.end, ev))
     }
 
     /// Parses one line (without its LF) starting at byte `offset`; `None` for a blank line.

@@ -34,6 +34,8 @@ pub(crate) struct LineCtx {
     pub prev_prefix_name_len: usize,
     /// The search for the end of a label value on the one-pass path.
     pub value_end: ValueEnd,
+    /// The structural index of a long label block on the one-pass path.
+    pub index: crate::structural::LineIndex,
 }
 
 /// Finds where a label value ends on the one-pass path: the first `"`, LF, `\` or byte above
@@ -123,9 +125,10 @@ impl DupCheck {
         hash: u64,
         escaped: bool,
     ) -> bool {
-        let bit = (hash >> 58) as usize; // 0..64 → word, bit from the low bits
-        let word = bit & 3;
-        let mask = 1u64 << (hash & 63);
+        // The top bits: the multiply in `name_hash` mixes every input bit into them, while
+        // its low bits see only the names' first bytes (Istio's share `source_`/`destination_`).
+        let word = (hash >> 62) as usize;
+        let mask = 1u64 << ((hash >> 56) & 63);
         let hit = self.bloom[word] & mask != 0;
         self.bloom[word] |= mask;
         let dup = hit
@@ -418,6 +421,8 @@ fn sample<'a>(
     }
     let mut labels = Span::default();
     let mut labels_escaped = false;
+    // No block is tight too, as the one-pass path builds it.
+    let mut labels_tight = true;
     let mut inline = None;
     let mut series_end = name.map_or(start, |(s, e, _)| start + (e - s));
     if i < b.len() && b[i] == b'{' {
@@ -426,6 +431,7 @@ fn sample<'a>(
         let (close, plain_first) = (block.close, block.plain_first);
         labels = Span::new(i + 1, close);
         labels_escaped = has_backslash && memchr::memchr(b'\\', &b[i + 1..close]).is_some();
+        labels_tight = block.tight && !labels_escaped && name.is_some_and(|(s, _, _)| s < i);
         inline = Some((block.n_labels, block.inline));
         series_end = close + 1;
         if !cached {
@@ -522,6 +528,7 @@ fn sample<'a>(
         name_escaped,
         labels,
         labels_escaped,
+        labels_tight,
         value,
         value_text,
         timestamp_ms,
@@ -559,6 +566,8 @@ struct LabelBlock {
     n_labels: usize,
     /// Pre-located spans of the first labels, relative to the line (see `Located`).
     inline: [u64; INLINE_LABELS],
+    /// Whether the block has the tight form (see `SampleParts::labels_tight`; escapes aside).
+    tight: bool,
 }
 
 /// Validates the label block whose `{` is at `open`.
@@ -577,6 +586,7 @@ fn label_block(
     // The '=' of the first label when the block starts with a plain `name=`, for the cache.
     let mut plain_first = None;
     let check_dups = !cx.allow_duplicate_labels;
+    let mut tight = true;
     const SMALL: usize = 4;
     let mut small = [(0usize, 0usize, false); SMALL];
     let mut count = 0usize;
@@ -588,7 +598,9 @@ fn label_block(
             (nstart, nend, escaped) = (s0, e0, false);
             i = e0;
         } else {
+            let at = i;
             i = skip_blanks(b, i);
+            tight &= i == at;
             if i >= b.len() {
                 return Err(expected("label name", line, i));
             }
@@ -599,9 +611,11 @@ fn label_block(
                     plain_first,
                     n_labels,
                     inline,
+                    tight,
                 });
             }
             if c == b'"' {
+                tight = false;
                 let q = scan_quoted(b, i, has_backslash).ok_or_else(|| unterminated(line, i))?;
                 let after = skip_blanks(b, q.end + 1);
                 if after < b.len() && b[after] == b'=' {
@@ -635,6 +649,7 @@ fn label_block(
                     plain_first = Some(end);
                 }
                 i = skip_blanks(b, end);
+                tight &= i == end;
                 if i >= b.len() || b[i] != b'=' {
                     return Err(expected("equal", line, i));
                 }
@@ -674,6 +689,7 @@ fn label_block(
             count += 1;
         }
         let (vstart, vend) = value_after_equal(line, i, has_backslash)?;
+        tight &= vstart == i + 2;
         if n_labels < INLINE_LABELS {
             // Offsets fit in u16 unless the line is huge; then the iterator re-scans.
             // For `Located`: `nstart <= nend < vstart <= vend < line.len()`, each at an ASCII
@@ -687,6 +703,9 @@ fn label_block(
             }
         }
         n_labels += 1;
+        // Tight: `,` or `}` right after the closing quote, and after a comma the next name
+        // or `}` right away (checked at the loop's top).
+        tight &= matches!(b.get(vend + 1), Some(b',' | b'}'));
         i = after_label(b, vend + 1);
     }
 }
@@ -836,6 +855,81 @@ fn inside_quotes(b: &[u8], pos: usize) -> bool {
     inside
 }
 
+/// A `# HELP` or `# TYPE` line recognised by [`fast_meta`]: its end (the LF's index or the
+/// body's length) and, for HELP, the text's start; the name is `name_start..name_end`.
+pub(crate) struct FastMeta {
+    pub end: usize,
+    pub name_end: usize,
+    /// `None` for a HELP line; the declared type for a TYPE line.
+    pub metric_type: Option<MetricType>,
+}
+
+/// Where a metadata line's name starts: after `# HELP ` or `# TYPE `.
+pub(crate) const META_NAME_START: usize = 7;
+
+/// Recognises the metadata lines that make up a third of a real Envoy body — `# HELP name
+/// text` and `# TYPE name type`, one space each, a legacy name, ASCII text — without the
+/// general comment path, its per-line UTF-8 check and backslash search. Like [`fast_sample`] it
+/// never decides a verdict: `None` leaves the line to the general path (quoted names, other
+/// blanks, non-ASCII text, an unknown type, a line over the limit). A line taken here is ASCII
+/// (the name is scanned with the ASCII table or equals one so scanned, the text search stops at
+/// any byte above 0x7f), so it needs no UTF-8 check. `b[start] == b'#'`.
+#[inline(always)]
+pub(crate) fn fast_meta(
+    b: &[u8],
+    start: usize,
+    max_line_len: usize,
+    cx: &mut LineCtx,
+) -> Option<FastMeta> {
+    let head = b.get(start..start + META_NAME_START)?;
+    let is_help = head == b"# HELP ";
+    if !is_help && head != b"# TYPE " {
+        return None;
+    }
+    let n = start + META_NAME_START;
+    if !is_metric_start(*b.get(n)?) {
+        return None;
+    }
+    // The HELP line names the family its TYPE line and samples repeat: remember it.
+    let prev = &cx.prev_name;
+    let name_end = if !prev.is_empty()
+        && b[n..].starts_with(prev)
+        && b.get(n + prev.len()).is_none_or(|&c| !is_metric_char(c))
+    {
+        n + prev.len()
+    } else {
+        let end = metric_name_end(b, n + 1);
+        cx.prev_name.clear();
+        cx.prev_name.extend_from_slice(&b[n..end]);
+        end
+    };
+    if b.get(name_end) != Some(&b' ') {
+        return None;
+    }
+    let text = name_end + 1;
+    let end = crate::structural::lf_or_non_ascii(b, text);
+    if (end < b.len() && b[end] != b'\n') || end - start > max_line_len {
+        return None;
+    }
+    let metric_type = if is_help {
+        None
+    } else {
+        Some(match &b[text..end] {
+            b"counter" => MetricType::Counter,
+            b"gauge" => MetricType::Gauge,
+            b"histogram" => MetricType::Histogram,
+            b"summary" => MetricType::Summary,
+            b"untyped" => MetricType::Unknown,
+            _ => return None,
+        })
+    };
+    Some(FastMeta {
+        end,
+        name_end,
+        metric_type,
+    })
+}
+
 /// A sample line recognised by [`fast_sample`]: absolute end (the LF's index or the body's
 /// length) and the parts relative to the line start.
 pub(crate) struct FastLine {
@@ -930,7 +1024,8 @@ pub(crate) fn fast_sample(
                 match count {
                     0 => located0 = packed,
                     1 => located1 = packed,
-                    _ => located2 = packed,
+                    2 => located2 = packed,
+                    _ => {}
                 }
                 count += 1;
                 i = ve + 1;
@@ -944,15 +1039,34 @@ pub(crate) fn fast_sample(
                 if c == b'}' {
                     break 'block (i, count);
                 }
-                if count == INLINE_LABELS || !is_label_start(c) {
+                if count == INLINE_LABELS {
+                    // Past the located labels (Istio's series have 20 and more): the rest of
+                    // the block is walked quote to quote over a structural index.
+                    if !cx.index.build(b, i) {
+                        return None;
+                    }
+                    cx.dups.clear();
+                    for p in [located0, located1, located2] {
+                        let [s, e, _, _] = unpack(p);
+                        let (s, e) = (start + s, start + e);
+                        cx.dups.insert(b, s, e, name_hash(&b[s..e]), false);
+                    }
+                    let dups = &mut cx.dups;
+                    let (close, more) = crate::structural::tight_labels(b, i, &cx.index, |s, e| {
+                        dups.insert(b, s, e, name_hash(&b[s..e]), false)
+                    })?;
+                    break 'block (close, count + more);
+                }
+                if !is_label_start(c) {
                     return None;
                 }
                 (ns, ne) = (i, label_name_end(b, i + 1));
                 if b.get(ne) != Some(&b'=') {
                     return None;
                 }
-                // A repeated name is left to the general path, which reports it. (The names
-                // so far are the located ones.)
+                // A repeated name is left to the general path, which reports it. The first
+                // names are compared with the located ones; from the fourth on (Istio's
+                // series have 20 and more) the duplicate scratch takes over.
                 let name = &b[ns..ne];
                 let same = |p: u64| {
                     let [s, e, _, _] = unpack(p);
@@ -1019,6 +1133,7 @@ pub(crate) fn fast_sample(
             name_escaped: false,
             labels,
             labels_escaped: false,
+            labels_tight: true,
             value,
             value_text: Span::new(vstart - start, end - start),
             timestamp_ms: None,

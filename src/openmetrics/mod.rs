@@ -466,6 +466,7 @@ fn sample<'a>(
         labels: Span::of(line, labels),
         // Exact, so that every front end gives equal events whatever it knew of backslashes.
         labels_escaped: has_backslash && memchr::memchr(b'\\', labels.as_bytes()).is_some(),
+        labels_tight: false,
         value,
         value_text: Span::of(line, value_text),
         timestamp_ms,
