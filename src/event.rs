@@ -420,8 +420,7 @@ impl<'a> Sample<'a> {
             escaped: self.flags() & LABELS_ESCAPED != 0,
             tight: self.flags() & LABELS_TIGHT != 0,
             quotes: 0,
-            quotes_at: 0,
-            scanned_to: 0,
+            quotes_at: self.labels.start(),
         }
     }
 
@@ -580,7 +579,6 @@ impl<'a> Exemplar<'a> {
             tight: false,
             quotes: 0,
             quotes_at: 0,
-            scanned_to: 0,
         }
     }
 
@@ -643,12 +641,11 @@ pub struct Labels<'a> {
     end: u32,
     pos: usize,
     escaped: bool,
-    /// A tight block (see `LABELS_TIGHT`): the re-scan walks it quote to quote, with the
-    /// quotes of the 64 bytes from `quotes_at` not yet passed in `quotes`.
+    /// A tight block (see `LABELS_TIGHT`): the re-scan walks it quote to quote. `quotes`
+    /// holds the quotes not yet taken of the 64 bytes before `quotes_at`.
     tight: bool,
     quotes: u64,
-    quotes_at: usize,
-    scanned_to: usize,
+    quotes_at: u32,
 }
 
 impl<'a> Labels<'a> {
@@ -746,8 +743,9 @@ impl<'a> Labels<'a> {
         if pos >= self.end as usize {
             return None;
         }
-        let open = self.next_quote(pos)?;
-        let close = self.next_quote(open + 1)?;
+        // Every quote of a tight block opens or closes a value, so they are taken in turn.
+        let open = self.next_quote()?;
+        let close = self.next_quote()?;
         self.pos = close + 2;
         Some(Label {
             name: Cow::Borrowed(text.get(pos..open.checked_sub(1)?)?),
@@ -755,27 +753,20 @@ impl<'a> Labels<'a> {
         })
     }
 
-    /// The first quote at or after `from` (the quotes are taken in order).
+    /// The block's next quote.
     #[inline(always)]
-    fn next_quote(&mut self, from: usize) -> Option<usize> {
-        loop {
-            if self.quotes != 0 {
-                let at = self.quotes_at + self.quotes.trailing_zeros() as usize;
-                self.quotes &= self.quotes - 1;
-                if at >= from {
-                    return Some(at);
-                }
-                continue;
-            }
-            if from >= self.end as usize {
+    fn next_quote(&mut self) -> Option<usize> {
+        while self.quotes == 0 {
+            if self.quotes_at >= self.end {
                 return None;
             }
-            // The next 64 bytes, from the first not yet looked at.
-            let at = self.scanned_to.max(from);
-            self.quotes_at = at;
-            self.scanned_to = at + 64;
-            self.quotes = crate::structural::quote_mask(self.text().as_bytes(), at);
+            self.quotes =
+                crate::structural::quote_mask(self.text().as_bytes(), self.quotes_at as usize);
+            self.quotes_at += 64;
         }
+        let at = self.quotes_at as usize - 64 + self.quotes.trailing_zeros() as usize;
+        self.quotes &= self.quotes - 1;
+        Some(at)
     }
 
     /// The general re-scan: blanks, quoted names and escapes.

@@ -12,7 +12,7 @@ use crate::event::{
 };
 use crate::located::{Located, pack, unpack};
 use crate::scan::{
-    hash_unescaped, is_blank, is_label_start, is_metric_char, is_metric_start, label_name_end,
+    has_prefix_at, hash_unescaped, is_blank, is_label_start, is_metric_char, is_metric_start, label_name_end,
     metric_name_end, name_hash, scan_quoted, short_digits, skip_blanks,
 };
 use crate::value::{ValueError, parse_int_ms, parse_value};
@@ -350,7 +350,7 @@ struct FoundName {
 #[inline(always)]
 fn metric_name(b: &[u8], start: usize, cx: &LineCtx) -> FoundName {
     let prefix = &cx.prev_prefix;
-    if !prefix.is_empty() && b[start..].starts_with(prefix) {
+    if !prefix.is_empty() && has_prefix_at(b, start, prefix) {
         let end = start + cx.prev_prefix_name_len;
         return FoundName {
             end,
@@ -360,7 +360,7 @@ fn metric_name(b: &[u8], start: usize, cx: &LineCtx) -> FoundName {
     }
     let prev = &cx.prev_name;
     let (end, source) = if !prev.is_empty()
-        && b[start..].starts_with(prev)
+        && has_prefix_at(b, start, prev)
         && b.get(start + prev.len())
             .is_none_or(|&c| !is_metric_char(c))
     {
@@ -893,7 +893,7 @@ pub(crate) fn fast_meta(
     // The HELP line names the family its TYPE line and samples repeat: remember it.
     let prev = &cx.prev_name;
     let name_end = if !prev.is_empty()
-        && b[n..].starts_with(prev)
+        && has_prefix_at(b, n, prev)
         && b.get(n + prev.len()).is_none_or(|&c| !is_metric_char(c))
     {
         n + prev.len()
