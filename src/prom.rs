@@ -36,6 +36,8 @@ pub(crate) struct LineCtx {
     pub value_end: ValueEnd,
     /// The structural index of a long label block on the one-pass path.
     pub index: crate::structural::LineIndex,
+    /// The duplicate-name check of such a block.
+    pub names: crate::structural::NameSeq,
 }
 
 /// Finds where a label value ends on the one-pass path: the first `"`, LF, `\` or byte above
@@ -1045,16 +1047,18 @@ pub(crate) fn fast_sample(
                     if !cx.index.build(b, i) {
                         return None;
                     }
-                    cx.dups.clear();
+                    let seq = &mut cx.names;
+                    seq.clear();
                     for p in [located0, located1, located2] {
                         let [s, e, _, _] = unpack(p);
-                        let (s, e) = (start + s, start + e);
-                        cx.dups.insert(b, s, e, name_hash(&b[s..e]), false);
+                        seq.push(b, start + s, start + e);
                     }
-                    let dups = &mut cx.dups;
-                    let (close, more) = crate::structural::tight_labels(b, i, &cx.index, |s, e| {
-                        dups.insert(b, s, e, name_hash(&b[s..e]), false)
-                    })?;
+                    let (close, more) =
+                        crate::structural::tight_labels(b, i, &cx.index, |s, e| seq.push(b, s, e))?;
+                    // A repeated name is left to the general path, which reports it.
+                    if !seq.distinct(b) {
+                        return None;
+                    }
                     break 'block (close, count + more);
                 }
                 if !is_label_start(c) {

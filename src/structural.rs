@@ -13,35 +13,33 @@ use wide::u8x16;
 /// 64-byte words one index covers at most: 2 KiB (longer lines take the byte-by-byte path).
 const WORDS: usize = 32;
 
-/// The 64 bytes from `at`, zero-padded past the end of `b` (a zero byte is in no class).
+/// The 64 bytes from `at` as four vectors, zero-padded past the end of `b` (a zero byte is
+/// in no class).
 #[inline(always)]
-fn block(b: &[u8], at: usize) -> [u8; 64] {
+fn lanes(b: &[u8], at: usize) -> [u8x16; 4] {
+    let load = |s: &[u8]| {
+        let mut a = [0u8; 16];
+        a.copy_from_slice(&s[..16]);
+        u8x16::new(a)
+    };
     match b.get(at..at + 64) {
-        Some(s) => s.try_into().unwrap_or([0; 64]),
+        Some(s) => [load(s), load(&s[16..]), load(&s[32..]), load(&s[48..])],
         None => {
             let mut buf = [0u8; 64];
             let rest = b.get(at..).unwrap_or_default();
             buf[..rest.len()].copy_from_slice(rest);
-            buf
+            [load(&buf), load(&buf[16..]), load(&buf[32..]), load(&buf[48..])]
         }
     }
-}
-
-#[inline(always)]
-fn lane(buf: &[u8; 64], k: usize) -> u8x16 {
-    let mut a = [0u8; 16];
-    a.copy_from_slice(&buf[k * 16..k * 16 + 16]);
-    u8x16::new(a)
 }
 
 /// Bit `i` set where byte `at + i` of `b` is a `"` (none past the end).
 #[inline(always)]
 pub(crate) fn quote_mask(b: &[u8], at: usize) -> u64 {
-    let buf = block(b, at);
     let quote = u8x16::splat(b'"');
     let mut m = 0u64;
-    for k in 0..4 {
-        m |= (lane(&buf, k).simd_eq(quote).to_bitmask() as u64) << (k * 16);
+    for (k, v) in lanes(b, at).into_iter().enumerate() {
+        m |= (v.simd_eq(quote).to_bitmask() as u64) << (k * 16);
     }
     m
 }
@@ -71,46 +69,20 @@ pub(crate) fn lf_or_non_ascii(b: &[u8], from: usize) -> usize {
 /// The classes of one 64-byte block, bit `i` for byte `i`.
 struct Masks {
     quote: u64,
-    /// `[A-Za-z0-9_]`: the bytes of a legacy label name.
-    name: u64,
-    lf: u64,
-    /// A backslash or a byte above 0x7f: the one-pass path leaves such lines to the general one.
-    special: u64,
+    /// A line feed, a backslash or a byte above 0x7f: where the index stops (the one-pass path
+    /// leaves lines with the last two to the general one).
+    stop: u64,
 }
 
 #[inline(always)]
 fn masks(b: &[u8], at: usize) -> Masks {
-    let buf = block(b, at);
-    let (quote, lf, backslash, underscore) = (
-        u8x16::splat(b'"'),
-        u8x16::splat(b'\n'),
-        u8x16::splat(b'\\'),
-        u8x16::splat(b'_'),
-    );
-    let zero = u8x16::splat(0);
-    let mut m = Masks {
-        quote: 0,
-        name: 0,
-        lf: 0,
-        special: 0,
-    };
-    for k in 0..4 {
-        let v = lane(&buf, k);
+    let (quote, lf, backslash) = (u8x16::splat(b'"'), u8x16::splat(b'\n'), u8x16::splat(b'\\'));
+    let mut m = Masks { quote: 0, stop: 0 };
+    for (k, v) in lanes(b, at).into_iter().enumerate() {
         let shift = k * 16;
         m.quote |= (v.simd_eq(quote).to_bitmask() as u64) << shift;
-        m.lf |= (v.simd_eq(lf).to_bitmask() as u64) << shift;
         // A byte above 0x7f has its top bit set, which `to_bitmask` reads.
-        m.special |= ((v.simd_eq(backslash) | v).to_bitmask() as u64) << shift;
-        // Letters: `| 0x20` folds A–Z onto a–z and moves no other byte there.
-        let lower = v | u8x16::splat(0x20);
-        let alpha = (lower - u8x16::splat(b'a'))
-            .saturating_sub(u8x16::splat(25))
-            .simd_eq(zero);
-        let digit = (v - u8x16::splat(b'0'))
-            .saturating_sub(u8x16::splat(9))
-            .simd_eq(zero);
-        let name = alpha | digit | v.simd_eq(underscore);
-        m.name |= (name.to_bitmask() as u64) << shift;
+        m.stop |= ((v.simd_eq(lf) | v.simd_eq(backslash) | v).to_bitmask() as u64) << shift;
     }
     m
 }
@@ -119,7 +91,6 @@ fn masks(b: &[u8], at: usize) -> Masks {
 #[derive(Debug)]
 pub(crate) struct LineIndex {
     quotes: [u64; WORDS],
-    names: [u64; WORDS],
     /// The body position of bit 0 of word 0.
     base: usize,
     words: usize,
@@ -131,7 +102,6 @@ impl Default for LineIndex {
     fn default() -> Self {
         LineIndex {
             quotes: [0; WORDS],
-            names: [0; WORDS],
             base: 0,
             words: 0,
             end: 0,
@@ -149,15 +119,12 @@ impl LineIndex {
             let at = from + w * 64;
             let m = masks(b, at);
             self.quotes[w] = m.quote;
-            self.names[w] = m.name;
-            if m.lf != 0 {
-                let before_lf = (m.lf & m.lf.wrapping_neg()) - 1;
+            if m.stop != 0 {
+                // The first line feed, backslash or non-ASCII byte: the line's end if a LF.
+                let end = at + m.stop.trailing_zeros() as usize;
                 self.words = w + 1;
-                self.end = at + m.lf.trailing_zeros() as usize;
-                return m.special & before_lf == 0;
-            }
-            if m.special != 0 {
-                return false;
+                self.end = end;
+                return b[end] == b'\n';
             }
             if at + 64 >= b.len() {
                 self.words = w + 1;
@@ -166,29 +133,6 @@ impl LineIndex {
             }
         }
         false
-    }
-
-    /// Whether every byte of `start..end` (inside the index, `start < end`) is a label-name
-    /// byte.
-    #[inline(always)]
-    fn all_names(&self, start: usize, end: usize) -> bool {
-        let (s, e) = (start - self.base, end - self.base);
-        let (ws, we) = (s / 64, (e - 1) / 64);
-        if ws == we {
-            let bits = ((!0u64) >> (64 - (e - s))) << (s % 64);
-            return self.names[ws] & bits == bits;
-        }
-        let first = !0u64 << (s % 64);
-        if self.names[ws] & first != first {
-            return false;
-        }
-        for w in ws + 1..we {
-            if self.names[w] != !0 {
-                return false;
-            }
-        }
-        let last = (!0u64) >> (63 - (e - 1) % 64);
-        self.names[we] & last == last
     }
 }
 
@@ -225,15 +169,15 @@ impl<'i> Quotes<'i> {
 
 /// Walks the labels of a tight block from `from` (a label's first byte, or the `}`), with
 /// `b` indexed from `from` in `index`: `name="value"` pairs joined by single commas, an
-/// optional trailing comma, then `}`. Calls `seen` with each name's span (it returns `true`
-/// for a repeated name). Returns the `}`'s index and the number of labels, or `None` for
-/// anything else (the byte-by-byte path then decides).
+/// optional trailing comma, then `}`. `name` is called with each name's span (non-empty, the
+/// `=` after it checked) and says whether it is a valid label name. Returns the `}`'s index
+/// and the number of labels, or `None` for anything else (the byte-by-byte path then decides).
 #[inline]
 pub(crate) fn tight_labels(
     b: &[u8],
     from: usize,
     index: &LineIndex,
-    mut seen: impl FnMut(usize, usize) -> bool,
+    mut name: impl FnMut(usize, usize) -> bool,
 ) -> Option<(usize, usize)> {
     let mut quotes = Quotes::new(index);
     let mut p = from;
@@ -243,17 +187,14 @@ pub(crate) fn tight_labels(
         if c == b'}' {
             return Some((p, n));
         }
-        if c.is_ascii_digit() {
-            return None;
-        }
         let open = quotes.next()?;
-        // The name: `p..eq`, non-empty, every byte a name byte, then `="`.
+        // The name: `p..eq`, non-empty, then `="`.
         let eq = open.checked_sub(1)?;
-        if eq <= p || b[eq] != b'=' || !index.all_names(p, eq) {
+        if eq <= p || b[eq] != b'=' || !name(p, eq) {
             return None;
         }
         let close = quotes.next()?;
-        if close >= index.end || seen(p, eq) {
+        if close >= index.end {
             return None;
         }
         n += 1;
@@ -262,6 +203,111 @@ pub(crate) fn tight_labels(
             Some(b'}') => return Some((close + 1, n)),
             _ => return None,
         }
+    }
+}
+
+/// Most names one [`NameSeq`] checks; a longer block takes the byte-by-byte path.
+pub(crate) const SEQ_NAMES: usize = 64;
+
+/// The name checks of a long tight block: valid label names, no two equal. Series of one body
+/// repeat the same label names in the same order (Istio's 20 and more on every line), so each
+/// name is first compared with the same place of the last line that passed the full checks:
+/// a line that repeats that list name for name is valid and free of duplicates without any
+/// other work. From the first difference on, names are scanned, and the whole list is checked
+/// for duplicates at the end (a 256-bit filter over name hashes, exact comparison on a hit).
+#[derive(Debug)]
+pub(crate) struct NameSeq {
+    /// This line's names.
+    spans: [(u32, u32); SEQ_NAMES],
+    n: usize,
+    /// Whether every name so far equals the remembered one at its place.
+    same: bool,
+    /// The remembered line's names: their bytes, and `(offset, length)` in them.
+    prev_bytes: Vec<u8>,
+    prev: [(u32, u32); SEQ_NAMES],
+    prev_n: usize,
+}
+
+impl Default for NameSeq {
+    fn default() -> Self {
+        NameSeq {
+            spans: [(0, 0); SEQ_NAMES],
+            n: 0,
+            same: true,
+            prev_bytes: Vec::new(),
+            prev: [(0, 0); SEQ_NAMES],
+            prev_n: 0,
+        }
+    }
+}
+
+impl NameSeq {
+    #[inline(always)]
+    pub(crate) fn clear(&mut self) {
+        self.n = 0;
+        self.same = true;
+    }
+
+    /// Records the name `start..end` of the line (non-empty) and says whether it is a valid
+    /// label name; `false` too when the list is full.
+    #[inline(always)]
+    pub(crate) fn push(&mut self, b: &[u8], start: usize, end: usize) -> bool {
+        let k = self.n;
+        if k == SEQ_NAMES {
+            return false;
+        }
+        self.spans[k] = (start as u32, end as u32);
+        self.n = k + 1;
+        if self.same && k < self.prev_n {
+            let (off, len) = self.prev[k];
+            let known = &self.prev_bytes[off as usize..(off + len) as usize];
+            if end - start == len as usize && crate::scan::has_prefix_at(b, start, known) {
+                return true;
+            }
+        }
+        self.same = false;
+        crate::scan::is_label_start(b[start]) && crate::scan::label_name_end(b, start + 1) >= end
+    }
+
+    /// Whether the recorded names (spans into `b`) are all different.
+    #[inline(always)]
+    pub(crate) fn distinct(&mut self, b: &[u8]) -> bool {
+        if self.same && self.n == self.prev_n {
+            return true;
+        }
+        self.distinct_full(b)
+    }
+
+    #[inline(never)]
+    fn distinct_full(&mut self, b: &[u8]) -> bool {
+        let n = self.n;
+        let mut hashes = [0u64; SEQ_NAMES];
+        let mut bloom = [0u64; 4];
+        for k in 0..n {
+            let (s, e) = self.spans[k];
+            let name = &b[s as usize..e as usize];
+            let h = crate::scan::name_hash(name);
+            hashes[k] = h;
+            let (word, bit) = ((h >> 62) as usize, 1u64 << ((h >> 56) & 63));
+            if bloom[word] & bit != 0 {
+                for j in 0..k {
+                    let (s0, e0) = self.spans[j];
+                    if hashes[j] == h && &b[s0 as usize..e0 as usize] == name {
+                        return false;
+                    }
+                }
+            }
+            bloom[word] |= bit;
+        }
+        // Remember this list for the lines after it.
+        self.prev_bytes.clear();
+        for k in 0..n {
+            let (s, e) = self.spans[k];
+            self.prev[k] = (self.prev_bytes.len() as u32, e - s);
+            self.prev_bytes.extend_from_slice(&b[s as usize..e as usize]);
+        }
+        self.prev_n = n;
+        true
     }
 }
 
@@ -279,9 +325,7 @@ mod tests {
                 let c = body.get(at + i).copied().unwrap_or(0);
                 let bit = |m: u64| m >> i & 1 == 1;
                 assert_eq!(bit(m.quote), c == b'"', "quote at {at}+{i}");
-                assert_eq!(bit(m.lf), c == b'\n');
-                assert_eq!(bit(m.special), c == b'\\' || c > 0x7f);
-                assert_eq!(bit(m.name), c.is_ascii_alphanumeric() || c == b'_', "name {c:#x}");
+                assert_eq!(bit(m.stop), c == b'\n' || c == b'\\' || c > 0x7f);
             }
             assert_eq!(quote_mask(&body, at), m.quote);
         }
@@ -305,24 +349,54 @@ mod tests {
         }
     }
 
+    /// The name checks against plain ones, on repeated, permuted, duplicated and invalid name
+    /// lists, one after another (so the remembered list is used and replaced).
     #[test]
-    fn all_names_across_words() {
-        let mut line = vec![b'a'; 300];
-        line.push(b'\n');
-        let mut index = LineIndex::default();
-        assert!(index.build(&line, 5));
-        assert_eq!(index.end, 300);
-        for s in 5..300 {
-            for e in s + 1..=300 {
-                assert!(index.all_names(s, e));
+    fn name_seq_agrees_with_plain_checks() {
+        let names = [
+            "reporter",
+            "source_workload",
+            "source_app",
+            "a",
+            "b",
+            "source_workload",
+            "x_1",
+            "9x",
+            "sourcE_workload",
+            "source-app",
+        ];
+        let mut seq = NameSeq::default();
+        let mut rng = 7u64;
+        let mut shortcut = 0;
+        for round in 0..4000 {
+            rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let len = 1 + (rng >> 33) as usize % 6;
+            let list: Vec<&str> = if round % 3 == 0 {
+                names[..4].to_vec()
+            } else {
+                (0..len).map(|k| names[(rng >> (k * 5)) as usize % names.len()]).collect()
+            };
+            let line = list.join(",");
+            let b = line.as_bytes();
+            seq.clear();
+            let mut valid = true;
+            let mut at = 0;
+            for name in &list {
+                valid &= seq.push(b, at, at + name.len());
+                at += name.len() + 1;
             }
-        }
-        line[130] = b'-';
-        assert!(index.build(&line, 5));
-        for s in 5..300 {
-            for e in s + 1..=300 {
-                assert_eq!(index.all_names(s, e), !(s..e).contains(&130), "{s}..{e}");
+            let plain_valid = list.iter().all(|n| {
+                n.bytes().next().is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+                    && n.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+            });
+            assert_eq!(valid, plain_valid, "{list:?}");
+            if !valid {
+                continue;
             }
+            shortcut += usize::from(seq.same && seq.n == seq.prev_n);
+            let distinct = (0..list.len()).all(|i| (0..i).all(|j| list[i] != list[j]));
+            assert_eq!(seq.distinct(b), distinct, "{list:?}");
         }
+        assert!(shortcut > 500, "the remembered list was used {shortcut} times");
     }
 }
