@@ -1111,7 +1111,7 @@ pub(crate) fn fast_sample(
                 if i == vstart || (i < b.len() && b[i] != b'\n') {
                     return None;
                 }
-                parse_value(std::str::from_utf8(&b[vstart..i]).ok()?).ok()?
+                crate::value::parse_value_bytes(&b[vstart..i]).ok()?
             }
         }
     };
