@@ -186,6 +186,10 @@ impl Core {
         let cx = LineCtx {
             lenient: settings.lenient,
             allow_duplicate_labels: settings.allow_duplicate_labels,
+            // Room for the longest Envoy and Istio names at once, so that the caches do not
+            // grow (and allocate) with the names a body happens to have.
+            prev_name: Vec::with_capacity(256),
+            prev_prefix: Vec::with_capacity(256),
             ..Default::default()
         };
         Core {
@@ -218,7 +222,9 @@ impl Core {
     /// The line at `start` of `seg` through [`prom::fast_sample`]: its end (the LF's index, or
     /// the segment's length) and its event, or `None` for the general path. `need_lf`: a line
     /// that runs to the end of the segment may continue in the next chunk, so it is left to
-    /// the caller. The segment's line-feed search restarts after a line taken here.
+    /// the caller. `reuse`: the segment is the whole body, so a line may take over the labels
+    /// of an earlier one of it (not for chunks, whose buffers change between calls). The
+    /// segment's line-feed search restarts after a line taken here.
     #[inline(always)]
     pub fn fast_line<'l>(
         &mut self,
@@ -226,6 +232,7 @@ impl Core {
         start: usize,
         offset: u64,
         need_lf: bool,
+        reuse: bool,
     ) -> Option<(usize, Event<'l>)> {
         if !self.fast {
             return None;
@@ -238,11 +245,9 @@ impl Core {
         if input[start] == b'#' {
             return self.fast_meta_line(seg, start, need_lf);
         }
-        let Some(f) = prom::fast_sample(input, start, self.settings.max_line_len, &mut self.cx)
-        else {
-            if input[start] != b'#' {
-                self.fast_pause = FAST_PAUSE;
-            }
+        let max = self.settings.max_line_len;
+        let Some(f) = prom::fast_sample(input, start, max, reuse, &mut self.cx) else {
+            self.fast_pause = FAST_PAUSE;
             return None;
         };
         if need_lf && f.end == input.len() {
@@ -673,7 +678,10 @@ impl<'a> Iterator for Parser<'a> {
                 return self.core.finish(self.base + start as u64).map(Err);
             }
             let offset = self.base + start as u64;
-            if let Some((end, ev)) = self.core.fast_line(&mut self.input, start, offset, false) {
+            if let Some((end, ev)) =
+                self.core
+                    .fast_line(&mut self.input, start, offset, false, true)
+            {
                 self.pos = (end + 1).min(input.len());
                 return Some(Ok(ev));
             }

@@ -12,8 +12,8 @@ use crate::event::{
 };
 use crate::located::{Located, pack, unpack};
 use crate::scan::{
-    has_prefix_at, hash_unescaped, is_blank, is_label_start, is_metric_char, is_metric_start, label_name_end,
-    metric_name_end, name_hash, scan_quoted, short_digits, skip_blanks,
+    has_prefix_at, hash_unescaped, is_blank, is_label_start, is_metric_char, is_metric_start,
+    label_name_end, metric_name_end, name_hash, scan_quoted, short_digits, skip_blanks,
 };
 use crate::value::{ValueError, parse_int_ms, parse_value};
 
@@ -36,8 +36,10 @@ pub(crate) struct LineCtx {
     pub value_end: ValueEnd,
     /// The structural index of a long label block on the one-pass path.
     pub index: crate::structural::LineIndex,
-    /// The duplicate-name check of such a block.
+    /// The name checks of such a block.
     pub names: crate::structural::NameSeq,
+    /// The last line checked through the index, whose first labels the next may repeat.
+    pub prev_line: crate::structural::PrevLine,
 }
 
 /// Finds where a label value ends on the one-pass path: the first `"`, LF, `\` or byte above
@@ -114,6 +116,11 @@ impl DupCheck {
     pub(crate) fn clear(&mut self) {
         self.bloom = [0; 4];
         self.seen.clear();
+        // Istio's series have 20 to 30 labels: room for them from the first, so the list
+        // does not grow (and allocate) with the label counts a body happens to have.
+        if self.seen.capacity() == 0 {
+            self.seen.reserve(64);
+        }
     }
 
     /// Records the name `line[start..end]` (raw; `escaped` when it is a quoted name holding a
@@ -962,6 +969,7 @@ pub(crate) fn fast_sample(
     b: &[u8],
     start: usize,
     max_line_len: usize,
+    reuse: bool,
     cx: &mut LineCtx,
 ) -> Option<FastLine> {
     if !is_metric_start(b[start]) {
@@ -1044,21 +1052,47 @@ pub(crate) fn fast_sample(
                 if count == INLINE_LABELS {
                     // Past the located labels (Istio's series have 20 and more): the rest of
                     // the block is walked quote to quote over a structural index.
-                    if !cx.index.build(b, i) {
-                        return None;
-                    }
+                    // A line that repeats more of the previous indexed line takes those
+                    // labels over (`reuse`: the previous line is in the same buffer).
+                    let reused = if reuse && cx.prev_line.valid {
+                        crate::structural::reuse_prev(b, start, &cx.prev_line, &mut cx.names)
+                    } else {
+                        None
+                    };
+                    cx.prev_line.valid = false;
                     let seq = &mut cx.names;
-                    seq.clear();
-                    for p in [located0, located1, located2] {
-                        let [s, e, _, _] = unpack(p);
-                        seq.push(b, start + s, start + e);
+                    let (mut from, mut taken) = (i, 0);
+                    match reused {
+                        Some((n, next)) => match b.get(next) {
+                            Some(b',') => (from, taken) = (next + 1, n - INLINE_LABELS),
+                            Some(b'}') => break 'block (next, n),
+                            _ => return None,
+                        },
+                        None => {
+                            seq.clear();
+                            for p in [located0, located1, located2] {
+                                let [s, e, _, ve] = unpack(p);
+                                seq.push(b, start + s, start + e, start + ve);
+                            }
+                        }
                     }
-                    let (close, more) =
-                        crate::structural::tight_labels(b, i, &cx.index, |s, e| seq.push(b, s, e))?;
+                    let (close, more) = if b.get(from) == Some(&b'}') {
+                        (from, 0)
+                    } else {
+                        if !cx.index.build(b, from) {
+                            return None;
+                        }
+                        crate::structural::tight_labels(b, from, &cx.index, |s, e, c| {
+                            seq.push(b, s, e, c)
+                        })?
+                    };
+                    let more = more + taken;
                     // A repeated name is left to the general path, which reports it.
                     if !seq.distinct(b) {
                         return None;
                     }
+                    // The block is valid whatever follows it: later lines may repeat it.
+                    cx.prev_line = crate::structural::PrevLine { valid: true, start };
                     break 'block (close, count + more);
                 }
                 if !is_label_start(c) {

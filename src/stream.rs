@@ -234,7 +234,10 @@ impl<'c> Iterator for Events<'c> {
             };
             let buf = seg.bytes();
             let start = *pos;
-            if let Some((end, ev)) = self.core.fast_line(seg, start, *self.base, !self.is_final) {
+            if let Some((end, ev)) =
+                self.core
+                    .fast_line(seg, start, *self.base, !self.is_final, false)
+            {
                 let next = (end + 1).min(buf.len());
                 *pos = next;
                 *self.base += (next - start) as u64;

@@ -28,7 +28,12 @@ fn lanes(b: &[u8], at: usize) -> [u8x16; 4] {
             let mut buf = [0u8; 64];
             let rest = b.get(at..).unwrap_or_default();
             buf[..rest.len()].copy_from_slice(rest);
-            [load(&buf), load(&buf[16..]), load(&buf[32..]), load(&buf[48..])]
+            [
+                load(&buf),
+                load(&buf[16..]),
+                load(&buf[32..]),
+                load(&buf[48..]),
+            ]
         }
     }
 }
@@ -169,15 +174,16 @@ impl<'i> Quotes<'i> {
 
 /// Walks the labels of a tight block from `from` (a label's first byte, or the `}`), with
 /// `b` indexed from `from` in `index`: `name="value"` pairs joined by single commas, an
-/// optional trailing comma, then `}`. `name` is called with each name's span (non-empty, the
-/// `=` after it checked) and says whether it is a valid label name. Returns the `}`'s index
-/// and the number of labels, or `None` for anything else (the byte-by-byte path then decides).
+/// optional trailing comma, then `}`. `label` is called with each name's span (non-empty, the
+/// `=` after it checked) and its value's closing quote, and says whether the name is a valid
+/// label name. Returns the `}`'s index and the number of labels, or `None` for anything else
+/// (the byte-by-byte path then decides).
 #[inline]
 pub(crate) fn tight_labels(
     b: &[u8],
     from: usize,
     index: &LineIndex,
-    mut name: impl FnMut(usize, usize) -> bool,
+    mut label: impl FnMut(usize, usize, usize) -> bool,
 ) -> Option<(usize, usize)> {
     let mut quotes = Quotes::new(index);
     let mut p = from;
@@ -190,11 +196,11 @@ pub(crate) fn tight_labels(
         let open = quotes.next()?;
         // The name: `p..eq`, non-empty, then `="`.
         let eq = open.checked_sub(1)?;
-        if eq <= p || b[eq] != b'=' || !name(p, eq) {
+        if eq <= p || b[eq] != b'=' {
             return None;
         }
         let close = quotes.next()?;
-        if close >= index.end {
+        if close >= index.end || !label(p, eq, close) {
             return None;
         }
         n += 1;
@@ -217,8 +223,9 @@ pub(crate) const SEQ_NAMES: usize = 64;
 /// for duplicates at the end (a 256-bit filter over name hashes, exact comparison on a hit).
 #[derive(Debug)]
 pub(crate) struct NameSeq {
-    /// This line's names.
+    /// This line's names, and their values' closing quotes.
     spans: [(u32, u32); SEQ_NAMES],
+    closes: [u32; SEQ_NAMES],
     n: usize,
     /// Whether every name so far equals the remembered one at its place.
     same: bool,
@@ -232,6 +239,7 @@ impl Default for NameSeq {
     fn default() -> Self {
         NameSeq {
             spans: [(0, 0); SEQ_NAMES],
+            closes: [0; SEQ_NAMES],
             n: 0,
             same: true,
             prev_bytes: Vec::new(),
@@ -248,15 +256,16 @@ impl NameSeq {
         self.same = true;
     }
 
-    /// Records the name `start..end` of the line (non-empty) and says whether it is a valid
-    /// label name; `false` too when the list is full.
+    /// Records the name `start..end` of the line (non-empty) whose value closes at `close`,
+    /// and says whether it is a valid label name; `false` too when the list is full.
     #[inline(always)]
-    pub(crate) fn push(&mut self, b: &[u8], start: usize, end: usize) -> bool {
+    pub(crate) fn push(&mut self, b: &[u8], start: usize, end: usize, close: usize) -> bool {
         let k = self.n;
         if k == SEQ_NAMES {
             return false;
         }
         self.spans[k] = (start as u32, end as u32);
+        self.closes[k] = close as u32;
         self.n = k + 1;
         if self.same && k < self.prev_n {
             let (off, len) = self.prev[k];
@@ -290,25 +299,104 @@ impl NameSeq {
             hashes[k] = h;
             let (word, bit) = ((h >> 62) as usize, 1u64 << ((h >> 56) & 63));
             if bloom[word] & bit != 0 {
-                for j in 0..k {
-                    let (s0, e0) = self.spans[j];
-                    if hashes[j] == h && &b[s0 as usize..e0 as usize] == name {
+                let earlier = hashes[..k].iter().zip(&self.spans[..k]);
+                for (&h0, &(s0, e0)) in earlier {
+                    if h0 == h && &b[s0 as usize..e0 as usize] == name {
                         return false;
                     }
                 }
             }
             bloom[word] |= bit;
         }
-        // Remember this list for the lines after it.
+        // Remember this list for the lines after it. The names of an indexed line fit in a
+        // few KiB: reserved once, so that changing lists do not reallocate as they grow.
         self.prev_bytes.clear();
+        if self.prev_bytes.capacity() == 0 {
+            self.prev_bytes.reserve(2 * WORDS * 64);
+        }
         for k in 0..n {
             let (s, e) = self.spans[k];
             self.prev[k] = (self.prev_bytes.len() as u32, e - s);
-            self.prev_bytes.extend_from_slice(&b[s as usize..e as usize]);
+            self.prev_bytes
+                .extend_from_slice(&b[s as usize..e as usize]);
         }
         self.prev_n = n;
         true
     }
+}
+
+/// A previous sample line of the same buffer whose labels the one-pass path checked through
+/// the index: its names and closing quotes stay in the [`NameSeq`] until the next such line.
+#[derive(Debug, Default)]
+pub(crate) struct PrevLine {
+    pub valid: bool,
+    pub start: usize,
+}
+
+/// Consecutive series of a family differ in few labels (a histogram's `le`, Envoy's cluster
+/// name after consul's five constant labels): when the line at `start` starts with the same
+/// bytes as the previous checked line through more than its first three labels and the byte
+/// after them, those labels are the same valid, distinct labels at the same places, and are
+/// taken over without a scan. Returns how many labels are shared and the index of the byte
+/// after the last one (`,` or `}`), with `seq` holding them; `None` when at most three are.
+#[inline(always)]
+pub(crate) fn reuse_prev(
+    b: &[u8],
+    start: usize,
+    prev: &PrevLine,
+    seq: &mut NameSeq,
+) -> Option<(usize, usize)> {
+    if !prev.valid || seq.n <= 3 {
+        return None;
+    }
+    debug_assert!(seq.n == seq.prev_n);
+    let p = prev.start;
+    // The compared length: through the byte after the last label's closing quote.
+    let limit = seq.closes[seq.n - 1] as usize - p + 2;
+    let shared = common_prefix(b, p, start, limit);
+    // Labels whose closing quote and the byte after it are shared.
+    let mut j = 0;
+    while j < seq.n && (seq.closes[j] as usize - p) + 1 < shared {
+        j += 1;
+    }
+    if j <= 3 {
+        return None;
+    }
+    // The remembered list is the previous line's names (a line becomes `prev` only after its
+    // names were checked, which leaves them remembered), so the first `j` names are the
+    // remembered ones at their places: recorded as such, without comparing them again.
+    let shift = |x: u32| (x as usize - p + start) as u32;
+    seq.clear();
+    for k in 0..j {
+        let ((ns, ne), close) = (seq.spans[k], seq.closes[k]);
+        seq.spans[k] = (shift(ns), shift(ne));
+        seq.closes[k] = shift(close);
+    }
+    seq.n = j;
+    Some((j, seq.closes[j - 1] as usize + 1))
+}
+
+/// The length of the common prefix of `b[a..]` and `b[c..]`, at most `limit` (and within `b`).
+#[inline(always)]
+fn common_prefix(b: &[u8], a: usize, c: usize, limit: usize) -> usize {
+    let limit = limit.min(b.len() - a.max(c));
+    let mut i = 0;
+    let load = |s: &[u8]| {
+        let mut x = [0u8; 16];
+        x.copy_from_slice(&s[..16]);
+        u8x16::new(x)
+    };
+    while i + 16 <= limit {
+        let diff = !load(&b[a + i..]).simd_eq(load(&b[c + i..])).to_bitmask() & 0xffff;
+        if diff != 0 {
+            return i + diff.trailing_zeros() as usize;
+        }
+        i += 16;
+    }
+    while i < limit && b[a + i] == b[c + i] {
+        i += 1;
+    }
+    i
 }
 
 #[cfg(test)]
@@ -318,7 +406,11 @@ mod tests {
     /// The masks agree with a byte-by-byte classification at every offset, for every byte value.
     #[test]
     fn masks_agree_with_a_plain_classification() {
-        let body: Vec<u8> = (0..=255u8).chain(b"a_Z9\"\\\n".iter().copied()).cycle().take(700).collect();
+        let body: Vec<u8> = (0..=255u8)
+            .chain(b"a_Z9\"\\\n".iter().copied())
+            .cycle()
+            .take(700)
+            .collect();
         for at in 0..body.len() + 3 {
             let m = masks(&body, at);
             for i in 0..64 {
@@ -341,7 +433,9 @@ mod tests {
                         h[at] = hit;
                     }
                     for from in 0..=len {
-                        let plain = (from..len).find(|&i| h[i] == b'\n' || h[i] > 0x7f).unwrap_or(len);
+                        let plain = (from..len)
+                            .find(|&i| h[i] == b'\n' || h[i] > 0x7f)
+                            .unwrap_or(len);
                         assert_eq!(lf_or_non_ascii(&h, from), plain, "{len} {at} {from}");
                     }
                 }
@@ -369,12 +463,16 @@ mod tests {
         let mut rng = 7u64;
         let mut shortcut = 0;
         for round in 0..4000 {
-            rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            rng = rng
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let len = 1 + (rng >> 33) as usize % 6;
             let list: Vec<&str> = if round % 3 == 0 {
                 names[..4].to_vec()
             } else {
-                (0..len).map(|k| names[(rng >> (k * 5)) as usize % names.len()]).collect()
+                (0..len)
+                    .map(|k| names[(rng >> (k * 5)) as usize % names.len()])
+                    .collect()
             };
             let line = list.join(",");
             let b = line.as_bytes();
@@ -382,11 +480,13 @@ mod tests {
             let mut valid = true;
             let mut at = 0;
             for name in &list {
-                valid &= seq.push(b, at, at + name.len());
+                valid &= seq.push(b, at, at + name.len(), at + name.len());
                 at += name.len() + 1;
             }
             let plain_valid = list.iter().all(|n| {
-                n.bytes().next().is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+                n.bytes()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
                     && n.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
             });
             assert_eq!(valid, plain_valid, "{list:?}");
@@ -397,6 +497,9 @@ mod tests {
             let distinct = (0..list.len()).all(|i| (0..i).all(|j| list[i] != list[j]));
             assert_eq!(seq.distinct(b), distinct, "{list:?}");
         }
-        assert!(shortcut > 500, "the remembered list was used {shortcut} times");
+        assert!(
+            shortcut > 500,
+            "the remembered list was used {shortcut} times"
+        );
     }
 }

@@ -1,0 +1,230 @@
+//! The structural paths of the one-pass parser against the general (byte-by-byte) one: long
+//! label blocks walked over the quote index, names checked against the last indexed line's,
+//! labels taken over from the previous line, and the iterator's quote walk of tight blocks.
+//! Bodies of consecutive series that share long label prefixes (as Istio's and consul's do),
+//! mutated at every place a shared prefix could hide a difference: a value, a name, a repeated
+//! name, an invalid name, an escape, a non-ASCII byte, a blank. The whole-body parser (which
+//! takes labels over), the chunk feeder (which does not) and the general path must give the
+//! same events, labels and errors.
+
+use promtext::{ChunkParser, ReadParser, Settings};
+use proptest::prelude::*;
+
+/// Everything a user can see of an event: its `Debug` form, and a sample's labels as walked.
+fn describe(r: Result<&promtext::Event<'_>, &promtext::Error>) -> String {
+    match r {
+        Ok(ev) => {
+            let mut s = format!("{ev:?}");
+            if let Some(sample) = ev.as_sample() {
+                for l in sample.labels() {
+                    s.push_str(&format!(" [{}={}]", l.name, l.value));
+                }
+            }
+            s
+        }
+        Err(e) => format!("error: {e}"),
+    }
+}
+
+fn whole(input: &[u8], s: &Settings) -> Vec<String> {
+    promtext::parse_with(input, s.clone())
+        .map(|r| describe(r.as_ref()))
+        .collect()
+}
+
+fn general(input: &[u8], s: &Settings) -> Vec<String> {
+    let mut p = ReadParser::new(input, s.clone());
+    let mut out = Vec::new();
+    while let Some(r) = p.next_event() {
+        out.push(describe(r.as_ref()));
+    }
+    out
+}
+
+fn chunked(input: &[u8], size: usize, s: &Settings) -> Vec<String> {
+    let mut p = ChunkParser::new(s.clone());
+    let mut out = Vec::new();
+    for chunk in input.chunks(size.max(1)) {
+        out.extend(p.feed(chunk).map(|r| describe(r.as_ref())));
+    }
+    out.extend(p.finish().map(|r| describe(r.as_ref())));
+    out
+}
+
+const NAMES: &[&str] = &[
+    "reporter",
+    "source_workload",
+    "source_workload_namespace",
+    "destination_service",
+    "a",
+    "b",
+    "le",
+    "x_1",
+    "_u",
+    "Z9",
+    "connection_security_policy",
+];
+const BAD_NAMES: &[&str] = &["9x", "a-b", "", "é"];
+const VALUES: &[&str] = &[
+    "1",
+    "destination",
+    "",
+    "abc def",
+    "x,y=z}",
+    "spiffe://cluster.local/ns/default/sa/bookinfo-ratings-v2",
+    "ratings-v2.default.svc.cluster.local",
+];
+const ODD_VALUES: &[&str] = &["v\\\"q", "é", "a\\\\b", "tab\there"];
+
+/// How a line differs from the one before it.
+#[derive(Debug, Clone)]
+enum Change {
+    Fresh(Vec<(usize, usize)>),
+    Value(usize, usize),
+    Name(usize, usize),
+    Repeat(usize, usize),
+    BadName(usize, usize),
+    OddValue(usize, usize),
+    Blank(usize),
+    Same,
+}
+
+fn change() -> impl Strategy<Value = Change> {
+    prop_oneof![
+        2 => proptest::collection::vec((0..NAMES.len(), 0..VALUES.len()), 0..30).prop_map(Change::Fresh),
+        3 => (any::<usize>(), 0..VALUES.len()).prop_map(|(i, v)| Change::Value(i, v)),
+        1 => (any::<usize>(), 0..NAMES.len()).prop_map(|(i, n)| Change::Name(i, n)),
+        1 => (any::<usize>(), any::<usize>()).prop_map(|(i, j)| Change::Repeat(i, j)),
+        1 => (any::<usize>(), 0..BAD_NAMES.len()).prop_map(|(i, n)| Change::BadName(i, n)),
+        1 => (any::<usize>(), 0..ODD_VALUES.len()).prop_map(|(i, v)| Change::OddValue(i, v)),
+        1 => any::<usize>().prop_map(Change::Blank),
+        2 => Just(Change::Same),
+    ]
+}
+
+/// A body of lines, each the previous one changed.
+fn body(metric: usize, changes: &[Change]) -> Vec<u8> {
+    let metrics = [
+        "m",
+        "istio_requests_total",
+        "envoy_cluster_upstream_cx_connect_ms_bucket",
+    ];
+    let mut labels: Vec<(String, String)> = Vec::new();
+    let mut out = String::new();
+    for (k, c) in changes.iter().enumerate() {
+        let mut blank = None;
+        match c {
+            Change::Fresh(list) => {
+                labels = list
+                    .iter()
+                    .map(|&(n, v)| (NAMES[n].to_string(), VALUES[v].to_string()))
+                    .collect();
+                // Distinct names, as a valid body has them (repeats come from `Repeat`).
+                let mut seen = std::collections::HashSet::new();
+                labels.retain(|(n, _)| seen.insert(n.clone()));
+            }
+            Change::Value(i, v) if !labels.is_empty() => {
+                let i = i % labels.len();
+                labels[i].1 = VALUES[*v].to_string();
+            }
+            Change::Name(i, n) if !labels.is_empty() => {
+                let i = i % labels.len();
+                labels[i].0 = NAMES[*n].to_string();
+            }
+            Change::Repeat(i, j) if !labels.is_empty() => {
+                let (i, j) = (i % labels.len(), j % labels.len());
+                labels[i].0 = labels[j].0.clone();
+            }
+            Change::BadName(i, n) if !labels.is_empty() => {
+                let i = i % labels.len();
+                labels[i].0 = BAD_NAMES[*n].to_string();
+            }
+            Change::OddValue(i, v) if !labels.is_empty() => {
+                let i = i % labels.len();
+                labels[i].1 = ODD_VALUES[*v].to_string();
+            }
+            Change::Blank(i) if !labels.is_empty() => blank = Some(i % labels.len()),
+            _ => {}
+        }
+        out.push_str(metrics[(metric + k / 5) % metrics.len()]);
+        out.push('{');
+        for (i, (n, v)) in labels.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            if blank == Some(i) {
+                out.push(' ');
+            }
+            out.push_str(&format!("{n}=\"{v}\""));
+        }
+        out.push_str(&format!("}} {}\n", k % 3));
+    }
+    out.into_bytes()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn structural_paths_agree_with_the_general_one(
+        metric in 0usize..3,
+        changes in proptest::collection::vec(change(), 1..14),
+        size in 1usize..200,
+    ) {
+        let input = body(metric, &changes);
+        for s in [Settings::default(), Settings::default().lenient(true), Settings::default().allow_duplicate_labels(true)] {
+            let want = general(&input, &s);
+            prop_assert_eq!(&whole(&input, &s), &want, "{}", String::from_utf8_lossy(&input));
+            prop_assert_eq!(&chunked(&input, size, &s), &want, "chunks of {}", size);
+        }
+    }
+}
+
+/// The shapes the proptest reaches by chance, written out: a histogram whose buckets differ in
+/// `le` only, lines that repeat all labels, lines that differ in a name or carry a repeated name
+/// past the third label, and a line whose shared prefix ends inside a name.
+#[test]
+fn repeated_label_blocks() {
+    let labels: String = (0..24).map(|k| format!("l{k}=\"v{k}\",")).collect();
+    let mut body = String::new();
+    for le in ["0.5", "1", "5", "+Inf"] {
+        body.push_str(&format!("h_bucket{{{labels}le=\"{le}\"}} 1\n"));
+    }
+    body.push_str(&format!("h_bucket{{{labels}le=\"+Inf\"}} 2\n"));
+    body.push_str(&format!(
+        "h_bucket{{{}le=\"1\"}} 3\n",
+        labels.replace("l20=", "l20x=")
+    ));
+    body.push_str(&format!(
+        "h_bucket{{{}le=\"1\"}} 4\n",
+        labels.replace("l20=", "l2=")
+    ));
+    body.push_str(&format!(
+        "h_bucket{{{}le=\"1\"}} 5\n",
+        labels.replace("l5=", "l50=")
+    ));
+    // Differences just before a shared label's closing quote: an invalid name and a repeated
+    // one of the same length (taken over, they would pass unchecked).
+    body.push_str(&format!(
+        "h_bucket{{{}le=\"1\"}} 6\n",
+        labels.replace("l15=", "5l5=")
+    ));
+    body.push_str(&format!(
+        "h_bucket{{{}le=\"1\"}} 7\n",
+        labels.replace("l17=", "l13=")
+    ));
+    let s = Settings::default();
+    let want = general(body.as_bytes(), &s);
+    assert_eq!(whole(body.as_bytes(), &s), want);
+    // The repeated name `l2` fails the line (after the good ones).
+    assert!(want[6].contains("is not unique"), "{}", want[6]);
+    let lenient = Settings::default().lenient(true);
+    let want = general(body.as_bytes(), &lenient);
+    assert_eq!(whole(body.as_bytes(), &lenient), want);
+    assert_eq!(want.len(), 10);
+    assert!(want[7].contains("[l50=v5]"), "{}", want[7]);
+    assert!(want[8].starts_with("error"), "{}", want[8]);
+    assert!(want[9].contains("is not unique"), "{}", want[9]);
+    assert_eq!(want[0].matches(" [l").count(), 25);
+    assert!(want[0].ends_with(" [le=0.5]"), "{}", want[0]);
+}
