@@ -176,9 +176,12 @@ pub(crate) struct Core {
     om: OmState,
     /// Whether sample lines may take [`prom::fast_sample`] (Prometheus dialect, strict mode).
     fast: bool,
-    /// Lines to leave to the general path after the fast one declined a sample line (series
-    /// with many labels would otherwise be scanned twice).
+    /// Lines to leave to the general path after the fast one declined sample lines, and how
+    /// many it declined in a row: a body whose lines it keeps declining (timestamps, escapes
+    /// everywhere) would otherwise be scanned twice, while one declined now and then (an
+    /// escaped value) costs nothing more.
     fast_pause: u32,
+    fast_declines: u32,
 }
 
 impl Core {
@@ -196,6 +199,7 @@ impl Core {
             om: OmState::new(&settings),
             fast: settings.dialect == Dialect::Prometheus && !settings.lenient,
             fast_pause: 0,
+            fast_declines: 0,
             settings,
             cx,
             line_no: 0,
@@ -247,9 +251,11 @@ impl Core {
         }
         let max = self.settings.max_line_len;
         let Some(f) = prom::fast_sample(input, start, max, reuse, &mut self.cx) else {
-            self.fast_pause = FAST_PAUSE;
+            self.fast_declines += 1;
+            self.fast_pause = (1 << self.fast_declines.min(5)) - 2;
             return None;
         };
+        self.fast_declines = 0;
         if need_lf && f.end == input.len() {
             return None;
         }
@@ -705,9 +711,6 @@ impl<'a> Iterator for Parser<'a> {
         }
     }
 }
-
-/// Lines left to the general path after [`prom::fast_sample`] declined a sample line.
-const FAST_PAUSE: u32 = 15;
 
 /// Parses a complete body with the default settings.
 pub fn parse(input: &[u8]) -> Parser<'_> {
