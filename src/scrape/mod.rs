@@ -332,11 +332,14 @@ impl Scraper {
             }
             Err(e) => failed = Some(ScrapeError::ContentType(e)),
         }
-        let decoder = match Encoding::parse(content_encoding).and_then(decode::Decoder::new) {
+        let body_limit = self.limits.body_size_limit;
+        let decoder = match Encoding::parse(content_encoding)
+            .and_then(|e| decode::Decoder::new(e, body_limit))
+        {
             Ok(d) => d,
             Err(e) => {
                 failed.get_or_insert(e);
-                decode::Decoder::Identity
+                decode::Decoder::identity()
             }
         };
         let settings = Settings::default()

@@ -1,0 +1,329 @@
+//! Hostile bodies: every input a compromised pod can send costs bounded memory and linear time, and fails with a
+//! clear error. One test (or a few) per attack class; memory is measured with a counting allocator (per thread,
+//! so the tests can run in parallel), time with a generous wall-clock bound that the quadratic behaviour each
+//! test guards against would exceed many times over.
+
+#![cfg(all(
+    feature = "gzip",
+    feature = "zstd",
+    feature = "brotli",
+    feature = "yaml"
+))]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use promtext::relabel::Pipeline;
+use promtext::scrape::{
+    Collect, Discard, ScrapeConfig, ScrapeError, ScrapeReport, Scraper, Target,
+};
+
+// ---------------------------------------------------------------- counting allocator
+
+struct Counting;
+
+thread_local! {
+    static LIVE: Cell<i64> = const { Cell::new(0) };
+    static PEAK: Cell<i64> = const { Cell::new(0) };
+    static LARGEST: Cell<usize> = const { Cell::new(0) };
+}
+
+fn grew(size: usize) {
+    // `try_with`: the thread-locals may already be gone while a thread shuts down.
+    let _ = LIVE.try_with(|l| {
+        l.set(l.get() + size as i64);
+        let _ = PEAK.try_with(|p| p.set(p.get().max(l.get())));
+    });
+    let _ = LARGEST.try_with(|m| m.set(m.get().max(size)));
+}
+
+fn shrank(size: usize) {
+    let _ = LIVE.try_with(|l| l.set(l.get() - size as i64));
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        grew(layout.size());
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        grew(layout.size());
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        shrank(layout.size());
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        shrank(layout.size());
+        grew(new_size);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// What `f` allocated on this thread: (peak live bytes above the start, largest single allocation).
+fn measure<T>(f: impl FnOnce() -> T) -> (T, u64, u64) {
+    let start = LIVE.with(Cell::get);
+    PEAK.with(|p| p.set(start));
+    LARGEST.with(|m| m.set(0));
+    let r = f();
+    let peak = PEAK.with(Cell::get) - start;
+    (r, peak.max(0) as u64, LARGEST.with(Cell::get) as u64)
+}
+
+const MIB: u64 = 1 << 20;
+
+// ---------------------------------------------------------------- helpers
+
+const PROM: &str = "text/plain; version=0.0.4";
+
+fn target() -> Target {
+    Target::from_labels(&[("instance", "10.0.0.1:15090"), ("job", "j")])
+}
+
+fn config(f: impl FnOnce(&mut ScrapeConfig)) -> ScrapeConfig {
+    let mut c = ScrapeConfig::new(Pipeline::new(&[], Default::default()).unwrap());
+    f(&mut c);
+    c
+}
+
+fn scrape(cfg: ScrapeConfig, body: &[u8], enc: &str) -> (ScrapeReport, Collect) {
+    let t = target();
+    let mut s = Scraper::new(cfg, &t);
+    let mut out = Collect::default();
+    let r = s.scrape_bytes(body, PROM, enc, &mut out);
+    (r, out)
+}
+
+fn gzip(b: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(b).unwrap();
+    e.finish().unwrap()
+}
+
+fn zstd(b: &[u8]) -> Vec<u8> {
+    zstd::encode_all(b, 19).unwrap()
+}
+
+fn brotli(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 5, 22);
+        w.write_all(b).unwrap();
+    }
+    out
+}
+
+// ---------------------------------------------------------------- 1. decompression bombs
+
+/// A body of `n` MiB of blank lines (valid text, so only the size limit can stop it) in `enc`. gzip and zstd
+/// repeat one compressed MiB (concatenated members and frames are valid bodies); brotli compresses it whole.
+fn bomb(enc: &str, mib: usize) -> Vec<u8> {
+    let one = vec![b'\n'; MIB as usize];
+    match enc {
+        "gzip" => gzip(&one).repeat(mib),
+        "zstd" => zstd(&one).repeat(mib),
+        "br" => brotli(&vec![b'\n'; mib * MIB as usize]),
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn bombs_stop_at_the_body_limit_with_bounded_memory() {
+    let limit = MIB;
+    for enc in ["gzip", "zstd", "br"] {
+        let body = bomb(enc, 24);
+        let ((r, _), peak, largest) =
+            measure(|| scrape(config(|c| c.limits.body_size_limit = limit), &body, enc));
+        assert_eq!(r.error, Some(ScrapeError::BodySizeLimit), "{enc}");
+        assert_eq!(
+            r.error.as_ref().unwrap().to_string(),
+            "body size limit exceeded"
+        );
+        // Decoding stops within one output piece of the limit.
+        assert!(r.body_bytes <= limit + 64 * 1024, "{enc}: {}", r.body_bytes);
+        // The decoder's fixed buffers and the parser's scratch, never the decompressed body, and no allocation
+        // beyond the limit, except brotli's ring buffer: it grows with the output (a metablock is decoded
+        // into it ahead of the output) up to the format's 16 MiB window, whatever the limit.
+        eprintln!("{enc}: peak {peak} bytes, largest allocation {largest} bytes");
+        let window = if enc == "br" { 16 * MIB + 64 * 1024 } else { 0 };
+        assert!(peak <= limit + 2 * MIB + window, "{enc}: peak {peak} bytes");
+        assert!(
+            largest <= limit.max(window),
+            "{enc}: an allocation of {largest} bytes"
+        );
+    }
+}
+
+#[test]
+fn bombs_without_a_limit_stream_in_fixed_memory() {
+    // No limit: the whole body is decoded and parsed, but memory stays that of one output piece.
+    for enc in ["gzip", "zstd", "br"] {
+        let body = bomb(enc, 16);
+        let ((r, _), peak, _) = measure(|| scrape(config(|_| {}), &body, enc));
+        assert!(r.up(), "{enc}: {:?}", r.error);
+        assert_eq!(r.body_bytes, 16 * MIB, "{enc}");
+        assert!(peak <= 20 * MIB, "{enc}: peak {peak} bytes");
+    }
+}
+
+#[test]
+fn zstd_window_beyond_the_limit_is_refused_before_allocation() {
+    // A frame declaring a 128 MiB window (long-distance mode) under a 1 MiB limit.
+    let mut enc = zstd::stream::Encoder::new(Vec::new(), 3).unwrap();
+    enc.long_distance_matching(true).unwrap();
+    enc.window_log(27).unwrap();
+    enc.write_all(b"a 1\n").unwrap();
+    let body = enc.finish().unwrap();
+    let (r, _) = scrape(config(|c| c.limits.body_size_limit = MIB), &body, "zstd");
+    let e = r.error.expect("refused");
+    assert!(
+        e.to_string().contains("body_size_limit"),
+        "unexpected error: {e}"
+    );
+    // Without a limit (or under a large one) the same body is fine.
+    let (r, out) = scrape(config(|_| {}), &body, "zstd");
+    assert!(r.up(), "{:?}", r.error);
+    assert_eq!(out.series.len(), 1);
+}
+
+#[test]
+fn concatenated_gzip_members_are_one_body() {
+    let mut body = gzip(b"a 1\nb");
+    body.extend_from_slice(&gzip(b" 2\n"));
+    body.extend_from_slice(&gzip(b""));
+    body.extend_from_slice(&gzip(b"c 3\n"));
+    let (r, out) = scrape(config(|_| {}), &body, "gzip");
+    assert!(r.up(), "{:?}", r.error);
+    let names: Vec<String> = out
+        .series
+        .iter()
+        .map(|s| s.labels.get("__name__").unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["a", "b", "c"]);
+    // Byte by byte, through the streaming interface: the header state machine across every boundary.
+    let t = target();
+    let mut s = Scraper::new(config(|_| {}), &t);
+    let mut out = Collect::default();
+    let mut sc = s.begin(PROM, "gzip");
+    for b in body.chunks(1) {
+        sc.feed(b, &mut out).unwrap();
+    }
+    let r = sc.finish(&mut out);
+    assert!(r.up(), "{:?}", r.error);
+    assert_eq!(out.series.len(), 3);
+}
+
+/// A gzip member with every optional header field (FEXTRA, FNAME, FCOMMENT, FHCRC), built by hand.
+fn gzip_all_fields(text: &[u8]) -> Vec<u8> {
+    let mut h = vec![0x1f, 0x8b, 8, 2 | 4 | 8 | 16, 0, 0, 0, 0, 0, 255];
+    h.extend_from_slice(&3u16.to_le_bytes());
+    h.extend_from_slice(b"xyz");
+    h.extend_from_slice(b"metrics.txt\0");
+    h.extend_from_slice(b"a comment\0");
+    let mut crc = flate2::Crc::new();
+    crc.update(&h);
+    h.extend_from_slice(&(crc.sum() as u16).to_le_bytes());
+    let mut d = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    d.write_all(text).unwrap();
+    h.extend_from_slice(&d.finish().unwrap());
+    let mut c = flate2::Crc::new();
+    c.update(text);
+    h.extend_from_slice(&c.sum().to_le_bytes());
+    h.extend_from_slice(&(text.len() as u32).to_le_bytes());
+    h
+}
+
+#[test]
+fn gzip_optional_header_fields_and_checks() {
+    let good = gzip_all_fields(b"a 1\n");
+    for chunk in [1, 3, 7, good.len()] {
+        let t = target();
+        let mut s = Scraper::new(config(|_| {}), &t);
+        let mut out = Collect::default();
+        let mut sc = s.begin(PROM, "gzip");
+        for b in good.chunks(chunk) {
+            sc.feed(b, &mut out).unwrap();
+        }
+        let r = sc.finish(&mut out);
+        assert!(r.up(), "chunk {chunk}: {:?}", r.error);
+        assert_eq!(out.series.len(), 1);
+    }
+    let bad = |mutate: &dyn Fn(&mut Vec<u8>), want: &str| {
+        let mut b = good.clone();
+        mutate(&mut b);
+        let (r, out) = scrape(config(|_| {}), &b, "gzip");
+        let e = r.error.expect("must fail").to_string();
+        assert!(e.contains(want), "{e:?} lacks {want:?}");
+        assert!(out.series.is_empty());
+    };
+    bad(&|b| b[22] ^= 1, "gzip header checksum mismatch");
+    bad(
+        &|b| {
+            let n = b.len();
+            b[n - 6] ^= 1
+        },
+        "gzip checksum mismatch",
+    );
+    bad(
+        &|b| {
+            let n = b.len();
+            b[n - 1] ^= 1
+        },
+        "gzip length mismatch",
+    );
+    bad(
+        &|b| b.truncate(b.len() - 3),
+        "unexpected end of the gzip stream",
+    );
+    bad(&|b| b[2] = 7, "unsupported gzip compression method 7");
+}
+
+#[test]
+fn trailing_garbage_is_a_clear_error() {
+    let cases: [(&str, Vec<u8>); 3] = [
+        ("gzip", [gzip(b"a 1\n"), b"garbage".to_vec()].concat()),
+        ("zstd", [zstd(b"a 1\n"), b"garbage".to_vec()].concat()),
+        ("br", [brotli(b"a 1\n"), b"garbage".to_vec()].concat()),
+    ];
+    for (enc, body) in cases {
+        let (r, out) = scrape(config(|_| {}), &body, enc);
+        let e = r
+            .error
+            .unwrap_or_else(|| panic!("{enc}: trailing garbage accepted"));
+        assert!(matches!(e, ScrapeError::Decode { .. }), "{enc}: {e}");
+        assert!(out.series.is_empty(), "{enc}");
+        let msg = e.to_string();
+        assert!(
+            !msg.contains("failed to write whole buffer"),
+            "{enc}: {msg}"
+        );
+        if enc != "zstd" {
+            assert!(
+                msg.contains("garbage") || msg.contains("after the end"),
+                "{enc}: {msg}"
+            );
+        }
+    }
+    let e = scrape(config(|_| {}), b"", "gzip")
+        .0
+        .error
+        .unwrap()
+        .to_string();
+    assert_eq!(e, "invalid gzip body: empty gzip body");
+}
+
+#[test]
+fn discard_appender_sees_the_limit_too() {
+    // The limit is checked before the parser sees a byte beyond it, whatever the appender.
+    let body = bomb("gzip", 4);
+    let t = target();
+    let mut s = Scraper::new(config(|c| c.limits.body_size_limit = 100_000), &t);
+    let r = s.scrape_bytes(&body, PROM, "gzip", &mut Discard::default());
+    assert_eq!(r.error, Some(ScrapeError::BodySizeLimit));
+}
