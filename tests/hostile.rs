@@ -327,3 +327,71 @@ fn discard_appender_sees_the_limit_too() {
     let r = s.scrape_bytes(&body, PROM, "gzip", &mut Discard::default());
     assert_eq!(r.error, Some(ScrapeError::BodySizeLimit));
 }
+
+// ---------------------------------------------------------------- 2. many labels on one line
+
+/// `m{l0="v",l1="v",…} 1` with `n` distinct label names, and `extra` appended as the last label.
+fn many_labels(n: usize, extra: &str) -> String {
+    let mut s = String::from("m{");
+    for i in 0..n {
+        s.push_str(&format!("l{i:x}=\"v\","));
+    }
+    s.push_str(extra);
+    s.push_str("} 1\n");
+    s
+}
+
+#[test]
+fn many_labels_are_checked_in_linear_time() {
+    use promtext::{Dialect, ErrorKind, Settings, parse_with};
+    let n = 150_000;
+    for dialect in [Dialect::Prometheus, Dialect::OpenMetrics] {
+        let settings = || {
+            Settings::default()
+                .dialect(dialect)
+                .max_line_len(8 << 20)
+                .allow_duplicate_labels(false)
+        };
+        // Distinct names: the line parses, in well under the seconds the pairwise comparison took.
+        let ok = many_labels(n, "last=\"x\"");
+        let t = Instant::now();
+        let ev = parse_with(ok.as_bytes(), settings()).next().unwrap();
+        let took = t.elapsed();
+        let s = ev.unwrap();
+        assert_eq!(s.as_sample().unwrap().labels().count(), n + 1);
+        assert!(took < Duration::from_secs(5), "{dialect:?}: {took:?}");
+        // The last name repeats one in the middle: reported at its column.
+        let dup = many_labels(n, "l1234=\"x\"");
+        let t = Instant::now();
+        let e = parse_with(dup.as_bytes(), settings())
+            .next()
+            .unwrap()
+            .unwrap_err();
+        assert!(t.elapsed() < Duration::from_secs(5), "{dialect:?}");
+        assert_eq!(e.kind(), ErrorKind::DuplicateLabel);
+        assert_eq!(e.column() as usize, dup.rfind("l1234").unwrap() + 1);
+        assert_eq!(e.message(), "label name \"l1234\" is not unique");
+    }
+}
+
+#[test]
+fn many_labels_in_a_scrape_fail_the_label_limit_quickly() {
+    let body = many_labels(80_000, "last=\"x\"").repeat(8);
+    for enc in ["", "zstd"] {
+        let data = if enc.is_empty() {
+            body.clone().into_bytes()
+        } else {
+            zstd(body.as_bytes())
+        };
+        let t = Instant::now();
+        let (r, out) = scrape(config(|c| c.limits.label_limit = 30), &data, enc);
+        let took = t.elapsed();
+        let e = r.error.expect("over the label limit").to_string();
+        assert!(
+            e.starts_with("label_limit exceeded (metric: m, number of labels: "),
+            "{e}"
+        );
+        assert!(out.series.is_empty());
+        assert!(took < Duration::from_secs(10), "{enc}: {took:?}");
+    }
+}
