@@ -40,6 +40,9 @@ pub enum ErrorKind {
     /// OpenMetrics strict validation: a per-family rule is broken (ordering, histogram
     /// consistency, value constraints, repeated metadata, …).
     Semantic,
+    /// Input was fed to a [`ChunkParser`](crate::ChunkParser) after its `finish`; it was
+    /// ignored.
+    FeedAfterFinish,
 }
 
 /// A parse error with its position.

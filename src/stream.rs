@@ -42,6 +42,8 @@ pub struct ChunkParser {
     base: u64,
     /// Lenient mode: skipping the rest of an over-long line until its line feed.
     discarding: bool,
+    /// `carry` holds complete lines of an iterator dropped before it was drained (not just a partial line).
+    kept: bool,
     finished: bool,
 }
 
@@ -54,13 +56,31 @@ impl ChunkParser {
             joined: Vec::new(),
             base: 0,
             discarding: false,
+            kept: false,
             finished: false,
         }
     }
 
-    /// Feeds the next chunk and returns the events of the lines it completes. Drain the
-    /// iterator before feeding again; lines of an iterator dropped early are kept and parsed
-    /// with the next chunk.
+    /// Feeds the next chunk and returns the events of the lines it completes.
+    ///
+    /// Lines of an earlier iterator dropped before it was drained are kept and come out first,
+    /// here or from [`ChunkParser::finish`]. Feeding a non-empty chunk after `finish` was
+    /// drained yields one [`ErrorKind::FeedAfterFinish`] error and ignores the chunk.
+    ///
+    /// ```
+    /// use promtext::{ChunkParser, ErrorKind, Settings};
+    /// let mut p = ChunkParser::new(Settings::default());
+    /// // Take one event of three, drop the iterator: the other two are not lost.
+    /// assert!(p.feed(b"a 1\nb 2\nc 3\n").next().is_some());
+    /// let names: Vec<String> = p
+    ///     .feed(b"d 4\n")
+    ///     .map(|ev| ev.unwrap().as_sample().unwrap().name().into_owned())
+    ///     .collect();
+    /// assert_eq!(names, ["b", "c", "d"]);
+    /// assert_eq!(p.finish().count(), 0);
+    /// let err = p.feed(b"e 5\n").next().unwrap().unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::FeedAfterFinish);
+    /// ```
     pub fn feed<'c>(&'c mut self, chunk: &'c [u8]) -> Events<'c> {
         let ChunkParser {
             core,
@@ -68,6 +88,7 @@ impl ChunkParser {
             joined,
             base,
             discarding,
+            kept,
             finished,
         } = self;
         let mut events = Events {
@@ -75,6 +96,7 @@ impl ChunkParser {
             carry,
             base,
             discarding,
+            kept,
             first: Segment::empty(),
             first_pos: 0,
             rest: Segment::empty(),
@@ -83,7 +105,34 @@ impl ChunkParser {
             finished,
             pending: None,
         };
-        if *events.finished || chunk.is_empty() {
+        if *events.finished {
+            if !chunk.is_empty() {
+                events.pending = Some(Error::new(
+                    ErrorKind::FeedAfterFinish,
+                    format!("{} bytes fed after finish() were ignored", chunk.len()),
+                    events.core.line_no + 1,
+                    1,
+                    *events.base,
+                ));
+            }
+            return events;
+        }
+        if *events.kept {
+            // Undrained lines first: they and the head of the chunk up to its first line feed
+            // (all of it when it has none) are parsed from `joined`; a partial line at its end
+            // goes back to `carry` under the line limit as usual.
+            *events.kept = false;
+            joined.clear();
+            joined.extend_from_slice(events.carry);
+            events.carry.clear();
+            let head = memchr::memchr(b'\n', chunk).map_or(chunk.len(), |p| p + 1);
+            joined.extend_from_slice(&chunk[..head]);
+            events.first = Segment::new(joined);
+            events.rest = Segment::new(chunk);
+            events.rest_pos = head;
+            return events;
+        }
+        if chunk.is_empty() {
             return events;
         }
         if !events.carry.is_empty() || *events.discarding {
@@ -124,8 +173,10 @@ impl ChunkParser {
             joined,
             base,
             discarding,
+            kept,
             finished,
         } = self;
+        *kept = false;
         let already = *finished;
         let skip_tail = *discarding;
         *discarding = false;
@@ -134,6 +185,7 @@ impl ChunkParser {
             carry,
             base,
             discarding,
+            kept,
             first: Segment::empty(),
             first_pos: 0,
             rest: if already || skip_tail {
@@ -158,7 +210,8 @@ impl ChunkParser {
         self.core.line_no
     }
 
-    /// Bytes currently buffered (the partial line); never more than the line limit + 1.
+    /// Bytes currently buffered: the partial line (never more than the line limit), plus the
+    /// lines of an iterator dropped before it was drained (at most the rest of that chunk).
     pub fn buffered(&self) -> usize {
         self.carry.len()
     }
@@ -171,6 +224,7 @@ pub struct Events<'c> {
     carry: &'c mut Vec<u8>,
     base: &'c mut u64,
     discarding: &'c mut bool,
+    kept: &'c mut bool,
     first: Segment<'c>,
     first_pos: usize,
     rest: Segment<'c>,
@@ -281,6 +335,7 @@ impl Drop for Events<'_> {
             kept.extend_from_slice(&rest[self.rest_pos..]);
             kept.extend_from_slice(self.carry);
             *self.carry = kept;
+            *self.kept = true;
             if self.is_final {
                 *self.finished = false;
             }
@@ -309,6 +364,9 @@ pub struct ReadParser<R> {
     buf: Vec<u8>,
     start: usize,
     end: usize,
+    /// `buf[start..scanned]` holds no line feed: a long line is searched once, however many
+    /// reads it takes.
+    scanned: usize,
     /// Global offset of `buf[start]`.
     base: u64,
     eof: bool,
@@ -327,6 +385,7 @@ impl<R: Read> ReadParser<R> {
             buf: Vec::new(),
             start: 0,
             end: 0,
+            scanned: 0,
             base: 0,
             eof: false,
             discarding: false,
@@ -344,6 +403,7 @@ impl<R: Read> ReadParser<R> {
         if self.start > 0 {
             self.buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;
+            self.scanned = self.scanned.saturating_sub(self.start);
             self.start = 0;
         }
         let want = (self.end + BLOCK).min(self.core.settings.max_line_len + 1 + BLOCK);
@@ -366,7 +426,9 @@ impl<R: Read> ReadParser<R> {
     /// Finds the next line; returns (start, end, next start) within `buf`, or an error event.
     fn next_line(&mut self) -> Option<Result<(usize, usize, usize), Error>> {
         loop {
-            if let Some(n) = memchr::memchr(b'\n', &self.buf[self.start..self.end]) {
+            let from = self.scanned.max(self.start);
+            if let Some(n) = memchr::memchr(b'\n', &self.buf[from..self.end]) {
+                let n = n + from - self.start;
                 let s = self.start;
                 if self.discarding {
                     self.discarding = false;
@@ -377,6 +439,7 @@ impl<R: Read> ReadParser<R> {
                 return Some(Ok((s, s + n, s + n + 1)));
             }
             let pending = self.end - self.start;
+            self.scanned = self.end;
             if self.discarding {
                 self.base += pending as u64;
                 self.start = self.end;

@@ -395,3 +395,122 @@ fn many_labels_in_a_scrape_fail_the_label_limit_quickly() {
         assert!(took < Duration::from_secs(10), "{enc}: {took:?}");
     }
 }
+
+// ---------------------------------------------------------------- 4. streaming front ends
+
+fn sample_names<'a>(
+    evs: impl Iterator<Item = Result<promtext::Event<'a>, promtext::Error>>,
+) -> Vec<String> {
+    evs.map(|ev| ev.unwrap().as_sample().unwrap().name().into_owned())
+        .collect()
+}
+
+#[test]
+fn chunk_parser_keeps_lines_of_a_dropped_iterator() {
+    use promtext::{ChunkParser, Settings};
+    let n = 100_000;
+    let body: String = (0..n).map(|i| format!("m{i} {i}\n")).collect();
+    for lenient in [false, true] {
+        let mut p = ChunkParser::new(Settings::default().lenient(lenient).max_line_len(1024));
+        // One event taken, the rest of the chunk left undrained.
+        let first = sample_names(p.feed(body.as_bytes()).take(1));
+        assert_eq!(first, ["m0"]);
+        assert!(p.buffered() <= 1024 + body.len(), "{}", p.buffered());
+        // A chunk without a line feed: no `line too long`, nothing lost.
+        let mut names = sample_names(p.feed(b"tail_with"));
+        names.extend(sample_names(p.feed(b"out_lf 1\nlast 2")));
+        names.extend(sample_names(p.finish()));
+        assert_eq!(names.len(), n - 1 + 2, "lenient {lenient}");
+        assert_eq!(names[0], "m1");
+        assert_eq!(names[n - 2], format!("m{}", n - 1));
+        assert_eq!(&names[n - 1..], ["tail_without_lf", "last"]);
+        assert_eq!(p.skipped_lines(), 0);
+        assert_eq!(p.lines_read(), n as u64 + 2);
+        assert_eq!(p.buffered(), 0);
+    }
+    // Dropped early again and again: every line still comes out exactly once, in order.
+    let mut p = ChunkParser::new(Settings::default());
+    let mut names = Vec::new();
+    for chunk in body.as_bytes().chunks(1000) {
+        names.extend(sample_names(p.feed(chunk).take(3)));
+    }
+    names.extend(sample_names(p.finish()));
+    assert_eq!(names.len(), n);
+    assert!(names.iter().enumerate().all(|(i, s)| *s == format!("m{i}")));
+}
+
+#[test]
+fn chunk_parser_feed_after_finish_is_an_error() {
+    use promtext::{ChunkParser, ErrorKind, Settings};
+    let mut p = ChunkParser::new(Settings::default());
+    assert_eq!(sample_names(p.feed(b"a 1\n")), ["a"]);
+    assert_eq!(p.finish().count(), 0);
+    let errs: Vec<_> = p.feed(b"b 2\n").collect();
+    assert_eq!(errs.len(), 1);
+    let e = errs[0].as_ref().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::FeedAfterFinish);
+    assert_eq!(e.line(), 2);
+    assert_eq!(
+        e.to_string(),
+        "line 2, column 1: 4 bytes fed after finish() were ignored"
+    );
+    assert_eq!(p.feed(b"").count(), 0);
+    assert_eq!(p.finish().count(), 0);
+}
+
+/// A reader handing out at most `n` bytes per call.
+struct Trickle<'a> {
+    data: &'a [u8],
+    n: usize,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let k = self.n.min(buf.len()).min(self.data.len());
+        buf[..k].copy_from_slice(&self.data[..k]);
+        self.data = &self.data[k..];
+        Ok(k)
+    }
+}
+
+#[test]
+fn read_parser_is_linear_for_any_read_size() {
+    use promtext::{ReadParser, Settings};
+    // One byte per read, ordinary lines.
+    let body: String = (0..100_000)
+        .map(|i| format!("metric_{i}{{a=\"b\"}} {i}\n"))
+        .collect();
+    let t = Instant::now();
+    let mut p = ReadParser::new(
+        Trickle {
+            data: body.as_bytes(),
+            n: 1,
+        },
+        Settings::default(),
+    );
+    let mut count = 0;
+    while let Some(ev) = p.next_event() {
+        ev.unwrap();
+        count += 1;
+    }
+    assert_eq!(count, 100_000);
+    assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
+    // One 32 MiB line (the limit raised) read 4 KiB at a time: searched once, not once per read.
+    let mut long = String::from("m{a=\"");
+    long.push_str(&"x".repeat(32 << 20));
+    long.push_str("\"} 1\n");
+    let t = Instant::now();
+    let settings = Settings::default().max_line_len(64 << 20);
+    let mut p = ReadParser::new(
+        Trickle {
+            data: long.as_bytes(),
+            n: 4096,
+        },
+        settings,
+    );
+    let ev = p.next_event().unwrap().unwrap();
+    let s = ev.as_sample().unwrap();
+    assert_eq!(s.labels().next().unwrap().value.len(), 32 << 20);
+    assert!(p.next_event().is_none());
+    assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
+}
