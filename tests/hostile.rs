@@ -514,3 +514,48 @@ fn read_parser_is_linear_for_any_read_size() {
     assert!(p.next_event().is_none());
     assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
 }
+
+// ---------------------------------------------------------------- 5. long tokens in messages
+
+#[test]
+fn messages_quote_at_most_a_bounded_part_of_a_token() {
+    use promtext::{Dialect, Settings, parse_with};
+    let big = "7".repeat(1 << 20);
+    let name = "n".repeat(1 << 20);
+    let cases = [
+        // A 1 MiB value token: quoted as the token and again in the line prefix before.
+        format!("m {big}x\n"),
+        // A 1 MiB timestamp.
+        format!("m 1 {big}x\n"),
+        // An unterminated label value quotes the whole line.
+        format!("m{{a=\"{name}\n"),
+        // A name followed by garbage.
+        format!("{name}{{a=\"b\"}} 1 2 3\n"),
+        format!("# TYPE m {name}\n"),
+    ];
+    for dialect in [Dialect::Prometheus, Dialect::OpenMetrics] {
+        for body in &cases {
+            let settings = Settings::default().dialect(dialect).max_line_len(4 << 20);
+            let e = parse_with(body.as_bytes(), settings)
+                .find_map(Result::err)
+                .unwrap_or_else(|| panic!("{dialect:?}: {:?} parsed", &body[..20]));
+            let msg = e.to_string();
+            assert!(
+                msg.len() < 600,
+                "{dialect:?}: {} bytes: {}",
+                msg.len(),
+                &msg[..600]
+            );
+            assert!(msg.contains("…"), "{dialect:?}: {msg}");
+        }
+    }
+    // Through a scrape: an invalid label set is reported in part too.
+    let body = format!("m{{\"{name}\"=\"v\",\"a.b\"=\"x\"}} 1\n");
+    let (r, _) = scrape(
+        config(|c| c.scheme = promtext::relabel::NameValidationScheme::Legacy),
+        body.as_bytes(),
+        "",
+    );
+    let msg = r.error.expect("invalid names").to_string();
+    assert!(msg.len() < 400, "{msg}");
+}

@@ -48,10 +48,10 @@ impl Encoding {
         } else if h.eq_ignore_ascii_case("br") {
             Encoding::Brotli
         } else {
-            return Err(ScrapeError::UnsupportedEncoding(h.to_string()));
+            return Err(ScrapeError::UnsupportedEncoding(super::clip(h.to_string())));
         };
         if !e.is_supported() {
-            return Err(ScrapeError::UnsupportedEncoding(h.to_string()));
+            return Err(ScrapeError::UnsupportedEncoding(super::clip(h.to_string())));
         }
         Ok(e)
     }

@@ -774,7 +774,7 @@ fn validate(
         name_ok && scheme.is_valid_label_name(n)
     });
     if !valid {
-        return Err(ScrapeError::InvalidNames(labels.to_string()));
+        return Err(ScrapeError::InvalidNames(clip(labels.to_string())));
     }
     let met = trunc(name, 50);
     if limits.label_limit > 0 && labels.len() as u64 > limits.label_limit {
@@ -804,6 +804,15 @@ fn validate(
         }
     }
     Ok(())
+}
+
+/// A string from the body, for a message: longer ones keep their first 100 characters, then `… (N bytes)`.
+pub(crate) fn clip(s: String) -> String {
+    const KEEP: usize = 100;
+    if s.len() <= KEEP + 20 {
+        return s;
+    }
+    format!("{}… ({} bytes)", trunc(&s, KEEP), s.len())
 }
 
 /// Go's `%.Ns`: the first `n` characters.
@@ -857,5 +866,11 @@ mod tests {
         assert_eq!(trunc("héllo", 2), "hé");
         assert!(is_legacy_metric_name("a:b_c1"));
         assert!(!is_legacy_metric_name("1a"));
+        assert_eq!(clip("short".to_string()), "short");
+        let long = "é".repeat(1000);
+        assert_eq!(
+            clip(long.clone()),
+            format!("{}… (2000 bytes)", "é".repeat(100))
+        );
     }
 }
