@@ -22,7 +22,9 @@ pub(crate) type Seen = (u64, u32, u32, bool);
 /// on each lookup, so every name is hashed once: linear in the number of labels.
 #[derive(Debug, Default)]
 pub(crate) struct DupIndex {
-    state: ahash::RandomState,
+    /// Seeded on first use: creating a parser must not touch ahash's global seed source (it allocates once per
+    /// process, which the allocation tests would see in whichever parse came first).
+    state: Option<ahash::RandomState>,
     /// Keyed hash of the unescaped name → indexes into the recorded names.
     map: HashMap<u64, SmallVec<[u32; 1]>, PassThrough>,
     /// How many of the recorded names are in `map`.
@@ -76,7 +78,9 @@ impl DupIndex {
 
     fn key(&mut self, raw: &[u8], escaped: bool) -> u64 {
         let name = unescaped(raw, escaped, &mut self.scratch);
-        self.state.hash_one(name)
+        self.state
+            .get_or_insert_with(ahash::RandomState::new)
+            .hash_one(name)
     }
 }
 

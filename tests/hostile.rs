@@ -559,3 +559,55 @@ fn messages_quote_at_most_a_bounded_part_of_a_token() {
     let msg = r.error.expect("invalid names").to_string();
     assert!(msg.len() < 400, "{msg}");
 }
+
+// ---------------------------------------------------------------- 7. YAML nesting
+
+#[test]
+fn deep_yaml_is_refused_before_parsing() {
+    use promtext::relabel::yaml::ConfigDocument;
+    let n = 100_000;
+    let cases = [
+        ("flow sequences", "[".repeat(n)),
+        ("flow mappings", "{a: ".repeat(n)),
+        ("compact sequences", format!("{}x\n", "- ".repeat(n))),
+        (
+            "under a key",
+            format!("scrape_configs: {}\n", "[".repeat(n)),
+        ),
+        (
+            "block mappings",
+            (0..2_000)
+                .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+                .collect::<String>(),
+        ),
+    ];
+    for (what, text) in cases {
+        let t = Instant::now();
+        let e = ConfigDocument::from_yaml(&text).expect_err(what);
+        assert!(
+            t.elapsed() < Duration::from_secs(2),
+            "{what}: {:?}",
+            t.elapsed()
+        );
+        assert!(
+            e.to_string()
+                .contains("YAML nesting deeper than 100 levels at line "),
+            "{what}: {e}"
+        );
+    }
+    // Brackets in quoted or plain scalars are text, not nesting.
+    let regex = "\\[".repeat(300);
+    let dq = "\\\\[".repeat(300);
+    for yaml in [
+        format!("- source_labels: [a, b]\n  regex: '{regex}'\n  action: keep\n"),
+        format!("- source_labels: [\"a\", 'b']\n  regex: \"{dq}\"\n  action: keep\n"),
+        format!("- source_labels: [a]\n  regex: x{regex}\n  action: keep\n  # {regex}\n"),
+        format!("- {{source_labels: [a], regex: 'it''s {regex}', action: keep}}\n"),
+    ] {
+        let doc = ConfigDocument::from_yaml(&yaml).unwrap_or_else(|e| panic!("{yaml}: {e}"));
+        assert!(
+            matches!(doc, ConfigDocument::Rules(ref r) if r.len() == 1),
+            "{yaml}"
+        );
+    }
+}
