@@ -611,3 +611,38 @@ fn deep_yaml_is_refused_before_parsing() {
         );
     }
 }
+
+// ---------------------------------------------------------------- 3. the per-series cache's byte budget
+
+#[test]
+fn cache_byte_budget_bounds_memory_on_distinct_series() {
+    let n = 400_000;
+    let body: String = (0..n).map(|i| format!("m{{i=\"{i}\"}} 1\n")).collect();
+    let budget = 4 << 20;
+    let t = target();
+    let cfg = config(|c| c.options.cache_max_bytes = budget);
+    let mut s = Scraper::new(cfg, &t);
+    let mut app = Discard::default();
+    let (r, peak, _) = measure(|| s.scrape_bytes(body.as_bytes(), PROM, "", &mut app));
+    assert!(r.up(), "{:?}", r.error);
+    assert_eq!(r.samples_scraped, n as u64);
+    let cached = s.cached_series();
+    assert!(cached > 1000 && cached < n, "{cached} series cached");
+    assert!(s.cached_bytes() <= budget);
+    // The budget, the positional records (4 bytes per lookup, twice), the parser's scratch.
+    eprintln!("peak {peak} bytes for {n} distinct series, {cached} cached");
+    assert!(
+        peak <= budget as u64 + 8 * n as u64 + 2 * MIB,
+        "peak {peak}"
+    );
+    // Series beyond the budget are still scraped correctly, every time.
+    let mut out = Collect::default();
+    let r = s.scrape_bytes(body.as_bytes(), PROM, "", &mut out);
+    assert!(r.up());
+    assert_eq!(out.series.len(), n);
+    assert_eq!(
+        out.series[n - 1].labels.get("i"),
+        Some(format!("{}", n - 1).as_str())
+    );
+    assert_eq!(r.cache_hits as usize, cached);
+}

@@ -64,8 +64,12 @@ use crate::relabel::{ConfigError, Labels, NameValidationScheme, Outcome, Pipelin
 use crate::{ChunkParser, DEFAULT_MAX_LINE_LEN, Dialect, Settings};
 use cache::{Hit, ScrapeCache};
 
-/// Default bound on the per-series cache (entries beyond it are relabeled every time, not cached).
+/// Default bound on the entries of the per-series cache (series beyond it are relabeled every time, not cached).
 pub const DEFAULT_CACHE_ENTRIES: usize = 1 << 21;
+
+/// Default byte budget of the per-series cache: raw series keys, final label sets and per-entry overhead. A
+/// body of millions of distinct series then costs this much cache, not a multiple of the body.
+pub const DEFAULT_CACHE_BYTES: usize = 64 << 20;
 
 /// How a scrape treats bad input and its limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +82,10 @@ pub struct ScrapeOptions {
     pub max_line_len: usize,
     /// Maximum entries of the per-series cache.
     pub cache_max_entries: usize,
+    /// Byte budget of the per-series cache ([`DEFAULT_CACHE_BYTES`]). When it is reached, new series are not
+    /// cached (they are relabeled and validated on every scrape) until the end of a scrape evicts the series it
+    /// did not see, as Prometheus' scrape cache does.
+    pub cache_max_bytes: usize,
     /// The dialect used when the `Content-Type` is blank or unknown (`None`: such a scrape fails, as in
     /// Prometheus 3 without `fallback_scrape_protocol`).
     pub fallback_dialect: Option<Dialect>,
@@ -89,6 +97,7 @@ impl Default for ScrapeOptions {
             lenient: false,
             max_line_len: DEFAULT_MAX_LINE_LEN,
             cache_max_entries: DEFAULT_CACHE_ENTRIES,
+            cache_max_bytes: DEFAULT_CACHE_BYTES,
             fallback_dialect: Some(Dialect::Prometheus),
         }
     }
@@ -297,7 +306,10 @@ impl Scraper {
             honor_timestamps: config.honor_timestamps,
             limits: config.limits,
             scheme: config.scheme,
-            cache: ScrapeCache::new(config.options.cache_max_entries),
+            cache: ScrapeCache::new(
+                config.options.cache_max_entries,
+                config.options.cache_max_bytes,
+            ),
             options: config.options,
             relabeler: config.metric_relabel.relabeler(),
             target: target.labels().clone(),
@@ -312,6 +324,11 @@ impl Scraper {
     /// Series currently cached.
     pub fn cached_series(&self) -> usize {
         self.cache.len()
+    }
+
+    /// Bytes the per-series cache counts against [`ScrapeOptions::cache_max_bytes`].
+    pub fn cached_bytes(&self) -> usize {
+        self.cache.bytes()
     }
 
     /// Starts a scrape of a response with these `Content-Type` and `Content-Encoding` header values (blank when
