@@ -171,9 +171,12 @@ impl Linter {
         }
     }
 
-    /// Whether `fam` is tracked by name: known already, or there is room.
+    /// Whether `fam` is tracked by name: known already (by its samples, TYPE or HELP), or there is room.
     fn tracked(&self, fam: &str) -> bool {
-        self.cardinality.len() < MAX_FAMILIES || self.cardinality.contains_key(fam)
+        self.cardinality.len() + self.types.len() + self.helps.len() < MAX_FAMILIES
+            || self.cardinality.contains_key(fam)
+            || self.types.contains_key(fam)
+            || self.helps.contains(fam)
     }
 
     fn problem(&mut self, line: u64, kind: &'static str, family: &str, message: String) {

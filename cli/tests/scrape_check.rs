@@ -192,3 +192,18 @@ fn problems_beyond_the_listing_bound_are_counted() {
         &out[out.len() - 300..]
     );
 }
+
+#[test]
+fn families_beyond_the_bound_are_counted_together() {
+    let mut body: String = (0..100_001).map(|i| format!("# HELP m{i} x\n")).collect();
+    body.push_str("late_family 1\n");
+    let (code, out) = check(&[], body.as_bytes());
+    assert_eq!(code, Some(0), "{}", &out[..300.min(out.len())]);
+    assert!(
+        out.contains(
+            "note: stopped tracking families after 100000 (from line 100001) to bound memory"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("(families beyond the first 100000)"), "{out}");
+}
