@@ -44,6 +44,9 @@ pub struct ChunkParser {
     discarding: bool,
     /// `carry` holds complete lines of an iterator dropped before it was drained (not just a partial line).
     kept: bool,
+    /// An error found while a chunk was fed, not yet handed out (it is, by the next iterator, if
+    /// this one is dropped first).
+    pending: Option<Error>,
     finished: bool,
 }
 
@@ -57,6 +60,7 @@ impl ChunkParser {
             base: 0,
             discarding: false,
             kept: false,
+            pending: None,
             finished: false,
         }
     }
@@ -89,6 +93,7 @@ impl ChunkParser {
             base,
             discarding,
             kept,
+            pending,
             finished,
         } = self;
         let mut events = Events {
@@ -103,11 +108,11 @@ impl ChunkParser {
             rest_pos: 0,
             is_final: false,
             finished,
-            pending: None,
+            pending,
         };
         if *events.finished {
-            if !chunk.is_empty() {
-                events.pending = Some(Error::new(
+            if !chunk.is_empty() && events.pending.is_none() {
+                *events.pending = Some(Error::new(
                     ErrorKind::FeedAfterFinish,
                     format!("{} bytes fed after finish() were ignored", chunk.len()),
                     events.core.line_no + 1,
@@ -138,7 +143,9 @@ impl ChunkParser {
         if !events.carry.is_empty() || *events.discarding {
             match memchr::memchr(b'\n', chunk) {
                 None => {
-                    events.pending = events.absorb_tail(chunk);
+                    if let Some(e) = events.absorb_tail(chunk) {
+                        *events.pending = Some(e);
+                    }
                     return events;
                 }
                 Some(p) if *events.discarding => {
@@ -174,6 +181,7 @@ impl ChunkParser {
             base,
             discarding,
             kept,
+            pending,
             finished,
         } = self;
         *kept = false;
@@ -196,7 +204,7 @@ impl ChunkParser {
             rest_pos: 0,
             is_final: !already,
             finished,
-            pending: None,
+            pending,
         }
     }
 
@@ -231,7 +239,7 @@ pub struct Events<'c> {
     rest_pos: usize,
     is_final: bool,
     finished: &'c mut bool,
-    pending: Option<Error>,
+    pending: &'c mut Option<Error>,
 }
 
 impl Events<'_> {
