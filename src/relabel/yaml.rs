@@ -110,6 +110,12 @@ pub struct Selection<'d> {
 }
 
 /// Documents nested deeper than this are refused before they are parsed.
+///
+/// ```
+/// use promtext::relabel::yaml::ConfigDocument;
+/// let e = ConfigDocument::from_yaml(&"[".repeat(100_000)).unwrap_err();
+/// assert_eq!(e.to_string(), "YAML nesting deeper than 100 levels at line 1");
+/// ```
 pub const MAX_YAML_DEPTH: usize = 100;
 
 /// Parses YAML text into a value after [`check_depth`]: the YAML parser's cost grows with the square of the

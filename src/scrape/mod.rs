@@ -327,6 +327,20 @@ impl Scraper {
     }
 
     /// Bytes the per-series cache counts against [`ScrapeOptions::cache_max_bytes`].
+    ///
+    /// ```
+    /// use promtext::relabel::Pipeline;
+    /// use promtext::scrape::{Discard, ScrapeConfig, Scraper, Target};
+    /// let mut cfg = ScrapeConfig::new(Pipeline::new(&[], Default::default()).unwrap());
+    /// cfg.options.cache_max_bytes = 4096;
+    /// let mut s = Scraper::new(cfg, &Target::from_labels(&[("job", "j")]));
+    /// let body: String = (0..100).map(|i| format!("m{{i=\"{i}\"}} 1\n")).collect();
+    /// let report = s.scrape_bytes(body.as_bytes(), "text/plain", "", &mut Discard::default());
+    /// assert!(report.up());
+    /// // Series beyond the budget are scraped, but not cached.
+    /// assert!(s.cached_series() < 100);
+    /// assert!(s.cached_bytes() <= 4096);
+    /// ```
     pub fn cached_bytes(&self) -> usize {
         self.cache.bytes()
     }
