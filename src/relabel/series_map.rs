@@ -170,6 +170,8 @@ impl<V> SeriesMap<V> {
     }
 
     /// The bytes counted against the budget.
+    // For the scrape cache (feature `yaml`).
+    #[cfg_attr(not(feature = "yaml"), allow(dead_code))]
     pub(crate) fn bytes(&self) -> usize {
         self.bytes
     }

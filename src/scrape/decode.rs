@@ -217,14 +217,10 @@ impl Decoder {
         Ok(())
     }
 
-    /// Ends the stream, reporting a truncated or corrupt one. Output is handed on as it is produced, so the
-    /// parser sees the same bytes whether or not an error follows.
-    #[allow(unused_mut, unused_variables)]
-    pub(crate) fn finish(
-        &mut self,
-        mut sink: impl FnMut(&[u8]) -> bool,
-    ) -> Result<(), ScrapeError> {
-        let message = match &mut self.codec {
+    /// Ends the stream, reporting a truncated or corrupt one. (Output is handed on as it is produced, so there
+    /// is none left to flush, and the parser sees the same bytes whether or not an error follows.)
+    pub(crate) fn finish(&mut self) -> Result<(), ScrapeError> {
+        let message: Option<String> = match &mut self.codec {
             Codec::Identity => None,
             #[cfg(feature = "gzip")]
             Codec::Gzip(g) => g.finish(),

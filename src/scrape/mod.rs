@@ -495,15 +495,8 @@ impl Scrape<'_> {
     /// the cache and returns the report.
     pub fn finish<A: Appender>(mut self, app: &mut A) -> ScrapeReport {
         if self.st.failed.is_none() {
-            let Scrape {
-                parser,
-                decoder,
-                st,
-                ..
-            } = &mut self;
-            let r = decoder.finish(|bytes| st.body(parser, bytes, app));
-            if let Err(e) = r {
-                st.fail(e, app);
+            if let Err(e) = self.decoder.finish() {
+                self.st.fail(e, app);
             }
         }
         if self.st.failed.is_none() {
