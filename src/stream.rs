@@ -219,7 +219,8 @@ impl ChunkParser {
     }
 
     /// Bytes currently buffered: the partial line (never more than the line limit), plus the
-    /// lines of an iterator dropped before it was drained (at most the rest of that chunk).
+    /// lines of iterators dropped before they were drained (the rest of their chunks, kept
+    /// until the next `feed` or `finish` hands them out).
     pub fn buffered(&self) -> usize {
         self.carry.len()
     }
