@@ -630,3 +630,23 @@ mod gzip {
         }
     }
 }
+
+#[cfg(all(test, feature = "zstd"))]
+mod tests {
+    use super::zstd_window_log;
+
+    #[test]
+    fn zstd_window_follows_the_limit() {
+        // At least 8 MiB, the next power of two at or above the limit, at most 128 MiB.
+        for (limit, log) in [
+            (1, 23),
+            (8 << 20, 23),
+            ((8 << 20) + 1, 24),
+            (10_000_000, 24),
+            (64 << 20, 26),
+            (1 << 40, 27),
+        ] {
+            assert_eq!(zstd_window_log(limit), log, "limit {limit}");
+        }
+    }
+}
