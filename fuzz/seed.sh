@@ -25,7 +25,26 @@ for args in "--profile envoy" "--profile istio" "--profile istio --escapes" "--p
   i=$((i + 1))
 done
 for t in $(cargo +nightly fuzz list); do
-  ln -sfn all "$seeds/$t"
+  [ "$t" = decode ] || ln -sfn all "$seeds/$t"
   mkdir -p "corpus/$t"
+done
+# decode: a mode byte (bits 0-1: gzip, zstd, br, identity; bits 2-3: the body size limit), a
+# chunk-size byte, then the body: a few generated slices compressed with the tools at hand,
+# whole and as concatenated members.
+mkdir -p "$seeds/decode"
+byte() { printf "\\x$(printf %02x "$1")"; }
+n=0
+for f in $(ls "$seeds/all" | grep '^gen' | head -n 12); do
+  for limit in 0 1 2 3; do
+    cut=$(( (n * 37) % 256 ))
+    { byte $((0 | limit << 2)); byte $cut; gzip -c "$seeds/all/$f"; } > "$seeds/decode/gz$n.$limit"
+    { byte $((0 | limit << 2)); byte $cut; gzip -c "$seeds/all/$f"; gzip -c "$seeds/all/$f"; } > "$seeds/decode/gz2_$n.$limit"
+    if command -v zstd >/dev/null; then
+      { byte $((1 | limit << 2)); byte $cut; zstd -q -c "$seeds/all/$f"; } > "$seeds/decode/zst$n.$limit"
+    fi
+    { byte $((2 | limit << 2)); byte $cut; cat "$seeds/all/$f"; } > "$seeds/decode/br$n.$limit"
+    { byte $((3 | limit << 2)); byte $cut; cat "$seeds/all/$f"; } > "$seeds/decode/id$n.$limit"
+  done
+  n=$((n + 1))
 done
 echo "seeds: $(ls "$seeds/all" | wc -l) files"

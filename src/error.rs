@@ -40,6 +40,9 @@ pub enum ErrorKind {
     /// OpenMetrics strict validation: a per-family rule is broken (ordering, histogram
     /// consistency, value constraints, repeated metadata, …).
     Semantic,
+    /// Input was fed to a [`ChunkParser`](crate::ChunkParser) after its `finish`; it was
+    /// ignored.
+    FeedAfterFinish,
 }
 
 /// A parse error with its position.
@@ -169,8 +172,39 @@ impl LineError {
     }
 }
 
+/// Longer tokens are quoted in part (see [`go_quote`]).
+pub(crate) const QUOTE_MAX: usize = 100;
+/// How much of each end of a longer token is quoted.
+const QUOTE_END: usize = 48;
+
 /// Go's `%q` rendering of bytes, as Prometheus prints tokens and line prefixes in its messages.
+///
+/// A token longer than [`QUOTE_MAX`] bytes is quoted by its ends with its length, e.g.
+/// `"m{a=\"xxx"…"xxx\"} 1" (1048600 bytes)`: a hostile 1 MiB line must not make a 2 MiB
+/// message (the line prefix and the token are both quoted).
 pub(crate) fn go_quote(bytes: &[u8]) -> String {
+    if bytes.len() <= QUOTE_MAX {
+        return go_quote_all(bytes);
+    }
+    // Cut at UTF-8 boundaries where the bytes are UTF-8, so a character is not split into escapes.
+    let mut head = QUOTE_END;
+    while head > QUOTE_END - 4 && bytes[head] & 0xc0 == 0x80 {
+        head -= 1;
+    }
+    let mut tail = bytes.len() - QUOTE_END;
+    while tail < bytes.len() - QUOTE_END + 4 && bytes[tail] & 0xc0 == 0x80 {
+        tail += 1;
+    }
+    format!(
+        "{}…{} ({} bytes)",
+        go_quote_all(&bytes[..head]),
+        go_quote_all(&bytes[tail..]),
+        bytes.len()
+    )
+}
+
+/// [`go_quote`] of all the bytes.
+fn go_quote_all(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() + 2);
     out.push('"');
     let mut rest = bytes;
@@ -223,6 +257,18 @@ mod tests {
         assert_eq!(go_quote(b"\xff"), r#""\xff""#);
         assert_eq!(go_quote("é".as_bytes()), "\"é\"");
         assert_eq!(go_quote(b"a \n"), r#""a \n""#);
+    }
+
+    #[test]
+    fn long_tokens_are_quoted_by_their_ends() {
+        let exact = "x".repeat(QUOTE_MAX);
+        assert_eq!(go_quote(exact.as_bytes()), format!("\"{exact}\""));
+        let long = format!("m{{a=\"{}\"}} 1", "é".repeat(1 << 19));
+        let q = go_quote(long.as_bytes());
+        assert!(q.len() < 2 * QUOTE_MAX + 40, "{q}");
+        assert!(q.starts_with("\"m{a=\\\"ééé"), "{q}");
+        assert!(q.ends_with("éé\\\"} 1\" (1048585 bytes)"), "{q}");
+        assert!(!q.contains("\\x"), "a character was split: {q}");
     }
 
     #[test]

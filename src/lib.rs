@@ -28,6 +28,7 @@
 #![deny(unsafe_code)]
 
 pub mod content_type;
+mod dup_labels;
 mod error;
 pub mod escape;
 mod event;

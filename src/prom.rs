@@ -109,6 +109,8 @@ impl ValueEnd {
 pub(crate) struct DupCheck {
     bloom: [u64; 4],
     seen: Vec<(u64, u32, u32, bool)>,
+    /// For filter hits on lines with many labels (linear instead of quadratic).
+    index: crate::dup_labels::DupIndex,
 }
 
 impl DupCheck {
@@ -121,6 +123,7 @@ impl DupCheck {
         if self.seen.capacity() == 0 {
             self.seen.reserve(64);
         }
+        self.index.clear();
     }
 
     /// Records the name `line[start..end]` (raw; `escaped` when it is a quoted name holding a
@@ -140,18 +143,33 @@ impl DupCheck {
         let mask = 1u64 << ((hash >> 56) & 63);
         let hit = self.bloom[word] & mask != 0;
         self.bloom[word] |= mask;
-        let dup = hit
-            && self.seen.iter().any(|&(h, s, e, esc)| {
-                h == hash
-                    && names_equal(
-                        &line[s as usize..e as usize],
-                        esc,
-                        &line[start..end],
-                        escaped,
-                    )
-            });
+        let dup = hit && self.possible_dup(line, start, end, hash, escaped);
         self.seen.push((hash, start as u32, end as u32, escaped));
         dup
+    }
+
+    /// A filter hit: compare with the names seen so far (through the hash index once there are many).
+    #[cold]
+    fn possible_dup(
+        &mut self,
+        line: &[u8],
+        start: usize,
+        end: usize,
+        hash: u64,
+        escaped: bool,
+    ) -> bool {
+        if self.seen.len() >= crate::dup_labels::MIN_NAMES {
+            return self.index.contains(line, &self.seen, start, end, escaped);
+        }
+        self.seen.iter().any(|&(h, s, e, esc)| {
+            h == hash
+                && names_equal(
+                    &line[s as usize..e as usize],
+                    esc,
+                    &line[start..end],
+                    escaped,
+                )
+        })
     }
 }
 

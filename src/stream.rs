@@ -42,6 +42,11 @@ pub struct ChunkParser {
     base: u64,
     /// Lenient mode: skipping the rest of an over-long line until its line feed.
     discarding: bool,
+    /// `carry` holds complete lines of an iterator dropped before it was drained (not just a partial line).
+    kept: bool,
+    /// An error found while a chunk was fed, not yet handed out (it is, by the next iterator, if
+    /// this one is dropped first).
+    pending: Option<Error>,
     finished: bool,
 }
 
@@ -54,13 +59,32 @@ impl ChunkParser {
             joined: Vec::new(),
             base: 0,
             discarding: false,
+            kept: false,
+            pending: None,
             finished: false,
         }
     }
 
-    /// Feeds the next chunk and returns the events of the lines it completes. Drain the
-    /// iterator before feeding again; lines of an iterator dropped early are kept and parsed
-    /// with the next chunk.
+    /// Feeds the next chunk and returns the events of the lines it completes.
+    ///
+    /// Lines of an earlier iterator dropped before it was drained are kept and come out first,
+    /// here or from [`ChunkParser::finish`]. Feeding a non-empty chunk after `finish` was
+    /// drained yields one [`ErrorKind::FeedAfterFinish`] error and ignores the chunk.
+    ///
+    /// ```
+    /// use promtext::{ChunkParser, ErrorKind, Settings};
+    /// let mut p = ChunkParser::new(Settings::default());
+    /// // Take one event of three, drop the iterator: the other two are not lost.
+    /// assert!(p.feed(b"a 1\nb 2\nc 3\n").next().is_some());
+    /// let names: Vec<String> = p
+    ///     .feed(b"d 4\n")
+    ///     .map(|ev| ev.unwrap().as_sample().unwrap().name().into_owned())
+    ///     .collect();
+    /// assert_eq!(names, ["b", "c", "d"]);
+    /// assert_eq!(p.finish().count(), 0);
+    /// let err = p.feed(b"e 5\n").next().unwrap().unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::FeedAfterFinish);
+    /// ```
     pub fn feed<'c>(&'c mut self, chunk: &'c [u8]) -> Events<'c> {
         let ChunkParser {
             core,
@@ -68,6 +92,8 @@ impl ChunkParser {
             joined,
             base,
             discarding,
+            kept,
+            pending,
             finished,
         } = self;
         let mut events = Events {
@@ -75,21 +101,51 @@ impl ChunkParser {
             carry,
             base,
             discarding,
+            kept,
             first: Segment::empty(),
             first_pos: 0,
             rest: Segment::empty(),
             rest_pos: 0,
             is_final: false,
             finished,
-            pending: None,
+            pending,
         };
-        if *events.finished || chunk.is_empty() {
+        if *events.finished {
+            if !chunk.is_empty() && events.pending.is_none() {
+                *events.pending = Some(Error::new(
+                    ErrorKind::FeedAfterFinish,
+                    format!("{} bytes fed after finish() were ignored", chunk.len()),
+                    events.core.line_no + 1,
+                    1,
+                    *events.base,
+                ));
+            }
+            return events;
+        }
+        if *events.kept {
+            // Undrained lines first: they and the head of the chunk up to its first line feed
+            // (all of it when it has none) are parsed from `joined`; a partial line at its end
+            // goes back to `carry` under the line limit as usual.
+            *events.kept = false;
+            joined.clear();
+            joined.extend_from_slice(events.carry);
+            events.carry.clear();
+            let head = memchr::memchr(b'\n', chunk).map_or(chunk.len(), |p| p + 1);
+            joined.extend_from_slice(&chunk[..head]);
+            events.first = Segment::new(joined);
+            events.rest = Segment::new(chunk);
+            events.rest_pos = head;
+            return events;
+        }
+        if chunk.is_empty() {
             return events;
         }
         if !events.carry.is_empty() || *events.discarding {
             match memchr::memchr(b'\n', chunk) {
                 None => {
-                    events.pending = events.absorb_tail(chunk);
+                    if let Some(e) = events.absorb_tail(chunk) {
+                        *events.pending = Some(e);
+                    }
                     return events;
                 }
                 Some(p) if *events.discarding => {
@@ -124,8 +180,11 @@ impl ChunkParser {
             joined,
             base,
             discarding,
+            kept,
+            pending,
             finished,
         } = self;
+        *kept = false;
         let already = *finished;
         let skip_tail = *discarding;
         *discarding = false;
@@ -134,6 +193,7 @@ impl ChunkParser {
             carry,
             base,
             discarding,
+            kept,
             first: Segment::empty(),
             first_pos: 0,
             rest: if already || skip_tail {
@@ -144,7 +204,7 @@ impl ChunkParser {
             rest_pos: 0,
             is_final: !already,
             finished,
-            pending: None,
+            pending,
         }
     }
 
@@ -158,7 +218,9 @@ impl ChunkParser {
         self.core.line_no
     }
 
-    /// Bytes currently buffered (the partial line); never more than the line limit + 1.
+    /// Bytes currently buffered: the partial line (never more than the line limit), plus the
+    /// lines of iterators dropped before they were drained (the rest of their chunks, kept
+    /// until the next `feed` or `finish` hands them out).
     pub fn buffered(&self) -> usize {
         self.carry.len()
     }
@@ -171,13 +233,14 @@ pub struct Events<'c> {
     carry: &'c mut Vec<u8>,
     base: &'c mut u64,
     discarding: &'c mut bool,
+    kept: &'c mut bool,
     first: Segment<'c>,
     first_pos: usize,
     rest: Segment<'c>,
     rest_pos: usize,
     is_final: bool,
     finished: &'c mut bool,
-    pending: Option<Error>,
+    pending: &'c mut Option<Error>,
 }
 
 impl Events<'_> {
@@ -284,6 +347,7 @@ impl Drop for Events<'_> {
             kept.extend_from_slice(&rest[self.rest_pos..]);
             kept.extend_from_slice(self.carry);
             *self.carry = kept;
+            *self.kept = true;
             if self.is_final {
                 *self.finished = false;
             }
@@ -312,6 +376,9 @@ pub struct ReadParser<R> {
     buf: Vec<u8>,
     start: usize,
     end: usize,
+    /// `buf[start..scanned]` holds no line feed: a long line is searched once, however many
+    /// reads it takes.
+    scanned: usize,
     /// Global offset of `buf[start]`.
     base: u64,
     eof: bool,
@@ -330,6 +397,7 @@ impl<R: Read> ReadParser<R> {
             buf: Vec::new(),
             start: 0,
             end: 0,
+            scanned: 0,
             base: 0,
             eof: false,
             discarding: false,
@@ -347,6 +415,7 @@ impl<R: Read> ReadParser<R> {
         if self.start > 0 {
             self.buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;
+            self.scanned = self.scanned.saturating_sub(self.start);
             self.start = 0;
         }
         let want = (self.end + BLOCK).min(self.core.settings.max_line_len + 1 + BLOCK);
@@ -369,7 +438,9 @@ impl<R: Read> ReadParser<R> {
     /// Finds the next line; returns (start, end, next start) within `buf`, or an error event.
     fn next_line(&mut self) -> Option<Result<(usize, usize, usize), Error>> {
         loop {
-            if let Some(n) = memchr::memchr(b'\n', &self.buf[self.start..self.end]) {
+            let from = self.scanned.max(self.start);
+            if let Some(n) = memchr::memchr(b'\n', &self.buf[from..self.end]) {
+                let n = n + from - self.start;
                 let s = self.start;
                 if self.discarding {
                     self.discarding = false;
@@ -380,6 +451,7 @@ impl<R: Read> ReadParser<R> {
                 return Some(Ok((s, s + n, s + n + 1)));
             }
             let pending = self.end - self.start;
+            self.scanned = self.end;
             if self.discarding {
                 self.base += pending as u64;
                 self.start = self.end;

@@ -112,6 +112,34 @@ proptest! {
         prop_assert_eq!(&chunked(&input, &cuts, &s), &want);
         prop_assert_eq!(&read(&input, n, &s), &want);
     }
+
+    /// Iterators dropped after any number of events (the rest kept for the next feed or
+    /// finish) change nothing either.
+    #[test]
+    fn dropping_iterators_early_is_invisible((input, _) in body(), cuts in prop::collection::vec(any::<usize>(), 0..12), takes in prop::collection::vec(0usize..4, 14), lenient in any::<bool>(), limit in prop_oneof![Just(1usize << 20), 8usize..64]) {
+        let s = Settings::default().lenient(lenient).max_line_len(limit);
+        let want = whole(&input, &s);
+        let mut p = ChunkParser::new(s.clone());
+        let mut got = Vec::new();
+        let mut points: Vec<usize> = cuts.iter().map(|&c| c % (input.len() + 1)).collect();
+        points.sort_unstable();
+        points.push(input.len());
+        let mut prev = 0;
+        for (i, c) in points.into_iter().enumerate() {
+            for r in p.feed(&input[prev..c]).take(takes[i]) {
+                got.push(describe(r.as_ref().map_err(|e| e.clone())));
+            }
+            prev = c;
+        }
+        // The last finish is drained; the ones before it may be dropped early too.
+        for r in p.finish().take(takes[13]) {
+            got.push(describe(r.as_ref().map_err(|e| e.clone())));
+        }
+        for r in p.finish() {
+            got.push(describe(r.as_ref().map_err(|e| e.clone())));
+        }
+        prop_assert_eq!(&got, &want);
+    }
 }
 
 #[test]

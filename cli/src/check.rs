@@ -8,7 +8,9 @@
 //!
 //! Exit codes: 0 no problem found; 1 problems found; 2 usage or I/O error.
 
+use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
@@ -62,7 +64,21 @@ pub struct CheckArgs {
     /// How many families the cardinality table lists (text output).
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
+    /// Series tracked for the duplicate and histogram checks (about 40 bytes each); beyond, those checks stop
+    /// and a note says so. Bounds memory on bodies with millions of series.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_SERIES)]
+    pub max_series: usize,
 }
+
+/// Default of `--max-series`.
+pub const DEFAULT_MAX_SERIES: usize = 4_000_000;
+/// Families tracked by name (TYPE, HELP, contiguity, cardinality); the series of further ones are counted
+/// together.
+const MAX_FAMILIES: usize = 100_000;
+/// The cardinality table's name for the families beyond [`MAX_FAMILIES`].
+const OTHER_FAMILIES: &str = "(families beyond the first 100000)";
+/// Problems listed at most; further ones are counted.
+const MAX_PROBLEMS: usize = 10_000;
 
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,12 +113,19 @@ pub struct Linter {
     reported_split: HashSet<String>,
     reported_total: HashSet<String>,
     current: Option<String>,
-    series: HashSet<String>,
+    /// 128-bit hashes of the series seen (two independently seeded hashes).
+    series: HashSet<(u64, u64)>,
+    keys: (RandomState, RandomState),
+    max_series: usize,
     /// Series per family.
     pub cardinality: HashMap<String, u64>,
     groups: HashMap<(String, String), Group>,
-    /// Findings.
+    /// Findings (at most [`MAX_PROBLEMS`]).
     pub problems: Vec<Problem>,
+    /// All findings, listed or not.
+    pub problem_count: u64,
+    /// Where tracking stopped to bound memory.
+    pub notes: Vec<String>,
 }
 
 const SUFFIXES: [&str; 8] = [
@@ -130,11 +153,37 @@ impl Linter {
         Linter {
             openmetrics,
             legacy,
+            max_series: DEFAULT_MAX_SERIES,
             ..Linter::default()
         }
     }
 
+    /// Tracks at most `n` series for the duplicate and histogram checks.
+    pub fn max_series(mut self, n: usize) -> Self {
+        self.max_series = n;
+        self
+    }
+
+    fn note(&mut self, line: u64, what: &str) {
+        if !self.notes.iter().any(|n| n.contains(what)) {
+            self.notes
+                .push(format!("{what} (from line {line}) to bound memory"));
+        }
+    }
+
+    /// Whether `fam` is tracked by name: known already (by its samples, TYPE or HELP), or there is room.
+    fn tracked(&self, fam: &str) -> bool {
+        self.cardinality.len() + self.types.len() + self.helps.len() < MAX_FAMILIES
+            || self.cardinality.contains_key(fam)
+            || self.types.contains_key(fam)
+            || self.helps.contains(fam)
+    }
+
     fn problem(&mut self, line: u64, kind: &'static str, family: &str, message: String) {
+        self.problem_count += 1;
+        if self.problems.len() >= MAX_PROBLEMS {
+            return;
+        }
         self.problems.push(Problem {
             line,
             kind,
@@ -170,6 +219,18 @@ impl Linter {
     pub fn event(&mut self, ev: Result<Event<'_>, promtext::Error>) {
         match ev {
             Err(e) => self.problem(e.line(), "parse", "", e.message().to_string()),
+            Ok(Event::Type(t)) if !self.tracked(t.name) => {
+                self.note(
+                    t.line,
+                    &format!("stopped tracking families after {MAX_FAMILIES}"),
+                );
+            }
+            Ok(Event::Help(h)) if !self.tracked(h.name) => {
+                self.note(
+                    h.line,
+                    &format!("stopped tracking families after {MAX_FAMILIES}"),
+                );
+            }
             Ok(Event::Type(t)) => {
                 let name = t.name.to_string();
                 if self.types.contains_key(&name) {
@@ -222,6 +283,17 @@ impl Linter {
         let name = s.name().into_owned();
         let line = s.line();
         let fam = self.family_of(&name);
+        if !self.tracked(&fam) {
+            self.note(
+                line,
+                &format!("stopped tracking families after {MAX_FAMILIES}"),
+            );
+            *self
+                .cardinality
+                .entry(OTHER_FAMILIES.to_string())
+                .or_default() += 1;
+            return;
+        }
         if self.current.as_deref() != Some(fam.as_str()) {
             if let Some(c) = self.current.take() {
                 self.closed.insert(c);
@@ -269,7 +341,21 @@ impl Linter {
             key.push('\u{1}');
             key.push_str(v);
         }
-        if !self.series.insert(key) {
+        let hashed = (self.keys.0.hash_one(&key), self.keys.1.hash_one(&key));
+        let room = self.series.len() < self.max_series;
+        if !room {
+            let what = format!(
+                "stopped the duplicate-series and histogram checks after {} series",
+                self.max_series
+            );
+            self.note(line, &what);
+        }
+        let new = if room {
+            self.series.insert(hashed)
+        } else {
+            !self.series.contains(&hashed)
+        };
+        if !new {
             self.problem(
                 line,
                 "duplicate-series",
@@ -313,7 +399,11 @@ impl Linter {
                 .map(|(n, v)| format!("{n}={v:?},"))
                 .collect();
             let v = s.value();
-            let g = self.groups.entry((fam.clone(), rest)).or_insert(Group {
+            let key = (fam.clone(), rest);
+            if !room && !self.groups.contains_key(&key) {
+                return;
+            }
+            let g = self.groups.entry(key).or_insert(Group {
                 last_le: f64::NEG_INFINITY,
                 last_value: f64::NEG_INFINITY,
                 has_inf: false,
@@ -383,7 +473,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
         })
         .lenient(true);
     let mut p = ReadParser::new(input, settings);
-    let mut lint = Linter::new(om, args.scheme == CheckScheme::Legacy);
+    let mut lint = Linter::new(om, args.scheme == CheckScheme::Legacy).max_series(args.max_series);
     while let Some(ev) = p.next_event() {
         if let Err(e) = &ev {
             if e.message().starts_with("read error:") {
@@ -405,7 +495,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    if lint.problems.is_empty() {
+    if lint.problem_count == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -430,11 +520,18 @@ fn print_text(out: &mut impl Write, l: &Linter, top: usize) -> io::Result<()> {
             )?;
         }
     }
+    let unlisted = l.problem_count - l.problems.len() as u64;
+    if unlisted > 0 {
+        writeln!(out, "… and {unlisted} more problem(s), not listed")?;
+    }
+    for n in &l.notes {
+        writeln!(out, "note: {n}")?;
+    }
     let total: u64 = l.cardinality.values().sum();
     writeln!(
         out,
         "{} problem(s); {} series in {} families",
-        l.problems.len(),
+        l.problem_count,
         total,
         l.cardinality.len()
     )?;
@@ -453,6 +550,11 @@ fn print_jsonl(out: &mut impl Write, l: &Linter) -> io::Result<()> {
         json_str(out, &p.family)?;
         out.write_all(b",\"message\":")?;
         json_str(out, &p.message)?;
+        out.write_all(b"}\n")?;
+    }
+    for n in &l.notes {
+        out.write_all(b"{\"kind\":\"note\",\"message\":")?;
+        json_str(out, n)?;
         out.write_all(b"}\n")?;
     }
     for (f, n) in sorted_cardinality(l) {

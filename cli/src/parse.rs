@@ -1,6 +1,8 @@
 //! `promtext parse`: parse an exposition and print its events, a summary, or nothing.
 
 use std::collections::HashSet;
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -73,8 +75,11 @@ pub struct ParseArgs {
 /// Counts of one parse.
 #[derive(Debug, Default)]
 pub struct Stats {
-    /// Distinct families (declared, or implied by sample names).
+    /// Distinct families (declared, or implied by sample names); at least this many when
+    /// `families_capped`.
     pub families: usize,
+    /// More than [`MAX_FAMILIES`] families: counting stopped there.
+    pub families_capped: bool,
     /// Sample lines.
     pub samples: u64,
     /// Input bytes.
@@ -83,23 +88,36 @@ pub struct Stats {
     pub skipped: u64,
 }
 
-/// Tracks family identity cheaply: the current declared family, and a set of names seen.
+/// Families counted at most (memory stays bounded on a body of millions of distinct names).
+pub const MAX_FAMILIES: usize = 1 << 20;
+
+/// Tracks family identity cheaply: the current declared family, and the 128-bit hashes of the
+/// names seen (16 bytes a family, whatever the name's length), at most [`MAX_FAMILIES`].
 #[derive(Default)]
 struct FamilyCounter {
-    seen: HashSet<String>,
+    seen: HashSet<(u64, u64)>,
+    keys: (RandomState, RandomState),
+    capped: bool,
     current: Option<(String, MetricType)>,
 }
 
 impl FamilyCounter {
+    fn remember(&mut self, name: &str) {
+        let key = (self.keys.0.hash_one(name), self.keys.1.hash_one(name));
+        if self.seen.len() < MAX_FAMILIES {
+            self.seen.insert(key);
+        } else if !self.seen.contains(&key) {
+            self.capped = true;
+        }
+    }
+
     fn meta(&mut self, name: &str, t: Option<MetricType>) {
         if self.current.as_ref().is_none_or(|(n, _)| n != name) {
             self.current = Some((name.to_string(), t.unwrap_or(MetricType::Unknown)));
         } else if let (Some(t), Some(cur)) = (t, self.current.as_mut()) {
             cur.1 = t;
         }
-        if !self.seen.contains(name) {
-            self.seen.insert(name.to_string());
-        }
+        self.remember(name);
     }
 
     fn sample(&mut self, name: &str) {
@@ -108,10 +126,7 @@ impl FamilyCounter {
                 return;
             }
         }
-        if self.seen.contains(name) {
-            return;
-        }
-        self.seen.insert(name.to_string());
+        self.remember(name);
         self.current = Some((name.to_string(), MetricType::Unknown));
     }
 }
@@ -217,6 +232,8 @@ pub fn parse_reader(
     };
     let mut p = ReadParser::new(&mut counting, settings);
     let mut fams = FamilyCounter::default();
+    // `--output none` prints no count: nothing to track.
+    let count_families = output != Output::None;
     let mut stats = Stats::default();
     while let Some(ev) = p.next_event() {
         let ev = match ev {
@@ -228,12 +245,14 @@ pub fn parse_reader(
             Err(e) => return Err(ParseFailure::Parse(e)),
         };
         match &ev {
-            Event::Type(t) => fams.meta(t.name, Some(t.metric_type)),
-            Event::Help(h) => fams.meta(h.name, None),
-            Event::Unit(u) => fams.meta(u.name, None),
+            Event::Type(t) if count_families => fams.meta(t.name, Some(t.metric_type)),
+            Event::Help(h) if count_families => fams.meta(h.name, None),
+            Event::Unit(u) if count_families => fams.meta(u.name, None),
             Event::Sample(s) => {
                 stats.samples += 1;
-                fams.sample(&s.name());
+                if count_families {
+                    fams.sample(&s.name());
+                }
             }
             _ => {}
         }
@@ -245,6 +264,7 @@ pub fn parse_reader(
     drop(p);
     stats.bytes = counting.n;
     stats.families = fams.seen.len();
+    stats.families_capped = fams.capped;
     Ok(stats)
 }
 
@@ -264,7 +284,15 @@ pub fn print_summary(out: &mut impl Write, stats: &Stats, secs: f64) -> io::Resu
     } else {
         0.0
     };
-    writeln!(out, "families: {}", stats.families)?;
+    if stats.families_capped {
+        writeln!(
+            out,
+            "families: more than {} (counting stopped there)",
+            stats.families
+        )?;
+    } else {
+        writeln!(out, "families: {}", stats.families)?;
+    }
     writeln!(out, "samples:  {}", stats.samples)?;
     writeln!(
         out,

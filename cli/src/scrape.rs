@@ -82,6 +82,10 @@ pub struct ScrapeArgs {
     /// bounds memory on bodies with millions of distinct series.
     #[arg(long, value_name = "N", default_value_t = promtext::scrape::DEFAULT_CACHE_ENTRIES)]
     pub cache_entries: usize,
+    /// Byte budget of the per-series cache (bytes, or with a unit: 64MiB); series beyond it are relabeled on every
+    /// sample, not cached.
+    #[arg(long, value_name = "SIZE", default_value = "64MiB")]
+    pub cache_bytes: String,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ScrapeOutput::Summary)]
     pub output: ScrapeOutput,
@@ -94,6 +98,11 @@ fn fail(code: u8, msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::from(code)
 }
+
+/// Families the summary counts by name at most; the series of further families are counted together.
+const MAX_FAMILIES: usize = 100_000;
+/// The summary's name for the families beyond [`MAX_FAMILIES`].
+const OTHER_FAMILIES: &str = "(families beyond the first 100000)";
 
 /// Counts final series per family; staged until commit.
 #[derive(Default)]
@@ -114,7 +123,12 @@ fn family_of(name: &str) -> &str {
 
 impl Appender for FamilyCounter {
     fn append(&mut self, s: &Series<'_>) {
-        let f = family_of(s.name());
+        let mut f = family_of(s.name());
+        let known = self.staged.len() + self.committed.len();
+        if known >= MAX_FAMILIES && !self.staged.contains_key(f) && !self.committed.contains_key(f)
+        {
+            f = OTHER_FAMILIES;
+        }
         match self.staged.get_mut(f) {
             Some(n) => *n += 1,
             None => {
@@ -132,26 +146,112 @@ impl Appender for FamilyCounter {
     }
 }
 
-/// Renders series into a buffer that is written only after a successful scrape.
+/// Renders series into a spool that is written out only after a successful scrape.
 struct Render {
     jsonl: bool,
-    staged: Vec<u8>,
+    staged: Spool,
     text: String,
+    line: Vec<u8>,
 }
 
 impl Appender for Render {
     fn append(&mut self, s: &Series<'_>) {
         if self.jsonl {
-            let _ = write_json_series(&mut self.staged, s);
+            self.line.clear();
+            let _ = write_json_series(&mut self.line, s);
+            self.staged.push(&self.line);
         } else {
             self.text.clear();
             s.write_exposition(&mut self.text);
-            self.staged.extend_from_slice(self.text.as_bytes());
+            self.staged.push(self.text.as_bytes());
         }
     }
     fn rollback(&mut self) {
         self.staged.clear();
     }
+}
+
+/// Output held until the scrape's verdict: in memory up to [`Spool::MEMORY`] bytes, then in an unnamed temporary
+/// file, so memory stays bounded whatever the number of series.
+#[derive(Default)]
+struct Spool {
+    mem: Vec<u8>,
+    file: Option<std::fs::File>,
+    /// The first error writing the file (reported when the output is written).
+    error: Option<io::Error>,
+}
+
+impl Spool {
+    const MEMORY: usize = 8 << 20;
+
+    fn push(&mut self, bytes: &[u8]) {
+        self.mem.extend_from_slice(bytes);
+        if self.mem.len() >= Self::MEMORY && self.error.is_none() {
+            if let Err(e) = self.spill() {
+                self.error = Some(e);
+            }
+        }
+    }
+
+    fn spill(&mut self) -> io::Result<()> {
+        if self.file.is_none() {
+            self.file = Some(temp_file()?);
+        }
+        if let Some(f) = &mut self.file {
+            f.write_all(&self.mem)?;
+        }
+        self.mem.clear();
+        Ok(())
+    }
+
+    fn clear(&mut self) {
+        self.mem.clear();
+        if let Some(f) = &mut self.file {
+            use std::io::Seek;
+            let _ = f.set_len(0).and_then(|()| f.rewind());
+        }
+    }
+
+    /// Copies everything to `out`.
+    fn write_to(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        if let Some(f) = &mut self.file {
+            use std::io::Seek;
+            f.rewind()?;
+            io::copy(f, out)?;
+        }
+        out.write_all(&self.mem)
+    }
+}
+
+/// A temporary file that is gone once closed (removed right after creation where the platform allows it).
+fn temp_file() -> io::Result<std::fs::File> {
+    let dir = std::env::temp_dir();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    for attempt in 0..100u32 {
+        let path = dir.join(format!(
+            "promtext-scrape-{}-{nanos}-{attempt}.tmp",
+            std::process::id()
+        ));
+        match std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(f) => {
+                let _ = std::fs::remove_file(&path);
+                return Ok(f);
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::other("no temporary file name left"))
 }
 
 fn write_json_series(out: &mut Vec<u8>, s: &Series<'_>) -> io::Result<()> {
@@ -273,6 +373,10 @@ pub fn run(args: ScrapeArgs) -> ExitCode {
     };
     cfg.options.lenient = args.lenient;
     cfg.options.cache_max_entries = args.cache_entries;
+    cfg.options.cache_max_bytes = match parse_bytes(&args.cache_bytes) {
+        Some(b) => usize::try_from(b).unwrap_or(usize::MAX),
+        None => return fail(2, format!("bad --cache-bytes {:?}", args.cache_bytes)),
+    };
     let mut input = match open_input(args.input.as_deref()) {
         Ok(r) => r,
         Err(e) => return fail(2, e),
@@ -319,8 +423,9 @@ pub fn run(args: ScrapeArgs) -> ExitCode {
         ScrapeOutput::Exposition | ScrapeOutput::Jsonl => {
             let mut app = Render {
                 jsonl: args.output == ScrapeOutput::Jsonl,
-                staged: Vec::new(),
+                staged: Spool::default(),
                 text: String::new(),
+                line: Vec::new(),
             };
             let report = match stream(
                 &mut scraper,
@@ -336,7 +441,7 @@ pub fn run(args: ScrapeArgs) -> ExitCode {
             };
             if report.up() {
                 let mut out = stdout.lock();
-                if let Err(e) = out.write_all(&app.staged).and_then(|()| out.flush()) {
+                if let Err(e) = app.staged.write_to(&mut out).and_then(|()| out.flush()) {
                     if !is_broken_pipe(&e) {
                         return fail(2, e);
                     }

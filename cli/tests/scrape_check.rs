@@ -152,3 +152,58 @@ fn bench_parse_and_scrape() {
     assert!(text.contains("2 timed iterations"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn series_tracking_is_bounded_and_says_so() {
+    // Three series tracked; the repeat of a tracked one is still found, the fourth and fifth are not tracked.
+    let body =
+        b"a{x=\"1\"} 1\na{x=\"2\"} 1\na{x=\"3\"} 1\na{x=\"1\"} 1\na{x=\"4\"} 1\na{x=\"4\"} 1\n";
+    let (code, out) = check(&["--max-series", "3"], body);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("line 4: duplicate-series: a: duplicate series a{x=\"1\"}"),
+        "{out}"
+    );
+    assert!(!out.contains("line 6:"), "{out}");
+    assert!(
+        out.contains("note: stopped the duplicate-series and histogram checks after 3 series (from line 4) to bound memory"),
+        "{out}"
+    );
+    let (_, out) = check(&["--max-series", "3", "--output", "jsonl"], body);
+    assert!(
+        out.contains("{\"kind\":\"note\",\"message\":\"stopped the duplicate-series"),
+        "{out}"
+    );
+}
+
+#[test]
+fn problems_beyond_the_listing_bound_are_counted() {
+    let body: String = (0..10_005).map(|_| "bad line\n").collect();
+    let (code, out) = check(&[], body.as_bytes());
+    assert_eq!(code, Some(1));
+    assert!(
+        out.contains("… and 5 more problem(s), not listed"),
+        "{}",
+        &out[out.len() - 300..]
+    );
+    assert!(
+        out.contains("10005 problem(s); 0 series in 0 families"),
+        "{}",
+        &out[out.len() - 300..]
+    );
+}
+
+#[test]
+fn families_beyond_the_bound_are_counted_together() {
+    let mut body: String = (0..100_001).map(|i| format!("# HELP m{i} x\n")).collect();
+    body.push_str("late_family 1\n");
+    let (code, out) = check(&[], body.as_bytes());
+    assert_eq!(code, Some(0), "{}", &out[..300.min(out.len())]);
+    assert!(
+        out.contains(
+            "note: stopped tracking families after 100000 (from line 100001) to bound memory"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("(families beyond the first 100000)"), "{out}");
+}

@@ -222,3 +222,40 @@ fn peak_memory_does_not_grow_with_the_body() {
     assert!(bytes < 16 << 20, "{line}");
     assert!(text.contains("24.00 MiB"), "{text}");
 }
+
+#[test]
+fn large_output_is_spooled_and_written_only_on_success() {
+    // About 12 MiB of exposition output: beyond the in-memory part of the spool.
+    let body: String = (0..300_000)
+        .map(|i| format!("m{{i=\"{i}\"}} 1\n"))
+        .collect();
+    let out = run(&["scrape", "--output", "exposition"], body.as_bytes());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 300_000);
+    assert!(
+        text.starts_with("m{i=\"0\",instance=\"localhost\",job=\"promtext\"} 1\n"),
+        "{}",
+        &text[..200]
+    );
+    assert!(text.ends_with("m{i=\"299999\",instance=\"localhost\",job=\"promtext\"} 1\n"));
+    // The same body failing at its end (sample limit): nothing written.
+    let out = run(
+        &["scrape", "--output", "jsonl", "--sample-limit", "299999"],
+        body.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    // A cache budget too small for the body: same output, fewer series cached.
+    let out = run(&["scrape", "--cache-bytes", "1MiB"], body.as_bytes());
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("scrape_samples_scraped             300000")
+    );
+    let out = run(&["scrape", "--cache-bytes", "lots"], b"a 1\n");
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -20,6 +20,13 @@ pub struct Labels {
 }
 
 impl Labels {
+    /// The bytes this set holds on the heap.
+    // For the scrape cache (feature `yaml`).
+    #[cfg_attr(not(feature = "yaml"), allow(dead_code))]
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.buf.capacity() + self.spans.capacity() * std::mem::size_of::<[u32; 3]>()
+    }
+
     /// An empty label set.
     pub fn new() -> Self {
         Labels::default()

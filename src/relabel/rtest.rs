@@ -153,7 +153,7 @@ fn schema(msg: impl Into<String>) -> TestFileError {
 impl RuleTests {
     /// Reads a test file; `base_dir` resolves a relative `config:` path.
     pub fn from_yaml(text: &str, base_dir: &Path) -> Result<RuleTests, TestFileError> {
-        let v: Value = yaml_serde::from_str(text).map_err(|e| schema(e.to_string()))?;
+        let v: Value = super::yaml::parse_value(text).map_err(schema)?;
         let Value::Mapping(m) = v else {
             return Err(schema(
                 "a relabel test file must be a mapping with `tests:`",

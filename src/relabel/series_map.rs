@@ -18,6 +18,14 @@ struct Slot<V> {
     key: Arc<[u8]>,
     value: V,
     last_seen: u64,
+    /// What the entry counts against the byte budget.
+    cost: usize,
+}
+
+/// The bytes an entry holds besides its key and its value's heap: the slot, its index entry (with the hash
+/// table's slack at the lowest load factor), the key's reference counts, its two positional records.
+fn entry_overhead<V>() -> usize {
+    std::mem::size_of::<Slot<V>>() + 2 * (std::mem::size_of::<(Arc<[u8]>, u32)>() + 1) + 16 + 8
 }
 
 #[derive(Debug)]
@@ -28,6 +36,9 @@ pub(crate) struct SeriesMap<V> {
     iter: u64,
     successful_count: usize,
     max_entries: usize,
+    /// Byte budget and what the entries hold now (see [`entry_overhead`]).
+    max_bytes: usize,
+    bytes: usize,
     /// Slot of each lookup of the previous scrape, in order ([`NONE`] where there was none).
     prev_order: Vec<u32>,
     /// The same for the current scrape so far.
@@ -39,12 +50,19 @@ pub(crate) struct SeriesMap<V> {
 
 impl<V> SeriesMap<V> {
     pub(crate) fn new(max_entries: usize) -> Self {
+        SeriesMap::with_budget(max_entries, usize::MAX)
+    }
+
+    /// A map holding at most `max_entries` entries and about `max_bytes` bytes of keys, values and overhead.
+    pub(crate) fn with_budget(max_entries: usize, max_bytes: usize) -> Self {
         SeriesMap {
             index: HashMap::with_hasher(KeyHasher::new()),
             slots: Vec::new(),
             iter: 1,
             successful_count: 0,
             max_entries: max_entries.min(NONE as usize - 1),
+            max_bytes,
+            bytes: 0,
             prev_order: Vec::new(),
             cur_order: Vec::new(),
             pending_miss: false,
@@ -104,7 +122,21 @@ impl<V> SeriesMap<V> {
 
     /// Stores the value for a key whose lookup just missed. Gives the value back when the map is full.
     pub(crate) fn insert(&mut self, raw: &[u8], value: V) -> Result<&V, V> {
-        if self.index.len() >= self.max_entries {
+        self.insert_sized(raw, value, 0)
+    }
+
+    /// [`SeriesMap::insert`] of a value holding `value_heap` bytes on the heap. Gives the value back when the map
+    /// is full by entries or bytes: then the key is not cached (its owner is recomputed on every lookup) until
+    /// the end of a scrape frees the entries it did not see.
+    pub(crate) fn insert_sized(
+        &mut self,
+        raw: &[u8],
+        value: V,
+        value_heap: usize,
+    ) -> Result<&V, V> {
+        let cost = raw.len() + value_heap + entry_overhead::<V>();
+        if self.index.len() >= self.max_entries || self.bytes.saturating_add(cost) > self.max_bytes
+        {
             self.pending_miss = false;
             return Err(value);
         }
@@ -120,7 +152,9 @@ impl<V> SeriesMap<V> {
             key,
             value,
             last_seen: self.iter,
+            cost,
         });
+        self.bytes += cost;
         if std::mem::take(&mut self.pending_miss) {
             if let Some(last) = self.cur_order.last_mut() {
                 if *last == NONE {
@@ -135,9 +169,17 @@ impl<V> SeriesMap<V> {
         self.index.len()
     }
 
+    /// The bytes counted against the budget.
+    // For the scrape cache (feature `yaml`).
+    #[cfg_attr(not(feature = "yaml"), allow(dead_code))]
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes
+    }
+
     pub(crate) fn clear(&mut self) {
         self.index.clear();
         self.slots.clear();
+        self.bytes = 0;
         self.prev_order.clear();
         self.cur_order.clear();
         self.pending_miss = false;
@@ -168,6 +210,7 @@ impl<V> SeriesMap<V> {
                 }
             }
             self.slots.truncate(w);
+            self.bytes = self.slots.iter().map(|s| s.cost).sum();
             self.index.retain(|_, i| {
                 let m = remap[*i as usize];
                 *i = m;
@@ -370,6 +413,39 @@ mod tests {
             m.end_scrape(true);
             assert_eq!(m.len(), 2);
         }
+    }
+
+    #[test]
+    fn byte_budget_bounds_the_map_and_end_of_scrape_frees_it() {
+        let over = entry_overhead::<()>();
+        // Room for three 10-byte keys.
+        let mut m: SeriesMap<()> = SeriesMap::with_budget(1000, 3 * (10 + over) + 5);
+        let key = |i: u32| format!("series{i:04}").into_bytes();
+        m.begin_scrape();
+        for i in 0..10 {
+            assert!(m.get(&key(i)).is_none());
+            assert_eq!(m.insert_sized(&key(i), (), 0).is_ok(), i < 3, "key {i}");
+        }
+        assert_eq!((m.len(), m.bytes()), (3, 3 * (10 + over)));
+        m.end_scrape(true);
+        // The next scrape sees other keys: the old ones go at its end, and the keys after them fit again.
+        m.begin_scrape();
+        for i in 5..8 {
+            assert!(m.get(&key(i)).is_none());
+            assert!(m.insert_sized(&key(i), (), 0).is_err());
+        }
+        m.end_scrape(true);
+        assert_eq!((m.len(), m.bytes()), (0, 0));
+        m.begin_scrape();
+        for i in 5..8 {
+            assert!(m.get(&key(i)).is_none());
+            assert!(m.insert_sized(&key(i), (), 0).is_ok());
+        }
+        // A value's heap counts too.
+        assert!(m.get(&key(9)).is_none());
+        assert!(m.insert_sized(&key(9), (), 1).is_err());
+        m.clear();
+        assert_eq!(m.bytes(), 0);
     }
 
     #[test]

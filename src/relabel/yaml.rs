@@ -109,6 +109,117 @@ pub struct Selection<'d> {
     pub scheme: NameValidationScheme,
 }
 
+/// Documents nested deeper than this are refused before they are parsed.
+///
+/// ```
+/// use promtext::relabel::yaml::ConfigDocument;
+/// let e = ConfigDocument::from_yaml(&"[".repeat(100_000)).unwrap_err();
+/// assert_eq!(e.to_string(), "YAML nesting deeper than 100 levels at line 1");
+/// ```
+pub const MAX_YAML_DEPTH: usize = 100;
+
+/// Parses YAML text into a value after [`check_depth`]: the YAML parser's cost grows with the square of the
+/// nesting depth (100 000 `[` took half a minute) before its own recursion limit of 128 applies.
+pub(crate) fn parse_value(text: &str) -> Result<Value, String> {
+    check_depth(text)?;
+    yaml_serde::from_str(text).map_err(|e| e.to_string())
+}
+
+/// A linear, conservative estimate of the nesting depth: flow collections (`[`, `{`, outside quoted scalars
+/// and comments) plus block levels (distinct indentations in force, and compact `- `/`? ` indicators on a
+/// line). Errs when it exceeds [`MAX_YAML_DEPTH`].
+fn check_depth(text: &str) -> Result<(), String> {
+    let b = text.as_bytes();
+    let mut flow = 0usize;
+    let mut indents: Vec<usize> = Vec::new();
+    // Inside a quoted scalar (which may span lines): its quote.
+    let mut quote: Option<u8> = None;
+    let mut line = 1usize;
+    let mut i = 0;
+    let too_deep = |line: usize| {
+        Err(format!(
+            "YAML nesting deeper than {MAX_YAML_DEPTH} levels at line {line}"
+        ))
+    };
+    while i < b.len() {
+        // The start of a line.
+        let mut col = 0;
+        while i < b.len() && b[i] == b' ' {
+            i += 1;
+            col += 1;
+        }
+        let content = i < b.len() && b[i] != b'\n' && b[i] != b'#' && b[i] != b'\r';
+        if content && quote.is_none() && flow == 0 {
+            while indents.last().is_some_and(|&c| c >= col) {
+                indents.pop();
+            }
+            indents.push(col);
+            let mut compact = 0;
+            let mut k = i;
+            while k + 1 < b.len() && (b[k] == b'-' || b[k] == b'?') && b[k + 1] == b' ' {
+                compact += 1;
+                k += 2;
+                while k < b.len() && b[k] == b' ' {
+                    k += 1;
+                }
+            }
+            if indents.len() + compact > MAX_YAML_DEPTH {
+                return too_deep(line);
+            }
+        }
+        // The rest of the line. A quoted scalar or a flow collection starts only where a token does: at the
+        // line's start, after `[`, `{` or `,`, or after `-`, `?` or `:` followed by a blank.
+        let mut at_token = true;
+        while i < b.len() && b[i] != b'\n' {
+            let c = b[i];
+            if let Some(q) = quote {
+                if c == b'\\' && q == b'"' {
+                    i += 1;
+                } else if c == q {
+                    if q == b'\'' && b.get(i + 1) == Some(&b'\'') {
+                        i += 1;
+                    } else {
+                        quote = None;
+                        at_token = false;
+                    }
+                }
+                i += 1;
+                continue;
+            }
+            let blank_after = matches!(b.get(i + 1), None | Some(b' ' | b'\t' | b'\r' | b'\n'));
+            match c {
+                b' ' | b'\t' | b'\r' => {}
+                b'\'' | b'"' if at_token => quote = Some(c),
+                b'#' if i == 0 || matches!(b[i - 1], b' ' | b'\t') => {
+                    while i < b.len() && b[i] != b'\n' {
+                        i += 1;
+                    }
+                    break;
+                }
+                // In block context a bracket inside a plain scalar (`regex: a[0-9]`) is text.
+                b'[' | b'{' if flow > 0 || at_token => {
+                    flow += 1;
+                    at_token = true;
+                    if indents.len() + flow > MAX_YAML_DEPTH {
+                        return too_deep(line);
+                    }
+                }
+                b']' | b'}' if flow > 0 => {
+                    flow -= 1;
+                    at_token = false;
+                }
+                b',' if flow > 0 => at_token = true,
+                b'-' | b'?' | b':' if blank_after => at_token = true,
+                _ => at_token = false,
+            }
+            i += 1;
+        }
+        i += 1;
+        line += 1;
+    }
+    Ok(())
+}
+
 fn decode<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, ConfigError> {
     yaml_serde::from_value(v.clone()).map_err(|e| ConfigError::Decode(e.to_string()))
 }
@@ -141,7 +252,7 @@ pub fn rules_from_yaml(
     text: &str,
     scheme: NameValidationScheme,
 ) -> Result<Vec<RelabelConfig>, ConfigError> {
-    let v: Value = yaml_serde::from_str(text).map_err(|e| ConfigError::Decode(e.to_string()))?;
+    let v = parse_value(text).map_err(ConfigError::Decode)?;
     let rules = rules_from_value(&v, Stage::Target)?;
     validate_all(&rules, scheme)?;
     Ok(rules)
@@ -297,9 +408,7 @@ fn job(v: &Value, g: &Global) -> Result<ScrapeJob, ConfigError> {
 fn jobs(list: &Value, g: &Global) -> Result<Vec<ScrapeJob>, ConfigError> {
     let list = match list {
         // Helm values often carry the list as a YAML string.
-        Value::String(s) => {
-            yaml_serde::from_str::<Value>(s).map_err(|e| ConfigError::Decode(e.to_string()))?
-        }
+        Value::String(s) => parse_value(s).map_err(ConfigError::Decode)?,
         v => v.clone(),
     };
     let Value::Sequence(items) = list else {
@@ -342,8 +451,7 @@ impl ConfigDocument {
     /// Parses any of the three forms. Rules inside jobs are validated with the job's scheme; a bare list is
     /// validated later, when compiled with the caller's scheme.
     pub fn from_yaml(text: &str) -> Result<ConfigDocument, ConfigError> {
-        let v: Value =
-            yaml_serde::from_str(text).map_err(|e| ConfigError::Decode(e.to_string()))?;
+        let v = parse_value(text).map_err(ConfigError::Decode)?;
         match &v {
             Value::Sequence(_) => Ok(ConfigDocument::Rules(rules_from_value(&v, Stage::Target)?)),
             Value::Mapping(m) => {

@@ -22,9 +22,9 @@ pub(crate) struct ScrapeCache {
 }
 
 impl ScrapeCache {
-    pub(crate) fn new(max_entries: usize) -> Self {
+    pub(crate) fn new(max_entries: usize, max_bytes: usize) -> Self {
         ScrapeCache {
-            map: SeriesMap::new(max_entries),
+            map: SeriesMap::with_budget(max_entries, max_bytes),
         }
     }
 
@@ -49,11 +49,16 @@ impl ScrapeCache {
     /// Stores a result for a series whose lookup just missed; returns `false` when the cache is full (the entry
     /// is not stored).
     pub(crate) fn insert(&mut self, raw: &[u8], labels: Option<Labels>) -> bool {
-        self.map.insert(raw, labels).is_ok()
+        let heap = labels.as_ref().map_or(0, Labels::heap_bytes);
+        self.map.insert_sized(raw, labels, heap).is_ok()
     }
 
     pub(crate) fn len(&self) -> usize {
         self.map.len()
+    }
+
+    pub(crate) fn bytes(&self) -> usize {
+        self.map.bytes()
     }
 
     /// Prometheus' `iterDone`: after a successful scrape, forget series not seen in it; after a failed one, only

@@ -64,8 +64,12 @@ use crate::relabel::{ConfigError, Labels, NameValidationScheme, Outcome, Pipelin
 use crate::{ChunkParser, DEFAULT_MAX_LINE_LEN, Dialect, Settings};
 use cache::{Hit, ScrapeCache};
 
-/// Default bound on the per-series cache (entries beyond it are relabeled every time, not cached).
+/// Default bound on the entries of the per-series cache (series beyond it are relabeled every time, not cached).
 pub const DEFAULT_CACHE_ENTRIES: usize = 1 << 21;
+
+/// Default byte budget of the per-series cache: raw series keys, final label sets and per-entry overhead. A
+/// body of millions of distinct series then costs this much cache, not a multiple of the body.
+pub const DEFAULT_CACHE_BYTES: usize = 64 << 20;
 
 /// How a scrape treats bad input and its limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +82,10 @@ pub struct ScrapeOptions {
     pub max_line_len: usize,
     /// Maximum entries of the per-series cache.
     pub cache_max_entries: usize,
+    /// Byte budget of the per-series cache ([`DEFAULT_CACHE_BYTES`]). When it is reached, new series are not
+    /// cached (they are relabeled and validated on every scrape) until the end of a scrape evicts the series it
+    /// did not see, as Prometheus' scrape cache does.
+    pub cache_max_bytes: usize,
     /// The dialect used when the `Content-Type` is blank or unknown (`None`: such a scrape fails, as in
     /// Prometheus 3 without `fallback_scrape_protocol`).
     pub fallback_dialect: Option<Dialect>,
@@ -89,6 +97,7 @@ impl Default for ScrapeOptions {
             lenient: false,
             max_line_len: DEFAULT_MAX_LINE_LEN,
             cache_max_entries: DEFAULT_CACHE_ENTRIES,
+            cache_max_bytes: DEFAULT_CACHE_BYTES,
             fallback_dialect: Some(Dialect::Prometheus),
         }
     }
@@ -297,7 +306,10 @@ impl Scraper {
             honor_timestamps: config.honor_timestamps,
             limits: config.limits,
             scheme: config.scheme,
-            cache: ScrapeCache::new(config.options.cache_max_entries),
+            cache: ScrapeCache::new(
+                config.options.cache_max_entries,
+                config.options.cache_max_bytes,
+            ),
             options: config.options,
             relabeler: config.metric_relabel.relabeler(),
             target: target.labels().clone(),
@@ -312,6 +324,25 @@ impl Scraper {
     /// Series currently cached.
     pub fn cached_series(&self) -> usize {
         self.cache.len()
+    }
+
+    /// Bytes the per-series cache counts against [`ScrapeOptions::cache_max_bytes`].
+    ///
+    /// ```
+    /// use promtext::relabel::Pipeline;
+    /// use promtext::scrape::{Discard, ScrapeConfig, Scraper, Target};
+    /// let mut cfg = ScrapeConfig::new(Pipeline::new(&[], Default::default()).unwrap());
+    /// cfg.options.cache_max_bytes = 4096;
+    /// let mut s = Scraper::new(cfg, &Target::from_labels(&[("job", "j")]));
+    /// let body: String = (0..100).map(|i| format!("m{{i=\"{i}\"}} 1\n")).collect();
+    /// let report = s.scrape_bytes(body.as_bytes(), "text/plain", "", &mut Discard::default());
+    /// assert!(report.up());
+    /// // Series beyond the budget are scraped, but not cached.
+    /// assert!(s.cached_series() < 100);
+    /// assert!(s.cached_bytes() <= 4096);
+    /// ```
+    pub fn cached_bytes(&self) -> usize {
+        self.cache.bytes()
     }
 
     /// Starts a scrape of a response with these `Content-Type` and `Content-Encoding` header values (blank when
@@ -332,11 +363,14 @@ impl Scraper {
             }
             Err(e) => failed = Some(ScrapeError::ContentType(e)),
         }
-        let decoder = match Encoding::parse(content_encoding).and_then(decode::Decoder::new) {
+        let body_limit = self.limits.body_size_limit;
+        let decoder = match Encoding::parse(content_encoding)
+            .and_then(|e| decode::Decoder::new(e, body_limit))
+        {
             Ok(d) => d,
             Err(e) => {
                 failed.get_or_insert(e);
-                decode::Decoder::Identity
+                decode::Decoder::identity()
             }
         };
         let settings = Settings::default()
@@ -461,15 +495,8 @@ impl Scrape<'_> {
     /// the cache and returns the report.
     pub fn finish<A: Appender>(mut self, app: &mut A) -> ScrapeReport {
         if self.st.failed.is_none() {
-            let Scrape {
-                parser,
-                decoder,
-                st,
-                ..
-            } = &mut self;
-            let r = decoder.finish(|bytes| st.body(parser, bytes, app));
-            if let Err(e) = r {
-                st.fail(e, app);
+            if let Err(e) = self.decoder.finish() {
+                self.st.fail(e, app);
             }
         }
         if self.st.failed.is_none() {
@@ -771,7 +798,7 @@ fn validate(
         name_ok && scheme.is_valid_label_name(n)
     });
     if !valid {
-        return Err(ScrapeError::InvalidNames(labels.to_string()));
+        return Err(ScrapeError::InvalidNames(clip(labels.to_string())));
     }
     let met = trunc(name, 50);
     if limits.label_limit > 0 && labels.len() as u64 > limits.label_limit {
@@ -801,6 +828,15 @@ fn validate(
         }
     }
     Ok(())
+}
+
+/// A string from the body, for a message: longer ones keep their first 100 characters, then `… (N bytes)`.
+pub(crate) fn clip(s: String) -> String {
+    const KEEP: usize = 100;
+    if s.len() <= KEEP + 20 {
+        return s;
+    }
+    format!("{}… ({} bytes)", trunc(&s, KEEP), s.len())
 }
 
 /// Go's `%.Ns`: the first `n` characters.
@@ -854,5 +890,11 @@ mod tests {
         assert_eq!(trunc("héllo", 2), "hé");
         assert!(is_legacy_metric_name("a:b_c1"));
         assert!(!is_legacy_metric_name("1a"));
+        assert_eq!(clip("short".to_string()), "short");
+        let long = "é".repeat(1000);
+        assert_eq!(
+            clip(long.clone()),
+            format!("{}… (2000 bytes)", "é".repeat(100))
+        );
     }
 }

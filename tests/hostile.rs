@@ -1,0 +1,657 @@
+//! Hostile bodies: every input a compromised pod can send costs bounded memory and linear time, and fails with a
+//! clear error. One test (or a few) per attack class; memory is measured with a counting allocator (per thread,
+//! so the tests can run in parallel), time with a generous wall-clock bound that the quadratic behaviour each
+//! test guards against would exceed many times over.
+
+#![cfg(all(
+    feature = "gzip",
+    feature = "zstd",
+    feature = "brotli",
+    feature = "yaml"
+))]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use promtext::relabel::Pipeline;
+use promtext::scrape::{
+    Collect, Discard, ScrapeConfig, ScrapeError, ScrapeReport, Scraper, Target,
+};
+
+// ---------------------------------------------------------------- counting allocator
+
+struct Counting;
+
+thread_local! {
+    static LIVE: Cell<i64> = const { Cell::new(0) };
+    static PEAK: Cell<i64> = const { Cell::new(0) };
+    static LARGEST: Cell<usize> = const { Cell::new(0) };
+}
+
+fn grew(size: usize) {
+    // `try_with`: the thread-locals may already be gone while a thread shuts down.
+    let _ = LIVE.try_with(|l| {
+        l.set(l.get() + size as i64);
+        let _ = PEAK.try_with(|p| p.set(p.get().max(l.get())));
+    });
+    let _ = LARGEST.try_with(|m| m.set(m.get().max(size)));
+}
+
+fn shrank(size: usize) {
+    let _ = LIVE.try_with(|l| l.set(l.get() - size as i64));
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        grew(layout.size());
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        grew(layout.size());
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        shrank(layout.size());
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        shrank(layout.size());
+        grew(new_size);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// What `f` allocated on this thread: (peak live bytes above the start, largest single allocation).
+fn measure<T>(f: impl FnOnce() -> T) -> (T, u64, u64) {
+    let start = LIVE.with(Cell::get);
+    PEAK.with(|p| p.set(start));
+    LARGEST.with(|m| m.set(0));
+    let r = f();
+    let peak = PEAK.with(Cell::get) - start;
+    (r, peak.max(0) as u64, LARGEST.with(Cell::get) as u64)
+}
+
+const MIB: u64 = 1 << 20;
+
+// ---------------------------------------------------------------- helpers
+
+const PROM: &str = "text/plain; version=0.0.4";
+
+fn target() -> Target {
+    Target::from_labels(&[("instance", "10.0.0.1:15090"), ("job", "j")])
+}
+
+fn config(f: impl FnOnce(&mut ScrapeConfig)) -> ScrapeConfig {
+    let mut c = ScrapeConfig::new(Pipeline::new(&[], Default::default()).unwrap());
+    f(&mut c);
+    c
+}
+
+fn scrape(cfg: ScrapeConfig, body: &[u8], enc: &str) -> (ScrapeReport, Collect) {
+    let t = target();
+    let mut s = Scraper::new(cfg, &t);
+    let mut out = Collect::default();
+    let r = s.scrape_bytes(body, PROM, enc, &mut out);
+    (r, out)
+}
+
+fn gzip(b: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(b).unwrap();
+    e.finish().unwrap()
+}
+
+fn zstd(b: &[u8]) -> Vec<u8> {
+    zstd::encode_all(b, 19).unwrap()
+}
+
+fn brotli(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 5, 22);
+        w.write_all(b).unwrap();
+    }
+    out
+}
+
+// ---------------------------------------------------------------- 1. decompression bombs
+
+/// A body of `n` MiB of blank lines (valid text, so only the size limit can stop it) in `enc`. gzip and zstd
+/// repeat one compressed MiB (concatenated members and frames are valid bodies); brotli compresses
+/// [`BR_BOMB_MIB`] whole, once (slow in a debug build), more than its 16 MiB window, so that holding the
+/// output would show.
+fn bomb(enc: &str, mib: usize) -> Vec<u8> {
+    static BR: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let one = vec![b'\n'; MIB as usize];
+    match enc {
+        "gzip" => gzip(&one).repeat(mib),
+        "zstd" => zstd(&one).repeat(mib),
+        "br" => BR
+            .get_or_init(|| brotli(&vec![b'\n'; BR_BOMB_MIB as usize * MIB as usize]))
+            .clone(),
+        _ => unreachable!(),
+    }
+}
+
+const BR_BOMB_MIB: u64 = 24;
+
+#[test]
+fn bombs_stop_at_the_body_limit_with_bounded_memory() {
+    let limit = MIB;
+    for enc in ["gzip", "zstd", "br"] {
+        let body = bomb(enc, 8);
+        let ((r, _), peak, largest) =
+            measure(|| scrape(config(|c| c.limits.body_size_limit = limit), &body, enc));
+        assert_eq!(r.error, Some(ScrapeError::BodySizeLimit), "{enc}");
+        assert_eq!(
+            r.error.as_ref().unwrap().to_string(),
+            "body size limit exceeded"
+        );
+        // Decoding stops within one output piece of the limit.
+        assert!(r.body_bytes <= limit + 64 * 1024, "{enc}: {}", r.body_bytes);
+        // The decoder's fixed buffers and the parser's scratch, never the decompressed body, and no allocation
+        // beyond the limit, except brotli's ring buffer: it grows with the output (a metablock is decoded
+        // into it ahead of the output) up to the format's 16 MiB window, whatever the limit.
+        eprintln!("{enc}: peak {peak} bytes, largest allocation {largest} bytes");
+        let window = if enc == "br" { 16 * MIB + 64 * 1024 } else { 0 };
+        assert!(peak <= limit + 2 * MIB + window, "{enc}: peak {peak} bytes");
+        assert!(
+            largest <= limit.max(window),
+            "{enc}: an allocation of {largest} bytes"
+        );
+    }
+}
+
+#[test]
+fn bombs_without_a_limit_stream_in_fixed_memory() {
+    // No limit: the whole body is decoded and parsed, but memory stays that of one output piece.
+    for enc in ["gzip", "zstd", "br"] {
+        let body = bomb(enc, 8);
+        let ((r, _), peak, _) = measure(|| scrape(config(|_| {}), &body, enc));
+        assert!(r.up(), "{enc}: {:?}", r.error);
+        let want = if enc == "br" { BR_BOMB_MIB } else { 8 };
+        assert_eq!(r.body_bytes, want * MIB, "{enc}");
+        let window = if enc == "br" { 16 * MIB + 64 * 1024 } else { 0 };
+        assert!(peak <= 2 * MIB + window, "{enc}: peak {peak} bytes");
+    }
+}
+
+#[test]
+fn zstd_window_beyond_the_limit_is_refused_before_allocation() {
+    // A frame declaring a 128 MiB window (long-distance mode) under a 1 MiB limit.
+    let mut enc = zstd::stream::Encoder::new(Vec::new(), 3).unwrap();
+    enc.long_distance_matching(true).unwrap();
+    enc.window_log(27).unwrap();
+    enc.write_all(b"a 1\n").unwrap();
+    let body = enc.finish().unwrap();
+    let (r, _) = scrape(config(|c| c.limits.body_size_limit = MIB), &body, "zstd");
+    let e = r.error.expect("refused");
+    assert!(
+        e.to_string().contains("body_size_limit"),
+        "unexpected error: {e}"
+    );
+    // Without a limit (or under a large one) the same body is fine.
+    let (r, out) = scrape(config(|_| {}), &body, "zstd");
+    assert!(r.up(), "{:?}", r.error);
+    assert_eq!(out.series.len(), 1);
+}
+
+#[test]
+fn concatenated_gzip_members_are_one_body() {
+    let mut body = gzip(b"a 1\nb");
+    body.extend_from_slice(&gzip(b" 2\n"));
+    body.extend_from_slice(&gzip(b""));
+    body.extend_from_slice(&gzip(b"c 3\n"));
+    let (r, out) = scrape(config(|_| {}), &body, "gzip");
+    assert!(r.up(), "{:?}", r.error);
+    let names: Vec<String> = out
+        .series
+        .iter()
+        .map(|s| s.labels.get("__name__").unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["a", "b", "c"]);
+    // Byte by byte, through the streaming interface: the header state machine across every boundary.
+    let t = target();
+    let mut s = Scraper::new(config(|_| {}), &t);
+    let mut out = Collect::default();
+    let mut sc = s.begin(PROM, "gzip");
+    for b in body.chunks(1) {
+        sc.feed(b, &mut out).unwrap();
+    }
+    let r = sc.finish(&mut out);
+    assert!(r.up(), "{:?}", r.error);
+    assert_eq!(out.series.len(), 3);
+}
+
+/// A gzip member with every optional header field (FEXTRA, FNAME, FCOMMENT, FHCRC), built by hand.
+fn gzip_all_fields(text: &[u8]) -> Vec<u8> {
+    let mut h = vec![0x1f, 0x8b, 8, 2 | 4 | 8 | 16, 0, 0, 0, 0, 0, 255];
+    h.extend_from_slice(&3u16.to_le_bytes());
+    h.extend_from_slice(b"xyz");
+    h.extend_from_slice(b"metrics.txt\0");
+    h.extend_from_slice(b"a comment\0");
+    let mut crc = flate2::Crc::new();
+    crc.update(&h);
+    h.extend_from_slice(&(crc.sum() as u16).to_le_bytes());
+    let mut d = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    d.write_all(text).unwrap();
+    h.extend_from_slice(&d.finish().unwrap());
+    let mut c = flate2::Crc::new();
+    c.update(text);
+    h.extend_from_slice(&c.sum().to_le_bytes());
+    h.extend_from_slice(&(text.len() as u32).to_le_bytes());
+    h
+}
+
+#[test]
+fn gzip_optional_header_fields_and_checks() {
+    let good = gzip_all_fields(b"a 1\n");
+    for chunk in [1, 3, 7, good.len()] {
+        let t = target();
+        let mut s = Scraper::new(config(|_| {}), &t);
+        let mut out = Collect::default();
+        let mut sc = s.begin(PROM, "gzip");
+        for b in good.chunks(chunk) {
+            sc.feed(b, &mut out).unwrap();
+        }
+        let r = sc.finish(&mut out);
+        assert!(r.up(), "chunk {chunk}: {:?}", r.error);
+        assert_eq!(out.series.len(), 1);
+    }
+    let bad = |mutate: &dyn Fn(&mut Vec<u8>), want: &str| {
+        let mut b = good.clone();
+        mutate(&mut b);
+        let (r, out) = scrape(config(|_| {}), &b, "gzip");
+        let e = r.error.expect("must fail").to_string();
+        assert!(e.contains(want), "{e:?} lacks {want:?}");
+        assert!(out.series.is_empty());
+    };
+    bad(&|b| b[22] ^= 1, "gzip header checksum mismatch");
+    bad(
+        &|b| {
+            let n = b.len();
+            b[n - 6] ^= 1
+        },
+        "gzip checksum mismatch",
+    );
+    bad(
+        &|b| {
+            let n = b.len();
+            b[n - 1] ^= 1
+        },
+        "gzip length mismatch",
+    );
+    bad(
+        &|b| b.truncate(b.len() - 3),
+        "unexpected end of the gzip stream",
+    );
+    bad(&|b| b[2] = 7, "unsupported gzip compression method 7");
+}
+
+#[test]
+fn trailing_garbage_is_a_clear_error() {
+    let cases: [(&str, Vec<u8>); 3] = [
+        ("gzip", [gzip(b"a 1\n"), b"garbage".to_vec()].concat()),
+        ("zstd", [zstd(b"a 1\n"), b"garbage".to_vec()].concat()),
+        ("br", [brotli(b"a 1\n"), b"garbage".to_vec()].concat()),
+    ];
+    for (enc, body) in cases {
+        let (r, out) = scrape(config(|_| {}), &body, enc);
+        let e = r
+            .error
+            .unwrap_or_else(|| panic!("{enc}: trailing garbage accepted"));
+        assert!(matches!(e, ScrapeError::Decode { .. }), "{enc}: {e}");
+        assert!(out.series.is_empty(), "{enc}");
+        let msg = e.to_string();
+        assert!(
+            !msg.contains("failed to write whole buffer"),
+            "{enc}: {msg}"
+        );
+        if enc != "zstd" {
+            assert!(
+                msg.contains("garbage") || msg.contains("after the end"),
+                "{enc}: {msg}"
+            );
+        }
+    }
+    let e = scrape(config(|_| {}), b"", "gzip")
+        .0
+        .error
+        .unwrap()
+        .to_string();
+    assert_eq!(e, "invalid gzip body: empty gzip body");
+}
+
+#[test]
+fn discard_appender_sees_the_limit_too() {
+    // The limit is checked before the parser sees a byte beyond it, whatever the appender.
+    let body = bomb("gzip", 4);
+    let t = target();
+    let mut s = Scraper::new(config(|c| c.limits.body_size_limit = 100_000), &t);
+    let r = s.scrape_bytes(&body, PROM, "gzip", &mut Discard::default());
+    assert_eq!(r.error, Some(ScrapeError::BodySizeLimit));
+}
+
+// ---------------------------------------------------------------- 2. many labels on one line
+
+/// `m{l0="v",l1="v",…} 1` with `n` distinct label names, and `extra` appended as the last label.
+fn many_labels(n: usize, extra: &str) -> String {
+    let mut s = String::from("m{");
+    for i in 0..n {
+        s.push_str(&format!("l{i:x}=\"v\","));
+    }
+    s.push_str(extra);
+    s.push_str("} 1\n");
+    s
+}
+
+#[test]
+fn many_labels_are_checked_in_linear_time() {
+    use promtext::{Dialect, ErrorKind, Settings, parse_with};
+    let n = 150_000;
+    for dialect in [Dialect::Prometheus, Dialect::OpenMetrics] {
+        let settings = || {
+            Settings::default()
+                .dialect(dialect)
+                .max_line_len(8 << 20)
+                .allow_duplicate_labels(false)
+        };
+        // Distinct names: the line parses, in well under the seconds the pairwise comparison took.
+        let ok = many_labels(n, "last=\"x\"");
+        let t = Instant::now();
+        let ev = parse_with(ok.as_bytes(), settings()).next().unwrap();
+        let took = t.elapsed();
+        let s = ev.unwrap();
+        assert_eq!(s.as_sample().unwrap().labels().count(), n + 1);
+        assert!(took < Duration::from_secs(5), "{dialect:?}: {took:?}");
+        // The last name repeats one in the middle: reported at its column.
+        let dup = many_labels(n, "l1234=\"x\"");
+        let t = Instant::now();
+        let e = parse_with(dup.as_bytes(), settings())
+            .next()
+            .unwrap()
+            .unwrap_err();
+        assert!(t.elapsed() < Duration::from_secs(5), "{dialect:?}");
+        assert_eq!(e.kind(), ErrorKind::DuplicateLabel);
+        assert_eq!(e.column() as usize, dup.rfind("l1234").unwrap() + 1);
+        assert_eq!(e.message(), "label name \"l1234\" is not unique");
+    }
+}
+
+#[test]
+fn many_labels_in_a_scrape_fail_the_label_limit_quickly() {
+    let body = many_labels(80_000, "last=\"x\"").repeat(8);
+    for enc in ["", "zstd"] {
+        let data = if enc.is_empty() {
+            body.clone().into_bytes()
+        } else {
+            zstd(body.as_bytes())
+        };
+        let t = Instant::now();
+        let (r, out) = scrape(config(|c| c.limits.label_limit = 30), &data, enc);
+        let took = t.elapsed();
+        let e = r.error.expect("over the label limit").to_string();
+        assert!(
+            e.starts_with("label_limit exceeded (metric: m, number of labels: "),
+            "{e}"
+        );
+        assert!(out.series.is_empty());
+        assert!(took < Duration::from_secs(10), "{enc}: {took:?}");
+    }
+}
+
+// ---------------------------------------------------------------- 4. streaming front ends
+
+fn sample_names<'a>(
+    evs: impl Iterator<Item = Result<promtext::Event<'a>, promtext::Error>>,
+) -> Vec<String> {
+    evs.map(|ev| ev.unwrap().as_sample().unwrap().name().into_owned())
+        .collect()
+}
+
+#[test]
+fn chunk_parser_keeps_lines_of_a_dropped_iterator() {
+    use promtext::{ChunkParser, Settings};
+    let n = 100_000;
+    let body: String = (0..n).map(|i| format!("m{i} {i}\n")).collect();
+    for lenient in [false, true] {
+        let mut p = ChunkParser::new(Settings::default().lenient(lenient).max_line_len(1024));
+        // One event taken, the rest of the chunk left undrained.
+        let first = sample_names(p.feed(body.as_bytes()).take(1));
+        assert_eq!(first, ["m0"]);
+        assert!(p.buffered() <= 1024 + body.len(), "{}", p.buffered());
+        // A chunk without a line feed: no `line too long`, nothing lost.
+        let mut names = sample_names(p.feed(b"tail_with"));
+        names.extend(sample_names(p.feed(b"out_lf 1\nlast 2")));
+        names.extend(sample_names(p.finish()));
+        assert_eq!(names.len(), n - 1 + 2, "lenient {lenient}");
+        assert_eq!(names[0], "m1");
+        assert_eq!(names[n - 2], format!("m{}", n - 1));
+        assert_eq!(&names[n - 1..], ["tail_without_lf", "last"]);
+        assert_eq!(p.skipped_lines(), 0);
+        assert_eq!(p.lines_read(), n as u64 + 2);
+        assert_eq!(p.buffered(), 0);
+    }
+    // Dropped early again and again: every line still comes out exactly once, in order.
+    let mut p = ChunkParser::new(Settings::default());
+    let mut names = Vec::new();
+    for chunk in body.as_bytes().chunks(1000) {
+        names.extend(sample_names(p.feed(chunk).take(3)));
+    }
+    names.extend(sample_names(p.finish()));
+    assert_eq!(names.len(), n);
+    assert!(names.iter().enumerate().all(|(i, s)| *s == format!("m{i}")));
+}
+
+#[test]
+fn chunk_parser_feed_after_finish_is_an_error() {
+    use promtext::{ChunkParser, ErrorKind, Settings};
+    let mut p = ChunkParser::new(Settings::default());
+    assert_eq!(sample_names(p.feed(b"a 1\n")), ["a"]);
+    assert_eq!(p.finish().count(), 0);
+    let errs: Vec<_> = p.feed(b"b 2\n").collect();
+    assert_eq!(errs.len(), 1);
+    let e = errs[0].as_ref().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::FeedAfterFinish);
+    assert_eq!(e.line(), 2);
+    assert_eq!(
+        e.to_string(),
+        "line 2, column 1: 4 bytes fed after finish() were ignored"
+    );
+    assert_eq!(p.feed(b"").count(), 0);
+    assert_eq!(p.finish().count(), 0);
+}
+
+/// A reader handing out at most `n` bytes per call.
+struct Trickle<'a> {
+    data: &'a [u8],
+    n: usize,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let k = self.n.min(buf.len()).min(self.data.len());
+        buf[..k].copy_from_slice(&self.data[..k]);
+        self.data = &self.data[k..];
+        Ok(k)
+    }
+}
+
+#[test]
+fn read_parser_is_linear_for_any_read_size() {
+    use promtext::{ReadParser, Settings};
+    // One byte per read, ordinary lines.
+    let body: String = (0..100_000)
+        .map(|i| format!("metric_{i}{{a=\"b\"}} {i}\n"))
+        .collect();
+    let t = Instant::now();
+    let mut p = ReadParser::new(
+        Trickle {
+            data: body.as_bytes(),
+            n: 1,
+        },
+        Settings::default(),
+    );
+    let mut count = 0;
+    while let Some(ev) = p.next_event() {
+        ev.unwrap();
+        count += 1;
+    }
+    assert_eq!(count, 100_000);
+    assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
+    // One 32 MiB line (the limit raised) read 4 KiB at a time: searched once, not once per read.
+    let mut long = String::from("m{a=\"");
+    long.push_str(&"x".repeat(32 << 20));
+    long.push_str("\"} 1\n");
+    let t = Instant::now();
+    let settings = Settings::default().max_line_len(64 << 20);
+    let mut p = ReadParser::new(
+        Trickle {
+            data: long.as_bytes(),
+            n: 4096,
+        },
+        settings,
+    );
+    let ev = p.next_event().unwrap().unwrap();
+    let s = ev.as_sample().unwrap();
+    assert_eq!(s.labels().next().unwrap().value.len(), 32 << 20);
+    assert!(p.next_event().is_none());
+    assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
+}
+
+// ---------------------------------------------------------------- 5. long tokens in messages
+
+#[test]
+fn messages_quote_at_most_a_bounded_part_of_a_token() {
+    use promtext::{Dialect, Settings, parse_with};
+    let big = "7".repeat(1 << 20);
+    let name = "n".repeat(1 << 20);
+    let cases = [
+        // A 1 MiB value token: quoted as the token and again in the line prefix before.
+        format!("m {big}x\n"),
+        // A 1 MiB timestamp.
+        format!("m 1 {big}x\n"),
+        // An unterminated label value quotes the whole line.
+        format!("m{{a=\"{name}\n"),
+        // A name followed by garbage.
+        format!("{name}{{a=\"b\"}} 1 2 3\n"),
+        format!("# TYPE m {name}\n"),
+    ];
+    for dialect in [Dialect::Prometheus, Dialect::OpenMetrics] {
+        for body in &cases {
+            let settings = Settings::default().dialect(dialect).max_line_len(4 << 20);
+            let e = parse_with(body.as_bytes(), settings)
+                .find_map(Result::err)
+                .unwrap_or_else(|| panic!("{dialect:?}: {:?} parsed", &body[..20]));
+            let msg = e.to_string();
+            assert!(
+                msg.len() < 600,
+                "{dialect:?}: {} bytes: {}",
+                msg.len(),
+                &msg[..600]
+            );
+            assert!(msg.contains("…"), "{dialect:?}: {msg}");
+        }
+    }
+    // Through a scrape: an invalid label set is reported in part too.
+    let body = format!("m{{\"{name}\"=\"v\",\"a.b\"=\"x\"}} 1\n");
+    let (r, _) = scrape(
+        config(|c| c.scheme = promtext::relabel::NameValidationScheme::Legacy),
+        body.as_bytes(),
+        "",
+    );
+    let msg = r.error.expect("invalid names").to_string();
+    assert!(msg.len() < 400, "{msg}");
+}
+
+// ---------------------------------------------------------------- 7. YAML nesting
+
+#[test]
+fn deep_yaml_is_refused_before_parsing() {
+    use promtext::relabel::yaml::ConfigDocument;
+    let n = 100_000;
+    let cases = [
+        ("flow sequences", "[".repeat(n)),
+        ("flow mappings", "{a: ".repeat(n)),
+        ("compact sequences", format!("{}x\n", "- ".repeat(n))),
+        (
+            "under a key",
+            format!("scrape_configs: {}\n", "[".repeat(n)),
+        ),
+        (
+            "block mappings",
+            (0..2_000)
+                .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+                .collect::<String>(),
+        ),
+    ];
+    for (what, text) in cases {
+        let t = Instant::now();
+        let e = ConfigDocument::from_yaml(&text).expect_err(what);
+        assert!(
+            t.elapsed() < Duration::from_secs(2),
+            "{what}: {:?}",
+            t.elapsed()
+        );
+        assert!(
+            e.to_string()
+                .contains("YAML nesting deeper than 100 levels at line "),
+            "{what}: {e}"
+        );
+    }
+    // Brackets in quoted or plain scalars are text, not nesting.
+    let regex = "\\[".repeat(300);
+    let dq = "\\\\[".repeat(300);
+    for yaml in [
+        format!("- source_labels: [a, b]\n  regex: '{regex}'\n  action: keep\n"),
+        format!("- source_labels: [\"a\", 'b']\n  regex: \"{dq}\"\n  action: keep\n"),
+        format!("- source_labels: [a]\n  regex: x{regex}\n  action: keep\n  # {regex}\n"),
+        format!("- {{source_labels: [a], regex: 'it''s {regex}', action: keep}}\n"),
+    ] {
+        let doc = ConfigDocument::from_yaml(&yaml).unwrap_or_else(|e| panic!("{yaml}: {e}"));
+        assert!(
+            matches!(doc, ConfigDocument::Rules(ref r) if r.len() == 1),
+            "{yaml}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- 3. the per-series cache's byte budget
+
+#[test]
+fn cache_byte_budget_bounds_memory_on_distinct_series() {
+    let n = 400_000;
+    let body: String = (0..n).map(|i| format!("m{{i=\"{i}\"}} 1\n")).collect();
+    let budget = 4 << 20;
+    let t = target();
+    let cfg = config(|c| c.options.cache_max_bytes = budget);
+    let mut s = Scraper::new(cfg, &t);
+    let mut app = Discard::default();
+    let (r, peak, _) = measure(|| s.scrape_bytes(body.as_bytes(), PROM, "", &mut app));
+    assert!(r.up(), "{:?}", r.error);
+    assert_eq!(r.samples_scraped, n as u64);
+    let cached = s.cached_series();
+    assert!(cached > 1000 && cached < n, "{cached} series cached");
+    assert!(s.cached_bytes() <= budget);
+    // The budget, the positional records (4 bytes per lookup, twice), the parser's scratch.
+    eprintln!("peak {peak} bytes for {n} distinct series, {cached} cached");
+    assert!(
+        peak <= budget as u64 + 8 * n as u64 + 2 * MIB,
+        "peak {peak}"
+    );
+    // Series beyond the budget are still scraped correctly, every time.
+    let mut out = Collect::default();
+    let r = s.scrape_bytes(body.as_bytes(), PROM, "", &mut out);
+    assert!(r.up());
+    assert_eq!(out.series.len(), n);
+    assert_eq!(
+        out.series[n - 1].labels.get("i"),
+        Some(format!("{}", n - 1).as_str())
+    );
+    assert_eq!(r.cache_hits as usize, cached);
+}
