@@ -130,11 +130,13 @@ fn agree(a: &Counts, b: &Counts) -> bool {
 }
 
 fn run(cmd: &mut Command) -> Line {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     parse_line(&text).unwrap_or_else(|| panic!("{cmd:?}: unexpected output {text:?}"))
 }
 
@@ -155,8 +157,14 @@ fn inputs(shared: &Path, out: &Path) -> Vec<(String, PathBuf)> {
         .map(|d| d.filter_map(|e| Some(e.ok()?.path())).collect())
         .unwrap_or_default();
     files.sort();
-    for f in files.into_iter().filter(|f| f.extension().is_some_and(|e| e == "prom")) {
-        list.push((format!("real `{}`", f.file_name().unwrap().to_string_lossy()), f));
+    for f in files
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "prom"))
+    {
+        list.push((
+            format!("real `{}`", f.file_name().unwrap().to_string_lossy()),
+            f,
+        ));
     }
     for name in [
         "promtestdata.txt",
@@ -171,14 +179,33 @@ fn inputs(shared: &Path, out: &Path) -> Vec<(String, PathBuf)> {
     }
     std::fs::create_dir_all(out).expect("target/sidebyside");
     let generated: [(&str, &str, GenConfig); 6] = [
-        ("gen envoy 1 MiB", "envoy_1mib.prom", GenConfig::envoy().seed(1).target_bytes(1 << 20)),
-        ("gen envoy 16 MiB", "envoy_16mib.prom", GenConfig::envoy().seed(7).target_bytes(16 << 20)),
-        ("gen istio 1 MiB", "istio_1mib.prom", GenConfig::istio().seed(1).target_bytes(1 << 20)),
-        ("gen istio 16 MiB", "istio_16mib.prom", GenConfig::istio().seed(7).target_bytes(16 << 20)),
+        (
+            "gen envoy 1 MiB",
+            "envoy_1mib.prom",
+            GenConfig::envoy().seed(1).target_bytes(1 << 20),
+        ),
+        (
+            "gen envoy 16 MiB",
+            "envoy_16mib.prom",
+            GenConfig::envoy().seed(7).target_bytes(16 << 20),
+        ),
+        (
+            "gen istio 1 MiB",
+            "istio_1mib.prom",
+            GenConfig::istio().seed(1).target_bytes(1 << 20),
+        ),
+        (
+            "gen istio 16 MiB",
+            "istio_16mib.prom",
+            GenConfig::istio().seed(7).target_bytes(16 << 20),
+        ),
         (
             "gen envoy 1 MiB, escaped label values",
             "envoy_escapes_1mib.prom",
-            GenConfig::envoy().seed(1).target_bytes(1 << 20).escape_rate(0.05),
+            GenConfig::envoy()
+                .seed(1)
+                .target_bytes(1 << 20)
+                .escape_rate(0.05),
         ),
         (
             "gen many series per family 1 MiB",
@@ -221,7 +248,10 @@ fn driver() {
         if only.as_deref().is_some_and(|o| !label.contains(o)) {
             continue;
         }
-        let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(1).max(1);
+        let bytes = std::fs::metadata(&path)
+            .map(|m| m.len())
+            .unwrap_or(1)
+            .max(1);
         // About 32 MiB parsed per process, at least 5 and at most 2,000 parses.
         let k = ((32u64 << 20) / bytes).clamp(5, 2000).to_string();
         let (mut pt, mut vmt, mut prt) = (Vec::new(), Vec::new(), Vec::new());
@@ -232,9 +262,14 @@ fn driver() {
             for slot in 0..3 {
                 let which = (slot + round) % 3;
                 let line = match which {
-                    0 => run(Command::new(&me).args(["--one"]).arg(&path).args(["-k", &k])),
+                    0 => run(Command::new(&me)
+                        .args(["--one"])
+                        .arg(&path)
+                        .args(["-k", &k])),
                     1 => run(Command::new(&vm).args(["-k", &k]).arg(&path)),
-                    _ => run(Command::new(&prom).args(["-mode", "labels", "-k", &k]).arg(&path)),
+                    _ => run(Command::new(&prom)
+                        .args(["-mode", "labels", "-k", &k])
+                        .arg(&path)),
                 };
                 lines[which] = Some(line);
             }

@@ -12,8 +12,8 @@ use crate::event::{
 };
 use crate::located::{Located, pack, unpack};
 use crate::scan::{
-    has_prefix_at, hash_unescaped, is_blank, is_label_start, is_metric_char, is_metric_start, label_name_end,
-    metric_name_end, name_hash, scan_quoted, short_digits, skip_blanks,
+    has_prefix_at, hash_unescaped, is_blank, is_label_start, is_metric_char, is_metric_start,
+    label_name_end, metric_name_end, name_hash, scan_quoted, short_digits, skip_blanks,
 };
 use crate::value::{ValueError, parse_int_ms, parse_value};
 

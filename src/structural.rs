@@ -28,7 +28,12 @@ fn lanes(b: &[u8], at: usize) -> [u8x16; 4] {
             let mut buf = [0u8; 64];
             let rest = b.get(at..).unwrap_or_default();
             buf[..rest.len()].copy_from_slice(rest);
-            [load(&buf), load(&buf[16..]), load(&buf[32..]), load(&buf[48..])]
+            [
+                load(&buf),
+                load(&buf[16..]),
+                load(&buf[32..]),
+                load(&buf[48..]),
+            ]
         }
     }
 }
@@ -304,7 +309,8 @@ impl NameSeq {
         for k in 0..n {
             let (s, e) = self.spans[k];
             self.prev[k] = (self.prev_bytes.len() as u32, e - s);
-            self.prev_bytes.extend_from_slice(&b[s as usize..e as usize]);
+            self.prev_bytes
+                .extend_from_slice(&b[s as usize..e as usize]);
         }
         self.prev_n = n;
         true
@@ -318,7 +324,11 @@ mod tests {
     /// The masks agree with a byte-by-byte classification at every offset, for every byte value.
     #[test]
     fn masks_agree_with_a_plain_classification() {
-        let body: Vec<u8> = (0..=255u8).chain(b"a_Z9\"\\\n".iter().copied()).cycle().take(700).collect();
+        let body: Vec<u8> = (0..=255u8)
+            .chain(b"a_Z9\"\\\n".iter().copied())
+            .cycle()
+            .take(700)
+            .collect();
         for at in 0..body.len() + 3 {
             let m = masks(&body, at);
             for i in 0..64 {
@@ -341,7 +351,9 @@ mod tests {
                         h[at] = hit;
                     }
                     for from in 0..=len {
-                        let plain = (from..len).find(|&i| h[i] == b'\n' || h[i] > 0x7f).unwrap_or(len);
+                        let plain = (from..len)
+                            .find(|&i| h[i] == b'\n' || h[i] > 0x7f)
+                            .unwrap_or(len);
                         assert_eq!(lf_or_non_ascii(&h, from), plain, "{len} {at} {from}");
                     }
                 }
@@ -369,12 +381,16 @@ mod tests {
         let mut rng = 7u64;
         let mut shortcut = 0;
         for round in 0..4000 {
-            rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            rng = rng
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let len = 1 + (rng >> 33) as usize % 6;
             let list: Vec<&str> = if round % 3 == 0 {
                 names[..4].to_vec()
             } else {
-                (0..len).map(|k| names[(rng >> (k * 5)) as usize % names.len()]).collect()
+                (0..len)
+                    .map(|k| names[(rng >> (k * 5)) as usize % names.len()])
+                    .collect()
             };
             let line = list.join(",");
             let b = line.as_bytes();
@@ -386,7 +402,9 @@ mod tests {
                 at += name.len() + 1;
             }
             let plain_valid = list.iter().all(|n| {
-                n.bytes().next().is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+                n.bytes()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
                     && n.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
             });
             assert_eq!(valid, plain_valid, "{list:?}");
@@ -397,6 +415,9 @@ mod tests {
             let distinct = (0..list.len()).all(|i| (0..i).all(|j| list[i] != list[j]));
             assert_eq!(seq.distinct(b), distinct, "{list:?}");
         }
-        assert!(shortcut > 500, "the remembered list was used {shortcut} times");
+        assert!(
+            shortcut > 500,
+            "the remembered list was used {shortcut} times"
+        );
     }
 }

@@ -292,14 +292,24 @@ mod tests {
             );
         }
         assert!(taken > 50_000, "{taken}");
-        for s in ["1.", ".5", "-.5", "0.000106744", "7.424100000000001e-05", "1e22", "-0.0"] {
+        for s in [
+            "1.",
+            ".5",
+            "-.5",
+            "0.000106744",
+            "7.424100000000001e-05",
+            "1e22",
+            "-0.0",
+        ] {
             assert_eq!(
                 parse_short_decimal(s.as_bytes()).map(f64::to_bits),
                 parse_value_slow(s).ok().map(f64::to_bits),
                 "{s}"
             );
         }
-        for s in [".", "-", "1e", "1e+", "e5", "1.2.3", "1e5x", "+1.5", "0x10", "1_0", "1e23"] {
+        for s in [
+            ".", "-", "1e", "1e+", "e5", "1.2.3", "1e5x", "+1.5", "0x10", "1_0", "1e23",
+        ] {
             assert_eq!(parse_short_decimal(s.as_bytes()), None, "{s}");
         }
     }

@@ -32,6 +32,7 @@ const QUANTILES: [(&str, f64); 10] = [
 const FLUSH_AT: usize = 256 * 1024;
 
 /// One family as it will be written.
+#[derive(Clone)]
 struct PlanFam {
     /// Name in the Prometheus text format.
     name: String,
@@ -41,6 +42,11 @@ struct PlanFam {
     scope: Scope,
     /// Stable id (hash of the name) for value streams.
     id: u64,
+    /// The catalogue name (the same in every stat scope).
+    base: &'static str,
+    /// Section: 0 counters, 1 gauges, 2 text readouts, 3 histograms,
+    /// 4 per-endpoint stats.
+    section: u8,
     /// A 64-bit hash gauge (`cds_version`, `lds_version`).
     hash_gauge: bool,
     /// Log-normal µ of a histogram (ms or bytes).
@@ -53,7 +59,7 @@ struct PlanFam {
 fn plan(cfg: &GenConfig) -> Vec<PlanFam> {
     let istio = cfg.profile.is_istio();
     let cat: &[Fam] = if istio { ISTIO } else { ENVOY };
-    let mk = |f: &Fam| -> PlanFam {
+    let mk = |f: &Fam, section: u8| -> PlanFam {
         let kind = if f.kind == Kind::Histogram && cfg.summary_mode {
             Kind::Summary
         } else {
@@ -67,6 +73,8 @@ fn plan(cfg: &GenConfig) -> Vec<PlanFam> {
         };
         PlanFam {
             id: fnv(f.name),
+            base: f.name,
+            section,
             hash_gauge: f.name.ends_with("cds_version") || f.name.ends_with("lds_version"),
             mu: if f.name.contains("bytes") {
                 600f64.ln()
@@ -88,8 +96,8 @@ fn plan(cfg: &GenConfig) -> Vec<PlanFam> {
     };
     let mut out: Vec<PlanFam> = Vec::with_capacity(cat.len() + 16);
     // Sections: counters, gauges, text readouts, histograms.
-    out.extend(section(Kind::Counter).into_iter().map(mk));
-    out.extend(section(Kind::Gauge).into_iter().map(mk));
+    out.extend(section(Kind::Counter).into_iter().map(|f| mk(f, 0)));
+    out.extend(section(Kind::Gauge).into_iter().map(|f| mk(f, 1)));
     if cfg.text_readouts {
         for (name, dotted) in [
             (
@@ -102,17 +110,20 @@ fn plan(cfg: &GenConfig) -> Vec<PlanFam> {
                 "listener_manager.lds.version_text",
             ),
         ] {
-            let mut f = mk(&Fam {
-                kind: Kind::Gauge,
-                name,
-                dotted,
-                scope: Scope::TextReadout,
-            });
+            let mut f = mk(
+                &Fam {
+                    kind: Kind::Gauge,
+                    name,
+                    dotted,
+                    scope: Scope::TextReadout,
+                },
+                2,
+            );
             f.text_readout = true;
             out.push(f);
         }
     }
-    out.extend(section(Kind::Histogram).into_iter().map(mk));
+    out.extend(section(Kind::Histogram).into_iter().map(|f| mk(f, 3)));
     if cfg.per_endpoint > 0 {
         for (kind, name) in [
             (Kind::Counter, "envoy_cluster_endpoint_cx_connect_fail"),
@@ -125,18 +136,139 @@ fn plan(cfg: &GenConfig) -> Vec<PlanFam> {
             (Kind::Gauge, "envoy_cluster_endpoint_healthy"),
             (Kind::Gauge, "envoy_cluster_endpoint_rq_active"),
         ] {
-            out.push(mk(&Fam {
-                kind,
-                name,
-                dotted: name,
-                scope: Scope::Endpoint,
-            }));
+            out.push(mk(
+                &Fam {
+                    kind,
+                    name,
+                    dotted: name,
+                    scope: Scope::Endpoint,
+                },
+                4,
+            ));
         }
     }
     if cfg.openmetrics {
         drop_om_clashes(&mut out);
     }
     out
+}
+
+/// Family `f` in stat scope `k` (scope 0 is the catalogue as is): the
+/// scope's segment follows the first word, `envoy_s2_cluster_upstream_rq`.
+fn scoped(f: &PlanFam, k: usize) -> PlanFam {
+    let rename = |n: &str| match n.split_once('_') {
+        Some((head, tail)) => format!("{head}_s{k}_{tail}"),
+        None => format!("s{k}_{n}"),
+    };
+    let name = rename(&f.name);
+    PlanFam {
+        id: fnv(&name),
+        om_name: rename(&f.om_name),
+        name,
+        base: f.base,
+        section: f.section,
+        kind: f.kind,
+        scope: f.scope,
+        hash_gauge: f.hash_gauge,
+        mu: f.mu,
+        may_be_empty: f.may_be_empty,
+        text_readout: f.text_readout,
+    }
+}
+
+/// How many series of each catalogue family the partial stat scope `k`
+/// holds (0: the family is left out): a seeded first-fit of the families,
+/// in random order, into `budget` bytes, where a family that does not fit
+/// whole gives its first series that do. Sizes come from rendering scope 0
+/// once, plus the longer names.
+fn fill_selection(ctx: &Ctx<'_>, fams: &[PlanFam], k: usize, budget: usize) -> Vec<usize> {
+    let mut scratch = Out::new(Vec::new(), None);
+    let extra = format!("s{k}_").len();
+    let measure = |scratch: &mut Out<'_>, write: &mut dyn FnMut(&mut Out<'_>)| {
+        scratch.buf.clear();
+        let lines = scratch.newlines;
+        write(scratch);
+        scratch.buf.len() + (scratch.newlines - lines) * extra
+    };
+    // Per family: TYPE line, then each series.
+    let sizes: Vec<Option<(usize, Vec<usize>)>> = fams
+        .iter()
+        .map(|f| {
+            let n = ctx.uni.get(f.scope).len();
+            if matches!(f.section, 2 | 4) || n == 0 {
+                return None;
+            }
+            let head = measure(&mut scratch, &mut |o| {
+                o.type_line(&f.om_name, type_name(f.kind));
+            });
+            let series = (0..n)
+                .map(|i| measure(&mut scratch, &mut |o| write_series(o, ctx, f, i)))
+                .collect();
+            Some((head, series))
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..fams.len()).collect();
+    let mut rng = Rng::derive(ctx.cfg.seed, 0xF111, k as u64);
+    for i in (1..order.len()).rev() {
+        let j = rng.below(i as u64 + 1) as usize;
+        order.swap(i, j);
+    }
+    let mut left = budget;
+    let mut sel = vec![0; fams.len()];
+    for i in order {
+        let Some((head, series)) = &sizes[i] else {
+            continue;
+        };
+        let mut used = *head;
+        let mut take = 0;
+        for s in series {
+            if used + s > left {
+                break;
+            }
+            used += s;
+            take += 1;
+        }
+        if take > 0 {
+            left -= used;
+            sel[i] = take;
+        }
+    }
+    sel
+}
+
+/// Calls `visit` on every family of every stat scope in Envoy's order:
+/// section by section, scope by scope within a section, with the number of
+/// series to write (`usize::MAX`: all). Text readouts and per-endpoint stats
+/// are written once.
+fn each_scoped_family(ctx: &Ctx<'_>, fams: &[PlanFam], visit: &mut dyn FnMut(&PlanFam, usize)) {
+    let cfg = ctx.cfg;
+    let full = cfg.scopes.max(1);
+    let fill = (cfg.scope_fill > 0).then(|| fill_selection(ctx, fams, full, cfg.scope_fill));
+    let all = full + usize::from(fill.is_some());
+    for sec in 0..=4u8 {
+        for k in 0..all {
+            if k > 0 && matches!(sec, 2 | 4) {
+                continue;
+            }
+            for (i, f) in fams.iter().enumerate() {
+                if f.section != sec {
+                    continue;
+                }
+                let limit = match &fill {
+                    Some(sel) if k == full => sel[i],
+                    _ => usize::MAX,
+                };
+                if limit == 0 {
+                    continue;
+                }
+                if k == 0 {
+                    visit(f, limit);
+                } else {
+                    visit(&scoped(f, k), limit);
+                }
+            }
+        }
+    }
 }
 
 /// Envoy's `StatNameLessThan`: compare dotted names segment by segment, so
@@ -395,7 +527,7 @@ fn write_series(out: &mut Out<'_>, ctx: &Ctx<'_>, f: &PlanFam, idx: usize) {
             push_series(&mut out.buf, name, suffix, labels, b"", om);
             let v = if f.hash_gauge {
                 rng.next_u64()
-            } else if let Some(v) = fixed_gauge(&f.name, cfg) {
+            } else if let Some(v) = fixed_gauge(f.base, cfg) {
                 v
             } else if rng.chance(cfg.p_zero) {
                 0
@@ -491,8 +623,8 @@ fn write_sum_count(
 }
 
 /// Writes one family: TYPE line and all series (grouped layouts).
-fn write_family(out: &mut Out<'_>, ctx: &Ctx<'_>, f: &PlanFam) -> bool {
-    let n = ctx.uni.get(f.scope).len();
+fn write_family(out: &mut Out<'_>, ctx: &Ctx<'_>, f: &PlanFam, limit: usize) -> bool {
+    let n = ctx.uni.get(f.scope).len().min(limit);
     if n == 0 {
         return false;
     }
@@ -507,21 +639,28 @@ fn write_family(out: &mut Out<'_>, ctx: &Ctx<'_>, f: &PlanFam) -> bool {
 
 /// Writes the Envoy/Istio body in the configured layout.
 fn write_body(out: &mut Out<'_>, ctx: &Ctx<'_>, fams: &[PlanFam]) {
+    let single = ctx.cfg.scopes <= 1 && ctx.cfg.scope_fill == 0;
     match ctx.cfg.profile {
-        Profile::EnvoyUngrouped if !ctx.om => write_ungrouped(out, ctx, fams),
-        Profile::EnvoyBlankline if !ctx.om => {
-            for f in fams {
-                if write_family(out, ctx, f) {
-                    out.buf.push(b'\n');
-                    out.newlines += 1;
-                }
+        Profile::EnvoyUngrouped if !ctx.om => {
+            if single {
+                write_ungrouped(out, ctx, fams);
+            } else {
+                // A partial scope's families are whole here: the shuffled
+                // runs need every series of a family.
+                let mut all = Vec::new();
+                each_scoped_family(ctx, fams, &mut |f, _| all.push(f.clone()));
+                write_ungrouped(out, ctx, &all);
             }
         }
-        _ => {
-            for f in fams {
-                write_family(out, ctx, f);
+        Profile::EnvoyBlankline if !ctx.om => each_scoped_family(ctx, fams, &mut |f, limit| {
+            if write_family(out, ctx, f, limit) {
+                out.buf.push(b'\n');
+                out.newlines += 1;
             }
-        }
+        }),
+        _ => each_scoped_family(ctx, fams, &mut |f, limit| {
+            write_family(out, ctx, f, limit);
+        }),
     }
 }
 
@@ -957,6 +1096,10 @@ pub(super) fn resolve(cfg: &GenConfig) -> GenConfig {
     let istio = cfg.profile.is_istio();
     let mut c = cfg.clone();
     c.target_bytes = None;
+    if !cfg.many_series && matches!(cfg.profile, Profile::Envoy | Profile::Istio) {
+        resolve_scopes(&mut c, target);
+        return c;
+    }
     let set_main = |c: &mut GenConfig, u: usize| {
         if istio {
             c.istio_peers = u;
@@ -1002,6 +1145,35 @@ pub(super) fn resolve(cfg: &GenConfig) -> GenConfig {
         }
     }
     c
+}
+
+/// Meets a target size with whole stat scopes plus a partial one: the size
+/// grows by families, so the per-family shape stays that of one scope.
+fn resolve_scopes(c: &mut GenConfig, target: usize) {
+    c.scope_fill = 0;
+    c.scopes = 1;
+    let one = measure(c);
+    if one >= target {
+        return;
+    }
+    c.scopes = 2;
+    let two = measure(c);
+    let unit = two.saturating_sub(one).max(1);
+    let mut n = 1 + (target - one) / unit;
+    c.scopes = n;
+    if target > EXACT_LIMIT {
+        // Scopes differ only in their names and values: extrapolate.
+        let size = one + (n - 1) * unit;
+        c.scope_fill = target.saturating_sub(size);
+        return;
+    }
+    let mut size = measure(c);
+    while size > target && n > 1 {
+        n -= 1;
+        c.scopes = n;
+        size = measure(c);
+    }
+    c.scope_fill = target - size.min(target);
 }
 
 /// Generates into `buf` (cleared first) and returns the metadata.

@@ -215,6 +215,22 @@ pub struct GenConfig {
     /// The application block of [`Profile::Istio15020`] (default
     /// [`AppBlock::None`]).
     pub app_block: AppBlock,
+    /// Stat scopes: how many times the family catalogue is written, each
+    /// copy under its own family names (`envoy_s2_cluster_upstream_rq`), as
+    /// Envoy does for stats whose scope its tag extractors leave in the name
+    /// (default 1). Copies keep the captures' per-family shape (one family
+    /// per stat, a `# TYPE` line every few lines) at any size.
+    pub scopes: usize,
+    /// Byte budget of one more, partial stat scope after the full ones: a
+    /// seeded selection of the catalogue's families that fits in about this
+    /// many bytes (default 0: none). Lets a target size be met finely.
+    pub scope_fill: usize,
+    /// Grow by series instead of by stat scopes: a target size raises the
+    /// number of clusters or traffic peers, so each family gets many series
+    /// (the shape of a large gateway, not of the captured sidecars). The
+    /// `envoy` and `istio` profiles default to false; the other profiles
+    /// always grow by series.
+    pub many_series: bool,
 }
 
 impl GenConfig {
@@ -228,11 +244,21 @@ impl GenConfig {
     /// ```
     pub fn new(profile: Profile) -> Self {
         let istio = profile.is_istio();
+        // The `envoy` profile's unit is a sidecar like the two modern Envoy
+        // captures: two clusters and three constant labels on every series
+        // (the 2023 front proxy has none, consul-dataplane five).
+        let sidecar = profile == Profile::Envoy;
         GenConfig {
             profile,
             seed: DEFAULT_SEED,
             target_bytes: None,
-            clusters: if istio { 1 } else { 4 },
+            clusters: if istio {
+                1
+            } else if sidecar {
+                2
+            } else {
+                4
+            },
             listeners: 2,
             hcm_prefixes: 2,
             workers: 2,
@@ -246,23 +272,54 @@ impl GenConfig {
             per_endpoint: 0,
             escape_rate: 0.0,
             label_value_scale: 1.0,
-            extra_const_labels: 0,
+            extra_const_labels: if sidecar { 3 } else { 0 },
             p_zero: if istio { 0.45 } else { 0.8 },
             p_split: 0.5,
             p_dup_type: 0.003,
             openmetrics: false,
             app_block: AppBlock::None,
+            scopes: 1,
+            scope_fill: 0,
+            many_series: false,
         }
     }
 
-    /// The `envoy` (envoy-modern) profile with its defaults.
+    /// The `envoy` (envoy-modern) profile with its defaults: a body shaped
+    /// like the 2023 front proxy and consul-dataplane captures at any size
+    /// (a target size adds stat scopes, not series).
     pub fn envoy() -> Self {
         GenConfig::new(Profile::Envoy)
     }
 
-    /// The `istio` (port 15090) profile with its defaults.
+    /// The `istio` (port 15090) profile with its defaults: a body shaped like
+    /// the Istio 1.5 sidecar capture at any size.
     pub fn istio() -> Self {
         GenConfig::new(Profile::Istio)
+    }
+
+    /// The `envoy` profile with many series per family: four clusters, no
+    /// constant labels, and a target size met by adding clusters (preset
+    /// `envoy-many-series`).
+    ///
+    /// ```
+    /// use promtext::generator::{GenConfig, generate};
+    /// let g = generate(&GenConfig::envoy_many_series().target_bytes(1 << 20));
+    /// assert!(g.meta.samples > 20 * g.meta.type_lines);
+    /// ```
+    pub fn envoy_many_series() -> Self {
+        let mut c = GenConfig::envoy();
+        c.clusters = 4;
+        c.extra_const_labels = 0;
+        c.many_series = true;
+        c
+    }
+
+    /// The `istio` profile with many series per family: a target size is met
+    /// by adding traffic peers (preset `istio-many-series`).
+    pub fn istio_many_series() -> Self {
+        let mut c = GenConfig::istio();
+        c.many_series = true;
+        c
     }
 
     /// A named preset (envoy.md §4.7); see [`PRESETS`].
@@ -283,8 +340,10 @@ impl GenConfig {
                 c.app_block = AppBlock::OpenMetrics;
                 c
             }
+            "envoy-many-series" => GenConfig::envoy_many_series(),
+            "istio-many-series" => GenConfig::istio_many_series().target_bytes(5_000_000),
             "gateway-10k-clusters" => {
-                let mut c = GenConfig::envoy();
+                let mut c = GenConfig::envoy_many_series();
                 c.clusters = 10_000;
                 c.listeners = 8;
                 c.hcm_prefixes = 8;
@@ -346,7 +405,8 @@ impl GenConfig {
              \"hcm_prefixes\":{},\"workers\":{},\"istio_peers\":{},\"sds_clusters\":{},\"tcp_share\":{},\
              \"final_newline\":{},\"summary_mode\":{},\"p_nan\":{},\"text_readouts\":{},\"per_endpoint\":{},\
              \"escape_rate\":{},\"label_value_scale\":{},\"extra_const_labels\":{},\"p_zero\":{},\
-             \"p_split\":{},\"p_dup_type\":{},\"openmetrics\":{},\"app_block\":\"{}\"}}",
+             \"p_split\":{},\"p_dup_type\":{},\"openmetrics\":{},\"app_block\":\"{}\",\"scopes\":{},\
+             \"scope_fill\":{},\"many_series\":{}}}",
             self.profile.name(),
             self.seed,
             self.target_bytes
@@ -374,7 +434,10 @@ impl GenConfig {
                 AppBlock::None => "none",
                 AppBlock::Text => "text",
                 AppBlock::OpenMetrics => "openmetrics",
-            }
+            },
+            self.scopes,
+            self.scope_fill,
+            self.many_series
         );
         s
     }
@@ -405,6 +468,14 @@ pub const PRESETS: &[(&str, &str)] = &[
     (
         "merged-15020-openmetrics",
         "Istio 15020: Go block, Envoy/Istio body, OpenMetrics app block ending in # EOF, ~2 MB",
+    ),
+    (
+        "envoy-many-series",
+        "Envoy with few families and many series each (4 clusters; --size adds clusters), ~130 KB",
+    ),
+    (
+        "istio-many-series",
+        "Istio 15090 sidecar whose size comes from traffic peers (many series per family), ~5 MB",
     ),
     (
         "gateway-10k-clusters",
