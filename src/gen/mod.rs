@@ -51,10 +51,12 @@ mod catalog;
 mod emit;
 mod labels;
 mod rng;
+mod shape;
 
 use std::fmt::Write as _;
 
 pub use emit::generate_to;
+pub use shape::Shape;
 
 /// The default seed: the first 64 bits of the SplitMix64 golden ratio,
 /// `0x9E3779B97F4A7C15`.
