@@ -6,7 +6,7 @@ use std::io;
 
 use super::catalog::{ENVOY, GO_BLOCK, ISTIO};
 use super::labels::{self, Universe, push_escaped};
-use super::rng::{Rng, fnv};
+use super::rng::{Rng, fnv, mix64};
 use super::{AppBlock, Fam, FamilyCounts, GenConfig, GenMeta, Kind, Profile, Scope};
 use crate::floatfmt::{normalize_le_quantile, push_u64, write_g32, write_go_g};
 
@@ -177,10 +177,9 @@ fn scoped(f: &PlanFam, k: usize) -> PlanFam {
 }
 
 /// How many series of each catalogue family the partial stat scope `k`
-/// holds (0: the family is left out): a seeded first-fit of the families,
-/// in random order, into `budget` bytes, where a family that does not fit
-/// whole gives its first series that do. Sizes come from rendering scope 0
-/// once, plus the longer names.
+/// holds (0: the family is left out), so that it fits in `budget` bytes.
+/// Sizes come from rendering the scope's families once, with scope 0's
+/// names plus the longer names' bytes.
 fn fill_selection(ctx: &Ctx<'_>, fams: &[PlanFam], k: usize, budget: usize) -> Vec<usize> {
     let mut scratch = Out::new(Vec::new(), None);
     let extra = format!("s{k}_").len();
@@ -207,49 +206,87 @@ fn fill_selection(ctx: &Ctx<'_>, fams: &[PlanFam], k: usize, budget: usize) -> V
             Some((head, series))
         })
         .collect();
-    let mut order: Vec<usize> = (0..fams.len()).collect();
+    // Every family gives the same fraction f of its series, rounded up or
+    // down at random (a one-series family is in with probability f), so the
+    // partial scope has the shape of a whole one.
     let mut rng = Rng::derive(ctx.cfg.seed, 0xF111, k as u64);
-    for i in (1..order.len()).rev() {
-        let j = rng.below(i as u64 + 1) as usize;
-        order.swap(i, j);
-    }
-    let mut left = budget;
-    let mut sel = vec![0; fams.len()];
-    for i in order {
-        let Some((head, series)) = &sizes[i] else {
-            continue;
-        };
-        let mut used = *head;
-        let mut take = 0;
-        for s in series {
-            if used + s > left {
-                break;
-            }
-            used += s;
-            take += 1;
+    let jitter: Vec<f64> = fams.iter().map(|_| rng.f64()).collect();
+    let pick = |f: f64| -> (usize, Vec<usize>) {
+        let mut total = 0;
+        let sel = sizes
+            .iter()
+            .zip(&jitter)
+            .map(|(sz, u)| {
+                let Some((head, series)) = sz else { return 0 };
+                let m = ((f * series.len() as f64 + u) as usize).min(series.len());
+                if m > 0 {
+                    total += head + series[..m].iter().sum::<usize>();
+                }
+                m
+            })
+            .collect();
+        (total, sel)
+    };
+    // The largest fraction that fits: the size only grows with f.
+    let (mut lo, mut hi) = (0.0f64, 1.0f64);
+    for _ in 0..40 {
+        let mid = (lo + hi) / 2.0;
+        if pick(mid).0 <= budget {
+            lo = mid;
+        } else {
+            hi = mid;
         }
-        if take > 0 {
-            left -= used;
-            sel[i] = take;
-        }
     }
-    sel
+    pick(lo).1
+}
+
+/// The seed of stat scope `k`'s label universe: each scope has its own
+/// clusters and peers, so a body of many scopes averages over them.
+fn scope_seed(seed: u64, k: usize) -> u64 {
+    if k == 0 {
+        seed
+    } else {
+        mix64(seed ^ (k as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+    }
 }
 
 /// Calls `visit` on every family of every stat scope in Envoy's order:
-/// section by section, scope by scope within a section, with the number of
-/// series to write (`usize::MAX`: all). Text readouts and per-endpoint stats
-/// are written once.
-fn each_scoped_family(ctx: &Ctx<'_>, fams: &[PlanFam], visit: &mut dyn FnMut(&PlanFam, usize)) {
+/// section by section, scope by scope within a section, with the context of
+/// its scope and the number of series to write (`usize::MAX`: all). Text
+/// readouts and per-endpoint stats are written once.
+fn each_scoped_family(
+    ctx: &Ctx<'_>,
+    fams: &[PlanFam],
+    visit: &mut dyn FnMut(&Ctx<'_>, &PlanFam, usize),
+) {
     let cfg = ctx.cfg;
     let full = cfg.scopes.max(1);
-    let fill = (cfg.scope_fill > 0).then(|| fill_selection(ctx, fams, full, cfg.scope_fill));
-    let all = full + usize::from(fill.is_some());
+    let all = full + usize::from(cfg.scope_fill > 0);
+    let scope_cfg = |k: usize| {
+        let mut c = cfg.clone();
+        c.seed = scope_seed(cfg.seed, k);
+        c
+    };
+    let fill = (cfg.scope_fill > 0).then(|| {
+        let uni = labels::build(&scope_cfg(full), ctx.needed);
+        let c = Ctx { uni: &uni, ..*ctx };
+        fill_selection(&c, fams, full, cfg.scope_fill)
+    });
     for sec in 0..=4u8 {
+        if !fams.iter().any(|f| f.section == sec) {
+            continue;
+        }
         for k in 0..all {
             if k > 0 && matches!(sec, 2 | 4) {
                 continue;
             }
+            let uni;
+            let c = if k == 0 {
+                Ctx { ..*ctx }
+            } else {
+                uni = labels::build(&scope_cfg(k), ctx.needed);
+                Ctx { uni: &uni, ..*ctx }
+            };
             for (i, f) in fams.iter().enumerate() {
                 if f.section != sec {
                     continue;
@@ -262,9 +299,9 @@ fn each_scoped_family(ctx: &Ctx<'_>, fams: &[PlanFam], visit: &mut dyn FnMut(&Pl
                     continue;
                 }
                 if k == 0 {
-                    visit(f, limit);
+                    visit(&c, f, limit);
                 } else {
-                    visit(&scoped(f, k), limit);
+                    visit(&c, &scoped(f, k), limit);
                 }
             }
         }
@@ -448,7 +485,9 @@ struct Ctx<'a> {
     uni: &'a Universe,
     om: bool,
     /// Rendered `le` values (Envoy `%.32g`, or canonical in OM).
-    bounds: Vec<Vec<u8>>,
+    bounds: &'a [Vec<u8>],
+    /// Label scopes the plan uses (to build other stat scopes' universes).
+    needed: &'a [Scope],
 }
 
 /// Writes `name` `{labels[,extra]}` into the buffer.
@@ -546,7 +585,7 @@ fn write_series(out: &mut Out<'_>, ctx: &Ctx<'_>, f: &PlanFam, idx: usize) {
             let mu = f.mu + rng.normal() * 0.5;
             let sigma = 1.5;
             let mut extra = Vec::with_capacity(48);
-            for (b, text) in BOUNDS.iter().zip(&ctx.bounds) {
+            for (b, text) in BOUNDS.iter().zip(ctx.bounds) {
                 let cum = (n as f64 * phi((b.ln() - mu) / sigma)).round() as u64;
                 extra.clear();
                 extra.extend_from_slice(b"le=\"");
@@ -648,18 +687,18 @@ fn write_body(out: &mut Out<'_>, ctx: &Ctx<'_>, fams: &[PlanFam]) {
                 // A partial scope's families are whole here: the shuffled
                 // runs need every series of a family.
                 let mut all = Vec::new();
-                each_scoped_family(ctx, fams, &mut |f, _| all.push(f.clone()));
+                each_scoped_family(ctx, fams, &mut |_, f, _| all.push(f.clone()));
                 write_ungrouped(out, ctx, &all);
             }
         }
-        Profile::EnvoyBlankline if !ctx.om => each_scoped_family(ctx, fams, &mut |f, limit| {
-            if write_family(out, ctx, f, limit) {
+        Profile::EnvoyBlankline if !ctx.om => each_scoped_family(ctx, fams, &mut |c, f, limit| {
+            if write_family(out, c, f, limit) {
                 out.buf.push(b'\n');
                 out.newlines += 1;
             }
         }),
-        _ => each_scoped_family(ctx, fams, &mut |f, limit| {
-            write_family(out, ctx, f, limit);
+        _ => each_scoped_family(ctx, fams, &mut |c, f, limit| {
+            write_family(out, c, f, limit);
         }),
     }
 }
@@ -942,7 +981,7 @@ fn run(cfg: &GenConfig, out: &mut Out<'_>) {
     needed.sort_unstable_by_key(|s| *s as u8);
     needed.dedup();
     let uni = labels::build(cfg, &needed);
-    let bounds = BOUNDS
+    let bounds: Vec<Vec<u8>> = BOUNDS
         .iter()
         .map(|&b| {
             let mut v = Vec::new();
@@ -959,7 +998,8 @@ fn run(cfg: &GenConfig, out: &mut Out<'_>) {
         cfg,
         uni: &uni,
         om,
-        bounds,
+        bounds: &bounds,
+        needed: &needed,
     };
     if cfg.profile == Profile::Istio15020 {
         write_go_block(out, cfg, om);

@@ -170,10 +170,16 @@ pub struct GenConfig {
     pub hcm_prefixes: usize,
     /// Worker threads W (default 2).
     pub workers: usize,
-    /// Istio traffic peers P (default 7).
+    /// Istio traffic peers P (default 6 for `istio`, 7 for `istio-15020`).
     pub istio_peers: usize,
     /// Clusters that only report SDS secret updates (Istio; default 40).
     pub sds_clusters: usize,
+    /// Share of Istio peers that talk mutual TLS and so have SPIFFE
+    /// principals; the others have `unknown` principals and, as reported by
+    /// the destination, a `none` security policy (default 0.1: the Istio
+    /// 1.5 capture has 4 mutual-TLS series out of 473; 1.0 for
+    /// `istio-15020`).
+    pub mtls_share: f64,
     /// Share of Istio peers that talk TCP and get the 4 TCP counters instead
     /// of the HTTP families (default 0.15).
     pub tcp_share: f64,
@@ -264,9 +270,10 @@ impl GenConfig {
             listeners: 2,
             hcm_prefixes: 2,
             workers: 2,
-            istio_peers: 7,
+            istio_peers: if profile == Profile::Istio { 6 } else { 7 },
             sds_clusters: 40,
             tcp_share: 0.15,
+            mtls_share: if profile == Profile::Istio { 0.1 } else { 1.0 },
             final_newline: true,
             summary_mode: false,
             p_nan: 0.3,
@@ -316,10 +323,13 @@ impl GenConfig {
         c
     }
 
-    /// The `istio` profile with many series per family: a target size is met
-    /// by adding traffic peers (preset `istio-many-series`).
+    /// The `istio` profile with many series per family: seven peers, all on
+    /// mutual TLS, and a target size met by adding traffic peers (preset
+    /// `istio-many-series`).
     pub fn istio_many_series() -> Self {
         let mut c = GenConfig::istio();
+        c.istio_peers = 7;
+        c.mtls_share = 1.0;
         c.many_series = true;
         c
     }
@@ -404,7 +414,7 @@ impl GenConfig {
         let _ = write!(
             s,
             "{{\"profile\":\"{}\",\"seed\":{},\"target_bytes\":{},\"clusters\":{},\"listeners\":{},\
-             \"hcm_prefixes\":{},\"workers\":{},\"istio_peers\":{},\"sds_clusters\":{},\"tcp_share\":{},\
+             \"hcm_prefixes\":{},\"workers\":{},\"istio_peers\":{},\"sds_clusters\":{},\"tcp_share\":{},\"mtls_share\":{},\
              \"final_newline\":{},\"summary_mode\":{},\"p_nan\":{},\"text_readouts\":{},\"per_endpoint\":{},\
              \"escape_rate\":{},\"label_value_scale\":{},\"extra_const_labels\":{},\"p_zero\":{},\
              \"p_split\":{},\"p_dup_type\":{},\"openmetrics\":{},\"app_block\":\"{}\",\"scopes\":{},\
@@ -420,6 +430,7 @@ impl GenConfig {
             self.istio_peers,
             self.sds_clusters,
             json_f64(self.tcp_share),
+            json_f64(self.mtls_share),
             self.final_newline,
             self.summary_mode,
             json_f64(self.p_nan),
