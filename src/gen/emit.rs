@@ -182,7 +182,7 @@ fn scoped(f: &PlanFam, k: usize) -> PlanFam {
 /// names plus the longer names' bytes.
 fn fill_selection(ctx: &Ctx<'_>, fams: &[PlanFam], k: usize, budget: usize) -> Vec<usize> {
     let mut scratch = Out::new(Vec::new(), None);
-    let extra = format!("s{k}_").len();
+    let extra = if k == 0 { 0 } else { format!("s{k}_").len() };
     let measure = |scratch: &mut Out<'_>, write: &mut dyn FnMut(&mut Out<'_>)| {
         scratch.buf.clear();
         let lines = scratch.newlines;
@@ -237,7 +237,29 @@ fn fill_selection(ctx: &Ctx<'_>, fams: &[PlanFam], k: usize, budget: usize) -> V
             hi = mid;
         }
     }
-    pick(lo).1
+    let (total, mut sel) = pick(lo);
+    // Top up with single series where they still fit: a histogram series
+    // alone can be a large step.
+    let mut left = budget.saturating_sub(total);
+    let mut order: Vec<usize> = (0..fams.len()).collect();
+    for i in (1..order.len()).rev() {
+        let j = rng.below(i as u64 + 1) as usize;
+        order.swap(i, j);
+    }
+    for i in order {
+        let Some((head, series)) = &sizes[i] else {
+            continue;
+        };
+        while sel[i] < series.len() {
+            let add = series[sel[i]] + if sel[i] == 0 { *head } else { 0 };
+            if add > left {
+                break;
+            }
+            left -= add;
+            sel[i] += 1;
+        }
+    }
+    sel
 }
 
 /// The seed of stat scope `k`'s label universe: each scope has its own
@@ -260,7 +282,11 @@ fn each_scoped_family(
     visit: &mut dyn FnMut(&Ctx<'_>, &PlanFam, usize),
 ) {
     let cfg = ctx.cfg;
-    let full = cfg.scopes.max(1);
+    let full = if cfg.scope_fill > 0 {
+        cfg.scopes
+    } else {
+        cfg.scopes.max(1)
+    };
     let all = full + usize::from(cfg.scope_fill > 0);
     let scope_cfg = |k: usize| {
         let mut c = cfg.clone();
@@ -1194,6 +1220,9 @@ fn resolve_scopes(c: &mut GenConfig, target: usize) {
     c.scopes = 1;
     let one = measure(c);
     if one >= target {
+        // Smaller than one scope: a partial scope 0 alone.
+        c.scopes = 0;
+        c.scope_fill = target;
         return;
     }
     c.scopes = 2;
