@@ -1225,24 +1225,43 @@ fn resolve_scopes(c: &mut GenConfig, target: usize) {
         c.scope_fill = target;
         return;
     }
-    c.scopes = 2;
-    let two = measure(c);
-    let unit = two.saturating_sub(one).max(1);
-    let mut n = 1 + (target - one) / unit;
-    c.scopes = n;
-    if target > EXACT_LIMIT {
-        // Scopes differ only in their names and values: extrapolate.
-        let size = one + (n - 1) * unit;
-        c.scope_fill = target.saturating_sub(size);
+    let (n, size) = whole_scopes(c, one, target.min(PROBE));
+    if target > PROBE {
+        // Scopes differ only in names, values and their own universes:
+        // extrapolate from the probe's mean scope size.
+        let avg = ((size - one) as f64 / (n - 1).max(1) as f64).max(1.0);
+        let more = ((target - size) as f64 / avg).floor() as usize;
+        c.scopes = n + more;
+        c.scope_fill = target.saturating_sub(size + (more as f64 * avg) as usize);
         return;
     }
-    let mut size = measure(c);
-    while size > target && n > 1 {
-        n -= 1;
-        c.scopes = n;
-        size = measure(c);
+    c.scopes = n;
+    c.scope_fill = target - size;
+}
+
+/// The most whole scopes whose output fits in `target`, and its size.
+/// Scope sizes vary (each has its own universe), so the step comes from the
+/// mean size measured so far.
+fn whole_scopes(c: &mut GenConfig, one: usize, target: usize) -> (usize, usize) {
+    let (mut n, mut size) = (1usize, one);
+    let mut avg = one as f64;
+    for _ in 0..16 {
+        let guess = n + ((target - size) as f64 / avg).floor() as usize;
+        if guess <= n {
+            break;
+        }
+        c.scopes = guess;
+        let s = measure(c);
+        if s > target {
+            // The scopes in (n, guess] are larger than assumed.
+            avg = (s - size) as f64 / (guess - n) as f64;
+        } else {
+            (n, size) = (guess, s);
+            avg = (size - one) as f64 / (n - 1) as f64;
+        }
     }
-    c.scope_fill = target - size.min(target);
+    c.scopes = n;
+    (n, size)
 }
 
 /// Generates into `buf` (cleared first) and returns the metadata.

@@ -154,11 +154,15 @@ pub struct GenConfig {
     /// PRNG seed (default [`DEFAULT_SEED`]).
     pub seed: u64,
     /// When set, the counts are chosen so the output is close to this many
-    /// bytes: the number of clusters (Envoy profiles, 15–20 KB each), or the
-    /// number of traffic peers, then clusters, then SDS-only clusters (Istio
-    /// profiles), each the closest by measurement. [`GenConfig::clusters`] /
-    /// [`GenConfig::istio_peers`] are then overridden. Targets up to 64 MiB
-    /// are met within about 1 % (Istio: a few hundred bytes); larger ones are
+    /// bytes. The `envoy` and `istio` profiles (unless
+    /// [`GenConfig::many_series`]) add stat scopes ([`GenConfig::scopes`],
+    /// then [`GenConfig::scope_fill`]), so the shape per family stays that
+    /// of the captures. The other profiles choose the number of clusters
+    /// (Envoy profiles, 15–20 KB each), or the number of traffic peers, then
+    /// clusters, then SDS-only clusters (Istio profiles), each the closest by
+    /// measurement; [`GenConfig::clusters`] / [`GenConfig::istio_peers`] are
+    /// then overridden. Targets up to 64 MiB (48 MiB for scopes) are met
+    /// within about 1 % (often a few hundred bytes); larger ones are
     /// extrapolated from a 48 MiB probe (within a few %). The resolved counts
     /// are reported in [`GenMeta::config`].
     pub target_bytes: Option<usize>,
