@@ -24,7 +24,7 @@
 //! use promtext::generator::{GenConfig, generate};
 //!
 //! let out = generate(&GenConfig::envoy().seed(7));
-//! assert!(out.text.contains("envoy_server_live{} "));
+//! assert!(out.text.contains("\nenvoy_server_live{local_cluster=\"mynginx\","));
 //! assert_eq!(out.meta.bytes, out.text.len());
 //! // Same seed, same bytes.
 //! assert_eq!(out.text, generate(&GenConfig::envoy().seed(7)).text);
@@ -33,15 +33,24 @@
 //! The module is called `generator` because `gen` is a reserved keyword in
 //! edition 2024; its sources live in `src/gen/`.
 //!
-//! A target size picks the number of clusters (Envoy) or traffic peers
-//! (Istio):
+//! A target size adds stat scopes to the `envoy` and `istio` profiles
+//! (copies of the catalogue under their own family names, so a body of any
+//! size keeps the real captures' shape: a `# TYPE` line every 2–5 lines, see
+//! [`Shape`]). The other profiles, and [`GenConfig::envoy_many_series`] /
+//! [`GenConfig::istio_many_series`], pick the number of clusters (Envoy) or
+//! traffic peers (Istio) instead. Either way the target is met closely:
 //!
 //! ```
-//! use promtext::generator::{GenConfig, generate};
+//! use promtext::generator::{GenConfig, Shape, generate};
 //!
 //! let out = generate(&GenConfig::istio().target_bytes(300_000));
 //! assert!(out.meta.bytes >= 300_000 * 97 / 100);
 //! assert!(out.meta.bytes <= 300_000 * 110 / 100);
+//! let big = generate(&GenConfig::istio().target_bytes(4 << 20));
+//! assert!(big.text.contains("\n# TYPE istio_s2_requests_total counter\n"));
+//! assert!(Shape::of(big.text.as_bytes()).type_share > 0.15);
+//! let many = generate(&GenConfig::istio_many_series().target_bytes(4 << 20));
+//! assert!(Shape::of(many.text.as_bytes()).type_share < 0.05);
 //! ```
 
 #![deny(missing_docs)]
