@@ -183,7 +183,11 @@ fn shape_of_a_hand_written_body() {
     assert_eq!(s.samples_per_family, 3.0);
     assert_eq!(s.labels_per_sample, 6.0 / 6.0);
     // a, h:1, b\"q, (empty), 1, +Inf.
-    assert_eq!(s.label_value_len, (1 + 3 + 4 + 0 + 1 + 4) as f64 / 6.0);
+    let value_lens = [1, 3, 4, 0, 1, 4];
+    assert_eq!(
+        s.label_value_len,
+        value_lens.iter().sum::<usize>() as f64 / 6.0
+    );
     let lens = [28, 28, 19, 22, 12, 10];
     assert_eq!(s.line_len_mean, lens.iter().sum::<usize>() as f64 / 6.0);
     assert_eq!(s.line_len_median, (19.0 + 22.0) / 2.0);
