@@ -76,7 +76,9 @@ pub const DEFAULT_SEED: u64 = 0x9E37_79B9_7F4A_7C15;
 #[non_exhaustive]
 pub enum Profile {
     /// Envoy ≥ 1.24 (`envoy-modern`): grouped, sorted, no blank lines,
-    /// `envoy_`-prefixed tag names. The catalogue is the 2023 front proxy.
+    /// `envoy_`-prefixed tag names. The catalogue is the 2023 front proxy;
+    /// [`GenConfig::envoy`] makes it a sidecar with three constant labels,
+    /// shaped like the front-proxy and consul-dataplane captures.
     Envoy,
     /// Envoy 1.15–1.23: like [`Profile::Envoy`] but every family, including
     /// the last, is followed by one empty line.
@@ -86,7 +88,8 @@ pub enum Profile {
     /// an occasional duplicated TYPE line).
     EnvoyUngrouped,
     /// An Istio sidecar's port 15090: the Envoy layout with Istio tag names
-    /// (no `envoy_` prefix) and the `istio_*` families with 25 labels.
+    /// (no `envoy_` prefix) and the `istio_*` families with 25 labels,
+    /// shaped like the Istio 1.5 sidecar capture.
     Istio,
     /// Istio's merged port 15020: a Go client_golang block (HELP and TYPE,
     /// no braces, Go `%g` floats) followed by an [`Profile::Istio`] body,
