@@ -210,7 +210,7 @@ fn inputs(shared: &Path, out: &Path) -> Vec<(String, PathBuf)> {
         (
             "gen many series per family 1 MiB",
             "many_series_1mib.prom",
-            GenConfig::envoy().seed(1).target_bytes(1 << 20),
+            GenConfig::envoy_many_series().seed(1).target_bytes(1 << 20),
         ),
     ];
     for (label, file, cfg) in generated {

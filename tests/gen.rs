@@ -137,12 +137,20 @@ fn streaming_equals_in_memory() {
         assert_eq!(v, g.text.as_bytes());
         assert_eq!(meta, g.meta);
     }
-    // Big enough to cross the internal flush threshold several times.
-    let cfg = GenConfig::envoy().clusters(60);
-    let mut v = Vec::new();
-    generate_to(&cfg, &mut v).unwrap();
-    assert!(v.len() > 768 << 10, "{}", v.len());
-    assert_eq!(v, generate(&cfg).text.into_bytes());
+    // Big enough to cross the internal flush threshold several times; the
+    // sized ones have whole and partial stat scopes.
+    for cfg in [
+        GenConfig::envoy().clusters(60),
+        GenConfig::envoy().target_bytes(2 << 20),
+        GenConfig::istio().target_bytes(2 << 20).seed(3),
+    ] {
+        let mut v = Vec::new();
+        let meta = generate_to(&cfg, &mut v).unwrap();
+        assert!(v.len() > 768 << 10, "{}", v.len());
+        let g = generate(&cfg);
+        assert_eq!(meta, g.meta);
+        assert_eq!(v, g.text.into_bytes());
+    }
 }
 
 #[test]
@@ -198,7 +206,15 @@ fn presets_exist_and_small_ones_have_their_size() {
 
 #[test]
 fn envoy_family_order() {
-    let g = generate(&GenConfig::envoy());
+    // One stat scope, and many (whole and partial) scopes.
+    for cfg in [GenConfig::envoy(), GenConfig::envoy().target_bytes(1 << 20)] {
+        envoy_family_order_of(&cfg);
+    }
+}
+
+fn envoy_family_order_of(cfg: &GenConfig) {
+    let g = generate(cfg);
+    assert!(cfg.target_bytes.is_none() || g.text.contains("\n# TYPE envoy_s2_"));
     let types: Vec<(&str, &str)> = g
         .text
         .lines()
@@ -216,14 +232,38 @@ fn envoy_family_order() {
     // Within each section every envoy_cluster_* precedes envoy_cluster_manager_*.
     for sec in ["counter", "gauge", "histogram"] {
         let names: Vec<&str> = types.iter().filter(|t| t.1 == sec).map(|t| t.0).collect();
-        let last_cluster = names.iter().rposition(|n| {
-            n.starts_with("envoy_cluster_") && !n.starts_with("envoy_cluster_manager_")
-        });
-        let first_cm = names
-            .iter()
-            .position(|n| n.starts_with("envoy_cluster_manager_"));
-        if let (Some(a), Some(b)) = (last_cluster, first_cm) {
-            assert!(a < b, "{sec}: {} after {}", names[a], names[b]);
+        // Stat scope k's families are `envoy_s<k>_…`, in the scope's run.
+        let scope_of = |n: &str| {
+            n.strip_prefix("envoy_s")
+                .and_then(|r| r.split_once('_'))
+                .and_then(|(k, _)| k.parse::<usize>().ok())
+                .unwrap_or(0)
+        };
+        let unscoped = |n: &str| {
+            let k = scope_of(n);
+            if k == 0 {
+                n.to_string()
+            } else {
+                n.replacen(&format!("envoy_s{k}_"), "envoy_", 1)
+            }
+        };
+        assert!(names.windows(2).all(|w| scope_of(w[0]) <= scope_of(w[1])));
+        let scopes = names.last().map_or(0, |n| scope_of(n));
+        for k in 0..=scopes {
+            let names: Vec<String> = names
+                .iter()
+                .filter(|n| scope_of(n) == k)
+                .map(|n| unscoped(n))
+                .collect();
+            let last_cluster = names.iter().rposition(|n| {
+                n.starts_with("envoy_cluster_") && !n.starts_with("envoy_cluster_manager_")
+            });
+            let first_cm = names
+                .iter()
+                .position(|n| n.starts_with("envoy_cluster_manager_"));
+            if let (Some(a), Some(b)) = (last_cluster, first_cm) {
+                assert!(a < b, "{sec}: {} after {}", names[a], names[b]);
+            }
         }
     }
     // Not byte-sorted, as in the real capture.
@@ -273,7 +313,10 @@ fn istio_family_sits_between_cluster_manager_and_listener_manager() {
 
 #[test]
 fn series_sorted_and_braces() {
-    let g = generate(&GenConfig::envoy().clusters(30));
+    // Without the sidecar's constant labels, so that untagged series exist.
+    let mut cfg = GenConfig::envoy().clusters(30);
+    cfg.extra_const_labels = 0;
+    let g = generate(&cfg);
     let mut untagged = 0;
     let mut last: Option<(String, Vec<String>)> = None;
     for line in g.text.lines() {
@@ -398,7 +441,11 @@ fn envoy_histograms_and_bounds() {
     let mut big = false;
     for seed in 0..8 {
         let g = generate(&GenConfig::envoy().seed(seed));
-        for line in g.text.lines().filter(|l| l.contains("_version{}")) {
+        for line in g
+            .text
+            .lines()
+            .filter(|l| !l.starts_with('#') && split_sample(l).0.ends_with("_version"))
+        {
             let v = split_sample(line).2;
             assert!(v.bytes().all(|c| c.is_ascii_digit()), "{line}");
             big |= v.parse::<u64>().unwrap() > i64::MAX as u64;

@@ -89,8 +89,10 @@ fn generated_with_escapes(config: GenConfig, escape_rate: f64, seed: u64) -> Vec
     generate(&config).text.into_bytes()
 }
 
+/// Seed 1 puts escapes into the values of busy peers (dozens of lines); escapes are drawn per
+/// value, so on some seeds a 2 % rate hits none of the few values a sidecar has.
 fn body_with_escapes() -> Vec<u8> {
-    generated_with_escapes(GenConfig::istio(), 0.02, 7)
+    generated_with_escapes(GenConfig::istio(), 0.02, 1)
 }
 
 /// An Envoy body: nearly every line takes the one-pass sample path (Istio's 25-label series
@@ -119,7 +121,11 @@ fn inject(body: &mut [u8], offsets: &[usize], bad: u8) {
 fn escapes_across_windows() {
     let body = body_with_escapes();
     assert!(body.len() > 4 * 64 * 1024);
-    assert!(body.contains(&b'\\'));
+    let escaped = body
+        .split(|&b| b == b'\n')
+        .filter(|l| l.first() != Some(&b'#') && l.contains(&b'\\'))
+        .count();
+    assert!(escaped >= 20, "only {escaped} lines with escapes");
     let s = Settings::default();
     let want = line_by_line(&body, s.clone());
     same(&whole(&body, s.clone()), &want, "whole");
@@ -135,9 +141,10 @@ fn escapes_across_windows() {
 fn invalid_utf8_across_windows() {
     let mut body = body_with_escapes();
     let w = 64 * 1024;
+    // Istio lines run ~750 bytes: injections a line apart or more, so each hits its own line.
     inject(
         &mut body,
-        &[w - 40, w + 3, 2 * w - 1, 3 * w + 100, 3 * w + 200, 5 * w],
+        &[w - 40, w + 3, 2 * w - 1, 3 * w + 100, 3 * w + 1200, 5 * w],
         0xff,
     );
     let s = Settings::default().lenient(true);

@@ -9,11 +9,14 @@ use promtext::generator::{AppBlock, GenConfig, PRESETS, Profile, generate_to};
 /// Arguments of `promtext gen`.
 #[derive(clap::Args, Debug)]
 pub struct GenArgs {
-    /// Profile: envoy, envoy-blankline, envoy-ungrouped, istio, istio-15020.
+    /// Profile: envoy, envoy-blankline, envoy-ungrouped, istio, istio-15020;
+    /// envoy-many-series and istio-many-series grow by series per family
+    /// instead of keeping the captures' shape.
     #[arg(long, default_value = "envoy")]
     pub profile: String,
     /// A named preset (overrides --profile): small-sidecar, busy-sidecar,
-    /// legacy-ungrouped, merged-15020-openmetrics, gateway-10k-clusters.
+    /// legacy-ungrouped, merged-15020-openmetrics, envoy-many-series,
+    /// istio-many-series, gateway-10k-clusters.
     #[arg(long)]
     pub preset: Option<String>,
     /// Target size: plain bytes or with a unit (100KiB, 1MB, 16MiB, 1GiB).
@@ -86,10 +89,13 @@ pub fn parse_size(s: &str) -> Option<usize> {
 fn config(args: &GenArgs) -> Result<GenConfig, String> {
     let mut cfg = match &args.preset {
         Some(p) => GenConfig::preset(p).ok_or_else(|| format!("unknown preset {p:?}"))?,
-        None => GenConfig::new(
-            Profile::from_name(&args.profile)
-                .ok_or_else(|| format!("unknown profile {:?}", args.profile))?,
-        ),
+        None => match args.profile.as_str() {
+            "envoy-many-series" => GenConfig::envoy_many_series(),
+            "istio-many-series" => GenConfig::istio_many_series(),
+            name => GenConfig::new(
+                Profile::from_name(name).ok_or_else(|| format!("unknown profile {name:?}"))?,
+            ),
+        },
     };
     if let Some(s) = &args.size {
         cfg.target_bytes = Some(parse_size(s).ok_or_else(|| format!("bad size {s:?}"))?);

@@ -38,7 +38,21 @@ fn gen_envoy_with_size_and_seed_is_deterministic() {
     );
     let text = String::from_utf8(a.stdout).unwrap();
     assert!(text.starts_with("# TYPE envoy_cluster_"));
-    assert!(text.contains("envoy_server_live{} 1\n"));
+    // The sidecar's three constant labels come first on every series.
+    assert!(text.contains(
+        "\nenvoy_server_live{local_cluster=\"mynginx\",consul_source_service=\"mynginx\",\
+         consul_source_namespace=\"default\"} 1\n"
+    ));
+    // 300 KiB is more than one stat scope: the second has its own families.
+    assert!(text.contains("\n# TYPE envoy_s1_cluster_"));
+    // Without constant labels an untagged series prints `{}`.
+    let c = promtext(&["gen", "--profile", "envoy", "--const-labels", "0"]);
+    assert!(c.status.success());
+    assert!(
+        String::from_utf8(c.stdout)
+            .unwrap()
+            .contains("\nenvoy_server_live{} 1\n")
+    );
 }
 
 #[test]
@@ -80,6 +94,12 @@ fn gen_presets_and_errors() {
             .unwrap()
             .contains("gateway-10k-clusters")
     );
+    // The old shape, under the name that says so: few families, many series.
+    let out = promtext(&["gen", "--profile", "envoy-many-series", "--size", "1MiB"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let types = text.lines().filter(|l| l.starts_with("# TYPE ")).count();
+    assert!(types * 20 < text.lines().count(), "{types}");
     let out = promtext(&["gen", "--profile", "nope"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(

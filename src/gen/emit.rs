@@ -6,7 +6,7 @@ use std::io;
 
 use super::catalog::{ENVOY, GO_BLOCK, ISTIO};
 use super::labels::{self, Universe, push_escaped};
-use super::rng::{Rng, fnv};
+use super::rng::{Rng, fnv, mix64};
 use super::{AppBlock, Fam, FamilyCounts, GenConfig, GenMeta, Kind, Profile, Scope};
 use crate::floatfmt::{normalize_le_quantile, push_u64, write_g32, write_go_g};
 
@@ -32,6 +32,7 @@ const QUANTILES: [(&str, f64); 10] = [
 const FLUSH_AT: usize = 256 * 1024;
 
 /// One family as it will be written.
+#[derive(Clone)]
 struct PlanFam {
     /// Name in the Prometheus text format.
     name: String,
@@ -41,6 +42,11 @@ struct PlanFam {
     scope: Scope,
     /// Stable id (hash of the name) for value streams.
     id: u64,
+    /// The catalogue name (the same in every stat scope).
+    base: &'static str,
+    /// Section: 0 counters, 1 gauges, 2 text readouts, 3 histograms,
+    /// 4 per-endpoint stats.
+    section: u8,
     /// A 64-bit hash gauge (`cds_version`, `lds_version`).
     hash_gauge: bool,
     /// Log-normal µ of a histogram (ms or bytes).
@@ -53,7 +59,7 @@ struct PlanFam {
 fn plan(cfg: &GenConfig) -> Vec<PlanFam> {
     let istio = cfg.profile.is_istio();
     let cat: &[Fam] = if istio { ISTIO } else { ENVOY };
-    let mk = |f: &Fam| -> PlanFam {
+    let mk = |f: &Fam, section: u8| -> PlanFam {
         let kind = if f.kind == Kind::Histogram && cfg.summary_mode {
             Kind::Summary
         } else {
@@ -67,6 +73,8 @@ fn plan(cfg: &GenConfig) -> Vec<PlanFam> {
         };
         PlanFam {
             id: fnv(f.name),
+            base: f.name,
+            section,
             hash_gauge: f.name.ends_with("cds_version") || f.name.ends_with("lds_version"),
             mu: if f.name.contains("bytes") {
                 600f64.ln()
@@ -88,8 +96,8 @@ fn plan(cfg: &GenConfig) -> Vec<PlanFam> {
     };
     let mut out: Vec<PlanFam> = Vec::with_capacity(cat.len() + 16);
     // Sections: counters, gauges, text readouts, histograms.
-    out.extend(section(Kind::Counter).into_iter().map(mk));
-    out.extend(section(Kind::Gauge).into_iter().map(mk));
+    out.extend(section(Kind::Counter).into_iter().map(|f| mk(f, 0)));
+    out.extend(section(Kind::Gauge).into_iter().map(|f| mk(f, 1)));
     if cfg.text_readouts {
         for (name, dotted) in [
             (
@@ -102,17 +110,20 @@ fn plan(cfg: &GenConfig) -> Vec<PlanFam> {
                 "listener_manager.lds.version_text",
             ),
         ] {
-            let mut f = mk(&Fam {
-                kind: Kind::Gauge,
-                name,
-                dotted,
-                scope: Scope::TextReadout,
-            });
+            let mut f = mk(
+                &Fam {
+                    kind: Kind::Gauge,
+                    name,
+                    dotted,
+                    scope: Scope::TextReadout,
+                },
+                2,
+            );
             f.text_readout = true;
             out.push(f);
         }
     }
-    out.extend(section(Kind::Histogram).into_iter().map(mk));
+    out.extend(section(Kind::Histogram).into_iter().map(|f| mk(f, 3)));
     if cfg.per_endpoint > 0 {
         for (kind, name) in [
             (Kind::Counter, "envoy_cluster_endpoint_cx_connect_fail"),
@@ -125,18 +136,202 @@ fn plan(cfg: &GenConfig) -> Vec<PlanFam> {
             (Kind::Gauge, "envoy_cluster_endpoint_healthy"),
             (Kind::Gauge, "envoy_cluster_endpoint_rq_active"),
         ] {
-            out.push(mk(&Fam {
-                kind,
-                name,
-                dotted: name,
-                scope: Scope::Endpoint,
-            }));
+            out.push(mk(
+                &Fam {
+                    kind,
+                    name,
+                    dotted: name,
+                    scope: Scope::Endpoint,
+                },
+                4,
+            ));
         }
     }
     if cfg.openmetrics {
         drop_om_clashes(&mut out);
     }
     out
+}
+
+/// Family `f` in stat scope `k` (scope 0 is the catalogue as is): the
+/// scope's segment follows the first word, `envoy_s2_cluster_upstream_rq`.
+fn scoped(f: &PlanFam, k: usize) -> PlanFam {
+    let rename = |n: &str| match n.split_once('_') {
+        Some((head, tail)) => format!("{head}_s{k}_{tail}"),
+        None => format!("s{k}_{n}"),
+    };
+    let name = rename(&f.name);
+    PlanFam {
+        id: fnv(&name),
+        om_name: rename(&f.om_name),
+        name,
+        base: f.base,
+        section: f.section,
+        kind: f.kind,
+        scope: f.scope,
+        hash_gauge: f.hash_gauge,
+        mu: f.mu,
+        may_be_empty: f.may_be_empty,
+        text_readout: f.text_readout,
+    }
+}
+
+/// How many series of each catalogue family the partial stat scope `k`
+/// holds (0: the family is left out), so that it fits in `budget` bytes.
+/// Sizes come from rendering the scope's families once, with scope 0's
+/// names plus the longer names' bytes.
+fn fill_selection(ctx: &Ctx<'_>, fams: &[PlanFam], k: usize, budget: usize) -> Vec<usize> {
+    let mut scratch = Out::new(Vec::new(), None);
+    let extra = if k == 0 { 0 } else { format!("s{k}_").len() };
+    let measure = |scratch: &mut Out<'_>, write: &mut dyn FnMut(&mut Out<'_>)| {
+        scratch.buf.clear();
+        let lines = scratch.newlines;
+        write(scratch);
+        scratch.buf.len() + (scratch.newlines - lines) * extra
+    };
+    // Per family: TYPE line, then each series.
+    let sizes: Vec<Option<(usize, Vec<usize>)>> = fams
+        .iter()
+        .map(|f| {
+            let n = ctx.uni.get(f.scope).len();
+            if matches!(f.section, 2 | 4) || n == 0 {
+                return None;
+            }
+            let head = measure(&mut scratch, &mut |o| {
+                o.type_line(&f.om_name, type_name(f.kind));
+            });
+            let series = (0..n)
+                .map(|i| measure(&mut scratch, &mut |o| write_series(o, ctx, f, i)))
+                .collect();
+            Some((head, series))
+        })
+        .collect();
+    // Every family gives the same fraction f of its series, rounded up or
+    // down at random (a one-series family is in with probability f), so the
+    // partial scope has the shape of a whole one.
+    let mut rng = Rng::derive(ctx.cfg.seed, 0xF111, k as u64);
+    let jitter: Vec<f64> = fams.iter().map(|_| rng.f64()).collect();
+    let pick = |f: f64| -> (usize, Vec<usize>) {
+        let mut total = 0;
+        let sel = sizes
+            .iter()
+            .zip(&jitter)
+            .map(|(sz, u)| {
+                let Some((head, series)) = sz else { return 0 };
+                let m = ((f * series.len() as f64 + u) as usize).min(series.len());
+                if m > 0 {
+                    total += head + series[..m].iter().sum::<usize>();
+                }
+                m
+            })
+            .collect();
+        (total, sel)
+    };
+    // The largest fraction that fits: the size only grows with f.
+    let (mut lo, mut hi) = (0.0f64, 1.0f64);
+    for _ in 0..40 {
+        let mid = (lo + hi) / 2.0;
+        if pick(mid).0 <= budget {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let (total, mut sel) = pick(lo);
+    // Top up with single series where they still fit: a histogram series
+    // alone can be a large step.
+    let mut left = budget.saturating_sub(total);
+    let mut order: Vec<usize> = (0..fams.len()).collect();
+    for i in (1..order.len()).rev() {
+        let j = rng.below(i as u64 + 1) as usize;
+        order.swap(i, j);
+    }
+    for i in order {
+        let Some((head, series)) = &sizes[i] else {
+            continue;
+        };
+        while sel[i] < series.len() {
+            let add = series[sel[i]] + if sel[i] == 0 { *head } else { 0 };
+            if add > left {
+                break;
+            }
+            left -= add;
+            sel[i] += 1;
+        }
+    }
+    sel
+}
+
+/// The seed of stat scope `k`'s label universe: each scope has its own
+/// clusters and peers, so a body of many scopes averages over them.
+fn scope_seed(seed: u64, k: usize) -> u64 {
+    if k == 0 {
+        seed
+    } else {
+        mix64(seed ^ (k as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+    }
+}
+
+/// Calls `visit` on every family of every stat scope in Envoy's order:
+/// section by section, scope by scope within a section, with the context of
+/// its scope and the number of series to write (`usize::MAX`: all). Text
+/// readouts and per-endpoint stats are written once.
+fn each_scoped_family(
+    ctx: &Ctx<'_>,
+    fams: &[PlanFam],
+    visit: &mut dyn FnMut(&Ctx<'_>, &PlanFam, usize),
+) {
+    let cfg = ctx.cfg;
+    let full = if cfg.scope_fill > 0 {
+        cfg.scopes
+    } else {
+        cfg.scopes.max(1)
+    };
+    let all = full + usize::from(cfg.scope_fill > 0);
+    let scope_cfg = |k: usize| {
+        let mut c = cfg.clone();
+        c.seed = scope_seed(cfg.seed, k);
+        c
+    };
+    let fill = (cfg.scope_fill > 0).then(|| {
+        let uni = labels::build(&scope_cfg(full), ctx.needed);
+        let c = Ctx { uni: &uni, ..*ctx };
+        fill_selection(&c, fams, full, cfg.scope_fill)
+    });
+    for sec in 0..=4u8 {
+        if !fams.iter().any(|f| f.section == sec) {
+            continue;
+        }
+        for k in 0..all {
+            if k > 0 && matches!(sec, 2 | 4) {
+                continue;
+            }
+            let uni;
+            let c = if k == 0 {
+                Ctx { ..*ctx }
+            } else {
+                uni = labels::build(&scope_cfg(k), ctx.needed);
+                Ctx { uni: &uni, ..*ctx }
+            };
+            for (i, f) in fams.iter().enumerate() {
+                if f.section != sec {
+                    continue;
+                }
+                let limit = match &fill {
+                    Some(sel) if k == full => sel[i],
+                    _ => usize::MAX,
+                };
+                if limit == 0 {
+                    continue;
+                }
+                if k == 0 {
+                    visit(&c, f, limit);
+                } else {
+                    visit(&c, &scoped(f, k), limit);
+                }
+            }
+        }
+    }
 }
 
 /// Envoy's `StatNameLessThan`: compare dotted names segment by segment, so
@@ -316,7 +511,9 @@ struct Ctx<'a> {
     uni: &'a Universe,
     om: bool,
     /// Rendered `le` values (Envoy `%.32g`, or canonical in OM).
-    bounds: Vec<Vec<u8>>,
+    bounds: &'a [Vec<u8>],
+    /// Label scopes the plan uses (to build other stat scopes' universes).
+    needed: &'a [Scope],
 }
 
 /// Writes `name` `{labels[,extra]}` into the buffer.
@@ -395,7 +592,7 @@ fn write_series(out: &mut Out<'_>, ctx: &Ctx<'_>, f: &PlanFam, idx: usize) {
             push_series(&mut out.buf, name, suffix, labels, b"", om);
             let v = if f.hash_gauge {
                 rng.next_u64()
-            } else if let Some(v) = fixed_gauge(&f.name, cfg) {
+            } else if let Some(v) = fixed_gauge(f.base, cfg) {
                 v
             } else if rng.chance(cfg.p_zero) {
                 0
@@ -414,7 +611,7 @@ fn write_series(out: &mut Out<'_>, ctx: &Ctx<'_>, f: &PlanFam, idx: usize) {
             let mu = f.mu + rng.normal() * 0.5;
             let sigma = 1.5;
             let mut extra = Vec::with_capacity(48);
-            for (b, text) in BOUNDS.iter().zip(&ctx.bounds) {
+            for (b, text) in BOUNDS.iter().zip(ctx.bounds) {
                 let cum = (n as f64 * phi((b.ln() - mu) / sigma)).round() as u64;
                 extra.clear();
                 extra.extend_from_slice(b"le=\"");
@@ -491,8 +688,8 @@ fn write_sum_count(
 }
 
 /// Writes one family: TYPE line and all series (grouped layouts).
-fn write_family(out: &mut Out<'_>, ctx: &Ctx<'_>, f: &PlanFam) -> bool {
-    let n = ctx.uni.get(f.scope).len();
+fn write_family(out: &mut Out<'_>, ctx: &Ctx<'_>, f: &PlanFam, limit: usize) -> bool {
+    let n = ctx.uni.get(f.scope).len().min(limit);
     if n == 0 {
         return false;
     }
@@ -507,21 +704,28 @@ fn write_family(out: &mut Out<'_>, ctx: &Ctx<'_>, f: &PlanFam) -> bool {
 
 /// Writes the Envoy/Istio body in the configured layout.
 fn write_body(out: &mut Out<'_>, ctx: &Ctx<'_>, fams: &[PlanFam]) {
+    let single = ctx.cfg.scopes <= 1 && ctx.cfg.scope_fill == 0;
     match ctx.cfg.profile {
-        Profile::EnvoyUngrouped if !ctx.om => write_ungrouped(out, ctx, fams),
-        Profile::EnvoyBlankline if !ctx.om => {
-            for f in fams {
-                if write_family(out, ctx, f) {
-                    out.buf.push(b'\n');
-                    out.newlines += 1;
-                }
+        Profile::EnvoyUngrouped if !ctx.om => {
+            if single {
+                write_ungrouped(out, ctx, fams);
+            } else {
+                // A partial scope's families are whole here: the shuffled
+                // runs need every series of a family.
+                let mut all = Vec::new();
+                each_scoped_family(ctx, fams, &mut |_, f, _| all.push(f.clone()));
+                write_ungrouped(out, ctx, &all);
             }
         }
-        _ => {
-            for f in fams {
-                write_family(out, ctx, f);
+        Profile::EnvoyBlankline if !ctx.om => each_scoped_family(ctx, fams, &mut |c, f, limit| {
+            if write_family(out, c, f, limit) {
+                out.buf.push(b'\n');
+                out.newlines += 1;
             }
-        }
+        }),
+        _ => each_scoped_family(ctx, fams, &mut |c, f, limit| {
+            write_family(out, c, f, limit);
+        }),
     }
 }
 
@@ -803,7 +1007,7 @@ fn run(cfg: &GenConfig, out: &mut Out<'_>) {
     needed.sort_unstable_by_key(|s| *s as u8);
     needed.dedup();
     let uni = labels::build(cfg, &needed);
-    let bounds = BOUNDS
+    let bounds: Vec<Vec<u8>> = BOUNDS
         .iter()
         .map(|&b| {
             let mut v = Vec::new();
@@ -820,7 +1024,8 @@ fn run(cfg: &GenConfig, out: &mut Out<'_>) {
         cfg,
         uni: &uni,
         om,
-        bounds,
+        bounds: &bounds,
+        needed: &needed,
     };
     if cfg.profile == Profile::Istio15020 {
         write_go_block(out, cfg, om);
@@ -957,6 +1162,10 @@ pub(super) fn resolve(cfg: &GenConfig) -> GenConfig {
     let istio = cfg.profile.is_istio();
     let mut c = cfg.clone();
     c.target_bytes = None;
+    if !cfg.many_series && matches!(cfg.profile, Profile::Envoy | Profile::Istio) {
+        resolve_scopes(&mut c, target);
+        return c;
+    }
     let set_main = |c: &mut GenConfig, u: usize| {
         if istio {
             c.istio_peers = u;
@@ -1002,6 +1211,57 @@ pub(super) fn resolve(cfg: &GenConfig) -> GenConfig {
         }
     }
     c
+}
+
+/// Meets a target size with whole stat scopes plus a partial one: the size
+/// grows by families, so the per-family shape stays that of one scope.
+fn resolve_scopes(c: &mut GenConfig, target: usize) {
+    c.scope_fill = 0;
+    c.scopes = 1;
+    let one = measure(c);
+    if one >= target {
+        // Smaller than one scope: a partial scope 0 alone.
+        c.scopes = 0;
+        c.scope_fill = target;
+        return;
+    }
+    let (n, size) = whole_scopes(c, one, target.min(PROBE));
+    if target > PROBE {
+        // Scopes differ only in names, values and their own universes:
+        // extrapolate from the probe's mean scope size.
+        let avg = ((size - one) as f64 / (n - 1).max(1) as f64).max(1.0);
+        let more = ((target - size) as f64 / avg).floor() as usize;
+        c.scopes = n + more;
+        c.scope_fill = target.saturating_sub(size + (more as f64 * avg) as usize);
+        return;
+    }
+    c.scopes = n;
+    c.scope_fill = target - size;
+}
+
+/// The most whole scopes whose output fits in `target`, and its size.
+/// Scope sizes vary (each has its own universe), so the step comes from the
+/// mean size measured so far.
+fn whole_scopes(c: &mut GenConfig, one: usize, target: usize) -> (usize, usize) {
+    let (mut n, mut size) = (1usize, one);
+    let mut avg = one as f64;
+    for _ in 0..16 {
+        let guess = n + ((target - size) as f64 / avg).floor() as usize;
+        if guess <= n {
+            break;
+        }
+        c.scopes = guess;
+        let s = measure(c);
+        if s > target {
+            // The scopes in (n, guess] are larger than assumed.
+            avg = (s - size) as f64 / (guess - n) as f64;
+        } else {
+            (n, size) = (guess, s);
+            avg = (size - one) as f64 / (n - 1) as f64;
+        }
+    }
+    c.scopes = n;
+    (n, size)
 }
 
 /// Generates into `buf` (cleared first) and returns the metadata.

@@ -11,6 +11,7 @@ const K_CLUSTER: u64 = 0xC1;
 const K_PEER: u64 = 0x9E;
 const K_SELF: u64 = 0x5E;
 const K_MISC: u64 = 0x41;
+const K_MTLS: u64 = 0x715;
 
 const SVC: &[&str] = &[
     "productpage",
@@ -390,6 +391,11 @@ fn istio_rows(cfg: &GenConfig, peers: usize) -> IstioRows {
                 service_name: "PassthroughCluster".into(),
             };
         }
+        // Own stream, so the share does not move the other draws.
+        let plain = !Rng::derive(cfg.seed, K_MTLS, i as u64).chance(cfg.mtls_share);
+        if plain {
+            peer.principal = "unknown".into();
+        }
         let is_tcp = rng.chance(cfg.tcp_share) && !first;
         let protocol = if is_tcp {
             "tcp"
@@ -423,8 +429,14 @@ fn istio_rows(cfg: &GenConfig, peers: usize) -> IstioRows {
             } else {
                 (&peer, &me)
             };
+            let unknown = String::from("unknown");
+            let (src_principal, dst_principal) = if plain {
+                (&unknown, &unknown)
+            } else {
+                (&src.principal, &dst.principal)
+            };
             let policy = if reporter == "destination" {
-                if rng.chance(0.1) {
+                if rng.chance(0.1) || plain {
                     "none"
                 } else {
                     "mutual_tls"
@@ -450,13 +462,13 @@ fn istio_rows(cfg: &GenConfig, peers: usize) -> IstioRows {
                     ("source_canonical_service", src.app.clone()),
                     ("source_canonical_revision", src.version.clone()),
                     ("source_workload_namespace", src.ns.clone()),
-                    ("source_principal", src.principal.clone()),
+                    ("source_principal", src_principal.clone()),
                     ("source_app", src.app.clone()),
                     ("source_version", src.version.clone()),
                     ("source_cluster", "Kubernetes".into()),
                     ("destination_workload", dst.workload.clone()),
                     ("destination_workload_namespace", dst.ns.clone()),
-                    ("destination_principal", dst.principal.clone()),
+                    ("destination_principal", dst_principal.clone()),
                     ("destination_app", dst.app.clone()),
                     ("destination_version", dst.version.clone()),
                     ("destination_service", dst.service.clone()),

@@ -24,7 +24,7 @@
 //! use promtext::generator::{GenConfig, generate};
 //!
 //! let out = generate(&GenConfig::envoy().seed(7));
-//! assert!(out.text.contains("envoy_server_live{} "));
+//! assert!(out.text.contains("\nenvoy_server_live{local_cluster=\"mynginx\","));
 //! assert_eq!(out.meta.bytes, out.text.len());
 //! // Same seed, same bytes.
 //! assert_eq!(out.text, generate(&GenConfig::envoy().seed(7)).text);
@@ -33,15 +33,24 @@
 //! The module is called `generator` because `gen` is a reserved keyword in
 //! edition 2024; its sources live in `src/gen/`.
 //!
-//! A target size picks the number of clusters (Envoy) or traffic peers
-//! (Istio):
+//! A target size adds stat scopes to the `envoy` and `istio` profiles
+//! (copies of the catalogue under their own family names, so a body of any
+//! size keeps the real captures' shape: a `# TYPE` line every 2–5 lines, see
+//! [`Shape`]). The other profiles, and [`GenConfig::envoy_many_series`] /
+//! [`GenConfig::istio_many_series`], pick the number of clusters (Envoy) or
+//! traffic peers (Istio) instead. Either way the target is met closely:
 //!
 //! ```
-//! use promtext::generator::{GenConfig, generate};
+//! use promtext::generator::{GenConfig, Shape, generate};
 //!
 //! let out = generate(&GenConfig::istio().target_bytes(300_000));
 //! assert!(out.meta.bytes >= 300_000 * 97 / 100);
 //! assert!(out.meta.bytes <= 300_000 * 110 / 100);
+//! let big = generate(&GenConfig::istio().target_bytes(4 << 20));
+//! assert!(big.text.contains("\n# TYPE istio_s2_requests_total counter\n"));
+//! assert!(Shape::of(big.text.as_bytes()).type_share > 0.15);
+//! let many = generate(&GenConfig::istio_many_series().target_bytes(4 << 20));
+//! assert!(Shape::of(many.text.as_bytes()).type_share < 0.05);
 //! ```
 
 #![deny(missing_docs)]
@@ -51,10 +60,12 @@ mod catalog;
 mod emit;
 mod labels;
 mod rng;
+mod shape;
 
 use std::fmt::Write as _;
 
 pub use emit::generate_to;
+pub use shape::Shape;
 
 /// The default seed: the first 64 bits of the SplitMix64 golden ratio,
 /// `0x9E3779B97F4A7C15`.
@@ -65,7 +76,9 @@ pub const DEFAULT_SEED: u64 = 0x9E37_79B9_7F4A_7C15;
 #[non_exhaustive]
 pub enum Profile {
     /// Envoy ≥ 1.24 (`envoy-modern`): grouped, sorted, no blank lines,
-    /// `envoy_`-prefixed tag names. The catalogue is the 2023 front proxy.
+    /// `envoy_`-prefixed tag names. The catalogue is the 2023 front proxy;
+    /// [`GenConfig::envoy`] makes it a sidecar with three constant labels,
+    /// shaped like the front-proxy and consul-dataplane captures.
     Envoy,
     /// Envoy 1.15–1.23: like [`Profile::Envoy`] but every family, including
     /// the last, is followed by one empty line.
@@ -75,7 +88,8 @@ pub enum Profile {
     /// an occasional duplicated TYPE line).
     EnvoyUngrouped,
     /// An Istio sidecar's port 15090: the Envoy layout with Istio tag names
-    /// (no `envoy_` prefix) and the `istio_*` families with 25 labels.
+    /// (no `envoy_` prefix) and the `istio_*` families with 25 labels,
+    /// shaped like the Istio 1.5 sidecar capture.
     Istio,
     /// Istio's merged port 15020: a Go client_golang block (HELP and TYPE,
     /// no braces, Go `%g` floats) followed by an [`Profile::Istio`] body,
@@ -152,11 +166,15 @@ pub struct GenConfig {
     /// PRNG seed (default [`DEFAULT_SEED`]).
     pub seed: u64,
     /// When set, the counts are chosen so the output is close to this many
-    /// bytes: the number of clusters (Envoy profiles, 15–20 KB each), or the
-    /// number of traffic peers, then clusters, then SDS-only clusters (Istio
-    /// profiles), each the closest by measurement. [`GenConfig::clusters`] /
-    /// [`GenConfig::istio_peers`] are then overridden. Targets up to 64 MiB
-    /// are met within about 1 % (Istio: a few hundred bytes); larger ones are
+    /// bytes. The `envoy` and `istio` profiles (unless
+    /// [`GenConfig::many_series`]) add stat scopes ([`GenConfig::scopes`],
+    /// then [`GenConfig::scope_fill`]), so the shape per family stays that
+    /// of the captures. The other profiles choose the number of clusters
+    /// (Envoy profiles, 15–20 KB each), or the number of traffic peers, then
+    /// clusters, then SDS-only clusters (Istio profiles), each the closest by
+    /// measurement; [`GenConfig::clusters`] / [`GenConfig::istio_peers`] are
+    /// then overridden. Targets up to 64 MiB (48 MiB for scopes) are met
+    /// within about 1 % (often a few hundred bytes); larger ones are
     /// extrapolated from a 48 MiB probe (within a few %). The resolved counts
     /// are reported in [`GenMeta::config`].
     pub target_bytes: Option<usize>,
@@ -168,10 +186,16 @@ pub struct GenConfig {
     pub hcm_prefixes: usize,
     /// Worker threads W (default 2).
     pub workers: usize,
-    /// Istio traffic peers P (default 7).
+    /// Istio traffic peers P (default 6 for `istio`, 7 for `istio-15020`).
     pub istio_peers: usize,
     /// Clusters that only report SDS secret updates (Istio; default 40).
     pub sds_clusters: usize,
+    /// Share of Istio peers that talk mutual TLS and so have SPIFFE
+    /// principals; the others have `unknown` principals and, as reported by
+    /// the destination, a `none` security policy (default 0.1: the Istio
+    /// 1.5 capture has 4 mutual-TLS series out of 473; 1.0 for
+    /// `istio-15020`).
+    pub mtls_share: f64,
     /// Share of Istio peers that talk TCP and get the 4 TCP counters instead
     /// of the HTTP families (default 0.15).
     pub tcp_share: f64,
@@ -215,6 +239,22 @@ pub struct GenConfig {
     /// The application block of [`Profile::Istio15020`] (default
     /// [`AppBlock::None`]).
     pub app_block: AppBlock,
+    /// Stat scopes: how many times the family catalogue is written, each
+    /// copy under its own family names (`envoy_s2_cluster_upstream_rq`), as
+    /// Envoy does for stats whose scope its tag extractors leave in the name
+    /// (default 1). Copies keep the captures' per-family shape (one family
+    /// per stat, a `# TYPE` line every few lines) at any size.
+    pub scopes: usize,
+    /// Byte budget of one more, partial stat scope after the full ones: a
+    /// seeded selection of the catalogue's families that fits in about this
+    /// many bytes (default 0: none). Lets a target size be met finely.
+    pub scope_fill: usize,
+    /// Grow by series instead of by stat scopes: a target size raises the
+    /// number of clusters or traffic peers, so each family gets many series
+    /// (the shape of a large gateway, not of the captured sidecars). The
+    /// `envoy` and `istio` profiles default to false; the other profiles
+    /// always grow by series.
+    pub many_series: bool,
 }
 
 impl GenConfig {
@@ -228,17 +268,28 @@ impl GenConfig {
     /// ```
     pub fn new(profile: Profile) -> Self {
         let istio = profile.is_istio();
+        // The `envoy` profile's unit is a sidecar like the two modern Envoy
+        // captures: two clusters and three constant labels on every series
+        // (the 2023 front proxy has none, consul-dataplane five).
+        let sidecar = profile == Profile::Envoy;
         GenConfig {
             profile,
             seed: DEFAULT_SEED,
             target_bytes: None,
-            clusters: if istio { 1 } else { 4 },
+            clusters: if istio {
+                1
+            } else if sidecar {
+                2
+            } else {
+                4
+            },
             listeners: 2,
             hcm_prefixes: 2,
             workers: 2,
-            istio_peers: 7,
+            istio_peers: if profile == Profile::Istio { 6 } else { 7 },
             sds_clusters: 40,
             tcp_share: 0.15,
+            mtls_share: if profile == Profile::Istio { 0.1 } else { 1.0 },
             final_newline: true,
             summary_mode: false,
             p_nan: 0.3,
@@ -246,23 +297,57 @@ impl GenConfig {
             per_endpoint: 0,
             escape_rate: 0.0,
             label_value_scale: 1.0,
-            extra_const_labels: 0,
+            extra_const_labels: if sidecar { 3 } else { 0 },
             p_zero: if istio { 0.45 } else { 0.8 },
             p_split: 0.5,
             p_dup_type: 0.003,
             openmetrics: false,
             app_block: AppBlock::None,
+            scopes: 1,
+            scope_fill: 0,
+            many_series: false,
         }
     }
 
-    /// The `envoy` (envoy-modern) profile with its defaults.
+    /// The `envoy` (envoy-modern) profile with its defaults: a body shaped
+    /// like the 2023 front proxy and consul-dataplane captures at any size
+    /// (a target size adds stat scopes, not series).
     pub fn envoy() -> Self {
         GenConfig::new(Profile::Envoy)
     }
 
-    /// The `istio` (port 15090) profile with its defaults.
+    /// The `istio` (port 15090) profile with its defaults: a body shaped like
+    /// the Istio 1.5 sidecar capture at any size.
     pub fn istio() -> Self {
         GenConfig::new(Profile::Istio)
+    }
+
+    /// The `envoy` profile with many series per family: four clusters, no
+    /// constant labels, and a target size met by adding clusters (preset
+    /// `envoy-many-series`).
+    ///
+    /// ```
+    /// use promtext::generator::{GenConfig, generate};
+    /// let g = generate(&GenConfig::envoy_many_series().target_bytes(1 << 20));
+    /// assert!(g.meta.samples > 20 * g.meta.type_lines);
+    /// ```
+    pub fn envoy_many_series() -> Self {
+        let mut c = GenConfig::envoy();
+        c.clusters = 4;
+        c.extra_const_labels = 0;
+        c.many_series = true;
+        c
+    }
+
+    /// The `istio` profile with many series per family: seven peers, all on
+    /// mutual TLS, and a target size met by adding traffic peers (preset
+    /// `istio-many-series`).
+    pub fn istio_many_series() -> Self {
+        let mut c = GenConfig::istio();
+        c.istio_peers = 7;
+        c.mtls_share = 1.0;
+        c.many_series = true;
+        c
     }
 
     /// A named preset (envoy.md §4.7); see [`PRESETS`].
@@ -283,8 +368,10 @@ impl GenConfig {
                 c.app_block = AppBlock::OpenMetrics;
                 c
             }
+            "envoy-many-series" => GenConfig::envoy_many_series(),
+            "istio-many-series" => GenConfig::istio_many_series().target_bytes(5_000_000),
             "gateway-10k-clusters" => {
-                let mut c = GenConfig::envoy();
+                let mut c = GenConfig::envoy_many_series();
                 c.clusters = 10_000;
                 c.listeners = 8;
                 c.hcm_prefixes = 8;
@@ -343,10 +430,11 @@ impl GenConfig {
         let _ = write!(
             s,
             "{{\"profile\":\"{}\",\"seed\":{},\"target_bytes\":{},\"clusters\":{},\"listeners\":{},\
-             \"hcm_prefixes\":{},\"workers\":{},\"istio_peers\":{},\"sds_clusters\":{},\"tcp_share\":{},\
+             \"hcm_prefixes\":{},\"workers\":{},\"istio_peers\":{},\"sds_clusters\":{},\"tcp_share\":{},\"mtls_share\":{},\
              \"final_newline\":{},\"summary_mode\":{},\"p_nan\":{},\"text_readouts\":{},\"per_endpoint\":{},\
              \"escape_rate\":{},\"label_value_scale\":{},\"extra_const_labels\":{},\"p_zero\":{},\
-             \"p_split\":{},\"p_dup_type\":{},\"openmetrics\":{},\"app_block\":\"{}\"}}",
+             \"p_split\":{},\"p_dup_type\":{},\"openmetrics\":{},\"app_block\":\"{}\",\"scopes\":{},\
+             \"scope_fill\":{},\"many_series\":{}}}",
             self.profile.name(),
             self.seed,
             self.target_bytes
@@ -358,6 +446,7 @@ impl GenConfig {
             self.istio_peers,
             self.sds_clusters,
             json_f64(self.tcp_share),
+            json_f64(self.mtls_share),
             self.final_newline,
             self.summary_mode,
             json_f64(self.p_nan),
@@ -374,7 +463,10 @@ impl GenConfig {
                 AppBlock::None => "none",
                 AppBlock::Text => "text",
                 AppBlock::OpenMetrics => "openmetrics",
-            }
+            },
+            self.scopes,
+            self.scope_fill,
+            self.many_series
         );
         s
     }
@@ -405,6 +497,14 @@ pub const PRESETS: &[(&str, &str)] = &[
     (
         "merged-15020-openmetrics",
         "Istio 15020: Go block, Envoy/Istio body, OpenMetrics app block ending in # EOF, ~2 MB",
+    ),
+    (
+        "envoy-many-series",
+        "Envoy with few families and many series each (4 clusters; --size adds clusters), ~130 KB",
+    ),
+    (
+        "istio-many-series",
+        "Istio 15090 sidecar whose size comes from traffic peers (many series per family), ~5 MB",
     ),
     (
         "gateway-10k-clusters",
