@@ -13,40 +13,44 @@ use wide::u8x16;
 /// 64-byte words one index covers at most: 2 KiB (longer lines take the byte-by-byte path).
 const WORDS: usize = 32;
 
-/// The 64 bytes from `at` as four vectors, zero-padded past the end of `b` (a zero byte is
-/// in no class).
+/// The 64 bytes from `at` as four vectors, and how far the masks made of them must be shifted
+/// down: near the end of `b` the last 64 bytes of `b` are loaded instead (shift `> 0`), so that
+/// nothing is copied; bytes past the end then read as absent. Only a `b` shorter than 64 bytes
+/// is copied into a zero-padded block (a zero byte is in no class).
 #[inline(always)]
-fn lanes(b: &[u8], at: usize) -> [u8x16; 4] {
+fn lanes(b: &[u8], at: usize) -> ([u8x16; 4], usize) {
     let load = |s: &[u8]| {
         let mut a = [0u8; 16];
         a.copy_from_slice(&s[..16]);
         u8x16::new(a)
     };
-    match b.get(at..at + 64) {
-        Some(s) => [load(s), load(&s[16..]), load(&s[32..]), load(&s[48..])],
-        None => {
-            let mut buf = [0u8; 64];
-            let rest = b.get(at..).unwrap_or_default();
-            buf[..rest.len()].copy_from_slice(rest);
-            [
-                load(&buf),
-                load(&buf[16..]),
-                load(&buf[32..]),
-                load(&buf[48..]),
-            ]
-        }
+    let four = |s: &[u8]| [load(s), load(&s[16..]), load(&s[32..]), load(&s[48..])];
+    if let Some(s) = b.get(at..at + 64) {
+        return (four(s), 0);
     }
+    if b.len() >= 64 && at < b.len() {
+        let base = b.len() - 64;
+        return (four(&b[base..]), at - base);
+    }
+    let mut buf = [0u8; 64];
+    let rest = b.get(at..).unwrap_or_default();
+    buf[..rest.len()].copy_from_slice(rest);
+    (four(&buf), 0)
 }
 
 /// Bit `i` set where byte `at + i` of `b` is a `"` (none past the end).
 #[inline(always)]
 pub(crate) fn quote_mask(b: &[u8], at: usize) -> u64 {
+    if at >= b.len() {
+        return 0;
+    }
     let quote = u8x16::splat(b'"');
+    let (vs, shift) = lanes(b, at);
     let mut m = 0u64;
-    for (k, v) in lanes(b, at).into_iter().enumerate() {
+    for (k, v) in vs.into_iter().enumerate() {
         m |= (v.simd_eq(quote).to_bitmask() as u64) << (k * 16);
     }
-    m
+    m >> shift
 }
 
 /// The index of the first line feed or byte above 0x7f at or after `from`, or `b.len()`.
@@ -83,12 +87,15 @@ struct Masks {
 fn masks(b: &[u8], at: usize) -> Masks {
     let (quote, lf, backslash) = (u8x16::splat(b'"'), u8x16::splat(b'\n'), u8x16::splat(b'\\'));
     let mut m = Masks { quote: 0, stop: 0 };
-    for (k, v) in lanes(b, at).into_iter().enumerate() {
+    let (vs, down) = lanes(b, at);
+    for (k, v) in vs.into_iter().enumerate() {
         let shift = k * 16;
         m.quote |= (v.simd_eq(quote).to_bitmask() as u64) << shift;
         // A byte above 0x7f has its top bit set, which `to_bitmask` reads.
         m.stop |= ((v.simd_eq(lf) | v.simd_eq(backslash) | v).to_bitmask() as u64) << shift;
     }
+    m.quote >>= down;
+    m.stop >>= down;
     m
 }
 
@@ -406,20 +413,23 @@ mod tests {
     /// The masks agree with a byte-by-byte classification at every offset, for every byte value.
     #[test]
     fn masks_agree_with_a_plain_classification() {
-        let body: Vec<u8> = (0..=255u8)
+        let long: Vec<u8> = (0..=255u8)
             .chain(b"a_Z9\"\\\n".iter().copied())
             .cycle()
             .take(700)
             .collect();
-        for at in 0..body.len() + 3 {
-            let m = masks(&body, at);
-            for i in 0..64 {
-                let c = body.get(at + i).copied().unwrap_or(0);
-                let bit = |m: u64| m >> i & 1 == 1;
-                assert_eq!(bit(m.quote), c == b'"', "quote at {at}+{i}");
-                assert_eq!(bit(m.stop), c == b'\n' || c == b'\\' || c > 0x7f);
+        // Long and short bodies: near the end the last 64 bytes are loaded and shifted.
+        for body in [&long[..], &long[..63], &long[200..264], &long[..1]] {
+            for at in 0..body.len() + 3 {
+                let m = masks(body, at);
+                for i in 0..64 {
+                    let c = body.get(at + i).copied().unwrap_or(0);
+                    let bit = |m: u64| m >> i & 1 == 1;
+                    assert_eq!(bit(m.quote), c == b'"', "quote at {at}+{i}");
+                    assert_eq!(bit(m.stop), c == b'\n' || c == b'\\' || c > 0x7f);
+                }
+                assert_eq!(quote_mask(body, at), m.quote);
             }
-            assert_eq!(quote_mask(&body, at), m.quote);
         }
     }
 
