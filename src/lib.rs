@@ -28,6 +28,8 @@
 #![deny(unsafe_code)]
 
 pub mod content_type;
+#[cfg(feature = "kubernetes")]
+pub mod discovery;
 mod error;
 pub mod escape;
 mod event;
