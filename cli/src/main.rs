@@ -16,6 +16,7 @@ mod output;
 mod parse;
 mod relabel;
 mod scrape;
+mod targets;
 
 use std::process::ExitCode;
 
@@ -41,6 +42,8 @@ enum Command {
     Scrape(scrape::ScrapeArgs),
     /// Lint an exposition like `promtool check metrics`, and more; exit 1 when problems are found.
     Check(check::CheckArgs),
+    /// The targets a job's Kubernetes pod discovery yields, computed offline from `kubectl get pods -A -o json`.
+    Targets(targets::TargetsArgs),
     /// Parse (or, with --config, fully scrape) an input repeatedly and print the throughput.
     Bench(bench::BenchArgs),
 }
@@ -55,5 +58,6 @@ fn main() -> ExitCode {
         Some(Command::Scrape(args)) => scrape::run(args),
         Some(Command::Check(args)) => check::run(args),
         Some(Command::Bench(args)) => bench::run(args),
+        Some(Command::Targets(args)) => targets::run(args),
     }
 }

@@ -71,3 +71,30 @@ pub fn human_bytes(n: u64) -> String {
         format!("{v:.2} {}", UNITS[u])
     }
 }
+
+/// Writes labels as one JSON object in the given (sorted) order: `{"name":"value",...}`.
+pub fn json_label_object<'a>(
+    out: &mut impl Write,
+    labels: impl Iterator<Item = (&'a str, &'a str)>,
+) -> io::Result<()> {
+    out.write_all(b"{")?;
+    for (i, (n, v)) in labels.enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        json_str(out, n)?;
+        out.write_all(b":")?;
+        json_str(out, v)?;
+    }
+    out.write_all(b"}")
+}
+
+/// Prints `error: …` on standard error; a closed standard error is ignored (no panic, unlike `eprintln!`).
+pub fn error(msg: impl std::fmt::Display) {
+    let _ = writeln!(io::stderr(), "error: {msg}");
+}
+
+/// Prints `warning: …` on standard error, ignoring a closed standard error.
+pub fn warn(msg: impl std::fmt::Display) {
+    let _ = writeln!(io::stderr(), "warning: {msg}");
+}
