@@ -6,7 +6,8 @@
 //! without `_total` (Prometheus text) or with a `_total` family name (OpenMetrics). Also prints the series count
 //! per family (cardinality).
 //!
-//! Exit codes: 0 no problem found; 1 problems found; 2 usage or I/O error.
+//! The parse verdict is `parse`'s (and Prometheus'): a body `parse` rejects is invalid here too, unless
+//! `--lenient`. Exit codes: 0 clean; 1 invalid input (parse errors); 3 lint problems only; 2 usage or I/O error.
 
 use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
@@ -16,7 +17,7 @@ use clap::{Args, ValueEnum};
 use promtext::family::belongs_to;
 use promtext::{Dialect, Event, MetricType, ReadParser, Sample, Settings};
 
-use crate::output::{is_broken_pipe, json_str, open_input};
+use crate::output::{is_broken_pipe, json_str, open_body};
 
 /// Output of `check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -34,6 +35,44 @@ pub enum CheckFormat {
     Prometheus,
     /// OpenMetrics 1.0.
     Openmetrics,
+    /// From `--content-type` when given, otherwise sniffed from the first 64 KiB (as `parse` does).
+    Auto,
+}
+
+/// Every lint `--lint` can name (`parse` errors are not lints: they make the input invalid).
+pub const LINTS: [&str; 12] = [
+    "counter-total",
+    "duplicate-series",
+    "split-family",
+    "type-repeated",
+    "type-after-samples",
+    "help-repeated",
+    "help-after-samples",
+    "reserved-label",
+    "invalid-name",
+    "histogram-le",
+    "histogram-not-cumulative",
+    "histogram-no-inf",
+];
+
+/// Parses `--lint`: `all`, `none`, or a comma-separated list of lint names.
+fn parse_lint(s: &str) -> Result<Vec<&'static str>, String> {
+    match s {
+        "all" => Ok(LINTS.to_vec()),
+        "none" => Ok(Vec::new()),
+        list => list
+            .split(',')
+            .map(|n| {
+                let n = n.trim();
+                LINTS.iter().find(|l| **l == n).copied().ok_or_else(|| {
+                    format!(
+                        "unknown lint {n:?} (all, none, or some of: {})",
+                        LINTS.join(", ")
+                    )
+                })
+            })
+            .collect(),
+    }
 }
 
 /// Name scheme for `check`.
@@ -47,6 +86,10 @@ pub enum CheckScheme {
 
 /// Arguments of `promtext check`.
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Exit codes: 0 clean; 1 invalid input (the parse verdict of `parse` and Prometheus); \
+                  3 lint problems only; 2 usage or I/O error."
+)]
 pub struct CheckArgs {
     /// The exposition (`-` or nothing for standard input).
     pub input: Option<String>,
@@ -54,8 +97,22 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = CheckOutput::Text)]
     pub output: CheckOutput,
     /// The dialect.
-    #[arg(long, value_enum, default_value_t = CheckFormat::Prometheus)]
+    #[arg(long, value_enum, default_value_t = CheckFormat::Auto)]
     pub format: CheckFormat,
+    /// The response's Content-Type, used by `--format auto`.
+    #[arg(long, value_name = "VALUE")]
+    pub content_type: Option<String>,
+    /// The body's Content-Encoding: identity, gzip, zstd, br, or auto (magic bytes).
+    #[arg(long, value_name = "E", default_value = "auto")]
+    pub content_encoding: String,
+    /// Skip bad lines (reported as `parse` problems) and keep linting, instead of `parse`'s verdict.
+    #[arg(long)]
+    pub lenient: bool,
+    /// Which lints run: `all`, `none`, or a comma-separated list (counter-total, duplicate-series, split-family,
+    /// type-repeated, type-after-samples, help-repeated, help-after-samples, reserved-label, invalid-name,
+    /// histogram-le, histogram-not-cumulative, histogram-no-inf).
+    #[arg(long, value_name = "LINTS", default_value = "all")]
+    pub lint: String,
     /// The name-validation scheme names are checked against.
     #[arg(long, value_enum, default_value_t = CheckScheme::Utf8)]
     pub scheme: CheckScheme,
@@ -367,24 +424,39 @@ impl Linter {
 
 /// Runs `promtext check`.
 pub fn run(args: CheckArgs) -> ExitCode {
-    let input = match open_input(args.input.as_deref()) {
-        Ok(r) => r,
+    let lints = match parse_lint(&args.lint) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: --lint: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let input = match open_body(args.input.as_deref(), &args.content_encoding) {
+        Ok((r, _)) => r,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    let om = args.format == CheckFormat::Openmetrics;
-    let settings = Settings::default()
-        .dialect(if om {
-            Dialect::OpenMetrics
-        } else {
-            Dialect::Prometheus
-        })
-        .lenient(true);
+    let (dialect, input) = match args.format {
+        CheckFormat::Prometheus => (Dialect::Prometheus, input),
+        CheckFormat::Openmetrics => (Dialect::OpenMetrics, input),
+        CheckFormat::Auto => {
+            match crate::parse::auto_dialect(args.content_type.as_deref(), input) {
+                Ok(x) => x,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    };
+    let om = dialect == Dialect::OpenMetrics;
+    let settings = Settings::default().dialect(dialect).lenient(args.lenient);
     let mut p = ReadParser::new(input, settings);
     let mut lint = Linter::new(om, args.scheme == CheckScheme::Legacy);
     while let Some(ev) = p.next_event() {
+        let failed = ev.is_err();
         if let Err(e) = &ev {
             if e.message().starts_with("read error:") {
                 eprintln!("error: {e}");
@@ -392,23 +464,31 @@ pub fn run(args: CheckArgs) -> ExitCode {
             }
         }
         lint.event(ev);
+        // Strict: the first error is the verdict, as in `parse` and Prometheus.
+        if failed && !args.lenient {
+            break;
+        }
     }
     lint.finish();
+    lint.problems
+        .retain(|p| p.kind == "parse" || lints.contains(&p.kind));
     let mut out = io::stdout().lock();
     let r = match args.output {
         CheckOutput::Text => print_text(&mut out, &lint, args.top),
         CheckOutput::Jsonl => print_jsonl(&mut out, &lint),
     };
-    if let Err(e) = r {
+    if let Err(e) = r.and_then(|()| out.flush()) {
         if !is_broken_pipe(&e) {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     }
-    if lint.problems.is_empty() {
+    if lint.problems.iter().any(|p| p.kind == "parse") {
+        ExitCode::from(1)
+    } else if lint.problems.is_empty() {
         ExitCode::SUCCESS
     } else {
-        ExitCode::from(1)
+        ExitCode::from(3)
     }
 }
 

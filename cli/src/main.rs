@@ -4,8 +4,24 @@
 //! With no subcommand it runs the seed scenario: a generated, gzip-compressed Istio sidecar body
 //! scraped through the `envoy-stats` job for a sample pod.
 //!
-//! Exit codes: 0 success; 1 the input is invalid (parse error, failed rule test, lint
-//! findings); 2 usage, configuration or I/O error.
+//! Exit codes: 0 success; 1 the input is invalid (parse error, failed rule test, failed scrape);
+//! 2 usage, configuration or I/O error; 3 (`check`) lint problems in a valid input.
+
+// The standard printing macros panic when standard output or error is a closed pipe
+// (`promtext … | head`, `2>&-` under a supervisor); these write and ignore the error, so a
+// closed pipe ends the output quietly. Defined before the modules, they shadow std's everywhere.
+macro_rules! println {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+macro_rules! eprintln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
 
 // `gen` is reserved in edition 2024; the file keeps its name.
 mod bench;
@@ -23,7 +39,14 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "promtext", version, about = "Zero-copy Prometheus/OpenMetrics text parser and relabel pipeline", long_about = None)]
+#[command(
+    name = "promtext",
+    version,
+    about = "Zero-copy Prometheus/OpenMetrics text parser and relabel pipeline",
+    long_about = None,
+    after_help = "Exit codes: 0 success; 1 invalid input (parse error, failed rule test, failed scrape); \
+                  2 usage, configuration or I/O error; 3 lint problems only (check)."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

@@ -32,23 +32,113 @@ pub fn json_value(out: &mut impl Write, v: f64) -> io::Result<()> {
     }
 }
 
-/// Writes `[[name, value], ...]`.
+/// Writes a parsed sample's labels as one JSON object in exposition order: `{"name":"value",...}`.
 pub fn json_labels<'a>(
     out: &mut impl Write,
     labels: impl Iterator<Item = promtext::Label<'a>>,
 ) -> io::Result<()> {
-    out.write_all(b"[")?;
+    out.write_all(b"{")?;
     for (i, l) in labels.enumerate() {
         if i > 0 {
             out.write_all(b",")?;
         }
-        out.write_all(b"[")?;
         json_str(out, &l.name)?;
-        out.write_all(b",")?;
+        out.write_all(b":")?;
         json_str(out, &l.value)?;
-        out.write_all(b"]")?;
     }
-    out.write_all(b"]")
+    out.write_all(b"}")
+}
+
+/// Writes the fields every sample object shares, without the closing brace:
+/// `{"kind":"sample","name":…,"labels":{…},"value":…,"timestamp_ms":…` (`__name__` is `name`, not a label).
+pub fn json_sample_open<'a>(
+    out: &mut impl Write,
+    name: &str,
+    labels: impl Iterator<Item = (&'a str, &'a str)>,
+    value: f64,
+    timestamp_ms: Option<i64>,
+) -> io::Result<()> {
+    out.write_all(b"{\"kind\":\"sample\",\"name\":")?;
+    json_str(out, name)?;
+    out.write_all(b",\"labels\":")?;
+    json_label_object(out, labels.filter(|(n, _)| *n != "__name__"))?;
+    out.write_all(b",\"value\":")?;
+    json_value(out, value)?;
+    match timestamp_ms {
+        Some(ts) => write!(out, ",\"timestamp_ms\":{ts}"),
+        None => out.write_all(b",\"timestamp_ms\":null"),
+    }
+}
+
+/// Opens a body (`-` or none = standard input) and decodes it per `encoding`: `auto` recognizes gzip and zstd by
+/// their magic bytes (brotli has none: name it), `identity` reads as is. Returns the reader and the encoding used.
+pub fn open_body(path: Option<&str>, encoding: &str) -> io::Result<(Box<dyn Read>, &'static str)> {
+    decode_body(open_input(path)?, encoding)
+}
+
+/// Decodes `input` per `encoding` (see [`open_body`]).
+pub fn decode_body(
+    input: Box<dyn Read>,
+    encoding: &str,
+) -> io::Result<(Box<dyn Read>, &'static str)> {
+    let mut r = io::BufReader::with_capacity(64 << 10, input);
+    let enc = match encoding.trim().to_ascii_lowercase().as_str() {
+        "auto" => {
+            let head = fill_at_least(&mut r, 4)?;
+            if head.starts_with(&[0x1f, 0x8b]) {
+                "gzip"
+            } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+                "zstd"
+            } else {
+                "identity"
+            }
+        }
+        "" | "identity" => "identity",
+        "gzip" | "x-gzip" => "gzip",
+        "zstd" => "zstd",
+        "br" => "br",
+        other => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("unsupported Content-Encoding {other:?} (identity, gzip, zstd, br, auto)"),
+            ));
+        }
+    };
+    let out: Box<dyn Read> = match enc {
+        "gzip" => Box::new(flate2::bufread::MultiGzDecoder::new(r)),
+        "zstd" => Box::new(zstd::stream::read::Decoder::with_buffer(r)?),
+        "br" => Box::new(brotli::Decompressor::new(r, 64 << 10)),
+        _ => Box::new(r),
+    };
+    Ok((out, enc))
+}
+
+/// Peeks at least `n` bytes (fewer at the end of the input) without consuming them.
+fn fill_at_least(r: &mut io::BufReader<Box<dyn Read>>, n: usize) -> io::Result<Vec<u8>> {
+    use io::BufRead;
+    let buf = r.fill_buf()?;
+    if buf.len() >= n || buf.is_empty() {
+        return Ok(buf.to_vec());
+    }
+    // A short first read (a pipe): gather the rest of the magic by hand and put it back in front.
+    let mut head = buf.to_vec();
+    let k = head.len();
+    r.consume(k);
+    while head.len() < n {
+        let b = r.fill_buf()?;
+        if b.is_empty() {
+            break;
+        }
+        let take = b.len().min(n - head.len());
+        head.extend_from_slice(&b[..take]);
+        r.consume(take);
+    }
+    let rest = std::mem::replace(r, io::BufReader::new(Box::new(io::empty())));
+    *r = io::BufReader::with_capacity(
+        64 << 10,
+        Box::new(io::Cursor::new(head.clone()).chain(rest)),
+    );
+    Ok(head)
 }
 
 /// Whether an I/O error is a closed pipe (`promtext … | head`), which is not a failure.

@@ -10,7 +10,9 @@ use promtext::content_type::dialect_for_content_type;
 use promtext::family::belongs_to;
 use promtext::{Dialect, Event, MetricType, ReadParser, Settings, Validation};
 
-use crate::output::{human_bytes, is_broken_pipe, json_labels, json_str, json_value, open_input};
+use crate::output::{
+    human_bytes, is_broken_pipe, json_labels, json_sample_open, json_str, json_value, open_body,
+};
 
 /// What `parse` prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -47,6 +49,7 @@ pub enum Validate {
 
 /// Arguments of `promtext parse`.
 #[derive(Args, Debug)]
+#[command(after_help = "Exit codes: 0 the input parsed; 1 invalid input; 2 usage or I/O error.")]
 pub struct ParseArgs {
     /// The exposition to parse (`-` or nothing for standard input).
     pub input: Option<String>,
@@ -68,6 +71,10 @@ pub struct ParseArgs {
     /// Maximum line length in bytes.
     #[arg(long, default_value_t = promtext::DEFAULT_MAX_LINE_LEN)]
     pub max_line_len: usize,
+    /// The body's Content-Encoding: identity, gzip, zstd, br, or auto (gzip and zstd recognized by their magic
+    /// bytes).
+    #[arg(long, value_name = "E", default_value = "auto")]
+    pub content_encoding: String,
 }
 
 /// Counts of one parse.
@@ -167,18 +174,16 @@ fn write_event(out: &mut impl Write, ev: &Event<'_>, dialect: Dialect) -> io::Re
         }
         Event::Eof(e) => write!(out, "{{\"kind\":\"eof\",\"line\":{}}}", e.line)?,
         Event::Sample(s) => {
-            out.write_all(b"{\"kind\":\"sample\",\"name\":")?;
-            json_str(out, &s.name())?;
-            out.write_all(b",\"labels\":")?;
-            json_labels(out, s.labels())?;
-            out.write_all(b",\"value\":")?;
-            json_value(out, s.value())?;
+            let labels: Vec<promtext::Label<'_>> = s.labels().collect();
+            json_sample_open(
+                out,
+                &s.name(),
+                labels.iter().map(|l| (l.name.as_ref(), l.value.as_ref())),
+                s.value(),
+                s.timestamp_ms(),
+            )?;
             out.write_all(b",\"value_text\":")?;
             json_str(out, s.value_text())?;
-            match s.timestamp_ms() {
-                Some(ts) => write!(out, ",\"timestamp_ms\":{ts}")?,
-                None => out.write_all(b",\"timestamp_ms\":null")?,
-            }
             if let Some(e) = s.exemplar() {
                 out.write_all(b",\"exemplar\":{\"labels\":")?;
                 json_labels(out, e.labels())?;
@@ -282,8 +287,8 @@ pub fn print_summary(out: &mut impl Write, stats: &Stats, secs: f64) -> io::Resu
 
 /// Runs `promtext parse`.
 pub fn run(args: ParseArgs) -> ExitCode {
-    let input = match open_input(args.input.as_deref()) {
-        Ok(r) => r,
+    let input = match open_body(args.input.as_deref(), &args.content_encoding) {
+        Ok((r, _)) => r,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
@@ -346,12 +351,23 @@ pub fn run(args: ParseArgs) -> ExitCode {
 /// Content-Type; the sniffed bytes are put back in front of the rest.
 pub fn choose_dialect(
     args: &ParseArgs,
+    input: Box<dyn Read>,
+) -> io::Result<(Dialect, Box<dyn Read>)> {
+    match args.format {
+        Format::Prometheus => Ok((Dialect::Prometheus, input)),
+        Format::Openmetrics => Ok((Dialect::OpenMetrics, input)),
+        Format::Auto => auto_dialect(args.content_type.as_deref(), input),
+    }
+}
+
+/// The dialect for `--format auto`: from the Content-Type when given (Prometheus' negotiation, falling back to
+/// the Prometheus text format), otherwise sniffed from the first 64 KiB, which are put back in front of the rest.
+pub fn auto_dialect(
+    content_type: Option<&str>,
     mut input: Box<dyn Read>,
 ) -> io::Result<(Dialect, Box<dyn Read>)> {
-    match (args.format, &args.content_type) {
-        (Format::Prometheus, _) => Ok((Dialect::Prometheus, input)),
-        (Format::Openmetrics, _) => Ok((Dialect::OpenMetrics, input)),
-        (Format::Auto, Some(ct)) => {
+    match content_type {
+        Some(ct) => {
             let n = dialect_for_content_type(ct, Some(Dialect::Prometheus))
                 .map_err(io::Error::other)?;
             if let Some(reason) = &n.fallback_reason {
@@ -359,7 +375,7 @@ pub fn choose_dialect(
             }
             Ok((n.dialect, input))
         }
-        (Format::Auto, None) => {
+        None => {
             let mut head = Vec::with_capacity(64 * 1024);
             (&mut input).take(64 * 1024).read_to_end(&mut head)?;
             let dialect = sniff(&head);

@@ -356,8 +356,27 @@ fn job(v: &Value, g: &Global) -> Result<ScrapeJob, ConfigError> {
     if job_name.is_empty() {
         return Err(ConfigError::EmptyJobName);
     }
-    let scheme = scheme_of(m)?.or(g.scheme).unwrap_or_default();
-    let mut l = limits(m)?;
+    job_body(m, g, &job_name).map_err(|(stage, e)| ConfigError::InJob {
+        job: job_name.clone(),
+        stage,
+        error: Box::new(e),
+    })
+}
+
+/// A job's keys; errors say which rule list they come from, if any.
+fn job_body(
+    m: &Mapping,
+    g: &Global,
+    job_name: &str,
+) -> Result<ScrapeJob, (Option<Stage>, ConfigError)> {
+    let plain = |e: ConfigError| (None, e);
+    let t = |e: ConfigError| (Some(Stage::Target), e);
+    let mt = |e: ConfigError| (Some(Stage::Metric), e);
+    let scheme = scheme_of(m)
+        .map_err(plain)?
+        .or(g.scheme)
+        .unwrap_or_default();
+    let mut l = limits(m).map_err(plain)?;
     let fallback = |v: &mut u64, gv: u64| {
         if *v == 0 {
             *v = gv;
@@ -377,40 +396,52 @@ fn job(v: &Value, g: &Global) -> Result<ScrapeJob, ConfigError> {
     fallback(&mut l.body_size_limit, g.limits.body_size_limit);
     let params = match get(m, "params") {
         None => BTreeMap::new(),
-        Some(v) => decode(v)?,
+        Some(v) => decode(v).map_err(plain)?,
     };
     let relabel_configs = rules_from_value(
         m.get("relabel_configs").unwrap_or(&Value::Null),
         Stage::Target,
-    )?;
+    )
+    .map_err(t)?;
     let metric_relabel_configs = rules_from_value(
         m.get("metric_relabel_configs").unwrap_or(&Value::Null),
         Stage::Metric,
-    )?;
-    validate_all(&relabel_configs, scheme)?;
-    validate_all(&metric_relabel_configs, scheme)?;
+    )
+    .map_err(mt)?;
+    validate_all(&relabel_configs, scheme).map_err(t)?;
+    validate_all(&metric_relabel_configs, scheme).map_err(mt)?;
     let kubernetes_sd_configs: Vec<KubernetesSdConfig> = match get(m, "kubernetes_sd_configs") {
         None => Vec::new(),
-        Some(v) => decode(v)?,
+        Some(v) => decode(v).map_err(plain)?,
     };
     for k in &kubernetes_sd_configs {
-        k.validate()?;
+        k.validate().map_err(plain)?;
     }
     Ok(ScrapeJob {
-        job_name,
-        metrics_path: get_str(m, "metrics_path")?.unwrap_or_else(|| "/metrics".to_string()),
-        scheme: get_str(m, "scheme")?.unwrap_or_else(|| "http".to_string()),
+        job_name: job_name.to_string(),
+        metrics_path: get_str(m, "metrics_path")
+            .map_err(plain)?
+            .unwrap_or_else(|| "/metrics".to_string()),
+        scheme: get_str(m, "scheme")
+            .map_err(plain)?
+            .unwrap_or_else(|| "http".to_string()),
         honor_labels: get(m, "honor_labels")
             .map(decode::<bool>)
-            .transpose()?
+            .transpose()
+            .map_err(plain)?
             .unwrap_or(false),
         honor_timestamps: get(m, "honor_timestamps")
             .map(decode::<bool>)
-            .transpose()?
+            .transpose()
+            .map_err(plain)?
             .unwrap_or(true),
         params,
-        scrape_interval: get_str(m, "scrape_interval")?.or_else(|| g.interval.clone()),
-        scrape_timeout: get_str(m, "scrape_timeout")?.or_else(|| g.timeout.clone()),
+        scrape_interval: get_str(m, "scrape_interval")
+            .map_err(plain)?
+            .or_else(|| g.interval.clone()),
+        scrape_timeout: get_str(m, "scrape_timeout")
+            .map_err(plain)?
+            .or_else(|| g.timeout.clone()),
         limits: l,
         name_validation_scheme: scheme,
         relabel_configs,
