@@ -15,12 +15,13 @@ pub fn open_input(path: Option<&str>) -> io::Result<Box<dyn Read>> {
 }
 
 /// Writes `s` as a JSON string.
-pub fn json_str(out: &mut impl Write, s: &str) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, s).map_err(io::Error::other)
+/// (A failed write keeps its kind, so a closed pipe is recognized.)
+pub fn json_str(out: &mut (impl Write + ?Sized), s: &str) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, s).map_err(io::Error::from)
 }
 
 /// A value as JSON: a number when finite, otherwise `"NaN"`, `"+Inf"` or `"-Inf"`.
-pub fn json_value(out: &mut impl Write, v: f64) -> io::Result<()> {
+pub fn json_value(out: &mut (impl Write + ?Sized), v: f64) -> io::Result<()> {
     if v.is_nan() {
         out.write_all(b"\"NaN\"")
     } else if v == f64::INFINITY {
@@ -28,13 +29,13 @@ pub fn json_value(out: &mut impl Write, v: f64) -> io::Result<()> {
     } else if v == f64::NEG_INFINITY {
         out.write_all(b"\"-Inf\"")
     } else {
-        serde_json::to_writer(&mut *out, &v).map_err(io::Error::other)
+        serde_json::to_writer(&mut *out, &v).map_err(io::Error::from)
     }
 }
 
 /// Writes a parsed sample's labels as one JSON object in exposition order: `{"name":"value",...}`.
 pub fn json_labels<'a>(
-    out: &mut impl Write,
+    out: &mut (impl Write + ?Sized),
     labels: impl Iterator<Item = promtext::Label<'a>>,
 ) -> io::Result<()> {
     out.write_all(b"{")?;
@@ -52,7 +53,7 @@ pub fn json_labels<'a>(
 /// Writes the fields every sample object shares, without the closing brace:
 /// `{"kind":"sample","name":…,"labels":{…},"value":…,"timestamp_ms":…` (`__name__` is `name`, not a label).
 pub fn json_sample_open<'a>(
-    out: &mut impl Write,
+    out: &mut (impl Write + ?Sized),
     name: &str,
     labels: impl Iterator<Item = (&'a str, &'a str)>,
     value: f64,
@@ -164,7 +165,7 @@ pub fn human_bytes(n: u64) -> String {
 
 /// Writes labels as one JSON object in the given (sorted) order: `{"name":"value",...}`.
 pub fn json_label_object<'a>(
-    out: &mut impl Write,
+    out: &mut (impl Write + ?Sized),
     labels: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> io::Result<()> {
     out.write_all(b"{")?;

@@ -14,14 +14,17 @@ use promtext::scrape::{
     Appender, ScrapeConfig, ScrapeReport, Scraper, Series, Target, TargetOutcome, seed,
 };
 
-use crate::output::{human_bytes, is_broken_pipe, json_str, json_value, open_input};
+use crate::output::{
+    human_bytes, is_broken_pipe, json_label_object, json_sample_open, json_str, open_input,
+};
 
 /// What `scrape` prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ScrapeOutput {
     /// The final series in the Prometheus text format (written only when the scrape succeeds).
     Exposition,
-    /// One JSON object per final series (written only when the scrape succeeds).
+    /// One JSON object per final series (written only when the scrape succeeds), then a report object
+    /// (`kind` `report`).
     Jsonl,
     /// The target, the scrape report and the top families by series count (memory stays bounded).
     Summary,
@@ -32,6 +35,10 @@ pub enum ScrapeOutput {
 /// Exit codes: 0 the scrape succeeded (`up` 1); 1 the scrape failed or the target was dropped; 2 usage,
 /// configuration or I/O error.
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Exit codes: 0 the scrape succeeded (up 1); 1 the scrape failed or the target was dropped; \
+                  2 usage, configuration or I/O error."
+)]
 pub struct ScrapeArgs {
     /// The response body (`-` or nothing for standard input), possibly compressed.
     pub input: Option<String>,
@@ -42,8 +49,9 @@ pub struct ScrapeArgs {
     /// The job (required when the config has several).
     #[arg(long, value_name = "NAME")]
     pub job: Option<String>,
-    /// Discovered target labels in series notation, e.g. `{__address__="10.0.0.1:15090",__meta_kubernetes_namespace="default"}`;
-    /// `relabel_configs` run over them. Default: `{__address__="localhost"}`.
+    /// Discovered target labels in series notation, e.g. `{__address__="10.0.0.1:15090",__meta_kubernetes_namespace="default"}`,
+    /// as a JSON object, or as one target of `/api/v1/targets` (its `discoveredLabels`); `relabel_configs` run
+    /// over them. Default: `{__address__="localhost"}`.
     #[arg(long, value_name = "LABELS")]
     pub target_labels: Option<String>,
     /// The response's Content-Type.
@@ -155,21 +163,85 @@ impl Appender for Render {
 }
 
 fn write_json_series(out: &mut Vec<u8>, s: &Series<'_>) -> io::Result<()> {
-    out.write_all(b"{\"labels\":{")?;
-    for (i, (n, v)) in s.labels.iter().enumerate() {
-        if i > 0 {
-            out.write_all(b",")?;
+    json_sample_open(out, s.name(), s.labels.iter(), s.value, s.timestamp_ms)?;
+    out.write_all(b"}\n")
+}
+
+/// The machine-readable report closing `--output jsonl`: the target, the `scrape_*` series Prometheus writes and
+/// the counts behind them.
+pub fn write_json_report(
+    out: &mut dyn Write,
+    target: &Target,
+    r: &ScrapeReport,
+    encoding: &str,
+) -> io::Result<()> {
+    out.write_all(b"{\"kind\":\"report\",\"target\":")?;
+    json_label_object(out, target.labels().iter())?;
+    out.write_all(b",\"scrapeUrl\":")?;
+    json_str(out, &target.url())?;
+    let body: i64 = if matches!(r.error, Some(promtext::scrape::ScrapeError::BodySizeLimit)) {
+        -1
+    } else {
+        r.body_bytes as i64
+    };
+    write!(
+        out,
+        ",\"up\":{},\"scrape_duration_seconds\":{},\"scrape_samples_scraped\":{},\
+         \"scrape_samples_post_metric_relabeling\":{},\"scrape_series_added\":{},\"scrape_sample_limit\":{},\
+         \"scrape_body_size_bytes\":{body},\"wire_bytes\":{},\"content_encoding\":",
+        u8::from(r.up()),
+        r.duration.as_secs_f64(),
+        r.samples_scraped,
+        r.samples_post_relabel,
+        r.series_added,
+        r.sample_limit,
+        r.wire_bytes,
+    )?;
+    json_str(out, encoding)?;
+    out.write_all(b",\"dialect\":")?;
+    json_str(out, &format!("{:?}", r.dialect))?;
+    write!(
+        out,
+        ",\"dropped_by_relabel\":{},\"bad_lines_skipped\":{},\"invalid_series_skipped\":{},\
+         \"samples_over_limit\":{},\"duplicate_samples\":{},\"errors\":[",
+        r.dropped_by_relabel,
+        r.bad_lines_skipped,
+        r.invalid_series_skipped,
+        r.samples_over_limit,
+        r.duplicate_samples,
+    )?;
+    if let Some(e) = &r.error {
+        json_str(out, &e.to_string())?;
+    }
+    out.write_all(b"]")?;
+    if let Some(f) = &r.content_type_fallback {
+        out.write_all(b",\"content_type_fallback\":")?;
+        json_str(out, &f.to_string())?;
+    }
+    out.write_all(b"}\n")
+}
+
+/// Parses `--target-labels`: series notation, a JSON object of labels, or one target of `/api/v1/targets`
+/// (its `discoveredLabels`).
+pub fn parse_target_labels(s: &str) -> Result<Vec<(String, String)>, String> {
+    let t = s.trim_start();
+    if t.starts_with("{\"") && t.contains("\":") {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(t) {
+            let obj = v
+                .get("discoveredLabels")
+                .unwrap_or(&v)
+                .as_object()
+                .ok_or("a JSON object of labels, or a target with discoveredLabels")?;
+            return obj
+                .iter()
+                .map(|(k, v)| match v.as_str() {
+                    Some(v) => Ok((k.clone(), v.to_string())),
+                    None => Err(format!("label {k:?}: the value must be a string")),
+                })
+                .collect();
         }
-        json_str(out, n)?;
-        out.write_all(b":")?;
-        json_str(out, v)?;
     }
-    out.write_all(b"},\"value\":")?;
-    json_value(out, s.value)?;
-    if let Some(ts) = s.timestamp_ms {
-        write!(out, ",\"timestamp_ms\":{ts}")?;
-    }
-    writeln!(out, "}}")
+    parse_series(s).map_err(|e| e.to_string())
 }
 
 fn load_job(args: &ScrapeArgs) -> Result<ScrapeJob, String> {
@@ -255,7 +327,7 @@ pub fn run(args: ScrapeArgs) -> ExitCode {
         Err(e) => return fail(2, e),
     };
     let discovered = match &args.target_labels {
-        Some(s) => match parse_series(s) {
+        Some(s) => match parse_target_labels(s) {
             Ok(v) => v,
             Err(e) => return fail(2, format!("--target-labels: {e}")),
         },
@@ -335,16 +407,26 @@ pub fn run(args: ScrapeArgs) -> ExitCode {
                 Ok(r) => r,
                 Err(e) => return fail(2, e),
             };
-            if report.up() {
-                let mut out = stdout.lock();
-                if let Err(e) = out.write_all(&app.staged).and_then(|()| out.flush()) {
-                    if !is_broken_pipe(&e) {
-                        return fail(2, e);
-                    }
+            let jsonl = app.jsonl;
+            let mut out = stdout.lock();
+            let mut w = || -> io::Result<()> {
+                if report.up() {
+                    out.write_all(&app.staged)?;
+                }
+                if jsonl {
+                    write_json_report(&mut out, &target, &report, &encoding)?;
+                }
+                out.flush()
+            };
+            if let Err(e) = w() {
+                if !is_broken_pipe(&e) {
+                    return fail(2, e);
                 }
             }
-            let mut err = io::stderr().lock();
-            let _ = print_report(&mut err, &report, &encoding);
+            if !jsonl {
+                let mut err = io::stderr().lock();
+                let _ = print_report(&mut err, &report, &encoding);
+            }
             exit_for(&report)
         }
     }
