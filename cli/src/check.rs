@@ -17,7 +17,7 @@ use clap::{Args, ValueEnum};
 use promtext::family::belongs_to;
 use promtext::{Dialect, Event, MetricType, ReadParser, Sample, Settings};
 
-use crate::output::{is_broken_pipe, json_str, open_body};
+use crate::output::{is_broken_pipe, json_str};
 
 /// Output of `check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -91,7 +91,7 @@ pub enum CheckScheme {
                   3 lint problems only; 2 usage or I/O error."
 )]
 pub struct CheckArgs {
-    /// The exposition (`-` or nothing for standard input).
+    /// The exposition: a file, an `http://` or `https://` URL, or `-`/nothing for standard input.
     pub input: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckOutput::Text)]
@@ -113,6 +113,9 @@ pub struct CheckArgs {
     /// histogram-le, histogram-not-cumulative, histogram-no-inf).
     #[arg(long, value_name = "LINTS", default_value = "all")]
     pub lint: String,
+    /// Options for a URL input.
+    #[command(flatten)]
+    pub http: crate::http::HttpArgs,
     /// The name-validation scheme names are checked against.
     #[arg(long, value_enum, default_value_t = CheckScheme::Utf8)]
     pub scheme: CheckScheme,
@@ -431,8 +434,13 @@ pub fn run(args: CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let input = match open_body(args.input.as_deref(), &args.content_encoding) {
-        Ok((r, _)) => r,
+    let (input, response_type) = match crate::http::open_any(
+        args.input.as_deref(),
+        &args.content_encoding,
+        &args.http,
+        None,
+    ) {
+        Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
@@ -442,7 +450,10 @@ pub fn run(args: CheckArgs) -> ExitCode {
         CheckFormat::Prometheus => (Dialect::Prometheus, input),
         CheckFormat::Openmetrics => (Dialect::OpenMetrics, input),
         CheckFormat::Auto => {
-            match crate::parse::auto_dialect(args.content_type.as_deref(), input) {
+            match crate::parse::auto_dialect(
+                args.content_type.as_deref().or(response_type.as_deref()),
+                input,
+            ) {
                 Ok(x) => x,
                 Err(e) => {
                     eprintln!("error: {e}");

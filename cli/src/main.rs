@@ -28,6 +28,7 @@ mod bench;
 mod check;
 #[path = "gen.rs"]
 mod gen_cmd;
+mod http;
 mod output;
 mod parse;
 mod relabel;

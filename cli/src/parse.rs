@@ -11,7 +11,7 @@ use promtext::family::belongs_to;
 use promtext::{Dialect, Event, MetricType, ReadParser, Settings, Validation};
 
 use crate::output::{
-    human_bytes, is_broken_pipe, json_labels, json_sample_open, json_str, json_value, open_body,
+    human_bytes, is_broken_pipe, json_labels, json_sample_open, json_str, json_value,
 };
 
 /// What `parse` prints.
@@ -51,7 +51,8 @@ pub enum Validate {
 #[derive(Args, Debug)]
 #[command(after_help = "Exit codes: 0 the input parsed; 1 invalid input; 2 usage or I/O error.")]
 pub struct ParseArgs {
-    /// The exposition to parse (`-` or nothing for standard input).
+    /// The exposition to parse: a file, an `http://` or `https://` URL (scraped as Prometheus would, its
+    /// Content-Type choosing the dialect), or `-`/nothing for standard input.
     pub input: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Output::Summary)]
@@ -71,10 +72,13 @@ pub struct ParseArgs {
     /// Maximum line length in bytes.
     #[arg(long, default_value_t = promtext::DEFAULT_MAX_LINE_LEN)]
     pub max_line_len: usize,
-    /// The body's Content-Encoding: identity, gzip, zstd, br, or auto (gzip and zstd recognized by their magic
-    /// bytes).
+    /// The body's Content-Encoding: identity, gzip, zstd, br, or auto (a URL's Content-Encoding header, else gzip
+    /// and zstd recognized by their magic bytes).
     #[arg(long, value_name = "E", default_value = "auto")]
     pub content_encoding: String,
+    /// Options for a URL input.
+    #[command(flatten)]
+    pub http: crate::http::HttpArgs,
 }
 
 /// Counts of one parse.
@@ -287,14 +291,19 @@ pub fn print_summary(out: &mut impl Write, stats: &Stats, secs: f64) -> io::Resu
 
 /// Runs `promtext parse`.
 pub fn run(args: ParseArgs) -> ExitCode {
-    let input = match open_body(args.input.as_deref(), &args.content_encoding) {
-        Ok((r, _)) => r,
+    let (input, response_type) = match crate::http::open_any(
+        args.input.as_deref(),
+        &args.content_encoding,
+        &args.http,
+        None,
+    ) {
+        Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    let (dialect, input) = match choose_dialect(&args, input) {
+    let (dialect, input) = match choose_dialect(&args, response_type.as_deref(), input) {
         Ok(chosen) => chosen,
         Err(e) => {
             eprintln!("error: {e}");
@@ -351,12 +360,13 @@ pub fn run(args: ParseArgs) -> ExitCode {
 /// Content-Type; the sniffed bytes are put back in front of the rest.
 pub fn choose_dialect(
     args: &ParseArgs,
+    response_type: Option<&str>,
     input: Box<dyn Read>,
 ) -> io::Result<(Dialect, Box<dyn Read>)> {
     match args.format {
         Format::Prometheus => Ok((Dialect::Prometheus, input)),
         Format::Openmetrics => Ok((Dialect::OpenMetrics, input)),
-        Format::Auto => auto_dialect(args.content_type.as_deref(), input),
+        Format::Auto => auto_dialect(args.content_type.as_deref().or(response_type), input),
     }
 }
 

@@ -40,8 +40,13 @@ pub enum ScrapeOutput {
                   2 usage, configuration or I/O error."
 )]
 pub struct ScrapeArgs {
-    /// The response body (`-` or nothing for standard input), possibly compressed.
+    /// The response body: a file, `-`/nothing for standard input (possibly compressed), or an `http://` or
+    /// `https://` URL scraped live (its Content-Type and Content-Encoding headers are used).
     pub input: Option<String>,
+    /// Scrape the target's own URL (`__scheme__://__address____metrics_path__?params` after `relabel_configs`)
+    /// instead of reading a body.
+    #[arg(long, conflicts_with = "input")]
+    pub fetch: bool,
     /// A prometheus.yml, operator values with `additionalScrapeConfigs:`, or a single job. Without it: no rules,
     /// job `promtext`.
     #[arg(long, value_name = "FILE")]
@@ -54,13 +59,9 @@ pub struct ScrapeArgs {
     /// over them. Default: `{__address__="localhost"}`.
     #[arg(long, value_name = "LABELS")]
     pub target_labels: Option<String>,
-    /// The response's Content-Type.
-    #[arg(
-        long,
-        value_name = "VALUE",
-        default_value = "text/plain; version=0.0.4"
-    )]
-    pub content_type: String,
+    /// The response's Content-Type (default: a URL's Content-Type header, else `text/plain; version=0.0.4`).
+    #[arg(long, value_name = "VALUE")]
+    pub content_type: Option<String>,
     /// The response's Content-Encoding: identity, gzip, zstd, br, or auto (gzip and zstd detected by their magic
     /// bytes).
     #[arg(long, value_name = "E", default_value = "auto")]
@@ -96,6 +97,9 @@ pub struct ScrapeArgs {
     /// How many families `summary` lists.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
+    /// Options for a live scrape.
+    #[command(flatten)]
+    pub http: crate::http::HttpArgs,
 }
 
 fn fail(code: u8, msg: impl std::fmt::Display) -> ExitCode {
@@ -346,20 +350,45 @@ pub fn run(args: ScrapeArgs) -> ExitCode {
     };
     cfg.options.lenient = args.lenient;
     cfg.options.cache_max_entries = args.cache_entries;
-    let mut input = match open_input(args.input.as_deref()) {
-        Ok(r) => r,
-        Err(e) => return fail(2, e),
+    let url = match (&args.input, args.fetch) {
+        (_, true) => Some(target.url()),
+        (Some(i), _) if crate::http::is_url(i) => Some(i.clone()),
+        _ => None,
     };
+    let (mut input, header_type, header_encoding): (Box<dyn Read>, String, String) = match &url {
+        Some(url) => {
+            let timeout = match args.http.timeout(job.scrape_timeout.as_deref()) {
+                Ok(t) => t,
+                Err(e) => return fail(2, e),
+            };
+            match args.http.fetch(url, timeout) {
+                Ok(r) => (Box::new(r.body), r.content_type, r.content_encoding),
+                // The target is down: Prometheus' `up` 0.
+                Err(e) => return fail(1, format!("scrape failed: {e}")),
+            }
+        }
+        None => match open_input(args.input.as_deref()) {
+            Ok(r) => (r, String::new(), String::new()),
+            Err(e) => return fail(2, e),
+        },
+    };
+    let content_type = args
+        .content_type
+        .clone()
+        .or(Some(header_type).filter(|h| !h.is_empty()))
+        .unwrap_or_else(|| "text/plain; version=0.0.4".to_string());
     let mut scraper = Scraper::new(cfg, &target);
     let mut buf = vec![0u8; 64 << 10];
     let first = match read_some(&mut input, &mut buf) {
         Ok(n) => n,
         Err(e) => return fail(2, e),
     };
-    let encoding = if args.content_encoding == "auto" {
-        sniff_encoding(&buf[..first]).to_string()
-    } else {
+    let encoding = if args.content_encoding != "auto" {
         args.content_encoding.clone()
+    } else if !header_encoding.is_empty() {
+        header_encoding
+    } else {
+        sniff_encoding(&buf[..first]).to_string()
     };
     let stdout = io::stdout();
     match args.output {
@@ -367,7 +396,7 @@ pub fn run(args: ScrapeArgs) -> ExitCode {
             let mut app = FamilyCounter::default();
             let report = match stream(
                 &mut scraper,
-                &args.content_type,
+                &content_type,
                 &encoding,
                 &mut input,
                 &mut buf,
@@ -397,7 +426,7 @@ pub fn run(args: ScrapeArgs) -> ExitCode {
             };
             let report = match stream(
                 &mut scraper,
-                &args.content_type,
+                &content_type,
                 &encoding,
                 &mut input,
                 &mut buf,
