@@ -97,6 +97,19 @@ pub struct ScrapeArgs {
     /// How many families `summary` lists.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
+    /// Scrape every active target the job's Kubernetes pod discovery yields from this pod list (`kubectl get pods
+    /// -A -o json`, `-` for standard input), as `promtext targets` computes them; prints one report per target.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["input", "fetch", "target_labels"])]
+    pub pods: Option<String>,
+    /// Nodes for `attach_metadata` (with --pods).
+    #[arg(long, value_name = "FILE", requires = "pods")]
+    pub nodes: Option<String>,
+    /// Namespaces for `attach_metadata` (with --pods).
+    #[arg(long, value_name = "FILE", requires = "pods")]
+    pub namespaces: Option<String>,
+    /// How many targets are scraped at once (with --pods).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub concurrency: usize,
     /// Options for a live scrape.
     #[command(flatten)]
     pub http: crate::http::HttpArgs,
@@ -330,6 +343,9 @@ pub fn run(args: ScrapeArgs) -> ExitCode {
         Ok(j) => j,
         Err(e) => return fail(2, e),
     };
+    if args.pods.is_some() {
+        return run_discovered(&args, &job);
+    }
     let discovered = match &args.target_labels {
         Some(s) => match parse_target_labels(s) {
             Ok(v) => v,
@@ -724,4 +740,191 @@ pub fn run_default() -> ExitCode {
     let _ = writeln!(out, "\nas Prometheus reports it:");
     let _ = out.write_all(second.to_exposition(target.labels()).as_bytes());
     exit_for(&second)
+}
+
+fn read_file_or_stdin(path: &str) -> Result<Vec<u8>, String> {
+    let mut buf = Vec::new();
+    let r = if path == "-" {
+        io::stdin().lock().read_to_end(&mut buf)
+    } else {
+        std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut buf))
+    };
+    r.map_err(|e| format!("reading {path}: {e}"))?;
+    Ok(buf)
+}
+
+/// What one live scrape of a discovered target gave.
+enum Scraped {
+    Report(Box<ScrapeReport>, String),
+    Unreachable(String),
+}
+
+/// `scrape --pods`: discovery, then every active target scraped live, `--concurrency` at a time.
+fn run_discovered(args: &ScrapeArgs, job: &ScrapeJob) -> ExitCode {
+    use promtext::discovery::kubernetes::Cluster;
+    use std::io::IsTerminal;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    if args.output == ScrapeOutput::Exposition {
+        return fail(
+            2,
+            "--pods prints one report per target: --output summary or jsonl",
+        );
+    }
+    let pods = args.pods.as_deref().unwrap_or("-");
+    let cluster = (|| -> Result<Cluster, String> {
+        let mut c =
+            Cluster::from_pods(&read_file_or_stdin(pods)?).map_err(|e| format!("{pods}: {e}"))?;
+        if let Some(p) = &args.nodes {
+            c = c
+                .with_nodes(&read_file_or_stdin(p)?)
+                .map_err(|e| format!("{p}: {e}"))?;
+        }
+        if let Some(p) = &args.namespaces {
+            c = c
+                .with_namespaces(&read_file_or_stdin(p)?)
+                .map_err(|e| format!("{p}: {e}"))?;
+        }
+        Ok(c)
+    })();
+    let cluster = match cluster {
+        Ok(c) => c,
+        Err(e) => return fail(2, e),
+    };
+    let discovered = match promtext::discovery::job_targets(job, &cluster) {
+        Ok(t) => t,
+        Err(e) => return fail(2, format!("job {:?}: {e}", job.job_name)),
+    };
+    let targets: Vec<Target> = discovered
+        .iter()
+        .filter_map(|t| t.active().cloned())
+        .collect();
+    let mut cfg = match ScrapeConfig::from_job(job) {
+        Ok(c) => c,
+        Err(e) => return fail(2, e),
+    };
+    cfg.options.lenient = args.lenient;
+    cfg.options.cache_max_entries = args.cache_entries;
+    let timeout = match args.http.timeout(job.scrape_timeout.as_deref()) {
+        Ok(t) => t,
+        Err(e) => return fail(2, e),
+    };
+    let results: Vec<std::sync::Mutex<Option<Scraped>>> = targets
+        .iter()
+        .map(|_| std::sync::Mutex::new(None))
+        .collect();
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let progress = io::stderr().is_terminal();
+    std::thread::scope(|sc| {
+        for _ in 0..args.concurrency.clamp(1, 64).min(targets.len().max(1)) {
+            sc.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(t) = targets.get(i) else { break };
+                    let r = match args.http.fetch(&t.url(), timeout) {
+                        Err(e) => Scraped::Unreachable(e),
+                        Ok(resp) => {
+                            let mut scraper = Scraper::new(cfg.clone(), t);
+                            let enc = if resp.content_encoding.is_empty() {
+                                "identity".to_string()
+                            } else {
+                                resp.content_encoding.clone()
+                            };
+                            let ct = if resp.content_type.is_empty() {
+                                "text/plain; version=0.0.4".to_string()
+                            } else {
+                                resp.content_type.clone()
+                            };
+                            let mut sink = promtext::scrape::Discard::default();
+                            let rep = scraper.scrape_reader(resp.body, &ct, &enc, &mut sink);
+                            Scraped::Report(Box::new(rep), enc)
+                        }
+                    };
+                    if let Ok(mut slot) = results[i].lock() {
+                        *slot = Some(r);
+                    }
+                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    if progress {
+                        let mut e = io::stderr().lock();
+                        let _ = write!(e, "\rscraped {n}/{} targets", targets.len());
+                        let _ = e.flush();
+                    }
+                }
+            });
+        }
+    });
+    if progress {
+        eprintln!();
+    }
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let mut failed = 0usize;
+    let mut w = || -> io::Result<()> {
+        if args.output == ScrapeOutput::Summary {
+            writeln!(
+                out,
+                "{} active targets of job {:?}",
+                targets.len(),
+                job.job_name
+            )?;
+        }
+        for (t, slot) in targets.iter().zip(&results) {
+            let r = slot.lock().ok().and_then(|mut s| s.take());
+            let up = matches!(&r, Some(Scraped::Report(rep, _)) if rep.up());
+            if !up {
+                failed += 1;
+            }
+            match (args.output, r) {
+                (ScrapeOutput::Jsonl, Some(Scraped::Report(rep, enc))) => {
+                    write_json_report(&mut out, t, &rep, &enc)?
+                }
+                (ScrapeOutput::Jsonl, r) => {
+                    let msg = match r {
+                        Some(Scraped::Unreachable(e)) => e,
+                        _ => "not scraped".into(),
+                    };
+                    out.write_all(b"{\"kind\":\"report\",\"target\":")?;
+                    json_label_object(&mut out, t.labels().iter())?;
+                    out.write_all(b",\"scrapeUrl\":")?;
+                    json_str(&mut out, &t.url())?;
+                    out.write_all(b",\"up\":0,\"errors\":[")?;
+                    json_str(&mut out, &msg)?;
+                    out.write_all(b"]}\n")?;
+                }
+                (_, Some(Scraped::Report(rep, _))) => writeln!(
+                    out,
+                    "{:<4} {}  samples {} (after metric relabeling {}), {:.3} s{}",
+                    if rep.up() { "up" } else { "DOWN" },
+                    t.url(),
+                    rep.samples_scraped,
+                    rep.samples_post_relabel,
+                    rep.duration.as_secs_f64(),
+                    rep.error
+                        .as_ref()
+                        .map(|e| format!(": {e}"))
+                        .unwrap_or_default()
+                )?,
+                (_, r) => writeln!(
+                    out,
+                    "DOWN {}: {}",
+                    t.url(),
+                    match r {
+                        Some(Scraped::Unreachable(e)) => e,
+                        _ => "not scraped".into(),
+                    }
+                )?,
+            }
+        }
+        out.flush()
+    };
+    if let Err(e) = w() {
+        if !is_broken_pipe(&e) {
+            return fail(2, e);
+        }
+    }
+    if failed > 0 {
+        fail(1, format!("{failed} of {} targets down", targets.len()))
+    } else {
+        ExitCode::SUCCESS
+    }
 }

@@ -295,3 +295,72 @@ fn scrape_a_url_and_a_target_s_own_url() {
     assert_eq!(o.status.code(), Some(1));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn scrape_the_targets_discovered_in_a_pod_list() {
+    let (good, _rx1) = serve(vec![reply("text/plain; version=0.0.4", None, TEXT.into())]);
+    let (bad, _rx2) = serve(vec![Reply {
+        status: "500 Internal Server Error",
+        headers: vec![],
+        body: vec![],
+        delay: Duration::ZERO,
+    }]);
+    let port = |u: &str| u.rsplit(':').next().unwrap().parse::<u16>().unwrap();
+    let pods = format!(
+        r#"{{"items": [{{"metadata": {{"name": "app", "namespace": "default"}},
+        "spec": {{"containers": [{{"name": "c", "ports": [
+          {{"name": "metrics", "containerPort": {}}},
+          {{"name": "metrics", "containerPort": {}}},
+          {{"name": "http", "containerPort": 1}}]}}]}},
+        "status": {{"podIP": "127.0.0.1"}}}}]}}"#,
+        port(&good),
+        port(&bad)
+    );
+    let dir = std::env::temp_dir().join(format!("promtext-live-pods-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let podf = dir.join("pods.json");
+    std::fs::write(&podf, pods).unwrap();
+    let cfg = dir.join("prometheus.yml");
+    std::fs::write(
+        &cfg,
+        "scrape_configs:\n- job_name: app\n  kubernetes_sd_configs: [{role: pod}]\n  relabel_configs:\n  - {source_labels: [__meta_kubernetes_pod_container_port_name], regex: metrics, action: keep}\n  - {source_labels: [__meta_kubernetes_pod_name], target_label: pod}\n",
+    )
+    .unwrap();
+    let o = promtext(&[
+        "scrape",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--pods",
+        podf.to_str().unwrap(),
+        "--output",
+        "jsonl",
+        "--concurrency",
+        "2",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = String::from_utf8(o.stdout).unwrap();
+    let reports: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(reports.len(), 2, "{out}");
+    assert_eq!(reports[0]["up"], 1);
+    assert_eq!(reports[0]["scrape_samples_scraped"], 1);
+    assert_eq!(reports[0]["target"]["pod"], "app");
+    assert_eq!(reports[0]["scrapeUrl"], format!("{good}/metrics"));
+    assert_eq!(reports[1]["up"], 0);
+    assert!(
+        reports[1]["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("server returned HTTP status 500 Internal Server Error"),
+        "{out}"
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("1 of 2 targets down"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
