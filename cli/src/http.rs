@@ -102,7 +102,7 @@ impl HttpArgs {
 
     /// GETs `url` as a Prometheus scrape would; a status other than 2xx is an error worded as Prometheus' (`server
     /// returned HTTP status 404 Not Found`).
-    pub fn fetch(&self, url: &str, timeout: Duration) -> Result<Response, String> {
+    pub fn fetch(&self, url: &str, timeout: Duration, accept: &str) -> Result<Response, String> {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
             .http_status_as_error(false)
@@ -112,7 +112,7 @@ impl HttpArgs {
             .into();
         let mut req = agent
             .get(url)
-            .header("Accept", DEFAULT_ACCEPT)
+            .header("Accept", accept)
             .header("Accept-Encoding", "gzip")
             .header(
                 "User-Agent",
@@ -170,7 +170,7 @@ pub fn open_any(
     match input {
         Some(url) if is_url(url) => {
             let timeout = http.timeout(timeout_fallback)?;
-            let resp = http.fetch(url, timeout)?;
+            let resp = http.fetch(url, timeout, DEFAULT_ACCEPT)?;
             let enc = if encoding.eq_ignore_ascii_case("auto") && !resp.content_encoding.is_empty()
             {
                 resp.content_encoding.clone()

@@ -323,6 +323,8 @@ fn empty_job(name: &str) -> ScrapeJob {
         relabel_configs: Vec::new(),
         metric_relabel_configs: Vec::new(),
         kubernetes_sd_configs: Vec::new(),
+        scrape_protocols: Vec::new(),
+        metric_name_escaping_scheme: String::new(),
     }
 }
 
@@ -377,7 +379,7 @@ pub fn run(args: ScrapeArgs) -> ExitCode {
                 Ok(t) => t,
                 Err(e) => return fail(2, e),
             };
-            match args.http.fetch(url, timeout) {
+            match args.http.fetch(url, timeout, &job.accept_header()) {
                 Ok(r) => (Box::new(r.body), r.content_type, r.content_encoding),
                 // The target is down: Prometheus' `up` 0.
                 Err(e) => return fail(1, format!("scrape failed: {e}")),
@@ -808,6 +810,7 @@ fn run_discovered(args: &ScrapeArgs, job: &ScrapeJob) -> ExitCode {
         Ok(t) => t,
         Err(e) => return fail(2, e),
     };
+    let accept = job.accept_header();
     let results: Vec<std::sync::Mutex<Option<Scraped>>> = targets
         .iter()
         .map(|_| std::sync::Mutex::new(None))
@@ -821,7 +824,7 @@ fn run_discovered(args: &ScrapeArgs, job: &ScrapeJob) -> ExitCode {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(t) = targets.get(i) else { break };
-                    let r = match args.http.fetch(&t.url(), timeout) {
+                    let r = match args.http.fetch(&t.url(), timeout, &accept) {
                         Err(e) => Scraped::Unreachable(e),
                         Ok(resp) => {
                             let mut scraper = Scraper::new(cfg.clone(), t);

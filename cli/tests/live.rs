@@ -263,7 +263,7 @@ fn scrape_a_url_and_a_target_s_own_url() {
     let cfg = dir.join("job.yml");
     std::fs::write(
         &cfg,
-        "scrape_configs:\n- job_name: envoy-stats\n  metrics_path: /stats/prometheus\n  scrape_timeout: 5s\n  params: {usedonly: ['']}\n",
+        "scrape_configs:\n- job_name: envoy-stats\n  metrics_path: /stats/prometheus\n  scrape_timeout: 5s\n  params: {usedonly: ['']}\n  scrape_protocols: [PrometheusText0.0.4, OpenMetricsText1.0.0]\n",
     )
     .unwrap();
     let addr = url.trim_start_matches("http://");

@@ -76,6 +76,79 @@ pub struct ScrapeJob {
     pub metric_relabel_configs: Vec<RelabelConfig>,
     /// `kubernetes_sd_configs` (the keys offline discovery uses).
     pub kubernetes_sd_configs: Vec<KubernetesSdConfig>,
+    /// `scrape_protocols` as written (falls back to the global one; empty: Prometheus' default order).
+    pub scrape_protocols: Vec<String>,
+    /// `metric_name_escaping_scheme` (empty: `allow-utf-8` under the UTF-8 scheme, `underscores` under legacy).
+    pub metric_name_escaping_scheme: String,
+}
+
+/// The scrape protocols Prometheus knows, with the media type it asks for (`config.ScrapeProtocolsHeaders`).
+const SCRAPE_PROTOCOLS: [(&str, &str); 5] = [
+    (
+        "PrometheusProto",
+        "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited",
+    ),
+    ("PrometheusText0.0.4", "text/plain;version=0.0.4"),
+    ("PrometheusText1.0.0", "text/plain;version=1.0.0"),
+    (
+        "OpenMetricsText0.0.1",
+        "application/openmetrics-text;version=0.0.1",
+    ),
+    (
+        "OpenMetricsText1.0.0",
+        "application/openmetrics-text;version=1.0.0",
+    ),
+];
+
+const DEFAULT_SCRAPE_PROTOCOLS: [&str; 4] = [
+    "OpenMetricsText1.0.0",
+    "OpenMetricsText0.0.1",
+    "PrometheusText1.0.0",
+    "PrometheusText0.0.4",
+];
+
+impl ScrapeJob {
+    /// The `Accept` header Prometheus sends for this job: its `scrape_protocols` (best first, q-values from 0.6
+    /// down as Prometheus numbers them), the name-escaping parameter on the 1.0.0 text formats, then `*/*`.
+    ///
+    /// ```
+    /// use promtext::relabel::yaml::ConfigDocument;
+    /// let doc = ConfigDocument::from_yaml("scrape_configs:\n- job_name: a\n- job_name: b\n  scrape_protocols: [PrometheusText1.0.0]\n  metric_name_validation_scheme: legacy\n")?;
+    /// assert_eq!(doc.jobs()[0].accept_header(), promtext::content_type::DEFAULT_ACCEPT);
+    /// assert_eq!(doc.jobs()[1].accept_header(), "text/plain;version=1.0.0;escaping=underscores;q=0.6,*/*;q=0.5");
+    /// # Ok::<(), promtext::relabel::ConfigError>(())
+    /// ```
+    pub fn accept_header(&self) -> String {
+        let escaping = if !self.metric_name_escaping_scheme.is_empty() {
+            self.metric_name_escaping_scheme.as_str()
+        } else if self.name_validation_scheme == NameValidationScheme::Legacy {
+            "underscores"
+        } else {
+            "allow-utf-8"
+        };
+        let names: Vec<&str> = if self.scrape_protocols.is_empty() {
+            DEFAULT_SCRAPE_PROTOCOLS.to_vec()
+        } else {
+            self.scrape_protocols.iter().map(String::as_str).collect()
+        };
+        // Prometheus starts from the size of its protocol table plus one.
+        let mut weight = SCRAPE_PROTOCOLS.len() + 1;
+        let mut out = String::new();
+        for n in names {
+            let Some((_, media)) = SCRAPE_PROTOCOLS.iter().find(|(p, _)| *p == n) else {
+                continue;
+            };
+            out.push_str(media);
+            if n.ends_with("1.0.0") {
+                out.push_str(";escaping=");
+                out.push_str(escaping);
+            }
+            out.push_str(&format!(";q=0.{weight},"));
+            weight = weight.saturating_sub(1);
+        }
+        out.push_str(&format!("*/*;q=0.{weight}"));
+        out
+    }
 }
 
 /// One `kubernetes_sd_configs` entry: the keys that decide which objects are discovered. Connection keys
@@ -316,6 +389,7 @@ pub fn parse_bytes(s: &str) -> Option<u64> {
 
 #[derive(Default)]
 struct Global {
+    protocols: Option<Vec<String>>,
     limits: ScrapeLimits,
     interval: Option<String>,
     timeout: Option<String>,
@@ -344,6 +418,30 @@ fn scheme_of(m: &Mapping) -> Result<Option<NameValidationScheme>, ConfigError> {
         Some(s) if s.is_empty() => Ok(None),
         Some(s) => NameValidationScheme::parse(&s).map(Some),
     }
+}
+
+fn scrape_protocols(m: &Mapping) -> Result<Option<Vec<String>>, ConfigError> {
+    let Some(v) = get(m, "scrape_protocols") else {
+        return Ok(None);
+    };
+    let list: Vec<String> = decode(v)?;
+    let mut seen: Vec<&str> = Vec::new();
+    for p in &list {
+        if !SCRAPE_PROTOCOLS.iter().any(|(n, _)| n == p) {
+            let names: Vec<&str> = SCRAPE_PROTOCOLS.iter().map(|(n, _)| *n).collect();
+            return Err(ConfigError::Decode(format!(
+                "unknown scrape protocol {p}, supported: {}",
+                names.join(", ")
+            )));
+        }
+        if seen.contains(&p.as_str()) {
+            return Err(ConfigError::Decode(format!(
+                "duplicated protocol in scrape_protocols, got {list:?}"
+            )));
+        }
+        seen.push(p);
+    }
+    Ok(Some(list))
 }
 
 fn job(v: &Value, g: &Global) -> Result<ScrapeJob, ConfigError> {
@@ -447,6 +545,13 @@ fn job_body(
         relabel_configs,
         metric_relabel_configs,
         kubernetes_sd_configs,
+        scrape_protocols: scrape_protocols(m)
+            .map_err(plain)?
+            .or_else(|| g.protocols.clone())
+            .unwrap_or_default(),
+        metric_name_escaping_scheme: get_str(m, "metric_name_escaping_scheme")
+            .map_err(plain)?
+            .unwrap_or_default(),
     })
 }
 
@@ -509,6 +614,7 @@ impl ConfigDocument {
                     g.interval = get_str(gm, "scrape_interval")?;
                     g.timeout = get_str(gm, "scrape_timeout")?;
                     g.scheme = scheme_of(gm)?;
+                    g.protocols = scrape_protocols(gm)?;
                 }
                 if let Some(sc) = m.get("scrape_configs") {
                     return Ok(ConfigDocument::Jobs(jobs(sc, &g)?));
