@@ -170,3 +170,16 @@ impl fmt::Display for Labels {
         write_set(f, self.iter())
     }
 }
+
+/// Serializes as one JSON-style object in name order (feature `serde`).
+#[cfg(feature = "serde")]
+impl serde::Serialize for Labels {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.len()))?;
+        for (n, v) in self.iter() {
+            m.serialize_entry(n, v)?;
+        }
+        m.end()
+    }
+}
