@@ -63,8 +63,8 @@ enum Command {
     Relabel(relabel::RelabelArgs),
     /// Scrape a captured body as Prometheus would: target relabeling, Content-Encoding, dialect, honor_labels,
     /// metric_relabel_configs, limits; prints the final series or a report.
-    Scrape(scrape::ScrapeArgs),
-    /// Lint an exposition like `promtool check metrics`, and more; exit 1 when problems are found.
+    Scrape(Box<scrape::ScrapeArgs>),
+    /// Lint an exposition like `promtool check metrics`, and more; exit 1 on invalid input, 3 on lint problems.
     Check(check::CheckArgs),
     /// The targets a job's Kubernetes pod discovery yields, computed offline from `kubectl get pods -A -o json`.
     Targets(targets::TargetsArgs),
@@ -79,7 +79,7 @@ fn main() -> ExitCode {
         Some(Command::Parse(args)) => parse::run(args),
         Some(Command::Gen(args)) => gen_cmd::run(args),
         Some(Command::Relabel(args)) => relabel::run(args),
-        Some(Command::Scrape(args)) => scrape::run(args),
+        Some(Command::Scrape(args)) => scrape::run(*args),
         Some(Command::Check(args)) => check::run(args),
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Targets(args)) => targets::run(args),
