@@ -701,9 +701,10 @@ fn parse_field_selector(s: &str) -> Result<Vec<(String, bool, String)>, Discover
                 j += 2;
                 continue;
             }
-            if t[j..].starts_with("!=") {
+            // Bytes, not `str` slices: an escaped character may be several bytes long.
+            if bytes[j..].starts_with(b"!=") {
                 found = Some((j, 2, true));
-            } else if t[j..].starts_with("==") {
+            } else if bytes[j..].starts_with(b"==") {
                 found = Some((j, 2, false));
             } else if bytes[j] == b'=' {
                 found = Some((j, 1, false));
@@ -864,6 +865,12 @@ mod tests {
             vec![("metadata.name".to_string(), false, "a,b".to_string())]
         );
         assert!(parse_field_selector("spec.nodeName").is_err());
+        // An escaped multi-byte character (a fuzz find).
+        assert_eq!(
+            parse_field_selector("a\\é=b").unwrap(),
+            vec![("aé".to_string(), false, "b".to_string())]
+        );
+        assert!(parse_field_selector("st\u{fffd}\u{2},").is_err());
     }
 
     #[test]
