@@ -189,3 +189,146 @@ pub fn error(msg: impl std::fmt::Display) {
 pub fn warn(msg: impl std::fmt::Display) {
     let _ = writeln!(io::stderr(), "warning: {msg}");
 }
+
+/// A configuration error as `file:line: message`, the line being that of the rule the error names (or of its
+/// job), found in the YAML text; `file: message` when it cannot be found.
+pub fn config_error(file: &str, text: &str, e: &promtext::relabel::ConfigError) -> String {
+    match locate_rule(text, e.job(), e.stage(), e.rule_index()) {
+        Some(line) => format!("{file}:{line}: {e}"),
+        None => format!("{file}: {e}"),
+    }
+}
+
+fn indent(l: &str) -> usize {
+    l.len() - l.trim_start_matches(' ').len()
+}
+
+fn is_content(l: &str) -> bool {
+    let t = l.trim();
+    !t.is_empty() && !t.starts_with('#')
+}
+
+/// The 1-based line of rule `index` of the `stage` list of `job` (or of a bare top-level list without a job), or
+/// of the job itself. Block-style YAML only; flow-style lists give the key's line.
+fn locate_rule(
+    text: &str,
+    job: Option<&str>,
+    stage: Option<promtext::relabel::Stage>,
+    index: Option<usize>,
+) -> Option<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    // The region to search: the job's mapping, or the whole document for a bare list.
+    let (start, key_indent) = match job {
+        Some(job) => {
+            let at = lines.iter().position(|l| {
+                let t = l.trim_start().trim_start_matches("- ").trim_start();
+                t.strip_prefix("job_name:").is_some_and(|v| {
+                    let v = v.split(" #").next().unwrap_or("").trim();
+                    v.trim_matches(|c| c == '\'' || c == '"') == job
+                })
+            })?;
+            let l = lines[at];
+            let key_indent = indent(l)
+                + if l.trim_start().starts_with("- ") {
+                    2
+                } else {
+                    0
+                };
+            (at, key_indent)
+        }
+        None => (0, 0),
+    };
+    let (Some(stage), Some(index)) = (
+        stage.or(job.is_none().then_some(promtext::relabel::Stage::Target)),
+        index,
+    ) else {
+        return Some(start + 1);
+    };
+    // The list: after the stage key (in the job's mapping), or the document itself.
+    let list_start = match job {
+        Some(_) => {
+            let mut found = None;
+            for (i, l) in lines.iter().enumerate().skip(start) {
+                if i > start && is_content(l) && indent(l) < key_indent {
+                    break;
+                }
+                let t = l.trim_start().trim_start_matches("- ");
+                if indent(l) <= key_indent && t.starts_with(&format!("{}:", stage.key())) {
+                    found = Some(i);
+                    break;
+                }
+            }
+            found?
+        }
+        None => 0,
+    };
+    let mut item_indent = None;
+    let mut n = 0;
+    for (i, l) in lines
+        .iter()
+        .enumerate()
+        .skip(list_start + usize::from(job.is_some()))
+    {
+        if !is_content(l) {
+            continue;
+        }
+        let ind = indent(l);
+        if job.is_some() && ind < key_indent {
+            break;
+        }
+        if !l.trim_start().starts_with('-') {
+            if item_indent.is_some_and(|ii| ind <= ii) {
+                break;
+            }
+            continue;
+        }
+        match item_indent {
+            None => item_indent = Some(ind),
+            Some(ii) if ind < ii => break,
+            Some(ii) if ind > ii => continue,
+            _ => {}
+        }
+        if n == index {
+            return Some(i + 1);
+        }
+        n += 1;
+    }
+    Some(list_start + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_are_located() {
+        let text = "global:\n  scrape_interval: 30s\nscrape_configs:\n- job_name: a\n  relabel_configs:\n  - action: keep\n    regex: x\n- job_name: 'envoy'\n  relabel_configs:\n  - source_labels: [a]\n    action: keep\n\n  # comment\n  - action: drop\n    regex: y\n  metric_relabel_configs:\n    - {action: keep, regex: a}\n    - {action: bogus}\n";
+        use promtext::relabel::Stage;
+        assert_eq!(
+            locate_rule(text, Some("envoy"), Some(Stage::Target), Some(0)),
+            Some(10)
+        );
+        assert_eq!(
+            locate_rule(text, Some("envoy"), Some(Stage::Target), Some(1)),
+            Some(14)
+        );
+        assert_eq!(
+            locate_rule(text, Some("envoy"), Some(Stage::Metric), Some(1)),
+            Some(18)
+        );
+        assert_eq!(locate_rule(text, Some("envoy"), None, None), Some(8));
+        assert_eq!(
+            locate_rule(text, Some("a"), Some(Stage::Target), Some(0)),
+            Some(6)
+        );
+        assert_eq!(locate_rule(text, Some("nope"), None, None), None);
+        let bare = "# rules\n- action: keep\n  regex: a\n- action: bogus\n";
+        assert_eq!(locate_rule(bare, None, None, Some(1)), Some(4));
+        // Operator values: the list nested under additionalScrapeConfigs.
+        let values = "prometheus:\n  prometheusSpec:\n    additionalScrapeConfigs:\n      - job_name: envoy-stats\n        relabel_configs:\n          - action: keep\n            regex: a\n          - action: bogus\n";
+        assert_eq!(
+            locate_rule(values, Some("envoy-stats"), Some(Stage::Target), Some(1)),
+            Some(8)
+        );
+    }
+}

@@ -11,7 +11,9 @@ use promtext::relabel::{ConfigError, Labels, NameValidationScheme, Outcome, Pipe
 use promtext::scrape::Series;
 use promtext::{Event, ReadParser, Settings};
 
-use crate::output::{is_broken_pipe, json_label_object, json_sample_open, json_str, open_body};
+use crate::output::{
+    config_error, is_broken_pipe, json_label_object, json_sample_open, json_str, open_body,
+};
 
 /// Relabel stage.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -107,7 +109,7 @@ pub fn run(args: RelabelArgs) -> ExitCode {
     };
     let doc = match ConfigDocument::from_yaml(&text) {
         Ok(d) => d,
-        Err(e) => return fail(2, format!("{file}: {e}")),
+        Err(e) => return fail(2, config_error(&file.to_string(), &text, &e)),
     };
     let stage = args.stage.map(|s| match s {
         StageArg::Target => Stage::Target,
@@ -126,16 +128,15 @@ pub fn run(args: RelabelArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => {
             // Name the job and the rule list when the rules come from a job.
-            let msg = match sel.job {
+            let e = match sel.job {
                 Some(j) => ConfigError::InJob {
                     job: j.job_name.clone(),
                     stage: Some(sel.stage),
                     error: Box::new(e),
-                }
-                .to_string(),
-                None => e.to_string(),
+                },
+                None => e,
             };
-            return fail(2, format!("{file}: {msg}"));
+            return fail(2, config_error(&file.to_string(), &text, &e));
         }
     };
     let input = match open_body(args.input.as_ref().and_then(|p| p.to_str()), "auto") {

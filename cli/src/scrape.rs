@@ -266,7 +266,8 @@ fn load_job(args: &ScrapeArgs) -> Result<ScrapeJob, String> {
         Some(path) => {
             let text =
                 std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let doc = ConfigDocument::from_yaml(&text).map_err(|e| e.to_string())?;
+            let doc = ConfigDocument::from_yaml(&text)
+                .map_err(|e| crate::output::config_error(&path.display().to_string(), &text, &e))?;
             match &doc {
                 ConfigDocument::Rules(r) => {
                     // A bare rule list: taken as metric_relabel_configs.

@@ -155,7 +155,11 @@ pub fn run(args: TargetsArgs) -> ExitCode {
     let doc = match ConfigDocument::from_yaml(&text) {
         Ok(d) => d,
         Err(e) => {
-            crate::output::error(format_args!("{}: {e}", args.config.display()));
+            crate::output::error(crate::output::config_error(
+                &args.config.display().to_string(),
+                &text,
+                &e,
+            ));
             return ExitCode::from(2);
         }
     };

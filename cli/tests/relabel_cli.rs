@@ -148,7 +148,7 @@ fn relabel_bare_list_formatting_explain_and_errors() {
     assert_eq!(
         err,
         format!(
-            "error: {}: rule 0: relabel configuration for hashmod requires non-zero modulus\n",
+            "error: {}:1: rule 0: relabel configuration for hashmod requires non-zero modulus\n",
             cfg.display()
         )
     );
@@ -157,7 +157,7 @@ fn relabel_bare_list_formatting_explain_and_errors() {
     assert_eq!(code, 2);
     assert!(
         err.starts_with(&format!(
-            "error: {}: rule 0: error parsing regexp: missing closing ): `^(?s:abc(def)$`",
+            "error: {}:1: rule 0: error parsing regexp: missing closing ): `^(?s:abc(def)$`",
             cfg.display()
         )),
         "{err}"
@@ -178,7 +178,7 @@ fn relabel_bare_list_formatting_explain_and_errors() {
     assert_eq!(
         err,
         format!(
-            "error: {}: rule 0: \"utf-8.label\" is invalid 'target_label' for replace action\n",
+            "error: {}:1: rule 0: \"utf-8.label\" is invalid 'target_label' for replace action\n",
             cfg.display()
         )
     );
@@ -303,7 +303,7 @@ fn relabel_an_exposition_dump_and_jsonl() {
     assert_eq!(
         err,
         format!(
-            "error: {}: job \"envoy\": metric_relabel_configs[1]: unknown relabel action \"bogus\"\n",
+            "error: {}:5: job \"envoy\": metric_relabel_configs[1]: unknown relabel action \"bogus\"\n",
             cfg.display()
         )
     );

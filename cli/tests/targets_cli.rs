@@ -261,6 +261,29 @@ fn operator_values_and_errors() {
         err.contains("no scrape config with job name \"nope\""),
         "{err}"
     );
+    // Config errors name the file, line, job, list and rule.
+    let broken = tmp(
+        "broken.yml",
+        "scrape_configs:\n- job_name: envoy-stats\n  kubernetes_sd_configs: [{role: pod}]\n  relabel_configs:\n  - source_labels: [a]\n    action: keep\n  - action: replace\n    regex: '(a'\n",
+    );
+    let (code, _, err) = run(
+        &[
+            "targets",
+            "--config",
+            broken.to_str().unwrap(),
+            "--pods",
+            &data("pods.json"),
+        ],
+        b"",
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with(&format!(
+            "error: {}:7: job \"envoy-stats\": relabel_configs[1]: error parsing regexp: missing closing ):",
+            broken.display()
+        )),
+        "{err}"
+    );
     // A target that Prometheus refuses is reported, not listed.
     let bad = tmp(
         "bad.yml",
