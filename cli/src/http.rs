@@ -35,6 +35,24 @@ pub struct HttpArgs {
     pub insecure_skip_verify: bool,
 }
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_of_rfc4648_vectors() {
+        for (i, o) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(super::base64(i.as_bytes()), o);
+        }
+    }
+}
+
 /// Whether an input names a URL rather than a file.
 pub fn is_url(s: &str) -> bool {
     let l = s.get(..8).unwrap_or(s).to_ascii_lowercase();
@@ -54,7 +72,89 @@ pub struct Response {
 /// The default scrape timeout (Prometheus' global default).
 pub const DEFAULT_TIMEOUT: &str = "10s";
 
+/// Standard base64 (RFC 4648, padded), for `basic_auth`.
+fn base64(input: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for c in input.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(A[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 impl HttpArgs {
+    /// These options completed with a job's `authorization`, `basic_auth`, `bearer_token(_file)` and `tls_config`
+    /// (files relative to `base`, the configuration's directory); options given on the command line win.
+    pub fn for_job(
+        &self,
+        job: &promtext::relabel::yaml::ScrapeJob,
+        base: &std::path::Path,
+    ) -> Result<HttpArgs, String> {
+        let c = &job.http_client;
+        let path = |p: &str| -> Option<PathBuf> { (!p.is_empty()).then(|| base.join(p)) };
+        let read = |p: &PathBuf| {
+            std::fs::read_to_string(p)
+                .map(|s| s.trim().to_string())
+                .map_err(|e| format!("{}: {e}", p.display()))
+        };
+        let mut out = self.clone();
+        let cli_auth = self.bearer_token_file.is_some()
+            || self.headers.iter().any(|h| {
+                h.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("authorization:")
+            });
+        if !cli_auth {
+            let auth = if let Some(a) = &c.authorization {
+                let kind = if a.kind.is_empty() {
+                    "Bearer"
+                } else {
+                    a.kind.as_str()
+                };
+                let cred = match path(&a.credentials_file) {
+                    Some(f) => read(&f)?,
+                    None => a.credentials.clone(),
+                };
+                Some(format!("{kind} {cred}"))
+            } else if let Some(b) = &c.basic_auth {
+                let pass = match path(&b.password_file) {
+                    Some(f) => read(&f)?,
+                    None => b.password.clone(),
+                };
+                Some(format!(
+                    "Basic {}",
+                    base64(format!("{}:{pass}", b.username).as_bytes())
+                ))
+            } else if let Some(f) = path(&c.bearer_token_file) {
+                Some(format!("Bearer {}", read(&f)?))
+            } else if !c.bearer_token.is_empty() {
+                Some(format!("Bearer {}", c.bearer_token))
+            } else {
+                None
+            };
+            if let Some(a) = auth {
+                out.headers.push(format!("Authorization: {a}"));
+            }
+        }
+        let t = &c.tls_config;
+        out.ca_file = out.ca_file.or_else(|| path(&t.ca_file));
+        if out.cert_file.is_none() && out.key_file.is_none() {
+            out.cert_file = path(&t.cert_file);
+            out.key_file = path(&t.key_file);
+        }
+        out.insecure_skip_verify |= t.insecure_skip_verify;
+        Ok(out)
+    }
+
     /// The timeout: `--timeout`, else `fallback` (a job's scrape_timeout), else 10s.
     pub fn timeout(&self, fallback: Option<&str>) -> Result<Duration, String> {
         let s = self

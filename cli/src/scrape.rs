@@ -326,6 +326,7 @@ fn empty_job(name: &str) -> ScrapeJob {
         kubernetes_sd_configs: Vec::new(),
         scrape_protocols: Vec::new(),
         metric_name_escaping_scheme: String::new(),
+        http_client: Default::default(),
     }
 }
 
@@ -346,8 +347,18 @@ pub fn run(args: ScrapeArgs) -> ExitCode {
         Ok(j) => j,
         Err(e) => return fail(2, e),
     };
+    let base = args
+        .config
+        .as_deref()
+        .and_then(|p| p.parent())
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let http = match args.http.for_job(&job, &base) {
+        Ok(h) => h,
+        Err(e) => return fail(2, e),
+    };
     if args.pods.is_some() {
-        return run_discovered(&args, &job);
+        return run_discovered(&args, &job, &http);
     }
     let discovered = match &args.target_labels {
         Some(s) => match parse_target_labels(s) {
@@ -376,11 +387,11 @@ pub fn run(args: ScrapeArgs) -> ExitCode {
     };
     let (mut input, header_type, header_encoding): (Box<dyn Read>, String, String) = match &url {
         Some(url) => {
-            let timeout = match args.http.timeout(job.scrape_timeout.as_deref()) {
+            let timeout = match http.timeout(job.scrape_timeout.as_deref()) {
                 Ok(t) => t,
                 Err(e) => return fail(2, e),
             };
-            match args.http.fetch(url, timeout, &job.accept_header()) {
+            match http.fetch(url, timeout, &job.accept_header()) {
                 Ok(r) => (Box::new(r.body), r.content_type, r.content_encoding),
                 // The target is down: Prometheus' `up` 0.
                 Err(e) => return fail(1, format!("scrape failed: {e}")),
@@ -763,7 +774,7 @@ enum Scraped {
 }
 
 /// `scrape --pods`: discovery, then every active target scraped live, `--concurrency` at a time.
-fn run_discovered(args: &ScrapeArgs, job: &ScrapeJob) -> ExitCode {
+fn run_discovered(args: &ScrapeArgs, job: &ScrapeJob, http: &crate::http::HttpArgs) -> ExitCode {
     use promtext::discovery::kubernetes::Cluster;
     use std::io::IsTerminal;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -807,7 +818,7 @@ fn run_discovered(args: &ScrapeArgs, job: &ScrapeJob) -> ExitCode {
     };
     cfg.options.lenient = args.lenient;
     cfg.options.cache_max_entries = args.cache_entries;
-    let timeout = match args.http.timeout(job.scrape_timeout.as_deref()) {
+    let timeout = match http.timeout(job.scrape_timeout.as_deref()) {
         Ok(t) => t,
         Err(e) => return fail(2, e),
     };
@@ -825,7 +836,7 @@ fn run_discovered(args: &ScrapeArgs, job: &ScrapeJob) -> ExitCode {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(t) = targets.get(i) else { break };
-                    let r = match args.http.fetch(&t.url(), timeout, &accept) {
+                    let r = match http.fetch(&t.url(), timeout, &accept) {
                         Err(e) => Scraped::Unreachable(e),
                         Ok(resp) => {
                             let mut scraper = Scraper::new(cfg.clone(), t);

@@ -364,3 +364,82 @@ fn scrape_the_targets_discovered_in_a_pod_list() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("1 of 2 targets down"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_job_s_authorization_and_basic_auth() {
+    let (url, rx) = serve(vec![
+        reply("text/plain", None, TEXT.into()),
+        reply("text/plain", None, TEXT.into()),
+        reply("text/plain", None, TEXT.into()),
+    ]);
+    let addr = url.trim_start_matches("http://").to_string();
+    let dir = std::env::temp_dir().join(format!("promtext-live-auth-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Relative to the configuration's directory, as Prometheus resolves it.
+    std::fs::write(dir.join("token"), "t0ken\n").unwrap();
+    let cfg = dir.join("prometheus.yml");
+    let scrape = |job: &str| {
+        promtext(&[
+            "scrape",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--job",
+            job,
+            "--target-labels",
+            &format!("{{__address__=\"{addr}\"}}"),
+            "--fetch",
+            "--output",
+            "jsonl",
+        ])
+    };
+    std::fs::write(
+        &cfg,
+        "scrape_configs:\n- job_name: a\n  authorization: {credentials_file: token}\n- job_name: b\n  basic_auth: {username: prom, password: 'p@ss'}\n",
+    )
+    .unwrap();
+    let o = scrape("a");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        header(&rx.recv().unwrap(), "authorization"),
+        Some("Bearer t0ken")
+    );
+    let o = scrape("b");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // base64("prom:p@ss")
+    assert_eq!(
+        header(&rx.recv().unwrap(), "authorization"),
+        Some("Basic cHJvbTpwQHNz")
+    );
+    // The command line wins over the job.
+    let o = promtext(&[
+        "scrape",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--job",
+        "a",
+        "--target-labels",
+        &format!("{{__address__=\"{addr}\"}}"),
+        "--fetch",
+        "--header",
+        "Authorization: Bearer cli",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        header(&rx.recv().unwrap(), "authorization"),
+        Some("Bearer cli")
+    );
+    // Two kinds of authentication: Prometheus' configuration error.
+    std::fs::write(
+        &cfg,
+        "scrape_configs:\n- job_name: a\n  authorization: {credentials: x}\n  basic_auth: {username: u}\n",
+    )
+    .unwrap();
+    let o = scrape("a");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("at most one of basic_auth, oauth2, bearer_token & bearer_token_file, authorization must be configured"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -80,6 +80,81 @@ pub struct ScrapeJob {
     pub scrape_protocols: Vec<String>,
     /// `metric_name_escaping_scheme` (empty: `allow-utf-8` under the UTF-8 scheme, `underscores` under legacy).
     pub metric_name_escaping_scheme: String,
+    /// The HTTP client settings of the job (authentication and TLS), as written.
+    pub http_client: HttpClientConfig,
+}
+
+/// A job's HTTP client settings used by a live scrape: `authorization`, `basic_auth`, `bearer_token(_file)` and
+/// `tls_config`. File paths are as written (Prometheus resolves them against the configuration file's directory).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct HttpClientConfig {
+    /// `authorization`.
+    #[serde(deserialize_with = "nullable")]
+    pub authorization: Option<Authorization>,
+    /// `basic_auth`.
+    #[serde(deserialize_with = "nullable")]
+    pub basic_auth: Option<BasicAuth>,
+    /// `bearer_token` (Prometheus 2).
+    #[serde(deserialize_with = "nullable")]
+    pub bearer_token: String,
+    /// `bearer_token_file` (Prometheus 2).
+    #[serde(deserialize_with = "nullable")]
+    pub bearer_token_file: String,
+    /// `tls_config`.
+    #[serde(deserialize_with = "nullable")]
+    pub tls_config: TlsSettings,
+}
+
+/// `authorization` of a job.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct Authorization {
+    /// `type` (default `Bearer`).
+    #[serde(rename = "type", deserialize_with = "nullable")]
+    pub kind: String,
+    /// `credentials`.
+    #[serde(deserialize_with = "nullable")]
+    pub credentials: String,
+    /// `credentials_file`.
+    #[serde(deserialize_with = "nullable")]
+    pub credentials_file: String,
+}
+
+/// `basic_auth` of a job.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct BasicAuth {
+    /// `username`.
+    #[serde(deserialize_with = "nullable")]
+    pub username: String,
+    /// `password`.
+    #[serde(deserialize_with = "nullable")]
+    pub password: String,
+    /// `password_file`.
+    #[serde(deserialize_with = "nullable")]
+    pub password_file: String,
+}
+
+/// `tls_config` of a job.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct TlsSettings {
+    /// `ca_file`.
+    #[serde(deserialize_with = "nullable")]
+    pub ca_file: String,
+    /// `cert_file`.
+    #[serde(deserialize_with = "nullable")]
+    pub cert_file: String,
+    /// `key_file`.
+    #[serde(deserialize_with = "nullable")]
+    pub key_file: String,
+    /// `server_name`.
+    #[serde(deserialize_with = "nullable")]
+    pub server_name: String,
+    /// `insecure_skip_verify`.
+    #[serde(deserialize_with = "nullable")]
+    pub insecure_skip_verify: bool,
 }
 
 /// The scrape protocols Prometheus knows, with the media type it asks for (`config.ScrapeProtocolsHeaders`).
@@ -420,6 +495,34 @@ fn scheme_of(m: &Mapping) -> Result<Option<NameValidationScheme>, ConfigError> {
     }
 }
 
+fn http_client(m: &Mapping) -> Result<HttpClientConfig, ConfigError> {
+    let mut sub = Mapping::new();
+    for k in [
+        "authorization",
+        "basic_auth",
+        "bearer_token",
+        "bearer_token_file",
+        "tls_config",
+    ] {
+        if let Some(v) = get(m, k) {
+            sub.insert(Value::from(k), v.clone());
+        }
+    }
+    let c: HttpClientConfig = decode(&Value::Mapping(sub))?;
+    let auths = [
+        c.authorization.is_some(),
+        c.basic_auth.is_some(),
+        !c.bearer_token.is_empty() || !c.bearer_token_file.is_empty(),
+    ];
+    if auths.iter().filter(|a| **a).count() > 1 {
+        return Err(ConfigError::Decode(
+            "at most one of basic_auth, oauth2, bearer_token & bearer_token_file, authorization must be configured"
+                .into(),
+        ));
+    }
+    Ok(c)
+}
+
 fn scrape_protocols(m: &Mapping) -> Result<Option<Vec<String>>, ConfigError> {
     let Some(v) = get(m, "scrape_protocols") else {
         return Ok(None);
@@ -552,6 +655,7 @@ fn job_body(
         metric_name_escaping_scheme: get_str(m, "metric_name_escaping_scheme")
             .map_err(plain)?
             .unwrap_or_default(),
+        http_client: http_client(m).map_err(plain)?,
     })
 }
 
