@@ -11,7 +11,8 @@ fn run(args: &[&str], stdin: &[u8]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("promtext runs");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    // A command that fails early (usage errors) may exit before reading its input.
+    let _ = child.stdin.take().unwrap().write_all(stdin);
     child.wait_with_output().unwrap()
 }
 

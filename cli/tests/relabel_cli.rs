@@ -21,7 +21,8 @@ fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    c.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    // A command that fails early (usage errors) may exit before reading its input.
+    let _ = c.stdin.take().unwrap().write_all(stdin.as_bytes());
     let o = c.wait_with_output().unwrap();
     (
         o.status.code().unwrap_or(-1),

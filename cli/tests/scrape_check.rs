@@ -12,7 +12,8 @@ fn check(args: &[&str], stdin: &[u8]) -> (Option<i32>, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    c.stdin.take().unwrap().write_all(stdin).unwrap();
+    // A command that fails early (usage errors) may exit before reading its input.
+    let _ = c.stdin.take().unwrap().write_all(stdin);
     let out = c.wait_with_output().unwrap();
     (out.status.code(), String::from_utf8(out.stdout).unwrap())
 }
