@@ -182,6 +182,16 @@ pub fn run(args: TargetsArgs) -> ExitCode {
             }
         }
     }
+    for r in &results {
+        let limit = r.job.limits.target_limit;
+        let active = r.targets.iter().filter(|t| t.active().is_some()).count() as u64;
+        if limit > 0 && active > limit {
+            crate::output::warn(format_args!(
+                "job {:?}: target_limit exceeded (number of targets: {active}, limit: {limit}): Prometheus scrapes none of them",
+                r.job.job_name
+            ));
+        }
+    }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let res = match (&args.explain, args.output) {

@@ -262,6 +262,27 @@ fn operator_values_and_errors() {
         err.contains("no scrape config with job name \"nope\""),
         "{err}"
     );
+    // target_limit: Prometheus fails the whole pool.
+    let limited = tmp(
+        "limited.yml",
+        "scrape_configs:\n- job_name: all\n  target_limit: 2\n  kubernetes_sd_configs: [{role: pod}]\n",
+    );
+    let (code, out, err) = run(
+        &[
+            "targets",
+            "--config",
+            limited.to_str().unwrap(),
+            "--pods",
+            &data("pods.json"),
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("11 active targets"), "{out}");
+    assert!(
+        err.contains("job \"all\": target_limit exceeded (number of targets: 11, limit: 2)"),
+        "{err}"
+    );
     // Config errors name the file, line, job, list and rule.
     let broken = tmp(
         "broken.yml",
