@@ -199,39 +199,38 @@ struct List<T> {
     items: Vec<T>,
 }
 
-/// Decodes a `List` (`kubectl get … -o json|yaml`) or a single object.
+/// Decodes a `List` (`kubectl get … -o json|yaml`) or a single object, straight into the typed model.
 fn decode_list<T: serde::de::DeserializeOwned>(
     bytes: &[u8],
     what: &'static str,
 ) -> Result<Vec<T>, DiscoveryError> {
     let err = |message: String| DiscoveryError::Decode { what, message };
-    let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
-    if first == Some(b'{') {
-        let v: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| err(e.to_string()))?;
-        return from_value(v, what);
-    }
-    let v: serde_json::Value = yaml_serde::from_slice(bytes).map_err(|e| err(e.to_string()))?;
-    from_value(v, what)
-}
-
-fn from_value<T: serde::de::DeserializeOwned>(
-    v: serde_json::Value,
-    what: &'static str,
-) -> Result<Vec<T>, DiscoveryError> {
-    let err = |e: serde_json::Error| DiscoveryError::Decode {
-        what,
-        message: e.to_string(),
-    };
-    if v.get("items").is_some() {
-        let l: List<T> = serde_json::from_value(v).map_err(err)?;
-        Ok(l.items)
-    } else if v.get("metadata").is_some() {
-        Ok(vec![serde_json::from_value(v).map_err(err)?])
+    let json = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    let list: Result<List<T>, String> = if json {
+        serde_json::from_slice(bytes).map_err(|e| e.to_string())
     } else {
-        Err(DiscoveryError::Decode {
-            what,
-            message: "neither a List with items nor a single object with metadata".into(),
-        })
+        yaml_serde::from_slice(bytes).map_err(|e| e.to_string())
+    };
+    match list {
+        Ok(l) => Ok(l.items),
+        // Not a list: one object (`kubectl get pod NAME -o json`).
+        Err(e) if e.contains("missing field `items`") => {
+            let has_meta = |v: &serde_json::Value| v.get("metadata").is_some();
+            let v: serde_json::Value = if json {
+                serde_json::from_slice(bytes).map_err(|e| err(e.to_string()))?
+            } else {
+                yaml_serde::from_slice(bytes).map_err(|e| err(e.to_string()))?
+            };
+            if !has_meta(&v) {
+                return Err(err(
+                    "neither a List with items nor a single object with metadata".into(),
+                ));
+            }
+            Ok(vec![
+                serde_json::from_value(v).map_err(|e| err(e.to_string()))?,
+            ])
+        }
+        Err(e) => Err(err(e)),
     }
 }
 

@@ -170,11 +170,13 @@ pub fn targets_from_groups(
 ) -> Vec<DiscoveredTarget> {
     let mut out = Vec::new();
     let mut seen: HashSet<(Labels, String)> = HashSet::new();
+    let mut relabeler = pipeline.relabeler();
     for g in groups {
         for i in 0..g.targets.len() {
-            let pairs = g.target_labels(i);
-            let discovered = Target::discovered_labels(job, &pairs);
-            let state = match Target::with_pipeline(job, pipeline, &pairs) {
+            let pairs = Target::with_defaults(job, g.target_labels(i));
+            let discovered =
+                Labels::from_pairs(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+            let state = match Target::populate(job, &mut relabeler, &pairs, discovered.clone()) {
                 Ok(TargetOutcome::Kept(t)) => {
                     if seen.insert((t.all_labels().clone(), t.url())) {
                         TargetState::Active(t)

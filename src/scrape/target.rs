@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::TargetError;
 use crate::relabel::yaml::ScrapeJob;
-use crate::relabel::{Labels, Outcome, Pipeline};
+use crate::relabel::{Labels, Outcome, Pipeline, Relabeler};
 
 /// Prometheus' global default `scrape_interval`.
 pub const DEFAULT_SCRAPE_INTERVAL: &str = "1m";
@@ -84,9 +84,29 @@ impl Target {
         pipeline: &Pipeline,
         discovered: &[(N, V)],
     ) -> Result<TargetOutcome, TargetError> {
+        Target::with_relabeler(job, &mut pipeline.relabeler(), discovered)
+    }
+
+    /// Like [`Target::with_pipeline`] with a relabeler reused across targets (no per-target scratch).
+    pub fn with_relabeler<N: AsRef<str>, V: AsRef<str>>(
+        job: &ScrapeJob,
+        relabeler: &mut Relabeler,
+        discovered: &[(N, V)],
+    ) -> Result<TargetOutcome, TargetError> {
         let pairs = Target::discovered_pairs(job, discovered);
         let before = Labels::from_pairs(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-        let after = match pipeline.relabeler().apply(&pairs) {
+        Target::populate(job, relabeler, &pairs, before)
+    }
+
+    /// Relabels `pairs` (the discovered labels with the job defaults; `before` is the same as a label set) and
+    /// finalizes the result.
+    pub(crate) fn populate(
+        job: &ScrapeJob,
+        relabeler: &mut Relabeler,
+        pairs: &[(String, String)],
+        before: Labels,
+    ) -> Result<TargetOutcome, TargetError> {
+        let after = match relabeler.apply(pairs) {
             Outcome::Dropped => return Ok(TargetOutcome::Dropped(before)),
             Outcome::Unchanged => before,
             Outcome::Changed(l) => l,
@@ -171,10 +191,18 @@ impl Target {
         job: &ScrapeJob,
         discovered: &[(N, V)],
     ) -> Vec<(String, String)> {
-        let mut pairs: Vec<(String, String)> = discovered
+        let pairs: Vec<(String, String)> = discovered
             .iter()
             .map(|(n, v)| (n.as_ref().to_string(), v.as_ref().to_string()))
             .collect();
+        Target::with_defaults(job, pairs)
+    }
+
+    /// Adds the job defaults to owned discovered pairs.
+    pub(crate) fn with_defaults(
+        job: &ScrapeJob,
+        mut pairs: Vec<(String, String)>,
+    ) -> Vec<(String, String)> {
         let interval = job
             .scrape_interval
             .clone()
