@@ -24,8 +24,18 @@ for args in "--profile envoy" "--profile istio" "--profile istio --escapes" "--p
   gen $args --size 64KiB --seed 1 | split -C 2048 -d -a 3 - "$seeds/all/gen$i." || true
   i=$((i + 1))
 done
+# Pod lists for the Kubernetes discovery target (two leading lines: label and field selectors).
+mkdir -p "$seeds/k8s"
+for f in ../tests/data/k8s/*.json; do
+  { printf 'app in (reviews, details),!missing\nstatus.phase!=Failed\n'; cat "$f"; } > "$seeds/k8s/$(basename "$f")"
+  { printf '\n\n'; cat "$f"; } > "$seeds/k8s/plain-$(basename "$f")"
+done
 for t in $(cargo +nightly fuzz list); do
-  [ "$t" = decode ] || ln -sfn all "$seeds/$t"
+  if [ "$t" = kubernetes ]; then
+    ln -sfn k8s "$seeds/$t"
+  elif [ "$t" != decode ]; then
+    ln -sfn all "$seeds/$t"
+  fi
   mkdir -p "corpus/$t"
 done
 # decode: a mode byte (bits 0-1: gzip, zstd, br, identity; bits 2-3: the body size limit), a

@@ -424,6 +424,22 @@ impl<'a> Sample<'a> {
         }
     }
 
+    /// The value of label `name` (the first such label), unescaped; borrowed from the input unless it holds
+    /// escapes.
+    ///
+    /// ```
+    /// let body = "envoy_cluster_upstream_rq_total{cluster_name=\"outbound|9080||reviews\",response_code=\"200\"} 7\n";
+    /// let ev = promtext::parse_str(body).next().unwrap()?;
+    /// let s = ev.as_sample().unwrap();
+    /// assert_eq!(s.label("response_code").as_deref(), Some("200"));
+    /// assert_eq!(s.label("missing"), None);
+    /// # Ok::<(), promtext::Error>(())
+    /// ```
+    #[inline]
+    pub fn label(&self, name: &str) -> Option<Cow<'a, str>> {
+        self.labels().find(|l| l.name == name).map(|l| l.value)
+    }
+
     /// The text between the braces, as written (empty when there are none).
     #[inline]
     pub fn raw_labels(&self) -> &'a str {

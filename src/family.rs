@@ -13,10 +13,13 @@ use crate::event::{Event, MetricType, Sample};
 
 /// An owned exemplar.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct OwnedExemplar {
     /// Labels in order.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "ser::labels"))]
     pub labels: Vec<(String, String)>,
     /// The exemplar value.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "ser::value"))]
     pub value: f64,
     /// The timestamp in seconds.
     pub timestamp: Option<f64>,
@@ -45,19 +48,27 @@ impl PartialEq for OwnedExemplar {
 }
 
 /// An owned sample.
+///
+/// With the `serde` feature it serializes in the CLI's JSON shape: labels as one object in exposition order,
+/// values as numbers or `"NaN"`, `"+Inf"`, `"-Inf"`.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct OwnedSample {
     /// The metric name (unescaped).
     pub name: String,
     /// Labels in exposition order (unescaped).
+    #[cfg_attr(feature = "serde", serde(serialize_with = "ser::labels"))]
     pub labels: Vec<(String, String)>,
     /// The value.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "ser::value"))]
     pub value: f64,
     /// The value exactly as written, when it came from a parser; the writer prefers it.
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub value_text: Option<String>,
     /// The timestamp in milliseconds.
     pub timestamp_ms: Option<i64>,
     /// The exemplar (OpenMetrics).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub exemplar: Option<OwnedExemplar>,
 }
 
@@ -115,10 +126,15 @@ impl OwnedSample {
 
 /// A metric family: metadata and its samples.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct MetricFamily {
     /// The family name.
     pub name: String,
     /// The declared type ([`MetricType::Unknown`] without a TYPE line).
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "type", serialize_with = "ser::metric_type")
+    )]
     pub metric_type: MetricType,
     /// The HELP text (unescaped), if any.
     pub help: Option<String>,
@@ -138,6 +154,220 @@ impl MetricFamily {
             unit: None,
             samples: Vec::new(),
         }
+    }
+
+    /// The family's histograms, one per label set (without `le`), in first-seen order: buckets (upper bound,
+    /// cumulative count) as exposed, `_sum`/`_count` (`_gsum`/`_gcount` for a gauge histogram) and `_created`.
+    /// Empty unless the family is a histogram or gauge histogram.
+    ///
+    /// ```
+    /// use promtext::family::collect_families;
+    /// let body = "# TYPE rq histogram\nrq_bucket{code=\"200\",le=\"0.5\"} 3\nrq_bucket{code=\"200\",le=\"+Inf\"} 4\n\
+    ///             rq_sum{code=\"200\"} 1.25\nrq_count{code=\"200\"} 4\n";
+    /// let fams = collect_families(promtext::parse_str(body))?;
+    /// let h = &fams[0].histograms()[0];
+    /// assert_eq!(h.labels, [("code".to_string(), "200".to_string())]);
+    /// assert_eq!(h.buckets, [(0.5, 3.0), (f64::INFINITY, 4.0)]);
+    /// assert_eq!((h.sum, h.count), (Some(1.25), Some(4.0)));
+    /// # Ok::<(), promtext::Error>(())
+    /// ```
+    pub fn histograms(&self) -> Vec<Histogram> {
+        let (sum, count) = match self.metric_type {
+            MetricType::Histogram => ("_sum", "_count"),
+            MetricType::GaugeHistogram => ("_gsum", "_gcount"),
+            _ => return Vec::new(),
+        };
+        let mut out: Vec<Histogram> = Vec::new();
+        let mut index: HashMap<Vec<(String, String)>, usize> = HashMap::new();
+        for smp in &self.samples {
+            let Some(suffix) = smp.name.strip_prefix(self.name.as_str()) else {
+                continue;
+            };
+            let key = series_key(&smp.labels, "le");
+            let i = *index.entry(key).or_insert_with(|| {
+                out.push(Histogram {
+                    labels: without(&smp.labels, "le"),
+                    ..Histogram::default()
+                });
+                out.len() - 1
+            });
+            let h = &mut out[i];
+            match suffix {
+                "_bucket" => {
+                    if let Some(le) = smp.label("le").and_then(parse_bound) {
+                        h.buckets.push((le, smp.value));
+                    }
+                }
+                s if s == sum => h.sum = Some(smp.value),
+                s if s == count => h.count = Some(smp.value),
+                "_created" => h.created = Some(smp.value),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// The family's summaries, one per label set (without `quantile`), in first-seen order: quantiles (rank,
+    /// value), `_sum`, `_count` and `_created`. Empty unless the family is a summary.
+    ///
+    /// ```
+    /// use promtext::family::collect_families;
+    /// let body = "# TYPE lat summary\nlat{quantile=\"0.5\"} 0.1\nlat{quantile=\"0.99\"} 0.9\nlat_sum 12\nlat_count 40\n";
+    /// let fams = collect_families(promtext::parse_str(body))?;
+    /// let s = &fams[0].summaries()[0];
+    /// assert!(s.labels.is_empty());
+    /// assert_eq!(s.quantiles, [(0.5, 0.1), (0.99, 0.9)]);
+    /// assert_eq!((s.sum, s.count), (Some(12.0), Some(40.0)));
+    /// # Ok::<(), promtext::Error>(())
+    /// ```
+    pub fn summaries(&self) -> Vec<Summary> {
+        if self.metric_type != MetricType::Summary {
+            return Vec::new();
+        }
+        let mut out: Vec<Summary> = Vec::new();
+        let mut index: HashMap<Vec<(String, String)>, usize> = HashMap::new();
+        for smp in &self.samples {
+            let Some(suffix) = smp.name.strip_prefix(self.name.as_str()) else {
+                continue;
+            };
+            let key = series_key(&smp.labels, "quantile");
+            let i = *index.entry(key).or_insert_with(|| {
+                out.push(Summary {
+                    labels: without(&smp.labels, "quantile"),
+                    ..Summary::default()
+                });
+                out.len() - 1
+            });
+            let s = &mut out[i];
+            match suffix {
+                "" => {
+                    if let Some(q) = smp.label("quantile").and_then(parse_bound) {
+                        s.quantiles.push((q, smp.value));
+                    }
+                }
+                "_sum" => s.sum = Some(smp.value),
+                "_count" => s.count = Some(smp.value),
+                "_created" => s.created = Some(smp.value),
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+/// One histogram of a family (see [`MetricFamily::histograms`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Histogram {
+    /// The labels without `le`, in exposition order.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "ser::labels"))]
+    pub labels: Vec<(String, String)>,
+    /// `(upper bound, cumulative count)` in exposition order.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "ser::pairs"))]
+    pub buckets: Vec<(f64, f64)>,
+    /// `_sum` (`_gsum`).
+    #[cfg_attr(feature = "serde", serde(serialize_with = "ser::opt_value"))]
+    pub sum: Option<f64>,
+    /// `_count` (`_gcount`).
+    #[cfg_attr(feature = "serde", serde(serialize_with = "ser::opt_value"))]
+    pub count: Option<f64>,
+    /// `_created`.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "ser::opt_value"))]
+    pub created: Option<f64>,
+}
+
+/// One summary of a family (see [`MetricFamily::summaries`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Summary {
+    /// The labels without `quantile`, in exposition order.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "ser::labels"))]
+    pub labels: Vec<(String, String)>,
+    /// `(quantile, value)` in exposition order.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "ser::pairs"))]
+    pub quantiles: Vec<(f64, f64)>,
+    /// `_sum`.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "ser::opt_value"))]
+    pub sum: Option<f64>,
+    /// `_count`.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "ser::opt_value"))]
+    pub count: Option<f64>,
+    /// `_created`.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "ser::opt_value"))]
+    pub created: Option<f64>,
+}
+
+/// The labels other than `skip`, sorted: the identity of a histogram or summary series.
+fn series_key(labels: &[(String, String)], skip: &str) -> Vec<(String, String)> {
+    let mut k = without(labels, skip);
+    k.sort();
+    k
+}
+
+fn without(labels: &[(String, String)], skip: &str) -> Vec<(String, String)> {
+    labels.iter().filter(|(n, _)| n != skip).cloned().collect()
+}
+
+/// An `le` or `quantile` value as Prometheus reads it (`+Inf`, `-Inf`, `NaN`, Go floats).
+fn parse_bound(s: &str) -> Option<f64> {
+    crate::value::parse_value(s).ok()
+}
+
+/// Serializers for the `serde` feature: the CLI's JSON shape.
+#[cfg(feature = "serde")]
+mod ser {
+    use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+
+    use crate::MetricType;
+
+    struct V(f64);
+
+    impl serde::Serialize for V {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            value(&self.0, s)
+        }
+    }
+
+    /// A number, or `"NaN"`, `"+Inf"`, `"-Inf"`.
+    pub fn value<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_nan() {
+            s.serialize_str("NaN")
+        } else if *v == f64::INFINITY {
+            s.serialize_str("+Inf")
+        } else if *v == f64::NEG_INFINITY {
+            s.serialize_str("-Inf")
+        } else {
+            s.serialize_f64(*v)
+        }
+    }
+
+    pub fn opt_value<S: Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => value(v, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Labels as one object, in order.
+    pub fn labels<S: Serializer>(l: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(l.len()))?;
+        for (n, v) in l {
+            m.serialize_entry(n, v)?;
+        }
+        m.end()
+    }
+
+    /// `[[bound, value], …]`.
+    pub fn pairs<S: Serializer>(p: &[(f64, f64)], s: S) -> Result<S::Ok, S::Error> {
+        let mut q = s.serialize_seq(Some(p.len()))?;
+        for (a, b) in p {
+            q.serialize_element(&(V(*a), V(*b)))?;
+        }
+        q.end()
+    }
+
+    pub fn metric_type<S: Serializer>(t: &MetricType, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(t.as_str())
     }
 }
 

@@ -29,6 +29,8 @@
 
 pub mod content_type;
 mod dup_labels;
+#[cfg(feature = "kubernetes")]
+pub mod discovery;
 mod error;
 pub mod escape;
 mod event;

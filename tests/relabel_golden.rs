@@ -435,13 +435,49 @@ fn load_err(yaml: &str) -> String {
     let doc = format!("scrape_configs:\n- job_name: j\n  relabel_configs:\n{yaml}");
     match ConfigDocument::from_yaml(&doc) {
         Ok(_) => panic!("should fail: {yaml}"),
-        Err(e) => e.to_string(),
+        // Prometheus' own wording; the wrappers add the job, list and rule index.
+        Err(e) => e.root().to_string(),
     }
 }
 
 fn load_metric_err(yaml: &str) -> String {
     let doc = format!("scrape_configs:\n- job_name: j\n  metric_relabel_configs:\n{yaml}");
-    ConfigDocument::from_yaml(&doc).unwrap_err().to_string()
+    ConfigDocument::from_yaml(&doc)
+        .unwrap_err()
+        .root()
+        .to_string()
+}
+
+#[test]
+fn config_errors_name_job_list_and_rule() {
+    let doc = "scrape_configs:\n- job_name: envoy\n  relabel_configs:\n  - action: keep\n    regex: a\n  - action: bogus\n";
+    let e = ConfigDocument::from_yaml(doc).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        r#"job "envoy": relabel_configs[1]: unknown relabel action "bogus""#
+    );
+    assert_eq!(e.rule_index(), Some(1));
+    assert_eq!(e.job(), Some("envoy"));
+    assert_eq!(e.stage(), Some(promtext::relabel::Stage::Target));
+    let doc = "scrape_configs:\n- job_name: envoy\n  metric_relabel_configs:\n  - regex: abcdef\n    action: hashmod\n";
+    assert_eq!(
+        ConfigDocument::from_yaml(doc).unwrap_err().to_string(),
+        r#"job "envoy": metric_relabel_configs[0]: relabel configuration for hashmod requires non-zero modulus"#
+    );
+    let doc = "scrape_configs:\n- job_name: envoy\n  sample_limit: lots\n";
+    assert!(
+        ConfigDocument::from_yaml(doc)
+            .unwrap_err()
+            .to_string()
+            .starts_with(r#"job "envoy": "#)
+    );
+    // A bare list: the index alone.
+    let e = promtext::relabel::yaml::rules_from_yaml(
+        "- action: keep\n  regex: a\n- action: bogus\n",
+        Default::default(),
+    )
+    .unwrap_err();
+    assert_eq!(e.to_string(), r#"rule 1: unknown relabel action "bogus""#);
 }
 
 #[test]

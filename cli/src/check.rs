@@ -6,7 +6,8 @@
 //! without `_total` (Prometheus text) or with a `_total` family name (OpenMetrics). Also prints the series count
 //! per family (cardinality).
 //!
-//! Exit codes: 0 no problem found; 1 problems found; 2 usage or I/O error.
+//! The parse verdict is `parse`'s (and Prometheus'): a body `parse` rejects is invalid here too, unless
+//! `--lenient`. Exit codes: 0 clean; 1 invalid input (parse errors); 3 lint problems only; 2 usage or I/O error.
 
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, HashSet};
@@ -18,7 +19,7 @@ use clap::{Args, ValueEnum};
 use promtext::family::belongs_to;
 use promtext::{Dialect, Event, MetricType, ReadParser, Sample, Settings};
 
-use crate::output::{is_broken_pipe, json_str, open_input};
+use crate::output::{is_broken_pipe, json_str};
 
 /// Output of `check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -36,6 +37,44 @@ pub enum CheckFormat {
     Prometheus,
     /// OpenMetrics 1.0.
     Openmetrics,
+    /// From `--content-type` when given, otherwise sniffed from the first 64 KiB (as `parse` does).
+    Auto,
+}
+
+/// Every lint `--lint` can name (`parse` errors are not lints: they make the input invalid).
+pub const LINTS: [&str; 12] = [
+    "counter-total",
+    "duplicate-series",
+    "split-family",
+    "type-repeated",
+    "type-after-samples",
+    "help-repeated",
+    "help-after-samples",
+    "reserved-label",
+    "invalid-name",
+    "histogram-le",
+    "histogram-not-cumulative",
+    "histogram-no-inf",
+];
+
+/// Parses `--lint`: `all`, `none`, or a comma-separated list of lint names.
+fn parse_lint(s: &str) -> Result<Vec<&'static str>, String> {
+    match s {
+        "all" => Ok(LINTS.to_vec()),
+        "none" => Ok(Vec::new()),
+        list => list
+            .split(',')
+            .map(|n| {
+                let n = n.trim();
+                LINTS.iter().find(|l| **l == n).copied().ok_or_else(|| {
+                    format!(
+                        "unknown lint {n:?} (all, none, or some of: {})",
+                        LINTS.join(", ")
+                    )
+                })
+            })
+            .collect(),
+    }
 }
 
 /// Name scheme for `check`.
@@ -49,15 +88,36 @@ pub enum CheckScheme {
 
 /// Arguments of `promtext check`.
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Exit codes: 0 clean; 1 invalid input (the parse verdict of `parse` and Prometheus); \
+                  3 lint problems only; 2 usage or I/O error."
+)]
 pub struct CheckArgs {
-    /// The exposition (`-` or nothing for standard input).
+    /// The exposition: a file, an `http://` or `https://` URL, or `-`/nothing for standard input.
     pub input: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckOutput::Text)]
     pub output: CheckOutput,
     /// The dialect.
-    #[arg(long, value_enum, default_value_t = CheckFormat::Prometheus)]
+    #[arg(long, value_enum, default_value_t = CheckFormat::Auto)]
     pub format: CheckFormat,
+    /// The response's Content-Type, used by `--format auto`.
+    #[arg(long, value_name = "VALUE")]
+    pub content_type: Option<String>,
+    /// The body's Content-Encoding: identity, gzip, zstd, br, or auto (magic bytes).
+    #[arg(long, value_name = "E", default_value = "auto")]
+    pub content_encoding: String,
+    /// Skip bad lines (reported as `parse` problems) and keep linting, instead of `parse`'s verdict.
+    #[arg(long)]
+    pub lenient: bool,
+    /// Which lints run: `all`, `none`, or a comma-separated list (counter-total, duplicate-series, split-family,
+    /// type-repeated, type-after-samples, help-repeated, help-after-samples, reserved-label, invalid-name,
+    /// histogram-le, histogram-not-cumulative, histogram-no-inf).
+    #[arg(long, value_name = "LINTS", default_value = "all")]
+    pub lint: String,
+    /// Options for a URL input.
+    #[command(flatten)]
+    pub http: crate::http::HttpArgs,
     /// The name-validation scheme names are checked against.
     #[arg(long, value_enum, default_value_t = CheckScheme::Utf8)]
     pub scheme: CheckScheme,
@@ -124,6 +184,8 @@ pub struct Linter {
     pub problems: Vec<Problem>,
     /// All findings, listed or not.
     pub problem_count: u64,
+    /// All findings by kind, listed or not.
+    pub counts: HashMap<&'static str, u64>,
     /// Where tracking stopped to bound memory.
     pub notes: Vec<String>,
 }
@@ -181,6 +243,7 @@ impl Linter {
 
     fn problem(&mut self, line: u64, kind: &'static str, family: &str, message: String) {
         self.problem_count += 1;
+        *self.counts.entry(kind).or_default() += 1;
         if self.problems.len() >= MAX_PROBLEMS {
             return;
         }
@@ -457,24 +520,47 @@ impl Linter {
 
 /// Runs `promtext check`.
 pub fn run(args: CheckArgs) -> ExitCode {
-    let input = match open_input(args.input.as_deref()) {
+    let lints = match parse_lint(&args.lint) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: --lint: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (input, response_type) = match crate::http::open_any(
+        args.input.as_deref(),
+        &args.content_encoding,
+        &args.http,
+        None,
+    ) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    let om = args.format == CheckFormat::Openmetrics;
-    let settings = Settings::default()
-        .dialect(if om {
-            Dialect::OpenMetrics
-        } else {
-            Dialect::Prometheus
-        })
-        .lenient(true);
+    let (dialect, input) = match args.format {
+        CheckFormat::Prometheus => (Dialect::Prometheus, input),
+        CheckFormat::Openmetrics => (Dialect::OpenMetrics, input),
+        CheckFormat::Auto => {
+            match crate::parse::auto_dialect(
+                args.content_type.as_deref().or(response_type.as_deref()),
+                input,
+            ) {
+                Ok(x) => x,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    };
+    let om = dialect == Dialect::OpenMetrics;
+    let settings = Settings::default().dialect(dialect).lenient(args.lenient);
     let mut p = ReadParser::new(input, settings);
     let mut lint = Linter::new(om, args.scheme == CheckScheme::Legacy).max_series(args.max_series);
     while let Some(ev) = p.next_event() {
+        let failed = ev.is_err();
         if let Err(e) = &ev {
             if e.message().starts_with("read error:") {
                 eprintln!("error: {e}");
@@ -482,23 +568,36 @@ pub fn run(args: CheckArgs) -> ExitCode {
             }
         }
         lint.event(ev);
+        // Strict: the first error is the verdict, as in `parse` and Prometheus.
+        if failed && !args.lenient {
+            break;
+        }
     }
     lint.finish();
+    lint.problems
+        .retain(|p| p.kind == "parse" || lints.contains(&p.kind));
+    // The count follows the selection too (listed or not).
+    lint.counts
+        .retain(|kind, _| *kind == "parse" || lints.contains(kind));
+    lint.problem_count = lint.counts.values().sum();
+    let parse_errors = lint.counts.get("parse").copied().unwrap_or(0);
     let mut out = io::stdout().lock();
     let r = match args.output {
         CheckOutput::Text => print_text(&mut out, &lint, args.top),
         CheckOutput::Jsonl => print_jsonl(&mut out, &lint),
     };
-    if let Err(e) = r {
+    if let Err(e) = r.and_then(|()| out.flush()) {
         if !is_broken_pipe(&e) {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     }
-    if lint.problem_count == 0 {
+    if parse_errors > 0 {
+        ExitCode::from(1)
+    } else if lint.problem_count == 0 {
         ExitCode::SUCCESS
     } else {
-        ExitCode::from(1)
+        ExitCode::from(3)
     }
 }
 

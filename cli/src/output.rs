@@ -15,12 +15,13 @@ pub fn open_input(path: Option<&str>) -> io::Result<Box<dyn Read>> {
 }
 
 /// Writes `s` as a JSON string.
-pub fn json_str(out: &mut impl Write, s: &str) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, s).map_err(io::Error::other)
+/// (A failed write keeps its kind, so a closed pipe is recognized.)
+pub fn json_str(out: &mut (impl Write + ?Sized), s: &str) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, s).map_err(io::Error::from)
 }
 
 /// A value as JSON: a number when finite, otherwise `"NaN"`, `"+Inf"` or `"-Inf"`.
-pub fn json_value(out: &mut impl Write, v: f64) -> io::Result<()> {
+pub fn json_value(out: &mut (impl Write + ?Sized), v: f64) -> io::Result<()> {
     if v.is_nan() {
         out.write_all(b"\"NaN\"")
     } else if v == f64::INFINITY {
@@ -28,27 +29,117 @@ pub fn json_value(out: &mut impl Write, v: f64) -> io::Result<()> {
     } else if v == f64::NEG_INFINITY {
         out.write_all(b"\"-Inf\"")
     } else {
-        serde_json::to_writer(&mut *out, &v).map_err(io::Error::other)
+        serde_json::to_writer(&mut *out, &v).map_err(io::Error::from)
     }
 }
 
-/// Writes `[[name, value], ...]`.
+/// Writes a parsed sample's labels as one JSON object in exposition order: `{"name":"value",...}`.
 pub fn json_labels<'a>(
-    out: &mut impl Write,
+    out: &mut (impl Write + ?Sized),
     labels: impl Iterator<Item = promtext::Label<'a>>,
 ) -> io::Result<()> {
-    out.write_all(b"[")?;
+    out.write_all(b"{")?;
     for (i, l) in labels.enumerate() {
         if i > 0 {
             out.write_all(b",")?;
         }
-        out.write_all(b"[")?;
         json_str(out, &l.name)?;
-        out.write_all(b",")?;
+        out.write_all(b":")?;
         json_str(out, &l.value)?;
-        out.write_all(b"]")?;
     }
-    out.write_all(b"]")
+    out.write_all(b"}")
+}
+
+/// Writes the fields every sample object shares, without the closing brace:
+/// `{"kind":"sample","name":…,"labels":{…},"value":…,"timestamp_ms":…` (`__name__` is `name`, not a label).
+pub fn json_sample_open<'a>(
+    out: &mut (impl Write + ?Sized),
+    name: &str,
+    labels: impl Iterator<Item = (&'a str, &'a str)>,
+    value: f64,
+    timestamp_ms: Option<i64>,
+) -> io::Result<()> {
+    out.write_all(b"{\"kind\":\"sample\",\"name\":")?;
+    json_str(out, name)?;
+    out.write_all(b",\"labels\":")?;
+    json_label_object(out, labels.filter(|(n, _)| *n != "__name__"))?;
+    out.write_all(b",\"value\":")?;
+    json_value(out, value)?;
+    match timestamp_ms {
+        Some(ts) => write!(out, ",\"timestamp_ms\":{ts}"),
+        None => out.write_all(b",\"timestamp_ms\":null"),
+    }
+}
+
+/// Opens a body (`-` or none = standard input) and decodes it per `encoding`: `auto` recognizes gzip and zstd by
+/// their magic bytes (brotli has none: name it), `identity` reads as is. Returns the reader and the encoding used.
+pub fn open_body(path: Option<&str>, encoding: &str) -> io::Result<(Box<dyn Read>, &'static str)> {
+    decode_body(open_input(path)?, encoding)
+}
+
+/// Decodes `input` per `encoding` (see [`open_body`]).
+pub fn decode_body(
+    input: Box<dyn Read>,
+    encoding: &str,
+) -> io::Result<(Box<dyn Read>, &'static str)> {
+    let mut r = io::BufReader::with_capacity(64 << 10, input);
+    let enc = match encoding.trim().to_ascii_lowercase().as_str() {
+        "auto" => {
+            let head = fill_at_least(&mut r, 4)?;
+            if head.starts_with(&[0x1f, 0x8b]) {
+                "gzip"
+            } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+                "zstd"
+            } else {
+                "identity"
+            }
+        }
+        "" | "identity" => "identity",
+        "gzip" | "x-gzip" => "gzip",
+        "zstd" => "zstd",
+        "br" => "br",
+        other => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("unsupported Content-Encoding {other:?} (identity, gzip, zstd, br, auto)"),
+            ));
+        }
+    };
+    let out: Box<dyn Read> = match enc {
+        "gzip" => Box::new(flate2::bufread::MultiGzDecoder::new(r)),
+        "zstd" => Box::new(zstd::stream::read::Decoder::with_buffer(r)?),
+        "br" => Box::new(brotli::Decompressor::new(r, 64 << 10)),
+        _ => Box::new(r),
+    };
+    Ok((out, enc))
+}
+
+/// Peeks at least `n` bytes (fewer at the end of the input) without consuming them.
+fn fill_at_least(r: &mut io::BufReader<Box<dyn Read>>, n: usize) -> io::Result<Vec<u8>> {
+    use io::BufRead;
+    let buf = r.fill_buf()?;
+    if buf.len() >= n || buf.is_empty() {
+        return Ok(buf.to_vec());
+    }
+    // A short first read (a pipe): gather the rest of the magic by hand and put it back in front.
+    let mut head = buf.to_vec();
+    let k = head.len();
+    r.consume(k);
+    while head.len() < n {
+        let b = r.fill_buf()?;
+        if b.is_empty() {
+            break;
+        }
+        let take = b.len().min(n - head.len());
+        head.extend_from_slice(&b[..take]);
+        r.consume(take);
+    }
+    let rest = std::mem::replace(r, io::BufReader::new(Box::new(io::empty())));
+    *r = io::BufReader::with_capacity(
+        64 << 10,
+        Box::new(io::Cursor::new(head.clone()).chain(rest)),
+    );
+    Ok(head)
 }
 
 /// Whether an I/O error is a closed pipe (`promtext … | head`), which is not a failure.
@@ -69,5 +160,175 @@ pub fn human_bytes(n: u64) -> String {
         format!("{n} B")
     } else {
         format!("{v:.2} {}", UNITS[u])
+    }
+}
+
+/// Writes labels as one JSON object in the given (sorted) order: `{"name":"value",...}`.
+pub fn json_label_object<'a>(
+    out: &mut (impl Write + ?Sized),
+    labels: impl Iterator<Item = (&'a str, &'a str)>,
+) -> io::Result<()> {
+    out.write_all(b"{")?;
+    for (i, (n, v)) in labels.enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        json_str(out, n)?;
+        out.write_all(b":")?;
+        json_str(out, v)?;
+    }
+    out.write_all(b"}")
+}
+
+/// Prints `error: …` on standard error; a closed standard error is ignored (no panic, unlike `eprintln!`).
+pub fn error(msg: impl std::fmt::Display) {
+    let _ = writeln!(io::stderr(), "error: {msg}");
+}
+
+/// Prints `warning: …` on standard error, ignoring a closed standard error.
+pub fn warn(msg: impl std::fmt::Display) {
+    let _ = writeln!(io::stderr(), "warning: {msg}");
+}
+
+/// A configuration error as `file:line: message`, the line being that of the rule the error names (or of its
+/// job), found in the YAML text; `file: message` when it cannot be found.
+pub fn config_error(file: &str, text: &str, e: &promtext::relabel::ConfigError) -> String {
+    match locate_rule(text, e.job(), e.stage(), e.rule_index()) {
+        Some(line) => format!("{file}:{line}: {e}"),
+        None => format!("{file}: {e}"),
+    }
+}
+
+fn indent(l: &str) -> usize {
+    l.len() - l.trim_start_matches(' ').len()
+}
+
+fn is_content(l: &str) -> bool {
+    let t = l.trim();
+    !t.is_empty() && !t.starts_with('#')
+}
+
+/// The 1-based line of rule `index` of the `stage` list of `job` (or of a bare top-level list without a job), or
+/// of the job itself. Block-style YAML only; flow-style lists give the key's line.
+fn locate_rule(
+    text: &str,
+    job: Option<&str>,
+    stage: Option<promtext::relabel::Stage>,
+    index: Option<usize>,
+) -> Option<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    // The region to search: the job's mapping, or the whole document for a bare list.
+    let (start, key_indent) = match job {
+        Some(job) => {
+            let at = lines.iter().position(|l| {
+                let t = l.trim_start().trim_start_matches("- ").trim_start();
+                t.strip_prefix("job_name:").is_some_and(|v| {
+                    let v = v.split(" #").next().unwrap_or("").trim();
+                    v.trim_matches(|c| c == '\'' || c == '"') == job
+                })
+            })?;
+            let l = lines[at];
+            let key_indent = indent(l)
+                + if l.trim_start().starts_with("- ") {
+                    2
+                } else {
+                    0
+                };
+            (at, key_indent)
+        }
+        None => (0, 0),
+    };
+    let (Some(stage), Some(index)) = (
+        stage.or(job.is_none().then_some(promtext::relabel::Stage::Target)),
+        index,
+    ) else {
+        return Some(start + 1);
+    };
+    // The list: after the stage key (in the job's mapping), or the document itself.
+    let list_start = match job {
+        Some(_) => {
+            let mut found = None;
+            for (i, l) in lines.iter().enumerate().skip(start) {
+                if i > start && is_content(l) && indent(l) < key_indent {
+                    break;
+                }
+                let t = l.trim_start().trim_start_matches("- ");
+                if indent(l) <= key_indent && t.starts_with(&format!("{}:", stage.key())) {
+                    found = Some(i);
+                    break;
+                }
+            }
+            found?
+        }
+        None => 0,
+    };
+    let mut item_indent = None;
+    let mut n = 0;
+    for (i, l) in lines
+        .iter()
+        .enumerate()
+        .skip(list_start + usize::from(job.is_some()))
+    {
+        if !is_content(l) {
+            continue;
+        }
+        let ind = indent(l);
+        if job.is_some() && ind < key_indent {
+            break;
+        }
+        if !l.trim_start().starts_with('-') {
+            if item_indent.is_some_and(|ii| ind <= ii) {
+                break;
+            }
+            continue;
+        }
+        match item_indent {
+            None => item_indent = Some(ind),
+            Some(ii) if ind < ii => break,
+            Some(ii) if ind > ii => continue,
+            _ => {}
+        }
+        if n == index {
+            return Some(i + 1);
+        }
+        n += 1;
+    }
+    Some(list_start + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_are_located() {
+        let text = "global:\n  scrape_interval: 30s\nscrape_configs:\n- job_name: a\n  relabel_configs:\n  - action: keep\n    regex: x\n- job_name: 'envoy'\n  relabel_configs:\n  - source_labels: [a]\n    action: keep\n\n  # comment\n  - action: drop\n    regex: y\n  metric_relabel_configs:\n    - {action: keep, regex: a}\n    - {action: bogus}\n";
+        use promtext::relabel::Stage;
+        assert_eq!(
+            locate_rule(text, Some("envoy"), Some(Stage::Target), Some(0)),
+            Some(10)
+        );
+        assert_eq!(
+            locate_rule(text, Some("envoy"), Some(Stage::Target), Some(1)),
+            Some(14)
+        );
+        assert_eq!(
+            locate_rule(text, Some("envoy"), Some(Stage::Metric), Some(1)),
+            Some(18)
+        );
+        assert_eq!(locate_rule(text, Some("envoy"), None, None), Some(8));
+        assert_eq!(
+            locate_rule(text, Some("a"), Some(Stage::Target), Some(0)),
+            Some(6)
+        );
+        assert_eq!(locate_rule(text, Some("nope"), None, None), None);
+        let bare = "# rules\n- action: keep\n  regex: a\n- action: bogus\n";
+        assert_eq!(locate_rule(bare, None, None, Some(1)), Some(4));
+        // Operator values: the list nested under additionalScrapeConfigs.
+        let values = "prometheus:\n  prometheusSpec:\n    additionalScrapeConfigs:\n      - job_name: envoy-stats\n        relabel_configs:\n          - action: keep\n            regex: a\n          - action: bogus\n";
+        assert_eq!(
+            locate_rule(values, Some("envoy-stats"), Some(Stage::Target), Some(1)),
+            Some(8)
+        );
     }
 }

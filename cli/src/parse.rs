@@ -12,7 +12,9 @@ use promtext::content_type::dialect_for_content_type;
 use promtext::family::belongs_to;
 use promtext::{Dialect, Event, MetricType, ReadParser, Settings, Validation};
 
-use crate::output::{human_bytes, is_broken_pipe, json_labels, json_str, json_value, open_input};
+use crate::output::{
+    human_bytes, is_broken_pipe, json_labels, json_sample_open, json_str, json_value,
+};
 
 /// What `parse` prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -49,8 +51,10 @@ pub enum Validate {
 
 /// Arguments of `promtext parse`.
 #[derive(Args, Debug)]
+#[command(after_help = "Exit codes: 0 the input parsed; 1 invalid input; 2 usage or I/O error.")]
 pub struct ParseArgs {
-    /// The exposition to parse (`-` or nothing for standard input).
+    /// The exposition to parse: a file, an `http://` or `https://` URL (scraped as Prometheus would, its
+    /// Content-Type choosing the dialect), or `-`/nothing for standard input.
     pub input: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Output::Summary)]
@@ -70,6 +74,13 @@ pub struct ParseArgs {
     /// Maximum line length in bytes.
     #[arg(long, default_value_t = promtext::DEFAULT_MAX_LINE_LEN)]
     pub max_line_len: usize,
+    /// The body's Content-Encoding: identity, gzip, zstd, br, or auto (a URL's Content-Encoding header, else gzip
+    /// and zstd recognized by their magic bytes).
+    #[arg(long, value_name = "E", default_value = "auto")]
+    pub content_encoding: String,
+    /// Options for a URL input.
+    #[command(flatten)]
+    pub http: crate::http::HttpArgs,
 }
 
 /// Counts of one parse.
@@ -182,18 +193,16 @@ fn write_event(out: &mut impl Write, ev: &Event<'_>, dialect: Dialect) -> io::Re
         }
         Event::Eof(e) => write!(out, "{{\"kind\":\"eof\",\"line\":{}}}", e.line)?,
         Event::Sample(s) => {
-            out.write_all(b"{\"kind\":\"sample\",\"name\":")?;
-            json_str(out, &s.name())?;
-            out.write_all(b",\"labels\":")?;
-            json_labels(out, s.labels())?;
-            out.write_all(b",\"value\":")?;
-            json_value(out, s.value())?;
+            let labels: Vec<promtext::Label<'_>> = s.labels().collect();
+            json_sample_open(
+                out,
+                &s.name(),
+                labels.iter().map(|l| (l.name.as_ref(), l.value.as_ref())),
+                s.value(),
+                s.timestamp_ms(),
+            )?;
             out.write_all(b",\"value_text\":")?;
             json_str(out, s.value_text())?;
-            match s.timestamp_ms() {
-                Some(ts) => write!(out, ",\"timestamp_ms\":{ts}")?,
-                None => out.write_all(b",\"timestamp_ms\":null")?,
-            }
             if let Some(e) = s.exemplar() {
                 out.write_all(b",\"exemplar\":{\"labels\":")?;
                 json_labels(out, e.labels())?;
@@ -310,14 +319,19 @@ pub fn print_summary(out: &mut impl Write, stats: &Stats, secs: f64) -> io::Resu
 
 /// Runs `promtext parse`.
 pub fn run(args: ParseArgs) -> ExitCode {
-    let input = match open_input(args.input.as_deref()) {
+    let (input, response_type) = match crate::http::open_any(
+        args.input.as_deref(),
+        &args.content_encoding,
+        &args.http,
+        None,
+    ) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    let (dialect, input) = match choose_dialect(&args, input) {
+    let (dialect, input) = match choose_dialect(&args, response_type.as_deref(), input) {
         Ok(chosen) => chosen,
         Err(e) => {
             eprintln!("error: {e}");
@@ -374,12 +388,24 @@ pub fn run(args: ParseArgs) -> ExitCode {
 /// Content-Type; the sniffed bytes are put back in front of the rest.
 pub fn choose_dialect(
     args: &ParseArgs,
+    response_type: Option<&str>,
+    input: Box<dyn Read>,
+) -> io::Result<(Dialect, Box<dyn Read>)> {
+    match args.format {
+        Format::Prometheus => Ok((Dialect::Prometheus, input)),
+        Format::Openmetrics => Ok((Dialect::OpenMetrics, input)),
+        Format::Auto => auto_dialect(args.content_type.as_deref().or(response_type), input),
+    }
+}
+
+/// The dialect for `--format auto`: from the Content-Type when given (Prometheus' negotiation, falling back to
+/// the Prometheus text format), otherwise sniffed from the first 64 KiB, which are put back in front of the rest.
+pub fn auto_dialect(
+    content_type: Option<&str>,
     mut input: Box<dyn Read>,
 ) -> io::Result<(Dialect, Box<dyn Read>)> {
-    match (args.format, &args.content_type) {
-        (Format::Prometheus, _) => Ok((Dialect::Prometheus, input)),
-        (Format::Openmetrics, _) => Ok((Dialect::OpenMetrics, input)),
-        (Format::Auto, Some(ct)) => {
+    match content_type {
+        Some(ct) => {
             let n = dialect_for_content_type(ct, Some(Dialect::Prometheus))
                 .map_err(io::Error::other)?;
             if let Some(reason) = &n.fallback_reason {
@@ -387,7 +413,7 @@ pub fn choose_dialect(
             }
             Ok((n.dialect, input))
         }
-        (Format::Auto, None) => {
+        None => {
             let mut head = Vec::with_capacity(64 * 1024);
             (&mut input).take(64 * 1024).read_to_end(&mut head)?;
             let dialect = sniff(&head);

@@ -14,14 +14,17 @@ use promtext::scrape::{
     Appender, ScrapeConfig, ScrapeReport, Scraper, Series, Target, TargetOutcome, seed,
 };
 
-use crate::output::{human_bytes, is_broken_pipe, json_str, json_value, open_input};
+use crate::output::{
+    human_bytes, is_broken_pipe, json_label_object, json_sample_open, json_str, open_input,
+};
 
 /// What `scrape` prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ScrapeOutput {
     /// The final series in the Prometheus text format (written only when the scrape succeeds).
     Exposition,
-    /// One JSON object per final series (written only when the scrape succeeds).
+    /// One JSON object per final series (written only when the scrape succeeds), then a report object
+    /// (`kind` `report`).
     Jsonl,
     /// The target, the scrape report and the top families by series count (memory stays bounded).
     Summary,
@@ -32,9 +35,18 @@ pub enum ScrapeOutput {
 /// Exit codes: 0 the scrape succeeded (`up` 1); 1 the scrape failed or the target was dropped; 2 usage,
 /// configuration or I/O error.
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Exit codes: 0 the scrape succeeded (up 1); 1 the scrape failed or the target was dropped; \
+                  2 usage, configuration or I/O error."
+)]
 pub struct ScrapeArgs {
-    /// The response body (`-` or nothing for standard input), possibly compressed.
+    /// The response body: a file, `-`/nothing for standard input (possibly compressed), or an `http://` or
+    /// `https://` URL scraped live (its Content-Type and Content-Encoding headers are used).
     pub input: Option<String>,
+    /// Scrape the target's own URL (`__scheme__://__address____metrics_path__?params` after `relabel_configs`)
+    /// instead of reading a body.
+    #[arg(long, conflicts_with = "input")]
+    pub fetch: bool,
     /// A prometheus.yml, operator values with `additionalScrapeConfigs:`, or a single job. Without it: no rules,
     /// job `promtext`.
     #[arg(long, value_name = "FILE")]
@@ -42,17 +54,14 @@ pub struct ScrapeArgs {
     /// The job (required when the config has several).
     #[arg(long, value_name = "NAME")]
     pub job: Option<String>,
-    /// Discovered target labels in series notation, e.g. `{__address__="10.0.0.1:15090",__meta_kubernetes_namespace="default"}`;
-    /// `relabel_configs` run over them. Default: `{__address__="localhost"}`.
+    /// Discovered target labels in series notation, e.g. `{__address__="10.0.0.1:15090",__meta_kubernetes_namespace="default"}`,
+    /// as a JSON object, or as one target of `/api/v1/targets` (its `discoveredLabels`); `relabel_configs` run
+    /// over them. Default: `{__address__="localhost"}`.
     #[arg(long, value_name = "LABELS")]
     pub target_labels: Option<String>,
-    /// The response's Content-Type.
-    #[arg(
-        long,
-        value_name = "VALUE",
-        default_value = "text/plain; version=0.0.4"
-    )]
-    pub content_type: String,
+    /// The response's Content-Type (default: a URL's Content-Type header, else `text/plain; version=0.0.4`).
+    #[arg(long, value_name = "VALUE")]
+    pub content_type: Option<String>,
     /// The response's Content-Encoding: identity, gzip, zstd, br, or auto (gzip and zstd detected by their magic
     /// bytes).
     #[arg(long, value_name = "E", default_value = "auto")]
@@ -92,6 +101,22 @@ pub struct ScrapeArgs {
     /// How many families `summary` lists.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
+    /// Scrape every active target the job's Kubernetes pod discovery yields from this pod list (`kubectl get pods
+    /// -A -o json`, `-` for standard input), as `promtext targets` computes them; prints one report per target.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["input", "fetch", "target_labels"])]
+    pub pods: Option<String>,
+    /// Nodes for `attach_metadata` (with --pods).
+    #[arg(long, value_name = "FILE", requires = "pods")]
+    pub nodes: Option<String>,
+    /// Namespaces for `attach_metadata` (with --pods).
+    #[arg(long, value_name = "FILE", requires = "pods")]
+    pub namespaces: Option<String>,
+    /// How many targets are scraped at once (with --pods).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub concurrency: usize,
+    /// Options for a live scrape.
+    #[command(flatten)]
+    pub http: crate::http::HttpArgs,
 }
 
 fn fail(code: u8, msg: impl std::fmt::Display) -> ExitCode {
@@ -255,21 +280,85 @@ fn temp_file() -> io::Result<std::fs::File> {
 }
 
 fn write_json_series(out: &mut Vec<u8>, s: &Series<'_>) -> io::Result<()> {
-    out.write_all(b"{\"labels\":{")?;
-    for (i, (n, v)) in s.labels.iter().enumerate() {
-        if i > 0 {
-            out.write_all(b",")?;
+    json_sample_open(out, s.name(), s.labels.iter(), s.value, s.timestamp_ms)?;
+    out.write_all(b"}\n")
+}
+
+/// The machine-readable report closing `--output jsonl`: the target, the `scrape_*` series Prometheus writes and
+/// the counts behind them.
+pub fn write_json_report(
+    out: &mut dyn Write,
+    target: &Target,
+    r: &ScrapeReport,
+    encoding: &str,
+) -> io::Result<()> {
+    out.write_all(b"{\"kind\":\"report\",\"target\":")?;
+    json_label_object(out, target.labels().iter())?;
+    out.write_all(b",\"scrapeUrl\":")?;
+    json_str(out, &target.url())?;
+    let body: i64 = if matches!(r.error, Some(promtext::scrape::ScrapeError::BodySizeLimit)) {
+        -1
+    } else {
+        r.body_bytes as i64
+    };
+    write!(
+        out,
+        ",\"up\":{},\"scrape_duration_seconds\":{},\"scrape_samples_scraped\":{},\
+         \"scrape_samples_post_metric_relabeling\":{},\"scrape_series_added\":{},\"scrape_sample_limit\":{},\
+         \"scrape_body_size_bytes\":{body},\"wire_bytes\":{},\"content_encoding\":",
+        u8::from(r.up()),
+        r.duration.as_secs_f64(),
+        r.samples_scraped,
+        r.samples_post_relabel,
+        r.series_added,
+        r.sample_limit,
+        r.wire_bytes,
+    )?;
+    json_str(out, encoding)?;
+    out.write_all(b",\"dialect\":")?;
+    json_str(out, &format!("{:?}", r.dialect))?;
+    write!(
+        out,
+        ",\"dropped_by_relabel\":{},\"bad_lines_skipped\":{},\"invalid_series_skipped\":{},\
+         \"samples_over_limit\":{},\"duplicate_samples\":{},\"errors\":[",
+        r.dropped_by_relabel,
+        r.bad_lines_skipped,
+        r.invalid_series_skipped,
+        r.samples_over_limit,
+        r.duplicate_samples,
+    )?;
+    if let Some(e) = &r.error {
+        json_str(out, &e.to_string())?;
+    }
+    out.write_all(b"]")?;
+    if let Some(f) = &r.content_type_fallback {
+        out.write_all(b",\"content_type_fallback\":")?;
+        json_str(out, &f.to_string())?;
+    }
+    out.write_all(b"}\n")
+}
+
+/// Parses `--target-labels`: series notation, a JSON object of labels, or one target of `/api/v1/targets`
+/// (its `discoveredLabels`).
+pub fn parse_target_labels(s: &str) -> Result<Vec<(String, String)>, String> {
+    let t = s.trim_start();
+    if t.starts_with("{\"") && t.contains("\":") {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(t) {
+            let obj = v
+                .get("discoveredLabels")
+                .unwrap_or(&v)
+                .as_object()
+                .ok_or("a JSON object of labels, or a target with discoveredLabels")?;
+            return obj
+                .iter()
+                .map(|(k, v)| match v.as_str() {
+                    Some(v) => Ok((k.clone(), v.to_string())),
+                    None => Err(format!("label {k:?}: the value must be a string")),
+                })
+                .collect();
         }
-        json_str(out, n)?;
-        out.write_all(b":")?;
-        json_str(out, v)?;
     }
-    out.write_all(b"},\"value\":")?;
-    json_value(out, s.value)?;
-    if let Some(ts) = s.timestamp_ms {
-        write!(out, ",\"timestamp_ms\":{ts}")?;
-    }
-    writeln!(out, "}}")
+    parse_series(s).map_err(|e| e.to_string())
 }
 
 fn load_job(args: &ScrapeArgs) -> Result<ScrapeJob, String> {
@@ -277,7 +366,8 @@ fn load_job(args: &ScrapeArgs) -> Result<ScrapeJob, String> {
         Some(path) => {
             let text =
                 std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let doc = ConfigDocument::from_yaml(&text).map_err(|e| e.to_string())?;
+            let doc = ConfigDocument::from_yaml(&text)
+                .map_err(|e| crate::output::config_error(&path.display().to_string(), &text, &e))?;
             match &doc {
                 ConfigDocument::Rules(r) => {
                     // A bare rule list: taken as metric_relabel_configs.
@@ -333,6 +423,10 @@ fn empty_job(name: &str) -> ScrapeJob {
         name_validation_scheme: NameValidationScheme::Utf8,
         relabel_configs: Vec::new(),
         metric_relabel_configs: Vec::new(),
+        kubernetes_sd_configs: Vec::new(),
+        scrape_protocols: Vec::new(),
+        metric_name_escaping_scheme: String::new(),
+        http_client: Default::default(),
     }
 }
 
@@ -353,8 +447,21 @@ pub fn run(args: ScrapeArgs) -> ExitCode {
         Ok(j) => j,
         Err(e) => return fail(2, e),
     };
+    let base = args
+        .config
+        .as_deref()
+        .and_then(|p| p.parent())
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let http = match args.http.for_job(&job, &base) {
+        Ok(h) => h,
+        Err(e) => return fail(2, e),
+    };
+    if args.pods.is_some() {
+        return run_discovered(&args, &job, &http);
+    }
     let discovered = match &args.target_labels {
-        Some(s) => match parse_series(s) {
+        Some(s) => match parse_target_labels(s) {
             Ok(v) => v,
             Err(e) => return fail(2, format!("--target-labels: {e}")),
         },
@@ -377,20 +484,45 @@ pub fn run(args: ScrapeArgs) -> ExitCode {
         Some(b) => usize::try_from(b).unwrap_or(usize::MAX),
         None => return fail(2, format!("bad --cache-bytes {:?}", args.cache_bytes)),
     };
-    let mut input = match open_input(args.input.as_deref()) {
-        Ok(r) => r,
-        Err(e) => return fail(2, e),
+    let url = match (&args.input, args.fetch) {
+        (_, true) => Some(target.url()),
+        (Some(i), _) if crate::http::is_url(i) => Some(i.clone()),
+        _ => None,
     };
+    let (mut input, header_type, header_encoding): (Box<dyn Read>, String, String) = match &url {
+        Some(url) => {
+            let timeout = match http.timeout(job.scrape_timeout.as_deref()) {
+                Ok(t) => t,
+                Err(e) => return fail(2, e),
+            };
+            match http.fetch(url, timeout, &job.accept_header()) {
+                Ok(r) => (Box::new(r.body), r.content_type, r.content_encoding),
+                // The target is down: Prometheus' `up` 0.
+                Err(e) => return fail(1, format!("scrape failed: {e}")),
+            }
+        }
+        None => match open_input(args.input.as_deref()) {
+            Ok(r) => (r, String::new(), String::new()),
+            Err(e) => return fail(2, e),
+        },
+    };
+    let content_type = args
+        .content_type
+        .clone()
+        .or(Some(header_type).filter(|h| !h.is_empty()))
+        .unwrap_or_else(|| "text/plain; version=0.0.4".to_string());
     let mut scraper = Scraper::new(cfg, &target);
     let mut buf = vec![0u8; 64 << 10];
     let first = match read_some(&mut input, &mut buf) {
         Ok(n) => n,
         Err(e) => return fail(2, e),
     };
-    let encoding = if args.content_encoding == "auto" {
-        sniff_encoding(&buf[..first]).to_string()
-    } else {
+    let encoding = if args.content_encoding != "auto" {
         args.content_encoding.clone()
+    } else if !header_encoding.is_empty() {
+        header_encoding
+    } else {
+        sniff_encoding(&buf[..first]).to_string()
     };
     let stdout = io::stdout();
     match args.output {
@@ -398,7 +530,7 @@ pub fn run(args: ScrapeArgs) -> ExitCode {
             let mut app = FamilyCounter::default();
             let report = match stream(
                 &mut scraper,
-                &args.content_type,
+                &content_type,
                 &encoding,
                 &mut input,
                 &mut buf,
@@ -429,7 +561,7 @@ pub fn run(args: ScrapeArgs) -> ExitCode {
             };
             let report = match stream(
                 &mut scraper,
-                &args.content_type,
+                &content_type,
                 &encoding,
                 &mut input,
                 &mut buf,
@@ -439,16 +571,26 @@ pub fn run(args: ScrapeArgs) -> ExitCode {
                 Ok(r) => r,
                 Err(e) => return fail(2, e),
             };
-            if report.up() {
-                let mut out = stdout.lock();
-                if let Err(e) = app.staged.write_to(&mut out).and_then(|()| out.flush()) {
-                    if !is_broken_pipe(&e) {
-                        return fail(2, e);
-                    }
+            let jsonl = app.jsonl;
+            let mut out = stdout.lock();
+            let mut w = || -> io::Result<()> {
+                if report.up() {
+                    app.staged.write_to(&mut out)?;
+                }
+                if jsonl {
+                    write_json_report(&mut out, &target, &report, &encoding)?;
+                }
+                out.flush()
+            };
+            if let Err(e) = w() {
+                if !is_broken_pipe(&e) {
+                    return fail(2, e);
                 }
             }
-            let mut err = io::stderr().lock();
-            let _ = print_report(&mut err, &report, &encoding);
+            if !jsonl {
+                let mut err = io::stderr().lock();
+                let _ = print_report(&mut err, &report, &encoding);
+            }
             exit_for(&report)
         }
     }
@@ -717,4 +859,192 @@ pub fn run_default() -> ExitCode {
     let _ = writeln!(out, "\nas Prometheus reports it:");
     let _ = out.write_all(second.to_exposition(target.labels()).as_bytes());
     exit_for(&second)
+}
+
+fn read_file_or_stdin(path: &str) -> Result<Vec<u8>, String> {
+    let mut buf = Vec::new();
+    let r = if path == "-" {
+        io::stdin().lock().read_to_end(&mut buf)
+    } else {
+        std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut buf))
+    };
+    r.map_err(|e| format!("reading {path}: {e}"))?;
+    Ok(buf)
+}
+
+/// What one live scrape of a discovered target gave.
+enum Scraped {
+    Report(Box<ScrapeReport>, String),
+    Unreachable(String),
+}
+
+/// `scrape --pods`: discovery, then every active target scraped live, `--concurrency` at a time.
+fn run_discovered(args: &ScrapeArgs, job: &ScrapeJob, http: &crate::http::HttpArgs) -> ExitCode {
+    use promtext::discovery::kubernetes::Cluster;
+    use std::io::IsTerminal;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    if args.output == ScrapeOutput::Exposition {
+        return fail(
+            2,
+            "--pods prints one report per target: --output summary or jsonl",
+        );
+    }
+    let pods = args.pods.as_deref().unwrap_or("-");
+    let cluster = (|| -> Result<Cluster, String> {
+        let mut c =
+            Cluster::from_pods(&read_file_or_stdin(pods)?).map_err(|e| format!("{pods}: {e}"))?;
+        if let Some(p) = &args.nodes {
+            c = c
+                .with_nodes(&read_file_or_stdin(p)?)
+                .map_err(|e| format!("{p}: {e}"))?;
+        }
+        if let Some(p) = &args.namespaces {
+            c = c
+                .with_namespaces(&read_file_or_stdin(p)?)
+                .map_err(|e| format!("{p}: {e}"))?;
+        }
+        Ok(c)
+    })();
+    let cluster = match cluster {
+        Ok(c) => c,
+        Err(e) => return fail(2, e),
+    };
+    let discovered = match promtext::discovery::job_targets(job, &cluster) {
+        Ok(t) => t,
+        Err(e) => return fail(2, format!("job {:?}: {e}", job.job_name)),
+    };
+    let targets: Vec<Target> = discovered
+        .iter()
+        .filter_map(|t| t.active().cloned())
+        .collect();
+    let mut cfg = match ScrapeConfig::from_job(job) {
+        Ok(c) => c,
+        Err(e) => return fail(2, e),
+    };
+    cfg.options.lenient = args.lenient;
+    cfg.options.cache_max_entries = args.cache_entries;
+    let timeout = match http.timeout(job.scrape_timeout.as_deref()) {
+        Ok(t) => t,
+        Err(e) => return fail(2, e),
+    };
+    let accept = job.accept_header();
+    let results: Vec<std::sync::Mutex<Option<Scraped>>> = targets
+        .iter()
+        .map(|_| std::sync::Mutex::new(None))
+        .collect();
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let progress = io::stderr().is_terminal();
+    std::thread::scope(|sc| {
+        for _ in 0..args.concurrency.clamp(1, 64).min(targets.len().max(1)) {
+            sc.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(t) = targets.get(i) else { break };
+                    let r = match http.fetch(&t.url(), timeout, &accept) {
+                        Err(e) => Scraped::Unreachable(e),
+                        Ok(resp) => {
+                            let mut scraper = Scraper::new(cfg.clone(), t);
+                            let enc = if resp.content_encoding.is_empty() {
+                                "identity".to_string()
+                            } else {
+                                resp.content_encoding.clone()
+                            };
+                            let ct = if resp.content_type.is_empty() {
+                                "text/plain; version=0.0.4".to_string()
+                            } else {
+                                resp.content_type.clone()
+                            };
+                            let mut sink = promtext::scrape::Discard::default();
+                            let rep = scraper.scrape_reader(resp.body, &ct, &enc, &mut sink);
+                            Scraped::Report(Box::new(rep), enc)
+                        }
+                    };
+                    if let Ok(mut slot) = results[i].lock() {
+                        *slot = Some(r);
+                    }
+                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    if progress {
+                        let mut e = io::stderr().lock();
+                        let _ = write!(e, "\rscraped {n}/{} targets", targets.len());
+                        let _ = e.flush();
+                    }
+                }
+            });
+        }
+    });
+    if progress {
+        eprintln!();
+    }
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let mut failed = 0usize;
+    let mut w = || -> io::Result<()> {
+        if args.output == ScrapeOutput::Summary {
+            writeln!(
+                out,
+                "{} active targets of job {:?}",
+                targets.len(),
+                job.job_name
+            )?;
+        }
+        for (t, slot) in targets.iter().zip(&results) {
+            let r = slot.lock().ok().and_then(|mut s| s.take());
+            let up = matches!(&r, Some(Scraped::Report(rep, _)) if rep.up());
+            if !up {
+                failed += 1;
+            }
+            match (args.output, r) {
+                (ScrapeOutput::Jsonl, Some(Scraped::Report(rep, enc))) => {
+                    write_json_report(&mut out, t, &rep, &enc)?
+                }
+                (ScrapeOutput::Jsonl, r) => {
+                    let msg = match r {
+                        Some(Scraped::Unreachable(e)) => e,
+                        _ => "not scraped".into(),
+                    };
+                    out.write_all(b"{\"kind\":\"report\",\"target\":")?;
+                    json_label_object(&mut out, t.labels().iter())?;
+                    out.write_all(b",\"scrapeUrl\":")?;
+                    json_str(&mut out, &t.url())?;
+                    out.write_all(b",\"up\":0,\"errors\":[")?;
+                    json_str(&mut out, &msg)?;
+                    out.write_all(b"]}\n")?;
+                }
+                (_, Some(Scraped::Report(rep, _))) => writeln!(
+                    out,
+                    "{:<4} {}  samples {} (after metric relabeling {}), {:.3} s{}",
+                    if rep.up() { "up" } else { "DOWN" },
+                    t.url(),
+                    rep.samples_scraped,
+                    rep.samples_post_relabel,
+                    rep.duration.as_secs_f64(),
+                    rep.error
+                        .as_ref()
+                        .map(|e| format!(": {e}"))
+                        .unwrap_or_default()
+                )?,
+                (_, r) => writeln!(
+                    out,
+                    "DOWN {}: {}",
+                    t.url(),
+                    match r {
+                        Some(Scraped::Unreachable(e)) => e,
+                        _ => "not scraped".into(),
+                    }
+                )?,
+            }
+        }
+        out.flush()
+    };
+    if let Err(e) = w() {
+        if !is_broken_pipe(&e) {
+            return fail(2, e);
+        }
+    }
+    if failed > 0 {
+        fail(1, format!("{failed} of {} targets down", targets.len()))
+    } else {
+        ExitCode::SUCCESS
+    }
 }

@@ -11,7 +11,8 @@ fn run(args: &[&str], stdin: &[u8]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("promtext runs");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    // A command that fails early (usage errors) may exit before reading its input.
+    let _ = child.stdin.take().unwrap().write_all(stdin);
     child.wait_with_output().unwrap()
 }
 
@@ -28,10 +29,10 @@ fn jsonl_is_exact() {
         r#"{"kind":"type","name":"envoy_server_live","type":"gauge","line":1}"#,
         r#"{"kind":"help","name":"h","text":"a\\b\nc","line":2}"#,
         r#"{"kind":"comment","text":" plain","line":3}"#,
-        r#"{"kind":"sample","name":"envoy_server_live","labels":[],"value":1.0,"value_text":"1","timestamp_ms":null,"line":4}"#,
-        r#"{"kind":"sample","name":"x","labels":[["a","q\""],["b",""]],"value":"NaN","value_text":"NaN","timestamp_ms":5,"line":5}"#,
-        r#"{"kind":"sample","name":"y","labels":[],"value":"+Inf","value_text":"+Inf","timestamp_ms":null,"line":6}"#,
-        r#"{"kind":"sample","name":"z","labels":[],"value":1.8446744073709552e+19,"value_text":"18446744073709551615","timestamp_ms":null,"line":7}"#,
+        r#"{"kind":"sample","name":"envoy_server_live","labels":{},"value":1.0,"timestamp_ms":null,"value_text":"1","line":4}"#,
+        r#"{"kind":"sample","name":"x","labels":{"a":"q\"","b":""},"value":"NaN","timestamp_ms":5,"value_text":"NaN","line":5}"#,
+        r#"{"kind":"sample","name":"y","labels":{},"value":"+Inf","timestamp_ms":null,"value_text":"+Inf","line":6}"#,
+        r#"{"kind":"sample","name":"z","labels":{},"value":1.8446744073709552e+19,"timestamp_ms":null,"value_text":"18446744073709551615","line":7}"#,
     ];
     assert_eq!(stdout(&o).lines().collect::<Vec<_>>(), want);
 }

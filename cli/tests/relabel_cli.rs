@@ -21,7 +21,8 @@ fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    c.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    // A command that fails early (usage errors) may exit before reading its input.
+    let _ = c.stdin.take().unwrap().write_all(stdin.as_bytes());
     let o = c.wait_with_output().unwrap();
     (
         o.status.code().unwrap_or(-1),
@@ -147,13 +148,19 @@ fn relabel_bare_list_formatting_explain_and_errors() {
     assert_eq!(code, 2);
     assert_eq!(
         err,
-        "error: relabel configuration for hashmod requires non-zero modulus\n"
+        format!(
+            "error: {}:1: rule 0: relabel configuration for hashmod requires non-zero modulus\n",
+            cfg.display()
+        )
     );
     std::fs::write(&cfg, "- {regex: 'abc(def', target_label: x}\n").unwrap();
     let (code, _, err) = run(&["relabel", "--config", cfg.to_str().unwrap()], "");
     assert_eq!(code, 2);
     assert!(
-        err.starts_with("error: error parsing regexp: missing closing ): `^(?s:abc(def)$`"),
+        err.starts_with(&format!(
+            "error: {}:1: rule 0: error parsing regexp: missing closing ): `^(?s:abc(def)$`",
+            cfg.display()
+        )),
         "{err}"
     );
     // Legacy scheme rejects a UTF-8 target.
@@ -171,7 +178,10 @@ fn relabel_bare_list_formatting_explain_and_errors() {
     assert_eq!(code, 2);
     assert_eq!(
         err,
-        "error: \"utf-8.label\" is invalid 'target_label' for replace action\n"
+        format!(
+            "error: {}:1: rule 0: \"utf-8.label\" is invalid 'target_label' for replace action\n",
+            cfg.display()
+        )
     );
 }
 
@@ -227,4 +237,75 @@ tests:
     );
     assert!(out.contains("| rule 0 (keep)"), "{out}");
     assert!(out.ends_with("3 passed, 1 failed\n"), "{out}");
+}
+
+#[test]
+fn relabel_an_exposition_dump_and_jsonl() {
+    let d = tmpdir("dump");
+    let cfg = d.join("values.yaml");
+    std::fs::write(&cfg, ENVOY).unwrap();
+    let body = "# HELP lat A histogram.\n# TYPE lat histogram\nlat_bucket{le=\"1\"} 1\nlat_bucket{le=\"+Inf\"} 2\nlat_sum 3.5\nlat_count 2 1700000000000\n";
+    let args = [
+        "relabel",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--job",
+        "other",
+        "--stage",
+        "metric",
+    ];
+    let (code, out, err) = run(&args, body);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "lat_sum 3.5\nlat_count 2 1700000000000\n");
+    let mut a = args.to_vec();
+    a.extend(["--output", "jsonl"]);
+    let (code, out, _) = run(&a, body);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "{\"kind\":\"sample\",\"name\":\"lat_sum\",\"labels\":{},\"value\":3.5,\"timestamp_ms\":null}\n{\"kind\":\"sample\",\"name\":\"lat_count\",\"labels\":{},\"value\":2.0,\"timestamp_ms\":1700000000000}\n"
+    );
+    // An exposition without HELP/TYPE (the first line has a value), with NaN/Inf values.
+    let (code, out, _) = run(&a, "x{a=\"1\"} NaN\ny -Inf\n");
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("\"labels\":{\"a\":\"1\"},\"value\":\"NaN\""),
+        "{out}"
+    );
+    assert!(out.contains("\"value\":\"-Inf\""), "{out}");
+    // An invalid body: exit 1.
+    let (code, _, err) = run(&args, "# TYPE x gauge\nx{ 1\n");
+    assert_eq!(code, 1);
+    assert!(err.starts_with("error: "), "{err}");
+    // Label sets as JSON.
+    let (code, out, _) = run(
+        &[
+            "relabel",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--job",
+            "other",
+            "--stage",
+            "metric",
+            "--output",
+            "jsonl",
+        ],
+        "lat_bucket{le=\"1\"}\n{a=\"b\"}\n",
+    );
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "{\"kind\":\"labels\",\"name\":\"lat_bucket\",\"labels\":{\"le\":\"1\"},\"dropped\":true}\n{\"kind\":\"labels\",\"name\":null,\"labels\":{\"a\":\"b\"},\"dropped\":false}\n"
+    );
+    // Config errors name the file, job, rule list and rule.
+    std::fs::write(&cfg, "scrape_configs:\n- job_name: envoy\n  metric_relabel_configs:\n  - {action: keep, regex: a}\n  - {action: bogus}\n").unwrap();
+    let (code, _, err) = run(&["relabel", "--config", cfg.to_str().unwrap()], "");
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        format!(
+            "error: {}:5: job \"envoy\": metric_relabel_configs[1]: unknown relabel action \"bogus\"\n",
+            cfg.display()
+        )
+    );
 }

@@ -12,7 +12,8 @@ fn check(args: &[&str], stdin: &[u8]) -> (Option<i32>, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    c.stdin.take().unwrap().write_all(stdin).unwrap();
+    // A command that fails early (usage errors) may exit before reading its input.
+    let _ = c.stdin.take().unwrap().write_all(stdin);
     let out = c.wait_with_output().unwrap();
     (out.status.code(), String::from_utf8(out.stdout).unwrap())
 }
@@ -74,16 +75,96 @@ bad line
 #[test]
 fn legacy_scheme_and_openmetrics() {
     let (code, out) = check(&["--scheme", "legacy"], b"{\"my.metric\"} 1\n");
-    assert_eq!(code, Some(1));
+    assert_eq!(code, Some(3));
     assert!(out.contains("invalid-name"), "{out}");
     let (code, out) = check(
         &["--format", "openmetrics"],
         b"# TYPE a_total counter\na_total_total 1\n# EOF\n",
     );
-    assert_eq!(code, Some(1));
+    assert_eq!(code, Some(3));
     assert!(out.contains("counter-total"), "{out}");
     let (code, _) = check(&["/nonexistent/file"], b"");
     assert_eq!(code, Some(2));
+}
+
+#[test]
+fn verdict_is_parse_s_and_lints_exit_3() {
+    // A CRLF body fails `parse` and Prometheus: invalid by default, accepted with --lenient.
+    let crlf = b"a 1\r\nb 2\r\n";
+    let (code, out) = check(&[], crlf);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.starts_with("line 1: parse: "), "{out}");
+    let (code, out) = check(&["--lenient"], crlf);
+    assert_eq!(code, Some(0), "{out}");
+    // An Envoy-style counter without `_total`: a lint problem only, which --lint can switch off.
+    let envoy = b"# TYPE envoy_cluster_upstream_rq counter\nenvoy_cluster_upstream_rq{cluster_name=\"a\"} 3\n";
+    let (code, out) = check(&[], envoy);
+    assert_eq!(code, Some(3), "{out}");
+    assert!(out.contains("counter-total"), "{out}");
+    assert_eq!(check(&["--lint", "none"], envoy).0, Some(0));
+    assert_eq!(
+        check(&["--lint", "duplicate-series,split-family"], envoy).0,
+        Some(0)
+    );
+    assert_eq!(check(&["--lint", "counter-total"], envoy).0, Some(3));
+    let (code, _) = check(&["--lint", "bogus"], envoy);
+    assert_eq!(code, Some(2));
+    // --lint none still fails invalid input.
+    assert_eq!(check(&["--lint", "none"], b"a{ 1\n").0, Some(1));
+}
+
+#[test]
+fn compressed_bodies_and_auto_format() {
+    let body = b"# TYPE a gauge\na 1\n# TYPE b_total counter\nb_total 2\n";
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(body).unwrap();
+    let gz = gz.finish().unwrap();
+    let (code, out) = check(&[], &gz);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("0 problem(s); 2 series in 2 families"),
+        "{out}"
+    );
+    let z = zstd::encode_all(&body[..], 3).unwrap();
+    let (code, out) = check(&["--content-encoding", "auto"], &z);
+    assert_eq!(code, Some(0), "{out}");
+    let mut br = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut br, 4096, 5, 22);
+        w.write_all(body).unwrap();
+    }
+    let (code, out) = check(&["--content-encoding", "br"], &br);
+    assert_eq!(code, Some(0), "{out}");
+    // A corrupt gzip stream is an I/O error of the body, not a lint.
+    let (code, _) = check(&[], &gz[..gz.len() / 2]);
+    assert_ne!(code, Some(0));
+    // --format auto sniffs OpenMetrics (# EOF): `_total` family names are then the lint.
+    let (code, out) = check(&[], b"# TYPE a_total counter\na_total_total 1\n# EOF\n");
+    assert_eq!(code, Some(3), "{out}");
+    let (code, out) = check(
+        &[
+            "--content-type",
+            "application/openmetrics-text; version=1.0.0",
+        ],
+        b"# TYPE a counter\na_total 1\n# EOF\n",
+    );
+    assert_eq!(code, Some(0), "{out}");
+    // parse reads compressed bodies too.
+    let out = Command::new(env!("CARGO_BIN_EXE_promtext"))
+        .args(["parse", "--output", "jsonl", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin.take().unwrap().write_all(&gz)?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains(r#"{"kind":"sample","name":"b_total","labels":{},"value":2.0"#)
+    );
 }
 
 #[test]
@@ -159,7 +240,8 @@ fn series_tracking_is_bounded_and_says_so() {
     let body =
         b"a{x=\"1\"} 1\na{x=\"2\"} 1\na{x=\"3\"} 1\na{x=\"1\"} 1\na{x=\"4\"} 1\na{x=\"4\"} 1\n";
     let (code, out) = check(&["--max-series", "3"], body);
-    assert_eq!(code, Some(1), "{out}");
+    // Lint problems only: promtool's exit code 3.
+    assert_eq!(code, Some(3), "{out}");
     assert!(
         out.contains("line 4: duplicate-series: a: duplicate series a{x=\"1\"}"),
         "{out}"
@@ -179,7 +261,8 @@ fn series_tracking_is_bounded_and_says_so() {
 #[test]
 fn problems_beyond_the_listing_bound_are_counted() {
     let body: String = (0..10_005).map(|_| "bad line\n").collect();
-    let (code, out) = check(&[], body.as_bytes());
+    // Lenient: every bad line is a problem (strict stops at the first, as `parse` does).
+    let (code, out) = check(&["--lenient"], body.as_bytes());
     assert_eq!(code, Some(1));
     assert!(
         out.contains("… and 5 more problem(s), not listed"),

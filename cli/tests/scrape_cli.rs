@@ -114,10 +114,70 @@ fn honor_labels_flag_and_jsonl() {
         b"a{job=\"app\"} 1\n",
     );
     assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
     assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
-        "{\"labels\":{\"__name__\":\"a\",\"instance\":\"localhost\",\"job\":\"app\"},\"value\":1.0}\n"
+        lines[0],
+        "{\"kind\":\"sample\",\"name\":\"a\",\"labels\":{\"instance\":\"localhost\",\"job\":\"app\"},\"value\":1.0,\"timestamp_ms\":null}"
     );
+    let r: serde_json::Value = serde_json::from_str(lines[1]).unwrap();
+    assert_eq!(r["kind"], "report");
+    assert_eq!(r["up"], 1);
+    assert_eq!(r["scrape_samples_scraped"], 1);
+    assert_eq!(r["scrape_samples_post_metric_relabeling"], 1);
+    assert_eq!(
+        r["target"],
+        serde_json::json!({"instance": "localhost", "job": "promtext"})
+    );
+    assert_eq!(r["errors"], serde_json::json!([]));
+}
+
+#[test]
+fn jsonl_report_of_a_failed_scrape_and_json_target_labels() {
+    let out = run(
+        &["scrape", "--sample-limit", "1", "--output", "jsonl"],
+        b"a 1\nb 2\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    let r: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(r["up"], 0);
+    assert_eq!(r["errors"], serde_json::json!(["sample limit exceeded"]));
+    // One target of /api/v1/targets (or `promtext targets --output jsonl`) as --target-labels.
+    let t = r#"{"state":"active","discoveredLabels":{"__address__":"10.1.2.3:15090","__scheme__":"http","job":"x","pod":"p"},"labels":{}}"#;
+    let out = run(
+        &["scrape", "--target-labels", t, "--output", "jsonl"],
+        b"a 1\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("{\"kind\":\"sample\",\"name\":\"a\",\"labels\":{\"instance\":\"10.1.2.3:15090\",\"job\":\"x\",\"pod\":\"p\"}"),
+        "{text}"
+    );
+    let out = run(
+        &[
+            "scrape",
+            "--target-labels",
+            r#"{"__address__":"h:1","a":"b"}"#,
+            "--output",
+            "jsonl",
+        ],
+        b"a 1\n",
+    );
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"scrapeUrl\":\"http://h:1/metrics\""));
+    let out = run(
+        &["scrape", "--target-labels", r#"{"__address__":1}"#],
+        b"a 1\n",
+    );
+    assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]

@@ -360,6 +360,16 @@ pub enum Stage {
     Metric,
 }
 
+impl Stage {
+    /// The scrape-config key of the stage's rules (`relabel_configs`, `metric_relabel_configs`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Stage::Target => "relabel_configs",
+            Stage::Metric => "metric_relabel_configs",
+        }
+    }
+}
+
 /// A configuration error. `Display` gives Prometheus' message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -419,6 +429,15 @@ pub enum ConfigError {
         /// The error.
         error: Box<ConfigError>,
     },
+    /// An error in the scrape config of `job` (in its `stage` rules when known).
+    InJob {
+        /// The job name.
+        job: String,
+        /// The rule list concerned, if any.
+        stage: Option<Stage>,
+        /// The error.
+        error: Box<ConfigError>,
+    },
 }
 
 impl ConfigError {
@@ -426,14 +445,31 @@ impl ConfigError {
     pub fn rule_index(&self) -> Option<usize> {
         match self {
             ConfigError::InRule { index, .. } => Some(*index),
+            ConfigError::InJob { error, .. } => error.rule_index(),
             _ => None,
         }
     }
 
-    /// The innermost error (unwrapping [`ConfigError::InRule`]).
+    /// The job named by a [`ConfigError::InJob`] wrapper.
+    pub fn job(&self) -> Option<&str> {
+        match self {
+            ConfigError::InJob { job, .. } => Some(job),
+            _ => None,
+        }
+    }
+
+    /// The rule list named by a [`ConfigError::InJob`] wrapper.
+    pub fn stage(&self) -> Option<Stage> {
+        match self {
+            ConfigError::InJob { stage, .. } => *stage,
+            _ => None,
+        }
+    }
+
+    /// The innermost error (unwrapping [`ConfigError::InRule`] and [`ConfigError::InJob`]): Prometheus' message.
     pub fn root(&self) -> &ConfigError {
         match self {
-            ConfigError::InRule { error, .. } => error.root(),
+            ConfigError::InRule { error, .. } | ConfigError::InJob { error, .. } => error.root(),
             e => e,
         }
     }
@@ -509,7 +545,19 @@ impl fmt::Display for ConfigError {
                 )
             }
             ConfigError::NoRules => f.write_str("no relabel rules and no scrape configs found"),
-            ConfigError::InRule { error, .. } => error.fmt(f),
+            ConfigError::InRule { index, error } => write!(f, "rule {index}: {error}"),
+            ConfigError::InJob { job, stage, error } => {
+                write!(f, "job {}: ", go_quote(job))?;
+                if let Some(st) = stage {
+                    f.write_str(st.key())?;
+                    match error.as_ref() {
+                        ConfigError::InRule { index, error } => write!(f, "[{index}]: {error}"),
+                        e => write!(f, ": {e}"),
+                    }
+                } else {
+                    error.fmt(f)
+                }
+            }
         }
     }
 }

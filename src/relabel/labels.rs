@@ -40,20 +40,26 @@ impl Labels {
         N: AsRef<str>,
         V: AsRef<str>,
     {
-        let mut v: Vec<(String, String)> = pairs
-            .into_iter()
-            .map(|(n, v)| (n.as_ref().to_string(), v.as_ref().to_string()))
-            .collect();
-        v.sort_by(|a, b| a.0.cmp(&b.0));
+        // The pairs are moved, not copied: only the final buffer is allocated per label set.
+        let mut v: Vec<(N, V)> = pairs.into_iter().collect();
+        // Stable: the last of a repeated name stays last.
+        v.sort_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
         let mut out = Labels::new();
+        let cap: usize = v
+            .iter()
+            .map(|(n, v)| n.as_ref().len() + v.as_ref().len())
+            .sum();
+        out.buf.reserve(cap);
+        out.spans.reserve(v.len());
         let mut i = 0;
         while i < v.len() {
             let mut j = i;
-            while j + 1 < v.len() && v[j + 1].0 == v[i].0 {
+            while j + 1 < v.len() && v[j + 1].0.as_ref() == v[i].0.as_ref() {
                 j += 1;
             }
-            if !v[j].1.is_empty() {
-                out.push_unchecked(&v[j].0, &v[j].1);
+            let (n, val) = (v[j].0.as_ref(), v[j].1.as_ref());
+            if !val.is_empty() {
+                out.push_unchecked(n, val);
             }
             i = j + 1;
         }
@@ -175,5 +181,18 @@ impl fmt::Display for Labels {
     /// Series notation sorted by name: `{a="foo", "1a"="v"}`; `__name__` is printed as a label.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write_set(f, self.iter())
+    }
+}
+
+/// Serializes as one JSON-style object in name order (feature `serde`).
+#[cfg(feature = "serde")]
+impl serde::Serialize for Labels {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.len()))?;
+        for (n, v) in self.iter() {
+            m.serialize_entry(n, v)?;
+        }
+        m.end()
     }
 }

@@ -74,6 +74,271 @@ pub struct ScrapeJob {
     pub relabel_configs: Vec<RelabelConfig>,
     /// `metric_relabel_configs`.
     pub metric_relabel_configs: Vec<RelabelConfig>,
+    /// `kubernetes_sd_configs` (the keys offline discovery uses).
+    pub kubernetes_sd_configs: Vec<KubernetesSdConfig>,
+    /// `scrape_protocols` as written (falls back to the global one; empty: Prometheus' default order).
+    pub scrape_protocols: Vec<String>,
+    /// `metric_name_escaping_scheme` (empty: `allow-utf-8` under the UTF-8 scheme, `underscores` under legacy).
+    pub metric_name_escaping_scheme: String,
+    /// The HTTP client settings of the job (authentication and TLS), as written.
+    pub http_client: HttpClientConfig,
+}
+
+/// A job's HTTP client settings used by a live scrape: `authorization`, `basic_auth`, `bearer_token(_file)` and
+/// `tls_config`. File paths are as written (Prometheus resolves them against the configuration file's directory).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct HttpClientConfig {
+    /// `authorization`.
+    #[serde(deserialize_with = "nullable")]
+    pub authorization: Option<Authorization>,
+    /// `basic_auth`.
+    #[serde(deserialize_with = "nullable")]
+    pub basic_auth: Option<BasicAuth>,
+    /// `bearer_token` (Prometheus 2).
+    #[serde(deserialize_with = "nullable")]
+    pub bearer_token: String,
+    /// `bearer_token_file` (Prometheus 2).
+    #[serde(deserialize_with = "nullable")]
+    pub bearer_token_file: String,
+    /// `tls_config`.
+    #[serde(deserialize_with = "nullable")]
+    pub tls_config: TlsSettings,
+}
+
+/// `authorization` of a job.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct Authorization {
+    /// `type` (default `Bearer`).
+    #[serde(rename = "type", deserialize_with = "nullable")]
+    pub kind: String,
+    /// `credentials`.
+    #[serde(deserialize_with = "nullable")]
+    pub credentials: String,
+    /// `credentials_file`.
+    #[serde(deserialize_with = "nullable")]
+    pub credentials_file: String,
+}
+
+/// `basic_auth` of a job.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct BasicAuth {
+    /// `username`.
+    #[serde(deserialize_with = "nullable")]
+    pub username: String,
+    /// `password`.
+    #[serde(deserialize_with = "nullable")]
+    pub password: String,
+    /// `password_file`.
+    #[serde(deserialize_with = "nullable")]
+    pub password_file: String,
+}
+
+/// `tls_config` of a job.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct TlsSettings {
+    /// `ca_file`.
+    #[serde(deserialize_with = "nullable")]
+    pub ca_file: String,
+    /// `cert_file`.
+    #[serde(deserialize_with = "nullable")]
+    pub cert_file: String,
+    /// `key_file`.
+    #[serde(deserialize_with = "nullable")]
+    pub key_file: String,
+    /// `server_name`.
+    #[serde(deserialize_with = "nullable")]
+    pub server_name: String,
+    /// `insecure_skip_verify`.
+    #[serde(deserialize_with = "nullable")]
+    pub insecure_skip_verify: bool,
+}
+
+/// The scrape protocols Prometheus knows, with the media type it asks for (`config.ScrapeProtocolsHeaders`).
+const SCRAPE_PROTOCOLS: [(&str, &str); 5] = [
+    (
+        "PrometheusProto",
+        "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited",
+    ),
+    ("PrometheusText0.0.4", "text/plain;version=0.0.4"),
+    ("PrometheusText1.0.0", "text/plain;version=1.0.0"),
+    (
+        "OpenMetricsText0.0.1",
+        "application/openmetrics-text;version=0.0.1",
+    ),
+    (
+        "OpenMetricsText1.0.0",
+        "application/openmetrics-text;version=1.0.0",
+    ),
+];
+
+const DEFAULT_SCRAPE_PROTOCOLS: [&str; 4] = [
+    "OpenMetricsText1.0.0",
+    "OpenMetricsText0.0.1",
+    "PrometheusText1.0.0",
+    "PrometheusText0.0.4",
+];
+
+impl ScrapeJob {
+    /// The `Accept` header Prometheus sends for this job: its `scrape_protocols` (best first, q-values from 0.6
+    /// down as Prometheus numbers them), the name-escaping parameter on the 1.0.0 text formats, then `*/*`.
+    ///
+    /// ```
+    /// use promtext::relabel::yaml::ConfigDocument;
+    /// let doc = ConfigDocument::from_yaml("scrape_configs:\n- job_name: a\n- job_name: b\n  scrape_protocols: [PrometheusText1.0.0]\n  metric_name_validation_scheme: legacy\n")?;
+    /// assert_eq!(doc.jobs()[0].accept_header(), promtext::content_type::DEFAULT_ACCEPT);
+    /// assert_eq!(doc.jobs()[1].accept_header(), "text/plain;version=1.0.0;escaping=underscores;q=0.6,*/*;q=0.5");
+    /// # Ok::<(), promtext::relabel::ConfigError>(())
+    /// ```
+    pub fn accept_header(&self) -> String {
+        let escaping = if !self.metric_name_escaping_scheme.is_empty() {
+            self.metric_name_escaping_scheme.as_str()
+        } else if self.name_validation_scheme == NameValidationScheme::Legacy {
+            "underscores"
+        } else {
+            "allow-utf-8"
+        };
+        let names: Vec<&str> = if self.scrape_protocols.is_empty() {
+            DEFAULT_SCRAPE_PROTOCOLS.to_vec()
+        } else {
+            self.scrape_protocols.iter().map(String::as_str).collect()
+        };
+        // Prometheus starts from the size of its protocol table plus one.
+        let mut weight = SCRAPE_PROTOCOLS.len() + 1;
+        let mut out = String::new();
+        for n in names {
+            let Some((_, media)) = SCRAPE_PROTOCOLS.iter().find(|(p, _)| *p == n) else {
+                continue;
+            };
+            out.push_str(media);
+            if n.ends_with("1.0.0") {
+                out.push_str(";escaping=");
+                out.push_str(escaping);
+            }
+            out.push_str(&format!(";q=0.{weight},"));
+            weight = weight.saturating_sub(1);
+        }
+        out.push_str(&format!("*/*;q=0.{weight}"));
+        out
+    }
+}
+
+/// One `kubernetes_sd_configs` entry: the keys that decide which objects are discovered. Connection keys
+/// (`api_server`, `kubeconfig_file`, authentication, TLS) are accepted and ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct KubernetesSdConfig {
+    /// `role`: `pod`, `service`, `endpoints`, `endpointslice`, `node` or `ingress`.
+    pub role: String,
+    /// `namespaces`.
+    #[serde(deserialize_with = "nullable")]
+    pub namespaces: KubernetesNamespaces,
+    /// `selectors`.
+    #[serde(deserialize_with = "nullable")]
+    pub selectors: Vec<KubernetesSelector>,
+    /// `attach_metadata`.
+    #[serde(deserialize_with = "nullable")]
+    pub attach_metadata: KubernetesAttachMetadata,
+}
+
+/// `namespaces` of a Kubernetes SD config: no names means every namespace.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct KubernetesNamespaces {
+    /// `own_namespace`: add the namespace Prometheus runs in.
+    pub own_namespace: bool,
+    /// `names`.
+    #[serde(deserialize_with = "nullable")]
+    pub names: Vec<String>,
+}
+
+/// One of `selectors`: a label and/or field selector for the objects of `role`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct KubernetesSelector {
+    /// The role whose objects are filtered.
+    pub role: String,
+    /// A label selector (`app=reviews,version in (v1,v2)`).
+    pub label: String,
+    /// A field selector (`spec.nodeName=worker-2`).
+    pub field: String,
+}
+
+/// `attach_metadata`: add the labels of the pod's node and/or namespace.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct KubernetesAttachMetadata {
+    /// `node`.
+    pub node: bool,
+    /// `namespace`.
+    pub namespace: bool,
+}
+
+/// Treats an explicit YAML `null` as the default value.
+fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de> + Default,
+{
+    use serde::Deserialize;
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+const KUBERNETES_ROLES: [&str; 6] = [
+    "pod",
+    "service",
+    "endpoints",
+    "endpointslice",
+    "node",
+    "ingress",
+];
+
+impl KubernetesSdConfig {
+    /// Checks the role and the selectors' roles as Prometheus does when it loads the configuration.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.role.is_empty() {
+            return Err(ConfigError::Decode(
+                "role missing (one of: pod, service, endpoints, endpointslice, node, ingress)"
+                    .into(),
+            ));
+        }
+        if !KUBERNETES_ROLES.contains(&self.role.as_str()) {
+            return Err(ConfigError::Decode(format!(
+                "unknown Kubernetes SD role {:?}",
+                self.role
+            )));
+        }
+        let allowed: &[&str] = match self.role.as_str() {
+            "pod" => &["pod", "node"],
+            "service" => &["service"],
+            "endpoints" | "endpointslice" => {
+                &["endpoints", "endpointslice", "pod", "service", "node"]
+            }
+            "node" => &["node"],
+            _ => &["ingress"],
+        };
+        let mut seen: Vec<&str> = Vec::new();
+        for s in &self.selectors {
+            if seen.contains(&s.role.as_str()) {
+                return Err(ConfigError::Decode(format!(
+                    "duplicated selector role: {}",
+                    s.role
+                )));
+            }
+            seen.push(&s.role);
+            if !allowed.contains(&s.role.as_str()) {
+                return Err(ConfigError::Decode(format!(
+                    "{} role supports only {} selectors",
+                    self.role,
+                    allowed.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl ScrapeJob {
@@ -310,6 +575,7 @@ pub fn parse_bytes(s: &str) -> Option<u64> {
 
 #[derive(Default)]
 struct Global {
+    protocols: Option<Vec<String>>,
     limits: ScrapeLimits,
     interval: Option<String>,
     timeout: Option<String>,
@@ -340,6 +606,58 @@ fn scheme_of(m: &Mapping) -> Result<Option<NameValidationScheme>, ConfigError> {
     }
 }
 
+fn http_client(m: &Mapping) -> Result<HttpClientConfig, ConfigError> {
+    let mut sub = Mapping::new();
+    for k in [
+        "authorization",
+        "basic_auth",
+        "bearer_token",
+        "bearer_token_file",
+        "tls_config",
+    ] {
+        if let Some(v) = get(m, k) {
+            sub.insert(Value::from(k), v.clone());
+        }
+    }
+    let c: HttpClientConfig = decode(&Value::Mapping(sub))?;
+    let auths = [
+        c.authorization.is_some(),
+        c.basic_auth.is_some(),
+        !c.bearer_token.is_empty() || !c.bearer_token_file.is_empty(),
+    ];
+    if auths.iter().filter(|a| **a).count() > 1 {
+        return Err(ConfigError::Decode(
+            "at most one of basic_auth, oauth2, bearer_token & bearer_token_file, authorization must be configured"
+                .into(),
+        ));
+    }
+    Ok(c)
+}
+
+fn scrape_protocols(m: &Mapping) -> Result<Option<Vec<String>>, ConfigError> {
+    let Some(v) = get(m, "scrape_protocols") else {
+        return Ok(None);
+    };
+    let list: Vec<String> = decode(v)?;
+    let mut seen: Vec<&str> = Vec::new();
+    for p in &list {
+        if !SCRAPE_PROTOCOLS.iter().any(|(n, _)| n == p) {
+            let names: Vec<&str> = SCRAPE_PROTOCOLS.iter().map(|(n, _)| *n).collect();
+            return Err(ConfigError::Decode(format!(
+                "unknown scrape protocol {p}, supported: {}",
+                names.join(", ")
+            )));
+        }
+        if seen.contains(&p.as_str()) {
+            return Err(ConfigError::Decode(format!(
+                "duplicated protocol in scrape_protocols, got {list:?}"
+            )));
+        }
+        seen.push(p);
+    }
+    Ok(Some(list))
+}
+
 fn job(v: &Value, g: &Global) -> Result<ScrapeJob, ConfigError> {
     let Value::Mapping(m) = v else {
         return Err(ConfigError::Decode(
@@ -350,8 +668,27 @@ fn job(v: &Value, g: &Global) -> Result<ScrapeJob, ConfigError> {
     if job_name.is_empty() {
         return Err(ConfigError::EmptyJobName);
     }
-    let scheme = scheme_of(m)?.or(g.scheme).unwrap_or_default();
-    let mut l = limits(m)?;
+    job_body(m, g, &job_name).map_err(|(stage, e)| ConfigError::InJob {
+        job: job_name.clone(),
+        stage,
+        error: Box::new(e),
+    })
+}
+
+/// A job's keys; errors say which rule list they come from, if any.
+fn job_body(
+    m: &Mapping,
+    g: &Global,
+    job_name: &str,
+) -> Result<ScrapeJob, (Option<Stage>, ConfigError)> {
+    let plain = |e: ConfigError| (None, e);
+    let t = |e: ConfigError| (Some(Stage::Target), e);
+    let mt = |e: ConfigError| (Some(Stage::Metric), e);
+    let scheme = scheme_of(m)
+        .map_err(plain)?
+        .or(g.scheme)
+        .unwrap_or_default();
+    let mut l = limits(m).map_err(plain)?;
     let fallback = |v: &mut u64, gv: u64| {
         if *v == 0 {
             *v = gv;
@@ -371,37 +708,65 @@ fn job(v: &Value, g: &Global) -> Result<ScrapeJob, ConfigError> {
     fallback(&mut l.body_size_limit, g.limits.body_size_limit);
     let params = match get(m, "params") {
         None => BTreeMap::new(),
-        Some(v) => decode(v)?,
+        Some(v) => decode(v).map_err(plain)?,
     };
     let relabel_configs = rules_from_value(
         m.get("relabel_configs").unwrap_or(&Value::Null),
         Stage::Target,
-    )?;
+    )
+    .map_err(t)?;
     let metric_relabel_configs = rules_from_value(
         m.get("metric_relabel_configs").unwrap_or(&Value::Null),
         Stage::Metric,
-    )?;
-    validate_all(&relabel_configs, scheme)?;
-    validate_all(&metric_relabel_configs, scheme)?;
+    )
+    .map_err(mt)?;
+    validate_all(&relabel_configs, scheme).map_err(t)?;
+    validate_all(&metric_relabel_configs, scheme).map_err(mt)?;
+    let kubernetes_sd_configs: Vec<KubernetesSdConfig> = match get(m, "kubernetes_sd_configs") {
+        None => Vec::new(),
+        Some(v) => decode(v).map_err(plain)?,
+    };
+    for k in &kubernetes_sd_configs {
+        k.validate().map_err(plain)?;
+    }
     Ok(ScrapeJob {
-        job_name,
-        metrics_path: get_str(m, "metrics_path")?.unwrap_or_else(|| "/metrics".to_string()),
-        scheme: get_str(m, "scheme")?.unwrap_or_else(|| "http".to_string()),
+        job_name: job_name.to_string(),
+        metrics_path: get_str(m, "metrics_path")
+            .map_err(plain)?
+            .unwrap_or_else(|| "/metrics".to_string()),
+        scheme: get_str(m, "scheme")
+            .map_err(plain)?
+            .unwrap_or_else(|| "http".to_string()),
         honor_labels: get(m, "honor_labels")
             .map(decode::<bool>)
-            .transpose()?
+            .transpose()
+            .map_err(plain)?
             .unwrap_or(false),
         honor_timestamps: get(m, "honor_timestamps")
             .map(decode::<bool>)
-            .transpose()?
+            .transpose()
+            .map_err(plain)?
             .unwrap_or(true),
         params,
-        scrape_interval: get_str(m, "scrape_interval")?.or_else(|| g.interval.clone()),
-        scrape_timeout: get_str(m, "scrape_timeout")?.or_else(|| g.timeout.clone()),
+        scrape_interval: get_str(m, "scrape_interval")
+            .map_err(plain)?
+            .or_else(|| g.interval.clone()),
+        scrape_timeout: get_str(m, "scrape_timeout")
+            .map_err(plain)?
+            .or_else(|| g.timeout.clone()),
         limits: l,
         name_validation_scheme: scheme,
         relabel_configs,
         metric_relabel_configs,
+        kubernetes_sd_configs,
+        scrape_protocols: scrape_protocols(m)
+            .map_err(plain)?
+            .or_else(|| g.protocols.clone())
+            .unwrap_or_default(),
+        metric_name_escaping_scheme: get_str(m, "metric_name_escaping_scheme")
+            .map_err(plain)?
+            .unwrap_or_default(),
+        http_client: http_client(m).map_err(plain)?,
     })
 }
 
@@ -461,6 +826,7 @@ impl ConfigDocument {
                     g.interval = get_str(gm, "scrape_interval")?;
                     g.timeout = get_str(gm, "scrape_timeout")?;
                     g.scheme = scheme_of(gm)?;
+                    g.protocols = scrape_protocols(gm)?;
                 }
                 if let Some(sc) = m.get("scrape_configs") {
                     return Ok(ConfigDocument::Jobs(jobs(sc, &g)?));

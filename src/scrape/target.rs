@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::TargetError;
 use crate::relabel::yaml::ScrapeJob;
-use crate::relabel::{Labels, Outcome, Pipeline};
+use crate::relabel::{Labels, Outcome, Pipeline, Relabeler};
 
 /// Prometheus' global default `scrape_interval`.
 pub const DEFAULT_SCRAPE_INTERVAL: &str = "1m";
@@ -84,53 +84,29 @@ impl Target {
         pipeline: &Pipeline,
         discovered: &[(N, V)],
     ) -> Result<TargetOutcome, TargetError> {
-        let mut pairs: Vec<(String, String)> = discovered
-            .iter()
-            .map(|(n, v)| (n.as_ref().to_string(), v.as_ref().to_string()))
-            .collect();
-        let interval = job
-            .scrape_interval
-            .clone()
-            .unwrap_or_else(|| DEFAULT_SCRAPE_INTERVAL.to_string());
-        let timeout = job
-            .scrape_timeout
-            .clone()
-            .unwrap_or_else(|| DEFAULT_SCRAPE_TIMEOUT.to_string());
-        // Prometheus renders the parsed durations (`60s` becomes `1m`).
-        let render = |s: &str| {
-            parse_duration(s)
-                .map(format_duration)
-                .unwrap_or_else(|| s.to_string())
-        };
-        let defaults = [
-            ("job", job.job_name.clone()),
-            ("__scrape_interval__", render(&interval)),
-            ("__scrape_timeout__", render(&timeout)),
-            ("__metrics_path__", job.metrics_path.clone()),
-            ("__scheme__", job.scheme.clone()),
-        ];
-        let is_unset = |pairs: &[(String, String)], n: &str| {
-            pairs
-                .iter()
-                .rev()
-                .find(|(k, _)| k == n)
-                .is_none_or(|(_, v)| v.is_empty())
-        };
-        for (n, v) in defaults {
-            if is_unset(&pairs, n) {
-                pairs.push((n.to_string(), v));
-            }
-        }
-        for (k, v) in &job.params {
-            let name = format!("__param_{k}");
-            if let Some(first) = v.first() {
-                if is_unset(&pairs, &name) {
-                    pairs.push((name, first.clone()));
-                }
-            }
-        }
+        Target::with_relabeler(job, &mut pipeline.relabeler(), discovered)
+    }
+
+    /// Like [`Target::with_pipeline`] with a relabeler reused across targets (no per-target scratch).
+    pub fn with_relabeler<N: AsRef<str>, V: AsRef<str>>(
+        job: &ScrapeJob,
+        relabeler: &mut Relabeler,
+        discovered: &[(N, V)],
+    ) -> Result<TargetOutcome, TargetError> {
+        let pairs = Target::discovered_pairs(job, discovered);
         let before = Labels::from_pairs(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-        let after = match pipeline.relabeler().apply(&pairs) {
+        Target::populate(job, relabeler, &pairs, before)
+    }
+
+    /// Relabels `pairs` (the discovered labels with the job defaults; `before` is the same as a label set) and
+    /// finalizes the result.
+    pub(crate) fn populate(
+        job: &ScrapeJob,
+        relabeler: &mut Relabeler,
+        pairs: &[(String, String)],
+        before: Labels,
+    ) -> Result<TargetOutcome, TargetError> {
+        let after = match relabeler.apply(pairs) {
             Outcome::Dropped => return Ok(TargetOutcome::Dropped(before)),
             Outcome::Unchanged => before,
             Outcome::Changed(l) => l,
@@ -189,6 +165,86 @@ impl Target {
             public,
             params,
         }))
+    }
+
+    /// The discovered labels with the job's defaults added where unset (`job`, `__scrape_interval__`,
+    /// `__scrape_timeout__`, `__metrics_path__`, `__scheme__`, `__param_*`): what Prometheus shows as a target's
+    /// `discoveredLabels` and what `relabel_configs` see.
+    ///
+    /// ```
+    /// use promtext::relabel::yaml::ConfigDocument;
+    /// use promtext::scrape::Target;
+    /// let doc = ConfigDocument::from_yaml("scrape_configs:\n- job_name: app\n  scrape_interval: 60s\n").unwrap();
+    /// let l = Target::discovered_labels(&doc.jobs()[0], &[("__address__", "10.0.0.1:8080")]);
+    /// assert_eq!(l.get("__scrape_interval__"), Some("1m"));
+    /// assert_eq!(l.get("job"), Some("app"));
+    /// ```
+    pub fn discovered_labels<N: AsRef<str>, V: AsRef<str>>(
+        job: &ScrapeJob,
+        discovered: &[(N, V)],
+    ) -> Labels {
+        let pairs = Target::discovered_pairs(job, discovered);
+        Labels::from_pairs(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+    }
+
+    fn discovered_pairs<N: AsRef<str>, V: AsRef<str>>(
+        job: &ScrapeJob,
+        discovered: &[(N, V)],
+    ) -> Vec<(String, String)> {
+        let pairs: Vec<(String, String)> = discovered
+            .iter()
+            .map(|(n, v)| (n.as_ref().to_string(), v.as_ref().to_string()))
+            .collect();
+        Target::with_defaults(job, pairs)
+    }
+
+    /// Adds the job defaults to owned discovered pairs.
+    pub(crate) fn with_defaults(
+        job: &ScrapeJob,
+        mut pairs: Vec<(String, String)>,
+    ) -> Vec<(String, String)> {
+        let interval = job
+            .scrape_interval
+            .clone()
+            .unwrap_or_else(|| DEFAULT_SCRAPE_INTERVAL.to_string());
+        let timeout = job
+            .scrape_timeout
+            .clone()
+            .unwrap_or_else(|| DEFAULT_SCRAPE_TIMEOUT.to_string());
+        // Prometheus renders the parsed durations (`60s` becomes `1m`).
+        let render = |s: &str| {
+            parse_duration(s)
+                .map(format_duration)
+                .unwrap_or_else(|| s.to_string())
+        };
+        let defaults = [
+            ("job", job.job_name.clone()),
+            ("__scrape_interval__", render(&interval)),
+            ("__scrape_timeout__", render(&timeout)),
+            ("__metrics_path__", job.metrics_path.clone()),
+            ("__scheme__", job.scheme.clone()),
+        ];
+        let is_unset = |pairs: &[(String, String)], n: &str| {
+            pairs
+                .iter()
+                .rev()
+                .find(|(k, _)| k == n)
+                .is_none_or(|(_, v)| v.is_empty())
+        };
+        for (n, v) in defaults {
+            if is_unset(&pairs, n) {
+                pairs.push((n.to_string(), v));
+            }
+        }
+        for (k, v) in &job.params {
+            let name = format!("__param_{k}");
+            if let Some(first) = v.first() {
+                if is_unset(&pairs, &name) {
+                    pairs.push((name, first.clone()));
+                }
+            }
+        }
+        pairs
     }
 
     /// A target with the given public labels only (address `localhost`), for scraping captured bodies.
