@@ -28,9 +28,9 @@
 #![deny(unsafe_code)]
 
 pub mod content_type;
-mod dup_labels;
 #[cfg(feature = "kubernetes")]
 pub mod discovery;
+mod dup_labels;
 mod error;
 pub mod escape;
 mod event;
