@@ -1073,7 +1073,11 @@ pub(crate) fn fast_sample(
                     // A line that repeats more of the previous indexed line takes those
                     // labels over (`reuse`: the previous line is in the same buffer).
                     let reused = if reuse && cx.prev_line.valid {
-                        crate::structural::reuse_prev(b, start, &cx.prev_line, &mut cx.names)
+                        let three = [located0, located1, located2].map(|p| {
+                            let [s, e, _, ve] = unpack(p);
+                            (start + s, start + e, start + ve)
+                        });
+                        crate::structural::reuse_prev(b, i, three, &cx.prev_line, &mut cx.names)
                     } else {
                         None
                     };
@@ -1083,7 +1087,9 @@ pub(crate) fn fast_sample(
                     match reused {
                         Some((n, next)) => match b.get(next) {
                             Some(b',') => (from, taken) = (next + 1, n - INLINE_LABELS),
-                            Some(b'}') => break 'block (next, n),
+                            // The block ends there: still checked for duplicates below (the
+                            // first three names are this line's own).
+                            Some(b'}') => (from, taken) = (next, n - INLINE_LABELS),
                             _ => return None,
                         },
                         None => {
@@ -1110,7 +1116,7 @@ pub(crate) fn fast_sample(
                         return None;
                     }
                     // The block is valid whatever follows it: later lines may repeat it.
-                    cx.prev_line = crate::structural::PrevLine { valid: true, start };
+                    cx.prev_line = crate::structural::PrevLine { valid: true };
                     break 'block (close, count + more);
                 }
                 if !is_label_start(c) {

@@ -337,19 +337,21 @@ impl NameSeq {
 #[derive(Debug, Default)]
 pub(crate) struct PrevLine {
     pub valid: bool,
-    pub start: usize,
 }
 
 /// Consecutive series of a family differ in few labels (a histogram's `le`, Envoy's cluster
-/// name after consul's five constant labels): when the line at `start` starts with the same
-/// bytes as the previous checked line through more than its first three labels and the byte
-/// after them, those labels are the same valid, distinct labels at the same places, and are
-/// taken over without a scan. Returns how many labels are shared and the index of the byte
-/// after the last one (`,` or `}`), with `seq` holding them; `None` when at most three are.
+/// name after consul's five constant labels): when the labels after the first three, from
+/// `from` on, start with the same bytes as the previous checked line's from its fourth label
+/// on, through a label's closing quote and the byte after it, those labels are the same valid
+/// labels (shifted), and are taken over without a scan. `located`: this line's first three
+/// labels (name start, name end, closing quote), already scanned. Returns the number of labels
+/// so far and the index of the byte after the last one taken over (`,` or `}`), with `seq`
+/// holding them all; `None` when none is shared.
 #[inline(always)]
 pub(crate) fn reuse_prev(
     b: &[u8],
-    start: usize,
+    from: usize,
+    located: [(usize, usize, usize); 3],
     prev: &PrevLine,
     seq: &mut NameSeq,
 ) -> Option<(usize, usize)> {
@@ -357,27 +359,33 @@ pub(crate) fn reuse_prev(
         return None;
     }
     debug_assert!(seq.n == seq.prev_n);
-    let p = prev.start;
+    // The previous line's fourth label, after its third value's quote and comma.
+    let p4 = seq.closes[2] as usize + 2;
     // The compared length: through the byte after the last label's closing quote.
-    let limit = seq.closes[seq.n - 1] as usize - p + 2;
-    let shared = common_prefix(b, p, start, limit);
+    let limit = seq.closes[seq.n - 1] as usize - p4 + 2;
+    let shared = common_prefix(b, p4, from, limit);
     // Labels whose closing quote and the byte after it are shared.
-    let mut j = 0;
-    while j < seq.n && (seq.closes[j] as usize - p) + 1 < shared {
+    let mut j = 3;
+    while j < seq.n && (seq.closes[j] as usize - p4) + 1 < shared {
         j += 1;
     }
-    if j <= 3 {
+    if j == 3 {
         return None;
     }
     // The remembered list is the previous line's names (a line becomes `prev` only after its
-    // names were checked, which leaves them remembered), so the first `j` names are the
-    // remembered ones at their places: recorded as such, without comparing them again.
-    let shift = |x: u32| (x as usize - p + start) as u32;
-    seq.clear();
-    for k in 0..j {
+    // names were checked, which leaves them remembered), so names 4 to `j` are the remembered
+    // ones at their places: recorded as such (shifted), without comparing them again. The
+    // first three are this line's own, compared as usual.
+    let shift = |x: u32| (x as usize - p4 + from) as u32;
+    for k in 3..j {
         let ((ns, ne), close) = (seq.spans[k], seq.closes[k]);
         seq.spans[k] = (shift(ns), shift(ne));
         seq.closes[k] = shift(close);
+    }
+    seq.clear();
+    for (ns, ne, ve) in located {
+        // Scanned valid already: only the comparison with the remembered name matters.
+        seq.push(b, ns, ne, ve);
     }
     seq.n = j;
     Some((j, seq.closes[j - 1] as usize + 1))
