@@ -279,7 +279,8 @@ fn peak_memory_does_not_grow_with_the_body() {
         .trim_end_matches(" bytes)")
         .parse()
         .unwrap();
-    assert!(bytes < 16 << 20, "{line}");
+    // Well below the 24 MiB body: the binary itself (TLS, HTTP, decoders) takes several MiB.
+    assert!(bytes < 20 << 20, "{line}");
     assert!(text.contains("24.00 MiB"), "{text}");
 }
 
@@ -309,7 +310,13 @@ fn large_output_is_spooled_and_written_only_on_success() {
         body.as_bytes(),
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(out.stdout.is_empty());
+    // No sample: only the closing report object, with `up` 0.
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 1, "{}", &text[..text.len().min(300)]);
+    assert!(
+        text.starts_with("{\"kind\":\"report\"") && text.contains("\"up\":0"),
+        "{text}"
+    );
     // A cache budget too small for the body: same output, fewer series cached.
     let out = run(&["scrape", "--cache-bytes", "1MiB"], body.as_bytes());
     assert!(out.status.success());
