@@ -674,6 +674,7 @@ impl FamilyState {
             h.count as f64
         };
         cur.sum = h.sum;
+        cur.start_ms = h.start_ms;
         if h.is_native() {
             self.validate_native(fam, value, vabs, h)?;
         }
