@@ -139,7 +139,6 @@ impl Native {
 
 /// The value part of a metric.
 #[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
 pub enum Value {
     /// A counter, gauge or untyped value.
     Scalar(f64),
