@@ -623,3 +623,31 @@ fn the_envoy_corpus_agrees_as_protobuf() {
     }
     assert!(files >= 5, "{files} corpus files");
 }
+
+/// The generator's bodies (classic, and native as Envoy's `prometheusnative`): text and
+/// protobuf agree, and prost reads them as we do.
+#[cfg(feature = "gen")]
+#[test]
+fn generated_envoy_and_istio_agree() {
+    use promtext::generator::{GenConfig, Profile, generate_protobuf};
+    for profile in [
+        Profile::Envoy,
+        Profile::EnvoyUngrouped,
+        Profile::Istio,
+        Profile::Istio15020,
+    ] {
+        let config = GenConfig::new(profile).target_bytes(200 << 10);
+        let (body, text) = generate_protobuf(&config, false);
+        assert_eq!(
+            pb_series(&body),
+            text_series(text.text.as_bytes()),
+            "{profile:?}"
+        );
+        let (native, _) = generate_protobuf(&config, true);
+        let got = ours(&native, false).unwrap();
+        assert_eq!(got, oracle(&native, false).unwrap(), "{profile:?}");
+        if profile != Profile::Istio15020 {
+            assert!(got.iter().any(|l| l.starts_with('N')), "{profile:?}");
+        }
+    }
+}
