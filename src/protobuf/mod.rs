@@ -111,6 +111,34 @@ fn read_prefix(b: &[u8]) -> Prefix {
     }
 }
 
+/// A family's length prefix at `*pos` (for the mixed-body check).
+pub(crate) fn read_len(b: &[u8], pos: &mut usize) -> Result<usize, ()> {
+    let n = wire::read_varint(b, pos).map_err(|_| ())?;
+    usize::try_from(n).map_err(|_| ())
+}
+
+/// Whether `fam` is a family message with valid metadata.
+pub(crate) fn family_ok(fam: &[u8]) -> bool {
+    FamilyState::open(fam, 0).is_ok()
+}
+
+/// An error where a family should start: if text lies there, the body mixes formats (Istio
+/// 1.30.0 once glued a text exposition and a protobuf one into one body), and the error says
+/// so.
+fn at_family_start(e: Error, bytes: &[u8], offset: u64) -> Error {
+    if !crate::content_type::looks_like_text(bytes) {
+        return e;
+    }
+    let msg = if offset == 0 {
+        "the body is a text exposition, not protobuf".to_string()
+    } else {
+        format!(
+            "a text exposition starts at byte {offset} of a protobuf body: the body mixes text and protobuf"
+        )
+    };
+    Error::new(ErrorKind::MixedFormat, msg, 0, 0, offset)
+}
+
 fn too_large(len: usize, limit: usize, offset: u64) -> Error {
     Error::new(
         ErrorKind::FamilyTooLarge,
@@ -221,7 +249,7 @@ impl<'a> Iterator for Parser<'a> {
                 }
                 Err(e) => {
                     self.failed = true;
-                    return Some(Err(e));
+                    return Some(Err(at_family_start(e, rest, at)));
                 }
             }
         }
@@ -352,7 +380,8 @@ impl ChunkParser {
             Prefix::Complete(p, len) => (len, self.carry.len() - p),
             _ => (0, 0),
         };
-        Err(truncated(len, left, self.inner.offset))
+        let e = truncated(len, left, self.inner.offset);
+        Err(at_family_start(e, &self.carry, self.inner.offset))
     }
 
     /// Bytes buffered for an incomplete family.
@@ -380,14 +409,22 @@ pub struct ChunkEvents<'c> {
 }
 
 impl<'c> ChunkEvents<'c> {
-    fn open(&mut self, fam: &'c [u8], base: u64) -> Option<Result<Event<'c>, Error>> {
+    /// Opens the family `fam` at body offset `base`; `from_start` holds the body from the
+    /// family's length prefix (at `start`) on, for the mixed-body check.
+    fn open(
+        &mut self,
+        fam: &'c [u8],
+        base: u64,
+        from_start: &[u8],
+        start: u64,
+    ) -> Option<Result<Event<'c>, Error>> {
         match FamilyState::open(fam, base) {
             Ok(st) => {
                 self.inner.families += 1;
                 self.fam = Some((st, fam));
                 None
             }
-            Err(e) => Some(Err(self.fail(e))),
+            Err(e) => Some(Err(self.fail(at_family_start(e, from_start, start)))),
         }
     }
 
@@ -426,7 +463,7 @@ impl<'c> Iterator for ChunkEvents<'c> {
                 };
                 let base = self.inner.offset;
                 self.inner.offset += (p + len) as u64;
-                if let Some(r) = self.open(&first[p..p + len], base + p as u64) {
+                if let Some(r) = self.open(&first[p..p + len], base + p as u64, first, base) {
                     return Some(r);
                 }
                 continue;
@@ -439,12 +476,13 @@ impl<'c> Iterator for ChunkEvents<'c> {
             let at = self.inner.offset;
             match read_prefix(rest) {
                 Prefix::Complete(_, len) if len > limit => {
-                    return Some(Err(self.fail(too_large(len, limit, at))));
+                    let e = at_family_start(too_large(len, limit, at), rest, at);
+                    return Some(Err(self.fail(e)));
                 }
                 Prefix::Complete(p, len) if rest.len() - p >= len => {
                     self.rest = &rest[p + len..];
                     self.inner.offset += (p + len) as u64;
-                    if let Some(r) = self.open(&rest[p..p + len], at + p as u64) {
+                    if let Some(r) = self.open(&rest[p..p + len], at + p as u64, rest, at) {
                         return Some(r);
                     }
                 }
@@ -568,11 +606,19 @@ impl<R: Read> ReadParser<R> {
             .take(len as u64)
             .read_to_end(&mut self.buf)
             .map_err(|e| self.io_error(e))?;
+        let mut start = [0u8; 16];
+        let k = n.min(16);
+        start[..k].copy_from_slice(&head[..k]);
+        let m = (16 - k).min(self.buf.len());
+        start[k..k + m].copy_from_slice(&self.buf[..m]);
+        let start = &start[..k + m];
         if got < len {
-            return Err(truncated(len, got, at));
+            return Err(at_family_start(truncated(len, got, at), start, at));
         }
         self.offset += (n + len) as u64;
-        self.fam = Some(FamilyState::open(&self.buf, at + n as u64)?);
+        let st = FamilyState::open(&self.buf, at + n as u64)
+            .map_err(|e| at_family_start(e, start, at))?;
+        self.fam = Some(st);
         self.families += 1;
         Ok(true)
     }
