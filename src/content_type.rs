@@ -197,6 +197,13 @@ pub enum Format {
     Protobuf,
 }
 
+impl Default for Format {
+    /// The Prometheus text format.
+    fn default() -> Self {
+        Format::Text(Dialect::Prometheus)
+    }
+}
+
 /// The dialect chosen for a response, with what the header said.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]

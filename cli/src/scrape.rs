@@ -233,6 +233,7 @@ fn empty_job(name: &str) -> ScrapeJob {
         name_validation_scheme: NameValidationScheme::Utf8,
         relabel_configs: Vec::new(),
         metric_relabel_configs: Vec::new(),
+        protocols: Default::default(),
     }
 }
 

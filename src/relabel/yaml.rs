@@ -28,6 +28,7 @@ use std::collections::BTreeMap;
 use yaml_serde::{Mapping, Value};
 
 use super::config::{ConfigError, NameValidationScheme, RelabelConfig, Stage};
+use crate::content_type::ScrapeProtocol;
 
 /// Limits of a scrape job (0 = no limit), after falling back to the global values.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -74,6 +75,139 @@ pub struct ScrapeJob {
     pub relabel_configs: Vec<RelabelConfig>,
     /// `metric_relabel_configs`.
     pub metric_relabel_configs: Vec<RelabelConfig>,
+    /// Scrape protocols and native-histogram settings.
+    pub protocols: ProtocolSettings,
+}
+
+/// A job's scrape protocols and native-histogram settings (Prometheus 3 keys).
+#[derive(Debug, Clone, Default)]
+pub struct ProtocolSettings {
+    /// `scrape_protocols` (job, else global); `None`: Prometheus' defaults, protobuf first when
+    /// native histograms are scraped ([`ScrapeProtocol::defaults`]).
+    pub scrape_protocols: Option<Vec<ScrapeProtocol>>,
+    /// `scrape_native_histograms` (default false).
+    pub scrape_native_histograms: bool,
+    /// `always_scrape_classic_histograms`: keep the classic series of a histogram that also has
+    /// native buckets.
+    pub always_scrape_classic_histograms: bool,
+    /// `convert_classic_histograms_to_nhcb`. Accepted when false only: promtext does not
+    /// convert classic histograms to custom-bucket native ones.
+    pub convert_classic_histograms_to_nhcb: bool,
+    /// `native_histogram_bucket_limit` (0 = none): the resolution of a native histogram with
+    /// more buckets is reduced until it fits, else the scrape fails.
+    pub native_histogram_bucket_limit: u64,
+    /// `native_histogram_min_bucket_factor` (0 = none): the resolution is reduced until the
+    /// growth factor from one bucket to the next is at least this.
+    pub native_histogram_min_bucket_factor: f64,
+    /// `fallback_scrape_protocol`.
+    pub fallback_scrape_protocol: Option<ScrapeProtocol>,
+}
+
+impl PartialEq for ProtocolSettings {
+    fn eq(&self, o: &Self) -> bool {
+        self.scrape_protocols == o.scrape_protocols
+            && self.scrape_native_histograms == o.scrape_native_histograms
+            && self.always_scrape_classic_histograms == o.always_scrape_classic_histograms
+            && self.convert_classic_histograms_to_nhcb == o.convert_classic_histograms_to_nhcb
+            && self.native_histogram_bucket_limit == o.native_histogram_bucket_limit
+            && self.native_histogram_min_bucket_factor.to_bits()
+                == o.native_histogram_min_bucket_factor.to_bits()
+            && self.fallback_scrape_protocol == o.fallback_scrape_protocol
+    }
+}
+
+impl Eq for ProtocolSettings {}
+
+impl ProtocolSettings {
+    /// The protocols asked for, best first.
+    pub fn protocols(&self) -> &[ScrapeProtocol] {
+        match &self.scrape_protocols {
+            Some(p) => p,
+            None => ScrapeProtocol::defaults(self.scrape_native_histograms),
+        }
+    }
+
+    /// Prometheus' `pickSchema`: the highest schema whose bucket growth factor is at least
+    /// `native_histogram_min_bucket_factor` (8 without one).
+    ///
+    /// ```
+    /// use promtext::relabel::yaml::ProtocolSettings;
+    /// let mut p = ProtocolSettings::default();
+    /// assert_eq!(p.max_schema(), 8);
+    /// p.native_histogram_min_bucket_factor = 1.1;
+    /// assert_eq!(p.max_schema(), 2);
+    /// p.native_histogram_min_bucket_factor = 1e6;
+    /// assert_eq!(p.max_schema(), -4);
+    /// ```
+    pub fn max_schema(&self) -> i32 {
+        let mut f = self.native_histogram_min_bucket_factor;
+        if f <= 1.0 {
+            f = 1.00271;
+        }
+        let floor = (-f.log2().log2()).floor();
+        floor.clamp(-4.0, 8.0) as i32
+    }
+}
+
+fn protocol_list(m: &Mapping, key: &str) -> Result<Option<Vec<ScrapeProtocol>>, ConfigError> {
+    let Some(v) = get(m, key) else {
+        return Ok(None);
+    };
+    let names: Vec<String> = decode(v)?;
+    let mut out: Vec<ScrapeProtocol> = Vec::new();
+    for n in names {
+        let p = protocol(&n)?;
+        if out.contains(&p) {
+            return Err(ConfigError::Decode(format!(
+                "duplicated protocol in scrape_protocols, got {}",
+                out.iter()
+                    .chain([&p])
+                    .map(|p| p.name())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )));
+        }
+        out.push(p);
+    }
+    Ok(Some(out))
+}
+
+fn protocol(name: &str) -> Result<ScrapeProtocol, ConfigError> {
+    ScrapeProtocol::from_name(name).ok_or_else(|| {
+        ConfigError::Decode(format!(
+            "unknown scrape protocol {name}, supported: [OpenMetricsText0.0.1 OpenMetricsText1.0.0 PrometheusProto PrometheusText0.0.4 PrometheusText1.0.0]"
+        ))
+    })
+}
+
+fn protocol_settings(m: &Mapping, g: &Global) -> Result<ProtocolSettings, ConfigError> {
+    let flag = |key: &str| -> Result<bool, ConfigError> {
+        Ok(get(m, key)
+            .map(decode::<bool>)
+            .transpose()?
+            .unwrap_or(false))
+    };
+    let p = ProtocolSettings {
+        scrape_protocols: protocol_list(m, "scrape_protocols")?.or_else(|| g.protocols.clone()),
+        scrape_native_histograms: flag("scrape_native_histograms")?,
+        always_scrape_classic_histograms: flag("always_scrape_classic_histograms")?,
+        convert_classic_histograms_to_nhcb: flag("convert_classic_histograms_to_nhcb")?,
+        native_histogram_bucket_limit: get_u64(m, "native_histogram_bucket_limit")?,
+        native_histogram_min_bucket_factor: get(m, "native_histogram_min_bucket_factor")
+            .map(decode::<f64>)
+            .transpose()?
+            .unwrap_or(0.0),
+        fallback_scrape_protocol: get_str(m, "fallback_scrape_protocol")?
+            .filter(|s| !s.is_empty())
+            .map(|s| protocol(&s))
+            .transpose()?,
+    };
+    if p.convert_classic_histograms_to_nhcb {
+        return Err(ConfigError::Decode(
+            "convert_classic_histograms_to_nhcb: promtext does not convert classic histograms to native ones".to_string(),
+        ));
+    }
+    Ok(p)
 }
 
 impl ScrapeJob {
@@ -203,6 +337,7 @@ struct Global {
     interval: Option<String>,
     timeout: Option<String>,
     scheme: Option<NameValidationScheme>,
+    protocols: Option<Vec<ScrapeProtocol>>,
 }
 
 fn limits(m: &Mapping) -> Result<ScrapeLimits, ConfigError> {
@@ -291,6 +426,7 @@ fn job(v: &Value, g: &Global) -> Result<ScrapeJob, ConfigError> {
         name_validation_scheme: scheme,
         relabel_configs,
         metric_relabel_configs,
+        protocols: protocol_settings(m, g)?,
     })
 }
 
@@ -353,6 +489,7 @@ impl ConfigDocument {
                     g.interval = get_str(gm, "scrape_interval")?;
                     g.timeout = get_str(gm, "scrape_timeout")?;
                     g.scheme = scheme_of(gm)?;
+                    g.protocols = protocol_list(gm, "scrape_protocols")?;
                 }
                 if let Some(sc) = m.get("scrape_configs") {
                     return Ok(ConfigDocument::Jobs(jobs(sc, &g)?));
