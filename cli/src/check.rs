@@ -34,6 +34,9 @@ pub enum CheckFormat {
     Prometheus,
     /// OpenMetrics 1.0.
     Openmetrics,
+    /// The delimited protobuf exposition (also detected when the default `prometheus` is given a
+    /// body that unambiguously is protobuf).
+    Protobuf,
 }
 
 /// Name scheme for `check`.
@@ -62,6 +65,10 @@ pub struct CheckArgs {
     /// How many families the cardinality table lists (text output).
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
+    /// Protobuf: native histograms with more buckets than this are reported (Prometheus would
+    /// reduce their resolution under `native_histogram_bucket_limit`).
+    #[arg(long, value_name = "N", default_value_t = 160)]
+    pub native_bucket_limit: usize,
 }
 
 /// One finding.
@@ -103,6 +110,8 @@ pub struct Linter {
     groups: HashMap<(String, String), Group>,
     /// Findings.
     pub problems: Vec<Problem>,
+    /// Positions are byte offsets (protobuf), not lines.
+    pub bytes: bool,
 }
 
 const SUFFIXES: [&str; 8] = [
@@ -374,6 +383,29 @@ pub fn run(args: CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let mut input = input;
+    let mut format = args.format;
+    if format == CheckFormat::Prometheus {
+        let mut head = Vec::with_capacity(64 * 1024);
+        if let Err(e) =
+            std::io::Read::read_to_end(&mut std::io::Read::take(&mut input, 64 * 1024), &mut head)
+        {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+        if crate::parse::is_protobuf(&head) {
+            format = CheckFormat::Protobuf;
+        }
+        input = Box::new(std::io::Read::chain(io::Cursor::new(head), input));
+    }
+    if format == CheckFormat::Protobuf {
+        let lint = lint_protobuf(
+            input,
+            args.scheme == CheckScheme::Legacy,
+            args.native_bucket_limit,
+        );
+        return finish(&lint, &args);
+    }
     let om = args.format == CheckFormat::Openmetrics;
     let settings = Settings::default()
         .dialect(if om {
@@ -394,10 +426,16 @@ pub fn run(args: CheckArgs) -> ExitCode {
         lint.event(ev);
     }
     lint.finish();
+    finish(&lint, &args)
+}
+
+/// Prints the findings; the exit code.
+fn finish(lint: &Linter, args: &CheckArgs) -> ExitCode {
+    let lint = lint;
     let mut out = io::stdout().lock();
     let r = match args.output {
-        CheckOutput::Text => print_text(&mut out, &lint, args.top),
-        CheckOutput::Jsonl => print_jsonl(&mut out, &lint),
+        CheckOutput::Text => print_text(&mut out, lint, args.top),
+        CheckOutput::Jsonl => print_jsonl(&mut out, lint),
     };
     if let Err(e) = r {
         if !is_broken_pipe(&e) {
@@ -419,13 +457,14 @@ fn sorted_cardinality(l: &Linter) -> Vec<(&String, &u64)> {
 }
 
 fn print_text(out: &mut impl Write, l: &Linter, top: usize) -> io::Result<()> {
+    let at = if l.bytes { "byte" } else { "line" };
     for p in &l.problems {
         if p.family.is_empty() {
-            writeln!(out, "line {}: {}: {}", p.line, p.kind, p.message)?;
+            writeln!(out, "{at} {}: {}: {}", p.line, p.kind, p.message)?;
         } else {
             writeln!(
                 out,
-                "line {}: {}: {}: {}",
+                "{at} {}: {}: {}: {}",
                 p.line, p.kind, p.family, p.message
             )?;
         }
@@ -446,8 +485,9 @@ fn print_text(out: &mut impl Write, l: &Linter, top: usize) -> io::Result<()> {
 }
 
 fn print_jsonl(out: &mut impl Write, l: &Linter) -> io::Result<()> {
+    let at = if l.bytes { "offset" } else { "line" };
     for p in &l.problems {
-        write!(out, "{{\"line\":{},\"kind\":", p.line)?;
+        write!(out, "{{\"{at}\":{},\"kind\":", p.line)?;
         json_str(out, p.kind)?;
         out.write_all(b",\"family\":")?;
         json_str(out, &p.family)?;
@@ -461,4 +501,128 @@ fn print_jsonl(out: &mut impl Write, l: &Linter) -> io::Result<()> {
         writeln!(out, ",\"series\":{n}}}")?;
     }
     Ok(())
+}
+
+/// Lints a protobuf body: the reader's validation (names, UTF-8, types, native histograms'
+/// spans against counts, negative counts, schema), duplicate series, reserved and (legacy
+/// scheme) invalid names, classic buckets that are not increasing or not cumulative, and
+/// native histograms whose bucket count exceeds `bucket_limit`. Positions are byte offsets.
+pub fn lint_protobuf(input: impl std::io::Read, legacy: bool, bucket_limit: usize) -> Linter {
+    use promtext::protobuf::{Event as E, ReadParser, Series, Settings as PbSettings};
+    let mut l = Linter::new(false, legacy);
+    l.bytes = true;
+    let mut p = ReadParser::new(input, PbSettings::default().classic_histograms(true));
+    let mut last_bucket: Option<(String, f64, f64)> = None;
+    while let Some(ev) = p.next_event() {
+        let ev = match ev {
+            Ok(ev) => ev,
+            Err(e) => {
+                l.problem(e.offset(), "parse", "", e.message().to_string());
+                break;
+            }
+        };
+        let (family, offset, name, labels): (String, u64, String, Vec<(String, String)>) = match &ev
+        {
+            E::Sample(s) => (
+                s.family_name().to_string(),
+                s.offset(),
+                s.name().to_string(),
+                s.labels()
+                    .map(|l| (l.name.into_owned(), l.value.into_owned()))
+                    .collect(),
+            ),
+            E::Histogram(h) => {
+                let n = h.positive_buckets().count() + h.negative_buckets().count();
+                if n > bucket_limit {
+                    l.problem(
+                        h.offset(),
+                        "native-bucket-limit",
+                        h.name(),
+                        format!(
+                            "native histogram with {n} buckets at schema {} exceeds {bucket_limit}; Prometheus would reduce its resolution",
+                            h.schema()
+                        ),
+                    );
+                }
+                (
+                    h.name().to_string(),
+                    h.offset(),
+                    h.name().to_string(),
+                    h.labels()
+                        .map(|(n, v)| (n.to_string(), v.to_string()))
+                        .collect(),
+                )
+            }
+            _ => continue,
+        };
+        if l.legacy && !is_legacy_metric_name(&name) {
+            l.problem(
+                offset,
+                "invalid-name",
+                &family,
+                format!("metric name {name:?} is not valid under the legacy scheme"),
+            );
+        }
+        for (n, _) in &labels {
+            if n.starts_with("__") {
+                l.problem(
+                    offset,
+                    "reserved-label",
+                    &family,
+                    format!("label name {n:?} is reserved (starts with \"__\")"),
+                );
+            }
+        }
+        let mut sorted = labels.clone();
+        sorted.sort();
+        let kind = if matches!(ev, E::Histogram(_)) {
+            "native"
+        } else {
+            "float"
+        };
+        let key = format!("{kind} {name}{sorted:?}");
+        if !l.series.insert(key) {
+            l.problem(
+                offset,
+                "duplicate-series",
+                &family,
+                format!("duplicate series {name}{sorted:?}"),
+            );
+        }
+        *l.cardinality.entry(family.clone()).or_default() += 1;
+        if let E::Sample(s) = &ev {
+            if s.series() == Series::Bucket {
+                let group: Vec<_> = sorted.iter().filter(|(n, _)| n != "le").collect();
+                let group = format!("{name}{group:?}");
+                let le = s
+                    .bound_label()
+                    .and_then(promtext::floatfmt::parse_go_float)
+                    .unwrap_or(f64::NAN);
+                if let Some((g, prev_le, prev_v)) = &last_bucket {
+                    if *g == group {
+                        if le <= *prev_le {
+                            l.problem(
+                                offset,
+                                "bucket-order",
+                                &family,
+                                format!("bucket le={le} after le={prev_le}"),
+                            );
+                        }
+                        if s.value() < *prev_v {
+                            l.problem(
+                                offset,
+                                "bucket-not-cumulative",
+                                &family,
+                                format!("bucket le={le} has {} < {prev_v}", s.value()),
+                            );
+                        }
+                    }
+                }
+                last_bucket = Some((group, le, s.value()));
+            } else {
+                last_bucket = None;
+            }
+        }
+    }
+    l
 }

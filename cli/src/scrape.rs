@@ -11,7 +11,8 @@ use promtext::relabel::NameValidationScheme;
 use promtext::relabel::notation::parse_series;
 use promtext::relabel::yaml::{ConfigDocument, ScrapeJob, ScrapeLimits, parse_bytes};
 use promtext::scrape::{
-    Appender, ScrapeConfig, ScrapeReport, Scraper, Series, Target, TargetOutcome, seed,
+    Appender, HistogramSeries, ScrapeConfig, ScrapeReport, Scraper, Series, Target, TargetOutcome,
+    seed,
 };
 
 use crate::output::{human_bytes, is_broken_pipe, json_str, json_value, open_input};
@@ -57,9 +58,18 @@ pub struct ScrapeArgs {
     /// bytes).
     #[arg(long, value_name = "E", default_value = "auto")]
     pub content_encoding: String,
+    /// The body's format: `protobuf` sends the protobuf Content-Type (overriding
+    /// `--content-type`); `auto` reads an uncompressed body as protobuf when it unambiguously is
+    /// one and `--content-type` was left at its default.
+    #[arg(long, value_enum, default_value_t = ScrapeFormat::Auto)]
+    pub format: ScrapeFormat,
     /// Override the job's honor_labels with true.
     #[arg(long)]
     pub honor_labels: bool,
+    /// Ingest native histograms (`scrape_native_histograms: true`); otherwise a protobuf body's
+    /// native histograms yield their classic series only.
+    #[arg(long)]
+    pub native_histograms: bool,
     /// Override the job's sample_limit.
     #[arg(long, value_name = "N")]
     pub sample_limit: Option<u64>,
@@ -89,6 +99,21 @@ pub struct ScrapeArgs {
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
 }
+
+/// `promtext scrape --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ScrapeFormat {
+    /// By `--content-type`, or detected.
+    Auto,
+    /// By `--content-type` only.
+    ContentType,
+    /// The protobuf exposition.
+    Protobuf,
+}
+
+/// The Content-Type Envoy sends with a protobuf body.
+const PROTOBUF_CONTENT_TYPE: &str =
+    "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
 
 fn fail(code: u8, msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {msg}");
@@ -122,6 +147,10 @@ impl Appender for FamilyCounter {
             }
         }
     }
+    fn append_histogram(&mut self, h: &HistogramSeries<'_>) {
+        let f = h.labels.get("__name__").unwrap_or_default();
+        *self.staged.entry(f.to_string()).or_default() += 1;
+    }
     fn commit(&mut self) {
         for (k, v) in self.staged.drain() {
             *self.committed.entry(k).or_default() += v;
@@ -149,9 +178,81 @@ impl Appender for Render {
             self.staged.extend_from_slice(self.text.as_bytes());
         }
     }
+    fn append_histogram(&mut self, h: &HistogramSeries<'_>) {
+        if self.jsonl {
+            let _ = write_json_histogram(&mut self.staged, h);
+        } else {
+            // The text format cannot carry a native histogram: a comment keeps it visible.
+            let _ = write!(
+                self.staged,
+                "# native histogram {} schema={} count={} sum={} zero_threshold={} zero_count={} positive={:?} negative={:?}",
+                h.labels,
+                h.schema,
+                h.count,
+                h.sum,
+                h.zero_threshold,
+                h.zero_count,
+                h.positive,
+                h.negative
+            );
+            if let Some(ts) = h.timestamp_ms {
+                let _ = write!(self.staged, " timestamp_ms={ts}");
+            }
+            self.staged.push(b'\n');
+        }
+    }
     fn rollback(&mut self) {
         self.staged.clear();
     }
+}
+
+fn write_json_histogram(out: &mut Vec<u8>, h: &HistogramSeries<'_>) -> io::Result<()> {
+    out.write_all(b"{\"labels\":{")?;
+    for (i, (n, v)) in h.labels.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        json_str(out, n)?;
+        out.write_all(b":")?;
+        json_str(out, v)?;
+    }
+    write!(out, "}},\"histogram\":{{\"schema\":{},\"count\":", h.schema)?;
+    json_value(out, h.count)?;
+    out.write_all(b",\"sum\":")?;
+    json_value(out, h.sum)?;
+    out.write_all(b",\"zero_threshold\":")?;
+    json_value(out, h.zero_threshold)?;
+    out.write_all(b",\"zero_count\":")?;
+    json_value(out, h.zero_count)?;
+    for (key, buckets, neg) in [
+        ("positive", h.positive, false),
+        ("negative", h.negative, true),
+    ] {
+        write!(out, ",\"{key}\":[")?;
+        for (i, &(idx, c)) in buckets.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            let (lo, hi) = (
+                promtext::protobuf::bound(idx as i64 - 1, h.schema),
+                promtext::protobuf::bound(idx as i64, h.schema),
+            );
+            let (lo, hi) = if neg { (-hi, -lo) } else { (lo, hi) };
+            write!(out, "{{\"index\":{idx},\"lower\":")?;
+            json_value(out, lo)?;
+            out.write_all(b",\"upper\":")?;
+            json_value(out, hi)?;
+            out.write_all(b",\"count\":")?;
+            json_value(out, c)?;
+            out.write_all(b"}")?;
+        }
+        out.write_all(b"]")?;
+    }
+    out.write_all(b"}")?;
+    if let Some(ts) = h.timestamp_ms {
+        write!(out, ",\"timestamp_ms\":{ts}")?;
+    }
+    writeln!(out, "}}")
 }
 
 fn write_json_series(out: &mut Vec<u8>, s: &Series<'_>) -> io::Result<()> {
@@ -198,6 +299,9 @@ fn load_job(args: &ScrapeArgs) -> Result<ScrapeJob, String> {
     };
     if args.honor_labels {
         job.honor_labels = true;
+    }
+    if args.native_histograms {
+        job.protocols.scrape_native_histograms = true;
     }
     let l = &mut job.limits;
     for (dst, src) in [
@@ -289,13 +393,26 @@ pub fn run(args: ScrapeArgs) -> ExitCode {
     } else {
         args.content_encoding.clone()
     };
+    let default_ct = args.content_type == "text/plain; version=0.0.4";
+    let content_type = match args.format {
+        ScrapeFormat::Protobuf => PROTOBUF_CONTENT_TYPE.to_string(),
+        ScrapeFormat::Auto
+            if default_ct
+                && matches!(encoding.as_str(), "identity" | "")
+                && crate::parse::is_protobuf(&buf[..first]) =>
+        {
+            eprintln!("note: the body is protobuf; scraping it as {PROTOBUF_CONTENT_TYPE}");
+            PROTOBUF_CONTENT_TYPE.to_string()
+        }
+        _ => args.content_type.clone(),
+    };
     let stdout = io::stdout();
     match args.output {
         ScrapeOutput::Summary => {
             let mut app = FamilyCounter::default();
             let report = match stream(
                 &mut scraper,
-                &args.content_type,
+                &content_type,
                 &encoding,
                 &mut input,
                 &mut buf,
@@ -325,7 +442,7 @@ pub fn run(args: ScrapeArgs) -> ExitCode {
             };
             let report = match stream(
                 &mut scraper,
-                &args.content_type,
+                &content_type,
                 &encoding,
                 &mut input,
                 &mut buf,
@@ -422,8 +539,15 @@ pub fn print_report(out: &mut dyn Write, r: &ScrapeReport, encoding: &str) -> io
         "  bytes (wire / body)                {} / {} ({encoding}, {:?})",
         human_bytes(r.wire_bytes),
         human_bytes(r.body_bytes),
-        r.dialect
+        r.format
     )?;
+    if r.native_histograms > 0 {
+        writeln!(
+            out,
+            "  native histograms (one sample each) {}",
+            r.native_histograms
+        )?;
+    }
     if let Some(f) = &r.content_type_fallback {
         writeln!(out, "  content type fallback              {f}")?;
     }
