@@ -24,8 +24,23 @@ for args in "--profile envoy" "--profile istio" "--profile istio --escapes" "--p
   gen $args --size 64KiB --seed 1 | split -C 2048 -d -a 3 - "$seeds/all/gen$i." || true
   i=$((i + 1))
 done
+# Protobuf bodies for the protobuf targets: whole small bodies (classic and native histograms),
+# and their first kilobytes (truncated families).
+mkdir -p "$seeds/protobuf"
+i=0
+for args in "--profile envoy" "--profile istio" "--profile envoy --native-histograms" "--profile istio --native-histograms" "--profile envoy --summary"; do
+  for size in 2KiB 16KiB; do
+    # shellcheck disable=SC2086
+    gen $args --format protobuf --size "$size" --seed 1 > "$seeds/protobuf/pb$i.$size" || true
+    head -c 1024 "$seeds/protobuf/pb$i.$size" > "$seeds/protobuf/pb$i.$size.head"
+  done
+  i=$((i + 1))
+done
 for t in $(cargo +nightly fuzz list); do
-  ln -sfn all "$seeds/$t"
+  case "$t" in
+    protobuf | protobuf_chunked) ln -sfn protobuf "$seeds/$t" ;;
+    *) ln -sfn all "$seeds/$t" ;;
+  esac
   mkdir -p "corpus/$t"
 done
-echo "seeds: $(ls "$seeds/all" | wc -l) files"
+echo "seeds: $(ls "$seeds/all" | wc -l) text files, $(ls "$seeds/protobuf" | wc -l) protobuf files"
