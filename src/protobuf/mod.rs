@@ -117,6 +117,12 @@ pub(crate) fn read_len(b: &[u8], pos: &mut usize) -> Result<usize, ()> {
     usize::try_from(n).map_err(|_| ())
 }
 
+/// How many bytes of a family claiming `len` bytes after a `p`-byte prefix the mixed-body check
+/// looks at.
+fn check_len(p: usize, len: usize) -> usize {
+    (p + len).min(16)
+}
+
 /// Whether `fam` is a family message with valid metadata.
 pub(crate) fn family_ok(fam: &[u8]) -> bool {
     FamilyState::open(fam, 0).is_ok()
@@ -124,7 +130,8 @@ pub(crate) fn family_ok(fam: &[u8]) -> bool {
 
 /// An error where a family should start: if text lies there, the body mixes formats (Istio
 /// 1.30.0 once glued a text exposition and a protobuf one into one body), and the error says
-/// so.
+/// so. `bytes` is the family as its prefix claims it (prefix included), clipped to the body's
+/// end, so every front end decides on the same bytes (only the first 16 count).
 fn at_family_start(e: Error, bytes: &[u8], offset: u64) -> Error {
     if !crate::content_type::looks_like_text(bytes) {
         return e;
@@ -227,6 +234,10 @@ impl<'a> Iterator for Parser<'a> {
                 return None;
             }
             let at = self.pos as u64;
+            let claimed = match read_prefix(rest) {
+                Prefix::Complete(p, len) => &rest[..rest.len().min(check_len(p, len))],
+                _ => rest,
+            };
             let r = match read_prefix(rest) {
                 Prefix::Complete(_, len) if len > self.settings.max_family_len => {
                     Err(too_large(len, self.settings.max_family_len, at))
@@ -249,7 +260,7 @@ impl<'a> Iterator for Parser<'a> {
                 }
                 Err(e) => {
                     self.failed = true;
-                    return Some(Err(at_family_start(e, rest, at)));
+                    return Some(Err(at_family_start(e, claimed, at)));
                 }
             }
         }
@@ -333,13 +344,14 @@ impl ChunkParser {
             return ev;
         }
         // Complete the carried family with the head of the chunk.
-        let mut head = [0u8; 10];
-        let n = ev.carry.len().min(10);
+        let mut head = [0u8; 16];
+        let n = ev.carry.len().min(16);
         head[..n].copy_from_slice(&ev.carry[..n]);
-        let m = (10 - n).min(chunk.len());
+        let m = (16 - n).min(chunk.len());
         head[n..n + m].copy_from_slice(&chunk[..m]);
+        let head = &head[..n + m];
         let limit = ev.inner.settings.max_family_len;
-        match read_prefix(&head[..n + m]) {
+        match read_prefix(&head[..head.len().min(10)]) {
             Prefix::Incomplete => {
                 ev.carry.extend_from_slice(chunk);
                 ev.rest = &[];
@@ -348,8 +360,15 @@ impl ChunkParser {
                 ev.pending = Some(Error::new(ErrorKind::Protobuf, what, 0, 0, ev.inner.offset));
                 ev.rest = &[];
             }
-            Prefix::Complete(_, len) if len > limit => {
-                ev.pending = Some(too_large(len, limit, ev.inner.offset));
+            Prefix::Complete(p, len) if len > limit && head.len() < check_len(p, len) => {
+                // Too few bytes yet to tell text from protobuf as the other readers do.
+                ev.carry.extend_from_slice(chunk);
+                ev.rest = &[];
+            }
+            Prefix::Complete(p, len) if len > limit => {
+                let at = ev.inner.offset;
+                let e = too_large(len, limit, at);
+                ev.pending = Some(at_family_start(e, &head[..check_len(p, len)], at));
                 ev.rest = &[];
             }
             Prefix::Complete(p, len) => {
@@ -376,12 +395,19 @@ impl ChunkParser {
             return Ok(());
         }
         self.inner.failed = true;
-        let (len, left) = match read_prefix(&self.carry) {
-            Prefix::Complete(p, len) => (len, self.carry.len() - p),
-            _ => (0, 0),
+        let at = self.inner.offset;
+        let limit = self.inner.settings.max_family_len;
+        let carry = &self.carry;
+        let e = match read_prefix(carry) {
+            Prefix::Complete(p, len) if len > limit => {
+                let claimed = &carry[..carry.len().min(check_len(p, len))];
+                return Err(at_family_start(too_large(len, limit, at), claimed, at));
+            }
+            Prefix::Complete(p, len) => truncated(len, carry.len() - p, at),
+            Prefix::Bad(what) => Error::new(ErrorKind::Protobuf, what, 0, 0, at),
+            Prefix::Incomplete => truncated(0, 0, at),
         };
-        let e = truncated(len, left, self.inner.offset);
-        Err(at_family_start(e, &self.carry, self.inner.offset))
+        Err(at_family_start(e, carry, at))
     }
 
     /// Bytes buffered for an incomplete family.
@@ -475,14 +501,23 @@ impl<'c> Iterator for ChunkEvents<'c> {
             let limit = self.inner.settings.max_family_len;
             let at = self.inner.offset;
             match read_prefix(rest) {
-                Prefix::Complete(_, len) if len > limit => {
-                    let e = at_family_start(too_large(len, limit, at), rest, at);
+                Prefix::Complete(p, len) if len > limit && rest.len() < check_len(p, len) => {
+                    // Too few bytes yet to tell text from protobuf as the other readers do.
+                    self.carry.extend_from_slice(rest);
+                    self.rest = &[];
+                    return None;
+                }
+                Prefix::Complete(p, len) if len > limit => {
+                    let claimed = &rest[..check_len(p, len)];
+                    let e = at_family_start(too_large(len, limit, at), claimed, at);
                     return Some(Err(self.fail(e)));
                 }
                 Prefix::Complete(p, len) if rest.len() - p >= len => {
                     self.rest = &rest[p + len..];
                     self.inner.offset += (p + len) as u64;
-                    if let Some(r) = self.open(&rest[p..p + len], at + p as u64, rest, at) {
+                    if let Some(r) =
+                        self.open(&rest[p..p + len], at + p as u64, &rest[..p + len], at)
+                    {
                         return Some(r);
                     }
                 }
@@ -598,7 +633,12 @@ impl<R: Read> ReadParser<R> {
             }
         };
         if len > self.settings.max_family_len {
-            return Err(too_large(len, self.settings.max_family_len, at));
+            // The first bytes of the claimed family, for the mixed-body check.
+            let mut claimed = head[..n].to_vec();
+            let more = check_len(n, len).saturating_sub(n) as u64;
+            let _ = (&mut self.reader).take(more).read_to_end(&mut claimed);
+            let e = too_large(len, self.settings.max_family_len, at);
+            return Err(at_family_start(e, &claimed, at));
         }
         self.buf.clear();
         // `take` grows the buffer with the data actually read, never to a claimed length.
