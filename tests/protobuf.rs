@@ -594,7 +594,11 @@ fn mixed_check_sees_the_same_bytes_everywhere() {
     binary.extend_from_slice(&[b'y'; 40]);
     let mut short_text = b"Gab".to_vec();
     short_text.extend_from_slice(&[0xff; 20]);
-    for body in [&text[..], &binary[..], &short_text[..]] {
+    // A prefix claiming u64::MAX bytes (no overflow in the check's arithmetic).
+    let huge = [
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, b'a', b'b',
+    ];
+    for body in [&text[..], &binary[..], &short_text[..], &huge[..]] {
         let s = Settings::default().max_family_len(64);
         let whole = Parser::new(body, s.clone()).find_map(Result::err).unwrap();
         for step in 1..body.len() {

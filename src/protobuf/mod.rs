@@ -120,7 +120,7 @@ pub(crate) fn read_len(b: &[u8], pos: &mut usize) -> Result<usize, ()> {
 /// How many bytes of a family claiming `len` bytes after a `p`-byte prefix the mixed-body check
 /// looks at.
 fn check_len(p: usize, len: usize) -> usize {
-    (p + len).min(16)
+    p.saturating_add(len).min(16)
 }
 
 /// Whether `fam` is a family message with valid metadata.
