@@ -94,7 +94,7 @@ fn no_allocation_per_sample() {
 
         // A warm chunk parser: none at all.
         let mut p = ChunkParser::new(Settings::default());
-        let mut feed = |p: &mut ChunkParser| {
+        let feed = |p: &mut ChunkParser| {
             let mut n = 0;
             for chunk in large.chunks(16 << 10) {
                 n += walk(p.feed(chunk)).0;

@@ -128,11 +128,7 @@ fn content_type_dispatch() {
         let got = format_for_content_type(ct, *fallback)
             .map(|n| n.format)
             .map_err(|e| e.to_string());
-        assert_eq!(
-            got,
-            want.clone().map_err(str::to_string),
-            "{ct:?} {fallback:?}"
-        );
+        assert_eq!(got, (*want).map_err(str::to_string), "{ct:?} {fallback:?}");
         if let (Ok(n), Some(_)) = (format_for_content_type(ct, *fallback), fallback) {
             // A fallback is reported only when it was used.
             let used = ct.is_empty() || ct.starts_with("application/json") || ct == &"text/";

@@ -431,7 +431,6 @@ pub fn run(args: CheckArgs) -> ExitCode {
 
 /// Prints the findings; the exit code.
 fn finish(lint: &Linter, args: &CheckArgs) -> ExitCode {
-    let lint = lint;
     let mut out = io::stdout().lock();
     let r = match args.output {
         CheckOutput::Text => print_text(&mut out, lint, args.top),

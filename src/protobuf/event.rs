@@ -780,7 +780,7 @@ mod tests {
         assert_eq!(bound(0, 0), 1.0);
         assert_eq!(bound(1, 0), 2.0);
         assert_eq!(bound(-1, 0), 0.5);
-        assert_eq!(bound(1, 1), 1.4142135623730951);
+        assert_eq!(bound(1, 1), std::f64::consts::SQRT_2);
         assert_eq!(bound(1, 3), 1.0905077326652577);
         assert_eq!(bound(2, -2), 256.0);
         assert_eq!(bound(256, -2), f64::MAX);

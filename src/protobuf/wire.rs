@@ -329,7 +329,7 @@ pub(crate) fn put_key(out: &mut Vec<u8>, number: u32, wire_type: u8) {
 /// The encoded size of a varint.
 #[cfg(test)]
 pub(crate) fn varint_len(v: u64) -> usize {
-    ((64 - (v | 1).leading_zeros() as usize) + 6) / 7
+    (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
 }
 
 #[cfg(test)]

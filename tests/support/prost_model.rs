@@ -350,7 +350,7 @@ pub fn render(families: &[MetricFamily], classic: bool) -> Vec<String> {
                             ));
                         }
                         out.push(line);
-                        if !(classic && !h.bucket.is_empty()) {
+                        if !classic || h.bucket.is_empty() {
                             continue;
                         }
                     }
