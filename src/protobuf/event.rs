@@ -316,14 +316,60 @@ impl<'s> Iterator for Labels<'s> {
 /// `(name, value)`, borrowed from the body.
 #[derive(Clone, Debug)]
 pub struct LabelPairs<'a> {
+    /// The leading run of label fields, validated as UTF-8 in one call: names and values are
+    /// sliced from it without another check.
+    fast: &'a str,
+    pos: usize,
+    /// The rest of the message, whose labels are checked one by one.
     fields: Fields<'a>,
 }
 
-impl<'a> LabelPairs<'a> {
-    pub(crate) fn new(msg: &'a [u8]) -> Self {
-        LabelPairs {
-            fields: Fields::new(msg),
+/// The end of the leading run of `LabelPair` fields with one-byte lengths in `msg`: what
+/// encoders write first in a `Metric`. Every byte of the run outside the strings is ASCII (tags
+/// and lengths below 0x80), so the run is valid UTF-8 exactly when its strings are, and each
+/// string, bordered by ASCII bytes, starts and ends on char boundaries.
+#[inline]
+pub(crate) fn label_run(msg: &[u8]) -> usize {
+    let mut p = 0;
+    while p + 1 < msg.len() && msg[p] == 0x0a && msg[p + 1] < 0x80 {
+        let end = p + 2 + msg[p + 1] as usize;
+        if end > msg.len() {
+            break;
         }
+        p = end;
+    }
+    p
+}
+
+impl<'a> LabelPairs<'a> {
+    #[inline]
+    pub(crate) fn new(msg: &'a [u8]) -> Self {
+        let run = label_run(msg);
+        match std::str::from_utf8(&msg[..run]) {
+            Ok(fast) => LabelPairs {
+                fast,
+                pos: 0,
+                fields: Fields::new(&msg[run..]),
+            },
+            Err(_) => LabelPairs {
+                fast: "",
+                pos: 0,
+                fields: Fields::new(msg),
+            },
+        }
+    }
+
+    /// `part` (a sub-slice of `fast`, or empty) as text.
+    #[inline(always)]
+    fn sub(&self, part: &'a [u8]) -> &'a str {
+        if part.is_empty() {
+            return "";
+        }
+        let off = (part.as_ptr() as usize).wrapping_sub(self.fast.as_ptr() as usize);
+        self.fast
+            .get(off..off.wrapping_add(part.len()))
+            .or_else(|| std::str::from_utf8(part).ok())
+            .unwrap_or_default()
     }
 }
 
@@ -332,6 +378,14 @@ impl<'a> Iterator for LabelPairs<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<(&'a str, &'a str)> {
+        let b = self.fast.as_bytes();
+        if self.pos < b.len() {
+            let start = self.pos + 2;
+            let end = start + b[self.pos + 1] as usize;
+            self.pos = end;
+            let (name, value) = label_pair(b.get(start..end)?).ok()?;
+            return Some((self.sub(name), self.sub(value)));
+        }
         loop {
             let (n, v, _) = self.fields.next_field()?.ok()?;
             if n != 1 {

@@ -5,7 +5,8 @@
 
 use super::Settings;
 use super::event::{
-    Event, Exemplar, Fmt, Help, HistHead, NativeHistogram, Sample, Series, label_pair, span,
+    Event, Exemplar, Fmt, Help, HistHead, NativeHistogram, Sample, Series, label_pair, label_run,
+    span,
 };
 use super::wire::{Fields, Repeated, Value, WireError, count_repeated, zigzag};
 use crate::error::{Error, ErrorKind};
@@ -291,14 +292,21 @@ impl FamilyState {
         }
     }
 
-    /// The next event of the family, `None` once it is done.
+    /// The family's name (validated by [`FamilyState::open`]); front ends that can keep it
+    /// pass it to every [`FamilyState::next_event`] instead of validating it per event.
+    pub(crate) fn name<'b>(&self, fam: &'b [u8]) -> &'b str {
+        str_of(fam, self.name)
+    }
+
+    /// The next event of the family, `None` once it is done; `name` is [`FamilyState::name`].
     pub(crate) fn next_event<'b>(
         &mut self,
         fam: &'b [u8],
+        name: &'b str,
         settings: &Settings,
         scratch: &mut Scratch,
     ) -> Option<Result<Event<'b>, Error>> {
-        let r = self.advance(fam, settings, scratch);
+        let r = self.advance(fam, name, settings, scratch);
         if matches!(r, Some(Err(_))) {
             self.phase = Phase::Done;
         }
@@ -308,10 +316,10 @@ impl FamilyState {
     fn advance<'b>(
         &mut self,
         fam: &'b [u8],
+        name: &'b str,
         settings: &Settings,
         scratch: &mut Scratch,
     ) -> Option<Result<Event<'b>, Error>> {
-        let name = str_of(fam, self.name);
         match self.phase {
             Phase::Help => {
                 self.phase = if self.unit.0 == self.unit.1 {
@@ -416,6 +424,7 @@ impl FamilyState {
                     self.step = if count { Step::Sum } else { Step::Items(0, 0) };
                     return Some(Ok(self.sample(
                         fam,
+                        name,
                         c,
                         if count { Series::Count } else { Series::Sum },
                         if count { c.count } else { c.sum },
@@ -461,6 +470,7 @@ impl FamilyState {
                         let label = scratch.bound(k, q);
                         return Some(Ok(self.sample(
                             fam,
+                            name,
                             c,
                             Series::Quantile,
                             v,
@@ -479,6 +489,7 @@ impl FamilyState {
                     let ex = b.exemplar.map(|e| range_in(fam, e));
                     return Some(Ok(self.sample(
                         fam,
+                        name,
                         c,
                         Series::Bucket,
                         b.count,
@@ -492,6 +503,7 @@ impl FamilyState {
                     let label = Fmt::from_bytes(b"+Inf");
                     return Some(Ok(self.sample(
                         fam,
+                        name,
                         c,
                         Series::Bucket,
                         c.count,
@@ -503,9 +515,11 @@ impl FamilyState {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn sample<'b>(
         &self,
         fam: &'b [u8],
+        name: &'b str,
         c: Cur,
         series: Series,
         value: f64,
@@ -513,7 +527,7 @@ impl FamilyState {
         exemplar_msg: Option<Range>,
     ) -> Event<'b> {
         Event::Sample(Sample {
-            family: str_of(fam, self.name),
+            family: name,
             metric_type: self.mtype,
             series,
             metric: slice(fam, c.metric),
@@ -537,6 +551,9 @@ impl FamilyState {
         };
         let mut value: Option<&[u8]> = None;
         let mut ts: i64 = 0;
+        // Labels in the leading run are validated as UTF-8 in one call (see `label_run`).
+        let run = label_run(msg);
+        let run_ok = std::str::from_utf8(&msg[..run]).is_ok();
         let mut f = Fields::new(msg);
         while let Some(r) = f.next_field() {
             let (n, v, at) = r.map_err(|e| self.wire(fam, msg, e))?;
@@ -546,7 +563,11 @@ impl FamilyState {
                     let b = v
                         .as_bytes()
                         .ok_or_else(|| self.wrong_type(abs, "message"))?;
-                    self.check_label(fam, b, abs)?;
+                    let quick =
+                        run_ok && at < run && label_pair(b).is_ok_and(|(name, _)| !name.is_empty());
+                    if !quick {
+                        self.check_label(fam, b, abs)?;
+                    }
                 }
                 2..=5 | 7 => {
                     let b = v

@@ -180,7 +180,7 @@ pub struct Parser<'a> {
     buf: &'a [u8],
     pos: usize,
     settings: Settings,
-    fam: Option<(FamilyState, usize, usize)>,
+    fam: Option<(FamilyState, &'a [u8], &'a str)>,
     scratch: Scratch,
     failed: bool,
     families: u64,
@@ -219,9 +219,8 @@ impl<'a> Iterator for Parser<'a> {
             if self.failed {
                 return None;
             }
-            if let Some((st, s, e)) = &mut self.fam {
-                let fam: &'a [u8] = &self.buf[*s..*e];
-                match st.next_event(fam, &self.settings, &mut self.scratch) {
+            if let Some((st, fam, name)) = &mut self.fam {
+                match st.next_event(fam, name, &self.settings, &mut self.scratch) {
                     Some(r) => {
                         self.failed = r.is_err();
                         return Some(r);
@@ -248,7 +247,11 @@ impl<'a> Iterator for Parser<'a> {
                 Prefix::Complete(p, len) => {
                     let (s, e) = (self.pos + p, self.pos + p + len);
                     self.pos = e;
-                    FamilyState::open(&self.buf[s..e], s as u64).map(|st| (st, s, e))
+                    let fam = &self.buf[s..e];
+                    FamilyState::open(fam, s as u64).map(|st| {
+                        let name = st.name(fam);
+                        (st, fam, name)
+                    })
                 }
                 Prefix::Incomplete => Err(truncated(0, 0, at)),
                 Prefix::Bad(what) => Err(Error::new(ErrorKind::Protobuf, what, 0, 0, at)),
@@ -430,7 +433,7 @@ pub struct ChunkEvents<'c> {
     first: &'c [u8],
     /// The rest of the chunk.
     rest: &'c [u8],
-    fam: Option<(FamilyState, &'c [u8])>,
+    fam: Option<(FamilyState, &'c [u8], &'c str)>,
     pending: Option<Error>,
 }
 
@@ -447,7 +450,8 @@ impl<'c> ChunkEvents<'c> {
         match FamilyState::open(fam, base) {
             Ok(st) => {
                 self.inner.families += 1;
-                self.fam = Some((st, fam));
+                let name = st.name(fam);
+                self.fam = Some((st, fam, name));
                 None
             }
             Err(e) => Some(Err(self.fail(at_family_start(e, from_start, start)))),
@@ -471,8 +475,8 @@ impl<'c> Iterator for ChunkEvents<'c> {
             return Some(Err(self.fail(e)));
         }
         loop {
-            if let Some((st, fam)) = &mut self.fam {
-                match st.next_event(fam, &self.inner.settings, &mut self.inner.scratch) {
+            if let Some((st, fam, name)) = &mut self.fam {
+                match st.next_event(fam, name, &self.inner.settings, &mut self.inner.scratch) {
                     Some(Ok(e)) => return Some(Ok(e)),
                     Some(Err(e)) => return Some(Err(self.fail(e))),
                     None => self.fam = None,
@@ -689,7 +693,8 @@ impl<R: Read> ReadParser<R> {
                 self.fam = None;
                 continue;
             }
-            let r = st.next_event(&self.buf, &self.settings, &mut self.scratch);
+            let name = st.name(&self.buf);
+            let r = st.next_event(&self.buf, name, &self.settings, &mut self.scratch);
             if !matches!(r, Some(Ok(_))) {
                 self.failed = true;
             }

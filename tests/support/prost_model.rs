@@ -305,10 +305,13 @@ pub fn render(families: &[MetricFamily], classic: bool) -> Vec<String> {
                                 for sp in spans {
                                     idx += sp.offset as i64;
                                     for _ in 0..sp.length {
+                                        // Spans beyond the counts: a histogram the reader
+                                        // rejects, whatever is rendered here.
                                         let c = if float {
-                                            counts[k]
+                                            counts.get(k).copied().unwrap_or(f64::NAN)
                                         } else {
-                                            run = run.wrapping_add(deltas[k]);
+                                            run = run
+                                                .wrapping_add(deltas.get(k).copied().unwrap_or(0));
                                             run as f64
                                         };
                                         k += 1;
