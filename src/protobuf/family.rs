@@ -101,7 +101,6 @@ struct Cur {
     sum: f64,
     start_ms: Option<i64>,
     exemplar: Option<Range>,
-    last_inf: bool,
 }
 
 /// Where one family stands.
@@ -117,6 +116,8 @@ pub(crate) struct FamilyState {
     pos: usize,
     step: Step,
     cur: Option<Cur>,
+    /// Whether the last classic bucket read was the +Inf one.
+    last_inf: bool,
 }
 
 impl FamilyState {
@@ -132,6 +133,7 @@ impl FamilyState {
             pos: 0,
             step: Step::Next,
             cur: None,
+            last_inf: false,
         };
         let mut mtype: i64 = 0;
         let mut f = Fields::new(fam);
@@ -281,7 +283,7 @@ impl FamilyState {
                             Some(Ok(_)) => {}
                         }
                     }
-                    if self.mtype == MetricType::Summary || c.last_inf {
+                    if self.mtype == MetricType::Summary || self.last_inf {
                         self.step = Step::Next;
                     } else {
                         return false;
@@ -372,9 +374,10 @@ impl FamilyState {
                         Err(e) => return Some(Err(e)),
                     };
                     self.cur = Some(cur);
+                    self.last_inf = false;
                     match self.mtype {
                         MetricType::Counter | MetricType::Gauge | MetricType::Unknown => {
-                            let c = self.cur?;
+                            let c = self.cur.as_ref()?;
                             return Some(Ok(Event::Sample(Sample {
                                 family: name,
                                 metric_type: self.mtype,
@@ -400,7 +403,7 @@ impl FamilyState {
                     }
                 }
                 Step::Native => {
-                    let c = self.cur?;
+                    let c = self.cur.as_ref()?;
                     self.step = if (settings.classic_histograms && c.h.buckets > 0)
                         || !settings.native_histograms
                     {
@@ -419,10 +422,9 @@ impl FamilyState {
                     })));
                 }
                 Step::Count | Step::Sum => {
-                    let c = self.cur?;
                     let count = self.step == Step::Count;
-                    self.step = if count { Step::Sum } else { Step::Items(0, 0) };
-                    return Some(Ok(self.sample(
+                    let c = self.cur.as_ref()?;
+                    let ev = self.sample(
                         fam,
                         name,
                         c,
@@ -430,10 +432,12 @@ impl FamilyState {
                         if count { c.count } else { c.sum },
                         None,
                         None,
-                    )));
+                    );
+                    self.step = if count { Step::Sum } else { Step::Items(0, 0) };
+                    return Some(Ok(ev));
                 }
                 Step::Items(pos, k) => {
-                    let c = self.cur?;
+                    let c = self.cur.as_ref()?;
                     let value = slice(fam, c.value);
                     let want = 3; // `bucket` in Histogram, `quantile` in Summary
                     let mut f = Fields::new(value.get(pos..)?);
@@ -454,62 +458,41 @@ impl FamilyState {
                         }
                     };
                     let Some(item) = item else {
-                        if self.mtype == MetricType::Summary || c.last_inf {
+                        if self.mtype == MetricType::Summary || self.last_inf {
                             self.step = Step::Next;
                         } else {
                             self.step = Step::Inf;
                         }
                         continue;
                     };
-                    self.step = Step::Items(pos + f.pos(), k + 1);
+                    let next = Step::Items(pos + f.pos(), k + 1);
                     if self.mtype == MetricType::Summary {
                         let (q, v) = match quantile(item) {
                             Ok(x) => x,
                             Err(e) => return Some(Err(self.wire(fam, item, e))),
                         };
                         let label = scratch.bound(k, q);
-                        return Some(Ok(self.sample(
-                            fam,
-                            name,
-                            c,
-                            Series::Quantile,
-                            v,
-                            Some(label),
-                            None,
-                        )));
+                        let ev = self.sample(fam, name, c, Series::Quantile, v, Some(label), None);
+                        self.step = next;
+                        return Some(Ok(ev));
                     }
                     let b = match bucket(item) {
                         Ok(x) => x,
                         Err(e) => return Some(Err(self.wire(fam, item, e))),
                     };
-                    if let Some(cur) = self.cur.as_mut() {
-                        cur.last_inf = b.upper == f64::INFINITY;
-                    }
                     let label = scratch.bound(k, b.upper);
                     let ex = b.exemplar.map(|e| range_in(fam, e));
-                    return Some(Ok(self.sample(
-                        fam,
-                        name,
-                        c,
-                        Series::Bucket,
-                        b.count,
-                        Some(label),
-                        ex,
-                    )));
+                    let ev = self.sample(fam, name, c, Series::Bucket, b.count, Some(label), ex);
+                    self.last_inf = b.upper == f64::INFINITY;
+                    self.step = next;
+                    return Some(Ok(ev));
                 }
                 Step::Inf => {
-                    let c = self.cur?;
-                    self.step = Step::Next;
+                    let c = self.cur.as_ref()?;
                     let label = Fmt::from_bytes(b"+Inf");
-                    return Some(Ok(self.sample(
-                        fam,
-                        name,
-                        c,
-                        Series::Bucket,
-                        c.count,
-                        Some(label),
-                        None,
-                    )));
+                    let ev = self.sample(fam, name, c, Series::Bucket, c.count, Some(label), None);
+                    self.step = Step::Next;
+                    return Some(Ok(ev));
                 }
             }
         }
@@ -520,7 +503,7 @@ impl FamilyState {
         &self,
         fam: &'b [u8],
         name: &'b str,
-        c: Cur,
+        c: &Cur,
         series: Series,
         value: f64,
         extra: Option<Fmt>,
@@ -600,7 +583,6 @@ impl FamilyState {
             sum: 0.0,
             start_ms: None,
             exemplar: None,
-            last_inf: false,
         };
         let vabs = cur.value.0;
         let mut f = Fields::new(value);
