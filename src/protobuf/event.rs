@@ -792,8 +792,13 @@ impl Iterator for Buckets<'_> {
 }
 
 /// The upper bound of exponential bucket `idx` in `schema`, as Prometheus' `getBound`
-/// computes it (2^(idx·2^−schema), with `f64::MAX` for the last finite bucket).
+/// computes it (2^(idx·2^−schema), with `f64::MAX` for the last finite bucket). NaN for a
+/// schema below −4: custom buckets (−53) take their bounds from values this format does not
+/// carry.
 pub fn bound(idx: i64, schema: i32) -> f64 {
+    if schema < -4 {
+        return f64::NAN;
+    }
     if schema < 0 {
         let exp = idx << (-schema).min(62);
         if exp == 1024 {
@@ -843,5 +848,6 @@ mod tests {
         assert_eq!(bound(-1074, 0), 5e-324);
         assert_eq!(bound(-1075, 0), 0.0);
         assert_eq!(bound(8192, 3), f64::MAX);
+        assert!(bound(1, -53).is_nan());
     }
 }
