@@ -135,7 +135,7 @@ impl ScrapeConfig {
     /// ```
     /// use promtext::relabel::Pipeline;
     /// use promtext::scrape::ScrapeConfig;
-    /// let mut c = ScrapeConfig::new(Pipeline::empty());
+    /// let mut c = ScrapeConfig::new(Pipeline::new(&[], Default::default()).unwrap());
     /// assert_eq!(c.accept_header(), promtext::content_type::DEFAULT_ACCEPT);
     /// c.protocols.scrape_native_histograms = true;
     /// assert_eq!(c.accept_header(), promtext::content_type::PROTO_FIRST_ACCEPT);
