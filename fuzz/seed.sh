@@ -45,8 +45,9 @@ done
 for t in $(cargo +nightly fuzz list); do
   case "$t" in
     kubernetes) ln -sfn k8s "$seeds/$t" ;;
-    protobuf | protobuf_chunked) ln -sfn protobuf "$seeds/$t" ;;
-    decode) ;;
+    protobuf_chunked) ln -sfn protobuf "$seeds/$t" ;;
+    # Their own directories.
+    protobuf | decode) ;;
     *) ln -sfn all "$seeds/$t" ;;
   esac
   mkdir -p "corpus/$t"
