@@ -94,6 +94,12 @@ scrape_configs:
         c.accept_header(),
         "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.6,application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,*/*;q=0.4"
     );
+    // The job's header and the scrape config's are one: the same list, the same escaping.
+    let docs = ConfigDocument::from_yaml("scrape_configs:\n- job_name: e\n  scrape_protocols: [PrometheusProto, PrometheusText1.0.0]\n  metric_name_escaping_scheme: dots\n").unwrap();
+    let e = &docs.jobs()[0];
+    let want = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.6,text/plain;version=1.0.0;escaping=dots;q=0.5,*/*;q=0.4";
+    assert_eq!(e.accept_header(), want);
+    assert_eq!(ScrapeConfig::from_job(e).unwrap().accept_header(), want);
     // The global list applies to a job without its own.
     let docs = ConfigDocument::from_yaml("global:\n  scrape_protocols: [PrometheusText0.0.4]\nscrape_configs:\n- job_name: b\n  scrape_native_histograms: true\n").unwrap();
     assert_eq!(

@@ -163,13 +163,10 @@ impl ScrapeJob {
     /// `metric_name_escaping_scheme`, else `allow-utf-8` under the UTF-8 scheme and
     /// `underscores` under the legacy one.
     pub fn escaping_scheme(&self) -> &str {
-        if !self.metric_name_escaping_scheme.is_empty() {
-            &self.metric_name_escaping_scheme
-        } else if self.name_validation_scheme == NameValidationScheme::Legacy {
-            "underscores"
-        } else {
-            "allow-utf-8"
-        }
+        escaping_scheme(
+            &self.metric_name_escaping_scheme,
+            self.name_validation_scheme,
+        )
     }
 
     /// The `Accept` header Prometheus sends for this job: its protocols
@@ -187,6 +184,17 @@ impl ScrapeJob {
     /// ```
     pub fn accept_header(&self) -> String {
         crate::content_type::accept_header(self.protocols.protocols(), self.escaping_scheme())
+    }
+}
+
+/// `metric_name_escaping_scheme` when set, else the default of the name-validation scheme.
+pub(crate) fn escaping_scheme(explicit: &str, scheme: NameValidationScheme) -> &str {
+    if !explicit.is_empty() {
+        explicit
+    } else if scheme == NameValidationScheme::Legacy {
+        "underscores"
+    } else {
+        "allow-utf-8"
     }
 }
 

@@ -121,6 +121,8 @@ pub struct ScrapeConfig {
     pub options: ScrapeOptions,
     /// Scrape protocols and native-histogram settings.
     pub protocols: ProtocolSettings,
+    /// `metric_name_escaping_scheme` (empty: by [`ScrapeConfig::scheme`]), for the `Accept` header.
+    pub metric_name_escaping_scheme: String,
 }
 
 impl ScrapeConfig {
@@ -134,12 +136,14 @@ impl ScrapeConfig {
             metric_relabel: Pipeline::new(&job.metric_relabel_configs, job.name_validation_scheme)?,
             options: ScrapeOptions::default(),
             protocols: job.protocols.clone(),
+            metric_name_escaping_scheme: job.metric_name_escaping_scheme.clone(),
         })
     }
 
     /// The `Accept` header Prometheus sends for this job: its `scrape_protocols` (or the
-    /// defaults, protobuf first with `scrape_native_histograms`), names escaped
-    /// `allow-utf-8` under the UTF-8 scheme, `underscores` under the legacy one.
+    /// defaults, protobuf first with `scrape_native_histograms`), names escaped per
+    /// `metric_name_escaping_scheme`, else `allow-utf-8` under the UTF-8 scheme and
+    /// `underscores` under the legacy one (as [`ScrapeJob::accept_header`]).
     ///
     /// ```
     /// use promtext::relabel::Pipeline;
@@ -150,10 +154,8 @@ impl ScrapeConfig {
     /// assert_eq!(c.accept_header(), promtext::content_type::PROTO_FIRST_ACCEPT);
     /// ```
     pub fn accept_header(&self) -> String {
-        let escaping = match self.scheme {
-            NameValidationScheme::Utf8 => "allow-utf-8",
-            NameValidationScheme::Legacy => "underscores",
-        };
+        let escaping =
+            crate::relabel::yaml::escaping_scheme(&self.metric_name_escaping_scheme, self.scheme);
         accept_header(self.protocols.protocols(), escaping)
     }
 
@@ -167,6 +169,7 @@ impl ScrapeConfig {
             metric_relabel,
             options: ScrapeOptions::default(),
             protocols: ProtocolSettings::default(),
+            metric_name_escaping_scheme: String::new(),
         }
     }
 }
