@@ -30,12 +30,26 @@ for f in ../tests/data/k8s/*.json; do
   { printf 'app in (reviews, details),!missing\nstatus.phase!=Failed\n'; cat "$f"; } > "$seeds/k8s/$(basename "$f")"
   { printf '\n\n'; cat "$f"; } > "$seeds/k8s/plain-$(basename "$f")"
 done
+# Protobuf bodies for the protobuf targets: whole small bodies (classic and native histograms),
+# and their first kilobytes (truncated families).
+mkdir -p "$seeds/protobuf"
+i=0
+for args in "--profile envoy" "--profile istio" "--profile envoy --native-histograms" "--profile istio --native-histograms" "--profile envoy --summary"; do
+  for size in 2KiB 16KiB; do
+    # shellcheck disable=SC2086
+    gen $args --format protobuf --size "$size" --seed 1 > "$seeds/protobuf/pb$i.$size" || true
+    head -c 1024 "$seeds/protobuf/pb$i.$size" > "$seeds/protobuf/pb$i.$size.head"
+  done
+  i=$((i + 1))
+done
 for t in $(cargo +nightly fuzz list); do
-  if [ "$t" = kubernetes ]; then
-    ln -sfn k8s "$seeds/$t"
-  elif [ "$t" != decode ]; then
-    ln -sfn all "$seeds/$t"
-  fi
+  case "$t" in
+    kubernetes) ln -sfn k8s "$seeds/$t" ;;
+    protobuf_chunked) ln -sfn protobuf "$seeds/$t" ;;
+    # Their own directories.
+    protobuf | decode) ;;
+    *) ln -sfn all "$seeds/$t" ;;
+  esac
   mkdir -p "corpus/$t"
 done
 # decode: a mode byte (bits 0-1: gzip, zstd, br, identity; bits 2-3: the body size limit), a
@@ -57,4 +71,4 @@ for f in $(ls "$seeds/all" | grep '^gen' | head -n 12); do
   done
   n=$((n + 1))
 done
-echo "seeds: $(ls "$seeds/all" | wc -l) files"
+echo "seeds: $(ls "$seeds/all" | wc -l) text files, $(ls "$seeds/protobuf" | wc -l) protobuf files, $(ls "$seeds/k8s" | wc -l) pod lists, $(ls "$seeds/decode" | wc -l) decode files"

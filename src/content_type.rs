@@ -1,22 +1,22 @@
-//! Choosing the dialect from a scrape response's `Content-Type`, and the `Accept` header a
-//! scraper sends.
+//! Choosing the format from a scrape response's `Content-Type`, the `Accept` header a scraper
+//! sends, and catching bodies that mix text and protobuf.
 //!
 //! The rules are Prometheus 3.x's (`model/textparse/interface.go`, `extractMediaType` and
 //! `New`): the header is parsed as Go's `mime.ParseMediaType` parses it, and only the media
 //! type decides the parser. `text/plain` with any (or no) version is the Prometheus text
 //! format, which is what Envoy sends (`text/plain; charset=UTF-8`);
-//! `application/openmetrics-text` with any version is OpenMetrics. A blank, unparsable or
-//! unsupported content type fails the scrape unless a fallback protocol is configured
-//! (Prometheus' `fallback_scrape_protocol`), in which case the fallback is used and the
-//! problem is reported alongside it.
+//! `application/openmetrics-text` with any version is OpenMetrics;
+//! `application/vnd.google.protobuf` is the protobuf exposition ([`format_for_content_type`]).
+//! A blank, unparsable or unsupported content type fails the scrape unless a fallback protocol
+//! is configured (Prometheus' `fallback_scrape_protocol`), in which case the fallback is used
+//! and the problem is reported alongside it.
 
 use std::fmt;
 
 use crate::parser::Dialect;
 
 /// The `Accept` header Prometheus 3.x sends by default (scrape protocols OpenMetricsText1.0.0,
-/// OpenMetricsText0.0.1, PrometheusText1.0.0, PrometheusText0.0.4, with UTF-8 names allowed),
-/// without the protobuf format, which promtext does not parse.
+/// OpenMetricsText0.0.1, PrometheusText1.0.0, PrometheusText0.0.4, with UTF-8 names allowed).
 ///
 /// Built by `acceptHeader` in prometheus/prometheus `scrape/scrape.go`: each protocol's header
 /// from `config.ScrapeProtocolsHeaders`, `escaping=allow-utf-8` on the 1.0.0 text formats,
@@ -25,18 +25,26 @@ use crate::parser::Dialect;
 /// of `TestAcceptHeader` in `scrape/scrape_test.go`.
 pub const DEFAULT_ACCEPT: &str = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
 
+/// The `Accept` header Prometheus 3.x sends when native histograms are scraped
+/// (`scrape_native_histograms`): [`ScrapeProtocol::DEFAULT_PROTO_FIRST`], protobuf first.
+/// The expectation of the "default proto first scrape protocols" cases of `TestAcceptHeader`,
+/// with `allow-utf-8` escaping.
+pub const PROTO_FIRST_ACCEPT: &str = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.6,application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3,text/plain;version=0.0.4;q=0.2,*/*;q=0.1";
+
 /// The media type of the Prometheus text format.
 pub const PROMETHEUS_TEXT: &str = "text/plain";
 /// The media type of OpenMetrics text.
 pub const OPENMETRICS_TEXT: &str = "application/openmetrics-text";
-/// The media type of Prometheus' protobuf format (recognised, not parsed by promtext).
+/// The media type of Prometheus' protobuf format ([`crate::protobuf`]).
 pub const PROMETHEUS_PROTOBUF: &str = "application/vnd.google.protobuf";
 
 /// A scrape protocol, as Prometheus' `scrape_protocols` and `fallback_scrape_protocol` name
-/// them (the text ones).
+/// them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ScrapeProtocol {
+    /// `PrometheusProto`: the delimited protobuf exposition.
+    PrometheusProto,
     /// `OpenMetricsText1.0.0`.
     OpenMetricsText1_0_0,
     /// `OpenMetricsText0.0.1`.
@@ -56,9 +64,69 @@ impl ScrapeProtocol {
         ScrapeProtocol::PrometheusText0_0_4,
     ];
 
+    /// Prometheus' order when native histograms are scraped (`DefaultProtoFirstScrapeProtocols`).
+    pub const DEFAULT_PROTO_FIRST: [ScrapeProtocol; 5] = [
+        ScrapeProtocol::PrometheusProto,
+        ScrapeProtocol::OpenMetricsText1_0_0,
+        ScrapeProtocol::OpenMetricsText0_0_1,
+        ScrapeProtocol::PrometheusText1_0_0,
+        ScrapeProtocol::PrometheusText0_0_4,
+    ];
+
+    /// The protocols Prometheus 3 asks for when `scrape_protocols` is not set: protobuf first
+    /// when native histograms are scraped.
+    ///
+    /// ```
+    /// use promtext::content_type::{ScrapeProtocol, accept_header, PROTO_FIRST_ACCEPT};
+    /// assert_eq!(accept_header(ScrapeProtocol::defaults(true), "allow-utf-8"), PROTO_FIRST_ACCEPT);
+    /// ```
+    pub fn defaults(native_histograms: bool) -> &'static [ScrapeProtocol] {
+        if native_histograms {
+            &Self::DEFAULT_PROTO_FIRST
+        } else {
+            &Self::DEFAULT
+        }
+    }
+
+    /// The name in Prometheus' configuration (`PrometheusProto`, `OpenMetricsText1.0.0`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            ScrapeProtocol::PrometheusProto => "PrometheusProto",
+            ScrapeProtocol::OpenMetricsText1_0_0 => "OpenMetricsText1.0.0",
+            ScrapeProtocol::OpenMetricsText0_0_1 => "OpenMetricsText0.0.1",
+            ScrapeProtocol::PrometheusText1_0_0 => "PrometheusText1.0.0",
+            ScrapeProtocol::PrometheusText0_0_4 => "PrometheusText0.0.4",
+        }
+    }
+
+    /// Parses a configuration name (exact, as Prometheus' `ScrapeProtocol.Validate`).
+    ///
+    /// ```
+    /// use promtext::content_type::ScrapeProtocol;
+    /// assert_eq!(ScrapeProtocol::from_name("PrometheusProto"), Some(ScrapeProtocol::PrometheusProto));
+    /// assert_eq!(ScrapeProtocol::from_name("prometheusproto"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Self> {
+        [ScrapeProtocol::PrometheusProto]
+            .into_iter()
+            .chain(Self::DEFAULT)
+            .find(|p| p.name() == name)
+    }
+
+    /// The format that parses it.
+    pub fn format(self) -> Format {
+        match self {
+            ScrapeProtocol::PrometheusProto => Format::Protobuf,
+            _ => Format::Text(self.dialect()),
+        }
+    }
+
     /// The media type and version Prometheus sends for it (`config.ScrapeProtocolsHeaders`).
     pub fn header(self) -> &'static str {
         match self {
+            ScrapeProtocol::PrometheusProto => {
+                "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited"
+            }
             ScrapeProtocol::OpenMetricsText1_0_0 => "application/openmetrics-text;version=1.0.0",
             ScrapeProtocol::OpenMetricsText0_0_1 => "application/openmetrics-text;version=0.0.1",
             ScrapeProtocol::PrometheusText1_0_0 => "text/plain;version=1.0.0",
@@ -66,15 +134,16 @@ impl ScrapeProtocol {
         }
     }
 
-    /// The dialect that parses it.
+    /// The text dialect that parses it; [`Dialect::Prometheus`] for `PrometheusProto`, which
+    /// has none (see [`ScrapeProtocol::format`]).
     pub fn dialect(self) -> Dialect {
         match self {
             ScrapeProtocol::OpenMetricsText1_0_0 | ScrapeProtocol::OpenMetricsText0_0_1 => {
                 Dialect::OpenMetrics
             }
-            ScrapeProtocol::PrometheusText1_0_0 | ScrapeProtocol::PrometheusText0_0_4 => {
-                Dialect::Prometheus
-            }
+            ScrapeProtocol::PrometheusText1_0_0
+            | ScrapeProtocol::PrometheusText0_0_4
+            | ScrapeProtocol::PrometheusProto => Dialect::Prometheus,
         }
     }
 
@@ -90,8 +159,8 @@ impl ScrapeProtocol {
 /// Builds an `Accept` header the way Prometheus does for `protocols` (best first) and a name
 /// escaping scheme (`allow-utf-8`, `underscores`, `dots` or `values`).
 ///
-/// Prometheus numbers the q-values from the size of its protocol table, which also holds the
-/// protobuf format, so the first entry gets `q=0.6` whatever the list.
+/// Prometheus numbers the q-values from the size of its protocol table (five protocols), so
+/// the first entry gets `q=0.6` whatever the list; the protobuf entry carries no `escaping`.
 ///
 /// ```
 /// use promtext::content_type::{accept_header, ScrapeProtocol, DEFAULT_ACCEPT};
@@ -118,11 +187,32 @@ pub fn accept_header(protocols: &[ScrapeProtocol], escaping: &str) -> String {
     out
 }
 
+/// An exposition format: one of the text dialects, or the protobuf exposition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Format {
+    /// A text dialect ([`crate::Parser`] and friends).
+    Text(Dialect),
+    /// The delimited protobuf exposition ([`crate::protobuf`]).
+    Protobuf,
+}
+
+impl Default for Format {
+    /// The Prometheus text format.
+    fn default() -> Self {
+        Format::Text(Dialect::Prometheus)
+    }
+}
+
 /// The dialect chosen for a response, with what the header said.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Negotiated {
-    /// The dialect to parse the body with.
+    /// The format to parse the body with ([`format_for_content_type`]; always a text dialect
+    /// from [`dialect_for_content_type`]).
+    pub format: Format,
+    /// The text dialect to parse the body with ([`Dialect::Prometheus`] when `format` is
+    /// protobuf).
     pub dialect: Dialect,
     /// The lowercased media type that was recognised (`text/plain`, …), or `None` when the
     /// fallback was used.
@@ -155,7 +245,8 @@ pub enum ContentTypeError {
         /// The header value.
         content_type: String,
     },
-    /// Prometheus' protobuf format: Prometheus would parse it, promtext does not.
+    /// Prometheus' protobuf format, from [`dialect_for_content_type`], which chooses among the
+    /// text dialects only ([`format_for_content_type`] accepts it).
     Protobuf {
         /// The header value.
         content_type: String,
@@ -181,7 +272,7 @@ impl fmt::Display for ContentTypeError {
             ),
             ContentTypeError::Protobuf { content_type } => write!(
                 f,
-                "Content-Type {content_type:?} is Prometheus' protobuf format, which promtext does not parse"
+                "Content-Type {content_type:?} is Prometheus' protobuf format, not a text format"
             ),
         }
     }
@@ -215,9 +306,44 @@ pub fn dialect_for_content_type(
     content_type: &str,
     fallback: Option<Dialect>,
 ) -> Result<Negotiated, ContentTypeError> {
+    let fallback = fallback.map(|d| match d {
+        Dialect::OpenMetrics => ScrapeProtocol::OpenMetricsText1_0_0,
+        _ => ScrapeProtocol::PrometheusText0_0_4,
+    });
+    let n = format_for_content_type(content_type, fallback)?;
+    if n.format == Format::Protobuf {
+        return Err(ContentTypeError::Protobuf {
+            content_type: content_type.to_string(),
+        });
+    }
+    Ok(n)
+}
+
+/// Chooses the format for a response's `Content-Type` (`""` when the header is missing) as
+/// Prometheus 3.x does, protobuf included: `Err` when the header is blank, unparsable or
+/// unsupported and there is no `fallback` (Prometheus' `fallback_scrape_protocol`); with
+/// one, `Ok` with the fallback's format and the reason set. Only the media type counts:
+/// Prometheus checks neither `proto=` nor `encoding=`.
+///
+/// ```
+/// use promtext::content_type::{format_for_content_type, ContentTypeError, Format, ScrapeProtocol};
+///
+/// let envoy_pb = "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
+/// assert_eq!(format_for_content_type(envoy_pb, None)?.format, Format::Protobuf);
+///
+/// let n = format_for_content_type("application/json", Some(ScrapeProtocol::PrometheusProto))?;
+/// assert_eq!(n.format, Format::Protobuf);
+/// assert!(matches!(n.fallback_reason, Some(ContentTypeError::Unsupported { .. })));
+/// # Ok::<(), ContentTypeError>(())
+/// ```
+pub fn format_for_content_type(
+    content_type: &str,
+    fallback: Option<ScrapeProtocol>,
+) -> Result<Negotiated, ContentTypeError> {
     let chosen = |reason: ContentTypeError| match fallback {
-        Some(dialect) => Ok(Negotiated {
-            dialect,
+        Some(p) => Ok(Negotiated {
+            format: p.format(),
+            dialect: p.dialect(),
             media_type: None,
             version: None,
             escaping: None,
@@ -238,14 +364,10 @@ pub fn dialect_for_content_type(
             });
         }
     };
-    let dialect = match parsed.media_type.as_str() {
-        PROMETHEUS_TEXT => Dialect::Prometheus,
-        OPENMETRICS_TEXT => Dialect::OpenMetrics,
-        PROMETHEUS_PROTOBUF => {
-            return Err(ContentTypeError::Protobuf {
-                content_type: content_type.to_string(),
-            });
-        }
+    let format = match parsed.media_type.as_str() {
+        PROMETHEUS_TEXT => Format::Text(Dialect::Prometheus),
+        OPENMETRICS_TEXT => Format::Text(Dialect::OpenMetrics),
+        PROMETHEUS_PROTOBUF => Format::Protobuf,
         _ => {
             return chosen(ContentTypeError::Unsupported {
                 content_type: content_type.to_string(),
@@ -260,13 +382,99 @@ pub fn dialect_for_content_type(
             .map(|(_, v)| v.clone())
     };
     Ok(Negotiated {
-        dialect,
+        format,
+        dialect: match format {
+            Format::Text(d) => d,
+            Format::Protobuf => Dialect::Prometheus,
+        },
         version: param("version"),
         escaping: param("escaping"),
         charset: param("charset"),
         media_type: Some(parsed.media_type),
         fallback_reason: None,
     })
+}
+
+/// Whether `b` starts like a text exposition: its first 16 bytes (or all, if fewer), up to a
+/// first line feed, are at least 3 printable ASCII bytes beginning a `#` line or a metric name.
+/// A protobuf family never does: its second or third byte is the name's key, `0x0a`.
+///
+/// ```
+/// use promtext::content_type::looks_like_text;
+/// assert!(looks_like_text(b"# HELP envoy_server_live"));
+/// assert!(looks_like_text(b"envoy_server_live{} 1\n"));
+/// assert!(!looks_like_text(b"\x1c\x0a\x05bad_h"));
+/// ```
+pub fn looks_like_text(b: &[u8]) -> bool {
+    let head = &b[..b.len().min(16)];
+    let head = match memchr::memchr(b'\n', head) {
+        Some(i) => &head[..i],
+        None => head,
+    };
+    head.len() >= 3
+        && head
+            .iter()
+            .all(|&c| c == b'\t' || (0x20..0x7f).contains(&c))
+        && (head.starts_with(b"# ")
+            || head[0].is_ascii_alphabetic()
+            || head[0] == b'_'
+            || head[0] == b':')
+}
+
+/// Whether `b` starts with a complete, valid delimited `MetricFamily` whose name comes first
+/// (as every encoder writes it).
+pub fn looks_like_protobuf(b: &[u8]) -> bool {
+    let mut p = 0;
+    let Ok(len) = crate::protobuf::read_len(b, &mut p) else {
+        return false;
+    };
+    len >= 3
+        && b.get(p) == Some(&0x0a)
+        && b.len() - p >= len
+        && crate::protobuf::family_ok(&b[p..p + len])
+}
+
+/// The error for a body that mixes formats: `parsed_as` failed with `err`; if what lies at
+/// the failing spot is the other format, the error says so ([`crate::ErrorKind::MixedFormat`]),
+/// else `None`. For text, the spot is the start of the failing line; for protobuf, the reader
+/// itself reports text where a family should start.
+///
+/// ```
+/// use promtext::content_type::{Format, mixed_format_error};
+/// use promtext::protobuf::write::{Family, Metric, encode_families};
+/// let mut body = b"envoy_server_live{} 1\n".to_vec();
+/// body.extend(encode_families(&[Family::gauge("envoy_server_live", "").metric(Metric::new(&[]).value(1.0))]));
+/// let err = promtext::parse(&body).find_map(Result::err).unwrap();
+/// let mixed = mixed_format_error(&body, &err, Format::Text(promtext::Dialect::Prometheus)).unwrap();
+/// assert_eq!(mixed.kind(), promtext::ErrorKind::MixedFormat);
+/// assert_eq!(mixed.offset(), 22);
+/// ```
+pub fn mixed_format_error(
+    body: &[u8],
+    err: &crate::Error,
+    parsed_as: Format,
+) -> Option<crate::Error> {
+    if err.kind() == crate::ErrorKind::MixedFormat {
+        return None;
+    }
+    let at = (err.offset() as usize).min(body.len());
+    match parsed_as {
+        Format::Text(_) => {
+            let start = memchr::memrchr(b'\n', &body[..at]).map_or(0, |i| i + 1);
+            looks_like_protobuf(&body[start..]).then(|| {
+                crate::Error::new(
+                    crate::ErrorKind::MixedFormat,
+                    format!(
+                        "a protobuf MetricFamily starts at byte {start} of a text body: the body mixes text and protobuf"
+                    ),
+                    err.line(),
+                    1,
+                    start as u64,
+                )
+            })
+        }
+        Format::Protobuf => None,
+    }
 }
 
 /// A media type and its parameters (keys lowercased, values as sent, quotes removed).

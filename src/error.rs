@@ -43,12 +43,25 @@ pub enum ErrorKind {
     /// Input was fed to a [`ChunkParser`](crate::ChunkParser) after its `finish`; it was
     /// ignored.
     FeedAfterFinish,
+    /// Protobuf exposition: malformed wire data (truncated varint, a length beyond its message,
+    /// a bad wire type, a singular message field repeated, …).
+    Protobuf,
+    /// Protobuf exposition: a metric family larger than the configured limit.
+    FamilyTooLarge,
+    /// Protobuf exposition: an empty or non-UTF-8 metric or label name.
+    InvalidName,
+    /// Protobuf exposition: a native histogram Prometheus would reject (schema, spans against
+    /// bucket counts, negative counts, observation count).
+    InvalidHistogram,
+    /// A body that mixes the protobuf exposition with text.
+    MixedFormat,
 }
 
 /// A parse error with its position.
 ///
 /// `Display` reads `line L, column C: MESSAGE`; the message follows Prometheus' wording where
-/// Prometheus has one (for example `expected label name, got ","`).
+/// Prometheus has one (for example `expected label name, got ","`). Errors of the protobuf
+/// exposition, which has no lines, have line and column 0 and read `byte OFFSET: MESSAGE`.
 ///
 /// ```
 /// let err = promtext::parse_str("a{,} 1\n").next().unwrap().unwrap_err();
@@ -121,6 +134,9 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.line == 0 {
+            return write!(f, "byte {}: {}", self.0.offset, self.0.message);
+        }
         write!(
             f,
             "line {}, column {}: {}",

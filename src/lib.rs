@@ -12,6 +12,8 @@
 //! - events → owned data: [`family`] groups samples into metric families, [`mod@write`] renders
 //!   them back to text;
 //! - label sets → [`relabel`]: Prometheus' relabeling compiled into a shareable pipeline;
+//! - protobuf bodies → events: [`protobuf`] (delimited `MetricFamily` messages, native
+//!   histograms), with its writer;
 //! - helpers: [`content_type`] (dialect negotiation), [`value`] and [`escape`] (Go-compatible
 //!   numbers, lazy unescaping), `generator` (deterministic Envoy/Istio expositions, feature
 //!   `gen`), [`floatfmt`] (`%.32g`, Go `%g`).
@@ -48,6 +50,7 @@ mod openmetrics;
 pub mod parallel;
 mod parser;
 mod prom;
+pub mod protobuf;
 pub mod relabel;
 pub mod scan;
 // The scrape layer takes its job settings from the YAML loader's types.

@@ -189,7 +189,8 @@ fn invalid_or_missing_content_types_need_a_fallback() {
         (n.dialect, n.fallback_reason),
         (Dialect::OpenMetrics, Some(ContentTypeError::Blank))
     );
-    // Protobuf is a format Prometheus knows, so no fallback applies, but promtext cannot parse it.
+    // Protobuf is a format Prometheus knows, so no fallback applies; the text-only chooser refuses
+    // it (`format_for_content_type` dispatches it).
     let proto = "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
     assert!(matches!(
         dialect_for_content_type(proto, PROM),

@@ -20,6 +20,7 @@ use promtext::family::belongs_to;
 use promtext::{Dialect, Event, MetricType, ReadParser, Sample, Settings};
 
 use crate::output::{is_broken_pipe, json_str};
+use crate::parse::Chosen;
 
 /// Output of `check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -37,12 +38,15 @@ pub enum CheckFormat {
     Prometheus,
     /// OpenMetrics 1.0.
     Openmetrics,
-    /// From `--content-type` when given, otherwise sniffed from the first 64 KiB (as `parse` does).
+    /// The delimited protobuf exposition.
+    Protobuf,
+    /// From `--content-type` (else a URL's Content-Type) when given, otherwise sniffed from the first 64 KiB (as
+    /// `parse` does: protobuf when the body unambiguously is protobuf).
     Auto,
 }
 
 /// Every lint `--lint` can name (`parse` errors are not lints: they make the input invalid).
-pub const LINTS: [&str; 12] = [
+pub const LINTS: [&str; 13] = [
     "counter-total",
     "duplicate-series",
     "split-family",
@@ -55,6 +59,7 @@ pub const LINTS: [&str; 12] = [
     "histogram-le",
     "histogram-not-cumulative",
     "histogram-no-inf",
+    "native-bucket-limit",
 ];
 
 /// Parses `--lint`: `all`, `none`, or a comma-separated list of lint names.
@@ -112,7 +117,7 @@ pub struct CheckArgs {
     pub lenient: bool,
     /// Which lints run: `all`, `none`, or a comma-separated list (counter-total, duplicate-series, split-family,
     /// type-repeated, type-after-samples, help-repeated, help-after-samples, reserved-label, invalid-name,
-    /// histogram-le, histogram-not-cumulative, histogram-no-inf).
+    /// histogram-le, histogram-not-cumulative, histogram-no-inf, native-bucket-limit).
     #[arg(long, value_name = "LINTS", default_value = "all")]
     pub lint: String,
     /// Options for a URL input.
@@ -128,6 +133,10 @@ pub struct CheckArgs {
     /// and a note says so. Bounds memory on bodies with millions of series.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_SERIES)]
     pub max_series: usize,
+    /// Protobuf: native histograms with more buckets than this are reported (Prometheus would
+    /// reduce their resolution under `native_histogram_bucket_limit`).
+    #[arg(long, value_name = "N", default_value_t = 160)]
+    pub native_bucket_limit: usize,
 }
 
 /// Default of `--max-series`.
@@ -188,6 +197,8 @@ pub struct Linter {
     pub counts: HashMap<&'static str, u64>,
     /// Where tracking stopped to bound memory.
     pub notes: Vec<String>,
+    /// Positions are byte offsets (protobuf), not lines.
+    pub bytes: bool,
 }
 
 const SUFFIXES: [&str; 8] = [
@@ -532,6 +543,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
         &args.content_encoding,
         &args.http,
         None,
+        &crate::http::accept(args.format == CheckFormat::Protobuf),
     ) {
         Ok(r) => r,
         Err(e) => {
@@ -539,9 +551,10 @@ pub fn run(args: CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (dialect, input) = match args.format {
-        CheckFormat::Prometheus => (Dialect::Prometheus, input),
-        CheckFormat::Openmetrics => (Dialect::OpenMetrics, input),
+    let (chosen, input) = match args.format {
+        CheckFormat::Prometheus => (Chosen::Text(Dialect::Prometheus), input),
+        CheckFormat::Openmetrics => (Chosen::Text(Dialect::OpenMetrics), input),
+        CheckFormat::Protobuf => (Chosen::Protobuf, input),
         CheckFormat::Auto => {
             match crate::parse::auto_dialect(
                 args.content_type.as_deref().or(response_type.as_deref()),
@@ -555,25 +568,21 @@ pub fn run(args: CheckArgs) -> ExitCode {
             }
         }
     };
-    let om = dialect == Dialect::OpenMetrics;
-    let settings = Settings::default().dialect(dialect).lenient(args.lenient);
-    let mut p = ReadParser::new(input, settings);
-    let mut lint = Linter::new(om, args.scheme == CheckScheme::Legacy).max_series(args.max_series);
-    while let Some(ev) = p.next_event() {
-        let failed = ev.is_err();
-        if let Err(e) = &ev {
-            if e.message().starts_with("read error:") {
+    let mut lint = match chosen {
+        Chosen::Protobuf => lint_protobuf(
+            input,
+            args.scheme == CheckScheme::Legacy,
+            args.native_bucket_limit,
+            args.max_series,
+        ),
+        Chosen::Text(dialect) => match lint_text(input, dialect, &args) {
+            Ok(l) => l,
+            Err(e) => {
                 eprintln!("error: {e}");
                 return ExitCode::from(2);
             }
-        }
-        lint.event(ev);
-        // Strict: the first error is the verdict, as in `parse` and Prometheus.
-        if failed && !args.lenient {
-            break;
-        }
-    }
-    lint.finish();
+        },
+    };
     lint.problems
         .retain(|p| p.kind == "parse" || lints.contains(&p.kind));
     // The count follows the selection too (listed or not).
@@ -601,6 +610,36 @@ pub fn run(args: CheckArgs) -> ExitCode {
     }
 }
 
+/// Lints a text body; a read error is returned (exit 2), parse errors are problems.
+fn lint_text(
+    input: Box<dyn io::Read>,
+    dialect: Dialect,
+    args: &CheckArgs,
+) -> Result<Linter, promtext::Error> {
+    let settings = Settings::default().dialect(dialect).lenient(args.lenient);
+    let mut p = ReadParser::new(input, settings);
+    let mut lint = Linter::new(
+        dialect == Dialect::OpenMetrics,
+        args.scheme == CheckScheme::Legacy,
+    )
+    .max_series(args.max_series);
+    while let Some(ev) = p.next_event() {
+        let failed = ev.is_err();
+        if let Err(e) = &ev {
+            if e.message().starts_with("read error:") {
+                return Err(e.clone());
+            }
+        }
+        lint.event(ev);
+        // Strict: the first error is the verdict, as in `parse` and Prometheus.
+        if failed && !args.lenient {
+            break;
+        }
+    }
+    lint.finish();
+    Ok(lint)
+}
+
 fn sorted_cardinality(l: &Linter) -> Vec<(&String, &u64)> {
     let mut v: Vec<_> = l.cardinality.iter().collect();
     v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
@@ -608,13 +647,14 @@ fn sorted_cardinality(l: &Linter) -> Vec<(&String, &u64)> {
 }
 
 fn print_text(out: &mut impl Write, l: &Linter, top: usize) -> io::Result<()> {
+    let at = if l.bytes { "byte" } else { "line" };
     for p in &l.problems {
         if p.family.is_empty() {
-            writeln!(out, "line {}: {}: {}", p.line, p.kind, p.message)?;
+            writeln!(out, "{at} {}: {}: {}", p.line, p.kind, p.message)?;
         } else {
             writeln!(
                 out,
-                "line {}: {}: {}: {}",
+                "{at} {}: {}: {}: {}",
                 p.line, p.kind, p.family, p.message
             )?;
         }
@@ -642,8 +682,9 @@ fn print_text(out: &mut impl Write, l: &Linter, top: usize) -> io::Result<()> {
 }
 
 fn print_jsonl(out: &mut impl Write, l: &Linter) -> io::Result<()> {
+    let at = if l.bytes { "offset" } else { "line" };
     for p in &l.problems {
-        write!(out, "{{\"line\":{},\"kind\":", p.line)?;
+        write!(out, "{{\"{at}\":{},\"kind\":", p.line)?;
         json_str(out, p.kind)?;
         out.write_all(b",\"family\":")?;
         json_str(out, &p.family)?;
@@ -662,4 +703,155 @@ fn print_jsonl(out: &mut impl Write, l: &Linter) -> io::Result<()> {
         writeln!(out, ",\"series\":{n}}}")?;
     }
     Ok(())
+}
+
+/// Lints a protobuf body: the reader's validation (names, UTF-8, types, native histograms'
+/// spans against counts, negative counts, schema), duplicate series, reserved and (legacy
+/// scheme) invalid names, classic buckets that are not increasing or not cumulative, and
+/// native histograms whose bucket count exceeds `bucket_limit`. Positions are byte offsets.
+pub fn lint_protobuf(
+    input: impl std::io::Read,
+    legacy: bool,
+    bucket_limit: usize,
+    max_series: usize,
+) -> Linter {
+    use promtext::protobuf::{Event as E, ReadParser, Series, Settings as PbSettings};
+    let mut l = Linter::new(false, legacy).max_series(max_series);
+    l.bytes = true;
+    let mut p = ReadParser::new(input, PbSettings::default().classic_histograms(true));
+    let mut last_bucket: Option<(String, f64, f64)> = None;
+    while let Some(ev) = p.next_event() {
+        let ev = match ev {
+            Ok(ev) => ev,
+            Err(e) => {
+                l.problem(e.offset(), "parse", "", e.message().to_string());
+                break;
+            }
+        };
+        let (family, offset, name, labels): (String, u64, String, Vec<(String, String)>) = match &ev
+        {
+            E::Sample(s) => (
+                s.family_name().to_string(),
+                s.offset(),
+                s.name().to_string(),
+                s.labels()
+                    .map(|l| (l.name.into_owned(), l.value.into_owned()))
+                    .collect(),
+            ),
+            E::Histogram(h) => {
+                let n = h.positive_buckets().count() + h.negative_buckets().count();
+                if n > bucket_limit {
+                    l.problem(
+                        h.offset(),
+                        "native-bucket-limit",
+                        h.name(),
+                        format!(
+                            "native histogram with {n} buckets at schema {} exceeds {bucket_limit}; Prometheus would reduce its resolution",
+                            h.schema()
+                        ),
+                    );
+                }
+                (
+                    h.name().to_string(),
+                    h.offset(),
+                    h.name().to_string(),
+                    h.labels()
+                        .map(|(n, v)| (n.to_string(), v.to_string()))
+                        .collect(),
+                )
+            }
+            _ => continue,
+        };
+        if l.legacy && !is_legacy_metric_name(&name) {
+            l.problem(
+                offset,
+                "invalid-name",
+                &family,
+                format!("metric name {name:?} is not valid under the legacy scheme"),
+            );
+        }
+        for (n, _) in &labels {
+            if n.starts_with("__") {
+                l.problem(
+                    offset,
+                    "reserved-label",
+                    &family,
+                    format!("label name {n:?} is reserved (starts with \"__\")"),
+                );
+            }
+        }
+        let mut sorted = labels.clone();
+        sorted.sort();
+        let kind = if matches!(ev, E::Histogram(_)) {
+            "native"
+        } else {
+            "float"
+        };
+        let key = format!("{kind} {name}{sorted:?}");
+        let hashed = (l.keys.0.hash_one(&key), l.keys.1.hash_one(&key));
+        let room = l.series.len() < l.max_series;
+        if !room {
+            let what = format!(
+                "stopped the duplicate-series check after {} series",
+                l.max_series
+            );
+            l.note(offset, &what);
+        }
+        let new = if room {
+            l.series.insert(hashed)
+        } else {
+            !l.series.contains(&hashed)
+        };
+        if !new {
+            l.problem(
+                offset,
+                "duplicate-series",
+                &family,
+                format!("duplicate series {name}{sorted:?}"),
+            );
+        }
+        if l.tracked(&family) {
+            *l.cardinality.entry(family.clone()).or_default() += 1;
+        } else {
+            l.note(
+                offset,
+                &format!("stopped tracking families after {MAX_FAMILIES}"),
+            );
+            *l.cardinality.entry(OTHER_FAMILIES.to_string()).or_default() += 1;
+        }
+        if let E::Sample(s) = &ev {
+            if s.series() == Series::Bucket {
+                let group: Vec<_> = sorted.iter().filter(|(n, _)| n != "le").collect();
+                let group = format!("{name}{group:?}");
+                let le = s
+                    .bound_label()
+                    .and_then(promtext::floatfmt::parse_go_float)
+                    .unwrap_or(f64::NAN);
+                if let Some((g, prev_le, prev_v)) = &last_bucket {
+                    if *g == group {
+                        if le <= *prev_le {
+                            l.problem(
+                                offset,
+                                "histogram-le",
+                                &family,
+                                format!("bucket le={le} after le={prev_le}"),
+                            );
+                        }
+                        if s.value() < *prev_v {
+                            l.problem(
+                                offset,
+                                "histogram-not-cumulative",
+                                &family,
+                                format!("bucket le={le} has {} < {prev_v}", s.value()),
+                            );
+                        }
+                    }
+                }
+                last_bucket = Some((group, le, s.value()));
+            } else {
+                last_bucket = None;
+            }
+        }
+    }
+    l
 }

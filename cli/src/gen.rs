@@ -62,9 +62,26 @@ pub struct GenArgs {
     /// List the presets and exit.
     #[arg(long)]
     pub list_presets: bool,
+    /// Output format: `text` (the profile's text exposition) or `protobuf` (the same data as a
+    /// delimited protobuf body, as Envoy serves it with `Accept: application/vnd.google.protobuf`).
+    #[arg(long, value_enum, default_value_t = GenFormat::Text)]
+    pub format: GenFormat,
+    /// With `--format protobuf`: histograms as native histograms, as Envoy's
+    /// `histogram_buckets=prometheusnative` (schema ≤ 4, at most 20 buckets, zero threshold 0.5).
+    #[arg(long)]
+    pub native_histograms: bool,
 }
 
 /// Parses `16MiB`, `1MB`, `100KiB`, `1GiB`, `2kb`, `12345`.
+/// `promtext gen --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GenFormat {
+    /// The text exposition.
+    Text,
+    /// The delimited protobuf exposition.
+    Protobuf,
+}
+
 pub fn parse_size(s: &str) -> Option<usize> {
     let s = s.trim();
     let split = s
@@ -151,8 +168,32 @@ pub fn run(args: GenArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if args.native_histograms && args.format != GenFormat::Protobuf {
+        eprintln!(
+            "error: --native-histograms needs --format protobuf (Envoy serves native histograms as protobuf only)"
+        );
+        return ExitCode::from(2);
+    }
     let stdout = io::stdout().lock();
     let mut w = BufWriter::with_capacity(1 << 20, stdout);
+    if args.format == GenFormat::Protobuf {
+        let (body, text) = promtext::generator::generate_protobuf(&cfg, args.native_histograms);
+        match w.write_all(&body).and_then(|()| w.flush()) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+        if let Some(path) = &args.meta {
+            if let Err(e) = fs::write(path, text.meta.to_json() + "\n") {
+                eprintln!("error: {path}: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
     let meta = match generate_to(&cfg, &mut w).and_then(|m| w.flush().map(|()| m)) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,

@@ -1,12 +1,13 @@
-//! Live scrapes: one blocking GET of a target as Prometheus sends it (the `Accept` header of its default scrape
-//! protocols, `Accept-Encoding: gzip`, the scrape timeout, extra headers, a bearer token file, TLS options).
+//! Live scrapes: one blocking GET of a target as Prometheus sends it (the `Accept` header of the job's scrape
+//! protocols, protobuf first with native histograms, `Accept-Encoding: gzip`, the scrape timeout, extra headers, a
+//! bearer token file, TLS options).
 
 use std::io::Read;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use promtext::content_type::DEFAULT_ACCEPT;
+use promtext::relabel::yaml::ProtocolSettings;
 
 /// HTTP options shared by the commands that read a body from a URL.
 #[derive(Args, Debug, Clone, Default)]
@@ -33,6 +34,16 @@ pub struct HttpArgs {
     /// Do not verify the target's certificate (`tls_config.insecure_skip_verify`).
     #[arg(long)]
     pub insecure_skip_verify: bool,
+}
+
+/// The `Accept` header of Prometheus' default scrape protocols for a URL read without a job: protobuf first when
+/// `native_histograms` (as `scrape_native_histograms: true` asks), UTF-8 names allowed.
+pub fn accept(native_histograms: bool) -> String {
+    let p = ProtocolSettings {
+        scrape_native_histograms: native_histograms,
+        ..ProtocolSettings::default()
+    };
+    promtext::content_type::accept_header(p.protocols(), "allow-utf-8")
 }
 
 /// Whether an input names a URL rather than a file.
@@ -242,17 +253,19 @@ impl HttpArgs {
 }
 
 /// Opens a body from a file, standard input (`-` or none) or a URL, decoded per `encoding` (`auto`: a URL's
-/// `Content-Encoding`, else the magic bytes). Returns the reader and, for a URL, the response's `Content-Type`.
+/// `Content-Encoding`, else the magic bytes); a URL is asked for with `accept`. Returns the reader and, for a URL,
+/// the response's `Content-Type`.
 pub fn open_any(
     input: Option<&str>,
     encoding: &str,
     http: &HttpArgs,
     timeout_fallback: Option<&str>,
+    accept: &str,
 ) -> Result<(Box<dyn Read>, Option<String>), String> {
     match input {
         Some(url) if is_url(url) => {
             let timeout = http.timeout(timeout_fallback)?;
-            let resp = http.fetch(url, timeout, DEFAULT_ACCEPT)?;
+            let resp = http.fetch(url, timeout, accept)?;
             let enc = if encoding.eq_ignore_ascii_case("auto") && !resp.content_encoding.is_empty()
             {
                 resp.content_encoding.clone()

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Args, ValueEnum};
-use promtext::content_type::dialect_for_content_type;
+use promtext::content_type::{
+    ScrapeProtocol, format_for_content_type, looks_like_protobuf, looks_like_text,
+};
 use promtext::family::belongs_to;
 use promtext::{Dialect, Event, MetricType, ReadParser, Settings, Validation};
 
@@ -34,10 +36,22 @@ pub enum Format {
     Prometheus,
     /// OpenMetrics 1.0.
     Openmetrics,
+    /// The delimited protobuf exposition (`application/vnd.google.protobuf`).
+    Protobuf,
     /// From `--content-type` when given (Prometheus' negotiation, falling back to the
-    /// Prometheus text format); otherwise sniffed from the first 64 KiB (`# EOF`, `# UNIT`,
-    /// OpenMetrics-only types or exemplars mean OpenMetrics).
+    /// Prometheus text format); otherwise sniffed from the first 64 KiB (a complete protobuf
+    /// family that is not text means protobuf; `# EOF`, `# UNIT`, OpenMetrics-only types or
+    /// exemplars mean OpenMetrics).
     Auto,
+}
+
+/// What the input is parsed as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Chosen {
+    /// A text dialect.
+    Text(Dialect),
+    /// The protobuf exposition.
+    Protobuf,
 }
 
 /// How strictly OpenMetrics input is validated.
@@ -324,6 +338,7 @@ pub fn run(args: ParseArgs) -> ExitCode {
         &args.content_encoding,
         &args.http,
         None,
+        &accept_for(args.format),
     ) {
         Ok(r) => r,
         Err(e) => {
@@ -331,12 +346,16 @@ pub fn run(args: ParseArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (dialect, input) = match choose_dialect(&args, response_type.as_deref(), input) {
+    let (chosen, input) = match choose_dialect(&args, response_type.as_deref(), input) {
         Ok(chosen) => chosen,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
+    };
+    let dialect = match chosen {
+        Chosen::Text(d) => d,
+        Chosen::Protobuf => Dialect::Prometheus,
     };
     let validation = match args.validate {
         Validate::Prometheus => Validation::Prometheus,
@@ -350,7 +369,10 @@ pub fn run(args: ParseArgs) -> ExitCode {
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let start = Instant::now();
-    let result = parse_reader(input, settings, args.output, &mut out);
+    let result = match chosen {
+        Chosen::Protobuf => parse_protobuf_reader(input, args.output, &mut out),
+        Chosen::Text(_) => parse_reader(input, settings, args.output, &mut out),
+    };
     let secs = start.elapsed().as_secs_f64();
     let code = match result {
         Ok(stats) => {
@@ -384,42 +406,217 @@ pub fn run(args: ParseArgs) -> ExitCode {
     }
 }
 
-/// Picks the dialect per `--format`, sniffing the input's first 64 KiB for `auto` without a
-/// Content-Type; the sniffed bytes are put back in front of the rest.
+/// Picks the format per `--format`, sniffing the input's first 64 KiB for `auto` without a
+/// Content-Type (`--content-type`, else a URL's header); the sniffed bytes are put back in front of the rest.
 pub fn choose_dialect(
     args: &ParseArgs,
     response_type: Option<&str>,
     input: Box<dyn Read>,
-) -> io::Result<(Dialect, Box<dyn Read>)> {
+) -> io::Result<(Chosen, Box<dyn Read>)> {
     match args.format {
-        Format::Prometheus => Ok((Dialect::Prometheus, input)),
-        Format::Openmetrics => Ok((Dialect::OpenMetrics, input)),
+        Format::Prometheus => Ok((Chosen::Text(Dialect::Prometheus), input)),
+        Format::Openmetrics => Ok((Chosen::Text(Dialect::OpenMetrics), input)),
+        Format::Protobuf => Ok((Chosen::Protobuf, input)),
         Format::Auto => auto_dialect(args.content_type.as_deref().or(response_type), input),
     }
 }
 
-/// The dialect for `--format auto`: from the Content-Type when given (Prometheus' negotiation, falling back to
-/// the Prometheus text format), otherwise sniffed from the first 64 KiB, which are put back in front of the rest.
+/// The `Accept` header a live fetch sends for `--format`: protobuf first for `protobuf` (as
+/// Prometheus asks with native histograms on), else Prometheus' default text protocols.
+pub fn accept_for(format: Format) -> String {
+    crate::http::accept(format == Format::Protobuf)
+}
+
+/// The format for `--format auto`: from the Content-Type when given (Prometheus' negotiation, falling back to
+/// the Prometheus text format), otherwise sniffed from the first 64 KiB (protobuf when unambiguous, else the text
+/// dialect), which are put back in front of the rest.
 pub fn auto_dialect(
     content_type: Option<&str>,
     mut input: Box<dyn Read>,
-) -> io::Result<(Dialect, Box<dyn Read>)> {
+) -> io::Result<(Chosen, Box<dyn Read>)> {
     match content_type {
         Some(ct) => {
-            let n = dialect_for_content_type(ct, Some(Dialect::Prometheus))
+            let n = format_for_content_type(ct, Some(ScrapeProtocol::PrometheusText0_0_4))
                 .map_err(io::Error::other)?;
             if let Some(reason) = &n.fallback_reason {
                 eprintln!("warning: {reason}; using the Prometheus text format");
             }
-            Ok((n.dialect, input))
+            let chosen = match n.format {
+                promtext::content_type::Format::Protobuf => Chosen::Protobuf,
+                _ => Chosen::Text(n.dialect),
+            };
+            Ok((chosen, input))
         }
         None => {
             let mut head = Vec::with_capacity(64 * 1024);
             (&mut input).take(64 * 1024).read_to_end(&mut head)?;
-            let dialect = sniff(&head);
-            Ok((dialect, Box::new(io::Cursor::new(head).chain(input))))
+            let chosen = if is_protobuf(&head) {
+                Chosen::Protobuf
+            } else {
+                Chosen::Text(sniff(&head))
+            };
+            Ok((chosen, Box::new(io::Cursor::new(head).chain(input))))
         }
     }
+}
+
+/// Protobuf when unambiguous: the head starts with a complete, valid family and not like text.
+pub fn is_protobuf(head: &[u8]) -> bool {
+    looks_like_protobuf(head) && !looks_like_text(head)
+}
+
+fn write_pb_labels<'a>(
+    out: &mut impl Write,
+    labels: impl Iterator<Item = (&'a str, &'a str)>,
+) -> io::Result<()> {
+    json_labels(
+        out,
+        labels.map(|(n, v)| promtext::Label {
+            name: n.into(),
+            value: v.into(),
+        }),
+    )
+}
+
+fn write_ts(out: &mut impl Write, key: &str, ts: Option<i64>) -> io::Result<()> {
+    match ts {
+        Some(ts) => write!(out, ",\"{key}\":{ts}"),
+        None => write!(out, ",\"{key}\":null"),
+    }
+}
+
+/// One protobuf event as a JSON object (`kind`: help, unit, type, sample, histogram).
+pub fn write_pb_event(out: &mut impl Write, ev: &promtext::protobuf::Event<'_>) -> io::Result<()> {
+    use promtext::protobuf::Event as E;
+    match ev {
+        E::Help(h) => {
+            out.write_all(b"{\"kind\":\"help\",\"name\":")?;
+            json_str(out, h.name)?;
+            out.write_all(b",\"text\":")?;
+            json_str(out, h.text)?;
+            out.write_all(b"}")?;
+        }
+        E::Unit(u) => {
+            out.write_all(b"{\"kind\":\"unit\",\"name\":")?;
+            json_str(out, u.name)?;
+            out.write_all(b",\"unit\":")?;
+            json_str(out, u.unit)?;
+            out.write_all(b"}")?;
+        }
+        E::Type(t) => {
+            out.write_all(b"{\"kind\":\"type\",\"name\":")?;
+            json_str(out, t.name)?;
+            out.write_all(b",\"type\":")?;
+            json_str(out, t.metric_type.as_str())?;
+            out.write_all(b"}")?;
+        }
+        E::Sample(s) => {
+            out.write_all(b"{\"kind\":\"sample\",\"name\":")?;
+            json_str(out, &s.name().to_string())?;
+            out.write_all(b",\"labels\":")?;
+            json_labels(out, s.labels())?;
+            out.write_all(b",\"value\":")?;
+            json_value(out, s.value())?;
+            write_ts(out, "timestamp_ms", s.timestamp_ms())?;
+            write_ts(out, "start_timestamp_ms", s.start_timestamp_ms())?;
+            if let Some(e) = s.exemplar() {
+                out.write_all(b",\"exemplar\":{\"labels\":")?;
+                write_pb_labels(out, e.labels())?;
+                out.write_all(b",\"value\":")?;
+                json_value(out, e.value())?;
+                write_ts(out, "timestamp_ms", e.timestamp_ms())?;
+                out.write_all(b"}")?;
+            }
+            write!(out, ",\"offset\":{}}}", s.offset())?;
+        }
+        E::Histogram(h) => {
+            out.write_all(b"{\"kind\":\"histogram\",\"name\":")?;
+            json_str(out, h.name())?;
+            out.write_all(b",\"labels\":")?;
+            write_pb_labels(out, h.labels())?;
+            write!(
+                out,
+                ",\"gauge\":{},\"schema\":{},\"count\":",
+                h.is_gauge(),
+                h.schema()
+            )?;
+            json_value(out, h.count())?;
+            out.write_all(b",\"sum\":")?;
+            json_value(out, h.sum())?;
+            out.write_all(b",\"zero_threshold\":")?;
+            json_value(out, h.zero_threshold())?;
+            out.write_all(b",\"zero_count\":")?;
+            json_value(out, h.zero_count())?;
+            for (key, spans) in [
+                ("positive_spans", h.positive_spans()),
+                ("negative_spans", h.negative_spans()),
+            ] {
+                write!(out, ",\"{key}\":[")?;
+                for (i, (off, len)) in spans.enumerate() {
+                    if i > 0 {
+                        out.write_all(b",")?;
+                    }
+                    write!(out, "[{off},{len}]")?;
+                }
+                out.write_all(b"]")?;
+            }
+            for (key, buckets) in [
+                ("positive_buckets", h.positive_buckets()),
+                ("negative_buckets", h.negative_buckets()),
+            ] {
+                write!(out, ",\"{key}\":[")?;
+                for (i, b) in buckets.enumerate() {
+                    if i > 0 {
+                        out.write_all(b",")?;
+                    }
+                    write!(out, "{{\"index\":{},\"lower\":", b.index)?;
+                    json_value(out, b.lower)?;
+                    out.write_all(b",\"upper\":")?;
+                    json_value(out, b.upper)?;
+                    out.write_all(b",\"count\":")?;
+                    json_value(out, b.count)?;
+                    out.write_all(b"}")?;
+                }
+                out.write_all(b"]")?;
+            }
+            write_ts(out, "timestamp_ms", h.timestamp_ms())?;
+            write_ts(out, "start_timestamp_ms", h.start_timestamp_ms())?;
+            write!(out, ",\"offset\":{}}}", h.offset())?;
+        }
+        _ => return Ok(()),
+    }
+    out.write_all(b"\n")
+}
+
+/// [`parse_reader`] for a protobuf body: a native histogram counts as one sample.
+pub fn parse_protobuf_reader(
+    reader: impl Read,
+    output: Output,
+    out: &mut impl Write,
+) -> Result<Stats, ParseFailure> {
+    let mut counting = Counting {
+        inner: reader,
+        n: 0,
+    };
+    let mut p =
+        promtext::protobuf::ReadParser::new(&mut counting, promtext::protobuf::Settings::default());
+    let mut stats = Stats::default();
+    while let Some(ev) = p.next_event() {
+        let ev = ev.map_err(ParseFailure::Parse)?;
+        if matches!(
+            ev,
+            promtext::protobuf::Event::Sample(_) | promtext::protobuf::Event::Histogram(_)
+        ) {
+            stats.samples += 1;
+        }
+        if output == Output::Jsonl {
+            write_pb_event(out, &ev).map_err(ParseFailure::Io)?;
+        }
+    }
+    stats.families = p.families_read() as usize;
+    drop(p);
+    stats.bytes = counting.n;
+    Ok(stats)
 }
 
 /// OpenMetrics when the text shows something only OpenMetrics has.

@@ -264,7 +264,12 @@ fn relabel_exposition(
     args: &RelabelArgs,
     out: &mut impl Write,
 ) -> Result<bool, Failure> {
-    let (dialect, reader) = crate::parse::auto_dialect(None, reader)?;
+    let (chosen, reader) = crate::parse::auto_dialect(None, reader)?;
+    let crate::parse::Chosen::Text(dialect) = chosen else {
+        return Err(Failure::Io(std::io::Error::other(
+            "the input is a protobuf exposition; relabel reads the text formats",
+        )));
+    };
     let mut p = ReadParser::new(reader, Settings::default().dialect(dialect));
     let mut relabeler = pipeline.relabeler();
     let mut pairs: Vec<(String, String)> = Vec::new();

@@ -11,11 +11,13 @@ use promtext::relabel::NameValidationScheme;
 use promtext::relabel::notation::parse_series;
 use promtext::relabel::yaml::{ConfigDocument, ScrapeJob, ScrapeLimits, parse_bytes};
 use promtext::scrape::{
-    Appender, ScrapeConfig, ScrapeReport, Scraper, Series, Target, TargetOutcome, seed,
+    Appender, HistogramSeries, ScrapeConfig, ScrapeReport, Scraper, Series, Target, TargetOutcome,
+    seed,
 };
 
 use crate::output::{
-    human_bytes, is_broken_pipe, json_label_object, json_sample_open, json_str, open_input,
+    human_bytes, is_broken_pipe, json_label_object, json_sample_open, json_str, json_value,
+    open_input,
 };
 
 /// What `scrape` prints.
@@ -66,9 +68,18 @@ pub struct ScrapeArgs {
     /// bytes).
     #[arg(long, value_name = "E", default_value = "auto")]
     pub content_encoding: String,
+    /// The body's format: `protobuf` sends the protobuf Content-Type (overriding
+    /// `--content-type`); `auto` reads an uncompressed body as protobuf when it unambiguously is
+    /// one and no Content-Type was given (neither `--content-type` nor a URL's header).
+    #[arg(long, value_enum, default_value_t = ScrapeFormat::Auto)]
+    pub format: ScrapeFormat,
     /// Override the job's honor_labels with true.
     #[arg(long)]
     pub honor_labels: bool,
+    /// Ingest native histograms (`scrape_native_histograms: true`); otherwise a protobuf body's
+    /// native histograms yield their classic series only.
+    #[arg(long)]
+    pub native_histograms: bool,
     /// Override the job's sample_limit.
     #[arg(long, value_name = "N")]
     pub sample_limit: Option<u64>,
@@ -119,6 +130,21 @@ pub struct ScrapeArgs {
     pub http: crate::http::HttpArgs,
 }
 
+/// `promtext scrape --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ScrapeFormat {
+    /// By `--content-type`, or detected.
+    Auto,
+    /// By `--content-type` only.
+    ContentType,
+    /// The protobuf exposition.
+    Protobuf,
+}
+
+/// The Content-Type Envoy sends with a protobuf body.
+const PROTOBUF_CONTENT_TYPE: &str =
+    "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
+
 fn fail(code: u8, msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::from(code)
@@ -146,9 +172,9 @@ fn family_of(name: &str) -> &str {
     name
 }
 
-impl Appender for FamilyCounter {
-    fn append(&mut self, s: &Series<'_>) {
-        let mut f = family_of(s.name());
+impl FamilyCounter {
+    fn count(&mut self, family: &str) {
+        let mut f = family;
         let known = self.staged.len() + self.committed.len();
         if known >= MAX_FAMILIES && !self.staged.contains_key(f) && !self.committed.contains_key(f)
         {
@@ -160,6 +186,15 @@ impl Appender for FamilyCounter {
                 self.staged.insert(f.to_string(), 1);
             }
         }
+    }
+}
+
+impl Appender for FamilyCounter {
+    fn append(&mut self, s: &Series<'_>) {
+        self.count(family_of(s.name()));
+    }
+    fn append_histogram(&mut self, h: &HistogramSeries<'_>) {
+        self.count(h.labels.get("__name__").unwrap_or_default());
     }
     fn commit(&mut self) {
         for (k, v) in self.staged.drain() {
@@ -190,6 +225,31 @@ impl Appender for Render {
             s.write_exposition(&mut self.text);
             self.staged.push(self.text.as_bytes());
         }
+    }
+    fn append_histogram(&mut self, h: &HistogramSeries<'_>) {
+        self.line.clear();
+        if self.jsonl {
+            let _ = write_json_histogram(&mut self.line, h);
+        } else {
+            // The text format cannot carry a native histogram: a comment keeps it visible.
+            let _ = write!(
+                self.line,
+                "# native histogram {} schema={} count={} sum={} zero_threshold={} zero_count={} positive={:?} negative={:?}",
+                h.labels,
+                h.schema,
+                h.count,
+                h.sum,
+                h.zero_threshold,
+                h.zero_count,
+                h.positive,
+                h.negative
+            );
+            if let Some(ts) = h.timestamp_ms {
+                let _ = write!(self.line, " timestamp_ms={ts}");
+            }
+            self.line.push(b'\n');
+        }
+        self.staged.push(&self.line);
     }
     fn rollback(&mut self) {
         self.staged.clear();
@@ -277,6 +337,51 @@ fn temp_file() -> io::Result<std::fs::File> {
         }
     }
     Err(io::Error::other("no temporary file name left"))
+}
+
+fn write_json_histogram(out: &mut Vec<u8>, h: &HistogramSeries<'_>) -> io::Result<()> {
+    out.write_all(b"{\"kind\":\"histogram\",\"name\":")?;
+    json_str(out, h.labels.get("__name__").unwrap_or_default())?;
+    out.write_all(b",\"labels\":")?;
+    json_label_object(out, h.labels.iter().filter(|(n, _)| *n != "__name__"))?;
+    write!(out, ",\"histogram\":{{\"schema\":{},\"count\":", h.schema)?;
+    json_value(out, h.count)?;
+    out.write_all(b",\"sum\":")?;
+    json_value(out, h.sum)?;
+    out.write_all(b",\"zero_threshold\":")?;
+    json_value(out, h.zero_threshold)?;
+    out.write_all(b",\"zero_count\":")?;
+    json_value(out, h.zero_count)?;
+    for (key, buckets, neg) in [
+        ("positive", h.positive, false),
+        ("negative", h.negative, true),
+    ] {
+        write!(out, ",\"{key}\":[")?;
+        for (i, &(idx, c)) in buckets.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            let (lo, hi) = (
+                promtext::protobuf::bound(idx as i64 - 1, h.schema),
+                promtext::protobuf::bound(idx as i64, h.schema),
+            );
+            let (lo, hi) = if neg { (-hi, -lo) } else { (lo, hi) };
+            write!(out, "{{\"index\":{idx},\"lower\":")?;
+            json_value(out, lo)?;
+            out.write_all(b",\"upper\":")?;
+            json_value(out, hi)?;
+            out.write_all(b",\"count\":")?;
+            json_value(out, c)?;
+            out.write_all(b"}")?;
+        }
+        out.write_all(b"]")?;
+    }
+    out.write_all(b"}")?;
+    match h.timestamp_ms {
+        Some(ts) => write!(out, ",\"timestamp_ms\":{ts}")?,
+        None => out.write_all(b",\"timestamp_ms\":null")?,
+    }
+    writeln!(out, "}}")
 }
 
 fn write_json_series(out: &mut Vec<u8>, s: &Series<'_>) -> io::Result<()> {
@@ -389,6 +494,9 @@ fn load_job(args: &ScrapeArgs) -> Result<ScrapeJob, String> {
     if args.honor_labels {
         job.honor_labels = true;
     }
+    if args.native_histograms {
+        job.protocols.scrape_native_histograms = true;
+    }
     let l = &mut job.limits;
     for (dst, src) in [
         (&mut l.sample_limit, args.sample_limit),
@@ -424,9 +532,9 @@ fn empty_job(name: &str) -> ScrapeJob {
         relabel_configs: Vec::new(),
         metric_relabel_configs: Vec::new(),
         kubernetes_sd_configs: Vec::new(),
-        scrape_protocols: Vec::new(),
         metric_name_escaping_scheme: String::new(),
         http_client: Default::default(),
+        protocols: Default::default(),
     }
 }
 
@@ -506,6 +614,8 @@ pub fn run(args: ScrapeArgs) -> ExitCode {
             Err(e) => return fail(2, e),
         },
     };
+    // Detection only when nobody named the type (neither --content-type nor the response).
+    let default_ct = args.content_type.is_none() && header_type.is_empty();
     let content_type = args
         .content_type
         .clone()
@@ -523,6 +633,18 @@ pub fn run(args: ScrapeArgs) -> ExitCode {
         header_encoding
     } else {
         sniff_encoding(&buf[..first]).to_string()
+    };
+    let content_type = match args.format {
+        ScrapeFormat::Protobuf => PROTOBUF_CONTENT_TYPE.to_string(),
+        ScrapeFormat::Auto
+            if default_ct
+                && matches!(encoding.as_str(), "identity" | "")
+                && crate::parse::is_protobuf(&buf[..first]) =>
+        {
+            eprintln!("note: the body is protobuf; scraping it as {PROTOBUF_CONTENT_TYPE}");
+            PROTOBUF_CONTENT_TYPE.to_string()
+        }
+        _ => content_type,
     };
     let stdout = io::stdout();
     match args.output {
@@ -668,8 +790,15 @@ pub fn print_report(out: &mut dyn Write, r: &ScrapeReport, encoding: &str) -> io
         "  bytes (wire / body)                {} / {} ({encoding}, {:?})",
         human_bytes(r.wire_bytes),
         human_bytes(r.body_bytes),
-        r.dialect
+        r.format
     )?;
+    if r.native_histograms > 0 {
+        writeln!(
+            out,
+            "  native histograms (one sample each) {}",
+            r.native_histograms
+        )?;
+    }
     if let Some(f) = &r.content_type_fallback {
         writeln!(out, "  content type fallback              {f}")?;
     }

@@ -443,3 +443,58 @@ fn the_job_s_authorization_and_basic_auth() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn native_histograms_ask_for_protobuf_first_and_read_it() {
+    let body = promtext(&[
+        "gen",
+        "--profile",
+        "envoy",
+        "--size",
+        "20KiB",
+        "--format",
+        "protobuf",
+        "--native-histograms",
+    ]);
+    assert!(body.status.success());
+    let pb = "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
+    let (url, rx) = serve(vec![
+        reply(pb, None, body.stdout.clone()),
+        reply(pb, Some("gzip"), gzip(&body.stdout)),
+        reply(pb, None, body.stdout.clone()),
+        reply("text/plain; version=0.0.4", None, TEXT.into()),
+    ]);
+    // scrape with native histograms: protobuf first, the response read by the protobuf reader.
+    let o = promtext(&["scrape", "--native-histograms", "--output", "jsonl", &url]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.contains("\"kind\":\"histogram\""), "{out}");
+    assert!(out.contains("\"dialect\":\"Prometheus\""), "{out}");
+    let head = rx.recv().unwrap();
+    assert_eq!(
+        header(&head, "accept"),
+        Some(promtext::content_type::PROTO_FIRST_ACCEPT)
+    );
+    // parse --format protobuf asks for protobuf first too (gzip on the wire).
+    let o = promtext(&["parse", "--format", "protobuf", &url]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let head = rx.recv().unwrap();
+    assert_eq!(
+        header(&head, "accept"),
+        Some(promtext::content_type::PROTO_FIRST_ACCEPT)
+    );
+    // parse in auto mode: the protobuf Content-Type picks the protobuf reader.
+    let o = promtext(&["parse", &url]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        header(&rx.recv().unwrap(), "accept"),
+        Some(promtext::content_type::DEFAULT_ACCEPT)
+    );
+    // Without native histograms: Prometheus' default text protocols.
+    let o = promtext(&["scrape", &url]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        header(&rx.recv().unwrap(), "accept"),
+        Some(promtext::content_type::DEFAULT_ACCEPT)
+    );
+}

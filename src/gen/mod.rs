@@ -56,6 +56,11 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod protobuf;
+pub use protobuf::{
+    ENVOY_NATIVE_MAX_BUCKETS, ENVOY_NATIVE_ZERO_THRESHOLD, families_of, generate_protobuf,
+    to_native,
+};
 mod catalog;
 mod emit;
 mod labels;

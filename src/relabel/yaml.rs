@@ -28,6 +28,7 @@ use std::collections::BTreeMap;
 use yaml_serde::{Mapping, Value};
 
 use super::config::{ConfigError, NameValidationScheme, RelabelConfig, Stage};
+use crate::content_type::ScrapeProtocol;
 
 /// Limits of a scrape job (0 = no limit), after falling back to the global values.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -76,12 +77,12 @@ pub struct ScrapeJob {
     pub metric_relabel_configs: Vec<RelabelConfig>,
     /// `kubernetes_sd_configs` (the keys offline discovery uses).
     pub kubernetes_sd_configs: Vec<KubernetesSdConfig>,
-    /// `scrape_protocols` as written (falls back to the global one; empty: Prometheus' default order).
-    pub scrape_protocols: Vec<String>,
     /// `metric_name_escaping_scheme` (empty: `allow-utf-8` under the UTF-8 scheme, `underscores` under legacy).
     pub metric_name_escaping_scheme: String,
     /// The HTTP client settings of the job (authentication and TLS), as written.
     pub http_client: HttpClientConfig,
+    /// Scrape protocols and native-histogram settings.
+    pub protocols: ProtocolSettings,
 }
 
 /// A job's HTTP client settings used by a live scrape: `authorization`, `basic_auth`, `bearer_token(_file)` and
@@ -157,72 +158,43 @@ pub struct TlsSettings {
     pub insecure_skip_verify: bool,
 }
 
-/// The scrape protocols Prometheus knows, with the media type it asks for (`config.ScrapeProtocolsHeaders`).
-const SCRAPE_PROTOCOLS: [(&str, &str); 5] = [
-    (
-        "PrometheusProto",
-        "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited",
-    ),
-    ("PrometheusText0.0.4", "text/plain;version=0.0.4"),
-    ("PrometheusText1.0.0", "text/plain;version=1.0.0"),
-    (
-        "OpenMetricsText0.0.1",
-        "application/openmetrics-text;version=0.0.1",
-    ),
-    (
-        "OpenMetricsText1.0.0",
-        "application/openmetrics-text;version=1.0.0",
-    ),
-];
-
-const DEFAULT_SCRAPE_PROTOCOLS: [&str; 4] = [
-    "OpenMetricsText1.0.0",
-    "OpenMetricsText0.0.1",
-    "PrometheusText1.0.0",
-    "PrometheusText0.0.4",
-];
-
 impl ScrapeJob {
-    /// The `Accept` header Prometheus sends for this job: its `scrape_protocols` (best first, q-values from 0.6
-    /// down as Prometheus numbers them), the name-escaping parameter on the 1.0.0 text formats, then `*/*`.
+    /// The name-escaping scheme the job asks for on the 1.0.0 text formats:
+    /// `metric_name_escaping_scheme`, else `allow-utf-8` under the UTF-8 scheme and
+    /// `underscores` under the legacy one.
+    pub fn escaping_scheme(&self) -> &str {
+        escaping_scheme(
+            &self.metric_name_escaping_scheme,
+            self.name_validation_scheme,
+        )
+    }
+
+    /// The `Accept` header Prometheus sends for this job: its protocols
+    /// ([`ProtocolSettings::protocols`]: `scrape_protocols`, else the defaults, protobuf first
+    /// with `scrape_native_histograms`), built by [`crate::content_type::accept_header`] with
+    /// [`ScrapeJob::escaping_scheme`].
     ///
     /// ```
     /// use promtext::relabel::yaml::ConfigDocument;
-    /// let doc = ConfigDocument::from_yaml("scrape_configs:\n- job_name: a\n- job_name: b\n  scrape_protocols: [PrometheusText1.0.0]\n  metric_name_validation_scheme: legacy\n")?;
+    /// let doc = ConfigDocument::from_yaml("scrape_configs:\n- job_name: a\n- job_name: b\n  scrape_protocols: [PrometheusText1.0.0]\n  metric_name_validation_scheme: legacy\n- job_name: c\n  scrape_native_histograms: true\n")?;
     /// assert_eq!(doc.jobs()[0].accept_header(), promtext::content_type::DEFAULT_ACCEPT);
     /// assert_eq!(doc.jobs()[1].accept_header(), "text/plain;version=1.0.0;escaping=underscores;q=0.6,*/*;q=0.5");
+    /// assert_eq!(doc.jobs()[2].accept_header(), promtext::content_type::PROTO_FIRST_ACCEPT);
     /// # Ok::<(), promtext::relabel::ConfigError>(())
     /// ```
     pub fn accept_header(&self) -> String {
-        let escaping = if !self.metric_name_escaping_scheme.is_empty() {
-            self.metric_name_escaping_scheme.as_str()
-        } else if self.name_validation_scheme == NameValidationScheme::Legacy {
-            "underscores"
-        } else {
-            "allow-utf-8"
-        };
-        let names: Vec<&str> = if self.scrape_protocols.is_empty() {
-            DEFAULT_SCRAPE_PROTOCOLS.to_vec()
-        } else {
-            self.scrape_protocols.iter().map(String::as_str).collect()
-        };
-        // Prometheus starts from the size of its protocol table plus one.
-        let mut weight = SCRAPE_PROTOCOLS.len() + 1;
-        let mut out = String::new();
-        for n in names {
-            let Some((_, media)) = SCRAPE_PROTOCOLS.iter().find(|(p, _)| *p == n) else {
-                continue;
-            };
-            out.push_str(media);
-            if n.ends_with("1.0.0") {
-                out.push_str(";escaping=");
-                out.push_str(escaping);
-            }
-            out.push_str(&format!(";q=0.{weight},"));
-            weight = weight.saturating_sub(1);
-        }
-        out.push_str(&format!("*/*;q=0.{weight}"));
-        out
+        crate::content_type::accept_header(self.protocols.protocols(), self.escaping_scheme())
+    }
+}
+
+/// `metric_name_escaping_scheme` when set, else the default of the name-validation scheme.
+pub(crate) fn escaping_scheme(explicit: &str, scheme: NameValidationScheme) -> &str {
+    if !explicit.is_empty() {
+        explicit
+    } else if scheme == NameValidationScheme::Legacy {
+        "underscores"
+    } else {
+        "allow-utf-8"
     }
 }
 
@@ -339,6 +311,137 @@ impl KubernetesSdConfig {
         }
         Ok(())
     }
+}
+
+/// A job's scrape protocols and native-histogram settings (Prometheus 3 keys).
+#[derive(Debug, Clone, Default)]
+pub struct ProtocolSettings {
+    /// `scrape_protocols` (job, else global); `None`: Prometheus' defaults, protobuf first when
+    /// native histograms are scraped ([`ScrapeProtocol::defaults`]).
+    pub scrape_protocols: Option<Vec<ScrapeProtocol>>,
+    /// `scrape_native_histograms` (default false).
+    pub scrape_native_histograms: bool,
+    /// `always_scrape_classic_histograms`: keep the classic series of a histogram that also has
+    /// native buckets.
+    pub always_scrape_classic_histograms: bool,
+    /// `convert_classic_histograms_to_nhcb`. Accepted when false only: promtext does not
+    /// convert classic histograms to custom-bucket native ones.
+    pub convert_classic_histograms_to_nhcb: bool,
+    /// `native_histogram_bucket_limit` (0 = none): the resolution of a native histogram with
+    /// more buckets is reduced until it fits, else the scrape fails.
+    pub native_histogram_bucket_limit: u64,
+    /// `native_histogram_min_bucket_factor` (0 = none): the resolution is reduced until the
+    /// growth factor from one bucket to the next is at least this.
+    pub native_histogram_min_bucket_factor: f64,
+    /// `fallback_scrape_protocol`.
+    pub fallback_scrape_protocol: Option<ScrapeProtocol>,
+}
+
+impl PartialEq for ProtocolSettings {
+    fn eq(&self, o: &Self) -> bool {
+        self.scrape_protocols == o.scrape_protocols
+            && self.scrape_native_histograms == o.scrape_native_histograms
+            && self.always_scrape_classic_histograms == o.always_scrape_classic_histograms
+            && self.convert_classic_histograms_to_nhcb == o.convert_classic_histograms_to_nhcb
+            && self.native_histogram_bucket_limit == o.native_histogram_bucket_limit
+            && self.native_histogram_min_bucket_factor.to_bits()
+                == o.native_histogram_min_bucket_factor.to_bits()
+            && self.fallback_scrape_protocol == o.fallback_scrape_protocol
+    }
+}
+
+impl Eq for ProtocolSettings {}
+
+impl ProtocolSettings {
+    /// The protocols asked for, best first.
+    pub fn protocols(&self) -> &[ScrapeProtocol] {
+        match &self.scrape_protocols {
+            Some(p) => p,
+            None => ScrapeProtocol::defaults(self.scrape_native_histograms),
+        }
+    }
+
+    /// Prometheus' `pickSchema`: the highest schema whose bucket growth factor is at least
+    /// `native_histogram_min_bucket_factor` (8 without one).
+    ///
+    /// ```
+    /// use promtext::relabel::yaml::ProtocolSettings;
+    /// let mut p = ProtocolSettings::default();
+    /// assert_eq!(p.max_schema(), 8);
+    /// p.native_histogram_min_bucket_factor = 1.1;
+    /// assert_eq!(p.max_schema(), 2);
+    /// p.native_histogram_min_bucket_factor = 1e6;
+    /// assert_eq!(p.max_schema(), -4);
+    /// ```
+    pub fn max_schema(&self) -> i32 {
+        let mut f = self.native_histogram_min_bucket_factor;
+        if f <= 1.0 {
+            f = 1.00271;
+        }
+        let floor = (-f.log2().log2()).floor();
+        floor.clamp(-4.0, 8.0) as i32
+    }
+}
+
+fn protocol_list(m: &Mapping, key: &str) -> Result<Option<Vec<ScrapeProtocol>>, ConfigError> {
+    let Some(v) = get(m, key) else {
+        return Ok(None);
+    };
+    let names: Vec<String> = decode(v)?;
+    let mut out: Vec<ScrapeProtocol> = Vec::new();
+    for n in names {
+        let p = protocol(&n)?;
+        if out.contains(&p) {
+            return Err(ConfigError::Decode(format!(
+                "duplicated protocol in scrape_protocols, got {}",
+                out.iter()
+                    .chain([&p])
+                    .map(|p| p.name())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )));
+        }
+        out.push(p);
+    }
+    Ok(Some(out))
+}
+
+fn protocol(name: &str) -> Result<ScrapeProtocol, ConfigError> {
+    ScrapeProtocol::from_name(name).ok_or_else(|| {
+        ConfigError::Decode(format!(
+            "unknown scrape protocol {name}, supported: [OpenMetricsText0.0.1 OpenMetricsText1.0.0 PrometheusProto PrometheusText0.0.4 PrometheusText1.0.0]"
+        ))
+    })
+}
+
+fn protocol_settings(m: &Mapping, g: &Global) -> Result<ProtocolSettings, ConfigError> {
+    let flag = |key: &str| -> Result<bool, ConfigError> {
+        Ok(get(m, key)
+            .map(decode::<bool>)
+            .transpose()?
+            .unwrap_or(false))
+    };
+    let p = ProtocolSettings {
+        scrape_protocols: protocol_list(m, "scrape_protocols")?.or_else(|| g.protocols.clone()),
+        scrape_native_histograms: flag("scrape_native_histograms")?,
+        always_scrape_classic_histograms: flag("always_scrape_classic_histograms")?,
+        convert_classic_histograms_to_nhcb: flag("convert_classic_histograms_to_nhcb")?,
+        native_histogram_bucket_limit: get_u64(m, "native_histogram_bucket_limit")?,
+        native_histogram_min_bucket_factor: get(m, "native_histogram_min_bucket_factor")
+            .map(decode::<f64>)
+            .transpose()?
+            .unwrap_or(0.0),
+        fallback_scrape_protocol: get_str(m, "fallback_scrape_protocol")?
+            .filter(|s| !s.is_empty())
+            .map(|s| protocol(&s))
+            .transpose()?,
+    };
+    if p.convert_classic_histograms_to_nhcb {
+        return Err(ConfigError::Decode(
+            "convert_classic_histograms_to_nhcb: promtext does not convert classic histograms to native ones".to_string(),
+        ));
+    }
+    Ok(p)
 }
 
 impl ScrapeJob {
@@ -575,11 +678,11 @@ pub fn parse_bytes(s: &str) -> Option<u64> {
 
 #[derive(Default)]
 struct Global {
-    protocols: Option<Vec<String>>,
     limits: ScrapeLimits,
     interval: Option<String>,
     timeout: Option<String>,
     scheme: Option<NameValidationScheme>,
+    protocols: Option<Vec<ScrapeProtocol>>,
 }
 
 fn limits(m: &Mapping) -> Result<ScrapeLimits, ConfigError> {
@@ -632,30 +735,6 @@ fn http_client(m: &Mapping) -> Result<HttpClientConfig, ConfigError> {
         ));
     }
     Ok(c)
-}
-
-fn scrape_protocols(m: &Mapping) -> Result<Option<Vec<String>>, ConfigError> {
-    let Some(v) = get(m, "scrape_protocols") else {
-        return Ok(None);
-    };
-    let list: Vec<String> = decode(v)?;
-    let mut seen: Vec<&str> = Vec::new();
-    for p in &list {
-        if !SCRAPE_PROTOCOLS.iter().any(|(n, _)| n == p) {
-            let names: Vec<&str> = SCRAPE_PROTOCOLS.iter().map(|(n, _)| *n).collect();
-            return Err(ConfigError::Decode(format!(
-                "unknown scrape protocol {p}, supported: {}",
-                names.join(", ")
-            )));
-        }
-        if seen.contains(&p.as_str()) {
-            return Err(ConfigError::Decode(format!(
-                "duplicated protocol in scrape_protocols, got {list:?}"
-            )));
-        }
-        seen.push(p);
-    }
-    Ok(Some(list))
 }
 
 fn job(v: &Value, g: &Global) -> Result<ScrapeJob, ConfigError> {
@@ -759,14 +838,11 @@ fn job_body(
         relabel_configs,
         metric_relabel_configs,
         kubernetes_sd_configs,
-        scrape_protocols: scrape_protocols(m)
-            .map_err(plain)?
-            .or_else(|| g.protocols.clone())
-            .unwrap_or_default(),
         metric_name_escaping_scheme: get_str(m, "metric_name_escaping_scheme")
             .map_err(plain)?
             .unwrap_or_default(),
         http_client: http_client(m).map_err(plain)?,
+        protocols: protocol_settings(m, g).map_err(plain)?,
     })
 }
 
@@ -826,7 +902,7 @@ impl ConfigDocument {
                     g.interval = get_str(gm, "scrape_interval")?;
                     g.timeout = get_str(gm, "scrape_timeout")?;
                     g.scheme = scheme_of(gm)?;
-                    g.protocols = scrape_protocols(gm)?;
+                    g.protocols = protocol_list(gm, "scrape_protocols")?;
                 }
                 if let Some(sc) = m.get("scrape_configs") {
                     return Ok(ConfigDocument::Jobs(jobs(sc, &g)?));

@@ -22,7 +22,10 @@ pub enum ScrapeError {
     InvalidNames(String),
     /// The body does not parse.
     Parse(crate::Error),
-    /// The `Content-Type` cannot be scraped as text (e.g. protobuf).
+    /// A native histogram has more buckets than `native_histogram_bucket_limit` even at the
+    /// lowest resolution (`histogram bucket limit exceeded`).
+    BucketLimit,
+    /// The `Content-Type` cannot be scraped (blank, unparsable or unsupported, no fallback).
     ContentType(ContentTypeError),
     /// The `Content-Encoding` is not supported (or its feature is off).
     UnsupportedEncoding(String),
@@ -44,6 +47,7 @@ impl fmt::Display for ScrapeError {
             ScrapeError::MissingMetricName => f.write_str("missing metric name (__name__ label)"),
             ScrapeError::InvalidNames(l) => write!(f, "invalid metric name or label names: {l}"),
             ScrapeError::Parse(e) => write!(f, "parse error: {e}"),
+            ScrapeError::BucketLimit => f.write_str("histogram bucket limit exceeded"),
             ScrapeError::ContentType(e) => write!(f, "{e}"),
             ScrapeError::UnsupportedEncoding(e) => {
                 write!(f, "unsupported Content-Encoding {e:?}")

@@ -55,11 +55,12 @@ pub use target::{
     parse_duration,
 };
 
-use crate::content_type::dialect_for_content_type;
-use crate::event::{Event, MetricType, Sample};
+use crate::content_type::{Format, ScrapeProtocol, accept_header, format_for_content_type};
+use crate::event::{Event, Label, MetricType, Sample};
 use crate::floatfmt::normalize_le_quantile;
+use crate::protobuf;
 use crate::relabel::config::is_legacy_label_name;
-use crate::relabel::yaml::{ScrapeJob, ScrapeLimits};
+use crate::relabel::yaml::{ProtocolSettings, ScrapeJob, ScrapeLimits};
 use crate::relabel::{ConfigError, Labels, NameValidationScheme, Outcome, Pipeline, Relabeler};
 use crate::{ChunkParser, DEFAULT_MAX_LINE_LEN, Dialect, Settings};
 use cache::{Hit, ScrapeCache};
@@ -118,6 +119,10 @@ pub struct ScrapeConfig {
     pub metric_relabel: Pipeline,
     /// Error policy and buffers.
     pub options: ScrapeOptions,
+    /// Scrape protocols and native-histogram settings.
+    pub protocols: ProtocolSettings,
+    /// `metric_name_escaping_scheme` (empty: by [`ScrapeConfig::scheme`]), for the `Accept` header.
+    pub metric_name_escaping_scheme: String,
 }
 
 impl ScrapeConfig {
@@ -130,7 +135,28 @@ impl ScrapeConfig {
             scheme: job.name_validation_scheme,
             metric_relabel: Pipeline::new(&job.metric_relabel_configs, job.name_validation_scheme)?,
             options: ScrapeOptions::default(),
+            protocols: job.protocols.clone(),
+            metric_name_escaping_scheme: job.metric_name_escaping_scheme.clone(),
         })
+    }
+
+    /// The `Accept` header Prometheus sends for this job: its `scrape_protocols` (or the
+    /// defaults, protobuf first with `scrape_native_histograms`), names escaped per
+    /// `metric_name_escaping_scheme`, else `allow-utf-8` under the UTF-8 scheme and
+    /// `underscores` under the legacy one (as [`ScrapeJob::accept_header`]).
+    ///
+    /// ```
+    /// use promtext::relabel::Pipeline;
+    /// use promtext::scrape::ScrapeConfig;
+    /// let mut c = ScrapeConfig::new(Pipeline::new(&[], Default::default()).unwrap());
+    /// assert_eq!(c.accept_header(), promtext::content_type::DEFAULT_ACCEPT);
+    /// c.protocols.scrape_native_histograms = true;
+    /// assert_eq!(c.accept_header(), promtext::content_type::PROTO_FIRST_ACCEPT);
+    /// ```
+    pub fn accept_header(&self) -> String {
+        let escaping =
+            crate::relabel::yaml::escaping_scheme(&self.metric_name_escaping_scheme, self.scheme);
+        accept_header(self.protocols.protocols(), escaping)
     }
 
     /// No rules, no limits, `honor_labels: false`, `honor_timestamps: true`, UTF-8 names.
@@ -142,6 +168,8 @@ impl ScrapeConfig {
             scheme: NameValidationScheme::Utf8,
             metric_relabel,
             options: ScrapeOptions::default(),
+            protocols: ProtocolSettings::default(),
+            metric_name_escaping_scheme: String::new(),
         }
     }
 }
@@ -153,7 +181,7 @@ pub struct Series<'a> {
     pub labels: &'a Labels,
     /// The value.
     pub value: f64,
-    /// The value as exposed.
+    /// The value as exposed (empty for protobuf bodies, which carry no text).
     pub value_text: &'a str,
     /// The timestamp (milliseconds), when exposed and `honor_timestamps` is on.
     pub timestamp_ms: Option<i64>,
@@ -209,7 +237,11 @@ impl Series<'_> {
             out.push('}');
         }
         out.push(' ');
-        out.push_str(self.value_text);
+        if self.value_text.is_empty() {
+            out.push_str(&crate::floatfmt::format_go_g(self.value));
+        } else {
+            out.push_str(self.value_text);
+        }
         if let Some(ts) = self.timestamp_ms {
             out.push(' ');
             out.push_str(&ts.to_string());
@@ -218,11 +250,69 @@ impl Series<'_> {
     }
 }
 
+/// A final native histogram series: labels as for [`Series`], the histogram at the resolution the job allows
+/// (`native_histogram_min_bucket_factor`, `native_histogram_bucket_limit`), buckets as `(index, count)` in index
+/// order with absolute counts.
+#[derive(Debug, Clone, Copy)]
+pub struct HistogramSeries<'a> {
+    /// The final labels, sorted by name, `__name__` included.
+    pub labels: &'a Labels,
+    /// The schema, after any reduction.
+    pub schema: i32,
+    /// The zero bucket's threshold.
+    pub zero_threshold: f64,
+    /// The zero bucket's count.
+    pub zero_count: f64,
+    /// The observation count.
+    pub count: f64,
+    /// The sum of observations.
+    pub sum: f64,
+    /// Positive buckets `(index, count)`.
+    pub positive: &'a [(i32, f64)],
+    /// Negative buckets `(index, count)`.
+    pub negative: &'a [(i32, f64)],
+    /// Whether the counts are floats.
+    pub float: bool,
+    /// The timestamp (milliseconds), when exposed and `honor_timestamps` is on.
+    pub timestamp_ms: Option<i64>,
+    /// The start (created) timestamp.
+    pub start_timestamp_ms: Option<i64>,
+    /// Whether the series was not in the cache.
+    pub new: bool,
+}
+
+/// An owned [`HistogramSeries`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct OwnedHistogramSeries {
+    /// Sorted labels with `__name__`.
+    pub labels: Labels,
+    /// The schema.
+    pub schema: i32,
+    /// The zero bucket's threshold.
+    pub zero_threshold: f64,
+    /// The zero bucket's count.
+    pub zero_count: f64,
+    /// The observation count.
+    pub count: f64,
+    /// The sum.
+    pub sum: f64,
+    /// Positive buckets `(index, count)`.
+    pub positive: Vec<(i32, f64)>,
+    /// Negative buckets `(index, count)`.
+    pub negative: Vec<(i32, f64)>,
+    /// The timestamp (milliseconds).
+    pub timestamp_ms: Option<i64>,
+}
+
 /// Receives the series of a scrape. A scrape ends with exactly one call of [`Appender::commit`] (success) or
 /// [`Appender::rollback`] (failure: everything appended in this scrape must be discarded).
 pub trait Appender {
     /// One final series.
     fn append(&mut self, series: &Series<'_>);
+    /// One final native histogram (protobuf bodies); the default ignores it.
+    fn append_histogram(&mut self, series: &HistogramSeries<'_>) {
+        let _ = series;
+    }
     /// The scrape succeeded.
     fn commit(&mut self) {}
     /// The scrape failed.
@@ -244,8 +334,11 @@ pub struct OwnedSeries {
 #[derive(Debug, Default, Clone)]
 pub struct Collect {
     staged: Vec<OwnedSeries>,
+    staged_histograms: Vec<OwnedHistogramSeries>,
     /// The series of committed scrapes, in scrape order.
     pub series: Vec<OwnedSeries>,
+    /// The native histograms of committed scrapes, in scrape order.
+    pub histograms: Vec<OwnedHistogramSeries>,
 }
 
 impl Appender for Collect {
@@ -256,11 +349,26 @@ impl Appender for Collect {
             timestamp_ms: s.timestamp_ms,
         });
     }
+    fn append_histogram(&mut self, h: &HistogramSeries<'_>) {
+        self.staged_histograms.push(OwnedHistogramSeries {
+            labels: h.labels.clone(),
+            schema: h.schema,
+            zero_threshold: h.zero_threshold,
+            zero_count: h.zero_count,
+            count: h.count,
+            sum: h.sum,
+            positive: h.positive.to_vec(),
+            negative: h.negative.to_vec(),
+            timestamp_ms: h.timestamp_ms,
+        });
+    }
     fn commit(&mut self) {
         self.series.append(&mut self.staged);
+        self.histograms.append(&mut self.staged_histograms);
     }
     fn rollback(&mut self) {
         self.staged.clear();
+        self.staged_histograms.clear();
     }
 }
 
@@ -274,6 +382,9 @@ pub struct Discard {
 
 impl Appender for Discard {
     fn append(&mut self, _: &Series<'_>) {
+        self.staged += 1;
+    }
+    fn append_histogram(&mut self, _: &HistogramSeries<'_>) {
         self.staged += 1;
     }
     fn commit(&mut self) {
@@ -296,6 +407,7 @@ pub struct Scraper {
     relabeler: Relabeler,
     cache: ScrapeCache,
     target: Labels,
+    protocols: ProtocolSettings,
 }
 
 impl Scraper {
@@ -313,6 +425,7 @@ impl Scraper {
             options: config.options,
             relabeler: config.metric_relabel.relabeler(),
             target: target.labels().clone(),
+            protocols: config.protocols,
         }
     }
 
@@ -356,9 +469,17 @@ impl Scraper {
             ..ScrapeReport::default()
         };
         let mut failed = None;
-        match dialect_for_content_type(content_type, self.options.fallback_dialect) {
+        let fallback = self.protocols.fallback_scrape_protocol.or(self
+            .options
+            .fallback_dialect
+            .map(|d| match d {
+                Dialect::OpenMetrics => ScrapeProtocol::OpenMetricsText1_0_0,
+                _ => ScrapeProtocol::PrometheusText0_0_4,
+            }));
+        match format_for_content_type(content_type, fallback) {
             Ok(n) => {
                 report.dialect = n.dialect;
+                report.format = n.format;
                 report.content_type_fallback = n.fallback_reason;
             }
             Err(e) => failed = Some(ScrapeError::ContentType(e)),
@@ -378,8 +499,16 @@ impl Scraper {
             .lenient(self.options.lenient)
             .max_line_len(self.options.max_line_len)
             .allow_duplicate_labels(false);
+        let parser = match report.format {
+            Format::Protobuf => BodyParser::Protobuf(protobuf::ChunkParser::new(
+                protobuf::Settings::default()
+                    .classic_histograms(self.protocols.always_scrape_classic_histograms)
+                    .native_histograms(self.protocols.scrape_native_histograms),
+            )),
+            _ => BodyParser::Text(ChunkParser::new(settings)),
+        };
         Scrape {
-            parser: ChunkParser::new(settings),
+            parser,
             decoder,
             st: State {
                 s: self,
@@ -387,6 +516,9 @@ impl Scraper {
                 failed,
                 sample_limit_hit: false,
                 mtype: MetricType::Unknown,
+                key: Vec::new(),
+                positive: Vec::new(),
+                negative: Vec::new(),
             },
             start,
         }
@@ -445,10 +577,19 @@ impl Scraper {
     }
 }
 
+/// The parser of a scrape's body, by its format (one per scrape, so the size difference of the
+/// variants does not matter).
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+enum BodyParser {
+    Text(ChunkParser),
+    Protobuf(protobuf::ChunkParser),
+}
+
 /// One scrape in progress. Feed the body's chunks, then [`Scrape::finish`].
 #[derive(Debug)]
 pub struct Scrape<'s> {
-    parser: ChunkParser,
+    parser: BodyParser,
     decoder: decode::Decoder,
     st: State<'s>,
     start: Instant,
@@ -461,6 +602,11 @@ struct State<'s> {
     failed: Option<ScrapeError>,
     sample_limit_hit: bool,
     mtype: MetricType,
+    /// The cache key of a protobuf series (reused).
+    key: Vec<u8>,
+    /// A native histogram's buckets (reused).
+    positive: Vec<(i32, f64)>,
+    negative: Vec<(i32, f64)>,
 }
 
 impl Scrape<'_> {
@@ -501,9 +647,18 @@ impl Scrape<'_> {
         }
         if self.st.failed.is_none() {
             let Scrape { parser, st, .. } = &mut self;
-            for ev in parser.finish() {
-                if !st.event(ev, app) {
-                    break;
+            match parser {
+                BodyParser::Text(parser) => {
+                    for ev in parser.finish() {
+                        if !st.event(ev, app) {
+                            break;
+                        }
+                    }
+                }
+                BodyParser::Protobuf(parser) => {
+                    if let Err(e) = parser.finish() {
+                        st.fail(ScrapeError::Parse(e), app);
+                    }
                 }
             }
         }
@@ -511,7 +666,9 @@ impl Scrape<'_> {
             self.st.fail(ScrapeError::SampleLimit, app);
         }
         let mut st = self.st;
-        st.report.bad_lines_skipped = self.parser.skipped_lines();
+        if let BodyParser::Text(p) = &self.parser {
+            st.report.bad_lines_skipped = p.skipped_lines();
+        }
         let success = st.failed.is_none();
         if success {
             app.commit();
@@ -533,7 +690,7 @@ impl State<'_> {
     }
 
     /// Decoded body bytes: the size limit, then the parser. Returns `false` to stop decoding.
-    fn body<A: Appender>(&mut self, parser: &mut ChunkParser, bytes: &[u8], app: &mut A) -> bool {
+    fn body<A: Appender>(&mut self, parser: &mut BodyParser, bytes: &[u8], app: &mut A) -> bool {
         if self.failed.is_some() {
             return false;
         }
@@ -543,12 +700,163 @@ impl State<'_> {
             self.fail(ScrapeError::BodySizeLimit, app);
             return false;
         }
-        for ev in parser.feed(bytes) {
-            if !self.event(ev, app) {
-                return false;
+        match parser {
+            BodyParser::Text(parser) => {
+                for ev in parser.feed(bytes) {
+                    if !self.event(ev, app) {
+                        return false;
+                    }
+                }
+            }
+            BodyParser::Protobuf(parser) => {
+                for ev in parser.feed(bytes) {
+                    if !self.pb_event(ev, app) {
+                        return false;
+                    }
+                }
             }
         }
         true
+    }
+
+    /// One protobuf event; `false` when the scrape failed (a protobuf error always fails it).
+    fn pb_event<A: Appender>(
+        &mut self,
+        ev: Result<protobuf::Event<'_>, crate::Error>,
+        app: &mut A,
+    ) -> bool {
+        let r = match ev {
+            Ok(protobuf::Event::Sample(s)) => self.pb_sample(&s, app),
+            Ok(protobuf::Event::Histogram(h)) => self.pb_histogram(&h, app),
+            Ok(protobuf::Event::Type(t)) => {
+                self.mtype = t.metric_type;
+                Ok(())
+            }
+            Ok(_) => Ok(()),
+            Err(e) => Err(ScrapeError::Parse(e)),
+        };
+        match r {
+            Ok(()) => true,
+            Err(e) => {
+                self.fail(e, app);
+                false
+            }
+        }
+    }
+
+    /// The cache key of a protobuf series: name, labels, separators no UTF-8 text holds.
+    fn pb_key<'x>(
+        &mut self,
+        marker: u8,
+        name: protobuf::Name<'_>,
+        labels: impl Iterator<Item = Label<'x>>,
+    ) -> Vec<u8> {
+        let mut key = std::mem::take(&mut self.key);
+        key.clear();
+        key.push(marker);
+        key.extend_from_slice(name.family.as_bytes());
+        key.extend_from_slice(name.suffix.as_bytes());
+        for l in labels {
+            key.push(0xfe);
+            key.extend_from_slice(l.name.as_bytes());
+            key.push(0xfd);
+            key.extend_from_slice(l.value.as_bytes());
+        }
+        key
+    }
+
+    fn pb_sample<A: Appender>(
+        &mut self,
+        s: &protobuf::Sample<'_>,
+        app: &mut A,
+    ) -> Result<(), ScrapeError> {
+        self.report.samples_scraped += 1;
+        let key = self.pb_key(0xff, s.name(), s.labels());
+        let ts = if self.s.honor_timestamps {
+            s.timestamp_ms()
+        } else {
+            None
+        };
+        let value = s.value();
+        let r = self.series(
+            &key,
+            ts,
+            |st| st.build(Cow::Owned(s.name().to_string()), s.labels()),
+            |labels, new, app: &mut A| {
+                app.append(&Series {
+                    labels,
+                    value,
+                    value_text: "",
+                    timestamp_ms: ts,
+                    new,
+                })
+            },
+            app,
+        );
+        self.key = key;
+        r
+    }
+
+    fn pb_histogram<A: Appender>(
+        &mut self,
+        h: &protobuf::NativeHistogram<'_>,
+        app: &mut A,
+    ) -> Result<(), ScrapeError> {
+        self.report.samples_scraped += 1;
+        self.report.native_histograms += 1;
+        let name = protobuf::Name {
+            family: h.name(),
+            suffix: "",
+        };
+        let labels = || {
+            h.labels().map(|(n, v)| Label {
+                name: Cow::Borrowed(n),
+                value: Cow::Borrowed(v),
+            })
+        };
+        let key = self.pb_key(0xfc, name, labels());
+        let ts = if self.s.honor_timestamps {
+            h.timestamp_ms()
+        } else {
+            None
+        };
+        let mut pos = std::mem::take(&mut self.positive);
+        let mut neg = std::mem::take(&mut self.negative);
+        pos.clear();
+        neg.clear();
+        pos.extend(h.positive_buckets().map(|b| (b.index, b.count)));
+        neg.extend(h.negative_buckets().map(|b| (b.index, b.count)));
+        let mut schema = h.schema();
+        let r =
+            reduce_resolution(&mut schema, &mut pos, &mut neg, &self.s.protocols).and_then(|()| {
+                let (pos, neg) = (&pos, &neg);
+                self.series(
+                    &key,
+                    ts,
+                    |st| st.build(Cow::Borrowed(h.name()), labels()),
+                    |labels, new, app: &mut A| {
+                        app.append_histogram(&HistogramSeries {
+                            labels,
+                            schema,
+                            zero_threshold: h.zero_threshold(),
+                            zero_count: h.zero_count(),
+                            count: h.count(),
+                            sum: h.sum(),
+                            positive: pos,
+                            negative: neg,
+                            float: h.is_float(),
+                            timestamp_ms: ts,
+                            start_timestamp_ms: h.start_timestamp_ms(),
+                            new,
+                        })
+                    },
+                    app,
+                )
+            });
+        self.key = key;
+        self.positive = pos;
+        self.negative = neg;
+        r
     }
 
     /// One parser event; `false` when the scrape failed.
@@ -575,12 +883,39 @@ impl State<'_> {
 
     fn sample<A: Appender>(&mut self, s: &Sample<'_>, app: &mut A) -> Result<(), ScrapeError> {
         self.report.samples_scraped += 1;
-        let raw = s.series().as_bytes();
         let ts = if self.s.honor_timestamps {
             s.timestamp_ms()
         } else {
             None
         };
+        let (value, value_text) = (s.value(), s.value_text());
+        self.series(
+            s.series().as_bytes(),
+            ts,
+            |st| st.build(s.name(), s.labels()),
+            |labels, new, app: &mut A| {
+                app.append(&Series {
+                    labels,
+                    value,
+                    value_text,
+                    timestamp_ms: ts,
+                    new,
+                })
+            },
+            app,
+        )
+    }
+
+    /// A sample (or native histogram) through the cache: `raw` is its cache key, `build` makes its labels on a
+    /// miss, `emit` appends it.
+    fn series<A: Appender>(
+        &mut self,
+        raw: &[u8],
+        ts: Option<i64>,
+        build: impl FnOnce(&mut Self) -> Result<Option<Labels>, ScrapeError>,
+        emit: impl FnOnce(&Labels, bool, &mut A),
+        app: &mut A,
+    ) -> Result<(), ScrapeError> {
         let lenient = self.s.options.lenient;
         let sample_limit = self.s.limits.sample_limit;
         match self.s.cache.get(raw) {
@@ -606,19 +941,13 @@ impl State<'_> {
                 ) {
                     return Ok(());
                 }
-                app.append(&Series {
-                    labels,
-                    value: s.value(),
-                    value_text: s.value_text(),
-                    timestamp_ms: ts,
-                    new: false,
-                });
+                emit(labels, false, app);
                 return Ok(());
             }
             None => {}
         }
         self.report.cache_misses += 1;
-        let labels = match self.build(s) {
+        let labels = match build(self) {
             Ok(Some(l)) => l,
             Ok(None) => {
                 self.report.dropped_by_relabel += 1;
@@ -641,24 +970,22 @@ impl State<'_> {
         ) {
             return Ok(());
         }
-        app.append(&Series {
-            labels: &labels,
-            value: s.value(),
-            value_text: s.value_text(),
-            timestamp_ms: ts,
-            new: true,
-        });
+        emit(&labels, true, app);
         self.report.series_added += 1;
         self.s.cache.insert(raw, Some(labels));
         Ok(())
     }
 
     /// The miss path: scraped labels, `honor_labels` merge, metric relabeling, validation, label limits.
-    fn build(&mut self, s: &Sample<'_>) -> Result<Option<Labels>, ScrapeError> {
+    fn build<'l>(
+        &mut self,
+        name: Cow<'l, str>,
+        labels: impl Iterator<Item = Label<'l>>,
+    ) -> Result<Option<Labels>, ScrapeError> {
         let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::with_capacity(32);
         let mut empty: Vec<Cow<'_, str>> = Vec::new();
-        pairs.push((Cow::Borrowed("__name__"), s.name()));
-        for l in s.labels() {
+        pairs.push((Cow::Borrowed("__name__"), name));
+        for l in labels {
             let mut v = l.value;
             let normalize = (self.mtype == MetricType::Histogram && l.name == "le")
                 || (self.mtype == MetricType::Summary && l.name == "quantile");
@@ -689,6 +1016,54 @@ impl State<'_> {
         validate(&labels, self.s.scheme, &self.s.limits)?;
         Ok(Some(labels))
     }
+}
+
+/// Prometheus' `bucketLimitAppender` and `maxSchemaAppender`: lowers the schema to the job's maximum (from
+/// `native_histogram_min_bucket_factor`), then until the buckets fit `native_histogram_bucket_limit`; merged
+/// buckets add up.
+fn reduce_resolution(
+    schema: &mut i32,
+    pos: &mut Vec<(i32, f64)>,
+    neg: &mut Vec<(i32, f64)>,
+    p: &ProtocolSettings,
+) -> Result<(), ScrapeError> {
+    let exponential = (-4..=8).contains(schema);
+    let max = p.max_schema();
+    if exponential && *schema > max {
+        merge_buckets(pos, *schema - max);
+        merge_buckets(neg, *schema - max);
+        *schema = max;
+    }
+    let limit = p.native_histogram_bucket_limit;
+    if limit == 0 {
+        return Ok(());
+    }
+    while (pos.len() + neg.len()) as u64 > limit {
+        if !exponential || *schema <= -4 {
+            return Err(ScrapeError::BucketLimit);
+        }
+        merge_buckets(pos, 1);
+        merge_buckets(neg, 1);
+        *schema -= 1;
+    }
+    Ok(())
+}
+
+/// Buckets `(index, count)` in index order at a schema `delta` lower: index `i` goes to `((i - 1) >> delta) + 1`
+/// (Prometheus' `targetIdx`).
+fn merge_buckets(b: &mut Vec<(i32, f64)>, delta: i32) {
+    let mut n = 0;
+    for i in 0..b.len() {
+        let (idx, c) = b[i];
+        let t = ((idx - 1) >> delta) + 1;
+        if n > 0 && b[n - 1].0 == t {
+            b[n - 1].1 += c;
+        } else {
+            b[n] = (t, c);
+            n += 1;
+        }
+    }
+    b.truncate(n);
 }
 
 /// The label set of `pairs`: sorted by name, the last of a repeated name wins, empty values dropped (as

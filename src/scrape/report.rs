@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::ScrapeError;
 use crate::Dialect;
-use crate::content_type::ContentTypeError;
+use crate::content_type::{ContentTypeError, Format};
 use crate::relabel::Labels;
 
 /// What one scrape did. Failed scrapes keep the counts reached before the failure, as Prometheus reports them.
@@ -41,8 +41,12 @@ pub struct ScrapeReport {
     pub cache_misses: u64,
     /// Series cached after the scrape.
     pub cache_series: u64,
-    /// The dialect parsed.
+    /// The dialect parsed (text formats).
     pub dialect: Dialect,
+    /// The format parsed: a text dialect or protobuf.
+    pub format: Format,
+    /// Native histograms among `samples_scraped` (each counts as one sample).
+    pub native_histograms: u64,
     /// Why the `Content-Type` was not used, when the fallback dialect was.
     pub content_type_fallback: Option<ContentTypeError>,
     /// The configured `sample_limit` (0 = none).

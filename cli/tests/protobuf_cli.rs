@@ -1,0 +1,144 @@
+//! The CLI with protobuf bodies: `gen --format protobuf [--native-histograms]`, `parse` (by
+//! flag, Content-Type and detection, JSON with native histograms), `check` and `scrape`.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn promtext(args: &[&str], stdin: &[u8]) -> std::process::Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_promtext"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run promtext");
+    c.stdin.take().unwrap().write_all(stdin).unwrap();
+    c.wait_with_output().unwrap()
+}
+
+fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn gen_parse_check_scrape_protobuf() {
+    let text = promtext(&["gen", "--profile", "envoy", "--size", "100KiB"], b"");
+    let pb = promtext(
+        &[
+            "gen",
+            "--profile",
+            "envoy",
+            "--size",
+            "100KiB",
+            "--format",
+            "protobuf",
+        ],
+        b"",
+    );
+    let native = promtext(
+        &[
+            "gen",
+            "--profile",
+            "envoy",
+            "--size",
+            "100KiB",
+            "--format",
+            "protobuf",
+            "--native-histograms",
+        ],
+        b"",
+    );
+    assert!(text.status.success() && pb.status.success() && native.status.success());
+    assert!(pb.stdout.len() < text.stdout.len());
+    let bad = promtext(&["gen", "--native-histograms"], b"");
+    assert_eq!(bad.status.code(), Some(2));
+
+    // The same sample count from text and protobuf (detected, flagged, by Content-Type).
+    let count = |o: &std::process::Output| {
+        stdout(o)
+            .lines()
+            .find_map(|l| l.strip_prefix("samples:").map(|v| v.trim().to_string()))
+            .unwrap()
+    };
+    let t = promtext(&["parse"], &text.stdout);
+    for args in [
+        &["parse"][..],
+        &["parse", "--format", "protobuf"],
+        &[
+            "parse",
+            "--content-type",
+            "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited",
+        ],
+    ] {
+        let p = promtext(args, &pb.stdout);
+        assert!(
+            p.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&p.stderr)
+        );
+        assert_eq!(count(&p), count(&t), "{args:?}");
+    }
+
+    // JSON lines show native histograms with spans and bounded buckets.
+    let j = promtext(&["parse", "--output", "jsonl"], &native.stdout);
+    assert!(j.status.success());
+    let h = stdout(&j)
+        .lines()
+        .find(|l| l.contains("\"kind\":\"histogram\"") && l.contains("\"positive_buckets\":[{"))
+        .map(str::to_string)
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&h).unwrap();
+    let b = &v["positive_buckets"][0];
+    assert!(b["upper"].as_f64().unwrap() > b["lower"].as_f64().unwrap());
+    assert!(v["schema"].as_i64().unwrap() <= 4);
+    assert!(
+        v["positive_spans"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty())
+    );
+
+    // check: clean, then a bucket limit lint; a text body with protobuf glued on fails.
+    let c = promtext(&["check"], &native.stdout);
+    assert!(c.status.success(), "{}", stdout(&c));
+    let c = promtext(&["check", "--native-bucket-limit", "2"], &native.stdout);
+    // A lint problem in a valid body: exit 3 (1 is kept for invalid input).
+    assert_eq!(c.status.code(), Some(3));
+    assert!(
+        stdout(&c).contains(": native-bucket-limit: "),
+        "{}",
+        stdout(&c)
+    );
+    let mut broken = pb.stdout.clone();
+    broken.extend_from_slice(b"envoy_server_live{} 1\n");
+    let c = promtext(&["check", "--format", "protobuf"], &broken);
+    assert_eq!(c.status.code(), Some(1));
+    assert!(
+        stdout(&c).contains("parse: the body mixes text and protobuf")
+            || stdout(&c).contains("mixes text and protobuf"),
+        "{}",
+        stdout(&c)
+    );
+
+    // scrape: detected; native histograms as one sample each with --native-histograms.
+    let s = promtext(
+        &["scrape", "--output", "jsonl", "--native-histograms"],
+        &native.stdout,
+    );
+    assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
+    assert!(String::from_utf8_lossy(&s.stderr).contains("note: the body is protobuf"));
+    assert!(
+        stdout(&s)
+            .lines()
+            .any(|l| l.contains("\"histogram\":{\"schema\":"))
+    );
+    let classic = promtext(&["scrape", "--format", "protobuf"], &pb.stdout);
+    let from_text = promtext(&["scrape"], &text.stdout);
+    let samples = |o: &std::process::Output| {
+        stdout(o)
+            .lines()
+            .find(|l| l.contains("scrape_samples_scraped"))
+            .map(str::to_string)
+            .unwrap()
+    };
+    assert_eq!(samples(&classic), samples(&from_text));
+}

@@ -1,0 +1,62 @@
+//! Text against protobuf against prost, interleaved so that a loaded machine weighs on all
+//! three alike: per round, each workload parses its body `reps` times; the medians over the
+//! rounds give the time per scrape, and the ratios are of medians.
+//!
+//! `cargo run --release --example protobuf_ratio [rounds]`
+
+#[path = "../benches/common/protobuf.rs"]
+mod workloads;
+
+use std::hint::black_box;
+use std::time::Instant;
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    let rounds: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(15);
+    println!(
+        "input                      text KB  pb KB  pb/text   text µs    pb µs  prost µs  text/pb  prost/pb  pb GB/s"
+    );
+    for input in workloads::inputs() {
+        let reps = (8 << 20) / input.text.len().max(1) + 1;
+        let mut t = [Vec::new(), Vec::new(), Vec::new()];
+        for _ in 0..rounds {
+            for (k, f) in [
+                workloads::text as fn(&[u8]) -> usize,
+                workloads::ours,
+                workloads::prost,
+            ]
+            .iter()
+            .enumerate()
+            {
+                let body = if k == 0 { &input.text } else { &input.protobuf };
+                let start = Instant::now();
+                for _ in 0..reps {
+                    black_box(f(black_box(body)));
+                }
+                t[k].push(start.elapsed().as_secs_f64() / reps as f64);
+            }
+        }
+        let [a, b, c] = &mut t;
+        let (text, pb, prost) = (median(a), median(b), median(c));
+        println!(
+            "{:26} {:7.0} {:6.0} {:7.2} {:9.1} {:8.1} {:9.1} {:8.2} {:9.1} {:8.2}",
+            input.name,
+            input.text.len() as f64 / 1024.0,
+            input.protobuf.len() as f64 / 1024.0,
+            input.protobuf.len() as f64 / input.text.len() as f64,
+            text * 1e6,
+            pb * 1e6,
+            prost * 1e6,
+            text / pb,
+            prost / pb,
+            input.protobuf.len() as f64 / pb / 1e9,
+        );
+    }
+}

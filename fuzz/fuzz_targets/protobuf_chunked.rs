@@ -1,0 +1,57 @@
+//! Differential: the whole-buffer protobuf reader, the chunk-fed one (arbitrary cuts) and the
+//! `io::Read` one (arbitrary read sizes) give identical events and errors (with offsets), under a
+//! small family limit too.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use promtext::protobuf::{ChunkParser, Event, Parser, ReadParser, Settings};
+
+#[path = "../../tests/support/pb.rs"]
+mod pb;
+
+fn describe(r: &Result<Event<'_>, promtext::Error>) -> String {
+    match r {
+        Ok(ev) => pb::render(ev),
+        Err(e) => format!("ERR {e:?}"),
+    }
+}
+
+struct Trickle<'a>(&'a [u8], usize);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.1.min(buf.len()).min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+fuzz_target!(|input: (u8, Vec<u16>, &[u8])| {
+    let (mode, cuts, data) = input;
+    let settings = Settings::default()
+        .classic_histograms(mode & 1 == 1)
+        .native_histograms(mode & 2 == 0)
+        .max_family_len(if mode & 4 == 4 { 64 } else { 1 << 20 });
+    let whole: Vec<String> = Parser::new(data, settings.clone()).map(|r| describe(&r)).collect();
+    let mut points: Vec<usize> = cuts.iter().map(|&c| c as usize % (data.len() + 1)).collect();
+    points.sort_unstable();
+    points.push(data.len());
+    let mut p = ChunkParser::new(settings.clone());
+    let mut got = Vec::new();
+    let mut prev = 0;
+    for c in points {
+        got.extend(p.feed(&data[prev..c]).map(|r| describe(&r)));
+        prev = c;
+    }
+    if let Err(e) = p.finish() {
+        got.push(format!("ERR {e:?}"));
+    }
+    assert_eq!(whole, got);
+    let step = 1 + (mode as usize >> 3);
+    let mut r = ReadParser::new(Trickle(data, step), settings);
+    let mut read = Vec::new();
+    while let Some(ev) = r.next_event() {
+        read.push(describe(&ev));
+    }
+    assert_eq!(whole, read);
+});

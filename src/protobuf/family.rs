@@ -1,0 +1,935 @@
+//! Walking one `MetricFamily` message into events, the way Prometheus' `protobufparse` does.
+//!
+//! The state is positions into the family's bytes, not references, so that every front end
+//! (whole buffer, chunks, `io::Read`) can hand the bytes in on each call.
+
+use super::Settings;
+use super::event::{
+    Event, Exemplar, Fmt, Help, HistHead, NativeHistogram, Sample, Series, label_pair, label_run,
+    span,
+};
+use super::wire::{Fields, Repeated, Value, WireError, count_repeated, zigzag};
+use crate::error::{Error, ErrorKind};
+use crate::event::{MetricType, TypeLine, UnitLine};
+
+/// Reusable buffers of a parser: the formatted `le`/`quantile` values, cached by bucket
+/// position so that steady-state scrapes format nothing.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    tmp: Vec<u8>,
+    bounds: Vec<(u64, Fmt)>,
+}
+
+const MAX_CACHED_BOUNDS: usize = 4096;
+
+impl Scratch {
+    /// Prometheus' `formatOpenMetricsFloat`: Go's shortest `%g`, `.0` appended to an integer.
+    fn bound(&mut self, slot: usize, v: f64) -> Fmt {
+        let bits = v.to_bits();
+        if let Some((b, f)) = self.bounds.get(slot) {
+            if *b == bits {
+                return *f;
+            }
+        }
+        self.tmp.clear();
+        crate::floatfmt::write_go_g(&mut self.tmp, v);
+        if !self
+            .tmp
+            .iter()
+            .any(|&c| matches!(c, b'.' | b'e' | b'N' | b'I'))
+        {
+            self.tmp.extend_from_slice(b".0");
+        }
+        let f = Fmt::from_bytes(&self.tmp);
+        if slot < self.bounds.len() {
+            self.bounds[slot] = (bits, f);
+        } else if slot == self.bounds.len() && slot < MAX_CACHED_BOUNDS {
+            self.bounds.push((bits, f));
+        }
+        f
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Help,
+    Unit,
+    Type,
+    Metrics,
+    Done,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    /// Read the next metric.
+    Next,
+    Native,
+    Count,
+    Sum,
+    /// Classic buckets or quantiles: the position in the value message, and the ordinal.
+    Items(usize, usize),
+    Inf,
+}
+
+type Range = (usize, usize);
+
+fn slice(b: &[u8], r: Range) -> &[u8] {
+    b.get(r.0..r.1).unwrap_or_default()
+}
+
+fn str_of(b: &[u8], r: Range) -> &str {
+    std::str::from_utf8(slice(b, r)).unwrap_or_default()
+}
+
+/// The range of `part` inside `whole` (both from the same buffer).
+fn range_in(whole: &[u8], part: &[u8]) -> Range {
+    let start = (part.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
+    (start, start + part.len())
+}
+
+/// The metric being walked.
+#[derive(Clone, Copy, Debug)]
+struct Cur {
+    metric: Range,
+    /// The value message (`counter`, `histogram`, …) for the family's type; empty if absent.
+    value: Range,
+    ts: Option<i64>,
+    h: HistHead,
+    /// Counter/gauge/untyped value, or a summary's count/sum.
+    scalar: f64,
+    count: f64,
+    sum: f64,
+    start_ms: Option<i64>,
+    exemplar: Option<Range>,
+}
+
+/// Where one family stands.
+#[derive(Debug)]
+pub(crate) struct FamilyState {
+    base: u64,
+    name: Range,
+    help: Range,
+    unit: Range,
+    mtype: MetricType,
+    phase: Phase,
+    /// The next position to look for a metric (field 4) at.
+    pos: usize,
+    step: Step,
+    cur: Option<Cur>,
+    /// Whether the last classic bucket read was the +Inf one.
+    last_inf: bool,
+}
+
+impl FamilyState {
+    /// Reads the family's metadata; `base` is its offset in the body.
+    pub(crate) fn open(fam: &[u8], base: u64) -> Result<FamilyState, Error> {
+        let mut st = FamilyState {
+            base,
+            name: (0, 0),
+            help: (0, 0),
+            unit: (0, 0),
+            mtype: MetricType::Counter,
+            phase: Phase::Help,
+            pos: 0,
+            step: Step::Next,
+            cur: None,
+            last_inf: false,
+        };
+        let mut mtype: i64 = 0;
+        let mut f = Fields::new(fam);
+        while let Some(r) = f.next_field() {
+            let (n, v, at) = r.map_err(|e| st.wire(fam, fam, e))?;
+            match n {
+                1 | 2 | 5 => {
+                    let b = v.as_bytes().ok_or_else(|| st.wrong_type(at, "string"))?;
+                    let r = range_in(fam, b);
+                    match n {
+                        1 => st.name = r,
+                        2 => st.help = r,
+                        _ => st.unit = r,
+                    }
+                }
+                3 => mtype = v.as_varint().ok_or_else(|| st.wrong_type(at, "enum"))? as i32 as i64,
+                4 => {
+                    v.as_bytes().ok_or_else(|| st.wrong_type(at, "message"))?;
+                }
+                _ => {}
+            }
+        }
+        let name = slice(fam, st.name);
+        let name_str = match std::str::from_utf8(name) {
+            Ok(s) if !s.is_empty() => s,
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::InvalidName,
+                    format!("invalid metric name: {}", String::from_utf8_lossy(name)),
+                    0,
+                    0,
+                    base,
+                ));
+            }
+        };
+        let at = base + st.help.0 as u64;
+        if std::str::from_utf8(slice(fam, st.help)).is_err() {
+            return Err(Error::new(
+                ErrorKind::InvalidUtf8,
+                format!("invalid help for metric {name_str:?}: not valid UTF-8"),
+                0,
+                0,
+                at,
+            ));
+        }
+        if std::str::from_utf8(slice(fam, st.unit)).is_err() {
+            return Err(Error::new(
+                ErrorKind::InvalidUtf8,
+                format!("invalid unit for metric {name_str:?}: not valid UTF-8"),
+                0,
+                0,
+                base + st.unit.0 as u64,
+            ));
+        }
+        st.mtype = match mtype {
+            0 => MetricType::Counter,
+            1 => MetricType::Gauge,
+            2 => MetricType::Summary,
+            3 => MetricType::Unknown,
+            4 => MetricType::Histogram,
+            5 => MetricType::GaugeHistogram,
+            t => {
+                return Err(Error::new(
+                    ErrorKind::InvalidType,
+                    format!("unknown metric type for metric {name_str:?}: {t}"),
+                    0,
+                    0,
+                    base,
+                ));
+            }
+        };
+        Ok(st)
+    }
+
+    fn family_name<'b>(&self, fam: &'b [u8]) -> &'b str {
+        str_of(fam, self.name)
+    }
+
+    fn err(&self, fam: &[u8], kind: ErrorKind, at: usize, msg: impl std::fmt::Display) -> Error {
+        Error::new(
+            kind,
+            format!("metric family {:?}: {msg}", self.family_name(fam)),
+            0,
+            0,
+            self.base + at as u64,
+        )
+    }
+
+    /// A wire error inside `part` (a sub-slice of `fam`).
+    fn wire(&self, fam: &[u8], part: &[u8], e: WireError) -> Error {
+        let at = range_in(fam, part).0 + e.at;
+        let name = std::str::from_utf8(slice(fam, self.name)).unwrap_or_default();
+        Error::new(
+            ErrorKind::Protobuf,
+            if name.is_empty() {
+                e.what.to_string()
+            } else {
+                format!("metric family {name:?}: {}", e.what)
+            },
+            0,
+            0,
+            self.base + at as u64,
+        )
+    }
+
+    fn wrong_type(&self, at: usize, want: &str) -> Error {
+        Error::new(
+            ErrorKind::Protobuf,
+            format!("wrong wire type for a {want} field"),
+            0,
+            0,
+            self.base + at as u64,
+        )
+    }
+
+    /// Whether the family has no event left, taking the step transitions that yield nothing
+    /// (as [`FamilyState::next_event`] would). After `false`, `next_event` yields `Some`.
+    pub(crate) fn at_end(&mut self, fam: &[u8]) -> bool {
+        loop {
+            match (self.phase, self.step) {
+                (Phase::Done, _) => return true,
+                (Phase::Metrics, Step::Next) => {
+                    let Some(rest) = fam.get(self.pos..) else {
+                        self.phase = Phase::Done;
+                        return true;
+                    };
+                    let mut f = Fields::new(rest);
+                    loop {
+                        match f.next_field() {
+                            None => {
+                                self.phase = Phase::Done;
+                                return true;
+                            }
+                            Some(Ok((4, Value::Bytes(_), _))) | Some(Err(_)) => return false,
+                            Some(Ok(_)) => {}
+                        }
+                    }
+                }
+                (Phase::Metrics, Step::Items(pos, _)) => {
+                    let Some(c) = self.cur else { return false };
+                    let value = slice(fam, c.value);
+                    let mut f = Fields::new(value.get(pos..).unwrap_or_default());
+                    loop {
+                        match f.next_field() {
+                            None => break,
+                            Some(Ok((3, _, _))) | Some(Err(_)) => return false,
+                            Some(Ok(_)) => {}
+                        }
+                    }
+                    if self.mtype == MetricType::Summary || self.last_inf {
+                        self.step = Step::Next;
+                    } else {
+                        return false;
+                    }
+                }
+                _ => return false,
+            }
+        }
+    }
+
+    /// The family's name (validated by [`FamilyState::open`]); front ends that can keep it
+    /// pass it to every [`FamilyState::next_event`] instead of validating it per event.
+    pub(crate) fn name<'b>(&self, fam: &'b [u8]) -> &'b str {
+        str_of(fam, self.name)
+    }
+
+    /// The next event of the family, `None` once it is done; `name` is [`FamilyState::name`].
+    pub(crate) fn next_event<'b>(
+        &mut self,
+        fam: &'b [u8],
+        name: &'b str,
+        settings: &Settings,
+        scratch: &mut Scratch,
+    ) -> Option<Result<Event<'b>, Error>> {
+        let r = self.advance(fam, name, settings, scratch);
+        if matches!(r, Some(Err(_))) {
+            self.phase = Phase::Done;
+        }
+        r
+    }
+
+    fn advance<'b>(
+        &mut self,
+        fam: &'b [u8],
+        name: &'b str,
+        settings: &Settings,
+        scratch: &mut Scratch,
+    ) -> Option<Result<Event<'b>, Error>> {
+        match self.phase {
+            Phase::Help => {
+                self.phase = if self.unit.0 == self.unit.1 {
+                    Phase::Type
+                } else {
+                    Phase::Unit
+                };
+                return Some(Ok(Event::Help(Help {
+                    name,
+                    text: str_of(fam, self.help),
+                })));
+            }
+            Phase::Unit => {
+                self.phase = Phase::Type;
+                return Some(Ok(Event::Unit(UnitLine {
+                    name,
+                    unit: str_of(fam, self.unit),
+                    line: 0,
+                })));
+            }
+            Phase::Type => {
+                self.phase = Phase::Metrics;
+                return Some(Ok(Event::Type(TypeLine {
+                    name,
+                    metric_type: self.mtype,
+                    line: 0,
+                })));
+            }
+            Phase::Done => return None,
+            Phase::Metrics => {}
+        }
+        loop {
+            match self.step {
+                Step::Next => {
+                    let mut f = Fields::new(fam.get(self.pos..)?);
+                    let msg = loop {
+                        match f.next_field() {
+                            None => {
+                                self.phase = Phase::Done;
+                                return None;
+                            }
+                            Some(Err(e)) => return Some(Err(self.wire(fam, &fam[self.pos..], e))),
+                            Some(Ok((4, Value::Bytes(b), _))) => break b,
+                            Some(Ok(_)) => {}
+                        }
+                    };
+                    self.pos += f.pos();
+                    let cur = match self.read_metric(fam, msg) {
+                        Ok(c) => c,
+                        Err(e) => return Some(Err(e)),
+                    };
+                    self.cur = Some(cur);
+                    self.last_inf = false;
+                    match self.mtype {
+                        MetricType::Counter | MetricType::Gauge | MetricType::Unknown => {
+                            let c = self.cur.as_ref()?;
+                            return Some(Ok(Event::Sample(Sample {
+                                family: name,
+                                metric_type: self.mtype,
+                                series: Series::Value,
+                                metric: slice(fam, c.metric),
+                                value: c.scalar,
+                                timestamp_ms: c.ts,
+                                start_timestamp_ms: c.start_ms,
+                                extra: None,
+                                exemplar: c.exemplar.and_then(|r| exemplar(slice(fam, r)).ok()),
+                                offset: self.base + c.metric.0 as u64,
+                            })));
+                        }
+                        MetricType::Summary => self.step = Step::Count,
+                        _ => {
+                            let native = cur.h.is_native();
+                            self.step = if native && settings.native_histograms {
+                                Step::Native
+                            } else {
+                                Step::Count
+                            };
+                        }
+                    }
+                }
+                Step::Native => {
+                    let c = self.cur.as_ref()?;
+                    self.step = if (settings.classic_histograms && c.h.buckets > 0)
+                        || !settings.native_histograms
+                    {
+                        Step::Count
+                    } else {
+                        Step::Next
+                    };
+                    return Some(Ok(Event::Histogram(NativeHistogram {
+                        family: name,
+                        gauge: self.mtype == MetricType::GaugeHistogram,
+                        metric: slice(fam, c.metric),
+                        msg: slice(fam, c.value),
+                        h: c.h,
+                        timestamp_ms: c.ts,
+                        offset: self.base + c.metric.0 as u64,
+                    })));
+                }
+                Step::Count | Step::Sum => {
+                    let count = self.step == Step::Count;
+                    let c = self.cur.as_ref()?;
+                    let ev = self.sample(
+                        fam,
+                        name,
+                        c,
+                        if count { Series::Count } else { Series::Sum },
+                        if count { c.count } else { c.sum },
+                        None,
+                        None,
+                    );
+                    self.step = if count { Step::Sum } else { Step::Items(0, 0) };
+                    return Some(Ok(ev));
+                }
+                Step::Items(pos, k) => {
+                    let c = self.cur.as_ref()?;
+                    let value = slice(fam, c.value);
+                    let want = 3; // `bucket` in Histogram, `quantile` in Summary
+                    let mut f = Fields::new(value.get(pos..)?);
+                    let item = loop {
+                        match f.next_field() {
+                            None => break None,
+                            Some(Err(e)) => return Some(Err(self.wire(fam, &value[pos..], e))),
+                            Some(Ok((n, v, at))) if n == want => match v.as_bytes() {
+                                Some(b) => break Some(b),
+                                None => {
+                                    return Some(Err(self.wrong_type(
+                                        range_in(fam, value).0 + pos + at,
+                                        "message",
+                                    )));
+                                }
+                            },
+                            Some(Ok(_)) => {}
+                        }
+                    };
+                    let Some(item) = item else {
+                        if self.mtype == MetricType::Summary || self.last_inf {
+                            self.step = Step::Next;
+                        } else {
+                            self.step = Step::Inf;
+                        }
+                        continue;
+                    };
+                    let next = Step::Items(pos + f.pos(), k + 1);
+                    if self.mtype == MetricType::Summary {
+                        let (q, v) = match quantile(item) {
+                            Ok(x) => x,
+                            Err(e) => return Some(Err(self.wire(fam, item, e))),
+                        };
+                        let label = scratch.bound(k, q);
+                        let ev = self.sample(fam, name, c, Series::Quantile, v, Some(label), None);
+                        self.step = next;
+                        return Some(Ok(ev));
+                    }
+                    let b = match bucket(item) {
+                        Ok(x) => x,
+                        Err(e) => return Some(Err(self.wire(fam, item, e))),
+                    };
+                    let label = scratch.bound(k, b.upper);
+                    let ex = b.exemplar.map(|e| range_in(fam, e));
+                    let ev = self.sample(fam, name, c, Series::Bucket, b.count, Some(label), ex);
+                    self.last_inf = b.upper == f64::INFINITY;
+                    self.step = next;
+                    return Some(Ok(ev));
+                }
+                Step::Inf => {
+                    let c = self.cur.as_ref()?;
+                    let label = Fmt::from_bytes(b"+Inf");
+                    let ev = self.sample(fam, name, c, Series::Bucket, c.count, Some(label), None);
+                    self.step = Step::Next;
+                    return Some(Ok(ev));
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn sample<'b>(
+        &self,
+        fam: &'b [u8],
+        name: &'b str,
+        c: &Cur,
+        series: Series,
+        value: f64,
+        extra: Option<Fmt>,
+        exemplar_msg: Option<Range>,
+    ) -> Event<'b> {
+        Event::Sample(Sample {
+            family: name,
+            metric_type: self.mtype,
+            series,
+            metric: slice(fam, c.metric),
+            value,
+            timestamp_ms: c.ts,
+            start_timestamp_ms: c.start_ms,
+            extra,
+            exemplar: exemplar_msg.and_then(|r| exemplar(slice(fam, r)).ok()),
+            offset: self.base + c.metric.0 as u64,
+        })
+    }
+
+    /// Reads and validates one `Metric` message.
+    fn read_metric(&self, fam: &[u8], msg: &[u8]) -> Result<Cur, Error> {
+        let want = match self.mtype {
+            MetricType::Counter => 3,
+            MetricType::Gauge => 2,
+            MetricType::Summary => 4,
+            MetricType::Unknown => 5,
+            _ => 7,
+        };
+        let mut value: Option<&[u8]> = None;
+        let mut ts: i64 = 0;
+        // Labels in the leading run are validated as UTF-8 in one call (see `label_run`).
+        let run = label_run(msg);
+        let run_ok = std::str::from_utf8(&msg[..run]).is_ok();
+        let mut f = Fields::new(msg);
+        while let Some(r) = f.next_field() {
+            let (n, v, at) = r.map_err(|e| self.wire(fam, msg, e))?;
+            let abs = range_in(fam, msg).0 + at;
+            match n {
+                1 => {
+                    let b = v
+                        .as_bytes()
+                        .ok_or_else(|| self.wrong_type(abs, "message"))?;
+                    let quick =
+                        run_ok && at < run && label_pair(b).is_ok_and(|(name, _)| !name.is_empty());
+                    if !quick {
+                        self.check_label(fam, b, abs)?;
+                    }
+                }
+                2..=5 | 7 => {
+                    let b = v
+                        .as_bytes()
+                        .ok_or_else(|| self.wrong_type(abs, "message"))?;
+                    if n == want {
+                        if value.is_some() {
+                            return Err(self.err(
+                                fam,
+                                ErrorKind::Protobuf,
+                                abs,
+                                format_args!("field {n} of a metric repeated (a singular message)"),
+                            ));
+                        }
+                        value = Some(b);
+                    }
+                }
+                6 => ts = v.as_varint().ok_or_else(|| self.wrong_type(abs, "int64"))? as i64,
+                _ => {}
+            }
+        }
+        let value = value.unwrap_or(&msg[msg.len()..]);
+        let mut cur = Cur {
+            metric: range_in(fam, msg),
+            value: range_in(fam, value),
+            ts: (ts != 0).then_some(ts),
+            h: HistHead::default(),
+            scalar: 0.0,
+            count: 0.0,
+            sum: 0.0,
+            start_ms: None,
+            exemplar: None,
+        };
+        let vabs = cur.value.0;
+        let mut f = Fields::new(value);
+        let bad = |at: usize| self.wrong_type(vabs + at, "scalar");
+        match self.mtype {
+            MetricType::Counter | MetricType::Gauge | MetricType::Unknown => {
+                while let Some(r) = f.next_field() {
+                    let (n, v, at) = r.map_err(|e| self.wire(fam, value, e))?;
+                    match n {
+                        1 => cur.scalar = v.as_f64().ok_or_else(|| bad(at))?,
+                        2 if self.mtype == MetricType::Counter => {
+                            let b = v.as_bytes().ok_or_else(|| bad(at))?;
+                            self.check_exemplar(fam, b)?;
+                            cur.exemplar = Some(range_in(fam, b));
+                        }
+                        3 if self.mtype == MetricType::Counter => {
+                            cur.start_ms =
+                                Some(self.timestamp(fam, v.as_bytes().ok_or_else(|| bad(at))?)?)
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            MetricType::Summary => {
+                while let Some(r) = f.next_field() {
+                    let (n, v, at) = r.map_err(|e| self.wire(fam, value, e))?;
+                    match n {
+                        1 => cur.count = v.as_varint().ok_or_else(|| bad(at))? as f64,
+                        2 => cur.sum = v.as_f64().ok_or_else(|| bad(at))?,
+                        3 => {
+                            let b = v.as_bytes().ok_or_else(|| bad(at))?;
+                            quantile(b).map_err(|e| self.wire(fam, b, e))?;
+                        }
+                        4 => {
+                            cur.start_ms =
+                                Some(self.timestamp(fam, v.as_bytes().ok_or_else(|| bad(at))?)?)
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {
+                self.read_histogram(fam, value, &mut cur)?;
+            }
+        }
+        Ok(cur)
+    }
+
+    fn read_histogram(&self, fam: &[u8], value: &[u8], cur: &mut Cur) -> Result<(), Error> {
+        let vabs = range_in(fam, value).0;
+        let bad = |at: usize| self.wrong_type(vabs + at, "scalar");
+        let h = &mut cur.h;
+        let mut f = Fields::new(value);
+        let mut last_upper = f64::NAN;
+        while let Some(r) = f.next_field() {
+            let (n, v, at) = r.map_err(|e| self.wire(fam, value, e))?;
+            match n {
+                1 => h.count = v.as_varint().ok_or_else(|| bad(at))?,
+                2 => h.sum = v.as_f64().ok_or_else(|| bad(at))?,
+                3 => {
+                    let b = v.as_bytes().ok_or_else(|| bad(at))?;
+                    let bk = bucket(b).map_err(|e| self.wire(fam, b, e))?;
+                    if let Some(e) = bk.exemplar {
+                        self.check_exemplar(fam, e)?;
+                    }
+                    last_upper = bk.upper;
+                    h.buckets += 1;
+                }
+                4 => h.count_float = v.as_f64().ok_or_else(|| bad(at))?,
+                5 => h.schema = zigzag(v.as_varint().ok_or_else(|| bad(at))?) as i32,
+                6 => h.zero_threshold = v.as_f64().ok_or_else(|| bad(at))?,
+                7 => h.zero_count = v.as_varint().ok_or_else(|| bad(at))?,
+                8 => h.zero_count_float = v.as_f64().ok_or_else(|| bad(at))?,
+                9 | 12 => {
+                    let b = v.as_bytes().ok_or_else(|| bad(at))?;
+                    span(b).map_err(|e| self.wire(fam, b, e))?;
+                    h.spans = true;
+                }
+                15 => h.start_ms = Some(self.timestamp(fam, v.as_bytes().ok_or_else(|| bad(at))?)?),
+                16 => {
+                    let b = v.as_bytes().ok_or_else(|| bad(at))?;
+                    self.check_exemplar(fam, b)?;
+                }
+                _ => {}
+            }
+        }
+        h.inf_bucket = last_upper == f64::INFINITY;
+        h.float = h.count_float > 0.0 || h.zero_count_float > 0.0;
+        cur.count = if h.count_float > 0.0 {
+            h.count_float
+        } else {
+            h.count as f64
+        };
+        cur.sum = h.sum;
+        cur.start_ms = h.start_ms;
+        if h.is_native() {
+            self.validate_native(fam, value, vabs, h)?;
+        }
+        Ok(())
+    }
+
+    /// Prometheus' checks of a native histogram (`histogram.Validate` and the parser's).
+    fn validate_native(
+        &self,
+        fam: &[u8],
+        value: &[u8],
+        vabs: usize,
+        h: &HistHead,
+    ) -> Result<(), Error> {
+        let fail = |msg: String| Err(self.err(fam, ErrorKind::InvalidHistogram, vabs, msg));
+        if !((-4..=8).contains(&h.schema) || h.schema == -53) {
+            return fail(format!(
+                "histogram has an invalid schema {}, which must be between -4 and 8 or -53",
+                h.schema
+            ));
+        }
+        let mut in_buckets = 0f64;
+        let mut int_sum: u64 = 0;
+        for (side, span_f, delta_f, count_f) in [("negative", 9, 10, 11), ("positive", 12, 13, 14)]
+        {
+            let mut need: u64 = 0;
+            let mut k = 0usize;
+            let mut f = Fields::new(value);
+            while let Some(r) = f.next_field() {
+                let (n, v, _) = r.map_err(|e| self.wire(fam, value, e))?;
+                if n != span_f {
+                    continue;
+                }
+                let (off, len) = v
+                    .as_bytes()
+                    .map(span)
+                    .and_then(Result::ok)
+                    .unwrap_or((0, 0));
+                if k > 0 && off < 0 {
+                    return fail(format!(
+                        "{side} side: span number {} with offset {off}: histogram has a span whose offset is negative",
+                        k + 1
+                    ));
+                }
+                need += len as u64;
+                k += 1;
+            }
+            let (field, fixed) = if h.float {
+                (count_f, true)
+            } else {
+                (delta_f, false)
+            };
+            let have = count_repeated(value, field, fixed).map_err(|e| self.wire(fam, value, e))?;
+            if need != have as u64 {
+                return fail(format!(
+                    "{side} side: spans need {need} buckets, have {have} buckets: histogram spans specify different number of buckets than provided"
+                ));
+            }
+            let mut running: i64 = 0;
+            for (i, raw) in Repeated::new(value, field, fixed).enumerate() {
+                let c = if h.float {
+                    f64::from_bits(raw)
+                } else {
+                    running = running.wrapping_add(zigzag(raw));
+                    int_sum = int_sum.wrapping_add(running as u64);
+                    running as f64
+                };
+                if c < 0.0 {
+                    return fail(format!(
+                        "{side} side: bucket number {} has observation count of {c}: histogram has a bucket whose observation count is negative",
+                        i + 1
+                    ));
+                }
+                in_buckets += c;
+            }
+        }
+        if h.float {
+            if h.zero_count_float < 0.0 || h.count_float < 0.0 {
+                return fail("histogram has a negative count".to_string());
+            }
+            return Ok(());
+        }
+        let total = int_sum.wrapping_add(h.zero_count);
+        let _ = in_buckets;
+        if h.sum.is_nan() {
+            if total > h.count {
+                return fail(format!(
+                    "{total} observations found in buckets, but the Count field is {}: histogram's observation count should be at least the number of observations found in the buckets",
+                    h.count
+                ));
+            }
+        } else if total != h.count {
+            return fail(format!(
+                "{total} observations found in buckets, but the Count field is {}: histogram's observation count should equal the number of observations found in the buckets (in absence of NaN)",
+                h.count
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_label(&self, fam: &[u8], b: &[u8], abs: usize) -> Result<(), Error> {
+        let (name, value) = label_pair(b).map_err(|e| self.wire(fam, b, e))?;
+        match std::str::from_utf8(name) {
+            Ok(n) if !n.is_empty() => {}
+            _ => {
+                return Err(self.err(
+                    fam,
+                    ErrorKind::InvalidName,
+                    abs,
+                    format_args!("invalid label name {:?}", String::from_utf8_lossy(name)),
+                ));
+            }
+        }
+        if std::str::from_utf8(value).is_err() {
+            return Err(self.err(
+                fam,
+                ErrorKind::InvalidUtf8,
+                abs,
+                format_args!(
+                    "invalid label value for label {:?}: not valid UTF-8",
+                    String::from_utf8_lossy(name)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_exemplar(&self, fam: &[u8], b: &[u8]) -> Result<(), Error> {
+        let mut f = Fields::new(b);
+        while let Some(r) = f.next_field() {
+            let (n, v, at) = r.map_err(|e| self.wire(fam, b, e))?;
+            let abs = range_in(fam, b).0 + at;
+            match n {
+                1 => self.check_label(
+                    fam,
+                    v.as_bytes()
+                        .ok_or_else(|| self.wrong_type(abs, "message"))?,
+                    abs,
+                )?,
+                2 => {
+                    v.as_f64().ok_or_else(|| self.wrong_type(abs, "double"))?;
+                }
+                3 => {
+                    self.timestamp(
+                        fam,
+                        v.as_bytes()
+                            .ok_or_else(|| self.wrong_type(abs, "message"))?,
+                    )?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn timestamp(&self, fam: &[u8], b: &[u8]) -> Result<i64, Error> {
+        timestamp_ms(b).map_err(|e| self.wire(fam, b, e))
+    }
+}
+
+/// A `google.protobuf.Timestamp` in milliseconds (Go's `AsTime().UnixMilli()`).
+pub(crate) fn timestamp_ms(b: &[u8]) -> Result<i64, WireError> {
+    let (mut secs, mut nanos) = (0i64, 0i64);
+    let mut f = Fields::new(b);
+    while let Some(r) = f.next_field() {
+        let (n, v, at) = r?;
+        let bad = WireError {
+            at,
+            what: "wrong wire type for a varint field",
+        };
+        match n {
+            1 => secs = v.as_varint().ok_or(bad)? as i64,
+            2 => nanos = v.as_varint().ok_or(bad)? as i32 as i64,
+            _ => {}
+        }
+    }
+    // Normalise the nanoseconds into [0, 1e9) as Go's `time.Unix` does.
+    secs = secs.wrapping_add(nanos.div_euclid(1_000_000_000));
+    nanos = nanos.rem_euclid(1_000_000_000);
+    Ok(secs.wrapping_mul(1000).wrapping_add(nanos / 1_000_000))
+}
+
+/// A `Quantile`: `(quantile, value)`.
+fn quantile(b: &[u8]) -> Result<(f64, f64), WireError> {
+    let (mut q, mut v) = (0.0, 0.0);
+    let mut f = Fields::new(b);
+    while let Some(r) = f.next_field() {
+        let (n, val, at) = r?;
+        let bad = WireError {
+            at,
+            what: "wrong wire type for a double field",
+        };
+        match n {
+            1 => q = val.as_f64().ok_or(bad)?,
+            2 => v = val.as_f64().ok_or(bad)?,
+            _ => {}
+        }
+    }
+    Ok((q, v))
+}
+
+struct ClassicBucket<'a> {
+    upper: f64,
+    count: f64,
+    exemplar: Option<&'a [u8]>,
+}
+
+/// A classic `Bucket` (`cumulative_count_float` when it is > 0).
+fn bucket(b: &[u8]) -> Result<ClassicBucket<'_>, WireError> {
+    let (mut count, mut count_f, mut upper) = (0u64, 0.0, 0.0);
+    let mut exemplar = None;
+    let mut f = Fields::new(b);
+    while let Some(r) = f.next_field() {
+        let (n, v, at) = r?;
+        let bad = WireError {
+            at,
+            what: "wrong wire type for a bucket field",
+        };
+        match n {
+            1 => count = v.as_varint().ok_or(bad)?,
+            2 => upper = v.as_f64().ok_or(bad)?,
+            3 => exemplar = Some(v.as_bytes().ok_or(bad)?),
+            4 => count_f = v.as_f64().ok_or(bad)?,
+            _ => {}
+        }
+    }
+    Ok(ClassicBucket {
+        upper,
+        count: if count_f > 0.0 { count_f } else { count as f64 },
+        exemplar,
+    })
+}
+
+/// An `Exemplar` message (validated by the caller).
+pub(crate) fn exemplar(b: &[u8]) -> Result<Exemplar<'_>, WireError> {
+    let mut e = Exemplar {
+        msg: b,
+        value: 0.0,
+        timestamp_ms: None,
+    };
+    let mut f = Fields::new(b);
+    while let Some(r) = f.next_field() {
+        let (n, v, at) = r?;
+        let bad = WireError {
+            at,
+            what: "wrong wire type for an exemplar field",
+        };
+        match n {
+            2 => e.value = v.as_f64().ok_or(bad)?,
+            3 => e.timestamp_ms = Some(timestamp_ms(v.as_bytes().ok_or(bad)?)?),
+            _ => {}
+        }
+    }
+    Ok(e)
+}

@@ -1,0 +1,704 @@
+//! The Prometheus protobuf exposition (`application/vnd.google.protobuf;
+//! proto=io.prometheus.client.MetricFamily; encoding=delimited`): length-delimited
+//! `MetricFamily` messages, read without copying, and native histograms.
+//!
+//! The events follow Prometheus' `protobufparse`: per family HELP (always), UNIT (when set) and
+//! TYPE, then per metric either samples (counters, gauges, untyped; classic histograms as
+//! `_count`, `_sum` and `_bucket{le=…}` with a `+Inf` bucket added when absent; summaries as
+//! `_count`, `_sum` and `{quantile=…}`) or one [`NativeHistogram`] event. Names, help, label
+//! names and values are borrowed from the body (UTF-8 validated); labels are read from the
+//! body when iterated, so no sample allocates.
+//!
+//! Three front ends yield the same events however the body is cut: [`Parser`] over a complete
+//! body, [`ChunkParser`] fed chunks, [`ReadParser`] over an [`io::Read`]. The streaming ones
+//! buffer at most one family, bounded by [`Settings::max_family_len`].
+//!
+//! ```
+//! use promtext::protobuf::{self, Event, write};
+//! let body = write::encode_families(&[
+//!     write::Family::histogram("rq_time", "Request time.")
+//!         .metric(write::Metric::new(&[("cluster", "a")]).classic(3.0, 42.0, &[(1.0, 1.0), (10.0, 3.0)])),
+//! ]);
+//! let series: Vec<String> = protobuf::parse(&body)
+//!     .filter_map(|e| match e {
+//!         Ok(Event::Sample(s)) => Some(format!("{} {:?} {}", s.name(), s.bound_label(), s.value())),
+//!         _ => None,
+//!     })
+//!     .collect();
+//! assert_eq!(series, [
+//!     "rq_time_count None 3", "rq_time_sum None 42",
+//!     "rq_time_bucket Some(\"1.0\") 1", "rq_time_bucket Some(\"10.0\") 3", "rq_time_bucket Some(\"+Inf\") 3",
+//! ]);
+//! ```
+
+mod event;
+mod family;
+mod wire;
+pub mod write;
+
+use std::io::{self, Read};
+
+pub use event::{
+    Bucket, Buckets, Event, Exemplar, Exemplars, Help, LabelPairs, Labels, Name, NativeHistogram,
+    Sample, Series, Spans, bound,
+};
+use family::{FamilyState, Scratch};
+
+use crate::error::{Error, ErrorKind};
+
+/// The default limit on one family's encoded size: 16 MiB.
+pub const DEFAULT_MAX_FAMILY_LEN: usize = 16 << 20;
+
+/// Reader settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub(crate) max_family_len: usize,
+    pub(crate) classic_histograms: bool,
+    pub(crate) native_histograms: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            max_family_len: DEFAULT_MAX_FAMILY_LEN,
+            classic_histograms: false,
+            native_histograms: true,
+        }
+    }
+}
+
+impl Settings {
+    /// The largest family accepted, in bytes (default 16 MiB); a larger one is an
+    /// [`ErrorKind::FamilyTooLarge`] error, and streaming readers never buffer more.
+    pub fn max_family_len(mut self, bytes: usize) -> Self {
+        self.max_family_len = bytes;
+        self
+    }
+
+    /// Prometheus' `always_scrape_classic_histograms`: a native histogram that also has classic
+    /// buckets yields its classic series after the native event.
+    pub fn classic_histograms(mut self, on: bool) -> Self {
+        self.classic_histograms = on;
+        self
+    }
+
+    /// Whether native histograms are yielded as [`Event::Histogram`] (default). Off, as with
+    /// native-histogram ingestion off in Prometheus, a native histogram yields its classic
+    /// series only.
+    pub fn native_histograms(mut self, on: bool) -> Self {
+        self.native_histograms = on;
+        self
+    }
+}
+
+/// The result of reading a family's length prefix from `b`.
+enum Prefix {
+    /// `(prefix bytes, message length)`.
+    Complete(usize, usize),
+    Incomplete,
+    Bad(&'static str),
+}
+
+fn read_prefix(b: &[u8]) -> Prefix {
+    let mut p = 0;
+    match wire::read_varint(b, &mut p) {
+        Ok(n) => match usize::try_from(n) {
+            Ok(n) => Prefix::Complete(p, n),
+            Err(_) => Prefix::Bad("family length overflows"),
+        },
+        Err(e) if e.what == "truncated varint" && b.len() < 10 => Prefix::Incomplete,
+        Err(e) => Prefix::Bad(e.what),
+    }
+}
+
+/// A family's length prefix at `*pos` (for the mixed-body check).
+pub(crate) fn read_len(b: &[u8], pos: &mut usize) -> Result<usize, ()> {
+    let n = wire::read_varint(b, pos).map_err(|_| ())?;
+    usize::try_from(n).map_err(|_| ())
+}
+
+/// How many bytes of a family claiming `len` bytes after a `p`-byte prefix the mixed-body check
+/// looks at.
+fn check_len(p: usize, len: usize) -> usize {
+    p.saturating_add(len).min(16)
+}
+
+/// Whether `fam` is a family message with valid metadata.
+pub(crate) fn family_ok(fam: &[u8]) -> bool {
+    FamilyState::open(fam, 0).is_ok()
+}
+
+/// An error where a family should start: if text lies there, the body mixes formats (Istio
+/// 1.30.0 once glued a text exposition and a protobuf one into one body), and the error says
+/// so. `bytes` is the family as its prefix claims it (prefix included), clipped to the body's
+/// end, so every front end decides on the same bytes (only the first 16 count).
+fn at_family_start(e: Error, bytes: &[u8], offset: u64) -> Error {
+    if !crate::content_type::looks_like_text(bytes) {
+        return e;
+    }
+    let msg = if offset == 0 {
+        "the body is a text exposition, not protobuf".to_string()
+    } else {
+        format!(
+            "a text exposition starts at byte {offset} of a protobuf body: the body mixes text and protobuf"
+        )
+    };
+    Error::new(ErrorKind::MixedFormat, msg, 0, 0, offset)
+}
+
+fn too_large(len: usize, limit: usize, offset: u64) -> Error {
+    Error::new(
+        ErrorKind::FamilyTooLarge,
+        format!("metric family of {len} bytes exceeds the limit of {limit} bytes"),
+        0,
+        0,
+        offset,
+    )
+}
+
+fn truncated(len: usize, left: usize, offset: u64) -> Error {
+    Error::new(
+        ErrorKind::Protobuf,
+        format!("truncated metric family: length {len}, {left} bytes left"),
+        0,
+        0,
+        offset,
+    )
+}
+
+/// A pull parser over a complete protobuf body; stops at the first error.
+///
+/// ```
+/// use promtext::protobuf::{self, write};
+/// let body = write::encode_families(&[write::Family::gauge("up", "").metric(write::Metric::new(&[]).value(1.0))]);
+/// let mut p = protobuf::Parser::new(&body, protobuf::Settings::default());
+/// assert_eq!(p.by_ref().filter(|e| e.as_ref().is_ok_and(|e| e.as_sample().is_some())).count(), 1);
+/// assert_eq!(p.families_read(), 1);
+/// ```
+#[derive(Debug)]
+pub struct Parser<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    settings: Settings,
+    fam: Option<(FamilyState, &'a [u8], &'a str)>,
+    scratch: Scratch,
+    failed: bool,
+    families: u64,
+}
+
+impl<'a> Parser<'a> {
+    /// A parser over `body`.
+    pub fn new(body: &'a [u8], settings: Settings) -> Self {
+        Parser {
+            buf: body,
+            pos: 0,
+            settings,
+            fam: None,
+            scratch: Scratch::default(),
+            failed: false,
+            families: 0,
+        }
+    }
+
+    /// How many families were opened so far.
+    pub fn families_read(&self) -> u64 {
+        self.families
+    }
+}
+
+/// Parses a complete body with the default settings.
+pub fn parse(body: &[u8]) -> Parser<'_> {
+    Parser::new(body, Settings::default())
+}
+
+impl<'a> Iterator for Parser<'a> {
+    type Item = Result<Event<'a>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.failed {
+                return None;
+            }
+            if let Some((st, fam, name)) = &mut self.fam {
+                match st.next_event(fam, name, &self.settings, &mut self.scratch) {
+                    Some(r) => {
+                        self.failed = r.is_err();
+                        return Some(r);
+                    }
+                    None => self.fam = None,
+                }
+            }
+            let rest = &self.buf[self.pos..];
+            if rest.is_empty() {
+                return None;
+            }
+            let at = self.pos as u64;
+            let claimed = match read_prefix(rest) {
+                Prefix::Complete(p, len) => &rest[..rest.len().min(check_len(p, len))],
+                _ => rest,
+            };
+            let r = match read_prefix(rest) {
+                Prefix::Complete(_, len) if len > self.settings.max_family_len => {
+                    Err(too_large(len, self.settings.max_family_len, at))
+                }
+                Prefix::Complete(p, len) if len > rest.len() - p => {
+                    Err(truncated(len, rest.len() - p, at))
+                }
+                Prefix::Complete(p, len) => {
+                    let (s, e) = (self.pos + p, self.pos + p + len);
+                    self.pos = e;
+                    let fam = &self.buf[s..e];
+                    FamilyState::open(fam, s as u64).map(|st| {
+                        let name = st.name(fam);
+                        (st, fam, name)
+                    })
+                }
+                Prefix::Incomplete => Err(truncated(0, 0, at)),
+                Prefix::Bad(what) => Err(Error::new(ErrorKind::Protobuf, what, 0, 0, at)),
+            };
+            match r {
+                Ok(f) => {
+                    self.families += 1;
+                    self.fam = Some(f);
+                }
+                Err(e) => {
+                    self.failed = true;
+                    return Some(Err(at_family_start(e, claimed, at)));
+                }
+            }
+        }
+    }
+}
+
+/// A push parser: feed chunks as they arrive and drain the events of the families they
+/// complete. Complete families are read from the chunk in place; only a family cut by a chunk
+/// boundary is copied (at most [`Settings::max_family_len`] bytes).
+///
+/// ```
+/// use promtext::protobuf::{self, write};
+/// let body = write::encode_families(&[write::Family::gauge("up", "").metric(write::Metric::new(&[]).value(1.0))]);
+/// let mut p = protobuf::ChunkParser::new(protobuf::Settings::default());
+/// let mut values = Vec::new();
+/// for chunk in body.chunks(3) {
+///     for ev in p.feed(chunk) {
+///         if let Some(s) = ev?.as_sample() {
+///             values.push(s.value());
+///         }
+///     }
+/// }
+/// p.finish()?;
+/// assert_eq!(values, [1.0]);
+/// # Ok::<(), promtext::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct ChunkParser {
+    inner: Inner,
+    carry: Vec<u8>,
+    joined: Vec<u8>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    settings: Settings,
+    scratch: Scratch,
+    failed: bool,
+    /// The body offset of the next byte not yet consumed (the start of `carry`).
+    offset: u64,
+    families: u64,
+}
+
+impl ChunkParser {
+    /// A chunk parser with `settings`.
+    pub fn new(settings: Settings) -> Self {
+        ChunkParser {
+            inner: Inner {
+                settings,
+                scratch: Scratch::default(),
+                failed: false,
+                offset: 0,
+                families: 0,
+            },
+            carry: Vec::new(),
+            joined: Vec::new(),
+        }
+    }
+
+    /// Feeds the next chunk; drain the returned iterator before feeding again (the rest of a
+    /// family whose events were not all drained is lost, later families are kept).
+    pub fn feed<'c>(&'c mut self, chunk: &'c [u8]) -> ChunkEvents<'c> {
+        let ChunkParser {
+            inner,
+            carry,
+            joined,
+        } = self;
+        let mut ev = ChunkEvents {
+            inner,
+            carry,
+            first: &[],
+            rest: chunk,
+            fam: None,
+            pending: None,
+        };
+        if ev.inner.failed || chunk.is_empty() {
+            ev.rest = &[];
+            return ev;
+        }
+        if ev.carry.is_empty() {
+            return ev;
+        }
+        // Complete the carried family with the head of the chunk.
+        let mut head = [0u8; 16];
+        let n = ev.carry.len().min(16);
+        head[..n].copy_from_slice(&ev.carry[..n]);
+        let m = (16 - n).min(chunk.len());
+        head[n..n + m].copy_from_slice(&chunk[..m]);
+        let head = &head[..n + m];
+        let limit = ev.inner.settings.max_family_len;
+        match read_prefix(&head[..head.len().min(10)]) {
+            Prefix::Incomplete => {
+                ev.carry.extend_from_slice(chunk);
+                ev.rest = &[];
+            }
+            Prefix::Bad(what) => {
+                ev.pending = Some(Error::new(ErrorKind::Protobuf, what, 0, 0, ev.inner.offset));
+                ev.rest = &[];
+            }
+            Prefix::Complete(p, len) if len > limit && head.len() < check_len(p, len) => {
+                // Too few bytes yet to tell text from protobuf as the other readers do.
+                ev.carry.extend_from_slice(chunk);
+                ev.rest = &[];
+            }
+            Prefix::Complete(p, len) if len > limit => {
+                let at = ev.inner.offset;
+                let e = too_large(len, limit, at);
+                ev.pending = Some(at_family_start(e, &head[..check_len(p, len)], at));
+                ev.rest = &[];
+            }
+            Prefix::Complete(p, len) => {
+                let need = p + len - ev.carry.len();
+                if chunk.len() < need {
+                    ev.carry.extend_from_slice(chunk);
+                    ev.rest = &[];
+                } else {
+                    joined.clear();
+                    joined.extend_from_slice(ev.carry);
+                    joined.extend_from_slice(&chunk[..need]);
+                    ev.carry.clear();
+                    ev.first = joined;
+                    ev.rest = &chunk[need..];
+                }
+            }
+        }
+        ev
+    }
+
+    /// Ends the body: an error if a family is incomplete.
+    pub fn finish(&mut self) -> Result<(), Error> {
+        if self.inner.failed || self.carry.is_empty() {
+            return Ok(());
+        }
+        self.inner.failed = true;
+        let at = self.inner.offset;
+        let limit = self.inner.settings.max_family_len;
+        let carry = &self.carry;
+        let e = match read_prefix(carry) {
+            Prefix::Complete(p, len) if len > limit => {
+                let claimed = &carry[..carry.len().min(check_len(p, len))];
+                return Err(at_family_start(too_large(len, limit, at), claimed, at));
+            }
+            Prefix::Complete(p, len) => truncated(len, carry.len() - p, at),
+            Prefix::Bad(what) => Error::new(ErrorKind::Protobuf, what, 0, 0, at),
+            Prefix::Incomplete => truncated(0, 0, at),
+        };
+        Err(at_family_start(e, carry, at))
+    }
+
+    /// Bytes buffered for an incomplete family.
+    pub fn buffered(&self) -> usize {
+        self.carry.len()
+    }
+
+    /// How many families were opened so far.
+    pub fn families_read(&self) -> u64 {
+        self.inner.families
+    }
+}
+
+/// The events of one [`ChunkParser::feed`] call.
+#[derive(Debug)]
+pub struct ChunkEvents<'c> {
+    inner: &'c mut Inner,
+    carry: &'c mut Vec<u8>,
+    /// A family completed from the carry, or empty.
+    first: &'c [u8],
+    /// The rest of the chunk.
+    rest: &'c [u8],
+    fam: Option<(FamilyState, &'c [u8], &'c str)>,
+    pending: Option<Error>,
+}
+
+impl<'c> ChunkEvents<'c> {
+    /// Opens the family `fam` at body offset `base`; `from_start` holds the body from the
+    /// family's length prefix (at `start`) on, for the mixed-body check.
+    fn open(
+        &mut self,
+        fam: &'c [u8],
+        base: u64,
+        from_start: &[u8],
+        start: u64,
+    ) -> Option<Result<Event<'c>, Error>> {
+        match FamilyState::open(fam, base) {
+            Ok(st) => {
+                self.inner.families += 1;
+                let name = st.name(fam);
+                self.fam = Some((st, fam, name));
+                None
+            }
+            Err(e) => Some(Err(self.fail(at_family_start(e, from_start, start)))),
+        }
+    }
+
+    fn fail(&mut self, e: Error) -> Error {
+        self.inner.failed = true;
+        self.rest = &[];
+        self.first = &[];
+        self.fam = None;
+        e
+    }
+}
+
+impl<'c> Iterator for ChunkEvents<'c> {
+    type Item = Result<Event<'c>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(e) = self.pending.take() {
+            return Some(Err(self.fail(e)));
+        }
+        loop {
+            if let Some((st, fam, name)) = &mut self.fam {
+                match st.next_event(fam, name, &self.inner.settings, &mut self.inner.scratch) {
+                    Some(Ok(e)) => return Some(Ok(e)),
+                    Some(Err(e)) => return Some(Err(self.fail(e))),
+                    None => self.fam = None,
+                }
+            }
+            if self.inner.failed {
+                return None;
+            }
+            if !self.first.is_empty() {
+                let first = std::mem::take(&mut self.first);
+                let (p, len) = match read_prefix(first) {
+                    Prefix::Complete(p, len) => (p, len),
+                    _ => (0, 0),
+                };
+                let base = self.inner.offset;
+                self.inner.offset += (p + len) as u64;
+                if let Some(r) = self.open(&first[p..p + len], base + p as u64, first, base) {
+                    return Some(r);
+                }
+                continue;
+            }
+            if self.rest.is_empty() {
+                return None;
+            }
+            let rest = self.rest;
+            let limit = self.inner.settings.max_family_len;
+            let at = self.inner.offset;
+            match read_prefix(rest) {
+                Prefix::Complete(p, len) if len > limit && rest.len() < check_len(p, len) => {
+                    // Too few bytes yet to tell text from protobuf as the other readers do.
+                    self.carry.extend_from_slice(rest);
+                    self.rest = &[];
+                    return None;
+                }
+                Prefix::Complete(p, len) if len > limit => {
+                    let claimed = &rest[..check_len(p, len)];
+                    let e = at_family_start(too_large(len, limit, at), claimed, at);
+                    return Some(Err(self.fail(e)));
+                }
+                Prefix::Complete(p, len) if rest.len() - p >= len => {
+                    self.rest = &rest[p + len..];
+                    self.inner.offset += (p + len) as u64;
+                    if let Some(r) =
+                        self.open(&rest[p..p + len], at + p as u64, &rest[..p + len], at)
+                    {
+                        return Some(r);
+                    }
+                }
+                Prefix::Complete(..) | Prefix::Incomplete => {
+                    self.carry.extend_from_slice(rest);
+                    self.rest = &[];
+                    return None;
+                }
+                Prefix::Bad(what) => {
+                    return Some(Err(self.fail(Error::new(
+                        ErrorKind::Protobuf,
+                        what,
+                        0,
+                        0,
+                        at,
+                    ))));
+                }
+            }
+        }
+    }
+}
+
+impl Drop for ChunkEvents<'_> {
+    /// Keeps the families not reached yet for the next feed.
+    fn drop(&mut self) {
+        if self.inner.failed {
+            return;
+        }
+        if !self.first.is_empty() {
+            self.carry.extend_from_slice(self.first);
+        }
+        self.carry.extend_from_slice(self.rest);
+    }
+}
+
+/// A parser over an [`io::Read`]: one family at a time is read into a reused buffer
+/// (bounded by [`Settings::max_family_len`]).
+///
+/// ```
+/// use promtext::protobuf::{self, write};
+/// let body = write::encode_families(&[write::Family::gauge("up", "").metric(write::Metric::new(&[]).value(1.0))]);
+/// let mut p = protobuf::ReadParser::new(&body[..], protobuf::Settings::default());
+/// let mut n = 0;
+/// while let Some(ev) = p.next_event() {
+///     n += ev?.as_sample().is_some() as usize;
+/// }
+/// assert_eq!(n, 1);
+/// # Ok::<(), promtext::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct ReadParser<R> {
+    reader: io::BufReader<R>,
+    buf: Vec<u8>,
+    settings: Settings,
+    scratch: Scratch,
+    fam: Option<FamilyState>,
+    offset: u64,
+    failed: bool,
+    families: u64,
+}
+
+impl<R: Read> ReadParser<R> {
+    /// A parser over `reader`.
+    pub fn new(reader: R, settings: Settings) -> Self {
+        ReadParser {
+            reader: io::BufReader::with_capacity(64 << 10, reader),
+            buf: Vec::new(),
+            settings,
+            scratch: Scratch::default(),
+            fam: None,
+            offset: 0,
+            failed: false,
+            families: 0,
+        }
+    }
+
+    /// How many families were opened so far.
+    pub fn families_read(&self) -> u64 {
+        self.families
+    }
+
+    fn io_error(&mut self, e: io::Error) -> Error {
+        self.failed = true;
+        Error::new(
+            ErrorKind::Protobuf,
+            format!("read error: {e}"),
+            0,
+            0,
+            self.offset,
+        )
+    }
+
+    /// Reads the next family into `buf`; `Ok(false)` at the end of the body.
+    fn read_family(&mut self) -> Result<bool, Error> {
+        let at = self.offset;
+        let mut head = [0u8; 10];
+        let mut n = 0;
+        let len = loop {
+            let mut byte = [0u8; 1];
+            match self.reader.read(&mut byte) {
+                Ok(0) if n == 0 => return Ok(false),
+                Ok(0) => return Err(truncated(0, 0, at)),
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.io_error(e)),
+            }
+            head[n] = byte[0];
+            n += 1;
+            match read_prefix(&head[..n]) {
+                Prefix::Complete(_, len) => break len,
+                Prefix::Incomplete => {}
+                Prefix::Bad(what) => return Err(Error::new(ErrorKind::Protobuf, what, 0, 0, at)),
+            }
+        };
+        if len > self.settings.max_family_len {
+            // The first bytes of the claimed family, for the mixed-body check.
+            let mut claimed = head[..n].to_vec();
+            let more = check_len(n, len).saturating_sub(n) as u64;
+            let _ = (&mut self.reader).take(more).read_to_end(&mut claimed);
+            let e = too_large(len, self.settings.max_family_len, at);
+            return Err(at_family_start(e, &claimed, at));
+        }
+        self.buf.clear();
+        // `take` grows the buffer with the data actually read, never to a claimed length.
+        let got = (&mut self.reader)
+            .take(len as u64)
+            .read_to_end(&mut self.buf)
+            .map_err(|e| self.io_error(e))?;
+        let mut start = [0u8; 16];
+        let k = n.min(16);
+        start[..k].copy_from_slice(&head[..k]);
+        let m = (16 - k).min(self.buf.len());
+        start[k..k + m].copy_from_slice(&self.buf[..m]);
+        let start = &start[..k + m];
+        if got < len {
+            return Err(at_family_start(truncated(len, got, at), start, at));
+        }
+        self.offset += (n + len) as u64;
+        let st = FamilyState::open(&self.buf, at + n as u64)
+            .map_err(|e| at_family_start(e, start, at))?;
+        self.fam = Some(st);
+        self.families += 1;
+        Ok(true)
+    }
+
+    /// The next event, `None` at the end of the body or after an error.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next_event(&mut self) -> Option<Result<Event<'_>, Error>> {
+        loop {
+            if self.failed {
+                return None;
+            }
+            if self.fam.is_none() {
+                match self.read_family() {
+                    Ok(true) => {}
+                    Ok(false) => return None,
+                    Err(e) => {
+                        self.failed = true;
+                        return Some(Err(e));
+                    }
+                }
+            }
+            let Some(st) = self.fam.as_mut() else {
+                continue;
+            };
+            // The end of a family is found before the call that borrows `buf` for the event
+            // (a borrow returned on one path would otherwise last through the next read).
+            if st.at_end(&self.buf) {
+                self.fam = None;
+                continue;
+            }
+            let name = st.name(&self.buf);
+            let r = st.next_event(&self.buf, name, &self.settings, &mut self.scratch);
+            if !matches!(r, Some(Ok(_))) {
+                self.failed = true;
+            }
+            return r;
+        }
+    }
+}

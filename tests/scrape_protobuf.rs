@@ -1,0 +1,330 @@
+//! The scrape layer with protobuf bodies: the same series as the text body, native histograms
+//! as one sample each at the job's resolution, the Prometheus 3 config keys, fallback and mixed
+//! bodies.
+
+#![cfg(all(feature = "yaml", feature = "gen", feature = "gzip"))]
+
+use std::io::Write;
+
+use promtext::content_type::{Format, PROTO_FIRST_ACCEPT, ScrapeProtocol};
+use promtext::generator::{GenConfig, generate_protobuf};
+use promtext::protobuf::write::{Family, Metric, Native, encode_families};
+use promtext::relabel::yaml::{ConfigDocument, ScrapeJob};
+use promtext::scrape::{Collect, ScrapeConfig, ScrapeError, ScrapeReport, Scraper, Target, seed};
+
+const PB: &str =
+    "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
+const TEXT: &str = "text/plain; charset=UTF-8";
+
+fn job(yaml: &str) -> ScrapeJob {
+    ConfigDocument::from_yaml(yaml).unwrap().jobs()[0].clone()
+}
+
+fn target(job: &ScrapeJob) -> Target {
+    let t = if job.job_name == "envoy" {
+        Target::from_discovered(job, &[("__address__", "10.0.0.1:15090")])
+    } else {
+        Target::from_discovered(job, &seed::SAMPLE_POD_TARGETS[2])
+    };
+    t.unwrap().kept().unwrap().clone()
+}
+
+fn scrape(job: &ScrapeJob, body: &[u8], ct: &str, ce: &str) -> (ScrapeReport, Collect) {
+    let t = target(job);
+    let mut s = Scraper::new(ScrapeConfig::from_job(job).unwrap(), &t);
+    let mut out = Collect::default();
+    let r = s.scrape_bytes(body, ct, ce, &mut out);
+    (r, out)
+}
+
+fn sorted(out: &Collect) -> Vec<(String, u64, Option<i64>)> {
+    let mut v: Vec<_> = out
+        .series
+        .iter()
+        .map(|s| {
+            (
+                s.labels.to_string(),
+                if s.value.is_nan() {
+                    1
+                } else {
+                    s.value.to_bits()
+                },
+                s.timestamp_ms,
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn config_keys() {
+    let j = job(r#"
+global:
+  scrape_protocols: [PrometheusText0.0.4]
+scrape_configs:
+- job_name: a
+  scrape_protocols: [PrometheusProto, OpenMetricsText1.0.0]
+  scrape_native_histograms: true
+  always_scrape_classic_histograms: true
+  native_histogram_bucket_limit: 10
+  native_histogram_min_bucket_factor: 1.1
+  fallback_scrape_protocol: PrometheusProto
+- job_name: b
+  scrape_native_histograms: true
+"#);
+    let p = &j.protocols;
+    assert_eq!(
+        p.scrape_protocols.as_deref(),
+        Some(
+            &[
+                ScrapeProtocol::PrometheusProto,
+                ScrapeProtocol::OpenMetricsText1_0_0
+            ][..]
+        )
+    );
+    assert!(p.scrape_native_histograms && p.always_scrape_classic_histograms);
+    assert_eq!((p.native_histogram_bucket_limit, p.max_schema()), (10, 2));
+    assert_eq!(
+        p.fallback_scrape_protocol,
+        Some(ScrapeProtocol::PrometheusProto)
+    );
+    let c = ScrapeConfig::from_job(&j).unwrap();
+    assert_eq!(
+        c.accept_header(),
+        "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.6,application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,*/*;q=0.4"
+    );
+    // The job's header and the scrape config's are one: the same list, the same escaping.
+    let docs = ConfigDocument::from_yaml("scrape_configs:\n- job_name: e\n  scrape_protocols: [PrometheusProto, PrometheusText1.0.0]\n  metric_name_escaping_scheme: dots\n").unwrap();
+    let e = &docs.jobs()[0];
+    let want = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.6,text/plain;version=1.0.0;escaping=dots;q=0.5,*/*;q=0.4";
+    assert_eq!(e.accept_header(), want);
+    assert_eq!(ScrapeConfig::from_job(e).unwrap().accept_header(), want);
+    // The global list applies to a job without its own.
+    let docs = ConfigDocument::from_yaml("global:\n  scrape_protocols: [PrometheusText0.0.4]\nscrape_configs:\n- job_name: b\n  scrape_native_histograms: true\n").unwrap();
+    assert_eq!(
+        ScrapeConfig::from_job(&docs.jobs()[0])
+            .unwrap()
+            .accept_header(),
+        "text/plain;version=0.0.4;q=0.6,*/*;q=0.5"
+    );
+    // Without any list, native histograms put protobuf first.
+    let docs = ConfigDocument::from_yaml(
+        "scrape_configs:\n- job_name: b\n  scrape_native_histograms: true\n",
+    )
+    .unwrap();
+    assert_eq!(
+        ScrapeConfig::from_job(&docs.jobs()[0])
+            .unwrap()
+            .accept_header(),
+        PROTO_FIRST_ACCEPT
+    );
+
+    for (yaml, want) in [
+        (
+            "scrape_protocols: [Proto]",
+            "unknown scrape protocol Proto, supported: [OpenMetricsText0.0.1 OpenMetricsText1.0.0 PrometheusProto PrometheusText0.0.4 PrometheusText1.0.0]",
+        ),
+        (
+            "scrape_protocols: [PrometheusProto, PrometheusProto]",
+            "duplicated protocol in scrape_protocols, got PrometheusProto PrometheusProto",
+        ),
+        (
+            "fallback_scrape_protocol: text",
+            "unknown scrape protocol text",
+        ),
+        (
+            "convert_classic_histograms_to_nhcb: true",
+            "convert_classic_histograms_to_nhcb: promtext does not convert",
+        ),
+    ] {
+        let e = ConfigDocument::from_yaml(&format!("scrape_configs:\n- job_name: x\n  {yaml}\n"))
+            .unwrap_err();
+        // Job errors name their job.
+        assert!(
+            e.to_string().starts_with(&format!("job \"x\": {want}")),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn protobuf_body_scrapes_like_the_text_body() {
+    let j = seed::envoy_stats_job().unwrap();
+    let (body, text) = generate_protobuf(&GenConfig::envoy().target_bytes(300 << 10), false);
+    let (rt, ot) = scrape(&j, text.text.as_bytes(), TEXT, "");
+    let (rp, op) = scrape(&j, &body, PB, "");
+    assert!(rt.up() && rp.up(), "{:?} {:?}", rt.error, rp.error);
+    assert_eq!(rp.format, Format::Protobuf);
+    assert_eq!(
+        (
+            rp.samples_scraped,
+            rp.samples_post_relabel,
+            rp.dropped_by_relabel,
+            rp.series_added
+        ),
+        (
+            rt.samples_scraped,
+            rt.samples_post_relabel,
+            rt.dropped_by_relabel,
+            rt.series_added
+        )
+    );
+    assert!(rp.dropped_by_relabel > 0);
+    assert_eq!(sorted(&op), sorted(&ot));
+    // Compressed, and a second scrape through the cache.
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(&body).unwrap();
+    let gz = e.finish().unwrap();
+    let t = target(&j);
+    let mut s = Scraper::new(ScrapeConfig::from_job(&j).unwrap(), &t);
+    for round in 0..2 {
+        let mut out = Collect::default();
+        let r = s.scrape_bytes(&gz, PB, "gzip", &mut out);
+        assert!(r.up());
+        assert_eq!(sorted(&out), sorted(&ot), "round {round}");
+        assert_eq!(r.cache_hits > 0, round == 1);
+    }
+}
+
+fn native_body() -> Vec<u8> {
+    let mut n = Native::new(3);
+    n.count = 10.0;
+    n.sum = 20.0;
+    // Ten buckets at schema 3, two spans.
+    n.positive_spans = vec![(0, 6), (2, 4)];
+    n.positive = vec![1.0; 10];
+    encode_families(&[Family::histogram("rq_time", "").metric(
+        Metric::new(&[("cluster", "a"), ("job", "app")])
+            .classic(10.0, 20.0, &[(1.0, 4.0), (2.0, 10.0)])
+            .native(n),
+    )])
+}
+
+#[test]
+fn native_histograms_scrape_as_one_sample() {
+    let base = "scrape_configs:\n- job_name: envoy\n  scrape_native_histograms: true\n";
+    let (r, out) = scrape(&job(base), &native_body(), PB, "");
+    assert!(r.up(), "{:?}", r.error);
+    assert_eq!(
+        (r.samples_scraped, r.native_histograms, out.series.len()),
+        (1, 1, 0)
+    );
+    let h = &out.histograms[0];
+    assert_eq!(
+        h.labels.to_string(),
+        r#"{__name__="rq_time", cluster="a", exported_job="app", instance="10.0.0.1:15090", job="envoy"}"#
+    );
+    assert_eq!(
+        (h.schema, h.count, h.sum, h.positive.len()),
+        (3, 10.0, 20.0, 10)
+    );
+    assert_eq!(h.positive[6].0, 8);
+
+    // always_scrape_classic_histograms: the classic series too.
+    let (r, out) = scrape(
+        &job(&format!("{base}  always_scrape_classic_histograms: true\n")),
+        &native_body(),
+        PB,
+        "",
+    );
+    assert_eq!(
+        (r.samples_scraped, out.series.len(), out.histograms.len()),
+        (1 + 5, 5, 1)
+    );
+    // Native histograms off: classic only.
+    let (r, out) = scrape(
+        &job("scrape_configs:\n- job_name: envoy\n"),
+        &native_body(),
+        PB,
+        "",
+    );
+    assert_eq!(
+        (r.samples_scraped, out.series.len(), out.histograms.len()),
+        (5, 5, 0)
+    );
+
+    // The bucket limit lowers the resolution: schema 3 → 2 merges (0..5 and 8..11) into 3+2 buckets... until it fits.
+    let (r, out) = scrape(
+        &job(&format!("{base}  native_histogram_bucket_limit: 4\n")),
+        &native_body(),
+        PB,
+        "",
+    );
+    assert!(r.up(), "{:?}", r.error);
+    let h = &out.histograms[0];
+    assert!(h.positive.len() <= 4 && h.schema < 3, "{h:?}");
+    assert_eq!(h.positive.iter().map(|b| b.1).sum::<f64>(), 10.0);
+    // Impossible to fit: the scrape fails.
+    let (r, out) = scrape(
+        &job(&format!("{base}  native_histogram_bucket_limit: 1\n")),
+        &native_body(),
+        PB,
+        "",
+    );
+    assert_eq!(r.error, Some(ScrapeError::BucketLimit));
+    assert_eq!(
+        r.error.unwrap().to_string(),
+        "histogram bucket limit exceeded"
+    );
+    assert!(out.histograms.is_empty());
+    // The minimum bucket factor caps the schema: 1.1 allows schema 2 at most.
+    let (_, out) = scrape(
+        &job(&format!(
+            "{base}  native_histogram_min_bucket_factor: 1.1\n"
+        )),
+        &native_body(),
+        PB,
+        "",
+    );
+    let h = &out.histograms[0];
+    assert_eq!(h.schema, 2);
+    // Index i of schema 3 goes to ((i - 1) >> 1) + 1 at schema 2.
+    assert_eq!(
+        h.positive,
+        [
+            (0, 1.0),
+            (1, 2.0),
+            (2, 2.0),
+            (3, 1.0),
+            (4, 1.0),
+            (5, 2.0),
+            (6, 1.0)
+        ]
+    );
+}
+
+#[test]
+fn fallback_and_mixed_bodies() {
+    let body = native_body();
+    // Blank Content-Type: fails without a fallback protocol...
+    let strict = job("scrape_configs:\n- job_name: envoy\n");
+    let mut cfg = ScrapeConfig::from_job(&strict).unwrap();
+    cfg.options.fallback_dialect = None;
+    let t = Target::from_labels(&[("job", "envoy")]);
+    let mut out = Collect::default();
+    let r = Scraper::new(cfg, &t).scrape_bytes(&body, "", "", &mut out);
+    assert!(matches!(r.error, Some(ScrapeError::ContentType(_))));
+    // ...and is read as protobuf with fallback_scrape_protocol: PrometheusProto.
+    let (r, _) = scrape(
+        &job("scrape_configs:\n- job_name: envoy\n  fallback_scrape_protocol: PrometheusProto\n"),
+        &body,
+        "",
+        "",
+    );
+    assert!(r.up(), "{:?}", r.error);
+    assert_eq!(r.format, Format::Protobuf);
+    assert!(r.content_type_fallback.is_some());
+
+    // Protobuf with text glued on fails clearly.
+    let mut mixed = body.clone();
+    mixed.extend_from_slice(b"envoy_server_live{} 1\n");
+    let (r, out) = scrape(&strict, &mixed, PB, "");
+    match r.error {
+        Some(ScrapeError::Parse(e)) => {
+            assert_eq!(e.kind(), promtext::ErrorKind::MixedFormat, "{e}")
+        }
+        e => panic!("{e:?}"),
+    }
+    assert!(out.series.is_empty());
+}
