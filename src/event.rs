@@ -61,12 +61,18 @@ impl MetricType {
 
     /// Parses a Prometheus text format type word (exact, lowercase).
     pub fn from_prometheus(s: &str) -> Option<Self> {
+        Self::from_prometheus_bytes(s.as_bytes())
+    }
+
+    /// [`MetricType::from_prometheus`] of bytes (the one-pass metadata path has not made a
+    /// `&str` of them).
+    pub(crate) fn from_prometheus_bytes(s: &[u8]) -> Option<Self> {
         Some(match s {
-            "counter" => MetricType::Counter,
-            "gauge" => MetricType::Gauge,
-            "histogram" => MetricType::Histogram,
-            "summary" => MetricType::Summary,
-            "untyped" => MetricType::Unknown,
+            b"counter" => MetricType::Counter,
+            b"gauge" => MetricType::Gauge,
+            b"histogram" => MetricType::Histogram,
+            b"summary" => MetricType::Summary,
+            b"untyped" => MetricType::Unknown,
             _ => return None,
         })
     }

@@ -883,7 +883,8 @@ fn inside_quotes(b: &[u8], pos: usize) -> bool {
 }
 
 /// A `# HELP` or `# TYPE` line recognised by [`fast_meta`]: its end (the LF's index or the
-/// body's length) and, for HELP, the text's start; the name is `name_start..name_end`.
+/// body's length) and its name's end; the name starts [`META_NAME_START`] bytes into the line
+/// and the text one byte after the name.
 pub(crate) struct FastMeta {
     pub end: usize,
     pub name_end: usize,
@@ -941,14 +942,7 @@ pub(crate) fn fast_meta(
     let metric_type = if is_help {
         None
     } else {
-        Some(match &b[text..end] {
-            b"counter" => MetricType::Counter,
-            b"gauge" => MetricType::Gauge,
-            b"histogram" => MetricType::Histogram,
-            b"summary" => MetricType::Summary,
-            b"untyped" => MetricType::Unknown,
-            _ => return None,
-        })
+        Some(MetricType::from_prometheus_bytes(&b[text..end])?)
     };
     Some(FastMeta {
         end,
