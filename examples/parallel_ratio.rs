@@ -123,7 +123,7 @@ fn main() {
     println!(
         "{profile} {} KiB, blocks of {} KiB, {}, medians of {} runs:",
         body.len() >> 10,
-        options.block_size() >> 10,
+        options.get_block_len() >> 10,
         if hot { "hot" } else { "interleaved" },
         if hot { 3 * iterations } else { iterations },
     );

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use crate::error::Error;
-use crate::escape::unescape_label_value;
+use crate::lex::escape::unescape_label_value;
 use crate::event::{Event, MetricType, Sample};
 
 /// An owned exemplar.
@@ -310,7 +310,7 @@ fn without(labels: &[(String, String)], skip: &str) -> Vec<(String, String)> {
 
 /// An `le` or `quantile` value as Prometheus reads it (`+Inf`, `-Inf`, `NaN`, Go floats).
 fn parse_bound(s: &str) -> Option<f64> {
-    crate::value::parse_value(s).ok()
+    crate::go::parse_value(s).ok()
 }
 
 /// Serializers for the `serde` feature: the CLI's JSON shape.

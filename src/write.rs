@@ -6,10 +6,10 @@
 
 use std::fmt::Write as _;
 
-use crate::escape::{escape_help, escape_label_value};
+pub use crate::lex::escape::{escape_help, escape_label_value};
 use crate::event::{Event, MetricType, Sample};
 use crate::family::{MetricFamily, OwnedExemplar, OwnedSample};
-use crate::scan::{is_legacy_label_name, is_legacy_metric_name};
+use crate::go::{is_legacy_label_name, is_legacy_metric_name};
 
 /// The output dialect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -227,13 +227,13 @@ pub fn write_event(out: &mut String, format: Format, event: &Event<'_>) {
         Event::Type(t) => write_type(
             out,
             format,
-            &crate::escape::unescape_label_value(t.name),
+            &crate::lex::escape::unescape_label_value(t.name),
             t.metric_type,
         ),
         Event::Help(h) => write_help(
             out,
             format,
-            &crate::escape::unescape_label_value(h.name),
+            &crate::lex::escape::unescape_label_value(h.name),
             &h.text(),
         ),
         Event::Unit(u) => write_unit(out, format, u.name, u.unit),

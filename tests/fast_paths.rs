@@ -1,7 +1,7 @@
 //! Differential tests of the parser's fast paths against its general paths.
 
 use promtext::generator::{GenConfig, generate};
-use promtext::value::parse_value;
+use promtext::go::parse_value;
 use promtext::{Event, Settings, parse_str, parse_with};
 
 /// Strict Prometheus lines take the fast path through the line machinery; lenient mode takes

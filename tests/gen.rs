@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use promtext::floatfmt::{format_g32, format_go_g, normalize_le_quantile, parse_go_float};
+use promtext::go::{format_g32, format_go_g, normalize_le_quantile, parse_go_float};
 use promtext::generator::{AppBlock, GenConfig, PRESETS, Profile, generate, generate_to};
 
 /// Naive counts: samples = non-blank lines not starting with `#`.

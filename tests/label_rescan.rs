@@ -34,7 +34,7 @@ fn label() -> impl Strategy<Value = Label> {
         ],
     )
         .prop_map(|(name, quote, value)| {
-            let legacy = promtext::scan::is_legacy_label_name(&name);
+            let legacy = promtext::go::is_legacy_label_name(&name);
             Label {
                 quoted_name: quote || !legacy,
                 name,

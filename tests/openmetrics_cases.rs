@@ -32,7 +32,7 @@ fn accepts(input: &[u8], settings: Settings) {
 #[track_caller]
 fn rejects(input: &[u8], message: &str) {
     for settings in [om(), strict()] {
-        let level = settings.validation_level();
+        let level = settings.get_validation();
         let Some(e) = first_error(input, settings) else {
             panic!("{:?} accepted at {level:?}", String::from_utf8_lossy(input));
         };

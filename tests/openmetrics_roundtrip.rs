@@ -203,8 +203,26 @@ fn same(a: f64, b: f64) -> bool {
     (a.is_nan() && b.is_nan()) || a.to_bits() == b.to_bits()
 }
 
+/// The text format's label-value unescaping (`\\`, `\"`, `\n`; any other backslash stays).
 fn unescape(s: &str) -> String {
-    promtext::escape::unescape_label_value(s).into_owned()
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some(q @ ('\\' | '"')) => out.push(q),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 /// Checks the parsed events against the model.

@@ -98,7 +98,7 @@ fn check_lines(body: &[u8], settings: &Settings, options: Options) -> usize {
             }
             assert_eq!(offset, body.len());
             // Block-relative events: moved to the body's lines, they are the same events.
-            let relative = options.block_relative_lines();
+            let relative = options.get_block_lines();
             let items: Vec<Item<'_>> = blocks
                 .iter()
                 .flat_map(|b| {

@@ -12,7 +12,7 @@ mod prost_model;
 use promtext::MetricType;
 use promtext::protobuf::write::{self, ClassicBucket, Family, Metric, Native, Value};
 use promtext::protobuf::{Event, Parser, Settings};
-use promtext::{ErrorKind, floatfmt};
+use promtext::{ErrorKind, go};
 use proptest::prelude::*;
 
 /// Ours, rendered; `Err` with the error kind and message.
@@ -386,7 +386,7 @@ fn text_series(body: &[u8]) -> Vec<Key> {
                 .labels()
                 .map(|l| {
                     let v = if l.name == "le" || l.name == "quantile" {
-                        floatfmt::normalize_le_quantile(&l.value).into_owned()
+                        go::normalize_le_quantile(&l.value).into_owned()
                     } else {
                         l.value.into_owned()
                     };
@@ -457,7 +457,7 @@ fn to_text(fams: &[Family]) -> String {
                     .map(|(n, v)| format!("{n}=\"{}\"", escape(v)))
                     .collect();
                 if let Some((n, v)) = extra {
-                    l.push(format!("{n}=\"{}\"", floatfmt::format_go_g(v)));
+                    l.push(format!("{n}=\"{}\"", go::format_go_g(v)));
                 }
                 format!("{{{}}}", l.join(","))
             };
@@ -471,7 +471,7 @@ fn to_text(fams: &[Family]) -> String {
                     "{}{suffix}{} {}{ts}\n",
                     f.name,
                     ls(extra),
-                    floatfmt::format_go_g(v)
+                    go::format_go_g(v)
                 ));
             };
             match &m.value {

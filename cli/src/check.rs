@@ -825,7 +825,7 @@ pub fn lint_protobuf(
                 let group = format!("{name}{group:?}");
                 let le = s
                     .bound_label()
-                    .and_then(promtext::floatfmt::parse_go_float)
+                    .and_then(promtext::go::parse_go_float)
                     .unwrap_or(f64::NAN);
                 if let Some((g, prev_le, prev_v)) = &last_bucket {
                     if *g == group {

@@ -248,7 +248,7 @@ pub fn parse_reader(
 ) -> Result<Stats, ParseFailure> {
     // In lenient mode a bad line is reported and skipped; otherwise it ends the parse.
     let lenient = settings.is_lenient();
-    let dialect = settings.dialect_in_use();
+    let dialect = settings.get_dialect();
     let mut counting = Counting {
         inner: reader,
         n: 0,

@@ -13,7 +13,7 @@
 
 use std::fmt;
 
-use crate::parser::Dialect;
+use crate::settings::Dialect;
 
 /// The `Accept` header Prometheus 3.x sends by default (scrape protocols OpenMetricsText1.0.0,
 /// OpenMetricsText0.0.1, PrometheusText1.0.0, PrometheusText0.0.4, with UTF-8 names allowed).

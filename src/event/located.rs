@@ -6,7 +6,7 @@
 //! four char-boundary checks per label) cost 7% of the instructions of a full Envoy parse with
 //! labels iterated, and ~10% of its time (see the README, "Performance"); a cheaper checked form
 //! gained nothing. So the parser certifies the positions once, where it has the proof for
-//! free, and [`Cursor::next`] (the state of [`crate::Labels`]) slices without checks.
+//! free, and [`Cursor::next`] (the state of [`crate::SampleLabels`]) slices without checks.
 //!
 //! # Invariant
 //!
@@ -33,7 +33,8 @@
 //! cost 3–4% of an Envoy parse. Debug builds check that the bytes are ASCII, and the Miri run
 //! covers it through the same tests.
 
-use crate::event::INLINE_LABELS;
+/// How many labels a sample can carry pre-located (beyond that, [`SampleLabels`](crate::SampleLabels) re-scans).
+pub(crate) const INLINE_LABELS: usize = 3;
 
 /// The text of one line and the spans of its first labels, relative to the line.
 #[derive(Clone, Copy, Debug)]
@@ -52,7 +53,7 @@ pub(crate) struct Located<'a> {
 /// # Safety
 ///
 /// Every byte of `bytes` is ASCII (below 0x80), so it is valid UTF-8:
-/// [`crate::prom::fast_sample`] looks at every byte of a line it takes and accepts only
+/// [`crate::dialect::prometheus::fast_sample`] looks at every byte of a line it takes and accepts only
 /// ASCII ones (see its comment). Debug builds check it.
 #[inline(always)]
 pub(crate) unsafe fn ascii_text(bytes: &[u8]) -> &str {
@@ -195,7 +196,7 @@ impl<'a> Located<'a> {
     }
 }
 
-/// The labels of a [`Located`] not yet handed out: the state of [`crate::Labels`].
+/// The labels of a [`Located`] not yet handed out: the state of [`crate::SampleLabels`].
 ///
 /// Its own invariant is `Located`'s, shifted: `left` is [`Located::NONE`], or the first `left`
 /// of `first`, `second`, `third` are packed spans of labels of `text`, in bounds and on char

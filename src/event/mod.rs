@@ -6,9 +6,14 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::escape::{unescape_help, unescape_label_value};
-use crate::located::{Cursor, Located};
-use crate::scan::{is_blank, is_label_start, scan_quoted, skip_blanks};
+use crate::lex::escape::{unescape_help, unescape_label_value};
+// The one fenced `unsafe` module: label spans located by the parser, sliced without checks.
+#[allow(unsafe_code)]
+pub(crate) mod located;
+
+pub(crate) use located::INLINE_LABELS;
+use located::{Cursor, Located};
+use crate::lex::scan::{is_blank, is_label_start, scan_quoted, skip_blanks};
 
 /// A metric family type, as declared by `# TYPE`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -277,8 +282,6 @@ impl Span {
     }
 }
 
-/// How many labels a sample can carry pre-located (beyond that, [`Labels`] re-scans).
-pub(crate) const INLINE_LABELS: usize = 3;
 
 const NAME_ESCAPED: u8 = 1;
 const LABELS_ESCAPED: u8 = 2;
@@ -415,8 +418,8 @@ impl<'a> Sample<'a> {
     /// The labels in exposition order (the quoted metric name of the brace-only form is not a
     /// label and is skipped).
     #[inline]
-    pub fn labels(&self) -> Labels<'a> {
-        Labels {
+    pub fn labels(&self) -> SampleLabels<'a> {
+        SampleLabels {
             // The block is sliced only if it must be re-scanned: pre-located labels are
             // sliced from the line directly.
             located: self.located.cursor(),
@@ -583,7 +586,7 @@ impl<'a> Exemplar<'a> {
         Exemplar {
             labels,
             labels_escaped: labels.contains('\\'),
-            value: crate::value::parse_value(value_text).unwrap_or(f64::NAN),
+            value: crate::go::parse_value(value_text).unwrap_or(f64::NAN),
             value_text,
             timestamp: timestamp_text.and_then(|t| t.parse().ok()),
             timestamp_text,
@@ -591,8 +594,8 @@ impl<'a> Exemplar<'a> {
     }
 
     /// The exemplar's labels.
-    pub fn labels(&self) -> Labels<'a> {
-        Labels {
+    pub fn labels(&self) -> SampleLabels<'a> {
+        SampleLabels {
             located: Cursor::none(self.labels),
             base: 0,
             end: self.labels.len() as u32,
@@ -655,7 +658,7 @@ pub struct Label<'a> {
 /// Re-scans the block lazily: the parser has already validated it, so this is a short,
 /// allocation-free loop unless a value holds escapes.
 #[derive(Clone, Debug)]
-pub struct Labels<'a> {
+pub struct SampleLabels<'a> {
     /// The text holding the block `text[base..end]` (the sample's line, or an exemplar's
     /// label text), and the labels located in it.
     located: Cursor<'a>,
@@ -670,7 +673,7 @@ pub struct Labels<'a> {
     quotes_at: u32,
 }
 
-impl<'a> Labels<'a> {
+impl<'a> SampleLabels<'a> {
     /// The same labels through the re-scan, ignoring the located ones (differential tests).
     #[cfg(test)]
     pub(crate) fn rescanned(mut self) -> Self {
@@ -698,7 +701,7 @@ impl<'a> Labels<'a> {
     }
 }
 
-impl<'a> Iterator for Labels<'a> {
+impl<'a> Iterator for SampleLabels<'a> {
     type Item = Label<'a>;
 
     /// The pre-located labels are a few loads and slices: inlined into the caller's loop,
@@ -716,7 +719,7 @@ impl<'a> Iterator for Labels<'a> {
     }
 }
 
-impl<'a> Labels<'a> {
+impl<'a> SampleLabels<'a> {
     /// [`Labels::next`] without pre-located labels: scans the validated block
     /// `text[base..end]`, with `pos` an index into `text` (0 before the first label).
     ///
@@ -734,9 +737,9 @@ impl<'a> Labels<'a> {
         let b = self.text().as_bytes();
         if !self.escaped && i < end && end <= b.len() && is_label_start(b[i]) {
             let b = &b[..end];
-            if let Some(eq) = crate::scan::find_byte(b, i + 1, b'=') {
+            if let Some(eq) = crate::lex::scan::find_byte(b, i + 1, b'=') {
                 if !is_blank(b[eq - 1]) && b.get(eq + 1) == Some(&b'"') {
-                    if let Some(close) = crate::scan::find_byte_short(b, eq + 2, b'"') {
+                    if let Some(close) = crate::lex::scan::find_byte_short(b, eq + 2, b'"') {
                         let after = close + 1;
                         if after == end || b[after] == b',' {
                             if let (Some(name), Some(value)) =
@@ -783,7 +786,7 @@ impl<'a> Labels<'a> {
                 return None;
             }
             self.quotes =
-                crate::structural::quote_mask(self.text().as_bytes(), self.quotes_at as usize);
+                crate::lex::structural::quote_mask(self.text().as_bytes(), self.quotes_at as usize);
             self.quotes_at += 64;
         }
         let at = self.quotes_at as usize - 64 + self.quotes.trailing_zeros() as usize;
@@ -815,7 +818,7 @@ impl<'a> Labels<'a> {
                 name = n;
             } else {
                 // Validated already: the name runs to the '=' (blanks may precede it).
-                let eq = crate::scan::find_byte(b, i, b'=').unwrap_or(b.len());
+                let eq = crate::lex::scan::find_byte(b, i, b'=').unwrap_or(b.len());
                 let mut end = eq;
                 while end > i && is_blank(b[end - 1]) {
                     end -= 1;

@@ -70,22 +70,12 @@ fn unescape_with(s: &str, quote: bool) -> Cow<'_, str> {
 }
 
 /// Unescapes a label value or quoted name (`\\`, `\"`, `\n`; other escapes kept verbatim).
-///
-/// ```
-/// use promtext::escape::unescape_label_value;
-/// assert_eq!(unescape_label_value(r#"a\"b\\c\nd\z"#), "a\"b\\c\nd\\z");
-/// assert!(matches!(unescape_label_value("plain"), std::borrow::Cow::Borrowed(_)));
-/// ```
-pub fn unescape_label_value(s: &str) -> Cow<'_, str> {
+pub(crate) fn unescape_label_value(s: &str) -> Cow<'_, str> {
     unescape_with(s, true)
 }
 
 /// Unescapes HELP text (`\\` and `\n` only; `\"` stays two bytes).
-///
-/// ```
-/// assert_eq!(promtext::escape::unescape_help(r#"x\\y\nz\"q"#), "x\\y\nz\\\"q");
-/// ```
-pub fn unescape_help(s: &str) -> Cow<'_, str> {
+pub(crate) fn unescape_help(s: &str) -> Cow<'_, str> {
     unescape_with(s, false)
 }
 
@@ -110,7 +100,7 @@ fn escape_with(s: &str, out: &mut String, quote: bool) {
 ///
 /// ```
 /// let mut out = String::new();
-/// promtext::escape::escape_label_value("a\"b\\c\nd", &mut out);
+/// promtext::write::escape_label_value("a\"b\\c\nd", &mut out);
 /// assert_eq!(out, r#"a\"b\\c\nd"#);
 /// ```
 pub fn escape_label_value(s: &str, out: &mut String) {
@@ -118,6 +108,12 @@ pub fn escape_label_value(s: &str, out: &mut String) {
 }
 
 /// Appends `s` escaped for HELP text (`\` and line feed).
+///
+/// ```
+/// let mut out = String::new();
+/// promtext::write::escape_help("a\\b\n\"c\"", &mut out);
+/// assert_eq!(out, r#"a\\b\n"c""#);
+/// ```
 pub fn escape_help(s: &str, out: &mut String) {
     escape_with(s, out, false)
 }
@@ -125,6 +121,13 @@ pub fn escape_help(s: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unescaping() {
+        assert_eq!(unescape_label_value(r#"a\"b\\c\nd\z"#), "a\"b\\c\nd\\z");
+        assert!(matches!(unescape_label_value("plain"), Cow::Borrowed(_)));
+        assert_eq!(unescape_help(r#"x\\y\nz\"q"#), "x\\y\nz\\\"q");
+    }
 
     #[test]
     fn unknown_escapes_are_kept() {

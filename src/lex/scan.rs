@@ -252,18 +252,6 @@ pub(crate) fn name_hash(b: &[u8]) -> u64 {
     (head ^ tail.rotate_left(29) ^ ((n as u64) << 56)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
-/// Whether `s` is a legacy metric name, `[a-zA-Z_:][a-zA-Z0-9_:]*`.
-pub fn is_legacy_metric_name(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty() && is_metric_start(b[0]) && metric_name_end(b, 1) == b.len()
-}
-
-/// Whether `s` is a legacy label name, `[a-zA-Z_][a-zA-Z0-9_]*`.
-pub fn is_legacy_label_name(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty() && is_label_start(b[0]) && label_name_end(b, 1) == b.len()
-}
-
 #[inline(always)]
 pub(crate) fn is_blank(b: u8) -> bool {
     b == b' ' || b == b'\t'
@@ -324,13 +312,14 @@ pub(crate) fn scan_quoted(b: &[u8], open: usize, line_has_backslash: bool) -> Op
 /// [`name_hash`] of the unescaped content of a quoted name (rare: allocates).
 pub(crate) fn hash_unescaped(s: &[u8]) -> u64 {
     let mut v = Vec::with_capacity(s.len());
-    crate::escape::for_each_unescaped(s, |b| v.push(b));
+    crate::lex::escape::for_each_unescaped(s, |b| v.push(b));
     name_hash(&v)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::go::{is_legacy_label_name, is_legacy_metric_name};
 
     /// `short_digits` against counting digit by digit: runs of 0 to 10 digits followed by every
     /// byte value, at every offset where 8 bytes remain, and with fewer left.

@@ -4,7 +4,7 @@
 //! operations per label instead of byte by byte.
 //!
 //! Portable 16-byte vectors (`wide`, SSE2 on x86-64, NEON on aarch64) and no `unsafe`. The
-//! byte-by-byte label grammar in [`crate::prom`] stays the reference: the index only ever
+//! byte-by-byte label grammar in [`crate::dialect::prometheus`] stays the reference: the index only ever
 //! accepts a block of the tight form `name="value",…` that the reference accepts too, and
 //! declines everything else to it (tests/structural.rs compares them).
 
@@ -277,12 +277,12 @@ impl NameSeq {
         if self.same && k < self.prev_n {
             let (off, len) = self.prev[k];
             let known = &self.prev_bytes[off as usize..(off + len) as usize];
-            if end - start == len as usize && crate::scan::has_prefix_at(b, start, known) {
+            if end - start == len as usize && crate::lex::scan::has_prefix_at(b, start, known) {
                 return true;
             }
         }
         self.same = false;
-        crate::scan::is_label_start(b[start]) && crate::scan::label_name_end(b, start + 1) >= end
+        crate::lex::scan::is_label_start(b[start]) && crate::lex::scan::label_name_end(b, start + 1) >= end
     }
 
     /// Whether the recorded names (spans into `b`) are all different.
@@ -302,7 +302,7 @@ impl NameSeq {
         for k in 0..n {
             let (s, e) = self.spans[k];
             let name = &b[s as usize..e as usize];
-            let h = crate::scan::name_hash(name);
+            let h = crate::lex::scan::name_hash(name);
             hashes[k] = h;
             let (word, bit) = ((h >> 62) as usize, 1u64 << ((h >> 56) & 63));
             if bloom[word] & bit != 0 {

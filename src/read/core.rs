@@ -1,165 +1,11 @@
-//! Settings and the pull parser over a complete body.
+//! The line machinery every front end (whole body, chunks, readers, parallel blocks) shares.
 
 use crate::error::{Error, ErrorKind, LineError};
 use crate::event::{Event, HelpLine, INLINE_LABELS, Sample, TypeLine};
-use crate::located::Located;
-use crate::openmetrics::OmState;
-use crate::prom::{self, LineCtx};
-
-/// The text dialect to parse.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum Dialect {
-    /// The Prometheus text format (`text/plain; version=0.0.4`, plus 3.x quoted names).
-    #[default]
-    Prometheus,
-    /// OpenMetrics 1.0 text (`application/openmetrics-text; version=1.0.0`), with the quoted
-    /// UTF-8 names Prometheus accepts in it.
-    OpenMetrics,
-}
-
-/// How much an OpenMetrics exposition is checked beyond its syntax.
-///
-/// ```
-/// use promtext::{Settings, Validation, parse_with};
-/// // A counter may not go negative: Prometheus takes it, full OpenMetrics does not.
-/// let body = b"# TYPE a counter\na_total -1\n# EOF\n";
-/// assert!(parse_with(body, Settings::openmetrics()).all(|e| e.is_ok()));
-/// let strict = Settings::openmetrics().validation(Validation::Strict);
-/// let err = parse_with(body, strict).find_map(Result::err).unwrap();
-/// assert_eq!(err.kind(), promtext::ErrorKind::Semantic);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum Validation {
-    /// Exactly the Prometheus server's verdicts: the syntax is enforced, the semantic rules
-    /// Prometheus does not check (family grouping, histogram consistency, value constraints,
-    /// a trailing comma in a label set, …) are not. The default, for scraping.
-    #[default]
-    Prometheus,
-    /// Full OpenMetrics 1.0: the syntax without Prometheus' leniencies, plus the per-family
-    /// semantic checks. Applies to the OpenMetrics dialect; the Prometheus text format has no
-    /// such rules and is parsed as with [`Validation::Prometheus`].
-    Strict,
-}
-
-/// Parser settings. The default is Prometheus-compatible and stops at the first error.
-///
-/// ```
-/// use promtext::{Settings, parse_with};
-/// let body = b"a 1 -5\r\nbad line here\r\nb 2\r\n";
-/// let mut p = parse_with(body, Settings::default().lenient(true));
-/// let events: Vec<_> = p.by_ref().collect();
-/// assert_eq!(events.len(), 3); // a, the error for the bad line, b
-/// assert!(events[1].is_err());
-/// assert_eq!(p.skipped_lines(), 1);
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Settings {
-    pub(crate) dialect: Dialect,
-    pub(crate) lenient: bool,
-    pub(crate) max_line_len: usize,
-    pub(crate) allow_duplicate_labels: bool,
-    pub(crate) validation: Validation,
-}
-
-/// The default maximum line length: 1 MiB.
-pub const DEFAULT_MAX_LINE_LEN: usize = 1 << 20;
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            dialect: Dialect::Prometheus,
-            lenient: false,
-            max_line_len: DEFAULT_MAX_LINE_LEN,
-            allow_duplicate_labels: false,
-            validation: Validation::Prometheus,
-        }
-    }
-}
-
-impl Settings {
-    /// Prometheus text format, Prometheus-compatible verdicts, fail at the first error.
-    pub fn prometheus() -> Self {
-        Settings::default()
-    }
-
-    /// OpenMetrics 1.0 with Prometheus' verdicts ([`Validation::Prometheus`]): what a scraper
-    /// should use for an `application/openmetrics-text` response. Like Prometheus' OpenMetrics
-    /// parser it accepts duplicate label names (its storage then rejects the series); turn
-    /// [`Settings::allow_duplicate_labels`] off, or use [`Validation::Strict`], to reject them.
-    ///
-    /// ```
-    /// use promtext::{Event, Settings, parse_with};
-    /// let body = b"# TYPE rq counter\nrq_total{code=\"200\"} 7 1520879607.789 # {trace_id=\"ab\"} 1\n# EOF\n";
-    /// let events: Vec<_> = parse_with(body, Settings::openmetrics()).collect::<Result<_, _>>()?;
-    /// let s = events[1].as_sample().unwrap();
-    /// assert_eq!(s.timestamp_ms(), Some(1520879607789));
-    /// assert_eq!(s.exemplar().unwrap().value(), 1.0);
-    /// assert!(matches!(events[2], Event::Eof(_)));
-    /// # Ok::<(), promtext::Error>(())
-    /// ```
-    pub fn openmetrics() -> Self {
-        Settings {
-            dialect: Dialect::OpenMetrics,
-            allow_duplicate_labels: true,
-            ..Settings::default()
-        }
-    }
-
-    /// The validation level (OpenMetrics; see [`Validation`]).
-    pub fn validation(mut self, level: Validation) -> Self {
-        self.validation = level;
-        self
-    }
-
-    /// The dialect in use.
-    pub fn dialect_in_use(&self) -> Dialect {
-        self.dialect
-    }
-
-    /// The validation level in use.
-    pub fn validation_level(&self) -> Validation {
-        self.validation
-    }
-
-    /// The dialect.
-    pub fn dialect(mut self, dialect: Dialect) -> Self {
-        self.dialect = dialect;
-        self
-    }
-
-    /// `lenient`: accept CRLF line endings and signed timestamps, and skip bad lines (each is
-    /// reported as an `Err` item and counted) instead of stopping at the first one.
-    pub fn lenient(mut self, on: bool) -> Self {
-        self.lenient = on;
-        self
-    }
-
-    /// The maximum length of one line in bytes, without its line feed (default 1 MiB). Longer
-    /// lines are an [`ErrorKind::LineTooLong`] error; streaming parsers never buffer more.
-    pub fn max_line_len(mut self, bytes: usize) -> Self {
-        self.max_line_len = bytes.max(1);
-        self
-    }
-
-    /// Accept duplicate label names in one series (Prometheus' parser does; its storage then
-    /// fails the scrape). Off by default: `label name "b" is not unique` is an error.
-    pub fn allow_duplicate_labels(mut self, on: bool) -> Self {
-        self.allow_duplicate_labels = on;
-        self
-    }
-
-    /// Whether the lenient setting is on.
-    pub fn is_lenient(&self) -> bool {
-        self.lenient
-    }
-
-    /// The maximum line length.
-    pub fn line_limit(&self) -> usize {
-        self.max_line_len
-    }
-}
+use crate::event::located::Located;
+use crate::dialect::openmetrics::OmState;
+use crate::dialect::prometheus::{self as prom, LineCtx};
+use crate::settings::{Dialect, Settings};
 
 /// The line machinery every front end shares: numbering, limits, UTF-8, dialect dispatch,
 /// error policy.
@@ -262,7 +108,7 @@ impl Core {
         // SAFETY: every byte of a line `fast_sample` takes is ASCII (see its comment). The UTF-8
         // check it saves cost 3–4% of an Envoy parse (the README, "Performance").
         #[allow(unsafe_code)]
-        let text = unsafe { crate::located::ascii_text(&input[start..f.end]) };
+        let text = unsafe { crate::event::located::ascii_text(&input[start..f.end]) };
         seg.lf_stale = true;
         self.line_no += 1;
         // SAFETY: `text` is `input[start..f.end]`, ASCII and so UTF-8, and `fast_sample`
@@ -296,7 +142,7 @@ impl Core {
         }
         // SAFETY: every byte of a line `fast_meta` takes is ASCII (see its comment).
         #[allow(unsafe_code)]
-        let line = unsafe { crate::located::ascii_text(&input[start..f.end]) };
+        let line = unsafe { crate::event::located::ascii_text(&input[start..f.end]) };
         let name = &line[prom::META_NAME_START..f.name_end - start];
         seg.lf_stale = true;
         self.line_no += 1;
@@ -594,135 +440,4 @@ impl<'l> Segment<'l> {
         let raw = &self.bytes[start..end];
         (raw, text, memchr::memchr(b'\\', raw).is_some())
     }
-}
-
-/// A pull parser over a complete body: an [`Iterator`] of events borrowed from the input.
-///
-/// In the default mode iteration stops after the first error; with
-/// [`Settings::lenient`] every bad line is reported and skipped.
-///
-/// ```
-/// use promtext::Event;
-/// let body = "# TYPE envoy_server_live gauge\nenvoy_server_live{} 1\n";
-/// let mut samples = 0;
-/// for event in promtext::parse_str(body) {
-///     match event? {
-///         Event::Type(t) => assert_eq!(t.name, "envoy_server_live"),
-///         Event::Sample(s) => { samples += 1; assert_eq!(s.value(), 1.0); assert_eq!(s.labels().count(), 0) }
-///         _ => {}
-///     }
-/// }
-/// assert_eq!(samples, 1);
-/// # Ok::<(), promtext::Error>(())
-/// ```
-#[derive(Debug)]
-pub struct Parser<'a> {
-    input: Segment<'a>,
-    pos: usize,
-    /// Global offset of `input[0]` (non-zero for a block of a larger body).
-    base: u64,
-    core: Core,
-    done: bool,
-}
-
-impl<'a> Parser<'a> {
-    /// A parser over `input` with `settings`.
-    pub fn new(input: &'a [u8], settings: Settings) -> Self {
-        Parser::at(input, settings, 0, 0)
-    }
-
-    /// A parser over a block of a larger body that starts at a line boundary: `lines_before`
-    /// lines and `base` bytes precede it, so events and errors carry the body's line numbers
-    /// and offsets.
-    pub(crate) fn at(input: &'a [u8], settings: Settings, lines_before: u64, base: u64) -> Self {
-        let mut core = Core::new(settings);
-        core.line_no = lines_before;
-        Parser {
-            input: Segment::new(input),
-            pos: 0,
-            base,
-            core,
-            done: false,
-        }
-    }
-
-    /// How many bad lines were skipped (lenient mode).
-    pub fn skipped_lines(&self) -> u64 {
-        self.core.skipped
-    }
-
-    /// How many lines were read so far.
-    pub fn lines_read(&self) -> u64 {
-        self.core.line_no
-    }
-
-    /// The settings in use.
-    pub fn settings(&self) -> &Settings {
-        &self.core.settings
-    }
-
-    /// Whether every line of the input was read (and, fail-fast, none failed).
-    #[cfg(feature = "parallel")]
-    pub(crate) fn finished(&self) -> bool {
-        self.done && !self.core.failed
-    }
-}
-
-impl<'a> Iterator for Parser<'a> {
-    type Item = Result<Event<'a>, Error>;
-
-    #[inline(always)]
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if self.done || self.core.failed {
-                return None;
-            }
-            let input = self.input.bytes();
-            let start = self.pos;
-            if start >= input.len() {
-                self.done = true;
-                return self.core.finish(self.base + start as u64).map(Err);
-            }
-            let offset = self.base + start as u64;
-            if let Some((end, ev)) =
-                self.core
-                    .fast_line(&mut self.input, start, offset, false, true)
-            {
-                self.pos = (end + 1).min(input.len());
-                return Some(Ok(ev));
-            }
-            let end = match self.input.next_line_feed(start) {
-                Some(n) => {
-                    self.pos = n + 1;
-                    n
-                }
-                None => {
-                    self.pos = input.len();
-                    input.len()
-                }
-            };
-            let (line, text, has_backslash) = self.input.line(start, end);
-            if let Some(r) = self
-                .core
-                .line(line, text, has_backslash, self.base + start as u64)
-            {
-                return Some(r);
-            }
-        }
-    }
-}
-
-/// Parses a complete body with the default settings.
-pub fn parse(input: &[u8]) -> Parser<'_> {
-    Parser::new(input, Settings::default())
-}
-
-/// Parses a complete body given as `&str` with the default settings.
-pub fn parse_str(input: &str) -> Parser<'_> {
-    Parser::new(input.as_bytes(), Settings::default())
-}
-
-/// Parses a complete body with `settings`.
-pub fn parse_with(input: &[u8], settings: Settings) -> Parser<'_> {
-    Parser::new(input, settings)
 }

@@ -59,7 +59,8 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use crate::error::Error;
 use crate::event::Event;
-use crate::parser::{Dialect, Parser, Settings};
+use crate::Parser;
+use crate::settings::{Dialect, Settings};
 
 /// The default size below which a body is parsed on one thread: 1 MiB.
 pub const DEFAULT_THRESHOLD: usize = 1 << 20;
@@ -80,7 +81,7 @@ const BLOCKS_PER_THREAD: usize = 8;
 /// ```
 /// use promtext::parallel::Options;
 /// let options = Options::default().threshold(4 << 20).block_len(1 << 20);
-/// assert_eq!(options.threshold_len(), 4 << 20);
+/// assert_eq!(options.get_threshold(), 4 << 20);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Options {
@@ -149,17 +150,17 @@ impl Options {
     }
 
     /// Whether events' line numbers count from their block's first line.
-    pub fn block_relative_lines(&self) -> bool {
+    pub fn get_block_lines(&self) -> bool {
         self.block_lines
     }
 
     /// The threshold in use.
-    pub fn threshold_len(&self) -> usize {
+    pub fn get_threshold(&self) -> usize {
         self.threshold
     }
 
     /// The target block size in use.
-    pub fn block_size(&self) -> usize {
+    pub fn get_block_len(&self) -> usize {
         self.block_len
     }
 

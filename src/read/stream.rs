@@ -8,7 +8,8 @@ use std::io::{self, Read};
 
 use crate::error::{Error, ErrorKind};
 use crate::event::Event;
-use crate::parser::{Core, Segment, Settings};
+use super::core::{Core, Segment};
+use crate::settings::Settings;
 
 /// A push parser: feed bytes as they arrive (from a socket, a decompressor, …) and drain the
 /// events of the complete lines; the partial last line is carried to the next chunk.

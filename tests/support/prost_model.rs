@@ -187,7 +187,7 @@ fn ms(t: &Timestamp) -> i64 {
 }
 
 fn bound_label(v: f64) -> String {
-    let mut s = promtext::floatfmt::format_go_g(v);
+    let mut s = promtext::go::format_go_g(v);
     if !s.contains(['.', 'e', 'N', 'I']) {
         s.push_str(".0");
     }

@@ -10,16 +10,17 @@
 
 pub(crate) mod validate;
 
-use crate::error::{ErrorKind, LineError, go_quote};
+use crate::error::{ErrorKind, LineError};
+use crate::go::quote_bounded as go_quote;
 use crate::event::{Eof, Event, HelpLine, MetricType, Sample, TypeLine, UnitLine};
 use crate::event::{SampleParts, Span};
-use crate::parser::{Dialect, Settings, Validation};
-use crate::prom::{DupCheck, value_error};
-use crate::scan::{
+use crate::settings::{Dialect, Settings, Validation};
+use crate::dialect::prometheus::{DupCheck, value_error};
+use crate::lex::scan::{
     hash_unescaped, is_label_start, is_metric_start, label_name_end, metric_name_end, name_hash,
     scan_quoted,
 };
-use crate::value::parse_value;
+use crate::go::parse_value;
 
 use validate::Validator;
 
@@ -708,7 +709,7 @@ fn label_set<'a>(
 fn duplicate(line: &str, start: usize, end: usize, escaped: bool) -> LineError {
     let raw = &line[start..end];
     let name = if escaped {
-        crate::escape::unescape_label_value(raw)
+        crate::lex::escape::unescape_label_value(raw)
     } else {
         std::borrow::Cow::Borrowed(raw)
     };

@@ -1,11 +1,102 @@
 //! The duplicate-label check for lines with many labels: a hash index over the names seen so far.
 //!
-//! The parser's Bloom filter ([`crate::prom::DupCheck`]) answers "certainly new" for the few labels of an
+//! The parser's Bloom filter ([`crate::dialect::prometheus::DupCheck`]) answers "certainly new" for the few labels of an
 //! ordinary series without touching memory beyond 32 bytes; once it is saturated every name is a possible
 //! duplicate, and comparing each with all earlier names would make a line of `n` labels cost `n²` (a hostile line
 //! of 150 000 labels took seconds). Past [`MIN_NAMES`] names the possible duplicate is looked up here instead:
 //! names are keyed by a randomly seeded hash of their unescaped bytes (so crafted collisions cannot pile up in
 //! one bucket) and compared exactly on a key match.
+
+#[allow(unused_imports)]
+use super::*;
+
+/// Duplicate label-name detection without per-sample allocation: a 256-bit Bloom filter over
+/// name hashes, and a reused list of the names seen so far for the rare filter hit.
+#[derive(Debug, Default)]
+pub(crate) struct DupCheck {
+    bloom: [u64; 4],
+    seen: Vec<(u64, u32, u32, bool)>,
+    /// For filter hits on lines with many labels (linear instead of quadratic).
+    index: super::duplicates::DupIndex,
+}
+
+impl DupCheck {
+    #[inline(always)]
+    pub(crate) fn clear(&mut self) {
+        self.bloom = [0; 4];
+        self.seen.clear();
+        // Istio's series have 20 to 30 labels: room for them from the first, so the list
+        // does not grow (and allocate) with the label counts a body happens to have.
+        if self.seen.capacity() == 0 {
+            self.seen.reserve(64);
+        }
+        self.index.clear();
+    }
+
+    /// Records the name `line[start..end]` (raw; `escaped` when it is a quoted name holding a
+    /// backslash) and reports whether an equal name was recorded before.
+    #[inline(always)]
+    pub(crate) fn insert(
+        &mut self,
+        line: &[u8],
+        start: usize,
+        end: usize,
+        hash: u64,
+        escaped: bool,
+    ) -> bool {
+        // The top bits: the multiply in `name_hash` mixes every input bit into them, while
+        // its low bits see only the names' first bytes (Istio's share `source_`/`destination_`).
+        let word = (hash >> 62) as usize;
+        let mask = 1u64 << ((hash >> 56) & 63);
+        let hit = self.bloom[word] & mask != 0;
+        self.bloom[word] |= mask;
+        let dup = hit && self.possible_dup(line, start, end, hash, escaped);
+        self.seen.push((hash, start as u32, end as u32, escaped));
+        dup
+    }
+
+    /// A filter hit: compare with the names seen so far (through the hash index once there are many).
+    #[cold]
+    fn possible_dup(
+        &mut self,
+        line: &[u8],
+        start: usize,
+        end: usize,
+        hash: u64,
+        escaped: bool,
+    ) -> bool {
+        if self.seen.len() >= super::duplicates::MIN_NAMES {
+            return self.index.contains(line, &self.seen, start, end, escaped);
+        }
+        self.seen.iter().any(|&(h, s, e, esc)| {
+            h == hash
+                && names_equal(
+                    &line[s as usize..e as usize],
+                    esc,
+                    &line[start..end],
+                    escaped,
+                )
+        })
+    }
+}
+
+#[inline(always)]
+pub(super) fn names_equal(a: &[u8], a_esc: bool, b: &[u8], b_esc: bool) -> bool {
+    if !a_esc && !b_esc {
+        return a == b;
+    }
+    names_equal_unescaped(a, b)
+}
+
+#[cold]
+pub(super) fn names_equal_unescaped(a: &[u8], b: &[u8]) -> bool {
+    let mut x = Vec::with_capacity(a.len());
+    crate::lex::escape::for_each_unescaped(a, |c| x.push(c));
+    let mut y = Vec::with_capacity(b.len());
+    crate::lex::escape::for_each_unescaped(b, |c| y.push(c));
+    x == y
+}
+
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -85,18 +176,18 @@ impl DupIndex {
 }
 
 /// The name's bytes with escapes resolved (`raw` itself when it has none).
-fn unescaped<'a>(raw: &'a [u8], escaped: bool, buf: &'a mut Vec<u8>) -> &'a [u8] {
+pub(super) fn unescaped<'a>(raw: &'a [u8], escaped: bool, buf: &'a mut Vec<u8>) -> &'a [u8] {
     if !escaped {
         return raw;
     }
     buf.clear();
-    crate::escape::for_each_unescaped(raw, |c| buf.push(c));
+    crate::lex::escape::for_each_unescaped(raw, |c| buf.push(c));
     buf
 }
 
 /// The map's keys are already seeded hashes.
 #[derive(Debug, Default, Clone, Copy)]
-struct PassThrough;
+pub(super) struct PassThrough;
 
 impl BuildHasher for PassThrough {
     type Hasher = PassThroughHasher;
@@ -106,7 +197,7 @@ impl BuildHasher for PassThrough {
 }
 
 #[derive(Debug, Default, Clone, Copy)]
-struct PassThroughHasher(u64);
+pub(super) struct PassThroughHasher(u64);
 
 impl std::hash::Hasher for PassThroughHasher {
     fn finish(&self) -> u64 {

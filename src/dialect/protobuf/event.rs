@@ -216,8 +216,8 @@ impl<'a> Sample<'a> {
 
     /// The labels: the metric's in wire order, then `le` or `quantile` when the series has it.
     #[inline]
-    pub fn labels(&self) -> Labels<'_> {
-        Labels {
+    pub fn labels(&self) -> MetricLabels<'_> {
+        MetricLabels {
             pairs: LabelPairs::new(self.metric),
             extra: self.extra.as_ref().map(|f| {
                 (
@@ -288,12 +288,12 @@ impl PartialEq for Sample<'_> {
 
 /// The labels of a sample; see [`Sample::labels`].
 #[derive(Clone, Debug)]
-pub struct Labels<'s> {
+pub struct MetricLabels<'s> {
     pairs: LabelPairs<'s>,
     extra: Option<(&'static str, &'s str)>,
 }
 
-impl<'s> Iterator for Labels<'s> {
+impl<'s> Iterator for MetricLabels<'s> {
     type Item = Label<'s>;
 
     #[inline]

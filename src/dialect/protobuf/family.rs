@@ -32,7 +32,7 @@ impl Scratch {
             }
         }
         self.tmp.clear();
-        crate::floatfmt::write_go_g(&mut self.tmp, v);
+        crate::go::write_go_g(&mut self.tmp, v);
         if !self
             .tmp
             .iter()

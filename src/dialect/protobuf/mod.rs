@@ -39,7 +39,7 @@ pub mod write;
 use std::io::{self, Read};
 
 pub use event::{
-    Bucket, Buckets, Event, Exemplar, Exemplars, Help, LabelPairs, Labels, Name, NativeHistogram,
+    Bucket, Buckets, Event, Exemplar, Exemplars, Help, LabelPairs, MetricLabels, Name, NativeHistogram,
     Sample, Series, Spans, bound,
 };
 use family::{FamilyState, Scratch};

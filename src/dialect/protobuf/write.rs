@@ -511,7 +511,7 @@ pub fn from_text(families: &[MetricFamily]) -> Vec<Family> {
                         }
                     };
                     let m = &mut fam.metrics[i];
-                    let bound = s.label(special).and_then(crate::floatfmt::parse_go_float);
+                    let bound = s.label(special).and_then(crate::go::parse_go_float);
                     match (&mut m.value, suffix) {
                         (_, "_created") => {
                             m.start_timestamp_ms = Some((s.value * 1000.0) as i64);

@@ -1,0 +1,8 @@
+//! Lines → events, one module per exposition dialect: the Prometheus text format
+//! ([`prometheus`]), OpenMetrics 1.0 ([`openmetrics`]), the protobuf exposition ([`protobuf`]),
+//! and the content negotiation that picks one ([`content_type`]).
+
+pub mod content_type;
+pub(crate) mod openmetrics;
+pub(crate) mod prometheus;
+pub mod protobuf;

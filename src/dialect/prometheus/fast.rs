@@ -1,0 +1,326 @@
+//! The one-pass sample and metadata grammar for the common shapes; it declines (returns
+//! `None`) whatever it does not take, and the general grammar then parses the line.
+
+
+#[allow(unused_imports)]
+use super::*;
+
+/// A `# HELP` or `# TYPE` line recognised by [`fast_meta`]: its end (the LF's index or the
+/// body's length) and its name's end; the name starts [`META_NAME_START`] bytes into the line
+/// and the text one byte after the name.
+pub(crate) struct FastMeta {
+    pub end: usize,
+    pub name_end: usize,
+    /// `None` for a HELP line; the declared type for a TYPE line.
+    pub metric_type: Option<MetricType>,
+}
+
+/// Where a metadata line's name starts: after `# HELP ` or `# TYPE `.
+pub(crate) const META_NAME_START: usize = 7;
+
+/// Recognises the metadata lines that make up a third of a real Envoy body — `# HELP name
+/// text` and `# TYPE name type`, one space each, a legacy name, ASCII text — without the
+/// general comment path, its per-line UTF-8 check and backslash search. Like [`fast_sample`] it
+/// never decides a verdict: `None` leaves the line to the general path (quoted names, other
+/// blanks, non-ASCII text, an unknown type, a line over the limit). A line taken here is ASCII
+/// (the name is scanned with the ASCII table or equals one so scanned, the text search stops at
+/// any byte above 0x7f), so it needs no UTF-8 check. `b[start] == b'#'`.
+#[inline(always)]
+pub(crate) fn fast_meta(
+    b: &[u8],
+    start: usize,
+    max_line_len: usize,
+    cx: &mut LineCtx,
+) -> Option<FastMeta> {
+    let head = b.get(start..start + META_NAME_START)?;
+    let is_help = head == b"# HELP ";
+    if !is_help && head != b"# TYPE " {
+        return None;
+    }
+    let n = start + META_NAME_START;
+    if !is_metric_start(*b.get(n)?) {
+        return None;
+    }
+    // The HELP line names the family its TYPE line and samples repeat: remember it.
+    let prev = &cx.prev_name;
+    let name_end = if !prev.is_empty()
+        && has_prefix_at(b, n, prev)
+        && b.get(n + prev.len()).is_none_or(|&c| !is_metric_char(c))
+    {
+        n + prev.len()
+    } else {
+        let end = metric_name_end(b, n + 1);
+        cx.prev_name.clear();
+        cx.prev_name.extend_from_slice(&b[n..end]);
+        end
+    };
+    if b.get(name_end) != Some(&b' ') {
+        return None;
+    }
+    let text = name_end + 1;
+    let end = crate::lex::structural::lf_or_non_ascii(b, text);
+    if (end < b.len() && b[end] != b'\n') || end - start > max_line_len {
+        return None;
+    }
+    let metric_type = if is_help {
+        None
+    } else {
+        Some(MetricType::from_prometheus_bytes(&b[text..end])?)
+    };
+    Some(FastMeta {
+        end,
+        name_end,
+        metric_type,
+    })
+}
+
+/// A sample line recognised by [`fast_sample`]: absolute end (the LF's index or the body's
+/// length) and the parts relative to the line start.
+pub(crate) struct FastLine {
+    pub end: usize,
+    pub parts: SampleParts,
+    pub n_labels: usize,
+    pub inline: [u64; INLINE_LABELS],
+}
+
+/// Recognises a sample line of the common shape straight from the body, before its end is
+/// known: `name 1`, `name{} 1`, `name{a="x",b="y"} 1` — at most [`INLINE_LABELS`] plain
+/// labels, no blanks but the one before the value, no timestamp, ended by a LF or the end of
+/// the body. The general path finds the line feed first and then parses the line with every
+/// option of the grammar; for the lines that make up nearly all of an Envoy body this does
+/// the same work in one pass.
+///
+/// `None` means "not this shape" and the general path takes the line: this never decides a
+/// verdict, so every error is still reported by the general path. A line taken here holds
+/// no backslash (the value search stops at one and declines; no other byte it accepts is
+/// one), so its values need no unescaping, and **only ASCII bytes**, so it is valid UTF-8
+/// without a check: the metric name is scanned with the ASCII name table or equals a name
+/// (or prefix) scanned so before, label names are scanned with the table, the value search
+/// stops at any byte above 0x7f and declines, the punctuation is matched byte by byte, and
+/// a sample value is either digits or a token `parse_value` accepts (ASCII only).
+/// `start < b.len()`.
+#[inline(always)]
+pub(crate) fn fast_sample(
+    b: &[u8],
+    start: usize,
+    max_line_len: usize,
+    reuse: bool,
+    cx: &mut LineCtx,
+) -> Option<FastLine> {
+    if !is_metric_start(b[start]) {
+        return None;
+    }
+    let found = metric_name(b, start, cx);
+    let (name_end, first_label) = (found.end, found.first_label);
+    let mut i = name_end;
+    // No label block: no labels (located, so the iterator need not look).
+    let mut n_labels = 0;
+    // The located labels, as scalars rather than an array indexed by `count`, so they stay
+    // in registers and reach the sample as whole words (see `located::pack`).
+    let (mut located0, mut located1, mut located2) = (0u64, 0u64, 0u64);
+    const _: () = assert!(INLINE_LABELS == 3);
+    let mut labels = Span::default();
+    let mut series_end = name_end;
+    // The '=' of the first label (for the prefix cache).
+    let mut first_eq = None;
+    if *b.get(i)? == b'{' {
+        let base = i + 1;
+        let (close, count) = 'block: {
+            // The first label, peeled off the loop: from the prefix cache (known valid, its
+            // '=' known), else scanned; `}` right away is an empty block.
+            let (mut ns, mut ne) = match first_label {
+                Some(known) => known,
+                None => {
+                    let c = *b.get(base)?;
+                    if c == b'}' {
+                        break 'block (base, 0);
+                    }
+                    if !is_label_start(c) {
+                        return None;
+                    }
+                    let ne = label_name_end(b, base + 1);
+                    if b.get(ne) != Some(&b'=') {
+                        return None;
+                    }
+                    (base, ne)
+                }
+            };
+            first_eq = Some(ne);
+            let mut count = 0;
+            loop {
+                // `ne` is at '='.
+                if b.get(ne + 1) != Some(&b'"') {
+                    return None;
+                }
+                let vs = ne + 2;
+                // The closing quote, unless the line ends or a backslash comes first (escaped
+                // values are left to the general path).
+                let ve = vs + cx.value_end.find(&b[vs..])?;
+                if b[ve] != b'"' || ve - start > u16::MAX as usize {
+                    return None;
+                }
+                // What `Located` needs, for the caller's proof: `ns < ne` (a name byte at
+                // `ns`, or `ns` just after the `{` of a cached prefix) and
+                // `ne + 2 == vs <= ve`; `ns`, `ne` and `ve` hold ASCII bytes (a label's first
+                // byte or the `{` before it, `=`, `"`) and `vs` follows the ASCII `"`, so all
+                // four are char boundaries of the line once it is known to be UTF-8; the line
+                // runs past `ve` (to the `}` at least).
+                let packed = pack(ns - start, ne - start, vs - start, ve - start);
+                match count {
+                    0 => located0 = packed,
+                    1 => located1 = packed,
+                    2 => located2 = packed,
+                    _ => {}
+                }
+                count += 1;
+                i = ve + 1;
+                match b.get(i) {
+                    Some(b',') => i += 1,
+                    Some(b'}') => break 'block (i, count),
+                    _ => return None,
+                }
+                // The next label, or `}` after a trailing comma.
+                let c = *b.get(i)?;
+                if c == b'}' {
+                    break 'block (i, count);
+                }
+                if count == INLINE_LABELS {
+                    // Past the located labels (Istio's series have 20 and more): the rest of
+                    // the block is walked quote to quote over a structural index.
+                    // A line that repeats more of the previous indexed line takes those
+                    // labels over (`reuse`: the previous line is in the same buffer).
+                    let reused = if reuse && cx.prev_line.valid {
+                        let three = [located0, located1, located2].map(|p| {
+                            let [s, e, _, ve] = unpack(p);
+                            (start + s, start + e, start + ve)
+                        });
+                        crate::lex::structural::reuse_prev(b, i, three, &cx.prev_line, &mut cx.names)
+                    } else {
+                        None
+                    };
+                    cx.prev_line.valid = false;
+                    let seq = &mut cx.names;
+                    let (mut from, mut taken) = (i, 0);
+                    match reused {
+                        Some((n, next)) => match b.get(next) {
+                            Some(b',') => (from, taken) = (next + 1, n - INLINE_LABELS),
+                            // The block ends there: still checked for duplicates below (the
+                            // first three names are this line's own).
+                            Some(b'}') => (from, taken) = (next, n - INLINE_LABELS),
+                            _ => return None,
+                        },
+                        None => {
+                            seq.clear();
+                            for p in [located0, located1, located2] {
+                                let [s, e, _, ve] = unpack(p);
+                                seq.push(b, start + s, start + e, start + ve);
+                            }
+                        }
+                    }
+                    let (close, more) = if b.get(from) == Some(&b'}') {
+                        (from, 0)
+                    } else {
+                        if !cx.index.build(b, from) {
+                            return None;
+                        }
+                        crate::lex::structural::tight_labels(b, from, &cx.index, |s, e, c| {
+                            seq.push(b, s, e, c)
+                        })?
+                    };
+                    let more = more + taken;
+                    // A repeated name is left to the general path, which reports it.
+                    if !seq.distinct(b) {
+                        return None;
+                    }
+                    // The block is valid whatever follows it: later lines may repeat it.
+                    cx.prev_line = crate::lex::structural::PrevLine { valid: true };
+                    break 'block (close, count + more);
+                }
+                if !is_label_start(c) {
+                    return None;
+                }
+                (ns, ne) = (i, label_name_end(b, i + 1));
+                if b.get(ne) != Some(&b'=') {
+                    return None;
+                }
+                // A repeated name is left to the general path, which reports it. The first
+                // names are compared with the located ones; from the fourth on (Istio's
+                // series have 20 and more) the duplicate scratch takes over.
+                let name = &b[ns..ne];
+                let same = |p: u64| {
+                    let [s, e, _, _] = unpack(p);
+                    &b[start + s..start + e] == name
+                };
+                if same(located0) || (count == 2 && same(located1)) {
+                    return None;
+                }
+            }
+        };
+        n_labels = count;
+        labels = Span::new(base - start, close - start);
+        series_end = close + 1;
+        i = close + 1;
+    }
+    if b.get(i) != Some(&b' ') {
+        return None;
+    }
+    i += 1;
+    // The value: a plain integer of up to 19 digits (exact in the fused loop), else any
+    // token that `parse_value` accepts; it must end the line.
+    let vstart = i;
+    let value = match short_digits(b, i) {
+        // Up to 7 digits: a signed conversion, one instruction (u64 to f64 takes several).
+        Some((len, n)) if b[i + len] == b'\n' => {
+            i += len;
+            n as i64 as f64
+        }
+        _ => {
+            let n;
+            (i, n) = leading_digits(b, i);
+            if i > vstart && i - vstart <= 19 && (i == b.len() || b[i] == b'\n') {
+                n as f64
+            } else {
+                while i < b.len() && !matches!(b[i], b'\n' | b' ' | b'\t' | b'{') {
+                    i += 1;
+                }
+                if i == vstart || (i < b.len() && b[i] != b'\n') {
+                    return None;
+                }
+                crate::go::parse_value_bytes(&b[vstart..i]).ok()?
+            }
+        }
+    };
+    let end = i;
+    if end - start > max_line_len {
+        return None;
+    }
+    if found.source != NameSource::Prefix {
+        if found.source == NameSource::Scanned {
+            cx.prev_name.clear();
+            cx.prev_name.extend_from_slice(&b[start..name_end]);
+        }
+        cx.prev_prefix.clear();
+        if let Some(eq) = first_eq {
+            cx.prev_prefix.extend_from_slice(&b[start..=eq]);
+            cx.prev_prefix_name_len = name_end - start;
+        }
+    }
+    Some(FastLine {
+        end,
+        parts: SampleParts {
+            name: Span::new(0, name_end - start),
+            name_escaped: false,
+            labels,
+            labels_escaped: false,
+            labels_tight: true,
+            value,
+            value_text: Span::new(vstart - start, end - start),
+            timestamp_ms: None,
+            timestamp_text: None,
+            series: Span::new(0, series_end - start),
+            exemplar: None,
+        },
+        n_labels,
+        inline: [located0, located1, located2],
+    })
+}
