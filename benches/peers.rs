@@ -20,12 +20,11 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
@@ -38,38 +37,9 @@ use common::{memchr_lines, naive_split};
 // Allocation counting: on only around the one parse being counted, so timed runs pay a single
 // relaxed load per allocation.
 
-struct Counting;
-static COUNT_ON: AtomicBool = AtomicBool::new(false);
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNT_ON.load(Relaxed) {
-            ALLOCS.fetch_add(1, Relaxed);
-        }
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNT_ON.load(Relaxed) {
-            ALLOCS.fetch_add(1, Relaxed);
-        }
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn count_allocs<T>(f: impl FnOnce() -> T) -> (T, u64) {
-    ALLOCS.store(0, Relaxed);
-    COUNT_ON.store(true, Relaxed);
-    let r = f();
-    COUNT_ON.store(false, Relaxed);
-    (r, ALLOCS.load(Relaxed))
-}
+#[path = "../tests/support/alloc.rs"]
+mod alloc;
+use alloc::count as count_allocs;
 
 // ---------------------------------------------------------------------------------------------
 // Normalised samples, for the correctness check.

@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 
 use crate::error::Error;
-use crate::lex::escape::unescape_label_value;
 use crate::event::{Event, MetricType, Sample};
+use crate::lex::escape::unescape_label_value;
 
 /// An owned exemplar.
 #[derive(Clone, Debug)]

@@ -68,9 +68,9 @@ pub use settings::{DEFAULT_MAX_LINE_LEN, Dialect, Settings, Validation};
 
 // Paths the relabel and scrape layers still use.
 #[allow(unused_imports)]
-pub(crate) use lex::escape;
-#[allow(unused_imports)]
 pub(crate) use go as floatfmt;
+#[allow(unused_imports)]
+pub(crate) use lex::escape;
 
 // The README's examples are compiled and run as doc tests.
 #[cfg(doctest)]

@@ -6,10 +6,10 @@
 
 use std::fmt::Write as _;
 
-pub use crate::lex::escape::{escape_help, escape_label_value};
 use crate::event::{Event, MetricType, Sample};
 use crate::family::{MetricFamily, OwnedExemplar, OwnedSample};
 use crate::go::{is_legacy_label_name, is_legacy_metric_name};
+pub use crate::lex::escape::{escape_help, escape_label_value};
 
 /// The output dialect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]

@@ -6,8 +6,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use promtext::go::{format_g32, format_go_g, normalize_le_quantile, parse_go_float};
 use promtext::generator::{AppBlock, GenConfig, PRESETS, Profile, generate, generate_to};
+use promtext::go::{format_g32, format_go_g, normalize_le_quantile, parse_go_float};
 
 /// Naive counts: samples = non-blank lines not starting with `#`.
 struct Naive {

@@ -10,8 +10,6 @@
     feature = "yaml"
 ))]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -22,59 +20,9 @@ use promtext::scrape::{
 
 // ---------------------------------------------------------------- counting allocator
 
-struct Counting;
-
-thread_local! {
-    static LIVE: Cell<i64> = const { Cell::new(0) };
-    static PEAK: Cell<i64> = const { Cell::new(0) };
-    static LARGEST: Cell<usize> = const { Cell::new(0) };
-}
-
-fn grew(size: usize) {
-    // `try_with`: the thread-locals may already be gone while a thread shuts down.
-    let _ = LIVE.try_with(|l| {
-        l.set(l.get() + size as i64);
-        let _ = PEAK.try_with(|p| p.set(p.get().max(l.get())));
-    });
-    let _ = LARGEST.try_with(|m| m.set(m.get().max(size)));
-}
-
-fn shrank(size: usize) {
-    let _ = LIVE.try_with(|l| l.set(l.get() - size as i64));
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        grew(layout.size());
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        grew(layout.size());
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        shrank(layout.size());
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        shrank(layout.size());
-        grew(new_size);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-/// What `f` allocated on this thread: (peak live bytes above the start, largest single allocation).
-fn measure<T>(f: impl FnOnce() -> T) -> (T, u64, u64) {
-    let start = LIVE.with(Cell::get);
-    PEAK.with(|p| p.set(start));
-    LARGEST.with(|m| m.set(0));
-    let r = f();
-    let peak = PEAK.with(Cell::get) - start;
-    (r, peak.max(0) as u64, LARGEST.with(Cell::get) as u64)
-}
+#[path = "support/alloc.rs"]
+mod alloc;
+use alloc::measure;
 
 const MIB: u64 = 1 << 20;
 

@@ -1,37 +1,14 @@
 //! The steady state does not allocate for dropped and unchanged series, nor for cache hits.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use promtext::relabel::cache::{Cached, LabelSetCache, SeriesCache};
 use promtext::relabel::yaml::rules_from_yaml;
 use promtext::relabel::{Labels, NameValidationScheme, Outcome, Pipeline};
 
-struct Counting;
-
-thread_local! {
-    static ALLOCS: Cell<usize> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.with(|c| c.set(c.get() + 1));
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        unsafe { System.dealloc(p, l) }
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        ALLOCS.with(|c| c.set(c.get() + 1));
-        unsafe { System.realloc(p, l, n) }
-    }
-}
-
-#[global_allocator]
-static A: Counting = Counting;
+#[path = "support/alloc.rs"]
+mod alloc;
 
 fn allocs() -> usize {
-    ALLOCS.with(Cell::get)
+    alloc::allocations() as usize
 }
 
 #[path = "../benches/fixtures/relabel.rs"]

@@ -11,9 +11,9 @@ use crate::lex::escape::{unescape_help, unescape_label_value};
 #[allow(unsafe_code)]
 pub(crate) mod located;
 
+use crate::lex::scan::{is_blank, is_label_start, scan_quoted, skip_blanks};
 pub(crate) use located::INLINE_LABELS;
 use located::{Cursor, Located};
-use crate::lex::scan::{is_blank, is_label_start, scan_quoted, skip_blanks};
 
 /// A metric family type, as declared by `# TYPE`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -281,7 +281,6 @@ impl Span {
             .unwrap_or_default()
     }
 }
-
 
 const NAME_ESCAPED: u8 = 1;
 const LABELS_ESCAPED: u8 = 2;

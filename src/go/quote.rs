@@ -122,7 +122,10 @@ mod tests {
             (b"\x00\x01\x7f", r#""\x00\x01\x7f""#),
             (b"\x07\x08\x0b\x0c", r#""\a\b\v\f""#),
             ("\u{85}".as_bytes(), r#""\u0085""#),
-            ("\u{a0}\u{2028}\u{feff}".as_bytes(), r#""\u00a0\u2028\ufeff""#),
+            (
+                "\u{a0}\u{2028}\u{feff}".as_bytes(),
+                r#""\u00a0\u2028\ufeff""#,
+            ),
             ("\u{e000}".as_bytes(), r#""\ue000""#),
             ("\u{10fffd}".as_bytes(), r#""\U0010fffd""#),
             ("日本\u{1f600}".as_bytes(), "\"日本\u{1f600}\""),

@@ -282,7 +282,8 @@ impl NameSeq {
             }
         }
         self.same = false;
-        crate::lex::scan::is_label_start(b[start]) && crate::lex::scan::label_name_end(b, start + 1) >= end
+        crate::lex::scan::is_label_start(b[start])
+            && crate::lex::scan::label_name_end(b, start + 1) >= end
     }
 
     /// Whether the recorded names (spans into `b`) are all different.

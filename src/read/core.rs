@@ -1,10 +1,10 @@
 //! The line machinery every front end (whole body, chunks, readers, parallel blocks) shares.
 
-use crate::error::{Error, ErrorKind, LineError};
-use crate::event::{Event, HelpLine, INLINE_LABELS, Sample, TypeLine};
-use crate::event::located::Located;
 use crate::dialect::openmetrics::OmState;
 use crate::dialect::prometheus::{self as prom, LineCtx};
+use crate::error::{Error, ErrorKind, LineError};
+use crate::event::located::Located;
+use crate::event::{Event, HelpLine, INLINE_LABELS, Sample, TypeLine};
 use crate::settings::{Dialect, Settings};
 
 /// The line machinery every front end shares: numbering, limits, UTF-8, dialect dispatch,

@@ -57,9 +57,9 @@
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
+use crate::Parser;
 use crate::error::Error;
 use crate::event::Event;
-use crate::Parser;
 use crate::settings::{Dialect, Settings};
 
 /// The default size below which a body is parsed on one thread: 1 MiB.

@@ -6,9 +6,9 @@
 
 use std::io::{self, Read};
 
+use super::core::{Core, Segment};
 use crate::error::{Error, ErrorKind};
 use crate::event::Event;
-use super::core::{Core, Segment};
 use crate::settings::Settings;
 
 /// A push parser: feed bytes as they arrive (from a socket, a decompressor, …) and drain the

@@ -10,17 +10,17 @@
 
 pub(crate) mod validate;
 
+use crate::dialect::prometheus::{DupCheck, value_error};
 use crate::error::{ErrorKind, LineError};
-use crate::go::quote_bounded as go_quote;
 use crate::event::{Eof, Event, HelpLine, MetricType, Sample, TypeLine, UnitLine};
 use crate::event::{SampleParts, Span};
-use crate::settings::{Dialect, Settings, Validation};
-use crate::dialect::prometheus::{DupCheck, value_error};
+use crate::go::parse_value;
+use crate::go::quote_bounded as go_quote;
 use crate::lex::scan::{
     hash_unescaped, is_label_start, is_metric_start, label_name_end, metric_name_end, name_hash,
     scan_quoted,
 };
-use crate::go::parse_value;
+use crate::settings::{Dialect, Settings, Validation};
 
 use validate::Validator;
 

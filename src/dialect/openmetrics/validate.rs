@@ -15,11 +15,11 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::error::{ErrorKind, LineError};
+use crate::event::{Event, Exemplar, MetricType, Sample};
+use crate::go::parse_value;
 use crate::go::quote_bounded as go_quote;
 use crate::lex::escape::for_each_unescaped;
-use crate::event::{Event, Exemplar, MetricType, Sample};
 use crate::lex::scan::{label_name_end, scan_quoted};
-use crate::go::parse_value;
 
 /// The most code points an exemplar's label names and values may have together.
 pub(crate) const MAX_EXEMPLAR_CODE_POINTS: usize = 128;

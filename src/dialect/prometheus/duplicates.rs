@@ -97,7 +97,6 @@ pub(super) fn names_equal_unescaped(a: &[u8], b: &[u8]) -> bool {
     x == y
 }
 
-
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 

@@ -1,7 +1,6 @@
 //! The one-pass sample and metadata grammar for the common shapes; it declines (returns
 //! `None`) whatever it does not take, and the general grammar then parses the line.
 
-
 #[allow(unused_imports)]
 use super::*;
 
@@ -194,7 +193,13 @@ pub(crate) fn fast_sample(
                             let [s, e, _, ve] = unpack(p);
                             (start + s, start + e, start + ve)
                         });
-                        crate::lex::structural::reuse_prev(b, i, three, &cx.prev_line, &mut cx.names)
+                        crate::lex::structural::reuse_prev(
+                            b,
+                            i,
+                            three,
+                            &cx.prev_line,
+                            &mut cx.names,
+                        )
                     } else {
                         None
                     };

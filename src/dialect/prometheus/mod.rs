@@ -7,16 +7,16 @@
 use std::borrow::Cow;
 
 use crate::error::{ErrorKind, LineError};
-use crate::go::quote_bounded as go_quote;
+use crate::event::located::{Located, pack, unpack};
 use crate::event::{
     Comment, Event, HelpLine, INLINE_LABELS, MetricType, Sample, SampleParts, Span, TypeLine,
 };
-use crate::event::located::{Located, pack, unpack};
+use crate::go::quote_bounded as go_quote;
+use crate::go::{ValueError, parse_int_ms, parse_value};
 use crate::lex::scan::{
     has_prefix_at, hash_unescaped, is_blank, is_label_start, is_metric_char, is_metric_start,
     label_name_end, metric_name_end, name_hash, scan_quoted, short_digits, skip_blanks,
 };
-use crate::go::{ValueError, parse_int_ms, parse_value};
 
 /// Per-parser scratch and switches the line parsers need.
 #[derive(Debug, Default)]

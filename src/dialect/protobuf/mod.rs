@@ -39,8 +39,8 @@ pub mod write;
 use std::io::{self, Read};
 
 pub use event::{
-    Bucket, Buckets, Event, Exemplar, Exemplars, Help, LabelPairs, MetricLabels, Name, NativeHistogram,
-    Sample, Series, Spans, bound,
+    Bucket, Buckets, Event, Exemplar, Exemplars, Help, LabelPairs, MetricLabels, Name,
+    NativeHistogram, Sample, Series, Spans, bound,
 };
 use family::{FamilyState, Scratch};
 

@@ -294,7 +294,6 @@ pub fn normalize_le_quantile(s: &str) -> Cow<'_, str> {
     }
 }
 
-
 /// The NaN bit pattern Prometheus stores for a scraped NaN (`value.NormalNaN`).
 pub const NORMAL_NAN_BITS: u64 = 0x7ff8_0000_0000_0001;
 
