@@ -1,11 +1,14 @@
-//! Pre-located labels and unchecked line text: the crate's only `unsafe`, fenced in this
-//! module.
+//! Pre-located labels and unchecked line text: the crate's only `unsafe` code is here — two
+//! `unsafe fn`s ([`Located::new`], [`ascii_text`]) and the unchecked slicing behind them. They
+//! are called at exactly three places, each with a `SAFETY` comment that proves the
+//! precondition: the general sample grammar (`dialect::prometheus::general`, `Located::new`)
+//! and the one-pass paths in `read::core` (`ascii_text` for a sample and a metadata line,
+//! `Located::new` for a sample). `#![deny(unsafe_code)]` holds everywhere else.
 //!
 //! The line parsers already know where each of a sample's first labels lies when they
 //! validate it. Handing those labels out with checked slicing (`str::get`: two bound checks and
-//! four char-boundary checks per label) cost 7% of the instructions of a full Envoy parse with
-//! labels iterated, and ~10% of its time (see the README, "Performance"); a cheaper checked form
-//! gained nothing. So the parser certifies the positions once, where it has the proof for
+//! four char-boundary checks per label) costs a measurable share of a full parse with labels
+//! iterated (CONTRIBUTING.md tells how to measure it); a cheaper checked form gained nothing. So the parser certifies the positions once, where it has the proof for
 //! free, and [`Cursor::next`] (the state of [`crate::SampleLabels`]) slices without checks.
 //!
 //! # Invariant
@@ -28,12 +31,13 @@
 //! first byte follows its opening `"`; a name's end follows its last ASCII name byte), and
 //! in valid UTF-8 such a position is always a char boundary.
 //!
-//! The second use is [`ascii_text`]: the one-pass sample path (`prom::fast_sample`) accepts
-//! only ASCII bytes, so the line it took is valid UTF-8 without a check; the check it saves
-//! cost 3–4% of an Envoy parse. Debug builds check that the bytes are ASCII, and the Miri run
+//! The second use is [`ascii_text`]: the one-pass paths (`fast_sample`, `fast_meta`) accept
+//! only ASCII bytes, so the line they took is valid UTF-8 without a check (a check that is a
+//! few percent of an Envoy parse). Debug builds check that the bytes are ASCII, and the Miri run
 //! covers it through the same tests.
 
-/// How many labels a sample can carry pre-located (beyond that, [`SampleLabels`](crate::SampleLabels) re-scans).
+/// How many labels a sample can carry pre-located (beyond that,
+/// [`SampleLabels`](crate::SampleLabels) re-scans).
 pub(crate) const INLINE_LABELS: usize = 3;
 
 /// The text of one line and the spans of its first labels, relative to the line.
@@ -67,7 +71,7 @@ pub(crate) unsafe fn ascii_text(bytes: &[u8]) -> &str {
 /// writes it with one store and every later read of it is one load of the same word: a load
 /// that spans several narrower stores made just before cannot be forwarded from the CPU's
 /// store buffer and waits for them to reach the cache (`perf` showed such stalls at the first
-/// reads of every sample; see the README, "Performance").
+/// reads of every sample).
 #[inline(always)]
 pub(crate) fn pack(
     name_start: usize,

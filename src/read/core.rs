@@ -106,7 +106,7 @@ impl Core {
             return None;
         }
         // SAFETY: every byte of a line `fast_sample` takes is ASCII (see its comment). The UTF-8
-        // check it saves cost 3–4% of an Envoy parse (the README, "Performance").
+        // check it saves is a few percent of an Envoy parse.
         #[allow(unsafe_code)]
         let text = unsafe { crate::event::located::ascii_text(&input[start..f.end]) };
         seg.lf_stale = true;
