@@ -1,22 +1,23 @@
 //! promtext: a zero-copy, streaming parser for the Prometheus text exposition format (as
-//! Envoy and Istio serve it) and OpenMetrics 1.0, with a compiled Prometheus-compatible relabel
-//! pipeline.
+//! Envoy and Istio serve it), OpenMetrics 1.0 and the protobuf exposition, with a compiled
+//! Prometheus-compatible relabel pipeline.
 //!
-//! The data's way through the crate, one module per stage:
+//! The root holds what a scraper needs: [`parse`] / [`parse_str`] / [`parse_with`] and
+//! [`Parser`] (a complete body), [`ChunkParser`] (pushed chunks), [`ReadParser`] (any
+//! `io::Read`), configured by [`Settings`] ([`Dialect`], [`Validation`]); they yield [`Event`]s
+//! that borrow the input ([`Sample`], its [`SampleLabels`] of [`Label`]s, [`Exemplar`], the
+//! metadata lines) or an [`Error`]. The modules, in the order of the data's way:
 //!
-//! - bytes → lines: [`Parser`] (a complete body), [`ChunkParser`] (pushed chunks),
-//!   [`ReadParser`] (any `io::Read`), all configured by [`Settings`]; `parallel` parses one
-//!   large body on several cores (feature `parallel`);
-//! - lines → events: the Prometheus text dialect and OpenMetrics ([`Dialect`]), yielding [`Event`]s that
-//!   borrow the input ([`Sample`], [`Labels`], [`Exemplar`], metadata);
-//! - events → owned data: [`family`] groups samples into metric families, [`mod@write`] renders
-//!   them back to text;
-//! - label sets → [`relabel`]: Prometheus' relabeling compiled into a shareable pipeline;
-//! - protobuf bodies → events: [`protobuf`] (delimited `MetricFamily` messages, native
-//!   histograms), with its writer;
-//! - helpers: [`content_type`] (dialect negotiation), [`value`] and [`escape`] (Go-compatible
-//!   numbers, lazy unescaping), `generator` (deterministic Envoy/Istio expositions, feature
-//!   `gen`), [`floatfmt`] (`%.32g`, Go `%g`).
+//! - [`content_type`]: which dialect a response is (and the `Accept` header to ask with);
+//!   [`protobuf`]: the delimited protobuf exposition and native histograms;
+//!   `parallel`: one large body on several cores (feature `parallel`);
+//! - [`family`]: samples grouped into owned metric families; [`mod@write`]: events and families
+//!   back to text;
+//! - [`relabel`]: Prometheus' relabeling compiled into a shareable pipeline;
+//! - `config` (feature `yaml`): Prometheus YAML — relabel rules, scrape jobs, rule tests;
+//!   `scrape` (feature `yaml`): a scrape of one target with its limits and report;
+//!   `discovery` (feature `kubernetes`): offline pod discovery;
+//! - [`go`]: what Prometheus' Go code means by a float, a quoted string and a valid name.
 //!
 //! ```
 //! let body = "# TYPE envoy_server_live gauge\nenvoy_server_live{} 1\n";

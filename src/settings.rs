@@ -131,7 +131,7 @@ impl Settings {
     }
 
     /// The maximum length of one line in bytes, without its line feed (default 1 MiB). Longer
-    /// lines are an [`ErrorKind::LineTooLong`] error; streaming parsers never buffer more.
+    /// lines are an [`ErrorKind::LineTooLong`](crate::ErrorKind::LineTooLong) error; streaming parsers never buffer more.
     pub fn max_line_len(mut self, bytes: usize) -> Self {
         self.max_line_len = bytes.max(1);
         self

@@ -1,5 +1,5 @@
 //! The whole-buffer and chunk-fed parsers recognise sample lines of the common shape in one pass,
-//! before their line feed is known (`prom::fast_sample`); every other line, and every error, goes
+//! before their line feed is known (`dialect::prometheus::fast`); every other line, and every error, goes
 //! through the general line parser. `ReadParser` always takes the general path, so comparing them
 //! on lines near that shape (and just outside it) proves the fast path changes nothing.
 

@@ -7,9 +7,6 @@
 //! names are keyed by a randomly seeded hash of their unescaped bytes (so crafted collisions cannot pile up in
 //! one bucket) and compared exactly on a key match.
 
-#[allow(unused_imports)]
-use super::*;
-
 /// Duplicate label-name detection without per-sample allocation: a 256-bit Bloom filter over
 /// name hashes, and a reused list of the names seen so far for the rare filter hit.
 #[derive(Debug, Default)]

@@ -1,6 +1,5 @@
 //! Error messages of the Prometheus text grammar, in Prometheus' wording.
 
-#[allow(unused_imports)]
 use super::*;
 
 /// The token at `i`, for "got …" in messages: the end of line shows as `"\n"`.

@@ -1,7 +1,6 @@
 //! The one-pass sample and metadata grammar for the common shapes; it declines (returns
 //! `None`) whatever it does not take, and the general grammar then parses the line.
 
-#[allow(unused_imports)]
 use super::*;
 
 /// A `# HELP` or `# TYPE` line recognised by [`fast_meta`]: its end (the LF's index or the

@@ -1,7 +1,6 @@
 //! The general sample grammar: every line the one-pass grammar (`fast`) declines, and the
 //! reference both are tested against.
 
-#[allow(unused_imports)]
 use super::*;
 
 /// Where [`metric_name`] found a name's end.

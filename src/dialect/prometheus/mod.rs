@@ -3,6 +3,14 @@
 //! A pure function of the line and the settings: no I/O, and no state beyond the reusable
 //! duplicate-label scratch. Verdicts follow the Prometheus server parser (`model/textparse`),
 //! with the deviations documented in the crate docs.
+//!
+//! Two sample grammars live side by side: [`general`] is the reference — every line can go
+//! through it, and it alone produces errors — and [`fast`] takes the common shapes in one pass
+//! before the line's end is known, declining everything else. Differential tests
+//! (`tests/fast_lines.rs`, `tests/structural.rs`) drive the same lines through both (the
+//! `ReadParser` always takes the general grammar) and compare every observable of every event.
+//! The line-level pieces both use: [`duplicates`] (the duplicate-label check) and [`errors`]
+//! (Prometheus' messages).
 
 use std::borrow::Cow;
 
@@ -194,10 +202,10 @@ pub(super) fn meta_name(line: &str, i: usize) -> Option<(&str, usize)> {
     Some((&line[i..end], end))
 }
 
-mod duplicates;
-mod errors;
-mod fast;
-mod general;
+pub(crate) mod duplicates;
+pub(crate) mod errors;
+pub(crate) mod fast;
+pub(crate) mod general;
 
 pub(crate) use duplicates::*;
 pub(crate) use errors::*;
