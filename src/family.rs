@@ -177,22 +177,13 @@ impl MetricFamily {
             MetricType::GaugeHistogram => ("_gsum", "_gcount"),
             _ => return Vec::new(),
         };
-        let mut out: Vec<Histogram> = Vec::new();
-        let mut index: HashMap<Vec<(String, String)>, usize> = HashMap::new();
-        for smp in &self.samples {
-            let Some(suffix) = smp.name.strip_prefix(self.name.as_str()) else {
-                continue;
-            };
-            let key = series_key(&smp.labels, "le");
-            let i = *index.entry(key).or_insert_with(|| {
-                out.push(Histogram {
-                    labels: without(&smp.labels, "le"),
-                    ..Histogram::default()
-                });
-                out.len() - 1
-            });
-            let h = &mut out[i];
-            match suffix {
+        self.fold_series(
+            "le",
+            |labels| Histogram {
+                labels,
+                ..Histogram::default()
+            },
+            |h, suffix, smp| match suffix {
                 "_bucket" => {
                     if let Some(le) = smp.label("le").and_then(parse_bound) {
                         h.buckets.push((le, smp.value));
@@ -202,9 +193,8 @@ impl MetricFamily {
                 s if s == count => h.count = Some(smp.value),
                 "_created" => h.created = Some(smp.value),
                 _ => {}
-            }
-        }
-        out
+            },
+        )
     }
 
     /// The family's summaries, one per label set (without `quantile`), in first-seen order: quantiles (rank,
@@ -224,22 +214,13 @@ impl MetricFamily {
         if self.metric_type != MetricType::Summary {
             return Vec::new();
         }
-        let mut out: Vec<Summary> = Vec::new();
-        let mut index: HashMap<Vec<(String, String)>, usize> = HashMap::new();
-        for smp in &self.samples {
-            let Some(suffix) = smp.name.strip_prefix(self.name.as_str()) else {
-                continue;
-            };
-            let key = series_key(&smp.labels, "quantile");
-            let i = *index.entry(key).or_insert_with(|| {
-                out.push(Summary {
-                    labels: without(&smp.labels, "quantile"),
-                    ..Summary::default()
-                });
-                out.len() - 1
-            });
-            let s = &mut out[i];
-            match suffix {
+        self.fold_series(
+            "quantile",
+            |labels| Summary {
+                labels,
+                ..Summary::default()
+            },
+            |s, suffix, smp| match suffix {
                 "" => {
                     if let Some(q) = smp.label("quantile").and_then(parse_bound) {
                         s.quantiles.push((q, smp.value));
@@ -249,7 +230,32 @@ impl MetricFamily {
                 "_count" => s.count = Some(smp.value),
                 "_created" => s.created = Some(smp.value),
                 _ => {}
-            }
+            },
+        )
+    }
+
+    /// One `T` per label set without `skip`, in first-seen order, each made by `new` from
+    /// those labels and given every sample of its series by `fold` (with the sample name's
+    /// suffix after the family name).
+    fn fold_series<T>(
+        &self,
+        skip: &str,
+        new: impl Fn(Vec<(String, String)>) -> T,
+        mut fold: impl FnMut(&mut T, &str, &OwnedSample),
+    ) -> Vec<T> {
+        let mut out: Vec<T> = Vec::new();
+        let mut index: HashMap<Vec<(String, String)>, usize> = HashMap::new();
+        for smp in &self.samples {
+            let Some(suffix) = smp.name.strip_prefix(self.name.as_str()) else {
+                continue;
+            };
+            let i = *index
+                .entry(series_key(&smp.labels, skip))
+                .or_insert_with(|| {
+                    out.push(new(without(&smp.labels, skip)));
+                    out.len() - 1
+                });
+            fold(&mut out[i], suffix, smp);
         }
         out
     }
