@@ -44,19 +44,7 @@ fn chunked(input: &[u8], cuts: &[usize], s: &Settings) -> Vec<String> {
     out
 }
 
-/// A reader that returns at most `n` bytes per read.
-struct Trickle<'a> {
-    data: &'a [u8],
-    n: usize,
-}
-impl std::io::Read for Trickle<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let k = self.n.min(buf.len()).min(self.data.len());
-        buf[..k].copy_from_slice(&self.data[..k]);
-        self.data = &self.data[k..];
-        Ok(k)
-    }
-}
+use common::Trickle;
 
 fn read(input: &[u8], n: usize, s: &Settings) -> Vec<String> {
     let mut p = ReadParser::new(

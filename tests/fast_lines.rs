@@ -32,35 +32,17 @@ fn describe(r: Result<&Event<'_>, &promtext::Error>) -> String {
 }
 
 fn whole(input: &[u8], s: &Settings) -> Vec<String> {
-    promtext::parse_with(input, s.clone())
-        .map(|r| describe(r.as_ref()))
-        .collect()
+    common::whole_with(input, s, describe)
 }
 
 /// The general path only.
 fn general(input: &[u8], s: &Settings) -> Vec<String> {
-    let mut p = ReadParser::new(input, s.clone());
-    let mut out = Vec::new();
-    while let Some(r) = p.next_event() {
-        out.push(describe(r.as_ref()));
-    }
-    out
+    common::general_with(input, s, describe)
 }
 
 /// The chunk feeder, cut at `cuts` (fast path on complete lines inside each chunk).
 fn chunked(input: &[u8], cuts: &[usize], s: &Settings) -> Vec<String> {
-    let mut p = ChunkParser::new(s.clone());
-    let mut points: Vec<usize> = cuts.iter().map(|&c| c % (input.len() + 1)).collect();
-    points.sort_unstable();
-    points.push(input.len());
-    let mut out = Vec::new();
-    let mut prev = 0;
-    for c in points {
-        out.extend(p.feed(&input[prev..c]).map(|r| describe(r.as_ref())));
-        prev = c;
-    }
-    out.extend(p.finish().map(|r| describe(r.as_ref())));
-    out
+    common::chunked_at_with(input, cuts, s, describe)
 }
 
 fn name() -> impl Strategy<Value = String> {

@@ -10,6 +10,7 @@
     feature = "yaml"
 ))]
 
+mod common;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -415,20 +416,7 @@ fn chunk_parser_feed_after_finish_is_an_error() {
     assert_eq!(p.finish().count(), 0);
 }
 
-/// A reader handing out at most `n` bytes per call.
-struct Trickle<'a> {
-    data: &'a [u8],
-    n: usize,
-}
-
-impl std::io::Read for Trickle<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let k = self.n.min(buf.len()).min(self.data.len());
-        buf[..k].copy_from_slice(&self.data[..k]);
-        self.data = &self.data[k..];
-        Ok(k)
-    }
-}
+use common::Trickle;
 
 #[test]
 fn read_parser_is_linear_for_any_read_size() {

@@ -7,7 +7,8 @@
 //! takes labels over), the chunk feeder (which does not) and the general path must give the
 //! same events, labels and errors.
 
-use promtext::{ChunkParser, ReadParser, Settings};
+mod common;
+use promtext::Settings;
 use proptest::prelude::*;
 
 /// Everything a user can see of an event: its `Debug` form, and a sample's labels as walked.
@@ -27,28 +28,18 @@ fn describe(r: Result<&promtext::Event<'_>, &promtext::Error>) -> String {
 }
 
 fn whole(input: &[u8], s: &Settings) -> Vec<String> {
-    promtext::parse_with(input, s.clone())
-        .map(|r| describe(r.as_ref()))
-        .collect()
+    common::whole_with(input, s, describe)
 }
 
 fn general(input: &[u8], s: &Settings) -> Vec<String> {
-    let mut p = ReadParser::new(input, s.clone());
-    let mut out = Vec::new();
-    while let Some(r) = p.next_event() {
-        out.push(describe(r.as_ref()));
-    }
-    out
+    common::general_with(input, s, describe)
 }
 
+/// The chunk feeder, fed chunks of `size` bytes.
 fn chunked(input: &[u8], size: usize, s: &Settings) -> Vec<String> {
-    let mut p = ChunkParser::new(s.clone());
-    let mut out = Vec::new();
-    for chunk in input.chunks(size.max(1)) {
-        out.extend(p.feed(chunk).map(|r| describe(r.as_ref())));
-    }
-    out.extend(p.finish().map(|r| describe(r.as_ref())));
-    out
+    let size = size.max(1);
+    let cuts: Vec<usize> = (size..input.len()).step_by(size).collect();
+    common::chunked_at_with(input, &cuts, s, describe)
 }
 
 const NAMES: &[&str] = &[

@@ -58,3 +58,67 @@ pub fn shared(sub: &str) -> Option<std::path::PathBuf> {
         None
     }
 }
+
+/// What one parse of a body produced, each event or error rendered by `describe`.
+pub type Described = Vec<String>;
+
+/// The whole-buffer parser (one-pass paths on).
+pub fn whole_with(
+    input: &[u8],
+    s: &Settings,
+    describe: impl Fn(Result<&Event<'_>, &promtext::Error>) -> String,
+) -> Described {
+    promtext::parse_with(input, s.clone())
+        .map(|r| describe(r.as_ref()))
+        .collect()
+}
+
+/// The general path only: `ReadParser` never takes the one-pass paths.
+pub fn general_with(
+    input: &[u8],
+    s: &Settings,
+    describe: impl Fn(Result<&Event<'_>, &promtext::Error>) -> String,
+) -> Described {
+    let mut p = promtext::ReadParser::new(input, s.clone());
+    let mut out = Vec::new();
+    while let Some(r) = p.next_event() {
+        out.push(describe(r.as_ref()));
+    }
+    out
+}
+
+/// The chunk feeder, fed `input` cut at `cuts` (offsets, taken modulo the length and sorted).
+pub fn chunked_at_with(
+    input: &[u8],
+    cuts: &[usize],
+    s: &Settings,
+    describe: impl Fn(Result<&Event<'_>, &promtext::Error>) -> String,
+) -> Described {
+    let mut p = promtext::ChunkParser::new(s.clone());
+    let mut points: Vec<usize> = cuts.iter().map(|&c| c % (input.len() + 1)).collect();
+    points.sort_unstable();
+    points.push(input.len());
+    let mut out = Vec::new();
+    let mut prev = 0;
+    for c in points {
+        out.extend(p.feed(&input[prev..c]).map(|r| describe(r.as_ref())));
+        prev = c;
+    }
+    out.extend(p.finish().map(|r| describe(r.as_ref())));
+    out
+}
+
+/// A reader handing out at most `n` bytes per call.
+pub struct Trickle<'a> {
+    pub data: &'a [u8],
+    pub n: usize,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let k = self.n.min(buf.len()).min(self.data.len());
+        buf[..k].copy_from_slice(&self.data[..k]);
+        self.data = &self.data[k..];
+        Ok(k)
+    }
+}
