@@ -25,6 +25,8 @@
 //!     .sum::<f64>();
 //! assert_eq!(live, 1.0);
 //! ```
+// docs.rs builds with `--cfg docsrs`: feature-gated items get their feature badge.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 // `unsafe` is allowed in one fenced module only (see `located`).
 #![deny(unsafe_code)]

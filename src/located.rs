@@ -4,7 +4,7 @@
 //! The line parsers already know where each of a sample's first labels lies when they
 //! validate it. Handing those labels out with checked slicing (`str::get`: two bound checks and
 //! four char-boundary checks per label) cost 7% of the instructions of a full Envoy parse with
-//! labels iterated, and ~10% of its time (see the README, "Performance"); a cheaper checked form
+//! labels iterated, and ~10% of its time; a cheaper checked form
 //! gained nothing. So the parser certifies the positions once, where it has the proof for
 //! free, and [`Cursor::next`] (the state of [`crate::Labels`]) slices without checks.
 //!
@@ -66,7 +66,7 @@ pub(crate) unsafe fn ascii_text(bytes: &[u8]) -> &str {
 /// writes it with one store and every later read of it is one load of the same word: a load
 /// that spans several narrower stores made just before cannot be forwarded from the CPU's
 /// store buffer and waits for them to reach the cache (`perf` showed such stalls at the first
-/// reads of every sample; see the README, "Performance").
+/// reads of every sample).
 #[inline(always)]
 pub(crate) fn pack(
     name_start: usize,

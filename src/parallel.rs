@@ -120,7 +120,7 @@ impl Options {
     /// For the body's line numbers every block needs the number of lines before it, so each
     /// block's line feeds are counted before it is parsed: one more pass over the body. On a
     /// body that does not fit in the cache that pass costs about a tenth of the parallel
-    /// speed-up (see the README). A scraper does not need the line of every sample: with
+    /// speed-up. A scraper does not need the line of every sample: with
     /// block-relative lines nothing is counted ahead, [`BlockEvents::first_line`] counts the
     /// lines before its block only when called (so `block.first_line() - 1 + event.line()` is
     /// an event's line in the body), and errors still carry the body's line numbers (the

@@ -260,7 +260,7 @@ impl Core {
             return None;
         }
         // SAFETY: every byte of a line `fast_sample` takes is ASCII (see its comment). The UTF-8
-        // check it saves cost 3–4% of an Envoy parse (the README, "Performance").
+        // check it saves cost 3–4% of an Envoy parse.
         #[allow(unsafe_code)]
         let text = unsafe { crate::located::ascii_text(&input[start..f.end]) };
         seg.lf_stale = true;
