@@ -19,7 +19,7 @@
 //!
 //! The speed-up is `single / parallel`; it depends on the cores free at the time (see
 //! `uptime`), and `single / halves_scoped` is what the machine's two cores give at all.
-//! `examples/parallel_ratio.rs` measures the same ratios interleaved.
+//! `benches/tools/parallel_ratio.rs` measures the same ratios interleaved.
 
 // Not every shared helper is used here.
 #[allow(dead_code)]

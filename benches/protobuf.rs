@@ -1,6 +1,6 @@
 //! The same data as text and as protobuf, in one group per input: our text parser, our
 //! protobuf reader and prost's owned decode, every label walked (native histograms: their
-//! buckets too). `examples/protobuf_ratio.rs` measures the ratios interleaved.
+//! buckets too). `benches/tools/protobuf_ratio.rs` measures the ratios interleaved.
 
 #[path = "common/protobuf.rs"]
 mod workloads;

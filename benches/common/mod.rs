@@ -1,7 +1,7 @@
 //! Baselines shared by the bench binaries, so that every group measures exactly the same
 //! reference work and the ratios of different benches can be compared.
 
-// Only the parallel bench and its example use it.
+// Only the parallel bench and `benches/tools/parallel_ratio.rs` use it.
 #[cfg(feature = "parallel")]
 #[allow(dead_code)]
 pub mod parallel;
@@ -40,7 +40,8 @@ pub fn naive_split(input: &[u8]) -> f64 {
 }
 
 /// A body cut after the first line feed at or after its middle: the two halves of the
-/// parallel benches' `halves_scoped` ceiling (only the parallel bench and its example use it).
+/// parallel benches' `halves_scoped` ceiling (used by the parallel bench and
+/// `benches/tools/parallel_ratio.rs` only).
 #[allow(dead_code)]
 pub fn halves(input: &[u8]) -> (&[u8], &[u8]) {
     let mid = input.len() / 2;

@@ -1,4 +1,4 @@
-//! The consumer the parallel bench and `examples/parallel_ratio.rs` share: every sample's value
+//! The consumer the parallel bench and `benches/tools/parallel_ratio.rs` share: every sample's value
 //! and every label name and value read, on one thread or inside the blocks.
 
 use promtext::parallel::Options;

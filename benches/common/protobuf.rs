@@ -1,5 +1,5 @@
 //! The protobuf bench's inputs and workloads, shared by `benches/protobuf.rs` and
-//! `examples/protobuf_ratio.rs`: the same data as text and as protobuf, every label walked.
+//! `benches/tools/protobuf_ratio.rs`: the same data as text and as protobuf, every label walked.
 #![allow(dead_code)]
 
 use promtext::generator::{GenConfig, generate_protobuf};

@@ -8,8 +8,9 @@
 //! The line parsers already know where each of a sample's first labels lies when they
 //! validate it. Handing those labels out with checked slicing (`str::get`: two bound checks and
 //! four char-boundary checks per label) costs a measurable share of a full parse with labels
-//! iterated (CONTRIBUTING.md tells how to measure it); a cheaper checked form gained nothing. So the parser certifies the positions once, where it has the proof for
-//! free, and [`Cursor::next`] (the state of [`crate::SampleLabels`]) slices without checks.
+//! iterated; a cheaper checked form gained nothing. So the parser certifies the positions
+//! once, where it has the proof for free, and [`Cursor::next`] (the state of
+//! [`crate::SampleLabels`]) slices without checks.
 //!
 //! # Invariant
 //!

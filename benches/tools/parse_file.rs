@@ -11,7 +11,7 @@ use promtext::Event;
 
 // The benches' baseline itself, so the ratio printed here is the benches' ratio.
 #[allow(dead_code)]
-#[path = "../benches/common/mod.rs"]
+#[path = "../common/mod.rs"]
 mod common;
 use common::naive_split;
 

@@ -4,7 +4,7 @@
 //!
 //! `cargo run --release --example protobuf_ratio [rounds]`
 
-#[path = "../benches/common/protobuf.rs"]
+#[path = "../common/protobuf.rs"]
 mod workloads;
 
 use std::hint::black_box;

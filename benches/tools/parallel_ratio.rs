@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 // The benches' shared helpers (`median`, the parallel consumer and variants).
 #[allow(dead_code)]
-#[path = "../benches/common/mod.rs"]
+#[path = "../common/mod.rs"]
 mod common;
 use common::median;
 use common::parallel::{blocks, single};

@@ -13,11 +13,11 @@ use std::hint::black_box;
 
 use promtext::scrape::{Discard, Scraper};
 
-#[path = "../benches/fixtures/scrape.rs"]
+#[path = "../fixtures/scrape.rs"]
 mod fixtures;
 // The interleaved timing of the `ratio` mode.
 #[allow(dead_code)]
-#[path = "../benches/common/mod.rs"]
+#[path = "../common/mod.rs"]
 mod common;
 use fixtures::{CT, parse_values, seed_scrape};
 

@@ -15,7 +15,7 @@ use promtext::relabel::cache::{LabelSetCache, SeriesCache};
 use promtext::relabel::yaml::rules_from_yaml;
 use promtext::relabel::{Labels, NameValidationScheme, Pipeline};
 
-#[path = "../benches/fixtures/relabel.rs"]
+#[path = "../fixtures/relabel.rs"]
 mod fixtures;
 use fixtures::*;
 
