@@ -29,6 +29,9 @@
 // `unsafe` is allowed in one fenced module only (see `located`).
 #![deny(unsafe_code)]
 
+// Prometheus YAML configuration: scrape jobs, rule lists, units, rule tests.
+#[cfg(feature = "yaml")]
+pub mod config;
 pub mod content_type;
 #[cfg(feature = "kubernetes")]
 pub mod discovery;
@@ -53,7 +56,7 @@ mod prom;
 pub mod protobuf;
 pub mod relabel;
 pub mod scan;
-// The scrape layer takes its job settings from the YAML loader's types.
+// The scrape layer takes its job settings from `config`.
 #[cfg(feature = "yaml")]
 pub mod scrape;
 mod stream;

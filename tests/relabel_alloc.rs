@@ -3,8 +3,8 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use promtext::relabel::cache::{Cached, LabelSetCache, SeriesCache};
-use promtext::relabel::yaml::rules_from_yaml;
+use promtext::config::rules_from_yaml;
+use promtext::relabel::{Cached, LabelSetCache, SeriesCache};
 use promtext::relabel::{Labels, NameValidationScheme, Outcome, Pipeline};
 
 struct Counting;

@@ -6,7 +6,7 @@
 //! `2 × (entries after the last successful scrape) + 1000`. A hard entry bound caps memory in between.
 //!
 //! ```
-//! use promtext::relabel::cache::{Cached, SeriesCache};
+//! use promtext::relabel::{Cached, SeriesCache};
 //! use promtext::relabel::{Action, NameValidationScheme, Pipeline, RelabelConfig};
 //! let p = Pipeline::new(
 //!     &[RelabelConfig::new(Action::Drop).source_labels(["__name__"]).regex(".*_bucket")],
@@ -186,7 +186,7 @@ fn view(v: &Value) -> Cached<'_> {
 /// [`LabelSetCache::end_sync`], entries not looked up since [`LabelSetCache::begin_sync`] are evicted.
 ///
 /// ```
-/// use promtext::relabel::cache::{Cached, LabelSetCache};
+/// use promtext::relabel::{Cached, LabelSetCache};
 /// use promtext::relabel::{Action, Labels, NameValidationScheme, Pipeline, RelabelConfig};
 /// let p = Pipeline::new(
 ///     &[RelabelConfig::new(Action::Replace).source_labels(["__meta_pod"]).target_label("pod")],
