@@ -109,6 +109,7 @@ impl Pipeline {
                     });
                 }
             },
+            None,
             Some(&mut steps),
         );
         Explanation { steps, outcome }
@@ -232,6 +233,7 @@ impl Relabeler {
                 }))
             },
             None,
+            None,
         )
     }
 
@@ -247,6 +249,7 @@ impl Relabeler {
                     value: Text::Borrowed(v),
                 }))
             },
+            None,
             None,
         )
     }
@@ -274,6 +277,7 @@ impl Relabeler {
                 }
             },
             None,
+            None,
         )
     }
 
@@ -294,6 +298,6 @@ impl Relabeler {
     /// ```
     pub fn apply_labels(&mut self, labels: &Labels) -> Outcome {
         // Not copied: the rules read and write their slots over `labels` until one needs the whole list.
-        self.run_normalized(|_, _| {}, None, Some(labels))
+        self.run(|_, _| {}, Some(labels), None)
     }
 }

@@ -15,21 +15,14 @@ use super::template::{self, Template};
 use super::working_set::{Entry, Form, Text, WorkingSet, hinted_search, recycle, text_of};
 
 impl Relabeler {
+    /// Runs the pipeline over the labels `feed` puts in the working set (maybe unsorted, with repeated names or
+    /// empty values) or, with `base`, over `base` itself (nothing is fed then). With `trace`, the rules run in
+    /// config order and each records a [`Step`].
     pub(super) fn run<'a>(
         &mut self,
         feed: impl FnOnce(&mut Vec<Entry<'a>>, &mut String),
-        trace: Option<&mut Vec<Step>>,
-    ) -> Outcome {
-        self.run_normalized(feed, trace, None)
-    }
-
-    /// Without `base`, the fed labels may be unsorted, repeat names or hold empty values; with it, nothing is fed
-    /// and the rules start from `base`.
-    pub(super) fn run_normalized<'a>(
-        &mut self,
-        feed: impl FnOnce(&mut Vec<Entry<'a>>, &mut String),
-        mut trace: Option<&mut Vec<Step>>,
         base: Option<&'a Labels>,
+        trace: Option<&mut Vec<Step>>,
     ) -> Outcome {
         let program: &Program = &self.pipeline.program;
         let mut input: Vec<Entry<'a>> = recycle(std::mem::take(&mut self.entries));
@@ -55,65 +48,10 @@ impl Relabeler {
             merge_scratch: recycle(std::mem::take(&mut self.merge_scratch)),
             slots_resolved: false,
         };
-        let mut dropped = false;
-        if trace.is_none() {
-            for &i in program.run_order.iter() {
-                let i = i as usize;
-                let rule = &program.rules[i];
-                match rule.shortcut {
-                    Shortcut::KeepOrDrop { slot, keep } => {
-                        let v = set.slot_get(slot);
-                        if rule.matcher.is_match(text_of(&set.buf, v)) != keep {
-                            dropped = true;
-                            break;
-                        }
-                        continue;
-                    }
-                    Shortcut::ReplaceIfMatch { slot } => {
-                        let v = set.slot_get(slot);
-                        if !rule.matcher.is_match(text_of(&set.buf, v)) {
-                            continue;
-                        }
-                    }
-                    Shortcut::None => {}
-                }
-                if !set.apply_rule(rule, &mut self.capture_locations[i], None) {
-                    dropped = true;
-                    break;
-                }
-            }
-        }
-        for (i, rule) in program.rules.iter().enumerate() {
-            if trace.is_none() {
-                break;
-            }
-            let before = trace.as_ref().map(|_| {
-                set.settle();
-                set.materialized_labels()
-            });
-            let mut note = String::new();
-            let keep = set.apply_rule(
-                rule,
-                &mut self.capture_locations[i],
-                trace.is_some().then_some(&mut note),
-            );
-            if let (Some(t), Some(before)) = (trace.as_deref_mut(), before) {
-                t.push(Step {
-                    index: i,
-                    action: rule.action,
-                    before,
-                    after: keep.then(|| {
-                        set.settle();
-                        set.materialized_labels()
-                    }),
-                    note,
-                });
-            }
-            if !keep {
-                dropped = true;
-                break;
-            }
-        }
+        let dropped = match trace {
+            None => run_scheduled(program, &mut set, &mut self.capture_locations),
+            Some(steps) => run_traced(program, &mut set, &mut self.capture_locations, steps),
+        };
         if !dropped && matches!(set.form, Form::Raw) {
             // Repeated names and empty values in the input make the result differ from it (`changed`).
             set.settle();
@@ -138,6 +76,65 @@ impl Relabeler {
         self.merge_scratch = recycle(set.merge_scratch);
         out
     }
+}
+
+/// Runs the rules in run order; true when one dropped the series. The hot loop: rules with a [`Shortcut`] are
+/// decided here, without the large frame of [`WorkingSet::apply_rule`].
+#[inline]
+fn run_scheduled<'a>(
+    program: &'a Program,
+    set: &mut WorkingSet<'a>,
+    capture_locations: &mut [CaptureLocations],
+) -> bool {
+    for &i in program.run_order.iter() {
+        let i = i as usize;
+        let rule = &program.rules[i];
+        match rule.shortcut {
+            Shortcut::KeepOrDrop { slot, keep } => {
+                let v = set.slot_get(slot);
+                if rule.matcher.is_match(text_of(&set.buf, v)) != keep {
+                    return true;
+                }
+                continue;
+            }
+            Shortcut::ReplaceIfMatch { slot } => {
+                let v = set.slot_get(slot);
+                if !rule.matcher.is_match(text_of(&set.buf, v)) {
+                    continue;
+                }
+            }
+            Shortcut::None => {}
+        }
+        if !set.apply_rule(rule, &mut capture_locations[i], None) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Runs the rules in config order, recording a [`Step`] for each; true when one dropped the series.
+fn run_traced<'a>(
+    program: &'a Program,
+    set: &mut WorkingSet<'a>,
+    capture_locations: &mut [CaptureLocations],
+    steps: &mut Vec<Step>,
+) -> bool {
+    for (i, rule) in program.rules.iter().enumerate() {
+        let before = set.materialized_labels();
+        let mut note = String::new();
+        let keep = set.apply_rule(rule, &mut capture_locations[i], Some(&mut note));
+        steps.push(Step {
+            index: i,
+            action: rule.action,
+            before,
+            after: keep.then(|| set.materialized_labels()),
+            note,
+        });
+        if !keep {
+            return true;
+        }
+    }
+    false
 }
 
 /// The joined value of a rule's source labels.
