@@ -75,8 +75,6 @@ pub(super) fn hinted_search<'n, T>(
     r
 }
 
-/// A reusable relabel scratch for one [`Pipeline`]. Not shared between threads; create one per thread.
-
 /// What the label list of a [`WorkingSet`] holds, which tells [`WorkingSet::settle`] what to do before a lookup by
 /// name.
 #[derive(Debug, Clone, Copy)]
