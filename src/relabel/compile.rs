@@ -8,7 +8,17 @@ use super::schedule::{self, Effect, Names};
 use super::slots::{NONE, SlotTable};
 use super::template::{Segment, Template};
 
-/// Compile options.
+/// How [`Pipeline::with_options`](super::Pipeline::with_options) compiles the rules.
+///
+/// ```
+/// use promtext::relabel::{Action, CompileOptions, NameValidationScheme, Pipeline, RelabelConfig};
+/// let rules = [RelabelConfig::new(Action::Keep).source_labels(["job"]).regex("envoy")];
+/// // Every match through the regex: the reference the fast paths are tested against.
+/// let plain = CompileOptions { fast_paths: false };
+/// let p = Pipeline::with_options(&rules, NameValidationScheme::Utf8, plain)?;
+/// assert!(p.relabeler().apply(&[("job", "node")]).is_dropped());
+/// # Ok::<(), promtext::relabel::ConfigError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CompileOptions {
     /// Use the per-rule fast paths (literal, set, prefix/suffix, contains, sorted-range scans). When false every
@@ -28,28 +38,31 @@ pub(super) fn compile(
     scheme: NameValidationScheme,
     opts: CompileOptions,
 ) -> Result<Program, ConfigError> {
-    let mut out = Vec::with_capacity(rules.len());
-    let mut sites = 0usize;
+    let mut compiled = Vec::with_capacity(rules.len());
+    let mut lookup_sites = 0usize;
     let mut slots = SlotTable::default();
-    for (index, c) in rules.iter().enumerate() {
+    for (index, config) in rules.iter().enumerate() {
         let wrap = |e: ConfigError| ConfigError::InRule {
             index,
             error: Box::new(e),
         };
-        c.validate(scheme).map_err(wrap)?;
-        let re = goregex::compile_anchored(c.regex.as_str())
+        config.validate(scheme).map_err(wrap)?;
+        let re = goregex::compile_anchored(config.regex.as_str())
             .map_err(ConfigError::Regex)
             .map_err(wrap)?;
         let matcher = Matcher::new(re, opts.fast_paths);
-        let action = c.action.ok_or(ConfigError::EmptyAction).map_err(wrap)?;
-        let target = Template::parse(&c.target_label, &matcher.names);
+        let action = config
+            .action
+            .ok_or(ConfigError::EmptyAction)
+            .map_err(wrap)?;
+        let target = Template::parse(&config.target_label, &matcher.names);
         let target_slot = match action {
             Action::Replace => target.as_literal().map(|l| slots.intern(l)),
             Action::KeepEqual
             | Action::DropEqual
             | Action::Lowercase
             | Action::Uppercase
-            | Action::HashMod => Some(slots.intern(&c.target_label)),
+            | Action::HashMod => Some(slots.intern(&config.target_label)),
             _ => None,
         };
         let drop_slots = match (action, &matcher.fast) {
@@ -61,7 +74,7 @@ pub(super) fn compile(
             }
             _ => Vec::new(),
         };
-        let source_slots: Box<[u32]> = c.sources().iter().map(|s| slots.intern(s)).collect();
+        let source_slots: Box<[u32]> = config.sources().iter().map(|s| slots.intern(s)).collect();
         let shortcut = match (action, &*source_slots) {
             (Action::Keep | Action::Drop, &[slot]) => Shortcut::KeepOrDrop {
                 slot,
@@ -72,39 +85,39 @@ pub(super) fn compile(
             }
             _ => Shortcut::None,
         };
-        out.push(Rule {
+        compiled.push(Rule {
             shortcut,
             action,
             source_slots,
             target_slot: target_slot.unwrap_or(NONE),
             drop_slots: drop_slots.into(),
-            sources: c.sources().iter().map(|s| s.as_str().into()).collect(),
-            separator: c.separator.as_str().into(),
+            sources: config.sources().iter().map(|s| s.as_str().into()).collect(),
+            separator: config.separator.as_str().into(),
             target,
-            target_label: c.target_label.as_str().into(),
-            replacement: Template::parse(&c.replacement, &matcher.names),
-            replacement_src: c.replacement.as_str().into(),
+            target_label: config.target_label.as_str().into(),
+            replacement: Template::parse(&config.replacement, &matcher.names),
+            replacement_src: config.replacement.as_str().into(),
             matcher,
-            regex_is_default: c.regex.is_default(),
-            modulus: c.modulus,
-            scheme: c.name_validation_scheme.unwrap_or(scheme),
-            regex_src: c.regex.as_str().into(),
-            first_site: sites,
+            regex_is_default: config.regex.is_default(),
+            modulus: config.modulus,
+            scheme: config.name_validation_scheme.unwrap_or(scheme),
+            regex_src: config.regex.as_str().into(),
+            first_site: lookup_sites,
         });
-        sites += c.sources().len() + 1;
+        lookup_sites += config.sources().len() + 1;
     }
     slots.seal();
     let run_order = if opts.fast_paths {
-        schedule::order(&out.iter().map(Rule::effect).collect::<Vec<_>>())
+        schedule::order(&compiled.iter().map(Rule::effect).collect::<Vec<_>>())
     } else {
-        (0..out.len() as u32).collect()
+        (0..compiled.len() as u32).collect()
     };
     Ok(Program {
         run_order: run_order.into(),
-        rules: out,
+        rules: compiled,
         configs: rules.to_vec(),
         fast_paths: opts.fast_paths,
-        lookup_sites: sites,
+        lookup_sites,
         slots,
     })
 }

@@ -138,7 +138,8 @@ impl<'a> WorkingSet<'a> {
         text_of(&self.buf, self.labels[i].name)
     }
 
-    /// Copies `base` into `labels` and replays the pending slot writes on it through [`WorkingSet::slot_set`].
+    /// Copies an uncopied input (`Form::Uncopied`) into `labels` and replays the pending slot writes on it through
+    /// [`WorkingSet::slot_set`].
     pub(super) fn materialize(&mut self) {
         let Form::Uncopied(base) = self.form else {
             return;
@@ -152,7 +153,7 @@ impl<'a> WorkingSet<'a> {
         if !(self.slots_resolved && self.changed) {
             return;
         }
-        // The slot indices into `base` are indices into `labels` now: replay the writes on the copy.
+        // The slot indices into the input are indices into `labels` now: replay the writes on the copy.
         let vals = std::mem::take(&mut self.slot_values);
         for (k, &v) in vals.iter().enumerate() {
             let unwritten = match self.slot_index[k] {
@@ -473,7 +474,7 @@ impl<'a> WorkingSet<'a> {
         l
     }
 
-    /// Binary search by name (after [`WorkingSet::materialize`]).
+    /// Binary search by name (after [`WorkingSet::settle`]).
     #[inline]
     pub(super) fn find(&self, name: &str) -> Result<usize, usize> {
         debug_assert!(matches!(self.form, Form::Sorted | Form::Patched));
