@@ -5,10 +5,10 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use promtext::relabel::{Cached, LabelSetCache};
 use promtext::relabel::naive::NaivePipeline;
 use promtext::relabel::{
-    Action, CompileOptions, Labels, NameValidationScheme, Outcome, Pipeline, RelabelConfig,
+    Action, Cached, CompileOptions, LabelSetCache, Labels, NameValidationScheme, Outcome, Pipeline,
+    RelabelConfig,
 };
 
 const NAMES: &[&str] = &["a", "b", "__name__", "__meta_x", "t", "é", "1a", ""];
