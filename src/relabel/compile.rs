@@ -1,9 +1,9 @@
 //! Compiling: a validated rule list becomes a [`Program`].
 
-use super::config::{Action, ConfigError, NameValidationScheme, RelabelConfig};
 use super::goregex;
 use super::matcher::{Fast, Matcher};
 use super::program::{Program, Rule, Shortcut};
+use super::rule::{Action, ConfigError, NameValidationScheme, RelabelConfig};
 use super::schedule::{self, Effect, Names};
 use super::slots::{NONE, SlotTable};
 use super::template::{Segment, Template};

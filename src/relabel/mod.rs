@@ -22,7 +22,7 @@
 //! * [`parse_series`] and [`parse_labels`] read the `{name="value", ...}` series notation used in tests and
 //!   the CLI; [`Labels`] prints it back.
 //!
-//! Inside, a rule list is compiled (`compile.rs`) into a program (`program.rs`: rules with their slots, fast
+//! Inside, a rule (`rule.rs`: [`RelabelConfig`], its validation) list is compiled (`compile.rs`) into a program (`program.rs`: rules with their slots, fast
 //! matchers and shortcuts, in run order) that the interpreter (`run.rs`) runs over a working set
 //! (`working_set.rs`: the labels in the cheapest form for the rules run so far); `pipeline.rs` is the facade.
 //!
@@ -68,7 +68,6 @@
 mod cache;
 mod case;
 mod compile;
-mod config;
 mod goregex;
 mod labels;
 mod matcher;
@@ -77,6 +76,7 @@ pub mod naive;
 mod notation;
 mod pipeline;
 mod program;
+mod rule;
 mod run;
 mod schedule;
 pub(crate) mod series_map;
@@ -93,12 +93,12 @@ pub(crate) mod yaml {
 
 pub use cache::{Cached, DEFAULT_MAX_ENTRIES, LabelSetCache, SeriesCache};
 pub use compile::CompileOptions;
-pub use config::{
-    Action, ConfigError, DEFAULT_REGEX, DEFAULT_REPLACEMENT, DEFAULT_SEPARATOR,
-    NameValidationScheme, RegexSpec, RelabelConfig, Stage, is_legacy_label_name,
-    is_legacy_target_template,
-};
 pub use goregex::RegexError;
 pub use labels::Labels;
 pub use notation::{NotationError, format_pairs, parse_labels, parse_series};
 pub use pipeline::{Explanation, Outcome, Pipeline, Relabeler, Step};
+pub use rule::{
+    Action, ConfigError, DEFAULT_REGEX, DEFAULT_REPLACEMENT, DEFAULT_SEPARATOR,
+    NameValidationScheme, RegexSpec, RelabelConfig, Stage, is_legacy_label_name,
+    is_legacy_target_template,
+};

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use regex::CaptureLocations;
 
 use super::compile::{CompileOptions, compile};
-use super::config::{Action, ConfigError, NameValidationScheme, RelabelConfig};
 use super::labels::Labels;
 use super::program::Program;
+use super::rule::{Action, ConfigError, NameValidationScheme, RelabelConfig};
 use super::working_set::{Entry, Text};
 
 /// An immutable, compiled list of relabel rules. Cheap to clone (an `Arc` inside), `Send + Sync`.

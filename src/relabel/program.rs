@@ -1,7 +1,7 @@
 //! The compiled form of a rule list: what [`super::compile`] produces and [`super::run`] interprets.
 
-use super::config::{Action, NameValidationScheme, RelabelConfig};
 use super::matcher::Matcher;
+use super::rule::{Action, NameValidationScheme, RelabelConfig};
 use super::slots::SlotTable;
 use super::template::Template;
 

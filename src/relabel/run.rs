@@ -4,11 +4,11 @@ use md5::{Digest, Md5};
 use regex::CaptureLocations;
 
 use super::case;
-use super::config::Action;
 use super::labels::Labels;
 use super::matcher::{Fast, Spans};
 use super::pipeline::{Outcome, Relabeler, Step};
 use super::program::{Program, Rule, Shortcut};
+use super::rule::Action;
 use super::slots::NONE;
 use super::strcmp::starts_with;
 use super::template::{self, Template};
@@ -228,7 +228,7 @@ impl<'a> WorkingSet<'a> {
                 if let Some(n) = note {
                     *n = format!(
                         "regex {} {} joined value {:?}: {}",
-                        super::config::go_quote(&rule.regex_src),
+                        super::rule::go_quote(&rule.regex_src),
                         if m { "matches" } else { "does not match" },
                         self.joined_str(j),
                         if keep { "kept" } else { "dropped" }
