@@ -22,9 +22,10 @@
 //! * [`parse_series`] and [`parse_labels`] read the `{name="value", ...}` series notation used in tests and
 //!   the CLI; [`Labels`] prints it back.
 //!
-//! Inside, a rule (`rule.rs`: [`RelabelConfig`], its validation) list is compiled (`compile.rs`) into a program (`program.rs`: rules with their slots, fast
-//! matchers and shortcuts, in run order) that the interpreter (`run.rs`) runs over a working set
-//! (`working_set.rs`: the labels in the cheapest form for the rules run so far); `pipeline.rs` is the facade.
+//! Inside: `rule.rs` is one rule and its validation; `compile.rs` turns a rule list into a program
+//! (`program.rs`: rules with their slots, fast matchers and shortcuts, in run order) that the interpreter
+//! (`run.rs`) runs over a working set (`working_set.rs`: the labels in the cheapest form for the rules run so
+//! far); `pipeline.rs` is the facade.
 //!
 //! ```
 //! # #[cfg(feature = "yaml")]
