@@ -30,7 +30,7 @@ use super::pipeline::{Outcome, Relabeler};
 use super::series_map::SeriesMap;
 
 /// Default hard bound on entries.
-pub const DEFAULT_MAX_ENTRIES: usize = 1 << 20;
+pub const DEFAULT_CACHE_MAX_ENTRIES: usize = 1 << 20;
 
 /// A cached result, borrowed from the cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,9 +70,9 @@ impl Default for SeriesCache {
 }
 
 impl SeriesCache {
-    /// An empty cache with [`DEFAULT_MAX_ENTRIES`].
+    /// An empty cache with [`DEFAULT_CACHE_MAX_ENTRIES`].
     pub fn new() -> Self {
-        SeriesCache::with_max_entries(DEFAULT_MAX_ENTRIES)
+        SeriesCache::with_max_entries(DEFAULT_CACHE_MAX_ENTRIES)
     }
 
     /// An empty cache holding at most `max` entries (further new series are relabeled but not cached).
@@ -217,9 +217,9 @@ impl Default for LabelSetCache {
 }
 
 impl LabelSetCache {
-    /// An empty cache with [`DEFAULT_MAX_ENTRIES`].
+    /// An empty cache with [`DEFAULT_CACHE_MAX_ENTRIES`].
     pub fn new() -> Self {
-        LabelSetCache::with_max_entries(DEFAULT_MAX_ENTRIES)
+        LabelSetCache::with_max_entries(DEFAULT_CACHE_MAX_ENTRIES)
     }
 
     /// An empty cache holding at most `max` label sets (further new ones are relabeled but not cached).

@@ -92,7 +92,7 @@ pub(crate) mod yaml {
     pub(crate) use crate::config::{ConfigDocument, ScrapeJob};
 }
 
-pub use cache::{Cached, DEFAULT_MAX_ENTRIES, LabelSetCache, SeriesCache};
+pub use cache::{Cached, DEFAULT_CACHE_MAX_ENTRIES, LabelSetCache, SeriesCache};
 pub use compile::CompileOptions;
 pub use goregex::RegexError;
 pub use labels::Labels;
