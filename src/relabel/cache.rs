@@ -29,7 +29,7 @@ use super::labels::Labels;
 use super::pipeline::{Outcome, Relabeler};
 use super::series_map::SeriesMap;
 
-/// Default hard bound on entries.
+/// Default hard bound on the entries of a [`SeriesCache`] or [`LabelSetCache`].
 pub const DEFAULT_CACHE_MAX_ENTRIES: usize = 1 << 20;
 
 /// A cached result, borrowed from the cache.
