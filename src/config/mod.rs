@@ -7,8 +7,8 @@
 //! * [`parse_duration`], [`format_duration`] and [`parse_bytes`] read and write Prometheus' units.
 //! * [`RuleTests`] runs unit tests of relabel rules (`promtext relabel test`).
 //!
-//! The rules themselves are [`crate::relabel`]'s: this module builds [`RelabelConfig`](crate::relabel::RelabelConfig)s, the relabel module
-//! knows nothing of YAML.
+//! The rules themselves are [`crate::relabel`]'s: this module builds
+//! [`RelabelConfig`](crate::relabel::RelabelConfig)s, and the relabel module knows nothing of YAML.
 //!
 //! ```
 //! use promtext::config::ConfigDocument;
