@@ -19,8 +19,8 @@
 //!     output: DROPPED
 //! ```
 //!
-//! `input` and `output` use the series notation of [`crate::relabel::parse_series`]; outputs are compared as label sets, so
-//! order and spacing do not matter.
+//! `input` and `output` use the series notation of [`crate::relabel::parse_series`]; outputs are compared as
+//! label sets, so order and spacing do not matter.
 //!
 //! ```
 //! use promtext::config::RuleTests;
