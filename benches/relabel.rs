@@ -5,10 +5,10 @@ use std::borrow::Cow;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use promtext::config::rules_from_yaml;
 use promtext::generator::{GenConfig, generate};
-use promtext::relabel::cache::{Cached, LabelSetCache, SeriesCache};
 use promtext::relabel::naive::NaivePipeline;
-use promtext::relabel::yaml::rules_from_yaml;
+use promtext::relabel::{Cached, LabelSetCache, SeriesCache};
 use promtext::relabel::{Labels, NameValidationScheme, Outcome, Pipeline};
 use promtext::{Event, parse_str};
 

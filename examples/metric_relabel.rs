@@ -2,7 +2,7 @@
 //!
 //! `cargo run --example metric_relabel`
 
-use promtext::relabel::yaml::ConfigDocument;
+use promtext::config::ConfigDocument;
 use promtext::relabel::{Outcome, Pipeline, Stage};
 
 const CONFIG: &str = r#"

@@ -10,6 +10,9 @@
 // vocabulary, the dialects (lines → events), the front ends (bytes → lines), then owned data,
 // text output, relabeling, configuration and scraping.
 mod dialect;
+// Prometheus YAML configuration: scrape jobs, rule lists, units, rule tests.
+#[cfg(feature = "yaml")]
+pub mod config;
 #[cfg(feature = "kubernetes")]
 pub mod discovery;
 mod error;
@@ -24,7 +27,7 @@ pub mod go;
 mod lex;
 mod read;
 pub mod relabel;
-// The scrape layer takes its job settings from the YAML loader's types.
+// The scrape layer takes its job settings from the configuration's types.
 #[cfg(feature = "yaml")]
 pub mod scrape;
 mod settings;

@@ -2,9 +2,9 @@
 //! a native sidecar, a hostNetwork DaemonSet pod, a pending pod without IP, an IPv6 pod and a port-less pod.
 #![cfg(feature = "kubernetes")]
 
+use promtext::config::{ConfigDocument, KubernetesSdConfig, ScrapeJob};
 use promtext::discovery::kubernetes::Cluster;
 use promtext::discovery::{DiscoveredTarget, DiscoveryError, TargetState, job_targets};
-use promtext::relabel::yaml::{ConfigDocument, KubernetesSdConfig, ScrapeJob};
 
 const PODS: &str = include_str!("data/k8s/pods.json");
 const NODES: &str = include_str!("data/k8s/nodes.json");
@@ -502,7 +502,7 @@ status: {podIP: 10.1.2.3}
     );
     let sd = KubernetesSdConfig {
         role: "pod".into(),
-        namespaces: promtext::relabel::yaml::KubernetesNamespaces {
+        namespaces: promtext::config::KubernetesNamespaces {
             own_namespace: true,
             names: vec![],
         },

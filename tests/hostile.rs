@@ -509,7 +509,7 @@ fn messages_quote_at_most_a_bounded_part_of_a_token() {
 
 #[test]
 fn deep_yaml_is_refused_before_parsing() {
-    use promtext::relabel::yaml::ConfigDocument;
+    use promtext::config::ConfigDocument;
     let n = 100_000;
     let cases = [
         ("flow sequences", "[".repeat(n)),

@@ -1,7 +1,7 @@
 //! The steady state does not allocate for dropped and unchanged series, nor for cache hits.
 
-use promtext::relabel::cache::{Cached, LabelSetCache, SeriesCache};
-use promtext::relabel::yaml::rules_from_yaml;
+use promtext::config::rules_from_yaml;
+use promtext::relabel::{Cached, LabelSetCache, SeriesCache};
 use promtext::relabel::{Labels, NameValidationScheme, Outcome, Pipeline};
 
 #[path = "support/alloc.rs"]

@@ -5,8 +5,8 @@
 
 use std::collections::HashSet;
 
-use promtext::relabel::cache::{Cached, LabelSetCache, SeriesCache};
 use promtext::relabel::{Action, Labels, NameValidationScheme, Outcome, Pipeline, RelabelConfig};
+use promtext::relabel::{Cached, LabelSetCache, SeriesCache};
 use proptest::prelude::*;
 
 /// Series `k`: name and labels chosen so that some are dropped, some changed and some left alone.

@@ -2,13 +2,13 @@
 
 use proptest::prelude::*;
 
-use promtext::relabel::cache::{Cached, SeriesCache};
-use promtext::relabel::naive::NaivePipeline;
 #[cfg(feature = "yaml")]
-use promtext::relabel::yaml::rules_from_yaml;
+use promtext::config::rules_from_yaml;
+use promtext::relabel::naive::NaivePipeline;
 use promtext::relabel::{
     Action, CompileOptions, Labels, NameValidationScheme, Outcome, Pipeline, RelabelConfig,
 };
+use promtext::relabel::{Cached, SeriesCache};
 
 // The kubernetes rule set is YAML: the tests that use it need the `yaml` feature.
 #[cfg(feature = "yaml")]

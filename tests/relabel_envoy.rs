@@ -1,7 +1,7 @@
 //! The seed `envoy-stats` job (envoy.md §5) end to end, loaded exactly as written.
 
-use promtext::relabel::notation::parse_labels;
-use promtext::relabel::yaml::ConfigDocument;
+use promtext::config::ConfigDocument;
+use promtext::relabel::parse_labels;
 use promtext::relabel::{Labels, Outcome, Pipeline, Stage};
 
 const OPERATOR_VALUES: &str = r#"additionalScrapeConfigs:

@@ -1,7 +1,7 @@
 //! Golden tests transcribed from Prometheus' upstream relabel tests (relabel.md appendix A).
 
-use promtext::relabel::notation::parse_labels;
-use promtext::relabel::yaml::{ConfigDocument, rules_from_yaml};
+use promtext::config::{ConfigDocument, rules_from_yaml};
+use promtext::relabel::parse_labels;
 use promtext::relabel::{
     Action, CompileOptions, ConfigError, NameValidationScheme, Outcome, Pipeline, RelabelConfig,
     naive,
@@ -229,7 +229,7 @@ const TEST_RELABEL: &[(&str, &str, &str)] = &[
 ];
 
 fn run_all_engines(rules: &[RelabelConfig], input: &str) -> Vec<String> {
-    let pairs = promtext::relabel::notation::parse_series(input).unwrap();
+    let pairs = promtext::relabel::parse_series(input).unwrap();
     let input_set = parse_labels(input).unwrap();
     let mut results = Vec::new();
     for fast in [true, false] {
@@ -383,11 +383,7 @@ fn test_target_label_legacy_validity() {
         ("foo${bar}foo", true),
     ];
     for (s, want) in cases {
-        assert_eq!(
-            promtext::relabel::config::is_legacy_target_template(s),
-            want,
-            "{s}"
-        );
+        assert_eq!(promtext::relabel::is_legacy_target_template(s), want, "{s}");
         // The same answer through validation of a templated replace target under legacy.
         let c = RelabelConfig::new(Action::Replace).target_label(s);
         if s.contains('$') {
@@ -472,7 +468,7 @@ fn config_errors_name_job_list_and_rule() {
             .starts_with(r#"job "envoy": "#)
     );
     // A bare list: the index alone.
-    let e = promtext::relabel::yaml::rules_from_yaml(
+    let e = promtext::config::rules_from_yaml(
         "- action: keep\n  regex: a\n- action: bogus\n",
         Default::default(),
     )

@@ -10,9 +10,9 @@
 
 use std::io::Write;
 
+use promtext::config::{ConfigDocument, ScrapeJob};
 use promtext::generator::{GenConfig, generate};
 use promtext::relabel::Pipeline;
-use promtext::relabel::yaml::{ConfigDocument, ScrapeJob};
 use promtext::scrape::{
     Collect, ScrapeConfig, ScrapeError, ScrapeReport, Scraper, Target, TargetError, TargetOutcome,
     seed,

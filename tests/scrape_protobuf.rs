@@ -6,10 +6,10 @@
 
 use std::io::Write;
 
+use promtext::config::{ConfigDocument, ScrapeJob};
 use promtext::content_type::{Format, PROTO_FIRST_ACCEPT, ScrapeProtocol};
 use promtext::generator::{GenConfig, generate_protobuf};
 use promtext::protobuf::write::{Family, Metric, Native, encode_families};
-use promtext::relabel::yaml::{ConfigDocument, ScrapeJob};
 use promtext::scrape::{Collect, ScrapeConfig, ScrapeError, ScrapeReport, Scraper, Target, seed};
 
 const PB: &str =

@@ -11,8 +11,8 @@
 
 use std::hint::black_box;
 
-use promtext::relabel::cache::{LabelSetCache, SeriesCache};
-use promtext::relabel::yaml::rules_from_yaml;
+use promtext::config::rules_from_yaml;
+use promtext::relabel::{LabelSetCache, SeriesCache};
 use promtext::relabel::{Labels, NameValidationScheme, Pipeline};
 
 #[path = "../fixtures/relabel.rs"]

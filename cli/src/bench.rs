@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use promtext::relabel::yaml::ConfigDocument;
+use promtext::config::ConfigDocument;
 use promtext::scrape::{Discard, ScrapeConfig, Scraper, Target};
 use promtext::{Dialect, Settings};
 

@@ -398,7 +398,7 @@ impl Linter {
                     &fam,
                     format!("label name {n:?} is reserved (starts with \"__\")"),
                 );
-            } else if self.legacy && !promtext::relabel::config::is_legacy_label_name(n) {
+            } else if self.legacy && !promtext::relabel::is_legacy_label_name(n) {
                 self.problem(
                     line,
                     "invalid-name",

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use promtext::relabel::yaml::ProtocolSettings;
+use promtext::config::ProtocolSettings;
 
 /// HTTP options shared by the commands that read a body from a URL.
 #[derive(Args, Debug, Clone, Default)]
@@ -89,7 +89,7 @@ impl HttpArgs {
     /// (files relative to `base`, the configuration's directory); options given on the command line win.
     pub fn for_job(
         &self,
-        job: &promtext::relabel::yaml::ScrapeJob,
+        job: &promtext::config::ScrapeJob,
         base: &std::path::Path,
     ) -> Result<HttpArgs, String> {
         let c = &job.http_client;
@@ -155,7 +155,7 @@ impl HttpArgs {
             .as_deref()
             .or(fallback)
             .unwrap_or(DEFAULT_TIMEOUT);
-        match promtext::scrape::parse_duration(s) {
+        match promtext::config::parse_duration(s) {
             Some(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
             _ => Err(format!("invalid timeout {s:?}")),
         }

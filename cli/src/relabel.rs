@@ -4,9 +4,9 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use promtext::relabel::notation::parse_series;
-use promtext::relabel::rtest::RuleTests;
-use promtext::relabel::yaml::ConfigDocument;
+use promtext::config::ConfigDocument;
+use promtext::config::RuleTests;
+use promtext::relabel::parse_series;
 use promtext::relabel::{ConfigError, Labels, NameValidationScheme, Outcome, Pipeline, Stage};
 use promtext::scrape::Series;
 use promtext::{Event, ReadParser, Settings};

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
+use promtext::config::{ConfigDocument, ScrapeJob, ScrapeLimits, parse_bytes};
 use promtext::relabel::NameValidationScheme;
-use promtext::relabel::notation::parse_series;
-use promtext::relabel::yaml::{ConfigDocument, ScrapeJob, ScrapeLimits, parse_bytes};
+use promtext::relabel::parse_series;
 use promtext::scrape::{
     Appender, HistogramSeries, ScrapeConfig, ScrapeReport, Scraper, Series, Target, TargetOutcome,
     seed,

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
+use promtext::config::{ConfigDocument, ScrapeJob};
 use promtext::discovery::kubernetes::Cluster;
 use promtext::discovery::{DiscoveredTarget, TargetState, targets_from_groups};
-use promtext::relabel::yaml::{ConfigDocument, ScrapeJob};
 use promtext::relabel::{Labels, Pipeline};
 
 use crate::output::{is_broken_pipe, json_label_object, json_str};

@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use promtext::discovery::kubernetes::Cluster;
-use promtext::relabel::yaml::{KubernetesSdConfig, KubernetesSelector};
+use promtext::config::{KubernetesSdConfig, KubernetesSelector};
 
 fuzz_target!(|data: &[u8]| {
     // The first line holds the label selector, the second the field selector, the rest the pod list.

@@ -5,10 +5,10 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use promtext::relabel::cache::{Cached, LabelSetCache};
 use promtext::relabel::naive::NaivePipeline;
 use promtext::relabel::{
-    Action, CompileOptions, Labels, NameValidationScheme, Outcome, Pipeline, RelabelConfig,
+    Action, Cached, CompileOptions, LabelSetCache, Labels, NameValidationScheme, Outcome, Pipeline,
+    RelabelConfig,
 };
 
 const NAMES: &[&str] = &["a", "b", "__name__", "__meta_x", "t", "é", "1a", ""];
@@ -92,7 +92,7 @@ fuzz_target!(|inp: Input| {
         .collect();
     labels.extend(inp.extra_labels.iter().take(4).cloned());
     if let Some(y) = &inp.yaml {
-        if let Ok(doc) = promtext::relabel::yaml::ConfigDocument::from_yaml(y) {
+        if let Ok(doc) = promtext::config::ConfigDocument::from_yaml(y) {
             if let Ok(sel) = doc.select(None, None) {
                 check(sel.rules, sel.scheme, &labels);
             }

@@ -12,7 +12,7 @@
 //!
 //! ```
 //! use promtext::discovery::kubernetes::Cluster;
-//! use promtext::relabel::yaml::KubernetesSdConfig;
+//! use promtext::config::KubernetesSdConfig;
 //! let pods = r#"{"items": [{
 //!   "metadata": {"name": "web-0", "namespace": "shop", "labels": {"app.kubernetes.io/name": "web"}},
 //!   "spec": {"nodeName": "n1", "containers": [{"name": "web", "image": "nginx",
@@ -40,7 +40,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::{DiscoveryError, TargetGroup};
-use crate::relabel::yaml::{KubernetesSdConfig, KubernetesSelector};
+use crate::config::{KubernetesSdConfig, KubernetesSelector};
 
 const META: &str = "__meta_kubernetes_";
 

@@ -5,7 +5,7 @@
 //! ```
 //! use promtext::discovery::kubernetes::Cluster;
 //! use promtext::discovery::{TargetState, job_targets};
-//! use promtext::relabel::yaml::ConfigDocument;
+//! use promtext::config::ConfigDocument;
 //! let doc = ConfigDocument::from_yaml(r#"
 //! scrape_configs:
 //! - job_name: envoy-stats
@@ -38,7 +38,7 @@ pub mod kubernetes;
 use std::collections::HashSet;
 use std::fmt;
 
-use crate::relabel::yaml::ScrapeJob;
+use crate::config::ScrapeJob;
 use crate::relabel::{Labels, Pipeline};
 use crate::scrape::{Target, TargetError, TargetOutcome};
 

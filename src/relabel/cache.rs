@@ -6,7 +6,7 @@
 //! `2 × (entries after the last successful scrape) + 1000`. A hard entry bound caps memory in between.
 //!
 //! ```
-//! use promtext::relabel::cache::{Cached, SeriesCache};
+//! use promtext::relabel::{Cached, SeriesCache};
 //! use promtext::relabel::{Action, NameValidationScheme, Pipeline, RelabelConfig};
 //! let p = Pipeline::new(
 //!     &[RelabelConfig::new(Action::Drop).source_labels(["__name__"]).regex(".*_bucket")],
@@ -29,8 +29,8 @@ use super::labels::Labels;
 use super::pipeline::{Outcome, Relabeler};
 use super::series_map::SeriesMap;
 
-/// Default hard bound on entries.
-pub const DEFAULT_MAX_ENTRIES: usize = 1 << 20;
+/// Default hard bound on the entries of a [`SeriesCache`] or [`LabelSetCache`].
+pub const DEFAULT_CACHE_MAX_ENTRIES: usize = 1 << 20;
 
 /// A cached result, borrowed from the cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,9 +70,9 @@ impl Default for SeriesCache {
 }
 
 impl SeriesCache {
-    /// An empty cache with [`DEFAULT_MAX_ENTRIES`].
+    /// An empty cache with [`DEFAULT_CACHE_MAX_ENTRIES`].
     pub fn new() -> Self {
-        SeriesCache::with_max_entries(DEFAULT_MAX_ENTRIES)
+        SeriesCache::with_max_entries(DEFAULT_CACHE_MAX_ENTRIES)
     }
 
     /// An empty cache holding at most `max` entries (further new series are relabeled but not cached).
@@ -186,7 +186,7 @@ fn view(v: &Value) -> Cached<'_> {
 /// [`LabelSetCache::end_sync`], entries not looked up since [`LabelSetCache::begin_sync`] are evicted.
 ///
 /// ```
-/// use promtext::relabel::cache::{Cached, LabelSetCache};
+/// use promtext::relabel::{Cached, LabelSetCache};
 /// use promtext::relabel::{Action, Labels, NameValidationScheme, Pipeline, RelabelConfig};
 /// let p = Pipeline::new(
 ///     &[RelabelConfig::new(Action::Replace).source_labels(["__meta_pod"]).target_label("pod")],
@@ -217,9 +217,9 @@ impl Default for LabelSetCache {
 }
 
 impl LabelSetCache {
-    /// An empty cache with [`DEFAULT_MAX_ENTRIES`].
+    /// An empty cache with [`DEFAULT_CACHE_MAX_ENTRIES`].
     pub fn new() -> Self {
-        LabelSetCache::with_max_entries(DEFAULT_MAX_ENTRIES)
+        LabelSetCache::with_max_entries(DEFAULT_CACHE_MAX_ENTRIES)
     }
 
     /// An empty cache holding at most `max` label sets (further new ones are relabeled but not cached).

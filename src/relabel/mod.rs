@@ -5,8 +5,8 @@
 //! Go's syntax and ASCII `\d \w \s \b`, Go's `Regexp.Expand` rules for `$` templates, MD5 `hashmod`, Go's simple
 //! case mapping for `lowercase`/`uppercase`, and the same result rule by rule.
 //!
-//! * [`RelabelConfig`] is one rule (serde, with Prometheus' defaults); [`yaml`] loads rule lists, `prometheus.yml`
-//!   scrape jobs and Prometheus-Operator `additionalScrapeConfigs:` values.
+//! * [`RelabelConfig`] is one rule (serde, with Prometheus' defaults); `promtext::config` (feature `yaml`) loads
+//!   rule lists, `prometheus.yml` scrape jobs and Prometheus-Operator `additionalScrapeConfigs:` values.
 //! * [`Pipeline`] is the validated, compiled rule list: immutable, `Send + Sync`, cheap to clone. Each rule gets a
 //!   fast matcher when its regex has a simple shape (match-all, empty, literal, alternation of literals,
 //!   prefix/suffix around `.*`/`.+`, `.*lit.*`), derived from the same parsed pattern as the regex itself.
@@ -15,15 +15,22 @@
 //!   slots resolved once per label set; the input is copied, sorted or normalized only when a rule needs the
 //!   whole list, and rules that only write labels run after the last rule that can drop the series when that
 //!   cannot change the result ([`Pipeline::run_order`]), so a series dropped by a late `keep` costs little.
-//! * [`cache::SeriesCache`] memoizes results per raw series text, with Prometheus' scrape-cache hygiene.
-//! * [`cache::LabelSetCache`] memoizes target relabeling per whole label set, for discovery updates that re-send
+//! * [`SeriesCache`] memoizes results per raw series text, with Prometheus' scrape-cache hygiene.
+//! * [`LabelSetCache`] memoizes target relabeling per whole label set, for discovery updates that re-send
 //!   unchanged targets.
-//! * [`Pipeline::explain`] traces every rule; [`rtest`] runs rule unit tests; [`naive`] is a plain reference engine.
+//! * [`Pipeline::explain`] traces every rule; `promtext::config::RuleTests` runs rule unit tests.
+//! * [`parse_series`] and [`parse_labels`] read the `{name="value", ...}` series notation used in tests and
+//!   the CLI; [`Labels`] prints it back.
+//!
+//! Inside: `rule.rs` is one rule and its validation; `compile.rs` turns a rule list into a program
+//! (`program.rs`: rules with their slots, fast matchers and shortcuts, in run order) that the interpreter
+//! (`run.rs`) runs over a working set (`working_set.rs`: the labels in the cheapest form for the rules run so
+//! far); `pipeline.rs` is the facade.
 //!
 //! ```
 //! # #[cfg(feature = "yaml")]
 //! # fn main() -> Result<(), promtext::relabel::ConfigError> {
-//! use promtext::relabel::yaml::rules_from_yaml;
+//! use promtext::config::rules_from_yaml;
 //! use promtext::relabel::{NameValidationScheme, Outcome, Pipeline};
 //!
 //! let rules = rules_from_yaml(
@@ -59,26 +66,40 @@
 //! Known differences from Prometheus: a YAML `!!binary` scalar is read as its text (the YAML library resolves the
 //! tag), and Unicode tables are those of the `regex` crate (Unicode 16) rather than Go 1.23's (Unicode 15).
 
-pub mod cache;
-pub(crate) mod case;
-pub mod config;
-pub mod goregex;
-pub mod labels;
-pub(crate) mod matcher;
+mod cache;
+mod case;
+mod compile;
+mod goregex;
+mod labels;
+mod matcher;
+#[doc(hidden)]
 pub mod naive;
-pub mod notation;
-pub mod pipeline;
-#[cfg(feature = "yaml")]
-pub mod rtest;
-pub(crate) mod schedule;
+mod notation;
+mod pipeline;
+mod program;
+mod rule;
+mod run;
+mod schedule;
 pub(crate) mod series_map;
-pub(crate) mod slots;
-pub(crate) mod strcmp;
-pub(crate) mod template;
-#[cfg(feature = "yaml")]
-pub mod yaml;
+mod slots;
+mod strcmp;
+mod template;
+mod working_set;
 
-pub use config::{Action, ConfigError, NameValidationScheme, RegexSpec, RelabelConfig, Stage};
+// Only for `scrape/seed.rs`, which moves to the `promtext-gen` crate in the same change: delete with it.
+#[cfg(feature = "yaml")]
+pub(crate) mod yaml {
+    pub(crate) use crate::config::{ConfigDocument, ScrapeJob};
+}
+
+pub use cache::{Cached, DEFAULT_CACHE_MAX_ENTRIES, LabelSetCache, SeriesCache};
+pub use compile::CompileOptions;
 pub use goregex::RegexError;
 pub use labels::Labels;
-pub use pipeline::{CompileOptions, Explanation, Outcome, Pipeline, Relabeler, Step};
+pub use notation::{NotationError, format_pairs, parse_labels, parse_series};
+pub use pipeline::{Explanation, Outcome, Pipeline, Relabeler, Step};
+pub use rule::{
+    Action, ConfigError, DEFAULT_REGEX, DEFAULT_REPLACEMENT, DEFAULT_SEPARATOR,
+    NameValidationScheme, RegexSpec, RelabelConfig, Stage, is_legacy_label_name,
+    is_legacy_target_template,
+};

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use md5::{Digest, Md5};
 
 use super::case;
-use super::config::{Action, ConfigError, NameValidationScheme, RelabelConfig};
 use super::goregex::{self, GoRegex};
+use super::rule::{Action, ConfigError, NameValidationScheme, RelabelConfig};
 use super::template::Template;
 
 struct NaiveRule {

@@ -5,7 +5,7 @@
 //! quoted string inside them, becomes the `__name__` label.
 //!
 //! ```
-//! use promtext::relabel::notation::parse_series;
+//! use promtext::relabel::parse_series;
 //! let l = parse_series(r#"up{job="node", "a.b"="x\"y"}"#).unwrap();
 //! assert_eq!(l, vec![
 //!     ("__name__".to_string(), "up".to_string()),
@@ -24,7 +24,7 @@ use nom::multi::separated_list0;
 use nom::sequence::{delimited, pair, preceded, terminated};
 use nom::{IResult, Parser};
 
-pub use super::labels::Labels;
+use super::labels::Labels;
 
 /// A notation parse error.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! The scrape loop's per-series cache: raw series bytes → final, validated label set (or "dropped").
 //!
-//! Unlike [`crate::relabel::cache::SeriesCache`], which caches the outcome of the relabel rules only, this cache
+//! Unlike [`crate::relabel::SeriesCache`], which caches the outcome of the relabel rules only, this cache
 //! stores what the scrape appends: the labels after `honor_labels` merging, metric relabeling, empty-label removal
 //! and validation, as Prometheus' `scrapeCache` does. Both sit on the same map (positional lookup first, then
 //! the hashed index) with the same hygiene.

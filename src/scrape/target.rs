@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::TargetError;
-use crate::relabel::yaml::ScrapeJob;
+use crate::config::{ScrapeJob, format_duration, parse_duration};
 use crate::relabel::{Labels, Outcome, Pipeline, Relabeler};
 
 /// Prometheus' global default `scrape_interval`.
@@ -48,7 +48,7 @@ impl Target {
     /// `__meta_*` label is deleted and `instance` defaults to `__address__`.
     ///
     /// ```
-    /// use promtext::relabel::yaml::ConfigDocument;
+    /// use promtext::config::ConfigDocument;
     /// use promtext::scrape::Target;
     /// let doc = ConfigDocument::from_yaml(r#"
     /// scrape_configs:
@@ -172,7 +172,7 @@ impl Target {
     /// `discoveredLabels` and what `relabel_configs` see.
     ///
     /// ```
-    /// use promtext::relabel::yaml::ConfigDocument;
+    /// use promtext::config::ConfigDocument;
     /// use promtext::scrape::Target;
     /// let doc = ConfigDocument::from_yaml("scrape_configs:\n- job_name: app\n  scrape_interval: 60s\n").unwrap();
     /// let l = Target::discovered_labels(&doc.jobs()[0], &[("__address__", "10.0.0.1:8080")]);
@@ -327,83 +327,4 @@ fn query_escape(out: &mut String, s: &str) {
             }
         }
     }
-}
-
-const UNITS: [(&str, u64); 7] = [
-    ("y", 1000 * 60 * 60 * 24 * 365),
-    ("w", 1000 * 60 * 60 * 24 * 7),
-    ("d", 1000 * 60 * 60 * 24),
-    ("h", 1000 * 60 * 60),
-    ("m", 1000 * 60),
-    ("s", 1000),
-    ("ms", 1),
-];
-
-/// Parses a Prometheus duration (`1m`, `15s`, `1h30m`, `500ms`, `0`) into milliseconds.
-///
-/// ```
-/// use promtext::scrape::parse_duration;
-/// assert_eq!(parse_duration("1m30s"), Some(90_000));
-/// assert_eq!(parse_duration("bogus"), None);
-/// ```
-pub fn parse_duration(s: &str) -> Option<u64> {
-    if s == "0" {
-        return Some(0);
-    }
-    let b = s.as_bytes();
-    if b.is_empty() {
-        return None;
-    }
-    let mut i = 0;
-    let mut total: u64 = 0;
-    let mut last_rank = None;
-    while i < b.len() {
-        let start = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        if i == start {
-            return None;
-        }
-        let n: u64 = s[start..i].parse().ok()?;
-        let ustart = i;
-        while i < b.len() && b[i].is_ascii_alphabetic() {
-            i += 1;
-        }
-        let unit = &s[ustart..i];
-        let rank = UNITS.iter().position(|(u, _)| *u == unit)?;
-        if last_rank.is_some_and(|r| rank <= r) {
-            return None;
-        }
-        last_rank = Some(rank);
-        total = total.checked_add(n.checked_mul(UNITS[rank].1)?)?;
-    }
-    Some(total)
-}
-
-/// Formats milliseconds as Prometheus' `model.Duration.String()` does (`60000` → `1m`).
-///
-/// ```
-/// use promtext::scrape::format_duration;
-/// assert_eq!(format_duration(90_000), "1m30s");
-/// assert_eq!(format_duration(0), "0s");
-/// ```
-pub fn format_duration(ms: u64) -> String {
-    if ms == 0 {
-        return "0s".into();
-    }
-    let mut ms = ms;
-    let mut r = String::new();
-    for (i, (u, mult)) in UNITS.iter().enumerate() {
-        let exact = i < 2;
-        if exact && ms % mult != 0 {
-            continue;
-        }
-        let v = ms / mult;
-        if v > 0 {
-            let _ = write!(r, "{v}{u}");
-            ms -= v * mult;
-        }
-    }
-    r
 }

@@ -1,4 +1,4 @@
-//! Unit tests for relabel rules (`promtext relabel test FILE...`), feature `yaml`.
+//! Unit tests for relabel rules (`promtext relabel test FILE...`).
 //!
 //! A test file is YAML:
 //!
@@ -19,11 +19,11 @@
 //!     output: DROPPED
 //! ```
 //!
-//! `input` and `output` use the series notation of [`super::notation`]; outputs are compared as label sets, so
-//! order and spacing do not matter.
+//! `input` and `output` use the series notation of [`crate::relabel::parse_series`]; outputs are compared as
+//! label sets, so order and spacing do not matter.
 //!
 //! ```
-//! use promtext::relabel::rtest::RuleTests;
+//! use promtext::config::RuleTests;
 //! let t = RuleTests::from_yaml(r#"
 //! rules:
 //!   - {source_labels: [a], regex: 'x.*', action: keep}
@@ -32,7 +32,7 @@
 //!   - {input: '{a="y"}', output: DROPPED}
 //! "#, std::path::Path::new("."))?;
 //! assert!(t.run().iter().all(|r| r.passed()));
-//! # Ok::<(), promtext::relabel::rtest::TestFileError>(())
+//! # Ok::<(), promtext::config::TestFileError>(())
 //! ```
 
 use std::fmt;
@@ -40,11 +40,12 @@ use std::path::Path;
 
 use yaml_serde::Value;
 
-use super::config::{ConfigError, NameValidationScheme, Stage};
-use super::labels::Labels;
-use super::notation::{NotationError, parse_labels, parse_series};
-use super::pipeline::{Explanation, Outcome, Pipeline};
-use super::yaml::{ConfigDocument, rules_from_value};
+use super::document::ConfigDocument;
+use super::rules::rules_from_value;
+use crate::relabel::{
+    ConfigError, Explanation, Labels, NameValidationScheme, NotationError, Outcome, Pipeline,
+    Stage, parse_labels, parse_series,
+};
 
 /// An error in a test file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,706 @@
+//! The scrape loop: [`Scraper`] (per target, across scrapes) and [`Scrape`] (one body in progress): decoding,
+//! parsing, `honor_labels` merging, metric relabeling through the per-series cache, validation and limits.
+
+use std::borrow::Cow;
+use std::io::Read;
+use std::time::Instant;
+
+use super::cache::{Hit, ScrapeCache};
+use super::config::{ScrapeConfig, ScrapeOptions};
+use super::sink::{Appender, HistogramSeries, Series};
+use super::validate::{over_limit, reduce_resolution, validate};
+use super::{Encoding, ScrapeError, ScrapeReport, Target, decode};
+use crate::config::{ProtocolSettings, ScrapeLimits};
+use crate::content_type::{Format, ScrapeProtocol, format_for_content_type};
+use crate::event::{Event, Label, MetricType, Sample};
+use crate::floatfmt::normalize_le_quantile;
+use crate::protobuf;
+use crate::relabel::{Labels, NameValidationScheme, Outcome, Relabeler};
+use crate::{ChunkParser, Dialect, Settings};
+
+/// A scrape loop for one target: its relabeler and per-series cache persist across scrapes.
+#[derive(Debug)]
+pub struct Scraper {
+    honor_labels: bool,
+    honor_timestamps: bool,
+    limits: ScrapeLimits,
+    scheme: NameValidationScheme,
+    options: ScrapeOptions,
+    relabeler: Relabeler,
+    cache: ScrapeCache,
+    target: Labels,
+    protocols: ProtocolSettings,
+}
+
+impl Scraper {
+    /// A scrape loop for `target`.
+    pub fn new(config: ScrapeConfig, target: &Target) -> Scraper {
+        Scraper {
+            honor_labels: config.honor_labels,
+            honor_timestamps: config.honor_timestamps,
+            limits: config.limits,
+            scheme: config.scheme,
+            cache: ScrapeCache::new(
+                config.options.cache_max_entries,
+                config.options.cache_max_bytes,
+            ),
+            options: config.options,
+            relabeler: config.metric_relabel.relabeler(),
+            target: target.labels().clone(),
+            protocols: config.protocols,
+        }
+    }
+
+    /// The labels attached to every sample.
+    pub fn target_labels(&self) -> &Labels {
+        &self.target
+    }
+
+    /// Series currently cached.
+    pub fn cached_series(&self) -> usize {
+        self.cache.len()
+    }
+
+    /// Bytes the per-series cache counts against [`ScrapeOptions::cache_max_bytes`].
+    ///
+    /// ```
+    /// use promtext::relabel::Pipeline;
+    /// use promtext::scrape::{Discard, ScrapeConfig, Scraper, Target};
+    /// let mut cfg = ScrapeConfig::new(Pipeline::new(&[], Default::default()).unwrap());
+    /// cfg.options.cache_max_bytes = 4096;
+    /// let mut s = Scraper::new(cfg, &Target::from_labels(&[("job", "j")]));
+    /// let body: String = (0..100).map(|i| format!("m{{i=\"{i}\"}} 1\n")).collect();
+    /// let report = s.scrape_bytes(body.as_bytes(), "text/plain", "", &mut Discard::default());
+    /// assert!(report.up());
+    /// // Series beyond the budget are scraped, but not cached.
+    /// assert!(s.cached_series() < 100);
+    /// assert!(s.cached_bytes() <= 4096);
+    /// ```
+    pub fn cached_bytes(&self) -> usize {
+        self.cache.bytes()
+    }
+
+    /// Starts a scrape of a response with these `Content-Type` and `Content-Encoding` header values (blank when
+    /// absent). Header problems surface as the scrape's error at the first [`Scrape::feed`] or at
+    /// [`Scrape::finish`].
+    pub fn begin(&mut self, content_type: &str, content_encoding: &str) -> Scrape<'_> {
+        let start = Instant::now();
+        self.cache.begin_scrape();
+        let mut report = ScrapeReport {
+            sample_limit: self.limits.sample_limit,
+            ..ScrapeReport::default()
+        };
+        let mut failed = None;
+        let fallback = self.protocols.fallback_scrape_protocol.or(self
+            .options
+            .fallback_dialect
+            .map(|d| match d {
+                Dialect::OpenMetrics => ScrapeProtocol::OpenMetricsText1_0_0,
+                _ => ScrapeProtocol::PrometheusText0_0_4,
+            }));
+        match format_for_content_type(content_type, fallback) {
+            Ok(n) => {
+                report.dialect = n.dialect;
+                report.format = n.format;
+                report.content_type_fallback = n.fallback_reason;
+            }
+            Err(e) => failed = Some(ScrapeError::ContentType(e)),
+        }
+        let body_limit = self.limits.body_size_limit;
+        let decoder = match Encoding::parse(content_encoding)
+            .and_then(|e| decode::Decoder::new(e, body_limit))
+        {
+            Ok(d) => d,
+            Err(e) => {
+                failed.get_or_insert(e);
+                decode::Decoder::identity()
+            }
+        };
+        let settings = Settings::default()
+            .dialect(report.dialect)
+            .lenient(self.options.lenient)
+            .max_line_len(self.options.max_line_len)
+            .allow_duplicate_labels(false);
+        let parser = match report.format {
+            Format::Protobuf => BodyParser::Protobuf(protobuf::ChunkParser::new(
+                protobuf::Settings::default()
+                    .classic_histograms(self.protocols.always_scrape_classic_histograms)
+                    .native_histograms(self.protocols.scrape_native_histograms),
+            )),
+            _ => BodyParser::Text(ChunkParser::new(settings)),
+        };
+        Scrape {
+            parser,
+            decoder,
+            st: State {
+                s: self,
+                report,
+                failed,
+                sample_limit_hit: false,
+                mtype: MetricType::Unknown,
+                key: Vec::new(),
+                positive: Vec::new(),
+                negative: Vec::new(),
+            },
+            start,
+        }
+    }
+
+    /// Scrapes a whole body held in memory.
+    pub fn scrape_bytes<A: Appender>(
+        &mut self,
+        body: &[u8],
+        content_type: &str,
+        content_encoding: &str,
+        app: &mut A,
+    ) -> ScrapeReport {
+        let mut s = self.begin(content_type, content_encoding);
+        for chunk in body.chunks(64 << 10) {
+            if s.feed(chunk, app).is_err() {
+                break;
+            }
+        }
+        s.finish(app)
+    }
+
+    /// Scrapes a body read from `reader` in 64 KiB chunks. A read error fails the scrape as a decode error of the
+    /// identity encoding.
+    pub fn scrape_reader<R: Read, A: Appender>(
+        &mut self,
+        mut reader: R,
+        content_type: &str,
+        content_encoding: &str,
+        app: &mut A,
+    ) -> ScrapeReport {
+        let mut buf = vec![0u8; 64 << 10];
+        let mut s = self.begin(content_type, content_encoding);
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    if s.feed(&buf[..n], app).is_err() {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    s.fail(
+                        ScrapeError::Decode {
+                            encoding: "identity",
+                            message: format!("reading the body: {e}"),
+                        },
+                        app,
+                    );
+                    break;
+                }
+            }
+        }
+        s.finish(app)
+    }
+}
+
+/// The parser of a scrape's body, by its format (one per scrape, so the size difference of the
+/// variants does not matter).
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+enum BodyParser {
+    Text(ChunkParser),
+    Protobuf(protobuf::ChunkParser),
+}
+
+/// One scrape in progress. Feed the body's chunks, then [`Scrape::finish`].
+#[derive(Debug)]
+pub struct Scrape<'s> {
+    parser: BodyParser,
+    decoder: decode::Decoder,
+    st: State<'s>,
+    start: Instant,
+}
+
+#[derive(Debug)]
+struct State<'s> {
+    s: &'s mut Scraper,
+    report: ScrapeReport,
+    failed: Option<ScrapeError>,
+    sample_limit_hit: bool,
+    mtype: MetricType,
+    /// The cache key of a protobuf series (reused).
+    key: Vec<u8>,
+    /// A native histogram's buckets (reused).
+    positive: Vec<(i32, f64)>,
+    negative: Vec<(i32, f64)>,
+}
+
+impl Scrape<'_> {
+    /// Feeds the next chunk of the (possibly compressed) body. After the scrape has failed, returns the error and
+    /// ignores the chunk.
+    pub fn feed<A: Appender>(&mut self, chunk: &[u8], app: &mut A) -> Result<(), ScrapeError> {
+        if let Some(e) = &self.st.failed {
+            return Err(e.clone());
+        }
+        self.st.report.wire_bytes += chunk.len() as u64;
+        let Scrape {
+            parser,
+            decoder,
+            st,
+            ..
+        } = self;
+        let r = decoder.feed(chunk, |bytes| st.body(parser, bytes, app));
+        if let Err(e) = r {
+            st.fail(e, app);
+        }
+        match &self.st.failed {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
+        }
+    }
+
+    fn fail<A: Appender>(&mut self, e: ScrapeError, app: &mut A) {
+        self.st.fail(e, app);
+    }
+
+    /// Ends the scrape: flushes the decoder and the parser's last line, commits or rolls back the appender, updates
+    /// the cache and returns the report.
+    pub fn finish<A: Appender>(mut self, app: &mut A) -> ScrapeReport {
+        if self.st.failed.is_none() {
+            if let Err(e) = self.decoder.finish() {
+                self.st.fail(e, app);
+            }
+        }
+        if self.st.failed.is_none() {
+            let Scrape { parser, st, .. } = &mut self;
+            match parser {
+                BodyParser::Text(parser) => {
+                    for ev in parser.finish() {
+                        if !st.event(ev, app) {
+                            break;
+                        }
+                    }
+                }
+                BodyParser::Protobuf(parser) => {
+                    if let Err(e) = parser.finish() {
+                        st.fail(ScrapeError::Parse(e), app);
+                    }
+                }
+            }
+        }
+        if self.st.failed.is_none() && self.st.sample_limit_hit {
+            self.st.fail(ScrapeError::SampleLimit, app);
+        }
+        let mut st = self.st;
+        if let BodyParser::Text(p) = &self.parser {
+            st.report.bad_lines_skipped = p.skipped_lines();
+        }
+        let success = st.failed.is_none();
+        if success {
+            app.commit();
+        }
+        st.s.cache.end_scrape(success);
+        st.report.cache_series = st.s.cache.len() as u64;
+        st.report.error = st.failed.take();
+        st.report.duration = self.start.elapsed();
+        st.report
+    }
+}
+
+impl State<'_> {
+    fn fail<A: Appender>(&mut self, e: ScrapeError, app: &mut A) {
+        if self.failed.is_none() {
+            self.failed = Some(e);
+            app.rollback();
+        }
+    }
+
+    /// Decoded body bytes: the size limit, then the parser. Returns `false` to stop decoding.
+    fn body<A: Appender>(&mut self, parser: &mut BodyParser, bytes: &[u8], app: &mut A) -> bool {
+        if self.failed.is_some() {
+            return false;
+        }
+        self.report.body_bytes += bytes.len() as u64;
+        let limit = self.s.limits.body_size_limit;
+        if limit > 0 && self.report.body_bytes >= limit {
+            self.fail(ScrapeError::BodySizeLimit, app);
+            return false;
+        }
+        match parser {
+            BodyParser::Text(parser) => {
+                for ev in parser.feed(bytes) {
+                    if !self.event(ev, app) {
+                        return false;
+                    }
+                }
+            }
+            BodyParser::Protobuf(parser) => {
+                for ev in parser.feed(bytes) {
+                    if !self.pb_event(ev, app) {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// One protobuf event; `false` when the scrape failed (a protobuf error always fails it).
+    fn pb_event<A: Appender>(
+        &mut self,
+        ev: Result<protobuf::Event<'_>, crate::Error>,
+        app: &mut A,
+    ) -> bool {
+        let r = match ev {
+            Ok(protobuf::Event::Sample(s)) => self.pb_sample(&s, app),
+            Ok(protobuf::Event::Histogram(h)) => self.pb_histogram(&h, app),
+            Ok(protobuf::Event::Type(t)) => {
+                self.mtype = t.metric_type;
+                Ok(())
+            }
+            Ok(_) => Ok(()),
+            Err(e) => Err(ScrapeError::Parse(e)),
+        };
+        match r {
+            Ok(()) => true,
+            Err(e) => {
+                self.fail(e, app);
+                false
+            }
+        }
+    }
+
+    /// The cache key of a protobuf series: name, labels, separators no UTF-8 text holds.
+    fn pb_key<'x>(
+        &mut self,
+        marker: u8,
+        name: protobuf::Name<'_>,
+        labels: impl Iterator<Item = Label<'x>>,
+    ) -> Vec<u8> {
+        let mut key = std::mem::take(&mut self.key);
+        key.clear();
+        key.push(marker);
+        key.extend_from_slice(name.family.as_bytes());
+        key.extend_from_slice(name.suffix.as_bytes());
+        for l in labels {
+            key.push(0xfe);
+            key.extend_from_slice(l.name.as_bytes());
+            key.push(0xfd);
+            key.extend_from_slice(l.value.as_bytes());
+        }
+        key
+    }
+
+    fn pb_sample<A: Appender>(
+        &mut self,
+        s: &protobuf::Sample<'_>,
+        app: &mut A,
+    ) -> Result<(), ScrapeError> {
+        self.report.samples_scraped += 1;
+        let key = self.pb_key(0xff, s.name(), s.labels());
+        let ts = if self.s.honor_timestamps {
+            s.timestamp_ms()
+        } else {
+            None
+        };
+        let value = s.value();
+        let r = self.series(
+            &key,
+            ts,
+            |st| st.build(Cow::Owned(s.name().to_string()), s.labels()),
+            |labels, new, app: &mut A| {
+                app.append(&Series {
+                    labels,
+                    value,
+                    value_text: "",
+                    timestamp_ms: ts,
+                    new,
+                })
+            },
+            app,
+        );
+        self.key = key;
+        r
+    }
+
+    fn pb_histogram<A: Appender>(
+        &mut self,
+        h: &protobuf::NativeHistogram<'_>,
+        app: &mut A,
+    ) -> Result<(), ScrapeError> {
+        self.report.samples_scraped += 1;
+        self.report.native_histograms += 1;
+        let name = protobuf::Name {
+            family: h.name(),
+            suffix: "",
+        };
+        let labels = || {
+            h.labels().map(|(n, v)| Label {
+                name: Cow::Borrowed(n),
+                value: Cow::Borrowed(v),
+            })
+        };
+        let key = self.pb_key(0xfc, name, labels());
+        let ts = if self.s.honor_timestamps {
+            h.timestamp_ms()
+        } else {
+            None
+        };
+        let mut pos = std::mem::take(&mut self.positive);
+        let mut neg = std::mem::take(&mut self.negative);
+        pos.clear();
+        neg.clear();
+        pos.extend(h.positive_buckets().map(|b| (b.index, b.count)));
+        neg.extend(h.negative_buckets().map(|b| (b.index, b.count)));
+        let mut schema = h.schema();
+        let r =
+            reduce_resolution(&mut schema, &mut pos, &mut neg, &self.s.protocols).and_then(|()| {
+                let (pos, neg) = (&pos, &neg);
+                self.series(
+                    &key,
+                    ts,
+                    |st| st.build(Cow::Borrowed(h.name()), labels()),
+                    |labels, new, app: &mut A| {
+                        app.append_histogram(&HistogramSeries {
+                            labels,
+                            schema,
+                            zero_threshold: h.zero_threshold(),
+                            zero_count: h.zero_count(),
+                            count: h.count(),
+                            sum: h.sum(),
+                            positive: pos,
+                            negative: neg,
+                            float: h.is_float(),
+                            timestamp_ms: ts,
+                            start_timestamp_ms: h.start_timestamp_ms(),
+                            new,
+                        })
+                    },
+                    app,
+                )
+            });
+        self.key = key;
+        self.positive = pos;
+        self.negative = neg;
+        r
+    }
+
+    /// One parser event; `false` when the scrape failed.
+    fn event<A: Appender>(&mut self, ev: Result<Event<'_>, crate::Error>, app: &mut A) -> bool {
+        match ev {
+            Ok(Event::Sample(s)) => {
+                if let Err(e) = self.sample(&s, app) {
+                    self.fail(e, app);
+                    return false;
+                }
+            }
+            Ok(Event::Type(t)) => self.mtype = t.metric_type,
+            Ok(_) => {}
+            Err(e) => {
+                // Lenient parsers report skipped lines as errors and go on; they are counted by the parser.
+                if !self.s.options.lenient {
+                    self.fail(ScrapeError::Parse(e), app);
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    fn sample<A: Appender>(&mut self, s: &Sample<'_>, app: &mut A) -> Result<(), ScrapeError> {
+        self.report.samples_scraped += 1;
+        let ts = if self.s.honor_timestamps {
+            s.timestamp_ms()
+        } else {
+            None
+        };
+        let (value, value_text) = (s.value(), s.value_text());
+        self.series(
+            s.series().as_bytes(),
+            ts,
+            |st| st.build(s.name(), s.labels()),
+            |labels, new, app: &mut A| {
+                app.append(&Series {
+                    labels,
+                    value,
+                    value_text,
+                    timestamp_ms: ts,
+                    new,
+                })
+            },
+            app,
+        )
+    }
+
+    /// A sample (or native histogram) through the cache: `raw` is its cache key, `build` makes its labels on a
+    /// miss, `emit` appends it.
+    fn series<A: Appender>(
+        &mut self,
+        raw: &[u8],
+        ts: Option<i64>,
+        build: impl FnOnce(&mut Self) -> Result<Option<Labels>, ScrapeError>,
+        emit: impl FnOnce(&Labels, bool, &mut A),
+        app: &mut A,
+    ) -> Result<(), ScrapeError> {
+        let lenient = self.s.options.lenient;
+        let sample_limit = self.s.limits.sample_limit;
+        match self.s.cache.get(raw) {
+            Some((Hit::Dropped, _)) => {
+                self.report.cache_hits += 1;
+                self.report.dropped_by_relabel += 1;
+                return Ok(());
+            }
+            Some((Hit::Series(labels), again)) => {
+                self.report.cache_hits += 1;
+                if again && ts.is_none() {
+                    // The same series twice without timestamps: Prometheus' storage rejects the second sample
+                    // (`duplicate sample for timestamp`), counts it and goes on.
+                    self.report.duplicate_samples += 1;
+                    return Ok(());
+                }
+                self.report.samples_post_relabel += 1;
+                if over_limit(
+                    &mut self.report,
+                    &mut self.sample_limit_hit,
+                    sample_limit,
+                    lenient,
+                ) {
+                    return Ok(());
+                }
+                emit(labels, false, app);
+                return Ok(());
+            }
+            None => {}
+        }
+        self.report.cache_misses += 1;
+        let labels = match build(self) {
+            Ok(Some(l)) => l,
+            Ok(None) => {
+                self.report.dropped_by_relabel += 1;
+                self.s.cache.insert(raw, None);
+                return Ok(());
+            }
+            Err(e) if lenient => {
+                let _ = e;
+                self.report.invalid_series_skipped += 1;
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        self.report.samples_post_relabel += 1;
+        if over_limit(
+            &mut self.report,
+            &mut self.sample_limit_hit,
+            sample_limit,
+            lenient,
+        ) {
+            return Ok(());
+        }
+        emit(&labels, true, app);
+        self.report.series_added += 1;
+        self.s.cache.insert(raw, Some(labels));
+        Ok(())
+    }
+
+    /// The miss path: scraped labels, `honor_labels` merge, metric relabeling, validation, label limits.
+    fn build<'l>(
+        &mut self,
+        name: Cow<'l, str>,
+        labels: impl Iterator<Item = Label<'l>>,
+    ) -> Result<Option<Labels>, ScrapeError> {
+        let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::with_capacity(32);
+        let mut empty: Vec<Cow<'_, str>> = Vec::new();
+        pairs.push((Cow::Borrowed("__name__"), name));
+        for l in labels {
+            let mut v = l.value;
+            let normalize = (self.mtype == MetricType::Histogram && l.name == "le")
+                || (self.mtype == MetricType::Summary && l.name == "quantile");
+            if normalize {
+                let changed = match normalize_le_quantile(&v) {
+                    Cow::Owned(o) => Some(o),
+                    Cow::Borrowed(_) => None,
+                };
+                if let Some(o) = changed {
+                    v = Cow::Owned(o);
+                }
+            }
+            if v.is_empty() {
+                empty.push(l.name);
+            } else {
+                pairs.push((l.name, v));
+            }
+        }
+        merge_target(&mut pairs, &empty, &self.s.target, self.s.honor_labels);
+        let labels = match self.s.relabeler.apply(&pairs) {
+            Outcome::Dropped => return Ok(None),
+            Outcome::Unchanged => sorted_labels(&pairs),
+            Outcome::Changed(l) => l,
+        };
+        if labels.is_empty() {
+            return Ok(None);
+        }
+        validate(&labels, self.s.scheme, &self.s.limits)?;
+        Ok(Some(labels))
+    }
+}
+
+/// The label set of `pairs`: sorted by name, the last of a repeated name wins, empty values dropped (as
+/// [`Labels::from_pairs`], without copying every pair first).
+fn sorted_labels(pairs: &[(Cow<'_, str>, Cow<'_, str>)]) -> Labels {
+    let mut refs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(n, v)| (n.as_ref(), v.as_ref()))
+        .collect();
+    refs.sort_by(|a, b| a.0.cmp(b.0));
+    let mut out = Labels::new();
+    let size: usize = refs.iter().map(|(n, v)| n.len() + v.len()).sum();
+    out.buf.reserve_exact(size);
+    out.spans.reserve_exact(refs.len());
+    for (i, (n, v)) in refs.iter().enumerate() {
+        let last_of_name = refs.get(i + 1).is_none_or(|next| next.0 != *n);
+        if last_of_name && !v.is_empty() {
+            out.push_unchecked(n, v);
+        }
+    }
+    out
+}
+
+/// Prometheus' `mutateSampleLabels` before the relabel rules.
+fn merge_target<'a>(
+    pairs: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    empty: &[Cow<'a, str>],
+    target: &Labels,
+    honor_labels: bool,
+) {
+    if honor_labels {
+        for (n, v) in target.iter() {
+            let present = pairs.iter().any(|(k, _)| k == n) || empty.iter().any(|k| k == n);
+            if !present {
+                pairs.push((Cow::Owned(n.to_string()), Cow::Owned(v.to_string())));
+            }
+        }
+        return;
+    }
+    let mut conflicts: Vec<(String, Cow<'a, str>)> = Vec::new();
+    for (n, v) in target.iter() {
+        match pairs.iter_mut().find(|(k, _)| k == n) {
+            Some(p) => {
+                let old = std::mem::replace(&mut p.1, Cow::Owned(v.to_string()));
+                conflicts.push((n.to_string(), old));
+            }
+            None => pairs.push((Cow::Owned(n.to_string()), Cow::Owned(v.to_string()))),
+        }
+    }
+    // resolveConflictingExposedLabels: shortest names first (stable), `exported_` prepended until the name is free.
+    conflicts.sort_by_key(|(n, _)| n.len());
+    for (n, v) in conflicts {
+        let mut name = n;
+        loop {
+            name.insert_str(0, "exported_");
+            let taken = pairs.iter().any(|(k, val)| *k == name && !val.is_empty());
+            if !taken {
+                match pairs.iter_mut().find(|(k, _)| *k == name) {
+                    Some(p) => p.1 = v,
+                    None => pairs.push((Cow::Owned(name), v)),
+                }
+                break;
+            }
+        }
+    }
+}
