@@ -45,12 +45,6 @@ pub use read::stream::{ChunkParser, Events, ReadParser};
 pub use read::whole::{Parser, parse, parse_str, parse_with};
 pub use settings::{DEFAULT_MAX_LINE_LEN, Dialect, Settings, Validation};
 
-// Paths the relabel and scrape layers still use.
-#[allow(unused_imports)]
-pub(crate) use go as floatfmt;
-#[allow(unused_imports)]
-pub(crate) use lex::escape;
-
 // The README's examples are compiled and run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

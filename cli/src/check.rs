@@ -205,14 +205,6 @@ const SUFFIXES: [&str; 8] = [
     "_bucket", "_sum", "_count", "_total", "_created", "_gsum", "_gcount", "_info",
 ];
 
-fn is_legacy_metric_name(n: &str) -> bool {
-    let b = n.as_bytes();
-    !b.is_empty()
-        && !b[0].is_ascii_digit()
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b':')
-}
-
 fn parse_le(s: &str) -> Option<f64> {
     match s {
         "+Inf" | "Inf" | "+inf" | "inf" => Some(f64::INFINITY),
@@ -378,7 +370,7 @@ impl Linter {
             self.current = Some(fam.clone());
         }
         self.with_samples.insert(fam.clone());
-        if self.legacy && !is_legacy_metric_name(&name) {
+        if self.legacy && !promtext::go::is_legacy_metric_name(&name) {
             self.problem(
                 line,
                 "invalid-name",
@@ -398,7 +390,7 @@ impl Linter {
                     &fam,
                     format!("label name {n:?} is reserved (starts with \"__\")"),
                 );
-            } else if self.legacy && !promtext::relabel::is_legacy_label_name(n) {
+            } else if self.legacy && !promtext::go::is_legacy_label_name(n) {
                 self.problem(
                     line,
                     "invalid-name",
@@ -762,7 +754,7 @@ pub fn lint_protobuf(
             }
             _ => continue,
         };
-        if l.legacy && !is_legacy_metric_name(&name) {
+        if l.legacy && !promtext::go::is_legacy_metric_name(&name) {
             l.problem(
                 offset,
                 "invalid-name",

@@ -8,7 +8,7 @@ use super::catalog::{ENVOY, GO_BLOCK, ISTIO};
 use super::labels::{self, Universe, push_escaped};
 use super::rng::{Rng, fnv, mix64};
 use super::{AppBlock, Fam, FamilyCounts, GenConfig, GenMeta, Kind, Profile, Scope};
-use crate::floatfmt::{normalize_le_quantile, push_u64, write_g32, write_go_g};
+use crate::go::{normalize_le_quantile, push_u64, write_g32, write_go_g};
 
 /// Envoy's default histogram bounds.
 const BOUNDS: [f64; 19] = [

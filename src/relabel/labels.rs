@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::rule::is_legacy_label_name;
+use crate::go::is_legacy_label_name;
 
 /// An owned label set, sorted by name with unique names, stored in one string buffer.
 ///

@@ -100,6 +100,5 @@ pub use notation::{NotationError, format_pairs, parse_labels, parse_series};
 pub use pipeline::{Explanation, Outcome, Pipeline, Relabeler, Step};
 pub use rule::{
     Action, ConfigError, DEFAULT_REGEX, DEFAULT_REPLACEMENT, DEFAULT_SEPARATOR,
-    NameValidationScheme, RegexSpec, RelabelConfig, Stage, is_legacy_label_name,
-    is_legacy_target_template,
+    NameValidationScheme, RegexSpec, RelabelConfig, Stage, is_legacy_target_template,
 };

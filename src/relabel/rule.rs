@@ -1,5 +1,6 @@
 //! Relabel rule configuration: Prometheus' `relabel.Config`, its defaults, its YAML/JSON shape and `Validate`.
 
+use crate::go::{is_legacy_label_name, quote_str};
 use std::fmt;
 use std::sync::LazyLock;
 
@@ -125,17 +126,6 @@ impl NameValidationScheme {
             NameValidationScheme::Utf8 => !name.is_empty(),
             NameValidationScheme::Legacy => is_legacy_label_name(name),
         }
-    }
-}
-
-/// `^[a-zA-Z_][a-zA-Z0-9_]*$`.
-pub fn is_legacy_label_name(name: &str) -> bool {
-    let b = name.as_bytes();
-    match b.first() {
-        Some(c) if c.is_ascii_alphabetic() || *c == b'_' => b[1..]
-            .iter()
-            .all(|c| c.is_ascii_alphanumeric() || *c == b'_'),
-        _ => false,
     }
 }
 
@@ -494,7 +484,7 @@ impl fmt::Display for ConfigError {
                 write!(
                     f,
                     "{} is invalid 'target_label' for {action} action",
-                    go_quote(target)
+                    quote_str(target)
                 )
             }
             ConfigError::ReplacementNotAllowed(a) => {
@@ -504,7 +494,7 @@ impl fmt::Display for ConfigError {
                 write!(
                     f,
                     "{} is invalid 'replacement' for labelmap action",
-                    go_quote(r)
+                    quote_str(r)
                 )
             }
             ConfigError::EqualActionExtraFields(a) => write!(
@@ -547,7 +537,7 @@ impl fmt::Display for ConfigError {
             ConfigError::NoRules => f.write_str("no relabel rules and no scrape configs found"),
             ConfigError::InRule { index, error } => write!(f, "rule {index}: {error}"),
             ConfigError::InJob { job, stage, error } => {
-                write!(f, "job {}: ", go_quote(job))?;
+                write!(f, "job {}: ", quote_str(job))?;
                 if let Some(st) = stage {
                     f.write_str(st.key())?;
                     match error.as_ref() {
@@ -563,27 +553,6 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
-
-/// Go's `%q` for the strings that appear in messages.
-pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
 
 /// A string field that, like Go's yaml.v2, accepts any scalar (and null as "").
 struct Scalar(Option<String>);

@@ -228,7 +228,7 @@ impl<'a> WorkingSet<'a> {
                 if let Some(n) = note {
                     *n = format!(
                         "regex {} {} joined value {:?}: {}",
-                        super::rule::go_quote(&rule.regex_src),
+                        crate::go::quote_str(&rule.regex_src),
                         if m { "matches" } else { "does not match" },
                         self.joined_str(j),
                         if keep { "kept" } else { "dropped" }

@@ -78,7 +78,7 @@ impl ScrapeReport {
                 labels.push(',');
             }
             let _ = write!(labels, "{n}=\"");
-            crate::escape::escape_label_value(v, &mut labels);
+            crate::lex::escape::escape_label_value(v, &mut labels);
             labels.push('"');
         }
         let body: i64 = if matches!(self.error, Some(ScrapeError::BodySizeLimit)) {

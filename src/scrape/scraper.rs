@@ -13,7 +13,7 @@ use super::{Encoding, ScrapeError, ScrapeReport, Target, decode};
 use crate::config::{ProtocolSettings, ScrapeLimits};
 use crate::content_type::{Format, ScrapeProtocol, format_for_content_type};
 use crate::event::{Event, Label, MetricType, Sample};
-use crate::floatfmt::normalize_le_quantile;
+use crate::go::normalize_le_quantile;
 use crate::protobuf;
 use crate::relabel::{Labels, NameValidationScheme, Outcome, Relabeler};
 use crate::{ChunkParser, Dialect, Settings};

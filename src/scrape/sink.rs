@@ -1,7 +1,7 @@
 //! Where the series of a scrape go: the [`Appender`] trait, the series it receives, and two appenders.
 
-use super::validate::is_legacy_metric_name;
-use crate::relabel::{Labels, is_legacy_label_name};
+use crate::go::{is_legacy_label_name, is_legacy_metric_name};
+use crate::relabel::Labels;
 
 /// A final series handed to an [`Appender`]: sorted labels (with `__name__`), value and timestamp.
 #[derive(Debug, Clone, Copy)]
@@ -44,7 +44,7 @@ impl Series<'_> {
             out.push_str(name);
         } else {
             out.push_str("{\"");
-            crate::escape::escape_label_value(name, out);
+            crate::lex::escape::escape_label_value(name, out);
             out.push('"');
             first = false;
         }
@@ -55,11 +55,11 @@ impl Series<'_> {
                 out.push_str(n);
             } else {
                 out.push('"');
-                crate::escape::escape_label_value(n, out);
+                crate::lex::escape::escape_label_value(n, out);
                 out.push('"');
             }
             out.push_str("=\"");
-            crate::escape::escape_label_value(v, out);
+            crate::lex::escape::escape_label_value(v, out);
             out.push('"');
         }
         if !first {
@@ -67,7 +67,7 @@ impl Series<'_> {
         }
         out.push(' ');
         if self.value_text.is_empty() {
-            out.push_str(&crate::floatfmt::format_go_g(self.value));
+            out.push_str(&crate::go::format_go_g(self.value));
         } else {
             out.push_str(self.value_text);
         }

@@ -3,6 +3,7 @@
 
 use super::{ScrapeError, ScrapeReport};
 use crate::config::{ProtocolSettings, ScrapeLimits};
+use crate::go::{is_legacy_metric_name, quote_str};
 use crate::relabel::{Labels, NameValidationScheme};
 
 /// Counts a sample against `sample_limit`; `true` when it must not be appended.
@@ -71,17 +72,6 @@ fn merge_buckets(b: &mut Vec<(i32, f64)>, delta: i32) {
     b.truncate(n);
 }
 
-/// `^[a-zA-Z_:][a-zA-Z0-9_:]*$`.
-pub(super) fn is_legacy_metric_name(name: &str) -> bool {
-    let b = name.as_bytes();
-    match b.first() {
-        Some(c) if c.is_ascii_alphabetic() || *c == b'_' || *c == b':' => b[1..]
-            .iter()
-            .all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b':'),
-        _ => false,
-    }
-}
-
 /// The scrape loop's checks on a new series: `__name__`, name validity, `verifyLabelLimits`.
 pub(super) fn validate(
     labels: &Labels,
@@ -124,7 +114,7 @@ pub(super) fn validate(
             return Err(ScrapeError::LabelLimit(format!(
                 "label_value_length_limit exceeded (metric: {met}, label name: {}, value: {}, length: {}, limit: {vl})",
                 trunc(n, 50),
-                go_quote(trunc(v, 50)),
+                quote_str(trunc(v, 50)),
                 v.len()
             )));
         }
@@ -149,46 +139,12 @@ fn trunc(s: &str, n: usize) -> &str {
     }
 }
 
-/// Go's `%q` for valid UTF-8 (`strconv.Quote`).
-fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c if c.is_control() => {
-                let u = c as u32;
-                if u <= 0xffff {
-                    out.push_str(&format!("\\u{u:04x}"));
-                } else {
-                    out.push_str(&format!("\\U{u:08x}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn quoting_and_truncation() {
-        assert_eq!(go_quote("a\"b\\\n\u{1}é"), r#""a\"b\\\n\x01é""#);
         assert_eq!(trunc("héllo", 2), "hé");
         assert!(is_legacy_metric_name("a:b_c1"));
         assert!(!is_legacy_metric_name("1a"));
