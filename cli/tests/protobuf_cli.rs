@@ -1,20 +1,8 @@
 //! The CLI with protobuf bodies: `gen --format protobuf [--native-histograms]`, `parse` (by
 //! flag, Content-Type and detection, JSON with native histograms), `check` and `scrape`.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
-fn promtext(args: &[&str], stdin: &[u8]) -> std::process::Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_promtext"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run promtext");
-    c.stdin.take().unwrap().write_all(stdin).unwrap();
-    c.wait_with_output().unwrap()
-}
+mod common;
+use common::promtext;
 
 fn stdout(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

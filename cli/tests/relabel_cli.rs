@@ -1,8 +1,11 @@
 //! End-to-end tests of `promtext relabel`.
 
-use std::io::Write;
+mod common;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+
+fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
+    common::run(args, stdin.as_bytes())
+}
 
 fn tmpdir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!(
@@ -11,24 +14,6 @@ fn tmpdir(name: &str) -> PathBuf {
     ));
     std::fs::create_dir_all(&d).unwrap();
     d
-}
-
-fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_promtext"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A command that fails early (usage errors) may exit before reading its input.
-    let _ = c.stdin.take().unwrap().write_all(stdin.as_bytes());
-    let o = c.wait_with_output().unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8(o.stdout).unwrap(),
-        String::from_utf8(o.stderr).unwrap(),
-    )
 }
 
 const ENVOY: &str = r#"additionalScrapeConfigs:

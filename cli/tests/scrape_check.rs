@@ -1,20 +1,11 @@
 //! `promtext check` end to end.
 
+mod common;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
 fn check(args: &[&str], stdin: &[u8]) -> (Option<i32>, String) {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_promtext"))
-        .arg("check")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A command that fails early (usage errors) may exit before reading its input.
-    let _ = c.stdin.take().unwrap().write_all(stdin);
-    let out = c.wait_with_output().unwrap();
+    let out = common::promtext(&[&["check"], args].concat(), stdin);
     (out.status.code(), String::from_utf8(out.stdout).unwrap())
 }
 

@@ -1,8 +1,8 @@
 //! End-to-end tests of `promtext targets` on the pod lists of tests/data/k8s.
 
-use std::io::Write;
+mod common;
+use common::run;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 fn data(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -10,24 +10,6 @@ fn data(name: &str) -> String {
         .join(name)
         .display()
         .to_string()
-}
-
-fn run(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_promtext"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A command that fails early (usage errors) may exit before reading its input.
-    let _ = c.stdin.take().unwrap().write_all(stdin);
-    let o = c.wait_with_output().unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8(o.stdout).unwrap(),
-        String::from_utf8(o.stderr).unwrap(),
-    )
 }
 
 fn tmp(name: &str, text: &str) -> PathBuf {
