@@ -5,12 +5,12 @@ use std::borrow::Cow;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use promtext::generator::{GenConfig, generate};
 use promtext::relabel::cache::{Cached, LabelSetCache, SeriesCache};
 use promtext::relabel::naive::NaivePipeline;
 use promtext::relabel::yaml::rules_from_yaml;
 use promtext::relabel::{Labels, NameValidationScheme, Outcome, Pipeline};
 use promtext::{Event, parse_str};
+use promtext_gen::{GenConfig, generate};
 
 const UTF8: NameValidationScheme = NameValidationScheme::Utf8;
 

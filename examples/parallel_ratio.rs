@@ -29,8 +29,8 @@ mod common;
 use common::median;
 use common::parallel::{blocks, single};
 
-use promtext::generator::{GenConfig, generate};
 use promtext::parallel::Options;
+use promtext_gen::{GenConfig, generate};
 
 fn spin(d: Duration) -> u64 {
     let t = Instant::now();

@@ -15,8 +15,8 @@
 //! - protobuf bodies → events: [`protobuf`] (delimited `MetricFamily` messages, native
 //!   histograms), with its writer;
 //! - helpers: [`content_type`] (dialect negotiation), [`value`] and [`escape`] (Go-compatible
-//!   numbers, lazy unescaping), `generator` (deterministic Envoy/Istio expositions, feature
-//!   `gen`), [`floatfmt`] (`%.32g`, Go `%g`).
+//!   numbers, lazy unescaping), [`floatfmt`] (`%.32g`, Go `%g`). Deterministic Envoy/Istio
+//!   expositions for tests and benches come from the `promtext-gen` crate.
 //!
 //! ```
 //! let body = "# TYPE envoy_server_live gauge\nenvoy_server_live{} 1\n";
@@ -40,11 +40,6 @@ pub mod family;
 pub mod floatfmt;
 #[allow(unsafe_code)]
 mod located;
-// `gen` is a reserved keyword in edition 2024, so the generator module is called `generator`;
-// its sources live in `src/gen/`.
-#[cfg(feature = "gen")]
-#[path = "gen/mod.rs"]
-pub mod generator;
 mod openmetrics;
 #[cfg(feature = "parallel")]
 pub mod parallel;

@@ -6,8 +6,8 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use promtext::generator::{GenConfig, generate};
 use promtext::{ChunkParser, Event, Settings};
+use promtext_gen::{GenConfig, generate};
 
 struct Counting;
 thread_local! {

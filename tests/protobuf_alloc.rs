@@ -5,8 +5,8 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use promtext::generator::{GenConfig, generate_protobuf};
 use promtext::protobuf::{ChunkParser, Event, Parser, Settings};
+use promtext_gen::{GenConfig, generate_protobuf};
 
 struct Counting;
 thread_local! {

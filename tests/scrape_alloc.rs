@@ -1,14 +1,15 @@
 //! The warm scrape path (every series in the per-series cache) allocates nothing per sample: the allocations of a
 //! whole scrape are a small constant (parser, decoder and report set-up), the same for a 4× larger body.
 
-#![cfg(all(feature = "yaml", feature = "gen", feature = "gzip"))]
+#![cfg(all(feature = "yaml", feature = "gzip"))]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::io::Write;
 
-use promtext::generator::{GenConfig, generate};
-use promtext::scrape::{Discard, ScrapeConfig, Scraper, Target, seed};
+use promtext::scrape::{Discard, ScrapeConfig, Scraper, Target};
+use promtext_gen::seed;
+use promtext_gen::{GenConfig, generate};
 
 struct Counting;
 thread_local! {

@@ -40,7 +40,6 @@ mod cache;
 mod decode;
 mod error;
 mod report;
-pub mod seed;
 mod target;
 
 use std::borrow::Cow;
