@@ -1,7 +1,7 @@
 //! Wall-clock ratios of the single-threaded and the parallel parser on a generated body, with
 //! every label iterated in all of them.
 //!
-//! `cargo run --release --features parallel,gen --example parallel_ratio -- [envoy|istio]
+//! `cargo run --release --example parallel_ratio -- [envoy|istio]
 //! [SIZE_KIB] [ITERATIONS] [interleaved|hot] [BLOCK_KIB]` (the threshold is 0; the block size
 //! defaults to the library's).
 //!

@@ -18,13 +18,15 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     h
 }
 
+type Ctor = fn() -> GenConfig;
+
 /// The bodies whose bytes must not change: every profile and preset constructor, a few
 /// seeds and sizes (a target size runs the size search and, for `envoy`/`istio`, adds
 /// scopes), the options that change the writer, and the protobuf bodies.
 fn cases() -> Vec<(String, usize, u64)> {
     let mut out = Vec::new();
     let mut add = |name: String, bytes: &[u8]| out.push((name, bytes.len(), fnv1a(bytes)));
-    let ctors: [(&str, fn() -> GenConfig); 4] = [
+    let ctors: [(&str, Ctor); 4] = [
         ("envoy", GenConfig::envoy),
         ("istio", GenConfig::istio),
         ("envoy-many-series", GenConfig::envoy_many_series),
