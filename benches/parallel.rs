@@ -30,9 +30,9 @@ use std::time::Duration;
 
 use common::parallel::{blocks, consume, halves_scoped, single};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use promtext::generator::{GenConfig, generate};
 use promtext::parallel::Options;
 use promtext::{Settings, parallel};
+use promtext_gen::{GenConfig, generate};
 
 fn parallel_blocks(input: &[u8]) -> usize {
     blocks(&Options::default(), input)

@@ -16,8 +16,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use promtext::generator::{GenConfig, generate};
 use promtext::{ChunkParser, Event, Settings};
+use promtext_gen::{GenConfig, generate};
 
 use common::{memchr_lines, naive_split};
 

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
 use promtext::Event;
-use promtext::generator::{GenConfig, generate};
+use promtext_gen::{GenConfig, generate};
 
 use common::{memchr_lines, naive_split};
 

@@ -6,11 +6,11 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use promtext::config::rules_from_yaml;
-use promtext::generator::{GenConfig, generate};
 use promtext::relabel::naive::NaivePipeline;
 use promtext::relabel::{Cached, LabelSetCache, SeriesCache};
 use promtext::relabel::{Labels, NameValidationScheme, Outcome, Pipeline};
 use promtext::{Event, parse_str};
+use promtext_gen::{GenConfig, generate};
 
 const UTF8: NameValidationScheme = NameValidationScheme::Utf8;
 

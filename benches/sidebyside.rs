@@ -21,7 +21,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use promtext::Event;
-use promtext::generator::{GenConfig, generate};
+use promtext_gen::{GenConfig, generate};
 
 /// What one parse of a body counted: the keys `bin/vmbench` prints.
 #[derive(Default, Debug, Clone, PartialEq)]

@@ -18,11 +18,6 @@ pub mod discovery;
 mod error;
 mod event;
 pub mod family;
-// `gen` is a reserved keyword in edition 2024, so the generator module is called `generator`;
-// its sources live in `src/gen/`.
-#[cfg(feature = "gen")]
-#[path = "gen/mod.rs"]
-pub mod generator;
 pub mod go;
 mod lex;
 mod read;

@@ -3,8 +3,8 @@
 //! iterated costs a small constant number of allocations (scratch warm-up), independent of the
 //! number of samples, and zero once a streaming parser is warm.
 
-use promtext::generator::{GenConfig, generate};
 use promtext::{ChunkParser, Event, Settings};
+use promtext_gen::{GenConfig, generate};
 
 #[path = "support/alloc.rs"]
 mod alloc;

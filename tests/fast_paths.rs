@@ -1,8 +1,8 @@
 //! Differential tests of the parser's fast paths against its general paths.
 
-use promtext::generator::{GenConfig, generate};
 use promtext::go::parse_value;
 use promtext::{Event, Settings, parse_str, parse_with};
+use promtext_gen::{GenConfig, generate};
 
 /// Strict Prometheus lines take the fast path through the line machinery; lenient mode takes
 /// the general one. On input without carriage returns, bad lines or signed timestamps the two

@@ -18,7 +18,7 @@
 
 mod common;
 
-use promtext::generator::{GenConfig, Shape, generate};
+use promtext_gen::{GenConfig, Shape, generate};
 
 /// Allowed relative deviation.
 const REL: f64 = 0.20;

@@ -2,8 +2,8 @@
 //! 64 KiB at a time): every line parses exactly as it does on its own, wherever escapes, invalid
 //! UTF-8 and over-long lines fall relative to the window edges.
 
-use promtext::generator::{GenConfig, generate};
 use promtext::{ChunkParser, Event, Settings, parse_with};
+use promtext_gen::{GenConfig, generate};
 
 /// What a line gives, without line numbers and offsets (those are checked separately).
 fn describe(r: Result<Event<'_>, promtext::Error>) -> String {

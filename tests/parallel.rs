@@ -6,9 +6,9 @@
 #![cfg(feature = "parallel")]
 
 mod common;
-use promtext::generator::{GenConfig, generate};
 use promtext::parallel::{BlockEvents, Options};
 use promtext::{Error, Event, Settings};
+use promtext_gen::{GenConfig, generate};
 use proptest::prelude::*;
 
 type Item<'a> = Result<Event<'a>, Error>;

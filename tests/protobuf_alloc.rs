@@ -2,8 +2,8 @@
 //! (classic and native histograms) with every label and bucket walked costs a constant number
 //! of allocations (scratch warm-up) whatever the body's size, and none once warm.
 
-use promtext::generator::{GenConfig, generate_protobuf};
 use promtext::protobuf::{ChunkParser, Event, Parser, Settings};
+use promtext_gen::{GenConfig, generate_protobuf};
 
 #[path = "support/alloc.rs"]
 mod alloc;

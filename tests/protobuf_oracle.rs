@@ -630,10 +630,9 @@ fn the_envoy_corpus_agrees_as_protobuf() {
 
 /// The generator's bodies (classic, and native as Envoy's `prometheusnative`): text and
 /// protobuf agree, and prost reads them as we do.
-#[cfg(feature = "gen")]
 #[test]
 fn generated_envoy_and_istio_agree() {
-    use promtext::generator::{GenConfig, Profile, generate_protobuf};
+    use promtext_gen::{GenConfig, Profile, generate_protobuf};
     for profile in [
         Profile::Envoy,
         Profile::EnvoyUngrouped,

@@ -4,30 +4,9 @@ use promtext::config::ConfigDocument;
 use promtext::relabel::parse_labels;
 use promtext::relabel::{Labels, Outcome, Pipeline, Stage};
 
-const OPERATOR_VALUES: &str = r#"additionalScrapeConfigs:
-# Scrape config for envoy stats
-- job_name: 'envoy-stats'
-  metrics_path: /stats/prometheus
-  kubernetes_sd_configs:
-  - role: pod
-  relabel_configs:
-  - source_labels: [__meta_kubernetes_pod_container_port_name]
-    action: keep
-    regex: '.*-envoy-prom'
-  - source_labels: [__address__, __meta_kubernetes_pod_annotation_prometheus_io_port]
-    action: replace
-    regex: ([^:]+)(?::\d+)?;(\d+)
-    replacement: $1:15090
-    target_label: __address__
-  - action: labeldrop
-    regex: __meta_kubernetes_pod_label_(.+)
-  - source_labels: [__meta_kubernetes_namespace]
-    action: replace
-    target_label: namespace
-  - source_labels: [__meta_kubernetes_pod_name]
-    action: replace
-    target_label: pod_name
-"#;
+// The seed job as Prometheus Operator values (with its `metric_relabel_configs`; the target
+// stage, selected by default, has the five rules checked below).
+use promtext_gen::seed::ENVOY_STATS_JOB_YAML as OPERATOR_VALUES;
 
 fn shared(address: &str, port_name: &str, annotation: Option<&str>) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = [

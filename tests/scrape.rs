@@ -2,7 +2,6 @@
 
 #![cfg(all(
     feature = "yaml",
-    feature = "gen",
     feature = "gzip",
     feature = "zstd",
     feature = "brotli"
@@ -11,12 +10,12 @@
 use std::io::Write;
 
 use promtext::config::{ConfigDocument, ScrapeJob};
-use promtext::generator::{GenConfig, generate};
 use promtext::relabel::Pipeline;
 use promtext::scrape::{
     Collect, ScrapeConfig, ScrapeError, ScrapeReport, Scraper, Target, TargetError, TargetOutcome,
-    seed,
 };
+use promtext_gen::seed;
+use promtext_gen::{GenConfig, generate};
 
 const PROM: &str = "text/plain; version=0.0.4; charset=utf-8";
 

@@ -1,12 +1,13 @@
 //! The warm scrape path (every series in the per-series cache) allocates nothing per sample: the allocations of a
 //! whole scrape are a small constant (parser, decoder and report set-up), the same for a 4× larger body.
 
-#![cfg(all(feature = "yaml", feature = "gen", feature = "gzip"))]
+#![cfg(all(feature = "yaml", feature = "gzip"))]
 
 use std::io::Write;
 
-use promtext::generator::{GenConfig, generate};
-use promtext::scrape::{Discard, ScrapeConfig, Scraper, Target, seed};
+use promtext::scrape::{Discard, ScrapeConfig, Scraper, Target};
+use promtext_gen::seed;
+use promtext_gen::{GenConfig, generate};
 
 #[path = "support/alloc.rs"]
 mod alloc;

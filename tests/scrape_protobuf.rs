@@ -2,15 +2,16 @@
 //! as one sample each at the job's resolution, the Prometheus 3 config keys, fallback and mixed
 //! bodies.
 
-#![cfg(all(feature = "yaml", feature = "gen", feature = "gzip"))]
+#![cfg(all(feature = "yaml", feature = "gzip"))]
 
 use std::io::Write;
 
 use promtext::config::{ConfigDocument, ScrapeJob};
 use promtext::content_type::{Format, PROTO_FIRST_ACCEPT, ScrapeProtocol};
-use promtext::generator::{GenConfig, generate_protobuf};
 use promtext::protobuf::write::{Family, Metric, Native, encode_families};
-use promtext::scrape::{Collect, ScrapeConfig, ScrapeError, ScrapeReport, Scraper, Target, seed};
+use promtext::scrape::{Collect, ScrapeConfig, ScrapeError, ScrapeReport, Scraper, Target};
+use promtext_gen::seed;
+use promtext_gen::{GenConfig, generate_protobuf};
 
 const PB: &str =
     "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";

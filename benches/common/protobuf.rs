@@ -2,8 +2,8 @@
 //! `benches/tools/protobuf_ratio.rs`: the same data as text and as protobuf, every label walked.
 #![allow(dead_code)]
 
-use promtext::generator::{GenConfig, generate_protobuf};
 use promtext::protobuf::{self, Event as PbEvent};
+use promtext_gen::{GenConfig, generate_protobuf};
 
 #[path = "../../tests/support/prost_model.rs"]
 mod prost_model;

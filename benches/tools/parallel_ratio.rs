@@ -1,7 +1,7 @@
 //! Wall-clock ratios of the single-threaded and the parallel parser on a generated body, with
 //! every label iterated in all of them.
 //!
-//! `cargo run --release --features parallel,gen --example parallel_ratio -- [envoy|istio]
+//! `cargo run --release --example parallel_ratio -- [envoy|istio]
 //! [SIZE_KIB] [ITERATIONS] [interleaved|hot] [BLOCK_KIB]` (the threshold is 0; the block size
 //! defaults to the library's).
 //!
@@ -29,8 +29,8 @@ mod common;
 use common::median;
 use common::parallel::{blocks, single};
 
-use promtext::generator::{GenConfig, generate};
 use promtext::parallel::Options;
+use promtext_gen::{GenConfig, generate};
 
 fn spin(d: Duration) -> u64 {
     let t = Instant::now();

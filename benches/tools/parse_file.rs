@@ -19,11 +19,9 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let input = match args.next().filter(|a| a != "-") {
         Some(path) => std::fs::read(path).expect("readable input"),
-        None => promtext::generator::generate(
-            &promtext::generator::GenConfig::envoy().target_bytes(1 << 20),
-        )
-        .text
-        .into_bytes(),
+        None => promtext_gen::generate(&promtext_gen::GenConfig::envoy().target_bytes(1 << 20))
+            .text
+            .into_bytes(),
     };
     let iterations: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100);
     let mode = args.next().unwrap_or_else(|| "labels".to_string());

@@ -94,11 +94,9 @@ pub fn run(args: BenchArgs) -> ExitCode {
                 Err(e) => return fail(2, e),
             }
         }
-        None => promtext::generator::generate(
-            &promtext::generator::GenConfig::istio().target_bytes(16 << 20),
-        )
-        .text
-        .into_bytes(),
+        None => promtext_gen::generate(&promtext_gen::GenConfig::istio().target_bytes(16 << 20))
+            .text
+            .into_bytes(),
     };
     let mut scraper = match &args.config {
         None => None,

@@ -4,7 +4,7 @@ use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
-use promtext::generator::{AppBlock, GenConfig, PRESETS, Profile, generate_to};
+use promtext_gen::{AppBlock, GenConfig, PRESETS, Profile, generate_to};
 
 /// Arguments of `promtext gen`.
 #[derive(clap::Args, Debug)]
@@ -177,7 +177,7 @@ pub fn run(args: GenArgs) -> ExitCode {
     let stdout = io::stdout().lock();
     let mut w = BufWriter::with_capacity(1 << 20, stdout);
     if args.format == GenFormat::Protobuf {
-        let (body, text) = promtext::generator::generate_protobuf(&cfg, args.native_histograms);
+        let (body, text) = promtext_gen::generate_protobuf(&cfg, args.native_histograms);
         match w.write_all(&body).and_then(|()| w.flush()) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,

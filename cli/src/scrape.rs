@@ -12,8 +12,8 @@ use promtext::relabel::NameValidationScheme;
 use promtext::relabel::parse_series;
 use promtext::scrape::{
     Appender, HistogramSeries, ScrapeConfig, ScrapeReport, Scraper, Series, Target, TargetOutcome,
-    seed,
 };
+use promtext_gen::seed;
 
 use crate::output::{
     human_bytes, is_broken_pipe, json_label_object, json_sample_open, json_str, json_value,
@@ -907,8 +907,7 @@ pub fn run_default() -> ExitCode {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(16 << 20);
-    let generated =
-        promtext::generator::generate(&promtext::generator::GenConfig::istio().target_bytes(size));
+    let generated = promtext_gen::generate(&promtext_gen::GenConfig::istio().target_bytes(size));
     let body = generated.text.as_bytes();
     let gz = {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());

@@ -16,39 +16,19 @@ fn tmpdir(name: &str) -> PathBuf {
     d
 }
 
-const ENVOY: &str = r#"additionalScrapeConfigs:
-# Scrape config for envoy stats
-- job_name: 'envoy-stats'
-  metrics_path: /stats/prometheus
-  kubernetes_sd_configs:
-  - role: pod
-  relabel_configs:
-  - source_labels: [__meta_kubernetes_pod_container_port_name]
-    action: keep
-    regex: '.*-envoy-prom'
-  - source_labels: [__address__, __meta_kubernetes_pod_annotation_prometheus_io_port]
-    action: replace
-    regex: ([^:]+)(?::\d+)?;(\d+)
-    replacement: $1:15090
-    target_label: __address__
-  - action: labeldrop
-    regex: __meta_kubernetes_pod_label_(.+)
-  - source_labels: [__meta_kubernetes_namespace]
-    action: replace
-    target_label: namespace
-  - source_labels: [__meta_kubernetes_pod_name]
-    action: replace
-    target_label: pod_name
-- job_name: other
-  metric_relabel_configs:
-  - {source_labels: [__name__], regex: '.*_bucket', action: drop}
-"#;
+/// The seed's `envoy-stats` job (Operator values) and a second job with metric rules.
+fn envoy_values() -> String {
+    format!(
+        "{}- job_name: other\n  metric_relabel_configs:\n  - {{source_labels: [__name__], regex: '.*_bucket', action: drop}}\n",
+        promtext_gen::seed::ENVOY_STATS_JOB_YAML
+    )
+}
 
 #[test]
 fn relabel_envoy_job_from_operator_values() {
     let d = tmpdir("envoy");
     let cfg = d.join("values.yaml");
-    std::fs::write(&cfg, ENVOY).unwrap();
+    std::fs::write(&cfg, envoy_values()).unwrap();
     let input = r#"
 # a comment
 {__address__="10.1.2.3:8080", __meta_kubernetes_pod_container_port_name="http-envoy-prom", __meta_kubernetes_pod_annotation_prometheus_io_port="15020", __meta_kubernetes_namespace="default", __meta_kubernetes_pod_name="p1", __meta_kubernetes_pod_label_app="x"}
@@ -173,7 +153,7 @@ fn relabel_bare_list_formatting_explain_and_errors() {
 #[test]
 fn relabel_test_subcommand() {
     let d = tmpdir("test");
-    std::fs::write(d.join("values.yaml"), ENVOY).unwrap();
+    std::fs::write(d.join("values.yaml"), envoy_values()).unwrap();
     let good = d.join("good.yaml");
     std::fs::write(
         &good,
@@ -228,7 +208,7 @@ tests:
 fn relabel_an_exposition_dump_and_jsonl() {
     let d = tmpdir("dump");
     let cfg = d.join("values.yaml");
-    std::fs::write(&cfg, ENVOY).unwrap();
+    std::fs::write(&cfg, envoy_values()).unwrap();
     let body = "# HELP lat A histogram.\n# TYPE lat histogram\nlat_bucket{le=\"1\"} 1\nlat_bucket{le=\"+Inf\"} 2\nlat_sum 3.5\nlat_count 2 1700000000000\n";
     let args = [
         "relabel",

@@ -384,21 +384,31 @@ mod tests {
     }
 
     #[test]
-    #[cfg(feature = "gen")]
     #[cfg_attr(miri, ignore = "minutes under Miri; SHAPES covers the same paths")]
-    fn generated_envoy_and_istio_bodies_carry_valid_located_labels() {
-        use crate::generator::{GenConfig, generate};
-        for config in [GenConfig::envoy(), GenConfig::istio()] {
-            let body = generate(&config.target_bytes(256 * 1024)).text;
+    fn captured_envoy_and_istio_bodies_carry_valid_located_labels() {
+        // The real sidecar captures beside the repository (`../shared`, as the integration
+        // tests read them); the generator that made such bodies here is a crate of its own now.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/envoy");
+        if !dir.is_dir() {
+            eprintln!("note: {} is absent; skipping", dir.display());
+            return;
+        }
+        for name in [
+            "envoy_frontproxy_2023.prom",
+            "envoy_consul-dataplane_2023.prom",
+            "istio-1.5_sidecar_15090.prom",
+            "istio-1.11_merged_15020.prom",
+        ] {
+            let body = std::fs::read_to_string(dir.join(name)).unwrap();
             let mut samples = 0;
             for ev in crate::parse_str(&body) {
-                let ev = ev.unwrap();
+                let ev = ev.unwrap_or_else(|e| panic!("{name}: {e}"));
                 if ev.as_sample().is_some() {
                     labels_agree(ev);
                     samples += 1;
                 }
             }
-            assert!(samples > 500, "{samples} samples");
+            assert!(samples > 400, "{name}: {samples} samples");
         }
     }
 }

@@ -86,12 +86,6 @@ mod strcmp;
 mod template;
 mod working_set;
 
-// Only for `scrape/seed.rs`, which moves to the `promtext-gen` crate in the same change: delete with it.
-#[cfg(feature = "yaml")]
-pub(crate) mod yaml {
-    pub(crate) use crate::config::{ConfigDocument, ScrapeJob};
-}
-
 pub use cache::{Cached, DEFAULT_CACHE_MAX_ENTRIES, LabelSetCache, SeriesCache};
 pub use compile::CompileOptions;
 pub use goregex::RegexError;

@@ -42,7 +42,6 @@ mod decode;
 mod error;
 mod report;
 mod scraper;
-pub mod seed;
 mod sink;
 mod target;
 mod validate;

@@ -10,7 +10,7 @@
 /// up to where it stops making sense (no panic, no error).
 ///
 /// ```
-/// use promtext::generator::Shape;
+/// use promtext_gen::Shape;
 ///
 /// let body = concat!(
 ///     "# TYPE a counter\na{x=\"1\",y=\"ab\"} 1\na{x=\"2\",y=\"a\\\\b\"} 2\n",
@@ -117,7 +117,7 @@ impl Shape {
     /// a fixed order.
     ///
     /// ```
-    /// let s = promtext::generator::Shape::of(b"a{} 1\n");
+    /// let s = promtext_gen::Shape::of(b"a{} 1\n");
     /// assert_eq!(s.stats()[0], ("type_share", 0.0));
     /// ```
     pub fn stats(&self) -> [(&'static str, f64); 10] {

@@ -2,12 +2,10 @@
 //! deliberately naive line classifier checks the metadata and the layout
 //! rules of envoy.md §4.
 
-#![cfg(feature = "gen")]
-
 use std::collections::{HashMap, HashSet};
 
-use promtext::generator::{AppBlock, GenConfig, PRESETS, Profile, generate, generate_to};
 use promtext::go::{format_g32, format_go_g, normalize_le_quantile, parse_go_float};
+use promtext_gen::{AppBlock, GenConfig, PRESETS, Profile, generate, generate_to};
 
 /// Naive counts: samples = non-blank lines not starting with `#`.
 struct Naive {

@@ -5,9 +5,9 @@
 //! one span `(0, 0)`).
 
 use super::{GenConfig, Generated, generate};
-use crate::event::MetricType;
-use crate::protobuf::bound;
-use crate::protobuf::write::{self, Family, Native, Value};
+use promtext::MetricType;
+use promtext::protobuf::bound;
+use promtext::protobuf::write::{self, Family, Native, Value};
 
 /// Envoy's default `native_histogram_max_buckets`.
 pub const ENVOY_NATIVE_MAX_BUCKETS: usize = 20;
@@ -20,7 +20,7 @@ pub const ENVOY_NATIVE_ZERO_THRESHOLD: f64 = 0.5;
 /// `histogram_buckets=prometheusnative`.
 ///
 /// ```
-/// use promtext::generator::{GenConfig, generate_protobuf};
+/// use promtext_gen::{GenConfig, generate_protobuf};
 /// let (body, text) = generate_protobuf(&GenConfig::envoy(), true);
 /// let natives = promtext::protobuf::parse(&body)
 ///     .filter(|e| matches!(e, Ok(promtext::protobuf::Event::Histogram(_))))
@@ -37,12 +37,13 @@ pub fn generate_protobuf(config: &GenConfig, native: bool) -> (Vec<u8>, Generate
 /// The protobuf families of a text exposition (see [`generate_protobuf`]).
 pub fn families_of(text: &str, native: bool) -> Vec<Family> {
     let settings = if text.trim_end().ends_with("# EOF") {
-        crate::Settings::openmetrics()
+        promtext::Settings::openmetrics()
     } else {
-        crate::Settings::default()
+        promtext::Settings::default()
     };
-    let parsed = crate::family::collect_families(crate::parse_with(text.as_bytes(), settings))
-        .unwrap_or_default();
+    let parsed =
+        promtext::family::collect_families(promtext::parse_with(text.as_bytes(), settings))
+            .unwrap_or_default();
     let mut families = write::from_text(&parsed);
     if native {
         for f in &mut families {

@@ -3,12 +3,13 @@
 //! This is the generator of envoy.md §4: benches, tests and the `promtext gen`
 //! command use it to get byte-realistic input of any size without shipping
 //! captures. Family names, types and label scopes come from the real captures
-//! (compiled in as a catalogue; the corpus is not needed at run time), and the
+//! (compiled in as tables, `data/*.tsv`; the corpus is not needed at run time), and the
 //! layout follows Envoy's writer: sections (counters, gauges, text readouts,
 //! histograms, per-endpoint counters and gauges), families sorted by the
 //! Envoy dotted name segment by segment (so every `envoy_cluster_*` family
 //! precedes `envoy_cluster_manager_*`), series sorted by their tag values,
 //! `{}` on untagged series, `le`/`quantile` last, and `%.32g` bounds and sums.
+//! [`seed`] holds the demo scrape job and pod that go with the bodies.
 //!
 //! # Determinism
 //!
@@ -21,7 +22,7 @@
 //! # Example
 //!
 //! ```
-//! use promtext::generator::{GenConfig, generate};
+//! use promtext_gen::{GenConfig, generate};
 //!
 //! let out = generate(&GenConfig::envoy().seed(7));
 //! assert!(out.text.contains("\nenvoy_server_live{local_cluster=\"mynginx\","));
@@ -29,9 +30,6 @@
 //! // Same seed, same bytes.
 //! assert_eq!(out.text, generate(&GenConfig::envoy().seed(7)).text);
 //! ```
-//!
-//! The module is called `generator` because `gen` is a reserved keyword in
-//! edition 2024; its sources live in `src/gen/`.
 //!
 //! A target size adds stat scopes to the `envoy` and `istio` profiles
 //! (copies of the catalogue under their own family names, so a body of any
@@ -41,7 +39,7 @@
 //! traffic peers (Istio) instead. Either way the target is met closely:
 //!
 //! ```
-//! use promtext::generator::{GenConfig, Shape, generate};
+//! use promtext_gen::{GenConfig, Shape, generate};
 //!
 //! let out = generate(&GenConfig::istio().target_bytes(300_000));
 //! assert!(out.meta.bytes >= 300_000 * 97 / 100);
@@ -57,6 +55,7 @@
 #![forbid(unsafe_code)]
 
 mod protobuf;
+pub mod seed;
 pub use protobuf::{
     ENVOY_NATIVE_MAX_BUCKETS, ENVOY_NATIVE_ZERO_THRESHOLD, families_of, generate_protobuf,
     to_native,
@@ -128,7 +127,7 @@ impl Profile {
     /// `istio-sidecar` are accepted as aliases.
     ///
     /// ```
-    /// use promtext::generator::Profile;
+    /// use promtext_gen::Profile;
     /// assert_eq!(Profile::from_name("istio-15090"), Some(Profile::Istio));
     /// assert_eq!(Profile::from_name("nope"), None);
     /// ```
@@ -266,7 +265,7 @@ impl GenConfig {
     /// The defaults for `profile` (envoy.md §4).
     ///
     /// ```
-    /// use promtext::generator::{GenConfig, Profile};
+    /// use promtext_gen::{GenConfig, Profile};
     /// let c = GenConfig::new(Profile::EnvoyUngrouped);
     /// assert_eq!(c.clusters, 4);
     /// assert_eq!(c.p_split, 0.5);
@@ -332,7 +331,7 @@ impl GenConfig {
     /// `envoy-many-series`).
     ///
     /// ```
-    /// use promtext::generator::{GenConfig, generate};
+    /// use promtext_gen::{GenConfig, generate};
     /// let g = generate(&GenConfig::envoy_many_series().target_bytes(1 << 20));
     /// assert!(g.meta.samples > 20 * g.meta.type_lines);
     /// ```
@@ -358,7 +357,7 @@ impl GenConfig {
     /// A named preset (envoy.md §4.7); see [`PRESETS`].
     ///
     /// ```
-    /// use promtext::generator::GenConfig;
+    /// use promtext_gen::GenConfig;
     /// let c = GenConfig::preset("small-sidecar").unwrap();
     /// assert_eq!(c.target_bytes, Some(100_000));
     /// assert!(GenConfig::preset("nope").is_none());
@@ -572,7 +571,7 @@ impl GenMeta {
     /// Hand-written JSON: seed, knobs, counts.
     ///
     /// ```
-    /// let out = promtext::generator::generate(&promtext::generator::GenConfig::envoy());
+    /// let out = promtext_gen::generate(&promtext_gen::GenConfig::envoy());
     /// let json = out.meta.to_json();
     /// assert!(json.starts_with("{\"seed\":"));
     /// assert!(json.contains("\"samples\":"));
@@ -616,7 +615,7 @@ pub struct Generated {
 /// For very large outputs prefer [`generate_to`], which streams.
 ///
 /// ```
-/// use promtext::generator::{GenConfig, Profile, generate};
+/// use promtext_gen::{GenConfig, Profile, generate};
 /// let out = generate(&GenConfig::new(Profile::Istio15020));
 /// assert!(out.text.starts_with("# HELP istio_agent_"));
 /// ```
@@ -630,7 +629,7 @@ pub fn generate(config: &GenConfig) -> Generated {
 }
 
 // ---------------------------------------------------------------------------
-// Catalogue vocabulary (shared with `catalog.rs`).
+// Catalogue vocabulary (the rows of `catalog.rs`' tables).
 
 /// Metric type of a catalogue family.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -693,22 +692,13 @@ pub(crate) struct Fam {
     pub(crate) scope: Scope,
 }
 
-pub(crate) const fn fam(kind: Kind, name: &'static str, dotted: &'static str, scope: Scope) -> Fam {
-    Fam {
-        kind,
-        name,
-        dotted,
-        scope,
-    }
-}
-
 /// One family of the Go client_golang block at port 15020, with the series
 /// and value shapes of the Istio 1.11 capture.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct GoFam {
     pub(crate) name: &'static str,
     pub(crate) kind: Kind,
     pub(crate) help: &'static str,
     /// (series text, value as captured).
-    pub(crate) series: &'static [(&'static str, &'static str)],
+    pub(crate) series: Vec<(&'static str, &'static str)>,
 }

@@ -4,11 +4,11 @@
 use std::collections::HashSet;
 use std::io;
 
-use super::catalog::{ENVOY, GO_BLOCK, ISTIO};
+use super::catalog;
 use super::labels::{self, Universe, push_escaped};
 use super::rng::{Rng, fnv, mix64};
 use super::{AppBlock, Fam, FamilyCounts, GenConfig, GenMeta, Kind, Profile, Scope};
-use crate::go::{normalize_le_quantile, push_u64, write_g32, write_go_g};
+use promtext::go::{normalize_le_quantile, push_u64, write_g32, write_go_g};
 
 /// Envoy's default histogram bounds.
 const BOUNDS: [f64; 19] = [
@@ -58,7 +58,11 @@ struct PlanFam {
 
 fn plan(cfg: &GenConfig) -> Vec<PlanFam> {
     let istio = cfg.profile.is_istio();
-    let cat: &[Fam] = if istio { ISTIO } else { ENVOY };
+    let cat: &[Fam] = if istio {
+        catalog::istio()
+    } else {
+        catalog::envoy()
+    };
     let mk = |f: &Fam, section: u8| -> PlanFam {
         let kind = if f.kind == Kind::Histogram && cfg.summary_mode {
             Kind::Summary
@@ -796,7 +800,8 @@ fn write_ungrouped(out: &mut Out<'_>, ctx: &Ctx<'_>, fams: &[PlanFam]) {
 
 /// Go client_golang block (port 15020): HELP + TYPE, no braces, Go `%g`.
 fn write_go_block(out: &mut Out<'_>, cfg: &GenConfig, om: bool) {
-    for gf in GO_BLOCK {
+    let go_block = catalog::go_block();
+    for gf in go_block {
         let id = fnv(gf.name);
         let fam_name = if om && gf.kind == Kind::Counter {
             gf.name.strip_suffix("_total").unwrap_or(gf.name)
@@ -806,7 +811,7 @@ fn write_go_block(out: &mut Out<'_>, cfg: &GenConfig, om: bool) {
         // In OM a gauge `x` and a counter `x_total` would clash; keep the first.
         if om
             && gf.kind == Kind::Counter
-            && GO_BLOCK
+            && go_block
                 .iter()
                 .any(|o| o.name == fam_name && o.kind != Kind::Counter)
         {
@@ -1280,7 +1285,7 @@ pub(super) fn generate_into(config: &GenConfig, buf: &mut Vec<u8>) -> GenMeta {
 /// not by the output size, so this can produce gigabytes.
 ///
 /// ```
-/// use promtext::generator::{GenConfig, generate, generate_to};
+/// use promtext_gen::{GenConfig, generate, generate_to};
 /// let cfg = GenConfig::istio();
 /// let mut bytes = Vec::new();
 /// let meta = generate_to(&cfg, &mut bytes)?;

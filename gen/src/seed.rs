@@ -1,8 +1,9 @@
 //! The seed scenario: the `envoy-stats` job (Prometheus Operator `additionalScrapeConfigs`, envoy.md §5) with a
-//! realistic `metric_relabel_configs`, and the Kubernetes discovery labels of a meshed pod.
+//! realistic `metric_relabel_configs`, and the Kubernetes discovery labels of a meshed pod. Demo and test
+//! data (the CLI's default scrape, benches, tests): the one copy of the seed job.
 //!
 //! ```
-//! use promtext::scrape::seed;
+//! use promtext_gen::seed;
 //! let job = seed::envoy_stats_job().unwrap();
 //! let kept: Vec<_> = seed::SAMPLE_POD_TARGETS
 //!     .iter()
@@ -12,8 +13,8 @@
 //! assert_eq!(kept[0].url(), "http://10.244.1.7:15090/stats/prometheus");
 //! ```
 
-use crate::relabel::ConfigError;
-use crate::relabel::yaml::{ConfigDocument, ScrapeJob};
+use promtext::config::{ConfigDocument, ScrapeJob};
+use promtext::relabel::ConfigError;
 
 /// The seed's `envoy-stats` job, as Prometheus Operator values, plus `metric_relabel_configs`.
 pub const ENVOY_STATS_JOB_YAML: &str = r#"additionalScrapeConfigs:
