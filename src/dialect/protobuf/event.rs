@@ -662,7 +662,7 @@ impl<'a> Iterator for Exemplars<'a> {
         loop {
             let (n, v, _) = self.fields.next_field()?.ok()?;
             if n == 16 {
-                return super::family::exemplar(v.as_bytes()?).ok();
+                return super::messages::exemplar(v.as_bytes()?).ok();
             }
         }
     }

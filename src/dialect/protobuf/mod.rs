@@ -33,6 +33,7 @@
 
 mod event;
 mod family;
+mod messages;
 mod wire;
 pub mod write;
 
