@@ -1,0 +1,272 @@
+//! Issue 22, parser items 6–11: each row is one body, the dialect, and what Prometheus 3.x's
+//! `model/textparse` makes of it (its exact message, or the events), with the Prometheus
+//! behaviour the row encodes. Messages follow `parseError`: `got %q` of the token from its
+//! start to one byte past where the generated lexer stopped, `while parsing: %q` of the line
+//! up to the same byte, and the token's name from the lexer state (`promlex.l`,
+//! `openmetricslex.l`). Rows marked "deviation" are deliberate differences (see the crate
+//! docs): there the expectation is promtext's own verdict.
+
+mod common;
+use common::run;
+use promtext::Settings;
+
+#[derive(Clone, Copy)]
+enum D {
+    /// The Prometheus text format.
+    Text,
+    /// OpenMetrics (the default, prometheus-level validation).
+    Om,
+}
+
+enum Want {
+    Err(&'static str),
+    Ok(&'static [&'static str]),
+}
+use Want::*;
+
+fn settings(d: D) -> Settings {
+    match d {
+        D::Text => Settings::default(),
+        D::Om => Settings::openmetrics(),
+    }
+}
+
+#[track_caller]
+fn check(rows: &[(&str, D, &[u8], Want)]) {
+    let mut failures = Vec::new();
+    for (id, d, input, want) in rows {
+        let got = run(input, settings(*d));
+        let ok = match (want, &got) {
+            (Err(m), Result::Err(g)) => m == g,
+            (Ok(evs), Result::Ok(g)) => evs == g,
+            _ => false,
+        };
+        if !ok {
+            failures.push(format!(
+                "{id}: {:?}\n    got {got:?}",
+                String::from_utf8_lossy(input)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// Item 6 and the token names and extents of item 11, in the text format. Unless noted the
+/// row is a case of `promparse_test.go` `TestPromParseErrors`.
+#[test]
+fn text_tokens_and_extents() {
+    check(&[
+        // Item 6: in sLabels `=` is EQUAL; the lexer stopped after it, so one more byte.
+        (
+            "6 empty label name",
+            D::Text,
+            b"a{=\"1\"} 1\n",
+            Err(r#"expected label name, got "=\"" ("EQUAL") while parsing: "a{=\"""#),
+        ),
+        (
+            "6 TestPromParseErrors empty_label_name",
+            D::Text,
+            b"empty_label_name{=\"\"} 0",
+            Err(
+                r#"expected label name, got "=\"" ("EQUAL") while parsing: "empty_label_name{=\"""#,
+            ),
+        ),
+        // Item 11: `,` is COMMA in sLabels; COMMA plus the byte after it.
+        (
+            "11 a{,}",
+            D::Text,
+            b"a{,}\n",
+            Err(r#"expected label name, got ",}" ("COMMA") while parsing: "a{,}""#),
+        ),
+        // Item 11: a digit at the start of a line: sInit has no digit rule, so INVALID, and
+        // the lexer stopped at the digit itself.
+        (
+            "11 1a",
+            D::Text,
+            b"1a 1\n",
+            Err(r#"expected a valid start token, got "1" ("INVALID") while parsing: "1""#),
+        ),
+        // `}` is BCLOSE; the error comes after the name `A`.
+        (
+            "{A}0",
+            D::Text,
+            b"{A}0",
+            Err(r#"expected equal, got "}0" ("BCLOSE") while parsing: "{A}0""#),
+        ),
+        (
+            "quoted name then LNAME",
+            D::Text,
+            br#"{"a", "b = "c"}"#,
+            Err(r#"expected equal, got "c\"" ("LNAME") while parsing: "{\"a\", \"b = \"c\"""#),
+        ),
+        (
+            "backslash after a label name",
+            D::Text,
+            br#"{"a",b\nc="d"} 1"#,
+            Err(r#"expected equal, got "\\" ("INVALID") while parsing: "{\"a\",b\\""#),
+        ),
+        (
+            "single quotes",
+            D::Text,
+            b"a{b='c'} 1\n",
+            Err(r#"expected label value, got "'" ("INVALID") while parsing: "a{b='""#),
+        ),
+        (
+            "no value after =",
+            D::Text,
+            b"a{b=\n",
+            Err(r#"expected label value, got "\n" ("INVALID") while parsing: "a{b=\n""#),
+        ),
+        (
+            "no value",
+            D::Text,
+            b"a",
+            Err(r#"expected value after metric, got "\n" ("INVALID") while parsing: "a\n""#),
+        ),
+        (
+            "timestamp then _",
+            D::Text,
+            b"foo 0 1_2\n",
+            Err(
+                r#"expected next entry after timestamp, got "_" ("INVALID") while parsing: "foo 0 1_""#,
+            ),
+        ),
+        // A second timestamp is a TIMESTAMP token in sTimestamp (not in TestPromParseErrors:
+        // from the lexer rules).
+        (
+            "two timestamps",
+            D::Text,
+            b"a 1 2 3\n",
+            Err(
+                r#"expected next entry after timestamp, got "3\n" ("TIMESTAMP") while parsing: "a 1 2 3\n""#,
+            ),
+        ),
+        // `{` after the series is BOPEN in sValue (lexer rules).
+        (
+            "brace for value",
+            D::Text,
+            b"a{b=\"c\"} {\n",
+            Err(
+                r#"expected value after metric, got "{\n" ("BOPEN") while parsing: "a{b=\"c\"} {\n""#,
+            ),
+        ),
+        (
+            "TYPE #",
+            D::Text,
+            b"# TYPE #\n#EOF\n",
+            Err(
+                r##"expected metric name after TYPE, got "#" ("INVALID") while parsing: "# TYPE #""##,
+            ),
+        ),
+        (
+            "HELP #",
+            D::Text,
+            b"# HELP #\n#EOF\n",
+            Err(
+                r##"expected metric name after HELP, got "#" ("INVALID") while parsing: "# HELP #""##,
+            ),
+        ),
+        // `parseLVals`: `metric name already set while parsing: %q` of the line up to the
+        // token after the quoted name (lexer rules).
+        (
+            "metric name already set",
+            D::Text,
+            b"a{\"b\"} 1\n",
+            Err(r#"metric name already set while parsing: "a{\"b\"}""#),
+        ),
+        (
+            "a valid start token: BOM",
+            D::Text,
+            b"\xef\xbb\xbfa 1",
+            Err(r#"expected a valid start token, got "\xef" ("INVALID") while parsing: "\xef""#),
+        ),
+    ]);
+}
+
+/// Item 11: invalid bytes as Go's `%q` writes them (`\xff`), and the label value in the
+/// UTF-8 message.
+#[test]
+fn text_invalid_utf8() {
+    check(&[
+        (
+            "TestPromParseErrors \\xff label name",
+            D::Text,
+            b"a{\xff=\"foo\"} 1\n",
+            Err(r#"expected label name, got "\xff" ("INVALID") while parsing: "a{\xff""#),
+        ),
+        (
+            "TestPromParseErrors \\xff label value",
+            D::Text,
+            b"a{b=\"\xff\"} 1\n",
+            Err(r#"invalid UTF-8 label value: "\"\xff\"""#),
+        ),
+        // An earlier syntax error wins over a later invalid value (the lexer reads in order).
+        (
+            "syntax error before the bad value",
+            D::Text,
+            b"a{b c=\"\xff\"} 1\n",
+            Err(r#"expected equal, got "c=" ("LNAME") while parsing: "a{b c=""#),
+        ),
+        // A value token with an invalid byte: strconv.ParseFloat's message (`%q` of the token).
+        (
+            "bad value",
+            D::Text,
+            b"a \xff\xfe\n",
+            Err(
+                r#"strconv.ParseFloat: parsing "\xff\xfe": invalid syntax while parsing: "a \xff\xfe""#,
+            ),
+        ),
+        (
+            "bad byte after a name",
+            D::Text,
+            b"a\xff 1\n",
+            Err(r#"strconv.ParseFloat: parsing "\xff": invalid syntax while parsing: "a\xff""#),
+        ),
+    ]);
+}
+
+/// Item 7: `# HELP a` then a multi-byte character: Prometheus' separator is one byte (the
+/// `{C}*` text token starts at it and `p.text = buf[1:]`), so the text starts with a
+/// continuation byte and fails `utf8.Valid` (`promparse.go`, `tHelp` case).
+#[test]
+fn help_separator_is_one_byte() {
+    check(&[
+        (
+            "7 HELP",
+            D::Text,
+            "# HELP aé\n".as_bytes(),
+            Err(r#"help text "\xa9" is not a valid utf8 string"#),
+        ),
+        (
+            "7 HELP with more text",
+            D::Text,
+            "# HELP aé text\n".as_bytes(),
+            Err(r#"help text "\xa9 text" is not a valid utf8 string"#),
+        ),
+        // TYPE has no UTF-8 check: the type word is compared as it is.
+        (
+            "7 TYPE",
+            D::Text,
+            "# TYPE aé counter\n".as_bytes(),
+            Err(r#"invalid metric type "\xa9 counter""#),
+        ),
+        // An ASCII separator of any kind is dropped, one byte only.
+        (
+            "ASCII separator",
+            D::Text,
+            b"# HELP a{x y\n",
+            Ok(&[r#"H a "x y""#]),
+        ),
+    ]);
+}
+
+/// Item 8: `normalizeFloatsInLabelValues` formats `le` of a histogram and `quantile` of a
+/// summary with `labels.FormatOpenMetricsFloat`, whose `case f == 0: return "0.0"` holds for
+/// negative zero too. Checked on the normalizer every consumer uses.
+#[test]
+fn negative_zero_bounds_normalise_to_zero() {
+    for s in ["-0", "-0.0", "-0e5", "-1e-400"] {
+        assert_eq!(promtext::go::normalize_le_quantile(s), "0.0", "{s}");
+    }
+    assert_eq!(promtext::go::normalize_le_quantile("-0.5"), "-0.5");
+}
