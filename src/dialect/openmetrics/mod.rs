@@ -29,6 +29,9 @@ use validate::Validator;
 pub(crate) struct OmState {
     active: bool,
     eof_seen: bool,
+    /// The error Prometheus reports at the start of the next line (see [`OmState::gap`]).
+    pending: Option<Pending>,
+    lenient: bool,
     strict: bool,
     check_dups: bool,
     dups: DupCheck,
@@ -42,6 +45,8 @@ impl OmState {
         OmState {
             active,
             eof_seen: false,
+            pending: None,
+            lenient: settings.lenient,
             strict,
             check_dups: strict || !settings.allow_duplicate_labels,
             dups: DupCheck::default(),
@@ -59,8 +64,8 @@ impl OmState {
         offset: u64,
         has_backslash: bool,
     ) -> Result<Option<Event<'a>>, LineError> {
-        if self.eof_seen {
-            return Err(after_eof());
+        if self.eof_seen || self.pending.is_some() {
+            return Err(self.cold_start(line.as_bytes()));
         }
         let result = parse_line(line, line_no, offset, has_backslash, self);
         if let Ok(Some(ev)) = &result {
@@ -77,8 +82,8 @@ impl OmState {
     /// The error for a line that is not valid UTF-8 (`bytes[bad]` is the first bad byte).
     #[cold]
     pub(crate) fn invalid_utf8(&mut self, bytes: &[u8], bad: usize) -> LineError {
-        if self.eof_seen {
-            return after_eof();
+        if self.eof_seen || self.pending.is_some() {
+            return self.cold_start(bytes);
         }
         let lossy = String::from_utf8_lossy(bytes);
         // The replacement keeps every byte offset before `bad`.
@@ -113,10 +118,94 @@ impl OmState {
         }
     }
 
+    /// The error for a line after `# EOF`, or the one left pending by the line before.
+    #[cold]
+    fn cold_start(&mut self, next: &[u8]) -> LineError {
+        match self.pending.take() {
+            Some(p) => p.error(Some(next)),
+            None => after_eof(),
+        }
+    }
+
+    /// A sample line whose value is followed by a space and then a space or the line's end
+    /// (`a 1 `, `a 1  2`): Prometheus' lexer finds no token there, and its parser, which has
+    /// no case for that, returns the sample; the next token (the line feed, or what follows
+    /// the second space) then fails as `expected a valid start token`. So the sample is
+    /// returned here and that error comes with the next line (or at the end of input).
+    /// Lenient parsers report it on this line instead, so that no other line is lost.
+    #[cold]
+    fn gap(&mut self, line: &str, space: usize) -> Result<(), LineError> {
+        let b = line.as_bytes();
+        let p = if space + 1 >= b.len() {
+            Pending::Linebreak
+        } else {
+            // The lexer restarts at the second space, in the timestamp state.
+            let start = space + 1;
+            let (tok, stop) = match (b.get(start + 1), b.get(start + 2), b.get(start + 3)) {
+                (None | Some(b' '), _, _) => ("INVALID", start + 1),
+                (Some(b'#'), Some(b' '), Some(b'{')) => ("COMMENT", start + 4),
+                _ => (
+                    "TIMESTAMP",
+                    memchr::memchr(b' ', &b[start + 1..]).map_or(b.len(), |n| start + 1 + n),
+                ),
+            };
+            let seen = span(b, start, stop);
+            Pending::Ready(LineError::new(
+                ErrorKind::Syntax,
+                start,
+                format!(
+                    "expected a valid start token, got {} (\"{tok}\") while parsing: {}",
+                    go_quote(&seen),
+                    go_quote(&seen)
+                ),
+            ))
+        };
+        if self.lenient {
+            return Err(p.error(None));
+        }
+        self.pending = Some(p);
+        Ok(())
+    }
+
     /// End-of-input check: the exposition must have ended with `# EOF`.
     pub(crate) fn finish(&mut self) -> Option<LineError> {
+        if let Some(p) = self.pending.take() {
+            return Some(p.error(None));
+        }
         (self.active && !self.eof_seen)
             .then(|| LineError::new(ErrorKind::MissingEof, 0, "data does not end with # EOF"))
+    }
+}
+
+/// An error Prometheus reports one token after the line that caused it.
+#[derive(Debug)]
+enum Pending {
+    /// The line feed after `a 1 `: its message shows the byte after it.
+    Linebreak,
+    Ready(LineError),
+}
+
+impl Pending {
+    /// The error, given the next line (`None`: the end of input, or not known).
+    fn error(self, next: Option<&[u8]>) -> LineError {
+        match self {
+            Pending::Ready(e) => e,
+            Pending::Linebreak => {
+                let mut seen = vec![b'\n'];
+                if let Some(n) = next {
+                    seen.push(n.first().copied().unwrap_or(b'\n'));
+                }
+                LineError::new(
+                    ErrorKind::Syntax,
+                    0,
+                    format!(
+                        "expected a valid start token, got {} (\"LINEBREAK\") while parsing: {}",
+                        go_quote(&seen),
+                        go_quote(&seen)
+                    ),
+                )
+            }
+        }
     }
 }
 
@@ -424,17 +513,11 @@ fn sample<'a>(
     let mut timestamp_text = None;
     let mut exemplar = None;
     let mut i = vend;
+    let mut gap = None;
     if i < b.len() {
-        if !b[i..].starts_with(b" # {") {
-            if i + 1 >= b.len() || b[i + 1] == b' ' {
-                return Err(unexpected(
-                    "expected timestamp or exemplar",
-                    line,
-                    i,
-                    i + 1,
-                    "INVALID",
-                ));
-            }
+        if i + 1 >= b.len() || b[i + 1] == b' ' {
+            gap = Some(i);
+        } else if !b[i..].starts_with(b" # {") {
             let tstart = i + 1;
             let tend = memchr::memchr(b' ', &b[tstart..]).map_or(b.len(), |n| tstart + n);
             let ts = timestamp(
@@ -444,7 +527,17 @@ fn sample<'a>(
                 "invalid timestamp",
                 ErrorKind::InvalidTimestamp,
             )?;
-            timestamp_ms = Some(seconds_to_ms(ts));
+            timestamp_ms = Some(seconds_to_ms(ts).ok_or_else(|| {
+                LineError::new(
+                    ErrorKind::InvalidTimestamp,
+                    tstart,
+                    format!(
+                        "timestamp {} is out of range: its milliseconds do not fit in an int64 while parsing: {}",
+                        go_quote(&b[tstart..tend]),
+                        go_quote(&b[..tend])
+                    ),
+                )
+            })?);
             timestamp_text = Some(&line[tstart..tend]);
             i = tend;
             if i < b.len() && !b[i..].starts_with(b" # {") {
@@ -455,7 +548,7 @@ fn sample<'a>(
                 ));
             }
         }
-        if i < b.len() {
+        if i < b.len() && gap.is_none() {
             // Validated here; `Sample::exemplar` decodes the text when asked.
             parse_exemplar(line, i + 3, has_backslash, st)?;
             exemplar = Some(Span::new(i + 3, b.len()));
@@ -475,15 +568,27 @@ fn sample<'a>(
         series: Span::new(0, series_end),
         exemplar,
     };
+    if let Some(space) = gap {
+        st.gap(line, space)?;
+    }
     Ok(Some(Event::Sample(Sample::new(
         line, parts, line_no, offset,
     ))))
 }
 
-/// `int64(ts * 1000)` as Prometheus converts float seconds; out-of-range values saturate.
+/// `int64(ts * 1000)` as Prometheus converts float seconds (truncating toward zero), or
+/// `None` when the milliseconds fall outside the int64 range.
+///
+/// Go leaves that conversion to the platform (amd64 gives `MinInt64` for any out-of-range
+/// value, so Prometheus stores such a sample at the most negative timestamp); promtext
+/// rejects the line with `ErrorKind::InvalidTimestamp` instead, as the text format's
+/// `strconv.ParseInt` does for an out-of-range integer (a deliberate deviation).
 #[inline]
-fn seconds_to_ms(ts: f64) -> i64 {
-    (ts * 1000.0) as i64
+fn seconds_to_ms(ts: f64) -> Option<i64> {
+    // 2^63 is exact as an f64; `as` then truncates as Go's conversion does in range.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    let ms = ts * 1000.0;
+    (-LIMIT..LIMIT).contains(&ms).then_some(ms as i64)
 }
 
 /// Parses the float-seconds timestamp `line[start..end]`; NaN and infinities are rejected.
@@ -639,6 +744,11 @@ fn label_set<'a>(
         match b.get(i) {
             Some(b'=') => {}
             Some(&t @ (b',' | b'}')) => {
+                // Prometheus' order (`parseLVals`): only a quoted string can be a name here;
+                // an exemplar has none; a series has at most one.
+                if !quoted {
+                    return Err(unexpected_label_token("expected equal", line, i));
+                }
                 if exemplar {
                     return Err(unexpected_label_token("expected label name", line, i));
                 }
@@ -651,9 +761,6 @@ fn label_set<'a>(
                             go_quote(&b[..=i])
                         ),
                     ));
-                }
-                if !quoted {
-                    return Err(unexpected_label_token("expected equal", line, i));
                 }
                 *name = Some((&line[nstart..nend], escaped));
                 if t == b'}' {
