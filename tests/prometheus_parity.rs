@@ -270,3 +270,274 @@ fn negative_zero_bounds_normalise_to_zero() {
     }
     assert_eq!(promtext::go::normalize_le_quantile("-0.5"), "-0.5");
 }
+
+/// Item 10: NUL bytes. Prometheus' lexer treats a NUL at the start of a token as the end of
+/// input (`\0  return tEOF` in `promlex.l`; `consumeComment` returns `tEOF` at a NUL) and its
+/// `next()` skips NULs inside label values, HELP text and comment keywords. Where that makes
+/// Prometheus stop silently or read a different line, promtext rejects the line (deviation
+/// rows); where Prometheus rejects too, the message is its own.
+#[test]
+fn nul_bytes() {
+    check(&[
+        // Deviation: Prometheus keeps `a 1` and silently drops everything from the NUL on.
+        (
+            "10 NUL starts a line",
+            D::Text,
+            b"a 1\n\0b 2\nc 3\n",
+            Err(
+                r#"unexpected NUL byte at the start of a line (Prometheus ends the exposition here without an error; promtext rejects it) while parsing: "\x00""#,
+            ),
+        ),
+        // Deviation: Prometheus skips the NUL inside the keyword and reads a TYPE line.
+        (
+            "10 TYPE\\0",
+            D::Text,
+            b"# TYPE\0 t counter\nt 1\n",
+            Err(
+                r##"unexpected NUL byte in a HELP/TYPE keyword (Prometheus skips it and reads the line as metadata; promtext rejects it) while parsing: "# TYPE\x00""##,
+            ),
+        ),
+        (
+            "10 TY\\0PE",
+            D::Text,
+            b"# TY\0PE t counter\n",
+            Err(
+                r##"unexpected NUL byte in a HELP/TYPE keyword (Prometheus skips it and reads the line as metadata; promtext rejects it) while parsing: "# TY\x00""##,
+            ),
+        ),
+        // Deviation: in a comment with no blank after `#`, or right after `# `, a NUL is
+        // Prometheus' end of input.
+        (
+            "10 #x\\0y",
+            D::Text,
+            b"#x\0y\na 1\n",
+            Err(
+                r##"unexpected NUL byte in a comment (Prometheus ends the exposition here without an error; promtext rejects it) while parsing: "#x\x00""##,
+            ),
+        ),
+        (
+            "10 # \\0x",
+            D::Text,
+            b"# \0x\na 1\n",
+            Err(
+                r##"unexpected NUL byte in a comment (Prometheus ends the exposition here without an error; promtext rejects it) while parsing: "# \x00""##,
+            ),
+        ),
+        // Deviation: Prometheus' whitespace token after `=` skips the NUL, then reads the
+        // value; promtext rejects it where a value must start.
+        (
+            "10 blank then NUL before a value",
+            D::Text,
+            b"a{b= \0\"x\"} 1\n",
+            Err(r#"expected label value, got "\x00" ("INVALID") while parsing: "a{b= \x00""#),
+        ),
+        // Deviation: `HELP[\t ]+` skips the NUL, so Prometheus reads HELP for `a`.
+        (
+            "10 HELP blank NUL name",
+            D::Text,
+            b"# HELP \0a x\n",
+            Err(
+                r##"expected metric name after HELP, got "\x00" ("INVALID") while parsing: "# HELP \x00""##,
+            ),
+        ),
+        // Same verdict: `TestPromNullByteHandling` rows.
+        (
+            "11 a\\0 1 (value token starts at \\x01)",
+            D::Text,
+            b"a\0 1\n",
+            Err(r#"expected value after metric, got "\x00" ("INVALID") while parsing: "a\x00""#),
+        ),
+        (
+            "a\\0{b=...}",
+            D::Text,
+            b"a\0{b=\"ddd\"} 1",
+            Err(r#"expected value after metric, got "\x00" ("INVALID") while parsing: "a\x00""#),
+        ),
+        (
+            "NUL before a value",
+            D::Text,
+            b"a{b=\0\"ssss\"} 1\n",
+            Err(r#"expected label value, got "\x00" ("INVALID") while parsing: "a{b=\x00""#),
+        ),
+        (
+            "NUL after a label name",
+            D::Text,
+            b"a{b\0=\"hiih\"}\t1",
+            Err(r#"expected equal, got "\x00" ("INVALID") while parsing: "a{b\x00""#),
+        ),
+        (
+            "NUL after a timestamp",
+            D::Text,
+            b"a 0 1\0",
+            Err(
+                r#"expected next entry after timestamp, got "\x00" ("INVALID") while parsing: "a 0 1\x00""#,
+            ),
+        ),
+        // The value token ends at the NUL; sTimestamp has no rule for it.
+        (
+            "NUL after a value",
+            D::Text,
+            b"a 1\0\n",
+            Err(
+                r#"expected timestamp or new record, got "\x00" ("INVALID") while parsing: "a 1\x00""#,
+            ),
+        ),
+        // The text token `{C}*` cannot start at a NUL: empty text, then the NUL is `tEOF`.
+        (
+            "HELP a\\0x",
+            D::Text,
+            b"# HELP a\0x\n",
+            Err(
+                r##"linebreak expected after metadata, got "\x00x" ("EOF") while parsing: "# HELP a\x00x""##,
+            ),
+        ),
+        (
+            "TYPE a\\0counter",
+            D::Text,
+            b"# TYPE a\0counter\n",
+            Err(r#"invalid metric type """#),
+        ),
+        // Accepted by both: NULs inside label values, HELP text and `# ` comments.
+        (
+            "NUL in a label value",
+            D::Text,
+            b"null_byte_metric{a=\"abc\0\"} 1\na{b=\"\0ss\"} 1\n",
+            Ok(&[
+                "S \"null_byte_metric\"{a=\"abc\\0\"} 1",
+                "S \"a\"{b=\"\\0ss\"} 1",
+            ]),
+        ),
+        (
+            "NUL in HELP text and a comment",
+            D::Text,
+            b"# HELP a he\0lp\n# x\0y\n",
+            Ok(&["H a \"he\\0lp\"", "C \" x\\0y\""]),
+        ),
+    ]);
+}
+
+/// Item 9: OpenMetrics timestamps are float seconds that Prometheus converts with
+/// `int64(ts * 1000)`, which Go leaves to the platform out of range (amd64: MinInt64).
+/// promtext rejects them (deviation, documented on `seconds_to_ms`).
+#[test]
+fn openmetrics_timestamp_range() {
+    check(&[
+        (
+            "9 beyond int64 ms",
+            D::Om,
+            b"a 1 99999999999999999999\n# EOF\n",
+            Err(
+                r#"timestamp "99999999999999999999" is out of range: its milliseconds do not fit in an int64 while parsing: "a 1 99999999999999999999""#,
+            ),
+        ),
+        (
+            "9 below int64 ms",
+            D::Om,
+            b"a 1 -1e17\n# EOF\n",
+            Err(
+                r#"timestamp "-1e17" is out of range: its milliseconds do not fit in an int64 while parsing: "a 1 -1e17""#,
+            ),
+        ),
+        (
+            "9 in range",
+            D::Om,
+            b"a 1 9.2e15\n# EOF\n",
+            Ok(&["S \"a\"{} 1 @9200000000000000000", "EOF"]),
+        ),
+    ]);
+}
+
+/// Item 11 in OpenMetrics (`openmetricsparse.go`, `openmetricslex.l`).
+#[test]
+fn openmetrics_first_errors() {
+    check(&[
+        // `parseLVals` tests `isQString` before "metric name already set": an unquoted name
+        // followed by `}` is "expected equal", BCLOSE plus one byte.
+        (
+            "11 OM a{a} 1",
+            D::Om,
+            b"a{a} 1\n# EOF\n",
+            Err(r#"expected equal, got "} " ("BCLOSE") while parsing: "a{a} ""#),
+        ),
+        // After the value, ` ` then a line feed matches no rule; `parseSeriesEndOfLine` has
+        // no default case, so the sample is returned, and the next `Next()` lexes the line
+        // feed (LINEBREAK) where a line must start.
+        (
+            "11 OM a 1 then # EOF",
+            D::Om,
+            b"a 1 \n# EOF\n",
+            Err(r##"expected a valid start token, got "\n#" ("LINEBREAK") while parsing: "\n#""##),
+        ),
+        (
+            "OM a 1 at the end of input",
+            D::Om,
+            b"a 1 \n",
+            Err(r#"expected a valid start token, got "\n" ("LINEBREAK") while parsing: "\n""#),
+        ),
+        // Two spaces: the lexer restarts at the second, where ` 2` is a TIMESTAMP token.
+        (
+            "OM a 1  2",
+            D::Om,
+            b"a 1  2\n# EOF\n",
+            Err(r#"expected a valid start token, got " 2\n" ("TIMESTAMP") while parsing: " 2\n""#),
+        ),
+        (
+            "OM a 1  (two trailing spaces)",
+            D::Om,
+            b"a 1  \n# EOF\n",
+            Err(r#"expected a valid start token, got " \n" ("INVALID") while parsing: " \n""#),
+        ),
+        // In sValue `{` is BOPEN (`<sValue>\{`).
+        (
+            "OM brace after labels",
+            D::Om,
+            b"a{b=\"c\"}{} 1\n# EOF\n",
+            Err(r#"expected value after metric, got "{}" ("BOPEN") while parsing: "a{b=\"c\"}{}""#),
+        ),
+        (
+            "OM \\xff label name",
+            D::Om,
+            b"a{\xff=\"x\"} 1\n# EOF\n",
+            Err(r#"expected label name, got "\xff" ("INVALID") while parsing: "a{\xff""#),
+        ),
+        (
+            "OM \\xff label value",
+            D::Om,
+            b"a{b=\"\xff\"} 1\n# EOF\n",
+            Err(r#"invalid UTF-8 label value: "\"\xff\"""#),
+        ),
+    ]);
+}
+
+/// The sample before a trailing space is returned first, as Prometheus returns it.
+#[test]
+fn openmetrics_trailing_space_returns_the_sample_first() {
+    let items: Vec<Result<String, String>> =
+        promtext::parse_with(b"a 1 \n# EOF\n", Settings::openmetrics())
+            .map(|r| {
+                r.map(|e| common::render(&e))
+                    .map_err(|e| e.message().to_string())
+            })
+            .collect();
+    assert_eq!(items[0], Result::Ok("S \"a\"{} 1".to_string()));
+    assert!(items[1].is_err(), "{items:?}");
+    // A lenient parser reports it on the line itself and loses no other line.
+    let items: Vec<Result<String, String>> =
+        promtext::parse_with(b"a 1 \nb 2\n# EOF\n", Settings::openmetrics().lenient(true))
+            .map(|r| {
+                r.map(|e| common::render(&e))
+                    .map_err(|e| e.message().to_string())
+            })
+            .collect();
+    assert_eq!(
+        items,
+        [
+            Result::Err(
+                r#"expected a valid start token, got "\n" ("LINEBREAK") while parsing: "\n""#
+                    .to_string()
+            ),
+            Result::Ok("S \"b\"{} 2".to_string()),
+            Result::Ok("EOF".to_string()),
+        ]
+    );
+}

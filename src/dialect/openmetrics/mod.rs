@@ -10,7 +10,7 @@
 
 pub(crate) mod validate;
 
-use crate::dialect::prometheus::{DupCheck, value_error};
+use crate::dialect::prometheus::{DupCheck, Substituted, enclosing_quotes, value_error};
 use crate::error::{ErrorKind, LineError};
 use crate::event::{Eof, Event, HelpLine, MetricType, Sample, TypeLine, UnitLine};
 use crate::event::{SampleParts, Span};
@@ -85,11 +85,16 @@ impl OmState {
         if self.eof_seen || self.pending.is_some() {
             return self.cold_start(bytes);
         }
-        let lossy = String::from_utf8_lossy(bytes);
-        // The replacement keeps every byte offset before `bad`.
-        let syntax = parse_line(&lossy, 0, 0, true, self).err();
+        // The copy keeps every byte offset and every verdict (see `Substituted`).
+        let sub = Substituted::new(bytes);
+        let syntax = parse_line(&sub.text, 0, 0, true, self)
+            .err()
+            .map(|e| sub.restore(e));
+        // A gap left pending by the copy belongs to no line.
+        self.pending = None;
+        let open = enclosing_quotes(bytes, bad).map_or(bad, |(open, _)| open);
         if let Some(e) = &syntax {
-            if e.col < bad {
+            if e.col < open {
                 return syntax.unwrap_or_else(|| unreachable_error(bad));
             }
         }
@@ -226,23 +231,6 @@ fn help_text(b: &[u8]) -> Option<&[u8]> {
         metric_name_end(b, i)
     };
     (b.get(end) == Some(&b' ')).then(|| &b[end + 1..])
-}
-
-/// The quoted string around `pos`, as (opening quote, index after the closing quote).
-fn enclosing_quotes(b: &[u8], pos: usize) -> Option<(usize, usize)> {
-    let mut open = None;
-    let mut i = 0;
-    while i < pos {
-        match b[i] {
-            b'\\' if open.is_some() => i += 1,
-            b'"' => open = if open.is_some() { None } else { Some(i) },
-            _ => {}
-        }
-        i += 1;
-    }
-    let open = open?;
-    let close = scan_quoted(b, open, true).map_or(b.len(), |q| q.end + 1);
-    Some((open, close))
 }
 
 /// The lexer's view of `b[start..=last]`: an index at the end of the line is its line feed.
@@ -488,12 +476,18 @@ fn sample<'a>(
     };
     // The value: one space, then anything up to the next space.
     if b.get(i) != Some(&b' ') {
+        // After `}` the lexer is in sValue, where `{` is a token (BOPEN).
+        let (last, tok) = if b.get(i) == Some(&b'{') {
+            (i + 1, "BOPEN")
+        } else {
+            (i, "INVALID")
+        };
         return Err(unexpected(
             "expected value after metric",
             line,
             i,
-            i,
-            "INVALID",
+            last,
+            tok,
         ));
     }
     let vstart = i + 1;
