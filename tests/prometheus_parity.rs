@@ -305,6 +305,21 @@ fn nul_bytes() {
                 r##"unexpected NUL byte in a HELP/TYPE keyword (Prometheus skips it and reads the line as metadata; promtext rejects it) while parsing: "# TY\x00""##,
             ),
         ),
+        (
+            "10 HE\\0\\0LP",
+            D::Text,
+            b"# HE\0\0LP a x\n",
+            Err(
+                r##"unexpected NUL byte in a HELP/TYPE keyword (Prometheus skips it and reads the line as metadata; promtext rejects it) while parsing: "# HE\x00""##,
+            ),
+        ),
+        // Not a keyword even with the NUL skipped: a comment for both.
+        (
+            "HELPx with NUL",
+            D::Text,
+            b"# HEL\0Px a\n",
+            Ok(&["C \" HEL\\0Px a\""]),
+        ),
         // Deviation: in a comment with no blank after `#`, or right after `# `, a NUL is
         // Prometheus' end of input.
         (
@@ -467,6 +482,13 @@ fn openmetrics_first_errors() {
             D::Om,
             b"a 1 \n# EOF\n",
             Err(r##"expected a valid start token, got "\n#" ("LINEBREAK") while parsing: "\n#""##),
+        ),
+        // The byte after the line feed is the next line's first: here a line feed too.
+        (
+            "OM a 1 then a blank line",
+            D::Om,
+            b"a 1 \n\n# EOF\n",
+            Err(r#"expected a valid start token, got "\n\n" ("LINEBREAK") while parsing: "\n\n""#),
         ),
         (
             "OM a 1 at the end of input",

@@ -206,28 +206,30 @@ pub(super) fn nul_in_comment(line: &str, nul: usize) -> LineError {
 /// (`# TY\0PE t counter`, `# TYPE\0 t counter`): the first NUL. Prometheus' lexer skips NULs
 /// inside a comment's keyword and reads such a line as metadata.
 pub(super) fn nul_keyword(b: &[u8], kw: usize) -> Option<usize> {
-    if !matches!(b[kw], b'H' | b'T') {
-        return None;
-    }
-    let first_nul = kw + memchr::memchr(0, &b[kw..])?;
-    let mut k = kw;
-    let skip = |k: &mut usize| {
-        while *k < b.len() && b[*k] == 0 {
-            *k += 1;
-        }
+    let word: &[u8] = match b[kw] {
+        b'H' => b"HELP",
+        b'T' => b"TYPE",
+        _ => return None,
     };
-    let word: &[u8] = if b[kw] == b'H' { b"HELP" } else { b"TYPE" };
-    for (n, &w) in word.iter().enumerate() {
-        if n > 0 {
-            skip(&mut k);
-        }
-        if k >= b.len() || b[k] != w {
-            return None;
+    // Walks the keyword, skipping NULs after its first byte: stops at the first mismatch,
+    // so an ordinary comment costs a byte or two.
+    let mut first_nul = None;
+    let mut k = kw;
+    let mut n = 0;
+    while k < b.len() {
+        let c = b[k];
+        if c == 0 && k > kw {
+            first_nul.get_or_insert(k);
+        } else if n < word.len() && c == word[n] {
+            n += 1;
+        } else {
+            break;
         }
         k += 1;
     }
-    skip(&mut k);
-    (k < b.len() && is_blank(b[k])).then_some(first_nul)
+    (n == word.len() && k < b.len() && is_blank(b[k]))
+        .then_some(first_nul)
+        .flatten()
 }
 
 /// See [`nul_keyword`]: promtext rejects the line (a deliberate deviation).

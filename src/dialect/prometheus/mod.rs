@@ -11,6 +11,16 @@
 //! `ReadParser` always takes the general grammar) and compare every observable of every event.
 //! The line-level pieces both use: [`duplicates`] (the duplicate-label check) and [`errors`]
 //! (Prometheus' messages).
+//!
+//! Error messages model Prometheus' generated lexer (`errors::lex_at`): the token a byte is
+//! depends on the lexer state, and the message shows the token plus one byte.
+//!
+//! NUL bytes (deliberate deviations): Prometheus' lexer reads a NUL at the start of a token
+//! as the end of input and skips NULs inside label values, HELP text and comment keywords.
+//! Both accept NULs inside label values, HELP text and `# ` comments. Where Prometheus would
+//! stop reading without an error (a NUL starting a line, `#x\0`, `# \0`) or read a different
+//! line (`# TY\0PE t counter` is a TYPE line to it; `a{b= \0"x"}` and `# HELP \0a x` are
+//! valid to it), promtext rejects the line. Elsewhere both reject, with Prometheus' message.
 
 use std::borrow::Cow;
 
