@@ -521,17 +521,7 @@ fn sample<'a>(
                 "invalid timestamp",
                 ErrorKind::InvalidTimestamp,
             )?;
-            timestamp_ms = Some(seconds_to_ms(ts).ok_or_else(|| {
-                LineError::new(
-                    ErrorKind::InvalidTimestamp,
-                    tstart,
-                    format!(
-                        "timestamp {} is out of range: its milliseconds do not fit in an int64 while parsing: {}",
-                        go_quote(&b[tstart..tend]),
-                        go_quote(&b[..tend])
-                    ),
-                )
-            })?);
+            timestamp_ms = Some(seconds_to_ms(ts));
             timestamp_text = Some(&line[tstart..tend]);
             i = tend;
             if i < b.len() && !b[i..].starts_with(b" # {") {
@@ -570,19 +560,18 @@ fn sample<'a>(
     ))))
 }
 
-/// `int64(ts * 1000)` as Prometheus converts float seconds (truncating toward zero), or
-/// `None` when the milliseconds fall outside the int64 range.
+/// `int64(ts * 1000)` as Prometheus converts float seconds (truncating toward zero), with
+/// milliseconds beyond the int64 range saturated to `i64::MAX` / `i64::MIN`.
 ///
-/// Go leaves that conversion to the platform (amd64 gives `MinInt64` for any out-of-range
-/// value, so Prometheus stores such a sample at the most negative timestamp); promtext
-/// rejects the line with `ErrorKind::InvalidTimestamp` instead, as the text format's
-/// `strconv.ParseInt` does for an out-of-range integer (a deliberate deviation).
+/// Go leaves an out-of-range conversion to the platform (amd64 gives `MinInt64` in both
+/// directions, so Prometheus stores such a sample at the most negative timestamp). promtext
+/// saturates instead (a deliberate deviation): the line is valid OpenMetrics (the official
+/// suite's `timestamps` case has `12345678901234567890.1234567890`), so it is not rejected,
+/// and the sign of the timestamp is kept.
 #[inline]
-fn seconds_to_ms(ts: f64) -> Option<i64> {
-    // 2^63 is exact as an f64; `as` then truncates as Go's conversion does in range.
-    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    let ms = ts * 1000.0;
-    (-LIMIT..LIMIT).contains(&ms).then_some(ms as i64)
+fn seconds_to_ms(ts: f64) -> i64 {
+    // Rust's float-to-int `as` truncates toward zero in range and saturates outside it.
+    (ts * 1000.0) as i64
 }
 
 /// Parses the float-seconds timestamp `line[start..end]`; NaN and infinities are rejected.
