@@ -216,6 +216,34 @@ fn text_invalid_utf8() {
                 r#"strconv.ParseFloat: parsing "\xff\xfe": invalid syntax while parsing: "a \xff\xfe""#,
             ),
         ),
+        // A control byte of the line itself is not mistaken for an invalid one.
+        (
+            "control byte and invalid byte",
+            D::Text,
+            b"a{b\x01=\"\xff\"} 1\n",
+            Err(r#"expected equal, got "\x01" ("INVALID") while parsing: "a{b\x01""#),
+        ),
+        (
+            "invalid HELP text",
+            D::Text,
+            b"# HELP a x\xffy\n",
+            Err(r#"help text "x\xffy" is not a valid utf8 string"#),
+        ),
+        // Deviation: with an invalid byte as the one-byte separator Prometheus reads the
+        // (valid) rest as the text or type; promtext cannot return an event borrowing such a
+        // line and rejects it.
+        (
+            "HELP invalid separator",
+            D::Text,
+            b"# HELP a\xffxyz\n",
+            Err("invalid UTF-8 byte as the separator after the metric name in HELP"),
+        ),
+        (
+            "TYPE invalid separator",
+            D::Text,
+            b"# TYPE a\xffcounter\n",
+            Err("invalid UTF-8 byte as the separator after the metric name in TYPE"),
+        ),
         (
             "bad byte after a name",
             D::Text,

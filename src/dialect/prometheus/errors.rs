@@ -346,8 +346,8 @@ impl Substituted {
         let mut out = String::with_capacity(m.len());
         let mut i = 0;
         while i < m.len() {
-            if m[i] == b'\\' && i + 1 < m.len() {
-                if m[i + 1] == b'x' && i + 3 < m.len() {
+            if m[i] == b'\\' {
+                if m.get(i + 1) == Some(&b'x') && i + 3 < m.len() {
                     let hex = std::str::from_utf8(&m[i + 2..i + 4]).ok();
                     let byte = hex.and_then(|h| u8::from_str_radix(h, 16).ok());
                     if let Some(&(_, orig)) = self.map.iter().find(|&&(s, _)| Some(s) == byte) {
@@ -356,8 +356,10 @@ impl Substituted {
                         continue;
                     }
                 }
-                out.push_str(&e.message[i..i + 2]);
-                i += 2;
+                // An escaped backslash is two characters: its second is not an escape.
+                let n = if m.get(i + 1) == Some(&b'\\') { 2 } else { 1 };
+                out.push_str(&e.message[i..i + n]);
+                i += n;
                 continue;
             }
             let len = e.message[i..].chars().next().map_or(1, char::len_utf8);
@@ -438,6 +440,13 @@ pub(crate) fn invalid_utf8_line(
                 };
                 Err(LineError::new(ErrorKind::InvalidUtf8, bad, msg))
             }
+            // A TYPE line parses only when the invalid byte was the separator: Prometheus
+            // reads the type after it; this event cannot borrow the line (deviation).
+            Ok(Event::Type(_)) => Err(LineError::new(
+                ErrorKind::InvalidUtf8,
+                bad,
+                "invalid UTF-8 byte as the separator after the metric name in TYPE",
+            )),
             Ok(_) => Err(LineError::new(
                 ErrorKind::InvalidUtf8,
                 bad,
