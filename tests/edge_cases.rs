@@ -97,7 +97,7 @@ fn timestamps_p01_p09() {
         "P09",
         b"a 1 2 3",
         def(),
-        Err(r#"expected next entry after timestamp, got "3""#),
+        Err(r#"expected next entry after timestamp, got "3\n" ("TIMESTAMP")"#),
     );
 }
 
@@ -251,13 +251,13 @@ fn labels_p34_p47() {
         "P36",
         b"a{,} 1",
         def(),
-        Err(r#"expected label name, got ",""#),
+        Err(r#"expected label name, got ",}" ("COMMA")"#),
     );
     check(
         "P37",
         b"a{b=\"1\",,c=\"2\"} 1",
         def(),
-        Err(r#"expected label name, got ",""#),
+        Err(r#"expected label name, got ",c" ("COMMA")"#),
     );
     check(
         "P38",
@@ -359,7 +359,7 @@ fn names_and_exemplars_p48_p54() {
         "P52",
         b"\xef\xbb\xbfa 1",
         def(),
-        Err(r#"expected a valid start token, got "\ufeff""#),
+        Err(r#"expected a valid start token, got "\xef" ("INVALID")"#),
     );
     check(
         "P53",
@@ -399,13 +399,13 @@ fn quoted_names_p55_p63() {
         "P58",
         b"{\"x\", \"y\"} 1",
         def(),
-        Err(r#"metric name already set while parsing: "{\"x\", \"y\"""#),
+        Err(r#"metric name already set while parsing: "{\"x\", \"y\"}""#),
     );
     check(
         "P59",
         b"foo{\"my.metric\"} 1",
         def(),
-        Err(r#"metric name already set while parsing: "foo{\"my.metric\"""#),
+        Err(r#"metric name already set while parsing: "foo{\"my.metric\"}""#),
     );
     check(
         "P60",
@@ -597,7 +597,7 @@ fn lenient_failed_line_does_not_poison_the_prefix_cache() {
         got,
         [
             "S \"abc\"{x=\"1\"} 1",
-            "ERR expected label name, got \",\" (\"COMMA\") while parsing: \"abcdef{,\"",
+            "ERR expected label name, got \",}\" (\"COMMA\") while parsing: \"abcdef{,}\"",
             "S \"abc\"{x=\"2\"} 3"
         ]
     );

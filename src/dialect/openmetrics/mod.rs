@@ -10,7 +10,7 @@
 
 pub(crate) mod validate;
 
-use crate::dialect::prometheus::{DupCheck, value_error};
+use crate::dialect::prometheus::{DupCheck, Substituted, enclosing_quotes, value_error};
 use crate::error::{ErrorKind, LineError};
 use crate::event::{Eof, Event, HelpLine, MetricType, Sample, TypeLine, UnitLine};
 use crate::event::{SampleParts, Span};
@@ -29,6 +29,9 @@ use validate::Validator;
 pub(crate) struct OmState {
     active: bool,
     eof_seen: bool,
+    /// The error Prometheus reports at the start of the next line (see [`OmState::gap`]).
+    pending: Option<Pending>,
+    lenient: bool,
     strict: bool,
     check_dups: bool,
     dups: DupCheck,
@@ -42,6 +45,8 @@ impl OmState {
         OmState {
             active,
             eof_seen: false,
+            pending: None,
+            lenient: settings.lenient,
             strict,
             check_dups: strict || !settings.allow_duplicate_labels,
             dups: DupCheck::default(),
@@ -59,8 +64,8 @@ impl OmState {
         offset: u64,
         has_backslash: bool,
     ) -> Result<Option<Event<'a>>, LineError> {
-        if self.eof_seen {
-            return Err(after_eof());
+        if self.eof_seen || self.pending.is_some() {
+            return Err(self.cold_start(line.as_bytes()));
         }
         let result = parse_line(line, line_no, offset, has_backslash, self);
         if let Ok(Some(ev)) = &result {
@@ -77,14 +82,19 @@ impl OmState {
     /// The error for a line that is not valid UTF-8 (`bytes[bad]` is the first bad byte).
     #[cold]
     pub(crate) fn invalid_utf8(&mut self, bytes: &[u8], bad: usize) -> LineError {
-        if self.eof_seen {
-            return after_eof();
+        if self.eof_seen || self.pending.is_some() {
+            return self.cold_start(bytes);
         }
-        let lossy = String::from_utf8_lossy(bytes);
-        // The replacement keeps every byte offset before `bad`.
-        let syntax = parse_line(&lossy, 0, 0, true, self).err();
+        // The copy keeps every byte offset and every verdict (see `Substituted`).
+        let sub = Substituted::new(bytes);
+        let syntax = parse_line(&sub.text, 0, 0, true, self)
+            .err()
+            .map(|e| sub.restore(e));
+        // A gap left pending by the copy belongs to no line.
+        self.pending = None;
+        let open = enclosing_quotes(bytes, bad).map_or(bad, |(open, _)| open);
         if let Some(e) = &syntax {
-            if e.col < bad {
+            if e.col < open {
                 return syntax.unwrap_or_else(|| unreachable_error(bad));
             }
         }
@@ -113,10 +123,94 @@ impl OmState {
         }
     }
 
+    /// The error for a line after `# EOF`, or the one left pending by the line before.
+    #[cold]
+    fn cold_start(&mut self, next: &[u8]) -> LineError {
+        match self.pending.take() {
+            Some(p) => p.error(Some(next)),
+            None => after_eof(),
+        }
+    }
+
+    /// A sample line whose value is followed by a space and then a space or the line's end
+    /// (`a 1 `, `a 1  2`): Prometheus' lexer finds no token there, and its parser, which has
+    /// no case for that, returns the sample; the next token (the line feed, or what follows
+    /// the second space) then fails as `expected a valid start token`. So the sample is
+    /// returned here and that error comes with the next line (or at the end of input).
+    /// Lenient parsers report it on this line instead, so that no other line is lost.
+    #[cold]
+    fn gap(&mut self, line: &str, space: usize) -> Result<(), LineError> {
+        let b = line.as_bytes();
+        let p = if space + 1 >= b.len() {
+            Pending::Linebreak
+        } else {
+            // The lexer restarts at the second space, in the timestamp state.
+            let start = space + 1;
+            let (tok, stop) = match (b.get(start + 1), b.get(start + 2), b.get(start + 3)) {
+                (None | Some(b' '), _, _) => ("INVALID", start + 1),
+                (Some(b'#'), Some(b' '), Some(b'{')) => ("COMMENT", start + 4),
+                _ => (
+                    "TIMESTAMP",
+                    memchr::memchr(b' ', &b[start + 1..]).map_or(b.len(), |n| start + 1 + n),
+                ),
+            };
+            let seen = span(b, start, stop);
+            Pending::Ready(LineError::new(
+                ErrorKind::Syntax,
+                start,
+                format!(
+                    "expected a valid start token, got {} (\"{tok}\") while parsing: {}",
+                    go_quote(&seen),
+                    go_quote(&seen)
+                ),
+            ))
+        };
+        if self.lenient {
+            return Err(p.error(None));
+        }
+        self.pending = Some(p);
+        Ok(())
+    }
+
     /// End-of-input check: the exposition must have ended with `# EOF`.
     pub(crate) fn finish(&mut self) -> Option<LineError> {
+        if let Some(p) = self.pending.take() {
+            return Some(p.error(None));
+        }
         (self.active && !self.eof_seen)
             .then(|| LineError::new(ErrorKind::MissingEof, 0, "data does not end with # EOF"))
+    }
+}
+
+/// An error Prometheus reports one token after the line that caused it.
+#[derive(Debug)]
+enum Pending {
+    /// The line feed after `a 1 `: its message shows the byte after it.
+    Linebreak,
+    Ready(LineError),
+}
+
+impl Pending {
+    /// The error, given the next line (`None`: the end of input, or not known).
+    fn error(self, next: Option<&[u8]>) -> LineError {
+        match self {
+            Pending::Ready(e) => e,
+            Pending::Linebreak => {
+                let mut seen = vec![b'\n'];
+                if let Some(n) = next {
+                    seen.push(n.first().copied().unwrap_or(b'\n'));
+                }
+                LineError::new(
+                    ErrorKind::Syntax,
+                    0,
+                    format!(
+                        "expected a valid start token, got {} (\"LINEBREAK\") while parsing: {}",
+                        go_quote(&seen),
+                        go_quote(&seen)
+                    ),
+                )
+            }
+        }
     }
 }
 
@@ -137,23 +231,6 @@ fn help_text(b: &[u8]) -> Option<&[u8]> {
         metric_name_end(b, i)
     };
     (b.get(end) == Some(&b' ')).then(|| &b[end + 1..])
-}
-
-/// The quoted string around `pos`, as (opening quote, index after the closing quote).
-fn enclosing_quotes(b: &[u8], pos: usize) -> Option<(usize, usize)> {
-    let mut open = None;
-    let mut i = 0;
-    while i < pos {
-        match b[i] {
-            b'\\' if open.is_some() => i += 1,
-            b'"' => open = if open.is_some() { None } else { Some(i) },
-            _ => {}
-        }
-        i += 1;
-    }
-    let open = open?;
-    let close = scan_quoted(b, open, true).map_or(b.len(), |q| q.end + 1);
-    Some((open, close))
 }
 
 /// The lexer's view of `b[start..=last]`: an index at the end of the line is its line feed.
@@ -399,12 +476,18 @@ fn sample<'a>(
     };
     // The value: one space, then anything up to the next space.
     if b.get(i) != Some(&b' ') {
+        // After `}` the lexer is in sValue, where `{` is a token (BOPEN).
+        let (last, tok) = if b.get(i) == Some(&b'{') {
+            (i + 1, "BOPEN")
+        } else {
+            (i, "INVALID")
+        };
         return Err(unexpected(
             "expected value after metric",
             line,
             i,
-            i,
-            "INVALID",
+            last,
+            tok,
         ));
     }
     let vstart = i + 1;
@@ -424,17 +507,11 @@ fn sample<'a>(
     let mut timestamp_text = None;
     let mut exemplar = None;
     let mut i = vend;
+    let mut gap = None;
     if i < b.len() {
-        if !b[i..].starts_with(b" # {") {
-            if i + 1 >= b.len() || b[i + 1] == b' ' {
-                return Err(unexpected(
-                    "expected timestamp or exemplar",
-                    line,
-                    i,
-                    i + 1,
-                    "INVALID",
-                ));
-            }
+        if i + 1 >= b.len() || b[i + 1] == b' ' {
+            gap = Some(i);
+        } else if !b[i..].starts_with(b" # {") {
             let tstart = i + 1;
             let tend = memchr::memchr(b' ', &b[tstart..]).map_or(b.len(), |n| tstart + n);
             let ts = timestamp(
@@ -455,7 +532,7 @@ fn sample<'a>(
                 ));
             }
         }
-        if i < b.len() {
+        if i < b.len() && gap.is_none() {
             // Validated here; `Sample::exemplar` decodes the text when asked.
             parse_exemplar(line, i + 3, has_backslash, st)?;
             exemplar = Some(Span::new(i + 3, b.len()));
@@ -475,14 +552,25 @@ fn sample<'a>(
         series: Span::new(0, series_end),
         exemplar,
     };
+    if let Some(space) = gap {
+        st.gap(line, space)?;
+    }
     Ok(Some(Event::Sample(Sample::new(
         line, parts, line_no, offset,
     ))))
 }
 
-/// `int64(ts * 1000)` as Prometheus converts float seconds; out-of-range values saturate.
+/// `int64(ts * 1000)` as Prometheus converts float seconds (truncating toward zero), with
+/// milliseconds beyond the int64 range saturated to `i64::MAX` / `i64::MIN`.
+///
+/// Go leaves an out-of-range conversion to the platform (amd64 gives `MinInt64` in both
+/// directions, so Prometheus stores such a sample at the most negative timestamp). promtext
+/// saturates instead (a deliberate deviation): the line is valid OpenMetrics (the official
+/// suite's `timestamps` case has `12345678901234567890.1234567890`), so it is not rejected,
+/// and the sign of the timestamp is kept.
 #[inline]
 fn seconds_to_ms(ts: f64) -> i64 {
+    // Rust's float-to-int `as` truncates toward zero in range and saturates outside it.
     (ts * 1000.0) as i64
 }
 
@@ -639,6 +727,11 @@ fn label_set<'a>(
         match b.get(i) {
             Some(b'=') => {}
             Some(&t @ (b',' | b'}')) => {
+                // Prometheus' order (`parseLVals`): only a quoted string can be a name here;
+                // an exemplar has none; a series has at most one.
+                if !quoted {
+                    return Err(unexpected_label_token("expected equal", line, i));
+                }
                 if exemplar {
                     return Err(unexpected_label_token("expected label name", line, i));
                 }
@@ -651,9 +744,6 @@ fn label_set<'a>(
                             go_quote(&b[..=i])
                         ),
                     ));
-                }
-                if !quoted {
-                    return Err(unexpected_label_token("expected equal", line, i));
                 }
                 *name = Some((&line[nstart..nend], escaped));
                 if t == b'}' {

@@ -96,7 +96,7 @@ pub(super) fn sample<'a>(
         name = Some((i, end, false));
         i = skip_blanks(b, end);
     } else if b[i] != b'{' {
-        return Err(expected("a valid start token", line, i));
+        return Err(start_token_error(line, i));
     }
     let mut labels = Span::default();
     let mut labels_escaped = false;
@@ -151,16 +151,16 @@ pub(super) fn sample<'a>(
             i += 1;
         }
         if i == vstart {
-            return Err(expected("value after metric", line, i));
+            return Err(expected("value after metric", line, i, Lex::Value));
         }
-        parse_value(&line[vstart..i]).map_err(|e| value_error(e, line, vstart, i))?
+        parse_value(&line[vstart..i]).map_err(|e| value_token_error(e, line, vstart, i))?
     };
     let value_text = Span::new(vstart, i);
     let mut timestamp_ms = None;
     let mut timestamp_text = None;
     if i < b.len() {
         if b[i] == b'{' {
-            return Err(expected("timestamp or new record", line, i));
+            return Err(expected("timestamp or new record", line, i, Lex::Timestamp));
         }
         i = skip_blanks(b, i);
         if i < b.len() {
@@ -177,10 +177,16 @@ pub(super) fn sample<'a>(
                     "timestamp or new record",
                     line,
                     dstart.min(tstart.max(dstart)),
+                    Lex::Timestamp,
                 ));
             }
             if i < b.len() && !is_blank(b[i]) {
-                return Err(expected("next entry after timestamp", line, i));
+                return Err(expected(
+                    "next entry after timestamp",
+                    line,
+                    i,
+                    Lex::Timestamp,
+                ));
             }
             let text = &line[tstart..i];
             let ts = parse_int_ms(text.as_bytes(), cx.lenient).map_err(|_| {
@@ -198,7 +204,12 @@ pub(super) fn sample<'a>(
             timestamp_text = Some(text);
             let after = skip_blanks(b, i);
             if after < b.len() {
-                return Err(expected("next entry after timestamp", line, after));
+                return Err(expected(
+                    "next entry after timestamp",
+                    line,
+                    after,
+                    Lex::Timestamp,
+                ));
             }
         }
     }
@@ -281,7 +292,7 @@ pub(super) fn label_block(
             i = skip_blanks(b, i);
             tight &= i == at;
             if i >= b.len() {
-                return Err(expected("label name", line, i));
+                return Err(expected("label name", line, i, Lex::Labels));
             }
             let c = b[i];
             if c == b'}' {
@@ -309,7 +320,7 @@ pub(super) fn label_block(
                             i,
                             format!(
                                 "metric name already set while parsing: {}",
-                                go_quote(&b[..=q.end])
+                                go_quote(&b[..=after])
                             ),
                         ));
                     }
@@ -317,7 +328,7 @@ pub(super) fn label_block(
                     i = if b[after] == b',' { after + 1 } else { after };
                     continue;
                 } else {
-                    return Err(expected("equal", line, after));
+                    return Err(expected("equal", line, after, Lex::Labels));
                 }
             } else if is_label_start(c) {
                 let end = label_name_end(b, i + 1);
@@ -330,10 +341,10 @@ pub(super) fn label_block(
                 i = skip_blanks(b, end);
                 tight &= i == end;
                 if i >= b.len() || b[i] != b'=' {
-                    return Err(expected("equal", line, i));
+                    return Err(expected("equal", line, i, Lex::Labels));
                 }
             } else {
-                return Err(expected("label name", line, i));
+                return Err(expected("label name", line, i, Lex::Labels));
             }
         }
         // `i` is at '='.
@@ -418,7 +429,7 @@ pub(super) fn value_after_equal(
     let b = line.as_bytes();
     let v = skip_blanks(b, eq + 1);
     if v >= b.len() || b[v] != b'"' {
-        return Err(expected("label value", line, v));
+        return Err(expected("label value", line, v, Lex::LValue));
     }
     let q = scan_quoted(b, v, has_backslash).ok_or_else(|| unterminated(line, v))?;
     Ok((q.start, q.end))

@@ -11,6 +11,16 @@
 //! `ReadParser` always takes the general grammar) and compare every observable of every event.
 //! The line-level pieces both use: [`duplicates`] (the duplicate-label check) and [`errors`]
 //! (Prometheus' messages).
+//!
+//! Error messages model Prometheus' generated lexer (`errors::lex_at`): the token a byte is
+//! depends on the lexer state, and the message shows the token plus one byte.
+//!
+//! NUL bytes (deliberate deviations): Prometheus' lexer reads a NUL at the start of a token
+//! as the end of input and skips NULs inside label values, HELP text and comment keywords.
+//! Both accept NULs inside label values, HELP text and `# ` comments. Where Prometheus would
+//! stop reading without an error (a NUL starting a line, `#x\0`, `# \0`) or read a different
+//! line (`# TY\0PE t counter` is a TYPE line to it; `a{b= \0"x"}` and `# HELP \0a x` are
+//! valid to it), promtext rejects the line. Elsewhere both reject, with Prometheus' message.
 
 use std::borrow::Cow;
 
@@ -145,23 +155,37 @@ pub(super) fn comment(line: &str, hash: usize, line_no: u64) -> Result<Event<'_>
         })
     };
     if kw == hash + 1 || kw + 4 > b.len() {
+        if kw == hash + 1 && memchr::memchr(0, &b[kw..]).is_some() {
+            return Err(nul_in_comment(
+                line,
+                kw + memchr::memchr(0, &b[kw..]).unwrap_or(0),
+            ));
+        }
+        if kw < b.len() && b[kw] == 0 {
+            return Err(nul_in_comment(line, kw));
+        }
         return Ok(plain());
     }
     let word = &b[kw..kw + 4];
     let is_help = word == b"HELP";
     if !(is_help || word == b"TYPE") || kw + 4 >= b.len() || !is_blank(b[kw + 4]) {
+        if b[kw] == 0 {
+            return Err(nul_in_comment(line, kw));
+        }
+        if let Some(nul) = nul_keyword(b, kw) {
+            return Err(nul_in_keyword(line, nul));
+        }
         return Ok(plain());
     }
     let keyword = if is_help { "HELP" } else { "TYPE" };
     let n = skip_blanks(b, kw + 4);
     let (name, name_end) = meta_name(line, n)
-        .ok_or_else(|| expected(&format!("metric name after {keyword}"), line, n))?;
-    // Prometheus drops exactly one separator after the name, whatever it is.
-    let rest_start = if name_end < b.len() {
-        name_end + line[name_end..].chars().next().map_or(1, char::len_utf8)
-    } else {
-        name_end
-    };
+        .ok_or_else(|| expected(&format!("metric name after {keyword}"), line, n, Lex::Meta1))?;
+    // Prometheus drops exactly one byte after the name as the separator, whatever it is.
+    if name_end < b.len() && (b[name_end] == 0 || b[name_end] >= 0x80) {
+        return Err(meta_separator_error(line, name_end, is_help));
+    }
+    let rest_start = (name_end + 1).min(b.len());
     let rest = &line[rest_start..];
     if is_help {
         return Ok(Event::Help(HelpLine {

@@ -264,7 +264,9 @@ fn parse_hex(mant: &[u8], exp: Option<&[u8]>, neg: bool) -> Option<f64> {
 ///
 /// A value Go's `ParseFloat` accepts is re-rendered as Go's shortest `%g`
 /// with `.0` appended when the result has neither `.` nor `e`; infinities
-/// become `+Inf`/`-Inf` and NaN becomes `NaN`. Values that do not parse are
+/// become `+Inf`/`-Inf` and NaN becomes `NaN`. Negative zero (`-0`, `-0.0`,
+/// `-1e-400`) becomes `0.0`: Prometheus' `labels.FormatOpenMetricsFloat`
+/// tests `f == 0` before formatting, which is true for both zeros. Values that do not parse are
 /// returned unchanged (borrowed). The result is borrowed whenever it equals
 /// the input.
 ///
@@ -274,11 +276,15 @@ fn parse_hex(mant: &[u8], exp: Option<&[u8]>, neg: bool) -> Option<f64> {
 /// assert_eq!(normalize_le_quantile("0.00001"), "1e-05");
 /// assert_eq!(normalize_le_quantile("+Inf"), "+Inf");
 /// assert_eq!(normalize_le_quantile("abc"), "abc");
+/// assert_eq!(normalize_le_quantile("-0"), "0.0");
 /// ```
 pub fn normalize_le_quantile(s: &str) -> Cow<'_, str> {
-    let Some(v) = parse_go_float(s) else {
+    let Some(mut v) = parse_go_float(s) else {
         return Cow::Borrowed(s);
     };
+    if v == 0.0 {
+        v = 0.0;
+    }
     let mut out = Vec::with_capacity(24);
     write_go_g(&mut out, v);
     if !out
