@@ -55,6 +55,18 @@ fn write_seconds(out: &mut String, ms: i64) {
     }
 }
 
+/// `name="value"`, the name quoted when it is not a legacy name.
+fn write_label(out: &mut String, name: &str, value: &str) {
+    if is_legacy_label_name(name) {
+        out.push_str(name);
+    } else {
+        write_name(out, name);
+    }
+    out.push_str("=\"");
+    escape_label_value(value, out);
+    out.push('"');
+}
+
 fn write_name(out: &mut String, name: &str) {
     out.push('"');
     escape_label_value(name, out);
@@ -94,14 +106,7 @@ pub fn write_sample_parts<'l>(
             out.push(',');
         }
         first = false;
-        if is_legacy_label_name(n) {
-            out.push_str(n);
-        } else {
-            write_name(out, n);
-        }
-        out.push_str("=\"");
-        escape_label_value(v, out);
-        out.push('"');
+        write_label(out, n, v);
     }
     if any {
         out.push('}');
@@ -123,14 +128,7 @@ pub fn write_sample_parts<'l>(
             if i > 0 {
                 out.push(',');
             }
-            if is_legacy_label_name(n) {
-                out.push_str(n);
-            } else {
-                write_name(out, n);
-            }
-            out.push_str("=\"");
-            escape_label_value(v, out);
-            out.push('"');
+            write_label(out, n, v);
         }
         out.push_str("} ");
         write_value(out, e.value, None);

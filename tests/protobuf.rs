@@ -265,6 +265,18 @@ fn structural_errors_name_family_and_offset() {
         fields(&mut m);
         delimited(&m)
     };
+    // The family `a` with one metric that has one label pair.
+    let family_a_with_label = |name: &[u8], value: &[u8]| {
+        let mut m = Vec::new();
+        field_bytes(&mut m, 1, b"a");
+        let mut metric = Vec::new();
+        let mut lp = Vec::new();
+        field_bytes(&mut lp, 1, name);
+        field_bytes(&mut lp, 2, value);
+        field_bytes(&mut metric, 1, &lp);
+        field_bytes(&mut m, 4, &metric);
+        delimited(&m)
+    };
     let cases: Vec<(Vec<u8>, ErrorKind, &str)> = vec![
         (
             family(&|m| field_bytes(m, 2, b"h")),
@@ -288,28 +300,12 @@ fn structural_errors_name_family_and_offset() {
             "unknown metric type for metric \"a\": 7 @1",
         ),
         (
-            family(&|m| {
-                field_bytes(m, 1, b"a");
-                let mut metric = Vec::new();
-                let mut lp = Vec::new();
-                field_bytes(&mut lp, 1, b"");
-                field_bytes(&mut lp, 2, b"v");
-                field_bytes(&mut metric, 1, &lp);
-                field_bytes(m, 4, &metric);
-            }),
+            family_a_with_label(b"", b"v"),
             ErrorKind::InvalidName,
             "metric family \"a\": invalid label name \"\" @6",
         ),
         (
-            family(&|m| {
-                field_bytes(m, 1, b"a");
-                let mut metric = Vec::new();
-                let mut lp = Vec::new();
-                field_bytes(&mut lp, 1, b"n");
-                field_bytes(&mut lp, 2, b"\xc3");
-                field_bytes(&mut metric, 1, &lp);
-                field_bytes(m, 4, &metric);
-            }),
+            family_a_with_label(b"n", b"\xc3"),
             ErrorKind::InvalidUtf8,
             "metric family \"a\": invalid label value for label \"n\": not valid UTF-8 @6",
         ),

@@ -1,7 +1,22 @@
 //! End-to-end tests of `promtext relabel`.
 
 mod common;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// `promtext relabel --config CFG --job other --stage metric EXTRA...` with `stdin`.
+fn relabel_other_metric(cfg: &Path, extra: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut args = vec![
+        "relabel",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--job",
+        "other",
+        "--stage",
+        "metric",
+    ];
+    args.extend_from_slice(extra);
+    run(&args, stdin)
+}
 
 fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
     common::run(args, stdin.as_bytes())
@@ -65,19 +80,7 @@ fn relabel_envoy_job_from_operator_values() {
     // Metric stage of the other job, input from a file argument.
     let inp = d.join("in.txt");
     std::fs::write(&inp, "lat_bucket{le=\"1\"}\nlat_sum\n").unwrap();
-    let (code, out, _) = run(
-        &[
-            "relabel",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--job",
-            "other",
-            "--stage",
-            "metric",
-            inp.to_str().unwrap(),
-        ],
-        "",
-    );
+    let (code, out, _) = relabel_other_metric(&cfg, &[inp.to_str().unwrap()], "");
     assert_eq!(code, 0);
     assert_eq!(out, "DROPPED\n{__name__=\"lat_sum\"}\n");
 }

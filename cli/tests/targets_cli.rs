@@ -4,6 +4,20 @@ mod common;
 use common::run;
 use std::path::{Path, PathBuf};
 
+/// `promtext targets --config CONFIG --pods tests/data/k8s/pods.json`.
+fn targets_with(config: &Path) -> (i32, String, String) {
+    run(
+        &[
+            "targets",
+            "--config",
+            config.to_str().unwrap(),
+            "--pods",
+            &data("pods.json"),
+        ],
+        b"",
+    )
+}
+
 fn data(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/data/k8s")
@@ -176,16 +190,7 @@ fn operator_values_and_errors() {
         "values.yaml",
         "prometheus:\n  prometheusSpec:\n    additionalScrapeConfigs:\n    - job_name: envoy-stats\n      metrics_path: /stats/prometheus\n      kubernetes_sd_configs: [{role: pod, namespaces: {names: [bookinfo-v6]}}]\n      relabel_configs:\n      - {source_labels: [__meta_kubernetes_pod_container_port_name], action: keep, regex: '.*-envoy-prom'}\n",
     );
-    let (code, out, err) = run(
-        &[
-            "targets",
-            "--config",
-            values.to_str().unwrap(),
-            "--pods",
-            &data("pods.json"),
-        ],
-        b"",
-    );
+    let (code, out, err) = targets_with(&values);
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("1 active targets\n"), "{out}");
     assert!(
@@ -249,16 +254,7 @@ fn operator_values_and_errors() {
         "limited.yml",
         "scrape_configs:\n- job_name: all\n  target_limit: 2\n  kubernetes_sd_configs: [{role: pod}]\n",
     );
-    let (code, out, err) = run(
-        &[
-            "targets",
-            "--config",
-            limited.to_str().unwrap(),
-            "--pods",
-            &data("pods.json"),
-        ],
-        b"",
-    );
+    let (code, out, err) = targets_with(&limited);
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("11 active targets"), "{out}");
     assert!(
@@ -270,16 +266,7 @@ fn operator_values_and_errors() {
         "broken.yml",
         "scrape_configs:\n- job_name: envoy-stats\n  kubernetes_sd_configs: [{role: pod}]\n  relabel_configs:\n  - source_labels: [a]\n    action: keep\n  - action: replace\n    regex: '(a'\n",
     );
-    let (code, _, err) = run(
-        &[
-            "targets",
-            "--config",
-            broken.to_str().unwrap(),
-            "--pods",
-            &data("pods.json"),
-        ],
-        b"",
-    );
+    let (code, _, err) = targets_with(&broken);
     assert_eq!(code, 2);
     assert!(
         err.starts_with(&format!(
@@ -293,16 +280,7 @@ fn operator_values_and_errors() {
         "bad.yml",
         "scrape_configs:\n- job_name: j\n  kubernetes_sd_configs: [{role: pod}]\n  relabel_configs:\n  - {source_labels: [__meta_kubernetes_pod_name], regex: debug, action: keep}\n  - {target_label: __address__, replacement: ''}\n",
     );
-    let (code, out, err) = run(
-        &[
-            "targets",
-            "--config",
-            bad.to_str().unwrap(),
-            "--pods",
-            &data("pods.json"),
-        ],
-        b"",
-    );
+    let (code, out, err) = targets_with(&bad);
     assert_eq!(code, 0, "{err}");
     assert!(
         err.contains("pod default/debug: creating target failed: no address"),

@@ -11,8 +11,9 @@
 //! client's `openmetrics/parser.py`), which the conformance suite was written against; see
 //! format.md §2.2 and §3.3.
 
+use crate::dialect::prometheus::duplicates::PassThroughHasher;
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 
 use crate::error::{ErrorKind, LineError};
 use crate::event::{Event, Exemplar, MetricType, Sample};
@@ -71,25 +72,7 @@ fn is_histogram(t: Option<MetricType>) -> bool {
     matches!(t, Some(MetricType::Histogram | MetricType::GaugeHistogram))
 }
 
-/// A pass-through hasher for keys that are already good 64-bit hashes.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-type IdBuild = BuildHasherDefault<IdHasher>;
+type IdBuild = BuildHasherDefault<PassThroughHasher>;
 
 const NONE: usize = usize::MAX;
 

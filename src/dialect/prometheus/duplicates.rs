@@ -192,8 +192,10 @@ impl BuildHasher for PassThrough {
     }
 }
 
+/// A hasher for keys that are already good 64-bit hashes (shared with the OpenMetrics
+/// validator).
 #[derive(Debug, Default, Clone, Copy)]
-pub(super) struct PassThroughHasher(u64);
+pub(crate) struct PassThroughHasher(u64);
 
 impl std::hash::Hasher for PassThroughHasher {
     fn finish(&self) -> u64 {
