@@ -57,45 +57,7 @@ fn result(p: &Pipeline, input: &[(String, String)]) -> Option<Labels> {
 
 fn check_vectors(p: &Pipeline) {
     // (address, port name, annotation, expected address or None for dropped)
-    let cases: [(&str, &str, Option<&str>, Option<&str>); 7] = [
-        (
-            "10.244.1.7:15090",
-            "http-envoy-prom",
-            Some("15020"),
-            Some("10.244.1.7:15090"),
-        ),
-        ("10.244.1.7:9080", "http", Some("15020"), None),
-        (
-            "10.244.1.7:15090",
-            "http-envoy-prom",
-            None,
-            Some("10.244.1.7:15090"),
-        ),
-        (
-            "10.244.1.7:8080",
-            "foo-envoy-prom",
-            Some("9102"),
-            Some("10.244.1.7:15090"),
-        ),
-        (
-            "10.244.1.7",
-            "http-envoy-prom",
-            Some("15020"),
-            Some("10.244.1.7:15090"),
-        ),
-        (
-            "[fd00:10:244::7]:15090",
-            "http-envoy-prom",
-            Some("15020"),
-            Some("[fd00:10:244::7]:15090"),
-        ),
-        (
-            "10.244.1.7:15090",
-            "http-envoy-prom",
-            Some("abc"),
-            Some("10.244.1.7:15090"),
-        ),
-    ];
+    let cases = promtext_gen::seed::ADDRESS_CASES.iter().copied();
     for (addr, port, ann, want) in cases {
         let input = shared(addr, port, ann);
         let got = result(p, &input);

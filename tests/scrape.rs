@@ -114,33 +114,7 @@ fn envoy_vectors_address_rewrite() {
         ("__meta_kubernetes_namespace", "default"),
         ("__meta_kubernetes_pod_name", "reviews-v1-545db77b95-6xk2p"),
     ];
-    let cases: [(&str, &str, Option<&str>, Option<&str>); 5] = [
-        (
-            "10.244.1.7:8080",
-            "foo-envoy-prom",
-            Some("9102"),
-            Some("10.244.1.7:15090"),
-        ),
-        (
-            "10.244.1.7",
-            "http-envoy-prom",
-            Some("15020"),
-            Some("10.244.1.7:15090"),
-        ),
-        (
-            "[fd00:10:244::7]:15090",
-            "http-envoy-prom",
-            Some("15020"),
-            Some("[fd00:10:244::7]:15090"),
-        ),
-        (
-            "10.244.1.7:15091",
-            "http-envoy-prom",
-            Some("abc"),
-            Some("10.244.1.7:15091"),
-        ),
-        ("10.244.1.7:9080", "http", Some("15020"), None),
-    ];
+    let cases = promtext_gen::seed::ADDRESS_CASES.iter().copied();
     for (addr, port, ann, want) in cases {
         let mut l: Vec<(&str, &str)> = base.to_vec();
         l.push(("__address__", addr));

@@ -135,3 +135,53 @@ pub const SAMPLE_POD_TARGETS: [[(&str, &str); 18]; 3] = [
         "15090"
     ),
 ];
+
+/// Discovered sidecar addresses and what the seed job's `relabel_configs` make of them:
+/// `(__address__, container port name, prometheus.io/port annotation, the kept address or
+/// None when the target is dropped)`. The relabel tests and the scrape tests check the same
+/// table.
+pub const ADDRESS_CASES: &[(&str, &str, Option<&str>, Option<&str>)] = &[
+    (
+        "10.244.1.7:15090",
+        "http-envoy-prom",
+        Some("15020"),
+        Some("10.244.1.7:15090"),
+    ),
+    ("10.244.1.7:9080", "http", Some("15020"), None),
+    (
+        "10.244.1.7:15090",
+        "http-envoy-prom",
+        None,
+        Some("10.244.1.7:15090"),
+    ),
+    (
+        "10.244.1.7:8080",
+        "foo-envoy-prom",
+        Some("9102"),
+        Some("10.244.1.7:15090"),
+    ),
+    (
+        "10.244.1.7",
+        "http-envoy-prom",
+        Some("15020"),
+        Some("10.244.1.7:15090"),
+    ),
+    (
+        "[fd00:10:244::7]:15090",
+        "http-envoy-prom",
+        Some("15020"),
+        Some("[fd00:10:244::7]:15090"),
+    ),
+    (
+        "10.244.1.7:15090",
+        "http-envoy-prom",
+        Some("abc"),
+        Some("10.244.1.7:15090"),
+    ),
+    (
+        "10.244.1.7:15091",
+        "http-envoy-prom",
+        Some("abc"),
+        Some("10.244.1.7:15091"),
+    ),
+];
