@@ -24,21 +24,22 @@ fn series(k: u8) -> (String, Vec<(String, String)>) {
     )
 }
 
+/// Drop buckets; mark `instance="pod-1"` with `special="yes"`.
+fn rules() -> Vec<RelabelConfig> {
+    vec![
+        RelabelConfig::new(Action::Drop)
+            .source_labels(["__name__"])
+            .regex(".*_bucket"),
+        RelabelConfig::new(Action::Replace)
+            .source_labels(["instance"])
+            .regex("pod-1")
+            .target_label("special")
+            .replacement("yes"),
+    ]
+}
+
 fn pipeline() -> Pipeline {
-    Pipeline::new(
-        &[
-            RelabelConfig::new(Action::Drop)
-                .source_labels(["__name__"])
-                .regex(".*_bucket"),
-            RelabelConfig::new(Action::Replace)
-                .source_labels(["instance"])
-                .regex("pod-1")
-                .target_label("special")
-                .replacement("yes"),
-        ],
-        NameValidationScheme::Utf8,
-    )
-    .expect("valid rules")
+    Pipeline::new(&rules(), NameValidationScheme::Utf8).expect("valid rules")
 }
 
 fn same(c: Cached<'_>, o: &Outcome) -> bool {
@@ -139,24 +140,16 @@ fn label_set(k: u8) -> Labels {
     }
 }
 
+/// [`rules`] with `a` copied to `copied` in between.
 fn target_pipeline() -> Pipeline {
-    Pipeline::new(
-        &[
-            RelabelConfig::new(Action::Drop)
-                .source_labels(["__name__"])
-                .regex(".*_bucket"),
-            RelabelConfig::new(Action::Replace)
-                .source_labels(["a"])
-                .target_label("copied"),
-            RelabelConfig::new(Action::Replace)
-                .source_labels(["instance"])
-                .regex("pod-1")
-                .target_label("special")
-                .replacement("yes"),
-        ],
-        NameValidationScheme::Utf8,
-    )
-    .expect("valid rules")
+    let mut rules = rules();
+    rules.insert(
+        1,
+        RelabelConfig::new(Action::Replace)
+            .source_labels(["a"])
+            .target_label("copied"),
+    );
+    Pipeline::new(&rules, NameValidationScheme::Utf8).expect("valid rules")
 }
 
 proptest! {

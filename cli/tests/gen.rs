@@ -11,7 +11,7 @@ fn promtext(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn gen_envoy_with_size_and_seed_is_deterministic() {
-    let a = promtext(&[
+    let args = [
         "gen",
         "--profile",
         "envoy",
@@ -19,17 +19,10 @@ fn gen_envoy_with_size_and_seed_is_deterministic() {
         "300KiB",
         "--seed",
         "42",
-    ]);
+    ];
+    let a = promtext(&args);
     assert!(a.status.success());
-    let b = promtext(&[
-        "gen",
-        "--profile",
-        "envoy",
-        "--size",
-        "300KiB",
-        "--seed",
-        "42",
-    ]);
+    let b = promtext(&args);
     assert_eq!(a.stdout, b.stdout);
     let n = a.stdout.len() as f64;
     assert!(
