@@ -10,30 +10,15 @@ fn stdout(o: &std::process::Output) -> String {
 
 #[test]
 fn gen_parse_check_scrape_protobuf() {
-    let text = promtext(&["gen", "--profile", "envoy", "--size", "100KiB"], b"");
-    let pb = promtext(
-        &[
-            "gen",
-            "--profile",
-            "envoy",
-            "--size",
-            "100KiB",
-            "--format",
-            "protobuf",
-        ],
-        b"",
-    );
+    let gen_envoy = ["gen", "--profile", "envoy", "--size", "100KiB"];
+    let text = promtext(&gen_envoy, b"");
+    let pb = promtext(&[&gen_envoy[..], &["--format", "protobuf"]].concat(), b"");
     let native = promtext(
         &[
-            "gen",
-            "--profile",
-            "envoy",
-            "--size",
-            "100KiB",
-            "--format",
-            "protobuf",
-            "--native-histograms",
-        ],
+            &gen_envoy[..],
+            &["--format", "protobuf", "--native-histograms"],
+        ]
+        .concat(),
         b"",
     );
     assert!(text.status.success() && pb.status.success() && native.status.success());
