@@ -213,28 +213,18 @@ fn relabel_an_exposition_dump_and_jsonl() {
     let cfg = d.join("values.yaml");
     std::fs::write(&cfg, envoy_values()).unwrap();
     let body = "# HELP lat A histogram.\n# TYPE lat histogram\nlat_bucket{le=\"1\"} 1\nlat_bucket{le=\"+Inf\"} 2\nlat_sum 3.5\nlat_count 2 1700000000000\n";
-    let args = [
-        "relabel",
-        "--config",
-        cfg.to_str().unwrap(),
-        "--job",
-        "other",
-        "--stage",
-        "metric",
-    ];
-    let (code, out, err) = run(&args, body);
+    let (code, out, err) = relabel_other_metric(&cfg, &[], body);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "lat_sum 3.5\nlat_count 2 1700000000000\n");
-    let mut a = args.to_vec();
-    a.extend(["--output", "jsonl"]);
-    let (code, out, _) = run(&a, body);
+    let jsonl = ["--output", "jsonl"];
+    let (code, out, _) = relabel_other_metric(&cfg, &jsonl, body);
     assert_eq!(code, 0);
     assert_eq!(
         out,
         "{\"kind\":\"sample\",\"name\":\"lat_sum\",\"labels\":{},\"value\":3.5,\"timestamp_ms\":null}\n{\"kind\":\"sample\",\"name\":\"lat_count\",\"labels\":{},\"value\":2.0,\"timestamp_ms\":1700000000000}\n"
     );
     // An exposition without HELP/TYPE (the first line has a value), with NaN/Inf values.
-    let (code, out, _) = run(&a, "x{a=\"1\"} NaN\ny -Inf\n");
+    let (code, out, _) = relabel_other_metric(&cfg, &jsonl, "x{a=\"1\"} NaN\ny -Inf\n");
     assert_eq!(code, 0);
     assert!(
         out.contains("\"labels\":{\"a\":\"1\"},\"value\":\"NaN\""),
@@ -242,22 +232,13 @@ fn relabel_an_exposition_dump_and_jsonl() {
     );
     assert!(out.contains("\"value\":\"-Inf\""), "{out}");
     // An invalid body: exit 1.
-    let (code, _, err) = run(&args, "# TYPE x gauge\nx{ 1\n");
+    let (code, _, err) = relabel_other_metric(&cfg, &[], "# TYPE x gauge\nx{ 1\n");
     assert_eq!(code, 1);
     assert!(err.starts_with("error: "), "{err}");
     // Label sets as JSON.
-    let (code, out, _) = run(
-        &[
-            "relabel",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--job",
-            "other",
-            "--stage",
-            "metric",
-            "--output",
-            "jsonl",
-        ],
+    let (code, out, _) = relabel_other_metric(
+        &cfg,
+        &["--output", "jsonl"],
         "lat_bucket{le=\"1\"}\n{a=\"b\"}\n",
     );
     assert_eq!(code, 0);
