@@ -469,15 +469,7 @@ fn render_chunked(body: &[u8], cuts: &[usize]) -> Vec<String> {
     bounds.push(body.len());
     for end in bounds {
         for ev in p.feed(&body[start..end]) {
-            match ev {
-                Ok(e) => out.push(pb::render(&e)),
-                Err(e) => out.push(format!(
-                    "ERR {:?} {} @{}",
-                    e.kind(),
-                    e.message(),
-                    e.offset()
-                )),
-            }
+            out.push(rendered(ev));
         }
         start = end;
     }
@@ -511,15 +503,7 @@ fn render_read(body: &[u8], step: usize) -> Vec<String> {
     );
     let mut out = Vec::new();
     while let Some(ev) = p.next_event() {
-        match ev {
-            Ok(e) => out.push(pb::render(&e)),
-            Err(e) => out.push(format!(
-                "ERR {:?} {} @{}",
-                e.kind(),
-                e.message(),
-                e.offset()
-            )),
-        }
+        out.push(rendered(ev));
     }
     out
 }
@@ -622,4 +606,12 @@ fn mixed_check_sees_the_same_bytes_everywhere() {
         .find_map(Result::err)
         .unwrap();
     assert_eq!(e.kind(), ErrorKind::MixedFormat);
+}
+
+/// An event as `pb::render` shows it, or an error as `ERR kind message @offset`.
+fn rendered(ev: Result<Event<'_>, promtext::Error>) -> String {
+    match ev {
+        Ok(e) => pb::render(&e),
+        Err(e) => format!("ERR {:?} {} @{}", e.kind(), e.message(), e.offset()),
+    }
 }
