@@ -1,8 +1,10 @@
 //! The protobuf reader: events as Prometheus' protobufparse presents them, native histograms,
 //! validation with family and offset, hostile input, and identical events under any chunking.
 
+mod common;
 #[path = "support/pb.rs"]
 mod pb;
+use common::Trickle;
 
 use pb::{delimited, field_bytes, field_double, field_varint, render_all};
 use promtext::ErrorKind;
@@ -484,21 +486,9 @@ fn render_chunked(body: &[u8], cuts: &[usize]) -> Vec<String> {
     out
 }
 
-/// A reader handing out at most `n` bytes per read.
-struct Trickle<'a>(&'a [u8], usize);
-
-impl std::io::Read for Trickle<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.1.min(buf.len()).min(self.0.len());
-        buf[..n].copy_from_slice(&self.0[..n]);
-        self.0 = &self.0[n..];
-        Ok(n)
-    }
-}
-
 fn render_read(body: &[u8], step: usize) -> Vec<String> {
     let mut p = ReadParser::new(
-        Trickle(body, step),
+        Trickle { data: body, n: step },
         Settings::default().classic_histograms(true),
     );
     let mut out = Vec::new();
@@ -591,7 +581,7 @@ fn mixed_check_sees_the_same_bytes_everywhere() {
             }
             let err = err.or_else(|| c.finish().err()).unwrap();
             assert_eq!(err, whole, "step {step}");
-            let mut r = ReadParser::new(Trickle(body, step), s.clone());
+            let mut r = ReadParser::new(Trickle { data: body, n: step }, s.clone());
             let read = loop {
                 match r.next_event() {
                     Some(Err(e)) => break e,
