@@ -488,7 +488,10 @@ fn render_chunked(body: &[u8], cuts: &[usize]) -> Vec<String> {
 
 fn render_read(body: &[u8], step: usize) -> Vec<String> {
     let mut p = ReadParser::new(
-        Trickle { data: body, n: step },
+        Trickle {
+            data: body,
+            n: step,
+        },
         Settings::default().classic_histograms(true),
     );
     let mut out = Vec::new();
@@ -581,7 +584,13 @@ fn mixed_check_sees_the_same_bytes_everywhere() {
             }
             let err = err.or_else(|| c.finish().err()).unwrap();
             assert_eq!(err, whole, "step {step}");
-            let mut r = ReadParser::new(Trickle { data: body, n: step }, s.clone());
+            let mut r = ReadParser::new(
+                Trickle {
+                    data: body,
+                    n: step,
+                },
+                s.clone(),
+            );
             let read = loop {
                 match r.next_event() {
                     Some(Err(e)) => break e,
