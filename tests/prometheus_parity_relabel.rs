@@ -1,0 +1,130 @@
+//! Relabel parity with Prometheus 3.x (`model/relabel`, YAML through gopkg.in/yaml.v2): items 12-15 of the
+//! parity issue. Every expectation is Prometheus' result; each table says which behaviour it encodes.
+
+use promtext::config::{ConfigDocument, rules_from_yaml};
+use promtext::relabel::{NameValidationScheme, Outcome, Pipeline, RelabelConfig};
+
+fn rules(yaml: &str) -> Result<Vec<RelabelConfig>, String> {
+    rules_from_yaml(yaml, NameValidationScheme::Utf8).map_err(|e| e.root().to_string())
+}
+
+fn run(yaml: &str, input: &[(&str, &str)]) -> Result<Vec<(String, String)>, String> {
+    let rules = rules(yaml)?;
+    let p = Pipeline::new(&rules, NameValidationScheme::Utf8).map_err(|e| e.root().to_string())?;
+    Ok(match p.relabeler().apply(input) {
+        Outcome::Dropped => vec![],
+        Outcome::Unchanged => {
+            let mut v: Vec<_> = input
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect();
+            v.sort();
+            v
+        }
+        Outcome::Changed(l) => l.to_vec(),
+    })
+}
+
+/// Item 13. yaml.v2 stores a plain scalar's source text into a Go `string` field whatever type the scalar
+/// resolves to (decode.go `scalar`: a resolved non-string value into a string kind sets `n.value`), so
+/// `replacement: 1.50` is the text `1.50`. A YAML null leaves the zero value (the empty string).
+#[test]
+fn item13_unquoted_scalars_keep_their_source_text() {
+    let table: &[(&str, &str)] = &[
+        ("1.50", "1.50"),
+        ("0x1F", "0x1F"),
+        ("1e3", "1e3"),
+        ("+1", "+1"),
+        (".inf", ".inf"),
+        ("-.inf", "-.inf"),
+        (".nan", ".nan"),
+        ("0o17", "0o17"),
+        ("017", "017"),
+        ("1_000", "1_000"),
+        ("True", "True"),
+        ("false", "false"),
+        ("12345678901234567890123", "12345678901234567890123"),
+        ("'1.50'", "1.50"),
+        ("\"0x1F\"", "0x1F"),
+        ("~", ""),
+        ("null", ""),
+    ];
+    for (scalar, want) in table {
+        let yaml = format!("- target_label: t\n  replacement: {scalar}\n");
+        let out = run(&yaml, &[("a", "1")]).unwrap_or_else(|e| panic!("{scalar}: {e}"));
+        let got = out.iter().find(|(n, _)| n == "t").map(|(_, v)| v.as_str());
+        // An empty replacement removes the target label (Prometheus' replace with an empty result).
+        let want = (!want.is_empty()).then_some(*want);
+        assert_eq!(got, want, "replacement: {scalar}");
+    }
+    // The other string fields of the rule read the source text the same way.
+    let out = run(
+        "- source_labels: [1.0, 0x1F]\n  separator: 1.50\n  regex: 1.01.500x1F\n  target_label: 0x10\n  replacement: ok\n",
+        &[("1.0", "1.0"), ("0x1F", "0x1F")],
+    )
+    .unwrap();
+    assert!(out.contains(&("0x10".into(), "ok".into())), "{out:?}");
+}
+
+/// Item 13. The regex is the source text too: `regex: +1` is `^(?s:+1)$` to Go's regexp, a compile error
+/// (`missing argument to repetition operator: '+'`), and `1.50` does not match `1.5`.
+#[test]
+fn item13_regex_is_source_text() {
+    let e = rules("- source_labels: [a]\n  regex: +1\n  action: keep\n").unwrap_err();
+    assert!(e.contains("missing argument to repetition operator"), "{e}");
+    let keep = "- source_labels: [a]\n  regex: 1.50\n  action: keep\n";
+    assert!(run(keep, &[("a", "1.5")]).unwrap().is_empty());
+    assert_eq!(run(keep, &[("a", "1.50")]).unwrap().len(), 1);
+}
+
+/// Item 13. `modulus` is a Go `uint64`: yaml.v2 converts a resolved float in range by truncation
+/// (decode.go, `case float64` for unsigned kinds), so `modulus: 1.5` is 1 and accepted; a negative value or a
+/// string is an error.
+#[test]
+fn item13_modulus_float_truncates() {
+    let r = rules("- source_labels: [a]\n  target_label: h\n  modulus: 1.5\n  action: hashmod\n")
+        .unwrap();
+    assert_eq!(r[0].modulus, 1);
+    let out = run(
+        "- source_labels: [a]\n  target_label: h\n  modulus: 1.5\n  action: hashmod\n",
+        &[("a", "x")],
+    )
+    .unwrap();
+    assert!(out.contains(&("h".into(), "0".into())));
+    assert!(
+        rules("- source_labels: [a]\n  target_label: h\n  modulus: -1\n  action: hashmod\n")
+            .is_err()
+    );
+    assert!(
+        rules("- source_labels: [a]\n  target_label: h\n  modulus: 'x'\n  action: hashmod\n")
+            .is_err()
+    );
+}
+
+/// Item 13. `model.LabelName.UnmarshalYAML` rejects names that are not valid (`%q is not a valid label
+/// name`): under Prometheus 3's UTF-8 scheme only the empty name.
+#[test]
+fn item13_empty_source_label_rejected() {
+    for yaml in [
+        "- source_labels: [\"\"]\n  target_label: t\n",
+        "- source_labels: [a, '']\n  target_label: t\n",
+    ] {
+        assert_eq!(
+            rules(yaml).unwrap_err(),
+            r#""" is not a valid label name"#,
+            "{yaml}"
+        );
+    }
+}
+
+/// Item 13 inside a Prometheus configuration: the job's rule lists read the same source text.
+#[test]
+fn item13_in_scrape_config() {
+    let doc = ConfigDocument::from_yaml(
+        "scrape_configs:\n- job_name: 1.50\n  metric_relabel_configs:\n  - target_label: t\n    replacement: 0x1F\n",
+    )
+    .unwrap();
+    let j = &doc.jobs()[0];
+    assert_eq!(j.job_name, "1.50");
+    assert_eq!(j.metric_relabel_configs[0].replacement, "0x1F");
+}
