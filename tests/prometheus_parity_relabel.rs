@@ -128,3 +128,50 @@ fn item13_in_scrape_config() {
     assert_eq!(j.job_name, "1.50");
     assert_eq!(j.metric_relabel_configs[0].replacement, "0x1F");
 }
+
+/// Item 12. `labelmap` runs `labels.Builder.Range` (labels_common.go): the input labels that no earlier rule
+/// touched, in name order, then the labels set by earlier rules in the order they were first set; each
+/// `Set` overwrites, so when several labels map to one name the last visited wins.
+#[test]
+fn item12_labelmap_visit_order() {
+    let map_all = "- action: labelmap\n  regex: (.*)\n  replacement: same\n";
+    let table: &[(&str, &[(&str, &str)], &str)] = &[
+        // The case: `a` (added) is visited after the input's `z`.
+        ("- target_label: a\n  replacement: x\n", &[("z", "1")], "x"),
+        // Added in the order b, a: `a` is visited last.
+        (
+            "- target_label: b\n  replacement: x\n- target_label: a\n  replacement: y\n",
+            &[("z", "1")],
+            "y",
+        ),
+        // An input label overwritten by a rule moves behind the untouched ones.
+        (
+            "- target_label: a\n  replacement: x\n",
+            &[("a", "1"), ("b", "2")],
+            "x",
+        ),
+        // Nothing added: input order, the last name wins.
+        ("", &[("a", "1"), ("b", "2")], "2"),
+    ];
+    for (before, input, want) in table {
+        let yaml = format!("{before}{map_all}");
+        let out = run(&yaml, input).unwrap();
+        let got = out
+            .iter()
+            .find(|(n, _)| n == "same")
+            .map(|(_, v)| v.as_str());
+        assert_eq!(got, Some(*want), "{yaml}");
+    }
+    // The same through the `Labels` entry point and the reference pipeline.
+    let rules = rules("- target_label: a\n  replacement: x\n- action: labelmap\n  regex: (.*)\n  replacement: same\n").unwrap();
+    let p = Pipeline::new(&rules, NameValidationScheme::Utf8).unwrap();
+    let input = promtext::relabel::Labels::from_pairs([("z", "1")]);
+    match p.relabeler().apply_labels(&input) {
+        Outcome::Changed(l) => assert_eq!(l.get("same"), Some("x")),
+        other => panic!("{other:?}"),
+    }
+    let naive =
+        promtext::relabel::naive::NaivePipeline::new(&rules, NameValidationScheme::Utf8).unwrap();
+    let out = naive.apply(&[("z", "1")]).unwrap();
+    assert!(out.contains(&("same".into(), "x".into())), "{out:?}");
+}
