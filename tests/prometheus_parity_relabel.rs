@@ -175,3 +175,27 @@ fn item12_labelmap_visit_order() {
     let out = naive.apply(&[("z", "1")]).unwrap();
     assert!(out.contains(&("same".into(), "x".into())), "{out:?}");
 }
+
+/// Item 15. `labels.Labels.String()` (labels_common.go `stringImpl`) writes values, and names that are not
+/// legacy label names, with `strconv.AppendQuote`: Go's `%q`, which escapes tabs, controls, NBSP, U+2028 and
+/// the other characters `strconv.IsPrint` rejects.
+#[test]
+fn item15_label_set_notation_is_go_quoted() {
+    let table: &[(&str, &str, &str)] = &[
+        ("a", "x\ty", r#"{a="x\ty"}"#),
+        ("a", "nb\u{a0}sp", r#"{a="nb\u00a0sp"}"#),
+        ("a", "ls\u{2028}", r#"{a="ls\u2028"}"#),
+        ("a", "bell\u{7}cr\r", r#"{a="bell\acr\r"}"#),
+        ("a", "del\u{7f}", r#"{a="del\x7f"}"#),
+        ("a", "q\"b\\n\n", r#"{a="q\"b\\n\n"}"#),
+        ("a", "é ü 日本", r#"{a="é ü 日本"}"#),
+        ("a", "bom\u{feff}", r#"{a="bom\ufeff"}"#),
+        ("a b", "1", r#"{"a b"="1"}"#),
+        ("tab\tname", "1", r#"{"tab\tname"="1"}"#),
+        ("__name__", "up", r#"{__name__="up"}"#),
+    ];
+    for (n, v, want) in table {
+        let l = promtext::relabel::Labels::from_pairs([(*n, *v)]);
+        assert_eq!(l.to_string(), *want, "{n:?}={v:?}");
+    }
+}
