@@ -291,6 +291,16 @@ impl Scrape<'_> {
         if let BodyParser::Text(p) = &self.parser {
             st.report.bad_lines_skipped = p.skipped_lines();
         }
+        if matches!(
+            st.failed,
+            Some(ScrapeError::BodySizeLimit | ScrapeError::Decode { .. })
+        ) {
+            // Prometheus reads the whole body before parsing it: a body over the limit (or one that does not
+            // decode) is never parsed, so the scrape reports 0 samples scraped, post-relabeling and added.
+            st.report.samples_scraped = 0;
+            st.report.samples_post_relabel = 0;
+            st.report.series_added = 0;
+        }
         let success = st.failed.is_none();
         if success {
             app.commit();
@@ -548,13 +558,15 @@ impl State<'_> {
             }
             Some((Hit::Series(labels), again)) => {
                 self.report.cache_hits += 1;
+                self.report.samples_post_relabel += 1;
                 if again && ts.is_none() {
-                    // The same series twice without timestamps: Prometheus' storage rejects the second sample
-                    // (`duplicate sample for timestamp`), counts it and goes on.
+                    // The same series twice without timestamps: Prometheus' scrape cache finds it already scraped
+                    // (`scrapeCache.get`) and rejects the repeat as `duplicate sample for timestamp` without
+                    // appending it, so it counts in `scrape_samples_post_metric_relabeling` (`added++`) but not
+                    // against `sample_limit` (the limit appender never sees it); the first sample is stored.
                     self.report.duplicate_samples += 1;
                     return Ok(());
                 }
-                self.report.samples_post_relabel += 1;
                 if over_limit(
                     &mut self.report,
                     &mut self.sample_limit_hit,
@@ -606,8 +618,15 @@ impl State<'_> {
     ) -> Result<Option<Labels>, ScrapeError> {
         let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::with_capacity(32);
         let mut empty: Vec<Cow<'_, str>> = Vec::new();
+        let has_name = !name.is_empty();
         pairs.push((Cow::Borrowed("__name__"), name));
+        // `a{__name__="b"}`: Prometheus' parser gives both names; unless a rule rewrites `__name__`, the series
+        // reaches storage with the name twice and the TSDB fails the scrape.
+        let mut brace_name: Option<Cow<'_, str>> = None;
         for l in labels {
+            if has_name && l.name == "__name__" {
+                brace_name = Some(l.value.clone());
+            }
             let mut v = l.value;
             let normalize = (self.mtype == MetricType::Histogram && l.name == "le")
                 || (self.mtype == MetricType::Summary && l.name == "quantile");
@@ -636,6 +655,13 @@ impl State<'_> {
             return Ok(None);
         }
         validate(&labels, self.s.scheme, &self.s.limits)?;
+        if let Some(b) = brace_name {
+            // Builder semantics: a rule that sets or deletes `__name__` replaces both; otherwise both remain.
+            // The relabeler keeps the last one, the braces' value, when no rule touched it.
+            if labels.get("__name__") == Some(b.as_ref()) {
+                return Err(ScrapeError::DuplicateLabelName("__name__".to_string()));
+            }
+        }
         Ok(Some(labels))
     }
 }
