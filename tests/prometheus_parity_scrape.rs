@@ -177,3 +177,55 @@ fn item5_long_line_fits_the_body() {
     );
     assert_eq!(promtext::DEFAULT_MAX_LINE_LEN, 1 << 20);
 }
+
+/// Item 3. Two raw series that end with one label set (after metric relabeling, or written differently) are
+/// both appended by Prometheus (both count in `added`, against `sample_limit` and in `seriesAdded`, since
+/// the head appender accepts each), and its storage keeps the first sample of the series at the scrape's
+/// timestamp. With distinct explicit timestamps both are stored.
+#[test]
+fn item3_series_made_equal_store_the_first() {
+    // (rules, body, stored)
+    let table: &[(&str, &str, &[&str])] = &[
+        (
+            "- action: labeldrop\n  regex: x\n",
+            "a{x=\"1\"} 1\na{x=\"2\"} 2\n",
+            &["{__name__=\"a\", job=\"j\"} 1"],
+        ),
+        ("", "a{x=\"\"} 1\na 2\n", &["{__name__=\"a\", job=\"j\"} 1"]),
+        (
+            "",
+            "a{x=\"1\",y=\"2\"} 1\na{y=\"2\",x=\"1\"} 2\n",
+            &["{__name__=\"a\", job=\"j\", x=\"1\", y=\"2\"} 1"],
+        ),
+        (
+            "- action: labeldrop\n  regex: x\n",
+            "a{x=\"1\"} 1 1000\na{x=\"2\"} 2 2000\n",
+            &[
+                "{__name__=\"a\", job=\"j\"} 1",
+                "{__name__=\"a\", job=\"j\"} 2",
+            ],
+        ),
+    ];
+    for (rules, body, stored) in table {
+        let target = Target::from_labels(&[("job", "j")]);
+        let mut s = Scraper::new(config(rules), &target);
+        // Twice: the first scrape builds both series, the second finds both in the cache.
+        for round in 0..2 {
+            let mut out = Collect::default();
+            let r = s.scrape_bytes(body.as_bytes(), "text/plain; version=0.0.4", "", &mut out);
+            assert!(r.up(), "{body}: {:?}", r.error);
+            let got: Vec<String> = out
+                .series
+                .iter()
+                .map(|s| format!("{} {}", s.labels, s.value))
+                .collect();
+            assert_eq!(got, *stored, "{body} round {round}");
+            assert_eq!(r.samples_post_relabel, 2, "{body}");
+        }
+    }
+    // Both count against sample_limit.
+    let mut cfg = config("- action: labeldrop\n  regex: x\n");
+    cfg.limits.sample_limit = 1;
+    let (r, _) = scrape(cfg, b"a{x=\"1\"} 1\na{x=\"2\"} 2\n");
+    assert_eq!(r.error, Some(ScrapeError::SampleLimit));
+}

@@ -67,3 +67,82 @@ impl ScrapeCache {
         self.map.end_scrape(success);
     }
 }
+
+/// Distinct raw series that end with one label set (`a{x=""}` and `a`, label order, or metric relabeling that
+/// drops the difference). Prometheus appends both, and its storage keeps the first sample of a series at one
+/// timestamp; the scrape layer stores the first the same way. Label sets are hashed only when a series is
+/// built (a cache miss): a hash seen twice marks the set as shared, and only the samples of shared sets are
+/// checked against the ones emitted in the scrape, so a target without such series pays one branch per sample.
+#[derive(Debug)]
+pub(crate) struct Collisions {
+    hasher: ahash::RandomState,
+    /// Per hash of a label set built so far: the scrape that built it last and its timestamp (bounded: rebuilt
+    /// from the cache when it outgrows it).
+    built: std::collections::HashMap<u64, (u64, Option<i64>)>,
+    /// Hashes built from more than one raw series.
+    shared: std::collections::HashSet<u64>,
+    /// Shared sets emitted in this scrape, with their timestamp.
+    emitted: std::collections::HashMap<u64, Option<i64>>,
+    scrape: u64,
+}
+
+impl Collisions {
+    pub(crate) fn new() -> Self {
+        Collisions {
+            hasher: ahash::RandomState::new(),
+            built: Default::default(),
+            shared: Default::default(),
+            emitted: Default::default(),
+            scrape: 0,
+        }
+    }
+
+    pub(crate) fn begin_scrape(&mut self) {
+        self.emitted.clear();
+        self.scrape += 1;
+    }
+
+    /// A label set built on a cache miss, for a sample at `ts`. When another raw series built the same set
+    /// earlier in this scrape, that one was emitted first.
+    pub(crate) fn built(&mut self, labels: &Labels, ts: Option<i64>) {
+        let h = self.hasher.hash_one(labels);
+        if let Some((scrape, prev)) = self.built.insert(h, (self.scrape, ts)) {
+            self.shared.insert(h);
+            if scrape == self.scrape {
+                self.emitted.entry(h).or_insert(prev);
+            }
+        }
+    }
+
+    /// Whether a sample of `labels` at `ts` repeats one already emitted in this scrape (Prometheus' storage
+    /// rejects it: a duplicate sample for the timestamp); records it otherwise.
+    #[inline]
+    pub(crate) fn is_repeat(&mut self, labels: &Labels, ts: Option<i64>) -> bool {
+        if self.shared.is_empty() {
+            return false;
+        }
+        let h = self.hasher.hash_one(labels);
+        if !self.shared.contains(&h) {
+            return false;
+        }
+        match self.emitted.insert(h, ts) {
+            Some(prev) if prev == ts => true,
+            _ => false,
+        }
+    }
+
+    /// After a scrape: keeps the hashes bounded by the cache (the cache forgets series; this forgets with it).
+    pub(crate) fn end_scrape(&mut self, cache: &ScrapeCache) {
+        if self.built.len() <= 2 * cache.len() + 4096 {
+            return;
+        }
+        self.built.clear();
+        self.shared.clear();
+        for labels in cache.map.values().flatten() {
+            let h = self.hasher.hash_one(labels);
+            if self.built.insert(h, (0, None)).is_some() {
+                self.shared.insert(h);
+            }
+        }
+    }
+}

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::io::Read;
 use std::time::Instant;
 
-use super::cache::{Hit, ScrapeCache};
+use super::cache::{Collisions, Hit, ScrapeCache};
 use super::config::{ScrapeConfig, ScrapeOptions};
 use super::sink::{Appender, HistogramSeries, Series};
 use super::validate::{over_limit, reduce_resolution, validate};
@@ -28,6 +28,7 @@ pub struct Scraper {
     options: ScrapeOptions,
     relabeler: Relabeler,
     cache: ScrapeCache,
+    collisions: Collisions,
     target: Labels,
     protocols: ProtocolSettings,
 }
@@ -44,6 +45,7 @@ impl Scraper {
                 config.options.cache_max_entries,
                 config.options.cache_max_bytes,
             ),
+            collisions: Collisions::new(),
             options: config.options,
             relabeler: config.metric_relabel.relabeler(),
             target: target.labels().clone(),
@@ -86,6 +88,7 @@ impl Scraper {
     pub fn begin(&mut self, content_type: &str, content_encoding: &str) -> Scrape<'_> {
         let start = Instant::now();
         self.cache.begin_scrape();
+        self.collisions.begin_scrape();
         let mut report = ScrapeReport {
             sample_limit: self.limits.sample_limit,
             ..ScrapeReport::default()
@@ -306,6 +309,7 @@ impl Scrape<'_> {
             app.commit();
         }
         st.s.cache.end_scrape(success);
+        st.s.collisions.end_scrape(&st.s.cache);
         st.report.cache_series = st.s.cache.len() as u64;
         st.report.error = st.failed.take();
         st.report.duration = self.start.elapsed();
@@ -575,7 +579,9 @@ impl State<'_> {
                 ) {
                     return Ok(());
                 }
-                emit(labels, false, app);
+                if !self.s.collisions.is_repeat(labels, ts) {
+                    emit(labels, false, app);
+                }
                 return Ok(());
             }
             None => {}
@@ -595,6 +601,7 @@ impl State<'_> {
             }
             Err(e) => return Err(e),
         };
+        self.s.collisions.built(&labels, ts);
         self.report.samples_post_relabel += 1;
         if over_limit(
             &mut self.report,
@@ -604,7 +611,11 @@ impl State<'_> {
         ) {
             return Ok(());
         }
-        emit(&labels, true, app);
+        // A second raw series with the same labels is appended in Prometheus (and counted as added) but its
+        // storage keeps the first sample.
+        if !self.s.collisions.is_repeat(&labels, ts) {
+            emit(&labels, true, app);
+        }
         self.report.series_added += 1;
         self.s.cache.insert(raw, Some(labels));
         Ok(())
