@@ -199,3 +199,72 @@ fn item15_label_set_notation_is_go_quoted() {
         assert_eq!(l.to_string(), *want, "{n:?}={v:?}");
     }
 }
+
+/// Item 14. Prometheus loads configs with yaml.v2: it unmarshals the whole rule list first, a rule whose
+/// `UnmarshalYAML` fails (regex, action, label name) stops it in document order, and `ScrapeConfig.UnmarshalYAML`
+/// only then rejects null rules (target list first). A value of the wrong kind in a string field is a
+/// `decoder.terror`: `yaml: unmarshal errors:\n  line N: cannot unmarshal !!map into string`.
+#[test]
+fn item14_error_precedence_and_wording() {
+    let table: &[(&str, &str)] = &[
+        (
+            "- ~\n- regex: '('\n",
+            "error parsing regexp: missing closing ): `^(?s:()$`",
+        ),
+        (
+            "- action: nope\n- regex: '('\n",
+            r#"unknown relabel action "nope""#,
+        ),
+        (
+            "- regex: '('\n- action: nope\n",
+            "error parsing regexp: missing closing ): `^(?s:()$`",
+        ),
+        (
+            "- source_labels: ['']\n- ~\n",
+            r#""" is not a valid label name"#,
+        ),
+        (
+            "- target_label: t\n- ~\n",
+            "empty or null target relabeling rule in scrape config",
+        ),
+        (
+            "- target_label: [t]\n",
+            "yaml: unmarshal errors:\n  line 1: cannot unmarshal !!seq into string",
+        ),
+        (
+            "- target_label: t\n  replacement: {a: 1}\n",
+            "yaml: unmarshal errors:\n  line 2: cannot unmarshal !!map into string",
+        ),
+        (
+            "- source_labels: {a: 1}\n",
+            "yaml: unmarshal errors:\n  line 1: cannot unmarshal !!map into model.LabelNames",
+        ),
+        (
+            "- source_labels: a\n",
+            "yaml: unmarshal errors:\n  line 1: cannot unmarshal !!str `a` into model.LabelNames",
+        ),
+    ];
+    for (yaml, want) in table {
+        assert_eq!(rules(yaml).unwrap_err(), *want, "{yaml}");
+    }
+    // In a scrape config: decode errors of both lists (document order) before null rules, null rules before
+    // validation.
+    let job = |body: &str| {
+        ConfigDocument::from_yaml(&format!("scrape_configs:\n- job_name: j\n{body}"))
+            .unwrap_err()
+            .root()
+            .to_string()
+    };
+    assert_eq!(
+        job("  relabel_configs:\n  - ~\n  metric_relabel_configs:\n  - regex: '('\n"),
+        "error parsing regexp: missing closing ): `^(?s:()$`"
+    );
+    assert_eq!(
+        job("  metric_relabel_configs:\n  - action: nope\n  relabel_configs:\n  - regex: '('\n"),
+        r#"unknown relabel action "nope""#
+    );
+    assert_eq!(
+        job("  relabel_configs:\n  - action: hashmod\n  metric_relabel_configs:\n  - ~\n"),
+        "empty or null metric relabeling rule in scrape config"
+    );
+}

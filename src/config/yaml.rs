@@ -23,7 +23,42 @@ pub(super) fn parse_value(text: &str) -> Result<Value, String> {
     check_depth(text)?;
     use serde::de::DeserializeSeed;
     let de = yaml_serde::Deserializer::from_str(text);
-    Node::Any.deserialize(de).map_err(|e| e.to_string())
+    Node::Any.deserialize(de).map_err(|e| {
+        let line = e.location().map(|l| l.line());
+        go_type_error(&e.to_string(), line).unwrap_or_else(|| e.to_string())
+    })
+}
+
+/// yaml.v2's wording for a value of the wrong kind in a string field (`decoder.terror`): `yaml: unmarshal
+/// errors:\n  line N: cannot unmarshal !!map into string`. `None` for other errors.
+fn go_type_error(msg: &str, line: Option<usize>) -> Option<String> {
+    let (_, rest) = msg.split_once("invalid type: ")?;
+    let (kind, rest) = rest.split_once(", expected ")?;
+    let into = if rest.starts_with("a list of strings") {
+        "model.LabelNames"
+    } else if rest.starts_with("a string") {
+        "string"
+    } else {
+        return None;
+    };
+    let what = match kind {
+        "map" => "!!map".to_string(),
+        "sequence" => "!!seq".to_string(),
+        k => {
+            // A scalar where a list was expected: `string "a"`, with the value in backquotes.
+            let v = k.strip_prefix("string ")?;
+            // serde quotes it as Rust's `{:?}`; the plain cases are enough for a message.
+            let v = v
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(v);
+            format!("!!str `{}`", v.replace("\\\"", "\"").replace("\\\\", "\\"))
+        }
+    };
+    Some(format!(
+        "yaml: unmarshal errors:\n  line {}: cannot unmarshal {what} into {into}",
+        line?
+    ))
 }
 
 /// Keys whose values are Go strings (or lists of strings) in Prometheus' config structs, so yaml.v2 hands
