@@ -77,6 +77,20 @@ fn item13_regex_is_source_text() {
     assert_eq!(run(keep, &[("a", "1.50")]).unwrap().len(), 1);
 }
 
+/// Item 13. yaml.v2 decodes `!!binary YQ==` into the string `a`; our YAML parser drops the tag, so such a value
+/// is refused rather than read as its base64 text (a documented deviation). The text `!!binary` inside a
+/// quoted value or a comment is not a tag.
+#[test]
+fn item13_binary_tag_refused() {
+    let e = rules("- target_label: t\n  replacement: !!binary YQ==\n").unwrap_err();
+    assert_eq!(
+        e,
+        "line 2: !!binary values are not supported (Prometheus decodes their base64)"
+    );
+    let r = rules("- target_label: t # !!binary\n  replacement: 'x !!binary y'\n").unwrap();
+    assert_eq!(r[0].replacement, "x !!binary y");
+}
+
 /// Item 13. `modulus` is a Go `uint64`: yaml.v2 converts a resolved float in range by truncation
 /// (decode.go, `case float64` for unsigned kinds), so `modulus: 1.5` is 1 and accepted; a negative value or a
 /// string is an error.

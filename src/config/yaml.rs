@@ -21,6 +21,7 @@ pub const MAX_YAML_DEPTH: usize = 100;
 /// `True`; a YAML null (`~`, `null`, nothing) is null.
 pub(super) fn parse_value(text: &str) -> Result<Value, String> {
     check_depth(text)?;
+    reject_binary(text)?;
     use serde::de::DeserializeSeed;
     let de = yaml_serde::Deserializer::from_str(text);
     Node::Any.deserialize(de).map_err(|e| {
@@ -59,6 +60,51 @@ fn go_type_error(msg: &str, line: Option<usize>) -> Option<String> {
         "yaml: unmarshal errors:\n  line {}: cannot unmarshal {what} into {into}",
         line?
     ))
+}
+
+/// yaml.v2 decodes a `!!binary` scalar's base64 into a string field (`!!binary YQ==` is `a`); the YAML parser
+/// here drops that tag and would keep the base64 text, a different meaning. So the tag is refused: any
+/// `!!binary` (or its long form) written as a tag, outside comments, fails the load.
+fn reject_binary(text: &str) -> Result<(), String> {
+    const TAGS: [&str; 2] = ["!!binary", "!<tag:yaml.org,2002:binary>"];
+    for (n, line) in text.lines().enumerate() {
+        let b = line.as_bytes();
+        let mut quote: Option<u8> = None;
+        let mut i = 0;
+        while i < b.len() {
+            let c = b[i];
+            match quote {
+                Some(b'"') if c == b'\\' => i += 1,
+                Some(q) if c == q => quote = None,
+                Some(_) => {}
+                None => {
+                    let boundary = i == 0 || matches!(b[i - 1], b' ' | b'\t' | b'[' | b'{' | b',');
+                    match c {
+                        b'\'' | b'"' if boundary || b[i - 1] == b':' => quote = Some(c),
+                        b'#' if boundary => break,
+                        b'!' if boundary => {
+                            let hit = TAGS.iter().any(|t| {
+                                line[i..].starts_with(t)
+                                    && matches!(
+                                        b.get(i + t.len()),
+                                        None | Some(b' ' | b'\t' | b'\r')
+                                    )
+                            });
+                            if hit {
+                                return Err(format!(
+                                    "line {}: !!binary values are not supported (Prometheus decodes their base64)",
+                                    n + 1
+                                ));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            i += 1;
+        }
+    }
+    Ok(())
 }
 
 /// Keys whose values are Go strings (or lists of strings) in Prometheus' config structs, so yaml.v2 hands
