@@ -4,6 +4,9 @@
 use promtext::config::{ConfigDocument, rules_from_yaml};
 use promtext::relabel::{NameValidationScheme, Outcome, Pipeline, RelabelConfig};
 
+/// One table row: rules before the labelmap, input labels, the expected value of `same`.
+type MapCase<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+
 fn rules(yaml: &str) -> Result<Vec<RelabelConfig>, String> {
     rules_from_yaml(yaml, NameValidationScheme::Utf8).map_err(|e| e.root().to_string())
 }
@@ -149,7 +152,7 @@ fn item13_in_scrape_config() {
 #[test]
 fn item12_labelmap_visit_order() {
     let map_all = "- action: labelmap\n  regex: (.*)\n  replacement: same\n";
-    let table: &[(&str, &[(&str, &str)], &str)] = &[
+    let table: &[MapCase] = &[
         // The case: `a` (added) is visited after the input's `z`.
         ("- target_label: a\n  replacement: x\n", &[("z", "1")], "x"),
         // Added in the order b, a: `a` is visited last.

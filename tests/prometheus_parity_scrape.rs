@@ -5,6 +5,11 @@
 use promtext::relabel::{NameValidationScheme, Pipeline};
 use promtext::scrape::{Collect, ScrapeConfig, ScrapeError, ScrapeReport, Scraper, Target};
 
+/// One table row: metric rules, body, and the stored series or the scrape's error.
+type NameCase<'a> = (&'a str, &'a str, Result<&'a [&'a str], &'a str>);
+/// One table row: sample_limit, up, scraped, post-relabeling, added, stored series.
+type CountCase<'a> = (u64, bool, u64, u64, u64, &'a [&'a str]);
+
 fn config(metric_rules: &str) -> ScrapeConfig {
     let rules = if metric_rules.is_empty() {
         Vec::new()
@@ -33,7 +38,7 @@ fn scrape(cfg: ScrapeConfig, body: &[u8]) -> (ScrapeReport, Vec<String>) {
 /// replaces both (`labels.Builder`), and a dropped series never reaches storage.
 #[test]
 fn item1_name_in_braces_and_before_them() {
-    let table: &[(&str, &str, Result<&[&str], &str>)] = &[
+    let table: &[NameCase] = &[
         (
             "",
             "a{__name__=\"b\"} 1\n",
@@ -88,8 +93,7 @@ fn item1_name_in_braces_and_before_them() {
 #[test]
 fn item2_repeated_series_counts() {
     let body = b"a{x=\"1\"} 1\na{x=\"1\"} 2\nb 1\n";
-    // (sample_limit, up, scraped, post_relabel, added, stored)
-    let table: &[(u64, bool, u64, u64, u64, &[&str])] = &[
+    let table: &[CountCase] = &[
         (
             0,
             true,

@@ -619,7 +619,7 @@ impl<'de> Deserialize<'de> for Modulus {
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Modulus, E> {
                 // 2^64 itself does not fit; NaN fails both comparisons.
-                if v >= 0.0 && v < 18_446_744_073_709_551_616.0 {
+                if (0.0..18_446_744_073_709_551_616.0).contains(&v) {
                     Ok(Modulus(v as u64))
                 } else {
                     Err(E::invalid_value(de::Unexpected::Float(v), &self))

@@ -125,10 +125,7 @@ impl Collisions {
         if !self.shared.contains(&h) {
             return false;
         }
-        match self.emitted.insert(h, ts) {
-            Some(prev) if prev == ts => true,
-            _ => false,
-        }
+        self.emitted.insert(h, ts) == Some(ts)
     }
 
     /// After a scrape: keeps the hashes bounded by the cache (the cache forgets series; this forgets with it).
