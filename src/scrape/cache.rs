@@ -49,7 +49,10 @@ impl ScrapeCache {
     /// Stores a result for a series whose lookup just missed; returns `false` when the cache is full (the entry
     /// is not stored).
     pub(crate) fn insert(&mut self, raw: &[u8], labels: Option<Labels>) -> bool {
-        let heap = labels.as_ref().map_or(0, Labels::heap_bytes);
+        // A cached label set also has an entry in the scrape's [`Collisions`] index.
+        let heap = labels
+            .as_ref()
+            .map_or(0, |l| l.heap_bytes() + COLLISION_ENTRY_BYTES);
         self.map.insert_sized(raw, labels, heap).is_ok()
     }
 
@@ -67,6 +70,9 @@ impl ScrapeCache {
         self.map.end_scrape(success);
     }
 }
+
+/// What an entry of [`Collisions`] costs: its key and value, twice for the hash table's slack.
+const COLLISION_ENTRY_BYTES: usize = 2 * std::mem::size_of::<(u64, (u64, Option<i64>))>();
 
 /// Distinct raw series that end with one label set (`a{x=""}` and `a`, label order, or metric relabeling that
 /// drops the difference). Prometheus appends both, and its storage keeps the first sample of a series at one
@@ -103,14 +109,27 @@ impl Collisions {
     }
 
     /// A label set built on a cache miss, for a sample at `ts`. When another raw series built the same set
-    /// earlier in this scrape, that one was emitted first.
-    pub(crate) fn built(&mut self, labels: &Labels, ts: Option<i64>) {
+    /// earlier in this scrape, that one was emitted first. Returns the hash when it is new, for
+    /// [`Collisions::not_cached`].
+    pub(crate) fn built(&mut self, labels: &Labels, ts: Option<i64>) -> Option<u64> {
         let h = self.hasher.hash_one(labels);
-        if let Some((scrape, prev)) = self.built.insert(h, (self.scrape, ts)) {
-            self.shared.insert(h);
-            if scrape == self.scrape {
-                self.emitted.entry(h).or_insert(prev);
+        match self.built.insert(h, (self.scrape, ts)) {
+            Some((scrape, prev)) => {
+                self.shared.insert(h);
+                if scrape == self.scrape {
+                    self.emitted.entry(h).or_insert(prev);
+                }
+                None
             }
+            None => Some(h),
+        }
+    }
+
+    /// The series of a new hash was not cached (the cache is full): it is not tracked either, so that this
+    /// index stays within the cache's size. (Series beyond the cache budget are not checked for collisions.)
+    pub(crate) fn not_cached(&mut self, new: Option<u64>) {
+        if let Some(h) = new {
+            self.built.remove(&h);
         }
     }
 

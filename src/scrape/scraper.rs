@@ -601,7 +601,7 @@ impl State<'_> {
             }
             Err(e) => return Err(e),
         };
-        self.s.collisions.built(&labels, ts);
+        let new_hash = self.s.collisions.built(&labels, ts);
         self.report.samples_post_relabel += 1;
         if over_limit(
             &mut self.report,
@@ -609,6 +609,7 @@ impl State<'_> {
             sample_limit,
             lenient,
         ) {
+            self.s.collisions.not_cached(new_hash);
             return Ok(());
         }
         // A second raw series with the same labels is appended in Prometheus (and counted as added) but its
@@ -617,7 +618,9 @@ impl State<'_> {
             emit(&labels, true, app);
         }
         self.report.series_added += 1;
-        self.s.cache.insert(raw, Some(labels));
+        if !self.s.cache.insert(raw, Some(labels)) {
+            self.s.collisions.not_cached(new_hash);
+        }
         Ok(())
     }
 
