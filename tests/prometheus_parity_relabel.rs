@@ -1,5 +1,7 @@
 //! Relabel parity with Prometheus 3.x (`model/relabel`, YAML through gopkg.in/yaml.v2): items 12-15 of the
 //! parity issue. Every expectation is Prometheus' result; each table says which behaviour it encodes.
+// The rules and the scrape layer come from YAML configs (feature `yaml`).
+#![cfg(feature = "yaml")]
 
 use promtext::config::{ConfigDocument, rules_from_yaml};
 use promtext::relabel::{NameValidationScheme, Outcome, Pipeline, RelabelConfig};

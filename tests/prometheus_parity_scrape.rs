@@ -1,6 +1,8 @@
 //! Scrape-level parity with a Prometheus server (scrape/scrape.go, scrape/target.go, tsdb/head_append.go):
 //! items 1-5 of the parity issue. Every expectation is Prometheus' result; each test says which behaviour
 //! it encodes.
+// The rules and the scrape layer come from YAML configs (feature `yaml`).
+#![cfg(feature = "yaml")]
 
 use promtext::relabel::{NameValidationScheme, Pipeline};
 use promtext::scrape::{Collect, ScrapeConfig, ScrapeError, ScrapeReport, Scraper, Target};
