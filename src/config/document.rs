@@ -7,7 +7,7 @@ use yaml_serde::{Mapping, Value};
 
 use super::job::{HttpClientConfig, ProtocolSettings, ScrapeJob, ScrapeLimits};
 use super::kubernetes::KubernetesSdConfig;
-use super::rules::{rules_from_value, validate_all};
+use super::rules::{decode_rules, rules_from_value, validate_all};
 use super::units::parse_bytes;
 use super::yaml::{decode, get, get_str, get_u64, parse_value};
 use crate::content_type::ScrapeProtocol;
@@ -210,16 +210,26 @@ fn job_body(
         None => BTreeMap::new(),
         Some(v) => decode(v).map_err(plain)?,
     };
-    let relabel_configs = rules_from_value(
-        m.get("relabel_configs").unwrap_or(&Value::Null),
-        Stage::Target,
-    )
-    .map_err(t)?;
-    let metric_relabel_configs = rules_from_value(
-        m.get("metric_relabel_configs").unwrap_or(&Value::Null),
-        Stage::Metric,
-    )
-    .map_err(mt)?;
+    // Prometheus decodes the job's keys in document order, then rejects null rules (target list first),
+    // then validates the rules.
+    let key_at = |k: &str| m.keys().position(|x| x.as_str() == Some(k));
+    let target_first = key_at("relabel_configs") <= key_at("metric_relabel_configs")
+        || key_at("relabel_configs").is_none();
+    let list = |k: &str| decode_rules(m.get(k).unwrap_or(&Value::Null));
+    let (target, metric) = if target_first {
+        let tr = list("relabel_configs").map_err(t)?;
+        (tr, list("metric_relabel_configs").map_err(mt)?)
+    } else {
+        let mr = list("metric_relabel_configs").map_err(mt)?;
+        (list("relabel_configs").map_err(t)?, mr)
+    };
+    let ((relabel_configs, target_null), (metric_relabel_configs, metric_null)) = (target, metric);
+    if target_null {
+        return Err(t(ConfigError::NullRule(Stage::Target)));
+    }
+    if metric_null {
+        return Err(mt(ConfigError::NullRule(Stage::Metric)));
+    }
     validate_all(&relabel_configs, scheme).map_err(t)?;
     validate_all(&metric_relabel_configs, scheme).map_err(mt)?;
     let kubernetes_sd_configs: Vec<KubernetesSdConfig> = match get(m, "kubernetes_sd_configs") {

@@ -7,21 +7,35 @@ use crate::relabel::{ConfigError, NameValidationScheme, RelabelConfig, Stage};
 
 /// Parses a rule list (`null` items rejected with the stage's message) without validating the rules.
 pub fn rules_from_value(v: &Value, stage: Stage) -> Result<Vec<RelabelConfig>, ConfigError> {
+    let (rules, has_null) = decode_rules(v)?;
+    if has_null {
+        return Err(ConfigError::NullRule(stage));
+    }
+    Ok(rules)
+}
+
+/// Decodes the rules of a list, skipping null items (and telling whether there were any): Prometheus
+/// unmarshals the whole list first (the first rule that does not decode, in document order, is the error) and
+/// only then rejects null rules (`ScrapeConfig.UnmarshalYAML`).
+pub(super) fn decode_rules(v: &Value) -> Result<(Vec<RelabelConfig>, bool), ConfigError> {
     match v {
-        Value::Null => Ok(Vec::new()),
-        Value::Sequence(items) => items
-            .iter()
-            .enumerate()
-            .map(|(index, it)| {
+        Value::Null => Ok((Vec::new(), false)),
+        Value::Sequence(items) => {
+            let mut rules = Vec::with_capacity(items.len());
+            for (index, it) in items.iter().enumerate() {
                 if it.is_null() {
-                    return Err(ConfigError::NullRule(stage));
+                    continue;
                 }
-                decode::<RelabelConfig>(it).map_err(|e| ConfigError::InRule {
-                    index,
-                    error: Box::new(e),
-                })
-            })
-            .collect(),
+                rules.push(
+                    decode::<RelabelConfig>(it).map_err(|e| ConfigError::InRule {
+                        index,
+                        error: Box::new(e),
+                    })?,
+                );
+            }
+            let has_null = rules.len() < items.len();
+            Ok((rules, has_null))
+        }
         _ => Err(ConfigError::Decode(
             "relabel rules must be a list".to_string(),
         )),

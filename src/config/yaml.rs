@@ -15,9 +15,234 @@ pub const MAX_YAML_DEPTH: usize = 100;
 
 /// Parses YAML text into a value after [`check_depth`]: the YAML parser's cost grows with the square of the
 /// nesting depth (100 000 `[` took half a minute) before its own recursion limit of 128 applies.
+///
+/// The values of string-typed Prometheus keys ([`SOURCE_TEXT_KEYS`]) keep their source text, as Go's yaml.v2
+/// gives it to a string field: `replacement: 1.50` is `1.50` (not `1.5`), `0x1F` stays `0x1F`, `True` stays
+/// `True`; a YAML null (`~`, `null`, nothing) is null.
 pub(super) fn parse_value(text: &str) -> Result<Value, String> {
     check_depth(text)?;
-    yaml_serde::from_str(text).map_err(|e| e.to_string())
+    reject_binary(text)?;
+    use serde::de::DeserializeSeed;
+    let de = yaml_serde::Deserializer::from_str(text);
+    Node::Any.deserialize(de).map_err(|e| {
+        let line = e.location().map(|l| l.line());
+        go_type_error(&e.to_string(), line).unwrap_or_else(|| e.to_string())
+    })
+}
+
+/// yaml.v2's wording for a value of the wrong kind in a string field (`decoder.terror`): `yaml: unmarshal
+/// errors:\n  line N: cannot unmarshal !!map into string`. `None` for other errors.
+fn go_type_error(msg: &str, line: Option<usize>) -> Option<String> {
+    let (_, rest) = msg.split_once("invalid type: ")?;
+    let (kind, rest) = rest.split_once(", expected ")?;
+    let into = if rest.starts_with("a list of strings") {
+        "model.LabelNames"
+    } else if rest.starts_with("a string") {
+        "string"
+    } else {
+        return None;
+    };
+    let what = match kind {
+        "map" => "!!map".to_string(),
+        "sequence" => "!!seq".to_string(),
+        k => {
+            // A scalar where a list was expected: `string "a"`, with the value in backquotes.
+            let v = k.strip_prefix("string ")?;
+            // serde quotes it as Rust's `{:?}`; the plain cases are enough for a message.
+            let v = v
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(v);
+            format!("!!str `{}`", v.replace("\\\"", "\"").replace("\\\\", "\\"))
+        }
+    };
+    Some(format!(
+        "yaml: unmarshal errors:\n  line {}: cannot unmarshal {what} into {into}",
+        line?
+    ))
+}
+
+/// yaml.v2 decodes a `!!binary` scalar's base64 into a string field (`!!binary YQ==` is `a`); the YAML parser
+/// here drops that tag and would keep the base64 text, a different meaning. So the tag is refused: any
+/// `!!binary` (or its long form) written as a tag, outside comments, fails the load.
+fn reject_binary(text: &str) -> Result<(), String> {
+    const TAGS: [&str; 2] = ["!!binary", "!<tag:yaml.org,2002:binary>"];
+    for (n, line) in text.lines().enumerate() {
+        let b = line.as_bytes();
+        let mut quote: Option<u8> = None;
+        let mut i = 0;
+        while i < b.len() {
+            let c = b[i];
+            match quote {
+                Some(b'"') if c == b'\\' => i += 1,
+                Some(q) if c == q => quote = None,
+                Some(_) => {}
+                None => {
+                    let boundary = i == 0 || matches!(b[i - 1], b' ' | b'\t' | b'[' | b'{' | b',');
+                    match c {
+                        b'\'' | b'"' if boundary || b[i - 1] == b':' => quote = Some(c),
+                        b'#' if boundary => break,
+                        b'!' if boundary => {
+                            let hit = TAGS.iter().any(|t| {
+                                line[i..].starts_with(t)
+                                    && matches!(
+                                        b.get(i + t.len()),
+                                        None | Some(b' ' | b'\t' | b'\r')
+                                    )
+                            });
+                            if hit {
+                                return Err(format!(
+                                    "line {}: !!binary values are not supported (Prometheus decodes their base64)",
+                                    n + 1
+                                ));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            i += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Keys whose values are Go strings (or lists of strings) in Prometheus' config structs, so yaml.v2 hands
+/// them the scalar's source text whatever it looks like. Other keys keep the YAML 1.2 typing (they are
+/// numbers, booleans or structures in Prometheus too).
+const SOURCE_TEXT_KEYS: [&str; 9] = [
+    "source_labels",
+    "separator",
+    "regex",
+    "target_label",
+    "replacement",
+    "action",
+    "job_name",
+    "metrics_path",
+    "scheme",
+];
+
+/// How a node is built: typed (`Any`), as a scalar's source text (`Text`), or as a list of those (`TextList`).
+#[derive(Clone, Copy)]
+enum Node {
+    Any,
+    Text,
+    TextList,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Node {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        match self {
+            Node::Any => d.deserialize_any(NodeVisitor(self)),
+            // `deserialize_option` resolves YAML nulls first; `visit_some` then reads the text.
+            Node::Text | Node::TextList => d.deserialize_option(NodeVisitor(self)),
+        }
+    }
+}
+
+struct NodeVisitor(Node);
+
+impl<'de> serde::de::Visitor<'de> for NodeVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.0 {
+            Node::Any => "any YAML value",
+            Node::Text => "a string",
+            Node::TextList => "a list of strings",
+        })
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_i128<E: serde::de::Error>(self, v: i128) -> Result<Value, E> {
+        // As yaml_serde's own `Value`: an integer beyond 64 bits is a float.
+        Ok(Value::Number((v as f64).into()))
+    }
+    fn visit_u128<E: serde::de::Error>(self, v: u128) -> Result<Value, E> {
+        Ok(Value::Number((v as f64).into()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        match self.0 {
+            Node::Any => d.deserialize_any(self),
+            // yaml_serde's `deserialize_str` gives a scalar's value without resolving its type.
+            Node::Text => d.deserialize_str(self),
+            Node::TextList => d.deserialize_seq(self),
+        }
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let item = match self.0 {
+            Node::TextList => Node::Text,
+            _ => Node::Any,
+        };
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+        while let Some(v) = seq.next_element_seed(item)? {
+            out.push(v);
+        }
+        Ok(Value::Sequence(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Mapping::new();
+        while let Some(key) = map.next_key_seed(Node::Any)? {
+            let seed = match &key {
+                Value::String(k) if k == "source_labels" => Node::TextList,
+                Value::String(k) if SOURCE_TEXT_KEYS.contains(&k.as_str()) => Node::Text,
+                _ => Node::Any,
+            };
+            let value = map.next_value_seed(seed)?;
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom(format_args!(
+                    "duplicate entry with key {}",
+                    key_text(&key)
+                )));
+            }
+            out.insert(key, value);
+        }
+        Ok(Value::Mapping(out))
+    }
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        use serde::de::VariantAccess;
+        // yaml_serde presents an explicitly tagged node (`!tag value`) as an enum variant.
+        let (tag, contents): (String, _) = data.variant()?;
+        let value = contents.newtype_variant_seed(Node::Any)?;
+        Ok(Value::Tagged(Box::new(yaml_serde::value::TaggedValue {
+            tag: yaml_serde::value::Tag::new(tag),
+            value,
+        })))
+    }
+}
+
+fn key_text(key: &Value) -> String {
+    match key {
+        Value::String(s) => format!("{s:?}"),
+        other => yaml_serde::to_string(other)
+            .map(|s| s.trim_end().to_string())
+            .unwrap_or_default(),
+    }
 }
 
 /// A linear, conservative estimate of the nesting depth: flow collections (`[`, `{`, outside quoted scalars

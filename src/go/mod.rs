@@ -21,5 +21,5 @@ mod quote;
 
 pub use float::*;
 pub use names::{is_legacy_label_name, is_legacy_metric_name};
-pub(crate) use quote::quote_bounded;
 pub use quote::{quote, quote_str};
+pub(crate) use quote::{quote_bounded, write_quoted};

@@ -59,27 +59,42 @@ pub fn quote_str(s: &str) -> String {
 }
 
 fn push_quoted_char(out: &mut String, c: char) {
+    let _ = write_quoted_char(out, c);
+}
+
+fn write_quoted_char(out: &mut impl std::fmt::Write, c: char) -> std::fmt::Result {
     match c {
-        '"' => out.push_str("\\\""),
-        '\\' => out.push_str("\\\\"),
-        '\u{7}' => out.push_str("\\a"),
-        '\u{8}' => out.push_str("\\b"),
-        '\u{c}' => out.push_str("\\f"),
-        '\n' => out.push_str("\\n"),
-        '\r' => out.push_str("\\r"),
-        '\t' => out.push_str("\\t"),
-        '\u{b}' => out.push_str("\\v"),
-        c if is_go_printable(c) => out.push(c),
-        c if (c as u32) < 0x80 => {
-            let _ = write!(out, "\\x{:02x}", c as u32);
-        }
-        c if (c as u32) <= 0xffff => {
-            let _ = write!(out, "\\u{:04x}", c as u32);
-        }
-        c => {
-            let _ = write!(out, "\\U{:08x}", c as u32);
-        }
+        '"' => out.write_str("\\\""),
+        '\\' => out.write_str("\\\\"),
+        '\u{7}' => out.write_str("\\a"),
+        '\u{8}' => out.write_str("\\b"),
+        '\u{c}' => out.write_str("\\f"),
+        '\n' => out.write_str("\\n"),
+        '\r' => out.write_str("\\r"),
+        '\t' => out.write_str("\\t"),
+        '\u{b}' => out.write_str("\\v"),
+        c if is_go_printable(c) => out.write_char(c),
+        c if (c as u32) < 0x80 => write!(out, "\\x{:02x}", c as u32),
+        c if (c as u32) <= 0xffff => write!(out, "\\u{:04x}", c as u32),
+        c => write!(out, "\\U{:08x}", c as u32),
     }
+}
+
+/// [`quote_str`] into a writer, without allocating: runs of characters that need no escape are written as
+/// they are.
+pub(crate) fn write_quoted(out: &mut impl std::fmt::Write, s: &str) -> std::fmt::Result {
+    out.write_char('"')?;
+    let mut last = 0;
+    for (i, c) in s.char_indices() {
+        if c != '"' && c != '\\' && is_go_printable(c) {
+            continue;
+        }
+        out.write_str(&s[last..i])?;
+        write_quoted_char(out, c)?;
+        last = i + c.len_utf8();
+    }
+    out.write_str(&s[last..])?;
+    out.write_char('"')
 }
 
 /// [`quote`] for error messages: a token longer than [`QUOTE_MAX`] bytes is quoted by its

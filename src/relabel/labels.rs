@@ -141,23 +141,10 @@ pub(crate) fn write_name(f: &mut impl fmt::Write, name: &str) -> fmt::Result {
     }
 }
 
-/// Writes `"value"` with the exposition format's escapes (`\\`, `\"`, `\n`).
+/// Writes `"value"` as Prometheus' `labels.Labels.String()` does: Go's `strconv.Quote`, so tabs, NBSP, U+2028 and
+/// the other non-printable characters are escaped (`\t`, `\u00a0`, `\u2028`).
 pub(crate) fn write_quoted(f: &mut impl fmt::Write, s: &str) -> fmt::Result {
-    f.write_char('"')?;
-    let mut last = 0;
-    for (i, c) in s.char_indices() {
-        let esc = match c {
-            '\\' => "\\\\",
-            '"' => "\\\"",
-            '\n' => "\\n",
-            _ => continue,
-        };
-        f.write_str(&s[last..i])?;
-        f.write_str(esc)?;
-        last = i + 1;
-    }
-    f.write_str(&s[last..])?;
-    f.write_char('"')
+    crate::go::write_quoted(f, s)
 }
 
 /// Formats pairs as `{a="1", b="2"}`.

@@ -1,6 +1,8 @@
-//! A straightforward reference implementation: a `BTreeMap` label builder, the plain regex for every match, no
-//! fast paths, no cache. It mirrors Prometheus' `relabel.Process` line by line; it is the baseline of the benches
-//! and the reference of the differential tests.
+//! A straightforward reference implementation: a label builder with Prometheus' `labels.Builder` semantics (the
+//! sorted input, plus the labels set and deleted so far in order), the plain regex for every match, no fast
+//! paths, no cache. It mirrors Prometheus' `relabel.Process` line by line; it is the baseline of the benches and
+//! the reference of the differential tests (and of [`super::Relabeler`] when a `labelmap` maps two labels to
+//! one name, where the order of visits decides).
 
 use std::collections::BTreeMap;
 
@@ -11,6 +13,62 @@ use super::goregex::{self, GoRegex};
 use super::rule::{Action, ConfigError, NameValidationScheme, RelabelConfig};
 use super::template::Template;
 
+/// Prometheus' `labels.Builder`: the base set, then `add` in the order the names were first set (since their
+/// last deletion) and the deleted names. `Range` visits the untouched base labels in name order, then `add`.
+struct Builder {
+    base: BTreeMap<String, String>,
+    add: Vec<(String, String)>,
+    del: Vec<String>,
+}
+
+impl Builder {
+    fn get(&self, n: &str) -> &str {
+        if let Some((_, v)) = self.add.iter().find(|(k, _)| k == n) {
+            return v;
+        }
+        if self.del.iter().any(|d| d == n) {
+            return "";
+        }
+        self.base.get(n).map_or("", String::as_str)
+    }
+
+    fn del(&mut self, n: &str) {
+        self.add.retain(|(k, _)| k != n);
+        self.del.push(n.to_string());
+    }
+
+    fn set(&mut self, n: String, v: String) {
+        if v.is_empty() {
+            return self.del(&n);
+        }
+        match self.add.iter_mut().find(|(k, _)| *k == n) {
+            Some(e) => e.1 = v,
+            None => self.add.push((n, v)),
+        }
+    }
+
+    /// The labels `Range` visits, in its order (a snapshot: the callback's writes do not change it).
+    fn range(&self) -> Vec<(String, String)> {
+        let untouched = self.base.iter().filter(|(k, _)| {
+            !self.del.iter().any(|d| d == *k) && !self.add.iter().any(|(a, _)| a == *k)
+        });
+        untouched
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .chain(self.add.iter().cloned())
+            .collect()
+    }
+
+    fn labels(self) -> Vec<(String, String)> {
+        let mut out: BTreeMap<String, String> = self.base;
+        for d in &self.del {
+            out.remove(d);
+        }
+        out.extend(self.add);
+        out.into_iter().collect()
+    }
+}
+
+#[derive(Debug)]
 struct NaiveRule {
     cfg: RelabelConfig,
     re: GoRegex,
@@ -18,6 +76,7 @@ struct NaiveRule {
 }
 
 /// The naive pipeline.
+#[derive(Debug)]
 pub struct NaivePipeline {
     rules: Vec<NaiveRule>,
 }
@@ -51,30 +110,25 @@ impl NaivePipeline {
         &self,
         labels: &[(N, V)],
     ) -> Option<Vec<(String, String)>> {
-        let mut lb: BTreeMap<String, String> = BTreeMap::new();
+        let mut base: BTreeMap<String, String> = BTreeMap::new();
         for (n, v) in labels {
             let (n, v) = (n.as_ref(), v.as_ref());
             if v.is_empty() {
-                lb.remove(n);
+                base.remove(n);
             } else {
-                lb.insert(n.to_string(), v.to_string());
+                base.insert(n.to_string(), v.to_string());
             }
         }
+        let mut lb = Builder {
+            base,
+            add: Vec::new(),
+            del: Vec::new(),
+        };
         for r in &self.rules {
             let c = &r.cfg;
-            let vals: Vec<String> = c
-                .sources()
-                .iter()
-                .map(|s| lb.get(s).cloned().unwrap_or_default())
-                .collect();
+            let vals: Vec<String> = c.sources().iter().map(|s| lb.get(s).to_string()).collect();
             let joined = vals.join(&c.separator);
-            let set = |lb: &mut BTreeMap<String, String>, k: String, v: String| {
-                if v.is_empty() {
-                    lb.remove(&k);
-                } else {
-                    lb.insert(k, v);
-                }
-            };
+            let set = |lb: &mut Builder, k: String, v: String| lb.set(k, v);
             match c.action? {
                 Action::Drop => {
                     if r.re.regex.is_match(&joined) {
@@ -87,12 +141,12 @@ impl NaivePipeline {
                     }
                 }
                 Action::DropEqual => {
-                    if lb.get(&c.target_label).map_or("", String::as_str) == joined {
+                    if lb.get(&c.target_label) == joined {
                         return None;
                     }
                 }
                 Action::KeepEqual => {
-                    if lb.get(&c.target_label).map_or("", String::as_str) != joined {
+                    if lb.get(&c.target_label) != joined {
                         return None;
                     }
                 }
@@ -134,8 +188,7 @@ impl NaivePipeline {
                     set(&mut lb, c.target_label.clone(), m.to_string());
                 }
                 Action::LabelMap => {
-                    let snapshot: Vec<(String, String)> =
-                        lb.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                    let snapshot = lb.range();
                     let t = Template::parse(&c.replacement, &r.re.names);
                     for (k, v) in snapshot {
                         if r.re.regex.is_match(&k) {
@@ -146,10 +199,16 @@ impl NaivePipeline {
                         }
                     }
                 }
-                Action::LabelDrop => lb.retain(|k, _| !r.re.regex.is_match(k)),
-                Action::LabelKeep => lb.retain(|k, _| r.re.regex.is_match(k)),
+                Action::LabelDrop | Action::LabelKeep => {
+                    let drop = c.action == Some(Action::LabelDrop);
+                    for (k, _) in lb.range() {
+                        if r.re.regex.is_match(&k) == drop {
+                            lb.del(&k);
+                        }
+                    }
+                }
             }
         }
-        Some(lb.into_iter().collect())
+        Some(lb.labels())
     }
 }

@@ -192,6 +192,13 @@ pub struct Relabeler {
     pub(super) merge_scratch: Vec<Entry<'static>>,
     /// One per rule.
     pub(super) capture_locations: Vec<CaptureLocations>,
+    /// The pipeline has a `labelmap` rule: an input fed as pairs is kept in `origin` for the reference.
+    pub(super) has_labelmap: bool,
+    pub(super) origin: Vec<Entry<'static>>,
+    /// Built on first need: the line-by-line reference run when a `labelmap` maps two labels to one name, where
+    /// Prometheus' order of visits (`labels.Builder.Range`: the untouched input, then the labels set so far in
+    /// the order they were set) decides which value wins.
+    pub(super) reference: Option<Box<super::naive::NaivePipeline>>,
 }
 
 impl Relabeler {
@@ -204,6 +211,11 @@ impl Relabeler {
             .map(|r| r.matcher.regex.capture_locations())
             .collect();
         let site_hints = vec![0; pipeline.program.lookup_sites];
+        let has_labelmap = pipeline
+            .program
+            .rules
+            .iter()
+            .any(|r| r.action == Action::LabelMap);
         Relabeler {
             pipeline,
             entries: Vec::new(),
@@ -215,6 +227,9 @@ impl Relabeler {
             slot_index: Vec::new(),
             slot_values: Vec::new(),
             merge_scratch: Vec::new(),
+            has_labelmap,
+            origin: Vec::new(),
+            reference: None,
         }
     }
 

@@ -597,6 +597,48 @@ impl<'de> Deserialize<'de> for Scalar {
     }
 }
 
+/// `modulus`, a Go `uint64` filled by yaml.v2: a null is 0, and a float in range is truncated
+/// (`1.5` is 1), as Go's conversion does.
+struct Modulus(u64);
+
+impl<'de> Deserialize<'de> for Modulus {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Modulus;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an unsigned integer")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Modulus, E> {
+                Ok(Modulus(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Modulus, E> {
+                u64::try_from(v)
+                    .map(Modulus)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Modulus, E> {
+                // 2^64 itself does not fit; NaN fails both comparisons.
+                if (0.0..18_446_744_073_709_551_616.0).contains(&v) {
+                    Ok(Modulus(v as u64))
+                } else {
+                    Err(E::invalid_value(de::Unexpected::Float(v), &self))
+                }
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Modulus, E> {
+                Ok(Modulus(0))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Modulus, E> {
+                Ok(Modulus(0))
+            }
+            fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Modulus, D2::Error> {
+                d.deserialize_any(V)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 impl<'de> Deserialize<'de> for RelabelConfig {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
@@ -617,6 +659,18 @@ impl<'de> Deserialize<'de> for RelabelConfig {
                     match key.as_str() {
                         "source_labels" => {
                             let v: Option<Vec<Scalar>> = map.next_value()?;
+                            // Prometheus' `LabelName.UnmarshalYAML` rejects an empty name; a YAML null item
+                            // never reaches it (yaml.v2 leaves the zero value).
+                            if let Some(Scalar(Some(n))) = v.iter().flatten().find(|s| {
+                                s.0.as_deref().is_some_and(|n| {
+                                    !NameValidationScheme::Utf8.is_valid_label_name(n)
+                                })
+                            }) {
+                                return Err(de::Error::custom(format_args!(
+                                    "{} is not a valid label name",
+                                    quote_str(n)
+                                )));
+                            }
                             c.source_labels =
                                 v.map(|v| v.into_iter().map(|s| s.0.unwrap_or_default()).collect());
                         }
@@ -628,7 +682,7 @@ impl<'de> Deserialize<'de> for RelabelConfig {
                                 map.next_value::<Scalar>()?.0.unwrap_or_default(),
                             );
                         }
-                        "modulus" => c.modulus = map.next_value::<Option<u64>>()?.unwrap_or(0),
+                        "modulus" => c.modulus = map.next_value::<Modulus>()?.0,
                         "target_label" => {
                             c.target_label = map.next_value::<Scalar>()?.0.unwrap_or_default()
                         }

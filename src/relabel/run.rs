@@ -6,6 +6,7 @@ use regex::CaptureLocations;
 use super::case;
 use super::labels::Labels;
 use super::matcher::{Fast, Spans};
+use super::naive::NaivePipeline;
 use super::pipeline::{Outcome, Relabeler, Step};
 use super::program::{Program, Rule, Shortcut};
 use super::rule::Action;
@@ -29,6 +30,10 @@ impl Relabeler {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
         feed(&mut input, &mut buf);
+        let mut origin: Vec<Entry<'a>> = recycle(std::mem::take(&mut self.origin));
+        if self.has_labelmap {
+            origin.extend_from_slice(&input);
+        }
         let mut set = WorkingSet {
             labels: input,
             pending: recycle(std::mem::take(&mut self.pending)),
@@ -47,6 +52,7 @@ impl Relabeler {
             appended_from: usize::MAX,
             merge_scratch: recycle(std::mem::take(&mut self.merge_scratch)),
             slots_resolved: false,
+            labelmap_collision: false,
         };
         let dropped = match trace {
             None => run_scheduled(program, &mut set, &mut self.capture_locations),
@@ -56,7 +62,34 @@ impl Relabeler {
             // Repeated names and empty values in the input make the result differ from it (`changed`).
             set.settle();
         }
-        let out = if dropped {
+        let out = if set.labelmap_collision {
+            let pairs: Vec<(&str, &str)> = match base {
+                Some(base) => base.iter().collect(),
+                None => origin
+                    .iter()
+                    .map(|e| (text_of(&set.buf, e.name), text_of(&set.buf, e.value)))
+                    .collect(),
+            };
+            let reference = self.reference.get_or_insert_with(|| {
+                let p = &self.pipeline.program;
+                // The pipeline's scheme: that of a rule which does not carry its own.
+                let scheme = p
+                    .rules
+                    .iter()
+                    .zip(&p.configs)
+                    .find(|(_, c)| c.name_validation_scheme.is_none())
+                    .map(|(r, _)| r.scheme)
+                    .unwrap_or_default();
+                Box::new(
+                    NaivePipeline::new(&p.configs, scheme)
+                        .expect("the rules compiled, so they validate"),
+                )
+            });
+            match reference.apply(&pairs) {
+                None => Outcome::Dropped,
+                Some(l) => Outcome::Changed(Labels::from_pairs(l)),
+            }
+        } else if dropped {
             Outcome::Dropped
         } else if !set.changed {
             Outcome::Unchanged
@@ -74,6 +107,7 @@ impl Relabeler {
         self.slot_index = set.slot_index;
         self.slot_values = recycle(set.slot_values);
         self.merge_scratch = recycle(set.merge_scratch);
+        self.origin = recycle(origin);
         out
     }
 }
@@ -466,10 +500,35 @@ impl<'a> WorkingSet<'a> {
             });
         }
         let extra = std::mem::take(&mut self.pending);
+        if extra.len() > 1 && self.names_collide(&extra) {
+            self.labelmap_collision = true;
+        }
         for e in &extra {
             self.set(e.name, e.value);
         }
         self.pending = extra;
+    }
+
+    /// Whether two of `extra` have the same name. Pairwise for a few (a labelmap maps a handful of labels),
+    /// else sorted in the merge scratch.
+    fn names_collide(&mut self, extra: &[Entry<'a>]) -> bool {
+        let buf = &self.buf;
+        if extra.len() <= 16 {
+            return extra.iter().enumerate().any(|(i, a)| {
+                extra[..i]
+                    .iter()
+                    .any(|b| text_of(buf, a.name) == text_of(buf, b.name))
+            });
+        }
+        let mut s = std::mem::take(&mut self.merge_scratch);
+        s.clear();
+        s.extend_from_slice(extra);
+        s.sort_unstable_by(|a, b| text_of(buf, a.name).cmp(text_of(buf, b.name)));
+        let dup = s
+            .windows(2)
+            .any(|w| text_of(buf, w[0].name) == text_of(buf, w[1].name));
+        self.merge_scratch = s;
+        dup
     }
 
     /// Labelmap for patterns whose matches need not span the whole name: Go's `ReplaceAllString` on the name.
@@ -497,6 +556,9 @@ impl<'a> WorkingSet<'a> {
             });
         }
         let extra = std::mem::take(&mut self.pending);
+        if extra.len() > 1 && self.names_collide(&extra) {
+            self.labelmap_collision = true;
+        }
         for e in &extra {
             self.set(e.name, e.value);
         }

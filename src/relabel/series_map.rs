@@ -169,6 +169,13 @@ impl<V> SeriesMap<V> {
         self.index.len()
     }
 
+    /// The stored values.
+    // For the scrape cache (feature `yaml`).
+    #[cfg_attr(not(feature = "yaml"), allow(dead_code))]
+    pub(crate) fn values(&self) -> impl Iterator<Item = &V> + '_ {
+        self.slots.iter().map(|s| &s.value)
+    }
+
     /// The bytes counted against the budget.
     // For the scrape cache (feature `yaml`).
     #[cfg_attr(not(feature = "yaml"), allow(dead_code))]

@@ -122,6 +122,9 @@ pub(super) struct WorkingSet<'a> {
     pub(super) slot_table: &'a SlotTable,
     /// Scratch for [`WorkingSet::settle`]'s merge.
     pub(super) merge_scratch: Vec<Entry<'a>>,
+    /// A `labelmap` mapped two labels to one name: the result depends on Prometheus' order of visits, which
+    /// the working set does not track (see [`super::Relabeler`]'s reference).
+    pub(super) labelmap_collision: bool,
 }
 
 impl<'a> WorkingSet<'a> {

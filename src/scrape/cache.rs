@@ -49,7 +49,10 @@ impl ScrapeCache {
     /// Stores a result for a series whose lookup just missed; returns `false` when the cache is full (the entry
     /// is not stored).
     pub(crate) fn insert(&mut self, raw: &[u8], labels: Option<Labels>) -> bool {
-        let heap = labels.as_ref().map_or(0, Labels::heap_bytes);
+        // A cached label set also has an entry in the scrape's [`Collisions`] index.
+        let heap = labels
+            .as_ref()
+            .map_or(0, |l| l.heap_bytes() + COLLISION_ENTRY_BYTES);
         self.map.insert_sized(raw, labels, heap).is_ok()
     }
 
@@ -65,5 +68,97 @@ impl ScrapeCache {
     /// when the cache grew beyond `2 × last successful size + 1000`.
     pub(crate) fn end_scrape(&mut self, success: bool) {
         self.map.end_scrape(success);
+    }
+}
+
+/// What an entry of [`Collisions`] costs: its key and value, twice for the hash table's slack.
+const COLLISION_ENTRY_BYTES: usize = 2 * std::mem::size_of::<(u64, (u64, Option<i64>))>();
+
+/// Distinct raw series that end with one label set (`a{x=""}` and `a`, label order, or metric relabeling that
+/// drops the difference). Prometheus appends both, and its storage keeps the first sample of a series at one
+/// timestamp; the scrape layer stores the first the same way. Label sets are hashed only when a series is
+/// built (a cache miss): a hash seen twice marks the set as shared, and only the samples of shared sets are
+/// checked against the ones emitted in the scrape, so a target without such series pays one branch per sample.
+#[derive(Debug)]
+pub(crate) struct Collisions {
+    hasher: ahash::RandomState,
+    /// Per hash of a label set built so far: the scrape that built it last and its timestamp (bounded: rebuilt
+    /// from the cache when it outgrows it).
+    built: std::collections::HashMap<u64, (u64, Option<i64>)>,
+    /// Hashes built from more than one raw series.
+    shared: std::collections::HashSet<u64>,
+    /// Shared sets emitted in this scrape, with their timestamp.
+    emitted: std::collections::HashMap<u64, Option<i64>>,
+    scrape: u64,
+}
+
+impl Collisions {
+    pub(crate) fn new() -> Self {
+        Collisions {
+            hasher: ahash::RandomState::new(),
+            built: Default::default(),
+            shared: Default::default(),
+            emitted: Default::default(),
+            scrape: 0,
+        }
+    }
+
+    pub(crate) fn begin_scrape(&mut self) {
+        self.emitted.clear();
+        self.scrape += 1;
+    }
+
+    /// A label set built on a cache miss, for a sample at `ts`. When another raw series built the same set
+    /// earlier in this scrape, that one was emitted first. Returns the hash when it is new, for
+    /// [`Collisions::not_cached`].
+    pub(crate) fn built(&mut self, labels: &Labels, ts: Option<i64>) -> Option<u64> {
+        let h = self.hasher.hash_one(labels);
+        match self.built.insert(h, (self.scrape, ts)) {
+            Some((scrape, prev)) => {
+                self.shared.insert(h);
+                if scrape == self.scrape {
+                    self.emitted.entry(h).or_insert(prev);
+                }
+                None
+            }
+            None => Some(h),
+        }
+    }
+
+    /// The series of a new hash was not cached (the cache is full): it is not tracked either, so that this
+    /// index stays within the cache's size. (Series beyond the cache budget are not checked for collisions.)
+    pub(crate) fn not_cached(&mut self, new: Option<u64>) {
+        if let Some(h) = new {
+            self.built.remove(&h);
+        }
+    }
+
+    /// Whether a sample of `labels` at `ts` repeats one already emitted in this scrape (Prometheus' storage
+    /// rejects it: a duplicate sample for the timestamp); records it otherwise.
+    #[inline]
+    pub(crate) fn is_repeat(&mut self, labels: &Labels, ts: Option<i64>) -> bool {
+        if self.shared.is_empty() {
+            return false;
+        }
+        let h = self.hasher.hash_one(labels);
+        if !self.shared.contains(&h) {
+            return false;
+        }
+        self.emitted.insert(h, ts) == Some(ts)
+    }
+
+    /// After a scrape: keeps the hashes bounded by the cache (the cache forgets series; this forgets with it).
+    pub(crate) fn end_scrape(&mut self, cache: &ScrapeCache) {
+        if self.built.len() <= 2 * cache.len() + 4096 {
+            return;
+        }
+        self.built.clear();
+        self.shared.clear();
+        for labels in cache.map.values().flatten() {
+            let h = self.hasher.hash_one(labels);
+            if self.built.insert(h, (0, None)).is_some() {
+                self.shared.insert(h);
+            }
+        }
     }
 }

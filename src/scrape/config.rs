@@ -1,9 +1,9 @@
 //! What a scrape needs of its job: [`ScrapeConfig`] and [`ScrapeOptions`].
 
+use crate::Dialect;
 use crate::config::{ProtocolSettings, ScrapeJob, ScrapeLimits};
 use crate::content_type::accept_header;
 use crate::relabel::{ConfigError, NameValidationScheme, Pipeline};
-use crate::{DEFAULT_MAX_LINE_LEN, Dialect};
 
 /// Default bound on the entries of the per-series cache (series beyond it are relabeled every time, not cached).
 pub const DEFAULT_CACHE_ENTRIES: usize = 1 << 21;
@@ -19,7 +19,8 @@ pub struct ScrapeOptions {
     /// `true`: bad lines, invalid series and samples beyond `sample_limit` are skipped and counted instead
     /// (`body_size_limit` and decoding errors still fail the scrape).
     pub lenient: bool,
-    /// The parser's maximum line length.
+    /// The parser's maximum line length. Unbounded by default ([`usize::MAX`]): Prometheus has no line limit,
+    /// only `body_size_limit`, so a scrape accepts any line that fits the body.
     pub max_line_len: usize,
     /// Maximum entries of the per-series cache.
     pub cache_max_entries: usize,
@@ -36,7 +37,7 @@ impl Default for ScrapeOptions {
     fn default() -> Self {
         ScrapeOptions {
             lenient: false,
-            max_line_len: DEFAULT_MAX_LINE_LEN,
+            max_line_len: usize::MAX,
             cache_max_entries: DEFAULT_CACHE_ENTRIES,
             cache_max_bytes: DEFAULT_CACHE_BYTES,
             fallback_dialect: Some(Dialect::Prometheus),

@@ -20,6 +20,9 @@ pub enum ScrapeError {
     /// A series has an invalid metric or label name under the active scheme
     /// (`invalid metric name or label names: {…}`); holds the formatted label set.
     InvalidNames(String),
+    /// A label name twice in a series that reached storage (`a{__name__="b"} 1`): Prometheus' TSDB rejects it,
+    /// `label name "__name__" is not unique: invalid sample`.
+    DuplicateLabelName(String),
     /// The body does not parse.
     Parse(crate::Error),
     /// A native histogram has more buckets than `native_histogram_bucket_limit` even at the
@@ -46,6 +49,9 @@ impl fmt::Display for ScrapeError {
             ScrapeError::LabelLimit(m) => f.write_str(m),
             ScrapeError::MissingMetricName => f.write_str("missing metric name (__name__ label)"),
             ScrapeError::InvalidNames(l) => write!(f, "invalid metric name or label names: {l}"),
+            ScrapeError::DuplicateLabelName(n) => {
+                write!(f, "label name \"{n}\" is not unique: invalid sample")
+            }
             ScrapeError::Parse(e) => write!(f, "parse error: {e}"),
             ScrapeError::BucketLimit => f.write_str("histogram bucket limit exceeded"),
             ScrapeError::ContentType(e) => write!(f, "{e}"),

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::io::Read;
 use std::time::Instant;
 
-use super::cache::{Hit, ScrapeCache};
+use super::cache::{Collisions, Hit, ScrapeCache};
 use super::config::{ScrapeConfig, ScrapeOptions};
 use super::sink::{Appender, HistogramSeries, Series};
 use super::validate::{over_limit, reduce_resolution, validate};
@@ -28,6 +28,7 @@ pub struct Scraper {
     options: ScrapeOptions,
     relabeler: Relabeler,
     cache: ScrapeCache,
+    collisions: Collisions,
     target: Labels,
     protocols: ProtocolSettings,
 }
@@ -44,6 +45,7 @@ impl Scraper {
                 config.options.cache_max_entries,
                 config.options.cache_max_bytes,
             ),
+            collisions: Collisions::new(),
             options: config.options,
             relabeler: config.metric_relabel.relabeler(),
             target: target.labels().clone(),
@@ -86,6 +88,7 @@ impl Scraper {
     pub fn begin(&mut self, content_type: &str, content_encoding: &str) -> Scrape<'_> {
         let start = Instant::now();
         self.cache.begin_scrape();
+        self.collisions.begin_scrape();
         let mut report = ScrapeReport {
             sample_limit: self.limits.sample_limit,
             ..ScrapeReport::default()
@@ -291,11 +294,22 @@ impl Scrape<'_> {
         if let BodyParser::Text(p) = &self.parser {
             st.report.bad_lines_skipped = p.skipped_lines();
         }
+        if matches!(
+            st.failed,
+            Some(ScrapeError::BodySizeLimit | ScrapeError::Decode { .. })
+        ) {
+            // Prometheus reads the whole body before parsing it: a body over the limit (or one that does not
+            // decode) is never parsed, so the scrape reports 0 samples scraped, post-relabeling and added.
+            st.report.samples_scraped = 0;
+            st.report.samples_post_relabel = 0;
+            st.report.series_added = 0;
+        }
         let success = st.failed.is_none();
         if success {
             app.commit();
         }
         st.s.cache.end_scrape(success);
+        st.s.collisions.end_scrape(&st.s.cache);
         st.report.cache_series = st.s.cache.len() as u64;
         st.report.error = st.failed.take();
         st.report.duration = self.start.elapsed();
@@ -548,13 +562,15 @@ impl State<'_> {
             }
             Some((Hit::Series(labels), again)) => {
                 self.report.cache_hits += 1;
+                self.report.samples_post_relabel += 1;
                 if again && ts.is_none() {
-                    // The same series twice without timestamps: Prometheus' storage rejects the second sample
-                    // (`duplicate sample for timestamp`), counts it and goes on.
+                    // The same series twice without timestamps: Prometheus' scrape cache finds it already scraped
+                    // (`scrapeCache.get`) and rejects the repeat as `duplicate sample for timestamp` without
+                    // appending it, so it counts in `scrape_samples_post_metric_relabeling` (`added++`) but not
+                    // against `sample_limit` (the limit appender never sees it); the first sample is stored.
                     self.report.duplicate_samples += 1;
                     return Ok(());
                 }
-                self.report.samples_post_relabel += 1;
                 if over_limit(
                     &mut self.report,
                     &mut self.sample_limit_hit,
@@ -563,7 +579,9 @@ impl State<'_> {
                 ) {
                     return Ok(());
                 }
-                emit(labels, false, app);
+                if !self.s.collisions.is_repeat(labels, ts) {
+                    emit(labels, false, app);
+                }
                 return Ok(());
             }
             None => {}
@@ -583,6 +601,7 @@ impl State<'_> {
             }
             Err(e) => return Err(e),
         };
+        let new_hash = self.s.collisions.built(&labels, ts);
         self.report.samples_post_relabel += 1;
         if over_limit(
             &mut self.report,
@@ -590,11 +609,18 @@ impl State<'_> {
             sample_limit,
             lenient,
         ) {
+            self.s.collisions.not_cached(new_hash);
             return Ok(());
         }
-        emit(&labels, true, app);
+        // A second raw series with the same labels is appended in Prometheus (and counted as added) but its
+        // storage keeps the first sample.
+        if !self.s.collisions.is_repeat(&labels, ts) {
+            emit(&labels, true, app);
+        }
         self.report.series_added += 1;
-        self.s.cache.insert(raw, Some(labels));
+        if !self.s.cache.insert(raw, Some(labels)) {
+            self.s.collisions.not_cached(new_hash);
+        }
         Ok(())
     }
 
@@ -606,8 +632,15 @@ impl State<'_> {
     ) -> Result<Option<Labels>, ScrapeError> {
         let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::with_capacity(32);
         let mut empty: Vec<Cow<'_, str>> = Vec::new();
+        let has_name = !name.is_empty();
         pairs.push((Cow::Borrowed("__name__"), name));
+        // `a{__name__="b"}`: Prometheus' parser gives both names; unless a rule rewrites `__name__`, the series
+        // reaches storage with the name twice and the TSDB fails the scrape.
+        let mut brace_name: Option<Cow<'_, str>> = None;
         for l in labels {
+            if has_name && l.name == "__name__" {
+                brace_name = Some(l.value.clone());
+            }
             let mut v = l.value;
             let normalize = (self.mtype == MetricType::Histogram && l.name == "le")
                 || (self.mtype == MetricType::Summary && l.name == "quantile");
@@ -636,6 +669,13 @@ impl State<'_> {
             return Ok(None);
         }
         validate(&labels, self.s.scheme, &self.s.limits)?;
+        if let Some(b) = brace_name {
+            // Builder semantics: a rule that sets or deletes `__name__` replaces both; otherwise both remain.
+            // The relabeler keeps the last one, the braces' value, when no rule touched it.
+            if labels.get("__name__") == Some(b.as_ref()) {
+                return Err(ScrapeError::DuplicateLabelName("__name__".to_string()));
+            }
+        }
         Ok(Some(labels))
     }
 }

@@ -13,7 +13,9 @@ pub(super) fn over_limit(
     limit: u64,
     lenient: bool,
 ) -> bool {
-    if limit == 0 || report.samples_post_relabel <= limit {
+    // Prometheus' limit appender counts the samples it is asked to append: in-scrape repeats of a series
+    // (`duplicate_samples`) never reach it.
+    if limit == 0 || report.samples_post_relabel - report.duplicate_samples <= limit {
         return *hit;
     }
     if lenient {
