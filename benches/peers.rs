@@ -487,6 +487,19 @@ mod openmetrics_parser {
         Ok(n)
     }
 
+    /// The `_sum` and `_count` lines of a folded histogram or summary.
+    fn push_sum_count(
+        push: &mut impl FnMut(&str, Option<(&str, String)>, f64),
+        (sum, count): (Option<f64>, Option<f64>),
+    ) {
+        if let Some(v) = sum {
+            push("_sum", None, v);
+        }
+        if let Some(c) = count {
+            push("_count", None, c);
+        }
+    }
+
     /// Families hold folded histograms and summaries: unfold them into their sample lines.
     pub fn samples(input: &str, _: &Reference) -> Result<Vec<Norm>, String> {
         let mut out = Vec::new();
@@ -513,24 +526,16 @@ mod openmetrics_parser {
                             let le = format_bound(b.upper_bound);
                             push("_bucket", Some(("le", le)), b.count.as_f64());
                         }
-                        if let Some(v) = h.sum {
-                            push("_sum", None, v.as_f64());
-                        }
-                        if let Some(c) = h.count {
-                            push("_count", None, c as f64);
-                        }
+                        let sum_count = (h.sum.map(|v| v.as_f64()), h.count.map(|c| c as f64));
+                        push_sum_count(&mut push, sum_count);
                     }
                     PrometheusValue::Summary(q) => {
                         for b in &q.quantiles {
                             let qs = format_bound(b.quantile);
                             push("", Some(("quantile", qs)), b.value.as_f64());
                         }
-                        if let Some(v) = q.sum {
-                            push("_sum", None, v.as_f64());
-                        }
-                        if let Some(c) = q.count {
-                            push("_count", None, c as f64);
-                        }
+                        let sum_count = (q.sum.map(|v| v.as_f64()), q.count.map(|c| c as f64));
+                        push_sum_count(&mut push, sum_count);
                     }
                 }
             }

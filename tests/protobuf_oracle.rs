@@ -292,14 +292,7 @@ fn arb_family() -> impl Strategy<Value = Family> {
                     m
                 });
             proptest::collection::vec(metric, 0..4).prop_map(move |metrics| {
-                let t = [
-                    MetricType::Counter,
-                    MetricType::Gauge,
-                    MetricType::Summary,
-                    MetricType::Unknown,
-                    MetricType::Histogram,
-                    MetricType::GaugeHistogram,
-                ][kind as usize];
+                let t = KINDS[kind as usize];
                 let mut f = Family::new(&name, &help, t);
                 f.unit = unit.clone();
                 f.metrics = metrics;
@@ -370,6 +363,16 @@ fn check_against_prost(body: &[u8]) {
 /// bits (NaNs equal), timestamp.
 type Key = (String, Vec<(String, String)>, u64, Option<i64>);
 
+/// The family types the strategies pick from, by index.
+const KINDS: [MetricType; 6] = [
+    MetricType::Counter,
+    MetricType::Gauge,
+    MetricType::Summary,
+    MetricType::Unknown,
+    MetricType::Histogram,
+    MetricType::GaugeHistogram,
+];
+
 fn bits(v: f64) -> u64 {
     if v.is_nan() {
         f64::NAN.to_bits()
@@ -378,11 +381,17 @@ fn bits(v: f64) -> u64 {
     }
 }
 
+/// A sample's [`Key`], its labels sorted.
+fn key(name: String, mut labels: Vec<(String, String)>, value: f64, ts: Option<i64>) -> Key {
+    labels.sort();
+    (name, labels, bits(value), ts)
+}
+
 fn text_series(body: &[u8]) -> Vec<Key> {
     let mut out = Vec::new();
     for ev in promtext::parse(body) {
         if let promtext::Event::Sample(s) = ev.expect("text parses") {
-            let mut labels: Vec<(String, String)> = s
+            let labels: Vec<(String, String)> = s
                 .labels()
                 .map(|l| {
                     let v = if l.name == "le" || l.name == "quantile" {
@@ -393,11 +402,10 @@ fn text_series(body: &[u8]) -> Vec<Key> {
                     (l.name.into_owned(), v)
                 })
                 .collect();
-            labels.sort();
-            out.push((
+            out.push(key(
                 s.name().into_owned(),
                 labels,
-                bits(s.value()),
+                s.value(),
                 s.timestamp_ms(),
             ));
         }
@@ -410,15 +418,14 @@ fn pb_series(body: &[u8]) -> Vec<Key> {
     let mut out = Vec::new();
     for ev in Parser::new(body, Settings::default()) {
         if let Event::Sample(s) = ev.expect("protobuf parses") {
-            let mut labels: Vec<(String, String)> = s
+            let labels: Vec<(String, String)> = s
                 .labels()
                 .map(|l| (l.name.into_owned(), l.value.into_owned()))
                 .collect();
-            labels.sort();
-            out.push((
+            out.push(key(
                 s.name().to_string(),
                 labels,
-                bits(s.value()),
+                s.value(),
                 s.timestamp_ms(),
             ));
         }
@@ -560,13 +567,7 @@ fn arb_text_family(i: usize) -> impl Strategy<Value = Family> {
                 // One metric per label set, as a family groups them.
                 metrics.sort_by(|a, b| a.labels.cmp(&b.labels));
                 metrics.dedup_by(|a, b| a.labels == b.labels);
-                let t = [
-                    MetricType::Counter,
-                    MetricType::Gauge,
-                    MetricType::Summary,
-                    MetricType::Unknown,
-                    MetricType::Histogram,
-                ][kind as usize];
+                let t = KINDS[kind as usize];
                 let mut f = Family::new(&name, &help, t);
                 f.metrics = metrics;
                 f
