@@ -84,7 +84,7 @@ fn seed_target_is_kept_with_prometheus_labels() {
     );
     assert_eq!(
         t.all_labels().to_string(),
-        r#"{__address__="10.244.1.7:15090", __metrics_path__="/stats/prometheus", __scheme__="http", __scrape_interval__="1m", __scrape_timeout__="10s", instance="10.244.1.7:15090", job="envoy-stats", namespace="default", pod_name="reviews-v1-545db77b95-6xk2p"}"#
+        r#"{__address__="10.244.1.7:15090", __always_scrape_classic_histograms__="false", __convert_classic_histograms_to_nhcb__="false", __metrics_path__="/stats/prometheus", __scheme__="http", __scrape_interval__="1m", __scrape_native_histograms__="false", __scrape_timeout__="10s", instance="10.244.1.7:15090", job="envoy-stats", namespace="default", pod_name="reviews-v1-545db77b95-6xk2p"}"#
     );
     assert!(
         t.all_labels()

@@ -329,3 +329,61 @@ fn fallback_and_mixed_bodies() {
     }
     assert!(out.series.is_empty());
 }
+
+/// Prometheus 3.x (`scrape/target.go`, `PopulateDiscoveredLabels` / `PopulateLabels`): the job's
+/// histogram settings become the target labels `__scrape_native_histograms__`,
+/// `__always_scrape_classic_histograms__` and `__convert_classic_histograms_to_nhcb__`
+/// (`strconv.FormatBool`), relabeling may change them per target, a value that is not a Go
+/// boolean fails the target, and the scrape loop takes each setting from its target's label.
+#[test]
+fn histogram_settings_are_target_labels() {
+    let on = job("scrape_configs:\n- job_name: envoy\n  scrape_native_histograms: true\n");
+    let t = target(&on);
+    assert_eq!(
+        t.all_labels().get("__scrape_native_histograms__"),
+        Some("true")
+    );
+    assert_eq!(
+        t.all_labels().get("__always_scrape_classic_histograms__"),
+        Some("false")
+    );
+    assert_eq!(
+        t.all_labels().get("__convert_classic_histograms_to_nhcb__"),
+        Some("false")
+    );
+    // Not target labels of the scraped series.
+    assert!(t.labels().iter().all(|(n, _)| !n.starts_with("__")));
+
+    // Turned on for one target by relabeling: native histograms are ingested for it.
+    let per_target = job(
+        "scrape_configs:\n- job_name: envoy\n  relabel_configs:\n  - {target_label: __scrape_native_histograms__, replacement: 'True'}\n  - {target_label: __always_scrape_classic_histograms__, replacement: '1'}\n",
+    );
+    let (r, out) = scrape(&per_target, &native_body(), PB, "");
+    assert!(r.up(), "{:?}", r.error);
+    assert_eq!(
+        (r.native_histograms, out.histograms.len(), out.series.len()),
+        (1, 1, 5)
+    );
+
+    // Not a Go boolean: the target fails with Prometheus' message, checked in its order.
+    for (label, words) in [
+        ("__scrape_native_histograms__", "scrape native histograms"),
+        (
+            "__always_scrape_classic_histograms__",
+            "always scrape classic histograms",
+        ),
+        (
+            "__convert_classic_histograms_to_nhcb__",
+            "convert classic histograms to nhcb",
+        ),
+    ] {
+        let bad = job(&format!(
+            "scrape_configs:\n- job_name: envoy\n  relabel_configs:\n  - {{target_label: {label}, replacement: 'yes'}}\n"
+        ));
+        let err = Target::from_discovered(&bad, &[("__address__", "10.0.0.1:15090")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("error parsing {words}: strconv.ParseBool: parsing \"yes\": invalid syntax")
+        );
+    }
+}

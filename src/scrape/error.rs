@@ -79,6 +79,10 @@ pub enum TargetError {
     Interval(String),
     /// A label value is not valid UTF-8 (cannot happen with Rust strings; kept for completeness).
     InvalidLabelValue(String),
+    /// `__scrape_native_histograms__`, `__always_scrape_classic_histograms__` or
+    /// `__convert_classic_histograms_to_nhcb__` is not a Go boolean after relabeling; Prometheus'
+    /// message (`error parsing scrape native histograms: strconv.ParseBool: parsing "x": invalid syntax`).
+    HistogramSetting(String),
     /// The job's `relabel_configs` do not compile.
     Config(String),
 }
@@ -88,7 +92,9 @@ impl fmt::Display for TargetError {
         match self {
             TargetError::NoAddress => f.write_str("no address"),
             TargetError::InvalidAddress(a) => write!(f, "{a:?} is not a valid hostname"),
-            TargetError::Interval(m) | TargetError::InvalidLabelValue(m) => f.write_str(m),
+            TargetError::Interval(m)
+            | TargetError::InvalidLabelValue(m)
+            | TargetError::HistogramSetting(m) => f.write_str(m),
             TargetError::Config(m) => write!(f, "invalid relabel_configs: {m}"),
         }
     }

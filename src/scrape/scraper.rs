@@ -49,7 +49,15 @@ impl Scraper {
             options: config.options,
             relabeler: config.metric_relabel.relabeler(),
             target: target.labels().clone(),
-            protocols: config.protocols,
+            // Relabeling may have changed the job's histogram settings for this target.
+            protocols: ProtocolSettings {
+                scrape_native_histograms: target
+                    .scrape_native_histograms(config.protocols.scrape_native_histograms),
+                always_scrape_classic_histograms: target.always_scrape_classic_histograms(
+                    config.protocols.always_scrape_classic_histograms,
+                ),
+                ..config.protocols
+            },
         }
     }
 

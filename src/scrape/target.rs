@@ -12,6 +12,27 @@ pub const DEFAULT_SCRAPE_INTERVAL: &str = "1m";
 /// Prometheus' global default `scrape_timeout`.
 pub const DEFAULT_SCRAPE_TIMEOUT: &str = "10s";
 
+/// The target labels that carry a job's histogram settings (Prometheus 3.x adds them to the
+/// discovered labels; relabeling may change them per target).
+const CONVERT_NHCB_LABEL: &str = "__convert_classic_histograms_to_nhcb__";
+const ALWAYS_CLASSIC_LABEL: &str = "__always_scrape_classic_histograms__";
+const NATIVE_HISTOGRAMS_LABEL: &str = "__scrape_native_histograms__";
+/// Each label with the words Prometheus' error uses for it, in Prometheus' order of checking.
+const HISTOGRAM_SETTINGS: [(&str, &str); 3] = [
+    (CONVERT_NHCB_LABEL, "convert classic histograms to nhcb"),
+    (ALWAYS_CLASSIC_LABEL, "always scrape classic histograms"),
+    (NATIVE_HISTOGRAMS_LABEL, "scrape native histograms"),
+];
+
+/// Go's `strconv.ParseBool`.
+fn go_parse_bool(s: &str) -> Option<bool> {
+    match s {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
+    }
+}
+
 /// A kept scrape target: its full label set (including `__address__`, `__scheme__`, `__metrics_path__`,
 /// `__param_*`, `__scrape_*__`) and the public labels attached to every scraped sample.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,6 +162,16 @@ impl Target {
                 "scrape timeout cannot be greater than scrape interval ({to:?} > {iv:?})"
             )));
         }
+        for (name, what) in HISTOGRAM_SETTINGS {
+            if let Some(v) = after.get(name).filter(|v| !v.is_empty()) {
+                if go_parse_bool(v).is_none() {
+                    return Err(TargetError::HistogramSetting(format!(
+                        "error parsing {what}: strconv.ParseBool: parsing {}: invalid syntax",
+                        crate::go::quote_str(v)
+                    )));
+                }
+            }
+        }
         let mut kept: Vec<(&str, &str)> = after
             .iter()
             .filter(|(n, _)| !n.starts_with("__meta_"))
@@ -223,6 +254,18 @@ impl Target {
             ("__scrape_timeout__", render(&timeout)),
             ("__metrics_path__", job.metrics_path.clone()),
             ("__scheme__", job.scheme.clone()),
+            (
+                CONVERT_NHCB_LABEL,
+                job.protocols.convert_classic_histograms_to_nhcb.to_string(),
+            ),
+            (
+                ALWAYS_CLASSIC_LABEL,
+                job.protocols.always_scrape_classic_histograms.to_string(),
+            ),
+            (
+                NATIVE_HISTOGRAMS_LABEL,
+                job.protocols.scrape_native_histograms.to_string(),
+            ),
         ];
         let is_unset = |pairs: &[(String, String)], n: &str| {
             pairs
@@ -275,6 +318,26 @@ impl Target {
     /// `__address__`.
     pub fn address(&self) -> &str {
         self.all.get("__address__").unwrap_or_default()
+    }
+
+    /// Whether this target's native histograms are ingested: `__scrape_native_histograms__`
+    /// (the job's `scrape_native_histograms`, possibly changed by relabeling), or `default` for a
+    /// target without it.
+    pub fn scrape_native_histograms(&self, default: bool) -> bool {
+        self.bool_label(NATIVE_HISTOGRAMS_LABEL, default)
+    }
+
+    /// Whether this target keeps the classic series of histograms that are also native:
+    /// `__always_scrape_classic_histograms__`, or `default` for a target without it.
+    pub fn always_scrape_classic_histograms(&self, default: bool) -> bool {
+        self.bool_label(ALWAYS_CLASSIC_LABEL, default)
+    }
+
+    fn bool_label(&self, name: &str, default: bool) -> bool {
+        self.all
+            .get(name)
+            .and_then(go_parse_bool)
+            .unwrap_or(default)
     }
 
     /// `__scheme__`.
