@@ -4,6 +4,17 @@ mod common;
 use common::run;
 use std::path::{Path, PathBuf};
 
+/// [`targets_with`] that succeeds with `active` kept targets; its stdout and stderr.
+fn targets_ok(config: &Path, active: usize) -> (String, String) {
+    let (code, out, err) = targets_with(config);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with(&format!("{active} active targets\n")),
+        "{out}"
+    );
+    (out, err)
+}
+
 /// `promtext targets --config CONFIG --pods tests/data/k8s/pods.json`.
 fn targets_with(config: &Path) -> (i32, String, String) {
     run(
@@ -190,9 +201,7 @@ fn operator_values_and_errors() {
         "values.yaml",
         "prometheus:\n  prometheusSpec:\n    additionalScrapeConfigs:\n    - job_name: envoy-stats\n      metrics_path: /stats/prometheus\n      kubernetes_sd_configs: [{role: pod, namespaces: {names: [bookinfo-v6]}}]\n      relabel_configs:\n      - {source_labels: [__meta_kubernetes_pod_container_port_name], action: keep, regex: '.*-envoy-prom'}\n",
     );
-    let (code, out, err) = targets_with(&values);
-    assert_eq!(code, 0, "{err}");
-    assert!(out.starts_with("1 active targets\n"), "{out}");
+    let (out, _) = targets_ok(&values, 1);
     assert!(
         out.contains("http://[fd00:10:244:1::7]:15090/stats/prometheus"),
         "{out}"
@@ -254,9 +263,7 @@ fn operator_values_and_errors() {
         "limited.yml",
         "scrape_configs:\n- job_name: all\n  target_limit: 2\n  kubernetes_sd_configs: [{role: pod}]\n",
     );
-    let (code, out, err) = targets_with(&limited);
-    assert_eq!(code, 0, "{err}");
-    assert!(out.starts_with("11 active targets"), "{out}");
+    let (_, err) = targets_ok(&limited, 11);
     assert!(
         err.contains("job \"all\": target_limit exceeded (number of targets: 11, limit: 2)"),
         "{err}"
