@@ -58,7 +58,8 @@ pub struct ScrapeArgs {
     pub job: Option<String>,
     /// Discovered target labels in series notation, e.g. `{__address__="10.0.0.1:15090",__meta_kubernetes_namespace="default"}`,
     /// as a JSON object, or as one target of `/api/v1/targets` (its `discoveredLabels`); `relabel_configs` run
-    /// over them. Default: `{__address__="localhost"}`.
+    /// over them. A whole `/api/v1/targets` response scrapes every active target of the job's pool live, like
+    /// --pods. `@FILE` reads the value from a file. Default: `{__address__="localhost"}`.
     #[arg(long, value_name = "LABELS")]
     pub target_labels: Option<String>,
     /// The response's Content-Type (default: a URL's Content-Type header, else `text/plain; version=0.0.4`).
@@ -443,6 +444,67 @@ pub fn write_json_report(
     out.write_all(b"}\n")
 }
 
+/// `--target-labels @FILE` reads the value from a file.
+fn read_at_file(s: &str) -> Result<String, String> {
+    match s.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}")),
+        None => Ok(s.to_string()),
+    }
+}
+
+/// One active target of a `/api/v1/targets` response: its `scrapePool` and `discoveredLabels`.
+type ListedTarget = (Option<String>, Vec<(String, String)>);
+
+/// The active targets of a whole `/api/v1/targets` response; `None` when `s` is not one.
+fn api_targets(s: &str) -> Option<Result<Vec<ListedTarget>, String>> {
+    let v: serde_json::Value = serde_json::from_str(s.trim_start()).ok()?;
+    let active = v.get("data")?.get("activeTargets")?.as_array()?;
+    Some(
+        active
+            .iter()
+            .map(|t| {
+                let pool = t
+                    .get("scrapePool")
+                    .and_then(|p| p.as_str())
+                    .map(str::to_string);
+                let labels = t
+                    .get("discoveredLabels")
+                    .and_then(|l| l.as_object())
+                    .ok_or("an active target without discoveredLabels")?
+                    .iter()
+                    .map(|(k, v)| match v.as_str() {
+                        Some(v) => Ok((k.clone(), v.to_string())),
+                        None => Err(format!("label {k:?}: the value must be a string")),
+                    })
+                    .collect::<Result<Vec<_>, String>>()?;
+                Ok((pool, labels))
+            })
+            .collect(),
+    )
+}
+
+/// The scrape targets the job makes of the listed targets of its own pool (`relabel_configs` run
+/// again over each one's discovered labels); targets it drops are left out.
+fn api_targets_of_job(job: &ScrapeJob, listed: Vec<ListedTarget>) -> Result<Vec<Target>, String> {
+    let mut out = Vec::new();
+    for (pool, labels) in listed {
+        if pool.is_some_and(|p| p != job.job_name) {
+            continue;
+        }
+        match Target::from_discovered(job, &labels) {
+            Ok(TargetOutcome::Kept(t)) => out.push(t),
+            Ok(TargetOutcome::Dropped(_)) => {}
+            Err(e) => return Err(format!("target {}: {e}", format_pairs_of(&labels))),
+        }
+    }
+    Ok(out)
+}
+
+fn format_pairs_of(labels: &[(String, String)]) -> String {
+    promtext::relabel::Labels::from_pairs(labels.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+        .to_string()
+}
+
 /// Parses `--target-labels`: series notation, a JSON object of labels, or one target of `/api/v1/targets`
 /// (its `discoveredLabels`).
 pub fn parse_target_labels(s: &str) -> Result<Vec<(String, String)>, String> {
@@ -568,7 +630,19 @@ pub fn run(args: ScrapeArgs) -> ExitCode {
     if args.pods.is_some() {
         return run_discovered(&args, &job, &http);
     }
-    let discovered = match &args.target_labels {
+    let target_labels = match args.target_labels.as_deref().map(read_at_file) {
+        Some(Err(e)) => return fail(2, format!("--target-labels: {e}")),
+        Some(Ok(s)) => Some(s),
+        None => None,
+    };
+    if let Some(listed) = target_labels.as_deref().and_then(api_targets) {
+        let targets = match listed.and_then(|l| api_targets_of_job(&job, l)) {
+            Ok(t) => t,
+            Err(e) => return fail(2, format!("--target-labels: {e}")),
+        };
+        return scrape_targets(&args, &job, &http, targets);
+    }
+    let discovered = match &target_labels {
         Some(s) => match parse_target_labels(s) {
             Ok(v) => v,
             Err(e) => return fail(2, format!("--target-labels: {e}")),
@@ -1009,8 +1083,6 @@ enum Scraped {
 /// `scrape --pods`: discovery, then every active target scraped live, `--concurrency` at a time.
 fn run_discovered(args: &ScrapeArgs, job: &ScrapeJob, http: &crate::http::HttpArgs) -> ExitCode {
     use promtext::discovery::kubernetes::Cluster;
-    use std::io::IsTerminal;
-    use std::sync::atomic::{AtomicUsize, Ordering};
     if args.output == ScrapeOutput::Exposition {
         return fail(
             2,
@@ -1045,6 +1117,24 @@ fn run_discovered(args: &ScrapeArgs, job: &ScrapeJob, http: &crate::http::HttpAr
         .iter()
         .filter_map(|t| t.active().cloned())
         .collect();
+    scrape_targets(args, job, http, targets)
+}
+
+/// Scrapes `targets` live, `--concurrency` at a time, and prints one report per target.
+fn scrape_targets(
+    args: &ScrapeArgs,
+    job: &ScrapeJob,
+    http: &crate::http::HttpArgs,
+    targets: Vec<Target>,
+) -> ExitCode {
+    use std::io::IsTerminal;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    if args.output == ScrapeOutput::Exposition {
+        return fail(
+            2,
+            "several targets print one report each: --output summary or jsonl",
+        );
+    }
     let mut cfg = match ScrapeConfig::from_job(job) {
         Ok(c) => c,
         Err(e) => return fail(2, e),

@@ -296,6 +296,78 @@ fn scrape_a_url_and_a_target_s_own_url() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `--target-labels` with a whole `/api/v1/targets` response (from a file with `@`): every active
+/// target of the job's pool is scraped live, its discovered labels relabeled again; other pools
+/// are left out.
+#[test]
+fn scrape_the_active_targets_of_an_api_response() {
+    let (good, _rx1) = serve(vec![reply("text/plain; version=0.0.4", None, TEXT.into())]);
+    let (bad, _rx2) = serve(vec![Reply {
+        status: "500 Internal Server Error",
+        headers: vec![],
+        body: vec![],
+        delay: Duration::ZERO,
+    }]);
+    let addr = |u: &str| u.trim_start_matches("http://").to_string();
+    let target = |pool: &str, address: &str, team: &str| {
+        serde_json::json!({
+            "scrapePool": pool,
+            "discoveredLabels": {"__address__": address, "__meta_team": team},
+            "labels": {"instance": address, "job": pool},
+            "scrapeUrl": format!("http://{address}/metrics"),
+            "health": "up",
+        })
+    };
+    let response = serde_json::json!({
+        "status": "success",
+        "data": {
+            "activeTargets": [
+                target("app", &addr(&good), "a"),
+                target("other", &addr(&good), "x"),
+                target("app", &addr(&bad), "b"),
+            ],
+            "droppedTargets": [],
+        }
+    });
+    let dir = std::env::temp_dir().join(format!("promtext-live-api-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let api = dir.join("targets.json");
+    std::fs::write(&api, response.to_string()).unwrap();
+    let cfg = dir.join("prometheus.yml");
+    std::fs::write(
+        &cfg,
+        "scrape_configs:\n- job_name: app\n  relabel_configs:\n  - {source_labels: [__meta_team], target_label: team}\n",
+    )
+    .unwrap();
+    let o = promtext(&[
+        "scrape",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--target-labels",
+        &format!("@{}", api.display()),
+        "--output",
+        "jsonl",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = String::from_utf8(o.stdout).unwrap();
+    let reports: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(reports.len(), 2, "{out}");
+    assert_eq!(reports[0]["up"], 1, "{out}");
+    assert_eq!(reports[0]["target"]["team"], "a");
+    assert_eq!(reports[0]["scrapeUrl"], format!("{good}/metrics"));
+    assert_eq!(reports[1]["up"], 0);
+    assert_eq!(reports[1]["target"]["team"], "b");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn scrape_the_targets_discovered_in_a_pod_list() {
     let (good, _rx1) = serve(vec![reply("text/plain; version=0.0.4", None, TEXT.into())]);
