@@ -467,31 +467,36 @@ mod openmetrics_parser {
                 n += match &s.value {
                     PrometheusValue::Unknown(v) | PrometheusValue::Gauge(v) => bit(v.as_f64()),
                     PrometheusValue::Counter(c) => bit(c.value.as_f64()),
-                    PrometheusValue::Histogram(h) => {
-                        h.buckets
-                            .iter()
-                            .map(|b| bit(b.count.as_f64()))
-                            .sum::<usize>()
-                            + h.sum.map_or(0, |v| bit(v.as_f64()))
-                    }
-                    PrometheusValue::Summary(q) => {
-                        q.quantiles
-                            .iter()
-                            .map(|b| bit(b.value.as_f64()))
-                            .sum::<usize>()
-                            + q.sum.map_or(0, |v| bit(v.as_f64()))
-                    }
+                    PrometheusValue::Histogram(h) => folded_bits(
+                        h.buckets.iter().map(|b| b.count.as_f64()),
+                        h.sum.map(|v| v.as_f64()),
+                    ),
+                    PrometheusValue::Summary(q) => folded_bits(
+                        q.quantiles.iter().map(|b| b.value.as_f64()),
+                        q.sum.map(|v| v.as_f64()),
+                    ),
                 };
             }
         }
         Ok(n)
     }
 
-    /// The `_sum` and `_count` lines of a folded histogram or summary.
-    fn push_sum_count(
+    /// [`bit`] over a folded histogram's or summary's values and sum.
+    fn folded_bits(values: impl Iterator<Item = f64>, sum: Option<f64>) -> usize {
+        values.chain(sum).map(bit).sum()
+    }
+
+    /// The lines of a folded histogram or summary: one per `(bound, value)` pair with the
+    /// bound as the `label` (`le` or `quantile`) of the `suffix`ed name, then `_sum`, `_count`.
+    fn push_folded(
         push: &mut impl FnMut(&str, Option<(&str, String)>, f64),
+        (suffix, label): (&str, &str),
+        pairs: impl Iterator<Item = (f64, f64)>,
         (sum, count): (Option<f64>, Option<f64>),
     ) {
+        for (bound, v) in pairs {
+            push(suffix, Some((label, format_bound(bound))), v);
+        }
         if let Some(v) = sum {
             push("_sum", None, v);
         }
@@ -521,22 +526,18 @@ mod openmetrics_parser {
                         push("", None, v.as_f64())
                     }
                     PrometheusValue::Counter(c) => push("", None, c.value.as_f64()),
-                    PrometheusValue::Histogram(h) => {
-                        for b in &h.buckets {
-                            let le = format_bound(b.upper_bound);
-                            push("_bucket", Some(("le", le)), b.count.as_f64());
-                        }
-                        let sum_count = (h.sum.map(|v| v.as_f64()), h.count.map(|c| c as f64));
-                        push_sum_count(&mut push, sum_count);
-                    }
-                    PrometheusValue::Summary(q) => {
-                        for b in &q.quantiles {
-                            let qs = format_bound(b.quantile);
-                            push("", Some(("quantile", qs)), b.value.as_f64());
-                        }
-                        let sum_count = (q.sum.map(|v| v.as_f64()), q.count.map(|c| c as f64));
-                        push_sum_count(&mut push, sum_count);
-                    }
+                    PrometheusValue::Histogram(h) => push_folded(
+                        &mut push,
+                        ("_bucket", "le"),
+                        h.buckets.iter().map(|b| (b.upper_bound, b.count.as_f64())),
+                        (h.sum.map(|v| v.as_f64()), h.count.map(|c| c as f64)),
+                    ),
+                    PrometheusValue::Summary(q) => push_folded(
+                        &mut push,
+                        ("", "quantile"),
+                        q.quantiles.iter().map(|b| (b.quantile, b.value.as_f64())),
+                        (q.sum.map(|v| v.as_f64()), q.count.map(|c| c as f64)),
+                    ),
                 }
             }
         }
@@ -752,6 +753,21 @@ struct Row {
     baseline: bool,
 }
 
+impl Row {
+    /// A row not timed yet, without allocation count or verdict.
+    fn new(name: &str, baseline: bool) -> Row {
+        Row {
+            name: name.into(),
+            secs: None,
+            rounds: Vec::new(),
+            allocs: None,
+            verdict: None,
+            cause: None,
+            baseline,
+        }
+    }
+}
+
 fn runs() -> usize {
     std::env::var("PEERS_RUNS")
         .ok()
@@ -797,24 +813,8 @@ fn measure(input: &Input) -> (Vec<Row>, usize) {
     let reference = reference(text);
     let n = reference.samples.len();
     let mut rows = vec![
-        Row {
-            name: "memchr_lines (baseline)".into(),
-            secs: None,
-            rounds: Vec::new(),
-            allocs: None,
-            verdict: None,
-            cause: None,
-            baseline: true,
-        },
-        Row {
-            name: "naive_split (baseline)".into(),
-            secs: None,
-            rounds: Vec::new(),
-            allocs: None,
-            verdict: None,
-            cause: None,
-            baseline: true,
-        },
+        Row::new("memchr_lines (baseline)", true),
+        Row::new("naive_split (baseline)", true),
     ];
     let mut fns: Vec<Box<dyn Fn()>> = vec![
         Box::new(move || {
@@ -845,13 +845,10 @@ fn measure(input: &Input) -> (Vec<Row>, usize) {
             _ => diagnose(p, text),
         };
         rows.push(Row {
-            name: p.name.into(),
-            secs: None,
-            rounds: Vec::new(),
             allocs: (!fails).then_some(allocs),
             verdict: Some(verdict),
             cause,
-            baseline: false,
+            ..Row::new(p.name, false)
         });
     }
     let refs: Vec<&dyn Fn()> = fns.iter().map(|f| &**f).collect();

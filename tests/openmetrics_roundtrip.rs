@@ -8,6 +8,10 @@ use promtext::write::{Format, write_eof, write_help, write_sample_parts, write_t
 use promtext::{ChunkParser, Event, MetricType, Settings, Validation};
 use proptest::prelude::*;
 
+#[path = "support/strategies.rs"]
+mod strategies;
+use strategies::{float_value, text, unique_labels};
+
 #[derive(Clone, Debug)]
 struct Smp {
     labels: Vec<(String, String)>,
@@ -25,17 +29,6 @@ struct Fam {
     samples: Vec<Smp>,
 }
 
-fn text() -> impl Strategy<Value = String> {
-    prop_oneof![
-        "[a-zA-Z0-9_ ]{0,12}",
-        "[ -~]{0,16}",
-        any::<String>().prop_map(|s| s.chars().take(10).collect()),
-        Just("a\"b\\c\nd # {}".to_string()),
-        Just("\\n\\\\\\\"".to_string()),
-        Just(String::new()),
-    ]
-}
-
 fn label_name() -> impl Strategy<Value = String> {
     prop_oneof![
         4 => "[a-zA-Z_][a-zA-Z0-9_]{0,8}",
@@ -48,22 +41,7 @@ fn label_name() -> impl Strategy<Value = String> {
 }
 
 fn labels() -> impl Strategy<Value = Vec<(String, String)>> {
-    prop::collection::vec((label_name(), text()), 0..4).prop_map(|mut v| {
-        let mut seen = std::collections::HashSet::new();
-        v.retain(|(n, _)| seen.insert(n.clone()));
-        v
-    })
-}
-
-fn gauge_value() -> impl Strategy<Value = f64> {
-    prop_oneof![
-        any::<f64>(),
-        Just(f64::NAN),
-        Just(f64::INFINITY),
-        Just(f64::NEG_INFINITY),
-        Just(-0.0),
-        (0u64..u64::MAX).prop_map(|v| v as f64),
-    ]
+    unique_labels(label_name(), 4)
 }
 
 fn counter_value() -> impl Strategy<Value = f64> {
@@ -114,7 +92,7 @@ fn family(index: usize) -> impl Strategy<Value = Fam> {
             let value = if t == MetricType::Counter {
                 counter_value().boxed()
             } else {
-                gauge_value().boxed()
+                float_value().boxed()
             };
             let ex = if t == MetricType::Counter {
                 prop::option::of(exemplar()).boxed()

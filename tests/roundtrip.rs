@@ -6,16 +6,9 @@ use promtext::family::{MetricFamily, OwnedSample, collect_families, sample_suffi
 use promtext::write::{Format, write_families};
 use proptest::prelude::*;
 
-fn text() -> impl Strategy<Value = String> {
-    prop_oneof![
-        "[a-zA-Z0-9_ ]{0,12}",
-        "[ -~]{0,16}",
-        any::<String>().prop_map(|s| s.chars().take(12).collect()),
-        Just("a\"b\\c\nd".to_string()),
-        Just("\\n\\\\".to_string()),
-        Just(String::new()),
-    ]
-}
+#[path = "support/strategies.rs"]
+mod strategies;
+use strategies::{float_value, text, unique_labels};
 
 fn metric_name() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -33,24 +26,8 @@ fn label_name() -> impl Strategy<Value = String> {
     ]
 }
 
-fn value() -> impl Strategy<Value = f64> {
-    prop_oneof![
-        any::<f64>(),
-        Just(f64::NAN),
-        Just(f64::INFINITY),
-        Just(f64::NEG_INFINITY),
-        Just(-0.0),
-        (0u64..u64::MAX).prop_map(|v| v as f64),
-        (0i64..1000).prop_map(|v| v as f64),
-    ]
-}
-
 fn labels() -> impl Strategy<Value = Vec<(String, String)>> {
-    prop::collection::vec((label_name(), text()), 0..5).prop_map(|mut v| {
-        let mut seen = std::collections::HashSet::new();
-        v.retain(|(n, _)| seen.insert(n.clone()));
-        v
-    })
+    unique_labels(label_name(), 5)
 }
 
 fn family() -> impl Strategy<Value = MetricFamily> {
@@ -69,7 +46,7 @@ fn family() -> impl Strategy<Value = MetricFamily> {
             (
                 0usize..5,
                 labels(),
-                value(),
+                float_value(),
                 prop::option::of(prop_oneof![0i64..=i64::MAX, Just(0), Just(i64::MAX)]),
             ),
             0..5,

@@ -1063,17 +1063,6 @@ pub fn run_default() -> ExitCode {
     exit_for(&second)
 }
 
-fn read_file_or_stdin(path: &str) -> Result<Vec<u8>, String> {
-    let mut buf = Vec::new();
-    let r = if path == "-" {
-        io::stdin().lock().read_to_end(&mut buf)
-    } else {
-        std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut buf))
-    };
-    r.map_err(|e| format!("reading {path}: {e}"))?;
-    Ok(buf)
-}
-
 /// What one live scrape of a discovered target gave.
 enum Scraped {
     Report(Box<ScrapeReport>, String),
@@ -1082,7 +1071,6 @@ enum Scraped {
 
 /// `scrape --pods`: discovery, then every active target scraped live, `--concurrency` at a time.
 fn run_discovered(args: &ScrapeArgs, job: &ScrapeJob, http: &crate::http::HttpArgs) -> ExitCode {
-    use promtext::discovery::kubernetes::Cluster;
     if args.output == ScrapeOutput::Exposition {
         return fail(
             2,
@@ -1090,21 +1078,12 @@ fn run_discovered(args: &ScrapeArgs, job: &ScrapeJob, http: &crate::http::HttpAr
         );
     }
     let pods = args.pods.as_deref().unwrap_or("-");
-    let cluster = (|| -> Result<Cluster, String> {
-        let mut c =
-            Cluster::from_pods(&read_file_or_stdin(pods)?).map_err(|e| format!("{pods}: {e}"))?;
-        if let Some(p) = &args.nodes {
-            c = c
-                .with_nodes(&read_file_or_stdin(p)?)
-                .map_err(|e| format!("{p}: {e}"))?;
-        }
-        if let Some(p) = &args.namespaces {
-            c = c
-                .with_namespaces(&read_file_or_stdin(p)?)
-                .map_err(|e| format!("{p}: {e}"))?;
-        }
-        Ok(c)
-    })();
+    let cluster = crate::targets::load_cluster(
+        pods,
+        args.nodes.as_deref(),
+        args.namespaces.as_deref(),
+        None,
+    );
     let cluster = match cluster {
         Ok(c) => c,
         Err(e) => return fail(2, e),

@@ -52,7 +52,8 @@ pub struct TargetsArgs {
     pub explain: Option<String>,
 }
 
-fn read_all(path: &str) -> Result<Vec<u8>, String> {
+/// A file's bytes, or standard input's for `-`.
+pub(crate) fn read_all(path: &str) -> Result<Vec<u8>, String> {
     let mut buf = Vec::new();
     let r = if path == "-" {
         io::stdin().lock().read_to_end(&mut buf)
@@ -61,6 +62,31 @@ fn read_all(path: &str) -> Result<Vec<u8>, String> {
     };
     r.map_err(|e| format!("reading {path}: {e}"))?;
     Ok(buf)
+}
+
+/// The cluster of `--pods`, `--nodes`, `--namespaces` and `--own-namespace` (shared with
+/// `scrape --pods`); errors name the file.
+pub(crate) fn load_cluster(
+    pods: &str,
+    nodes: Option<&str>,
+    namespaces: Option<&str>,
+    own_namespace: Option<&str>,
+) -> Result<Cluster, String> {
+    let mut cluster = Cluster::from_pods(&read_all(pods)?).map_err(|e| format!("{pods}: {e}"))?;
+    if let Some(p) = nodes {
+        cluster = cluster
+            .with_nodes(&read_all(p)?)
+            .map_err(|e| format!("{p}: {e}"))?;
+    }
+    if let Some(p) = namespaces {
+        cluster = cluster
+            .with_namespaces(&read_all(p)?)
+            .map_err(|e| format!("{p}: {e}"))?;
+    }
+    if let Some(ns) = own_namespace {
+        cluster = cluster.with_own_namespace(ns.to_string());
+    }
+    Ok(cluster)
 }
 
 /// One job's compiled rules and targets.
@@ -88,21 +114,12 @@ fn discover<'d>(args: &TargetsArgs, doc: &'d ConfigDocument) -> Result<Vec<JobRe
     if jobs.is_empty() {
         return Err(format!("{cfg}: no job with kubernetes_sd_configs"));
     }
-    let pods = read_all(&args.pods)?;
-    let mut cluster = Cluster::from_pods(&pods).map_err(|e| format!("{}: {e}", args.pods))?;
-    if let Some(p) = &args.nodes {
-        cluster = cluster
-            .with_nodes(&read_all(p)?)
-            .map_err(|e| format!("{p}: {e}"))?;
-    }
-    if let Some(p) = &args.namespaces {
-        cluster = cluster
-            .with_namespaces(&read_all(p)?)
-            .map_err(|e| format!("{p}: {e}"))?;
-    }
-    if let Some(ns) = &args.own_namespace {
-        cluster = cluster.with_own_namespace(ns.clone());
-    }
+    let cluster = load_cluster(
+        &args.pods,
+        args.nodes.as_deref(),
+        args.namespaces.as_deref(),
+        args.own_namespace.as_deref(),
+    )?;
     let mut out = Vec::new();
     for job in jobs {
         let name = &job.job_name;

@@ -296,18 +296,39 @@ fn scrape_a_url_and_a_target_s_own_url() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A server that answers one scrape with 500.
+fn failing_server() -> (String, mpsc::Receiver<Vec<String>>) {
+    serve(vec![Reply {
+        status: "500 Internal Server Error",
+        headers: vec![],
+        body: vec![],
+        delay: Duration::ZERO,
+    }])
+}
+
+/// The output and JSONL reports of a multi-target scrape in which some target failed (exit 1).
+fn failed_run_reports(o: &std::process::Output) -> (String, Vec<serde_json::Value>) {
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = String::from_utf8(o.stdout.clone()).unwrap();
+    let reports = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (out, reports)
+}
+
 /// `--target-labels` with a whole `/api/v1/targets` response (from a file with `@`): every active
 /// target of the job's pool is scraped live, its discovered labels relabeled again; other pools
 /// are left out.
 #[test]
 fn scrape_the_active_targets_of_an_api_response() {
     let (good, _rx1) = serve(vec![reply("text/plain; version=0.0.4", None, TEXT.into())]);
-    let (bad, _rx2) = serve(vec![Reply {
-        status: "500 Internal Server Error",
-        headers: vec![],
-        body: vec![],
-        delay: Duration::ZERO,
-    }]);
+    let (bad, _rx2) = failing_server();
     let addr = |u: &str| u.trim_start_matches("http://").to_string();
     let target = |pool: &str, address: &str, team: &str| {
         serde_json::json!({
@@ -348,17 +369,7 @@ fn scrape_the_active_targets_of_an_api_response() {
         "--output",
         "jsonl",
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let out = String::from_utf8(o.stdout).unwrap();
-    let reports: Vec<serde_json::Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let (out, reports) = failed_run_reports(&o);
     assert_eq!(reports.len(), 2, "{out}");
     assert_eq!(reports[0]["up"], 1, "{out}");
     assert_eq!(reports[0]["target"]["team"], "a");
@@ -371,12 +382,7 @@ fn scrape_the_active_targets_of_an_api_response() {
 #[test]
 fn scrape_the_targets_discovered_in_a_pod_list() {
     let (good, _rx1) = serve(vec![reply("text/plain; version=0.0.4", None, TEXT.into())]);
-    let (bad, _rx2) = serve(vec![Reply {
-        status: "500 Internal Server Error",
-        headers: vec![],
-        body: vec![],
-        delay: Duration::ZERO,
-    }]);
+    let (bad, _rx2) = failing_server();
     let port = |u: &str| u.rsplit(':').next().unwrap().parse::<u16>().unwrap();
     let pods = format!(
         r#"{{"items": [{{"metadata": {{"name": "app", "namespace": "default"}},
@@ -409,17 +415,7 @@ fn scrape_the_targets_discovered_in_a_pod_list() {
         "--concurrency",
         "2",
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let out = String::from_utf8(o.stdout).unwrap();
-    let reports: Vec<serde_json::Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let (out, reports) = failed_run_reports(&o);
     assert_eq!(reports.len(), 2, "{out}");
     assert_eq!(reports[0]["up"], 1);
     assert_eq!(reports[0]["scrape_samples_scraped"], 1);

@@ -29,6 +29,14 @@ fn targets_with(config: &Path) -> (i32, String, String) {
     )
 }
 
+/// `promtext targets --config tests/data/k8s/prometheus.yml ARGS` with `stdin`.
+fn targets_run(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
+    let config = data("prometheus.yml");
+    let mut all = vec!["targets", "--config", &config];
+    all.extend_from_slice(args);
+    run(&all, stdin)
+}
+
 fn data(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/data/k8s")
@@ -47,11 +55,8 @@ fn tmp(name: &str, text: &str) -> PathBuf {
 
 #[test]
 fn table_lists_active_and_dropped_targets() {
-    let (code, out, err) = run(
+    let (code, out, err) = targets_run(
         &[
-            "targets",
-            "--config",
-            &data("prometheus.yml"),
             "--pods",
             &data("pods.json"),
             "--nodes",
@@ -95,18 +100,8 @@ fn table_lists_active_and_dropped_targets() {
 #[test]
 fn jsonl_has_the_fields_of_api_v1_targets() {
     let pods = std::fs::read(data("pods.json")).unwrap();
-    let (code, out, err) = run(
-        &[
-            "targets",
-            "--config",
-            &data("prometheus.yml"),
-            "--job",
-            "envoy-stats",
-            "--pods",
-            "-",
-            "--output",
-            "jsonl",
-        ],
+    let (code, out, err) = targets_run(
+        &["--job", "envoy-stats", "--pods", "-", "--output", "jsonl"],
         &pods,
     );
     assert_eq!(code, 0, "{err}");
@@ -141,11 +136,8 @@ fn jsonl_has_the_fields_of_api_v1_targets() {
 
 #[test]
 fn explain_walks_one_pod() {
-    let (code, out, err) = run(
+    let (code, out, err) = targets_run(
         &[
-            "targets",
-            "--config",
-            &data("prometheus.yml"),
             "--job",
             "envoy-stats",
             "--pods",
@@ -174,11 +166,8 @@ fn explain_walks_one_pod() {
         "{out}"
     );
     assert!(out.contains("result: dropped by rule 0 (keep)"), "{out}");
-    let (code, _, err) = run(
+    let (code, _, err) = targets_run(
         &[
-            "targets",
-            "--config",
-            &data("prometheus.yml"),
             "--pods",
             &data("pods.json"),
             "--job",
@@ -207,16 +196,8 @@ fn operator_values_and_errors() {
         "{out}"
     );
     // attach_metadata without the node list.
-    let (code, _, err) = run(
-        &[
-            "targets",
-            "--config",
-            &data("prometheus.yml"),
-            "--job",
-            "node-exporter",
-            "--pods",
-            &data("pods.json"),
-        ],
+    let (code, _, err) = targets_run(
+        &["--job", "node-exporter", "--pods", &data("pods.json")],
         b"",
     );
     assert_eq!(code, 2);
@@ -229,30 +210,10 @@ fn operator_values_and_errors() {
     );
     assert_eq!(code, 2);
     assert!(err.starts_with("error: reading /nonexistent.yml"), "{err}");
-    let (code, _, err) = run(
-        &[
-            "targets",
-            "--config",
-            &data("prometheus.yml"),
-            "--pods",
-            "-",
-        ],
-        b"{\"items\": 3}",
-    );
+    let (code, _, err) = targets_run(&["--pods", "-"], b"{\"items\": 3}");
     assert_eq!(code, 2);
     assert!(err.contains("-: cannot decode pods"), "{err}");
-    let (code, _, err) = run(
-        &[
-            "targets",
-            "--config",
-            &data("prometheus.yml"),
-            "--job",
-            "nope",
-            "--pods",
-            &data("pods.json"),
-        ],
-        b"",
-    );
+    let (code, _, err) = targets_run(&["--job", "nope", "--pods", &data("pods.json")], b"");
     assert_eq!(code, 2);
     assert!(
         err.contains("no scrape config with job name \"nope\""),

@@ -87,30 +87,7 @@ impl ChunkParser {
     /// assert_eq!(err.kind(), ErrorKind::FeedAfterFinish);
     /// ```
     pub fn feed<'c>(&'c mut self, chunk: &'c [u8]) -> Events<'c> {
-        let ChunkParser {
-            core,
-            carry,
-            joined,
-            base,
-            discarding,
-            kept,
-            pending,
-            finished,
-        } = self;
-        let mut events = Events {
-            core,
-            carry,
-            base,
-            discarding,
-            kept,
-            first: Segment::empty(),
-            first_pos: 0,
-            rest: Segment::empty(),
-            rest_pos: 0,
-            is_final: false,
-            finished,
-            pending,
-        };
+        let (joined, mut events) = self.split();
         if *events.finished {
             if !chunk.is_empty() && events.pending.is_none() {
                 *events.pending = Some(Error::new(
@@ -175,6 +152,21 @@ impl ChunkParser {
     pub fn finish(&mut self) -> Events<'_> {
         std::mem::swap(&mut self.carry, &mut self.joined);
         self.carry.clear();
+        let (joined, mut events) = self.split();
+        *events.kept = false;
+        let already = *events.finished;
+        let skip_tail = *events.discarding;
+        *events.discarding = false;
+        if !already && !skip_tail {
+            events.rest = Segment::new(joined);
+        }
+        events.is_final = !already;
+        events
+    }
+
+    /// The buffer that joins a carried line with its rest, and an `Events` with nothing to
+    /// parse yet over the parser's state.
+    fn split(&mut self) -> (&mut Vec<u8>, Events<'_>) {
         let ChunkParser {
             core,
             carry,
@@ -185,11 +177,7 @@ impl ChunkParser {
             pending,
             finished,
         } = self;
-        *kept = false;
-        let already = *finished;
-        let skip_tail = *discarding;
-        *discarding = false;
-        Events {
+        let events = Events {
             core,
             carry,
             base,
@@ -197,16 +185,13 @@ impl ChunkParser {
             kept,
             first: Segment::empty(),
             first_pos: 0,
-            rest: if already || skip_tail {
-                Segment::empty()
-            } else {
-                Segment::new(joined)
-            },
+            rest: Segment::empty(),
             rest_pos: 0,
-            is_final: !already,
+            is_final: false,
             finished,
             pending,
-        }
+        };
+        (joined, events)
     }
 
     /// How many bad lines were skipped (lenient mode).

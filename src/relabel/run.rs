@@ -499,6 +499,12 @@ impl<'a> WorkingSet<'a> {
                 value: e.value,
             });
         }
+        self.set_mapped();
+    }
+
+    /// Sets the labels a labelmap collected in `pending`, noting when two of them share a name
+    /// (the caller then re-runs the series in Prometheus' order).
+    fn set_mapped(&mut self) {
         let extra = std::mem::take(&mut self.pending);
         if extra.len() > 1 && self.names_collide(&extra) {
             self.labelmap_collision = true;
@@ -555,14 +561,7 @@ impl<'a> WorkingSet<'a> {
                 value: e.value,
             });
         }
-        let extra = std::mem::take(&mut self.pending);
-        if extra.len() > 1 && self.names_collide(&extra) {
-            self.labelmap_collision = true;
-        }
-        for e in &extra {
-            self.set(e.name, e.value);
-        }
-        self.pending = extra;
+        self.set_mapped();
     }
 
     fn label_drop_keep(&mut self, rule: &Rule) {
