@@ -3,9 +3,10 @@
 //!
 //! Every decoder writes into one fixed output buffer and hands each filled piece on before decoding more, so
 //! the decompressed body is never held: a bomb costs the caller's `body_size_limit` in time, not memory. The
-//! codecs' own windows are bounded too: gzip 32 KiB, brotli 16 MiB (the format's limit; the large-window
-//! extension is off), zstd `body_size_limit` rounded up to a power of two (at least 8 MiB, what streaming
-//! encoders declare), resident only as far as the output reaches.
+//! codecs' own windows are bounded by `body_size_limit` rounded up to a power of two: gzip's is 32 KiB;
+//! brotli's ring buffer grows with the output and may never outgrow the limit (a stream that needs more
+//! would write more than the body may hold, so it fails as `body size limit exceeded`); zstd refuses a
+//! frame whose window exceeds the limit (at least 8 MiB, see [`zstd_window_log`]) before allocating it.
 
 use super::ScrapeError;
 
@@ -122,10 +123,12 @@ fn err(encoding: Encoding, e: impl std::fmt::Display) -> ScrapeError {
 enum Flow {
     Go,
     Stop,
+    /// The codec would need a window larger than `body_size_limit` allows.
+    OverLimit,
 }
 
 impl Decoder {
-    /// A decoder for `encoding`; `body_limit` (0: none) bounds the zstd window it accepts.
+    /// A decoder for `encoding`; `body_limit` (0: none) bounds the window it may allocate.
     pub(crate) fn new(encoding: Encoding, body_limit: u64) -> Result<Decoder, ScrapeError> {
         let _ = body_limit;
         let codec = match encoding {
@@ -148,7 +151,7 @@ impl Decoder {
             }
             #[cfg(feature = "brotli")]
             Encoding::Brotli => Codec::Brotli {
-                s: brotli::new_state(),
+                s: brotli::new_state(body_limit),
                 done: false,
             },
             #[allow(unreachable_patterns)]
@@ -211,7 +214,11 @@ impl Decoder {
                 #[cfg(feature = "brotli")]
                 Codec::Brotli { s, done } => brotli::feed(s, done, chunk, out, &mut sink),
             };
-            r.map(|_| ()).map_err(|m| err(enc, m))
+            match r {
+                Ok(Flow::OverLimit) => Err(ScrapeError::BodySizeLimit),
+                Ok(_) => Ok(()),
+                Err(m) => Err(err(enc, m)),
+            }
         }
         #[cfg(not(any(feature = "gzip", feature = "zstd", feature = "brotli")))]
         Ok(())
@@ -245,7 +252,9 @@ impl Decoder {
 
 /// The largest zstd window (log2) accepted under `limit`: a frame can never usefully reference more history
 /// than the body may hold, so a larger window is refused before it is allocated. At least 2^23 (8 MiB, what
-/// zstd's and Go's streaming encoders declare for input of unknown size), at most zstd's default of 2^27.
+/// zstd's and Go's streaming encoders declare for input of unknown size at their higher levels: refusing it
+/// would refuse ordinary bodies under small limits; zstd allocates it untouched, so only the pages the output
+/// reaches become resident), at most zstd's default of 2^27.
 #[cfg(feature = "zstd")]
 fn zstd_window_log(limit: u64) -> u32 {
     let log = 64 - limit.saturating_sub(1).leading_zeros();
@@ -294,16 +303,46 @@ fn zstd_feed(
 #[cfg(feature = "brotli")]
 mod brotli {
     use brotli_decompressor::{
-        BrotliDecoderParameter, BrotliDecompressStream, BrotliResult, BrotliState, StandardAlloc,
+        Allocator, BrotliDecoderErrorCode, BrotliDecoderParameter, BrotliDecompressStream,
+        BrotliResult, BrotliState, StandardAlloc,
     };
 
     use super::Flow;
 
-    pub(super) type State = BrotliState<StandardAlloc, StandardAlloc, StandardAlloc>;
+    pub(super) type State = BrotliState<Capped, StandardAlloc, StandardAlloc>;
 
-    pub(super) fn new_state() -> Box<State> {
+    /// The byte allocator of the decoder: it refuses any cell larger than `cap`. The largest cell is the ring
+    /// buffer, a power of two that holds everything decoded so far plus the metablock being decoded (until it
+    /// reaches the window), plus a fixed slack; so a stream whose output stays within the body limit never
+    /// asks for more than the limit rounded up to a power of two, plus the slack.
+    #[derive(Clone, Copy, Debug)]
+    pub(super) struct Capped {
+        cap: usize,
+    }
+
+    /// Bytes the decoder allocates past its ring buffer (write-ahead and dictionary-word slack, 542 in
+    /// brotli-decompressor), rounded up.
+    const SLACK: usize = 1024;
+
+    impl Allocator<u8> for Capped {
+        type AllocatedMemory = <StandardAlloc as Allocator<u8>>::AllocatedMemory;
+        fn alloc_cell(&mut self, len: usize) -> Self::AllocatedMemory {
+            // A refused cell is empty; the decoder then fails with an allocation error code.
+            StandardAlloc::default().alloc_cell(if len > self.cap { 0 } else { len })
+        }
+        fn free_cell(&mut self, _cell: Self::AllocatedMemory) {}
+    }
+
+    /// A decoder state whose allocations stay within `limit` (0: none) rounded up to a power of two.
+    pub(super) fn new_state(limit: u64) -> Box<State> {
+        let cap = match limit {
+            0 => usize::MAX,
+            l => usize::try_from(l.checked_next_power_of_two().unwrap_or(u64::MAX))
+                .unwrap_or(usize::MAX)
+                .saturating_add(SLACK),
+        };
         let mut s = Box::new(BrotliState::new(
-            StandardAlloc::default(),
+            Capped { cap },
             StandardAlloc::default(),
             StandardAlloc::default(),
         ));
@@ -356,7 +395,13 @@ mod brotli {
                     return Ok(Flow::Go);
                 }
                 BrotliResult::ResultFailure => {
-                    return Err(format!("corrupt brotli stream ({:?})", s.error_code));
+                    return match s.error_code {
+                        BrotliDecoderErrorCode::BROTLI_DECODER_ERROR_ALLOC_RING_BUFFER_1
+                        | BrotliDecoderErrorCode::BROTLI_DECODER_ERROR_ALLOC_RING_BUFFER_2 => {
+                            Ok(Flow::OverLimit)
+                        }
+                        code => Err(format!("corrupt brotli stream ({code:?})")),
+                    };
                 }
             }
         }
