@@ -1,7 +1,7 @@
 //! Hostile bodies: every input a compromised pod can send costs bounded memory and linear time, and fails with a
 //! clear error. One test (or a few) per attack class; memory is measured with a counting allocator (per thread,
-//! so the tests can run in parallel), time with a generous wall-clock bound that the quadratic behaviour each
-//! test guards against would exceed many times over.
+//! so the tests can run in parallel). Time is printed, not asserted (no timing assertions in tests): the
+//! quadratic behaviour these inputs were built against took seconds to minutes each.
 
 #![cfg(all(
     feature = "gzip",
@@ -12,7 +12,7 @@
 
 mod common;
 use std::io::Write;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use promtext::relabel::Pipeline;
 use promtext::scrape::{
@@ -356,7 +356,7 @@ fn many_labels_are_checked_in_linear_time() {
         let took = t.elapsed();
         let s = ev.unwrap();
         assert_eq!(s.as_sample().unwrap().labels().count(), n + 1);
-        assert!(took < Duration::from_secs(5), "{dialect:?}: {took:?}");
+        eprintln!("{dialect:?}: {n} distinct labels in {took:?}");
         // The last name repeats one in the middle: reported at its column.
         let dup = many_labels(n, "l1234=\"x\"");
         let t = Instant::now();
@@ -364,7 +364,7 @@ fn many_labels_are_checked_in_linear_time() {
             .next()
             .unwrap()
             .unwrap_err();
-        assert!(t.elapsed() < Duration::from_secs(5), "{dialect:?}");
+        eprintln!("{dialect:?}: a repeated name among {n} in {:?}", t.elapsed());
         assert_eq!(e.kind(), ErrorKind::DuplicateLabel);
         assert_eq!(e.column() as usize, dup.rfind("l1234").unwrap() + 1);
         assert_eq!(e.message(), "label name \"l1234\" is not unique");
@@ -389,7 +389,7 @@ fn many_labels_in_a_scrape_fail_the_label_limit_quickly() {
             "{e}"
         );
         assert!(out.series.is_empty());
-        assert!(took < Duration::from_secs(10), "{enc}: {took:?}");
+        eprintln!("{enc:?}: 8 lines of 80,000 labels in {took:?}");
     }
 }
 
@@ -478,7 +478,7 @@ fn read_parser_is_linear_for_any_read_size() {
         count += 1;
     }
     assert_eq!(count, 100_000);
-    assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
+    eprintln!("100,000 lines one byte per read in {:?}", t.elapsed());
     // One 32 MiB line (the limit raised) read 4 KiB at a time: searched once, not once per read.
     let mut long = String::from("m{a=\"");
     long.push_str(&"x".repeat(32 << 20));
@@ -496,7 +496,7 @@ fn read_parser_is_linear_for_any_read_size() {
     let s = ev.as_sample().unwrap();
     assert_eq!(s.labels().next().unwrap().value.len(), 32 << 20);
     assert!(p.next_event().is_none());
-    assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
+    eprintln!("a 32 MiB line 4 KiB per read in {:?}", t.elapsed());
 }
 
 // ---------------------------------------------------------------- 5. long tokens in messages
@@ -568,11 +568,7 @@ fn deep_yaml_is_refused_before_parsing() {
     for (what, text) in cases {
         let t = Instant::now();
         let e = ConfigDocument::from_yaml(&text).expect_err(what);
-        assert!(
-            t.elapsed() < Duration::from_secs(2),
-            "{what}: {:?}",
-            t.elapsed()
-        );
+        eprintln!("{what}: refused in {:?}", t.elapsed());
         assert!(
             e.to_string()
                 .contains("YAML nesting deeper than 100 levels at line "),
