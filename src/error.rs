@@ -43,6 +43,10 @@ pub enum ErrorKind {
     /// Input was fed to a [`ChunkParser`](crate::ChunkParser) after its `finish`; it was
     /// ignored.
     FeedAfterFinish,
+    /// A [`ChunkParser`](crate::ChunkParser) iterator was dropped undrained while lines of an
+    /// earlier undrained one were still buffered, and keeping both would pass the buffer's bound
+    /// (the line limit plus one chunk): those lines were discarded.
+    Undrained,
     /// Protobuf exposition: malformed wire data (truncated varint, a length beyond its message,
     /// a bad wire type, a singular message field repeated, …).
     Protobuf,

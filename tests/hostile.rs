@@ -151,7 +151,10 @@ fn brotli_ring_buffer_stays_within_the_limit() {
         largest <= limit.next_power_of_two() + 1024,
         "an allocation of {largest} bytes"
     );
-    assert!(peak <= limit.next_power_of_two() + 2 * MIB, "peak {peak} bytes");
+    assert!(
+        peak <= limit.next_power_of_two() + 2 * MIB,
+        "peak {peak} bytes"
+    );
 }
 
 #[test]
@@ -364,7 +367,10 @@ fn many_labels_are_checked_in_linear_time() {
             .next()
             .unwrap()
             .unwrap_err();
-        eprintln!("{dialect:?}: a repeated name among {n} in {:?}", t.elapsed());
+        eprintln!(
+            "{dialect:?}: a repeated name among {n} in {:?}",
+            t.elapsed()
+        );
         assert_eq!(e.kind(), ErrorKind::DuplicateLabel);
         assert_eq!(e.column() as usize, dup.rfind("l1234").unwrap() + 1);
         assert_eq!(e.message(), "label name \"l1234\" is not unique");
@@ -425,8 +431,9 @@ fn chunk_parser_keeps_lines_of_a_dropped_iterator() {
         assert_eq!(p.lines_read(), n as u64 + 2);
         assert_eq!(p.buffered(), 0);
     }
-    // Dropped early again and again: every line still comes out exactly once, in order.
-    let mut p = ChunkParser::new(Settings::default());
+    // Dropped early again and again: while the waiting lines fit the bound (the line limit plus
+    // the largest chunk), every line still comes out exactly once, in order.
+    let mut p = ChunkParser::new(Settings::default().max_line_len(64 << 20));
     let mut names = Vec::new();
     for chunk in body.as_bytes().chunks(1000) {
         names.extend(sample_names(p.feed(chunk).take(3)));
@@ -434,6 +441,58 @@ fn chunk_parser_keeps_lines_of_a_dropped_iterator() {
     names.extend(sample_names(p.finish()));
     assert_eq!(names.len(), n);
     assert!(names.iter().enumerate().all(|(i, s)| *s == format!("m{i}")));
+}
+
+/// Iterators dropped undrained again and again never make the buffer outgrow the line limit plus
+/// the largest chunk: past it the waiting lines are discarded and the next iterator says so, and
+/// the lines after them keep their true line numbers and offsets.
+#[test]
+fn chunk_parser_buffer_is_bounded_under_repeated_undrained_drops() {
+    use promtext::{ChunkParser, ErrorKind, Settings};
+    let n = 20_000;
+    let body: String = (0..n).map(|i| format!("m{i} {i}\n")).collect();
+    let limit = 4096;
+    // Chunks cut mid-line, one event taken from each.
+    let chunk_len = 1000;
+    let mut p = ChunkParser::new(Settings::default().max_line_len(limit));
+    let mut undrained = 0;
+    let mut last_name = String::new();
+    let mut fed = 0;
+    for chunk in body.as_bytes().chunks(chunk_len) {
+        fed += chunk.len();
+        if let Some(ev) = p.feed(chunk).next() {
+            match ev {
+                Ok(ev) => {
+                    let s = ev.as_sample().unwrap();
+                    // The event is the line its number and offset say it is.
+                    let line = &body[s.offset() as usize..];
+                    let line = &line[..line.find('\n').unwrap()];
+                    assert_eq!(format!("m{} {}", ev.line() - 1, ev.line() - 1), line);
+                    assert!(s.offset() as usize <= fed);
+                    last_name = s.name().into_owned();
+                }
+                Err(e) => {
+                    assert_eq!(e.kind(), ErrorKind::Undrained, "{e}");
+                    assert!(e.message().contains("were discarded"), "{e}");
+                    undrained += 1;
+                }
+            }
+        }
+        assert!(
+            p.buffered() <= limit + chunk_len,
+            "{} bytes buffered",
+            p.buffered()
+        );
+    }
+    assert!(undrained > 0);
+    assert!(!last_name.is_empty());
+    // Drained from here on: the last lines come out with their numbers.
+    let rest: Vec<_> = p.finish().map(|ev| ev.unwrap().line()).collect();
+    if let Some(&l) = rest.last() {
+        assert_eq!(l, n as u64);
+    }
+    assert_eq!(p.lines_read(), n as u64);
+    assert_eq!(p.buffered(), 0);
 }
 
 #[test]

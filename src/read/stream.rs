@@ -49,6 +49,8 @@ pub struct ChunkParser {
     /// this one is dropped first).
     pending: Option<Error>,
     finished: bool,
+    /// The largest chunk fed so far: with the line limit, the bound of `carry`.
+    largest_chunk: usize,
 }
 
 impl ChunkParser {
@@ -63,13 +65,15 @@ impl ChunkParser {
             kept: false,
             pending: None,
             finished: false,
+            largest_chunk: 0,
         }
     }
 
     /// Feeds the next chunk and returns the events of the lines it completes.
     ///
     /// Lines of an earlier iterator dropped before it was drained are kept and come out first,
-    /// here or from [`ChunkParser::finish`]. Feeding a non-empty chunk after `finish` was
+    /// here or from [`ChunkParser::finish`] (up to the bound [`ChunkParser::buffered`] states;
+    /// past it they are discarded with an [`ErrorKind::Undrained`] error). Feeding a non-empty chunk after `finish` was
     /// drained yields one [`ErrorKind::FeedAfterFinish`] error and ignores the chunk.
     ///
     /// ```
@@ -87,6 +91,7 @@ impl ChunkParser {
     /// assert_eq!(err.kind(), ErrorKind::FeedAfterFinish);
     /// ```
     pub fn feed<'c>(&'c mut self, chunk: &'c [u8]) -> Events<'c> {
+        self.largest_chunk = self.largest_chunk.max(chunk.len());
         let (joined, mut events) = self.split();
         if *events.finished {
             if !chunk.is_empty() && events.pending.is_none() {
@@ -176,6 +181,7 @@ impl ChunkParser {
             kept,
             pending,
             finished,
+            largest_chunk,
         } = self;
         let events = Events {
             core,
@@ -190,6 +196,7 @@ impl ChunkParser {
             is_final: false,
             finished,
             pending,
+            largest_chunk: *largest_chunk,
         };
         (joined, events)
     }
@@ -205,8 +212,11 @@ impl ChunkParser {
     }
 
     /// Bytes currently buffered: the partial line (never more than the line limit), plus the
-    /// lines of iterators dropped before they were drained (the rest of their chunks, kept
-    /// until the next `feed` or `finish` hands them out).
+    /// lines of an iterator dropped before it was drained (the rest of its chunk, kept until
+    /// the next `feed` or `finish` hands them out). Never more than the line limit plus the
+    /// largest chunk: when an iterator is dropped undrained while lines of an earlier one are
+    /// still waiting and both would pass that, they are discarded and the next iterator reports
+    /// [`ErrorKind::Undrained`].
     pub fn buffered(&self) -> usize {
         self.carry.len()
     }
@@ -227,6 +237,7 @@ pub struct Events<'c> {
     is_final: bool,
     finished: &'c mut bool,
     pending: &'c mut Option<Error>,
+    largest_chunk: usize,
 }
 
 impl Events<'_> {
@@ -325,19 +336,68 @@ impl Drop for Events<'_> {
     fn drop(&mut self) {
         // Keep what the caller did not drain, in order, ahead of the next chunk.
         let (first, rest) = (self.first.bytes(), self.rest.bytes());
-        if self.first_pos < first.len() || self.rest_pos < rest.len() {
-            let mut kept = Vec::with_capacity(
-                first.len() - self.first_pos + rest.len() - self.rest_pos + self.carry.len(),
-            );
-            kept.extend_from_slice(&first[self.first_pos..]);
-            kept.extend_from_slice(&rest[self.rest_pos..]);
-            kept.extend_from_slice(self.carry);
-            *self.carry = kept;
-            *self.kept = true;
-            if self.is_final {
-                *self.finished = false;
-            }
+        let (first, rest) = (&first[self.first_pos..], &rest[self.rest_pos..]);
+        if first.is_empty() && rest.is_empty() {
+            return;
         }
+        let total = first.len() + rest.len() + self.carry.len();
+        // `first` may hold lines an earlier iterator left: keeping them and this chunk's rest
+        // could grow by a chunk with every undrained drop, so past the line limit plus the
+        // largest chunk they go, reported.
+        let bound = self
+            .core
+            .settings
+            .max_line_len
+            .saturating_add(self.largest_chunk);
+        if total > bound {
+            self.discard(first, rest);
+            return;
+        }
+        let mut kept = Vec::with_capacity(total);
+        kept.extend_from_slice(first);
+        kept.extend_from_slice(rest);
+        kept.extend_from_slice(self.carry);
+        *self.carry = kept;
+        *self.kept = true;
+        if self.is_final {
+            *self.finished = false;
+        }
+    }
+}
+
+impl Events<'_> {
+    /// Drops the undrained bytes with a pending [`ErrorKind::Undrained`] error; line numbers and
+    /// offsets go on as if they had been read, and the rest of a partial last line is skipped.
+    #[cold]
+    fn discard(&mut self, first: &[u8], rest: &[u8]) {
+        let len = (first.len() + rest.len() + self.carry.len()) as u64;
+        let lines = [first, rest, self.carry.as_slice()]
+            .iter()
+            .map(|b| memchr::memchr_iter(b'\n', b).count() as u64)
+            .sum::<u64>();
+        let partial = [first, rest, self.carry.as_slice()]
+            .iter()
+            .rev()
+            .find(|b| !b.is_empty())
+            .is_some_and(|b| b.last() != Some(&b'\n'));
+        let line_no = self.core.line_no + 1;
+        if self.pending.is_none() {
+            *self.pending = Some(Error::new(
+                ErrorKind::Undrained,
+                format!(
+                    "{len} bytes ({lines} lines) of dropped, undrained iterators were discarded: \
+                     keeping them would pass the line limit plus one chunk"
+                ),
+                line_no,
+                1,
+                *self.base,
+            ));
+        }
+        self.core.line_no += lines + u64::from(partial);
+        *self.base += len;
+        self.carry.clear();
+        *self.discarding = partial;
+        *self.kept = false;
     }
 }
 
