@@ -235,3 +235,72 @@ fn item3_series_made_equal_store_the_first() {
     let (r, _) = scrape(cfg, b"a{x=\"1\"} 1\na{x=\"2\"} 2\n");
     assert_eq!(r.error, Some(ScrapeError::SampleLimit));
 }
+
+/// Item 3 across scrapes. A raw series new in the second scrape that relabels to the set of a series cached
+/// since the first: Prometheus appends the older one first in that scrape (when it comes first in the body) and
+/// its storage keeps that sample, whichever raw series is new; with explicit, distinct timestamps both are
+/// stored. The third scrape (both cached) stores the first again.
+#[test]
+fn item3_new_series_colliding_with_a_cached_one() {
+    let drop_x = "- action: labeldrop\n  regex: x\n";
+    // (first body, next body, stored from the next body)
+    let table: &[(&str, &str, &[&str])] = &[
+        // The cached series comes first, the new one second.
+        (
+            "a{x=\"1\"} 1\n",
+            "a{x=\"1\"} 1\na{x=\"2\"} 2\n",
+            &["{__name__=\"a\", job=\"j\"} 1"],
+        ),
+        // The new series comes first.
+        (
+            "a{x=\"1\"} 1\n",
+            "a{x=\"2\"} 2\na{x=\"1\"} 1\n",
+            &["{__name__=\"a\", job=\"j\"} 2"],
+        ),
+        // Among other series, with a second collision after it.
+        (
+            "a{x=\"1\"} 1\nb{x=\"1\"} 3\nc 5\n",
+            "a{x=\"1\"} 1\nb{x=\"1\"} 3\nc 5\na{x=\"2\"} 2\nb{x=\"2\"} 4\n",
+            &[
+                "{__name__=\"a\", job=\"j\"} 1",
+                "{__name__=\"b\", job=\"j\"} 3",
+                "{__name__=\"c\", job=\"j\"} 5",
+            ],
+        ),
+        // Explicit, distinct timestamps: both stored.
+        (
+            "a{x=\"1\"} 1 1000\n",
+            "a{x=\"1\"} 1 2000\na{x=\"2\"} 2 3000\n",
+            &[
+                "{__name__=\"a\", job=\"j\"} 1",
+                "{__name__=\"a\", job=\"j\"} 2",
+            ],
+        ),
+        // Explicit, equal timestamps: the first.
+        (
+            "a{x=\"1\"} 1 1000\n",
+            "a{x=\"1\"} 1 2000\na{x=\"2\"} 2 2000\n",
+            &["{__name__=\"a\", job=\"j\"} 1"],
+        ),
+    ];
+    for (first, next, stored) in table {
+        let target = Target::from_labels(&[("job", "j")]);
+        let mut s = Scraper::new(config(drop_x), &target);
+        let mut out = Collect::default();
+        assert!(
+            s.scrape_bytes(first.as_bytes(), "text/plain; version=0.0.4", "", &mut out)
+                .up()
+        );
+        for round in 0..2 {
+            let mut out = Collect::default();
+            let r = s.scrape_bytes(next.as_bytes(), "text/plain; version=0.0.4", "", &mut out);
+            assert!(r.up(), "{next}: {:?}", r.error);
+            let got: Vec<String> = out
+                .series
+                .iter()
+                .map(|s| format!("{} {}", s.labels, s.value))
+                .collect();
+            assert_eq!(got, *stored, "{next} round {round}");
+        }
+    }
+}

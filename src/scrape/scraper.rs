@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::io::Read;
 use std::time::Instant;
 
-use super::cache::{Collisions, Hit, ScrapeCache};
+use super::cache::{Cached, Collisions, Hit, ScrapeCache};
 use super::config::{ScrapeConfig, ScrapeOptions};
 use super::sink::{Appender, HistogramSeries, Series};
 use super::validate::{over_limit, reduce_resolution, validate};
@@ -562,13 +562,13 @@ impl State<'_> {
     ) -> Result<(), ScrapeError> {
         let lenient = self.s.options.lenient;
         let sample_limit = self.s.limits.sample_limit;
-        match self.s.cache.get(raw) {
+        match self.s.cache.get(raw, ts) {
             Some((Hit::Dropped, _)) => {
                 self.report.cache_hits += 1;
                 self.report.dropped_by_relabel += 1;
                 return Ok(());
             }
-            Some((Hit::Series(labels), again)) => {
+            Some((Hit::Series(cached), again)) => {
                 self.report.cache_hits += 1;
                 self.report.samples_post_relabel += 1;
                 if again && ts.is_none() {
@@ -587,8 +587,8 @@ impl State<'_> {
                 ) {
                     return Ok(());
                 }
-                if !self.s.collisions.is_repeat(labels, ts) {
-                    emit(labels, false, app);
+                if !self.s.collisions.is_repeat(cached.hash, ts) {
+                    emit(&cached.labels, false, app);
                 }
                 return Ok(());
             }
@@ -609,7 +609,8 @@ impl State<'_> {
             }
             Err(e) => return Err(e),
         };
-        let new_hash = self.s.collisions.built(&labels, ts);
+        let hash = self.s.collisions.hash(&labels);
+        let new_hash = self.s.collisions.built(hash, ts, &self.s.cache);
         self.report.samples_post_relabel += 1;
         if over_limit(
             &mut self.report,
@@ -622,11 +623,15 @@ impl State<'_> {
         }
         // A second raw series with the same labels is appended in Prometheus (and counted as added) but its
         // storage keeps the first sample.
-        if !self.s.collisions.is_repeat(&labels, ts) {
+        if !self.s.collisions.is_repeat(hash, ts) {
             emit(&labels, true, app);
         }
         self.report.series_added += 1;
-        if !self.s.cache.insert(raw, Some(labels)) {
+        if !self
+            .s
+            .cache
+            .insert(raw, Some(Cached::new(labels, hash, ts)))
+        {
             self.s.collisions.not_cached(new_hash);
         }
         Ok(())
