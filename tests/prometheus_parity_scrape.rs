@@ -34,10 +34,12 @@ fn scrape(cfg: ScrapeConfig, body: &[u8]) -> (ScrapeReport, Vec<String>) {
     (r, series)
 }
 
-/// Item 1. The text parser gives `a{__name__="b"}` both names; `sampleMutator` keeps both (no rule sets
-/// `__name__`), and the head appender's `getOrCreate` rejects the set: `label name "__name__" is not unique:
-/// invalid sample`, which fails the scrape (checkAddError's default case). A rule that sets `__name__`
-/// replaces both (`labels.Builder`), and a dropped series never reaches storage.
+/// Item 1. The text parser gives `a{__name__="b"}` both names (`PromParser.Labels`: the metric name added
+/// first, the sort stable for such small sets); `sampleMutator` keeps both unless a rule sets or deletes
+/// `__name__`, and the head appender's `getOrCreate` rejects the set: `label name "__name__" is not unique:
+/// invalid sample`, which fails the scrape (checkAddError's default case). The check is at storage, after
+/// relabeling: a rule that sets `__name__` (to any value) replaces both (`labels.Builder.Labels`), rules read
+/// the first one (`Builder.Get`), and a dropped series never reaches storage.
 #[test]
 fn item1_name_in_braces_and_before_them() {
     let table: &[NameCase] = &[
@@ -62,10 +64,58 @@ fn item1_name_in_braces_and_before_them() {
             "a{__name__=\"b\"} 1\n",
             Ok(&["{__name__=\"c\", job=\"j\"} 1"]),
         ),
+        // Rules read the first `__name__`, the one before the braces (`Builder.Get` over the parser's stably
+        // sorted labels): a drop on the braces' value does not fire, and the duplicate reaches storage.
+        (
+            "- source_labels: [__name__]\n  regex: a\n  action: drop\n",
+            "a{__name__=\"b\"} 1\n",
+            Ok(&[]),
+        ),
         (
             "- source_labels: [__name__]\n  regex: b\n  action: drop\n",
             "a{__name__=\"b\"} 1\n",
-            Ok(&[]),
+            Err("label name \"__name__\" is not unique: invalid sample"),
+        ),
+        // A rule that sets `__name__`, whatever the value (the braces' one, the same one), replaces both:
+        // `Builder.Labels` skips every base label of a name set or deleted.
+        (
+            "- target_label: __name__\n  replacement: b\n",
+            "a{__name__=\"b\"} 1\n",
+            Ok(&["{__name__=\"b\", job=\"j\"} 1"]),
+        ),
+        (
+            "- target_label: __name__\n  replacement: a\n",
+            "a{__name__=\"b\"} 1\n",
+            Ok(&["{__name__=\"a\", job=\"j\"} 1"]),
+        ),
+        (
+            "- source_labels: [__name__]\n  target_label: __name__\n",
+            "a{x=\"1\",__name__=\"a\"} 1\n",
+            Ok(&["{__name__=\"a\", job=\"j\", x=\"1\"} 1"]),
+        ),
+        // A rule that does not fire leaves both.
+        (
+            "- source_labels: [x]\n  regex: nope\n  target_label: __name__\n  replacement: c\n",
+            "a{__name__=\"b\"} 1\n",
+            Err("label name \"__name__\" is not unique: invalid sample"),
+        ),
+        // Deleting `__name__` deletes both.
+        (
+            "- action: labeldrop\n  regex: __name__\n",
+            "a{__name__=\"b\"} 1\n",
+            Err("missing metric name (__name__ label)"),
+        ),
+        // An empty value in the braces is a deletion (`Builder.Reset`): the series has no name, unless a rule
+        // sets one.
+        (
+            "",
+            "a{__name__=\"\"} 1\n",
+            Err("missing metric name (__name__ label)"),
+        ),
+        (
+            "- target_label: __name__\n  replacement: c\n",
+            "a{__name__=\"\"} 1\n",
+            Ok(&["{__name__=\"c\", job=\"j\"} 1"]),
         ),
     ];
     for (rules, body, want) in table {

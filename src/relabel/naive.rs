@@ -105,11 +105,45 @@ impl NaivePipeline {
         Ok(NaivePipeline { rules: out })
     }
 
+    /// The rules of a compiled pipeline, each with the scheme it was compiled with.
+    // For the scrape layer (feature `yaml`).
+    #[cfg_attr(not(feature = "yaml"), allow(dead_code))]
+    pub(crate) fn from_pipeline(p: &super::Pipeline) -> Result<Self, ConfigError> {
+        let prog = &p.program;
+        let configs: Vec<RelabelConfig> = prog
+            .configs
+            .iter()
+            .zip(&prog.rules)
+            .map(|(c, r)| RelabelConfig {
+                name_validation_scheme: Some(r.scheme),
+                ..c.clone()
+            })
+            .collect();
+        NaivePipeline::new(&configs, NameValidationScheme::Utf8)
+    }
+
     /// Applies the rules; `None` when dropped, else the sorted result.
     pub fn apply<N: AsRef<str>, V: AsRef<str>>(
         &self,
         labels: &[(N, V)],
     ) -> Option<Vec<(String, String)>> {
+        self.run(labels).map(Builder::labels)
+    }
+
+    /// Whether a rule sets or deletes `name` (so that `labels.Builder::Labels` drops every base label of that
+    /// name); `None` when the series is dropped.
+    // For the scrape layer (feature `yaml`).
+    #[cfg_attr(not(feature = "yaml"), allow(dead_code))]
+    pub(crate) fn writes<N: AsRef<str>, V: AsRef<str>>(
+        &self,
+        labels: &[(N, V)],
+        name: &str,
+    ) -> Option<bool> {
+        let lb = self.run(labels)?;
+        Some(lb.add.iter().any(|(k, _)| k == name) || lb.del.iter().any(|d| d == name))
+    }
+
+    fn run<N: AsRef<str>, V: AsRef<str>>(&self, labels: &[(N, V)]) -> Option<Builder> {
         let mut base: BTreeMap<String, String> = BTreeMap::new();
         for (n, v) in labels {
             let (n, v) = (n.as_ref(), v.as_ref());
@@ -209,6 +243,6 @@ impl NaivePipeline {
                 }
             }
         }
-        Some(lb.labels())
+        Some(lb)
     }
 }

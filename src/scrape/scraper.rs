@@ -15,6 +15,7 @@ use crate::content_type::{Format, ScrapeProtocol, format_for_content_type};
 use crate::event::{Event, Label, MetricType, Sample};
 use crate::go::normalize_le_quantile;
 use crate::protobuf;
+use crate::relabel::naive::NaivePipeline;
 use crate::relabel::{Labels, NameValidationScheme, Outcome, Relabeler};
 use crate::{ChunkParser, Dialect, Settings};
 
@@ -31,6 +32,8 @@ pub struct Scraper {
     collisions: Collisions,
     target: Labels,
     protocols: ProtocolSettings,
+    /// The reference engine, built for the rare series with `__name__` in braces too (see `build`).
+    naive: Option<NaivePipeline>,
 }
 
 impl Scraper {
@@ -58,6 +61,7 @@ impl Scraper {
                 ),
                 ..config.protocols
             },
+            naive: None,
         }
     }
 
@@ -647,12 +651,20 @@ impl State<'_> {
         let mut empty: Vec<Cow<'_, str>> = Vec::new();
         let has_name = !name.is_empty();
         pairs.push((Cow::Borrowed("__name__"), name));
-        // `a{__name__="b"}`: Prometheus' parser gives both names; unless a rule rewrites `__name__`, the series
-        // reaches storage with the name twice and the TSDB fails the scrape.
+        // `a{__name__="b"}`: Prometheus' parser gives both names, the one before the braces first; rules read
+        // that one (`Builder.Get` returns the first), and unless a rule sets or deletes `__name__` (which replaces
+        // both) the series reaches storage with the name twice and the TSDB fails the scrape. An empty value in
+        // the braces is a deletion (`Builder.Reset`): both go.
         let mut brace_name: Option<Cow<'_, str>> = None;
         for l in labels {
             if has_name && l.name == "__name__" {
-                brace_name = Some(l.value.clone());
+                if l.value.is_empty() {
+                    pairs.retain(|(n, _)| n != "__name__");
+                    empty.push(l.name);
+                } else {
+                    brace_name = Some(l.value);
+                }
+                continue;
             }
             let mut v = l.value;
             let normalize = (self.mtype == MetricType::Histogram && l.name == "le")
@@ -682,10 +694,19 @@ impl State<'_> {
             return Ok(None);
         }
         validate(&labels, self.s.scheme, &self.s.limits)?;
-        if let Some(b) = brace_name {
-            // Builder semantics: a rule that sets or deletes `__name__` replaces both; otherwise both remain.
-            // The relabeler keeps the last one, the braces' value, when no rule touched it.
-            if labels.get("__name__") == Some(b.as_ref()) {
+        if brace_name.is_some() {
+            // Whether a rule set or deleted `__name__` (a set to the same value counts): the reference engine
+            // keeps Prometheus' builder state. Built once, for such series only.
+            if self.s.naive.is_none() {
+                self.s.naive = NaivePipeline::from_pipeline(self.s.relabeler.pipeline()).ok();
+            }
+            let written = self
+                .s
+                .naive
+                .as_ref()
+                .and_then(|n| n.writes(&pairs, "__name__"))
+                .unwrap_or(false);
+            if !written {
                 return Err(ScrapeError::DuplicateLabelName("__name__".to_string()));
             }
         }
