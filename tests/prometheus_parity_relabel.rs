@@ -442,3 +442,56 @@ fn item14_type_errors_are_collected() {
         "yaml: unmarshal errors:\n  line 7: field bogus not found in type relabel.plain"
     );
 }
+
+/// Item 12 in traces. `Pipeline::explain` (and `promtext relabel --explain`) walks the rules as written, which
+/// is Prometheus' order (`relabel.ProcessBuilder`), not the order the compiled engine schedules them in; where a
+/// `labelmap` maps several labels to one name, its step shows Prometheus' result (the order of visits decides)
+/// and the later steps go on from it, so that the trace ends with what `apply` gives.
+#[test]
+fn item12_explain_follows_prometheus_order() {
+    let check = |yaml: &str, input: &[(&str, &str)]| {
+        let rules = rules(yaml).unwrap();
+        let p = Pipeline::new(&rules, NameValidationScheme::Utf8).unwrap();
+        let e = p.explain(input);
+        let indexes: Vec<usize> = e.steps.iter().map(|s| s.index).collect();
+        let ran = if e.outcome.is_dropped() {
+            indexes.len()
+        } else {
+            rules.len()
+        };
+        assert_eq!(indexes, (0..ran).collect::<Vec<_>>(), "{yaml}");
+        // Each step starts from the previous one's result.
+        for w in e.steps.windows(2) {
+            assert_eq!(w[0].after.as_ref(), Some(&w[1].before), "{yaml}");
+        }
+        let applied = p.relabeler().apply(input);
+        assert_eq!(e.outcome, applied, "{yaml}");
+        if let (Some(last), Outcome::Changed(l)) = (e.steps.last(), &applied) {
+            assert_eq!(last.after.as_ref(), Some(l), "{yaml}");
+        }
+        (p, e)
+    };
+    // A pipeline the engine reorders (the replace runs after the keep): the trace is in written order.
+    let (p, _) = check(
+        "- source_labels: [__meta_ns]\n  target_label: namespace\n- source_labels: [__address__]\n  target_label: __tmp_hash\n  modulus: 3\n  action: hashmod\n- source_labels: [__tmp_hash]\n  regex: '0'\n  action: keep\n",
+        &[("__meta_ns", "n"), ("__address__", "x:1")],
+    );
+    assert_ne!(p.run_order(), [0, 1, 2]);
+    // The labelmap of item 12, then a rule that reads its result.
+    let (_, e) = check(
+        "- target_label: a\n  replacement: x\n- action: labelmap\n  regex: (.*)\n  replacement: same\n- source_labels: [same]\n  target_label: copy\n",
+        &[("z", "1")],
+    );
+    let after = |i: usize| e.steps[i].after.as_ref().unwrap();
+    assert_eq!(after(1).get("same"), Some("x"));
+    assert_eq!(after(2).get("copy"), Some("x"));
+    // Two labelmaps in a row, and one whose result a later keep drops.
+    check(
+        "- target_label: b\n  replacement: x\n- target_label: a\n  replacement: y\n- action: labelmap\n  regex: (.*)\n  replacement: same\n- action: labelmap\n  regex: (a|z)\n  replacement: other\n",
+        &[("z", "1")],
+    );
+    check(
+        "- target_label: a\n  replacement: x\n- action: labelmap\n  regex: (.*)\n  replacement: same\n- source_labels: [same]\n  regex: x\n  action: drop\n",
+        &[("z", "1")],
+    );
+}

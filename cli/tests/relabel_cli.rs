@@ -284,3 +284,32 @@ fn relabel_an_exposition_dump_and_jsonl() {
         assert_eq!(err, format!("error: {}:{want}\n", cfg.display()), "{yaml}");
     }
 }
+
+/// `--explain` walks the rules as written (Prometheus' order, not the engine's schedule), and a `labelmap` that
+/// maps several labels to one name shows Prometheus' result, so the trace ends with the printed result.
+#[test]
+fn relabel_explain_in_prometheus_order() {
+    let d = tmpdir("explain");
+    let cfg = d.join("rules.yml");
+    std::fs::write(
+        &cfg,
+        "- target_label: a\n  replacement: x\n- action: labelmap\n  regex: (.*)\n  replacement: same\n- source_labels: [same]\n  target_label: copy\n",
+    )
+    .unwrap();
+    let (code, out, _) = run(
+        &["relabel", "--config", cfg.to_str().unwrap(), "--explain"],
+        "{z=\"1\"}\n",
+    );
+    assert_eq!(code, 0);
+    let rules: Vec<&str> = out.lines().filter(|l| l.starts_with("# rule ")).collect();
+    assert_eq!(rules.len(), 3, "{out}");
+    for (i, l) in rules.iter().enumerate() {
+        assert!(l.starts_with(&format!("# rule {i} (")), "{out}");
+    }
+    assert!(
+        out.ends_with(
+            "#   after:  {a=\"x\", copy=\"x\", same=\"x\", z=\"1\"}\n{a=\"x\", copy=\"x\", same=\"x\", z=\"1\"}\n"
+        ),
+        "{out}"
+    );
+}

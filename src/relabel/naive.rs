@@ -143,7 +143,25 @@ impl NaivePipeline {
         Some(lb.add.iter().any(|(k, _)| k == name) || lb.del.iter().any(|d| d == name))
     }
 
+    /// The labels after the first `n` rules (`None` when one of them drops the series).
+    pub(crate) fn apply_prefix<N: AsRef<str>, V: AsRef<str>>(
+        &self,
+        labels: &[(N, V)],
+        n: usize,
+    ) -> Option<Vec<(String, String)>> {
+        self.run_rules(labels, &self.rules[..n.min(self.rules.len())])
+            .map(Builder::labels)
+    }
+
     fn run<N: AsRef<str>, V: AsRef<str>>(&self, labels: &[(N, V)]) -> Option<Builder> {
+        self.run_rules(labels, &self.rules)
+    }
+
+    fn run_rules<N: AsRef<str>, V: AsRef<str>>(
+        &self,
+        labels: &[(N, V)],
+        rules: &[NaiveRule],
+    ) -> Option<Builder> {
         let mut base: BTreeMap<String, String> = BTreeMap::new();
         for (n, v) in labels {
             let (n, v) = (n.as_ref(), v.as_ref());
@@ -158,7 +176,7 @@ impl NaivePipeline {
             add: Vec::new(),
             del: Vec::new(),
         };
-        for r in &self.rules {
+        for r in rules {
             let c = &r.cfg;
             let vals: Vec<String> = c.sources().iter().map(|s| lb.get(s).to_string()).collect();
             let joined = vals.join(&c.separator);
