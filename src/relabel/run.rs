@@ -56,38 +56,15 @@ impl Relabeler {
         };
         let dropped = match trace {
             None => run_scheduled(program, &mut set, &mut self.capture_locations),
-            Some(steps) => {
-                // Prometheus' labels after a rule, from the reference run over the input.
-                let pairs: Vec<(String, String)> = match base {
-                    Some(base) => base
-                        .iter()
-                        .map(|(n, v)| (n.to_string(), v.to_string()))
-                        .collect(),
-                    None => origin
-                        .iter()
-                        .map(|e| {
-                            (
-                                text_of(&set.buf, e.name).to_string(),
-                                text_of(&set.buf, e.value).to_string(),
-                            )
-                        })
-                        .collect(),
-                };
-                let reference = &mut self.reference;
-                let mut after_rule = |i: usize| {
-                    reference
-                        .get_or_insert_with(|| Box::new(reference_of(program)))
-                        .apply_prefix(&pairs, i + 1)
-                        .map(Labels::from_pairs)
-                };
-                run_traced(
-                    program,
-                    &mut set,
-                    &mut self.capture_locations,
-                    steps,
-                    &mut after_rule,
-                )
-            }
+            Some(steps) => traced(
+                program,
+                &mut set,
+                &mut self.capture_locations,
+                &mut self.reference,
+                &origin,
+                base,
+                steps,
+            ),
         };
         if !dropped && matches!(set.form, Form::Raw) {
             // Repeated names and empty values in the input make the result differ from it (`changed`).
@@ -101,9 +78,21 @@ impl Relabeler {
                     .map(|e| (text_of(&set.buf, e.name), text_of(&set.buf, e.value)))
                     .collect(),
             };
-            let reference = self
-                .reference
-                .get_or_insert_with(|| Box::new(reference_of(program)));
+            let reference = self.reference.get_or_insert_with(|| {
+                let p = &self.pipeline.program;
+                // The pipeline's scheme: that of a rule which does not carry its own.
+                let scheme = p
+                    .rules
+                    .iter()
+                    .zip(&p.configs)
+                    .find(|(_, c)| c.name_validation_scheme.is_none())
+                    .map(|(r, _)| r.scheme)
+                    .unwrap_or_default();
+                Box::new(
+                    NaivePipeline::new(&p.configs, scheme)
+                        .expect("the rules compiled, so they validate"),
+                )
+            });
             match reference.apply(&pairs) {
                 None => Outcome::Dropped,
                 Some(l) => Outcome::Changed(Labels::from_pairs(l)),
@@ -163,6 +152,42 @@ fn run_scheduled<'a>(
         }
     }
     false
+}
+
+/// [`run_traced`] with Prometheus' labels after a rule from the reference run over the input (kept out of
+/// [`Relabeler::run`], whose frame the untraced runs share).
+#[inline(never)]
+fn traced<'a>(
+    program: &'a Program,
+    set: &mut WorkingSet<'a>,
+    capture_locations: &mut [CaptureLocations],
+    reference: &mut Option<Box<NaivePipeline>>,
+    origin: &[Entry<'a>],
+    base: Option<&'a Labels>,
+    steps: &mut Vec<Step>,
+) -> bool {
+    let pairs: Vec<(String, String)> = match base {
+        Some(base) => base
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+        None => origin
+            .iter()
+            .map(|e| {
+                (
+                    text_of(&set.buf, e.name).to_string(),
+                    text_of(&set.buf, e.value).to_string(),
+                )
+            })
+            .collect(),
+    };
+    let mut after_rule = |i: usize| {
+        reference
+            .get_or_insert_with(|| Box::new(reference_of(program)))
+            .apply_prefix(&pairs, i + 1)
+            .map(Labels::from_pairs)
+    };
+    run_traced(program, set, capture_locations, steps, &mut after_rule)
 }
 
 /// The line-by-line reference of a program's rules.
