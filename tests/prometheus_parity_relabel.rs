@@ -434,6 +434,34 @@ fn item14_type_errors_are_collected() {
         load("scrape_configs:\n- job_name: a\n  relabel_configs: {a: 1}\n"),
         "yaml: unmarshal errors:\n  line 3: cannot unmarshal !!map into []*relabel.Config"
     );
+    // A job's other keys decode in document order with its rule lists: the first fatal error wins (here
+    // `body_size_limit`, whose `UnmarshalYAML` fails; promtext's wording), and any fatal error wins over the
+    // type errors.
+    assert_eq!(
+        load(
+            "scrape_configs:\n- job_name: a\n  body_size_limit: bogus\n  relabel_configs:\n  - regex: '('\n"
+        ),
+        "invalid body_size_limit \"bogus\""
+    );
+    assert_eq!(
+        load(
+            "scrape_configs:\n- job_name: a\n  relabel_configs:\n  - regex: '('\n  body_size_limit: bogus\n"
+        ),
+        "error parsing regexp: missing closing ): `^(?s:()$`"
+    );
+    assert_eq!(
+        load(
+            "scrape_configs:\n- job_name: a\n  relabel_configs:\n  - bogus: 1\n  body_size_limit: bogus\n"
+        ),
+        "invalid body_size_limit \"bogus\""
+    );
+    // Duplicates anywhere inside a rule are the rule decoder's to report.
+    assert_eq!(
+        load(
+            "scrape_configs:\n- job_name: a\n  relabel_configs:\n  - regex: {x: 1, x: 2}\n    regex: b\n"
+        ),
+        "yaml: unmarshal errors:\n  line 4: cannot unmarshal !!map into string\n  line 5: field regex already set in type relabel.plain"
+    );
     // Rule validation (`ScrapeConfig.Validate`) comes after every job decoded.
     assert_eq!(
         load(

@@ -172,8 +172,8 @@ const SOURCE_TEXT_KEYS: [&str; 9] = [
 ];
 
 /// How a node is built: typed (`Any`), as a scalar's source text (`Text`), or as a list of those (`TextList`);
-/// a rule list's items (`Rule`) keep the first of duplicated keys (the rule decoder reports them as yaml.v2
-/// does; they take any content, decoded from the positioned tree); the document's root (`Root`) is a rule
+/// a rule list's items and everything in them (`Rule`) keep the first of duplicated keys (the rule decoder
+/// reports them as yaml.v2 does; they take any content, decoded from the positioned tree); the document's root (`Root`) is a rule
 /// list when it is a sequence.
 #[derive(Clone, Copy, PartialEq)]
 enum Node_ {
@@ -252,7 +252,7 @@ impl<'de> serde::de::Visitor<'de> for NodeVisitor {
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let item = match self.0 {
             Node_::TextList => Node_::Text,
-            Node_::RuleList | Node_::Root => Node_::Rule,
+            Node_::RuleList | Node_::Root | Node_::Rule => Node_::Rule,
             _ => Node_::Any,
         };
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
@@ -267,7 +267,7 @@ impl<'de> serde::de::Visitor<'de> for NodeVisitor {
             let seed = match &key {
                 // A rule is decoded from the positioned tree, not from this value: any content is taken here,
                 // and the rule decoder reports wrong kinds and duplicates as yaml.v2 does.
-                _ if self.0 == Node_::Rule => Node_::Any,
+                _ if self.0 == Node_::Rule => Node_::Rule,
                 Value::String(k) if k == "source_labels" => Node_::TextList,
                 // `rules:` is the rule list of a `promtext relabel test` file.
                 Value::String(k)
