@@ -455,6 +455,23 @@ fn item14_type_errors_are_collected() {
         ),
         "invalid body_size_limit \"bogus\""
     );
+    // The job's Go `uint` and `bool` fields are yaml.v2 type errors too, listed in document order with the
+    // rules' ones.
+    assert_eq!(
+        load(
+            "scrape_configs:\n- job_name: a\n  relabel_configs:\n  - bogus: 1\n  sample_limit: abc\n  honor_labels: maybe\n- job_name: b\n  label_limit: -1\n"
+        ),
+        "yaml: unmarshal errors:\n  line 4: field bogus not found in type relabel.plain\n  line 5: cannot unmarshal !!str `abc` into uint\n  line 6: cannot unmarshal !!str `maybe` into bool\n  line 8: cannot unmarshal !!int `-1` into uint"
+    );
+    // yaml.v2 reads YAML 1.1 booleans and truncates a float into an integer field.
+    let doc = ConfigDocument::from_yaml(
+        "scrape_configs:\n- job_name: a\n  honor_labels: yes\n  honor_timestamps: Off\n  sample_limit: 1.5\n",
+    )
+    .unwrap();
+    let j = &doc.jobs()[0];
+    assert!(j.honor_labels);
+    assert!(!j.honor_timestamps);
+    assert_eq!(j.limits.sample_limit, 1);
     // Duplicates anywhere inside a rule are the rule decoder's to report.
     assert_eq!(
         load(

@@ -8,7 +8,8 @@ use yaml_serde::{Mapping, Value};
 use super::job::{HttpClientConfig, ProtocolSettings, ScrapeJob, ScrapeLimits};
 use super::kubernetes::KubernetesSdConfig;
 use super::rules::{
-    Fatal, RuleList, TypeIssue, binary_text, decode_list, rules_from_node, type_error, validate_all,
+    Fatal, RuleList, TypeIssue, binary_text, decode_list, go_bool, go_uint, rules_from_node,
+    type_error, validate_all,
 };
 use super::tree::{Kind, Node};
 use super::units::parse_bytes;
@@ -109,17 +110,23 @@ struct Global {
     protocols: Option<Vec<ScrapeProtocol>>,
 }
 
-/// The limits of a job or of `global`; an error names its key.
+fn body_size_limit(m: &Mapping) -> Result<u64, (&'static str, ConfigError)> {
+    Ok(
+        match get_str(m, "body_size_limit").map_err(|e| ("body_size_limit", e))? {
+            None => 0,
+            Some(s) => parse_bytes(&s).ok_or_else(|| {
+                (
+                    "body_size_limit",
+                    ConfigError::Decode(format!("invalid body_size_limit {s:?}")),
+                )
+            })?,
+        },
+    )
+}
+
+/// The limits of `global`; an error names its key.
 fn limits(m: &Mapping) -> Result<ScrapeLimits, (&'static str, ConfigError)> {
-    let body = match get_str(m, "body_size_limit").map_err(|e| ("body_size_limit", e))? {
-        None => 0,
-        Some(s) => parse_bytes(&s).ok_or_else(|| {
-            (
-                "body_size_limit",
-                ConfigError::Decode(format!("invalid body_size_limit {s:?}")),
-            )
-        })?,
-    };
+    let body = body_size_limit(m)?;
     let n = |k: &'static str| get_u64(m, k).map_err(|e| (k, e));
     Ok(ScrapeLimits {
         sample_limit: n("sample_limit")?,
@@ -230,7 +237,11 @@ fn unmarshal_job<'a>(
         }
         lists.push((stage, list));
     }
-    let other = job_keys(m, node, g, &job_name);
+    let at = issues.len();
+    let other = job_keys(m, node, g, &job_name, issues);
+    for i in &mut issues[at..] {
+        i.context = Some((job_name.clone(), None));
+    }
     // The first fatal error in document order wins.
     let mut fatal: Option<(Option<usize>, ConfigError)> = None;
     let mut consider = |pos: Option<usize>, e: ConfigError| {
@@ -301,12 +312,49 @@ fn job_keys(
     node: &Node,
     g: &Global,
     job_name: &str,
+    issues: &mut Vec<TypeIssue>,
 ) -> Result<ScrapeJob, (&'static str, ConfigError)> {
     let scheme = scheme_of(m)
         .map_err(|e| ("metric_name_validation_scheme", e))?
         .or(g.scheme)
         .unwrap_or_default();
-    let mut l = limits(m)?;
+    let mut l = ScrapeLimits {
+        body_size_limit: body_size_limit(m)?,
+        ..ScrapeLimits::default()
+    };
+    // Go `uint` and `bool` fields, as yaml.v2 fills them: a value of the wrong kind is a type error, collected.
+    let mut uint = |k: &str, v: &mut u64| {
+        if let Some(n) = node.get(k) {
+            match go_uint(n, "uint") {
+                Ok(u) => *v = u,
+                Err(msg) => issues.push(TypeIssue {
+                    pos: n.pos,
+                    msg,
+                    index: None,
+                    context: None,
+                }),
+            }
+        }
+    };
+    uint("sample_limit", &mut l.sample_limit);
+    uint("label_limit", &mut l.label_limit);
+    uint("label_name_length_limit", &mut l.label_name_length_limit);
+    uint("label_value_length_limit", &mut l.label_value_length_limit);
+    uint("target_limit", &mut l.target_limit);
+    let mut flag = |k: &str, default: bool| match node.get(k) {
+        None => default,
+        Some(n) => go_bool(n).unwrap_or_else(|msg| {
+            issues.push(TypeIssue {
+                pos: n.pos,
+                msg,
+                index: None,
+                context: None,
+            });
+            default
+        }),
+    };
+    let honor_labels = flag("honor_labels", false);
+    let honor_timestamps = flag("honor_timestamps", true);
     let fallback = |v: &mut u64, gv: u64| {
         if *v == 0 {
             *v = gv;
@@ -336,19 +384,12 @@ fn job_keys(
         k.validate().map_err(|e| ("kubernetes_sd_configs", e))?;
     }
     let s = |k: &'static str| job_str(m, node, k).map_err(|e| (k, e));
-    let flag = |k: &'static str, default: bool| {
-        get(m, k)
-            .map(decode::<bool>)
-            .transpose()
-            .map(|b| b.unwrap_or(default))
-            .map_err(|e| (k, e))
-    };
     Ok(ScrapeJob {
         job_name: job_name.to_string(),
         metrics_path: s("metrics_path")?.unwrap_or_else(|| "/metrics".to_string()),
         scheme: s("scheme")?.unwrap_or_else(|| "http".to_string()),
-        honor_labels: flag("honor_labels", false)?,
-        honor_timestamps: flag("honor_timestamps", true)?,
+        honor_labels,
+        honor_timestamps,
         params,
         scrape_interval: s("scrape_interval")?.or_else(|| g.interval.clone()),
         scrape_timeout: s("scrape_timeout")?.or_else(|| g.timeout.clone()),
@@ -404,7 +445,7 @@ fn jobs(list: &Value, tree: &Node, g: &Global) -> Result<Vec<ScrapeJob>, ConfigE
         });
     }
     if !issues.is_empty() {
-        return Err(type_error(&issues));
+        return Err(type_error(&mut issues));
     }
     let mut out: Vec<ScrapeJob> = Vec::with_capacity(items.len());
     for u in unmarshalled {

@@ -60,8 +60,11 @@ impl Fatal {
     }
 }
 
-/// The collected type errors as one error, located at the first one (and in its rule and job).
-pub(super) fn type_error(issues: &[TypeIssue]) -> ConfigError {
+/// The collected type errors as one error, in document order (yaml.v2 decodes in that order), located at the
+/// first one (and in its rule and job).
+pub(super) fn type_error(issues: &mut [TypeIssue]) -> ConfigError {
+    // Stable: without positions the order of decoding stays.
+    issues.sort_by_key(|i| (i.pos.line, i.pos.column));
     let first = &issues[0];
     let e = Fatal {
         index: first.index,
@@ -358,7 +361,12 @@ fn source_labels(
 
 /// `modulus`, a Go `uint64`: an integer in range, or a float in range truncated (`1.5` is 1); a null is 0.
 fn modulus(v: &Node) -> Result<u64, String> {
-    let err = || cannot_unmarshal(v, "uint64");
+    go_uint(v, "uint64")
+}
+
+/// A Go unsigned integer field (`into` names its type in the type error) as yaml.v2 fills it.
+pub(super) fn go_uint(v: &Node, into: &str) -> Result<u64, String> {
+    let err = || cannot_unmarshal(v, into);
     let Kind::Scalar(s) = &v.kind else {
         return Err(err());
     };
@@ -378,6 +386,27 @@ fn modulus(v: &Node) -> Result<u64, String> {
         Resolved::Int(i) => u64::try_from(i).map_err(|_| err()),
         // 2^64 itself does not fit; NaN fails both comparisons.
         Resolved::Float(f) if (0.0..18_446_744_073_709_551_616.0).contains(&f) => Ok(f as u64),
+        _ => Err(err()),
+    }
+}
+
+/// A Go `bool` field as yaml.v2 fills it: YAML 1.1 booleans (`true`, `yes`, `on`, … in three cases); a null
+/// is false.
+pub(super) fn go_bool(v: &Node) -> Result<bool, String> {
+    let err = || cannot_unmarshal(v, "bool");
+    let Kind::Scalar(s) = &v.kind else {
+        return Err(err());
+    };
+    if v.is_null() {
+        return Ok(false);
+    }
+    let resolved = match &s.tag {
+        None if s.plain => tree::resolve_plain(&s.text),
+        Some(t) if t == "tag:yaml.org,2002:bool" => tree::resolve_plain(&s.text),
+        _ => return Err(err()),
+    };
+    match resolved {
+        Resolved::Bool(b) => Ok(b),
         _ => Err(err()),
     }
 }
@@ -403,7 +432,7 @@ pub(super) fn rules_from_node(n: &Node, stage: Stage) -> Result<Vec<RelabelConfi
     let mut issues = Vec::new();
     let list = decode_list(n, &mut issues).map_err(Fatal::into_error)?;
     if !issues.is_empty() {
-        return Err(type_error(&issues));
+        return Err(type_error(&mut issues));
     }
     if let Some(e) = list.null_error(stage) {
         return Err(e);
