@@ -670,6 +670,22 @@ fn config_errors_have_positions() {
     for (e, want) in table {
         assert_eq!(e.position(), Some(want), "{e}");
     }
+    // Operator values holding the jobs as a literal block: the file's lines and columns.
+    let values = "prometheus:\n  prometheusSpec:\n    additionalScrapeConfigs: |\n      - job_name: envoy\n        relabel_configs:\n        - action: keep\n\n          regex: '('\n";
+    assert_eq!(doc(values).position(), Some((8, 18)));
+    assert_eq!(
+        promtext::config::rule_position(
+            values,
+            Some("envoy"),
+            Some(promtext::relabel::Stage::Target),
+            Some(0)
+        ),
+        Some((6, 11))
+    );
+    // A quoted string: no position.
+    let quoted =
+        "additionalScrapeConfigs: \"[{job_name: envoy, relabel_configs: [{regex: '('}]}]\"\n";
+    assert_eq!(doc(quoted).position(), None);
     // The job and rule list are named too.
     let e = doc(
         "scrape_configs:\n- job_name: j\n  relabel_configs: [{action: keep}, {action: nope}]\n",

@@ -276,6 +276,11 @@ fn relabel_an_exposition_dump_and_jsonl() {
             "scrape_configs:\n- {job_name: envoy, relabel_configs: [{source_labels: [a, \"\"], target_label: b}]}\n",
             "2:59: job \"envoy\": relabel_configs[0]: \"\" is not a valid label name",
         ),
+        // Operator values holding the jobs as a literal block: the file's line and column.
+        (
+            "prometheus:\n  prometheusSpec:\n    additionalScrapeConfigs: |\n      - job_name: envoy\n        relabel_configs:\n        - action: keep\n\n          regex: '('\n",
+            "8:18: job \"envoy\": relabel_configs[0]: error parsing regexp: missing closing ): `^(?s:()$`",
+        ),
     ];
     for (yaml, want) in flow_cases {
         std::fs::write(&cfg, yaml).unwrap();

@@ -11,7 +11,7 @@ use super::rules::{
     Fatal, RuleList, TypeIssue, binary_text, decode_list, go_bool, go_uint, rules_from_node,
     type_error, validate_all,
 };
-use super::tree::{Kind, Node};
+use super::tree::{Kind, Node, Pos};
 use super::units::parse_bytes;
 use super::yaml::{check_depth, decode, get, get_str, get_u64, parse_document};
 use crate::content_type::ScrapeProtocol;
@@ -406,14 +406,19 @@ fn job_keys(
 
 /// Loads the jobs of a list as Prometheus does: every job unmarshalled first (all type errors of the list
 /// reported together, unless a fatal error comes first), then each job validated, then duplicate names.
-fn jobs(list: &Value, tree: &Node, g: &Global) -> Result<Vec<ScrapeJob>, ConfigError> {
+fn jobs(list: &Value, tree: &Node, g: &Global, text: &str) -> Result<Vec<ScrapeJob>, ConfigError> {
     let inner;
     let (list, tree) = match list {
-        // Helm values often carry the list as a YAML string (whose lines are not the file's).
+        // Helm values often carry the list as a YAML string: a literal block (`|`) keeps the file's lines, moved
+        // by the block's first line and indentation; in other forms positions are unknown.
         Value::String(s) => {
+            let by = match &tree.kind {
+                Kind::Scalar(sc) if sc.literal && tree.pos.known() => block_offset(text, tree.pos),
+                _ => None,
+            };
             inner = parse_document(s)
                 .map(|mut d| {
-                    d.tree.forget_positions();
+                    d.tree.shift_positions(by);
                     d
                 })
                 .map_err(ConfigError::Decode)?;
@@ -468,6 +473,21 @@ fn jobs(list: &Value, tree: &Node, g: &Global) -> Result<Vec<ScrapeJob>, ConfigE
     Ok(out)
 }
 
+/// How far the lines and columns of a literal block scalar's content are from the file's: the parser places
+/// the scalar at its first line with content (after the indentation), and the content's first line follows
+/// the indicator's line (the last line with text before it).
+fn block_offset(text: &str, scalar: Pos) -> Option<(usize, usize)> {
+    let indicator = text
+        .lines()
+        .take(scalar.line.checked_sub(1)?)
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .last()?
+        .0
+        + 1;
+    Some((indicator, scalar.column.checked_sub(1)?))
+}
+
 /// The `additionalScrapeConfigs` value and its path of keys (innermost first).
 fn find_additional(v: &Value, depth: usize) -> Option<(&Value, Vec<&str>)> {
     if depth > 8 {
@@ -508,7 +528,7 @@ impl ConfigDocument {
                 let empty = Node::from_value(&Value::Null);
                 if let Some(sc) = m.get("scrape_configs") {
                     let n = tree.get("scrape_configs").unwrap_or(&empty);
-                    return Ok(ConfigDocument::Jobs(jobs(sc, n, &g)?));
+                    return Ok(ConfigDocument::Jobs(jobs(sc, n, &g, text)?));
                 }
                 if let Some((a, path)) = find_additional(v, 0) {
                     let n = path
@@ -516,7 +536,7 @@ impl ConfigDocument {
                         .rev()
                         .try_fold(tree, |n, k| n.get(k))
                         .unwrap_or(&empty);
-                    return Ok(ConfigDocument::Jobs(jobs(a, n, &g)?));
+                    return Ok(ConfigDocument::Jobs(jobs(a, n, &g, text)?));
                 }
                 if m.contains_key("relabel_configs") || m.contains_key("metric_relabel_configs") {
                     // A single job written on its own.
@@ -533,7 +553,7 @@ impl ConfigDocument {
                         pos: tree.pos,
                         kind: Kind::Seq(vec![node]),
                     };
-                    return Ok(ConfigDocument::Jobs(jobs(&list, &list_node, &g)?));
+                    return Ok(ConfigDocument::Jobs(jobs(&list, &list_node, &g, text)?));
                 }
                 Err(ConfigError::NoRules)
             }
@@ -611,12 +631,24 @@ pub fn rule_position(
 ) -> Option<(usize, usize)> {
     check_depth(text).ok()?;
     let root = Node::parse(text)?;
+    let inner;
     let list = match job {
         None => &root,
         Some(job) => {
             let jobs = match root.get("scrape_configs") {
                 Some(j) => j,
                 None => find_additional_node(&root, 0).unwrap_or(&root),
+            };
+            // Operator values may carry the list as a literal block: its lines are the file's.
+            let jobs = match &jobs.kind {
+                Kind::Scalar(sc) if sc.literal => {
+                    check_depth(&sc.text).ok()?;
+                    let mut n = Node::parse(&sc.text)?;
+                    n.shift_positions(Some(block_offset(text, jobs.pos)?));
+                    inner = n;
+                    &inner
+                }
+                _ => jobs,
             };
             let is_job = |n: &Node| matches!(n.get("job_name").map(|n| &n.kind), Some(Kind::Scalar(s)) if s.text == job);
             let node = match &jobs.kind {

@@ -39,6 +39,8 @@ pub(crate) struct Scalar {
     pub(crate) plain: bool,
     /// The full tag (`tag:yaml.org,2002:binary` for `!!binary`), if one is written.
     pub(crate) tag: Option<String>,
+    /// A literal block scalar (`|`): its lines are the text's lines.
+    pub(crate) literal: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -79,6 +81,7 @@ impl Node {
                             text: String::new(),
                             plain: true,
                             tag: None,
+                            literal: false,
                         }),
                     });
                 }
@@ -94,6 +97,7 @@ impl Node {
                 text,
                 plain,
                 tag: None,
+                literal: false,
             })
         };
         let kind = match v {
@@ -133,15 +137,22 @@ impl Node {
         }
     }
 
-    /// Sets every position to unknown (a document embedded in a string: its lines are not the file's).
-    pub(crate) fn forget_positions(&mut self) {
-        self.pos = Pos::default();
+    /// Moves every position by `lines` and `columns`, or sets it to unknown (`None`): a document embedded in a
+    /// string, whose lines are the file's only for a literal block scalar.
+    pub(crate) fn shift_positions(&mut self, by: Option<(usize, usize)>) {
+        self.pos = match (by, self.pos.known()) {
+            (Some((l, c)), true) => Pos {
+                line: self.pos.line + l,
+                column: self.pos.column + c,
+            },
+            _ => Pos::default(),
+        };
         match &mut self.kind {
             Kind::Scalar(_) => {}
-            Kind::Seq(items) => items.iter_mut().for_each(Node::forget_positions),
+            Kind::Seq(items) => items.iter_mut().for_each(|n| n.shift_positions(by)),
             Kind::Map(pairs) => pairs.iter_mut().for_each(|(k, v)| {
-                k.forget_positions();
-                v.forget_positions();
+                k.shift_positions(by);
+                v.shift_positions(by);
             }),
         }
     }
@@ -192,6 +203,7 @@ impl Builder<'_> {
                         text: text.into_owned(),
                         plain: style == ScalarStyle::Plain,
                         tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
+                        literal: style == ScalarStyle::Literal,
                     }),
                 },
             ),
