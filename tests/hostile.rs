@@ -651,6 +651,37 @@ fn deep_yaml_is_refused_before_parsing() {
     }
 }
 
+/// Aliases that expand a lot, and a long list of rules with errors: bounded time, an error or a result, no
+/// panic (the positioned tree read next to the value stops at a node budget).
+#[test]
+fn yaml_aliases_and_many_rule_errors_stay_bounded() {
+    use promtext::config::ConfigDocument;
+    let mut laughs = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    for (i, name) in ["b", "c", "d", "e", "f", "g", "h", "i"].iter().enumerate() {
+        let prev = ["a", "b", "c", "d", "e", "f", "g", "h"][i];
+        laughs.push_str(&format!(
+            "{name}: &{name} [{}]\n",
+            vec![format!("*{prev}"); 10].join(", ")
+        ));
+    }
+    laughs.push_str("relabel_configs: [{regex: '(', source_labels: *i}]\n");
+    let t = Instant::now();
+    let r = ConfigDocument::from_yaml(&laughs);
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    assert!(r.is_err());
+    let n = 20_000;
+    let rules: String = (0..n).map(|i| format!("- bogus{i}: 1\n")).collect();
+    let t = Instant::now();
+    let e = ConfigDocument::from_yaml(&rules).unwrap_err();
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    let msg = e.to_string();
+    assert_eq!(msg.lines().count(), n + 1);
+    assert!(msg.ends_with(&format!(
+        "line {n}: field bogus{} not found in type relabel.plain",
+        n - 1
+    )));
+}
+
 // ---------------------------------------------------------------- 3. the per-series cache's byte budget
 
 #[test]

@@ -34,10 +34,12 @@ fn scrape(cfg: ScrapeConfig, body: &[u8]) -> (ScrapeReport, Vec<String>) {
     (r, series)
 }
 
-/// Item 1. The text parser gives `a{__name__="b"}` both names; `sampleMutator` keeps both (no rule sets
-/// `__name__`), and the head appender's `getOrCreate` rejects the set: `label name "__name__" is not unique:
-/// invalid sample`, which fails the scrape (checkAddError's default case). A rule that sets `__name__`
-/// replaces both (`labels.Builder`), and a dropped series never reaches storage.
+/// Item 1. The text parser gives `a{__name__="b"}` both names (`PromParser.Labels`: the metric name added
+/// first, the sort stable for such small sets); `sampleMutator` keeps both unless a rule sets or deletes
+/// `__name__`, and the head appender's `getOrCreate` rejects the set: `label name "__name__" is not unique:
+/// invalid sample`, which fails the scrape (checkAddError's default case). The check is at storage, after
+/// relabeling: a rule that sets `__name__` (to any value) replaces both (`labels.Builder.Labels`), rules read
+/// the first one (`Builder.Get`), and a dropped series never reaches storage.
 #[test]
 fn item1_name_in_braces_and_before_them() {
     let table: &[NameCase] = &[
@@ -62,10 +64,58 @@ fn item1_name_in_braces_and_before_them() {
             "a{__name__=\"b\"} 1\n",
             Ok(&["{__name__=\"c\", job=\"j\"} 1"]),
         ),
+        // Rules read the first `__name__`, the one before the braces (`Builder.Get` over the parser's stably
+        // sorted labels): a drop on the braces' value does not fire, and the duplicate reaches storage.
+        (
+            "- source_labels: [__name__]\n  regex: a\n  action: drop\n",
+            "a{__name__=\"b\"} 1\n",
+            Ok(&[]),
+        ),
         (
             "- source_labels: [__name__]\n  regex: b\n  action: drop\n",
             "a{__name__=\"b\"} 1\n",
-            Ok(&[]),
+            Err("label name \"__name__\" is not unique: invalid sample"),
+        ),
+        // A rule that sets `__name__`, whatever the value (the braces' one, the same one), replaces both:
+        // `Builder.Labels` skips every base label of a name set or deleted.
+        (
+            "- target_label: __name__\n  replacement: b\n",
+            "a{__name__=\"b\"} 1\n",
+            Ok(&["{__name__=\"b\", job=\"j\"} 1"]),
+        ),
+        (
+            "- target_label: __name__\n  replacement: a\n",
+            "a{__name__=\"b\"} 1\n",
+            Ok(&["{__name__=\"a\", job=\"j\"} 1"]),
+        ),
+        (
+            "- source_labels: [__name__]\n  target_label: __name__\n",
+            "a{x=\"1\",__name__=\"a\"} 1\n",
+            Ok(&["{__name__=\"a\", job=\"j\", x=\"1\"} 1"]),
+        ),
+        // A rule that does not fire leaves both.
+        (
+            "- source_labels: [x]\n  regex: nope\n  target_label: __name__\n  replacement: c\n",
+            "a{__name__=\"b\"} 1\n",
+            Err("label name \"__name__\" is not unique: invalid sample"),
+        ),
+        // Deleting `__name__` deletes both.
+        (
+            "- action: labeldrop\n  regex: __name__\n",
+            "a{__name__=\"b\"} 1\n",
+            Err("missing metric name (__name__ label)"),
+        ),
+        // An empty value in the braces is a deletion (`Builder.Reset`): the series has no name, unless a rule
+        // sets one.
+        (
+            "",
+            "a{__name__=\"\"} 1\n",
+            Err("missing metric name (__name__ label)"),
+        ),
+        (
+            "- target_label: __name__\n  replacement: c\n",
+            "a{__name__=\"\"} 1\n",
+            Ok(&["{__name__=\"c\", job=\"j\"} 1"]),
         ),
     ];
     for (rules, body, want) in table {
@@ -234,4 +284,73 @@ fn item3_series_made_equal_store_the_first() {
     cfg.limits.sample_limit = 1;
     let (r, _) = scrape(cfg, b"a{x=\"1\"} 1\na{x=\"2\"} 2\n");
     assert_eq!(r.error, Some(ScrapeError::SampleLimit));
+}
+
+/// Item 3 across scrapes. A raw series new in the second scrape that relabels to the set of a series cached
+/// since the first: Prometheus appends the older one first in that scrape (when it comes first in the body) and
+/// its storage keeps that sample, whichever raw series is new; with explicit, distinct timestamps both are
+/// stored. The third scrape (both cached) stores the first again.
+#[test]
+fn item3_new_series_colliding_with_a_cached_one() {
+    let drop_x = "- action: labeldrop\n  regex: x\n";
+    // (first body, next body, stored from the next body)
+    let table: &[(&str, &str, &[&str])] = &[
+        // The cached series comes first, the new one second.
+        (
+            "a{x=\"1\"} 1\n",
+            "a{x=\"1\"} 1\na{x=\"2\"} 2\n",
+            &["{__name__=\"a\", job=\"j\"} 1"],
+        ),
+        // The new series comes first.
+        (
+            "a{x=\"1\"} 1\n",
+            "a{x=\"2\"} 2\na{x=\"1\"} 1\n",
+            &["{__name__=\"a\", job=\"j\"} 2"],
+        ),
+        // Among other series, with a second collision after it.
+        (
+            "a{x=\"1\"} 1\nb{x=\"1\"} 3\nc 5\n",
+            "a{x=\"1\"} 1\nb{x=\"1\"} 3\nc 5\na{x=\"2\"} 2\nb{x=\"2\"} 4\n",
+            &[
+                "{__name__=\"a\", job=\"j\"} 1",
+                "{__name__=\"b\", job=\"j\"} 3",
+                "{__name__=\"c\", job=\"j\"} 5",
+            ],
+        ),
+        // Explicit, distinct timestamps: both stored.
+        (
+            "a{x=\"1\"} 1 1000\n",
+            "a{x=\"1\"} 1 2000\na{x=\"2\"} 2 3000\n",
+            &[
+                "{__name__=\"a\", job=\"j\"} 1",
+                "{__name__=\"a\", job=\"j\"} 2",
+            ],
+        ),
+        // Explicit, equal timestamps: the first.
+        (
+            "a{x=\"1\"} 1 1000\n",
+            "a{x=\"1\"} 1 2000\na{x=\"2\"} 2 2000\n",
+            &["{__name__=\"a\", job=\"j\"} 1"],
+        ),
+    ];
+    for (first, next, stored) in table {
+        let target = Target::from_labels(&[("job", "j")]);
+        let mut s = Scraper::new(config(drop_x), &target);
+        let mut out = Collect::default();
+        assert!(
+            s.scrape_bytes(first.as_bytes(), "text/plain; version=0.0.4", "", &mut out)
+                .up()
+        );
+        for round in 0..2 {
+            let mut out = Collect::default();
+            let r = s.scrape_bytes(next.as_bytes(), "text/plain; version=0.0.4", "", &mut out);
+            assert!(r.up(), "{next}: {:?}", r.error);
+            let got: Vec<String> = out
+                .series
+                .iter()
+                .map(|s| format!("{} {}", s.labels, s.value))
+                .collect();
+            assert_eq!(got, *stored, "{next} round {round}");
+        }
+    }
 }

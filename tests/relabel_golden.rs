@@ -571,7 +571,8 @@ fn config_testdata_errors() {
     );
     assert_eq!(
         load_err("  - target_label: x\n    foo: bar\n"),
-        "field foo not found in type relabel.plain"
+        // yaml.v2's strict decoding frames it as a type error with its line.
+        "yaml: unmarshal errors:\n  line 5: field foo not found in type relabel.plain"
     );
     // labelmap.bad.yml (`!!binary` base64 error) is not reproduced: yaml_serde resolves the tag to a plain string.
     assert!(!load_err("  - action: hashmod\n    modulus: -1\n    target_label: x\n").is_empty());
@@ -621,4 +622,81 @@ fn config_error_is_typed() {
     .unwrap_err();
     assert_eq!(e.rule_index(), Some(0));
     assert_eq!(e.root(), &ConfigError::ZeroModulus);
+}
+
+/// Config errors carry the line and column of the offending value (a regex, an action, a label name, the
+/// first type error) or of the rule (validation, null rule), in block and flow style alike.
+#[test]
+fn config_errors_have_positions() {
+    let doc = |y: &str| ConfigDocument::from_yaml(y).unwrap_err();
+    let bare = |y: &str| rules_from_yaml(y, Default::default()).unwrap_err();
+    let table: Vec<(promtext::relabel::ConfigError, (usize, usize))> = vec![
+        // Block style.
+        (
+            bare("- action: keep\n  regex: a\n- action: drop\n  regex: '('\n"),
+            (4, 10),
+        ),
+        (
+            bare("- action: keep\n- action: hashmod\n  target_label: h\n"),
+            (2, 3),
+        ),
+        (bare("- action: keep\n-\n"), (2, 2)),
+        (bare("- action: keep\n  bogus: 1\n"), (2, 3)),
+        // Flow style: one line, several lines, nested mappings.
+        (bare("[{action: keep}, {action: nope}]\n"), (1, 27)),
+        (
+            doc(
+                "scrape_configs:\n- job_name: j\n  relabel_configs: [{source_labels: [a], regex: \"(\"}]\n",
+            ),
+            (3, 49),
+        ),
+        (
+            doc(
+                "scrape_configs:\n- job_name: j\n  metric_relabel_configs: [\n    {action: keep},\n    {action: keep,\n     regex: [a]}]\n",
+            ),
+            (6, 13),
+        ),
+        (
+            doc(
+                "scrape_configs: [{job_name: j, relabel_configs: [{action: keep}, {action: lowercase, source_labels: [a]}]}]\n",
+            ),
+            (1, 66),
+        ),
+        (
+            doc("scrape_configs: [{job_name: j, relabel_configs: [{action: keep}, ~]}]\n"),
+            (1, 66),
+        ),
+    ];
+    for (e, want) in table {
+        assert_eq!(e.position(), Some(want), "{e}");
+    }
+    // Operator values holding the jobs as a literal block: the file's lines and columns.
+    let values = "prometheus:\n  prometheusSpec:\n    additionalScrapeConfigs: |\n      - job_name: envoy\n        relabel_configs:\n        - action: keep\n\n          regex: '('\n";
+    assert_eq!(doc(values).position(), Some((8, 18)));
+    assert_eq!(
+        promtext::config::rule_position(
+            values,
+            Some("envoy"),
+            Some(promtext::relabel::Stage::Target),
+            Some(0)
+        ),
+        Some((6, 11))
+    );
+    // A quoted string: no position.
+    let quoted =
+        "additionalScrapeConfigs: \"[{job_name: envoy, relabel_configs: [{regex: '('}]}]\"\n";
+    assert_eq!(doc(quoted).position(), None);
+    // The job and rule list are named too.
+    let e = doc(
+        "scrape_configs:\n- job_name: j\n  relabel_configs: [{action: keep}, {action: nope}]\n",
+    );
+    assert_eq!(
+        (e.job(), e.stage(), e.rule_index(), e.position()),
+        (
+            Some("j"),
+            Some(promtext::relabel::Stage::Target),
+            Some(1),
+            Some((3, 46))
+        )
+    );
 }

@@ -117,7 +117,7 @@ fn relabel_bare_list_formatting_explain_and_errors() {
     assert_eq!(
         err,
         format!(
-            "error: {}:1: rule 0: relabel configuration for hashmod requires non-zero modulus\n",
+            "error: {}:1:3: rule 0: relabel configuration for hashmod requires non-zero modulus\n",
             cfg.display()
         )
     );
@@ -126,7 +126,7 @@ fn relabel_bare_list_formatting_explain_and_errors() {
     assert_eq!(code, 2);
     assert!(
         err.starts_with(&format!(
-            "error: {}:1: rule 0: error parsing regexp: missing closing ): `^(?s:abc(def)$`",
+            "error: {}:1:11: rule 0: error parsing regexp: missing closing ): `^(?s:abc(def)$`",
             cfg.display()
         )),
         "{err}"
@@ -147,7 +147,7 @@ fn relabel_bare_list_formatting_explain_and_errors() {
     assert_eq!(
         err,
         format!(
-            "error: {}:1: rule 0: \"utf-8.label\" is invalid 'target_label' for replace action\n",
+            "error: {}:1:3: rule 0: \"utf-8.label\" is invalid 'target_label' for replace action\n",
             cfg.display()
         )
     );
@@ -253,8 +253,68 @@ fn relabel_an_exposition_dump_and_jsonl() {
     assert_eq!(
         err,
         format!(
-            "error: {}:5: job \"envoy\": metric_relabel_configs[1]: unknown relabel action \"bogus\"\n",
+            "error: {}:5:14: job \"envoy\": metric_relabel_configs[1]: unknown relabel action \"bogus\"\n",
             cfg.display()
         )
+    );
+    // Flow style: the line and column of the offending value (or rule), also in multi-line flow lists and
+    // nested flow mappings.
+    let flow_cases: &[(&str, &str)] = &[
+        (
+            "scrape_configs:\n- job_name: envoy\n  relabel_configs: [{source_labels: [a], regex: \"(\"}]\n",
+            "3:49: job \"envoy\": relabel_configs[0]: error parsing regexp: missing closing ): `^(?s:()$`",
+        ),
+        (
+            "scrape_configs:\n- job_name: envoy\n  relabel_configs: [\n    {action: keep, regex: a},\n    {source_labels: [a],\n     action: hashmod, target_label: h}\n  ]\n",
+            "5:5: job \"envoy\": relabel_configs[1]: relabel configuration for hashmod requires non-zero modulus",
+        ),
+        (
+            "scrape_configs: [{job_name: envoy, metric_relabel_configs: [{action: keep}, {action: drop, regex: {a: 1}}]}]\n",
+            "1:99: job \"envoy\": metric_relabel_configs[1]: yaml: unmarshal errors:\n  line 1: cannot unmarshal !!map into string",
+        ),
+        (
+            "scrape_configs:\n- {job_name: envoy, relabel_configs: [{source_labels: [a, \"\"], target_label: b}]}\n",
+            "2:59: job \"envoy\": relabel_configs[0]: \"\" is not a valid label name",
+        ),
+        // Operator values holding the jobs as a literal block: the file's line and column.
+        (
+            "prometheus:\n  prometheusSpec:\n    additionalScrapeConfigs: |\n      - job_name: envoy\n        relabel_configs:\n        - action: keep\n\n          regex: '('\n",
+            "8:18: job \"envoy\": relabel_configs[0]: error parsing regexp: missing closing ): `^(?s:()$`",
+        ),
+    ];
+    for (yaml, want) in flow_cases {
+        std::fs::write(&cfg, yaml).unwrap();
+        let (code, _, err) = run(&["relabel", "--config", cfg.to_str().unwrap()], "");
+        assert_eq!(code, 2);
+        assert_eq!(err, format!("error: {}:{want}\n", cfg.display()), "{yaml}");
+    }
+}
+
+/// `--explain` walks the rules as written (Prometheus' order, not the engine's schedule), and a `labelmap` that
+/// maps several labels to one name shows Prometheus' result, so the trace ends with the printed result.
+#[test]
+fn relabel_explain_in_prometheus_order() {
+    let d = tmpdir("explain");
+    let cfg = d.join("rules.yml");
+    std::fs::write(
+        &cfg,
+        "- target_label: a\n  replacement: x\n- action: labelmap\n  regex: (.*)\n  replacement: same\n- source_labels: [same]\n  target_label: copy\n",
+    )
+    .unwrap();
+    let (code, out, _) = run(
+        &["relabel", "--config", cfg.to_str().unwrap(), "--explain"],
+        "{z=\"1\"}\n",
+    );
+    assert_eq!(code, 0);
+    let rules: Vec<&str> = out.lines().filter(|l| l.starts_with("# rule ")).collect();
+    assert_eq!(rules.len(), 3, "{out}");
+    for (i, l) in rules.iter().enumerate() {
+        assert!(l.starts_with(&format!("# rule {i} (")), "{out}");
+    }
+    assert!(
+        out.ends_with(
+            "#   after:  {a=\"x\", copy=\"x\", same=\"x\", z=\"1\"}\n{a=\"x\", copy=\"x\", same=\"x\", z=\"1\"}\n"
+        ),
+        "{out}"
     );
 }

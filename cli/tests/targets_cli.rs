@@ -238,7 +238,7 @@ fn operator_values_and_errors() {
     assert_eq!(code, 2);
     assert!(
         err.starts_with(&format!(
-            "error: {}:7: job \"envoy-stats\": relabel_configs[1]: error parsing regexp: missing closing ):",
+            "error: {}:8:12: job \"envoy-stats\": relabel_configs[1]: error parsing regexp: missing closing ):",
             broken.display()
         )),
         "{err}"

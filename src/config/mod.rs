@@ -36,10 +36,11 @@ mod job;
 mod kubernetes;
 mod rule_tests;
 mod rules;
+mod tree;
 mod units;
 mod yaml;
 
-pub use document::{ConfigDocument, Selection};
+pub use document::{ConfigDocument, Selection, rule_position};
 pub(crate) use job::escaping_scheme;
 pub use job::{
     Authorization, BasicAuth, HttpClientConfig, ProtocolSettings, ScrapeJob, ScrapeLimits,
@@ -50,5 +51,6 @@ pub use kubernetes::{
 };
 pub use rule_tests::{CaseReport, Expect, RuleTests, TestCase, TestFileError};
 pub use rules::{rules_from_value, rules_from_yaml};
+pub(crate) use tree::Pos;
 pub use units::{format_duration, parse_bytes, parse_duration};
 pub use yaml::MAX_YAML_DEPTH;

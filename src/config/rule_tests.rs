@@ -41,7 +41,7 @@ use std::path::Path;
 use yaml_serde::Value;
 
 use super::document::ConfigDocument;
-use super::rules::rules_from_value;
+use super::rules::rules_from_node;
 use crate::relabel::{
     ConfigError, Explanation, Labels, NameValidationScheme, NotationError, Outcome, Pipeline,
     Stage, parse_labels, parse_series,
@@ -154,8 +154,8 @@ fn schema(msg: impl Into<String>) -> TestFileError {
 impl RuleTests {
     /// Reads a test file; `base_dir` resolves a relative `config:` path.
     pub fn from_yaml(text: &str, base_dir: &Path) -> Result<RuleTests, TestFileError> {
-        let v: Value = super::yaml::parse_value(text).map_err(schema)?;
-        let Value::Mapping(m) = v else {
+        let doc = super::yaml::parse_document(text).map_err(schema)?;
+        let Value::Mapping(m) = doc.value else {
             return Err(schema(
                 "a relabel test file must be a mapping with `tests:`",
             ));
@@ -187,8 +187,12 @@ impl RuleTests {
                 let sel = doc.select(s("job").as_deref(), stage)?;
                 Pipeline::new(sel.rules, scheme.unwrap_or(sel.scheme))?
             }
-            (None, Some(r)) => {
-                let rules = rules_from_value(r, stage.unwrap_or_default())?;
+            (None, Some(_)) => {
+                let r = doc
+                    .tree
+                    .get("rules")
+                    .expect("the tree has the value's keys");
+                let rules = rules_from_node(r, stage.unwrap_or_default())?;
                 Pipeline::new(&rules, scheme.unwrap_or_default())?
             }
         };

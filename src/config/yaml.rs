@@ -2,6 +2,7 @@
 
 use yaml_serde::{Mapping, Value};
 
+use super::tree::{Kind, Node};
 use crate::relabel::ConfigError;
 
 /// Documents nested deeper than this are refused before they are parsed.
@@ -13,21 +14,69 @@ use crate::relabel::ConfigError;
 /// ```
 pub const MAX_YAML_DEPTH: usize = 100;
 
-/// Parses YAML text into a value after [`check_depth`]: the YAML parser's cost grows with the square of the
-/// nesting depth (100 000 `[` took half a minute) before its own recursion limit of 128 applies.
+/// A parsed document: the value, and the node tree with positions and tags it was read from.
+pub(super) struct Document {
+    pub(super) value: Value,
+    pub(super) tree: Node,
+}
+
+/// Parses YAML text after [`check_depth`]: the value (yaml_serde) and the positioned tree (the parser's events).
 ///
 /// The values of string-typed Prometheus keys ([`SOURCE_TEXT_KEYS`]) keep their source text, as Go's yaml.v2
 /// gives it to a string field: `replacement: 1.50` is `1.50` (not `1.5`), `0x1F` stays `0x1F`, `True` stays
-/// `True`; a YAML null (`~`, `null`, nothing) is null.
-pub(super) fn parse_value(text: &str) -> Result<Value, String> {
+/// `True`; a YAML null (`~`, `null`, nothing) is null. A `!!binary` scalar in a string is its decoded base64.
+pub(super) fn parse_document(text: &str) -> Result<Document, String> {
     check_depth(text)?;
-    reject_binary(text)?;
     use serde::de::DeserializeSeed;
     let de = yaml_serde::Deserializer::from_str(text);
-    Node::Any.deserialize(de).map_err(|e| {
+    let mut value = Node_::Root.deserialize(de).map_err(|e| {
         let line = e.location().map(|l| l.line());
         go_type_error(&e.to_string(), line).unwrap_or_else(|| e.to_string())
-    })
+    })?;
+    let tree = match Node::parse(text) {
+        Some(tree) => {
+            decode_binary(&mut value, &tree).map_err(|e| e.to_string())?;
+            tree
+        }
+        None => {
+            // The two parsers disagree on this text (or it expands to a huge tree): no positions, and a
+            // `!!binary` tag, which yaml_serde drops, cannot be honoured.
+            reject_binary(text)?;
+            Node::from_value(&value)
+        }
+    };
+    Ok(Document { value, tree })
+}
+
+/// Replaces the text of each `!!binary` string scalar of `value` by its decoded base64, as yaml.v2 does for a
+/// string field, walking the tree it was read from.
+fn decode_binary(value: &mut Value, tree: &Node) -> Result<(), ConfigError> {
+    match (value, &tree.kind) {
+        (Value::String(s), Kind::Scalar(sc)) if tree.is_binary() => {
+            *s = super::rules::binary_text(sc)?;
+        }
+        (Value::Sequence(items), Kind::Seq(nodes)) => {
+            for (v, n) in items.iter_mut().zip(nodes) {
+                decode_binary(v, n)?;
+            }
+        }
+        (Value::Mapping(m), Kind::Map(pairs)) => {
+            let mut seen: Vec<&str> = Vec::new();
+            for (k, n) in pairs {
+                // The value keeps the first of duplicated keys.
+                let Kind::Scalar(ks) = &k.kind else { continue };
+                if seen.contains(&ks.text.as_str()) {
+                    continue;
+                }
+                seen.push(&ks.text);
+                if let Some(v) = m.get_mut(ks.text.as_str()) {
+                    decode_binary(v, n)?;
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// yaml.v2's wording for a value of the wrong kind in a string field (`decoder.terror`): `yaml: unmarshal
@@ -122,36 +171,42 @@ const SOURCE_TEXT_KEYS: [&str; 9] = [
     "scheme",
 ];
 
-/// How a node is built: typed (`Any`), as a scalar's source text (`Text`), or as a list of those (`TextList`).
-#[derive(Clone, Copy)]
-enum Node {
+/// How a node is built: typed (`Any`), as a scalar's source text (`Text`), or as a list of those (`TextList`);
+/// a rule list's items and everything in them (`Rule`) keep the first of duplicated keys (the rule decoder
+/// reports them as yaml.v2 does; they take any content, decoded from the positioned tree); the document's root (`Root`) is a rule
+/// list when it is a sequence.
+#[derive(Clone, Copy, PartialEq)]
+enum Node_ {
     Any,
     Text,
     TextList,
+    RuleList,
+    Rule,
+    Root,
 }
 
-impl<'de> serde::de::DeserializeSeed<'de> for Node {
+impl<'de> serde::de::DeserializeSeed<'de> for Node_ {
     type Value = Value;
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
         match self {
-            Node::Any => d.deserialize_any(NodeVisitor(self)),
             // `deserialize_option` resolves YAML nulls first; `visit_some` then reads the text.
-            Node::Text | Node::TextList => d.deserialize_option(NodeVisitor(self)),
+            Node_::Text | Node_::TextList => d.deserialize_option(NodeVisitor(self)),
+            _ => d.deserialize_any(NodeVisitor(self)),
         }
     }
 }
 
-struct NodeVisitor(Node);
+struct NodeVisitor(Node_);
 
 impl<'de> serde::de::Visitor<'de> for NodeVisitor {
     type Value = Value;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self.0 {
-            Node::Any => "any YAML value",
-            Node::Text => "a string",
-            Node::TextList => "a list of strings",
+            Node_::Text => "a string",
+            Node_::TextList => "a list of strings",
+            _ => "any YAML value",
         })
     }
 
@@ -188,16 +243,17 @@ impl<'de> serde::de::Visitor<'de> for NodeVisitor {
     }
     fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
         match self.0 {
-            Node::Any => d.deserialize_any(self),
             // yaml_serde's `deserialize_str` gives a scalar's value without resolving its type.
-            Node::Text => d.deserialize_str(self),
-            Node::TextList => d.deserialize_seq(self),
+            Node_::Text => d.deserialize_str(self),
+            Node_::TextList => d.deserialize_seq(self),
+            _ => d.deserialize_any(self),
         }
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let item = match self.0 {
-            Node::TextList => Node::Text,
-            _ => Node::Any,
+            Node_::TextList => Node_::Text,
+            Node_::RuleList | Node_::Root | Node_::Rule => Node_::Rule,
+            _ => Node_::Any,
         };
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
         while let Some(v) = seq.next_element_seed(item)? {
@@ -207,14 +263,26 @@ impl<'de> serde::de::Visitor<'de> for NodeVisitor {
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Mapping::new();
-        while let Some(key) = map.next_key_seed(Node::Any)? {
+        while let Some(key) = map.next_key_seed(Node_::Any)? {
             let seed = match &key {
-                Value::String(k) if k == "source_labels" => Node::TextList,
-                Value::String(k) if SOURCE_TEXT_KEYS.contains(&k.as_str()) => Node::Text,
-                _ => Node::Any,
+                // A rule is decoded from the positioned tree, not from this value: any content is taken here,
+                // and the rule decoder reports wrong kinds and duplicates as yaml.v2 does.
+                _ if self.0 == Node_::Rule => Node_::Rule,
+                Value::String(k) if k == "source_labels" => Node_::TextList,
+                // `rules:` is the rule list of a `promtext relabel test` file.
+                Value::String(k)
+                    if k == "relabel_configs" || k == "metric_relabel_configs" || k == "rules" =>
+                {
+                    Node_::RuleList
+                }
+                Value::String(k) if SOURCE_TEXT_KEYS.contains(&k.as_str()) => Node_::Text,
+                _ => Node_::Any,
             };
             let value = map.next_value_seed(seed)?;
             if out.contains_key(&key) {
+                if self.0 == Node_::Rule {
+                    continue;
+                }
                 return Err(serde::de::Error::custom(format_args!(
                     "duplicate entry with key {}",
                     key_text(&key)
@@ -228,7 +296,7 @@ impl<'de> serde::de::Visitor<'de> for NodeVisitor {
         use serde::de::VariantAccess;
         // yaml_serde presents an explicitly tagged node (`!tag value`) as an enum variant.
         let (tag, contents): (String, _) = data.variant()?;
-        let value = contents.newtype_variant_seed(Node::Any)?;
+        let value = contents.newtype_variant_seed(Node_::Any)?;
         Ok(Value::Tagged(Box::new(yaml_serde::value::TaggedValue {
             tag: yaml_serde::value::Tag::new(tag),
             value,
@@ -248,7 +316,7 @@ fn key_text(key: &Value) -> String {
 /// A linear, conservative estimate of the nesting depth: flow collections (`[`, `{`, outside quoted scalars
 /// and comments) plus block levels (distinct indentations in force, and compact `- `/`? ` indicators on a
 /// line). Errs when it exceeds [`MAX_YAML_DEPTH`].
-fn check_depth(text: &str) -> Result<(), String> {
+pub(super) fn check_depth(text: &str) -> Result<(), String> {
     let b = text.as_bytes();
     let mut flow = 0usize;
     let mut indents: Vec<usize> = Vec::new();

@@ -69,7 +69,7 @@
 mod cache;
 mod case;
 mod compile;
-mod goregex;
+pub(crate) mod goregex;
 mod labels;
 mod matcher;
 #[doc(hidden)]

@@ -105,11 +105,63 @@ impl NaivePipeline {
         Ok(NaivePipeline { rules: out })
     }
 
+    /// The rules of a compiled pipeline, each with the scheme it was compiled with.
+    // For the scrape layer (feature `yaml`).
+    #[cfg_attr(not(feature = "yaml"), allow(dead_code))]
+    pub(crate) fn from_pipeline(p: &super::Pipeline) -> Result<Self, ConfigError> {
+        let prog = &p.program;
+        let configs: Vec<RelabelConfig> = prog
+            .configs
+            .iter()
+            .zip(&prog.rules)
+            .map(|(c, r)| RelabelConfig {
+                name_validation_scheme: Some(r.scheme),
+                ..c.clone()
+            })
+            .collect();
+        NaivePipeline::new(&configs, NameValidationScheme::Utf8)
+    }
+
     /// Applies the rules; `None` when dropped, else the sorted result.
     pub fn apply<N: AsRef<str>, V: AsRef<str>>(
         &self,
         labels: &[(N, V)],
     ) -> Option<Vec<(String, String)>> {
+        self.run(labels).map(Builder::labels)
+    }
+
+    /// Whether a rule sets or deletes `name` (so that `labels.Builder::Labels` drops every base label of that
+    /// name); `None` when the series is dropped.
+    // For the scrape layer (feature `yaml`).
+    #[cfg_attr(not(feature = "yaml"), allow(dead_code))]
+    pub(crate) fn writes<N: AsRef<str>, V: AsRef<str>>(
+        &self,
+        labels: &[(N, V)],
+        name: &str,
+    ) -> Option<bool> {
+        let lb = self.run(labels)?;
+        Some(lb.add.iter().any(|(k, _)| k == name) || lb.del.iter().any(|d| d == name))
+    }
+
+    /// The labels after the first `n` rules (`None` when one of them drops the series).
+    pub(crate) fn apply_prefix<N: AsRef<str>, V: AsRef<str>>(
+        &self,
+        labels: &[(N, V)],
+        n: usize,
+    ) -> Option<Vec<(String, String)>> {
+        self.run_rules(labels, &self.rules[..n.min(self.rules.len())])
+            .map(Builder::labels)
+    }
+
+    fn run<N: AsRef<str>, V: AsRef<str>>(&self, labels: &[(N, V)]) -> Option<Builder> {
+        self.run_rules(labels, &self.rules)
+    }
+
+    fn run_rules<N: AsRef<str>, V: AsRef<str>>(
+        &self,
+        labels: &[(N, V)],
+        rules: &[NaiveRule],
+    ) -> Option<Builder> {
         let mut base: BTreeMap<String, String> = BTreeMap::new();
         for (n, v) in labels {
             let (n, v) = (n.as_ref(), v.as_ref());
@@ -124,7 +176,7 @@ impl NaivePipeline {
             add: Vec::new(),
             del: Vec::new(),
         };
-        for r in &self.rules {
+        for r in rules {
             let c = &r.cfg;
             let vals: Vec<String> = c.sources().iter().map(|s| lb.get(s).to_string()).collect();
             let joined = vals.join(&c.separator);
@@ -209,6 +261,6 @@ impl NaivePipeline {
                 }
             }
         }
-        Some(lb.labels())
+        Some(lb)
     }
 }

@@ -96,7 +96,23 @@ impl Pipeline {
         Relabeler::new(self.clone())
     }
 
-    /// Applies the rules to `labels` and records a per-rule trace.
+    /// Applies the rules to `labels` and records a per-rule trace, in the order the rules are written
+    /// (Prometheus' order, whatever [`Pipeline::run_order`] schedules); the trace ends with the result
+    /// [`Relabeler::apply`] gives, also where a `labelmap` maps several labels to one name.
+    ///
+    /// ```
+    /// use promtext::config::rules_from_yaml;
+    /// use promtext::relabel::{NameValidationScheme, Pipeline};
+    /// let rules = rules_from_yaml(
+    ///     "- {target_label: a, replacement: x}\n- {action: labelmap, regex: (.*), replacement: same}\n",
+    ///     NameValidationScheme::Utf8,
+    /// )?;
+    /// let e = Pipeline::new(&rules, NameValidationScheme::Utf8)?.explain(&[("z", "1")]);
+    /// assert_eq!(e.steps.len(), 2);
+    /// // `a` (set by rule 0) is visited after the input's `z`, as in Prometheus: its value wins.
+    /// assert_eq!(e.steps[1].after.as_ref().unwrap().get("same"), Some("x"));
+    /// # Ok::<(), promtext::relabel::ConfigError>(())
+    /// ```
     pub fn explain<N: AsRef<str>, V: AsRef<str>>(&self, labels: &[(N, V)]) -> Explanation {
         let mut r = self.relabeler();
         let mut steps = Vec::new();

@@ -428,14 +428,57 @@ pub enum ConfigError {
         /// The error.
         error: Box<ConfigError>,
     },
+    /// An error at a place of the YAML text: the offending value, or the rule (see [`ConfigError::position`]).
+    /// `Display` shows the inner error alone.
+    At {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column, in characters.
+        column: usize,
+        /// The error.
+        error: Box<ConfigError>,
+    },
 }
 
 impl ConfigError {
+    /// Wraps `error` with a position of the YAML text (unless the position is unknown, line 0).
+    #[cfg(feature = "yaml")]
+    pub(crate) fn at(pos: crate::config::Pos, error: ConfigError) -> ConfigError {
+        if pos.line == 0 {
+            return error;
+        }
+        ConfigError::At {
+            line: pos.line,
+            column: pos.column,
+            error: Box::new(error),
+        }
+    }
+
+    /// Where in the YAML text the error is (1-based line and column): the offending value (a regex that does
+    /// not compile, an unknown action, the first of the type errors), else the rule or the job concerned.
+    /// `None` for errors without a place (or rules given as a value).
+    ///
+    /// ```
+    /// use promtext::config::ConfigDocument;
+    /// let e = ConfigDocument::from_yaml("scrape_configs:\n- job_name: a\n  relabel_configs: [{source_labels: [x], regex: \"(\"}]\n").unwrap_err();
+    /// assert_eq!(e.position(), Some((3, 49)));
+    /// assert_eq!(e.root().to_string(), "error parsing regexp: missing closing ): `^(?s:()$`");
+    /// ```
+    pub fn position(&self) -> Option<(usize, usize)> {
+        match self {
+            ConfigError::At { line, column, .. } => Some((*line, *column)),
+            ConfigError::InRule { error, .. } | ConfigError::InJob { error, .. } => {
+                error.position()
+            }
+            _ => None,
+        }
+    }
+
     /// The rule index for errors wrapped by [`ConfigError::InRule`].
     pub fn rule_index(&self) -> Option<usize> {
         match self {
             ConfigError::InRule { index, .. } => Some(*index),
-            ConfigError::InJob { error, .. } => error.rule_index(),
+            ConfigError::InJob { error, .. } | ConfigError::At { error, .. } => error.rule_index(),
             _ => None,
         }
     }
@@ -459,7 +502,9 @@ impl ConfigError {
     /// The innermost error (unwrapping [`ConfigError::InRule`] and [`ConfigError::InJob`]): Prometheus' message.
     pub fn root(&self) -> &ConfigError {
         match self {
-            ConfigError::InRule { error, .. } | ConfigError::InJob { error, .. } => error.root(),
+            ConfigError::InRule { error, .. }
+            | ConfigError::InJob { error, .. }
+            | ConfigError::At { error, .. } => error.root(),
             e => e,
         }
     }
@@ -536,6 +581,7 @@ impl fmt::Display for ConfigError {
             }
             ConfigError::NoRules => f.write_str("no relabel rules and no scrape configs found"),
             ConfigError::InRule { index, error } => write!(f, "rule {index}: {error}"),
+            ConfigError::At { error, .. } => error.fmt(f),
             ConfigError::InJob { job, stage, error } => {
                 write!(f, "job {}: ", quote_str(job))?;
                 if let Some(st) = stage {

@@ -56,7 +56,15 @@ impl Relabeler {
         };
         let dropped = match trace {
             None => run_scheduled(program, &mut set, &mut self.capture_locations),
-            Some(steps) => run_traced(program, &mut set, &mut self.capture_locations, steps),
+            Some(steps) => traced(
+                program,
+                &mut set,
+                &mut self.capture_locations,
+                &mut self.reference,
+                &origin,
+                base,
+                steps,
+            ),
         };
         if !dropped && matches!(set.form, Form::Raw) {
             // Repeated names and empty values in the input make the result differ from it (`changed`).
@@ -146,22 +154,84 @@ fn run_scheduled<'a>(
     false
 }
 
-/// Runs the rules in config order, recording a [`Step`] for each; true when one dropped the series.
+/// [`run_traced`] with Prometheus' labels after a rule from the reference run over the input (kept out of
+/// [`Relabeler::run`], whose frame the untraced runs share).
+#[inline(never)]
+fn traced<'a>(
+    program: &'a Program,
+    set: &mut WorkingSet<'a>,
+    capture_locations: &mut [CaptureLocations],
+    reference: &mut Option<Box<NaivePipeline>>,
+    origin: &[Entry<'a>],
+    base: Option<&'a Labels>,
+    steps: &mut Vec<Step>,
+) -> bool {
+    let pairs: Vec<(String, String)> = match base {
+        Some(base) => base
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+        None => origin
+            .iter()
+            .map(|e| {
+                (
+                    text_of(&set.buf, e.name).to_string(),
+                    text_of(&set.buf, e.value).to_string(),
+                )
+            })
+            .collect(),
+    };
+    let mut after_rule = |i: usize| {
+        reference
+            .get_or_insert_with(|| Box::new(reference_of(program)))
+            .apply_prefix(&pairs, i + 1)
+            .map(Labels::from_pairs)
+    };
+    run_traced(program, set, capture_locations, steps, &mut after_rule)
+}
+
+/// The line-by-line reference of a program's rules.
+fn reference_of(p: &Program) -> NaivePipeline {
+    // The pipeline's scheme: that of a rule which does not carry its own.
+    let scheme = p
+        .rules
+        .iter()
+        .zip(&p.configs)
+        .find(|(_, c)| c.name_validation_scheme.is_none())
+        .map(|(r, _)| r.scheme)
+        .unwrap_or_default();
+    NaivePipeline::new(&p.configs, scheme).expect("the rules compiled, so they validate")
+}
+
+/// Runs the rules in config order (Prometheus' order, not [`Program::run_order`]), recording a [`Step`] for
+/// each; true when one dropped the series. When a `labelmap` maps two labels to one name, Prometheus' order of
+/// visits decides: that step shows, and the next ones start from, `after_rule(i)`, Prometheus' labels after
+/// rule `i`, so that the trace ends with the result `apply` gives.
 fn run_traced<'a>(
     program: &'a Program,
     set: &mut WorkingSet<'a>,
     capture_locations: &mut [CaptureLocations],
     steps: &mut Vec<Step>,
+    after_rule: &mut dyn FnMut(usize) -> Option<Labels>,
 ) -> bool {
     for (i, rule) in program.rules.iter().enumerate() {
         let before = set.materialized_labels();
         let mut note = String::new();
-        let keep = set.apply_rule(rule, &mut capture_locations[i], Some(&mut note));
+        let mut keep = set.apply_rule(rule, &mut capture_locations[i], Some(&mut note));
+        let mut after = keep.then(|| set.materialized_labels());
+        if keep && set.labelmap_collision {
+            note.push_str(" (several labels mapped to one name: the last in Prometheus' order of visits wins)");
+            after = after_rule(i);
+            match &after {
+                Some(l) => set.reset_to(l),
+                None => keep = false,
+            }
+        }
         steps.push(Step {
             index: i,
             action: rule.action,
             before,
-            after: keep.then(|| set.materialized_labels()),
+            after,
             note,
         });
         if !keep {

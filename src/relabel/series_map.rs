@@ -120,6 +120,25 @@ impl<V> SeriesMap<V> {
         &self.slots[slot as usize].value
     }
 
+    /// The value in a slot returned by [`SeriesMap::get`], to update it.
+    // For the scrape cache (feature `yaml`).
+    #[cfg_attr(not(feature = "yaml"), allow(dead_code))]
+    #[inline]
+    pub(crate) fn value_mut(&mut self, slot: u32) -> &mut V {
+        &mut self.slots[slot as usize].value
+    }
+
+    /// The values of the keys seen in the current scrape so far.
+    // For the scrape cache (feature `yaml`).
+    #[cfg_attr(not(feature = "yaml"), allow(dead_code))]
+    pub(crate) fn values_seen(&self) -> impl Iterator<Item = &V> + '_ {
+        let iter = self.iter;
+        self.slots
+            .iter()
+            .filter(move |s| s.last_seen == iter)
+            .map(|s| &s.value)
+    }
+
     /// Stores the value for a key whose lookup just missed. Gives the value back when the map is full.
     pub(crate) fn insert(&mut self, raw: &[u8], value: V) -> Result<&V, V> {
         self.insert_sized(raw, value, 0)

@@ -540,6 +540,23 @@ impl<'a> WorkingSet<'a> {
         }
     }
 
+    /// Replaces the labels by `l` (sorted, unique, non-empty), copied into the scratch buffer: the trace goes on
+    /// from Prometheus' result after a `labelmap` whose order of visits decides.
+    pub(super) fn reset_to(&mut self, l: &Labels) {
+        self.labels.clear();
+        self.pending.clear();
+        for (n, v) in l.iter() {
+            let name = self.push_buf(n);
+            let value = self.push_buf(v);
+            self.labels.push(Entry { name, value });
+        }
+        self.form = Form::Sorted;
+        self.appended_from = usize::MAX;
+        self.slots_resolved = false;
+        self.changed = true;
+        self.labelmap_collision = false;
+    }
+
     pub(super) fn push_buf(&mut self, s: &str) -> Text<'a> {
         let a = self.buf.len() as u32;
         self.buf.push_str(s);

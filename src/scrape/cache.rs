@@ -12,13 +12,28 @@ use crate::relabel::series_map::SeriesMap;
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Hit<'c> {
     Dropped,
-    Series(&'c Labels),
+    Series(&'c Cached),
+}
+
+/// A cached series: its final labels, their [`Collisions`] hash, and the timestamp of its sample in the
+/// scrape that last saw it.
+#[derive(Debug)]
+pub(crate) struct Cached {
+    pub(crate) labels: Labels,
+    pub(crate) hash: u64,
+    ts: Option<i64>,
+}
+
+impl Cached {
+    pub(crate) fn new(labels: Labels, hash: u64, ts: Option<i64>) -> Self {
+        Cached { labels, hash, ts }
+    }
 }
 
 /// `None`: dropped by relabeling.
 #[derive(Debug)]
 pub(crate) struct ScrapeCache {
-    map: SeriesMap<Option<Labels>>,
+    map: SeriesMap<Option<Cached>>,
 }
 
 impl ScrapeCache {
@@ -33,14 +48,17 @@ impl ScrapeCache {
         self.map.begin_scrape();
     }
 
-    /// Looks `raw` up; the flag tells whether it was already seen in this scrape.
+    /// Looks `raw` up for a sample at `ts`; the flag tells whether it was already seen in this scrape.
     #[inline]
-    pub(crate) fn get(&mut self, raw: &[u8]) -> Option<(Hit<'_>, bool)> {
+    pub(crate) fn get(&mut self, raw: &[u8], ts: Option<i64>) -> Option<(Hit<'_>, bool)> {
         let (slot, again) = self.map.get(raw)?;
         Some((
-            match self.map.value(slot) {
+            match self.map.value_mut(slot) {
                 None => Hit::Dropped,
-                Some(l) => Hit::Series(l),
+                Some(c) => {
+                    c.ts = ts;
+                    Hit::Series(c)
+                }
             },
             again,
         ))
@@ -48,11 +66,11 @@ impl ScrapeCache {
 
     /// Stores a result for a series whose lookup just missed; returns `false` when the cache is full (the entry
     /// is not stored).
-    pub(crate) fn insert(&mut self, raw: &[u8], labels: Option<Labels>) -> bool {
+    pub(crate) fn insert(&mut self, raw: &[u8], labels: Option<Cached>) -> bool {
         // A cached label set also has an entry in the scrape's [`Collisions`] index.
         let heap = labels
             .as_ref()
-            .map_or(0, |l| l.heap_bytes() + COLLISION_ENTRY_BYTES);
+            .map_or(0, |c| c.labels.heap_bytes() + COLLISION_ENTRY_BYTES);
         self.map.insert_sized(raw, labels, heap).is_ok()
     }
 
@@ -79,6 +97,11 @@ const COLLISION_ENTRY_BYTES: usize = 2 * std::mem::size_of::<(u64, (u64, Option<
 /// timestamp; the scrape layer stores the first the same way. Label sets are hashed only when a series is
 /// built (a cache miss): a hash seen twice marks the set as shared, and only the samples of shared sets are
 /// checked against the ones emitted in the scrape, so a target without such series pays one branch per sample.
+///
+/// A new raw series whose set was built by an older one in an earlier scrape makes the set shared only now,
+/// after that older series may already have been emitted in this scrape unrecorded: the scrape then switches to
+/// tracking every emitted set, starting from the cached series seen so far (each keeps its sample's timestamp),
+/// which costs one pass over the cache in the scrapes where it happens.
 #[derive(Debug)]
 pub(crate) struct Collisions {
     hasher: ahash::RandomState,
@@ -89,6 +112,8 @@ pub(crate) struct Collisions {
     shared: std::collections::HashSet<u64>,
     /// Shared sets emitted in this scrape, with their timestamp.
     emitted: std::collections::HashMap<u64, Option<i64>>,
+    /// Every emitted set is recorded in `emitted` for the rest of this scrape.
+    tracking: bool,
     scrape: u64,
 }
 
@@ -99,25 +124,37 @@ impl Collisions {
             built: Default::default(),
             shared: Default::default(),
             emitted: Default::default(),
+            tracking: false,
             scrape: 0,
         }
     }
 
     pub(crate) fn begin_scrape(&mut self) {
         self.emitted.clear();
+        self.tracking = false;
         self.scrape += 1;
     }
 
-    /// A label set built on a cache miss, for a sample at `ts`. When another raw series built the same set
-    /// earlier in this scrape, that one was emitted first. Returns the hash when it is new, for
+    /// The hash of a label set, kept with it in the cache.
+    pub(crate) fn hash(&self, labels: &Labels) -> u64 {
+        self.hasher.hash_one(labels)
+    }
+
+    /// A label set (hash `h`) built on a cache miss, for a sample at `ts`. When another raw series built the
+    /// same set earlier in this scrape, that one was emitted first; when one built it in an earlier scrape, it
+    /// may have been emitted in this one already (see the type's note). Returns the hash when it is new, for
     /// [`Collisions::not_cached`].
-    pub(crate) fn built(&mut self, labels: &Labels, ts: Option<i64>) -> Option<u64> {
-        let h = self.hasher.hash_one(labels);
+    pub(crate) fn built(&mut self, h: u64, ts: Option<i64>, cache: &ScrapeCache) -> Option<u64> {
         match self.built.insert(h, (self.scrape, ts)) {
             Some((scrape, prev)) => {
-                self.shared.insert(h);
+                let newly_shared = self.shared.insert(h);
                 if scrape == self.scrape {
                     self.emitted.entry(h).or_insert(prev);
+                } else if newly_shared && !self.tracking {
+                    self.tracking = true;
+                    for c in cache.map.values_seen().flatten() {
+                        self.emitted.entry(c.hash).or_insert(c.ts);
+                    }
                 }
                 None
             }
@@ -133,15 +170,11 @@ impl Collisions {
         }
     }
 
-    /// Whether a sample of `labels` at `ts` repeats one already emitted in this scrape (Prometheus' storage
-    /// rejects it: a duplicate sample for the timestamp); records it otherwise.
+    /// Whether a sample of the set hashed `h` at `ts` repeats one already emitted in this scrape (Prometheus'
+    /// storage rejects it: a duplicate sample for the timestamp); records it otherwise.
     #[inline]
-    pub(crate) fn is_repeat(&mut self, labels: &Labels, ts: Option<i64>) -> bool {
-        if self.shared.is_empty() {
-            return false;
-        }
-        let h = self.hasher.hash_one(labels);
-        if !self.shared.contains(&h) {
+    pub(crate) fn is_repeat(&mut self, h: u64, ts: Option<i64>) -> bool {
+        if !self.tracking && (self.shared.is_empty() || !self.shared.contains(&h)) {
             return false;
         }
         self.emitted.insert(h, ts) == Some(ts)
@@ -154,10 +187,9 @@ impl Collisions {
         }
         self.built.clear();
         self.shared.clear();
-        for labels in cache.map.values().flatten() {
-            let h = self.hasher.hash_one(labels);
-            if self.built.insert(h, (0, None)).is_some() {
-                self.shared.insert(h);
+        for c in cache.map.values().flatten() {
+            if self.built.insert(c.hash, (0, None)).is_some() {
+                self.shared.insert(c.hash);
             }
         }
     }

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::io::Read;
 use std::time::Instant;
 
-use super::cache::{Collisions, Hit, ScrapeCache};
+use super::cache::{Cached, Collisions, Hit, ScrapeCache};
 use super::config::{ScrapeConfig, ScrapeOptions};
 use super::sink::{Appender, HistogramSeries, Series};
 use super::validate::{over_limit, reduce_resolution, validate};
@@ -15,6 +15,7 @@ use crate::content_type::{Format, ScrapeProtocol, format_for_content_type};
 use crate::event::{Event, Label, MetricType, Sample};
 use crate::go::normalize_le_quantile;
 use crate::protobuf;
+use crate::relabel::naive::NaivePipeline;
 use crate::relabel::{Labels, NameValidationScheme, Outcome, Relabeler};
 use crate::{ChunkParser, Dialect, Settings};
 
@@ -31,6 +32,8 @@ pub struct Scraper {
     collisions: Collisions,
     target: Labels,
     protocols: ProtocolSettings,
+    /// The reference engine, built for the rare series with `__name__` in braces too (see `build`).
+    naive: Option<NaivePipeline>,
 }
 
 impl Scraper {
@@ -58,6 +61,7 @@ impl Scraper {
                 ),
                 ..config.protocols
             },
+            naive: None,
         }
     }
 
@@ -562,13 +566,13 @@ impl State<'_> {
     ) -> Result<(), ScrapeError> {
         let lenient = self.s.options.lenient;
         let sample_limit = self.s.limits.sample_limit;
-        match self.s.cache.get(raw) {
+        match self.s.cache.get(raw, ts) {
             Some((Hit::Dropped, _)) => {
                 self.report.cache_hits += 1;
                 self.report.dropped_by_relabel += 1;
                 return Ok(());
             }
-            Some((Hit::Series(labels), again)) => {
+            Some((Hit::Series(cached), again)) => {
                 self.report.cache_hits += 1;
                 self.report.samples_post_relabel += 1;
                 if again && ts.is_none() {
@@ -587,8 +591,8 @@ impl State<'_> {
                 ) {
                     return Ok(());
                 }
-                if !self.s.collisions.is_repeat(labels, ts) {
-                    emit(labels, false, app);
+                if !self.s.collisions.is_repeat(cached.hash, ts) {
+                    emit(&cached.labels, false, app);
                 }
                 return Ok(());
             }
@@ -609,7 +613,8 @@ impl State<'_> {
             }
             Err(e) => return Err(e),
         };
-        let new_hash = self.s.collisions.built(&labels, ts);
+        let hash = self.s.collisions.hash(&labels);
+        let new_hash = self.s.collisions.built(hash, ts, &self.s.cache);
         self.report.samples_post_relabel += 1;
         if over_limit(
             &mut self.report,
@@ -622,11 +627,15 @@ impl State<'_> {
         }
         // A second raw series with the same labels is appended in Prometheus (and counted as added) but its
         // storage keeps the first sample.
-        if !self.s.collisions.is_repeat(&labels, ts) {
+        if !self.s.collisions.is_repeat(hash, ts) {
             emit(&labels, true, app);
         }
         self.report.series_added += 1;
-        if !self.s.cache.insert(raw, Some(labels)) {
+        if !self
+            .s
+            .cache
+            .insert(raw, Some(Cached::new(labels, hash, ts)))
+        {
             self.s.collisions.not_cached(new_hash);
         }
         Ok(())
@@ -642,12 +651,20 @@ impl State<'_> {
         let mut empty: Vec<Cow<'_, str>> = Vec::new();
         let has_name = !name.is_empty();
         pairs.push((Cow::Borrowed("__name__"), name));
-        // `a{__name__="b"}`: Prometheus' parser gives both names; unless a rule rewrites `__name__`, the series
-        // reaches storage with the name twice and the TSDB fails the scrape.
+        // `a{__name__="b"}`: Prometheus' parser gives both names, the one before the braces first; rules read
+        // that one (`Builder.Get` returns the first), and unless a rule sets or deletes `__name__` (which replaces
+        // both) the series reaches storage with the name twice and the TSDB fails the scrape. An empty value in
+        // the braces is a deletion (`Builder.Reset`): both go.
         let mut brace_name: Option<Cow<'_, str>> = None;
         for l in labels {
             if has_name && l.name == "__name__" {
-                brace_name = Some(l.value.clone());
+                if l.value.is_empty() {
+                    pairs.retain(|(n, _)| n != "__name__");
+                    empty.push(l.name);
+                } else {
+                    brace_name = Some(l.value);
+                }
+                continue;
             }
             let mut v = l.value;
             let normalize = (self.mtype == MetricType::Histogram && l.name == "le")
@@ -677,10 +694,19 @@ impl State<'_> {
             return Ok(None);
         }
         validate(&labels, self.s.scheme, &self.s.limits)?;
-        if let Some(b) = brace_name {
-            // Builder semantics: a rule that sets or deletes `__name__` replaces both; otherwise both remain.
-            // The relabeler keeps the last one, the braces' value, when no rule touched it.
-            if labels.get("__name__") == Some(b.as_ref()) {
+        if brace_name.is_some() {
+            // Whether a rule set or deleted `__name__` (a set to the same value counts): the reference engine
+            // keeps Prometheus' builder state. Built once, for such series only.
+            if self.s.naive.is_none() {
+                self.s.naive = NaivePipeline::from_pipeline(self.s.relabeler.pipeline()).ok();
+            }
+            let written = self
+                .s
+                .naive
+                .as_ref()
+                .and_then(|n| n.writes(&pairs, "__name__"))
+                .unwrap_or(false);
+            if !written {
                 return Err(ScrapeError::DuplicateLabelName("__name__".to_string()));
             }
         }
