@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use super::bounds::{CUSTOM_BUCKETS_SCHEMA, bound, custom_bound};
 use super::wire::{Fields, Repeated, put_key, put_varint, zigzag};
 use crate::event::{Label, MetricType};
 
@@ -1060,81 +1061,9 @@ impl Iterator for Buckets<'_> {
     }
 }
 
-/// The schema of native histograms with custom buckets.
-pub(crate) const CUSTOM_BUCKETS_SCHEMA: i32 = -53;
-
-/// The upper bound of custom bucket `idx` as Prometheus' `getBound` gives it: `values[idx]`,
-/// `+Inf` for the bucket after the last value and `-Inf` below the first; NaN outside (where
-/// Prometheus panics).
-pub fn custom_bound(idx: i64, values: &[f64]) -> f64 {
-    let len = values.len() as i64;
-    match idx {
-        -1 => f64::NEG_INFINITY,
-        i if i == len => f64::INFINITY,
-        i if (0..len).contains(&i) => values[i as usize],
-        _ => f64::NAN,
-    }
-}
-
-/// The upper bound of exponential bucket `idx` in `schema`, as Prometheus' `getBound`
-/// computes it (2^(idx·2^−schema), with `f64::MAX` for the last finite bucket). NaN for a
-/// schema below −4: custom buckets (−53) take their bounds from values this format does not
-/// carry.
-pub fn bound(idx: i64, schema: i32) -> f64 {
-    if schema < -4 {
-        return f64::NAN;
-    }
-    if schema < 0 {
-        let exp = idx << (-schema).min(62);
-        if exp == 1024 {
-            return f64::MAX;
-        }
-        return ldexp(1.0, exp);
-    }
-    let schema = schema.min(30);
-    let frac_idx = idx & ((1i64 << schema) - 1);
-    let frac = (frac_idx as f64 / (1i64 << schema) as f64).exp2() / 2.0;
-    let exp = (idx >> schema) + 1;
-    if frac == 0.5 && exp == 1025 {
-        return f64::MAX;
-    }
-    ldexp(frac, exp)
-}
-
-/// `x · 2^e`, without intermediate overflow for large `|e|`.
-fn ldexp(mut x: f64, mut e: i64) -> f64 {
-    while e > 1000 && x.is_finite() && x != 0.0 {
-        x *= 2f64.powi(1000);
-        e -= 1000;
-    }
-    while e < -1000 && x != 0.0 {
-        x *= 2f64.powi(-1000);
-        e += 1000;
-    }
-    x * 2f64.powi(e.clamp(-1100, 1100) as i32)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bounds_match_prometheus_tables() {
-        // getBound in Prometheus' model/histogram.
-        assert_eq!(bound(0, 0), 1.0);
-        assert_eq!(bound(1, 0), 2.0);
-        assert_eq!(bound(-1, 0), 0.5);
-        assert_eq!(bound(1, 1), std::f64::consts::SQRT_2);
-        assert_eq!(bound(1, 3), 1.0905077326652577);
-        assert_eq!(bound(2, -2), 256.0);
-        assert_eq!(bound(256, -2), f64::MAX);
-        assert_eq!(bound(1024, 0), f64::MAX);
-        assert_eq!(bound(1025, 0), f64::INFINITY);
-        assert_eq!(bound(-1074, 0), 5e-324);
-        assert_eq!(bound(-1075, 0), 0.0);
-        assert_eq!(bound(8192, 3), f64::MAX);
-        assert!(bound(1, -53).is_nan());
-    }
 
     fn wire_native(float: bool) -> Vec<u8> {
         use super::super::write;

@@ -31,6 +31,7 @@
 //! ]);
 //! ```
 
+mod bounds;
 mod event;
 mod family;
 mod messages;
@@ -39,11 +40,12 @@ pub mod write;
 
 use std::io::{self, Read};
 
+pub use bounds::{bound, custom_bound};
 #[allow(unused_imports)] // the constructor for producers other than this reader
 pub(crate) use event::Decoded;
 pub use event::{
     Bucket, Buckets, Event, Exemplar, Exemplars, Help, LabelPairs, MetricLabels, Name,
-    NativeHistogram, Sample, Series, Spans, bound, custom_bound,
+    NativeHistogram, Sample, Series, Spans,
 };
 use family::{FamilyState, Scratch};
 
