@@ -387,3 +387,119 @@ fn histogram_settings_are_target_labels() {
         );
     }
 }
+
+/// The first error of the text parser over the whole body, and what the whole-body check makes
+/// of it.
+fn whole_body_verdict(
+    body: &[u8],
+    dialect: promtext::Dialect,
+) -> (promtext::ErrorKind, String, u64) {
+    let err = promtext::parse_with(body, promtext::Settings::default().dialect(dialect))
+        .find_map(Result::err)
+        .expect("the text parser fails");
+    let e = promtext::content_type::mixed_format_error(body, &err, Format::Text(dialect))
+        .unwrap_or(err);
+    (e.kind(), e.to_string(), e.offset())
+}
+
+fn streamed_verdict(
+    job: &ScrapeJob,
+    ct: &str,
+    chunks: &[&[u8]],
+) -> (promtext::ErrorKind, String, u64) {
+    let t = target(job);
+    let mut s = Scraper::new(ScrapeConfig::from_job(job).unwrap(), &t);
+    let mut out = Collect::default();
+    let mut sc = s.begin(ct, "");
+    for c in chunks {
+        if sc.feed(c, &mut out).is_err() {
+            break;
+        }
+    }
+    let r = sc.finish(&mut out);
+    assert!(out.series.is_empty());
+    match r.error {
+        Some(ScrapeError::Parse(e)) => (e.kind(), e.to_string(), e.offset()),
+        e => panic!("{e:?}"),
+    }
+}
+
+/// Istio 1.30.0 glued text and protobuf into one body (Prometheus issue #60322): the streaming
+/// text path reports it as the whole-body check does, wherever the body is cut.
+#[test]
+fn mixed_text_body_split_at_every_offset() {
+    let strict = job("scrape_configs:\n- job_name: envoy\n");
+    let text = b"# TYPE envoy_server_live gauge\nenvoy_server_live{} 1\n".to_vec();
+    let small = encode_families(&[
+        Family::gauge("envoy_server_live", "Live.").metric(Metric::new(&[]).value(1.0))
+    ]);
+    // A family over 127 bytes: a two-byte length prefix.
+    let help = "h".repeat(300);
+    let large =
+        encode_families(&[Family::gauge("envoy_server_state", &help)
+            .metric(Metric::new(&[("a", "b")]).value(0.0))]);
+    assert!(large[0] >= 0x80);
+    let mut cases: Vec<(Vec<u8>, bool)> = Vec::new();
+    for fam in [&small, &large] {
+        let mut b = text.clone();
+        b.extend_from_slice(fam);
+        cases.push((b.clone(), true));
+        // More text after the family: still the family's start that is reported.
+        b.extend_from_slice(&text);
+        cases.push((b, true));
+        // A truncated family is not taken as protobuf.
+        let mut b = text.clone();
+        b.extend_from_slice(&fam[..fam.len() - 1]);
+        cases.push((b, false));
+        // Nor one that does not start a line.
+        let mut b = text.clone();
+        b.extend_from_slice(b"x");
+        b.extend_from_slice(fam);
+        cases.push((b, false));
+    }
+    // Plain text errors.
+    cases.push((b"a 1\nb{ 2\n".to_vec(), false));
+    cases.push((b"a 1\nb 2 3 4 5 6 7 8 9 10 11 12\n".to_vec(), false));
+    cases.push((b"\x05\nabc".to_vec(), false));
+    for (body, mixed) in &cases {
+        let want = whole_body_verdict(body, promtext::Dialect::Prometheus);
+        assert_eq!(
+            want.0 == promtext::ErrorKind::MixedFormat,
+            *mixed,
+            "{want:?}"
+        );
+        for k in 0..=body.len() {
+            let got = streamed_verdict(&strict, TEXT, &[&body[..k], &body[k..]]);
+            assert_eq!(
+                got,
+                want,
+                "split at {k} of {:?}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        // Three pieces around the family start.
+        let at = text.len().min(body.len());
+        for i in at.saturating_sub(4)..=at.min(body.len()) {
+            for j in i..=(i + 4).min(body.len()) {
+                let got = streamed_verdict(&strict, TEXT, &[&body[..i], &body[i..j], &body[j..]]);
+                assert_eq!(got, want, "split at {i}, {j}");
+            }
+        }
+        // One byte at a time.
+        let bytes: Vec<&[u8]> = body.chunks(1).collect();
+        assert_eq!(streamed_verdict(&strict, TEXT, &bytes), want);
+    }
+    // OpenMetrics too.
+    let mut om = b"# TYPE envoy_server_live gauge\nenvoy_server_live 1\n".to_vec();
+    om.extend_from_slice(&small);
+    let want = whole_body_verdict(&om, promtext::Dialect::OpenMetrics);
+    assert_eq!(want.0, promtext::ErrorKind::MixedFormat);
+    for k in 0..=om.len() {
+        let got = streamed_verdict(
+            &strict,
+            "application/openmetrics-text; version=1.0.0",
+            &[&om[..k], &om[k..]],
+        );
+        assert_eq!(got, want, "split at {k}");
+    }
+}

@@ -11,7 +11,7 @@ use super::sink::{Appender, HistogramSeries, Series};
 use super::validate::{over_limit, reduce_resolution, validate};
 use super::{Encoding, ScrapeError, ScrapeReport, Target, decode};
 use crate::config::{ProtocolSettings, ScrapeLimits};
-use crate::content_type::{Format, ScrapeProtocol, format_for_content_type};
+use crate::content_type::{Format, MixedTextCheck, ScrapeProtocol, format_for_content_type};
 use crate::event::{Event, Label, MetricType, Sample};
 use crate::go::normalize_le_quantile;
 use crate::protobuf;
@@ -152,6 +152,7 @@ impl Scraper {
                 key: Vec::new(),
                 positive: Vec::new(),
                 negative: Vec::new(),
+                mixed: MixedTextCheck::new(),
             },
             start,
         }
@@ -240,6 +241,8 @@ struct State<'s> {
     /// A native histogram's buckets (reused).
     positive: Vec<(i32, f64)>,
     negative: Vec<(i32, f64)>,
+    /// Whether a text body that fails has a protobuf family glued on where it fails.
+    mixed: MixedTextCheck,
 }
 
 impl Scrape<'_> {
@@ -282,9 +285,27 @@ impl Scrape<'_> {
             let Scrape { parser, st, .. } = &mut self;
             match parser {
                 BodyParser::Text(parser) => {
-                    for ev in parser.finish() {
-                        if !st.event(ev, app) {
-                            break;
+                    if st.mixed.is_pending() {
+                        if let Some(e) = st.mixed.end() {
+                            st.fail(ScrapeError::Parse(e), app);
+                        }
+                    } else {
+                        for ev in parser.finish() {
+                            let ev = match ev {
+                                Err(e) if !st.s.options.lenient => {
+                                    match st.mixed.on_error(e, &[]) {
+                                        Some(e) => Err(e),
+                                        None => match st.mixed.end() {
+                                            Some(e) => Err(e),
+                                            None => continue,
+                                        },
+                                    }
+                                }
+                                ev => ev,
+                            };
+                            if !st.event(ev, app) {
+                                break;
+                            }
                         }
                     }
                 }
@@ -346,11 +367,29 @@ impl State<'_> {
         }
         match parser {
             BodyParser::Text(parser) => {
+                if self.mixed.is_pending() {
+                    // The parse failed; the bytes only tell whether a protobuf family starts there.
+                    if let Some(e) = self.mixed.more(bytes) {
+                        self.fail(ScrapeError::Parse(e), app);
+                        return false;
+                    }
+                    return true;
+                }
                 for ev in parser.feed(bytes) {
+                    if let (Err(e), false) = (&ev, self.s.options.lenient) {
+                        match self.mixed.on_error(e.clone(), bytes) {
+                            Some(e) => {
+                                self.fail(ScrapeError::Parse(e), app);
+                                return false;
+                            }
+                            None => return true,
+                        }
+                    }
                     if !self.event(ev, app) {
                         return false;
                     }
                 }
+                self.mixed.advance(bytes);
             }
             BodyParser::Protobuf(parser) => {
                 for ev in parser.feed(bytes) {
