@@ -503,7 +503,6 @@ pub struct NativeHistogram<'a> {
 
 /// What a [`NativeHistogram`]'s spans, buckets and exemplars are read from.
 #[derive(Clone, Copy, Debug)]
-#[allow(dead_code)] // built by producers other than the protobuf reader
 pub(crate) enum Src<'a> {
     /// The `Histogram` message of a protobuf body.
     Wire(&'a [u8]),
@@ -521,7 +520,6 @@ pub(crate) enum Src<'a> {
 /// kept in their protobuf encoding ([`Decoded::push_label`], [`Decoded::push_exemplar`]) so that
 /// [`LabelPairs`] and [`Exemplars`] read both backings alike.
 #[derive(Clone, Debug, Default, PartialEq)]
-#[allow(dead_code)] // built by producers other than the protobuf reader
 pub(crate) struct Decoded {
     pub schema: i32,
     /// Float counts (`*_count`, `count_float`) rather than integer deltas.
@@ -546,7 +544,7 @@ pub(crate) struct Decoded {
     pub exemplars: Vec<u8>,
 }
 
-#[allow(dead_code)] // used by producers other than the protobuf reader
+#[allow(dead_code)] // the API of producers other than the converter
 impl Decoded {
     /// Empties every part, keeping the buffers.
     pub(crate) fn clear(&mut self) {
@@ -574,37 +572,24 @@ impl Decoded {
     }
 
     /// Appends an exemplar with its labels, value and timestamp in milliseconds.
-    pub(crate) fn push_exemplar<'l>(
+    pub(crate) fn push_exemplar<N: AsRef<str>, V: AsRef<str>>(
         &mut self,
-        labels: impl IntoIterator<Item = (&'l str, &'l str)>,
+        labels: impl IntoIterator<Item = (N, V)>,
         value: f64,
         timestamp_ms: Option<i64>,
     ) {
-        put_nested(&mut self.exemplars, 16, |m| {
-            for (n, v) in labels {
-                put_label(m, n, v);
-            }
-            put_key(m, 2, 1);
-            m.extend_from_slice(&value.to_bits().to_le_bytes());
-            if let Some(ms) = timestamp_ms {
-                put_nested(m, 3, |t| {
-                    let (s, n) = (ms.div_euclid(1000), ms.rem_euclid(1000) * 1_000_000);
-                    if s != 0 {
-                        put_key(t, 1, 0);
-                        put_varint(t, s as u64);
-                    }
-                    if n != 0 {
-                        put_key(t, 2, 0);
-                        put_varint(t, n as u64);
-                    }
-                });
-            }
-        });
+        put_exemplar(&mut self.exemplars, labels, value, timestamp_ms);
+    }
+
+    /// Appends an `Exemplar` message as it is.
+    pub(crate) fn push_exemplar_message(&mut self, msg: &[u8]) {
+        put_exemplar_message(&mut self.exemplars, msg);
     }
 }
 
-#[allow(dead_code)] // built by producers other than the protobuf reader
-fn put_label(out: &mut Vec<u8>, name: &str, value: &str) {
+/// Appends a `LabelPair` as field 1 (of a `Metric` or `Exemplar`), as [`Decoded::labels`]
+/// holds them.
+pub(crate) fn put_label(out: &mut Vec<u8>, name: &str, value: &str) {
     put_nested(out, 1, |m| {
         put_key(m, 1, 2);
         put_varint(m, name.len() as u64);
@@ -615,9 +600,45 @@ fn put_label(out: &mut Vec<u8>, name: &str, value: &str) {
     });
 }
 
+/// Appends an `Exemplar` message as field 16 of a `Histogram`, as [`Decoded::exemplars`]
+/// holds them.
+pub(crate) fn put_exemplar<N: AsRef<str>, V: AsRef<str>>(
+    out: &mut Vec<u8>,
+    labels: impl IntoIterator<Item = (N, V)>,
+    value: f64,
+    timestamp_ms: Option<i64>,
+) {
+    put_nested(out, 16, |m| {
+        for (n, v) in labels {
+            put_label(m, n.as_ref(), v.as_ref());
+        }
+        put_key(m, 2, 1);
+        m.extend_from_slice(&value.to_bits().to_le_bytes());
+        if let Some(ms) = timestamp_ms {
+            put_nested(m, 3, |t| {
+                let (s, n) = (ms.div_euclid(1000), ms.rem_euclid(1000) * 1_000_000);
+                if s != 0 {
+                    put_key(t, 1, 0);
+                    put_varint(t, s as u64);
+                }
+                if n != 0 {
+                    put_key(t, 2, 0);
+                    put_varint(t, n as u64);
+                }
+            });
+        }
+    });
+}
+
+/// Appends an `Exemplar` message as it is, as field 16.
+pub(crate) fn put_exemplar_message(out: &mut Vec<u8>, msg: &[u8]) {
+    put_key(out, 16, 2);
+    put_varint(out, msg.len() as u64);
+    out.extend_from_slice(msg);
+}
+
 /// Writes field `number` holding the message `f` appends, in place: the length goes into room
 /// left before the message, and the message moves back when its length took fewer bytes.
-#[allow(dead_code)] // built by producers other than the protobuf reader
 fn put_nested(out: &mut Vec<u8>, number: u32, f: impl FnOnce(&mut Vec<u8>)) {
     put_key(out, number, 2);
     let at = out.len();
@@ -684,7 +705,6 @@ impl<'a> NativeHistogram<'a> {
     /// reader: `family` is its name, `parts` holds everything else but the timestamp and the
     /// byte offset (of the line or message it was made from). The parts are taken as given:
     /// the producer checks them (spans against bucket counts, schema) as Prometheus would.
-    #[allow(dead_code)] // used by producers other than the protobuf reader
     pub(crate) fn from_decoded(
         family: &'a str,
         gauge: bool,
