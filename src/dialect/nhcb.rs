@@ -536,13 +536,17 @@ impl Converter {
         }
     }
 
-    /// The end of the input: whether a last converted histogram is ready.
+    /// The end of a text input: whether a last converted histogram is ready.
     pub fn finish(&mut self) -> bool {
         self.ready = false;
-        if self.pb_metric.is_some() {
-            return self.process_pb().unwrap_or(false);
-        }
         self.process()
+    }
+
+    /// The end of a protobuf input: whether a last converted histogram is ready, or the error
+    /// of one that does not convert.
+    pub fn finish_protobuf(&mut self) -> Result<bool, Error> {
+        self.ready = false;
+        self.process_pb()
     }
 
     /// Prometheus' `differentMetric`.
