@@ -99,9 +99,12 @@ impl ConvError {
     }
 }
 
+/// 2^63.
+const TWO63: f64 = 9_223_372_036_854_775_808u64 as f64;
+
 /// Go's `int64(x)` on amd64: out of range (NaN included) gives the smallest int64.
 fn go_i64(x: f64) -> i64 {
-    if (-9.223372036854775808e18..9.223372036854775808e18).contains(&x) {
+    if (-TWO63..TWO63).contains(&x) {
         x as i64
     } else {
         i64::MIN
@@ -110,7 +113,6 @@ fn go_i64(x: f64) -> i64 {
 
 /// Go's `uint64(x)` on amd64.
 fn go_u64(x: f64) -> u64 {
-    const TWO63: f64 = 9.223372036854775808e18;
     if x < TWO63 {
         go_i64(x) as u64
     } else {
@@ -488,6 +490,21 @@ impl Converter {
             out_offset: 0,
             ready: false,
         }
+    }
+
+    /// The converter ready for a new input with `keep_classic`, keeping its buffers.
+    pub fn reset(mut self, keep_classic: bool) -> Self {
+        let mut fresh = Converter::new(keep_classic);
+        std::mem::swap(&mut fresh.out, &mut self.out);
+        std::mem::swap(&mut fresh.temp, &mut self.temp);
+        std::mem::swap(&mut fresh.exemplars, &mut self.exemplars);
+        std::mem::swap(&mut fresh.labels, &mut self.labels);
+        std::mem::swap(&mut fresh.name, &mut self.name);
+        std::mem::swap(&mut fresh.type_name, &mut self.type_name);
+        std::mem::swap(&mut fresh.out_name, &mut self.out_name);
+        fresh.temp.reset();
+        fresh.exemplars.clear();
+        fresh
     }
 
     /// The converted histogram, after a [`Converter::push`] or [`Converter::finish`] said one is

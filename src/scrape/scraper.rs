@@ -14,6 +14,7 @@ use crate::config::{ProtocolSettings, ScrapeLimits};
 use crate::content_type::{Format, MixedTextCheck, ScrapeProtocol, format_for_content_type};
 use crate::event::{Event, Label, MetricType, Sample};
 use crate::go::normalize_le_quantile;
+use crate::nhcb::Converter;
 use crate::protobuf;
 use crate::relabel::{Labels, NameValidationScheme, Outcome, Relabeler};
 use crate::{ChunkParser, Dialect, Settings};
@@ -31,6 +32,8 @@ pub struct Scraper {
     collisions: Collisions,
     target: Labels,
     protocols: ProtocolSettings,
+    /// The classic-histogram converter, kept between scrapes with its buffers.
+    nhcb: Option<Converter>,
 }
 
 impl Scraper {
@@ -56,8 +59,12 @@ impl Scraper {
                 always_scrape_classic_histograms: target.always_scrape_classic_histograms(
                     config.protocols.always_scrape_classic_histograms,
                 ),
+                convert_classic_histograms_to_nhcb: target.convert_classic_histograms_to_nhcb(
+                    config.protocols.convert_classic_histograms_to_nhcb,
+                ),
                 ..config.protocols
             },
+            nhcb: None,
         }
     }
 
@@ -132,14 +139,23 @@ impl Scraper {
             .lenient(self.options.lenient)
             .max_line_len(self.options.max_line_len)
             .allow_duplicate_labels(false);
+        let nhcb = self.protocols.convert_classic_histograms_to_nhcb;
         let parser = match report.format {
             Format::Protobuf => BodyParser::Protobuf(protobuf::ChunkParser::new(
                 protobuf::Settings::default()
-                    .classic_histograms(self.protocols.always_scrape_classic_histograms)
+                    // The converter needs the classic series; it drops those not kept.
+                    .classic_histograms(self.protocols.always_scrape_classic_histograms || nhcb)
                     .native_histograms(self.protocols.scrape_native_histograms),
             )),
             _ => BodyParser::Text(ChunkParser::new(settings)),
         };
+        let keep = self.protocols.always_scrape_classic_histograms;
+        let converter = nhcb.then(|| {
+            self.nhcb
+                .take()
+                .unwrap_or_else(|| Converter::new(keep))
+                .reset(keep)
+        });
         Scrape {
             parser,
             decoder,
@@ -153,6 +169,7 @@ impl Scraper {
                 positive: Vec::new(),
                 negative: Vec::new(),
                 mixed: MixedTextCheck::new(),
+                nhcb: converter,
             },
             start,
         }
@@ -243,6 +260,8 @@ struct State<'s> {
     negative: Vec<(i32, f64)>,
     /// Whether a text body that fails has a protobuf family glued on where it fails.
     mixed: MixedTextCheck,
+    /// `convert_classic_histograms_to_nhcb`: the converter (the scraper's, lent per scrape).
+    nhcb: Option<Converter>,
 }
 
 impl Scrape<'_> {
@@ -307,11 +326,16 @@ impl Scrape<'_> {
                                 break;
                             }
                         }
+                        if st.failed.is_none() {
+                            st.nhcb_end(false, app);
+                        }
                     }
                 }
                 BodyParser::Protobuf(parser) => {
                     if let Err(e) = parser.finish() {
                         st.fail(ScrapeError::Parse(e), app);
+                    } else {
+                        st.nhcb_end(true, app);
                     }
                 }
             }
@@ -336,6 +360,9 @@ impl Scrape<'_> {
         let success = st.failed.is_none();
         if success {
             app.commit();
+        }
+        if let Some(c) = st.nhcb.take() {
+            st.s.nhcb = Some(c);
         }
         st.s.cache.end_scrape(success);
         st.s.collisions.end_scrape(&st.s.cache);
@@ -402,12 +429,54 @@ impl State<'_> {
         true
     }
 
+    /// The end of the body: the converter's last histogram.
+    fn nhcb_end<A: Appender>(&mut self, protobuf: bool, app: &mut A) {
+        let Some(mut conv) = self.nhcb.take() else {
+            return;
+        };
+        let r = if protobuf {
+            conv.finish_protobuf().map_err(ScrapeError::Parse)
+        } else {
+            Ok(conv.finish())
+        };
+        let r = r.and_then(|ready| match conv.histogram() {
+            Some(h) if ready => self.pb_histogram(&h, app),
+            _ => Ok(()),
+        });
+        self.nhcb = Some(conv);
+        if let Err(e) = r {
+            self.fail(e, app);
+        }
+    }
+
     /// One protobuf event; `false` when the scrape failed (a protobuf error always fails it).
     fn pb_event<A: Appender>(
         &mut self,
         ev: Result<protobuf::Event<'_>, crate::Error>,
         app: &mut A,
     ) -> bool {
+        if let (Some(mut conv), Ok(e)) = (self.nhcb.take(), &ev) {
+            let r = conv
+                .push_protobuf(e)
+                .map_err(ScrapeError::Parse)
+                .and_then(|a| {
+                    if a.histogram {
+                        if let Some(h) = conv.histogram() {
+                            self.pb_histogram(&h, app)?;
+                        }
+                    }
+                    Ok(a.event)
+                });
+            self.nhcb = Some(conv);
+            match r {
+                Ok(true) => {}
+                Ok(false) => return true,
+                Err(e) => {
+                    self.fail(e, app);
+                    return false;
+                }
+            }
+        }
         let r = match ev {
             Ok(protobuf::Event::Sample(s)) => self.pb_sample(&s, app),
             Ok(protobuf::Event::Histogram(h)) => self.pb_histogram(&h, app),
@@ -527,6 +596,7 @@ impl State<'_> {
                             sum: h.sum(),
                             positive: pos,
                             negative: neg,
+                            custom_values: h.custom_values(),
                             float: h.is_float(),
                             timestamp_ms: ts,
                             start_timestamp_ms: h.start_timestamp_ms(),
@@ -544,6 +614,21 @@ impl State<'_> {
 
     /// One parser event; `false` when the scrape failed.
     fn event<A: Appender>(&mut self, ev: Result<Event<'_>, crate::Error>, app: &mut A) -> bool {
+        if let (Some(mut conv), Ok(e)) = (self.nhcb.take(), &ev) {
+            let a = conv.push(e);
+            let r = match conv.histogram() {
+                Some(h) if a.histogram => self.pb_histogram(&h, app),
+                _ => Ok(()),
+            };
+            self.nhcb = Some(conv);
+            if let Err(e) = r {
+                self.fail(e, app);
+                return false;
+            }
+            if !a.event {
+                return true;
+            }
+        }
         match ev {
             Ok(Event::Sample(s)) => {
                 if let Err(e) = self.sample(&s, app) {
