@@ -83,7 +83,7 @@ fuzz_target!(|input: (u8, Vec<u16>, &[u8])| {
     }
     assert_eq!(whole, got);
     let step = 1 + (mode as usize >> 3);
-    let mut r = ReadParser::new(Trickle(data, step), settings);
+    let mut r = ReadParser::new(Trickle(data, step), settings.clone());
     let mut read = Vec::new();
     while let Some(ev) = r.next_event() {
         read.push(describe(&ev));
