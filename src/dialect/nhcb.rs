@@ -673,6 +673,25 @@ impl Converter {
     /// histogram that does not convert fails with an
     /// [`InvalidHistogram`](ErrorKind::InvalidHistogram) error, as Prometheus' protobuf parser
     /// does.
+    ///
+    /// ```
+    /// use promtext::nhcb::Converter;
+    /// use promtext::protobuf::{self, write::{Family, Metric, encode_families}};
+    /// let body = encode_families(&[Family::histogram("rq", "")
+    ///     .metric(Metric::new(&[("code", "200")]).classic(3.0, 9.0, &[(1.0, 1.0), (5.0, 3.0)]))]);
+    /// let settings = protobuf::Settings::default().classic_histograms(true);
+    /// let mut conv = Converter::new(false);
+    /// let mut kept = 0;
+    /// for ev in protobuf::Parser::new(&body, settings) {
+    ///     let a = conv.push_protobuf(&ev?)?;
+    ///     kept += a.event as usize; // help and type; the classic series are dropped
+    ///     assert!(!a.histogram);
+    /// }
+    /// assert!(conv.finish_protobuf()?);
+    /// let h = conv.histogram().unwrap();
+    /// assert_eq!((kept, h.custom_values(), h.count()), (2, &[1.0, 5.0][..], 3.0));
+    /// # Ok::<(), promtext::Error>(())
+    /// ```
     pub fn push_protobuf(&mut self, ev: &protobuf::Event<'_>) -> Result<Action, Error> {
         self.ready = false;
         match ev {
