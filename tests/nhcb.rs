@@ -841,3 +841,37 @@ proptest! {
         prop_assert_eq!(text_chunked(&body, Dialect::OpenMetrics, true, chunk), text(&body, Dialect::OpenMetrics, true));
     }
 }
+
+/// Protobuf exemplars of a converted histogram, as Prometheus' protobuf parser gives them: the
+/// histogram's own `exemplars` with a timestamp when it has any, else its buckets' with one.
+#[test]
+fn protobuf_exemplars() {
+    let mut native = Native::new(0);
+    native.count = 5.0;
+    native.sum = 2.5;
+    native.positive_spans = vec![(0, 2)];
+    native.positive = vec![2.0, 3.0];
+    native.exemplars = vec![
+        Exemplar {
+            labels: vec![("trace_id".into(), "own".into())],
+            value: 0.7,
+            timestamp_ms: Some(2500),
+        },
+        Exemplar {
+            labels: vec![("trace_id".into(), "no_ts".into())],
+            value: 0.8,
+            timestamp_ms: None,
+        },
+    ];
+    // Native histograms not scraped: the histogram is classic, and converts.
+    let body = encode_families(&[classic_family(false, Some(native))]);
+    let h = hists(&pb(&body, false, false, 1 << 20).unwrap());
+    assert_eq!(
+        h[0].exemplars,
+        [(l(&[("trace_id", "own")]), 0.7, Some(2500))]
+    );
+    // Without its own, the buckets' with a timestamp.
+    let body = encode_families(&[classic_family(false, None)]);
+    let h = hists(&pb(&body, false, false, 1 << 20).unwrap());
+    assert_eq!(h[0].exemplars, [(l(&[("trace_id", "a")]), 0.3, Some(1500))]);
+}
