@@ -134,10 +134,6 @@ scrape_configs:
             "fallback_scrape_protocol: text",
             "unknown scrape protocol text",
         ),
-        (
-            "convert_classic_histograms_to_nhcb: true",
-            "convert_classic_histograms_to_nhcb: promtext does not convert",
-        ),
     ] {
         let e = ConfigDocument::from_yaml(&format!("scrape_configs:\n- job_name: x\n  {yaml}\n"))
             .unwrap_err();
@@ -386,4 +382,229 @@ fn histogram_settings_are_target_labels() {
             format!("error parsing {words}: strconv.ParseBool: parsing \"yes\": invalid syntax")
         );
     }
+}
+
+/// The first error of the text parser over the whole body, and what the whole-body check makes
+/// of it.
+fn whole_body_verdict(
+    body: &[u8],
+    dialect: promtext::Dialect,
+) -> (promtext::ErrorKind, String, u64) {
+    let err = promtext::parse_with(body, promtext::Settings::default().dialect(dialect))
+        .find_map(Result::err)
+        .expect("the text parser fails");
+    let e = promtext::content_type::mixed_format_error(body, &err, Format::Text(dialect))
+        .unwrap_or(err);
+    (e.kind(), e.to_string(), e.offset())
+}
+
+fn streamed_verdict(
+    job: &ScrapeJob,
+    ct: &str,
+    chunks: &[&[u8]],
+) -> (promtext::ErrorKind, String, u64) {
+    let t = target(job);
+    let mut s = Scraper::new(ScrapeConfig::from_job(job).unwrap(), &t);
+    let mut out = Collect::default();
+    let mut sc = s.begin(ct, "");
+    for c in chunks {
+        if sc.feed(c, &mut out).is_err() {
+            break;
+        }
+    }
+    let r = sc.finish(&mut out);
+    assert!(out.series.is_empty());
+    match r.error {
+        Some(ScrapeError::Parse(e)) => (e.kind(), e.to_string(), e.offset()),
+        e => panic!("{e:?}"),
+    }
+}
+
+/// Istio 1.30.0 glued text and protobuf into one body (Prometheus issue #60322): the streaming
+/// text path reports it as the whole-body check does, wherever the body is cut.
+#[test]
+fn mixed_text_body_split_at_every_offset() {
+    let strict = job("scrape_configs:\n- job_name: envoy\n");
+    let text = b"# TYPE envoy_server_live gauge\nenvoy_server_live{} 1\n".to_vec();
+    let small = encode_families(&[
+        Family::gauge("envoy_server_live", "Live.").metric(Metric::new(&[]).value(1.0))
+    ]);
+    // A family over 127 bytes: a two-byte length prefix.
+    let help = "h".repeat(300);
+    let large =
+        encode_families(&[Family::gauge("envoy_server_state", &help)
+            .metric(Metric::new(&[("a", "b")]).value(0.0))]);
+    assert!(large[0] >= 0x80);
+    let mut cases: Vec<(Vec<u8>, bool)> = Vec::new();
+    for fam in [&small, &large] {
+        let mut b = text.clone();
+        b.extend_from_slice(fam);
+        cases.push((b.clone(), true));
+        // More text after the family: still the family's start that is reported.
+        b.extend_from_slice(&text);
+        cases.push((b, true));
+        // A truncated family is not taken as protobuf.
+        let mut b = text.clone();
+        b.extend_from_slice(&fam[..fam.len() - 1]);
+        cases.push((b, false));
+        // Nor one that does not start a line.
+        let mut b = text.clone();
+        b.extend_from_slice(b"x");
+        b.extend_from_slice(fam);
+        cases.push((b, false));
+    }
+    // Plain text errors.
+    cases.push((b"a 1\nb{ 2\n".to_vec(), false));
+    cases.push((b"a 1\nb 2 3 4 5 6 7 8 9 10 11 12\n".to_vec(), false));
+    cases.push((b"\x05\nabc".to_vec(), false));
+    for (body, mixed) in &cases {
+        let want = whole_body_verdict(body, promtext::Dialect::Prometheus);
+        assert_eq!(
+            want.0 == promtext::ErrorKind::MixedFormat,
+            *mixed,
+            "{want:?}"
+        );
+        for k in 0..=body.len() {
+            let got = streamed_verdict(&strict, TEXT, &[&body[..k], &body[k..]]);
+            assert_eq!(
+                got,
+                want,
+                "split at {k} of {:?}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        // Three pieces around the family start.
+        let at = text.len().min(body.len());
+        for i in at.saturating_sub(4)..=at.min(body.len()) {
+            for j in i..=(i + 4).min(body.len()) {
+                let got = streamed_verdict(&strict, TEXT, &[&body[..i], &body[i..j], &body[j..]]);
+                assert_eq!(got, want, "split at {i}, {j}");
+            }
+        }
+        // One byte at a time.
+        let bytes: Vec<&[u8]> = body.chunks(1).collect();
+        assert_eq!(streamed_verdict(&strict, TEXT, &bytes), want);
+    }
+    // OpenMetrics too.
+    let mut om = b"# TYPE envoy_server_live gauge\nenvoy_server_live 1\n".to_vec();
+    om.extend_from_slice(&small);
+    let want = whole_body_verdict(&om, promtext::Dialect::OpenMetrics);
+    assert_eq!(want.0, promtext::ErrorKind::MixedFormat);
+    for k in 0..=om.len() {
+        let got = streamed_verdict(
+            &strict,
+            "application/openmetrics-text; version=1.0.0",
+            &[&om[..k], &om[k..]],
+        );
+        assert_eq!(got, want, "split at {k}");
+    }
+}
+
+/// `convert_classic_histograms_to_nhcb`: a classic histogram from text, OpenMetrics or
+/// protobuf is one native histogram with custom buckets, one sample through relabeling and the
+/// limits; its classic series stay only with `always_scrape_classic_histograms`; the target
+/// label decides per target.
+#[test]
+fn classic_histograms_convert_to_custom_buckets() {
+    let text = "# TYPE rq_seconds histogram\n\
+rq_seconds_bucket{code=\"200\",le=\"0.1\"} 2\n\
+rq_seconds_bucket{code=\"200\",le=\"1\"} 5\n\
+rq_seconds_bucket{code=\"200\",le=\"+Inf\"} 6\n\
+rq_seconds_sum{code=\"200\"} 3.5\n\
+rq_seconds_count{code=\"200\"} 6\n\
+up 1\n";
+    let om = format!("{text}# EOF\n");
+    let pb = encode_families(&[
+        Family::histogram("rq_seconds", "").metric(Metric::new(&[("code", "200")]).classic(
+            6.0,
+            3.5,
+            &[(0.1, 2.0), (1.0, 5.0), (f64::INFINITY, 6.0)],
+        )),
+        Family::gauge("up", "").metric(Metric::new(&[]).value(1.0)),
+    ]);
+    let base = "scrape_configs:\n- job_name: envoy\n  convert_classic_histograms_to_nhcb: true\n";
+    let on = job(base);
+    let mut seen = vec![];
+    for (body, ct) in [
+        (text.as_bytes(), TEXT),
+        (om.as_bytes(), "application/openmetrics-text; version=1.0.0"),
+        (&pb[..], PB),
+    ] {
+        let (r, out) = scrape(&on, body, ct, "");
+        assert!(r.up(), "{ct}: {:?}", r.error);
+        assert_eq!((r.samples_scraped, r.native_histograms), (2, 1), "{ct}");
+        assert_eq!(out.series.len(), 1, "{ct}: only `up`");
+        let h = &out.histograms[0];
+        assert_eq!(h.schema, -53);
+        assert_eq!(h.custom_values, [0.1, 1.0]);
+        assert_eq!(h.positive, [(0, 2.0), (1, 3.0), (2, 1.0)]);
+        assert_eq!((h.count, h.sum), (6.0, 3.5));
+        assert!(
+            h.labels.to_string().contains("__name__=\"rq_seconds\""),
+            "{}",
+            h.labels
+        );
+        seen.push(h.clone());
+    }
+    assert!(seen.windows(2).all(|w| w[0] == w[1]));
+    // always_scrape_classic_histograms keeps the classic series too.
+    let both = job(&format!("{base}  always_scrape_classic_histograms: true\n"));
+    for (body, ct) in [(text.as_bytes(), TEXT), (&pb[..], PB)] {
+        let (r, out) = scrape(&both, body, ct, "");
+        assert!(r.up(), "{:?}", r.error);
+        assert_eq!(out.histograms.len(), 1);
+        assert_eq!(out.series.len(), 6, "{ct}: 3 buckets, sum, count, up");
+        assert_eq!(r.samples_scraped, 7);
+    }
+    // A histogram counts as one sample for sample_limit, and relabeling applies to it.
+    let limited = job(&format!("{base}  sample_limit: 1\n"));
+    let (r, _) = scrape(&limited, text.as_bytes(), TEXT, "");
+    assert!(
+        matches!(r.error, Some(ScrapeError::SampleLimit)),
+        "{:?}",
+        r.error
+    );
+    let dropped = job(&format!(
+        "{base}  metric_relabel_configs:\n  - source_labels: [__name__]\n    regex: rq_seconds\n    action: drop\n"
+    ));
+    let (r, out) = scrape(&dropped, text.as_bytes(), TEXT, "");
+    assert!(r.up());
+    assert!(out.histograms.is_empty());
+    assert_eq!(r.dropped_by_relabel, 1);
+    // Protobuf: a histogram that does not convert fails the scrape (text drops it silently).
+    let bad = encode_families(&[Family::histogram("rq_seconds", "")
+        .metric(Metric::new(&[]).classic(1.0, 0.0, &[(0.1, 2.0), (f64::INFINITY, 1.0)]))]);
+    let (r, _) = scrape(&on, &bad, PB, "");
+    match r.error {
+        Some(ScrapeError::Parse(e)) => {
+            assert!(e.to_string().contains("count is not cumulative"), "{e}")
+        }
+        e => panic!("{e:?}"),
+    }
+    let bad_text = "# TYPE h histogram\nh_bucket{le=\"0.1\"} 2\nh_bucket{le=\"+Inf\"} 1\nup 1\n";
+    let (r, out) = scrape(&on, bad_text.as_bytes(), TEXT, "");
+    assert!(r.up());
+    assert!(out.histograms.is_empty());
+    assert_eq!(out.series.len(), 1);
+    // The target label turns it off for one target.
+    let mut t = Target::from_discovered(&on, &[("__address__", "10.0.0.1:15090")])
+        .unwrap()
+        .kept()
+        .unwrap()
+        .clone();
+    assert!(t.convert_classic_histograms_to_nhcb(false));
+    let off = job(&format!(
+        "{base}  relabel_configs:\n  - target_label: __convert_classic_histograms_to_nhcb__\n    replacement: \"false\"\n"
+    ));
+    t = Target::from_discovered(&off, &[("__address__", "10.0.0.1:15090")])
+        .unwrap()
+        .kept()
+        .unwrap()
+        .clone();
+    let mut s = Scraper::new(ScrapeConfig::from_job(&off).unwrap(), &t);
+    let mut out = Collect::default();
+    let r = s.scrape_bytes(text.as_bytes(), TEXT, "", &mut out);
+    assert!(r.up());
+    assert!(out.histograms.is_empty());
+    assert_eq!(out.series.len(), 6);
 }

@@ -92,6 +92,13 @@ pub struct ParseArgs {
     /// and zstd recognized by their magic bytes).
     #[arg(long, value_name = "E", default_value = "auto")]
     pub content_encoding: String,
+    /// Convert classic histograms to native histograms with custom buckets, as Prometheus'
+    /// `convert_classic_histograms_to_nhcb` (shown like protobuf native histograms).
+    #[arg(long)]
+    pub nhcb: bool,
+    /// With `--nhcb`: keep the classic series too (`always_scrape_classic_histograms`).
+    #[arg(long, requires = "nhcb")]
+    pub keep_classic: bool,
     /// Options for a URL input.
     #[command(flatten)]
     pub http: crate::http::HttpArgs,
@@ -240,12 +247,16 @@ fn write_event(out: &mut impl Write, ev: &Event<'_>, dialect: Dialect) -> io::Re
 
 /// Parses `reader` with `settings`, writing events per `output`; returns the stats or the
 /// first error (lenient errors are printed as warnings and counted).
+/// With `nhcb` `Some(keep_classic)`, classic histograms are converted to custom buckets (one
+/// sample each).
 pub fn parse_reader(
     reader: impl Read,
     settings: Settings,
+    nhcb: Option<bool>,
     output: Output,
     out: &mut impl Write,
 ) -> Result<Stats, ParseFailure> {
+    let mut conv = nhcb.map(promtext::nhcb::Converter::new);
     // In lenient mode a bad line is reported and skipped; otherwise it ends the parse.
     let lenient = settings.is_lenient();
     let dialect = settings.get_dialect();
@@ -267,6 +278,18 @@ pub fn parse_reader(
             }
             Err(e) => return Err(ParseFailure::Parse(e)),
         };
+        if let Some(c) = &mut conv {
+            let a = c.push(&ev);
+            if let Some(h) = c.histogram().filter(|_| a.histogram) {
+                stats.samples += 1;
+                if output == Output::Jsonl {
+                    write_pb_histogram(out, &h).map_err(ParseFailure::Io)?;
+                }
+            }
+            if !a.event {
+                continue;
+            }
+        }
         match &ev {
             Event::Type(t) if count_families => fams.meta(t.name, Some(t.metric_type)),
             Event::Help(h) if count_families => fams.meta(h.name, None),
@@ -281,6 +304,15 @@ pub fn parse_reader(
         }
         if output == Output::Jsonl {
             write_event(out, &ev, dialect).map_err(ParseFailure::Io)?;
+        }
+    }
+    if let Some(c) = &mut conv {
+        let ready = c.finish();
+        if let Some(h) = c.histogram().filter(|_| ready) {
+            stats.samples += 1;
+            if output == Output::Jsonl {
+                write_pb_histogram(out, &h).map_err(ParseFailure::Io)?;
+            }
         }
     }
     stats.skipped = p.skipped_lines();
@@ -366,12 +398,13 @@ pub fn run(args: ParseArgs) -> ExitCode {
         .validation(validation)
         .lenient(args.lenient)
         .max_line_len(args.max_line_len);
+    let nhcb = args.nhcb.then_some(args.keep_classic);
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let start = Instant::now();
     let result = match chosen {
-        Chosen::Protobuf => parse_protobuf_reader(input, args.output, &mut out),
-        Chosen::Text(_) => parse_reader(input, settings, args.output, &mut out),
+        Chosen::Protobuf => parse_protobuf_reader(input, nhcb, args.output, &mut out),
+        Chosen::Text(_) => parse_reader(input, settings, nhcb, args.output, &mut out),
     };
     let secs = start.elapsed().as_secs_f64();
     let code = match result {
@@ -529,68 +562,104 @@ pub fn write_pb_event(out: &mut impl Write, ev: &promtext::protobuf::Event<'_>) 
             }
             write!(out, ",\"offset\":{}}}", s.offset())?;
         }
-        E::Histogram(h) => {
-            out.write_all(b"{\"kind\":\"histogram\",\"name\":")?;
-            json_str(out, h.name())?;
-            out.write_all(b",\"labels\":")?;
-            write_pb_labels(out, h.labels())?;
-            write!(
-                out,
-                ",\"gauge\":{},\"schema\":{},\"count\":",
-                h.is_gauge(),
-                h.schema()
-            )?;
-            json_value(out, h.count())?;
-            out.write_all(b",\"sum\":")?;
-            json_value(out, h.sum())?;
-            out.write_all(b",\"zero_threshold\":")?;
-            json_value(out, h.zero_threshold())?;
-            out.write_all(b",\"zero_count\":")?;
-            json_value(out, h.zero_count())?;
-            for (key, spans) in [
-                ("positive_spans", h.positive_spans()),
-                ("negative_spans", h.negative_spans()),
-            ] {
-                write!(out, ",\"{key}\":[")?;
-                for (i, (off, len)) in spans.enumerate() {
-                    if i > 0 {
-                        out.write_all(b",")?;
-                    }
-                    write!(out, "[{off},{len}]")?;
-                }
-                out.write_all(b"]")?;
-            }
-            for (key, buckets) in [
-                ("positive_buckets", h.positive_buckets()),
-                ("negative_buckets", h.negative_buckets()),
-            ] {
-                write!(out, ",\"{key}\":[")?;
-                for (i, b) in buckets.enumerate() {
-                    if i > 0 {
-                        out.write_all(b",")?;
-                    }
-                    write!(out, "{{\"index\":{},\"lower\":", b.index)?;
-                    json_value(out, b.lower)?;
-                    out.write_all(b",\"upper\":")?;
-                    json_value(out, b.upper)?;
-                    out.write_all(b",\"count\":")?;
-                    json_value(out, b.count)?;
-                    out.write_all(b"}")?;
-                }
-                out.write_all(b"]")?;
-            }
-            write_ts(out, "timestamp_ms", h.timestamp_ms())?;
-            write_ts(out, "start_timestamp_ms", h.start_timestamp_ms())?;
-            write!(out, ",\"offset\":{}}}", h.offset())?;
-        }
+        E::Histogram(h) => return write_pb_histogram(out, h),
         _ => return Ok(()),
     }
     out.write_all(b"\n")
 }
 
+/// One native histogram as a JSON line (`kind`: histogram): schema, spans, buckets with their
+/// bounds, custom values for schema −53, exemplars.
+pub fn write_pb_histogram(
+    out: &mut impl Write,
+    h: &promtext::protobuf::NativeHistogram<'_>,
+) -> io::Result<()> {
+    out.write_all(b"{\"kind\":\"histogram\",\"name\":")?;
+    json_str(out, h.name())?;
+    out.write_all(b",\"labels\":")?;
+    write_pb_labels(out, h.labels())?;
+    write!(
+        out,
+        ",\"gauge\":{},\"schema\":{},\"count\":",
+        h.is_gauge(),
+        h.schema()
+    )?;
+    json_value(out, h.count())?;
+    out.write_all(b",\"sum\":")?;
+    json_value(out, h.sum())?;
+    out.write_all(b",\"zero_threshold\":")?;
+    json_value(out, h.zero_threshold())?;
+    out.write_all(b",\"zero_count\":")?;
+    json_value(out, h.zero_count())?;
+    for (key, spans) in [
+        ("positive_spans", h.positive_spans()),
+        ("negative_spans", h.negative_spans()),
+    ] {
+        write!(out, ",\"{key}\":[")?;
+        for (i, (off, len)) in spans.enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            write!(out, "[{off},{len}]")?;
+        }
+        out.write_all(b"]")?;
+    }
+    for (key, buckets) in [
+        ("positive_buckets", h.positive_buckets()),
+        ("negative_buckets", h.negative_buckets()),
+    ] {
+        write!(out, ",\"{key}\":[")?;
+        for (i, b) in buckets.enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            write!(out, "{{\"index\":{},\"lower\":", b.index)?;
+            json_value(out, b.lower)?;
+            out.write_all(b",\"upper\":")?;
+            json_value(out, b.upper)?;
+            out.write_all(b",\"count\":")?;
+            json_value(out, b.count)?;
+            out.write_all(b"}")?;
+        }
+        out.write_all(b"]")?;
+    }
+    write_ts(out, "timestamp_ms", h.timestamp_ms())?;
+    write_ts(out, "start_timestamp_ms", h.start_timestamp_ms())?;
+    if h.schema() == -53 {
+        out.write_all(b",\"custom_values\":[")?;
+        for (i, v) in h.custom_values().iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            json_value(out, *v)?;
+        }
+        out.write_all(b"]")?;
+    }
+    let exemplars = h.exemplars();
+    if exemplars.clone().next().is_some() {
+        out.write_all(b",\"exemplars\":[")?;
+        for (i, e) in exemplars.enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            out.write_all(b"{\"labels\":")?;
+            write_pb_labels(out, e.labels())?;
+            out.write_all(b",\"value\":")?;
+            json_value(out, e.value())?;
+            write_ts(out, "timestamp_ms", e.timestamp_ms())?;
+            out.write_all(b"}")?;
+        }
+        out.write_all(b"]")?;
+    }
+    write!(out, ",\"offset\":{}}}", h.offset())?;
+    out.write_all(b"\n")
+}
+
 /// [`parse_reader`] for a protobuf body: a native histogram counts as one sample.
+/// With `nhcb` `Some(keep_classic)`, classic histograms are converted to custom buckets.
 pub fn parse_protobuf_reader(
     reader: impl Read,
+    nhcb: Option<bool>,
     output: Output,
     out: &mut impl Write,
 ) -> Result<Stats, ParseFailure> {
@@ -598,11 +667,24 @@ pub fn parse_protobuf_reader(
         inner: reader,
         n: 0,
     };
-    let mut p =
-        promtext::protobuf::ReadParser::new(&mut counting, promtext::protobuf::Settings::default());
+    let settings = promtext::protobuf::Settings::default().classic_histograms(nhcb.is_some());
+    let mut conv = nhcb.map(promtext::nhcb::Converter::new);
+    let mut p = promtext::protobuf::ReadParser::new(&mut counting, settings);
     let mut stats = Stats::default();
     while let Some(ev) = p.next_event() {
         let ev = ev.map_err(ParseFailure::Parse)?;
+        if let Some(c) = &mut conv {
+            let a = c.push_protobuf(&ev).map_err(ParseFailure::Parse)?;
+            if let Some(h) = c.histogram().filter(|_| a.histogram) {
+                stats.samples += 1;
+                if output == Output::Jsonl {
+                    write_pb_histogram(out, &h).map_err(ParseFailure::Io)?;
+                }
+            }
+            if !a.event {
+                continue;
+            }
+        }
         if matches!(
             ev,
             promtext::protobuf::Event::Sample(_) | promtext::protobuf::Event::Histogram(_)
@@ -611,6 +693,15 @@ pub fn parse_protobuf_reader(
         }
         if output == Output::Jsonl {
             write_pb_event(out, &ev).map_err(ParseFailure::Io)?;
+        }
+    }
+    if let Some(c) = &mut conv {
+        let ready = c.finish_protobuf().map_err(ParseFailure::Parse)?;
+        if let Some(h) = c.histogram().filter(|_| ready) {
+            stats.samples += 1;
+            if output == Output::Jsonl {
+                write_pb_histogram(out, &h).map_err(ParseFailure::Io)?;
+            }
         }
     }
     stats.families = p.families_read() as usize;

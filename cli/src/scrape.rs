@@ -81,6 +81,11 @@ pub struct ScrapeArgs {
     /// native histograms yield their classic series only.
     #[arg(long)]
     pub native_histograms: bool,
+    /// Convert classic histograms to native histograms with custom buckets
+    /// (`convert_classic_histograms_to_nhcb: true`); their classic series stay only with the job's
+    /// `always_scrape_classic_histograms`.
+    #[arg(long)]
+    pub nhcb: bool,
     /// Override the job's sample_limit.
     #[arg(long, value_name = "N")]
     pub sample_limit: Option<u64>,
@@ -362,10 +367,14 @@ fn write_json_histogram(out: &mut Vec<u8>, h: &HistogramSeries<'_>) -> io::Resul
             if i > 0 {
                 out.write_all(b",")?;
             }
-            let (lo, hi) = (
-                promtext::protobuf::bound(idx as i64 - 1, h.schema),
-                promtext::protobuf::bound(idx as i64, h.schema),
-            );
+            let bound = |i: i64| {
+                if h.schema == -53 {
+                    promtext::protobuf::custom_bound(i, h.custom_values)
+                } else {
+                    promtext::protobuf::bound(i, h.schema)
+                }
+            };
+            let (lo, hi) = (bound(idx as i64 - 1), bound(idx as i64));
             let (lo, hi) = if neg { (-hi, -lo) } else { (lo, hi) };
             write!(out, "{{\"index\":{idx},\"lower\":")?;
             json_value(out, lo)?;
@@ -374,6 +383,16 @@ fn write_json_histogram(out: &mut Vec<u8>, h: &HistogramSeries<'_>) -> io::Resul
             out.write_all(b",\"count\":")?;
             json_value(out, c)?;
             out.write_all(b"}")?;
+        }
+        out.write_all(b"]")?;
+    }
+    if h.schema == -53 {
+        out.write_all(b",\"custom_values\":[")?;
+        for (i, v) in h.custom_values.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            json_value(out, *v)?;
         }
         out.write_all(b"]")?;
     }
@@ -558,6 +577,9 @@ fn load_job(args: &ScrapeArgs) -> Result<ScrapeJob, String> {
     }
     if args.native_histograms {
         job.protocols.scrape_native_histograms = true;
+    }
+    if args.nhcb {
+        job.protocols.convert_classic_histograms_to_nhcb = true;
     }
     let l = &mut job.limits;
     for (dst, src) in [

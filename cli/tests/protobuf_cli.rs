@@ -115,3 +115,51 @@ fn gen_parse_check_scrape_protobuf() {
     };
     assert_eq!(samples(&classic), samples(&from_text));
 }
+
+/// `--nhcb`: classic histograms as native histograms with custom buckets, the same from text
+/// and protobuf, in `parse` and `scrape`.
+#[test]
+fn nhcb_in_parse_and_scrape() {
+    let gen_envoy = ["gen", "--profile", "envoy", "--size", "50KiB"];
+    let text = promtext(&gen_envoy, b"");
+    let pb = promtext(&[&gen_envoy[..], &["--format", "protobuf"]].concat(), b"");
+    let hist_lines = |o: &std::process::Output| -> Vec<String> {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        stdout(o)
+            .lines()
+            .filter(|l| l.contains("\"schema\":-53"))
+            // Offsets differ between the formats.
+            .map(|l| l.split(",\"offset\"").next().unwrap().to_string())
+            .collect()
+    };
+    let t = hist_lines(&promtext(
+        &["parse", "--nhcb", "--output", "jsonl"],
+        &text.stdout,
+    ));
+    let p = hist_lines(&promtext(
+        &["parse", "--nhcb", "--output", "jsonl"],
+        &pb.stdout,
+    ));
+    assert!(!t.is_empty());
+    assert!(t[0].contains("\"custom_values\":[0.5,1.0,"), "{}", t[0]);
+    assert_eq!(t, p);
+    // Without --keep-classic no bucket series is left; with it they are.
+    let plain = promtext(&["parse", "--nhcb", "--output", "jsonl"], &text.stdout);
+    assert!(!stdout(&plain).contains("_bucket\""));
+    let kept = promtext(
+        &["parse", "--nhcb", "--keep-classic", "--output", "jsonl"],
+        &text.stdout,
+    );
+    assert!(stdout(&kept).contains("_bucket\""));
+    // scrape: one sample per histogram, custom bounds in the JSON.
+    let s = promtext(&["scrape", "--nhcb", "--output", "jsonl"], &text.stdout);
+    let s_pb = promtext(&["scrape", "--nhcb", "--output", "jsonl"], &pb.stdout);
+    let hs = hist_lines(&s);
+    assert_eq!(hs.len(), t.len());
+    assert!(hs[0].contains("\"custom_values\":[0.5,1.0,"), "{}", hs[0]);
+    assert!(
+        hs.iter()
+            .any(|l| l.contains("\"lower\":0.5,\"upper\":1.0,"))
+    );
+    assert_eq!(hs, hist_lines(&s_pb));
+}

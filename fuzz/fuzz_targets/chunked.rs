@@ -1,8 +1,10 @@
 //! Differential: the whole-buffer parser and the chunk-fed parser (both with the one-pass sample
 //! path) and `ReadParser` (general line parser only) must give identical events and errors (with
-//! positions) for an arbitrary cutting of arbitrary input.
+//! positions) for an arbitrary cutting of arbitrary input; so does the classic-to-custom-buckets
+//! converter over them.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
+use promtext::nhcb::{Converter, Event as NEvent, Parser as NParser};
 use promtext::{ChunkParser, Event, ReadParser, Settings};
 
 fn describe(r: &Result<Event<'_>, promtext::Error>) -> String {
@@ -19,7 +21,7 @@ fuzz_target!(|input: (u8, Vec<u16>, &[u8])| {
     let mut points: Vec<usize> = cuts.iter().map(|&c| c as usize % (data.len() + 1)).collect();
     points.sort_unstable();
     points.push(data.len());
-    let mut p = ChunkParser::new(settings);
+    let mut p = ChunkParser::new(settings.clone());
     let mut got = Vec::new();
     let mut prev = 0;
     for c in points {
@@ -35,4 +37,49 @@ fuzz_target!(|input: (u8, Vec<u16>, &[u8])| {
         general.push(describe(&ev));
     }
     assert_eq!(whole, general);
+
+    // Classic histograms converted: the whole-body wrapper and a converter fed chunk by chunk.
+    let keep = mode & 4 == 4;
+    let mut n = NParser::new(promtext::parse_with(data, settings.clone()), keep);
+    let mut whole = Vec::new();
+    while let Some(ev) = n.next_event() {
+        whole.push(match ev {
+            Ok(NEvent::Text(ev)) => describe(&Ok(ev)),
+            Ok(NEvent::Histogram(h)) => format!("H {h:?}"),
+            Ok(_) => unreachable!(),
+            Err(e) => format!("ERR {e:?}"),
+        });
+    }
+    let mut c = Converter::new(keep);
+    let mut p = ChunkParser::new(settings);
+    let mut got = Vec::new();
+    let mut take = |r: Result<Event<'_>, promtext::Error>, c: &mut Converter| match r {
+        Ok(ev) => {
+            let a = c.push(&ev);
+            if a.histogram {
+                got.push(format!("H {:?}", c.histogram().unwrap()));
+            }
+            if a.event {
+                got.push(describe(&Ok(ev)));
+            }
+        }
+        Err(e) => got.push(format!("ERR {e:?}")),
+    };
+    let mut prev = 0;
+    let mut points: Vec<usize> = cuts.iter().map(|&c| c as usize % (data.len() + 1)).collect();
+    points.sort_unstable();
+    points.push(data.len());
+    for cut in points {
+        for r in p.feed(&data[prev..cut]) {
+            take(r, &mut c);
+        }
+        prev = cut;
+    }
+    for r in p.finish() {
+        take(r, &mut c);
+    }
+    if c.finish() {
+        got.push(format!("H {:?}", c.histogram().unwrap()));
+    }
+    assert_eq!(whole, got);
 });

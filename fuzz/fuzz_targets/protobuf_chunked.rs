@@ -1,8 +1,9 @@
 //! Differential: the whole-buffer protobuf reader, the chunk-fed one (arbitrary cuts) and the
 //! `io::Read` one (arbitrary read sizes) give identical events and errors (with offsets), under a
-//! small family limit too.
+//! small family limit too; so does the classic-to-custom-buckets converter over them.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
+use promtext::nhcb::Converter;
 use promtext::protobuf::{ChunkParser, Event, Parser, ReadParser, Settings};
 
 #[path = "../../tests/support/pb.rs"]
@@ -12,6 +13,40 @@ fn describe(r: &Result<Event<'_>, promtext::Error>) -> String {
     match r {
         Ok(ev) => pb::render(ev),
         Err(e) => format!("ERR {e:?}"),
+    }
+}
+
+/// One event through the converter; `false` once the input failed.
+fn convert(c: &mut Converter, r: Result<Event<'_>, promtext::Error>, out: &mut Vec<String>) -> bool {
+    let ev = match r {
+        Ok(ev) => ev,
+        Err(e) => {
+            out.push(format!("ERR {e:?}"));
+            return false;
+        }
+    };
+    match c.push_protobuf(&ev) {
+        Ok(a) => {
+            if a.histogram {
+                out.push(pb::render(&Event::Histogram(c.histogram().unwrap())));
+            }
+            if a.event {
+                out.push(pb::render(&ev));
+            }
+            true
+        }
+        Err(e) => {
+            out.push(format!("NHCB {e:?}"));
+            false
+        }
+    }
+}
+
+fn convert_end(c: &mut Converter, out: &mut Vec<String>) {
+    match c.finish_protobuf() {
+        Ok(true) => out.push(pb::render(&Event::Histogram(c.histogram().unwrap()))),
+        Ok(false) => {}
+        Err(e) => out.push(format!("NHCB {e:?}")),
     }
 }
 
@@ -48,10 +83,50 @@ fuzz_target!(|input: (u8, Vec<u16>, &[u8])| {
     }
     assert_eq!(whole, got);
     let step = 1 + (mode as usize >> 3);
-    let mut r = ReadParser::new(Trickle(data, step), settings);
+    let mut r = ReadParser::new(Trickle(data, step), settings.clone());
     let mut read = Vec::new();
     while let Some(ev) = r.next_event() {
         read.push(describe(&ev));
     }
     assert_eq!(whole, read);
+
+    // The converter (on the classic series it needs) sees the same events however cut.
+    let nhcb = settings.classic_histograms(true);
+    let keep = mode & 1 == 1;
+    let mut c = Converter::new(keep);
+    let mut whole = Vec::new();
+    let mut ok = true;
+    for r in Parser::new(data, nhcb.clone()) {
+        if !convert(&mut c, r, &mut whole) {
+            ok = false;
+            break;
+        }
+    }
+    if ok {
+        convert_end(&mut c, &mut whole);
+    }
+    let mut c = Converter::new(keep);
+    let mut got = Vec::new();
+    let mut p = ChunkParser::new(nhcb);
+    let mut ok = true;
+    let mut prev = 0;
+    let mut points: Vec<usize> = cuts.iter().map(|&c| c as usize % (data.len() + 1)).collect();
+    points.sort_unstable();
+    points.push(data.len());
+    'feed: for cut in points {
+        for r in p.feed(&data[prev..cut]) {
+            if !convert(&mut c, r, &mut got) {
+                ok = false;
+                break 'feed;
+            }
+        }
+        prev = cut;
+    }
+    if ok {
+        match p.finish() {
+            Err(e) => got.push(format!("ERR {e:?}")),
+            Ok(()) => convert_end(&mut c, &mut got),
+        }
+    }
+    assert_eq!(whole, got);
 });

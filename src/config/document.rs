@@ -93,11 +93,6 @@ fn protocol_settings(m: &Mapping, g: &Global) -> Result<ProtocolSettings, Config
             .map(|s| protocol(&s))
             .transpose()?,
     };
-    if p.convert_classic_histograms_to_nhcb {
-        return Err(ConfigError::Decode(
-            "convert_classic_histograms_to_nhcb: promtext does not convert classic histograms to native ones".to_string(),
-        ));
-    }
     Ok(p)
 }
 

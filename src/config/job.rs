@@ -186,8 +186,9 @@ pub struct ProtocolSettings {
     /// `always_scrape_classic_histograms`: keep the classic series of a histogram that also has
     /// native buckets.
     pub always_scrape_classic_histograms: bool,
-    /// `convert_classic_histograms_to_nhcb`. Accepted when false only: promtext does not
-    /// convert classic histograms to custom-bucket native ones.
+    /// `convert_classic_histograms_to_nhcb`: classic histograms become native histograms with
+    /// custom buckets ([`crate::nhcb`]); their classic series stay only with
+    /// `always_scrape_classic_histograms`.
     pub convert_classic_histograms_to_nhcb: bool,
     /// `native_histogram_bucket_limit` (0 = none): the resolution of a native histogram with
     /// more buckets is reduced until it fits, else the scrape fails.

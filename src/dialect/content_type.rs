@@ -461,19 +461,184 @@ pub fn mixed_format_error(
     match parsed_as {
         Format::Text(_) => {
             let start = memchr::memrchr(b'\n', &body[..at]).map_or(0, |i| i + 1);
-            looks_like_protobuf(&body[start..]).then(|| {
-                crate::Error::new(
-                    crate::ErrorKind::MixedFormat,
-                    format!(
-                        "a protobuf MetricFamily starts at byte {start} of a text body: the body mixes text and protobuf"
-                    ),
-                    err.line(),
-                    1,
-                    start as u64,
-                )
-            })
+            looks_like_protobuf(&body[start..]).then(|| text_mixed(err, start as u64))
         }
         Format::Protobuf => None,
+    }
+}
+
+fn text_mixed(err: &crate::Error, start: u64) -> crate::Error {
+    crate::Error::new(
+        crate::ErrorKind::MixedFormat,
+        format!(
+            "a protobuf MetricFamily starts at byte {start} of a text body: the body mixes text and protobuf"
+        ),
+        err.line(),
+        1,
+        start,
+    )
+}
+
+/// A family prefix (a varint of at most 10 bytes) and its `0x0a` key: a line holding a family
+/// start has its first line feed within this many bytes.
+const FAMILY_HEAD: u64 = 11;
+
+/// [`mixed_format_error`] for a text body that streams: the same verdict on the same body,
+/// however it is cut, without keeping the body.
+///
+/// Feed it what the text parser is fed: [`MixedTextCheck::on_error`] with the first error and
+/// the chunk whose events gave it (empty for an error of the parser's `finish`), else
+/// [`MixedTextCheck::advance`] with each chunk once its events are taken. A line that starts a
+/// protobuf family has its first line feed within 11 bytes, so only the last 11 bytes before a
+/// chunk are kept; after an error, the bytes from the failing line's start are kept until the
+/// family its prefix claims is complete ([`MixedTextCheck::more`], [`MixedTextCheck::end`]), at
+/// most [`protobuf::DEFAULT_MAX_FAMILY_LEN`](crate::protobuf::DEFAULT_MAX_FAMILY_LEN) bytes (the
+/// protobuf reader's own limit: a larger claim is not taken as protobuf).
+///
+/// ```
+/// use promtext::content_type::MixedTextCheck;
+/// use promtext::protobuf::write::{Family, Metric, encode_families};
+/// use promtext::{ChunkParser, ErrorKind, Settings};
+/// let mut body = b"envoy_server_live{} 1\n".to_vec();
+/// body.extend(encode_families(&[Family::gauge("envoy_server_live", "").metric(Metric::new(&[]).value(1.0))]));
+/// let (mut parser, mut check) = (ChunkParser::new(Settings::default()), MixedTextCheck::new());
+/// let mut verdict = None;
+/// for chunk in body.chunks(7) {
+///     if check.is_pending() {
+///         verdict = check.more(chunk);
+///     } else if let Some(e) = parser.feed(chunk).find_map(Result::err) {
+///         verdict = check.on_error(e, chunk);
+///     } else {
+///         check.advance(chunk);
+///     }
+///     if verdict.is_some() {
+///         break;
+///     }
+/// }
+/// let err = verdict.or_else(|| check.end()).unwrap();
+/// assert_eq!((err.kind(), err.offset()), (ErrorKind::MixedFormat, 22));
+/// ```
+#[derive(Debug, Default)]
+pub struct MixedTextCheck {
+    /// Body bytes before the current chunk.
+    seen: u64,
+    /// The last bytes before the current chunk, right-aligned.
+    tail: [u8; FAMILY_HEAD as usize],
+    pending: Option<Pending>,
+}
+
+#[derive(Debug)]
+struct Pending {
+    err: crate::Error,
+    start: u64,
+    /// The body from `start` on, as far as it arrived.
+    bytes: Vec<u8>,
+}
+
+/// What the bytes from a line start say so far: `Some(verdict)` or `None` (need more).
+fn decide(b: &[u8]) -> Option<bool> {
+    let mut p = 0;
+    let len = match crate::protobuf::read_len(b, &mut p) {
+        Ok(len) => len,
+        // A truncated varint may still complete.
+        Err(()) if b.len() < 10 && b.iter().all(|&c| c >= 0x80) => return None,
+        Err(()) => return Some(false),
+    };
+    if len < 3 || b.get(p).is_some_and(|&c| c != 0x0a) {
+        return Some(false);
+    }
+    if len > crate::protobuf::DEFAULT_MAX_FAMILY_LEN {
+        return Some(false);
+    }
+    if b.len() - p < len {
+        return None;
+    }
+    Some(looks_like_protobuf(&b[..p + len]))
+}
+
+impl MixedTextCheck {
+    /// A check at the start of a body.
+    pub fn new() -> Self {
+        MixedTextCheck::default()
+    }
+
+    /// Whether a verdict waits for more of the body.
+    pub fn is_pending(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Takes a chunk whose events had no error.
+    pub fn advance(&mut self, chunk: &[u8]) {
+        let n = FAMILY_HEAD as usize;
+        if chunk.len() >= n {
+            self.tail.copy_from_slice(&chunk[chunk.len() - n..]);
+        } else {
+            self.tail.copy_within(chunk.len().., 0);
+            self.tail[n - chunk.len()..].copy_from_slice(chunk);
+        }
+        self.seen += chunk.len() as u64;
+    }
+
+    /// The text parser's first error, found in `chunk`'s events: `Some` with the error to
+    /// report (the [`MixedFormat`](crate::ErrorKind::MixedFormat) one, or `err` itself), or
+    /// `None` until more of the body is seen.
+    pub fn on_error(&mut self, err: crate::Error, chunk: &[u8]) -> Option<crate::Error> {
+        // The failing line starts `column - 1` bytes before the error (columns count bytes).
+        let start = err.offset().saturating_sub(err.column().saturating_sub(1));
+        let end = self.seen + chunk.len() as u64;
+        if start > end || start + FAMILY_HEAD < self.seen {
+            // Its first line feed is more than 11 bytes on: no family starts there.
+            return Some(err);
+        }
+        let mut bytes = Vec::new();
+        if start < self.seen {
+            let from_tail = (self.seen - start) as usize;
+            let n = (self.seen as usize).min(FAMILY_HEAD as usize);
+            if from_tail > n {
+                return Some(err);
+            }
+            bytes.extend_from_slice(&self.tail[FAMILY_HEAD as usize - from_tail..]);
+            bytes.extend_from_slice(chunk);
+        } else {
+            bytes.extend_from_slice(&chunk[(start - self.seen) as usize..]);
+        }
+        self.seen = end;
+        self.pending = Some(Pending { err, start, bytes });
+        self.settle()
+    }
+
+    /// The next chunk while a verdict is pending: `Some` once decided.
+    pub fn more(&mut self, chunk: &[u8]) -> Option<crate::Error> {
+        let p = self.pending.as_mut()?;
+        // Only what the family can need is kept.
+        let mut q = 0;
+        let want = match crate::protobuf::read_len(&p.bytes, &mut q) {
+            Ok(len) => q.saturating_add(len.min(crate::protobuf::DEFAULT_MAX_FAMILY_LEN)),
+            Err(()) => 10,
+        };
+        let take = want.saturating_sub(p.bytes.len()).min(chunk.len());
+        p.bytes.extend_from_slice(&chunk[..take]);
+        self.seen += chunk.len() as u64;
+        self.settle()
+    }
+
+    /// The end of the body: the verdict, if one was pending.
+    pub fn end(&mut self) -> Option<crate::Error> {
+        let p = self.pending.take()?;
+        Some(match decide(&p.bytes) {
+            Some(true) => text_mixed(&p.err, p.start),
+            _ => p.err,
+        })
+    }
+
+    fn settle(&mut self) -> Option<crate::Error> {
+        let verdict = decide(&self.pending.as_ref()?.bytes)?;
+        let p = self.pending.take()?;
+        Some(if verdict {
+            text_mixed(&p.err, p.start)
+        } else {
+            p.err
+        })
     }
 }
 

@@ -11,9 +11,10 @@ use super::sink::{Appender, HistogramSeries, Series};
 use super::validate::{over_limit, reduce_resolution, validate};
 use super::{Encoding, ScrapeError, ScrapeReport, Target, decode};
 use crate::config::{ProtocolSettings, ScrapeLimits};
-use crate::content_type::{Format, ScrapeProtocol, format_for_content_type};
+use crate::content_type::{Format, MixedTextCheck, ScrapeProtocol, format_for_content_type};
 use crate::event::{Event, Label, MetricType, Sample};
 use crate::go::normalize_le_quantile;
+use crate::nhcb::Converter;
 use crate::protobuf;
 use crate::relabel::naive::NaivePipeline;
 use crate::relabel::{Labels, NameValidationScheme, Outcome, Relabeler};
@@ -34,6 +35,8 @@ pub struct Scraper {
     protocols: ProtocolSettings,
     /// The reference engine, built for the rare series with `__name__` in braces too (see `build`).
     naive: Option<NaivePipeline>,
+    /// The classic-histogram converter, kept between scrapes with its buffers.
+    nhcb: Option<Converter>,
 }
 
 impl Scraper {
@@ -59,9 +62,13 @@ impl Scraper {
                 always_scrape_classic_histograms: target.always_scrape_classic_histograms(
                     config.protocols.always_scrape_classic_histograms,
                 ),
+                convert_classic_histograms_to_nhcb: target.convert_classic_histograms_to_nhcb(
+                    config.protocols.convert_classic_histograms_to_nhcb,
+                ),
                 ..config.protocols
             },
             naive: None,
+            nhcb: None,
         }
     }
 
@@ -136,14 +143,23 @@ impl Scraper {
             .lenient(self.options.lenient)
             .max_line_len(self.options.max_line_len)
             .allow_duplicate_labels(false);
+        let nhcb = self.protocols.convert_classic_histograms_to_nhcb;
         let parser = match report.format {
             Format::Protobuf => BodyParser::Protobuf(protobuf::ChunkParser::new(
                 protobuf::Settings::default()
-                    .classic_histograms(self.protocols.always_scrape_classic_histograms)
+                    // The converter needs the classic series; it drops those not kept.
+                    .classic_histograms(self.protocols.always_scrape_classic_histograms || nhcb)
                     .native_histograms(self.protocols.scrape_native_histograms),
             )),
             _ => BodyParser::Text(ChunkParser::new(settings)),
         };
+        let keep = self.protocols.always_scrape_classic_histograms;
+        let converter = nhcb.then(|| {
+            self.nhcb
+                .take()
+                .unwrap_or_else(|| Converter::new(keep))
+                .reset(keep)
+        });
         Scrape {
             parser,
             decoder,
@@ -156,6 +172,8 @@ impl Scraper {
                 key: Vec::new(),
                 positive: Vec::new(),
                 negative: Vec::new(),
+                mixed: MixedTextCheck::new(),
+                nhcb: converter,
             },
             start,
         }
@@ -244,6 +262,10 @@ struct State<'s> {
     /// A native histogram's buckets (reused).
     positive: Vec<(i32, f64)>,
     negative: Vec<(i32, f64)>,
+    /// Whether a text body that fails has a protobuf family glued on where it fails.
+    mixed: MixedTextCheck,
+    /// `convert_classic_histograms_to_nhcb`: the converter (the scraper's, lent per scrape).
+    nhcb: Option<Converter>,
 }
 
 impl Scrape<'_> {
@@ -286,15 +308,38 @@ impl Scrape<'_> {
             let Scrape { parser, st, .. } = &mut self;
             match parser {
                 BodyParser::Text(parser) => {
-                    for ev in parser.finish() {
-                        if !st.event(ev, app) {
-                            break;
+                    if st.mixed.is_pending() {
+                        if let Some(e) = st.mixed.end() {
+                            st.fail(ScrapeError::Parse(e), app);
+                        }
+                    } else {
+                        for ev in parser.finish() {
+                            let ev = match ev {
+                                Err(e) if !st.s.options.lenient => {
+                                    match st.mixed.on_error(e, &[]) {
+                                        Some(e) => Err(e),
+                                        None => match st.mixed.end() {
+                                            Some(e) => Err(e),
+                                            None => continue,
+                                        },
+                                    }
+                                }
+                                ev => ev,
+                            };
+                            if !st.event(ev, app) {
+                                break;
+                            }
+                        }
+                        if st.failed.is_none() {
+                            st.nhcb_end(false, app);
                         }
                     }
                 }
                 BodyParser::Protobuf(parser) => {
                     if let Err(e) = parser.finish() {
                         st.fail(ScrapeError::Parse(e), app);
+                    } else {
+                        st.nhcb_end(true, app);
                     }
                 }
             }
@@ -319,6 +364,9 @@ impl Scrape<'_> {
         let success = st.failed.is_none();
         if success {
             app.commit();
+        }
+        if let Some(c) = st.nhcb.take() {
+            st.s.nhcb = Some(c);
         }
         st.s.cache.end_scrape(success);
         st.s.collisions.end_scrape(&st.s.cache);
@@ -350,11 +398,29 @@ impl State<'_> {
         }
         match parser {
             BodyParser::Text(parser) => {
+                if self.mixed.is_pending() {
+                    // The parse failed; the bytes only tell whether a protobuf family starts there.
+                    if let Some(e) = self.mixed.more(bytes) {
+                        self.fail(ScrapeError::Parse(e), app);
+                        return false;
+                    }
+                    return true;
+                }
                 for ev in parser.feed(bytes) {
+                    if let (Err(e), false) = (&ev, self.s.options.lenient) {
+                        match self.mixed.on_error(e.clone(), bytes) {
+                            Some(e) => {
+                                self.fail(ScrapeError::Parse(e), app);
+                                return false;
+                            }
+                            None => return true,
+                        }
+                    }
                     if !self.event(ev, app) {
                         return false;
                     }
                 }
+                self.mixed.advance(bytes);
             }
             BodyParser::Protobuf(parser) => {
                 for ev in parser.feed(bytes) {
@@ -367,12 +433,54 @@ impl State<'_> {
         true
     }
 
+    /// The end of the body: the converter's last histogram.
+    fn nhcb_end<A: Appender>(&mut self, protobuf: bool, app: &mut A) {
+        let Some(mut conv) = self.nhcb.take() else {
+            return;
+        };
+        let r = if protobuf {
+            conv.finish_protobuf().map_err(ScrapeError::Parse)
+        } else {
+            Ok(conv.finish())
+        };
+        let r = r.and_then(|ready| match conv.histogram() {
+            Some(h) if ready => self.pb_histogram(&h, app),
+            _ => Ok(()),
+        });
+        self.nhcb = Some(conv);
+        if let Err(e) = r {
+            self.fail(e, app);
+        }
+    }
+
     /// One protobuf event; `false` when the scrape failed (a protobuf error always fails it).
     fn pb_event<A: Appender>(
         &mut self,
         ev: Result<protobuf::Event<'_>, crate::Error>,
         app: &mut A,
     ) -> bool {
+        if let (Some(mut conv), Ok(e)) = (self.nhcb.take(), &ev) {
+            let r = conv
+                .push_protobuf(e)
+                .map_err(ScrapeError::Parse)
+                .and_then(|a| {
+                    if a.histogram {
+                        if let Some(h) = conv.histogram() {
+                            self.pb_histogram(&h, app)?;
+                        }
+                    }
+                    Ok(a.event)
+                });
+            self.nhcb = Some(conv);
+            match r {
+                Ok(true) => {}
+                Ok(false) => return true,
+                Err(e) => {
+                    self.fail(e, app);
+                    return false;
+                }
+            }
+        }
         let r = match ev {
             Ok(protobuf::Event::Sample(s)) => self.pb_sample(&s, app),
             Ok(protobuf::Event::Histogram(h)) => self.pb_histogram(&h, app),
@@ -492,6 +600,7 @@ impl State<'_> {
                             sum: h.sum(),
                             positive: pos,
                             negative: neg,
+                            custom_values: h.custom_values(),
                             float: h.is_float(),
                             timestamp_ms: ts,
                             start_timestamp_ms: h.start_timestamp_ms(),
@@ -509,6 +618,21 @@ impl State<'_> {
 
     /// One parser event; `false` when the scrape failed.
     fn event<A: Appender>(&mut self, ev: Result<Event<'_>, crate::Error>, app: &mut A) -> bool {
+        if let (Some(mut conv), Ok(e)) = (self.nhcb.take(), &ev) {
+            let a = conv.push(e);
+            let r = match conv.histogram() {
+                Some(h) if a.histogram => self.pb_histogram(&h, app),
+                _ => Ok(()),
+            };
+            self.nhcb = Some(conv);
+            if let Err(e) = r {
+                self.fail(e, app);
+                return false;
+            }
+            if !a.event {
+                return true;
+            }
+        }
         match ev {
             Ok(Event::Sample(s)) => {
                 if let Err(e) = self.sample(&s, app) {

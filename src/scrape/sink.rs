@@ -100,6 +100,9 @@ pub struct HistogramSeries<'a> {
     pub positive: &'a [(i32, f64)],
     /// Negative buckets `(index, count)`.
     pub negative: &'a [(i32, f64)],
+    /// The custom bucket bounds of schema −53 (a converted classic histogram): bucket `i` is
+    /// `(custom_values[i-1], custom_values[i]]`, the last one reaching `+Inf`.
+    pub custom_values: &'a [f64],
     /// Whether the counts are floats.
     pub float: bool,
     /// The timestamp (milliseconds), when exposed and `honor_timestamps` is on.
@@ -129,6 +132,8 @@ pub struct OwnedHistogramSeries {
     pub positive: Vec<(i32, f64)>,
     /// Negative buckets `(index, count)`.
     pub negative: Vec<(i32, f64)>,
+    /// The custom bucket bounds (schema −53).
+    pub custom_values: Vec<f64>,
     /// The timestamp (milliseconds).
     pub timestamp_ms: Option<i64>,
 }
@@ -138,7 +143,8 @@ pub struct OwnedHistogramSeries {
 pub trait Appender {
     /// One final series.
     fn append(&mut self, series: &Series<'_>);
-    /// One final native histogram (protobuf bodies); the default ignores it.
+    /// One final native histogram (protobuf bodies, and classic histograms converted under
+    /// `convert_classic_histograms_to_nhcb`); the default ignores it.
     fn append_histogram(&mut self, series: &HistogramSeries<'_>) {
         let _ = series;
     }
@@ -188,6 +194,7 @@ impl Appender for Collect {
             sum: h.sum,
             positive: h.positive.to_vec(),
             negative: h.negative.to_vec(),
+            custom_values: h.custom_values.to_vec(),
             timestamp_ms: h.timestamp_ms,
         });
     }

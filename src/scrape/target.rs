@@ -333,6 +333,12 @@ impl Target {
         self.bool_label(ALWAYS_CLASSIC_LABEL, default)
     }
 
+    /// Whether this target's classic histograms are converted to native histograms with custom
+    /// buckets: `__convert_classic_histograms_to_nhcb__`, or `default` for a target without it.
+    pub fn convert_classic_histograms_to_nhcb(&self, default: bool) -> bool {
+        self.bool_label(CONVERT_NHCB_LABEL, default)
+    }
+
     fn bool_label(&self, name: &str, default: bool) -> bool {
         self.all
             .get(name)

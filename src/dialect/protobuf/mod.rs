@@ -31,6 +31,8 @@
 //! ]);
 //! ```
 
+mod bounds;
+mod classic;
 mod event;
 mod family;
 mod messages;
@@ -39,10 +41,14 @@ pub mod write;
 
 use std::io::{self, Read};
 
+pub(crate) use bounds::CUSTOM_BUCKETS_SCHEMA;
+pub use bounds::{bound, custom_bound};
+pub(crate) use classic::{ClassicHistogram, exemplar_has_timestamp};
 pub use event::{
     Bucket, Buckets, Event, Exemplar, Exemplars, Help, LabelPairs, MetricLabels, Name,
-    NativeHistogram, Sample, Series, Spans, bound,
+    NativeHistogram, Sample, Series, Spans,
 };
+pub(crate) use event::{Decoded, put_exemplar, put_exemplar_message, put_label};
 use family::{FamilyState, Scratch};
 
 use crate::error::{Error, ErrorKind};

@@ -100,9 +100,12 @@ pub fn parse_go_float(s: &str) -> Option<f64> {
     }
     let v = if hex {
         parse_hex(&body[2..], exp_start.map(|e| &body[e - 1..]), neg)?
-    } else {
+    } else if underscores {
         let cleaned: String = s.chars().filter(|&c| c != '_').collect();
         cleaned.parse::<f64>().ok()?
+    } else {
+        // Checked above: the decimal grammar Rust's parser reads the same, without a copy.
+        s.parse::<f64>().ok()?
     };
     if v.is_infinite() {
         // Finite syntax that rounds to infinity: Go reports ErrRange.
