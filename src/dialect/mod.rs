@@ -4,5 +4,6 @@
 
 pub mod content_type;
 pub(crate) mod openmetrics;
+pub mod openmetrics2;
 pub(crate) mod prometheus;
 pub mod protobuf;

@@ -110,6 +110,7 @@ impl ChunkParser {
             is_final: false,
             finished,
             pending,
+            more: None,
         };
         if *events.finished {
             if !chunk.is_empty() && events.pending.is_none() {
@@ -206,6 +207,7 @@ impl ChunkParser {
             is_final: !already,
             finished,
             pending,
+            more: None,
         }
     }
 
@@ -217,6 +219,12 @@ impl ChunkParser {
     /// How many lines were read so far.
     pub fn lines_read(&self) -> u64 {
         self.core.line_no
+    }
+
+    /// How many malformed exemplars were dropped (OpenMetrics 2.0; see
+    /// [`Parser::dropped_exemplars`](crate::Parser::dropped_exemplars)).
+    pub fn dropped_exemplars(&self) -> u64 {
+        self.core.dropped_exemplars()
     }
 
     /// Bytes currently buffered: the partial line (never more than the line limit), plus the
@@ -242,6 +250,9 @@ pub struct Events<'c> {
     is_final: bool,
     finished: &'c mut bool,
     pending: &'c mut Option<Error>,
+    /// An OpenMetrics 2.0 composite line whose remaining events come next, and the bytes it
+    /// took (with its line feed).
+    more: Option<(&'c [u8], usize)>,
 }
 
 impl Events<'_> {
@@ -277,6 +288,12 @@ impl<'c> Iterator for Events<'c> {
     fn next(&mut self) -> Option<Self::Item> {
         if let Some(e) = self.pending.take() {
             return Some(Err(e));
+        }
+        if let Some((line, _)) = self.more {
+            if let Some(ev) = self.core.expand(line) {
+                return Some(Ok(ev));
+            }
+            self.more = None;
         }
         loop {
             if self.core.failed {
@@ -330,6 +347,9 @@ impl<'c> Iterator for Events<'c> {
             let offset = *self.base;
             *self.base += (next - start) as u64;
             if let Some(r) = self.core.line(line, text, has_backslash, offset) {
+                if self.core.expanding() {
+                    self.more = Some((line, next - start));
+                }
                 return Some(r);
             }
         }
@@ -340,10 +360,22 @@ impl Drop for Events<'_> {
     fn drop(&mut self) {
         // Keep what the caller did not drain, in order, ahead of the next chunk.
         let (first, rest) = (self.first.bytes(), self.rest.bytes());
-        if self.first_pos < first.len() || self.rest_pos < rest.len() {
+        // A composite line not fully handed out is kept too, and resumed where it stopped.
+        let line = self.more.filter(|_| self.core.expanding());
+        if line.is_some() || self.first_pos < first.len() || self.rest_pos < rest.len() {
             let mut kept = Vec::with_capacity(
-                first.len() - self.first_pos + rest.len() - self.rest_pos + self.carry.len(),
+                first.len() - self.first_pos + rest.len() - self.rest_pos
+                    + self.carry.len()
+                    + line.map_or(0, |(_, n)| n),
             );
+            if let Some((line, took)) = line {
+                kept.extend_from_slice(line);
+                if took > line.len() {
+                    kept.push(b'\n');
+                }
+                *self.base -= took as u64;
+                self.core.resume = true;
+            }
             kept.extend_from_slice(&first[self.first_pos..]);
             kept.extend_from_slice(&rest[self.rest_pos..]);
             kept.extend_from_slice(self.carry);
@@ -385,6 +417,8 @@ pub struct ReadParser<R> {
     eof: bool,
     discarding: bool,
     finished: bool,
+    /// An OpenMetrics 2.0 composite line (`buf[s..e]`) whose remaining events come next.
+    more: Option<(usize, usize)>,
 }
 
 const BLOCK: usize = 64 * 1024;
@@ -403,12 +437,19 @@ impl<R: Read> ReadParser<R> {
             eof: false,
             discarding: false,
             finished: false,
+            more: None,
         }
     }
 
     /// How many bad lines were skipped (lenient mode).
     pub fn skipped_lines(&self) -> u64 {
         self.core.skipped
+    }
+
+    /// How many malformed exemplars were dropped (OpenMetrics 2.0; see
+    /// [`Parser::dropped_exemplars`](crate::Parser::dropped_exemplars)).
+    pub fn dropped_exemplars(&self) -> u64 {
+        self.core.dropped_exemplars()
     }
 
     /// Reads more input; `Ok(false)` at end of input.
@@ -494,6 +535,12 @@ impl<R: Read> ReadParser<R> {
     /// The next event, or `None` at the end of input (or after the first error in the
     /// default mode).
     pub fn next_event(&mut self) -> Option<Result<Event<'_>, Error>> {
+        if let Some((s, e)) = self.more {
+            if self.core.expanding() {
+                return self.core.expand(&self.buf[s..e]).map(Ok);
+            }
+            self.more = None;
+        }
         loop {
             if self.core.failed || self.finished {
                 return None;
@@ -513,7 +560,11 @@ impl<R: Read> ReadParser<R> {
                 self.core.line_no += 1;
                 continue;
             }
-            return Some(self.core.line_event(&self.buf[s..e], None, true, offset));
+            let r = self.core.line_event(&self.buf[s..e], None, true, offset);
+            if self.core.expanding() {
+                self.more = Some((s, e));
+            }
+            return Some(r);
         }
     }
 }
