@@ -763,7 +763,20 @@ impl Om2State {
         expect(b, &mut i, close, b",")?;
         c.sum = self.field_number(b, &mut i, close, sum_key)?;
         expect(b, &mut i, close, b",")?;
-        if b[i..close].starts_with(b"quantile:[") {
+        let summary = b[i..close].starts_with(b"quantile:[");
+        if self.strict && c.kind != Kind::GaugeHistogram {
+            let (count, sum) = (c.count.0, c.sum.0);
+            if count.is_nan() || count < 0.0 {
+                return Err(semantic(start, "count must not be NaN or negative"));
+            }
+            if summary && (sum.is_nan() || sum < 0.0) {
+                return Err(semantic(
+                    start,
+                    "a summary's sum must not be NaN or negative",
+                ));
+            }
+        }
+        if summary {
             if c.kind == Kind::GaugeHistogram {
                 return Err(at(b, i, "a gauge histogram has no quantiles"));
             }
@@ -801,18 +814,6 @@ impl Om2State {
                 i,
                 "unexpected text at the end of the composite value",
             ));
-        }
-        if self.strict && c.kind != Kind::GaugeHistogram {
-            let (count, sum) = (c.count.0, c.sum.0);
-            if count.is_nan() || count < 0.0 {
-                return Err(semantic(start, "count must not be NaN or negative"));
-            }
-            if c.kind == Kind::Summary && (sum.is_nan() || sum < 0.0) {
-                return Err(semantic(
-                    start,
-                    "a summary's sum must not be NaN or negative",
-                ));
-            }
         }
         Ok(c)
     }
@@ -1101,7 +1102,8 @@ pub(crate) fn abnf_real(b: &[u8]) -> bool {
     if int == 0 && frac == 0 {
         return false;
     }
-    if b.get(i) == Some(&b'e') {
+    // ABNF strings are case-insensitive: `e` or `E`.
+    if matches!(b.get(i), Some(b'e' | b'E')) {
         i += 1;
         if matches!(b.get(i), Some(b'+' | b'-')) {
             i += 1;
