@@ -5,7 +5,7 @@
 
 use super::Settings;
 use super::event::{
-    Event, Fmt, Help, HistHead, NativeHistogram, Sample, Series, label_pair, label_run, span,
+    Event, Fmt, Help, HistHead, NativeHistogram, Sample, Series, Src, label_pair, label_run, span,
 };
 use super::messages::{bucket, exemplar, quantile, timestamp_ms};
 use super::wire::{Fields, Repeated, Value, WireError, count_repeated, zigzag};
@@ -415,7 +415,7 @@ impl FamilyState {
                         family: name,
                         gauge: self.mtype == MetricType::GaugeHistogram,
                         metric: slice(fam, c.metric),
-                        msg: slice(fam, c.value),
+                        src: Src::Wire(slice(fam, c.value)),
                         h: c.h,
                         timestamp_ms: c.ts,
                         offset: self.base + c.metric.0 as u64,

@@ -39,9 +39,11 @@ pub mod write;
 
 use std::io::{self, Read};
 
+#[allow(unused_imports)] // the constructor for producers other than this reader
+pub(crate) use event::Decoded;
 pub use event::{
     Bucket, Buckets, Event, Exemplar, Exemplars, Help, LabelPairs, MetricLabels, Name,
-    NativeHistogram, Sample, Series, Spans, bound,
+    NativeHistogram, Sample, Series, Spans, bound, custom_bound,
 };
 use family::{FamilyState, Scratch};
 
