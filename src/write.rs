@@ -266,6 +266,8 @@ pub fn write_event(out: &mut String, format: Format, event: &Event<'_>) {
         }
         Event::Sample(s) => write_sample(out, format, s),
         Event::Series(s) => write_series(out, format, s),
+        // Neither the Prometheus text format nor OpenMetrics 1.0 has native buckets.
+        Event::Histogram(_) => {}
         Event::Eof(_) => {
             if format == Format::OpenMetrics {
                 write_eof(out)

@@ -124,6 +124,10 @@ pub enum Event<'a> {
     /// with its start timestamp and exemplars; a composite value (summary, classic histogram)
     /// comes as several, one per series, as Prometheus presents them.
     Series(crate::openmetrics2::Sample<'a>),
+    /// A histogram with native buckets of OpenMetrics 2.0: one event for the whole histogram,
+    /// presented as the protobuf reader's native-histogram event by
+    /// [`Histogram::native`](crate::openmetrics2::Histogram::native).
+    Histogram(crate::openmetrics2::Histogram<'a>),
 }
 
 impl<'a> Event<'a> {
@@ -137,6 +141,7 @@ impl<'a> Event<'a> {
             Event::Sample(s) => s.line(),
             Event::Eof(e) => e.line,
             Event::Series(s) => s.p.line,
+            Event::Histogram(h) => h.s.p.line,
         }
     }
 
@@ -159,6 +164,7 @@ impl<'a> Event<'a> {
             Event::Sample(s) => s.line = line,
             Event::Eof(e) => e.line = line,
             Event::Series(s) => s.p.line = line,
+            Event::Histogram(h) => h.s.p.line = line,
         }
     }
 

@@ -14,9 +14,10 @@
 //! Events: metadata lines and `# EOF` as in OpenMetrics 1.0; every sample is an
 //! [`Event::Series`] ([`Sample`]). A composite value comes as the series Prometheus presents:
 //! `_count`, `_sum`, then `_bucket{le=…}` per classic bucket (or the `{quantile=…}` series of a
-//! summary), each carrying the line's labels, timestamp and start timestamp. Native buckets are
-//! checked against the grammar and the spans rule; until a native-histogram event for text
-//! lands, a native-only histogram yields its `_count` and `_sum` only.
+//! summary), each carrying the line's labels, timestamp and start timestamp. A histogram with
+//! native buckets is one [`Event::Histogram`] ([`Histogram`]), presented as the protobuf
+//! reader's [`NativeHistogram`](crate::protobuf::NativeHistogram) by [`Histogram::native`];
+//! classic buckets on the same line are then not presented, as in Prometheus by default.
 //!
 //! A malformed exemplar does not fail the line (the spec's one exception to failing the whole
 //! exposition): it is dropped, the sample keeps its well-formed exemplars, and the parsers
@@ -38,9 +39,9 @@ mod sample;
 use std::collections::HashSet;
 
 pub use lint::{Lint, lints};
-pub use sample::{Exemplars, Labels, MAX_EXEMPLARS, Sample};
+pub use sample::{Exemplars, Histogram, Labels, MAX_EXEMPLARS, NativeScratch, Sample};
 
-use sample::{HAS_START, HAS_TIMESTAMP, LABELS_ESCAPED, NAME_ESCAPED, Parts};
+use sample::{GAUGE, HAS_START, HAS_TIMESTAMP, LABELS_ESCAPED, NAME_ESCAPED, Parts};
 
 use crate::dialect::openmetrics::{
     OmState, after_eof, label_set, seconds_to_ms, timestamp, unexpected,
@@ -87,6 +88,9 @@ impl Kind {
 #[derive(Clone, Copy, Debug, Default)]
 #[allow(dead_code)] // Read by the native-histogram event once it lands.
 struct Native {
+    /// The composite value's text, between its braces.
+    start: usize,
+    close: usize,
     schema: i32,
     zero_threshold: f64,
     zero_count: f64,
@@ -565,14 +569,25 @@ impl Om2State {
         let Some(c) = comp else {
             return Ok(Event::Series(Sample { text: line, p }));
         };
-        // The composite: `_count` now, `_sum` and the list items next.
-        p.series = Series::Count;
         p.metric_type = if ftype == MetricType::Unknown {
             ftype
         } else {
             c.kind.metric_type()
         };
         (p.value, p.value_text) = c.count;
+        if let Some(n) = c.native {
+            // One event for the whole histogram; the composite is decoded again on demand.
+            p.bound = Span::new(n.start, n.close);
+            p.bound_value = c.sum.0;
+            if c.kind == Kind::GaugeHistogram {
+                p.flags |= GAUGE;
+            }
+            return Ok(Event::Histogram(Histogram {
+                s: Sample { text: line, p },
+            }));
+        }
+        // The composite: `_count` now, `_sum` and the list items next.
+        p.series = Series::Count;
         let (pos, end) = c.list.unwrap_or((0, 0));
         self.expand = Some(Expand {
             p,
@@ -936,6 +951,8 @@ impl Om2State {
     /// `schema:…,zero_threshold:…,zero_count:…[,negative_spans:[…],negative_buckets:[…]][,positive_spans:[…],positive_buckets:[…]]`.
     fn native(&self, b: &[u8], i: &mut usize, close: usize) -> Result<Native, LineError> {
         let mut n = Native::default();
+        let (start, close) = (memchr::memrchr(b'{', &b[..*i]).map_or(*i, |k| k + 1), close);
+        (n.start, n.close) = (start, close);
         *i += b"schema:".len();
         let end = memchr::memchr(b',', &b[*i..close]).map_or(close, |k| *i + k);
         let schema =
@@ -1129,4 +1146,107 @@ pub(crate) fn abnf_number(b: &[u8]) -> bool {
     body.eq_ignore_ascii_case(b"inf")
         || body.eq_ignore_ascii_case(b"infinity")
         || b.eq_ignore_ascii_case(b"nan")
+}
+
+/// Fills `d` from the validated composite value `b[start..close]` (native fields only).
+pub(crate) fn fill_native(b: &[u8], start: usize, close: usize, d: &mut crate::protobuf::Decoded) {
+    let text = std::str::from_utf8(&b[..close]).unwrap_or_default();
+    let num =
+        |s: usize, e: usize| parse_value(text.get(s..e).unwrap_or_default()).unwrap_or(f64::NAN);
+    // Integer counts unless one of them is written otherwise.
+    let mut float = false;
+    let mut is_int = |s: usize, e: usize| {
+        if !b[s..e]
+            .iter()
+            .all(|c| c.is_ascii_digit() || matches!(c, b'+' | b'-'))
+        {
+            float = true;
+        }
+    };
+    // Fields: `key:value` at depth 0, values possibly `[…]` lists.
+    let mut fields: [(usize, usize, usize); 12] = [(0, 0, 0); 12];
+    let mut n = 0;
+    let mut i = start;
+    while i < close && n < fields.len() {
+        let colon = memchr::memchr(b':', &b[i..close]).map_or(close, |k| i + k);
+        let vend = if b.get(colon + 1) == Some(&b'[') {
+            memchr::memchr(b']', &b[colon..close]).map_or(close, |k| colon + k + 1)
+        } else {
+            memchr::memchr(b',', &b[colon..close]).map_or(close, |k| colon + k)
+        };
+        fields[n] = (i, colon, vend);
+        n += 1;
+        i = vend + 1;
+    }
+    let mut pos_buckets = (0, 0);
+    let mut neg_buckets = (0, 0);
+    for &(k, colon, vend) in &fields[..n] {
+        let (vs, ve) = (colon + 1, vend);
+        match &b[k..colon] {
+            b"count" | b"gcount" => {
+                d.count = num(vs, ve);
+                is_int(vs, ve);
+            }
+            b"sum" | b"gsum" => d.sum = num(vs, ve),
+            b"schema" => d.schema = parse_int(&b[vs..ve]).unwrap_or(0) as i32,
+            b"zero_threshold" => d.zero_threshold = num(vs, ve),
+            b"zero_count" => {
+                d.zero_count = num(vs, ve);
+                is_int(vs, ve);
+            }
+            key @ (b"positive_spans" | b"negative_spans") => {
+                let spans = if key == b"positive_spans" {
+                    &mut d.positive_spans
+                } else {
+                    &mut d.negative_spans
+                };
+                let mut j = vs + 1;
+                while j < ve - 1 {
+                    let stop = memchr::memchr(b',', &b[j..ve - 1]).map_or(ve - 1, |k| j + k);
+                    let c = memchr::memchr(b':', &b[j..stop]).map_or(stop, |k| j + k);
+                    let off = parse_int(&b[j..c]).unwrap_or(0) as i32;
+                    let len = parse_int(&b[(c + 1).min(stop)..stop]).unwrap_or(0) as u32;
+                    spans.push((off, len));
+                    j = stop + 1;
+                }
+            }
+            b"positive_buckets" => pos_buckets = (vs + 1, ve - 1),
+            b"negative_buckets" => neg_buckets = (vs + 1, ve - 1),
+            _ => {}
+        }
+    }
+    for &(s, e) in &[pos_buckets, neg_buckets] {
+        let mut j = s;
+        while j < e {
+            let stop = memchr::memchr(b',', &b[j..e]).map_or(e, |k| j + k);
+            is_int(j, stop);
+            j = stop + 1;
+        }
+    }
+    d.float = float;
+    for (side, (s, e)) in [(0, pos_buckets), (1, neg_buckets)] {
+        let mut j = s;
+        let mut prev = 0i64;
+        while j < e {
+            let stop = memchr::memchr(b',', &b[j..e]).map_or(e, |k| j + k);
+            let v = num(j, stop);
+            if float {
+                if side == 0 {
+                    d.positive_counts.push(v);
+                } else {
+                    d.negative_counts.push(v);
+                }
+            } else {
+                let v = v as i64;
+                let delta = v.wrapping_sub(prev);
+                prev = v;
+                if side == 0 {
+                    d.positive_deltas.push(delta);
+                } else {
+                    d.negative_deltas.push(delta);
+                }
+            }
+            j = stop + 1;
+        }
+    }
 }

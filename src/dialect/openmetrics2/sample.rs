@@ -10,6 +10,8 @@ pub(crate) const NAME_ESCAPED: u8 = 1;
 pub(crate) const LABELS_ESCAPED: u8 = 2;
 pub(crate) const HAS_TIMESTAMP: u8 = 4;
 pub(crate) const HAS_START: u8 = 8;
+/// A gauge histogram (`gcount`, `gsum`).
+pub(crate) const GAUGE: u8 = 16;
 
 /// Most exemplars kept per sample: which of them are well formed is one bit each.
 pub const MAX_EXEMPLARS: usize = 64;
@@ -327,4 +329,139 @@ pub(crate) fn validated_exemplar_end(b: &[u8], open: usize) -> usize {
         i += 1;
     }
     b.len()
+}
+
+/// A histogram or gauge histogram line with native buckets: one event for the whole
+/// histogram, as the protobuf exposition gives one. [`Histogram::native`] presents it as the
+/// very [`NativeHistogram`](crate::protobuf::NativeHistogram) event of the protobuf reader,
+/// decoded into a [`NativeScratch`] the caller keeps (reused, so steady state allocates
+/// nothing). Classic buckets on the same line are not presented (as Prometheus does unless
+/// told to scrape classic histograms too).
+///
+/// ```
+/// use promtext::openmetrics2::NativeScratch;
+/// use promtext::{Event, Settings, parse_with};
+/// let body = b"# TYPE lat histogram\nlat{a=\"b\"} {count:3,sum:4.5,schema:0,zero_threshold:0.001,zero_count:0,positive_spans:[0:2],positive_buckets:[1,2]} st@10\n# EOF\n";
+/// let mut scratch = NativeScratch::default();
+/// let ev = parse_with(body, Settings::openmetrics2()).nth(1).unwrap()?;
+/// let Event::Histogram(h) = ev else { unreachable!() };
+/// let n = h.native(&mut scratch);
+/// assert_eq!((n.name(), n.schema(), n.count(), n.sum(), n.is_float()), ("lat", 0, 3.0, 4.5, false));
+/// assert_eq!(n.start_timestamp_ms(), Some(10_000));
+/// let b: Vec<_> = n.positive_buckets().map(|b| (b.index, b.upper, b.count)).collect();
+/// assert_eq!(b, [(0, 1.0, 1.0), (1, 2.0, 2.0)]);
+/// assert_eq!(n.labels().collect::<Vec<_>>(), [("a", "b")]);
+/// # Ok::<(), promtext::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Histogram<'a> {
+    pub(crate) s: Sample<'a>,
+}
+
+/// The reusable buffers a [`Histogram`] is decoded into.
+#[derive(Clone, Debug, Default)]
+pub struct NativeScratch(crate::protobuf::Decoded);
+
+impl<'a> Histogram<'a> {
+    /// The family name as written (quotes stripped, escapes intact).
+    pub fn name(&self) -> &'a str {
+        self.s.name().family
+    }
+
+    /// The family name, unescaped.
+    pub fn family_name(&self) -> Cow<'a, str> {
+        self.s.family_name()
+    }
+
+    /// Whether the line is a gauge histogram (`gcount`, `gsum`).
+    pub fn is_gauge(&self) -> bool {
+        self.s.p.series == Series::Value && self.s.p.flags & GAUGE != 0
+    }
+
+    /// The type of the family, as declared (`Unknown` when none was).
+    pub fn metric_type(&self) -> MetricType {
+        self.s.p.metric_type
+    }
+
+    /// The line's labels.
+    pub fn labels(&self) -> SampleLabels<'a> {
+        self.s.metric_labels()
+    }
+
+    /// The observation count.
+    pub fn count(&self) -> f64 {
+        self.s.p.value
+    }
+
+    /// The sum of observations.
+    pub fn sum(&self) -> f64 {
+        self.s.p.bound_value
+    }
+
+    /// The composite value as written, without its braces.
+    pub fn raw_value(&self) -> &'a str {
+        self.s.get(self.s.p.bound)
+    }
+
+    /// The timestamp in milliseconds.
+    pub fn timestamp_ms(&self) -> Option<i64> {
+        self.s.timestamp_ms()
+    }
+
+    /// The start timestamp in milliseconds.
+    pub fn start_timestamp_ms(&self) -> Option<i64> {
+        self.s.start_timestamp_ms()
+    }
+
+    /// The well-formed exemplars (all of the line's).
+    pub fn exemplars(&self) -> Exemplars<'a> {
+        self.s.exemplars()
+    }
+
+    /// The 1-based line number.
+    pub fn line(&self) -> u64 {
+        self.s.p.line
+    }
+
+    /// The byte offset of the line in the input.
+    pub fn offset(&self) -> u64 {
+        self.s.p.offset
+    }
+
+    /// The histogram as the protobuf reader's native-histogram event, decoded into `scratch`.
+    /// Counts are integers (as protobuf deltas) when every count of the line is written as an
+    /// integer, else floats (`is_float`); labels and exemplars are unescaped into `scratch`.
+    pub fn native<'s>(&self, scratch: &'s mut NativeScratch) -> crate::protobuf::NativeHistogram<'s>
+    where
+        'a: 's,
+    {
+        let d = &mut scratch.0;
+        d.clear();
+        let b = self.s.text.as_bytes();
+        super::fill_native(
+            b,
+            self.s.p.bound.start() as usize,
+            self.s.p.bound.end() as usize,
+            d,
+        );
+        d.start_timestamp_ms = self.start_timestamp_ms();
+        for l in self.labels() {
+            d.push_label(&l.name, &l.value);
+        }
+        for e in self.exemplars() {
+            let labels: smallvec::SmallVec<[crate::event::Label<'_>; 4]> = e.labels().collect();
+            d.push_exemplar(
+                labels.iter().map(|l| (l.name.as_ref(), l.value.as_ref())),
+                e.value(),
+                e.timestamp().map(|t| (t * 1000.0) as i64),
+            );
+        }
+        crate::protobuf::NativeHistogram::from_decoded(
+            self.name(),
+            self.is_gauge(),
+            &scratch.0,
+            self.timestamp_ms(),
+            self.offset(),
+        )
+    }
 }
