@@ -41,7 +41,7 @@ use std::collections::HashSet;
 pub use lint::{Lint, lints};
 pub use sample::{Exemplars, Histogram, Labels, MAX_EXEMPLARS, NativeScratch, Sample};
 
-use sample::{GAUGE, HAS_START, HAS_TIMESTAMP, LABELS_ESCAPED, NAME_ESCAPED, Parts};
+use sample::{COMPOSITE, GAUGE, HAS_START, HAS_TIMESTAMP, LABELS_ESCAPED, NAME_ESCAPED, Parts};
 
 use crate::dialect::openmetrics::{
     OmState, after_eof, label_set, seconds_to_ms, timestamp, unexpected,
@@ -108,7 +108,6 @@ struct Expand {
     pos: usize,
     end: usize,
     item: Series,
-    prev: f64,
 }
 
 /// The OpenMetrics 2.0 state a parser carries across lines.
@@ -204,10 +203,8 @@ impl Om2State {
             p.series = e.item;
             p.bound = Span::new(e.pos, colon);
             p.bound_value = parse_value(bound).unwrap_or(f64::NAN);
-            p.bound_below = e.prev;
             p.value = parse_value(value).unwrap_or(f64::NAN);
             p.value_text = Span::new((colon + 1).min(stop), stop);
-            e.prev = p.bound_value;
             e.pos = stop + 1;
         }
         if !e.sum_next && e.pos >= e.end {
@@ -509,10 +506,8 @@ impl Om2State {
             labels,
             bound: Span::default(),
             value_text: Span::new(vstart, vend),
-            timestamp_text: Span::default(),
             exemplars: Span::default(),
             value,
-            bound_below: f64::NEG_INFINITY,
             bound_value: f64::NAN,
             timestamp_ms: 0,
             start_ms: 0,
@@ -554,7 +549,6 @@ impl Om2State {
             } else if p.flags & (HAS_TIMESTAMP | HAS_START) == 0 && tend > tstart {
                 let ts = self.timestamp(line, tstart, tend, "invalid timestamp")?;
                 p.timestamp_ms = seconds_to_ms(ts);
-                p.timestamp_text = Span::new(tstart, tend);
                 p.flags |= HAS_TIMESTAMP;
             } else {
                 let what = if p.flags & HAS_START != 0 {
@@ -579,6 +573,7 @@ impl Om2State {
             // One event for the whole histogram; the composite is decoded again on demand.
             p.bound = Span::new(n.start, n.close);
             p.bound_value = c.sum.0;
+            p.flags |= COMPOSITE;
             if c.kind == Kind::GaugeHistogram {
                 p.flags |= GAUGE;
             }
@@ -600,7 +595,6 @@ impl Om2State {
             } else {
                 Series::Bucket
             },
-            prev: f64::NEG_INFINITY,
         });
         Ok(Event::Series(Sample { text: line, p }))
     }
@@ -672,9 +666,9 @@ impl Om2State {
 
     /// The exemplars from `start` (`line[start..]` starts with ` # `): a bit per well-formed
     /// one; malformed ones are counted as dropped.
-    fn exemplars(&mut self, line: &str, start: usize, has_backslash: bool) -> u64 {
+    fn exemplars(&mut self, line: &str, start: usize, has_backslash: bool) -> u32 {
         let b = line.as_bytes();
-        let mut ok = 0u64;
+        let mut ok = 0u32;
         let mut pos = start;
         let mut k = 0;
         while pos < b.len() {

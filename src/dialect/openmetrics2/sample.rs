@@ -12,9 +12,11 @@ pub(crate) const HAS_TIMESTAMP: u8 = 4;
 pub(crate) const HAS_START: u8 = 8;
 /// A gauge histogram (`gcount`, `gsum`).
 pub(crate) const GAUGE: u8 = 16;
+/// The line's value is a composite (a native histogram's event).
+pub(crate) const COMPOSITE: u8 = 32;
 
 /// Most exemplars kept per sample: which of them are well formed is one bit each.
-pub const MAX_EXEMPLARS: usize = 64;
+pub const MAX_EXEMPLARS: usize = 32;
 
 /// Everything of a sample but its line: spans into the line, and the parsed numbers. `Copy`,
 /// so that a composite line's template is kept between the events it expands to.
@@ -25,19 +27,17 @@ pub(crate) struct Parts {
     /// The `le` or `quantile` text of a bucket or quantile series.
     pub bound: Span,
     pub value_text: Span,
-    pub timestamp_text: Span,
     /// From the space before the first exemplar's `#` to the end of the line.
     pub exemplars: Span,
     pub value: f64,
-    /// A bucket's exemplars are those with a value in `(bound_below, bound]`.
-    pub bound_below: f64,
+    /// The threshold of a bucket or quantile; a native histogram's sum.
     pub bound_value: f64,
     pub timestamp_ms: i64,
     pub start_ms: i64,
     pub line: u64,
     pub offset: u64,
     /// Bit `k`: the line's exemplar `k` is well formed (malformed ones are dropped).
-    pub exemplar_ok: u64,
+    pub exemplar_ok: u32,
     pub metric_type: MetricType,
     pub series: Series,
     pub flags: u8,
@@ -149,8 +149,28 @@ impl<'a> Sample<'a> {
 
     /// The `le` or `quantile` value as Prometheus formats it, if the series has one.
     pub fn bound_label(&self) -> Option<Cow<'a, str>> {
-        matches!(self.p.series, Series::Bucket | Series::Quantile)
-            .then(|| crate::go::normalize_le_quantile(self.get(self.p.bound)))
+        if !matches!(self.p.series, Series::Bucket | Series::Quantile) {
+            return None;
+        }
+        let raw = self.get(self.p.bound);
+        Some(if canonical_bound(raw.as_bytes()) {
+            Cow::Borrowed(raw)
+        } else {
+            crate::go::normalize_le_quantile(raw)
+        })
+    }
+
+    /// The threshold below this bucket's (the previous one on the line), `-Inf` for the first.
+    fn bound_below(&self) -> f64 {
+        let b = self.text.as_bytes();
+        let start = self.p.bound.start() as usize;
+        if b.get(start.wrapping_sub(1)) != Some(&b',') {
+            return f64::NEG_INFINITY;
+        }
+        let from = memchr::memrchr2(b',', b'[', &b[..start - 1]).map_or(0, |n| n + 1);
+        let colon = memchr::memchr(b':', &b[from..start]).map_or(start, |n| from + n);
+        crate::go::parse_value(self.text.get(from..colon).unwrap_or_default())
+            .unwrap_or(f64::NEG_INFINITY)
     }
 
     /// The `le` or `quantile` threshold as a number (NaN when the series has none).
@@ -175,7 +195,18 @@ impl<'a> Sample<'a> {
 
     /// The timestamp as written (seconds).
     pub fn timestamp_text(&self) -> Option<&'a str> {
-        (self.p.flags & HAS_TIMESTAMP != 0).then(|| self.get(self.p.timestamp_text))
+        if self.p.flags & HAS_TIMESTAMP == 0 {
+            return None;
+        }
+        // The token after the line's value (after the composite's `}` for a composite).
+        let b = self.text.as_bytes();
+        let mut end = self.p.value_text.end() as usize;
+        if self.p.series != Series::Value || self.p.flags & COMPOSITE != 0 {
+            end = memchr::memchr(b'}', &b[end.min(b.len())..]).map_or(b.len(), |n| end + n + 1);
+        }
+        let start = (end + 1).min(b.len());
+        let stop = memchr::memchr(b' ', &b[start..]).map_or(b.len(), |n| start + n);
+        self.text.get(start..stop)
     }
 
     /// The start timestamp (`st@…`) in milliseconds.
@@ -201,7 +232,7 @@ impl<'a> Sample<'a> {
             index: 0,
             ok: self.p.exemplar_ok,
             bucket: (self.p.series == Series::Bucket)
-                .then_some((self.p.bound_below, self.p.bound_value)),
+                .then(|| (self.bound_below(), self.p.bound_value)),
         }
     }
 
@@ -261,7 +292,7 @@ pub struct Exemplars<'a> {
     pos: usize,
     end: usize,
     index: usize,
-    ok: u64,
+    ok: u32,
     bucket: Option<(f64, f64)>,
 }
 
@@ -274,7 +305,7 @@ impl<'a> Iterator for Exemplars<'a> {
             // `b[pos..]` starts with " # ".
             let k = self.index;
             self.index += 1;
-            let ok = self.ok & (1u64 << k) != 0;
+            let ok = self.ok & (1u32 << k) != 0;
             let next = if ok {
                 validated_exemplar_end(b, self.pos + 3)
             } else {
@@ -296,6 +327,47 @@ impl<'a> Iterator for Exemplars<'a> {
         }
         None
     }
+}
+
+/// Whether `s` is a threshold already in the form Prometheus gives `le` and `quantile`
+/// values (`normalize_le_quantile` would return it unchanged): `±Inf`, or a plain decimal in
+/// [1e-4, 1e6) with a fractional part, no superfluous zeros and at most 15 significant digits
+/// (so it is the shortest text of its value). Checked first so that the common thresholds are
+/// lent without formatting them.
+fn canonical_bound(s: &[u8]) -> bool {
+    if s == b"+Inf" || s == b"-Inf" {
+        return true;
+    }
+    let body = s.strip_prefix(b"-").unwrap_or(s);
+    let Some(dot) = memchr::memchr(b'.', body) else {
+        return false;
+    };
+    let (int, frac) = (&body[..dot], &body[dot + 1..]);
+    if int.is_empty()
+        || frac.is_empty()
+        || int.len() > 6
+        || !int.iter().chain(frac).all(u8::is_ascii_digit)
+        || (int.len() > 1 && int[0] == b'0')
+    {
+        return false;
+    }
+    if frac == b"0" {
+        // `1.0`; `0.0` only unsigned.
+        return int != b"0" || body.len() == s.len();
+    }
+    if frac.last() == Some(&b'0') {
+        return false;
+    }
+    let significant = if int == b"0" {
+        let zeros = frac.iter().take_while(|&&c| c == b'0').count();
+        if zeros > 3 {
+            return false;
+        }
+        frac.len() - zeros
+    } else {
+        int.len() + frac.len()
+    };
+    significant <= 15
 }
 
 /// Where the exemplar after a malformed one starts: the next ` # ` (or `end`).
@@ -463,5 +535,57 @@ impl<'a> Histogram<'a> {
             self.timestamp_ms(),
             self.offset(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical_bound;
+    use crate::go::normalize_le_quantile;
+
+    #[test]
+    fn canonical_bounds_are_what_normalisation_keeps() {
+        let mut texts: Vec<String> = [
+            "+Inf",
+            "-Inf",
+            "0.0",
+            "-0.0",
+            "1.0",
+            "1",
+            "0.5",
+            "0.50",
+            "00.5",
+            "0.0001",
+            "0.00001",
+            "999999.5",
+            "1000000.0",
+            "-2.5",
+            "0.1",
+            "1e3",
+            "10.0",
+            "0.005",
+            ".5",
+            "5.",
+            "NaN",
+            "0.10000000000000000555",
+            "123456.123456789",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for i in 0..2000u32 {
+            let v = f64::from(i) * 0.37 - 100.0;
+            texts.push(format!("{v}"));
+            texts.push(format!("{v:.1}"));
+            texts.push(format!("{:.3}", v / 1000.0));
+        }
+        for t in texts {
+            if canonical_bound(t.as_bytes()) {
+                assert_eq!(normalize_le_quantile(&t), t.as_str(), "{t}");
+            }
+        }
+        for t in ["+Inf", "1.0", "0.5", "0.0001", "-2.5", "10.0", "0.0"] {
+            assert!(canonical_bound(t.as_bytes()), "{t}");
+        }
     }
 }
