@@ -1336,3 +1336,90 @@ fn prometheus_sample_bodies() {
         }
     }
 }
+
+/// Lines to build random bodies from: every kind of line, good and bad.
+const PIECES: &[&str] = &[
+    "# TYPE h histogram\n",
+    "h{a=\"1\"} {count:3,sum:2,bucket:[0.1:1,1:2,+Inf:3]} 5 st@1 # {t=\"x\"} 0.05 1 # {t=\"y\"} 7 2\n",
+    "h {count:17,sum:3,schema:0,zero_threshold:1e-4,zero_count:0,positive_spans:[0:2],positive_buckets:[5,12]} st@1.5 # {} 1.2 3\n",
+    "# TYPE s summary\n",
+    "s{q=\"\\\"x\\\"\"} {count:4,sum:17,quantile:[0.5:3.5,0.99:7]}\n",
+    "s {count:0,sum:0,quantile:[]}\n",
+    "# TYPE c_total counter\n# HELP c_total Requests \\\"x\\\".\n",
+    "c_total{b=\"y\"} 7 st@1700000000 # {id=\"a\"} 1 1700000001 # bad # {id=\"b\"} 2 1700000002\n",
+    "{\"c.d\",\"e.f\"=\"g\"} 1.5e3 12.25\n",
+    "g{a=\"\\n\"} NaN\n",
+    "# UNIT g_seconds seconds\n",
+    "h {count:1,sum:1,bucket:[2:1]}\n",
+    "bad line\n",
+    "x 1 2 3\n",
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 300, ..Default::default() })]
+
+    /// Whole body, reader and chunks cut anywhere (iterators drained or dropped early) give the
+    /// same events and errors, fail-fast and lenient.
+    #[test]
+    fn chunked_forms_agree(
+        picks in proptest::collection::vec(0..PIECES.len(), 1..12),
+        cuts in proptest::collection::vec(0usize..2000, 0..8),
+        take in 0usize..3,
+        lenient in proptest::bool::ANY,
+        eof in proptest::bool::ANY,
+    ) {
+        let mut body: String = picks.iter().map(|&i| PIECES[i]).collect();
+        if eof {
+            body.push_str("# EOF\n");
+        }
+        let body = body.as_bytes();
+        let s = Settings::openmetrics2().lenient(lenient);
+        let all = |body: &[u8]| -> Vec<String> {
+            promtext::parse_with(body, s.clone())
+                .map(|r| match r {
+                    Ok(ev) => render(&ev).unwrap_or_default(),
+                    Err(e) => e.to_string(),
+                })
+                .collect()
+        };
+        let want = all(body);
+        let mut p = ReadParser::new(common::Trickle { data: body, n: 13 }, s.clone());
+        let mut got = Vec::new();
+        while let Some(r) = p.next_event() {
+            got.push(match r {
+                Ok(ev) => render(&ev).unwrap_or_default(),
+                Err(e) => e.to_string(),
+            });
+        }
+        proptest::prop_assert_eq!(&got, &want);
+        let cuts: Vec<usize> = cuts.iter().map(|c| c % (body.len() + 1)).collect();
+        let mut p = ChunkParser::new(s.clone());
+        let mut got = Vec::new();
+        let mut points = cuts.clone();
+        points.sort_unstable();
+        points.push(body.len());
+        let mut prev = 0;
+        let describe = |r: Result<Event<'_>, promtext::Error>| match r {
+            Ok(ev) => render(&ev).unwrap_or_default(),
+            Err(e) => e.to_string(),
+        };
+        for c in points {
+            let it = p.feed(&body[prev..c]);
+            if take == 0 {
+                got.extend(it.map(describe));
+            } else {
+                got.extend(it.take(take).map(describe));
+            }
+            prev = c;
+        }
+        loop {
+            let more: Vec<String> = p.feed(b"").map(describe).collect();
+            if more.is_empty() {
+                break;
+            }
+            got.extend(more);
+        }
+        got.extend(p.finish().map(describe));
+        proptest::prop_assert_eq!(got, want);
+    }
+}
