@@ -1423,3 +1423,55 @@ proptest::proptest! {
         proptest::prop_assert_eq!(got, want);
     }
 }
+
+/// The spec's SHOULDs, one body per lint, and a body that breaks none.
+#[test]
+fn lints_for_the_shoulds() {
+    let cases: &[(&str, &[&str])] = &[
+        ("# TYPE rq counter\nrq 1 st@1\n", &["counter-without-total"]),
+        ("# TYPE a_count gauge\na_count 1\n", &["discouraged-suffix"]),
+        (
+            "# TYPE a_bucket gauge\na_bucket 1\n",
+            &["discouraged-suffix"],
+        ),
+        (
+            "# TYPE a gauge\n# UNIT a seconds\na 1\n",
+            &["unit-not-suffix"],
+        ),
+        (
+            "# TYPE a_seconds_total counter\n# UNIT a_seconds_total seconds\na_seconds_total 1 st@1\n",
+            &[],
+        ),
+        ("# TYPE a gauge\n# HELP a \na 1\n", &["empty-help"]),
+        ("# HELP a x\n# TYPE a gauge\na 1\n", &["metadata-order"]),
+        (
+            "# TYPE a_total counter\na_total 1\n",
+            &["no-start-timestamp"],
+        ),
+        (
+            "# TYPE h histogram\nh {count:0,sum:0,bucket:[+Inf:0]}\n",
+            &["no-start-timestamp"],
+        ),
+        (
+            "# TYPE h histogram\nh {count:0,sum:0,schema:0,zero_threshold:0,zero_count:0}\n",
+            &["no-start-timestamp"],
+        ),
+        (
+            "# TYPE s summary\ns {count:0,sum:0,quantile:[]} st@1\n",
+            &[],
+        ),
+        ("a 1\n", &["no-type"]),
+        (
+            "# TYPE g gaugehistogram\n# UNIT g_bytes bytes\n# HELP g_bytes x\n",
+            &["no-type"],
+        ),
+    ];
+    for (body, want) in cases {
+        let body = format!("{body}# EOF\n");
+        let got: Vec<&str> = promtext::openmetrics2::lints(body.as_bytes())
+            .into_iter()
+            .map(|l| l.code)
+            .collect();
+        assert_eq!(&got, want, "{body}");
+    }
+}

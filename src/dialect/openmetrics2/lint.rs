@@ -12,6 +12,8 @@ pub struct Lint {
     pub code: &'static str,
     /// The 1-based line.
     pub line: u64,
+    /// The family concerned.
+    pub family: String,
     /// What is advised, naming the family.
     pub message: String,
 }
@@ -19,7 +21,7 @@ pub struct Lint {
 /// The spec's SHOULDs a body breaks, in line order: a counter name without `_total`, a name
 /// ending in `_count`, `_sum`, `_gcount`, `_gsum` or `_bucket`, a unit that is not a suffix
 /// (or, for a counter, an infix before `_total`) of the name, an empty HELP, metadata not in
-/// the order TYPE, UNIT, HELP, a counter, histogram or summary sample without a start
+/// the order TYPE, UNIT, HELP (once per family), a counter, histogram or summary sample without a start
 /// timestamp, and a family without a TYPE. Parsing stops at the first error (lints are for
 /// bodies that parse); the error itself is not a lint.
 ///
@@ -45,6 +47,7 @@ pub fn lints(body: &[u8]) -> Vec<Lint> {
                 last_line = s.p.line;
                 (s.name().family, 3)
             }
+            Event::Histogram(h) => (h.name(), 3),
             _ => continue,
         };
         if family.as_ref().is_none_or(|f| f.name != name) {
@@ -57,15 +60,18 @@ pub fn lints(body: &[u8]) -> Vec<Lint> {
                 typ: None,
                 unit: String::new(),
                 order: 0,
+                order_reported: false,
                 st_missing: None,
             });
         }
         let Some(f) = family.as_mut() else { continue };
         let line = ev.line();
-        if order < 3 && order < f.order {
+        if order < 3 && order < f.order && !f.order_reported {
+            f.order_reported = true;
             out.push(Lint {
                 code: "metadata-order",
                 line,
+                family: f.name.clone(),
                 message: format!(
                     "metadata of {:?} should be in the order TYPE, UNIT, HELP",
                     f.name
@@ -79,18 +85,23 @@ pub fn lints(body: &[u8]) -> Vec<Lint> {
             Event::Help(h) if h.raw_text.is_empty() => out.push(Lint {
                 code: "empty-help",
                 line,
+                family: f.name.clone(),
                 message: format!("HELP of {:?} should not be empty", f.name),
             }),
-            Event::Series(s) => {
+            Event::Series(_) | Event::Histogram(_) => {
                 let wants_st = matches!(
                     f.typ,
                     Some(MetricType::Counter | MetricType::Histogram | MetricType::Summary)
                 );
-                if wants_st
-                    && s.start_timestamp_ms().is_none()
-                    && matches!(s.series(), Series::Value | Series::Count)
-                    && f.st_missing.is_none()
-                {
+                let st = match &ev {
+                    Event::Series(s) => {
+                        s.start_timestamp_ms().is_some()
+                            || !matches!(s.series(), Series::Value | Series::Count)
+                    }
+                    Event::Histogram(h) => h.start_timestamp_ms().is_some(),
+                    _ => true,
+                };
+                if wants_st && !st && f.st_missing.is_none() {
                     f.st_missing = Some(line);
                 }
             }
@@ -110,6 +121,7 @@ struct Family {
     typ: Option<MetricType>,
     unit: String,
     order: u8,
+    order_reported: bool,
     st_missing: Option<u64>,
 }
 
@@ -120,6 +132,7 @@ impl Family {
             out.push(Lint {
                 code,
                 line: self.line,
+                family: self.name.clone(),
                 message,
             })
         };
@@ -158,6 +171,7 @@ impl Family {
             out.push(Lint {
                 code: "no-start-timestamp",
                 line,
+                family: n.clone(),
                 message: format!("samples of {n:?} should have a start timestamp (st@)"),
             });
         }
