@@ -35,6 +35,7 @@
 
 mod lint;
 mod sample;
+pub mod write;
 
 use std::collections::HashSet;
 
