@@ -280,7 +280,13 @@ const CASES: &[Case] = &[
     c(
         "bad_carriage_return",
         "a 1\r\n# EOF\n",
-        E(Syntax, "carriage return in line"),
+        E(Syntax, "carriage return at the end of the line"),
+        Same,
+    ),
+    c(
+        "carriage_return_in_help_text",
+        "# HELP a x\ry\n# EOF\n",
+        O(&["H a \"x\\ry\""]),
         Same,
     ),
     c(

@@ -227,13 +227,13 @@ impl Om2State {
             return Err(after_eof());
         }
         let b = line.as_bytes();
-        if let Some(cr) = memchr::memchr(b'\r', b) {
-            if !in_quotes(b, cr) {
-                return Err(syntax(
-                    cr,
-                    "carriage return in line (OpenMetrics 2.0 lines end with a line feed only)",
-                ));
-            }
+        // A line ending in CR (CRLF line endings); a CR inside a quoted string or HELP text
+        // is a character like any other, and one elsewhere a syntax error.
+        if b.last() == Some(&b'\r') {
+            return Err(syntax(
+                b.len() - 1,
+                "carriage return at the end of the line (OpenMetrics 2.0 lines end with a line feed only)",
+            ));
         }
         match b.first() {
             Some(b'#') => self.meta(line, line_no).map(Some),
@@ -1029,11 +1029,6 @@ impl Om2State {
         }
         Ok(n)
     }
-}
-
-/// Whether `b[pos]` lies inside a quoted string.
-fn in_quotes(b: &[u8], pos: usize) -> bool {
-    crate::dialect::prometheus::enclosing_quotes(b, pos).is_some()
 }
 
 fn expect(b: &[u8], i: &mut usize, close: usize, what: &[u8]) -> Result<(), LineError> {
