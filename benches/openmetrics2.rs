@@ -19,7 +19,7 @@ const BOUNDS: [&str; 12] = [
 fn bodies(families: usize, series: usize) -> (Vec<u8>, Vec<u8>) {
     let (mut om1, mut om2) = (String::new(), String::new());
     for f in 0..families {
-        let name = format!("http_request_duration_seconds_{f}");
+        let name = format!("http_request_{f}_duration_seconds");
         for out in [&mut om1, &mut om2] {
             writeln!(out, "# TYPE {name} histogram").unwrap();
             writeln!(out, "# UNIT {name} seconds").unwrap();
