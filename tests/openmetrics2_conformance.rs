@@ -1205,7 +1205,7 @@ fn chunked(body: &[u8], cuts: &[usize], take: usize, s: &Settings) -> Outcome {
     let mut points: Vec<usize> = cuts.iter().map(|&c| c.min(body.len())).collect();
     points.sort_unstable();
     points.push(body.len());
-    let mut push = |r: Result<Event<'_>, promtext::Error>, out: &mut Vec<String>| match r {
+    let push = |r: Result<Event<'_>, promtext::Error>, out: &mut Vec<String>| match r {
         Ok(ev) => {
             out.extend(render(&ev));
             Ok(())
