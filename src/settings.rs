@@ -36,8 +36,9 @@ pub enum Validation {
     #[default]
     Prometheus,
     /// Full OpenMetrics 1.0: the syntax without Prometheus' leniencies, plus the per-family
-    /// semantic checks. Applies to the OpenMetrics dialect; the Prometheus text format has no
-    /// such rules and is parsed as with [`Validation::Prometheus`].
+    /// semantic checks. Applies to the OpenMetrics dialects (for OpenMetrics 2.0, the spec's
+    /// MUSTs beyond the grammar, see [`openmetrics2`](crate::openmetrics2)); the Prometheus
+    /// text format has no such rules and is parsed as with [`Validation::Prometheus`].
     Strict,
 }
 
