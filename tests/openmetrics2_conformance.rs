@@ -352,6 +352,12 @@ const CASES: &[Case] = &[
         Same,
     ),
     c(
+        "name_in_braces_not_first",
+        "{c=\"d\",\"a.b\"} 1\n# EOF\n",
+        O(&["a.b{c=d} 1"]),
+        E(Semantic, "quoted metric name must come first"),
+    ),
+    c(
         "bad_missing_equal",
         "a{b} 1\n# EOF\n",
         E(Syntax, "expected equal"),

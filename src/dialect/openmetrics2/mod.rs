@@ -425,6 +425,16 @@ impl Om2State {
                 ),
             ));
         };
+        // The ABNF puts a quoted name first in the braces (Prometheus takes it anywhere).
+        if self.strict && b[0] == b'{' && Span::of(line, name).start() != 2 {
+            return Err(semantic(
+                0,
+                format!(
+                    "the quoted metric name must come first in the braces while parsing: {}",
+                    go_quote(&b[..i.min(b.len())])
+                ),
+            ));
+        }
         self.enter(name.as_bytes(), 0)?;
         self.family_seen |= SEEN_SAMPLE;
         let ftype = self.family_type;
