@@ -42,10 +42,20 @@ for args in "--profile envoy" "--profile istio" "--profile envoy --native-histog
   done
   i=$((i + 1))
 done
+# OpenMetrics 2.0: the bodies Prometheus' experimental parser accepts, whole and in slices.
+mkdir -p "$seeds/om2"
+if [ -d "$shared/conformance/openmetrics2" ]; then
+  for f in "$shared"/conformance/openmetrics2/*.txt; do
+    cp "$f" "$seeds/om2/$(basename "$f")"
+    split -C 512 -d -a 3 "$f" "$seeds/om2/$(basename "$f")."
+  done
+fi
+printf '# TYPE h histogram\nh{a="b"} {count:3,sum:2,schema:0,zero_threshold:1e-4,zero_count:0,negative_spans:[1:1],negative_buckets:[1],positive_spans:[0:2],positive_buckets:[1,1],bucket:[0.1:1,+Inf:3]} 5 st@1 # {t="x"} 0.05 1 # bad\n# EOF\n' > "$seeds/om2/composite"
 for t in $(cargo +nightly fuzz list); do
   case "$t" in
     kubernetes) ln -sfn k8s "$seeds/$t" ;;
     protobuf_chunked) ln -sfn protobuf "$seeds/$t" ;;
+    parse_openmetrics2) ln -sfn om2 "$seeds/$t" ;;
     # Their own directories.
     protobuf | decode) ;;
     *) ln -sfn all "$seeds/$t" ;;
@@ -71,4 +81,4 @@ for f in $(ls "$seeds/all" | grep '^gen' | head -n 12); do
   done
   n=$((n + 1))
 done
-echo "seeds: $(ls "$seeds/all" | wc -l) text files, $(ls "$seeds/protobuf" | wc -l) protobuf files, $(ls "$seeds/k8s" | wc -l) pod lists, $(ls "$seeds/decode" | wc -l) decode files"
+echo "seeds: $(ls "$seeds/all" | wc -l) text files, $(ls "$seeds/om2" | wc -l) OpenMetrics 2.0 files, $(ls "$seeds/protobuf" | wc -l) protobuf files, $(ls "$seeds/k8s" | wc -l) pod lists, $(ls "$seeds/decode" | wc -l) decode files"

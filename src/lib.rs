@@ -28,7 +28,7 @@ pub mod scrape;
 mod settings;
 pub mod write;
 
-pub use dialect::{content_type, nhcb, protobuf};
+pub use dialect::{content_type, nhcb, openmetrics2, protobuf};
 pub use error::{Error, ErrorKind};
 pub use event::{
     Comment, Eof, Event, Exemplar, HelpLine, Label, MetricType, Sample, SampleLabels, TypeLine,

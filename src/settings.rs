@@ -10,6 +10,10 @@ pub enum Dialect {
     /// OpenMetrics 1.0 text (`application/openmetrics-text; version=1.0.0`), with the quoted
     /// UTF-8 names Prometheus accepts in it.
     OpenMetrics,
+    /// OpenMetrics 2.0 (rc0) text (`application/openmetrics-text; version=2.0.0`),
+    /// experimental as in Prometheus: composite values, start timestamps, several exemplars
+    /// (see [`openmetrics2`](crate::openmetrics2)).
+    OpenMetrics2,
 }
 
 /// How much an OpenMetrics exposition is checked beyond its syntax.
@@ -32,8 +36,9 @@ pub enum Validation {
     #[default]
     Prometheus,
     /// Full OpenMetrics 1.0: the syntax without Prometheus' leniencies, plus the per-family
-    /// semantic checks. Applies to the OpenMetrics dialect; the Prometheus text format has no
-    /// such rules and is parsed as with [`Validation::Prometheus`].
+    /// semantic checks. Applies to the OpenMetrics dialects (for OpenMetrics 2.0, the spec's
+    /// MUSTs beyond the grammar, see [`openmetrics2`](crate::openmetrics2)); the Prometheus
+    /// text format has no such rules and is parsed as with [`Validation::Prometheus`].
     Strict,
 }
 
@@ -96,6 +101,26 @@ impl Settings {
     pub fn openmetrics() -> Self {
         Settings {
             dialect: Dialect::OpenMetrics,
+            allow_duplicate_labels: true,
+            ..Settings::default()
+        }
+    }
+
+    /// OpenMetrics 2.0 (experimental) with Prometheus' verdicts; like
+    /// [`Settings::openmetrics`] it accepts duplicate label names.
+    ///
+    /// ```
+    /// use promtext::{Event, Settings, parse_with};
+    /// let body = b"# TYPE rq_total counter\nrq_total 7 st@1700000000 # {id=\"a\"} 1 1700000001 # {id=\"b\"} 2 1700000002\n# EOF\n";
+    /// let events: Vec<_> = parse_with(body, Settings::openmetrics2()).collect::<Result<_, _>>()?;
+    /// let Event::Series(s) = &events[1] else { unreachable!() };
+    /// assert_eq!(s.start_timestamp_ms(), Some(1700000000000));
+    /// assert_eq!(s.exemplars().count(), 2);
+    /// # Ok::<(), promtext::Error>(())
+    /// ```
+    pub fn openmetrics2() -> Self {
+        Settings {
+            dialect: Dialect::OpenMetrics2,
             allow_duplicate_labels: true,
             ..Settings::default()
         }

@@ -219,6 +219,28 @@ pub fn write_sample(out: &mut String, format: Format, s: &Sample<'_>) {
     );
 }
 
+/// Writes one series of an OpenMetrics 2.0 line as a Prometheus or OpenMetrics 1.0 sample
+/// line (`_count`, `_sum`, `_bucket{le=…}` of a composite value; its first exemplar in
+/// OpenMetrics 1.0, which has room for one).
+pub fn write_series(out: &mut String, format: Format, s: &crate::openmetrics2::Sample<'_>) {
+    let labels: Vec<_> = s.labels().collect();
+    let ex = s
+        .exemplars()
+        .next()
+        .map(|e| OwnedExemplar::from_exemplar(&e));
+    let name = format!("{}{}", s.family_name(), s.name().suffix);
+    write_sample_parts(
+        out,
+        format,
+        &name,
+        labels.iter().map(|l| (l.name.as_ref(), l.value.as_ref())),
+        s.value(),
+        Some(s.value_text()),
+        s.timestamp_ms(),
+        ex.as_ref(),
+    );
+}
+
 /// Writes one parsed event back. Comments are written in the Prometheus format only.
 pub fn write_event(out: &mut String, format: Format, event: &Event<'_>) {
     match event {
@@ -243,6 +265,9 @@ pub fn write_event(out: &mut String, format: Format, event: &Event<'_>) {
             }
         }
         Event::Sample(s) => write_sample(out, format, s),
+        Event::Series(s) => write_series(out, format, s),
+        // Neither the Prometheus text format nor OpenMetrics 1.0 has native buckets.
+        Event::Histogram(_) => {}
         Event::Eof(_) => {
             if format == Format::OpenMetrics {
                 write_eof(out)

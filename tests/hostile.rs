@@ -719,3 +719,44 @@ fn cache_byte_budget_bounds_memory_on_distinct_series() {
     );
     assert_eq!(r.cache_hits as usize, cached);
 }
+
+/// An OpenMetrics 2.0 composite line with many buckets is one line and many events: each event
+/// costs its own bucket, never the line again, in every front end (the line's text is checked
+/// once, not per event).
+#[test]
+fn openmetrics2_composite_lines_expand_in_linear_time() {
+    use promtext::{ChunkParser, ReadParser, Settings, parse_with};
+    let n = 200_000;
+    let mut body = String::from("# TYPE h histogram\nh {count:1,sum:1.5,bucket:[");
+    for i in 0..n {
+        body.push_str(&format!("{i}:0,"));
+    }
+    body.push_str("+Inf:1]}\n# EOF\n");
+    let settings = Settings::openmetrics2().max_line_len(body.len());
+    // Histogram series: the count, the sum, one bucket per bound and +Inf.
+    let want = n + 3;
+    let t = Instant::now();
+    let whole = parse_with(body.as_bytes(), settings.clone())
+        .map(|ev| ev.unwrap())
+        .count();
+    assert_eq!(whole, want + 2, "the TYPE line, the series, # EOF");
+    eprintln!("whole: {n} buckets in {:?}", t.elapsed());
+    let t = Instant::now();
+    let mut p = ChunkParser::new(settings.clone());
+    let mut chunked = 0;
+    for chunk in body.as_bytes().chunks(64 << 10) {
+        chunked += p.feed(chunk).map(|ev| ev.unwrap()).count();
+    }
+    chunked += p.finish().map(|ev| ev.unwrap()).count();
+    assert_eq!(chunked, whole);
+    eprintln!("chunked: {n} buckets in {:?}", t.elapsed());
+    let t = Instant::now();
+    let mut r = ReadParser::new(body.as_bytes(), settings);
+    let mut read = 0;
+    while let Some(ev) = r.next_event() {
+        ev.unwrap();
+        read += 1;
+    }
+    assert_eq!(read, whole);
+    eprintln!("reader: {n} buckets in {:?}", t.elapsed());
+}

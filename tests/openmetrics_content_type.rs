@@ -91,9 +91,10 @@ fn content_type_table() {
             None,
         ),
         ("application/openmetrics-text", OM, None, None, None),
+        // OpenMetrics 2.0 (experimental, as Prometheus' `openmetrics2` feature) by its version.
         (
             "application/openmetrics-text; version=2.0.0",
-            OM,
+            Some(Dialect::OpenMetrics2),
             Some("2.0.0"),
             None,
             None,

@@ -38,6 +38,8 @@ pub enum CheckFormat {
     Prometheus,
     /// OpenMetrics 1.0.
     Openmetrics,
+    /// OpenMetrics 2.0 (rc0), experimental: its SHOULDs are linted.
+    Openmetrics2,
     /// The delimited protobuf exposition.
     Protobuf,
     /// From `--content-type` (else a URL's Content-Type) when given, otherwise sniffed from the first 64 KiB (as
@@ -46,7 +48,7 @@ pub enum CheckFormat {
 }
 
 /// Every lint `--lint` can name (`parse` errors are not lints: they make the input invalid).
-pub const LINTS: [&str; 13] = [
+pub const LINTS: [&str; 20] = [
     "counter-total",
     "duplicate-series",
     "split-family",
@@ -60,6 +62,14 @@ pub const LINTS: [&str; 13] = [
     "histogram-not-cumulative",
     "histogram-no-inf",
     "native-bucket-limit",
+    // OpenMetrics 2.0's SHOULDs (`--format openmetrics2`).
+    "counter-without-total",
+    "discouraged-suffix",
+    "unit-not-suffix",
+    "empty-help",
+    "metadata-order",
+    "no-start-timestamp",
+    "no-type",
 ];
 
 /// Parses `--lint`: `all`, `none`, or a comma-separated list of lint names.
@@ -117,7 +127,9 @@ pub struct CheckArgs {
     pub lenient: bool,
     /// Which lints run: `all`, `none`, or a comma-separated list (counter-total, duplicate-series, split-family,
     /// type-repeated, type-after-samples, help-repeated, help-after-samples, reserved-label, invalid-name,
-    /// histogram-le, histogram-not-cumulative, histogram-no-inf, native-bucket-limit).
+    /// histogram-le, histogram-not-cumulative, histogram-no-inf, native-bucket-limit; OpenMetrics 2.0:
+    /// counter-without-total, discouraged-suffix, unit-not-suffix, empty-help, metadata-order,
+    /// no-start-timestamp, no-type).
     #[arg(long, value_name = "LINTS", default_value = "all")]
     pub lint: String,
     /// Options for a URL input.
@@ -546,6 +558,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
     let (chosen, input) = match args.format {
         CheckFormat::Prometheus => (Chosen::Text(Dialect::Prometheus), input),
         CheckFormat::Openmetrics => (Chosen::Text(Dialect::OpenMetrics), input),
+        CheckFormat::Openmetrics2 => (Chosen::Text(Dialect::OpenMetrics2), input),
         CheckFormat::Protobuf => (Chosen::Protobuf, input),
         CheckFormat::Auto => {
             match crate::parse::auto_dialect(
@@ -567,6 +580,13 @@ pub fn run(args: CheckArgs) -> ExitCode {
             args.native_bucket_limit,
             args.max_series,
         ),
+        Chosen::Text(Dialect::OpenMetrics2) => match lint_openmetrics2(input, &args) {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
         Chosen::Text(dialect) => match lint_text(input, dialect, &args) {
             Ok(l) => l,
             Err(e) => {
@@ -600,6 +620,29 @@ pub fn run(args: CheckArgs) -> ExitCode {
     } else {
         ExitCode::from(3)
     }
+}
+
+/// Lints an OpenMetrics 2.0 body: the parse verdict, then the spec's SHOULDs
+/// ([`promtext::openmetrics2::lints`]).
+fn lint_openmetrics2(mut input: Box<dyn io::Read>, args: &CheckArgs) -> Result<Linter, io::Error> {
+    let mut body = Vec::new();
+    input.read_to_end(&mut body)?;
+    let mut lint =
+        Linter::new(true, args.scheme == CheckScheme::Legacy).max_series(args.max_series);
+    let settings = Settings::openmetrics2().lenient(args.lenient);
+    for ev in promtext::parse_with(&body, settings) {
+        if let Err(e) = ev {
+            lint.event(Err(e));
+            if !args.lenient {
+                break;
+            }
+        }
+    }
+    for l in promtext::openmetrics2::lints(&body) {
+        lint.problem(l.line, l.code, &l.family, l.message);
+    }
+    lint.finish();
+    Ok(lint)
 }
 
 /// Lints a text body; a read error is returned (exit 2), parse errors are problems.

@@ -36,6 +36,8 @@ pub enum Format {
     Prometheus,
     /// OpenMetrics 1.0.
     Openmetrics,
+    /// OpenMetrics 2.0 (rc0), experimental.
+    Openmetrics2,
     /// The delimited protobuf exposition (`application/vnd.google.protobuf`).
     Protobuf,
     /// From `--content-type` when given (Prometheus' negotiation, falling back to the
@@ -240,9 +242,97 @@ fn write_event(out: &mut impl Write, ev: &Event<'_>, dialect: Dialect) -> io::Re
             }
             write!(out, ",\"line\":{}}}", s.line())?;
         }
+        Event::Series(s) => {
+            let labels: Vec<promtext::Label<'_>> = s.labels().collect();
+            let name = format!("{}{}", s.family_name(), s.name().suffix);
+            json_sample_open(
+                out,
+                &name,
+                labels.iter().map(|l| (l.name.as_ref(), l.value.as_ref())),
+                s.value(),
+                s.timestamp_ms(),
+            )?;
+            out.write_all(b",\"value_text\":")?;
+            json_str(out, s.value_text())?;
+            if let Some(st) = s.start_timestamp_ms() {
+                write!(out, ",\"start_timestamp_ms\":{st}")?;
+            }
+            json_exemplars(out, s.exemplars())?;
+            write!(out, ",\"line\":{}}}", s.line())?;
+        }
+        Event::Histogram(h) => {
+            let mut scratch = promtext::openmetrics2::NativeScratch::default();
+            let n = h.native(&mut scratch);
+            out.write_all(b"{\"kind\":\"histogram\",\"name\":")?;
+            json_str(out, &h.family_name())?;
+            out.write_all(b",\"labels\":")?;
+            json_labels(out, h.labels())?;
+            write!(
+                out,
+                ",\"gauge\":{},\"schema\":{},\"count\":",
+                n.is_gauge(),
+                n.schema()
+            )?;
+            json_value(out, n.count())?;
+            out.write_all(b",\"sum\":")?;
+            json_value(out, n.sum())?;
+            out.write_all(b",\"zero_threshold\":")?;
+            json_value(out, n.zero_threshold())?;
+            out.write_all(b",\"zero_count\":")?;
+            json_value(out, n.zero_count())?;
+            for (key, buckets) in [
+                ("positive", n.positive_buckets()),
+                ("negative", n.negative_buckets()),
+            ] {
+                write!(out, ",\"{key}\":[")?;
+                for (i, b) in buckets.enumerate() {
+                    if i > 0 {
+                        out.write_all(b",")?;
+                    }
+                    write!(out, "[{},", b.index)?;
+                    json_value(out, b.count)?;
+                    out.write_all(b"]")?;
+                }
+                out.write_all(b"]")?;
+            }
+            if let Some(ts) = h.timestamp_ms() {
+                write!(out, ",\"timestamp_ms\":{ts}")?;
+            }
+            if let Some(st) = h.start_timestamp_ms() {
+                write!(out, ",\"start_timestamp_ms\":{st}")?;
+            }
+            json_exemplars(out, h.exemplars())?;
+            write!(out, ",\"line\":{}}}", h.line())?;
+        }
         _ => return Ok(()),
     }
     out.write_all(b"\n")
+}
+
+/// `,"exemplars":[…]` for an OpenMetrics 2.0 sample (nothing when it has none).
+fn json_exemplars<'a>(
+    out: &mut impl Write,
+    exemplars: impl Iterator<Item = promtext::Exemplar<'a>>,
+) -> io::Result<()> {
+    let mut first = true;
+    for e in exemplars {
+        out.write_all(if first {
+            b",\"exemplars\":[{\"labels\":"
+        } else {
+            b",{\"labels\":"
+        })?;
+        first = false;
+        json_labels(out, e.labels())?;
+        out.write_all(b",\"value\":")?;
+        json_value(out, e.value())?;
+        out.write_all(b",\"timestamp\":")?;
+        json_value(out, e.timestamp().unwrap_or(f64::NAN))?;
+        out.write_all(b"}")?;
+    }
+    if !first {
+        out.write_all(b"]")?;
+    }
+    Ok(())
 }
 
 /// Parses `reader` with `settings`, writing events per `output`; returns the stats or the
@@ -298,6 +388,18 @@ pub fn parse_reader(
                 stats.samples += 1;
                 if count_families {
                     fams.sample(&s.name());
+                }
+            }
+            Event::Series(s) => {
+                stats.samples += 1;
+                if count_families {
+                    fams.sample(&s.family_name());
+                }
+            }
+            Event::Histogram(h) => {
+                stats.samples += 1;
+                if count_families {
+                    fams.sample(&h.family_name());
                 }
             }
             _ => {}
@@ -449,6 +551,7 @@ pub fn choose_dialect(
     match args.format {
         Format::Prometheus => Ok((Chosen::Text(Dialect::Prometheus), input)),
         Format::Openmetrics => Ok((Chosen::Text(Dialect::OpenMetrics), input)),
+        Format::Openmetrics2 => Ok((Chosen::Text(Dialect::OpenMetrics2), input)),
         Format::Protobuf => Ok((Chosen::Protobuf, input)),
         Format::Auto => auto_dialect(args.content_type.as_deref().or(response_type), input),
     }

@@ -53,6 +53,9 @@ pub enum ScrapeProtocol {
     PrometheusText1_0_0,
     /// `PrometheusText0.0.4`.
     PrometheusText0_0_4,
+    /// `OpenMetricsText2.0.0`: OpenMetrics 2.0, experimental (Prometheus'
+    /// `--enable-feature=openmetrics2`); in no default list.
+    OpenMetricsText2_0_0,
 }
 
 impl ScrapeProtocol {
@@ -96,6 +99,7 @@ impl ScrapeProtocol {
             ScrapeProtocol::OpenMetricsText0_0_1 => "OpenMetricsText0.0.1",
             ScrapeProtocol::PrometheusText1_0_0 => "PrometheusText1.0.0",
             ScrapeProtocol::PrometheusText0_0_4 => "PrometheusText0.0.4",
+            ScrapeProtocol::OpenMetricsText2_0_0 => "OpenMetricsText2.0.0",
         }
     }
 
@@ -105,12 +109,16 @@ impl ScrapeProtocol {
     /// use promtext::content_type::ScrapeProtocol;
     /// assert_eq!(ScrapeProtocol::from_name("PrometheusProto"), Some(ScrapeProtocol::PrometheusProto));
     /// assert_eq!(ScrapeProtocol::from_name("prometheusproto"), None);
+    /// assert_eq!(ScrapeProtocol::from_name("OpenMetricsText2.0.0"), Some(ScrapeProtocol::OpenMetricsText2_0_0));
     /// ```
     pub fn from_name(name: &str) -> Option<Self> {
-        [ScrapeProtocol::PrometheusProto]
-            .into_iter()
-            .chain(Self::DEFAULT)
-            .find(|p| p.name() == name)
+        [
+            ScrapeProtocol::PrometheusProto,
+            ScrapeProtocol::OpenMetricsText2_0_0,
+        ]
+        .into_iter()
+        .chain(Self::DEFAULT)
+        .find(|p| p.name() == name)
     }
 
     /// The format that parses it.
@@ -131,6 +139,7 @@ impl ScrapeProtocol {
             ScrapeProtocol::OpenMetricsText0_0_1 => "application/openmetrics-text;version=0.0.1",
             ScrapeProtocol::PrometheusText1_0_0 => "text/plain;version=1.0.0",
             ScrapeProtocol::PrometheusText0_0_4 => "text/plain;version=0.0.4",
+            ScrapeProtocol::OpenMetricsText2_0_0 => "application/openmetrics-text;version=2.0.0",
         }
     }
 
@@ -141,6 +150,7 @@ impl ScrapeProtocol {
             ScrapeProtocol::OpenMetricsText1_0_0 | ScrapeProtocol::OpenMetricsText0_0_1 => {
                 Dialect::OpenMetrics
             }
+            ScrapeProtocol::OpenMetricsText2_0_0 => Dialect::OpenMetrics2,
             ScrapeProtocol::PrometheusText1_0_0
             | ScrapeProtocol::PrometheusText0_0_4
             | ScrapeProtocol::PrometheusProto => Dialect::Prometheus,
@@ -151,7 +161,9 @@ impl ScrapeProtocol {
     fn has_escaping(self) -> bool {
         matches!(
             self,
-            ScrapeProtocol::OpenMetricsText1_0_0 | ScrapeProtocol::PrometheusText1_0_0
+            ScrapeProtocol::OpenMetricsText1_0_0
+                | ScrapeProtocol::PrometheusText1_0_0
+                | ScrapeProtocol::OpenMetricsText2_0_0
         )
     }
 }
@@ -168,6 +180,11 @@ impl ScrapeProtocol {
 /// assert_eq!(
 ///     accept_header(&[ScrapeProtocol::PrometheusText0_0_4], "underscores"),
 ///     "text/plain;version=0.0.4;q=0.6,*/*;q=0.5"
+/// );
+/// // OpenMetrics 2.0 only when asked for (it is in no default list).
+/// assert_eq!(
+///     accept_header(&[ScrapeProtocol::OpenMetricsText2_0_0, ScrapeProtocol::OpenMetricsText1_0_0], "allow-utf-8"),
+///     "application/openmetrics-text;version=2.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,*/*;q=0.4"
 /// );
 /// ```
 pub fn accept_header(protocols: &[ScrapeProtocol], escaping: &str) -> String {
@@ -296,6 +313,10 @@ impl std::error::Error for ContentTypeError {}
 /// let n = dialect_for_content_type("Application/OpenMetrics-Text; Version=1.0.0; charset=utf-8", None)?;
 /// assert_eq!((n.dialect, n.version.as_deref()), (Dialect::OpenMetrics, Some("1.0.0")));
 ///
+/// // OpenMetrics 2.0 (experimental) by its version.
+/// let n = dialect_for_content_type("application/openmetrics-text; version=2.0.0; charset=utf-8", None)?;
+/// assert_eq!(n.dialect, Dialect::OpenMetrics2);
+///
 /// assert_eq!(dialect_for_content_type("", None), Err(ContentTypeError::Blank));
 /// let n = dialect_for_content_type("", Some(Dialect::Prometheus))?;
 /// assert_eq!(n.dialect, Dialect::Prometheus);
@@ -308,6 +329,7 @@ pub fn dialect_for_content_type(
 ) -> Result<Negotiated, ContentTypeError> {
     let fallback = fallback.map(|d| match d {
         Dialect::OpenMetrics => ScrapeProtocol::OpenMetricsText1_0_0,
+        Dialect::OpenMetrics2 => ScrapeProtocol::OpenMetricsText2_0_0,
         _ => ScrapeProtocol::PrometheusText0_0_4,
     });
     let n = format_for_content_type(content_type, fallback)?;
@@ -364,8 +386,14 @@ pub fn format_for_content_type(
             });
         }
     };
+    let om2 = parsed
+        .params
+        .iter()
+        .any(|(k, v)| k == "version" && v.starts_with("2."));
     let format = match parsed.media_type.as_str() {
         PROMETHEUS_TEXT => Format::Text(Dialect::Prometheus),
+        // OpenMetrics 2.0 is told apart by its version alone (`version=2.0.0`).
+        OPENMETRICS_TEXT if om2 => Format::Text(Dialect::OpenMetrics2),
         OPENMETRICS_TEXT => Format::Text(Dialect::OpenMetrics),
         PROMETHEUS_PROTOBUF => Format::Protobuf,
         _ => {

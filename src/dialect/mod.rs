@@ -5,5 +5,6 @@
 pub mod content_type;
 pub mod nhcb;
 pub(crate) mod openmetrics;
+pub mod openmetrics2;
 pub(crate) mod prometheus;
 pub mod protobuf;

@@ -120,6 +120,14 @@ pub enum Event<'a> {
     Sample(Sample<'a>),
     /// `# EOF` (OpenMetrics).
     Eof(Eof),
+    /// A sample of OpenMetrics 2.0 ([`Dialect::OpenMetrics2`](crate::Dialect::OpenMetrics2)),
+    /// with its start timestamp and exemplars; a composite value (summary, classic histogram)
+    /// comes as several, one per series, as Prometheus presents them.
+    Series(crate::openmetrics2::Sample<'a>),
+    /// A histogram with native buckets of OpenMetrics 2.0: one event for the whole histogram,
+    /// presented as the protobuf reader's native-histogram event by
+    /// [`Histogram::native`](crate::openmetrics2::Histogram::native).
+    Histogram(crate::openmetrics2::Histogram<'a>),
 }
 
 impl<'a> Event<'a> {
@@ -132,6 +140,8 @@ impl<'a> Event<'a> {
             Event::Comment(c) => c.line,
             Event::Sample(s) => s.line(),
             Event::Eof(e) => e.line,
+            Event::Series(s) => s.p.line,
+            Event::Histogram(h) => h.s.p.line,
         }
     }
 
@@ -153,6 +163,8 @@ impl<'a> Event<'a> {
             Event::Comment(c) => c.line = line,
             Event::Sample(s) => s.line = line,
             Event::Eof(e) => e.line = line,
+            Event::Series(s) => s.p.line = line,
+            Event::Histogram(h) => h.s.p.line = line,
         }
     }
 
@@ -555,7 +567,7 @@ pub struct Exemplar<'a> {
 
 impl<'a> Exemplar<'a> {
     /// Decodes `{labels} value [timestamp]`, text a dialect parser has validated.
-    fn from_validated(raw: &'a str) -> Self {
+    pub(crate) fn from_validated(raw: &'a str) -> Self {
         let b = raw.as_bytes();
         // The closing brace: the first '}' outside quotes.
         let mut i = 1;
@@ -673,6 +685,20 @@ pub struct SampleLabels<'a> {
 }
 
 impl<'a> SampleLabels<'a> {
+    /// The labels of the validated block `text[base..end]`, re-scanned when iterated.
+    pub(crate) fn over(text: &'a str, base: u32, end: u32, escaped: bool) -> Self {
+        SampleLabels {
+            located: Cursor::none(text),
+            base,
+            end,
+            pos: 0,
+            escaped,
+            tight: false,
+            quotes: 0,
+            quotes_at: base,
+        }
+    }
+
     /// The same labels through the re-scan, ignoring the located ones (differential tests).
     #[cfg(test)]
     pub(crate) fn rescanned(mut self) -> Self {

@@ -1,6 +1,7 @@
 //! The line machinery every front end (whole body, chunks, readers, parallel blocks) shares.
 
 use crate::dialect::openmetrics::OmState;
+use crate::dialect::openmetrics2::Om2State;
 use crate::dialect::prometheus::{self as prom, LineCtx};
 use crate::error::{Error, ErrorKind, LineError};
 use crate::event::located::Located;
@@ -20,6 +21,8 @@ pub(crate) struct Core {
     pub failed: bool,
     /// OpenMetrics state: `# EOF` seen, the strict validator.
     om: OmState,
+    /// OpenMetrics 2.0 state: the current family, a composite line being expanded.
+    om2: Om2State,
     /// Whether sample lines may take [`prom::fast_sample`] (Prometheus dialect, strict mode).
     fast: bool,
     /// Lines to leave to the general path after the fast one declined sample lines, and how
@@ -28,6 +31,9 @@ pub(crate) struct Core {
     /// escaped value) costs nothing more.
     fast_pause: u32,
     fast_declines: u32,
+    /// The next line is a composite line kept by a dropped iterator: its remaining events
+    /// come from the expansion, not from parsing it again.
+    pub resume: bool,
 }
 
 impl Core {
@@ -43,9 +49,11 @@ impl Core {
         };
         Core {
             om: OmState::new(&settings),
+            om2: Om2State::new(&settings),
             fast: settings.dialect == Dialect::Prometheus && !settings.lenient,
             fast_pause: 0,
             fast_declines: 0,
+            resume: false,
             settings,
             cx,
             line_no: 0,
@@ -58,7 +66,12 @@ impl Core {
     #[inline(always)]
     pub fn is_ignorable(&self, raw: &[u8]) -> bool {
         // OpenMetrics has no ignorable lines: a blank line is an error.
-        if raw.len() > self.settings.max_line_len || self.settings.dialect == Dialect::OpenMetrics {
+        if raw.len() > self.settings.max_line_len
+            || matches!(
+                self.settings.dialect,
+                Dialect::OpenMetrics | Dialect::OpenMetrics2
+            )
+        {
             return false;
         }
         let body = if self.settings.lenient {
@@ -173,6 +186,18 @@ impl Core {
         has_backslash: bool,
         offset: u64,
     ) -> Option<Result<Event<'l>, Error>> {
+        if self.resume {
+            self.resume = false;
+            // The line was valid when it was first parsed; checked once more on resuming.
+            match std::str::from_utf8(raw) {
+                Ok(text) => {
+                    if let Some(ev) = self.om2.expand(text) {
+                        return Some(Ok(ev));
+                    }
+                }
+                Err(_) => self.om2.stop_expanding(),
+            }
+        }
         // The common case first, without the layers below: a Prometheus line already known
         // to be UTF-8, strict mode, within the limit. Blank lines give `Ok(None)` here, as
         // `is_ignorable` would have decided.
@@ -243,12 +268,14 @@ impl Core {
                     prom::parse_line(line, line_no, offset, has_backslash, &mut self.cx).transpose()
                 }
                 Dialect::OpenMetrics => self.om.line(line, line_no, offset, has_backslash),
+                Dialect::OpenMetrics2 => self.om2.line(line, line_no, offset, has_backslash),
             },
             Err(e) => match self.settings.dialect {
                 Dialect::Prometheus => {
                     prom::invalid_utf8_line(raw, e.valid_up_to(), line_no, offset, &mut self.cx)
                 }
                 Dialect::OpenMetrics => Err(self.om.invalid_utf8(raw, e.valid_up_to())),
+                Dialect::OpenMetrics2 => Err(self.om2.invalid_utf8(raw, e.valid_up_to())),
             },
         };
         match result {
@@ -284,9 +311,43 @@ impl Core {
         e.at(line_no, offset)
     }
 
+    /// Whether the last line was an OpenMetrics 2.0 composite value with events left: the
+    /// front end hands them out ([`Core::expand`]) before it reads the next line.
+    #[inline(always)]
+    pub fn expanding(&self) -> bool {
+        self.om2.expanding()
+    }
+
+    /// The next event of the composite line `line` (the one the last event came from).
+    pub fn expand<'l>(&mut self, line: &'l str) -> Option<Event<'l>> {
+        self.om2.expand(line)
+    }
+
+    /// Forgets the rest of a composite line (its bytes were discarded).
+    pub fn stop_expanding(&mut self) {
+        self.om2.stop_expanding();
+    }
+
+    /// The composite line the last event came from, as text (it parsed, so it is UTF-8):
+    /// checked once here, not once per event of the line.
+    pub fn expanding_text<'l>(&self, line: &'l [u8], text: Option<&'l str>) -> Option<&'l str> {
+        if !self.expanding() {
+            return None;
+        }
+        text.or_else(|| std::str::from_utf8(line).ok())
+    }
+
+    /// Malformed exemplars dropped so far (OpenMetrics 2.0).
+    pub fn dropped_exemplars(&self) -> u64 {
+        self.om2.dropped_exemplars
+    }
+
     /// End-of-input checks: OpenMetrics requires `# EOF` (the Prometheus text format has none).
     pub fn finish(&mut self, end_offset: u64) -> Option<Error> {
-        let e = self.om.finish()?;
+        let e = match self.settings.dialect {
+            Dialect::OpenMetrics2 => self.om2.finish()?,
+            _ => self.om.finish()?,
+        };
         let line_no = self.line_no + 1;
         Some(self.fail(e, line_no, end_offset))
     }

@@ -197,6 +197,7 @@ impl ChunkParser {
             finished,
             pending,
             largest_chunk: *largest_chunk,
+            more: None,
         };
         (joined, events)
     }
@@ -209,6 +210,12 @@ impl ChunkParser {
     /// How many lines were read so far.
     pub fn lines_read(&self) -> u64 {
         self.core.line_no
+    }
+
+    /// How many malformed exemplars were dropped (OpenMetrics 2.0; see
+    /// [`Parser::dropped_exemplars`](crate::Parser::dropped_exemplars)).
+    pub fn dropped_exemplars(&self) -> u64 {
+        self.core.dropped_exemplars()
     }
 
     /// Bytes currently buffered: the partial line (never more than the line limit), plus the
@@ -238,6 +245,9 @@ pub struct Events<'c> {
     finished: &'c mut bool,
     pending: &'c mut Option<Error>,
     largest_chunk: usize,
+    /// An OpenMetrics 2.0 composite line whose remaining events come next, and the bytes it
+    /// took (with its line feed).
+    more: Option<(&'c str, usize)>,
 }
 
 impl Events<'_> {
@@ -273,6 +283,12 @@ impl<'c> Iterator for Events<'c> {
     fn next(&mut self) -> Option<Self::Item> {
         if let Some(e) = self.pending.take() {
             return Some(Err(e));
+        }
+        if let Some((line, _)) = self.more {
+            if let Some(ev) = self.core.expand(line) {
+                return Some(Ok(ev));
+            }
+            self.more = None;
         }
         loop {
             if self.core.failed {
@@ -326,6 +342,10 @@ impl<'c> Iterator for Events<'c> {
             let offset = *self.base;
             *self.base += (next - start) as u64;
             if let Some(r) = self.core.line(line, text, has_backslash, offset) {
+                self.more = self
+                    .core
+                    .expanding_text(line, text)
+                    .map(|t| (t, next - start));
                 return Some(r);
             }
         }
@@ -337,10 +357,12 @@ impl Drop for Events<'_> {
         // Keep what the caller did not drain, in order, ahead of the next chunk.
         let (first, rest) = (self.first.bytes(), self.rest.bytes());
         let (first, rest) = (&first[self.first_pos..], &rest[self.rest_pos..]);
-        if first.is_empty() && rest.is_empty() {
+        // A composite line not fully handed out is kept too, and resumed where it stopped.
+        let line = self.more.filter(|_| self.core.expanding());
+        if line.is_none() && first.is_empty() && rest.is_empty() {
             return;
         }
-        let total = first.len() + rest.len() + self.carry.len();
+        let total = line.map_or(0, |(_, took)| took) + first.len() + rest.len() + self.carry.len();
         // `first` may hold lines an earlier iterator left: keeping them and this chunk's rest
         // could grow by a chunk with every undrained drop, so past the line limit plus the
         // largest chunk they go, reported.
@@ -354,6 +376,14 @@ impl Drop for Events<'_> {
             return;
         }
         let mut kept = Vec::with_capacity(total);
+        if let Some((line, took)) = line {
+            kept.extend_from_slice(line.as_bytes());
+            if took > line.len() {
+                kept.push(b'\n');
+            }
+            *self.base -= took as u64;
+            self.core.resume = true;
+        }
         kept.extend_from_slice(first);
         kept.extend_from_slice(rest);
         kept.extend_from_slice(self.carry);
@@ -398,6 +428,7 @@ impl Events<'_> {
         self.carry.clear();
         *self.discarding = partial;
         *self.kept = false;
+        self.core.stop_expanding();
     }
 }
 
@@ -430,6 +461,10 @@ pub struct ReadParser<R> {
     eof: bool,
     discarding: bool,
     finished: bool,
+    /// An OpenMetrics 2.0 composite line (`buf[s..e]`) whose remaining events come next.
+    more: bool,
+    /// The composite line being expanded, copied once as text (the block buffer may move).
+    more_text: String,
 }
 
 const BLOCK: usize = 64 * 1024;
@@ -448,12 +483,20 @@ impl<R: Read> ReadParser<R> {
             eof: false,
             discarding: false,
             finished: false,
+            more: false,
+            more_text: String::new(),
         }
     }
 
     /// How many bad lines were skipped (lenient mode).
     pub fn skipped_lines(&self) -> u64 {
         self.core.skipped
+    }
+
+    /// How many malformed exemplars were dropped (OpenMetrics 2.0; see
+    /// [`Parser::dropped_exemplars`](crate::Parser::dropped_exemplars)).
+    pub fn dropped_exemplars(&self) -> u64 {
+        self.core.dropped_exemplars()
     }
 
     /// Reads more input; `Ok(false)` at end of input.
@@ -539,6 +582,12 @@ impl<R: Read> ReadParser<R> {
     /// The next event, or `None` at the end of input (or after the first error in the
     /// default mode).
     pub fn next_event(&mut self) -> Option<Result<Event<'_>, Error>> {
+        if self.more {
+            if self.core.expanding() {
+                return self.core.expand(&self.more_text).map(Ok);
+            }
+            self.more = false;
+        }
         loop {
             if self.core.failed || self.finished {
                 return None;
@@ -558,7 +607,13 @@ impl<R: Read> ReadParser<R> {
                 self.core.line_no += 1;
                 continue;
             }
-            return Some(self.core.line_event(&self.buf[s..e], None, true, offset));
+            let r = self.core.line_event(&self.buf[s..e], None, true, offset);
+            if let Some(text) = self.core.expanding_text(&self.buf[s..e], None) {
+                self.more_text.clear();
+                self.more_text.push_str(text);
+                self.more = true;
+            }
+            return Some(r);
         }
     }
 }

@@ -32,6 +32,8 @@ pub struct Parser<'a> {
     base: u64,
     core: Core,
     done: bool,
+    /// An OpenMetrics 2.0 composite line whose remaining events come next.
+    more: Option<&'a str>,
 }
 
 impl<'a> Parser<'a> {
@@ -52,12 +54,29 @@ impl<'a> Parser<'a> {
             base,
             core,
             done: false,
+            more: None,
         }
     }
 
     /// How many bad lines were skipped (lenient mode).
     pub fn skipped_lines(&self) -> u64 {
         self.core.skipped
+    }
+
+    /// How many malformed exemplars were dropped (OpenMetrics 2.0, whose spec has a bad
+    /// exemplar dropped rather than fail the exposition).
+    ///
+    /// ```
+    /// use promtext::{Settings, parse_with};
+    /// let body = b"a_total 1 # {id=\"x\"} 1 # {id=\"y\"} 2 1700000000\n# EOF\n";
+    /// let mut p = parse_with(body, Settings::openmetrics2());
+    /// let Some(Ok(promtext::Event::Series(s))) = p.next() else { unreachable!() };
+    /// assert_eq!(s.exemplars().count(), 1); // the first has no timestamp
+    /// assert!(p.all(|e| e.is_ok()));
+    /// assert_eq!(p.dropped_exemplars(), 1);
+    /// ```
+    pub fn dropped_exemplars(&self) -> u64 {
+        self.core.dropped_exemplars()
     }
 
     /// How many lines were read so far.
@@ -82,6 +101,12 @@ impl<'a> Iterator for Parser<'a> {
 
     #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
+        if let Some(line) = self.more {
+            if let Some(ev) = self.core.expand(line) {
+                return Some(Ok(ev));
+            }
+            self.more = None;
+        }
         loop {
             if self.done || self.core.failed {
                 return None;
@@ -115,6 +140,7 @@ impl<'a> Iterator for Parser<'a> {
                 .core
                 .line(line, text, has_backslash, self.base + start as u64)
             {
+                self.more = self.core.expanding_text(line, text);
                 return Some(r);
             }
         }

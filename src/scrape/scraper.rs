@@ -641,6 +641,17 @@ impl State<'_> {
                 }
             }
             Ok(Event::Type(t)) => self.mtype = t.metric_type,
+            // OpenMetrics 2.0 (experimental) is parsed but not ingested here yet: fail the
+            // scrape rather than drop its samples silently.
+            Ok(Event::Series(_) | Event::Histogram(_)) => {
+                self.fail(
+                    ScrapeError::ContentType(crate::content_type::ContentTypeError::Unsupported {
+                        content_type: "application/openmetrics-text; version=2.0.0 (not ingested by the scrape layer yet)".into(),
+                    }),
+                    app,
+                );
+                return false;
+            }
             Ok(_) => {}
             Err(e) => {
                 // Lenient parsers report skipped lines as errors and go on; they are counted by the parser.

@@ -39,6 +39,20 @@ pub(crate) struct OmState {
 }
 
 impl OmState {
+    /// The state [`label_set`] needs, for another dialect's lines (OpenMetrics 2.0).
+    pub(crate) fn for_labels(strict: bool, check_dups: bool) -> Self {
+        OmState {
+            active: false,
+            eof_seen: false,
+            pending: None,
+            lenient: false,
+            strict,
+            check_dups,
+            dups: DupCheck::default(),
+            validator: None,
+        }
+    }
+
     pub(crate) fn new(settings: &Settings) -> Self {
         let active = settings.dialect == Dialect::OpenMetrics;
         let strict = active && settings.validation == Validation::Strict;
@@ -214,7 +228,7 @@ impl Pending {
     }
 }
 
-fn after_eof() -> LineError {
+pub(crate) fn after_eof() -> LineError {
     LineError::new(ErrorKind::DataAfterEof, 0, "unexpected data after # EOF")
 }
 
@@ -248,7 +262,13 @@ fn span(b: &[u8], start: usize, last: usize) -> Vec<u8> {
 /// For a byte no lexer rule accepts, `start..=last` runs from the token start to that byte
 /// (tok `INVALID`); for a valid token in the wrong place it is the token plus the byte after
 /// it, as Prometheus prints them.
-fn unexpected(what: &str, line: &str, start: usize, last: usize, tok: &str) -> LineError {
+pub(crate) fn unexpected(
+    what: &str,
+    line: &str,
+    start: usize,
+    last: usize,
+    tok: &str,
+) -> LineError {
     let b = line.as_bytes();
     LineError::new(
         ErrorKind::Syntax,
@@ -262,7 +282,7 @@ fn unexpected(what: &str, line: &str, start: usize, last: usize, tok: &str) -> L
 }
 
 /// The token at `i` inside a label set, reported as unexpected there.
-fn unexpected_label_token(what: &str, line: &str, i: usize) -> LineError {
+pub(crate) fn unexpected_label_token(what: &str, line: &str, i: usize) -> LineError {
     let b = line.as_bytes();
     if i >= b.len() {
         return unexpected(what, line, i, i, "INVALID");
@@ -434,7 +454,7 @@ fn meta(line: &str, line_no: u64) -> Result<Event<'_>, LineError> {
 }
 
 /// An empty unit, or one the family name ends with after an underscore.
-fn unit_is_suffix(name: &str, unit: &str) -> bool {
+pub(crate) fn unit_is_suffix(name: &str, unit: &str) -> bool {
     unit.is_empty()
         || (name.len() > unit.len()
             && name.ends_with(unit)
@@ -569,13 +589,13 @@ fn sample<'a>(
 /// suite's `timestamps` case has `12345678901234567890.1234567890`), so it is not rejected,
 /// and the sign of the timestamp is kept.
 #[inline]
-fn seconds_to_ms(ts: f64) -> i64 {
+pub(crate) fn seconds_to_ms(ts: f64) -> i64 {
     // Rust's float-to-int `as` truncates toward zero in range and saturates outside it.
     (ts * 1000.0) as i64
 }
 
 /// Parses the float-seconds timestamp `line[start..end]`; NaN and infinities are rejected.
-fn timestamp(
+pub(crate) fn timestamp(
     line: &str,
     start: usize,
     end: usize,
@@ -672,7 +692,7 @@ fn parse_exemplar(
 /// In a series a quoted string followed by `,` or `}` is the metric name (Prometheus'
 /// extension); in an exemplar it is an error.
 #[inline]
-fn label_set<'a>(
+pub(crate) fn label_set<'a>(
     line: &'a str,
     open: usize,
     has_backslash: bool,
