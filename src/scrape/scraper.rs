@@ -15,10 +15,10 @@ use crate::content_type::{Format, MixedTextCheck, ScrapeProtocol, format_for_con
 use crate::event::{Event, Label, MetricType, Sample};
 use crate::go::normalize_le_quantile;
 use crate::nhcb::Converter;
-use crate::protobuf;
 use crate::relabel::naive::NaivePipeline;
 use crate::relabel::{Labels, NameValidationScheme, Outcome, Relabeler};
 use crate::{ChunkParser, Dialect, Settings};
+use crate::{openmetrics2, protobuf};
 
 /// A scrape loop for one target: its relabeler and per-series cache persist across scrapes.
 #[derive(Debug)]
@@ -37,6 +37,8 @@ pub struct Scraper {
     naive: Option<NaivePipeline>,
     /// The classic-histogram converter, kept between scrapes with its buffers.
     nhcb: Option<Converter>,
+    /// OpenMetrics 2.0 native histograms are decoded into this (kept between scrapes).
+    om2_native: openmetrics2::NativeScratch,
 }
 
 impl Scraper {
@@ -69,6 +71,7 @@ impl Scraper {
             },
             naive: None,
             nhcb: None,
+            om2_native: openmetrics2::NativeScratch::default(),
         }
     }
 
@@ -641,16 +644,17 @@ impl State<'_> {
                 }
             }
             Ok(Event::Type(t)) => self.mtype = t.metric_type,
-            // OpenMetrics 2.0 (experimental) is parsed but not ingested here yet: fail the
-            // scrape rather than drop its samples silently.
-            Ok(Event::Series(_) | Event::Histogram(_)) => {
-                self.fail(
-                    ScrapeError::ContentType(crate::content_type::ContentTypeError::Unsupported {
-                        content_type: "application/openmetrics-text; version=2.0.0 (not ingested by the scrape layer yet)".into(),
-                    }),
-                    app,
-                );
-                return false;
+            Ok(Event::Series(s)) => {
+                if let Err(e) = self.om2_sample(&s, app) {
+                    self.fail(e, app);
+                    return false;
+                }
+            }
+            Ok(Event::Histogram(h)) => {
+                if let Err(e) = self.om2_histogram(&h, app) {
+                    self.fail(e, app);
+                    return false;
+                }
             }
             Ok(_) => {}
             Err(e) => {
@@ -662,6 +666,121 @@ impl State<'_> {
             }
         }
         true
+    }
+
+    /// The cache key of an OpenMetrics 2.0 series: like [`State::pb_key`], from its name parts.
+    fn om2_key<'x>(
+        &mut self,
+        family: &str,
+        suffix: &'static str,
+        labels: impl Iterator<Item = Label<'x>>,
+    ) -> Vec<u8> {
+        self.pb_key(0xfb, protobuf::Name { family, suffix }, labels)
+    }
+
+    /// One series of an OpenMetrics 2.0 line (a number, or one series of a composite
+    /// summary or classic histogram), as a text sample.
+    fn om2_sample<A: Appender>(
+        &mut self,
+        s: &openmetrics2::Sample<'_>,
+        app: &mut A,
+    ) -> Result<(), ScrapeError> {
+        self.report.samples_scraped += 1;
+        let name = s.name();
+        let key = self.om2_key(name.family, name.suffix, s.labels());
+        let ts = if self.s.honor_timestamps {
+            s.timestamp_ms()
+        } else {
+            None
+        };
+        let (value, value_text) = (s.value(), s.value_text());
+        let r = self.series(
+            &key,
+            ts,
+            |st| {
+                let full = format!("{}{}", s.family_name(), name.suffix);
+                st.build(Cow::Owned(full), s.labels())
+            },
+            |labels, new, app: &mut A| {
+                app.append(&Series {
+                    labels,
+                    value,
+                    value_text,
+                    timestamp_ms: ts,
+                    new,
+                })
+            },
+            app,
+        );
+        self.key = key;
+        r
+    }
+
+    /// An OpenMetrics 2.0 native histogram: the protobuf reader's event when native histograms
+    /// are ingested; otherwise, as the protobuf reader does, its `_count`, `_sum` and
+    /// `_bucket{le="+Inf"}` series.
+    fn om2_histogram<A: Appender>(
+        &mut self,
+        h: &openmetrics2::Histogram<'_>,
+        app: &mut A,
+    ) -> Result<(), ScrapeError> {
+        let mut scratch = std::mem::take(&mut self.s.om2_native);
+        let r = if self.s.protocols.scrape_native_histograms {
+            let native = h.native(&mut scratch);
+            self.pb_histogram(&native, app)
+        } else {
+            self.om2_classic_parts(h, app)
+        };
+        self.s.om2_native = scratch;
+        r
+    }
+
+    fn om2_classic_parts<A: Appender>(
+        &mut self,
+        h: &openmetrics2::Histogram<'_>,
+        app: &mut A,
+    ) -> Result<(), ScrapeError> {
+        let ts = if self.s.honor_timestamps {
+            h.timestamp_ms()
+        } else {
+            None
+        };
+        let inf = || {
+            std::iter::once(Label {
+                name: Cow::Borrowed("le"),
+                value: Cow::Borrowed("+Inf"),
+            })
+        };
+        for (suffix, value, bucket) in [
+            ("_count", h.count(), false),
+            ("_sum", h.sum(), false),
+            ("_bucket", h.count(), true),
+        ] {
+            self.report.samples_scraped += 1;
+            let extra = bucket.then(inf).into_iter().flatten();
+            let key = self.om2_key(h.name(), suffix, h.labels().chain(extra.clone()));
+            let r = self.series(
+                &key,
+                ts,
+                |st| {
+                    let full = format!("{}{suffix}", h.family_name());
+                    st.build(Cow::Owned(full), h.labels().chain(extra))
+                },
+                |labels, new, app: &mut A| {
+                    app.append(&Series {
+                        labels,
+                        value,
+                        value_text: "",
+                        timestamp_ms: ts,
+                        new,
+                    })
+                },
+                app,
+            );
+            self.key = key;
+            r?;
+        }
+        Ok(())
     }
 
     fn sample<A: Appender>(&mut self, s: &Sample<'_>, app: &mut A) -> Result<(), ScrapeError> {
