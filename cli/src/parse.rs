@@ -261,48 +261,9 @@ fn write_event(out: &mut impl Write, ev: &Event<'_>, dialect: Dialect) -> io::Re
             write!(out, ",\"line\":{}}}", s.line())?;
         }
         Event::Histogram(h) => {
+            // The one JSON shape of a native histogram, whatever the body's format.
             let mut scratch = promtext::openmetrics2::NativeScratch::default();
-            let n = h.native(&mut scratch);
-            out.write_all(b"{\"kind\":\"histogram\",\"name\":")?;
-            json_str(out, &h.family_name())?;
-            out.write_all(b",\"labels\":")?;
-            json_labels(out, h.labels())?;
-            write!(
-                out,
-                ",\"gauge\":{},\"schema\":{},\"count\":",
-                n.is_gauge(),
-                n.schema()
-            )?;
-            json_value(out, n.count())?;
-            out.write_all(b",\"sum\":")?;
-            json_value(out, n.sum())?;
-            out.write_all(b",\"zero_threshold\":")?;
-            json_value(out, n.zero_threshold())?;
-            out.write_all(b",\"zero_count\":")?;
-            json_value(out, n.zero_count())?;
-            for (key, buckets) in [
-                ("positive", n.positive_buckets()),
-                ("negative", n.negative_buckets()),
-            ] {
-                write!(out, ",\"{key}\":[")?;
-                for (i, b) in buckets.enumerate() {
-                    if i > 0 {
-                        out.write_all(b",")?;
-                    }
-                    write!(out, "[{},", b.index)?;
-                    json_value(out, b.count)?;
-                    out.write_all(b"]")?;
-                }
-                out.write_all(b"]")?;
-            }
-            if let Some(ts) = h.timestamp_ms() {
-                write!(out, ",\"timestamp_ms\":{ts}")?;
-            }
-            if let Some(st) = h.start_timestamp_ms() {
-                write!(out, ",\"start_timestamp_ms\":{st}")?;
-            }
-            json_exemplars(out, h.exemplars())?;
-            write!(out, ",\"line\":{}}}", h.line())?;
+            return write_pb_histogram(out, &h.native(&mut scratch));
         }
         _ => return Ok(()),
     }

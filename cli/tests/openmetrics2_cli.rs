@@ -1,24 +1,11 @@
 //! `parse` and `check` with `--format openmetrics2`, and OpenMetrics 2.0 chosen by its
 //! Content-Type.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn promtext(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_promtext"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+/// `promtext ARGS` over `stdin`.
+fn promtext(args: &[&str], stdin: &str) -> std::process::Output {
+    common::promtext(args, stdin.as_bytes())
 }
 
 const BODY: &str = "# TYPE rq_total counter\nrq_total{code=\"200\"} 7 st@1700000000 # {id=\"a\"} 1 1700000001 # {id=\"b\"} 2 1700000002\n# TYPE lat histogram\nlat {count:3,sum:1.5,bucket:[0.1:1,1:3,+Inf:3]} st@1700000000\n# TYPE nh histogram\nnh {count:3,sum:4.5,schema:0,zero_threshold:0.001,zero_count:0,positive_spans:[0:2],positive_buckets:[1,2]}\n# EOF\n";
@@ -78,7 +65,12 @@ fn parse_openmetrics2_jsonl() {
             text.contains("\"kind\":\"histogram\",\"name\":\"nh\""),
             "{text}"
         );
-        assert!(text.contains("\"positive\":[[0,1.0],[1,2.0]]"), "{text}");
+        // The native histogram in the shape protobuf's have.
+        assert!(
+            text.contains("\"positive_spans\":[[0,2]]")
+                && text.contains("\"positive_buckets\":[{\"index\":0,\"lower\":0.5,\"upper\":1.0,\"count\":1.0},{\"index\":1,\"lower\":1.0,\"upper\":2.0,\"count\":2.0}]"),
+            "{text}"
+        );
     }
 }
 

@@ -536,24 +536,50 @@ impl State<'_> {
         } else {
             None
         };
-        let value = s.value();
-        let r = self.series(
-            &key,
+        self.keyed_series(key, ts, (s.value(), ""), app, |st| {
+            st.build(Cow::Owned(s.name().to_string()), s.labels())
+        })
+    }
+
+    /// A float series under the cache key `key` (handed back to `self.key` for reuse); `build`
+    /// makes its labels on a cache miss.
+    fn keyed_series<A: Appender>(
+        &mut self,
+        key: Vec<u8>,
+        ts: Option<i64>,
+        (value, value_text): (f64, &str),
+        app: &mut A,
+        build: impl FnOnce(&mut Self) -> Result<Option<Labels>, ScrapeError>,
+    ) -> Result<(), ScrapeError> {
+        let r = self.float_series(&key, ts, (value, value_text), app, build);
+        self.key = key;
+        r
+    }
+
+    /// A float series through the cache under the key `raw`.
+    fn float_series<A: Appender>(
+        &mut self,
+        raw: &[u8],
+        ts: Option<i64>,
+        (value, value_text): (f64, &str),
+        app: &mut A,
+        build: impl FnOnce(&mut Self) -> Result<Option<Labels>, ScrapeError>,
+    ) -> Result<(), ScrapeError> {
+        self.series(
+            raw,
             ts,
-            |st| st.build(Cow::Owned(s.name().to_string()), s.labels()),
+            build,
             |labels, new, app: &mut A| {
                 app.append(&Series {
                     labels,
                     value,
-                    value_text: "",
+                    value_text,
                     timestamp_ms: ts,
                     new,
                 })
             },
             app,
-        );
-        self.key = key;
-        r
+        )
     }
 
     fn pb_histogram<A: Appender>(
@@ -693,27 +719,10 @@ impl State<'_> {
         } else {
             None
         };
-        let (value, value_text) = (s.value(), s.value_text());
-        let r = self.series(
-            &key,
-            ts,
-            |st| {
-                let full = format!("{}{}", s.family_name(), name.suffix);
-                st.build(Cow::Owned(full), s.labels())
-            },
-            |labels, new, app: &mut A| {
-                app.append(&Series {
-                    labels,
-                    value,
-                    value_text,
-                    timestamp_ms: ts,
-                    new,
-                })
-            },
-            app,
-        );
-        self.key = key;
-        r
+        self.keyed_series(key, ts, (s.value(), s.value_text()), app, |st| {
+            let full = format!("{}{}", s.family_name(), name.suffix);
+            st.build(Cow::Owned(full), s.labels())
+        })
     }
 
     /// An OpenMetrics 2.0 native histogram: the protobuf reader's event when native histograms
@@ -759,26 +768,10 @@ impl State<'_> {
             self.report.samples_scraped += 1;
             let extra = bucket.then(inf).into_iter().flatten();
             let key = self.om2_key(h.name(), suffix, h.labels().chain(extra.clone()));
-            let r = self.series(
-                &key,
-                ts,
-                |st| {
-                    let full = format!("{}{suffix}", h.family_name());
-                    st.build(Cow::Owned(full), h.labels().chain(extra))
-                },
-                |labels, new, app: &mut A| {
-                    app.append(&Series {
-                        labels,
-                        value,
-                        value_text: "",
-                        timestamp_ms: ts,
-                        new,
-                    })
-                },
-                app,
-            );
-            self.key = key;
-            r?;
+            self.keyed_series(key, ts, (value, ""), app, |st| {
+                let full = format!("{}{suffix}", h.family_name());
+                st.build(Cow::Owned(full), h.labels().chain(extra))
+            })?;
         }
         Ok(())
     }
@@ -790,22 +783,10 @@ impl State<'_> {
         } else {
             None
         };
-        let (value, value_text) = (s.value(), s.value_text());
-        self.series(
-            s.series().as_bytes(),
-            ts,
-            |st| st.build(s.name(), s.labels()),
-            |labels, new, app: &mut A| {
-                app.append(&Series {
-                    labels,
-                    value,
-                    value_text,
-                    timestamp_ms: ts,
-                    new,
-                })
-            },
-            app,
-        )
+        let value = (s.value(), s.value_text());
+        self.float_series(s.series().as_bytes(), ts, value, app, |st| {
+            st.build(s.name(), s.labels())
+        })
     }
 
     /// A sample (or native histogram) through the cache: `raw` is its cache key, `build` makes its labels on a
