@@ -4,6 +4,9 @@
 //! converter over them.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
+
+#[path = "common.rs"]
+mod common;
 use promtext::nhcb::{Converter, Event as NEvent, Parser as NParser};
 use promtext::{ChunkParser, Event, ReadParser, Settings};
 
@@ -18,9 +21,7 @@ fuzz_target!(|input: (u8, Vec<u16>, &[u8])| {
     let (mode, cuts, data) = input;
     let settings = Settings::default().lenient(mode & 1 == 1).max_line_len(if mode & 2 == 2 { 24 } else { 1 << 20 });
     let whole: Vec<String> = promtext::parse_with(data, settings.clone()).map(|r| describe(&r)).collect();
-    let mut points: Vec<usize> = cuts.iter().map(|&c| c as usize % (data.len() + 1)).collect();
-    points.sort_unstable();
-    points.push(data.len());
+    let points = common::cut_points(&cuts, data.len());
     let mut p = ChunkParser::new(settings.clone());
     let mut got = Vec::new();
     let mut prev = 0;
@@ -66,9 +67,7 @@ fuzz_target!(|input: (u8, Vec<u16>, &[u8])| {
         Err(e) => got.push(format!("ERR {e:?}")),
     };
     let mut prev = 0;
-    let mut points: Vec<usize> = cuts.iter().map(|&c| c as usize % (data.len() + 1)).collect();
-    points.sort_unstable();
-    points.push(data.len());
+    let points = common::cut_points(&cuts, data.len());
     for cut in points {
         for r in p.feed(&data[prev..cut]) {
             take(r, &mut c);

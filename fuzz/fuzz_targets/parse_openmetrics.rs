@@ -5,6 +5,9 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
+
+#[path = "common.rs"]
+mod common;
 use promtext::{ChunkParser, ReadParser, Settings, Validation};
 
 #[derive(Arbitrary, Debug)]
@@ -59,16 +62,12 @@ fn read(body: &[u8], settings: &Settings) -> Vec<String> {
 }
 
 fuzz_target!(|input: Input| {
-    let mut settings = Settings::openmetrics()
-        .validation(if input.strict {
-            Validation::Strict
-        } else {
-            Validation::Prometheus
-        })
-        .lenient(input.lenient);
-    if input.small_lines {
-        settings = settings.max_line_len(32);
-    }
+    let settings = common::om_settings(
+        Settings::openmetrics(),
+        input.strict,
+        input.lenient,
+        input.small_lines.then_some(32),
+    );
     let want = whole(&input.body, &settings);
     let size = usize::from(input.chunk).max(1);
     assert_eq!(chunked(&input.body, &settings, size), want, "chunk size {size}");

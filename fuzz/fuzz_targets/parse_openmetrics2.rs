@@ -6,6 +6,9 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
+
+#[path = "common.rs"]
+mod common;
 use promtext::openmetrics2::NativeScratch;
 use promtext::{ChunkParser, Event, ReadParser, Settings, Validation};
 
@@ -92,16 +95,12 @@ fn read(body: &[u8], settings: &Settings) -> Vec<String> {
 }
 
 fuzz_target!(|input: Input| {
-    let mut settings = Settings::openmetrics2()
-        .validation(if input.strict {
-            Validation::Strict
-        } else {
-            Validation::Prometheus
-        })
-        .lenient(input.lenient);
-    if input.small_lines {
-        settings = settings.max_line_len(48);
-    }
+    let settings = common::om_settings(
+        Settings::openmetrics2(),
+        input.strict,
+        input.lenient,
+        input.small_lines.then_some(48),
+    );
     let want = whole(&input.body, &settings);
     let size = usize::from(input.chunk).max(1);
     let take = usize::from(input.take % 4);

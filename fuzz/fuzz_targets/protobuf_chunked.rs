@@ -3,6 +3,9 @@
 //! small family limit too; so does the classic-to-custom-buckets converter over them.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
+
+#[path = "common.rs"]
+mod common;
 use promtext::nhcb::Converter;
 use promtext::protobuf::{ChunkParser, Event, Parser, ReadParser, Settings};
 
@@ -68,9 +71,7 @@ fuzz_target!(|input: (u8, Vec<u16>, &[u8])| {
         .native_histograms(mode & 2 == 0)
         .max_family_len(if mode & 4 == 4 { 64 } else { 1 << 20 });
     let whole: Vec<String> = Parser::new(data, settings.clone()).map(|r| describe(&r)).collect();
-    let mut points: Vec<usize> = cuts.iter().map(|&c| c as usize % (data.len() + 1)).collect();
-    points.sort_unstable();
-    points.push(data.len());
+    let points = common::cut_points(&cuts, data.len());
     let mut p = ChunkParser::new(settings.clone());
     let mut got = Vec::new();
     let mut prev = 0;
@@ -110,9 +111,7 @@ fuzz_target!(|input: (u8, Vec<u16>, &[u8])| {
     let mut p = ChunkParser::new(nhcb);
     let mut ok = true;
     let mut prev = 0;
-    let mut points: Vec<usize> = cuts.iter().map(|&c| c as usize % (data.len() + 1)).collect();
-    points.sort_unstable();
-    points.push(data.len());
+    let points = common::cut_points(&cuts, data.len());
     'feed: for cut in points {
         for r in p.feed(&data[prev..cut]) {
             if !convert(&mut c, r, &mut got) {
