@@ -186,20 +186,24 @@ fn type_word(t: MetricType, dialect: Dialect) -> &'static str {
     }
 }
 
+/// `{"kind":KIND,"name":NAME,"FIELD":VALUE` (left open) for a metadata line, whose value field
+/// is named after its kind: `type`, `text` (help) or `unit`.
+fn json_metadata(out: &mut impl Write, kind: &str, name: &str, value: &str) -> io::Result<()> {
+    let field = if kind == "help" { "text" } else { kind };
+    write!(out, "{{\"kind\":\"{kind}\",\"name\":")?;
+    json_str(out, name)?;
+    write!(out, ",\"{field}\":")?;
+    json_str(out, value)
+}
+
 fn write_event(out: &mut impl Write, ev: &Event<'_>, dialect: Dialect) -> io::Result<()> {
     match ev {
         Event::Type(t) => {
-            out.write_all(b"{\"kind\":\"type\",\"name\":")?;
-            json_str(out, t.name)?;
-            out.write_all(b",\"type\":")?;
-            json_str(out, type_word(t.metric_type, dialect))?;
+            json_metadata(out, "type", t.name, type_word(t.metric_type, dialect))?;
             write!(out, ",\"line\":{}}}", t.line)?;
         }
         Event::Help(h) => {
-            out.write_all(b"{\"kind\":\"help\",\"name\":")?;
-            json_str(out, h.name)?;
-            out.write_all(b",\"text\":")?;
-            json_str(out, &h.text())?;
+            json_metadata(out, "help", h.name, &h.text())?;
             write!(out, ",\"line\":{}}}", h.line)?;
         }
         Event::Comment(c) => {
@@ -208,10 +212,7 @@ fn write_event(out: &mut impl Write, ev: &Event<'_>, dialect: Dialect) -> io::Re
             write!(out, ",\"line\":{}}}", c.line)?;
         }
         Event::Unit(u) => {
-            out.write_all(b"{\"kind\":\"unit\",\"name\":")?;
-            json_str(out, u.name)?;
-            out.write_all(b",\"unit\":")?;
-            json_str(out, u.unit)?;
+            json_metadata(out, "unit", u.name, u.unit)?;
             write!(out, ",\"line\":{}}}", u.line)?;
         }
         Event::Eof(e) => write!(out, "{{\"kind\":\"eof\",\"line\":{}}}", e.line)?,
@@ -587,24 +588,15 @@ pub fn write_pb_event(out: &mut impl Write, ev: &promtext::protobuf::Event<'_>) 
     use promtext::protobuf::Event as E;
     match ev {
         E::Help(h) => {
-            out.write_all(b"{\"kind\":\"help\",\"name\":")?;
-            json_str(out, h.name)?;
-            out.write_all(b",\"text\":")?;
-            json_str(out, h.text)?;
+            json_metadata(out, "help", h.name, h.text)?;
             out.write_all(b"}")?;
         }
         E::Unit(u) => {
-            out.write_all(b"{\"kind\":\"unit\",\"name\":")?;
-            json_str(out, u.name)?;
-            out.write_all(b",\"unit\":")?;
-            json_str(out, u.unit)?;
+            json_metadata(out, "unit", u.name, u.unit)?;
             out.write_all(b"}")?;
         }
         E::Type(t) => {
-            out.write_all(b"{\"kind\":\"type\",\"name\":")?;
-            json_str(out, t.name)?;
-            out.write_all(b",\"type\":")?;
-            json_str(out, t.metric_type.as_str())?;
+            json_metadata(out, "type", t.name, t.metric_type.as_str())?;
             out.write_all(b"}")?;
         }
         E::Sample(s) => {
