@@ -312,6 +312,28 @@ fn unexpected_after(what: &str, line: &str, i: usize) -> LineError {
     unexpected(what, line, i, i + 1, "INVALID")
 }
 
+/// A `# TYPE` line's event from its type word (OpenMetrics' words; 1.0 and 2.0 alike), or
+/// Prometheus' error for an unknown one at column `at`.
+pub(crate) fn type_event<'a>(
+    name: &'a str,
+    word: &str,
+    at: usize,
+    line_no: u64,
+) -> Result<Event<'a>, LineError> {
+    match MetricType::from_openmetrics(word) {
+        Some(metric_type) => Ok(Event::Type(TypeLine {
+            name,
+            metric_type,
+            line: line_no,
+        })),
+        None => Err(LineError::new(
+            ErrorKind::InvalidType,
+            at,
+            format!("invalid metric type {}", go_quote(word.as_bytes())),
+        )),
+    }
+}
+
 /// Parses one OpenMetrics line; `has_backslash` may be conservatively true.
 #[inline]
 pub(crate) fn parse_line<'a>(
@@ -420,18 +442,7 @@ fn meta(line: &str, line_no: u64) -> Result<Event<'_>, LineError> {
             line: line_no,
             openmetrics: true,
         })),
-        1 => match MetricType::from_openmetrics(text) {
-            Some(metric_type) => Ok(Event::Type(TypeLine {
-                name,
-                metric_type,
-                line: line_no,
-            })),
-            None => Err(LineError::new(
-                ErrorKind::InvalidType,
-                name_end + 1,
-                format!("invalid metric type {}", go_quote(text.as_bytes())),
-            )),
-        },
+        1 => type_event(name, text, name_end + 1, line_no),
         _ => {
             if !unit_is_suffix(name, text) {
                 return Err(LineError::new(
@@ -461,6 +472,56 @@ pub(crate) fn unit_is_suffix(name: &str, unit: &str) -> bool {
             && name.as_bytes()[name.len() - unit.len() - 1] == b'_')
 }
 
+/// The series part of a sample line (OpenMetrics 1.0 and 2.0).
+pub(crate) struct SeriesHead<'a> {
+    /// The metric name: before the braces, or quoted inside them (raw).
+    pub name: &'a str,
+    /// Whether the quoted name holds escapes.
+    pub name_escaped: bool,
+    /// The text inside the braces (empty range without braces).
+    pub labels: (usize, usize),
+    /// Where the series ends: after the name, or after `}`.
+    pub end: usize,
+}
+
+/// Reads a sample line's metric name and label set (checked by [`label_set`] against `st`).
+#[inline]
+pub(crate) fn series_head<'a>(
+    line: &'a str,
+    has_backslash: bool,
+    st: &mut OmState,
+) -> Result<SeriesHead<'a>, LineError> {
+    let b = line.as_bytes();
+    let mut name: Option<(&'a str, bool)> = None;
+    let mut i = 0;
+    if b[0] != b'{' {
+        i = metric_name_end(b, 1);
+        name = Some((&line[..i], false));
+    }
+    let mut labels = (i, i);
+    if b.get(i) == Some(&b'{') {
+        let close = label_set(line, i, has_backslash, &mut name, st, false)?;
+        labels = (i + 1, close);
+        i = close + 1;
+    }
+    let Some((name, name_escaped)) = name else {
+        return Err(LineError::new(
+            ErrorKind::MetricNameNotSet,
+            0,
+            format!(
+                "metric name not set while parsing: {}",
+                go_quote(&b[..i.min(b.len())])
+            ),
+        ));
+    };
+    Ok(SeriesHead {
+        name,
+        name_escaped,
+        labels,
+        end: i,
+    })
+}
+
 #[inline]
 fn sample<'a>(
     line: &'a str,
@@ -470,30 +531,14 @@ fn sample<'a>(
     st: &mut OmState,
 ) -> Result<Option<Event<'a>>, LineError> {
     let b = line.as_bytes();
-    let mut name: Option<(&'a str, bool)> = None;
-    let mut i = 0;
-    if b[0] != b'{' {
-        i = metric_name_end(b, 1);
-        name = Some((&line[..i], false));
-    }
-    let mut labels = "";
-    let mut series_end = i;
-    if b.get(i) == Some(&b'{') {
-        let close = label_set(line, i, has_backslash, &mut name, st, false)?;
-        labels = &line[i + 1..close];
-        series_end = close + 1;
-        i = close + 1;
-    }
-    let Some((name, name_escaped)) = name else {
-        return Err(LineError::new(
-            ErrorKind::MetricNameNotSet,
-            0,
-            format!(
-                "metric name not set while parsing: {}",
-                go_quote(&b[..series_end])
-            ),
-        ));
-    };
+    let SeriesHead {
+        name,
+        name_escaped,
+        labels,
+        end: series_end,
+    } = series_head(line, has_backslash, st)?;
+    let labels = &line[labels.0..labels.1];
+    let i = series_end;
     // The value: one space, then anything up to the next space.
     if b.get(i) != Some(&b' ') {
         // After `}` the lexer is in sValue, where `{` is a token (BOPEN).

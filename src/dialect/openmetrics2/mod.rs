@@ -49,7 +49,7 @@ use crate::dialect::openmetrics::{
 };
 use crate::dialect::prometheus::value_error;
 use crate::error::{ErrorKind, LineError};
-use crate::event::{Eof, Event, HelpLine, MetricType, Span, TypeLine, UnitLine};
+use crate::event::{Eof, Event, HelpLine, MetricType, Span, UnitLine};
 use crate::go::parse_value;
 use crate::go::quote_bounded as go_quote;
 use crate::lex::scan::{is_metric_char, is_metric_start, metric_name_end, scan_quoted};
@@ -362,22 +362,14 @@ impl Om2State {
                 line: line_no,
                 openmetrics: true,
             })),
-            SEEN_TYPE => match MetricType::from_openmetrics(text) {
-                Some(metric_type) => {
-                    self.family_type = metric_type;
-                    self.check_unit(name_end + 1)?;
-                    Ok(Event::Type(TypeLine {
-                        name,
-                        metric_type,
-                        line: line_no,
-                    }))
+            SEEN_TYPE => {
+                let ev = super::openmetrics::type_event(name, text, name_end + 1, line_no)?;
+                if let Event::Type(t) = &ev {
+                    self.family_type = t.metric_type;
                 }
-                None => Err(LineError::new(
-                    ErrorKind::InvalidType,
-                    name_end + 1,
-                    format!("invalid metric type {}", go_quote(text.as_bytes())),
-                )),
-            },
+                self.check_unit(name_end + 1)?;
+                Ok(ev)
+            }
             _ => {
                 if let Some(bad) = text.bytes().position(|c| !is_metric_char(c)) {
                     return Err(LineError::new(
@@ -407,28 +399,10 @@ impl Om2State {
         has_backslash: bool,
     ) -> Result<Event<'a>, LineError> {
         let b = line.as_bytes();
-        let mut name: Option<(&'a str, bool)> = None;
-        let mut i = 0;
-        if b[0] != b'{' {
-            i = metric_name_end(b, 1);
-            name = Some((&line[..i], false));
-        }
-        let mut labels = Span::new(i, i);
-        if b.get(i) == Some(&b'{') {
-            let close = label_set(line, i, has_backslash, &mut name, &mut self.labels, false)?;
-            labels = Span::new(i + 1, close);
-            i = close + 1;
-        }
-        let Some((name, name_escaped)) = name else {
-            return Err(LineError::new(
-                ErrorKind::MetricNameNotSet,
-                0,
-                format!(
-                    "metric name not set while parsing: {}",
-                    go_quote(&b[..i.min(b.len())])
-                ),
-            ));
-        };
+        let head = super::openmetrics::series_head(line, has_backslash, &mut self.labels)?;
+        let (name, name_escaped) = (head.name, head.name_escaped);
+        let labels = Span::new(head.labels.0, head.labels.1);
+        let i = head.end;
         // The ABNF puts a quoted name first in the braces (Prometheus takes it anywhere).
         if self.strict && b[0] == b'{' && Span::of(line, name).start() != 2 {
             return Err(semantic(
