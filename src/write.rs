@@ -56,7 +56,7 @@ fn write_seconds(out: &mut String, ms: i64) {
 }
 
 /// `name="value"`, the name quoted when it is not a legacy name.
-fn write_label(out: &mut String, name: &str, value: &str) {
+pub(crate) fn write_label(out: &mut String, name: &str, value: &str) {
     if is_legacy_label_name(name) {
         out.push_str(name);
     } else {
@@ -67,7 +67,18 @@ fn write_label(out: &mut String, name: &str, value: &str) {
     out.push('"');
 }
 
-fn write_name(out: &mut String, name: &str) {
+/// `n="v",…` without braces.
+pub(crate) fn write_label_list<N: AsRef<str>, V: AsRef<str>>(out: &mut String, labels: &[(N, V)]) {
+    for (i, (n, v)) in labels.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_label(out, n.as_ref(), v.as_ref());
+    }
+}
+
+/// A quoted (UTF-8) name.
+pub(crate) fn write_name(out: &mut String, name: &str) {
     out.push('"');
     escape_label_value(name, out);
     out.push('"');
@@ -124,12 +135,7 @@ pub fn write_sample_parts<'l>(
     }
     if let (Some(e), Format::OpenMetrics) = (exemplar, format) {
         out.push_str(" # {");
-        for (i, (n, v)) in e.labels.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            write_label(out, n, v);
-        }
+        write_label_list(out, &e.labels);
         out.push_str("} ");
         write_value(out, e.value, None);
         if let Some(ts) = e.timestamp {

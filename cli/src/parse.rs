@@ -332,13 +332,7 @@ pub fn parse_reader(
         };
         if let Some(c) = &mut conv {
             let a = c.push(&ev);
-            if let Some(h) = c.histogram().filter(|_| a.histogram) {
-                stats.samples += 1;
-                if output == Output::Jsonl {
-                    write_pb_histogram(out, &h).map_err(ParseFailure::Io)?;
-                }
-            }
-            if !a.event {
+            if !converted(c, a, &mut stats, output, out)? {
                 continue;
             }
         }
@@ -711,6 +705,24 @@ pub fn write_pb_histogram(
     out.write_all(b"\n")
 }
 
+/// After the classic-histogram converter took an event: a histogram it finished counts as one
+/// sample (printed in `jsonl`); whether the event itself goes on.
+fn converted(
+    c: &promtext::nhcb::Converter,
+    a: promtext::nhcb::Action,
+    stats: &mut Stats,
+    output: Output,
+    out: &mut impl Write,
+) -> Result<bool, ParseFailure> {
+    if let Some(h) = c.histogram().filter(|_| a.histogram) {
+        stats.samples += 1;
+        if output == Output::Jsonl {
+            write_pb_histogram(out, &h).map_err(ParseFailure::Io)?;
+        }
+    }
+    Ok(a.event)
+}
+
 /// [`parse_reader`] for a protobuf body: a native histogram counts as one sample.
 /// With `nhcb` `Some(keep_classic)`, classic histograms are converted to custom buckets.
 pub fn parse_protobuf_reader(
@@ -731,13 +743,7 @@ pub fn parse_protobuf_reader(
         let ev = ev.map_err(ParseFailure::Parse)?;
         if let Some(c) = &mut conv {
             let a = c.push_protobuf(&ev).map_err(ParseFailure::Parse)?;
-            if let Some(h) = c.histogram().filter(|_| a.histogram) {
-                stats.samples += 1;
-                if output == Output::Jsonl {
-                    write_pb_histogram(out, &h).map_err(ParseFailure::Io)?;
-                }
-            }
-            if !a.event {
+            if !converted(c, a, &mut stats, output, out)? {
                 continue;
             }
         }

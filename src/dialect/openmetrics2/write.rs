@@ -5,9 +5,8 @@
 use std::fmt::Write as _;
 
 use crate::event::MetricType;
-use crate::go::{is_legacy_label_name, is_legacy_metric_name};
-use crate::lex::escape::escape_label_value;
-use crate::write::Format;
+use crate::go::is_legacy_metric_name;
+use crate::write::{Format, write_label, write_label_list, write_name};
 
 /// An exemplar: labels, value and (mandatory in OpenMetrics 2.0) timestamp.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -128,7 +127,7 @@ pub fn write_line(out: &mut String, name: &str, line: &Line<'_>) {
         out.push_str(name);
     } else {
         out.push('{');
-        quoted(out, name);
+        write_name(out, name);
     }
     if !line.labels.is_empty() || !legacy {
         if legacy {
@@ -138,7 +137,7 @@ pub fn write_line(out: &mut String, name: &str, line: &Line<'_>) {
             if i > 0 || !legacy {
                 out.push(',');
             }
-            label(out, n, v);
+            write_label(out, n, v);
         }
         out.push('}');
     }
@@ -220,35 +219,13 @@ pub fn write_line(out: &mut String, name: &str, line: &Line<'_>) {
     }
     for e in line.exemplars {
         out.push_str(" # {");
-        for (i, (n, v)) in e.labels.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            label(out, n, v);
-        }
+        write_label_list(out, e.labels);
         out.push_str("} ");
         number(out, e.value);
         out.push(' ');
         seconds(out, e.timestamp_ms);
     }
     out.push('\n');
-}
-
-fn quoted(out: &mut String, s: &str) {
-    out.push('"');
-    escape_label_value(s, out);
-    out.push('"');
-}
-
-fn label(out: &mut String, name: &str, value: &str) {
-    if is_legacy_label_name(name) {
-        out.push_str(name);
-    } else {
-        quoted(out, name);
-    }
-    out.push_str("=\"");
-    escape_label_value(value, out);
-    out.push('"');
 }
 
 /// A float that parses back to the same bits: `NaN`, `±Inf`, or Rust's shortest text.
