@@ -40,7 +40,7 @@ fn write_value(out: &mut String, value: f64, text: Option<&str>) {
 }
 
 /// OpenMetrics float seconds from milliseconds, exact (`1500` → `1.5`, `-1` → `-0.001`).
-fn write_seconds(out: &mut String, ms: i64) {
+pub(crate) fn write_seconds(out: &mut String, ms: i64) {
     let neg = ms < 0;
     let abs = ms.unsigned_abs();
     if neg {

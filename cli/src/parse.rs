@@ -196,6 +196,25 @@ fn json_metadata(out: &mut impl Write, kind: &str, name: &str, value: &str) -> i
     json_str(out, value)
 }
 
+/// A text sample's JSON object up to its value text (left open).
+fn json_text_sample<'l>(
+    out: &mut impl Write,
+    name: &str,
+    labels: impl Iterator<Item = promtext::Label<'l>>,
+    (value, value_text, ts): (f64, &str, Option<i64>),
+) -> io::Result<()> {
+    let labels: Vec<promtext::Label<'_>> = labels.collect();
+    json_sample_open(
+        out,
+        name,
+        labels.iter().map(|l| (l.name.as_ref(), l.value.as_ref())),
+        value,
+        ts,
+    )?;
+    out.write_all(b",\"value_text\":")?;
+    json_str(out, value_text)
+}
+
 fn write_event(out: &mut impl Write, ev: &Event<'_>, dialect: Dialect) -> io::Result<()> {
     match ev {
         Event::Type(t) => {
@@ -217,16 +236,8 @@ fn write_event(out: &mut impl Write, ev: &Event<'_>, dialect: Dialect) -> io::Re
         }
         Event::Eof(e) => write!(out, "{{\"kind\":\"eof\",\"line\":{}}}", e.line)?,
         Event::Sample(s) => {
-            let labels: Vec<promtext::Label<'_>> = s.labels().collect();
-            json_sample_open(
-                out,
-                &s.name(),
-                labels.iter().map(|l| (l.name.as_ref(), l.value.as_ref())),
-                s.value(),
-                s.timestamp_ms(),
-            )?;
-            out.write_all(b",\"value_text\":")?;
-            json_str(out, s.value_text())?;
+            let sample = (s.value(), s.value_text(), s.timestamp_ms());
+            json_text_sample(out, &s.name(), s.labels(), sample)?;
             if let Some(e) = s.exemplar() {
                 out.write_all(b",\"exemplar\":{\"labels\":")?;
                 json_labels(out, e.labels())?;
@@ -244,17 +255,9 @@ fn write_event(out: &mut impl Write, ev: &Event<'_>, dialect: Dialect) -> io::Re
             write!(out, ",\"line\":{}}}", s.line())?;
         }
         Event::Series(s) => {
-            let labels: Vec<promtext::Label<'_>> = s.labels().collect();
             let name = format!("{}{}", s.family_name(), s.name().suffix);
-            json_sample_open(
-                out,
-                &name,
-                labels.iter().map(|l| (l.name.as_ref(), l.value.as_ref())),
-                s.value(),
-                s.timestamp_ms(),
-            )?;
-            out.write_all(b",\"value_text\":")?;
-            json_str(out, s.value_text())?;
+            let sample = (s.value(), s.value_text(), s.timestamp_ms());
+            json_text_sample(out, &name, s.labels(), sample)?;
             if let Some(st) = s.start_timestamp_ms() {
                 write!(out, ",\"start_timestamp_ms\":{st}")?;
             }

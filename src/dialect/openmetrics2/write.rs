@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::event::MetricType;
 use crate::go::is_legacy_metric_name;
-use crate::write::{Format, write_label, write_label_list, write_name};
+use crate::write::{Format, write_label, write_label_list, write_name, write_seconds};
 
 /// An exemplar: labels, value and (mandatory in OpenMetrics 2.0) timestamp.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -211,11 +211,11 @@ pub fn write_line(out: &mut String, name: &str, line: &Line<'_>) {
     }
     if let Some(ts) = line.timestamp_ms {
         out.push(' ');
-        seconds(out, ts);
+        write_seconds(out, ts);
     }
     if let Some(st) = line.start_timestamp_ms {
         out.push_str(" st@");
-        seconds(out, st);
+        write_seconds(out, st);
     }
     for e in line.exemplars {
         out.push_str(" # {");
@@ -223,7 +223,7 @@ pub fn write_line(out: &mut String, name: &str, line: &Line<'_>) {
         out.push_str("} ");
         number(out, e.value);
         out.push(' ');
-        seconds(out, e.timestamp_ms);
+        write_seconds(out, e.timestamp_ms);
     }
     out.push('\n');
 }
@@ -270,20 +270,5 @@ fn pairs(out: &mut String, items: &[(f64, f64)], buckets: bool) {
         }
         out.push(':');
         count_number(out, *v);
-    }
-}
-
-/// Float seconds from milliseconds, exact (`1500` → `1.5`).
-fn seconds(out: &mut String, ms: i64) {
-    if ms < 0 {
-        out.push('-');
-    }
-    let abs = ms.unsigned_abs();
-    let _ = write!(out, "{}", abs / 1000);
-    let frac = abs % 1000;
-    if frac != 0 {
-        let s = format!("{frac:03}");
-        out.push('.');
-        out.push_str(s.trim_end_matches('0'));
     }
 }
