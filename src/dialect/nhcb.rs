@@ -930,6 +930,16 @@ mod tests {
     /// Prometheus' `TestNHCBConvert` (util/convertnhcb), case by case.
     #[test]
     fn prometheus_convert_cases() {
+        // Prometheus' happy case, integer counts; the same histogram in any order.
+        let happy = || {
+            Ok(int(
+                1000.0,
+                1000.25,
+                &[(0, 3)],
+                &[50, 850, -850],
+                &[0.5, 1.0],
+            ))
+        };
         let inf = f64::INFINITY;
         let cases: Vec<(&str, Vec<Op>, Result<Decoded, &str>)> = vec![
             ("empty", vec![], Ok(int(0.0, 0.0, &[], &[], &[]))),
@@ -957,13 +967,7 @@ mod tests {
                     Bucket(1.0, 950.0),
                     Bucket(inf, 1000.0),
                 ],
-                Ok(int(
-                    1000.0,
-                    1000.25,
-                    &[(0, 3)],
-                    &[50, 850, -850],
-                    &[0.5, 1.0],
-                )),
+                happy(),
             ),
             (
                 "happy case float bucket",
@@ -1018,13 +1022,7 @@ mod tests {
                     Count(1000.0),
                     Sum(1000.25),
                 ],
-                Ok(int(
-                    1000.0,
-                    1000.25,
-                    &[(0, 3)],
-                    &[50, 850, -850],
-                    &[0.5, 1.0],
-                )),
+                happy(),
             ),
             // Beyond Prometheus' table: the errors' wording and Compact's spans.
             (
