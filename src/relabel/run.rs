@@ -78,21 +78,9 @@ impl Relabeler {
                     .map(|e| (text_of(&set.buf, e.name), text_of(&set.buf, e.value)))
                     .collect(),
             };
-            let reference = self.reference.get_or_insert_with(|| {
-                let p = &self.pipeline.program;
-                // The pipeline's scheme: that of a rule which does not carry its own.
-                let scheme = p
-                    .rules
-                    .iter()
-                    .zip(&p.configs)
-                    .find(|(_, c)| c.name_validation_scheme.is_none())
-                    .map(|(r, _)| r.scheme)
-                    .unwrap_or_default();
-                Box::new(
-                    NaivePipeline::new(&p.configs, scheme)
-                        .expect("the rules compiled, so they validate"),
-                )
-            });
+            let reference = self
+                .reference
+                .get_or_insert_with(|| Box::new(reference_of(&self.pipeline.program)));
             match reference.apply(&pairs) {
                 None => Outcome::Dropped,
                 Some(l) => Outcome::Changed(Labels::from_pairs(l)),
