@@ -179,6 +179,10 @@ pub struct Sample<'a> {
     pub(crate) series: Series,
     /// The `Metric` message (its labels are field 1).
     pub(crate) metric: &'a [u8],
+    /// The metric's leading run of labels (see [`label_run`]), validated once per metric.
+    pub(crate) run: &'a str,
+    /// Whether label fields follow the run in `metric`.
+    pub(crate) more: bool,
     pub(crate) value: f64,
     pub(crate) timestamp_ms: Option<i64>,
     pub(crate) start_timestamp_ms: Option<i64>,
@@ -219,7 +223,7 @@ impl<'a> Sample<'a> {
     #[inline]
     pub fn labels(&self) -> MetricLabels<'_> {
         MetricLabels {
-            pairs: LabelPairs::new(self.metric),
+            pairs: self.metric_labels(),
             extra: self.extra.as_ref().map(|f| {
                 (
                     if self.series == Series::Bucket {
@@ -236,7 +240,11 @@ impl<'a> Sample<'a> {
     /// The metric's own labels, borrowed from the body (without `le`/`quantile`).
     #[inline]
     pub fn metric_labels(&self) -> LabelPairs<'a> {
-        LabelPairs::new(self.metric)
+        let rest = match self.more {
+            true => self.metric.get(self.run.len()..).unwrap_or_default(),
+            false => &[],
+        };
+        LabelPairs::from_run(self.run, rest)
     }
 
     /// The `le` (bucket) or `quantile` value as Prometheus formats it, if the series has one.
@@ -360,6 +368,16 @@ impl<'a> LabelPairs<'a> {
         }
     }
 
+    /// The labels of a validated run (a prefix of a message) and of the fields after it.
+    #[inline]
+    pub(crate) fn from_run(run: &'a str, rest: &'a [u8]) -> Self {
+        LabelPairs {
+            fast: run,
+            pos: 0,
+            fields: Fields::new(rest),
+        }
+    }
+
     /// `part` (a sub-slice of `fast`, or empty) as text.
     #[inline(always)]
     fn sub(&self, part: &'a [u8]) -> &'a str {
@@ -382,8 +400,18 @@ impl<'a> Iterator for LabelPairs<'a> {
         let b = self.fast.as_bytes();
         if self.pos < b.len() {
             let start = self.pos + 2;
-            let end = start + b[self.pos + 1] as usize;
+            let end = start + *b.get(self.pos + 1)? as usize;
             self.pos = end;
+            // The common encoding (name, then value, both short) sliced straight from the run:
+            // each string is bordered by ASCII bytes, so on char boundaries.
+            if let (Some(&0x0a), Some(&nl)) = (b.get(start), b.get(start + 1)) {
+                let ne = start + 2 + nl as usize;
+                if let (true, Some(&0x12), Some(&vl)) = (nl < 0x80, b.get(ne), b.get(ne + 1)) {
+                    if vl < 0x80 && ne + 2 + vl as usize == end {
+                        return Some((self.fast.get(start + 2..ne)?, self.fast.get(ne + 2..end)?));
+                    }
+                }
+            }
             let (name, value) = label_pair(b.get(start..end)?).ok()?;
             return Some((self.sub(name), self.sub(value)));
         }

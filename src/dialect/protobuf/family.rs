@@ -87,10 +87,26 @@ fn range_in(whole: &[u8], part: &[u8]) -> Range {
     (start, start + part.len())
 }
 
+/// The current metric's label run, validated once per metric when `cache` is kept.
+fn run_of<'b>(fam: &'b [u8], c: &Cur, cache: &mut Option<&'b str>) -> &'b str {
+    match *cache {
+        Some(r) => r,
+        None => {
+            let r = str_of(fam, (c.metric.0, c.metric.0 + c.run));
+            *cache = Some(r);
+            r
+        }
+    }
+}
+
 /// The metric being walked.
 #[derive(Clone, Copy, Debug)]
 struct Cur {
     metric: Range,
+    /// The length of the metric's leading run of labels, validated as UTF-8 (0 if it is not).
+    run: usize,
+    /// Whether label fields follow the run.
+    more: bool,
     /// The value message (`counter`, `histogram`, …) for the family's type; empty if absent.
     value: Range,
     ts: Option<i64>,
@@ -301,14 +317,18 @@ impl FamilyState {
     }
 
     /// The next event of the family, `None` once it is done; `name` is [`FamilyState::name`].
+    /// `run` caches the current metric's validated label run between calls for front ends
+    /// that keep the family's bytes borrowed (start it at `None` per family); others pass a
+    /// fresh `None` and the run is validated again per event.
     pub(crate) fn next_event<'b>(
         &mut self,
         fam: &'b [u8],
         name: &'b str,
+        run: &mut Option<&'b str>,
         settings: &Settings,
         scratch: &mut Scratch,
     ) -> Option<Result<Event<'b>, Error>> {
-        let r = self.advance(fam, name, settings, scratch);
+        let r = self.advance(fam, name, run, settings, scratch);
         if matches!(r, Some(Err(_))) {
             self.phase = Phase::Done;
         }
@@ -319,6 +339,7 @@ impl FamilyState {
         &mut self,
         fam: &'b [u8],
         name: &'b str,
+        run_cache: &mut Option<&'b str>,
         settings: &Settings,
         scratch: &mut Scratch,
     ) -> Option<Result<Event<'b>, Error>> {
@@ -369,10 +390,11 @@ impl FamilyState {
                         }
                     };
                     self.pos += f.pos();
-                    let cur = match self.read_metric(fam, msg) {
+                    let (cur, run) = match self.read_metric(fam, msg) {
                         Ok(c) => c,
                         Err(e) => return Some(Err(e)),
                     };
+                    *run_cache = Some(run);
                     self.cur = Some(cur);
                     self.last_inf = false;
                     match self.mtype {
@@ -383,6 +405,8 @@ impl FamilyState {
                                 metric_type: self.mtype,
                                 series: Series::Value,
                                 metric: slice(fam, c.metric),
+                                run,
+                                more: c.more,
                                 value: c.scalar,
                                 timestamp_ms: c.ts,
                                 start_timestamp_ms: c.start_ms,
@@ -424,9 +448,11 @@ impl FamilyState {
                 Step::Count | Step::Sum => {
                     let count = self.step == Step::Count;
                     let c = self.cur.as_ref()?;
+                    let run = run_of(fam, c, run_cache);
                     let ev = self.sample(
                         fam,
                         name,
+                        run,
                         c,
                         if count { Series::Count } else { Series::Sum },
                         if count { c.count } else { c.sum },
@@ -472,7 +498,9 @@ impl FamilyState {
                             Err(e) => return Some(Err(self.wire(fam, item, e))),
                         };
                         let label = scratch.bound(k, q);
-                        let ev = self.sample(fam, name, c, Series::Quantile, v, Some(label), None);
+                        let run = run_of(fam, c, run_cache);
+                        let ev =
+                            self.sample(fam, name, run, c, Series::Quantile, v, Some(label), None);
                         self.step = next;
                         return Some(Ok(ev));
                     }
@@ -482,7 +510,9 @@ impl FamilyState {
                     };
                     let label = scratch.bound(k, b.upper);
                     let ex = b.exemplar.map(|e| range_in(fam, e));
-                    let ev = self.sample(fam, name, c, Series::Bucket, b.count, Some(label), ex);
+                    let run = run_of(fam, c, run_cache);
+                    let ev =
+                        self.sample(fam, name, run, c, Series::Bucket, b.count, Some(label), ex);
                     self.last_inf = b.upper == f64::INFINITY;
                     self.step = next;
                     return Some(Ok(ev));
@@ -490,7 +520,17 @@ impl FamilyState {
                 Step::Inf => {
                     let c = self.cur.as_ref()?;
                     let label = Fmt::from_bytes(b"+Inf");
-                    let ev = self.sample(fam, name, c, Series::Bucket, c.count, Some(label), None);
+                    let run = run_of(fam, c, run_cache);
+                    let ev = self.sample(
+                        fam,
+                        name,
+                        run,
+                        c,
+                        Series::Bucket,
+                        c.count,
+                        Some(label),
+                        None,
+                    );
                     self.step = Step::Next;
                     return Some(Ok(ev));
                 }
@@ -503,6 +543,7 @@ impl FamilyState {
         &self,
         fam: &'b [u8],
         name: &'b str,
+        run: &'b str,
         c: &Cur,
         series: Series,
         value: f64,
@@ -514,6 +555,8 @@ impl FamilyState {
             metric_type: self.mtype,
             series,
             metric: slice(fam, c.metric),
+            run,
+            more: c.more,
             value,
             timestamp_ms: c.ts,
             start_timestamp_ms: c.start_ms,
@@ -523,8 +566,8 @@ impl FamilyState {
         })
     }
 
-    /// Reads and validates one `Metric` message.
-    fn read_metric(&self, fam: &[u8], msg: &[u8]) -> Result<Cur, Error> {
+    /// Reads and validates one `Metric` message; also returns its leading run of labels.
+    fn read_metric<'b>(&self, fam: &'b [u8], msg: &'b [u8]) -> Result<(Cur, &'b str), Error> {
         let want = match self.mtype {
             MetricType::Counter => 3,
             MetricType::Gauge => 2,
@@ -536,7 +579,10 @@ impl FamilyState {
         let mut ts: i64 = 0;
         // Labels in the leading run are validated as UTF-8 in one call (see `label_run`).
         let run = label_run(msg);
-        let run_ok = std::str::from_utf8(&msg[..run]).is_ok();
+        let run_str = std::str::from_utf8(&msg[..run]).ok();
+        let run_ok = run_str.is_some();
+        let run = if run_ok { run } else { 0 };
+        let mut more = false;
         let mut f = Fields::new(msg);
         while let Some(r) = f.next_field() {
             let (n, v, at) = r.map_err(|e| self.wire(fam, msg, e))?;
@@ -551,6 +597,7 @@ impl FamilyState {
                     if !quick {
                         self.check_label(fam, b, abs)?;
                     }
+                    more |= at >= run;
                 }
                 2..=5 | 7 => {
                     let b = v
@@ -575,6 +622,8 @@ impl FamilyState {
         let value = value.unwrap_or(&msg[msg.len()..]);
         let mut cur = Cur {
             metric: range_in(fam, msg),
+            run,
+            more,
             value: range_in(fam, value),
             ts: (ts != 0).then_some(ts),
             h: HistHead::default(),
@@ -628,7 +677,7 @@ impl FamilyState {
                 self.read_histogram(fam, value, &mut cur)?;
             }
         }
-        Ok(cur)
+        Ok((cur, run_str.unwrap_or_default()))
     }
 
     fn read_histogram(&self, fam: &[u8], value: &[u8], cur: &mut Cur) -> Result<(), Error> {

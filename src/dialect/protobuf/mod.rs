@@ -187,7 +187,7 @@ pub struct Parser<'a> {
     buf: &'a [u8],
     pos: usize,
     settings: Settings,
-    fam: Option<(FamilyState, &'a [u8], &'a str)>,
+    fam: Option<(FamilyState, &'a [u8], &'a str, Option<&'a str>)>,
     scratch: Scratch,
     failed: bool,
     families: u64,
@@ -226,8 +226,8 @@ impl<'a> Iterator for Parser<'a> {
             if self.failed {
                 return None;
             }
-            if let Some((st, fam, name)) = &mut self.fam {
-                match st.next_event(fam, name, &self.settings, &mut self.scratch) {
+            if let Some((st, fam, name, run)) = &mut self.fam {
+                match st.next_event(fam, name, run, &self.settings, &mut self.scratch) {
                     Some(r) => {
                         self.failed = r.is_err();
                         return Some(r);
@@ -257,7 +257,7 @@ impl<'a> Iterator for Parser<'a> {
                     let fam = &self.buf[s..e];
                     FamilyState::open(fam, s as u64).map(|st| {
                         let name = st.name(fam);
-                        (st, fam, name)
+                        (st, fam, name, None)
                     })
                 }
                 Prefix::Incomplete => Err(truncated(0, 0, at)),
@@ -440,7 +440,7 @@ pub struct ChunkEvents<'c> {
     first: &'c [u8],
     /// The rest of the chunk.
     rest: &'c [u8],
-    fam: Option<(FamilyState, &'c [u8], &'c str)>,
+    fam: Option<(FamilyState, &'c [u8], &'c str, Option<&'c str>)>,
     pending: Option<Error>,
 }
 
@@ -458,7 +458,7 @@ impl<'c> ChunkEvents<'c> {
             Ok(st) => {
                 self.inner.families += 1;
                 let name = st.name(fam);
-                self.fam = Some((st, fam, name));
+                self.fam = Some((st, fam, name, None));
                 None
             }
             Err(e) => Some(Err(self.fail(at_family_start(e, from_start, start)))),
@@ -482,8 +482,14 @@ impl<'c> Iterator for ChunkEvents<'c> {
             return Some(Err(self.fail(e)));
         }
         loop {
-            if let Some((st, fam, name)) = &mut self.fam {
-                match st.next_event(fam, name, &self.inner.settings, &mut self.inner.scratch) {
+            if let Some((st, fam, name, run)) = &mut self.fam {
+                match st.next_event(
+                    fam,
+                    name,
+                    run,
+                    &self.inner.settings,
+                    &mut self.inner.scratch,
+                ) {
                     Some(Ok(e)) => return Some(Ok(e)),
                     Some(Err(e)) => return Some(Err(self.fail(e))),
                     None => self.fam = None,
@@ -701,7 +707,13 @@ impl<R: Read> ReadParser<R> {
                 continue;
             }
             let name = st.name(&self.buf);
-            let r = st.next_event(&self.buf, name, &self.settings, &mut self.scratch);
+            let r = st.next_event(
+                &self.buf,
+                name,
+                &mut None,
+                &self.settings,
+                &mut self.scratch,
+            );
             if !matches!(r, Some(Ok(_))) {
                 self.failed = true;
             }
