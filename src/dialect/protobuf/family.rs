@@ -87,13 +87,25 @@ fn range_in(whole: &[u8], part: &[u8]) -> Range {
     (start, start + part.len())
 }
 
+/// Strings of a family already validated, kept by front ends that keep the family's bytes
+/// borrowed between events, so that each is validated once: the name, help and unit when the
+/// family is opened, the current metric's label run when the metric is read. `None` is
+/// validated again where it is needed (a front end that cannot keep them passes a fresh
+/// `Strs::default()` per event).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Strs<'b> {
+    help: Option<&'b str>,
+    unit: Option<&'b str>,
+    run: Option<&'b str>,
+}
+
 /// The current metric's label run, validated once per metric when `cache` is kept.
-fn run_of<'b>(fam: &'b [u8], c: &Cur, cache: &mut Option<&'b str>) -> &'b str {
-    match *cache {
+fn run_of<'b>(fam: &'b [u8], c: &Cur, cache: &mut Strs<'b>) -> &'b str {
+    match cache.run {
         Some(r) => r,
         None => {
             let r = str_of(fam, (c.metric.0, c.metric.0 + c.run));
-            *cache = Some(r);
+            cache.run = Some(r);
             r
         }
     }
@@ -139,6 +151,12 @@ pub(crate) struct FamilyState {
 impl FamilyState {
     /// Reads the family's metadata; `base` is its offset in the body.
     pub(crate) fn open(fam: &[u8], base: u64) -> Result<FamilyState, Error> {
+        Self::open_strs(fam, base).map(|(st, _, _)| st)
+    }
+
+    /// [`FamilyState::open`], also returning the validated name and the strings to pass to
+    /// [`FamilyState::next_event`].
+    pub(crate) fn open_strs(fam: &[u8], base: u64) -> Result<(FamilyState, &str, Strs<'_>), Error> {
         let mut st = FamilyState {
             base,
             name: (0, 0),
@@ -186,7 +204,7 @@ impl FamilyState {
             }
         };
         let at = base + st.help.0 as u64;
-        if std::str::from_utf8(slice(fam, st.help)).is_err() {
+        let Ok(help) = std::str::from_utf8(slice(fam, st.help)) else {
             return Err(Error::new(
                 ErrorKind::InvalidUtf8,
                 format!("invalid help for metric {name_str:?}: not valid UTF-8"),
@@ -194,8 +212,8 @@ impl FamilyState {
                 0,
                 at,
             ));
-        }
-        if std::str::from_utf8(slice(fam, st.unit)).is_err() {
+        };
+        let Ok(unit) = std::str::from_utf8(slice(fam, st.unit)) else {
             return Err(Error::new(
                 ErrorKind::InvalidUtf8,
                 format!("invalid unit for metric {name_str:?}: not valid UTF-8"),
@@ -203,7 +221,7 @@ impl FamilyState {
                 0,
                 base + st.unit.0 as u64,
             ));
-        }
+        };
         st.mtype = match mtype {
             0 => MetricType::Counter,
             1 => MetricType::Gauge,
@@ -221,7 +239,12 @@ impl FamilyState {
                 ));
             }
         };
-        Ok(st)
+        let strs = Strs {
+            help: Some(help),
+            unit: Some(unit),
+            run: None,
+        };
+        Ok((st, name_str, strs))
     }
 
     fn family_name<'b>(&self, fam: &'b [u8]) -> &'b str {
@@ -317,18 +340,17 @@ impl FamilyState {
     }
 
     /// The next event of the family, `None` once it is done; `name` is [`FamilyState::name`].
-    /// `run` caches the current metric's validated label run between calls for front ends
-    /// that keep the family's bytes borrowed (start it at `None` per family); others pass a
-    /// fresh `None` and the run is validated again per event.
+    /// `strs` are [`FamilyState::open_strs`]'s, kept between calls, or a fresh
+    /// `Strs::default()` per call.
     pub(crate) fn next_event<'b>(
         &mut self,
         fam: &'b [u8],
         name: &'b str,
-        run: &mut Option<&'b str>,
+        strs: &mut Strs<'b>,
         settings: &Settings,
         scratch: &mut Scratch,
     ) -> Option<Result<Event<'b>, Error>> {
-        let r = self.advance(fam, name, run, settings, scratch);
+        let r = self.advance(fam, name, strs, settings, scratch);
         if matches!(r, Some(Err(_))) {
             self.phase = Phase::Done;
         }
@@ -339,7 +361,7 @@ impl FamilyState {
         &mut self,
         fam: &'b [u8],
         name: &'b str,
-        run_cache: &mut Option<&'b str>,
+        run_cache: &mut Strs<'b>,
         settings: &Settings,
         scratch: &mut Scratch,
     ) -> Option<Result<Event<'b>, Error>> {
@@ -352,14 +374,14 @@ impl FamilyState {
                 };
                 return Some(Ok(Event::Help(Help {
                     name,
-                    text: str_of(fam, self.help),
+                    text: run_cache.help.unwrap_or_else(|| str_of(fam, self.help)),
                 })));
             }
             Phase::Unit => {
                 self.phase = Phase::Type;
                 return Some(Ok(Event::Unit(UnitLine {
                     name,
-                    unit: str_of(fam, self.unit),
+                    unit: run_cache.unit.unwrap_or_else(|| str_of(fam, self.unit)),
                     line: 0,
                 })));
             }
@@ -394,7 +416,7 @@ impl FamilyState {
                         Ok(c) => c,
                         Err(e) => return Some(Err(e)),
                     };
-                    *run_cache = Some(run);
+                    run_cache.run = Some(run);
                     self.cur = Some(cur);
                     self.last_inf = false;
                     match self.mtype {
@@ -582,22 +604,31 @@ impl FamilyState {
         let run_str = std::str::from_utf8(&msg[..run]).ok();
         let run_ok = run_str.is_some();
         let run = if run_ok { run } else { 0 };
+        let mbase = range_in(fam, msg).0;
+        // The run's pairs are walked by their one-byte lengths; the full check only when the
+        // quick one fails (it then reports the error).
+        let mut p = 0;
+        while p < run {
+            let end = p + 2 + msg.get(p + 1).copied().unwrap_or_default() as usize;
+            let b = msg.get(p + 2..end).unwrap_or_default();
+            if !label_pair(b).is_ok_and(|(name, _)| !name.is_empty()) {
+                self.check_label(fam, b, mbase + p)?;
+            }
+            p = end;
+        }
         let mut more = false;
-        let mut f = Fields::new(msg);
+        let after = msg.get(run..).unwrap_or_default();
+        let mut f = Fields::new(after);
         while let Some(r) = f.next_field() {
-            let (n, v, at) = r.map_err(|e| self.wire(fam, msg, e))?;
-            let abs = range_in(fam, msg).0 + at;
+            let (n, v, at) = r.map_err(|e| self.wire(fam, after, e))?;
+            let abs = mbase + run + at;
             match n {
                 1 => {
                     let b = v
                         .as_bytes()
                         .ok_or_else(|| self.wrong_type(abs, "message"))?;
-                    let quick =
-                        run_ok && at < run && label_pair(b).is_ok_and(|(name, _)| !name.is_empty());
-                    if !quick {
-                        self.check_label(fam, b, abs)?;
-                    }
-                    more |= at >= run;
+                    self.check_label(fam, b, abs)?;
+                    more = true;
                 }
                 2..=5 | 7 => {
                     let b = v

@@ -49,7 +49,7 @@ pub use event::{
     NativeHistogram, Sample, Series, Spans,
 };
 pub(crate) use event::{Decoded, put_exemplar, put_exemplar_message, put_label};
-use family::{FamilyState, Scratch};
+use family::{FamilyState, Scratch, Strs};
 
 use crate::error::{Error, ErrorKind};
 
@@ -187,7 +187,7 @@ pub struct Parser<'a> {
     buf: &'a [u8],
     pos: usize,
     settings: Settings,
-    fam: Option<(FamilyState, &'a [u8], &'a str, Option<&'a str>)>,
+    fam: Option<(FamilyState, &'a [u8], &'a str, Strs<'a>)>,
     scratch: Scratch,
     failed: bool,
     families: u64,
@@ -255,10 +255,8 @@ impl<'a> Iterator for Parser<'a> {
                     let (s, e) = (self.pos + p, self.pos + p + len);
                     self.pos = e;
                     let fam = &self.buf[s..e];
-                    FamilyState::open(fam, s as u64).map(|st| {
-                        let name = st.name(fam);
-                        (st, fam, name, None)
-                    })
+                    FamilyState::open_strs(fam, s as u64)
+                        .map(|(st, name, strs)| (st, fam, name, strs))
                 }
                 Prefix::Incomplete => Err(truncated(0, 0, at)),
                 Prefix::Bad(what) => Err(Error::new(ErrorKind::Protobuf, what, 0, 0, at)),
@@ -440,7 +438,7 @@ pub struct ChunkEvents<'c> {
     first: &'c [u8],
     /// The rest of the chunk.
     rest: &'c [u8],
-    fam: Option<(FamilyState, &'c [u8], &'c str, Option<&'c str>)>,
+    fam: Option<(FamilyState, &'c [u8], &'c str, Strs<'c>)>,
     pending: Option<Error>,
 }
 
@@ -454,11 +452,10 @@ impl<'c> ChunkEvents<'c> {
         from_start: &[u8],
         start: u64,
     ) -> Option<Result<Event<'c>, Error>> {
-        match FamilyState::open(fam, base) {
-            Ok(st) => {
+        match FamilyState::open_strs(fam, base) {
+            Ok((st, name, strs)) => {
                 self.inner.families += 1;
-                let name = st.name(fam);
-                self.fam = Some((st, fam, name, None));
+                self.fam = Some((st, fam, name, strs));
                 None
             }
             Err(e) => Some(Err(self.fail(at_family_start(e, from_start, start)))),
@@ -710,7 +707,7 @@ impl<R: Read> ReadParser<R> {
             let r = st.next_event(
                 &self.buf,
                 name,
-                &mut None,
+                &mut Strs::default(),
                 &self.settings,
                 &mut self.scratch,
             );
