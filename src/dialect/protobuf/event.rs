@@ -82,27 +82,47 @@ impl Series {
 }
 
 /// A float formatted into the event itself (the `le`/`quantile` value), so no sample
-/// allocates.
+/// allocates; common bounds point at a static copy, which needs no UTF-8 check when read.
 #[derive(Clone, Copy)]
-pub(crate) struct Fmt {
-    len: u8,
-    buf: [u8; 31],
+pub(crate) enum Fmt {
+    Static(&'static str),
+    Inline { len: u8, buf: [u8; 31] },
 }
 
+/// Bounds and quantiles as Prometheus formats them that are common in expositions (Envoy's
+/// and Istio's default buckets, client libraries' defaults, usual quantiles).
+pub(crate) const COMMON: &[&str] = &[
+    "0.0", "0.0001", "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.075", "0.1",
+    "0.2", "0.25", "0.3", "0.4", "0.5", "0.6", "0.7", "0.75", "0.8", "0.9", "0.95", "0.99",
+    "0.999", "0.9999", "1.0", "2.0", "2.5", "3.0", "4.0", "5.0", "7.5", "10.0", "15.0", "20.0",
+    "25.0", "30.0", "50.0", "60.0", "75.0", "100.0", "120.0", "200.0", "250.0", "300.0", "500.0",
+    "600.0", "750.0", "1000.0", "2000.0", "2500.0", "5000.0", "10000.0", "25000.0", "30000.0",
+    "50000.0", "60000.0", "100000.0", "250000.0", "300000.0", "500000.0", "600000.0", "1e+06",
+    "1.8e+06", "3.6e+06", "1e+07", "1e+08", "1e+09",
+];
+
 impl Fmt {
+    pub(crate) const INF: Fmt = Fmt::Static("+Inf");
+
     pub(crate) fn from_bytes(b: &[u8]) -> Self {
-        let mut f = Fmt {
-            len: 0,
-            buf: [0; 31],
-        };
+        if let Some(s) = COMMON.iter().find(|s| s.as_bytes() == b) {
+            return Fmt::Static(s);
+        }
+        let mut buf = [0; 31];
         let n = b.len().min(31);
-        f.buf[..n].copy_from_slice(&b[..n]);
-        f.len = n as u8;
-        f
+        buf[..n].copy_from_slice(&b[..n]);
+        Fmt::Inline { len: n as u8, buf }
     }
 
+    #[inline]
     pub(crate) fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.buf[..self.len as usize]).unwrap_or_default()
+        match self {
+            Fmt::Static(s) => s,
+            Fmt::Inline { len, buf } => {
+                std::str::from_utf8(buf.get(..*len as usize).unwrap_or_default())
+                    .unwrap_or_default()
+            }
+        }
     }
 }
 
@@ -392,10 +412,34 @@ impl<'a> LabelPairs<'a> {
     }
 }
 
+impl<'a> LabelPairs<'a> {
+    /// A label of the run not in the common encoding, or one after the run.
+    #[inline(never)]
+    fn next_slow(&mut self, run_pair: Option<&'a [u8]>) -> Option<(&'a str, &'a str)> {
+        if let Some(pair) = run_pair {
+            let (name, value) = label_pair(pair).ok()?;
+            return Some((self.sub(name), self.sub(value)));
+        }
+        loop {
+            let (n, v, _) = self.fields.next_field()?.ok()?;
+            if n != 1 {
+                continue;
+            }
+            let (name, value) = label_pair(v.as_bytes()?).ok()?;
+            // Validated when the metric was read; the check again is what keeps this safe
+            // without `unsafe`.
+            return Some((
+                std::str::from_utf8(name).unwrap_or_default(),
+                std::str::from_utf8(value).unwrap_or_default(),
+            ));
+        }
+    }
+}
+
 impl<'a> Iterator for LabelPairs<'a> {
     type Item = (&'a str, &'a str);
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<(&'a str, &'a str)> {
         let b = self.fast.as_bytes();
         if self.pos < b.len() {
@@ -412,22 +456,12 @@ impl<'a> Iterator for LabelPairs<'a> {
                     }
                 }
             }
-            let (name, value) = label_pair(b.get(start..end)?).ok()?;
-            return Some((self.sub(name), self.sub(value)));
+            return self.next_slow(Some(b.get(start..end)?));
         }
-        loop {
-            let (n, v, _) = self.fields.next_field()?.ok()?;
-            if n != 1 {
-                continue;
-            }
-            let (name, value) = label_pair(v.as_bytes()?).ok()?;
-            // Validated when the metric was read; the check again is what keeps this safe
-            // without `unsafe`.
-            return Some((
-                std::str::from_utf8(name).unwrap_or_default(),
-                std::str::from_utf8(value).unwrap_or_default(),
-            ));
+        if self.fields.pos() >= self.fields.len() {
+            return None;
         }
+        self.next_slow(None)
     }
 }
 

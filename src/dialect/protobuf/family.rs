@@ -541,7 +541,7 @@ impl FamilyState {
                 }
                 Step::Inf => {
                     let c = self.cur.as_ref()?;
-                    let label = Fmt::from_bytes(b"+Inf");
+                    let label = Fmt::INF;
                     let run = run_of(fam, c, run_cache);
                     let ev = self.sample(
                         fam,
@@ -611,7 +611,15 @@ impl FamilyState {
         while p < run {
             let end = p + 2 + msg.get(p + 1).copied().unwrap_or_default() as usize;
             let b = msg.get(p + 2..end).unwrap_or_default();
-            if !label_pair(b).is_ok_and(|(name, _)| !name.is_empty()) {
+            // The common encoding with a non-empty name, as `label_pair` reads it.
+            let quick = match b {
+                [0x0a, nl @ 1..0x80, rest @ ..] => match rest.get(*nl as usize..) {
+                    Some([0x12, vl @ 0..0x80, value @ ..]) => value.len() == *vl as usize,
+                    _ => false,
+                },
+                _ => false,
+            };
+            if !quick && !label_pair(b).is_ok_and(|(name, _)| !name.is_empty()) {
                 self.check_label(fam, b, mbase + p)?;
             }
             p = end;
@@ -915,5 +923,36 @@ impl FamilyState {
 
     fn timestamp(&self, fam: &[u8], b: &[u8]) -> Result<i64, Error> {
         timestamp_ms(b).map_err(|e| self.wire(fam, b, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every common bound is what the formatter writes for its value, so the static copies
+    /// are found; other values are formatted inline.
+    #[test]
+    fn common_bounds_are_static_and_formatted() {
+        let mut s = Scratch::default();
+        for (k, text) in super::super::event::COMMON.iter().enumerate() {
+            let v: f64 = text.parse().unwrap();
+            let f = s.bound(k, v);
+            assert_eq!(f.as_str(), *text);
+            assert!(matches!(f, Fmt::Static(_)), "{text}");
+            // Cached by slot.
+            assert_eq!(s.bound(k, v).as_str(), *text);
+        }
+        for (v, text) in [
+            (0.123, "0.123"),
+            (7e6, "7e+06"),
+            (-1.0, "-1.0"),
+            (42.0, "42.0"),
+        ] {
+            let f = s.bound(0, v);
+            assert_eq!(f.as_str(), text);
+            assert!(matches!(f, Fmt::Inline { .. }), "{text}");
+        }
+        assert_eq!(Fmt::INF.as_str(), "+Inf");
     }
 }

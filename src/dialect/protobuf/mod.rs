@@ -240,11 +240,12 @@ impl<'a> Iterator for Parser<'a> {
                 return None;
             }
             let at = self.pos as u64;
-            let claimed = match read_prefix(rest) {
+            let prefix = read_prefix(rest);
+            let claimed = match prefix {
                 Prefix::Complete(p, len) => &rest[..rest.len().min(check_len(p, len))],
                 _ => rest,
             };
-            let r = match read_prefix(rest) {
+            let r = match prefix {
                 Prefix::Complete(_, len) if len > self.settings.max_family_len => {
                     Err(too_large(len, self.settings.max_family_len, at))
                 }
