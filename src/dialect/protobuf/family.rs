@@ -23,14 +23,7 @@ pub(crate) struct Scratch {
 const MAX_CACHED_BOUNDS: usize = 4096;
 
 impl Scratch {
-    /// Prometheus' `formatOpenMetricsFloat`: Go's shortest `%g`, `.0` appended to an integer.
-    fn bound(&mut self, slot: usize, v: f64) -> Fmt {
-        let bits = v.to_bits();
-        if let Some((b, f)) = self.bounds.get(slot) {
-            if *b == bits {
-                return *f;
-            }
-        }
+    fn format(&mut self, v: f64) -> Fmt {
         self.tmp.clear();
         crate::go::write_go_g(&mut self.tmp, v);
         if !self
@@ -40,7 +33,21 @@ impl Scratch {
         {
             self.tmp.extend_from_slice(b".0");
         }
-        let f = Fmt::from_bytes(&self.tmp);
+        Fmt::from_bytes(&self.tmp)
+    }
+
+    /// Prometheus' `formatOpenMetricsFloat`: Go's shortest `%g`, `.0` appended to an integer.
+    fn bound(&mut self, slot: usize, v: f64) -> Fmt {
+        let bits = v.to_bits();
+        if let Some((b, f)) = self.bounds.get(slot) {
+            if *b == bits {
+                return *f;
+            }
+        }
+        let f = match Fmt::common(v) {
+            Some(f) => f,
+            None => self.format(v),
+        };
         if slot < self.bounds.len() {
             self.bounds[slot] = (bits, f);
         } else if slot == self.bounds.len() && slot < MAX_CACHED_BOUNDS {
@@ -935,13 +942,14 @@ mod tests {
     #[test]
     fn common_bounds_are_static_and_formatted() {
         let mut s = Scratch::default();
-        for (k, text) in super::super::event::COMMON.iter().enumerate() {
-            let v: f64 = text.parse().unwrap();
+        for (k, &(v, text)) in super::super::event::COMMON.iter().enumerate() {
+            assert_eq!(s.format(v).as_str(), text);
+            assert_eq!(text.parse::<f64>().unwrap().to_bits(), v.to_bits());
             let f = s.bound(k, v);
-            assert_eq!(f.as_str(), *text);
+            assert_eq!(f.as_str(), text);
             assert!(matches!(f, Fmt::Static(_)), "{text}");
             // Cached by slot.
-            assert_eq!(s.bound(k, v).as_str(), *text);
+            assert_eq!(s.bound(k, v).as_str(), text);
         }
         for (v, text) in [
             (0.123, "0.123"),
