@@ -532,6 +532,20 @@ impl<'a> Iterator for LabelPairs<'a> {
     }
 }
 
+/// Whether `msg` is a `LabelPair` in the common encoding (name, then value, both shorter than
+/// 128 bytes, nothing else) with a non-empty name: then [`label_pair`] reads it as
+/// `(&msg[2..2 + nl], &msg[4 + nl..])`.
+#[inline(always)]
+pub(crate) fn common_pair(msg: &[u8]) -> bool {
+    match msg {
+        [0x0a, nl @ 1..0x80, rest @ ..] => match rest.get(*nl as usize..) {
+            Some([0x12, vl @ 0..0x80, value @ ..]) => value.len() == *vl as usize,
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// The name and value bytes of one `LabelPair` (last occurrence wins, as in protobuf).
 #[inline]
 pub(crate) fn label_pair(msg: &[u8]) -> Result<(&[u8], &[u8]), super::wire::WireError> {
@@ -1324,5 +1338,102 @@ mod tests {
             f64::NAN.to_bits()
         );
         assert!(custom_bound(-2, &d.custom_values).is_nan());
+    }
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::*;
+
+    /// The labels of a message decoded the plain way: every field 1 through the field walker.
+    fn plain(msg: &[u8]) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut f = Fields::new(msg);
+        while let Some(Ok((n, v, _))) = f.next_field() {
+            if n != 1 {
+                continue;
+            }
+            let Some(Ok((name, value))) = v.as_bytes().map(label_pair) else {
+                break;
+            };
+            out.push((
+                std::str::from_utf8(name).unwrap_or_default().to_string(),
+                std::str::from_utf8(value).unwrap_or_default().to_string(),
+            ));
+        }
+        out
+    }
+
+    fn pair(fields: &[(u8, &[u8])]) -> Vec<u8> {
+        let mut m = Vec::new();
+        for (key, b) in fields {
+            m.push(*key);
+            put_varint(&mut m, b.len() as u64);
+            m.extend_from_slice(b);
+        }
+        let mut out = vec![0x0a];
+        put_varint(&mut out, m.len() as u64);
+        out.extend_from_slice(&m);
+        out
+    }
+
+    /// The run's fast path (common encoding sliced from the validated run) reads what the
+    /// field walker reads, for common and uncommon encodings alike, and the quick check of
+    /// a run's pair accepts only pairs `label_pair` reads with a non-empty name.
+    #[test]
+    fn label_run_fast_path_agrees_with_the_field_walker() {
+        let long = "x".repeat(200);
+        let pairs: Vec<Vec<u8>> = vec![
+            pair(&[(0x0a, b"code"), (0x12, b"200")]),
+            pair(&[(0x12, b"200"), (0x0a, b"code")]),
+            pair(&[(0x0a, b"name")]),
+            pair(&[(0x0a, b""), (0x12, b"v")]),
+            pair(&[(0x0a, "é".as_bytes()), (0x12, "ü€".as_bytes())]),
+            pair(&[(0x0a, b"a"), (0x12, long.as_bytes())]),
+            pair(&[(0x0a, b"a"), (0x12, b"1"), (0x12, b"2")]),
+            pair(&[(0x0a, b"a"), (0x12, b"1"), (0x1a, b"x")]),
+        ];
+        let tail: &[u8] = &[0x3a, 0x02, 0x09, 0x00, 0x30, 0x05];
+        for a in &pairs {
+            for b in &pairs {
+                for with_tail in [false, true] {
+                    let mut msg = a.clone();
+                    msg.extend_from_slice(b);
+                    if with_tail {
+                        msg.extend_from_slice(tail);
+                        msg.extend_from_slice(a);
+                    }
+                    let want = plain(&msg);
+                    let got: Vec<(String, String)> = LabelPairs::new(&msg)
+                        .map(|(n, v)| (n.to_string(), v.to_string()))
+                        .collect();
+                    assert_eq!(got, want, "{msg:x?}");
+                    let run = label_run(&msg);
+                    if let Ok(s) = std::str::from_utf8(&msg[..run]) {
+                        let rest = &msg[run..];
+                        let got: Vec<(String, String)> = LabelPairs::from_run(s, rest)
+                            .map(|(n, v)| (n.to_string(), v.to_string()))
+                            .collect();
+                        assert_eq!(got, want, "{msg:x?}");
+                    }
+                }
+            }
+            let inner = &a[2..];
+            if a[1] < 0x80 && common_pair(inner) {
+                assert!(
+                    label_pair(inner).is_ok_and(|(n, _)| !n.is_empty()),
+                    "{a:x?}"
+                );
+            }
+            for i in 0..inner.len() {
+                for x in [0x00, 0x01, 0x0a, 0x12, 0x7f, 0x80, 0xff] {
+                    let mut m = inner.to_vec();
+                    m[i] = x;
+                    if common_pair(&m) {
+                        assert!(label_pair(&m).is_ok_and(|(n, _)| !n.is_empty()), "{m:x?}");
+                    }
+                }
+            }
+        }
     }
 }

@@ -5,7 +5,8 @@
 
 use super::Settings;
 use super::event::{
-    Event, Fmt, Help, HistHead, NativeHistogram, Sample, Series, Src, label_pair, label_run, span,
+    Event, Fmt, Help, HistHead, NativeHistogram, Sample, Series, Src, common_pair, label_pair,
+    label_run, span,
 };
 use super::messages::{bucket, exemplar, quantile, timestamp_ms};
 use super::wire::{Fields, Repeated, Value, WireError, count_repeated, zigzag};
@@ -618,15 +619,7 @@ impl FamilyState {
         while p < run {
             let end = p + 2 + msg.get(p + 1).copied().unwrap_or_default() as usize;
             let b = msg.get(p + 2..end).unwrap_or_default();
-            // The common encoding with a non-empty name, as `label_pair` reads it.
-            let quick = match b {
-                [0x0a, nl @ 1..0x80, rest @ ..] => match rest.get(*nl as usize..) {
-                    Some([0x12, vl @ 0..0x80, value @ ..]) => value.len() == *vl as usize,
-                    _ => false,
-                },
-                _ => false,
-            };
-            if !quick && !label_pair(b).is_ok_and(|(name, _)| !name.is_empty()) {
+            if !common_pair(b) && !label_pair(b).is_ok_and(|(name, _)| !name.is_empty()) {
                 self.check_label(fam, b, mbase + p)?;
             }
             p = end;
