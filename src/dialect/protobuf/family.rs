@@ -159,24 +159,47 @@ pub(crate) struct FamilyState {
 impl FamilyState {
     /// Reads the family's metadata; `base` is its offset in the body.
     pub(crate) fn open(fam: &[u8], base: u64) -> Result<FamilyState, Error> {
-        Self::open_strs(fam, base).map(|(st, _, _)| st)
+        let mut st = FamilyState::empty();
+        st.reopen(fam, base)?;
+        Ok(st)
     }
 
-    /// [`FamilyState::open`], also returning the validated name and the strings to pass to
-    /// [`FamilyState::next_event`].
-    pub(crate) fn open_strs(fam: &[u8], base: u64) -> Result<(FamilyState, &str, Strs<'_>), Error> {
-        let mut st = FamilyState {
-            base,
+    /// A state to [`FamilyState::reopen`].
+    pub(crate) fn empty() -> Self {
+        FamilyState {
+            base: 0,
             name: (0, 0),
             help: (0, 0),
             unit: (0, 0),
             mtype: MetricType::Counter,
-            phase: Phase::Help,
+            phase: Phase::Done,
             pos: 0,
             step: Step::Next,
             cur: None,
             last_inf: false,
-        };
+        }
+    }
+
+    /// [`FamilyState::open`] in place, for a front end that keeps one state (the state is
+    /// large: moving it per family costs more than setting its fields); also returns the
+    /// validated name and the strings to pass to [`FamilyState::next_event`].
+    pub(crate) fn reopen<'b>(
+        &mut self,
+        fam: &'b [u8],
+        base: u64,
+    ) -> Result<(&'b str, Strs<'b>), Error> {
+        let st = self;
+        st.base = base;
+        st.name = (0, 0);
+        st.help = (0, 0);
+        st.unit = (0, 0);
+        st.mtype = MetricType::Counter;
+        // Done until the metadata is valid.
+        st.phase = Phase::Done;
+        st.pos = 0;
+        st.step = Step::Next;
+        st.cur = None;
+        st.last_inf = false;
         let mut mtype: i64 = 0;
         let mut f = Fields::new(fam);
         while let Some(r) = f.next_field() {
@@ -252,7 +275,8 @@ impl FamilyState {
             unit: Some(unit),
             run: None,
         };
-        Ok((st, name_str, strs))
+        st.phase = Phase::Help;
+        Ok((name_str, strs))
     }
 
     fn family_name<'b>(&self, fam: &'b [u8]) -> &'b str {
@@ -348,7 +372,7 @@ impl FamilyState {
     }
 
     /// The next event of the family, `None` once it is done; `name` is [`FamilyState::name`].
-    /// `strs` are [`FamilyState::open_strs`]'s, kept between calls, or a fresh
+    /// `strs` are [`FamilyState::reopen`]'s, kept between calls, or a fresh
     /// `Strs::default()` per call.
     pub(crate) fn next_event<'b>(
         &mut self,
