@@ -3,6 +3,10 @@
 //! rounds give the time per scrape, and the ratios are of medians.
 //!
 //! `cargo run --release --example protobuf_ratio [rounds]`
+//!
+//! For instruction counts, one workload on one input: `protobuf_ratio one INPUT WORKLOAD [reps]`
+//! (WORKLOAD `text`, `pb` or `prost`; INPUT a substring of the input's name), e.g. under
+//! `valgrind --tool=callgrind --toggle-collect='*workloads::ours*'`.
 
 #[path = "../common/protobuf.rs"]
 mod workloads;
@@ -15,7 +19,44 @@ fn median(v: &mut [f64]) -> f64 {
     v[v.len() / 2]
 }
 
+fn one(mut args: impl Iterator<Item = String>) {
+    let input = args.next().expect("input name");
+    let workload = args.next().expect("workload: text, pb or prost");
+    let reps: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1);
+    let f = match workload.as_str() {
+        "text" => workloads::text as fn(&[u8]) -> usize,
+        "pb" => workloads::ours,
+        "prost" => workloads::prost,
+        w => panic!("unknown workload {w}"),
+    };
+    let mut found = false;
+    for i in workloads::inputs() {
+        if !i.name.contains(&input) {
+            continue;
+        }
+        found = true;
+        let body = if workload == "text" {
+            &i.text
+        } else {
+            &i.protobuf
+        };
+        let mut n = 0;
+        for _ in 0..reps {
+            n += black_box(f(black_box(body)));
+        }
+        println!(
+            "{} {workload} x{reps}: {} bytes, checksum {n}",
+            i.name,
+            body.len()
+        );
+    }
+    assert!(found, "no input matches {input}");
+}
+
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("one") {
+        return one(std::env::args().skip(2));
+    }
     let rounds: usize = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())

@@ -82,27 +82,114 @@ impl Series {
 }
 
 /// A float formatted into the event itself (the `le`/`quantile` value), so no sample
-/// allocates.
+/// allocates; common bounds point at a static copy, which needs no UTF-8 check when read.
 #[derive(Clone, Copy)]
-pub(crate) struct Fmt {
-    len: u8,
-    buf: [u8; 31],
+pub(crate) enum Fmt {
+    Static(&'static str),
+    Inline { len: u8, buf: [u8; 31] },
 }
 
+/// Bounds and quantiles as Prometheus formats them that are common in expositions (Envoy's
+/// and Istio's default buckets, client libraries' defaults, usual quantiles).
+pub(crate) const COMMON: &[(f64, &str)] = &[
+    (0.0, "0.0"),
+    (0.0001, "0.0001"),
+    (0.0005, "0.0005"),
+    (0.001, "0.001"),
+    (0.0025, "0.0025"),
+    (0.005, "0.005"),
+    (0.01, "0.01"),
+    (0.025, "0.025"),
+    (0.05, "0.05"),
+    (0.075, "0.075"),
+    (0.1, "0.1"),
+    (0.2, "0.2"),
+    (0.25, "0.25"),
+    (0.3, "0.3"),
+    (0.4, "0.4"),
+    (0.5, "0.5"),
+    (0.6, "0.6"),
+    (0.7, "0.7"),
+    (0.75, "0.75"),
+    (0.8, "0.8"),
+    (0.9, "0.9"),
+    (0.95, "0.95"),
+    (0.99, "0.99"),
+    (0.999, "0.999"),
+    (0.9999, "0.9999"),
+    (1.0, "1.0"),
+    (2.0, "2.0"),
+    (2.5, "2.5"),
+    (3.0, "3.0"),
+    (4.0, "4.0"),
+    (5.0, "5.0"),
+    (7.5, "7.5"),
+    (10.0, "10.0"),
+    (15.0, "15.0"),
+    (20.0, "20.0"),
+    (25.0, "25.0"),
+    (30.0, "30.0"),
+    (50.0, "50.0"),
+    (60.0, "60.0"),
+    (75.0, "75.0"),
+    (100.0, "100.0"),
+    (120.0, "120.0"),
+    (200.0, "200.0"),
+    (250.0, "250.0"),
+    (300.0, "300.0"),
+    (500.0, "500.0"),
+    (600.0, "600.0"),
+    (750.0, "750.0"),
+    (1000.0, "1000.0"),
+    (2000.0, "2000.0"),
+    (2500.0, "2500.0"),
+    (5000.0, "5000.0"),
+    (10000.0, "10000.0"),
+    (25000.0, "25000.0"),
+    (30000.0, "30000.0"),
+    (50000.0, "50000.0"),
+    (60000.0, "60000.0"),
+    (100000.0, "100000.0"),
+    (250000.0, "250000.0"),
+    (300000.0, "300000.0"),
+    (500000.0, "500000.0"),
+    (600000.0, "600000.0"),
+    (1.0e06, "1e+06"),
+    (1.8e06, "1.8e+06"),
+    (3.6e06, "3.6e+06"),
+    (1.0e07, "1e+07"),
+    (1.0e08, "1e+08"),
+    (1.0e09, "1e+09"),
+];
+
 impl Fmt {
-    pub(crate) fn from_bytes(b: &[u8]) -> Self {
-        let mut f = Fmt {
-            len: 0,
-            buf: [0; 31],
-        };
-        let n = b.len().min(31);
-        f.buf[..n].copy_from_slice(&b[..n]);
-        f.len = n as u8;
-        f
+    pub(crate) const INF: Fmt = Fmt::Static("+Inf");
+
+    /// The static copy of a common value, compared by bits (`-0.0` is not `0.0`).
+    pub(crate) fn common(v: f64) -> Option<Self> {
+        let bits = v.to_bits();
+        COMMON
+            .iter()
+            .find(|(c, _)| c.to_bits() == bits)
+            .map(|&(_, s)| Fmt::Static(s))
     }
 
+    pub(crate) fn from_bytes(b: &[u8]) -> Self {
+        let mut buf = [0; 31];
+        let n = b.len().min(31);
+        buf[..n].copy_from_slice(&b[..n]);
+        Fmt::Inline { len: n as u8, buf }
+    }
+
+    #[inline]
     pub(crate) fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.buf[..self.len as usize]).unwrap_or_default()
+        match self {
+            Fmt::Static(s) => s,
+            Fmt::Inline { len, buf } => {
+                std::str::from_utf8(buf.get(..*len as usize).unwrap_or_default())
+                    .unwrap_or_default()
+            }
+        }
     }
 }
 
@@ -179,6 +266,10 @@ pub struct Sample<'a> {
     pub(crate) series: Series,
     /// The `Metric` message (its labels are field 1).
     pub(crate) metric: &'a [u8],
+    /// The metric's leading run of labels (see [`label_run`]), validated once per metric.
+    pub(crate) run: &'a str,
+    /// Whether label fields follow the run in `metric`.
+    pub(crate) more: bool,
     pub(crate) value: f64,
     pub(crate) timestamp_ms: Option<i64>,
     pub(crate) start_timestamp_ms: Option<i64>,
@@ -219,7 +310,7 @@ impl<'a> Sample<'a> {
     #[inline]
     pub fn labels(&self) -> MetricLabels<'_> {
         MetricLabels {
-            pairs: LabelPairs::new(self.metric),
+            pairs: self.metric_labels(),
             extra: self.extra.as_ref().map(|f| {
                 (
                     if self.series == Series::Bucket {
@@ -236,7 +327,11 @@ impl<'a> Sample<'a> {
     /// The metric's own labels, borrowed from the body (without `le`/`quantile`).
     #[inline]
     pub fn metric_labels(&self) -> LabelPairs<'a> {
-        LabelPairs::new(self.metric)
+        let rest = match self.more {
+            true => self.metric.get(self.run.len()..).unwrap_or_default(),
+            false => &[],
+        };
+        LabelPairs::from_run(self.run, rest)
     }
 
     /// The `le` (bucket) or `quantile` value as Prometheus formats it, if the series has one.
@@ -360,6 +455,16 @@ impl<'a> LabelPairs<'a> {
         }
     }
 
+    /// The labels of a validated run (a prefix of a message) and of the fields after it.
+    #[inline]
+    pub(crate) fn from_run(run: &'a str, rest: &'a [u8]) -> Self {
+        LabelPairs {
+            fast: run,
+            pos: 0,
+            fields: Fields::new(rest),
+        }
+    }
+
     /// `part` (a sub-slice of `fast`, or empty) as text.
     #[inline(always)]
     fn sub(&self, part: &'a [u8]) -> &'a str {
@@ -374,17 +479,12 @@ impl<'a> LabelPairs<'a> {
     }
 }
 
-impl<'a> Iterator for LabelPairs<'a> {
-    type Item = (&'a str, &'a str);
-
-    #[inline]
-    fn next(&mut self) -> Option<(&'a str, &'a str)> {
-        let b = self.fast.as_bytes();
-        if self.pos < b.len() {
-            let start = self.pos + 2;
-            let end = start + b[self.pos + 1] as usize;
-            self.pos = end;
-            let (name, value) = label_pair(b.get(start..end)?).ok()?;
+impl<'a> LabelPairs<'a> {
+    /// A label of the run not in the common encoding, or one after the run.
+    #[inline(never)]
+    fn next_slow(&mut self, run_pair: Option<&'a [u8]>) -> Option<(&'a str, &'a str)> {
+        if let Some(pair) = run_pair {
+            let (name, value) = label_pair(pair).ok()?;
             return Some((self.sub(name), self.sub(value)));
         }
         loop {
@@ -400,6 +500,49 @@ impl<'a> Iterator for LabelPairs<'a> {
                 std::str::from_utf8(value).unwrap_or_default(),
             ));
         }
+    }
+}
+
+impl<'a> Iterator for LabelPairs<'a> {
+    type Item = (&'a str, &'a str);
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<(&'a str, &'a str)> {
+        let b = self.fast.as_bytes();
+        if self.pos < b.len() {
+            let start = self.pos + 2;
+            let end = start + *b.get(self.pos + 1)? as usize;
+            self.pos = end;
+            // The common encoding (name, then value, both short) sliced straight from the run:
+            // each string is bordered by ASCII bytes, so on char boundaries.
+            if let (Some(&0x0a), Some(&nl)) = (b.get(start), b.get(start + 1)) {
+                let ne = start + 2 + nl as usize;
+                if let (true, Some(&0x12), Some(&vl)) = (nl < 0x80, b.get(ne), b.get(ne + 1)) {
+                    if vl < 0x80 && ne + 2 + vl as usize == end {
+                        return Some((self.fast.get(start + 2..ne)?, self.fast.get(ne + 2..end)?));
+                    }
+                }
+            }
+            return self.next_slow(Some(b.get(start..end)?));
+        }
+        if self.fields.pos() >= self.fields.len() {
+            return None;
+        }
+        self.next_slow(None)
+    }
+}
+
+/// Whether `msg` is a `LabelPair` in the common encoding (name, then value, both shorter than
+/// 128 bytes, nothing else) with a non-empty name: then [`label_pair`] reads it as
+/// `(&msg[2..2 + nl], &msg[4 + nl..])`.
+#[inline(always)]
+pub(crate) fn common_pair(msg: &[u8]) -> bool {
+    match msg {
+        [0x0a, nl @ 1..0x80, rest @ ..] => match rest.get(*nl as usize..) {
+            Some([0x12, vl @ 0..0x80, value @ ..]) => value.len() == *vl as usize,
+            _ => false,
+        },
+        _ => false,
     }
 }
 
@@ -1195,5 +1338,102 @@ mod tests {
             f64::NAN.to_bits()
         );
         assert!(custom_bound(-2, &d.custom_values).is_nan());
+    }
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::*;
+
+    /// The labels of a message decoded the plain way: every field 1 through the field walker.
+    fn plain(msg: &[u8]) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut f = Fields::new(msg);
+        while let Some(Ok((n, v, _))) = f.next_field() {
+            if n != 1 {
+                continue;
+            }
+            let Some(Ok((name, value))) = v.as_bytes().map(label_pair) else {
+                break;
+            };
+            out.push((
+                std::str::from_utf8(name).unwrap_or_default().to_string(),
+                std::str::from_utf8(value).unwrap_or_default().to_string(),
+            ));
+        }
+        out
+    }
+
+    fn pair(fields: &[(u8, &[u8])]) -> Vec<u8> {
+        let mut m = Vec::new();
+        for (key, b) in fields {
+            m.push(*key);
+            put_varint(&mut m, b.len() as u64);
+            m.extend_from_slice(b);
+        }
+        let mut out = vec![0x0a];
+        put_varint(&mut out, m.len() as u64);
+        out.extend_from_slice(&m);
+        out
+    }
+
+    /// The run's fast path (common encoding sliced from the validated run) reads what the
+    /// field walker reads, for common and uncommon encodings alike, and the quick check of
+    /// a run's pair accepts only pairs `label_pair` reads with a non-empty name.
+    #[test]
+    fn label_run_fast_path_agrees_with_the_field_walker() {
+        let long = "x".repeat(200);
+        let pairs: Vec<Vec<u8>> = vec![
+            pair(&[(0x0a, b"code"), (0x12, b"200")]),
+            pair(&[(0x12, b"200"), (0x0a, b"code")]),
+            pair(&[(0x0a, b"name")]),
+            pair(&[(0x0a, b""), (0x12, b"v")]),
+            pair(&[(0x0a, "é".as_bytes()), (0x12, "ü€".as_bytes())]),
+            pair(&[(0x0a, b"a"), (0x12, long.as_bytes())]),
+            pair(&[(0x0a, b"a"), (0x12, b"1"), (0x12, b"2")]),
+            pair(&[(0x0a, b"a"), (0x12, b"1"), (0x1a, b"x")]),
+        ];
+        let tail: &[u8] = &[0x3a, 0x02, 0x09, 0x00, 0x30, 0x05];
+        for a in &pairs {
+            for b in &pairs {
+                for with_tail in [false, true] {
+                    let mut msg = a.clone();
+                    msg.extend_from_slice(b);
+                    if with_tail {
+                        msg.extend_from_slice(tail);
+                        msg.extend_from_slice(a);
+                    }
+                    let want = plain(&msg);
+                    let got: Vec<(String, String)> = LabelPairs::new(&msg)
+                        .map(|(n, v)| (n.to_string(), v.to_string()))
+                        .collect();
+                    assert_eq!(got, want, "{msg:x?}");
+                    let run = label_run(&msg);
+                    if let Ok(s) = std::str::from_utf8(&msg[..run]) {
+                        let rest = &msg[run..];
+                        let got: Vec<(String, String)> = LabelPairs::from_run(s, rest)
+                            .map(|(n, v)| (n.to_string(), v.to_string()))
+                            .collect();
+                        assert_eq!(got, want, "{msg:x?}");
+                    }
+                }
+            }
+            let inner = &a[2..];
+            if a[1] < 0x80 && common_pair(inner) {
+                assert!(
+                    label_pair(inner).is_ok_and(|(n, _)| !n.is_empty()),
+                    "{a:x?}"
+                );
+            }
+            for i in 0..inner.len() {
+                for x in [0x00, 0x01, 0x0a, 0x12, 0x7f, 0x80, 0xff] {
+                    let mut m = inner.to_vec();
+                    m[i] = x;
+                    if common_pair(&m) {
+                        assert!(label_pair(&m).is_ok_and(|(n, _)| !n.is_empty()), "{m:x?}");
+                    }
+                }
+            }
+        }
     }
 }

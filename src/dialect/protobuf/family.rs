@@ -5,7 +5,8 @@
 
 use super::Settings;
 use super::event::{
-    Event, Fmt, Help, HistHead, NativeHistogram, Sample, Series, Src, label_pair, label_run, span,
+    Event, Fmt, Help, HistHead, NativeHistogram, Sample, Series, Src, common_pair, label_pair,
+    label_run, span,
 };
 use super::messages::{bucket, exemplar, quantile, timestamp_ms};
 use super::wire::{Fields, Repeated, Value, WireError, count_repeated, zigzag};
@@ -23,14 +24,7 @@ pub(crate) struct Scratch {
 const MAX_CACHED_BOUNDS: usize = 4096;
 
 impl Scratch {
-    /// Prometheus' `formatOpenMetricsFloat`: Go's shortest `%g`, `.0` appended to an integer.
-    fn bound(&mut self, slot: usize, v: f64) -> Fmt {
-        let bits = v.to_bits();
-        if let Some((b, f)) = self.bounds.get(slot) {
-            if *b == bits {
-                return *f;
-            }
-        }
+    fn format(&mut self, v: f64) -> Fmt {
         self.tmp.clear();
         crate::go::write_go_g(&mut self.tmp, v);
         if !self
@@ -40,7 +34,21 @@ impl Scratch {
         {
             self.tmp.extend_from_slice(b".0");
         }
-        let f = Fmt::from_bytes(&self.tmp);
+        Fmt::from_bytes(&self.tmp)
+    }
+
+    /// Prometheus' `formatOpenMetricsFloat`: Go's shortest `%g`, `.0` appended to an integer.
+    fn bound(&mut self, slot: usize, v: f64) -> Fmt {
+        let bits = v.to_bits();
+        if let Some((b, f)) = self.bounds.get(slot) {
+            if *b == bits {
+                return *f;
+            }
+        }
+        let f = match Fmt::common(v) {
+            Some(f) => f,
+            None => self.format(v),
+        };
         if slot < self.bounds.len() {
             self.bounds[slot] = (bits, f);
         } else if slot == self.bounds.len() && slot < MAX_CACHED_BOUNDS {
@@ -87,10 +95,38 @@ fn range_in(whole: &[u8], part: &[u8]) -> Range {
     (start, start + part.len())
 }
 
+/// Strings of a family already validated, kept by front ends that keep the family's bytes
+/// borrowed between events, so that each is validated once: the name, help and unit when the
+/// family is opened, the current metric's label run when the metric is read. `None` is
+/// validated again where it is needed (a front end that cannot keep them passes a fresh
+/// `Strs::default()` per event).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Strs<'b> {
+    help: Option<&'b str>,
+    unit: Option<&'b str>,
+    run: Option<&'b str>,
+}
+
+/// The current metric's label run, validated once per metric when `cache` is kept.
+fn run_of<'b>(fam: &'b [u8], c: &Cur, cache: &mut Strs<'b>) -> &'b str {
+    match cache.run {
+        Some(r) => r,
+        None => {
+            let r = str_of(fam, (c.metric.0, c.metric.0 + c.run));
+            cache.run = Some(r);
+            r
+        }
+    }
+}
+
 /// The metric being walked.
 #[derive(Clone, Copy, Debug)]
 struct Cur {
     metric: Range,
+    /// The length of the metric's leading run of labels, validated as UTF-8 (0 if it is not).
+    run: usize,
+    /// Whether label fields follow the run.
+    more: bool,
     /// The value message (`counter`, `histogram`, …) for the family's type; empty if absent.
     value: Range,
     ts: Option<i64>,
@@ -123,18 +159,47 @@ pub(crate) struct FamilyState {
 impl FamilyState {
     /// Reads the family's metadata; `base` is its offset in the body.
     pub(crate) fn open(fam: &[u8], base: u64) -> Result<FamilyState, Error> {
-        let mut st = FamilyState {
-            base,
+        let mut st = FamilyState::empty();
+        st.reopen(fam, base)?;
+        Ok(st)
+    }
+
+    /// A state to [`FamilyState::reopen`].
+    pub(crate) fn empty() -> Self {
+        FamilyState {
+            base: 0,
             name: (0, 0),
             help: (0, 0),
             unit: (0, 0),
             mtype: MetricType::Counter,
-            phase: Phase::Help,
+            phase: Phase::Done,
             pos: 0,
             step: Step::Next,
             cur: None,
             last_inf: false,
-        };
+        }
+    }
+
+    /// [`FamilyState::open`] in place, for a front end that keeps one state (the state is
+    /// large: moving it per family costs more than setting its fields); also returns the
+    /// validated name and the strings to pass to [`FamilyState::next_event`].
+    pub(crate) fn reopen<'b>(
+        &mut self,
+        fam: &'b [u8],
+        base: u64,
+    ) -> Result<(&'b str, Strs<'b>), Error> {
+        let st = self;
+        st.base = base;
+        st.name = (0, 0);
+        st.help = (0, 0);
+        st.unit = (0, 0);
+        st.mtype = MetricType::Counter;
+        // Done until the metadata is valid.
+        st.phase = Phase::Done;
+        st.pos = 0;
+        st.step = Step::Next;
+        st.cur = None;
+        st.last_inf = false;
         let mut mtype: i64 = 0;
         let mut f = Fields::new(fam);
         while let Some(r) = f.next_field() {
@@ -170,7 +235,7 @@ impl FamilyState {
             }
         };
         let at = base + st.help.0 as u64;
-        if std::str::from_utf8(slice(fam, st.help)).is_err() {
+        let Ok(help) = std::str::from_utf8(slice(fam, st.help)) else {
             return Err(Error::new(
                 ErrorKind::InvalidUtf8,
                 format!("invalid help for metric {name_str:?}: not valid UTF-8"),
@@ -178,8 +243,8 @@ impl FamilyState {
                 0,
                 at,
             ));
-        }
-        if std::str::from_utf8(slice(fam, st.unit)).is_err() {
+        };
+        let Ok(unit) = std::str::from_utf8(slice(fam, st.unit)) else {
             return Err(Error::new(
                 ErrorKind::InvalidUtf8,
                 format!("invalid unit for metric {name_str:?}: not valid UTF-8"),
@@ -187,7 +252,7 @@ impl FamilyState {
                 0,
                 base + st.unit.0 as u64,
             ));
-        }
+        };
         st.mtype = match mtype {
             0 => MetricType::Counter,
             1 => MetricType::Gauge,
@@ -205,7 +270,13 @@ impl FamilyState {
                 ));
             }
         };
-        Ok(st)
+        let strs = Strs {
+            help: Some(help),
+            unit: Some(unit),
+            run: None,
+        };
+        st.phase = Phase::Help;
+        Ok((name_str, strs))
     }
 
     fn family_name<'b>(&self, fam: &'b [u8]) -> &'b str {
@@ -301,14 +372,17 @@ impl FamilyState {
     }
 
     /// The next event of the family, `None` once it is done; `name` is [`FamilyState::name`].
+    /// `strs` are [`FamilyState::reopen`]'s, kept between calls, or a fresh
+    /// `Strs::default()` per call.
     pub(crate) fn next_event<'b>(
         &mut self,
         fam: &'b [u8],
         name: &'b str,
+        strs: &mut Strs<'b>,
         settings: &Settings,
         scratch: &mut Scratch,
     ) -> Option<Result<Event<'b>, Error>> {
-        let r = self.advance(fam, name, settings, scratch);
+        let r = self.advance(fam, name, strs, settings, scratch);
         if matches!(r, Some(Err(_))) {
             self.phase = Phase::Done;
         }
@@ -319,6 +393,7 @@ impl FamilyState {
         &mut self,
         fam: &'b [u8],
         name: &'b str,
+        run_cache: &mut Strs<'b>,
         settings: &Settings,
         scratch: &mut Scratch,
     ) -> Option<Result<Event<'b>, Error>> {
@@ -331,14 +406,14 @@ impl FamilyState {
                 };
                 return Some(Ok(Event::Help(Help {
                     name,
-                    text: str_of(fam, self.help),
+                    text: run_cache.help.unwrap_or_else(|| str_of(fam, self.help)),
                 })));
             }
             Phase::Unit => {
                 self.phase = Phase::Type;
                 return Some(Ok(Event::Unit(UnitLine {
                     name,
-                    unit: str_of(fam, self.unit),
+                    unit: run_cache.unit.unwrap_or_else(|| str_of(fam, self.unit)),
                     line: 0,
                 })));
             }
@@ -369,10 +444,11 @@ impl FamilyState {
                         }
                     };
                     self.pos += f.pos();
-                    let cur = match self.read_metric(fam, msg) {
+                    let (cur, run) = match self.read_metric(fam, msg) {
                         Ok(c) => c,
                         Err(e) => return Some(Err(e)),
                     };
+                    run_cache.run = Some(run);
                     self.cur = Some(cur);
                     self.last_inf = false;
                     match self.mtype {
@@ -383,6 +459,8 @@ impl FamilyState {
                                 metric_type: self.mtype,
                                 series: Series::Value,
                                 metric: slice(fam, c.metric),
+                                run,
+                                more: c.more,
                                 value: c.scalar,
                                 timestamp_ms: c.ts,
                                 start_timestamp_ms: c.start_ms,
@@ -424,9 +502,11 @@ impl FamilyState {
                 Step::Count | Step::Sum => {
                     let count = self.step == Step::Count;
                     let c = self.cur.as_ref()?;
+                    let run = run_of(fam, c, run_cache);
                     let ev = self.sample(
                         fam,
                         name,
+                        run,
                         c,
                         if count { Series::Count } else { Series::Sum },
                         if count { c.count } else { c.sum },
@@ -472,7 +552,9 @@ impl FamilyState {
                             Err(e) => return Some(Err(self.wire(fam, item, e))),
                         };
                         let label = scratch.bound(k, q);
-                        let ev = self.sample(fam, name, c, Series::Quantile, v, Some(label), None);
+                        let run = run_of(fam, c, run_cache);
+                        let ev =
+                            self.sample(fam, name, run, c, Series::Quantile, v, Some(label), None);
                         self.step = next;
                         return Some(Ok(ev));
                     }
@@ -482,15 +564,27 @@ impl FamilyState {
                     };
                     let label = scratch.bound(k, b.upper);
                     let ex = b.exemplar.map(|e| range_in(fam, e));
-                    let ev = self.sample(fam, name, c, Series::Bucket, b.count, Some(label), ex);
+                    let run = run_of(fam, c, run_cache);
+                    let ev =
+                        self.sample(fam, name, run, c, Series::Bucket, b.count, Some(label), ex);
                     self.last_inf = b.upper == f64::INFINITY;
                     self.step = next;
                     return Some(Ok(ev));
                 }
                 Step::Inf => {
                     let c = self.cur.as_ref()?;
-                    let label = Fmt::from_bytes(b"+Inf");
-                    let ev = self.sample(fam, name, c, Series::Bucket, c.count, Some(label), None);
+                    let label = Fmt::INF;
+                    let run = run_of(fam, c, run_cache);
+                    let ev = self.sample(
+                        fam,
+                        name,
+                        run,
+                        c,
+                        Series::Bucket,
+                        c.count,
+                        Some(label),
+                        None,
+                    );
                     self.step = Step::Next;
                     return Some(Ok(ev));
                 }
@@ -503,6 +597,7 @@ impl FamilyState {
         &self,
         fam: &'b [u8],
         name: &'b str,
+        run: &'b str,
         c: &Cur,
         series: Series,
         value: f64,
@@ -514,6 +609,8 @@ impl FamilyState {
             metric_type: self.mtype,
             series,
             metric: slice(fam, c.metric),
+            run,
+            more: c.more,
             value,
             timestamp_ms: c.ts,
             start_timestamp_ms: c.start_ms,
@@ -523,8 +620,8 @@ impl FamilyState {
         })
     }
 
-    /// Reads and validates one `Metric` message.
-    fn read_metric(&self, fam: &[u8], msg: &[u8]) -> Result<Cur, Error> {
+    /// Reads and validates one `Metric` message; also returns its leading run of labels.
+    fn read_metric<'b>(&self, fam: &'b [u8], msg: &'b [u8]) -> Result<(Cur, &'b str), Error> {
         let want = match self.mtype {
             MetricType::Counter => 3,
             MetricType::Gauge => 2,
@@ -536,21 +633,34 @@ impl FamilyState {
         let mut ts: i64 = 0;
         // Labels in the leading run are validated as UTF-8 in one call (see `label_run`).
         let run = label_run(msg);
-        let run_ok = std::str::from_utf8(&msg[..run]).is_ok();
-        let mut f = Fields::new(msg);
+        let run_str = std::str::from_utf8(&msg[..run]).ok();
+        let run_ok = run_str.is_some();
+        let run = if run_ok { run } else { 0 };
+        let mbase = range_in(fam, msg).0;
+        // The run's pairs are walked by their one-byte lengths; the full check only when the
+        // quick one fails (it then reports the error).
+        let mut p = 0;
+        while p < run {
+            let end = p + 2 + msg.get(p + 1).copied().unwrap_or_default() as usize;
+            let b = msg.get(p + 2..end).unwrap_or_default();
+            if !common_pair(b) && !label_pair(b).is_ok_and(|(name, _)| !name.is_empty()) {
+                self.check_label(fam, b, mbase + p)?;
+            }
+            p = end;
+        }
+        let mut more = false;
+        let after = msg.get(run..).unwrap_or_default();
+        let mut f = Fields::new(after);
         while let Some(r) = f.next_field() {
-            let (n, v, at) = r.map_err(|e| self.wire(fam, msg, e))?;
-            let abs = range_in(fam, msg).0 + at;
+            let (n, v, at) = r.map_err(|e| self.wire(fam, after, e))?;
+            let abs = mbase + run + at;
             match n {
                 1 => {
                     let b = v
                         .as_bytes()
                         .ok_or_else(|| self.wrong_type(abs, "message"))?;
-                    let quick =
-                        run_ok && at < run && label_pair(b).is_ok_and(|(name, _)| !name.is_empty());
-                    if !quick {
-                        self.check_label(fam, b, abs)?;
-                    }
+                    self.check_label(fam, b, abs)?;
+                    more = true;
                 }
                 2..=5 | 7 => {
                     let b = v
@@ -575,6 +685,8 @@ impl FamilyState {
         let value = value.unwrap_or(&msg[msg.len()..]);
         let mut cur = Cur {
             metric: range_in(fam, msg),
+            run,
+            more,
             value: range_in(fam, value),
             ts: (ts != 0).then_some(ts),
             h: HistHead::default(),
@@ -628,7 +740,7 @@ impl FamilyState {
                 self.read_histogram(fam, value, &mut cur)?;
             }
         }
-        Ok(cur)
+        Ok((cur, run_str.unwrap_or_default()))
     }
 
     fn read_histogram(&self, fam: &[u8], value: &[u8], cur: &mut Cur) -> Result<(), Error> {
@@ -835,5 +947,37 @@ impl FamilyState {
 
     fn timestamp(&self, fam: &[u8], b: &[u8]) -> Result<i64, Error> {
         timestamp_ms(b).map_err(|e| self.wire(fam, b, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every common bound is what the formatter writes for its value, so the static copies
+    /// are found; other values are formatted inline.
+    #[test]
+    fn common_bounds_are_static_and_formatted() {
+        let mut s = Scratch::default();
+        for (k, &(v, text)) in super::super::event::COMMON.iter().enumerate() {
+            assert_eq!(s.format(v).as_str(), text);
+            assert_eq!(text.parse::<f64>().unwrap().to_bits(), v.to_bits());
+            let f = s.bound(k, v);
+            assert_eq!(f.as_str(), text);
+            assert!(matches!(f, Fmt::Static(_)), "{text}");
+            // Cached by slot.
+            assert_eq!(s.bound(k, v).as_str(), text);
+        }
+        for (v, text) in [
+            (0.123, "0.123"),
+            (7e6, "7e+06"),
+            (-1.0, "-1.0"),
+            (42.0, "42.0"),
+        ] {
+            let f = s.bound(0, v);
+            assert_eq!(f.as_str(), text);
+            assert!(matches!(f, Fmt::Inline { .. }), "{text}");
+        }
+        assert_eq!(Fmt::INF.as_str(), "+Inf");
     }
 }

@@ -49,7 +49,7 @@ pub use event::{
     NativeHistogram, Sample, Series, Spans,
 };
 pub(crate) use event::{Decoded, put_exemplar, put_exemplar_message, put_label};
-use family::{FamilyState, Scratch};
+use family::{FamilyState, Scratch, Strs};
 
 use crate::error::{Error, ErrorKind};
 
@@ -187,7 +187,9 @@ pub struct Parser<'a> {
     buf: &'a [u8],
     pos: usize,
     settings: Settings,
-    fam: Option<(FamilyState, &'a [u8], &'a str)>,
+    /// The state of the current family, reused from family to family.
+    st: FamilyState,
+    fam: Option<(&'a [u8], &'a str, Strs<'a>)>,
     scratch: Scratch,
     failed: bool,
     families: u64,
@@ -200,6 +202,7 @@ impl<'a> Parser<'a> {
             buf: body,
             pos: 0,
             settings,
+            st: FamilyState::empty(),
             fam: None,
             scratch: Scratch::default(),
             failed: false,
@@ -226,8 +229,11 @@ impl<'a> Iterator for Parser<'a> {
             if self.failed {
                 return None;
             }
-            if let Some((st, fam, name)) = &mut self.fam {
-                match st.next_event(fam, name, &self.settings, &mut self.scratch) {
+            if let Some((fam, name, strs)) = &mut self.fam {
+                match self
+                    .st
+                    .next_event(fam, name, strs, &self.settings, &mut self.scratch)
+                {
                     Some(r) => {
                         self.failed = r.is_err();
                         return Some(r);
@@ -240,11 +246,12 @@ impl<'a> Iterator for Parser<'a> {
                 return None;
             }
             let at = self.pos as u64;
-            let claimed = match read_prefix(rest) {
+            let prefix = read_prefix(rest);
+            let claimed = match prefix {
                 Prefix::Complete(p, len) => &rest[..rest.len().min(check_len(p, len))],
                 _ => rest,
             };
-            let r = match read_prefix(rest) {
+            let r = match prefix {
                 Prefix::Complete(_, len) if len > self.settings.max_family_len => {
                     Err(too_large(len, self.settings.max_family_len, at))
                 }
@@ -255,10 +262,9 @@ impl<'a> Iterator for Parser<'a> {
                     let (s, e) = (self.pos + p, self.pos + p + len);
                     self.pos = e;
                     let fam = &self.buf[s..e];
-                    FamilyState::open(fam, s as u64).map(|st| {
-                        let name = st.name(fam);
-                        (st, fam, name)
-                    })
+                    self.st
+                        .reopen(fam, s as u64)
+                        .map(|(name, strs)| (fam, name, strs))
                 }
                 Prefix::Incomplete => Err(truncated(0, 0, at)),
                 Prefix::Bad(what) => Err(Error::new(ErrorKind::Protobuf, what, 0, 0, at)),
@@ -307,6 +313,8 @@ pub struct ChunkParser {
 #[derive(Debug)]
 struct Inner {
     settings: Settings,
+    /// The state of the current family, reused from family to family.
+    st: FamilyState,
     scratch: Scratch,
     failed: bool,
     /// The body offset of the next byte not yet consumed (the start of `carry`).
@@ -320,6 +328,7 @@ impl ChunkParser {
         ChunkParser {
             inner: Inner {
                 settings,
+                st: FamilyState::empty(),
                 scratch: Scratch::default(),
                 failed: false,
                 offset: 0,
@@ -440,7 +449,7 @@ pub struct ChunkEvents<'c> {
     first: &'c [u8],
     /// The rest of the chunk.
     rest: &'c [u8],
-    fam: Option<(FamilyState, &'c [u8], &'c str)>,
+    fam: Option<(&'c [u8], &'c str, Strs<'c>)>,
     pending: Option<Error>,
 }
 
@@ -454,11 +463,10 @@ impl<'c> ChunkEvents<'c> {
         from_start: &[u8],
         start: u64,
     ) -> Option<Result<Event<'c>, Error>> {
-        match FamilyState::open(fam, base) {
-            Ok(st) => {
+        match self.inner.st.reopen(fam, base) {
+            Ok((name, strs)) => {
                 self.inner.families += 1;
-                let name = st.name(fam);
-                self.fam = Some((st, fam, name));
+                self.fam = Some((fam, name, strs));
                 None
             }
             Err(e) => Some(Err(self.fail(at_family_start(e, from_start, start)))),
@@ -482,8 +490,12 @@ impl<'c> Iterator for ChunkEvents<'c> {
             return Some(Err(self.fail(e)));
         }
         loop {
-            if let Some((st, fam, name)) = &mut self.fam {
-                match st.next_event(fam, name, &self.inner.settings, &mut self.inner.scratch) {
+            if let Some((fam, name, strs)) = &mut self.fam {
+                let inner = &mut *self.inner;
+                match inner
+                    .st
+                    .next_event(fam, name, strs, &inner.settings, &mut inner.scratch)
+                {
                     Some(Ok(e)) => return Some(Ok(e)),
                     Some(Err(e)) => return Some(Err(self.fail(e))),
                     None => self.fam = None,
@@ -701,7 +713,13 @@ impl<R: Read> ReadParser<R> {
                 continue;
             }
             let name = st.name(&self.buf);
-            let r = st.next_event(&self.buf, name, &self.settings, &mut self.scratch);
+            let r = st.next_event(
+                &self.buf,
+                name,
+                &mut Strs::default(),
+                &self.settings,
+                &mut self.scratch,
+            );
             if !matches!(r, Some(Ok(_))) {
                 self.failed = true;
             }

@@ -115,6 +115,12 @@ impl<'a> Fields<'a> {
         Fields { buf, pos: 0 }
     }
 
+    /// The length of the buffer.
+    #[inline(always)]
+    pub(crate) fn len(&self) -> usize {
+        self.buf.len()
+    }
+
     /// The position of the next field in the buffer.
     #[inline(always)]
     pub(crate) fn pos(&self) -> usize {
