@@ -4,10 +4,8 @@
 //! (whole buffer, chunks, `io::Read`) can hand the bytes in on each call.
 
 use super::Settings;
-use super::event::{
-    Event, Fmt, Help, HistHead, NativeHistogram, Sample, Series, Src, common_pair, label_pair,
-    label_run, span,
-};
+use super::event::{Event, Fmt, Help, Sample, Series, common_pair, label_pair, label_run};
+use super::native::{HistHead, NativeHistogram, Src, span};
 use super::messages::{bucket, exemplar, quantile, timestamp_ms};
 use super::wire::{Fields, Repeated, Value, WireError, count_repeated, zigzag};
 use crate::error::{Error, ErrorKind};

@@ -36,6 +36,7 @@ mod classic;
 mod event;
 mod family;
 mod messages;
+mod native;
 mod wire;
 pub mod write;
 
@@ -44,11 +45,9 @@ use std::io::{self, Read};
 pub(crate) use bounds::CUSTOM_BUCKETS_SCHEMA;
 pub use bounds::{bound, custom_bound};
 pub(crate) use classic::{ClassicHistogram, exemplar_has_timestamp};
-pub use event::{
-    Bucket, Buckets, Event, Exemplar, Exemplars, Help, LabelPairs, MetricLabels, Name,
-    NativeHistogram, Sample, Series, Spans,
-};
-pub(crate) use event::{Decoded, put_exemplar, put_exemplar_message, put_label};
+pub use event::{Event, Exemplar, Help, LabelPairs, MetricLabels, Name, Sample, Series};
+pub use native::{Bucket, Buckets, Exemplars, NativeHistogram, Spans};
+pub(crate) use native::{Decoded, put_exemplar, put_exemplar_message, put_label};
 use family::{FamilyState, Scratch, Strs};
 
 use crate::error::{Error, ErrorKind};
