@@ -5,8 +5,8 @@
 
 use super::Settings;
 use super::event::{Event, Fmt, Help, Sample, Series, common_pair, label_pair, label_run};
-use super::native::{HistHead, NativeHistogram, Src, span};
 use super::messages::{bucket, exemplar, quantile, timestamp_ms};
+use super::native::{HistHead, NativeHistogram, Src, span};
 use super::wire::{Fields, Repeated, Value, WireError, count_repeated, zigzag};
 use crate::error::{Error, ErrorKind};
 use crate::event::{MetricType, TypeLine, UnitLine};

@@ -46,9 +46,9 @@ pub(crate) use bounds::CUSTOM_BUCKETS_SCHEMA;
 pub use bounds::{bound, custom_bound};
 pub(crate) use classic::{ClassicHistogram, exemplar_has_timestamp};
 pub use event::{Event, Exemplar, Help, LabelPairs, MetricLabels, Name, Sample, Series};
+use family::{FamilyState, Scratch, Strs};
 pub use native::{Bucket, Buckets, Exemplars, NativeHistogram, Spans};
 pub(crate) use native::{Decoded, put_exemplar, put_exemplar_message, put_label};
-use family::{FamilyState, Scratch, Strs};
 
 use crate::error::{Error, ErrorKind};
 
