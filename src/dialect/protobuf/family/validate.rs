@@ -1,0 +1,159 @@
+//! Prometheus' checks of a family's parts: native histograms (schema, spans against bucket
+//! counts, counts), label names and values, exemplars, timestamps.
+
+use super::*;
+
+impl FamilyState {
+    /// Prometheus' checks of a native histogram (`histogram.Validate` and the parser's).
+    pub(super) fn validate_native(
+        &self,
+        fam: &[u8],
+        value: &[u8],
+        vabs: usize,
+        h: &HistHead,
+    ) -> Result<(), Error> {
+        let fail = |msg: String| Err(self.err(fam, ErrorKind::InvalidHistogram, vabs, msg));
+        if !((-4..=8).contains(&h.schema) || h.schema == -53) {
+            return fail(format!(
+                "histogram has an invalid schema {}, which must be between -4 and 8 or -53",
+                h.schema
+            ));
+        }
+        let mut in_buckets = 0f64;
+        let mut int_sum: u64 = 0;
+        for (side, span_f, delta_f, count_f) in [("negative", 9, 10, 11), ("positive", 12, 13, 14)]
+        {
+            let mut need: u64 = 0;
+            let mut k = 0usize;
+            let mut f = Fields::new(value);
+            while let Some(r) = f.next_field() {
+                let (n, v, _) = r.map_err(|e| self.wire(fam, value, e))?;
+                if n != span_f {
+                    continue;
+                }
+                let (off, len) = v
+                    .as_bytes()
+                    .map(span)
+                    .and_then(Result::ok)
+                    .unwrap_or((0, 0));
+                if k > 0 && off < 0 {
+                    return fail(format!(
+                        "{side} side: span number {} with offset {off}: histogram has a span whose offset is negative",
+                        k + 1
+                    ));
+                }
+                need += len as u64;
+                k += 1;
+            }
+            let (field, fixed) = if h.float {
+                (count_f, true)
+            } else {
+                (delta_f, false)
+            };
+            let have = count_repeated(value, field, fixed).map_err(|e| self.wire(fam, value, e))?;
+            if need != have as u64 {
+                return fail(format!(
+                    "{side} side: spans need {need} buckets, have {have} buckets: histogram spans specify different number of buckets than provided"
+                ));
+            }
+            let mut running: i64 = 0;
+            for (i, raw) in Repeated::new(value, field, fixed).enumerate() {
+                let c = if h.float {
+                    f64::from_bits(raw)
+                } else {
+                    running = running.wrapping_add(zigzag(raw));
+                    int_sum = int_sum.wrapping_add(running as u64);
+                    running as f64
+                };
+                if c < 0.0 {
+                    return fail(format!(
+                        "{side} side: bucket number {} has observation count of {c}: histogram has a bucket whose observation count is negative",
+                        i + 1
+                    ));
+                }
+                in_buckets += c;
+            }
+        }
+        if h.float {
+            if h.zero_count_float < 0.0 || h.count_float < 0.0 {
+                return fail("histogram has a negative count".to_string());
+            }
+            return Ok(());
+        }
+        let total = int_sum.wrapping_add(h.zero_count);
+        let _ = in_buckets;
+        if h.sum.is_nan() {
+            if total > h.count {
+                return fail(format!(
+                    "{total} observations found in buckets, but the Count field is {}: histogram's observation count should be at least the number of observations found in the buckets",
+                    h.count
+                ));
+            }
+        } else if total != h.count {
+            return fail(format!(
+                "{total} observations found in buckets, but the Count field is {}: histogram's observation count should equal the number of observations found in the buckets (in absence of NaN)",
+                h.count
+            ));
+        }
+        Ok(())
+    }
+
+    pub(super) fn check_label(&self, fam: &[u8], b: &[u8], abs: usize) -> Result<(), Error> {
+        let (name, value) = label_pair(b).map_err(|e| self.wire(fam, b, e))?;
+        match std::str::from_utf8(name) {
+            Ok(n) if !n.is_empty() => {}
+            _ => {
+                return Err(self.err(
+                    fam,
+                    ErrorKind::InvalidName,
+                    abs,
+                    format_args!("invalid label name {:?}", String::from_utf8_lossy(name)),
+                ));
+            }
+        }
+        if std::str::from_utf8(value).is_err() {
+            return Err(self.err(
+                fam,
+                ErrorKind::InvalidUtf8,
+                abs,
+                format_args!(
+                    "invalid label value for label {:?}: not valid UTF-8",
+                    String::from_utf8_lossy(name)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    pub(super) fn check_exemplar(&self, fam: &[u8], b: &[u8]) -> Result<(), Error> {
+        let mut f = Fields::new(b);
+        while let Some(r) = f.next_field() {
+            let (n, v, at) = r.map_err(|e| self.wire(fam, b, e))?;
+            let abs = range_in(fam, b).0 + at;
+            match n {
+                1 => self.check_label(
+                    fam,
+                    v.as_bytes()
+                        .ok_or_else(|| self.wrong_type(abs, "message"))?,
+                    abs,
+                )?,
+                2 => {
+                    v.as_f64().ok_or_else(|| self.wrong_type(abs, "double"))?;
+                }
+                3 => {
+                    self.timestamp(
+                        fam,
+                        v.as_bytes()
+                            .ok_or_else(|| self.wrong_type(abs, "message"))?,
+                    )?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn timestamp(&self, fam: &[u8], b: &[u8]) -> Result<i64, Error> {
+        timestamp_ms(b).map_err(|e| self.wire(fam, b, e))
+    }
+}
