@@ -104,7 +104,14 @@ fuzz_target!(|input: Input| {
     let want = whole(&input.body, &settings);
     let size = usize::from(input.chunk).max(1);
     let take = usize::from(input.take % 4);
-    assert_eq!(chunked(&input.body, &settings, size, take), want, "chunk size {size}, take {take}");
+    let got = chunked(&input.body, &settings, size, take);
+    // Iterators dropped undrained again and again may pass the chunk parser's bound (the line
+    // limit plus the largest chunk): it then discards the waiting lines and says so; up to
+    // there the events are the whole-body parse's.
+    match got.iter().position(|e| e.contains("kind: Undrained")) {
+        Some(at) => assert_eq!(got[..at], want[..at.min(want.len())], "chunk size {size}, take {take}"),
+        None => assert_eq!(got, want, "chunk size {size}, take {take}"),
+    }
     assert_eq!(read(&input.body, &settings), want);
     // A strict verdict of "valid" implies the Prometheus verdict.
     if input.strict && !input.lenient && !want.iter().any(|e| e.starts_with("error")) {
