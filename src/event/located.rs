@@ -174,6 +174,13 @@ impl<'a> Located<'a> {
         (self.count != Self::NONE).then_some(self.count as usize)
     }
 
+    /// Where a label after the last of [`INLINE_LABELS`] located ones would start in a tight
+    /// block: two bytes after its value's closing quote (past the comma).
+    #[inline(always)]
+    pub fn after_last(&self) -> usize {
+        unpack(self.spans[INLINE_LABELS - 1])[3] + 2
+    }
+
     /// The located labels as an iterator's state, copied word by word (see [`Cursor`]).
     #[inline(always)]
     pub fn cursor(&self) -> Cursor<'a> {

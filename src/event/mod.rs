@@ -301,6 +301,8 @@ const HAS_EXEMPLAR: u8 = 8;
 /// The label block is tight (`name="value"` joined by single commas, no blank, quoted name or
 /// escape), so the re-scan walks it quote to quote.
 const LABELS_TIGHT: u8 = 16;
+/// A tight block with more labels than the located ones: the re-scan takes over after them.
+const LABELS_MORE: u8 = 32;
 
 /// One sample line, borrowed from the input.
 ///
@@ -403,6 +405,20 @@ impl<'a> Sample<'a> {
         }
     }
 
+    /// The same sample, its labels after the [`INLINE_LABELS`] located ones re-scanned from
+    /// the byte after the last located label's comma: for a tight block with more labels.
+    #[inline(always)]
+    pub(crate) fn with_more_labels(self) -> Self {
+        debug_assert!(
+            self.flags() & LABELS_TIGHT != 0 && self.located.count() == Some(INLINE_LABELS),
+            "more labels after a block that is not tight or not fully located"
+        );
+        Sample {
+            located: self.located.with_tag(self.flags() | LABELS_MORE),
+            ..self
+        }
+    }
+
     /// `NAME_ESCAPED` | `LABELS_ESCAPED` | `HAS_TIMESTAMP` | `HAS_EXEMPLAR`.
     #[inline(always)]
     fn flags(&self) -> u8 {
@@ -430,17 +446,27 @@ impl<'a> Sample<'a> {
     /// label and is skipped).
     #[inline]
     pub fn labels(&self) -> SampleLabels<'a> {
+        // With more labels after the located ones, the re-scan starts after them.
+        let pos = if self.flags() & LABELS_MORE != 0 {
+            self.located.after_last()
+        } else {
+            0
+        };
         SampleLabels {
             // The block is sliced only if it must be re-scanned: pre-located labels are
             // sliced from the line directly.
             located: self.located.cursor(),
             base: self.labels.start(),
             end: self.labels.end(),
-            pos: 0,
+            pos,
             escaped: self.flags() & LABELS_ESCAPED != 0,
             tight: self.flags() & LABELS_TIGHT != 0,
             quotes: 0,
-            quotes_at: self.labels.start(),
+            quotes_at: if pos == 0 {
+                self.labels.start()
+            } else {
+                pos as u32
+            },
         }
     }
 
@@ -542,7 +568,7 @@ impl PartialEq for Sample<'_> {
             && self.raw_name() == o.raw_name()
             && self.raw_labels() == o.raw_labels()
             // How the block was read is not part of the sample.
-            && self.flags() & !LABELS_TIGHT == o.flags() & !LABELS_TIGHT
+            && self.flags() & !(LABELS_TIGHT | LABELS_MORE) == o.flags() & !(LABELS_TIGHT | LABELS_MORE)
             && self.value.to_bits() == o.value.to_bits()
             && self.value_text() == o.value_text()
             && self.timestamp_ms() == o.timestamp_ms()
@@ -703,6 +729,8 @@ impl<'a> SampleLabels<'a> {
     #[cfg(test)]
     pub(crate) fn rescanned(mut self) -> Self {
         self.located = Cursor::none(self.located.text());
+        self.pos = 0;
+        self.quotes_at = self.base;
         self
     }
 
@@ -734,11 +762,16 @@ impl<'a> Iterator for SampleLabels<'a> {
     #[inline(always)]
     fn next(&mut self) -> Option<Label<'a>> {
         if self.located.is_located() {
-            let (name, value) = self.located.next()?;
-            return Some(Label {
-                name: Cow::Borrowed(name),
-                value: Cow::Borrowed(value),
-            });
+            if let Some((name, value)) = self.located.next() {
+                return Some(Label {
+                    name: Cow::Borrowed(name),
+                    value: Cow::Borrowed(value),
+                });
+            }
+            // `pos` is set from the start when more labels follow the located ones.
+            if self.pos == 0 {
+                return None;
+            }
         }
         self.next_rescan()
     }

@@ -125,18 +125,15 @@ impl Core {
         seg.lf_stale = true;
         self.line_no += 1;
         // SAFETY: `text` is `input[start..f.end]`, ASCII and so UTF-8, and `fast_sample`
-        // recorded the spans of at most `INLINE_LABELS` labels of exactly those bytes,
+        // recorded the spans of the first `INLINE_LABELS` (or fewer) labels of exactly those bytes,
         // relative to `start`, as `Located` requires (see its comment where it records them).
-        let located = if f.n_labels <= INLINE_LABELS {
-            #[allow(unsafe_code)]
-            unsafe {
-                Located::new(text, f.n_labels, f.inline)
-            }
-        } else {
-            // Past the inline spans the labels are re-scanned (the line is validated).
-            Located::none(text)
-        };
-        let ev = Sample::with_located(located, f.parts, self.line_no, offset);
+        #[allow(unsafe_code)]
+        let located = unsafe { Located::new(text, f.n_labels.min(INLINE_LABELS), f.inline) };
+        let mut ev = Sample::with_located(located, f.parts, self.line_no, offset);
+        if f.n_labels > INLINE_LABELS {
+            // The rest of the (tight) block is re-scanned after the located labels.
+            ev = ev.with_more_labels();
+        }
         Some((f.end, Event::Sample(ev)))
     }
 

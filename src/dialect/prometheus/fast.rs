@@ -183,8 +183,22 @@ pub(crate) fn fast_sample(
                     break 'block (i, count);
                 }
                 if count == INLINE_LABELS {
-                    // Past the located labels (Istio's series have 20 and more): the rest of
-                    // the block is walked quote to quote over a structural index.
+                    // A few more labels (Envoy's series have four to eight) are taken one
+                    // by one; past `FEW_LABELS` (Istio's series have 20 and more) the rest of
+                    // the block is walked quote to quote over a structural index. Which one
+                    // the previous such line needed is tried first.
+                    if !cx.many_labels {
+                        match few_more(b, i, start, [located0, located1, located2], &cx.value_end) {
+                            More::Closed { close, n } => {
+                                cx.prev_line.valid = false;
+                                break 'block (close, count + n);
+                            }
+                            More::Decline => return None,
+                            More::Many => cx.many_labels = true,
+                        }
+                    }
+                    // Past the located labels: the rest of the block is walked quote to
+                    // quote over a structural index.
                     // A line that repeats more of the previous indexed line takes those
                     // labels over (`reuse`: the previous line is in the same buffer).
                     let reused = if reuse && cx.prev_line.valid {
@@ -238,6 +252,7 @@ pub(crate) fn fast_sample(
                     }
                     // The block is valid whatever follows it: later lines may repeat it.
                     cx.prev_line = crate::lex::structural::PrevLine { valid: true };
+                    cx.many_labels = count + more > FEW_LABELS;
                     break 'block (close, count + more);
                 }
                 if !is_label_start(c) {
@@ -327,4 +342,81 @@ pub(crate) fn fast_sample(
         n_labels,
         inline: [located0, located1, located2],
     })
+}
+
+/// How many labels a sample line may have for the one-pass path to take them one by one
+/// rather than through the structural index (Envoy's series have up to eight).
+pub(crate) const FEW_LABELS: usize = 8;
+
+/// What [`few_more`] found.
+enum More {
+    /// The block closes at `close` after `n` more labels.
+    Closed { close: usize, n: usize },
+    /// More than [`FEW_LABELS`] labels: for the structural index.
+    Many,
+    /// Not the one-pass shape (or a repeated name): for the general path.
+    Decline,
+}
+
+/// The labels after the first [`INLINE_LABELS`] (`located`, packed relative to `start`), from
+/// `i` (just after the third label's comma) on, the way `fast_sample` takes the first ones:
+/// a plain name, `="`, a value without backslash, LF or non-ASCII byte, `"`, and `,` or `}`.
+/// Each name is compared with every earlier one (at most [`FEW_LABELS`]).
+#[inline(always)]
+fn few_more(
+    b: &[u8],
+    mut i: usize,
+    start: usize,
+    located: [u64; INLINE_LABELS],
+    value_end: &ValueEnd,
+) -> More {
+    let mut names = [(0usize, 0usize); FEW_LABELS];
+    for (k, p) in located.into_iter().enumerate() {
+        let [s, e, _, _] = unpack(p);
+        names[k] = (start + s, start + e);
+    }
+    let mut k = INLINE_LABELS;
+    loop {
+        match b.get(i) {
+            Some(&c) if is_label_start(c) => {}
+            _ => return More::Decline,
+        }
+        let ne = label_name_end(b, i + 1);
+        if b.get(ne) != Some(&b'=') || b.get(ne + 1) != Some(&b'"') {
+            return More::Decline;
+        }
+        let name = &b[i..ne];
+        if names[..k]
+            .iter()
+            .any(|&(s, e)| e - s == name.len() && &b[s..e] == name)
+        {
+            return More::Decline;
+        }
+        let vs = ne + 2;
+        let Some(ve) = value_end.find(&b[vs..]).map(|q| vs + q) else {
+            return More::Decline;
+        };
+        if b[ve] != b'"' {
+            return More::Decline;
+        }
+        names[k] = (i, ne);
+        k += 1;
+        i = ve + 1;
+        match b.get(i) {
+            Some(b'}') => break,
+            Some(b',') if b.get(i + 1) == Some(&b'}') => {
+                i += 1;
+                break;
+            }
+            Some(b',') => i += 1,
+            _ => return More::Decline,
+        }
+        if k == FEW_LABELS {
+            return More::Many;
+        }
+    }
+    More::Closed {
+        close: i,
+        n: k - INLINE_LABELS,
+    }
 }

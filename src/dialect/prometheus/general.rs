@@ -111,7 +111,7 @@ pub(super) fn sample<'a>(
         labels = Span::new(i + 1, close);
         labels_escaped = has_backslash && memchr::memchr(b'\\', &b[i + 1..close]).is_some();
         labels_tight = block.tight && !labels_escaped && name.is_some_and(|(s, _, _)| s < i);
-        inline = Some((block.n_labels, block.inline));
+        inline = Some((block.n_labels, block.inline, block.fits));
         series_end = close + 1;
         if !cached {
             cx.prev_prefix.clear();
@@ -228,22 +228,28 @@ pub(super) fn sample<'a>(
     };
     // No label block: zero labels, located (as the one-pass path does, so that both paths
     // build identical samples).
-    let (n, spans) = inline.unwrap_or((0, [0; INLINE_LABELS]));
-    // Located labels are plain slices of the line: not for escaped blocks.
-    let located = if !labels_escaped && n <= INLINE_LABELS {
+    let (n, spans, fits) = inline.unwrap_or((0, [0; INLINE_LABELS], true));
+    // Located labels are plain slices of the line: not for escaped blocks. Past the first
+    // labels, a tight block's rest is re-scanned after them (as the one-pass path has it).
+    let more = n > INLINE_LABELS;
+    let located = if !labels_escaped && fits && (!more || labels_tight) {
         // SAFETY: `label_block` records the spans of the first labels of `line` as `Located`
         // requires (see its comment where they are recorded), and `line` is the very `&str`
         // they index.
         #[allow(unsafe_code)]
         unsafe {
-            Located::new(line, n, spans)
+            Located::new(line, n.min(INLINE_LABELS), spans)
         }
     } else {
         Located::none(line)
     };
-    Ok(Event::Sample(Sample::with_located(
-        located, parts, line_no, offset,
-    )))
+    let located_more = more && located.count().is_some();
+    let sample = Sample::with_located(located, parts, line_no, offset);
+    Ok(Event::Sample(if located_more {
+        sample.with_more_labels()
+    } else {
+        sample
+    }))
 }
 
 /// What validating a label block found.
@@ -258,6 +264,8 @@ pub(super) struct LabelBlock {
     inline: [u64; INLINE_LABELS],
     /// Whether the block has the tight form (see `SampleParts::labels_tight`; escapes aside).
     tight: bool,
+    /// Whether the first labels' spans fit `Located` (offsets below 64 KiB).
+    fits: bool,
 }
 
 /// Validates the label block whose `{` is at `open`.
@@ -273,6 +281,7 @@ pub(super) fn label_block(
     let b = line.as_bytes();
     let mut n_labels = 0usize;
     let mut inline = [0u64; INLINE_LABELS];
+    let mut fits = true;
     // The '=' of the first label when the block starts with a plain `name=`, for the cache.
     let mut plain_first = None;
     let check_dups = !cx.allow_duplicate_labels;
@@ -302,6 +311,7 @@ pub(super) fn label_block(
                     n_labels,
                     inline,
                     tight,
+                    fits,
                 });
             }
             if c == b'"' {
@@ -389,7 +399,7 @@ pub(super) fn label_block(
             if vend <= u16::MAX as usize {
                 inline[n_labels] = pack(nstart, nend, vstart, vend);
             } else {
-                n_labels = INLINE_LABELS + 1;
+                fits = false;
             }
         }
         n_labels += 1;

@@ -59,6 +59,9 @@ pub(crate) struct LineCtx {
     pub names: crate::lex::structural::NameSeq,
     /// The last line checked through the index, whose first labels the next may repeat.
     pub prev_line: crate::lex::structural::PrevLine,
+    /// Whether the last line with more than [`INLINE_LABELS`] labels had more than
+    /// `fast::FEW_LABELS`, so the next goes to the structural index right away.
+    pub many_labels: bool,
 }
 
 /// Finds where a label value ends on the one-pass path: the first `"`, LF, `\` or byte above
