@@ -219,3 +219,92 @@ fn repeated_label_blocks() {
     assert_eq!(want[0].matches(" [l").count(), 25);
     assert!(want[0].ends_with(" [le=0.5]"), "{}", want[0]);
 }
+
+/// Blocks of three to nine labels (the one-pass path takes up to eight one by one and keeps
+/// the last such block to take its leading labels over): a line repeating the previous one,
+/// then that line with every byte of its block replaced, in turn, by each byte that could
+/// move a boundary or hide an error (a quote, separators, a brace, a backslash, a name or
+/// non-name byte, a blank, a non-ASCII byte, a LF), and the name of a later label set to an
+/// earlier one. Each such body gives the same events, labels and errors whole and through the
+/// general path.
+#[test]
+fn few_label_blocks_taken_over_or_not() {
+    let names = [
+        "local_cluster",
+        "consul_source_service",
+        "consul_source_namespace",
+        "consul_source_partition",
+        "consul_source_datacenter",
+        "envoy_cluster_name",
+        "le",
+        "x",
+        "y",
+    ];
+    let block = |n: usize, last: &str| -> String {
+        let labels: Vec<String> = (0..n)
+            .map(|k| {
+                let v = if k + 1 == n { last } else { "mynginx" };
+                format!("{}=\"{v}\"", names[k])
+            })
+            .collect();
+        format!("{{{}}}", labels.join(","))
+    };
+    let replacements: &[&[u8]] = &[
+        b"\"",
+        b",",
+        b"=",
+        b"}",
+        b"\\",
+        b"a",
+        b"-",
+        b" ",
+        "é".as_bytes(),
+    ];
+    let (s, lenient) = (Settings::default(), Settings::default().lenient(true));
+    let mut bodies = 0;
+    for n in 3..=9 {
+        let first = format!("envoy_a{} 1\n", block(n, "one"));
+        let second = block(n, "two");
+        for name in ["envoy_b", "envoy_a"] {
+            let same = format!("{first}{name}{} 2\n{name}{} 3\n", block(n, "one"), second);
+            for settings in [&s, &lenient] {
+                let want = general(same.as_bytes(), settings);
+                assert_eq!(whole(same.as_bytes(), settings), want, "{same}");
+            }
+            for at in 0..second.len() {
+                for r in replacements {
+                    let mut changed = second.as_bytes()[..at].to_vec();
+                    changed.extend_from_slice(r);
+                    changed.extend_from_slice(&second.as_bytes()[at + 1..]);
+                    let mut body = format!("{first}{name}").into_bytes();
+                    body.extend_from_slice(&changed);
+                    body.extend_from_slice(b" 2\n");
+                    body.extend_from_slice(format!("{name}{} 3\n", block(n, "one")).as_bytes());
+                    for settings in [&s, &lenient] {
+                        let want = general(&body, settings);
+                        assert_eq!(
+                            whole(&body, settings),
+                            want,
+                            "{}",
+                            String::from_utf8_lossy(&body)
+                        );
+                    }
+                    bodies += 1;
+                }
+            }
+            // A later label named as an earlier one, in the taken-over part or after it.
+            for (i, j) in [(3, 0), (3, 2), (4, 1), (n - 1, 0), (n - 1, n - 2)] {
+                if i >= n || j >= i {
+                    continue;
+                }
+                let repeated =
+                    second.replacen(&format!("{}=", names[i]), &format!("{}=", names[j]), 1);
+                let body = format!("{first}{name}{repeated} 2\n");
+                let want = general(body.as_bytes(), &s);
+                assert_eq!(whole(body.as_bytes(), &s), want, "{body}");
+                assert!(want[1].contains("is not unique"), "{}", want[1]);
+            }
+        }
+    }
+    assert!(bodies > 20_000, "{bodies}");
+}

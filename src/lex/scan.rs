@@ -175,6 +175,31 @@ pub(crate) fn has_prefix_at(b: &[u8], at: usize, p: &[u8]) -> bool {
     h == p
 }
 
+/// How many bytes `b[a..]` and `b[c..]` have in common from the start, up to `max` (and the
+/// end of `b`), sixteen at a time.
+#[inline(always)]
+pub(crate) fn common_prefix(b: &[u8], a: usize, c: usize, max: usize) -> usize {
+    use wide::u8x16;
+    let max = max.min(b.len() - a.max(c));
+    let vec = |i: usize| {
+        let mut v = [0u8; 16];
+        v.copy_from_slice(&b[i..i + 16]);
+        u8x16::new(v)
+    };
+    let mut i = 0;
+    while i + 16 <= max {
+        let diff = !vec(a + i).simd_eq(vec(c + i)).to_bitmask() & 0xffff;
+        if diff != 0 {
+            return i + diff.trailing_zeros() as usize;
+        }
+        i += 16;
+    }
+    while i < max && b[a + i] == b[c + i] {
+        i += 1;
+    }
+    i
+}
+
 /// The little-endian word at `b[i..i + 8]`.
 #[inline(always)]
 fn word_at(b: &[u8], i: usize) -> u64 {

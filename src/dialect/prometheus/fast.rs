@@ -123,7 +123,66 @@ pub(crate) fn fast_sample(
     let mut first_eq = None;
     if *b.get(i)? == b'{' {
         let base = i + 1;
+        let open = i;
+        // Whether `cx.prev_block` holds this block already.
+        let mut recorded = false;
         let (close, count) = 'block: {
+            // A block that starts with the previous one's labels takes them over.
+            if reuse && !cx.many_labels && cx.prev_block.n >= INLINE_LABELS {
+                let pb = &cx.prev_block;
+                let shift = open - start;
+                if shift + pb.len <= u16::MAX as usize {
+                    let same = common_prefix(b, open, pb.open, pb.len);
+                    // The labels that are the same through the byte after their closing quote.
+                    let r = pb.spans[..pb.n]
+                        .iter()
+                        .take_while(|&&p| unpack(p)[3] + 1 < same)
+                        .count();
+                    if r >= INLINE_LABELS {
+                        // What `Located` needs holds as it did for the previous line: the
+                        // same bytes, `shift` bytes further from the line's start, and
+                        // `shift + pb.len` fits every lane.
+                        let lift = shift as u64 * 0x0001_0001_0001_0001;
+                        (located0, located1, located2) =
+                            (pb.spans[0] + lift, pb.spans[1] + lift, pb.spans[2] + lift);
+                        first_eq = Some(open + unpack(pb.spans[0])[1]);
+                        if r == pb.n {
+                            // The whole block, its `}` included.
+                            let close = open + pb.len - 1;
+                            cx.prev_block.open = open;
+                            recorded = true;
+                            break 'block (close, r);
+                        }
+                        let mut names = [(0, 0); FEW_LABELS];
+                        for (name, &p) in names.iter_mut().zip(&pb.spans[..r]) {
+                            let [s, e, _, _] = unpack(p);
+                            *name = (open + s, open + e);
+                        }
+                        let from = open + unpack(pb.spans[r - 1])[3] + 2;
+                        let mut spans = pb.spans;
+                        match few_more(b, from, open, names, r, &mut spans, &cx.value_end) {
+                            More::Closed { close, n } => {
+                                cx.prev_block = PrevBlock {
+                                    open,
+                                    len: close + 1 - open,
+                                    n: r + n,
+                                    spans,
+                                };
+                                recorded = true;
+                                break 'block (close, r + n);
+                            }
+                            More::Decline => return None,
+                            More::Many => {
+                                // Left to the general path; the next such lines go to
+                                // the structural index.
+                                cx.many_labels = true;
+                                cx.prev_block.n = 0;
+                                return None;
+                            }
+                        }
+                    }
+                }
+            }
             // The first label, peeled off the loop: from the prefix cache (known valid, its
             // '=' known), else scanned; `}` right away is an empty block.
             let (mut ns, mut ne) = match first_label {
@@ -188,9 +247,28 @@ pub(crate) fn fast_sample(
                     // the block is walked quote to quote over a structural index. Which one
                     // the previous such line needed is tried first.
                     if !cx.many_labels {
-                        match few_more(b, i, start, [located0, located1, located2], &cx.value_end) {
+                        let lift = (open - start) as u64 * 0x0001_0001_0001_0001;
+                        let mut spans = [0; FEW_LABELS];
+                        let mut names = [(0, 0); FEW_LABELS];
+                        for (k, p) in [located0, located1, located2].into_iter().enumerate() {
+                            let [s, e, _, _] = unpack(p);
+                            names[k] = (start + s, start + e);
+                            spans[k] = p - lift;
+                        }
+                        let found =
+                            few_more(b, i, open, names, INLINE_LABELS, &mut spans, &cx.value_end);
+                        match found {
                             More::Closed { close, n } => {
                                 cx.prev_line.valid = false;
+                                if reuse {
+                                    cx.prev_block = PrevBlock {
+                                        open,
+                                        len: close + 1 - open,
+                                        n: count + n,
+                                        spans,
+                                    };
+                                    recorded = true;
+                                }
                                 break 'block (close, count + n);
                             }
                             More::Decline => return None,
@@ -253,6 +331,7 @@ pub(crate) fn fast_sample(
                     // The block is valid whatever follows it: later lines may repeat it.
                     cx.prev_line = crate::lex::structural::PrevLine { valid: true };
                     cx.many_labels = count + more > FEW_LABELS;
+                    cx.prev_block.n = 0;
                     break 'block (close, count + more);
                 }
                 if !is_label_start(c) {
@@ -275,6 +354,24 @@ pub(crate) fn fast_sample(
                 }
             }
         };
+        if reuse && count == INLINE_LABELS && !recorded {
+            let lift = (open - start) as u64 * 0x0001_0001_0001_0001;
+            cx.prev_block = PrevBlock {
+                open,
+                len: close + 1 - open,
+                n: count,
+                spans: [
+                    located0 - lift,
+                    located1 - lift,
+                    located2 - lift,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                ],
+            };
+        }
         n_labels = count;
         labels = Span::new(base - start, close - start);
         series_end = close + 1;
@@ -358,24 +455,22 @@ enum More {
     Decline,
 }
 
-/// The labels after the first [`INLINE_LABELS`] (`located`, packed relative to `start`), from
-/// `i` (just after the third label's comma) on, the way `fast_sample` takes the first ones:
-/// a plain name, `="`, a value without backslash, LF or non-ASCII byte, `"`, and `,` or `}`.
-/// Each name is compared with every earlier one (at most [`FEW_LABELS`]).
+/// The labels after the first `k` (`names`: their names' spans) of the block whose `{` is at
+/// `open`, from `i` (just after the comma of label `k - 1`) on, the way `fast_sample` takes
+/// the first ones: a plain name, `="`, a value without backslash, LF or non-ASCII byte, `"`,
+/// and `,` or `}`. Each name is compared with every earlier one (at most [`FEW_LABELS`]); each
+/// label's spans, relative to `open`, go to `spans` (for [`PrevBlock`]).
 #[inline(always)]
 fn few_more(
     b: &[u8],
     mut i: usize,
-    start: usize,
-    located: [u64; INLINE_LABELS],
+    open: usize,
+    mut names: [(usize, usize); FEW_LABELS],
+    mut k: usize,
+    spans: &mut [u64; FEW_LABELS],
     value_end: &ValueEnd,
 ) -> More {
-    let mut names = [(0usize, 0usize); FEW_LABELS];
-    for (k, p) in located.into_iter().enumerate() {
-        let [s, e, _, _] = unpack(p);
-        names[k] = (start + s, start + e);
-    }
-    let mut k = INLINE_LABELS;
+    let k0 = k;
     loop {
         match b.get(i) {
             Some(&c) if is_label_start(c) => {}
@@ -396,10 +491,11 @@ fn few_more(
         let Some(ve) = value_end.find(&b[vs..]).map(|q| vs + q) else {
             return More::Decline;
         };
-        if b[ve] != b'"' {
+        if b[ve] != b'"' || ve - open > u16::MAX as usize {
             return More::Decline;
         }
         names[k] = (i, ne);
+        spans[k] = pack(i - open, ne - open, vs - open, ve - open);
         k += 1;
         i = ve + 1;
         match b.get(i) {
@@ -417,6 +513,23 @@ fn few_more(
     }
     More::Closed {
         close: i,
-        n: k - INLINE_LABELS,
+        n: k - k0,
     }
+}
+
+/// The label block of the previous sample line of the same buffer that the one-pass path took
+/// with three to [`FEW_LABELS`] labels. Consecutive series often start with the same labels
+/// (consul's five, a histogram's all but `le`): a block whose bytes equal the previous one's
+/// through a label's closing quote and the byte after it starts with those valid, distinct
+/// labels, taken over without a scan.
+#[derive(Debug, Default)]
+pub(crate) struct PrevBlock {
+    /// Index of its `{`.
+    pub open: usize,
+    /// Its length through the `}`.
+    pub len: usize,
+    /// Its labels; fewer than [`INLINE_LABELS`] when there is none to compare with.
+    pub n: usize,
+    /// Each label's packed spans (see `located::pack`), relative to the `{`.
+    pub spans: [u64; FEW_LABELS],
 }

@@ -32,8 +32,9 @@ use crate::event::{
 use crate::go::quote_bounded as go_quote;
 use crate::go::{ValueError, parse_int_ms, parse_value};
 use crate::lex::scan::{
-    has_prefix_at, hash_unescaped, is_blank, is_label_start, is_metric_char, is_metric_start,
-    label_name_end, metric_name_end, name_hash, scan_quoted, short_digits, skip_blanks,
+    common_prefix, has_prefix_at, hash_unescaped, is_blank, is_label_start, is_metric_char,
+    is_metric_start, label_name_end, metric_name_end, name_hash, scan_quoted, short_digits,
+    skip_blanks,
 };
 
 /// Per-parser scratch and switches the line parsers need.
@@ -62,6 +63,8 @@ pub(crate) struct LineCtx {
     /// Whether the last line with more than [`INLINE_LABELS`] labels had more than
     /// `fast::FEW_LABELS`, so the next goes to the structural index right away.
     pub many_labels: bool,
+    /// The previous block the one-pass path took with a few labels (see [`fast::PrevBlock`]).
+    pub prev_block: fast::PrevBlock,
 }
 
 /// Finds where a label value ends on the one-pass path: the first `"`, LF, `\` or byte above
