@@ -128,10 +128,12 @@ pub(crate) fn fast_sample(
         let mut recorded = false;
         let (close, count) = 'block: {
             // A block that starts with the previous one's labels takes them over.
-            if reuse && !cx.many_labels && cx.prev_block.n >= INLINE_LABELS {
+            if reuse && cx.prev_block.n >= INLINE_LABELS {
                 let pb = &cx.prev_block;
                 let shift = open - start;
-                if shift + pb.len <= u16::MAX as usize {
+                // Most blocks that share nothing differ in their first eight bytes.
+                let word = |at: usize| b.get(at..at + 8);
+                if word(open) == word(pb.open) && shift + pb.len <= u16::MAX as usize {
                     let same = common_prefix(b, open, pb.open, pb.len);
                     // The labels that are the same through the byte after their closing quote.
                     let r = pb.spans[..pb.n]
@@ -354,23 +356,20 @@ pub(crate) fn fast_sample(
                 }
             }
         };
-        if reuse && count == INLINE_LABELS && !recorded {
-            let lift = (open - start) as u64 * 0x0001_0001_0001_0001;
-            cx.prev_block = PrevBlock {
-                open,
-                len: close + 1 - open,
-                n: count,
-                spans: [
-                    located0 - lift,
-                    located1 - lift,
-                    located2 - lift,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                ],
-            };
+        if reuse && !recorded {
+            if count == INLINE_LABELS {
+                let lift = (open - start) as u64 * 0x0001_0001_0001_0001;
+                let spans = [located0 - lift, located1 - lift, located2 - lift];
+                cx.prev_block = PrevBlock {
+                    open,
+                    len: close + 1 - open,
+                    n: count,
+                    spans: [spans[0], spans[1], spans[2], 0, 0, 0, 0, 0],
+                };
+            } else if count < INLINE_LABELS && cx.prev_block.n != 0 {
+                // Blocks of fewer labels follow blocks of fewer labels: no comparing.
+                cx.prev_block.n = 0;
+            }
         }
         n_labels = count;
         labels = Span::new(base - start, close - start);
