@@ -106,7 +106,7 @@ impl Core {
         }
         let input = seg.bytes();
         if input[start] == b'#' {
-            return self.fast_meta_line(seg, start, need_lf);
+            return self.fast_meta_line(seg, start, need_lf, reuse);
         }
         let max = self.settings.max_line_len;
         let Some(f) = prom::fast_sample(input, start, max, reuse, &mut self.cx) else {
@@ -144,9 +144,11 @@ impl Core {
         seg: &mut Segment<'l>,
         start: usize,
         need_lf: bool,
+        reuse: bool,
     ) -> Option<(usize, Event<'l>)> {
         let input = seg.bytes();
-        let f = prom::fast_meta(input, start, self.settings.max_line_len, &mut self.cx)?;
+        let max = self.settings.max_line_len;
+        let f = prom::fast_meta(input, start, max, reuse, &mut self.cx)?;
         if need_lf && f.end == input.len() {
             return None;
         }

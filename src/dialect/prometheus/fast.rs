@@ -28,6 +28,7 @@ pub(crate) fn fast_meta(
     b: &[u8],
     start: usize,
     max_line_len: usize,
+    reuse: bool,
     cx: &mut LineCtx,
 ) -> Option<FastMeta> {
     let head = b.get(start..start + META_NAME_START)?;
@@ -40,17 +41,31 @@ pub(crate) fn fast_meta(
         return None;
     }
     // The HELP line names the family its TYPE line and samples repeat: remember it.
-    let prev = &cx.prev_name;
-    let name_end = if !prev.is_empty()
-        && has_prefix_at(b, n, prev)
-        && b.get(n + prev.len()).is_none_or(|&c| !is_metric_char(c))
-    {
-        n + prev.len()
+    let name_end = if reuse {
+        let (ps, pe) = cx.buf_name;
+        if pe > ps
+            && has_prefix_at(b, n, &b[ps..pe])
+            && b.get(n + pe - ps).is_none_or(|&c| !is_metric_char(c))
+        {
+            n + pe - ps
+        } else {
+            let end = metric_name_end(b, n + 1);
+            cx.buf_name = (n, end);
+            end
+        }
     } else {
-        let end = metric_name_end(b, n + 1);
-        cx.prev_name.clear();
-        cx.prev_name.extend_from_slice(&b[n..end]);
-        end
+        let prev = &cx.prev_name;
+        if !prev.is_empty()
+            && has_prefix_at(b, n, prev)
+            && b.get(n + prev.len()).is_none_or(|&c| !is_metric_char(c))
+        {
+            n + prev.len()
+        } else {
+            let end = metric_name_end(b, n + 1);
+            cx.prev_name.clear();
+            cx.prev_name.extend_from_slice(&b[n..end]);
+            end
+        }
     };
     if b.get(name_end) != Some(&b' ') {
         return None;
@@ -108,7 +123,11 @@ pub(crate) fn fast_sample(
     if !is_metric_start(b[start]) {
         return None;
     }
-    let found = metric_name(b, start, cx);
+    let found = if reuse {
+        buffer_metric_name(b, start, cx)
+    } else {
+        metric_name(b, start, cx)
+    };
     let (name_end, first_label) = (found.end, found.first_label);
     let mut i = name_end;
     // No label block: no labels (located, so the iterator need not look).
@@ -409,7 +428,18 @@ pub(crate) fn fast_sample(
     if end - start > max_line_len {
         return None;
     }
-    if found.source != NameSource::Prefix {
+    if reuse {
+        // The caches as ranges of the buffer, which holds the earlier lines.
+        if found.source != NameSource::Prefix {
+            if found.source == NameSource::Scanned {
+                cx.buf_name = (start, name_end);
+            }
+            cx.buf_prefix = match first_eq {
+                Some(eq) => (start, eq + 1, name_end - start),
+                None => (0, 0, 0),
+            };
+        }
+    } else if found.source != NameSource::Prefix {
         if found.source == NameSource::Scanned {
             cx.prev_name.clear();
             cx.prev_name.extend_from_slice(&b[start..name_end]);
@@ -531,4 +561,34 @@ pub(crate) struct PrevBlock {
     pub n: usize,
     /// Each label's packed spans (see `located::pack`), relative to the `{`.
     pub spans: [u64; FEW_LABELS],
+}
+
+/// [`metric_name`] with the caches kept as ranges of the buffer (`cx.buf_name`,
+/// `cx.buf_prefix`): for a whole body, whose earlier lines stay where they are, so that
+/// remembering a name copies nothing.
+#[inline(always)]
+fn buffer_metric_name(b: &[u8], start: usize, cx: &LineCtx) -> FoundName {
+    let (ps, pe, name_len) = cx.buf_prefix;
+    if pe > ps && has_prefix_at(b, start, &b[ps..pe]) {
+        let end = start + name_len;
+        return FoundName {
+            end,
+            first_label: Some((end + 1, start + (pe - ps) - 1)),
+            source: NameSource::Prefix,
+        };
+    }
+    let (ns, ne) = cx.buf_name;
+    let (end, source) = if ne > ns
+        && has_prefix_at(b, start, &b[ns..ne])
+        && b.get(start + ne - ns).is_none_or(|&c| !is_metric_char(c))
+    {
+        (start + ne - ns, NameSource::PrevName)
+    } else {
+        (metric_name_end(b, start + 1), NameSource::Scanned)
+    };
+    FoundName {
+        end,
+        first_label: None,
+        source,
+    }
 }

@@ -49,6 +49,10 @@ pub(crate) struct LineCtx {
     /// The previous sample's `name{label=` prefix when it had that plain form (empty
     /// otherwise), so a repeat skips both name scans.
     pub prev_prefix: Vec<u8>,
+    /// `prev_name` and `prev_prefix` (with its name's length) as ranges of the buffer, for
+    /// the one-pass path over a whole body; `(0, 0)` when there is none.
+    pub buf_name: (usize, usize),
+    pub buf_prefix: (usize, usize, usize),
     /// The length of the metric name at the start of `prev_prefix` (kept with the prefix:
     /// `prev_name` may have moved on after a line that failed).
     pub prev_prefix_name_len: usize,
