@@ -42,8 +42,14 @@ pub(crate) fn fast_meta(
     }
     // The HELP line names the family its TYPE line and samples repeat: remember it.
     let name_end = if reuse {
+        // Only a HELP line names the family of the line after it: the name a TYPE line
+        // follows otherwise is the previous family's.
         let (ps, pe) = cx.buf_name;
-        if pe > ps
+        let after_help = std::mem::replace(&mut cx.after_help, is_help);
+        // The next sample names this family: the previous one's prefix cannot match.
+        cx.buf_prefix = (0, 0, 0);
+        if after_help
+            && pe > ps
             && has_prefix_at(b, n, &b[ps..pe])
             && b.get(n + pe - ps).is_none_or(|&c| !is_metric_char(c))
         {

@@ -53,6 +53,8 @@ pub(crate) struct LineCtx {
     /// the one-pass path over a whole body; `(0, 0)` when there is none.
     pub buf_name: (usize, usize),
     pub buf_prefix: (usize, usize, usize),
+    /// The last metadata line the one-pass path took over a whole body was a HELP line.
+    pub after_help: bool,
     /// The length of the metric name at the start of `prev_prefix` (kept with the prefix:
     /// `prev_name` may have moved on after a line that failed).
     pub prev_prefix_name_len: usize,
