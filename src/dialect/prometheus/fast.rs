@@ -77,6 +77,20 @@ pub(crate) fn fast_meta(
         return None;
     }
     let text = name_end + 1;
+    if !is_help {
+        // The type word and its LF, compared as words rather than searched for and matched.
+        if let Some((metric_type, len)) = type_word(b, text) {
+            let end = text + len;
+            if end - start > max_line_len {
+                return None;
+            }
+            return Some(FastMeta {
+                end,
+                name_end,
+                metric_type: Some(metric_type),
+            });
+        }
+    }
     let end = crate::lex::structural::lf_or_non_ascii(b, text);
     if (end < b.len() && b[end] != b'\n') || end - start > max_line_len {
         return None;
@@ -90,6 +104,29 @@ pub(crate) fn fast_meta(
         end,
         name_end,
         metric_type,
+    })
+}
+
+/// The Prometheus type word at `b[at..]` followed by a LF: the type and the word's length.
+/// `None` for anything else (another word, the body's end, fewer than eight bytes left), which
+/// the search after it then takes.
+#[inline(always)]
+fn type_word(b: &[u8], at: usize) -> Option<(MetricType, usize)> {
+    let w = u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?);
+    let word = |s: &[u8; 8]| u64::from_le_bytes(*s);
+    const SIX: u64 = (1 << 48) - 1;
+    Some(if w == word(b"counter\n") {
+        (MetricType::Counter, 7)
+    } else if w & SIX == word(b"gauge\n\0\0") {
+        (MetricType::Gauge, 5)
+    } else if w == word(b"summary\n") {
+        (MetricType::Summary, 7)
+    } else if w == word(b"histogra") && b.get(at + 8..at + 10) == Some(b"m\n") {
+        (MetricType::Histogram, 9)
+    } else if w == word(b"untyped\n") {
+        (MetricType::Unknown, 7)
+    } else {
+        return None;
     })
 }
 
