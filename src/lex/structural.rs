@@ -58,6 +58,21 @@ pub(crate) fn quote_mask(b: &[u8], at: usize) -> u64 {
 pub(crate) fn lf_or_non_ascii(b: &[u8], from: usize) -> usize {
     let lf = u8x16::splat(b'\n');
     let mut i = from;
+    // A HELP text is a few dozen bytes: its first 64 in one mask, without a branch per block
+    // (whose exit at a varying length would be mispredicted on most lines).
+    if let Some(block) = b.get(i..i + 64) {
+        let mut m = 0u64;
+        for (k, chunk) in block.chunks_exact(16).enumerate() {
+            let mut a = [0u8; 16];
+            a.copy_from_slice(chunk);
+            let v = u8x16::new(a);
+            m |= ((v.simd_eq(lf) | v).to_bitmask() as u64) << (k * 16);
+        }
+        if m != 0 {
+            return i + m.trailing_zeros() as usize;
+        }
+        i += 64;
+    }
     while let Some(chunk) = b.get(i..i + 16) {
         let mut a = [0u8; 16];
         a.copy_from_slice(chunk);
