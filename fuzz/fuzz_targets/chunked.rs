@@ -12,6 +12,12 @@ use promtext::{ChunkParser, Event, ReadParser, Settings};
 
 fn describe(r: &Result<Event<'_>, promtext::Error>) -> String {
     match r {
+        // The labels as walked too: the whole-body parser takes labels over from earlier
+        // lines and locates them, the general path re-scans them.
+        Ok(Event::Sample(s)) => {
+            let labels: Vec<_> = s.labels().map(|l| format!("{}={}", l.name, l.value)).collect();
+            format!("{s:?} {labels:?}")
+        }
         Ok(ev) => format!("{ev:?}"),
         Err(e) => format!("ERR {e:?}"),
     }
