@@ -165,9 +165,11 @@ pub(crate) struct FastLine {
 }
 
 /// Recognises a sample line of the common shape straight from the body, before its end is
-/// known: `name 1`, `name{} 1`, `name{a="x",b="y"} 1` — at most [`INLINE_LABELS`] plain
-/// labels, no blanks but the one before the value, no timestamp, ended by a LF or the end of
-/// the body. The general path finds the line feed first and then parses the line with every
+/// known: `name 1`, `name{} 1`, `name{a="x",b="y"} 1` — plain labels (the first
+/// [`INLINE_LABELS`] located for the iterator, up to [`FEW_LABELS`] taken one by one, more
+/// over the structural index; over a whole body (`reuse`), leading labels the previous block
+/// had are taken over), no blanks but the one before the value, no timestamp, ended by a LF or
+/// the end of the body. The general path finds the line feed first and then parses the line with every
 /// option of the grammar; for the lines that make up nearly all of an Envoy body this does
 /// the same work in one pass.
 ///
@@ -176,7 +178,8 @@ pub(crate) struct FastLine {
 /// no backslash (the value search stops at one and declines; no other byte it accepts is
 /// one), so its values need no unescaping, and **only ASCII bytes**, so it is valid UTF-8
 /// without a check: the metric name is scanned with the ASCII name table or equals a name
-/// (or prefix) scanned so before, label names are scanned with the table, the value search
+/// (or prefix) scanned so before, label names are scanned with the table (or are bytes equal
+/// to a block taken so before, from the same buffer), the value search
 /// stops at any byte above 0x7f and declines, the punctuation is matched byte by byte, and
 /// a sample value is either digits or a token `parse_value` accepts (ASCII only).
 /// `start < b.len()`.
