@@ -308,3 +308,44 @@ fn few_label_blocks_taken_over_or_not() {
     }
     assert!(bodies > 20_000, "{bodies}");
 }
+
+/// The chunk feeder remembers earlier lines of a chunk as ranges of it; a caller may refill
+/// the same buffer with other bytes for the next chunk. Blocks that equal the previous chunk's
+/// bytes at those positions, but carry a repeated or an invalid name there, must still be
+/// checked: fed through one reused buffer (drained or dropped after one event), the events
+/// equal the general path's over the concatenated body.
+#[test]
+fn chunk_buffers_refilled_in_place() {
+    let good = "m{local_cluster=\"a\",consul_source_service=\"b\",consul_source_namespace=\"c\",envoy_cluster_name=\"d\",zone=\"e\"} 1\n";
+    let repeated = good.replace("envoy_cluster_name=\"d\"", "local_cluster=\"dddddd\"");
+    let invalid = good.replace("consul_source_service=", "consul-source_service=");
+    let a = format!("{good}{good}");
+    for (i, second) in [&repeated, &invalid].into_iter().enumerate() {
+        assert_eq!(second.len(), good.len());
+        // The second chunk holds the bad line twice: where the first chunk's last block was,
+        // the bad line's own bytes stand when its first copy is read.
+        let b = format!("{second}{second}");
+        let body = format!("{a}{b}");
+        // Strict: the one-pass path is off in lenient mode; the first error ends the parse.
+        let want = general(body.as_bytes(), &Settings::default());
+        for drop_early in [false, true] {
+            let mut p = promtext::ChunkParser::new(Settings::default());
+            let mut buf = a.clone().into_bytes();
+            let mut got: Vec<String> = Vec::new();
+            {
+                let mut events = p.feed(&buf);
+                if drop_early {
+                    got.extend(events.next().map(|r| describe(r.as_ref())));
+                } else {
+                    got.extend(events.map(|r| describe(r.as_ref())));
+                }
+            }
+            buf.copy_from_slice(b.as_bytes());
+            got.extend(p.feed(&buf).map(|r| describe(r.as_ref())));
+            got.extend(p.finish().map(|r| describe(r.as_ref())));
+            assert_eq!(got, want, "case {i}, dropped early: {drop_early}");
+            assert_eq!(want.len(), 3);
+            assert!(want[2].starts_with("error"), "{}", want[2]);
+        }
+    }
+}

@@ -85,8 +85,9 @@ impl Core {
     /// The line at `start` of `seg` through [`prom::fast_sample`]: its end (the LF's index, or
     /// the segment's length) and its event, or `None` for the general path. `need_lf`: a line
     /// that runs to the end of the segment may continue in the next chunk, so it is left to
-    /// the caller. `reuse`: the segment is the whole body, so a line may take over the labels
-    /// of an earlier one of it (not for chunks, whose buffers change between calls). The
+    /// the caller. `reuse`: the segment's earlier lines stay where they are, so a line may take
+    /// over labels or names of an earlier one of it (a chunk feeder calls
+    /// [`Core::forget_buffer`] whenever it moves to another buffer). The
     /// segment's line-feed search restarts after a line taken here.
     #[inline(always)]
     pub fn fast_line<'l>(
@@ -135,6 +136,13 @@ impl Core {
             ev = ev.with_more_labels();
         }
         Some((f.end, Event::Sample(ev)))
+    }
+
+    /// Forgets what the one-pass path remembers as ranges of the buffer it reads (see
+    /// `LineCtx::forget_buffer`): for a front end about to read another buffer.
+    #[inline]
+    pub fn forget_buffer(&mut self) {
+        self.cx.forget_buffer();
     }
 
     /// [`Core::fast_line`] for a line starting with `#`, through [`prom::fast_meta`].

@@ -198,6 +198,7 @@ impl ChunkParser {
             pending,
             largest_chunk: *largest_chunk,
             more: None,
+            cached: 0,
         };
         (joined, events)
     }
@@ -248,6 +249,9 @@ pub struct Events<'c> {
     /// An OpenMetrics 2.0 composite line whose remaining events come next, and the bytes it
     /// took (with its line feed).
     more: Option<(&'c str, usize)>,
+    /// The segment the one-pass path's caches point into (0: none yet, 1: `first`, 2: `rest`):
+    /// they are ranges of one buffer, forgotten whenever parsing moves to another.
+    cached: u8,
 }
 
 impl Events<'_> {
@@ -297,10 +301,10 @@ impl<'c> Iterator for Events<'c> {
                 return None;
             }
             // Lines assembled across the chunk boundary first, then the chunk itself.
-            let (seg, pos) = if self.first_pos < self.first.bytes().len() {
-                (&mut self.first, &mut self.first_pos)
+            let (seg, pos, which) = if self.first_pos < self.first.bytes().len() {
+                (&mut self.first, &mut self.first_pos, 1)
             } else if self.rest_pos < self.rest.bytes().len() {
-                (&mut self.rest, &mut self.rest_pos)
+                (&mut self.rest, &mut self.rest_pos, 2)
             } else {
                 if self.is_final && !*self.finished {
                     *self.finished = true;
@@ -310,9 +314,13 @@ impl<'c> Iterator for Events<'c> {
             };
             let buf = seg.bytes();
             let start = *pos;
+            if self.cached != which {
+                self.core.forget_buffer();
+                self.cached = which;
+            }
             if let Some((end, ev)) =
                 self.core
-                    .fast_line(seg, start, *self.base, !self.is_final, false)
+                    .fast_line(seg, start, *self.base, !self.is_final, true)
             {
                 let next = (end + 1).min(buf.len());
                 *pos = next;

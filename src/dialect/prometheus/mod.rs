@@ -86,6 +86,19 @@ pub(crate) struct ValueEnd {
     avx2: Option<memchr::arch::x86_64::avx2::memchr::Three>,
 }
 
+impl LineCtx {
+    /// Forgets the caches that are ranges of a buffer (the previous block, the name and
+    /// prefix ranges, the last indexed line): the next line is read from another buffer, and
+    /// those ranges would point into bytes that may have changed.
+    pub(crate) fn forget_buffer(&mut self) {
+        self.prev_block.n = 0;
+        self.buf_name = (0, 0);
+        self.buf_prefix = (0, 0, 0);
+        self.after_help = false;
+        self.prev_line.valid = false;
+    }
+}
+
 impl Default for ValueEnd {
     fn default() -> Self {
         ValueEnd {
