@@ -59,6 +59,8 @@ pub(crate) struct LineCtx {
     pub names: crate::lex::structural::NameSeq,
     /// The last line checked through the index, whose first labels the next may repeat.
     pub prev_line: crate::lex::structural::PrevLine,
+    /// The label limits, checked in the general grammar's label walk.
+    pub limits: crate::dialect::limits::LimitCheck,
 }
 
 /// Finds where a label value ends on the one-pass path: the first `"`, LF, `\` or byte above
@@ -142,7 +144,14 @@ pub(crate) fn parse_line<'a>(
     if b[i] == b'#' {
         return Some(comment(line, i, line_no));
     }
-    Some(sample(line, i, line_no, offset, has_backslash, cx))
+    match sample(line, i, line_no, offset, has_backslash, cx) {
+        Err(e) if cx.limits.recheck(&e) => Some(crate::dialect::limits::LimitCheck::without(
+            cx,
+            |cx| &mut cx.limits,
+            |cx| sample(line, i, line_no, offset, has_backslash, cx),
+        )),
+        r => Some(r),
+    }
 }
 
 pub(super) fn comment(line: &str, hash: usize, line_no: u64) -> Result<Event<'_>, LineError> {

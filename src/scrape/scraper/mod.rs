@@ -21,6 +21,8 @@ use crate::{ChunkParser, Dialect, Settings};
 use crate::{openmetrics2, protobuf};
 
 mod formats;
+#[cfg(test)]
+mod limits_tests;
 
 /// A scrape loop for one target: its relabeler and per-series cache persist across scrapes.
 #[derive(Debug)]
@@ -41,6 +43,9 @@ pub struct Scraper {
     nhcb: Option<Converter>,
     /// OpenMetrics 2.0 native histograms are decoded into this (kept between scrapes).
     om2_native: openmetrics2::NativeScratch,
+    /// Whether the text parser checks the label limits while it reads (see `parser_limits`);
+    /// off only in tests that compare both ways.
+    early_limits: bool,
 }
 
 impl Scraper {
@@ -74,7 +79,29 @@ impl Scraper {
             naive: None,
             nhcb: None,
             om2_native: openmetrics2::NativeScratch::default(),
+            early_limits: true,
         }
+    }
+
+    /// The label limits the text parser checks while it reads. Prometheus checks them after
+    /// metric relabeling, which may shrink a series; with no rules every scraped label with a
+    /// value reaches that check (under its own name or a longer `exported_` one, its value
+    /// unchanged but for `le` and `quantile`, which the parser leaves alone), so a line over a
+    /// parser limit is over Prometheus' too. The parser reads such a line again without the
+    /// limits (`limits_recheck`), so the scrape's verdict, message and report are those of the
+    /// whole line, as without them.
+    fn parser_limits(&self, settings: Settings) -> Settings {
+        if !self.early_limits || !self.relabeler.pipeline().is_empty() {
+            return settings;
+        }
+        let n = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+        let mut settings = settings.label_limits(crate::LabelLimits {
+            labels: n(self.limits.label_limit),
+            name_len: n(self.limits.label_name_length_limit),
+            value_len: n(self.limits.label_value_length_limit),
+        });
+        settings.limits_recheck = true;
+        settings
     }
 
     /// The labels attached to every sample.
@@ -148,6 +175,7 @@ impl Scraper {
             .lenient(self.options.lenient)
             .max_line_len(self.options.max_line_len)
             .allow_duplicate_labels(false);
+        let settings = self.parser_limits(settings);
         let nhcb = self.protocols.convert_classic_histograms_to_nhcb;
         let parser = match report.format {
             Format::Protobuf => BodyParser::Protobuf(protobuf::ChunkParser::new(

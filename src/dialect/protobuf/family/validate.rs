@@ -125,6 +125,30 @@ impl FamilyState {
         Ok(())
     }
 
+    /// The label limits on one checked label (`b`, at byte `abs` of the family);
+    /// `count` is the metric's non-empty labels before it.
+    #[inline]
+    pub(super) fn check_limits(
+        &self,
+        fam: &[u8],
+        b: &[u8],
+        abs: usize,
+        limits: &LimitCheck,
+        count: &mut usize,
+    ) -> Result<(), Error> {
+        let (name, value) = label_pair(b).map_err(|e| self.wire(fam, b, e))?;
+        match limits.plain_label(count, name, value) {
+            None => Ok(()),
+            Some(over) => Err(Error::new(
+                ErrorKind::LabelLimit,
+                limits.message(over, self.family_name(fam), name, value, false),
+                0,
+                0,
+                self.base + abs as u64,
+            )),
+        }
+    }
+
     pub(super) fn check_exemplar(&self, fam: &[u8], b: &[u8]) -> Result<(), Error> {
         let mut f = Fields::new(b);
         while let Some(r) = f.next_field() {
