@@ -110,9 +110,7 @@ impl LimitCheck {
             Some(Over::Labels)
         } else if name.len() > self.name_len {
             Some(Over::NameLen(name.len()))
-        } else if value.len() > self.value_len
-            && !(self.scrape && is_le_quantile(name))
-        {
+        } else if value.len() > self.value_len && !(self.scrape && is_le_quantile(name)) {
             Some(Over::ValueLen(value.len()))
         } else {
             None
@@ -199,7 +197,10 @@ impl LimitCheck {
                 return false;
             };
             let ve = vs + ve;
-            if self.label(&mut count, &block[i..eq], &block[vs..ve]).is_some() {
+            if self
+                .label(&mut count, &block[i..eq], &block[vs..ve])
+                .is_some()
+            {
                 return false;
             }
             // Past the closing quote and the comma (a trailing one ends the block).

@@ -53,13 +53,18 @@ fn bodies() -> Vec<String> {
 
 fn proto_bodies() -> Vec<Vec<u8>> {
     let metric = |labels: &[(&str, &str)]| Metric::new(labels).value(1.0);
-    let long: Vec<(String, String)> = (0..40).map(|i| (format!("l{i}"), format!("v{i}"))).collect();
+    let long: Vec<(String, String)> = (0..40)
+        .map(|i| (format!("l{i}"), format!("v{i}")))
+        .collect();
     let long: Vec<(&str, &str)> = long.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
     [
         vec![metric(&[("a", "1"), ("b", "2"), ("c", "3")])],
         vec![metric(&[("a", ""), ("b", ""), ("c", "1")])],
         vec![metric(&[("job", "x"), ("instance", "y"), ("a", "1")])],
-        vec![metric(&[("a_rather_long_label_name", "a rather long value")])],
+        vec![metric(&[(
+            "a_rather_long_label_name",
+            "a rather long value",
+        )])],
         vec![metric(&[("a", "1")]), metric(&long), metric(&[("b", "2")])],
     ]
     .into_iter()
@@ -180,5 +185,9 @@ fn the_parser_gets_the_limits_only_without_metric_relabeling() {
     };
     cfg.metric_relabel = Pipeline::new(&rules, Default::default()).unwrap();
     let s = Scraper::new(cfg, &Target::from_labels(&[("job", "j")]));
-    assert!(!s.parser_limits(Settings::default()).get_label_limits().is_set());
+    assert!(
+        !s.parser_limits(Settings::default())
+            .get_label_limits()
+            .is_set()
+    );
 }
