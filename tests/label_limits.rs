@@ -69,8 +69,11 @@ fn all_front_ends(body: &[u8], s: &Settings) -> Vec<String> {
     whole
 }
 
-/// What a one-line body gives under `l`: `Ok` or the error's `(column, message)`.
-fn verdict(line: &str, dialect: Dialect, l: LabelLimits) -> Result<(), (u64, String)> {
+/// `Ok` or a label-limit error's `(column, message)`.
+type Verdict = Result<(), (u64, String)>;
+
+/// What a one-line body gives under `l`.
+fn verdict(line: &str, dialect: Dialect, l: LabelLimits) -> Verdict {
     let body = in_dialect(line, dialect);
     let s = Settings::default().dialect(dialect).label_limits(l);
     let out = all_front_ends(body.as_bytes(), &s);
@@ -102,7 +105,7 @@ fn limits_table() {
     let ten_line = format!("m{{{ten}}} 1\n");
     let ten_long = ten_line.replace("v8", "v8xxxx");
     #[rustfmt::skip]
-    let cases: Vec<(&str, LabelLimits, Result<(), (u64, String)>)> = vec![
+    let cases: Vec<(&str, LabelLimits, Verdict)> = vec![
         // The (limit+1)th label, at its name.
         ("m{a=\"1\",b=\"2\",c=\"3\"} 1\n", limits(2, 0, 0),
          Err((15, "label_limit exceeded (metric: m, number of labels: 3, limit: 2)".into()))),
