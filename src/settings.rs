@@ -217,7 +217,7 @@ impl Settings {
     ///     .find_map(Result::err)
     ///     .unwrap();
     /// assert_eq!(err.kind(), ErrorKind::LabelLimit);
-    /// assert_eq!(err.column(), 19); // the third label: the first one over the limit
+    /// assert_eq!(err.column(), 15); // the third label: the first one over the limit
     /// assert_eq!(
     ///     err.message(),
     ///     "label_limit exceeded (metric: a, number of labels: 3, limit: 2)"
