@@ -333,7 +333,8 @@ fn model(labels: &[(String, String)], l: LabelLimits) -> Option<(usize, String)>
             return Some((
                 i,
                 format!(
-                    "label_name_length_limit exceeded (metric: m, label name: {n}, length: {}, limit: {})",
+                    "label_name_length_limit exceeded (metric: m, label name: {}, length: {}, limit: {})",
+                    trunc50(n),
                     n.len(),
                     l.name_len
                 ),
@@ -343,8 +344,9 @@ fn model(labels: &[(String, String)], l: LabelLimits) -> Option<(usize, String)>
             return Some((
                 i,
                 format!(
-                    "label_value_length_limit exceeded (metric: m, label name: {n}, value: {}, length: {}, limit: {})",
-                    promtext::go::quote_str(v),
+                    "label_value_length_limit exceeded (metric: m, label name: {}, value: {}, length: {}, limit: {})",
+                    trunc50(n),
+                    promtext::go::quote_str(&trunc50(v)),
                     v.len(),
                     l.value_len
                 ),
@@ -352,6 +354,11 @@ fn model(labels: &[(String, String)], l: LabelLimits) -> Option<(usize, String)>
         }
     }
     None
+}
+
+/// Go's `%.50s`.
+fn trunc50(s: &str) -> String {
+    s.chars().take(50).collect()
 }
 
 fn escape(v: &str) -> String {
@@ -390,4 +397,78 @@ proptest! {
         let want = model(&labels, l).map(|(i, msg)| (starts[i] as u64 + 1, msg));
         prop_assert_eq!(got, want.map_or(Ok(()), Err), "{:?}", line);
     }
+}
+
+// ---------------------------------------------------------------- real bodies
+
+/// [`model`] for a sample of the corpus: its name and its labels, unescaped.
+fn model_of(s: &promtext::Sample<'_>, l: LabelLimits) -> Option<String> {
+    let labels: Vec<(String, String)> = s
+        .labels()
+        .map(|x| (x.name.into_owned(), x.value.into_owned()))
+        .collect();
+    let metric = format!("(metric: {},", trunc50(&s.name()));
+    model(&labels, l).map(|(_, msg)| msg.replacen("(metric: m,", &metric, 1))
+}
+
+/// Over every sample line of the Prometheus-text corpus, one line at a time through the
+/// one-pass paths (`parse_with`) and the general grammar (`ReadParser`): under each set of
+/// limits a line parses exactly as without them, or fails with the model's message.
+#[test]
+fn corpus_lines_follow_the_model() {
+    let Some(dir) = common::shared("corpus") else {
+        return;
+    };
+    let limit_sets = [
+        limits(3, 0, 0),
+        limits(8, 0, 0),
+        limits(0, 12, 0),
+        limits(0, 0, 20),
+        limits(10, 20, 40),
+        limits(30, 30, 60),
+    ];
+    let (mut lines, mut stopped) = (0, 0);
+    for sub in ["envoy", "prometheus"] {
+        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if !(name.ends_with(".prom") || name.ends_with(".prom.txt")) {
+                continue;
+            }
+            let body = std::fs::read(&path).unwrap();
+            for line in body.split_inclusive(|&b| b == b'\n') {
+                let Some(Ok(ev)) = promtext::parse(line).next() else {
+                    continue;
+                };
+                let Some(s) = ev.as_sample() else {
+                    continue;
+                };
+                lines += 1;
+                let plain = render(&ev);
+                for l in limit_sets {
+                    let settings = Settings::default().label_limits(l);
+                    let whole = whole_with(line, &settings, describe);
+                    let general = general_with(line, &settings, describe);
+                    assert_eq!(whole, general, "{name}: {}", String::from_utf8_lossy(line));
+                    match model_of(s, l) {
+                        None => assert_eq!(whole, [plain.clone()], "{name} under {l:?}"),
+                        Some(msg) => {
+                            stopped += 1;
+                            assert_eq!(whole.len(), 1);
+                            assert!(
+                                whole[0].starts_with("E LabelLimit 1:") && whole[0].ends_with(&msg),
+                                "{name} under {l:?}: {} (model: {msg})",
+                                whole[0]
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    eprintln!("{lines} corpus sample lines, {stopped} stops");
+    assert!(lines > 1000 && stopped > 1000, "{lines} {stopped}");
 }
