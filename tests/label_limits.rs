@@ -292,6 +292,36 @@ mod pb {
             verdict(&b, limits(2, 0, 0)).unwrap_err().0,
             pair_at(&b, "c")
         );
+        // Labels after the value (encoders write them first; protobuf allows any order).
+        let pair = |n: &str, v: &str| {
+            let mut p = vec![0x0a, 6 + n.len() as u8 - 1, 0x0a, n.len() as u8];
+            p.extend_from_slice(n.as_bytes());
+            p.extend_from_slice(&[0x12, v.len() as u8]);
+            p.extend_from_slice(v.as_bytes());
+            p[1] = (p.len() - 2) as u8;
+            p
+        };
+        let mut metric = pair("a", "1");
+        metric.extend_from_slice(&[0x1a, 9, 0x09]);
+        metric.extend_from_slice(&1f64.to_le_bytes());
+        metric.extend(pair("b", "2"));
+        metric.extend(pair("c", "3"));
+        let mut family = vec![0x0a, 1, b'm', 0x18, 0, 0x22, metric.len() as u8];
+        family.extend(metric);
+        let mut b = vec![family.len() as u8];
+        b.extend(family);
+        assert!(verdict(&b, limits(3, 1, 1)).is_ok());
+        assert_eq!(
+            verdict(&b, limits(2, 0, 0)).unwrap_err(),
+            (
+                pair_at(&b, "c"),
+                "label_limit exceeded (metric: m, number of labels: 3, limit: 2)".into()
+            )
+        );
+        assert_eq!(
+            verdict(&b, limits(1, 0, 0)).unwrap_err().0,
+            pair_at(&b, "b")
+        );
         // Summary quantiles and histogram buckets are not labels of the message.
         let s = Family::summary("s", "").metric(Metric::new(&[("a", "1")]).summary(
             3,

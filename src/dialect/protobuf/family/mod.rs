@@ -445,7 +445,12 @@ impl FamilyState {
                         }
                     };
                     self.pos += f.pos();
-                    let (cur, run) = match self.read_metric(fam, msg, &settings.label_limits) {
+                    let read = if settings.label_limits.on {
+                        self.read_metric_limited(fam, msg, &settings.label_limits)
+                    } else {
+                        self.read_metric(fam, msg)
+                    };
+                    let (cur, run) = match read {
                         Ok(c) => c,
                         Err(e) => return Some(Err(e)),
                     };
@@ -622,12 +627,7 @@ impl FamilyState {
     }
 
     /// Reads and validates one `Metric` message; also returns its leading run of labels.
-    fn read_metric<'b>(
-        &self,
-        fam: &'b [u8],
-        msg: &'b [u8],
-        limits: &LimitCheck,
-    ) -> Result<(Cur, &'b str), Error> {
+    fn read_metric<'b>(&self, fam: &'b [u8], msg: &'b [u8]) -> Result<(Cur, &'b str), Error> {
         let want = match self.mtype {
             MetricType::Counter => 3,
             MetricType::Gauge => 2,
@@ -643,8 +643,6 @@ impl FamilyState {
         let run_ok = run_str.is_some();
         let run = if run_ok { run } else { 0 };
         let mbase = range_in(fam, msg).0;
-        // Non-empty labels, for the label limit.
-        let mut limit_count = 0;
         // The run's pairs are walked by their one-byte lengths; the full check only when the
         // quick one fails (it then reports the error).
         let mut p = 0;
@@ -653,9 +651,6 @@ impl FamilyState {
             let b = msg.get(p + 2..end).unwrap_or_default();
             if !common_pair(b) && !label_pair(b).is_ok_and(|(name, _)| !name.is_empty()) {
                 self.check_label(fam, b, mbase + p)?;
-            }
-            if limits.on {
-                self.check_limits(fam, b, mbase + p, limits, &mut limit_count)?;
             }
             p = end;
         }
@@ -671,9 +666,6 @@ impl FamilyState {
                         .as_bytes()
                         .ok_or_else(|| self.wrong_type(abs, "message"))?;
                     self.check_label(fam, b, abs)?;
-                    if limits.on {
-                        self.check_limits(fam, b, abs, limits, &mut limit_count)?;
-                    }
                     more = true;
                 }
                 2..=5 | 7 => {
