@@ -484,7 +484,9 @@ fn corpus_lines_follow_the_model() {
                     let general = general_with(line, &settings, describe);
                     assert_eq!(whole, general, "{name}: {}", String::from_utf8_lossy(line));
                     match model_of(s, l) {
-                        None => assert_eq!(whole, [plain.clone()], "{name} under {l:?}"),
+                        None => {
+                            assert_eq!(whole, std::slice::from_ref(&plain), "{name} under {l:?}")
+                        }
                         Some(msg) => {
                             stopped += 1;
                             assert_eq!(whole.len(), 1);
