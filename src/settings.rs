@@ -61,8 +61,8 @@ pub struct Settings {
     pub(crate) allow_duplicate_labels: bool,
     pub(crate) validation: Validation,
     pub(crate) label_limits: LabelLimits,
-    /// The scrape's use of the limits (crate-internal): a line they stop is read again without
-    /// them, so that the scrape sees what it would have seen without them.
+    /// The scrape's use of the limits (crate-internal, see `LimitCheck::scrape`): a line they
+    /// stop is read again without them.
     pub(crate) limits_recheck: bool,
 }
 
@@ -231,6 +231,14 @@ impl Settings {
     /// The label limits in use.
     pub fn get_label_limits(&self) -> LabelLimits {
         self.label_limits
+    }
+
+    /// The scrape's limits (see `Scraper::parser_limits`).
+    #[cfg(feature = "yaml")]
+    pub(crate) fn scrape_label_limits(mut self, l: crate::dialect::limits::LimitCheck) -> Self {
+        self.label_limits = l.limits();
+        self.limits_recheck = l.scrape;
+        self
     }
 
     /// Whether the lenient setting is on.

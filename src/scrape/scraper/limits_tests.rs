@@ -167,7 +167,7 @@ fn the_parser_gets_the_limits_only_without_metric_relabeling() {
     cfg.limits.label_limit = 7;
     cfg.limits.label_value_length_limit = 9;
     let s = Scraper::new(cfg.clone(), &Target::from_labels(&[("job", "j")]));
-    let got = s.parser_limits(Settings::default());
+    let got = Settings::default().scrape_label_limits(s.parser_limits().unwrap());
     assert_eq!(
         got.get_label_limits(),
         crate::LabelLimits {
@@ -185,9 +185,5 @@ fn the_parser_gets_the_limits_only_without_metric_relabeling() {
     };
     cfg.metric_relabel = Pipeline::new(&rules, Default::default()).unwrap();
     let s = Scraper::new(cfg, &Target::from_labels(&[("job", "j")]));
-    assert!(
-        !s.parser_limits(Settings::default())
-            .get_label_limits()
-            .is_set()
-    );
+    assert!(s.parser_limits().is_none());
 }

@@ -83,25 +83,26 @@ impl Scraper {
         }
     }
 
-    /// The label limits the text parser checks while it reads. Prometheus checks them after
+    /// The label limits the parser checks while it reads, if any. Prometheus checks them after
     /// metric relabeling, which may shrink a series; with no rules every scraped label with a
     /// value reaches that check (under its own name or a longer `exported_` one, its value
-    /// unchanged but for `le` and `quantile`, which the parser leaves alone), so a line over a
-    /// parser limit is over Prometheus' too. The parser reads such a line again without the
-    /// limits (`limits_recheck`), so the scrape's verdict, message and report are those of the
-    /// whole line, as without them.
-    fn parser_limits(&self, settings: Settings) -> Settings {
+    /// unchanged but for `le` and `quantile`, which the parser leaves alone), so a series over a
+    /// parser limit is over Prometheus' too. The parser reads such a line (or protobuf metric)
+    /// again without the limits, so the scrape's verdict, message and report are those of the
+    /// whole series, as without them.
+    fn parser_limits(&self) -> Option<crate::dialect::limits::LimitCheck> {
         if !self.early_limits || !self.relabeler.pipeline().is_empty() {
-            return settings;
+            return None;
         }
         let n = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
-        let mut settings = settings.label_limits(crate::LabelLimits {
+        let limits = crate::LabelLimits {
             labels: n(self.limits.label_limit),
             name_len: n(self.limits.label_name_length_limit),
             value_len: n(self.limits.label_value_length_limit),
-        });
-        settings.limits_recheck = true;
-        settings
+        };
+        limits
+            .is_set()
+            .then(|| crate::dialect::limits::LimitCheck::new(limits, true))
     }
 
     /// The labels attached to every sample.
@@ -175,15 +176,23 @@ impl Scraper {
             .lenient(self.options.lenient)
             .max_line_len(self.options.max_line_len)
             .allow_duplicate_labels(false);
-        let settings = self.parser_limits(settings);
+        let limits = self.parser_limits();
+        let settings = match limits {
+            Some(l) => settings.scrape_label_limits(l),
+            None => settings,
+        };
         let nhcb = self.protocols.convert_classic_histograms_to_nhcb;
         let parser = match report.format {
-            Format::Protobuf => BodyParser::Protobuf(protobuf::ChunkParser::new(
-                protobuf::Settings::default()
+            Format::Protobuf => {
+                let mut pb = protobuf::Settings::default()
                     // The converter needs the classic series; it drops those not kept.
                     .classic_histograms(self.protocols.always_scrape_classic_histograms || nhcb)
-                    .native_histograms(self.protocols.scrape_native_histograms),
-            )),
+                    .native_histograms(self.protocols.scrape_native_histograms);
+                if let Some(l) = limits {
+                    pb.label_limits = l;
+                }
+                BodyParser::Protobuf(protobuf::ChunkParser::new(pb))
+            }
             _ => BodyParser::Text(ChunkParser::new(settings)),
         };
         let keep = self.protocols.always_scrape_classic_histograms;

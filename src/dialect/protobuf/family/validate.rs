@@ -130,8 +130,24 @@ impl FamilyState {
     /// checks it before its limits, so that a metric of many labels stops at the first one over
     /// a limit with the error `read_metric` would have met first; labels after another field
     /// (an unusual encoding) are checked once `read_metric` has read the metric.
+    ///
+    /// For the scrape (`LimitCheck::scrape`) a metric they stop is read again without them.
     #[inline(never)]
     pub(super) fn read_metric_limited<'b>(
+        &self,
+        fam: &'b [u8],
+        msg: &'b [u8],
+        limits: &LimitCheck,
+    ) -> Result<(Cur, &'b str), Error> {
+        match self.limited(fam, msg, limits) {
+            Err(e) if limits.scrape && e.kind() == ErrorKind::LabelLimit => {
+                self.read_metric(fam, msg)
+            }
+            r => r,
+        }
+    }
+
+    fn limited<'b>(
         &self,
         fam: &'b [u8],
         msg: &'b [u8],
