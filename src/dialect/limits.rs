@@ -86,7 +86,7 @@ impl LimitCheck {
     /// Checks one label whose raw name is `name` and raw value `value` (as written, quotes
     /// stripped, escapes kept: the unescaped text is never longer); `count` is the series'
     /// non-empty labels before this one, and is counted up.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn label(&self, count: &mut usize, name: &[u8], value: &[u8]) -> Option<Over> {
         if value.is_empty() {
             return None;
@@ -190,32 +190,38 @@ impl LimitCheck {
     /// Checks a sample line the one-pass text path took: `block` is its label block between
     /// the braces, in the tight form that path takes (`n="v",n="v"`, plain names, values
     /// without escapes or quotes), with `n_labels` labels. `false` hands the line to the
-    /// general path, which reports the error.
-    #[cold]
+    /// general path, which reports the error. Out of line: only parsers with limits call it.
+    #[inline(never)]
     pub(crate) fn tight_block_ok(&self, block: &[u8], n_labels: usize) -> bool {
         // The common case: few labels, and none long enough to pass a length limit.
         if n_labels <= self.labels && block.len() <= self.name_len.min(self.value_len) {
             return true;
         }
+        // Walked quote to quote over 64-byte quote masks: each label is `name="value"`, so the
+        // quotes pair up as the values' bounds, and a name ends one byte (the `=`) before its
+        // value's opening quote and starts two bytes (the quote and a comma) after the previous
+        // value's closing one.
         let mut count = 0;
-        let mut i = 0;
-        while i < block.len() {
-            let Some(eq) = memchr::memchr(b'=', &block[i..]).map(|p| i + p) else {
-                return false;
-            };
-            let vs = eq + 2;
-            let Some(ve) = block.get(vs..).and_then(|r| memchr::memchr(b'"', r)) else {
-                return false;
-            };
-            let ve = vs + ve;
-            if self
-                .label(&mut count, &block[i..eq], &block[vs..ve])
-                .is_some()
-            {
-                return false;
+        let (mut name_start, mut open) = (0, usize::MAX);
+        let mut at = 0;
+        while at < block.len() {
+            let mut m = crate::lex::structural::quote_mask(block, at);
+            while m != 0 {
+                let q = at + m.trailing_zeros() as usize;
+                m &= m - 1;
+                if open == usize::MAX {
+                    open = q;
+                    continue;
+                }
+                let Some(name) = block.get(name_start..open.saturating_sub(1)) else {
+                    return false;
+                };
+                if self.label(&mut count, name, &block[open + 1..q]).is_some() {
+                    return false;
+                }
+                (name_start, open) = (q + 2, usize::MAX);
             }
-            // Past the closing quote and the comma (a trailing one ends the block).
-            i = ve + 2;
+            at += 64;
         }
         true
     }

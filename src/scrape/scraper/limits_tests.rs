@@ -1,5 +1,5 @@
-//! The label limits checked by the parser (no metric relabeling) change nothing a scrape
-//! reports: a table of bodies × limits × `honor_labels` × target labels × leniency × format,
+//! The label limits checked by the parser (no metric relabeling; off by default, see
+//! `Scraper::early_limits`) change nothing a scrape reports: a table of bodies × limits × `honor_labels` × target labels × leniency × format,
 //! each scraped twice (the second time through the per-series cache) with and without them.
 
 use super::*;
@@ -162,11 +162,13 @@ fn early_label_limits_change_no_scrape() {
 }
 
 #[test]
-fn the_parser_gets_the_limits_only_without_metric_relabeling() {
+fn parser_limits_only_when_on_and_without_metric_relabeling() {
     let mut cfg = ScrapeConfig::new(Pipeline::new(&[], Default::default()).unwrap());
     cfg.limits.label_limit = 7;
     cfg.limits.label_value_length_limit = 9;
-    let s = Scraper::new(cfg.clone(), &Target::from_labels(&[("job", "j")]));
+    let mut s = Scraper::new(cfg.clone(), &Target::from_labels(&[("job", "j")]));
+    assert!(s.parser_limits().is_none(), "off by default");
+    s.early_limits = true;
     let got = Settings::default().scrape_label_limits(s.parser_limits().unwrap());
     assert_eq!(
         got.get_label_limits(),
@@ -184,6 +186,7 @@ fn the_parser_gets_the_limits_only_without_metric_relabeling() {
         _ => unreachable!(),
     };
     cfg.metric_relabel = Pipeline::new(&rules, Default::default()).unwrap();
-    let s = Scraper::new(cfg, &Target::from_labels(&[("job", "j")]));
+    let mut s = Scraper::new(cfg, &Target::from_labels(&[("job", "j")]));
+    s.early_limits = true;
     assert!(s.parser_limits().is_none());
 }
