@@ -59,6 +59,9 @@ pub enum ErrorKind {
     InvalidHistogram,
     /// A body that mixes the protobuf exposition with text.
     MixedFormat,
+    /// A series passes one of the [`LabelLimits`](crate::LabelLimits) set with
+    /// [`Settings::label_limits`](crate::Settings::label_limits).
+    LabelLimit,
 }
 
 /// A parse error with its position.

@@ -38,7 +38,7 @@ pub use event::{
 pub use read::parallel;
 pub use read::stream::{ChunkParser, Events, ReadParser};
 pub use read::whole::{Parser, parse, parse_str, parse_with};
-pub use settings::{DEFAULT_MAX_LINE_LEN, Dialect, Settings, Validation};
+pub use settings::{DEFAULT_MAX_LINE_LEN, Dialect, LabelLimits, Settings, Validation};
 
 // The README's examples are compiled and run as doc tests.
 #[cfg(doctest)]

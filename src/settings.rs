@@ -60,6 +60,38 @@ pub struct Settings {
     pub(crate) max_line_len: usize,
     pub(crate) allow_duplicate_labels: bool,
     pub(crate) validation: Validation,
+    pub(crate) label_limits: LabelLimits,
+    /// The scrape's use of the limits (crate-internal, see `LimitCheck::scrape`): a line they
+    /// stop is read again without them.
+    pub(crate) limits_recheck: bool,
+}
+
+/// Limits on one series' labels (see [`Settings::label_limits`]); 0 is no limit, the default.
+///
+/// What counts is what Prometheus checks after it has built the series: a label with an empty
+/// value is no label to Prometheus (it drops it), so it counts toward none of the limits; the
+/// metric name is not a label here (Prometheus counts it as `__name__`: a scraper that wants
+/// Prometheus' number allows one label less). Lengths are in bytes of the unescaped name or
+/// value (Go's `len`). Exemplar labels are not series labels and are not checked.
+///
+/// The message follows Prometheus' `verifyLabelLimits` as far as it is known when the parser
+/// stops: `number of labels` is the limit plus one (the label that passed it), and the metric
+/// name is empty while a name inside the braces is still to come.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct LabelLimits {
+    /// The most labels a series may have (`label_limit`).
+    pub labels: usize,
+    /// The longest label name in bytes (`label_name_length_limit`).
+    pub name_len: usize,
+    /// The longest label value in bytes (`label_value_length_limit`).
+    pub value_len: usize,
+}
+
+impl LabelLimits {
+    /// Whether any limit is set.
+    pub fn is_set(&self) -> bool {
+        self.labels > 0 || self.name_len > 0 || self.value_len > 0
+    }
 }
 
 /// The default maximum line length: 1 MiB.
@@ -73,6 +105,8 @@ impl Default for Settings {
             max_line_len: DEFAULT_MAX_LINE_LEN,
             allow_duplicate_labels: false,
             validation: Validation::Prometheus,
+            label_limits: LabelLimits::default(),
+            limits_recheck: false,
         }
     }
 }
@@ -166,6 +200,44 @@ impl Settings {
     /// fails the scrape). Off by default: `label name "b" is not unique` is an error.
     pub fn allow_duplicate_labels(mut self, on: bool) -> Self {
         self.allow_duplicate_labels = on;
+        self
+    }
+
+    /// Limits on each series' labels, checked while the labels are read (default: none), as
+    /// Prometheus' `label_limit`, `label_name_length_limit` and `label_value_length_limit`: a
+    /// series that passes one fails with an [`ErrorKind::LabelLimit`](crate::ErrorKind::LabelLimit)
+    /// error as soon as its first label over a limit is read, without reading the rest of its
+    /// labels (a lenient parser skips the line). See [`LabelLimits`] for what counts.
+    ///
+    /// ```
+    /// use promtext::{ErrorKind, LabelLimits, Settings, parse_with};
+    /// let limits = LabelLimits { labels: 2, ..LabelLimits::default() };
+    /// let body = b"a{x=\"1\",y=\"2\",z=\"3\",w=\"4\"} 1\n";
+    /// let err = parse_with(body, Settings::default().label_limits(limits))
+    ///     .find_map(Result::err)
+    ///     .unwrap();
+    /// assert_eq!(err.kind(), ErrorKind::LabelLimit);
+    /// assert_eq!(err.column(), 15); // the third label: the first one over the limit
+    /// assert_eq!(
+    ///     err.message(),
+    ///     "label_limit exceeded (metric: a, number of labels: 3, limit: 2)"
+    /// );
+    /// ```
+    pub fn label_limits(mut self, limits: LabelLimits) -> Self {
+        self.label_limits = limits;
+        self
+    }
+
+    /// The label limits in use.
+    pub fn get_label_limits(&self) -> LabelLimits {
+        self.label_limits
+    }
+
+    /// The scrape's limits (see `Scraper::parser_limits`).
+    #[cfg(feature = "yaml")]
+    pub(crate) fn scrape_label_limits(mut self, l: crate::dialect::limits::LimitCheck) -> Self {
+        self.label_limits = l.limits();
+        self.limits_recheck = l.scrape;
         self
     }
 

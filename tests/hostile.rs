@@ -399,6 +399,180 @@ fn many_labels_in_a_scrape_fail_the_label_limit_quickly() {
     }
 }
 
+/// `m{l0="v",l1="v",…` with `n` labels where label 100 repeats the name of label 0 and the line
+/// ends without `} value`: read to its end, it is a duplicate-label or syntax error.
+fn hostile_labels(n: usize) -> String {
+    let mut s = String::from("m{");
+    for i in 0..n {
+        let name = if i == 100 { 0 } else { i };
+        s.push_str(&format!("l{name:x}=\"v\","));
+    }
+    s.push('\n');
+    s
+}
+
+/// Every reader of every text dialect stops a 149,000-label line under `label_limit` 30 at the
+/// 31st label: the error is the limit's, at that label, not the repeated name at label 100 nor
+/// the broken end a full walk would have met first; and a body of eight such lines costs eight
+/// early stops in lenient mode.
+#[test]
+fn label_limits_stop_a_hostile_line_at_the_first_label_over() {
+    use promtext::{ChunkParser, Dialect, ErrorKind, LabelLimits, ReadParser, Settings};
+    let n = 149_000;
+    let line = hostile_labels(n);
+    let at_31st = line.match_indices("l1e=").next().unwrap().0 as u64 + 1;
+    let limits = LabelLimits {
+        labels: 30,
+        ..LabelLimits::default()
+    };
+    let message = "label_limit exceeded (metric: m, number of labels: 31, limit: 30)";
+    for dialect in [
+        Dialect::Prometheus,
+        Dialect::OpenMetrics,
+        Dialect::OpenMetrics2,
+    ] {
+        let settings = || {
+            Settings::default()
+                .dialect(dialect)
+                .max_line_len(8 << 20)
+                .label_limits(limits)
+        };
+        let check = |reader: &str, e: &promtext::Error| {
+            assert_eq!(e.kind(), ErrorKind::LabelLimit, "{dialect:?} {reader}: {e}");
+            assert_eq!((e.line(), e.column()), (1, at_31st), "{dialect:?} {reader}");
+            assert_eq!(e.message(), message);
+        };
+        // Without the limit the same line is the repeated name's error.
+        let full = promtext::parse_with(
+            line.as_bytes(),
+            settings().label_limits(LabelLimits::default()),
+        )
+        .find_map(Result::err)
+        .unwrap();
+        assert_eq!(full.kind(), ErrorKind::DuplicateLabel, "{dialect:?}");
+        // For scale: a valid line as long, read to its end.
+        let valid = many_labels(n, "last=\"x\"");
+        let t = Instant::now();
+        let walked = promtext::parse_with(
+            valid.as_bytes(),
+            settings().label_limits(LabelLimits::default()),
+        )
+        .filter(Result::is_ok)
+        .count();
+        let unlimited = t.elapsed();
+        assert!(walked >= 1);
+        let t = Instant::now();
+        let e = promtext::parse_with(line.as_bytes(), settings())
+            .find_map(Result::err)
+            .unwrap();
+        let took = t.elapsed();
+        check("Parser", &e);
+        let mut p = ChunkParser::new(settings());
+        let mut first = None;
+        for chunk in line.as_bytes().chunks(64 << 10) {
+            for ev in p.feed(chunk) {
+                if let Err(e) = ev {
+                    first.get_or_insert(e);
+                }
+            }
+        }
+        check("ChunkParser", &first.unwrap());
+        let mut r = ReadParser::new(
+            common::Trickle {
+                data: line.as_bytes(),
+                n: 4096,
+            },
+            settings(),
+        );
+        let e = loop {
+            match r.next_event() {
+                Some(Err(e)) => break e,
+                Some(Ok(_)) => {}
+                None => panic!("no error"),
+            }
+        };
+        check("ReadParser", &e);
+        #[cfg(feature = "parallel")]
+        {
+            let options = promtext::parallel::Options::default().threshold(0);
+            let e = options
+                .parse_to_vec(line.as_bytes(), settings())
+                .unwrap_err();
+            check("parallel", &e);
+        }
+        // Eight such lines, lenient: eight errors, each at its 31st label.
+        let body = line.repeat(8);
+        let t8 = Instant::now();
+        let mut p = promtext::parse_with(body.as_bytes(), settings().lenient(true));
+        let errors: Vec<promtext::Error> = p.by_ref().filter_map(Result::err).collect();
+        let took8 = t8.elapsed();
+        let limit_errors = errors.iter().filter(|e| e.kind() == ErrorKind::LabelLimit);
+        assert_eq!(limit_errors.clone().count(), 8, "{dialect:?}");
+        for (i, e) in limit_errors.enumerate() {
+            assert_eq!((e.line(), e.column()), (i as u64 + 1, at_31st));
+        }
+        eprintln!(
+            "{dialect:?}: a line of {n} labels stopped in {took:?} (a valid one \
+             read whole without the limit: {unlimited:?}); 8 of them (lenient) in {took8:?}"
+        );
+    }
+}
+
+/// The protobuf readers stop a metric of 149,000 labels at its 31st label: label 1,000 has a
+/// name that is not UTF-8, which a full walk would report.
+#[test]
+fn label_limits_stop_a_hostile_protobuf_metric_at_the_first_label_over() {
+    use promtext::protobuf::write::{Family, Metric, encode_families};
+    use promtext::protobuf::{ChunkParser, Parser, ReadParser, Settings};
+    use promtext::{ErrorKind, LabelLimits};
+    let names: Vec<String> = (0..149_000).map(|i| format!("l{i:x}")).collect();
+    let pairs: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "v")).collect();
+    let mut body =
+        encode_families(&[Family::counter("m", "").metric(Metric::new(&pairs).value(1.0))]);
+    // `l3e8` (label 1,000) becomes `l\xff\xff\xff`.
+    let bad = body.windows(5).position(|w| w == b"\x04l3e8").unwrap();
+    body[bad + 2..bad + 5].copy_from_slice(&[0xff; 3]);
+    let at = body.windows(5).position(|w| w == b"\x03l1e\x12").unwrap() as u64 - 3;
+    let limits = LabelLimits {
+        labels: 30,
+        ..LabelLimits::default()
+    };
+    let message = "label_limit exceeded (metric: m, number of labels: 31, limit: 30)";
+    let full = Parser::new(&body, Settings::default())
+        .find_map(Result::err)
+        .unwrap();
+    assert_eq!(full.kind(), ErrorKind::InvalidName);
+    let s = || Settings::default().label_limits(limits);
+    let t = Instant::now();
+    let e = Parser::new(&body, s()).find_map(Result::err).unwrap();
+    eprintln!(
+        "protobuf: a metric of 149000 labels stopped in {:?}",
+        t.elapsed()
+    );
+    let mut p = ChunkParser::new(s());
+    let mut first = None;
+    for chunk in body.chunks(64 << 10) {
+        for ev in p.feed(chunk) {
+            if let Err(e) = ev {
+                first.get_or_insert(e);
+            }
+        }
+    }
+    let mut r = ReadParser::new(&body[..], s());
+    let from_read = loop {
+        match r.next_event() {
+            Some(Err(e)) => break e,
+            Some(Ok(_)) => {}
+            None => panic!("no error"),
+        }
+    };
+    for e in [e, first.unwrap(), from_read] {
+        assert_eq!(e.kind(), ErrorKind::LabelLimit);
+        assert_eq!(e.offset(), at);
+        assert_eq!(e.message(), message);
+    }
+}
+
 // ---------------------------------------------------------------- 4. streaming front ends
 
 fn sample_names<'a>(

@@ -90,6 +90,16 @@ pub struct ParseArgs {
     /// Maximum line length in bytes.
     #[arg(long, default_value_t = promtext::DEFAULT_MAX_LINE_LEN)]
     pub max_line_len: usize,
+    /// Prometheus' `label_limit`: a series with more labels (empty values not counted, the metric
+    /// name not a label) is an error, its line read no further. 0: none.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub label_limit: usize,
+    /// Prometheus' `label_name_length_limit` in bytes. 0: none.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub label_name_length_limit: usize,
+    /// Prometheus' `label_value_length_limit` in bytes. 0: none.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub label_value_length_limit: usize,
     /// The body's Content-Encoding: identity, gzip, zstd, br, or auto (a URL's Content-Encoding header, else gzip
     /// and zstd recognized by their magic bytes).
     #[arg(long, value_name = "E", default_value = "auto")]
@@ -459,12 +469,18 @@ pub fn run(args: ParseArgs) -> ExitCode {
         .validation(validation)
         .lenient(args.lenient)
         .max_line_len(args.max_line_len);
+    let limits = promtext::LabelLimits {
+        labels: args.label_limit,
+        name_len: args.label_name_length_limit,
+        value_len: args.label_value_length_limit,
+    };
+    let settings = settings.label_limits(limits);
     let nhcb = args.nhcb.then_some(args.keep_classic);
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let start = Instant::now();
     let result = match chosen {
-        Chosen::Protobuf => parse_protobuf_reader(input, nhcb, args.output, &mut out),
+        Chosen::Protobuf => parse_protobuf_reader(input, nhcb, limits, args.output, &mut out),
         Chosen::Text(_) => parse_reader(input, settings, nhcb, args.output, &mut out),
     };
     let secs = start.elapsed().as_secs_f64();
@@ -727,10 +743,12 @@ fn converted(
 }
 
 /// [`parse_reader`] for a protobuf body: a native histogram counts as one sample.
-/// With `nhcb` `Some(keep_classic)`, classic histograms are converted to custom buckets.
+/// With `nhcb` `Some(keep_classic)`, classic histograms are converted to custom buckets;
+/// `limits` are checked as the labels are read.
 pub fn parse_protobuf_reader(
     reader: impl Read,
     nhcb: Option<bool>,
+    limits: promtext::LabelLimits,
     output: Output,
     out: &mut impl Write,
 ) -> Result<Stats, ParseFailure> {
@@ -738,7 +756,9 @@ pub fn parse_protobuf_reader(
         inner: reader,
         n: 0,
     };
-    let settings = promtext::protobuf::Settings::default().classic_histograms(nhcb.is_some());
+    let settings = promtext::protobuf::Settings::default()
+        .classic_histograms(nhcb.is_some())
+        .label_limits(limits);
     let mut conv = nhcb.map(promtext::nhcb::Converter::new);
     let mut p = promtext::protobuf::ReadParser::new(&mut counting, settings);
     let mut stats = Stats::default();

@@ -63,6 +63,37 @@ fn parse_errors_exit_1_with_position() {
 }
 
 #[test]
+fn label_limits_stop_a_line() {
+    let body = b"a{x=\"1\"} 1\nb{x=\"1\",y=\"22\"} 2\n";
+    let o = run(&["parse", "--output", "none", "--label-limit", "1"], body);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.starts_with(
+            "error: line 2, column 9: label_limit exceeded (metric: b, number of labels: 2, limit: 1)"
+        ),
+        "{err}"
+    );
+    let o = run(
+        &[
+            "parse",
+            "--output",
+            "none",
+            "--label-value-length-limit",
+            "1",
+        ],
+        body,
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("label_value_length_limit exceeded (metric: b, label name: y, value: \"22\", length: 2, limit: 1)"),
+        "{err}"
+    );
+    let o = run(&["parse", "--output", "none", "--label-limit", "2"], body);
+    assert!(o.status.success());
+}
+
+#[test]
 fn lenient_reports_and_skips() {
     let o = run(
         &["parse", "--lenient", "--output", "summary"],

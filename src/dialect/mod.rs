@@ -3,6 +3,7 @@
 //! and the content negotiation that picks one ([`content_type`]).
 
 pub mod content_type;
+pub(crate) mod limits;
 pub mod nhcb;
 pub(crate) mod openmetrics;
 pub mod openmetrics2;

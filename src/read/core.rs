@@ -45,6 +45,10 @@ impl Core {
             // grow (and allocate) with the names a body happens to have.
             prev_name: Vec::with_capacity(256),
             prev_prefix: Vec::with_capacity(256),
+            limits: crate::dialect::limits::LimitCheck::new(
+                settings.label_limits,
+                settings.limits_recheck,
+            ),
             ..Default::default()
         };
         Core {
@@ -110,7 +114,15 @@ impl Core {
             return self.fast_meta_line(seg, start, need_lf, reuse);
         }
         let max = self.settings.max_line_len;
-        let Some(f) = prom::fast_sample(input, start, max, reuse, &mut self.cx) else {
+        let Some(f) = prom::fast_sample(input, start, max, reuse, &mut self.cx).filter(|f| {
+            // A line over a label limit is the general path's to report.
+            let (limits, l) = (&self.cx.limits, f.parts.labels);
+            !limits.on
+                || limits.tight_block_ok(
+                    &input[start + l.start() as usize..start + l.end() as usize],
+                    f.n_labels,
+                )
+        }) else {
             self.fast_declines += 1;
             self.fast_pause = (1 << self.fast_declines.min(5)) - 2;
             return None;

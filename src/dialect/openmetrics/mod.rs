@@ -36,11 +36,13 @@ pub(crate) struct OmState {
     check_dups: bool,
     dups: DupCheck,
     validator: Option<Box<Validator>>,
+    /// The label limits, checked in [`label_set`] (series only).
+    pub(crate) limits: crate::dialect::limits::LimitCheck,
 }
 
 impl OmState {
     /// The state [`label_set`] needs, for another dialect's lines (OpenMetrics 2.0).
-    pub(crate) fn for_labels(strict: bool, check_dups: bool) -> Self {
+    pub(crate) fn for_labels(strict: bool, check_dups: bool, settings: &Settings) -> Self {
         OmState {
             active: false,
             eof_seen: false,
@@ -50,6 +52,7 @@ impl OmState {
             check_dups,
             dups: DupCheck::default(),
             validator: None,
+            limits: limit_check(settings),
         }
     }
 
@@ -65,6 +68,7 @@ impl OmState {
             check_dups: strict || !settings.allow_duplicate_labels,
             dups: DupCheck::default(),
             validator: strict.then(|| Box::new(Validator::new())),
+            limits: limit_check(settings),
         }
     }
 
@@ -81,7 +85,14 @@ impl OmState {
         if self.eof_seen || self.pending.is_some() {
             return Err(self.cold_start(line.as_bytes()));
         }
-        let result = parse_line(line, line_no, offset, has_backslash, self);
+        let result = match parse_line(line, line_no, offset, has_backslash, self) {
+            Err(e) if self.limits.recheck(&e) => crate::dialect::limits::LimitCheck::without(
+                self,
+                |st| &mut st.limits,
+                |st| parse_line(line, line_no, offset, has_backslash, st),
+            ),
+            r => r,
+        };
         if let Ok(Some(ev)) = &result {
             if matches!(ev, Event::Eof(_)) {
                 self.eof_seen = true;
@@ -752,6 +763,8 @@ pub(crate) fn label_set<'a>(
     }
     let mut i = open + 1;
     let mut after_comma = false;
+    // Non-empty labels, for the label limit.
+    let mut limit_count = 0usize;
     loop {
         let Some(&c) = b.get(i) else {
             return Err(unexpected("expected label name", line, i, i, "INVALID"));
@@ -843,6 +856,19 @@ pub(crate) fn label_set<'a>(
                 "INVALID",
             ));
         };
+        if st.limits.on && !exemplar {
+            let (n, v) = (&b[nstart..nend], &b[q.start..q.end]);
+            if let Some(over) = st.limits.label(&mut limit_count, n, v) {
+                let metric = name.map_or(std::borrow::Cow::Borrowed(""), |(m, escaped)| {
+                    if escaped {
+                        crate::lex::escape::unescape_label_value(m)
+                    } else {
+                        std::borrow::Cow::Borrowed(m)
+                    }
+                });
+                return Err(st.limits.error(over, nstart, &metric, n, v, true));
+            }
+        }
         i = q.end + 1;
         match b.get(i) {
             Some(b',') => {
@@ -859,6 +885,10 @@ pub(crate) fn label_set<'a>(
             }
         }
     }
+}
+
+fn limit_check(settings: &Settings) -> crate::dialect::limits::LimitCheck {
+    crate::dialect::limits::LimitCheck::new(settings.label_limits, settings.limits_recheck)
 }
 
 fn duplicate(line: &str, start: usize, end: usize, escaped: bool) -> LineError {

@@ -164,7 +164,11 @@ impl Om2State {
             active,
             strict,
             eof_seen: false,
-            labels: OmState::for_labels(strict, strict || !settings.allow_duplicate_labels),
+            labels: OmState::for_labels(
+                strict,
+                strict || !settings.allow_duplicate_labels,
+                settings,
+            ),
             family: if active {
                 Vec::with_capacity(256)
             } else {
@@ -244,7 +248,17 @@ impl Om2State {
         match b.first() {
             Some(b'#') => self.meta(line, line_no).map(Some),
             Some(&c) if is_metric_start(c) || c == b'{' => {
-                self.sample(line, line_no, offset, has_backslash).map(Some)
+                match self.sample(line, line_no, offset, has_backslash) {
+                    Err(e) if self.labels.limits.recheck(&e) => {
+                        crate::dialect::limits::LimitCheck::without(
+                            self,
+                            |st| &mut st.labels.limits,
+                            |st| st.sample(line, line_no, offset, has_backslash),
+                        )
+                    }
+                    r => r,
+                }
+                .map(Some)
             }
             _ => Err(unexpected(
                 "expected a valid start token",

@@ -289,6 +289,8 @@ pub(super) fn label_block(
     const SMALL: usize = 4;
     let mut small = [(0usize, 0usize, false); SMALL];
     let mut count = 0usize;
+    // Non-empty labels, for the label limit.
+    let mut limit_count = 0usize;
     let mut i = open + 1;
     loop {
         let (nstart, nend, escaped);
@@ -389,6 +391,12 @@ pub(super) fn label_block(
             count += 1;
         }
         let (vstart, vend) = value_after_equal(line, i, has_backslash)?;
+        if cx.limits.on {
+            let (n, v) = (&b[nstart..nend], &b[vstart..vend]);
+            if let Some(over) = cx.limits.label(&mut limit_count, n, v) {
+                return Err(over_limit(line, over, nstart, *name, (n, v), cx));
+            }
+        }
         tight &= vstart == i + 2;
         if n_labels < INLINE_LABELS {
             // Offsets fit in u16 unless the line is huge; then the iterator re-scans.
@@ -408,6 +416,27 @@ pub(super) fn label_block(
         tight &= matches!(b.get(vend + 1), Some(b',' | b'}'));
         i = after_label(b, vend + 1);
     }
+}
+
+/// The label-limit error at the label whose name starts at `at` (`label`: its raw name and
+/// value), with the metric name when it is known by then.
+#[cold]
+fn over_limit(
+    line: &str,
+    over: crate::dialect::limits::Over,
+    at: usize,
+    name: Option<(usize, usize, bool)>,
+    label: (&[u8], &[u8]),
+    cx: &LineCtx,
+) -> LineError {
+    let metric = name.map_or(Cow::Borrowed(""), |(s, e, escaped)| {
+        if escaped {
+            crate::lex::escape::unescape_label_value(&line[s..e])
+        } else {
+            Cow::Borrowed(&line[s..e])
+        }
+    });
+    cx.limits.error(over, at, &metric, label.0, label.1, true)
 }
 
 #[inline(always)]

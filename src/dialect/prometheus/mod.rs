@@ -71,6 +71,8 @@ pub(crate) struct LineCtx {
     pub many_labels: bool,
     /// The previous block the one-pass path took with a few labels (see [`fast::PrevBlock`]).
     pub prev_block: fast::PrevBlock,
+    /// The label limits, checked in the general grammar's label walk.
+    pub limits: crate::dialect::limits::LimitCheck,
 }
 
 /// Finds where a label value ends on the one-pass path: the first `"`, LF, `\` or byte above
@@ -167,7 +169,14 @@ pub(crate) fn parse_line<'a>(
     if b[i] == b'#' {
         return Some(comment(line, i, line_no));
     }
-    Some(sample(line, i, line_no, offset, has_backslash, cx))
+    match sample(line, i, line_no, offset, has_backslash, cx) {
+        Err(e) if cx.limits.recheck(&e) => Some(crate::dialect::limits::LimitCheck::without(
+            cx,
+            |cx| &mut cx.limits,
+            |cx| sample(line, i, line_no, offset, has_backslash, cx),
+        )),
+        r => Some(r),
+    }
 }
 
 pub(super) fn comment(line: &str, hash: usize, line_no: u64) -> Result<Event<'_>, LineError> {

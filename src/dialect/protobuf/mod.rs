@@ -61,6 +61,7 @@ pub struct Settings {
     pub(crate) max_family_len: usize,
     pub(crate) classic_histograms: bool,
     pub(crate) native_histograms: bool,
+    pub(crate) label_limits: crate::dialect::limits::LimitCheck,
 }
 
 impl Default for Settings {
@@ -69,6 +70,7 @@ impl Default for Settings {
             max_family_len: DEFAULT_MAX_FAMILY_LEN,
             classic_histograms: false,
             native_histograms: true,
+            label_limits: Default::default(),
         }
     }
 }
@@ -93,6 +95,29 @@ impl Settings {
     /// series only.
     pub fn native_histograms(mut self, on: bool) -> Self {
         self.native_histograms = on;
+        self
+    }
+
+    /// Limits on each metric's labels, checked while they are read, as
+    /// [`crate::Settings::label_limits`] does for text: the first label over a limit is an
+    /// [`ErrorKind::LabelLimit`] error (at its byte offset) and the rest are not read. The
+    /// synthesized `le` and `quantile` labels of histograms and summaries are not checked.
+    ///
+    /// ```
+    /// use promtext::protobuf::write::{Family, Metric, encode_families};
+    /// use promtext::protobuf::{Parser, Settings};
+    /// use promtext::{ErrorKind, LabelLimits};
+    /// let metric = Metric::new(&[("a", "x"), ("b", "y")]).value(1.0);
+    /// let body = encode_families(&[Family::counter("m", "").metric(metric)]);
+    /// let limits = LabelLimits { labels: 1, ..LabelLimits::default() };
+    /// let err = Parser::new(&body, Settings::default().label_limits(limits))
+    ///     .find_map(Result::err)
+    ///     .unwrap();
+    /// assert_eq!(err.kind(), ErrorKind::LabelLimit);
+    /// assert_eq!(err.message(), "label_limit exceeded (metric: m, number of labels: 2, limit: 1)");
+    /// ```
+    pub fn label_limits(mut self, limits: crate::LabelLimits) -> Self {
+        self.label_limits = crate::dialect::limits::LimitCheck::new(limits, false);
         self
     }
 }

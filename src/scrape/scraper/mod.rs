@@ -21,6 +21,8 @@ use crate::{ChunkParser, Dialect, Settings};
 use crate::{openmetrics2, protobuf};
 
 mod formats;
+#[cfg(test)]
+mod limits_tests;
 
 /// A scrape loop for one target: its relabeler and per-series cache persist across scrapes.
 #[derive(Debug)]
@@ -41,6 +43,13 @@ pub struct Scraper {
     nhcb: Option<Converter>,
     /// OpenMetrics 2.0 native histograms are decoded into this (kept between scrapes).
     om2_native: openmetrics2::NativeScratch,
+    /// Whether the parser checks the label limits while it reads (see `parser_limits`). Off:
+    /// the scrape must report what Prometheus reports for the whole series (its final number
+    /// of labels, a syntax error later in the line), so a series the parser stops is read again
+    /// and nothing is saved, while the checks cost every series that passes them (a second
+    /// look at each label of the lines the one-pass path takes). Kept, and tested against the
+    /// scrape without it, for a scrape that may one day stop at the parser's verdict.
+    early_limits: bool,
 }
 
 impl Scraper {
@@ -74,7 +83,30 @@ impl Scraper {
             naive: None,
             nhcb: None,
             om2_native: openmetrics2::NativeScratch::default(),
+            early_limits: false,
         }
+    }
+
+    /// The label limits the parser checks while it reads, if any. Prometheus checks them after
+    /// metric relabeling, which may shrink a series; with no rules every scraped label with a
+    /// value reaches that check (under its own name or a longer `exported_` one, its value
+    /// unchanged but for `le` and `quantile`, which the parser leaves alone), so a series over a
+    /// parser limit is over Prometheus' too. The parser reads such a line (or protobuf metric)
+    /// again without the limits, so the scrape's verdict, message and report are those of the
+    /// whole series, as without them.
+    fn parser_limits(&self) -> Option<crate::dialect::limits::LimitCheck> {
+        if !self.early_limits || !self.relabeler.pipeline().is_empty() {
+            return None;
+        }
+        let n = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+        let limits = crate::LabelLimits {
+            labels: n(self.limits.label_limit),
+            name_len: n(self.limits.label_name_length_limit),
+            value_len: n(self.limits.label_value_length_limit),
+        };
+        limits
+            .is_set()
+            .then(|| crate::dialect::limits::LimitCheck::new(limits, true))
     }
 
     /// The labels attached to every sample.
@@ -148,14 +180,23 @@ impl Scraper {
             .lenient(self.options.lenient)
             .max_line_len(self.options.max_line_len)
             .allow_duplicate_labels(false);
+        let limits = self.parser_limits();
+        let settings = match limits {
+            Some(l) => settings.scrape_label_limits(l),
+            None => settings,
+        };
         let nhcb = self.protocols.convert_classic_histograms_to_nhcb;
         let parser = match report.format {
-            Format::Protobuf => BodyParser::Protobuf(protobuf::ChunkParser::new(
-                protobuf::Settings::default()
+            Format::Protobuf => {
+                let mut pb = protobuf::Settings::default()
                     // The converter needs the classic series; it drops those not kept.
                     .classic_histograms(self.protocols.always_scrape_classic_histograms || nhcb)
-                    .native_histograms(self.protocols.scrape_native_histograms),
-            )),
+                    .native_histograms(self.protocols.scrape_native_histograms);
+                if let Some(l) = limits {
+                    pb.label_limits = l;
+                }
+                BodyParser::Protobuf(protobuf::ChunkParser::new(pb))
+            }
             _ => BodyParser::Text(ChunkParser::new(settings)),
         };
         let keep = self.protocols.always_scrape_classic_histograms;

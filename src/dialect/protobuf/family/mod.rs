@@ -8,6 +8,7 @@ use super::event::{Event, Fmt, Help, Sample, Series, common_pair, label_pair, la
 use super::messages::{bucket, exemplar, quantile, timestamp_ms};
 use super::native::{HistHead, NativeHistogram, Src, span};
 use super::wire::{Fields, Repeated, Value, WireError, count_repeated, zigzag};
+use crate::dialect::limits::LimitCheck;
 use crate::error::{Error, ErrorKind};
 use crate::event::{MetricType, TypeLine, UnitLine};
 
@@ -444,7 +445,12 @@ impl FamilyState {
                         }
                     };
                     self.pos += f.pos();
-                    let (cur, run) = match self.read_metric(fam, msg) {
+                    let read = if settings.label_limits.on {
+                        self.read_metric_limited(fam, msg, &settings.label_limits)
+                    } else {
+                        self.read_metric(fam, msg)
+                    };
+                    let (cur, run) = match read {
                         Ok(c) => c,
                         Err(e) => return Some(Err(e)),
                     };

@@ -125,6 +125,83 @@ impl FamilyState {
         Ok(())
     }
 
+    /// [`FamilyState::read_metric`] under label limits. The labels a `Metric` starts with (all
+    /// of them, as encoders write them) are checked first, in order and each as `read_metric`
+    /// checks it before its limits, so that a metric of many labels stops at the first one over
+    /// a limit with the error `read_metric` would have met first; labels after another field
+    /// (an unusual encoding) are checked once `read_metric` has read the metric.
+    ///
+    /// For the scrape (`LimitCheck::scrape`) a metric they stop is read again without them.
+    #[inline(never)]
+    pub(super) fn read_metric_limited<'b>(
+        &self,
+        fam: &'b [u8],
+        msg: &'b [u8],
+        limits: &LimitCheck,
+    ) -> Result<(Cur, &'b str), Error> {
+        match self.limited(fam, msg, limits) {
+            Err(e) if limits.scrape && e.kind() == ErrorKind::LabelLimit => {
+                self.read_metric(fam, msg)
+            }
+            r => r,
+        }
+    }
+
+    fn limited<'b>(
+        &self,
+        fam: &'b [u8],
+        msg: &'b [u8],
+        limits: &LimitCheck,
+    ) -> Result<(Cur, &'b str), Error> {
+        let mbase = range_in(fam, msg).0;
+        let mut count = 0;
+        let mut f = Fields::new(msg);
+        let mut end = 0;
+        // Up to the first field that is not a well-formed label: `read_metric` reports it.
+        while let Some(Ok((1, v, at))) = f.next_field() {
+            let Some(b) = v.as_bytes() else {
+                break;
+            };
+            self.check_label(fam, b, mbase + at)?;
+            self.check_limits(fam, b, mbase + at, limits, &mut count)?;
+            end = f.pos();
+        }
+        let read = self.read_metric(fam, msg)?;
+        let rest = &msg[end..];
+        let mut f = Fields::new(rest);
+        while let Some(r) = f.next_field() {
+            let (n, v, at) = r.map_err(|e| self.wire(fam, rest, e))?;
+            if let (1, Some(b)) = (n, v.as_bytes()) {
+                self.check_limits(fam, b, mbase + end + at, limits, &mut count)?;
+            }
+        }
+        Ok(read)
+    }
+
+    /// The label limits on one checked label (`b`, at byte `abs` of the family);
+    /// `count` is the metric's non-empty labels before it.
+    #[inline]
+    pub(super) fn check_limits(
+        &self,
+        fam: &[u8],
+        b: &[u8],
+        abs: usize,
+        limits: &LimitCheck,
+        count: &mut usize,
+    ) -> Result<(), Error> {
+        let (name, value) = label_pair(b).map_err(|e| self.wire(fam, b, e))?;
+        match limits.plain_label(count, name, value) {
+            None => Ok(()),
+            Some(over) => Err(Error::new(
+                ErrorKind::LabelLimit,
+                limits.message(over, self.family_name(fam), name, value, false),
+                0,
+                0,
+                self.base + abs as u64,
+            )),
+        }
+    }
+
     pub(super) fn check_exemplar(&self, fam: &[u8], b: &[u8]) -> Result<(), Error> {
         let mut f = Fields::new(b);
         while let Some(r) = f.next_field() {
