@@ -197,7 +197,9 @@ impl Core {
     /// Parses one line (without its LF) starting at byte `offset`; `None` for a blank line.
     /// `text` is the same line when the caller already knows it is UTF-8; `has_backslash`
     /// may be conservatively true.
-    #[inline]
+    // Out of line: the one-pass path, inlined into every front end's loop, keeps the
+    // registers; the lines that come here pay one call.
+    #[inline(never)]
     pub fn line<'l>(
         &mut self,
         raw: &'l [u8],

@@ -170,13 +170,35 @@ pub(crate) fn parse_line<'a>(
         return Some(comment(line, i, line_no));
     }
     match sample(line, i, line_no, offset, has_backslash, cx) {
-        Err(e) if cx.limits.recheck(&e) => Some(crate::dialect::limits::LimitCheck::without(
+        Err(e) if cx.limits.recheck(&e) => Some(sample_without_limits(
+            line,
+            i,
+            line_no,
+            offset,
+            has_backslash,
             cx,
-            |cx| &mut cx.limits,
-            |cx| sample(line, i, line_no, offset, has_backslash, cx),
         )),
         r => Some(r),
     }
+}
+
+/// A sample line a label limit stopped, read again without the limits (for the scrape's
+/// exact report); out of line, off the path of every other line.
+#[cold]
+#[inline(never)]
+fn sample_without_limits<'a>(
+    line: &'a str,
+    i: usize,
+    line_no: u64,
+    offset: u64,
+    has_backslash: bool,
+    cx: &mut LineCtx,
+) -> Result<Event<'a>, LineError> {
+    crate::dialect::limits::LimitCheck::without(
+        cx,
+        |cx| &mut cx.limits,
+        |cx| sample(line, i, line_no, offset, has_backslash, cx),
+    )
 }
 
 pub(super) fn comment(line: &str, hash: usize, line_no: u64) -> Result<Event<'_>, LineError> {
