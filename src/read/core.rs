@@ -89,9 +89,9 @@ impl Core {
     /// The line at `start` of `seg` through [`prom::fast_sample`]: its end (the LF's index, or
     /// the segment's length) and its event, or `None` for the general path. `need_lf`: a line
     /// that runs to the end of the segment may continue in the next chunk, so it is left to
-    /// the caller. `reuse`: the segment's earlier lines stay where they are, so a line may take
-    /// over labels or names of an earlier one of it (a chunk feeder calls
-    /// [`Core::forget_buffer`] whenever it moves to another buffer). The
+    /// the caller. The segment's earlier lines must stay where they are while the caches point
+    /// into it, for a line may take over labels or names of an earlier one (a chunk feeder
+    /// calls [`Core::forget_buffer`] whenever it moves to another buffer). The
     /// segment's line-feed search restarts after a line taken here.
     #[inline(always)]
     pub fn fast_line<'l>(
@@ -100,7 +100,6 @@ impl Core {
         start: usize,
         offset: u64,
         need_lf: bool,
-        reuse: bool,
     ) -> Option<(usize, Event<'l>)> {
         if !self.fast {
             return None;
@@ -111,10 +110,10 @@ impl Core {
         }
         let input = seg.bytes();
         if input[start] == b'#' {
-            return self.fast_meta_line(seg, start, need_lf, reuse);
+            return self.fast_meta_line(seg, start, need_lf);
         }
         let max = self.settings.max_line_len;
-        let Some(f) = prom::fast_sample(input, start, max, reuse, &mut self.cx).filter(|f| {
+        let Some(f) = prom::fast_sample(input, start, max, &mut self.cx).filter(|f| {
             // A line over a label limit is the general path's to report.
             let (limits, l) = (&self.cx.limits, f.parts.labels);
             !limits.on
@@ -164,11 +163,10 @@ impl Core {
         seg: &mut Segment<'l>,
         start: usize,
         need_lf: bool,
-        reuse: bool,
     ) -> Option<(usize, Event<'l>)> {
         let input = seg.bytes();
         let max = self.settings.max_line_len;
-        let f = prom::fast_meta(input, start, max, reuse, &mut self.cx)?;
+        let f = prom::fast_meta(input, start, max, &mut self.cx)?;
         if need_lf && f.end == input.len() {
             return None;
         }

@@ -318,10 +318,7 @@ impl<'c> Iterator for Events<'c> {
                 self.core.forget_buffer();
                 self.cached = which;
             }
-            if let Some((end, ev)) =
-                self.core
-                    .fast_line(seg, start, *self.base, !self.is_final, true)
-            {
+            if let Some((end, ev)) = self.core.fast_line(seg, start, *self.base, !self.is_final) {
                 let next = (end + 1).min(buf.len());
                 *pos = next;
                 *self.base += (next - start) as u64;

@@ -28,7 +28,6 @@ pub(crate) fn fast_meta(
     b: &[u8],
     start: usize,
     max_line_len: usize,
-    reuse: bool,
     cx: &mut LineCtx,
 ) -> Option<FastMeta> {
     let head = b.get(start..start + META_NAME_START)?;
@@ -40,38 +39,23 @@ pub(crate) fn fast_meta(
     if !is_metric_start(*b.get(n)?) {
         return None;
     }
-    // The HELP line names the family its TYPE line and samples repeat: remember it.
-    let name_end = if reuse {
-        // Only a HELP line names the family of the line after it: the name a TYPE line
-        // follows otherwise is the previous family's.
-        let (ps, pe) = cx.buf_name;
-        let after_help = std::mem::replace(&mut cx.after_help, is_help);
-        // The next sample names this family: the previous one's prefix cannot match.
-        cx.buf_prefix = (0, 0, 0);
-        if after_help
-            && pe > ps
-            && has_prefix_at(b, n, &b[ps..pe])
-            && b.get(n + pe - ps).is_none_or(|&c| !is_metric_char(c))
-        {
-            n + pe - ps
-        } else {
-            let end = metric_name_end(b, n + 1);
-            cx.buf_name = (n, end);
-            end
-        }
+    // The HELP line names the family its TYPE line and samples repeat: remember it. Only a
+    // HELP line names the family of the line after it: the name a TYPE line follows otherwise
+    // is the previous family's.
+    let (ps, pe) = cx.buf_name;
+    let after_help = std::mem::replace(&mut cx.after_help, is_help);
+    // The next sample names this family: the previous one's prefix cannot match.
+    cx.buf_prefix = (0, 0, 0);
+    let name_end = if after_help
+        && pe > ps
+        && has_prefix_at(b, n, &b[ps..pe])
+        && b.get(n + pe - ps).is_none_or(|&c| !is_metric_char(c))
+    {
+        n + pe - ps
     } else {
-        let prev = &cx.prev_name;
-        if !prev.is_empty()
-            && has_prefix_at(b, n, prev)
-            && b.get(n + prev.len()).is_none_or(|&c| !is_metric_char(c))
-        {
-            n + prev.len()
-        } else {
-            let end = metric_name_end(b, n + 1);
-            cx.prev_name.clear();
-            cx.prev_name.extend_from_slice(&b[n..end]);
-            end
-        }
+        let end = metric_name_end(b, n + 1);
+        cx.buf_name = (n, end);
+        end
     };
     if b.get(name_end) != Some(&b' ') {
         return None;
@@ -167,8 +151,7 @@ pub(crate) struct FastLine {
 /// Recognises a sample line of the common shape straight from the body, before its end is
 /// known: `name 1`, `name{} 1`, `name{a="x",b="y"} 1` — plain labels (the first
 /// [`INLINE_LABELS`] located for the iterator, up to [`FEW_LABELS`] taken one by one, more
-/// over the structural index; over a whole body (`reuse`), leading labels the previous block
-/// had are taken over), no blanks but the one before the value, no timestamp, ended by a LF or
+/// over the structural index; leading labels the previous block had are taken over), no blanks but the one before the value, no timestamp, ended by a LF or
 /// the end of the body. The general path finds the line feed first and then parses the line with every
 /// option of the grammar; for the lines that make up nearly all of an Envoy body this does
 /// the same work in one pass.
@@ -188,17 +171,12 @@ pub(crate) fn fast_sample(
     b: &[u8],
     start: usize,
     max_line_len: usize,
-    reuse: bool,
     cx: &mut LineCtx,
 ) -> Option<FastLine> {
     if !is_metric_start(b[start]) {
         return None;
     }
-    let found = if reuse {
-        buffer_metric_name(b, start, cx)
-    } else {
-        metric_name(b, start, cx)
-    };
+    let found = buffer_metric_name(b, start, cx);
     let (name_end, first_label) = (found.end, found.first_label);
     let mut i = name_end;
     // No label block: no labels (located, so the iterator need not look).
@@ -218,7 +196,7 @@ pub(crate) fn fast_sample(
         let mut recorded = false;
         let (close, count) = 'block: {
             // A block that starts with the previous one's labels takes them over.
-            if reuse && cx.prev_block.n >= INLINE_LABELS {
+            if cx.prev_block.n >= INLINE_LABELS {
                 let pb = &cx.prev_block;
                 let shift = open - start;
                 // Most blocks that share nothing differ in their first eight bytes.
@@ -352,15 +330,13 @@ pub(crate) fn fast_sample(
                         match found {
                             More::Closed { close, n } => {
                                 cx.prev_line.valid = false;
-                                if reuse {
-                                    cx.prev_block = PrevBlock {
-                                        open,
-                                        len: close + 1 - open,
-                                        n: count + n,
-                                        spans,
-                                    };
-                                    recorded = true;
-                                }
+                                cx.prev_block = PrevBlock {
+                                    open,
+                                    len: close + 1 - open,
+                                    n: count + n,
+                                    spans,
+                                };
+                                recorded = true;
                                 break 'block (close, count + n);
                             }
                             More::Decline => return None,
@@ -370,8 +346,8 @@ pub(crate) fn fast_sample(
                     // Past the located labels: the rest of the block is walked quote to
                     // quote over a structural index.
                     // A line that repeats more of the previous indexed line takes those
-                    // labels over (`reuse`: the previous line is in the same buffer).
-                    let reused = if reuse && cx.prev_line.valid {
+                    // labels over (the previous line is in the same buffer).
+                    let reused = if cx.prev_line.valid {
                         let three = [located0, located1, located2].map(|p| {
                             let [s, e, _, ve] = unpack(p);
                             (start + s, start + e, start + ve)
@@ -446,7 +422,7 @@ pub(crate) fn fast_sample(
                 }
             }
         };
-        if reuse && !recorded {
+        if !recorded {
             if count == INLINE_LABELS {
                 let lift = (open - start) as u64 * 0x0001_0001_0001_0001;
                 let spans = [located0 - lift, located1 - lift, located2 - lift];
@@ -503,27 +479,15 @@ pub(crate) fn fast_sample(
     if end - start > max_line_len {
         return None;
     }
-    if reuse {
-        // The caches as ranges of the buffer, which holds the earlier lines.
-        if found.source != NameSource::Prefix {
-            if found.source == NameSource::Scanned {
-                cx.buf_name = (start, name_end);
-            }
-            cx.buf_prefix = match first_eq {
-                Some(eq) => (start, eq + 1, name_end - start),
-                None => (0, 0, 0),
-            };
-        }
-    } else if found.source != NameSource::Prefix {
+    // The caches as ranges of the buffer, which holds the earlier lines.
+    if found.source != NameSource::Prefix {
         if found.source == NameSource::Scanned {
-            cx.prev_name.clear();
-            cx.prev_name.extend_from_slice(&b[start..name_end]);
+            cx.buf_name = (start, name_end);
         }
-        cx.prev_prefix.clear();
-        if let Some(eq) = first_eq {
-            cx.prev_prefix.extend_from_slice(&b[start..=eq]);
-            cx.prev_prefix_name_len = name_end - start;
-        }
+        cx.buf_prefix = match first_eq {
+            Some(eq) => (start, eq + 1, name_end - start),
+            None => (0, 0, 0),
+        };
     }
     Some(FastLine {
         end,
