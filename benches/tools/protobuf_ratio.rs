@@ -5,7 +5,7 @@
 //! `cargo run --release --example protobuf_ratio [rounds]`
 //!
 //! For instruction counts, one workload on one input: `protobuf_ratio one INPUT WORKLOAD [reps]`
-//! (WORKLOAD `text`, `pb` or `prost`; INPUT a substring of the input's name), e.g. under
+//! (WORKLOAD `text`, `pb` or `prost`; INPUT the input's name or a substring of names), e.g. under
 //! `valgrind --tool=callgrind --toggle-collect='*workloads::ours*'`.
 
 #[path = "../common/protobuf.rs"]
@@ -30,8 +30,11 @@ fn one(mut args: impl Iterator<Item = String>) {
         w => panic!("unknown workload {w}"),
     };
     let mut found = false;
-    for i in workloads::inputs() {
-        if !i.name.contains(&input) {
+    let inputs = workloads::inputs();
+    // An exact name picks one input even when it is a prefix of another's.
+    let exact = inputs.iter().any(|i| i.name == input);
+    for i in inputs {
+        if !(i.name == input || !exact && i.name.contains(&input)) {
             continue;
         }
         found = true;

@@ -107,6 +107,27 @@ pub(crate) struct Strs<'b> {
     run: Option<&'b str>,
 }
 
+/// The strings at `a` and `b` in `fam`, as UTF-8 (`None` if one is not); a family's name and
+/// help are usually next to each other, so one check covers both.
+fn two_strs(fam: &[u8], a: Range, b: Range) -> (Option<&str>, Option<&str>) {
+    if b.0 == b.1 {
+        return (std::str::from_utf8(slice(fam, a)).ok(), Some(""));
+    }
+    let (lo, hi) = (a.0.min(b.0), a.1.max(b.1));
+    if hi - lo <= (a.1 - a.0) + (b.1 - b.0) + 16 {
+        if let Ok(s) = std::str::from_utf8(slice(fam, (lo, hi))) {
+            // A valid span's pieces on char boundaries are valid.
+            if let (Some(x), Some(y)) = (s.get(a.0 - lo..a.1 - lo), s.get(b.0 - lo..b.1 - lo)) {
+                return (Some(x), Some(y));
+            }
+        }
+    }
+    (
+        std::str::from_utf8(slice(fam, a)).ok(),
+        std::str::from_utf8(slice(fam, b)).ok(),
+    )
+}
+
 /// The current metric's label run, validated once per metric when `cache` is kept.
 fn run_of<'b>(fam: &'b [u8], c: &Cur, cache: &mut Strs<'b>) -> &'b str {
     match cache.run {
@@ -119,8 +140,9 @@ fn run_of<'b>(fam: &'b [u8], c: &Cur, cache: &mut Strs<'b>) -> &'b str {
     }
 }
 
-/// The metric being walked.
-#[derive(Clone, Copy, Debug)]
+/// The metric being walked, filled in place by [`FamilyState::read_metric`] (only the fields
+/// its type uses: a counter leaves the histogram's as they were).
+#[derive(Clone, Copy, Debug, Default)]
 struct Cur {
     metric: Range,
     /// The length of the metric's leading run of labels, validated as UTF-8 (0 if it is not).
@@ -151,7 +173,8 @@ pub(crate) struct FamilyState {
     /// The next position to look for a metric (field 4) at.
     pos: usize,
     step: Step,
-    cur: Option<Cur>,
+    /// The current metric (meaningful once one was read in this family).
+    cur: Cur,
     /// Whether the last classic bucket read was the +Inf one.
     last_inf: bool,
 }
@@ -175,7 +198,7 @@ impl FamilyState {
             phase: Phase::Done,
             pos: 0,
             step: Step::Next,
-            cur: None,
+            cur: Cur::default(),
             last_inf: false,
         }
     }
@@ -198,7 +221,6 @@ impl FamilyState {
         st.phase = Phase::Done;
         st.pos = 0;
         st.step = Step::Next;
-        st.cur = None;
         st.last_inf = false;
         let mut mtype: i64 = 0;
         let mut f = Fields::new(fam);
@@ -222,8 +244,9 @@ impl FamilyState {
             }
         }
         let name = slice(fam, st.name);
-        let name_str = match std::str::from_utf8(name) {
-            Ok(s) if !s.is_empty() => s,
+        let (name_str, help) = two_strs(fam, st.name, st.help);
+        let name_str = match name_str {
+            Some(s) if !s.is_empty() => s,
             _ => {
                 return Err(Error::new(
                     ErrorKind::InvalidName,
@@ -235,7 +258,7 @@ impl FamilyState {
             }
         };
         let at = base + st.help.0 as u64;
-        let Ok(help) = std::str::from_utf8(slice(fam, st.help)) else {
+        let Some(help) = help else {
             return Err(Error::new(
                 ErrorKind::InvalidUtf8,
                 format!("invalid help for metric {name_str:?}: not valid UTF-8"),
@@ -244,7 +267,11 @@ impl FamilyState {
                 at,
             ));
         };
-        let Ok(unit) = std::str::from_utf8(slice(fam, st.unit)) else {
+        let unit = match st.unit.0 == st.unit.1 {
+            true => Ok(""),
+            false => std::str::from_utf8(slice(fam, st.unit)),
+        };
+        let Ok(unit) = unit else {
             return Err(Error::new(
                 ErrorKind::InvalidUtf8,
                 format!("invalid unit for metric {name_str:?}: not valid UTF-8"),
@@ -344,8 +371,7 @@ impl FamilyState {
                     }
                 }
                 (Phase::Metrics, Step::Items(pos, _)) => {
-                    let Some(c) = self.cur else { return false };
-                    let value = slice(fam, c.value);
+                    let value = slice(fam, self.cur.value);
                     let mut f = Fields::new(value.get(pos..).unwrap_or_default());
                     loop {
                         match f.next_field() {
@@ -444,16 +470,15 @@ impl FamilyState {
                         }
                     };
                     self.pos += f.pos();
-                    let (cur, run) = match self.read_metric(fam, msg) {
-                        Ok(c) => c,
+                    let run = match self.read_metric(fam, msg) {
+                        Ok(r) => r,
                         Err(e) => return Some(Err(e)),
                     };
                     run_cache.run = Some(run);
-                    self.cur = Some(cur);
                     self.last_inf = false;
                     match self.mtype {
                         MetricType::Counter | MetricType::Gauge | MetricType::Unknown => {
-                            let c = self.cur.as_ref()?;
+                            let c = &self.cur;
                             return Some(Ok(Event::Sample(Sample {
                                 family: name,
                                 metric_type: self.mtype,
@@ -471,7 +496,7 @@ impl FamilyState {
                         }
                         MetricType::Summary => self.step = Step::Count,
                         _ => {
-                            let native = cur.h.is_native();
+                            let native = self.cur.h.is_native();
                             self.step = if native && settings.native_histograms {
                                 Step::Native
                             } else {
@@ -481,7 +506,7 @@ impl FamilyState {
                     }
                 }
                 Step::Native => {
-                    let c = self.cur.as_ref()?;
+                    let c = &self.cur;
                     self.step = if (settings.classic_histograms && c.h.buckets > 0)
                         || !settings.native_histograms
                     {
@@ -501,7 +526,7 @@ impl FamilyState {
                 }
                 Step::Count | Step::Sum => {
                     let count = self.step == Step::Count;
-                    let c = self.cur.as_ref()?;
+                    let c = &self.cur;
                     let run = run_of(fam, c, run_cache);
                     let ev = self.sample(
                         fam,
@@ -517,7 +542,7 @@ impl FamilyState {
                     return Some(Ok(ev));
                 }
                 Step::Items(pos, k) => {
-                    let c = self.cur.as_ref()?;
+                    let c = &self.cur;
                     let value = slice(fam, c.value);
                     let want = 3; // `bucket` in Histogram, `quantile` in Summary
                     let mut f = Fields::new(value.get(pos..)?);
@@ -572,7 +597,7 @@ impl FamilyState {
                     return Some(Ok(ev));
                 }
                 Step::Inf => {
-                    let c = self.cur.as_ref()?;
+                    let c = &self.cur;
                     let label = Fmt::INF;
                     let run = run_of(fam, c, run_cache);
                     let ev = self.sample(
@@ -620,9 +645,10 @@ impl FamilyState {
         })
     }
 
-    /// Reads and validates one `Metric` message; also returns its leading run of labels.
-    fn read_metric<'b>(&self, fam: &'b [u8], msg: &'b [u8]) -> Result<(Cur, &'b str), Error> {
-        let want = match self.mtype {
+    /// Reads and validates one `Metric` message into `self.cur`; returns its leading run of
+    /// labels.
+    fn read_metric<'b>(&mut self, fam: &'b [u8], msg: &'b [u8]) -> Result<&'b str, Error> {
+        let want: u8 = match self.mtype {
             MetricType::Counter => 3,
             MetricType::Gauge => 2,
             MetricType::Summary => 4,
@@ -634,8 +660,7 @@ impl FamilyState {
         // Labels in the leading run are validated as UTF-8 in one call (see `label_run`).
         let run = label_run(msg);
         let run_str = std::str::from_utf8(&msg[..run]).ok();
-        let run_ok = run_str.is_some();
-        let run = if run_ok { run } else { 0 };
+        let run = if run_str.is_some() { run } else { 0 };
         let mbase = range_in(fam, msg).0;
         // The run's pairs are walked by their one-byte lengths; the full check only when the
         // quick one fails (it then reports the error).
@@ -650,10 +675,20 @@ impl FamilyState {
         }
         let mut more = false;
         let after = msg.get(run..).unwrap_or_default();
-        let mut f = Fields::new(after);
+        // What encoders write after the labels: the value message holding one double, taken
+        // without the field walker (the value message is read below either way).
+        let mut rest_at = run;
+        if let [k, 9, 9, ..] = after {
+            if *k == want << 3 | 2 && after.len() >= 11 {
+                value = Some(&after[2..11]);
+                rest_at = run + 11;
+            }
+        }
+        let rest = msg.get(rest_at..).unwrap_or_default();
+        let mut f = Fields::new(rest);
         while let Some(r) = f.next_field() {
-            let (n, v, at) = r.map_err(|e| self.wire(fam, after, e))?;
-            let abs = mbase + run + at;
+            let (n, v, at) = r.map_err(|e| self.wire(fam, rest, e))?;
+            let abs = mbase + rest_at + at;
             match n {
                 1 => {
                     let b = v
@@ -666,7 +701,7 @@ impl FamilyState {
                     let b = v
                         .as_bytes()
                         .ok_or_else(|| self.wrong_type(abs, "message"))?;
-                    if n == want {
+                    if n == want as u32 {
                         if value.is_some() {
                             return Err(self.err(
                                 fam,
@@ -683,35 +718,35 @@ impl FamilyState {
             }
         }
         let value = value.unwrap_or(&msg[msg.len()..]);
-        let mut cur = Cur {
-            metric: range_in(fam, msg),
-            run,
-            more,
-            value: range_in(fam, value),
-            ts: (ts != 0).then_some(ts),
-            h: HistHead::default(),
-            scalar: 0.0,
-            count: 0.0,
-            sum: 0.0,
-            start_ms: None,
-            exemplar: None,
-        };
-        let vabs = cur.value.0;
-        let mut f = Fields::new(value);
+        let vabs = range_in(fam, value).0;
         let bad = |at: usize| self.wrong_type(vabs + at, "scalar");
+        let (mut scalar, mut count, mut sum) = (0.0, 0.0, 0.0);
+        let mut start_ms = None;
+        let mut exemplar = None;
         match self.mtype {
             MetricType::Counter | MetricType::Gauge | MetricType::Unknown => {
+                // The common encoding: the double alone.
+                if let [0x09, d @ ..] = value {
+                    if let Ok(d) = <[u8; 8]>::try_from(d) {
+                        scalar = f64::from_le_bytes(d);
+                    }
+                }
+                let mut f = Fields::new(if value.len() == 9 && value[0] == 0x09 {
+                    &[]
+                } else {
+                    value
+                });
                 while let Some(r) = f.next_field() {
                     let (n, v, at) = r.map_err(|e| self.wire(fam, value, e))?;
                     match n {
-                        1 => cur.scalar = v.as_f64().ok_or_else(|| bad(at))?,
+                        1 => scalar = v.as_f64().ok_or_else(|| bad(at))?,
                         2 if self.mtype == MetricType::Counter => {
                             let b = v.as_bytes().ok_or_else(|| bad(at))?;
                             self.check_exemplar(fam, b)?;
-                            cur.exemplar = Some(range_in(fam, b));
+                            exemplar = Some(range_in(fam, b));
                         }
                         3 if self.mtype == MetricType::Counter => {
-                            cur.start_ms =
+                            start_ms =
                                 Some(self.timestamp(fam, v.as_bytes().ok_or_else(|| bad(at))?)?)
                         }
                         _ => {}
@@ -719,17 +754,18 @@ impl FamilyState {
                 }
             }
             MetricType::Summary => {
+                let mut f = Fields::new(value);
                 while let Some(r) = f.next_field() {
                     let (n, v, at) = r.map_err(|e| self.wire(fam, value, e))?;
                     match n {
-                        1 => cur.count = v.as_varint().ok_or_else(|| bad(at))? as f64,
-                        2 => cur.sum = v.as_f64().ok_or_else(|| bad(at))?,
+                        1 => count = v.as_varint().ok_or_else(|| bad(at))? as f64,
+                        2 => sum = v.as_f64().ok_or_else(|| bad(at))?,
                         3 => {
                             let b = v.as_bytes().ok_or_else(|| bad(at))?;
                             quantile(b).map_err(|e| self.wire(fam, b, e))?;
                         }
                         4 => {
-                            cur.start_ms =
+                            start_ms =
                                 Some(self.timestamp(fam, v.as_bytes().ok_or_else(|| bad(at))?)?)
                         }
                         _ => {}
@@ -737,16 +773,35 @@ impl FamilyState {
                 }
             }
             _ => {
-                self.read_histogram(fam, value, &mut cur)?;
+                let mut h = HistHead::default();
+                self.read_histogram(fam, value, &mut h)?;
+                count = if h.count_float > 0.0 {
+                    h.count_float
+                } else {
+                    h.count as f64
+                };
+                sum = h.sum;
+                start_ms = h.start_ms;
+                self.cur.h = h;
             }
         }
-        Ok((cur, run_str.unwrap_or_default()))
+        let c = &mut self.cur;
+        c.metric = range_in(fam, msg);
+        c.run = run;
+        c.more = more;
+        c.value = (vabs, vabs + value.len());
+        c.ts = (ts != 0).then_some(ts);
+        c.scalar = scalar;
+        c.count = count;
+        c.sum = sum;
+        c.start_ms = start_ms;
+        c.exemplar = exemplar;
+        Ok(run_str.unwrap_or_default())
     }
 
-    fn read_histogram(&self, fam: &[u8], value: &[u8], cur: &mut Cur) -> Result<(), Error> {
+    fn read_histogram(&self, fam: &[u8], value: &[u8], h: &mut HistHead) -> Result<(), Error> {
         let vabs = range_in(fam, value).0;
         let bad = |at: usize| self.wrong_type(vabs + at, "scalar");
-        let h = &mut cur.h;
         let mut f = Fields::new(value);
         let mut last_upper = f64::NAN;
         while let Some(r) = f.next_field() {
@@ -783,13 +838,6 @@ impl FamilyState {
         }
         h.inf_bucket = last_upper == f64::INFINITY;
         h.float = h.count_float > 0.0 || h.zero_count_float > 0.0;
-        cur.count = if h.count_float > 0.0 {
-            h.count_float
-        } else {
-            h.count as f64
-        };
-        cur.sum = h.sum;
-        cur.start_ms = h.start_ms;
         if h.is_native() {
             self.validate_native(fam, value, vabs, h)?;
         }
