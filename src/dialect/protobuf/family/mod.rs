@@ -5,8 +5,8 @@
 
 use super::Settings;
 use super::event::{Event, Fmt, Help, Sample, Series, common_pair, label_pair, label_run};
-use super::messages::{bucket, exemplar, quantile, timestamp_ms};
-use super::native::{HistHead, NativeHistogram, Src, span};
+use super::messages::{bucket, quantile, timestamp_ms};
+use super::native::{HistHead, NativeHistogram, span};
 use super::wire::{Fields, Repeated, Value, WireError, count_repeated, zigzag};
 use crate::error::{Error, ErrorKind};
 use crate::event::{MetricType, TypeLine, UnitLine};
@@ -400,6 +400,7 @@ impl FamilyState {
     /// The next event of the family, `None` once it is done; `name` is [`FamilyState::name`].
     /// `strs` are [`FamilyState::reopen`]'s, kept between calls, or a fresh
     /// `Strs::default()` per call.
+    #[inline(always)]
     pub(crate) fn next_event<'b>(
         &mut self,
         fam: &'b [u8],
@@ -415,6 +416,7 @@ impl FamilyState {
         r
     }
 
+    #[inline(always)]
     fn advance<'b>(
         &mut self,
         fam: &'b [u8],
@@ -487,10 +489,12 @@ impl FamilyState {
                                 run,
                                 more: c.more,
                                 value: c.scalar,
-                                timestamp_ms: c.ts,
-                                start_timestamp_ms: c.start_ms,
+                                timestamp_ms: c.ts.unwrap_or_default(),
+                                start_timestamp_ms: c.start_ms.unwrap_or_default(),
+                                has_ts: c.ts.is_some(),
+                                has_start: c.start_ms.is_some(),
                                 extra: None,
-                                exemplar: c.exemplar.and_then(|r| exemplar(slice(fam, r)).ok()),
+                                exemplar: c.exemplar.map(|r| slice(fam, r)),
                                 offset: self.base + c.metric.0 as u64,
                             })));
                         }
@@ -514,15 +518,15 @@ impl FamilyState {
                     } else {
                         Step::Next
                     };
-                    return Some(Ok(Event::Histogram(NativeHistogram {
-                        family: name,
-                        gauge: self.mtype == MetricType::GaugeHistogram,
-                        metric: slice(fam, c.metric),
-                        src: Src::Wire(slice(fam, c.value)),
-                        h: c.h,
-                        timestamp_ms: c.ts,
-                        offset: self.base + c.metric.0 as u64,
-                    })));
+                    return Some(Ok(Event::Histogram(NativeHistogram::from_wire(
+                        name,
+                        self.mtype == MetricType::GaugeHistogram,
+                        slice(fam, c.metric),
+                        slice(fam, c.value),
+                        &c.h,
+                        c.ts,
+                        self.base + c.metric.0 as u64,
+                    ))));
                 }
                 Step::Count | Step::Sum => {
                     let count = self.step == Step::Count;
@@ -637,10 +641,12 @@ impl FamilyState {
             run,
             more: c.more,
             value,
-            timestamp_ms: c.ts,
-            start_timestamp_ms: c.start_ms,
+            timestamp_ms: c.ts.unwrap_or_default(),
+            start_timestamp_ms: c.start_ms.unwrap_or_default(),
+            has_ts: c.ts.is_some(),
+            has_start: c.start_ms.is_some(),
             extra,
-            exemplar: exemplar_msg.and_then(|r| exemplar(slice(fam, r)).ok()),
+            exemplar: exemplar_msg.map(|r| slice(fam, r)),
             offset: self.base + c.metric.0 as u64,
         })
     }
@@ -848,6 +854,21 @@ impl FamilyState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Events are moved through the front ends once per sample: they stay within 128 bytes
+    /// (moved inline, not by a call to `memcpy`).
+    #[test]
+    fn events_stay_small() {
+        use std::mem::size_of;
+        assert!(
+            size_of::<Sample<'_>>() <= 128,
+            "{}",
+            size_of::<Sample<'_>>()
+        );
+        assert!(size_of::<NativeHistogram<'_>>() <= 128);
+        assert!(size_of::<Event<'_>>() <= 128, "{}", size_of::<Event<'_>>());
+        assert!(size_of::<Option<Result<Event<'_>, Error>>>() <= 136);
+    }
 
     /// Every common bound is what the formatter writes for its value, so the static copies
     /// are found; other values are formatted inline.
