@@ -105,6 +105,9 @@ pub(crate) struct Strs<'b> {
     help: Option<&'b str>,
     unit: Option<&'b str>,
     run: Option<&'b str>,
+    /// The first metric's label run (at [`FamilyState`]'s `first_run`), validated with the
+    /// name.
+    first: Option<&'b str>,
 }
 
 /// The strings at `a` and `b` in `fam`, as UTF-8 (`None` if one is not); a family's name and
@@ -177,6 +180,9 @@ pub(crate) struct FamilyState {
     cur: Cur,
     /// Whether the last classic bucket read was the +Inf one.
     last_inf: bool,
+    /// The first metric message's start and its label run's length, when the run was
+    /// validated with the family's name.
+    first_run: (usize, usize),
 }
 
 impl FamilyState {
@@ -200,6 +206,7 @@ impl FamilyState {
             step: Step::Next,
             cur: Cur::default(),
             last_inf: false,
+            first_run: (usize::MAX, 0),
         }
     }
 
@@ -223,9 +230,38 @@ impl FamilyState {
         st.step = Step::Next;
         st.last_inf = false;
         let mut mtype: i64 = 0;
-        let mut f = Fields::new(fam);
-        while let Some(r) = f.next_field() {
-            let (n, v, at) = r.map_err(|e| st.wire(fam, fam, e))?;
+        // Every field is walked (and checked) here once: the metrics are then read from the
+        // first one on without the field walker's checks again.
+        let mut first_metric = fam.len();
+        let mut p = 0;
+        while p < fam.len() {
+            // What encoders write: one-byte keys and lengths.
+            match (fam[p], fam.get(p + 1)) {
+                (k @ (0x0a | 0x12 | 0x22 | 0x2a), Some(&l)) if l < 0x80 => {
+                    let (s, e) = (p + 2, p + 2 + l as usize);
+                    if e <= fam.len() {
+                        match k {
+                            0x0a => st.name = (s, e),
+                            0x12 => st.help = (s, e),
+                            0x2a => st.unit = (s, e),
+                            _ => first_metric = first_metric.min(p),
+                        }
+                        p = e;
+                        continue;
+                    }
+                }
+                (0x18, Some(&t)) if t < 0x80 => {
+                    mtype = t as i64;
+                    p += 2;
+                    continue;
+                }
+                _ => {}
+            }
+            let part = &fam[p..];
+            let mut f = Fields::new(part);
+            let Some(r) = f.next_field() else { break };
+            let (n, v, at) = r.map_err(|e| st.wire(fam, part, e))?;
+            let at = p + at;
             match n {
                 1 | 2 | 5 => {
                     let b = v.as_bytes().ok_or_else(|| st.wrong_type(at, "string"))?;
@@ -239,12 +275,16 @@ impl FamilyState {
                 3 => mtype = v.as_varint().ok_or_else(|| st.wrong_type(at, "enum"))? as i32 as i64,
                 4 => {
                     v.as_bytes().ok_or_else(|| st.wrong_type(at, "message"))?;
+                    first_metric = first_metric.min(p);
                 }
                 _ => {}
             }
+            p += f.pos();
         }
+        st.pos = first_metric;
+        st.first_run = (usize::MAX, 0);
         let name = slice(fam, st.name);
-        let (name_str, help) = two_strs(fam, st.name, st.help);
+        let (name_str, help, first) = st.head_strs(fam, first_metric);
         let name_str = match name_str {
             Some(s) if !s.is_empty() => s,
             _ => {
@@ -301,9 +341,46 @@ impl FamilyState {
             help: Some(help),
             unit: Some(unit),
             run: None,
+            first,
         };
         st.phase = Phase::Help;
         Ok((name_str, strs))
+    }
+
+    /// The family's name and help as UTF-8, and the first metric's label run when it
+    /// follows them closely (the first metric at `first_metric`): what encoders write lies in
+    /// one span validated by one call.
+    fn head_strs<'b>(
+        &mut self,
+        fam: &'b [u8],
+        first_metric: usize,
+    ) -> (Option<&'b str>, Option<&'b str>, Option<&'b str>) {
+        let (a, b) = (self.name, self.help);
+        if let (Some(&0x22), Some(&l)) = (fam.get(first_metric), fam.get(first_metric + 1)) {
+            let (ms, me) = (first_metric + 2, first_metric + 2 + l as usize);
+            if l < 0x80 && me <= fam.len() && a.0 < a.1 && a.1 <= ms && b.1 <= ms {
+                let run = label_run(&fam[ms..me]);
+                let lo = if b.0 < b.1 { a.0.min(b.0) } else { a.0 };
+                let hi = ms + run;
+                if hi - lo <= (a.1 - a.0) + (b.1 - b.0) + run + 16 {
+                    if let Ok(s) = std::str::from_utf8(&fam[lo..hi]) {
+                        // A valid span's pieces on char boundaries are valid.
+                        let help = match b.0 < b.1 {
+                            true => s.get(b.0 - lo..b.1 - lo),
+                            false => Some(""),
+                        };
+                        if let (Some(n), Some(h), Some(r)) =
+                            (s.get(a.0 - lo..a.1 - lo), help, s.get(ms - lo..hi - lo))
+                        {
+                            self.first_run = (ms, run);
+                            return (Some(n), Some(h), Some(r));
+                        }
+                    }
+                }
+            }
+        }
+        let (n, h) = two_strs(fam, a, b);
+        (n, h, None)
     }
 
     fn family_name<'b>(&self, fam: &'b [u8]) -> &'b str {
@@ -459,6 +536,22 @@ impl FamilyState {
         loop {
             match self.step {
                 Step::Next => {
+                    // The family's fields were all checked when it was opened: a metric in
+                    // the common encoding is sliced without the field walker.
+                    if let (Some(&0x22), Some(&l)) = (fam.get(self.pos), fam.get(self.pos + 1)) {
+                        let (s, e) = (self.pos + 2, self.pos + 2 + l as usize);
+                        if l < 0x80 && e <= fam.len() {
+                            self.pos = e;
+                            let pre = run_cache.first.filter(|_| self.first_run.0 == s);
+                            let msg = &fam[s..e];
+                            if let Some(ev) =
+                                self.metric_event(fam, msg, name, pre, run_cache, settings)
+                            {
+                                return Some(ev);
+                            }
+                            continue;
+                        }
+                    }
                     let mut f = Fields::new(fam.get(self.pos..)?);
                     let msg = loop {
                         match f.next_field() {
@@ -472,41 +565,11 @@ impl FamilyState {
                         }
                     };
                     self.pos += f.pos();
-                    let run = match self.read_metric(fam, msg) {
-                        Ok(r) => r,
-                        Err(e) => return Some(Err(e)),
-                    };
-                    run_cache.run = Some(run);
-                    self.last_inf = false;
-                    match self.mtype {
-                        MetricType::Counter | MetricType::Gauge | MetricType::Unknown => {
-                            let c = &self.cur;
-                            return Some(Ok(Event::Sample(Sample {
-                                family: name,
-                                metric_type: self.mtype,
-                                series: Series::Value,
-                                metric: slice(fam, c.metric),
-                                run,
-                                more: c.more,
-                                value: c.scalar,
-                                timestamp_ms: c.ts.unwrap_or_default(),
-                                start_timestamp_ms: c.start_ms.unwrap_or_default(),
-                                has_ts: c.ts.is_some(),
-                                has_start: c.start_ms.is_some(),
-                                extra: None,
-                                exemplar: c.exemplar.map(|r| slice(fam, r)),
-                                offset: self.base + c.metric.0 as u64,
-                            })));
-                        }
-                        MetricType::Summary => self.step = Step::Count,
-                        _ => {
-                            let native = self.cur.h.is_native();
-                            self.step = if native && settings.native_histograms {
-                                Step::Native
-                            } else {
-                                Step::Count
-                            };
-                        }
+                    let pre = run_cache
+                        .first
+                        .filter(|_| self.first_run.0 == range_in(fam, msg).0);
+                    if let Some(ev) = self.metric_event(fam, msg, name, pre, run_cache, settings) {
+                        return Some(ev);
                     }
                 }
                 Step::Native => {
@@ -621,6 +684,58 @@ impl FamilyState {
         }
     }
 
+    /// Reads the metric `msg` into `self.cur`: a counter's, gauge's or untyped's sample, or
+    /// `None` with the steps of a summary or histogram set.
+    #[inline(always)]
+    fn metric_event<'b>(
+        &mut self,
+        fam: &'b [u8],
+        msg: &'b [u8],
+        name: &'b str,
+        pre: Option<&'b str>,
+        run_cache: &mut Strs<'b>,
+        settings: &Settings,
+    ) -> Option<Result<Event<'b>, Error>> {
+        let run = match self.read_metric(fam, msg, pre) {
+            Ok(r) => r,
+            Err(e) => return Some(Err(e)),
+        };
+        run_cache.run = Some(run);
+        self.last_inf = false;
+        match self.mtype {
+            MetricType::Counter | MetricType::Gauge | MetricType::Unknown => {
+                let c = &self.cur;
+                return Some(Ok(Event::Sample(Sample {
+                    family: name,
+                    metric_type: self.mtype,
+                    series: Series::Value,
+                    metric: slice(fam, c.metric),
+                    run,
+                    more: c.more,
+                    value: c.scalar,
+                    timestamp_ms: c.ts.unwrap_or_default(),
+                    start_timestamp_ms: c.start_ms.unwrap_or_default(),
+                    has_ts: c.ts.is_some(),
+                    has_start: c.start_ms.is_some(),
+                    extra: None,
+                    exemplar: c.exemplar.map(|r| slice(fam, r)),
+                    offset: self.base + c.metric.0 as u64,
+                })));
+            }
+            MetricType::Summary => self.step = Step::Count,
+            _ => {
+                let native = self.cur.h.is_native();
+                self.step = if native && settings.native_histograms {
+                    Step::Native
+                } else {
+                    Step::Count
+                };
+            }
+        }
+
+        None
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn sample<'b>(
         &self,
@@ -653,7 +768,12 @@ impl FamilyState {
 
     /// Reads and validates one `Metric` message into `self.cur`; returns its leading run of
     /// labels.
-    fn read_metric<'b>(&mut self, fam: &'b [u8], msg: &'b [u8]) -> Result<&'b str, Error> {
+    fn read_metric<'b>(
+        &mut self,
+        fam: &'b [u8],
+        msg: &'b [u8],
+        pre: Option<&'b str>,
+    ) -> Result<&'b str, Error> {
         let want: u8 = match self.mtype {
             MetricType::Counter => 3,
             MetricType::Gauge => 2,
@@ -664,8 +784,14 @@ impl FamilyState {
         let mut value: Option<&[u8]> = None;
         let mut ts: i64 = 0;
         // Labels in the leading run are validated as UTF-8 in one call (see `label_run`).
-        let run = label_run(msg);
-        let run_str = std::str::from_utf8(&msg[..run]).ok();
+        // `pre`: the run validated with the family's name.
+        let (run, run_str) = match pre {
+            Some(r) => (r.len(), Some(r)),
+            None => {
+                let run = label_run(msg);
+                (run, std::str::from_utf8(&msg[..run]).ok())
+            }
+        };
         let run = if run_str.is_some() { run } else { 0 };
         let mbase = range_in(fam, msg).0;
         // The run's pairs are walked by their one-byte lengths; the full check only when the
