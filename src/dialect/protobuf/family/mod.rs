@@ -131,6 +131,21 @@ fn two_strs(fam: &[u8], a: Range, b: Range) -> (Option<&str>, Option<&str>) {
     )
 }
 
+/// [`label_run`] of `msg`, and whether every pair in it is a [`common_pair`] (one walk for
+/// both).
+#[inline(always)]
+fn checked_run(msg: &[u8]) -> (usize, bool) {
+    let mut p = 0;
+    let mut common = true;
+    while let [0x0a, l @ 0..0x80, ..] = msg.get(p..).unwrap_or_default() {
+        let end = p + 2 + *l as usize;
+        let Some(b) = msg.get(p + 2..end) else { break };
+        common &= common_pair(b);
+        p = end;
+    }
+    (p, common)
+}
+
 /// The current metric's label run, validated once per metric when `cache` is kept.
 fn run_of<'b>(fam: &'b [u8], c: &Cur, cache: &mut Strs<'b>) -> &'b str {
     match cache.run {
@@ -785,19 +800,17 @@ impl FamilyState {
         let mut ts: i64 = 0;
         // Labels in the leading run are validated as UTF-8 in one call (see `label_run`).
         // `pre`: the run validated with the family's name.
-        let (run, run_str) = match pre {
-            Some(r) => (r.len(), Some(r)),
-            None => {
-                let run = label_run(msg);
-                (run, std::str::from_utf8(&msg[..run]).ok())
-            }
+        let (run, common) = checked_run(msg);
+        let run_str = match pre {
+            Some(r) => Some(r),
+            None => std::str::from_utf8(&msg[..run]).ok(),
         };
         let run = if run_str.is_some() { run } else { 0 };
         let mbase = range_in(fam, msg).0;
-        // The run's pairs are walked by their one-byte lengths; the full check only when the
-        // quick one fails (it then reports the error).
+        // The full check of the run's pairs only when one is not in the common encoding (it
+        // then reports the error).
         let mut p = 0;
-        while p < run {
+        while !common && p < run {
             let end = p + 2 + msg.get(p + 1).copied().unwrap_or_default() as usize;
             let b = msg.get(p + 2..end).unwrap_or_default();
             if !common_pair(b) && !label_pair(b).is_ok_and(|(name, _)| !name.is_empty()) {
