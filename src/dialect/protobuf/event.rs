@@ -364,7 +364,24 @@ impl<'a> Sample<'a> {
         self.has_start.then_some(self.start_timestamp_ms)
     }
 
-    /// The exemplar of a counter or of a classic bucket, decoded from the body on each call.
+    /// The exemplar of a counter or of a classic bucket, decoded from the body on each call
+    /// (the event keeps only the message, so that it stays small).
+    ///
+    /// ```
+    /// use promtext::protobuf::{self, write};
+    /// let mut m = write::Metric::new(&[]).value(3.0);
+    /// m.exemplar = Some(write::Exemplar {
+    ///     labels: vec![("trace_id".into(), "ab12".into())],
+    ///     value: 0.25,
+    ///     timestamp_ms: Some(1_700_000_000_000),
+    /// });
+    /// let body = write::encode_families(&[write::Family::counter("rq", "").metric(m)]);
+    /// let ev = protobuf::parse(&body).nth(2).unwrap()?;
+    /// let e = ev.as_sample().unwrap().exemplar().unwrap();
+    /// assert_eq!((e.value(), e.timestamp_ms()), (0.25, Some(1_700_000_000_000)));
+    /// assert_eq!(e.labels().collect::<Vec<_>>(), [("trace_id", "ab12")]);
+    /// # Ok::<(), promtext::Error>(())
+    /// ```
     #[inline]
     pub fn exemplar(&self) -> Option<Exemplar<'a>> {
         self.exemplar
