@@ -551,35 +551,14 @@ impl FamilyState {
         loop {
             match self.step {
                 Step::Next => {
-                    // The family's fields were all checked when it was opened: a metric in
-                    // the common encoding is sliced without the field walker.
-                    if let (Some(&0x22), Some(&l)) = (fam.get(self.pos), fam.get(self.pos + 1)) {
-                        let (s, e) = (self.pos + 2, self.pos + 2 + l as usize);
-                        if l < 0x80 && e <= fam.len() {
-                            self.pos = e;
-                            let pre = run_cache.first.filter(|_| self.first_run.0 == s);
-                            let msg = &fam[s..e];
-                            if let Some(ev) =
-                                self.metric_event(fam, msg, name, pre, run_cache, settings)
-                            {
-                                return Some(ev);
-                            }
-                            continue;
+                    let msg = match self.next_metric(fam) {
+                        Ok(Some(m)) => m,
+                        Ok(None) => {
+                            self.phase = Phase::Done;
+                            return None;
                         }
-                    }
-                    let mut f = Fields::new(fam.get(self.pos..)?);
-                    let msg = loop {
-                        match f.next_field() {
-                            None => {
-                                self.phase = Phase::Done;
-                                return None;
-                            }
-                            Some(Err(e)) => return Some(Err(self.wire(fam, &fam[self.pos..], e))),
-                            Some(Ok((4, Value::Bytes(b), _))) => break b,
-                            Some(Ok(_)) => {}
-                        }
+                        Err(e) => return Some(Err(e)),
                     };
-                    self.pos += f.pos();
                     let pre = run_cache
                         .first
                         .filter(|_| self.first_run.0 == range_in(fam, msg).0);
@@ -699,6 +678,35 @@ impl FamilyState {
         }
     }
 
+    /// The next `Metric` message of the family from `self.pos` on, `None` at its end.
+    #[inline(always)]
+    fn next_metric<'b>(&mut self, fam: &'b [u8]) -> Result<Option<&'b [u8]>, Error> {
+        // The family's fields were all checked when it was opened: a metric in the common
+        // encoding is sliced without the field walker.
+        if let (Some(&0x22), Some(&l)) = (fam.get(self.pos), fam.get(self.pos + 1)) {
+            let (s, e) = (self.pos + 2, self.pos + 2 + l as usize);
+            if l < 0x80 && e <= fam.len() {
+                self.pos = e;
+                return Ok(Some(&fam[s..e]));
+            }
+        }
+        let Some(rest) = fam.get(self.pos..) else {
+            return Ok(None);
+        };
+        let mut f = Fields::new(rest);
+        loop {
+            match f.next_field() {
+                None => return Ok(None),
+                Some(Err(e)) => return Err(self.wire(fam, rest, e)),
+                Some(Ok((4, Value::Bytes(b), _))) => {
+                    self.pos += f.pos();
+                    return Ok(Some(b));
+                }
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
     /// Reads the metric `msg` into `self.cur`: a counter's, gauge's or untyped's sample, or
     /// `None` with the steps of a summary or histogram set.
     #[inline(always)]
@@ -783,6 +791,7 @@ impl FamilyState {
 
     /// Reads and validates one `Metric` message into `self.cur`; returns its leading run of
     /// labels.
+    #[inline(always)]
     fn read_metric<'b>(
         &mut self,
         fam: &'b [u8],
