@@ -605,33 +605,19 @@ impl FamilyState {
                 Step::Items(pos, k) => {
                     let c = &self.cur;
                     let value = slice(fam, c.value);
-                    let want = 3; // `bucket` in Histogram, `quantile` in Summary
-                    let mut f = Fields::new(value.get(pos..)?);
-                    let item = loop {
-                        match f.next_field() {
-                            None => break None,
-                            Some(Err(e)) => return Some(Err(self.wire(fam, &value[pos..], e))),
-                            Some(Ok((n, v, at))) if n == want => match v.as_bytes() {
-                                Some(b) => break Some(b),
-                                None => {
-                                    return Some(Err(self.wrong_type(
-                                        range_in(fam, value).0 + pos + at,
-                                        "message",
-                                    )));
-                                }
-                            },
-                            Some(Ok(_)) => {}
+                    let (item, after) = match self.next_item(fam, value, pos) {
+                        Ok(Some(x)) => x,
+                        Ok(None) => {
+                            if self.mtype == MetricType::Summary || self.last_inf {
+                                self.step = Step::Next;
+                            } else {
+                                self.step = Step::Inf;
+                            }
+                            continue;
                         }
+                        Err(e) => return Some(Err(e)),
                     };
-                    let Some(item) = item else {
-                        if self.mtype == MetricType::Summary || self.last_inf {
-                            self.step = Step::Next;
-                        } else {
-                            self.step = Step::Inf;
-                        }
-                        continue;
-                    };
-                    let next = Step::Items(pos + f.pos(), k + 1);
+                    let next = Step::Items(after, k + 1);
                     if self.mtype == MetricType::Summary {
                         let (q, v) = match quantile(item) {
                             Ok(x) => x,
@@ -674,6 +660,42 @@ impl FamilyState {
                     self.step = Step::Next;
                     return Some(Ok(ev));
                 }
+            }
+        }
+    }
+
+    /// The next item (field 3: a classic bucket or a quantile) of the value message `value`
+    /// from `pos` on, and the position after it; `None` at its end.
+    #[inline(always)]
+    fn next_item<'b>(
+        &self,
+        fam: &[u8],
+        value: &'b [u8],
+        pos: usize,
+    ) -> Result<Option<(&'b [u8], usize)>, Error> {
+        // The value message was walked when the metric was read: an item in the common
+        // encoding is sliced without the field walker.
+        if let (Some(&0x1a), Some(&l)) = (value.get(pos), value.get(pos + 1)) {
+            let (s, e) = (pos + 2, pos + 2 + l as usize);
+            if l < 0x80 && e <= value.len() {
+                return Ok(Some((&value[s..e], e)));
+            }
+        }
+        let Some(rest) = value.get(pos..) else {
+            return Ok(None);
+        };
+        let mut f = Fields::new(rest);
+        loop {
+            match f.next_field() {
+                None => return Ok(None),
+                Some(Err(e)) => return Err(self.wire(fam, rest, e)),
+                Some(Ok((3, v, at))) => {
+                    return match v.as_bytes() {
+                        Some(b) => Ok(Some((b, pos + f.pos()))),
+                        None => Err(self.wrong_type(range_in(fam, rest).0 + at, "message")),
+                    };
+                }
+                Some(Ok(_)) => {}
             }
         }
     }
