@@ -980,20 +980,33 @@ impl FamilyState {
         let bad = |at: usize| self.wrong_type(vabs + at, "scalar");
         let mut f = Fields::new(value);
         let mut last_upper = f64::NAN;
-        while let Some(r) = f.next_field() {
+        let classic = |b: &[u8], last_upper: &mut f64, h: &mut HistHead| {
+            let bk = bucket(b).map_err(|e| self.wire(fam, b, e))?;
+            if let Some(e) = bk.exemplar {
+                self.check_exemplar(fam, e)?;
+            }
+            *last_upper = bk.upper;
+            h.buckets += 1;
+            Ok::<(), Error>(())
+        };
+        loop {
+            // A classic bucket in the common encoding (one-byte key and length) is taken
+            // without the field walker.
+            let p = f.pos();
+            if let (Some(&0x1a), Some(&l)) = (value.get(p), value.get(p + 1)) {
+                let e = p + 2 + l as usize;
+                if l < 0x80 && e <= value.len() {
+                    classic(&value[p + 2..e], &mut last_upper, h)?;
+                    f.skip_to(e);
+                    continue;
+                }
+            }
+            let Some(r) = f.next_field() else { break };
             let (n, v, at) = r.map_err(|e| self.wire(fam, value, e))?;
             match n {
                 1 => h.count = v.as_varint().ok_or_else(|| bad(at))?,
                 2 => h.sum = v.as_f64().ok_or_else(|| bad(at))?,
-                3 => {
-                    let b = v.as_bytes().ok_or_else(|| bad(at))?;
-                    let bk = bucket(b).map_err(|e| self.wire(fam, b, e))?;
-                    if let Some(e) = bk.exemplar {
-                        self.check_exemplar(fam, e)?;
-                    }
-                    last_upper = bk.upper;
-                    h.buckets += 1;
-                }
+                3 => classic(v.as_bytes().ok_or_else(|| bad(at))?, &mut last_upper, h)?,
                 4 => h.count_float = v.as_f64().ok_or_else(|| bad(at))?,
                 5 => h.schema = zigzag(v.as_varint().ok_or_else(|| bad(at))?) as i32,
                 6 => h.zero_threshold = v.as_f64().ok_or_else(|| bad(at))?,
