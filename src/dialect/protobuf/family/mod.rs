@@ -38,6 +38,7 @@ impl Scratch {
     }
 
     /// Prometheus' `formatOpenMetricsFloat`: Go's shortest `%g`, `.0` appended to an integer.
+    #[inline(always)]
     fn bound(&mut self, slot: usize, v: f64) -> Fmt {
         let bits = v.to_bits();
         if let Some((b, f)) = self.bounds.get(slot) {
@@ -45,6 +46,13 @@ impl Scratch {
                 return *f;
             }
         }
+        self.bound_new(slot, v)
+    }
+
+    /// [`Scratch::bound`] of a bound not cached at `slot`.
+    #[inline(never)]
+    fn bound_new(&mut self, slot: usize, v: f64) -> Fmt {
+        let bits = v.to_bits();
         let f = match Fmt::common(v) {
             Some(f) => f,
             None => self.format(v),
@@ -782,6 +790,7 @@ impl FamilyState {
     }
 
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn sample<'b>(
         &self,
         fam: &'b [u8],
