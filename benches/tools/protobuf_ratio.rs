@@ -1,11 +1,11 @@
 //! Text against protobuf against prost, interleaved so that a loaded machine weighs on all
 //! three alike: per round, each workload parses its body `reps` times; the medians over the
-//! rounds give the time per scrape, and the ratios are of medians.
+//! rounds give the time per scrape, the ratios are medians of the per-round ratios.
 //!
 //! `cargo run --release --example protobuf_ratio [rounds]`
 //!
 //! For instruction counts, one workload on one input: `protobuf_ratio one INPUT WORKLOAD [reps]`
-//! (WORKLOAD `text`, `pb` or `prost`; INPUT a substring of the input's name), e.g. under
+//! (WORKLOAD `text`, `pb` or `prost`; INPUT the input's name or a substring of names), e.g. under
 //! `valgrind --tool=callgrind --toggle-collect='*workloads::ours*'`.
 
 #[path = "../common/protobuf.rs"]
@@ -30,8 +30,11 @@ fn one(mut args: impl Iterator<Item = String>) {
         w => panic!("unknown workload {w}"),
     };
     let mut found = false;
-    for i in workloads::inputs() {
-        if !i.name.contains(&input) {
+    let inputs = workloads::inputs();
+    // An exact name picks one input even when it is a prefix of another's.
+    let exact = inputs.iter().any(|i| i.name == input);
+    for i in inputs {
+        if !(i.name == input || !exact && i.name.contains(&input)) {
             continue;
         }
         found = true;
@@ -84,6 +87,10 @@ fn main() {
                 t[k].push(start.elapsed().as_secs_f64() / reps as f64);
             }
         }
+        // Ratios are medians of the per-round ratios: a burst of load on the shared machine
+        // then weighs on one round of both sides, not on one side's median.
+        let mut text_pb: Vec<f64> = t[0].iter().zip(&t[1]).map(|(a, b)| a / b).collect();
+        let mut prost_pb: Vec<f64> = t[2].iter().zip(&t[1]).map(|(a, b)| a / b).collect();
         let [a, b, c] = &mut t;
         let (text, pb, prost) = (median(a), median(b), median(c));
         println!(
@@ -95,8 +102,8 @@ fn main() {
             text * 1e6,
             pb * 1e6,
             prost * 1e6,
-            text / pb,
-            prost / pb,
+            median(&mut text_pb),
+            median(&mut prost_pb),
             input.protobuf.len() as f64 / pb / 1e9,
         );
     }

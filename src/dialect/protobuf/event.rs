@@ -82,11 +82,13 @@ impl Series {
 }
 
 /// A float formatted into the event itself (the `le`/`quantile` value), so no sample
-/// allocates; common bounds point at a static copy, which needs no UTF-8 check when read.
+/// allocates; a common bound is its index in [`COMMON`] (`+Inf` just past it), whose static
+/// copy needs no UTF-8 check when read. Go's shortest `%g` of a float takes at most 24 bytes
+/// (`-2.2250738585072014e-308`), so the event stays small.
 #[derive(Clone, Copy)]
 pub(crate) enum Fmt {
-    Static(&'static str),
-    Inline { len: u8, buf: [u8; 31] },
+    Static(u8),
+    Inline { len: u8, buf: [u8; 24] },
 }
 
 /// Bounds and quantiles as Prometheus formats them that are common in expositions (Envoy's
@@ -163,20 +165,20 @@ pub(crate) const COMMON: &[(f64, &str)] = &[
 ];
 
 impl Fmt {
-    pub(crate) const INF: Fmt = Fmt::Static("+Inf");
+    pub(crate) const INF: Fmt = Fmt::Static(COMMON.len() as u8);
 
     /// The static copy of a common value, compared by bits (`-0.0` is not `0.0`).
     pub(crate) fn common(v: f64) -> Option<Self> {
         let bits = v.to_bits();
         COMMON
             .iter()
-            .find(|(c, _)| c.to_bits() == bits)
-            .map(|&(_, s)| Fmt::Static(s))
+            .position(|(c, _)| c.to_bits() == bits)
+            .map(|i| Fmt::Static(i as u8))
     }
 
     pub(crate) fn from_bytes(b: &[u8]) -> Self {
-        let mut buf = [0; 31];
-        let n = b.len().min(31);
+        let mut buf = [0; 24];
+        let n = b.len().min(24);
         buf[..n].copy_from_slice(&b[..n]);
         Fmt::Inline { len: n as u8, buf }
     }
@@ -184,7 +186,7 @@ impl Fmt {
     #[inline]
     pub(crate) fn as_str(&self) -> &str {
         match self {
-            Fmt::Static(s) => s,
+            Fmt::Static(i) => COMMON.get(*i as usize).map_or("+Inf", |c| c.1),
             Fmt::Inline { len, buf } => {
                 std::str::from_utf8(buf.get(..*len as usize).unwrap_or_default())
                     .unwrap_or_default()
@@ -271,10 +273,15 @@ pub struct Sample<'a> {
     /// Whether label fields follow the run in `metric`.
     pub(crate) more: bool,
     pub(crate) value: f64,
-    pub(crate) timestamp_ms: Option<i64>,
-    pub(crate) start_timestamp_ms: Option<i64>,
+    /// The timestamp when `has_ts`, the start timestamp when `has_start` (kept as plain
+    /// integers and flags so that the event stays within 128 bytes).
+    pub(crate) timestamp_ms: i64,
+    pub(crate) start_timestamp_ms: i64,
+    pub(crate) has_ts: bool,
+    pub(crate) has_start: bool,
     pub(crate) extra: Option<Fmt>,
-    pub(crate) exemplar: Option<Exemplar<'a>>,
+    /// The `Exemplar` message (validated), decoded when asked for.
+    pub(crate) exemplar: Option<&'a [u8]>,
     pub(crate) offset: u64,
 }
 
@@ -348,19 +355,37 @@ impl<'a> Sample<'a> {
     /// The metric's timestamp in milliseconds (`timestamp_ms` 0 means none, as in Prometheus).
     #[inline]
     pub fn timestamp_ms(&self) -> Option<i64> {
-        self.timestamp_ms
+        self.has_ts.then_some(self.timestamp_ms)
     }
 
     /// The start (created) timestamp of a counter, summary or histogram, in milliseconds.
     #[inline]
     pub fn start_timestamp_ms(&self) -> Option<i64> {
-        self.start_timestamp_ms
+        self.has_start.then_some(self.start_timestamp_ms)
     }
 
-    /// The exemplar of a counter or of a classic bucket.
+    /// The exemplar of a counter or of a classic bucket, decoded from the body on each call
+    /// (the event keeps only the message, so that it stays small).
+    ///
+    /// ```
+    /// use promtext::protobuf::{self, write};
+    /// let mut m = write::Metric::new(&[]).value(3.0);
+    /// m.exemplar = Some(write::Exemplar {
+    ///     labels: vec![("trace_id".into(), "ab12".into())],
+    ///     value: 0.25,
+    ///     timestamp_ms: Some(1_700_000_000_000),
+    /// });
+    /// let body = write::encode_families(&[write::Family::counter("rq", "").metric(m)]);
+    /// let ev = protobuf::parse(&body).nth(2).unwrap()?;
+    /// let e = ev.as_sample().unwrap().exemplar().unwrap();
+    /// assert_eq!((e.value(), e.timestamp_ms()), (0.25, Some(1_700_000_000_000)));
+    /// assert_eq!(e.labels().collect::<Vec<_>>(), [("trace_id", "ab12")]);
+    /// # Ok::<(), promtext::Error>(())
+    /// ```
     #[inline]
-    pub fn exemplar(&self) -> Option<&Exemplar<'a>> {
-        self.exemplar.as_ref()
+    pub fn exemplar(&self) -> Option<Exemplar<'a>> {
+        self.exemplar
+            .and_then(|m| super::messages::exemplar(m).ok())
     }
 
     /// The byte offset of the `Metric` message in the body.
@@ -375,9 +400,9 @@ impl PartialEq for Sample<'_> {
         self.name() == o.name()
             && self.labels().eq(o.labels())
             && self.value.to_bits() == o.value.to_bits()
-            && self.timestamp_ms == o.timestamp_ms
-            && self.start_timestamp_ms == o.start_timestamp_ms
-            && self.exemplar == o.exemplar
+            && self.timestamp_ms() == o.timestamp_ms()
+            && self.start_timestamp_ms() == o.start_timestamp_ms()
+            && self.exemplar() == o.exemplar()
             && self.offset == o.offset
     }
 }

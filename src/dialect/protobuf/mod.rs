@@ -265,45 +265,55 @@ impl<'a> Iterator for Parser<'a> {
                     None => self.fam = None,
                 }
             }
-            let rest = &self.buf[self.pos..];
-            if rest.is_empty() {
-                return None;
-            }
-            let at = self.pos as u64;
-            let prefix = read_prefix(rest);
-            let claimed = match prefix {
-                Prefix::Complete(p, len) => &rest[..rest.len().min(check_len(p, len))],
-                _ => rest,
-            };
-            let r = match prefix {
-                Prefix::Complete(_, len) if len > self.settings.max_family_len => {
-                    Err(too_large(len, self.settings.max_family_len, at))
-                }
-                Prefix::Complete(p, len) if len > rest.len() - p => {
-                    Err(truncated(len, rest.len() - p, at))
-                }
-                Prefix::Complete(p, len) => {
-                    let (s, e) = (self.pos + p, self.pos + p + len);
-                    self.pos = e;
-                    let fam = &self.buf[s..e];
-                    self.st
-                        .reopen(fam, s as u64)
-                        .map(|(name, strs)| (fam, name, strs))
-                }
-                Prefix::Incomplete => Err(truncated(0, 0, at)),
-                Prefix::Bad(what) => Err(Error::new(ErrorKind::Protobuf, what, 0, 0, at)),
-            };
-            match r {
-                Ok(f) => {
-                    self.families += 1;
-                    self.fam = Some(f);
-                }
-                Err(e) => {
-                    self.failed = true;
-                    return Some(Err(at_family_start(e, claimed, at)));
-                }
+            if let Err(e) = self.open_next()? {
+                self.failed = true;
+                return Some(Err(e));
             }
         }
+    }
+}
+
+impl<'a> Parser<'a> {
+    /// Opens the next family (kept out of the per-event path: its code would weigh on every
+    /// event's entry); `None` at the end of the body.
+    #[inline(never)]
+    fn open_next(&mut self) -> Option<Result<(), Error>> {
+        let rest = &self.buf[self.pos..];
+        if rest.is_empty() {
+            return None;
+        }
+        let at = self.pos as u64;
+        let prefix = read_prefix(rest);
+        let claimed = match prefix {
+            Prefix::Complete(p, len) => &rest[..rest.len().min(check_len(p, len))],
+            _ => rest,
+        };
+        let r = match prefix {
+            Prefix::Complete(_, len) if len > self.settings.max_family_len => {
+                Err(too_large(len, self.settings.max_family_len, at))
+            }
+            Prefix::Complete(p, len) if len > rest.len() - p => {
+                Err(truncated(len, rest.len() - p, at))
+            }
+            Prefix::Complete(p, len) => {
+                let (s, e) = (self.pos + p, self.pos + p + len);
+                self.pos = e;
+                let fam = &self.buf[s..e];
+                self.st
+                    .reopen(fam, s as u64)
+                    .map(|(name, strs)| (fam, name, strs))
+            }
+            Prefix::Incomplete => Err(truncated(0, 0, at)),
+            Prefix::Bad(what) => Err(Error::new(ErrorKind::Protobuf, what, 0, 0, at)),
+        };
+        Some(match r {
+            Ok(f) => {
+                self.families += 1;
+                self.fam = Some(f);
+                Ok(())
+            }
+            Err(e) => Err(at_family_start(e, claimed, at)),
+        })
     }
 }
 

@@ -34,9 +34,18 @@ pub struct NativeHistogram<'a> {
     /// `LabelPair` fields (field 1 of `Metric`): the body's, or [`Decoded::labels`].
     pub(crate) metric: &'a [u8],
     pub(crate) src: Src<'a>,
-    pub(crate) h: HistHead,
-    pub(crate) timestamp_ms: Option<i64>,
+    /// The scalars as the accessors give them (the event stays within 128 bytes).
+    pub(crate) count: f64,
+    pub(crate) sum: f64,
+    pub(crate) zero_threshold: f64,
+    pub(crate) zero_count: f64,
+    pub(crate) start_ms: i64,
+    pub(crate) timestamp_ms: i64,
     pub(crate) offset: u64,
+    pub(crate) schema: i32,
+    pub(crate) float: bool,
+    pub(crate) has_start: bool,
+    pub(crate) has_ts: bool,
 }
 
 /// What a [`NativeHistogram`]'s spans, buckets and exemplars are read from.
@@ -251,28 +260,59 @@ impl<'a> NativeHistogram<'a> {
         offset: u64,
     ) -> Self {
         let float = parts.float;
-        let h = HistHead {
-            count: if float { 0 } else { parts.count as u64 },
-            count_float: if float { parts.count } else { 0.0 },
-            sum: parts.sum,
-            schema: parts.schema,
-            zero_threshold: parts.zero_threshold,
-            zero_count: if float { 0 } else { parts.zero_count as u64 },
-            zero_count_float: if float { parts.zero_count } else { 0.0 },
-            start_ms: parts.start_timestamp_ms,
-            spans: !(parts.positive_spans.is_empty() && parts.negative_spans.is_empty()),
-            buckets: 0,
-            float,
-            inf_bucket: false,
+        // What the wire form's accessors give for the same parts: a float count only when
+        // positive, an integer one truncated.
+        let pick = |v: f64| match float {
+            true if v > 0.0 => v,
+            true => 0.0,
+            false => v as u64 as f64,
         };
         NativeHistogram {
             family,
             gauge,
             metric: &parts.labels,
             src: Src::Decoded(parts),
-            h,
-            timestamp_ms,
+            count: pick(parts.count),
+            sum: parts.sum,
+            zero_threshold: parts.zero_threshold,
+            zero_count: pick(parts.zero_count),
+            start_ms: parts.start_timestamp_ms.unwrap_or_default(),
+            timestamp_ms: timestamp_ms.unwrap_or_default(),
             offset,
+            schema: parts.schema,
+            float,
+            has_start: parts.start_timestamp_ms.is_some(),
+            has_ts: timestamp_ms.is_some(),
+        }
+    }
+
+    /// A native histogram read from a `Histogram` message `value` whose scalars are `h`.
+    pub(crate) fn from_wire(
+        family: &'a str,
+        gauge: bool,
+        metric: &'a [u8],
+        value: &'a [u8],
+        h: &HistHead,
+        timestamp_ms: Option<i64>,
+        offset: u64,
+    ) -> Self {
+        let pick = |f: f64, n: u64| if f > 0.0 { f } else { n as f64 };
+        NativeHistogram {
+            family,
+            gauge,
+            metric,
+            src: Src::Wire(value),
+            count: pick(h.count_float, h.count),
+            sum: h.sum,
+            zero_threshold: h.zero_threshold,
+            zero_count: pick(h.zero_count_float, h.zero_count),
+            start_ms: h.start_ms.unwrap_or_default(),
+            timestamp_ms: timestamp_ms.unwrap_or_default(),
+            offset,
+            schema: h.schema,
+            float: h.float,
+            has_start: h.start_ms.is_some(),
+            has_ts: timestamp_ms.is_some(),
         }
     }
 
@@ -293,51 +333,43 @@ impl<'a> NativeHistogram<'a> {
 
     /// The schema: −4..8 for exponential buckets (8 the finest), −53 for custom buckets.
     pub fn schema(&self) -> i32 {
-        self.h.schema
+        self.schema
     }
 
     /// Whether the counts are floats (`*_count_float`, absolute `*_count` buckets) rather than
     /// integers with deltas.
     pub fn is_float(&self) -> bool {
-        self.h.float
+        self.float
     }
 
     /// The observation count (`sample_count_float` when it is > 0).
     pub fn count(&self) -> f64 {
-        if self.h.count_float > 0.0 {
-            self.h.count_float
-        } else {
-            self.h.count as f64
-        }
+        self.count
     }
 
     /// The sum of observations.
     pub fn sum(&self) -> f64 {
-        self.h.sum
+        self.sum
     }
 
     /// The zero bucket's threshold.
     pub fn zero_threshold(&self) -> f64 {
-        self.h.zero_threshold
+        self.zero_threshold
     }
 
     /// The zero bucket's count (`zero_count_float` when it is > 0).
     pub fn zero_count(&self) -> f64 {
-        if self.h.zero_count_float > 0.0 {
-            self.h.zero_count_float
-        } else {
-            self.h.zero_count as f64
-        }
+        self.zero_count
     }
 
     /// The start (created) timestamp in milliseconds.
     pub fn start_timestamp_ms(&self) -> Option<i64> {
-        self.h.start_ms
+        self.has_start.then_some(self.start_ms)
     }
 
     /// The metric's timestamp in milliseconds.
     pub fn timestamp_ms(&self) -> Option<i64> {
-        self.timestamp_ms
+        self.has_ts.then_some(self.timestamp_ms)
     }
 
     /// The byte offset of the `Metric` message in the body (of the first line for a
@@ -396,7 +428,7 @@ impl<'a> NativeHistogram<'a> {
     }
 
     fn buckets(&self, negative: bool) -> Buckets<'a> {
-        let (schema, float) = (self.h.schema, self.h.float);
+        let (schema, float) = (self.schema, self.float);
         let (spans, values, custom) = match self.src {
             Src::Wire(msg) => {
                 let (sf, df, cf) = if negative { (9, 10, 11) } else { (12, 13, 14) };
@@ -451,14 +483,20 @@ impl PartialEq for NativeHistogram<'_> {
         self.family == o.family
             && self.gauge == o.gauge
             && self.labels().eq(o.labels())
-            && self.h == o.h
+            && self.schema == o.schema
+            && self.float == o.float
+            && self.count.to_bits() == o.count.to_bits()
+            && self.sum.to_bits() == o.sum.to_bits()
+            && self.zero_threshold.to_bits() == o.zero_threshold.to_bits()
+            && self.zero_count.to_bits() == o.zero_count.to_bits()
+            && self.start_timestamp_ms() == o.start_timestamp_ms()
             && self.positive_spans().eq(o.positive_spans())
             && self.negative_spans().eq(o.negative_spans())
             && self.positive_buckets().eq(o.positive_buckets())
             && self.negative_buckets().eq(o.negative_buckets())
             && self.custom_values() == o.custom_values()
             && self.exemplars().eq(o.exemplars())
-            && self.timestamp_ms == o.timestamp_ms
+            && self.timestamp_ms() == o.timestamp_ms()
             && self.offset == o.offset
     }
 }

@@ -127,6 +127,13 @@ impl<'a> Fields<'a> {
         self.pos
     }
 
+    /// Moves to `pos` (at most the buffer's length), the end of a field read without the
+    /// walker.
+    #[inline(always)]
+    pub(crate) fn skip_to(&mut self, pos: usize) {
+        self.pos = pos.min(self.buf.len());
+    }
+
     /// The next field: its number, value and the position its key starts at.
     #[inline(always)]
     pub(crate) fn next_field(&mut self) -> Option<Result<(u32, Value<'a>, usize), WireError>> {

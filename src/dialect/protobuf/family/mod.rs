@@ -5,8 +5,8 @@
 
 use super::Settings;
 use super::event::{Event, Fmt, Help, Sample, Series, common_pair, label_pair, label_run};
-use super::messages::{bucket, exemplar, quantile, timestamp_ms};
-use super::native::{HistHead, NativeHistogram, Src, span};
+use super::messages::{bucket, quantile, timestamp_ms};
+use super::native::{HistHead, NativeHistogram, span};
 use super::wire::{Fields, Repeated, Value, WireError, count_repeated, zigzag};
 use crate::dialect::limits::LimitCheck;
 use crate::error::{Error, ErrorKind};
@@ -39,6 +39,7 @@ impl Scratch {
     }
 
     /// Prometheus' `formatOpenMetricsFloat`: Go's shortest `%g`, `.0` appended to an integer.
+    #[inline(always)]
     fn bound(&mut self, slot: usize, v: f64) -> Fmt {
         let bits = v.to_bits();
         if let Some((b, f)) = self.bounds.get(slot) {
@@ -46,6 +47,13 @@ impl Scratch {
                 return *f;
             }
         }
+        self.bound_new(slot, v)
+    }
+
+    /// [`Scratch::bound`] of a bound not cached at `slot`.
+    #[inline(never)]
+    fn bound_new(&mut self, slot: usize, v: f64) -> Fmt {
+        let bits = v.to_bits();
         let f = match Fmt::common(v) {
             Some(f) => f,
             None => self.format(v),
@@ -106,6 +114,45 @@ pub(crate) struct Strs<'b> {
     help: Option<&'b str>,
     unit: Option<&'b str>,
     run: Option<&'b str>,
+    /// The first metric's label run (at [`FamilyState`]'s `first_run`), validated with the
+    /// name.
+    first: Option<&'b str>,
+}
+
+/// The strings at `a` and `b` in `fam`, as UTF-8 (`None` if one is not); a family's name and
+/// help are usually next to each other, so one check covers both.
+fn two_strs(fam: &[u8], a: Range, b: Range) -> (Option<&str>, Option<&str>) {
+    if b.0 == b.1 {
+        return (std::str::from_utf8(slice(fam, a)).ok(), Some(""));
+    }
+    let (lo, hi) = (a.0.min(b.0), a.1.max(b.1));
+    if hi - lo <= (a.1 - a.0) + (b.1 - b.0) + 16 {
+        if let Ok(s) = std::str::from_utf8(slice(fam, (lo, hi))) {
+            // A valid span's pieces on char boundaries are valid.
+            if let (Some(x), Some(y)) = (s.get(a.0 - lo..a.1 - lo), s.get(b.0 - lo..b.1 - lo)) {
+                return (Some(x), Some(y));
+            }
+        }
+    }
+    (
+        std::str::from_utf8(slice(fam, a)).ok(),
+        std::str::from_utf8(slice(fam, b)).ok(),
+    )
+}
+
+/// [`label_run`] of `msg`, and whether every pair in it is a [`common_pair`] (one walk for
+/// both).
+#[inline(always)]
+fn checked_run(msg: &[u8]) -> (usize, bool) {
+    let mut p = 0;
+    let mut common = true;
+    while let [0x0a, l @ 0..0x80, ..] = msg.get(p..).unwrap_or_default() {
+        let end = p + 2 + *l as usize;
+        let Some(b) = msg.get(p + 2..end) else { break };
+        common &= common_pair(b);
+        p = end;
+    }
+    (p, common)
 }
 
 /// The current metric's label run, validated once per metric when `cache` is kept.
@@ -120,8 +167,9 @@ fn run_of<'b>(fam: &'b [u8], c: &Cur, cache: &mut Strs<'b>) -> &'b str {
     }
 }
 
-/// The metric being walked.
-#[derive(Clone, Copy, Debug)]
+/// The metric being walked, filled in place by [`FamilyState::read_metric`] (only the fields
+/// its type uses: a counter leaves the histogram's as they were).
+#[derive(Clone, Copy, Debug, Default)]
 struct Cur {
     metric: Range,
     /// The length of the metric's leading run of labels, validated as UTF-8 (0 if it is not).
@@ -152,9 +200,13 @@ pub(crate) struct FamilyState {
     /// The next position to look for a metric (field 4) at.
     pos: usize,
     step: Step,
-    cur: Option<Cur>,
+    /// The current metric (meaningful once one was read in this family).
+    cur: Cur,
     /// Whether the last classic bucket read was the +Inf one.
     last_inf: bool,
+    /// The first metric message's start and its label run's length, when the run was
+    /// validated with the family's name.
+    first_run: (usize, usize),
 }
 
 impl FamilyState {
@@ -176,8 +228,9 @@ impl FamilyState {
             phase: Phase::Done,
             pos: 0,
             step: Step::Next,
-            cur: None,
+            cur: Cur::default(),
             last_inf: false,
+            first_run: (usize::MAX, 0),
         }
     }
 
@@ -199,12 +252,40 @@ impl FamilyState {
         st.phase = Phase::Done;
         st.pos = 0;
         st.step = Step::Next;
-        st.cur = None;
         st.last_inf = false;
         let mut mtype: i64 = 0;
-        let mut f = Fields::new(fam);
-        while let Some(r) = f.next_field() {
-            let (n, v, at) = r.map_err(|e| st.wire(fam, fam, e))?;
+        // Every field is walked (and checked) here once: the metrics are then read from the
+        // first one on without the field walker's checks again.
+        let mut first_metric = fam.len();
+        let mut p = 0;
+        while p < fam.len() {
+            // What encoders write: one-byte keys and lengths.
+            match (fam[p], fam.get(p + 1)) {
+                (k @ (0x0a | 0x12 | 0x22 | 0x2a), Some(&l)) if l < 0x80 => {
+                    let (s, e) = (p + 2, p + 2 + l as usize);
+                    if e <= fam.len() {
+                        match k {
+                            0x0a => st.name = (s, e),
+                            0x12 => st.help = (s, e),
+                            0x2a => st.unit = (s, e),
+                            _ => first_metric = first_metric.min(p),
+                        }
+                        p = e;
+                        continue;
+                    }
+                }
+                (0x18, Some(&t)) if t < 0x80 => {
+                    mtype = t as i64;
+                    p += 2;
+                    continue;
+                }
+                _ => {}
+            }
+            let part = &fam[p..];
+            let mut f = Fields::new(part);
+            let Some(r) = f.next_field() else { break };
+            let (n, v, at) = r.map_err(|e| st.wire(fam, part, e))?;
+            let at = p + at;
             match n {
                 1 | 2 | 5 => {
                     let b = v.as_bytes().ok_or_else(|| st.wrong_type(at, "string"))?;
@@ -218,13 +299,18 @@ impl FamilyState {
                 3 => mtype = v.as_varint().ok_or_else(|| st.wrong_type(at, "enum"))? as i32 as i64,
                 4 => {
                     v.as_bytes().ok_or_else(|| st.wrong_type(at, "message"))?;
+                    first_metric = first_metric.min(p);
                 }
                 _ => {}
             }
+            p += f.pos();
         }
+        st.pos = first_metric;
+        st.first_run = (usize::MAX, 0);
         let name = slice(fam, st.name);
-        let name_str = match std::str::from_utf8(name) {
-            Ok(s) if !s.is_empty() => s,
+        let (name_str, help, first) = st.head_strs(fam, first_metric);
+        let name_str = match name_str {
+            Some(s) if !s.is_empty() => s,
             _ => {
                 return Err(Error::new(
                     ErrorKind::InvalidName,
@@ -236,7 +322,7 @@ impl FamilyState {
             }
         };
         let at = base + st.help.0 as u64;
-        let Ok(help) = std::str::from_utf8(slice(fam, st.help)) else {
+        let Some(help) = help else {
             return Err(Error::new(
                 ErrorKind::InvalidUtf8,
                 format!("invalid help for metric {name_str:?}: not valid UTF-8"),
@@ -245,7 +331,11 @@ impl FamilyState {
                 at,
             ));
         };
-        let Ok(unit) = std::str::from_utf8(slice(fam, st.unit)) else {
+        let unit = match st.unit.0 == st.unit.1 {
+            true => Ok(""),
+            false => std::str::from_utf8(slice(fam, st.unit)),
+        };
+        let Ok(unit) = unit else {
             return Err(Error::new(
                 ErrorKind::InvalidUtf8,
                 format!("invalid unit for metric {name_str:?}: not valid UTF-8"),
@@ -275,9 +365,46 @@ impl FamilyState {
             help: Some(help),
             unit: Some(unit),
             run: None,
+            first,
         };
         st.phase = Phase::Help;
         Ok((name_str, strs))
+    }
+
+    /// The family's name and help as UTF-8, and the first metric's label run when it
+    /// follows them closely (the first metric at `first_metric`): what encoders write lies in
+    /// one span validated by one call.
+    fn head_strs<'b>(
+        &mut self,
+        fam: &'b [u8],
+        first_metric: usize,
+    ) -> (Option<&'b str>, Option<&'b str>, Option<&'b str>) {
+        let (a, b) = (self.name, self.help);
+        if let (Some(&0x22), Some(&l)) = (fam.get(first_metric), fam.get(first_metric + 1)) {
+            let (ms, me) = (first_metric + 2, first_metric + 2 + l as usize);
+            if l < 0x80 && me <= fam.len() && a.0 < a.1 && a.1 <= ms && b.1 <= ms {
+                let run = label_run(&fam[ms..me]);
+                let lo = if b.0 < b.1 { a.0.min(b.0) } else { a.0 };
+                let hi = ms + run;
+                if hi - lo <= (a.1 - a.0) + (b.1 - b.0) + run + 16 {
+                    if let Ok(s) = std::str::from_utf8(&fam[lo..hi]) {
+                        // A valid span's pieces on char boundaries are valid.
+                        let help = match b.0 < b.1 {
+                            true => s.get(b.0 - lo..b.1 - lo),
+                            false => Some(""),
+                        };
+                        if let (Some(n), Some(h), Some(r)) =
+                            (s.get(a.0 - lo..a.1 - lo), help, s.get(ms - lo..hi - lo))
+                        {
+                            self.first_run = (ms, run);
+                            return (Some(n), Some(h), Some(r));
+                        }
+                    }
+                }
+            }
+        }
+        let (n, h) = two_strs(fam, a, b);
+        (n, h, None)
     }
 
     fn family_name<'b>(&self, fam: &'b [u8]) -> &'b str {
@@ -345,8 +472,7 @@ impl FamilyState {
                     }
                 }
                 (Phase::Metrics, Step::Items(pos, _)) => {
-                    let Some(c) = self.cur else { return false };
-                    let value = slice(fam, c.value);
+                    let value = slice(fam, self.cur.value);
                     let mut f = Fields::new(value.get(pos..).unwrap_or_default());
                     loop {
                         match f.next_field() {
@@ -375,6 +501,7 @@ impl FamilyState {
     /// The next event of the family, `None` once it is done; `name` is [`FamilyState::name`].
     /// `strs` are [`FamilyState::reopen`]'s, kept between calls, or a fresh
     /// `Strs::default()` per call.
+    #[inline(always)]
     pub(crate) fn next_event<'b>(
         &mut self,
         fam: &'b [u8],
@@ -390,6 +517,7 @@ impl FamilyState {
         r
     }
 
+    #[inline(always)]
     fn advance<'b>(
         &mut self,
         fam: &'b [u8],
@@ -432,62 +560,23 @@ impl FamilyState {
         loop {
             match self.step {
                 Step::Next => {
-                    let mut f = Fields::new(fam.get(self.pos..)?);
-                    let msg = loop {
-                        match f.next_field() {
-                            None => {
-                                self.phase = Phase::Done;
-                                return None;
-                            }
-                            Some(Err(e)) => return Some(Err(self.wire(fam, &fam[self.pos..], e))),
-                            Some(Ok((4, Value::Bytes(b), _))) => break b,
-                            Some(Ok(_)) => {}
+                    let msg = match self.next_metric(fam) {
+                        Ok(Some(m)) => m,
+                        Ok(None) => {
+                            self.phase = Phase::Done;
+                            return None;
                         }
-                    };
-                    self.pos += f.pos();
-                    let read = if settings.label_limits.on {
-                        self.read_metric_limited(fam, msg, &settings.label_limits)
-                    } else {
-                        self.read_metric(fam, msg)
-                    };
-                    let (cur, run) = match read {
-                        Ok(c) => c,
                         Err(e) => return Some(Err(e)),
                     };
-                    run_cache.run = Some(run);
-                    self.cur = Some(cur);
-                    self.last_inf = false;
-                    match self.mtype {
-                        MetricType::Counter | MetricType::Gauge | MetricType::Unknown => {
-                            let c = self.cur.as_ref()?;
-                            return Some(Ok(Event::Sample(Sample {
-                                family: name,
-                                metric_type: self.mtype,
-                                series: Series::Value,
-                                metric: slice(fam, c.metric),
-                                run,
-                                more: c.more,
-                                value: c.scalar,
-                                timestamp_ms: c.ts,
-                                start_timestamp_ms: c.start_ms,
-                                extra: None,
-                                exemplar: c.exemplar.and_then(|r| exemplar(slice(fam, r)).ok()),
-                                offset: self.base + c.metric.0 as u64,
-                            })));
-                        }
-                        MetricType::Summary => self.step = Step::Count,
-                        _ => {
-                            let native = cur.h.is_native();
-                            self.step = if native && settings.native_histograms {
-                                Step::Native
-                            } else {
-                                Step::Count
-                            };
-                        }
+                    let pre = run_cache
+                        .first
+                        .filter(|_| self.first_run.0 == range_in(fam, msg).0);
+                    if let Some(ev) = self.metric_event(fam, msg, name, pre, run_cache, settings) {
+                        return Some(ev);
                     }
                 }
                 Step::Native => {
-                    let c = self.cur.as_ref()?;
+                    let c = &self.cur;
                     self.step = if (settings.classic_histograms && c.h.buckets > 0)
                         || !settings.native_histograms
                     {
@@ -495,19 +584,19 @@ impl FamilyState {
                     } else {
                         Step::Next
                     };
-                    return Some(Ok(Event::Histogram(NativeHistogram {
-                        family: name,
-                        gauge: self.mtype == MetricType::GaugeHistogram,
-                        metric: slice(fam, c.metric),
-                        src: Src::Wire(slice(fam, c.value)),
-                        h: c.h,
-                        timestamp_ms: c.ts,
-                        offset: self.base + c.metric.0 as u64,
-                    })));
+                    return Some(Ok(Event::Histogram(NativeHistogram::from_wire(
+                        name,
+                        self.mtype == MetricType::GaugeHistogram,
+                        slice(fam, c.metric),
+                        slice(fam, c.value),
+                        &c.h,
+                        c.ts,
+                        self.base + c.metric.0 as u64,
+                    ))));
                 }
                 Step::Count | Step::Sum => {
                     let count = self.step == Step::Count;
-                    let c = self.cur.as_ref()?;
+                    let c = &self.cur;
                     let run = run_of(fam, c, run_cache);
                     let ev = self.sample(
                         fam,
@@ -523,35 +612,21 @@ impl FamilyState {
                     return Some(Ok(ev));
                 }
                 Step::Items(pos, k) => {
-                    let c = self.cur.as_ref()?;
+                    let c = &self.cur;
                     let value = slice(fam, c.value);
-                    let want = 3; // `bucket` in Histogram, `quantile` in Summary
-                    let mut f = Fields::new(value.get(pos..)?);
-                    let item = loop {
-                        match f.next_field() {
-                            None => break None,
-                            Some(Err(e)) => return Some(Err(self.wire(fam, &value[pos..], e))),
-                            Some(Ok((n, v, at))) if n == want => match v.as_bytes() {
-                                Some(b) => break Some(b),
-                                None => {
-                                    return Some(Err(self.wrong_type(
-                                        range_in(fam, value).0 + pos + at,
-                                        "message",
-                                    )));
-                                }
-                            },
-                            Some(Ok(_)) => {}
+                    let (item, after) = match self.next_item(fam, value, pos) {
+                        Ok(Some(x)) => x,
+                        Ok(None) => {
+                            if self.mtype == MetricType::Summary || self.last_inf {
+                                self.step = Step::Next;
+                            } else {
+                                self.step = Step::Inf;
+                            }
+                            continue;
                         }
+                        Err(e) => return Some(Err(e)),
                     };
-                    let Some(item) = item else {
-                        if self.mtype == MetricType::Summary || self.last_inf {
-                            self.step = Step::Next;
-                        } else {
-                            self.step = Step::Inf;
-                        }
-                        continue;
-                    };
-                    let next = Step::Items(pos + f.pos(), k + 1);
+                    let next = Step::Items(after, k + 1);
                     if self.mtype == MetricType::Summary {
                         let (q, v) = match quantile(item) {
                             Ok(x) => x,
@@ -578,7 +653,7 @@ impl FamilyState {
                     return Some(Ok(ev));
                 }
                 Step::Inf => {
-                    let c = self.cur.as_ref()?;
+                    let c = &self.cur;
                     let label = Fmt::INF;
                     let run = run_of(fam, c, run_cache);
                     let ev = self.sample(
@@ -598,7 +673,130 @@ impl FamilyState {
         }
     }
 
+    /// The next item (field 3: a classic bucket or a quantile) of the value message `value`
+    /// from `pos` on, and the position after it; `None` at its end.
+    #[inline(always)]
+    fn next_item<'b>(
+        &self,
+        fam: &[u8],
+        value: &'b [u8],
+        pos: usize,
+    ) -> Result<Option<(&'b [u8], usize)>, Error> {
+        // The value message was walked when the metric was read: an item in the common
+        // encoding is sliced without the field walker.
+        if let (Some(&0x1a), Some(&l)) = (value.get(pos), value.get(pos + 1)) {
+            let (s, e) = (pos + 2, pos + 2 + l as usize);
+            if l < 0x80 && e <= value.len() {
+                return Ok(Some((&value[s..e], e)));
+            }
+        }
+        let Some(rest) = value.get(pos..) else {
+            return Ok(None);
+        };
+        let mut f = Fields::new(rest);
+        loop {
+            match f.next_field() {
+                None => return Ok(None),
+                Some(Err(e)) => return Err(self.wire(fam, rest, e)),
+                Some(Ok((3, v, at))) => {
+                    return match v.as_bytes() {
+                        Some(b) => Ok(Some((b, pos + f.pos()))),
+                        None => Err(self.wrong_type(range_in(fam, rest).0 + at, "message")),
+                    };
+                }
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
+    /// The next `Metric` message of the family from `self.pos` on, `None` at its end.
+    #[inline(always)]
+    fn next_metric<'b>(&mut self, fam: &'b [u8]) -> Result<Option<&'b [u8]>, Error> {
+        // The family's fields were all checked when it was opened: a metric in the common
+        // encoding is sliced without the field walker.
+        if let (Some(&0x22), Some(&l)) = (fam.get(self.pos), fam.get(self.pos + 1)) {
+            let (s, e) = (self.pos + 2, self.pos + 2 + l as usize);
+            if l < 0x80 && e <= fam.len() {
+                self.pos = e;
+                return Ok(Some(&fam[s..e]));
+            }
+        }
+        let Some(rest) = fam.get(self.pos..) else {
+            return Ok(None);
+        };
+        let mut f = Fields::new(rest);
+        loop {
+            match f.next_field() {
+                None => return Ok(None),
+                Some(Err(e)) => return Err(self.wire(fam, rest, e)),
+                Some(Ok((4, Value::Bytes(b), _))) => {
+                    self.pos += f.pos();
+                    return Ok(Some(b));
+                }
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
+    /// Reads the metric `msg` into `self.cur`: a counter's, gauge's or untyped's sample, or
+    /// `None` with the steps of a summary or histogram set.
+    #[inline(always)]
+    fn metric_event<'b>(
+        &mut self,
+        fam: &'b [u8],
+        msg: &'b [u8],
+        name: &'b str,
+        pre: Option<&'b str>,
+        run_cache: &mut Strs<'b>,
+        settings: &Settings,
+    ) -> Option<Result<Event<'b>, Error>> {
+        let read = if settings.label_limits.on {
+            self.read_metric_limited(fam, msg, pre, &settings.label_limits)
+        } else {
+            self.read_metric(fam, msg, pre)
+        };
+        let run = match read {
+            Ok(r) => r,
+            Err(e) => return Some(Err(e)),
+        };
+        run_cache.run = Some(run);
+        self.last_inf = false;
+        match self.mtype {
+            MetricType::Counter | MetricType::Gauge | MetricType::Unknown => {
+                let c = &self.cur;
+                return Some(Ok(Event::Sample(Sample {
+                    family: name,
+                    metric_type: self.mtype,
+                    series: Series::Value,
+                    metric: slice(fam, c.metric),
+                    run,
+                    more: c.more,
+                    value: c.scalar,
+                    timestamp_ms: c.ts.unwrap_or_default(),
+                    start_timestamp_ms: c.start_ms.unwrap_or_default(),
+                    has_ts: c.ts.is_some(),
+                    has_start: c.start_ms.is_some(),
+                    extra: None,
+                    exemplar: c.exemplar.map(|r| slice(fam, r)),
+                    offset: self.base + c.metric.0 as u64,
+                })));
+            }
+            MetricType::Summary => self.step = Step::Count,
+            _ => {
+                let native = self.cur.h.is_native();
+                self.step = if native && settings.native_histograms {
+                    Step::Native
+                } else {
+                    Step::Count
+                };
+            }
+        }
+
+        None
+    }
+
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn sample<'b>(
         &self,
         fam: &'b [u8],
@@ -618,17 +816,26 @@ impl FamilyState {
             run,
             more: c.more,
             value,
-            timestamp_ms: c.ts,
-            start_timestamp_ms: c.start_ms,
+            timestamp_ms: c.ts.unwrap_or_default(),
+            start_timestamp_ms: c.start_ms.unwrap_or_default(),
+            has_ts: c.ts.is_some(),
+            has_start: c.start_ms.is_some(),
             extra,
-            exemplar: exemplar_msg.and_then(|r| exemplar(slice(fam, r)).ok()),
+            exemplar: exemplar_msg.map(|r| slice(fam, r)),
             offset: self.base + c.metric.0 as u64,
         })
     }
 
-    /// Reads and validates one `Metric` message; also returns its leading run of labels.
-    fn read_metric<'b>(&self, fam: &'b [u8], msg: &'b [u8]) -> Result<(Cur, &'b str), Error> {
-        let want = match self.mtype {
+    /// Reads and validates one `Metric` message into `self.cur`; returns its leading run of
+    /// labels.
+    #[inline(always)]
+    fn read_metric<'b>(
+        &mut self,
+        fam: &'b [u8],
+        msg: &'b [u8],
+        pre: Option<&'b str>,
+    ) -> Result<&'b str, Error> {
+        let want: u8 = match self.mtype {
             MetricType::Counter => 3,
             MetricType::Gauge => 2,
             MetricType::Summary => 4,
@@ -638,15 +845,18 @@ impl FamilyState {
         let mut value: Option<&[u8]> = None;
         let mut ts: i64 = 0;
         // Labels in the leading run are validated as UTF-8 in one call (see `label_run`).
-        let run = label_run(msg);
-        let run_str = std::str::from_utf8(&msg[..run]).ok();
-        let run_ok = run_str.is_some();
-        let run = if run_ok { run } else { 0 };
+        // `pre`: the run validated with the family's name.
+        let (run, common) = checked_run(msg);
+        let run_str = match pre {
+            Some(r) => Some(r),
+            None => std::str::from_utf8(&msg[..run]).ok(),
+        };
+        let run = if run_str.is_some() { run } else { 0 };
         let mbase = range_in(fam, msg).0;
-        // The run's pairs are walked by their one-byte lengths; the full check only when the
-        // quick one fails (it then reports the error).
+        // The full check of the run's pairs only when one is not in the common encoding (it
+        // then reports the error).
         let mut p = 0;
-        while p < run {
+        while !common && p < run {
             let end = p + 2 + msg.get(p + 1).copied().unwrap_or_default() as usize;
             let b = msg.get(p + 2..end).unwrap_or_default();
             if !common_pair(b) && !label_pair(b).is_ok_and(|(name, _)| !name.is_empty()) {
@@ -656,10 +866,20 @@ impl FamilyState {
         }
         let mut more = false;
         let after = msg.get(run..).unwrap_or_default();
-        let mut f = Fields::new(after);
+        // What encoders write after the labels: the value message holding one double, taken
+        // without the field walker (the value message is read below either way).
+        let mut rest_at = run;
+        if let [k, 9, 9, ..] = after {
+            if *k == want << 3 | 2 && after.len() >= 11 {
+                value = Some(&after[2..11]);
+                rest_at = run + 11;
+            }
+        }
+        let rest = msg.get(rest_at..).unwrap_or_default();
+        let mut f = Fields::new(rest);
         while let Some(r) = f.next_field() {
-            let (n, v, at) = r.map_err(|e| self.wire(fam, after, e))?;
-            let abs = mbase + run + at;
+            let (n, v, at) = r.map_err(|e| self.wire(fam, rest, e))?;
+            let abs = mbase + rest_at + at;
             match n {
                 1 => {
                     let b = v
@@ -672,7 +892,7 @@ impl FamilyState {
                     let b = v
                         .as_bytes()
                         .ok_or_else(|| self.wrong_type(abs, "message"))?;
-                    if n == want {
+                    if n == want as u32 {
                         if value.is_some() {
                             return Err(self.err(
                                 fam,
@@ -689,35 +909,35 @@ impl FamilyState {
             }
         }
         let value = value.unwrap_or(&msg[msg.len()..]);
-        let mut cur = Cur {
-            metric: range_in(fam, msg),
-            run,
-            more,
-            value: range_in(fam, value),
-            ts: (ts != 0).then_some(ts),
-            h: HistHead::default(),
-            scalar: 0.0,
-            count: 0.0,
-            sum: 0.0,
-            start_ms: None,
-            exemplar: None,
-        };
-        let vabs = cur.value.0;
-        let mut f = Fields::new(value);
+        let vabs = range_in(fam, value).0;
         let bad = |at: usize| self.wrong_type(vabs + at, "scalar");
+        let (mut scalar, mut count, mut sum) = (0.0, 0.0, 0.0);
+        let mut start_ms = None;
+        let mut exemplar = None;
         match self.mtype {
             MetricType::Counter | MetricType::Gauge | MetricType::Unknown => {
+                // The common encoding: the double alone.
+                if let [0x09, d @ ..] = value {
+                    if let Ok(d) = <[u8; 8]>::try_from(d) {
+                        scalar = f64::from_le_bytes(d);
+                    }
+                }
+                let mut f = Fields::new(if value.len() == 9 && value[0] == 0x09 {
+                    &[]
+                } else {
+                    value
+                });
                 while let Some(r) = f.next_field() {
                     let (n, v, at) = r.map_err(|e| self.wire(fam, value, e))?;
                     match n {
-                        1 => cur.scalar = v.as_f64().ok_or_else(|| bad(at))?,
+                        1 => scalar = v.as_f64().ok_or_else(|| bad(at))?,
                         2 if self.mtype == MetricType::Counter => {
                             let b = v.as_bytes().ok_or_else(|| bad(at))?;
                             self.check_exemplar(fam, b)?;
-                            cur.exemplar = Some(range_in(fam, b));
+                            exemplar = Some(range_in(fam, b));
                         }
                         3 if self.mtype == MetricType::Counter => {
-                            cur.start_ms =
+                            start_ms =
                                 Some(self.timestamp(fam, v.as_bytes().ok_or_else(|| bad(at))?)?)
                         }
                         _ => {}
@@ -725,17 +945,18 @@ impl FamilyState {
                 }
             }
             MetricType::Summary => {
+                let mut f = Fields::new(value);
                 while let Some(r) = f.next_field() {
                     let (n, v, at) = r.map_err(|e| self.wire(fam, value, e))?;
                     match n {
-                        1 => cur.count = v.as_varint().ok_or_else(|| bad(at))? as f64,
-                        2 => cur.sum = v.as_f64().ok_or_else(|| bad(at))?,
+                        1 => count = v.as_varint().ok_or_else(|| bad(at))? as f64,
+                        2 => sum = v.as_f64().ok_or_else(|| bad(at))?,
                         3 => {
                             let b = v.as_bytes().ok_or_else(|| bad(at))?;
                             quantile(b).map_err(|e| self.wire(fam, b, e))?;
                         }
                         4 => {
-                            cur.start_ms =
+                            start_ms =
                                 Some(self.timestamp(fam, v.as_bytes().ok_or_else(|| bad(at))?)?)
                         }
                         _ => {}
@@ -743,32 +964,64 @@ impl FamilyState {
                 }
             }
             _ => {
-                self.read_histogram(fam, value, &mut cur)?;
+                let mut h = HistHead::default();
+                self.read_histogram(fam, value, &mut h)?;
+                count = if h.count_float > 0.0 {
+                    h.count_float
+                } else {
+                    h.count as f64
+                };
+                sum = h.sum;
+                start_ms = h.start_ms;
+                self.cur.h = h;
             }
         }
-        Ok((cur, run_str.unwrap_or_default()))
+        let c = &mut self.cur;
+        c.metric = range_in(fam, msg);
+        c.run = run;
+        c.more = more;
+        c.value = (vabs, vabs + value.len());
+        c.ts = (ts != 0).then_some(ts);
+        c.scalar = scalar;
+        c.count = count;
+        c.sum = sum;
+        c.start_ms = start_ms;
+        c.exemplar = exemplar;
+        Ok(run_str.unwrap_or_default())
     }
 
-    fn read_histogram(&self, fam: &[u8], value: &[u8], cur: &mut Cur) -> Result<(), Error> {
+    fn read_histogram(&self, fam: &[u8], value: &[u8], h: &mut HistHead) -> Result<(), Error> {
         let vabs = range_in(fam, value).0;
         let bad = |at: usize| self.wrong_type(vabs + at, "scalar");
-        let h = &mut cur.h;
         let mut f = Fields::new(value);
         let mut last_upper = f64::NAN;
-        while let Some(r) = f.next_field() {
+        let classic = |b: &[u8], last_upper: &mut f64, h: &mut HistHead| {
+            let bk = bucket(b).map_err(|e| self.wire(fam, b, e))?;
+            if let Some(e) = bk.exemplar {
+                self.check_exemplar(fam, e)?;
+            }
+            *last_upper = bk.upper;
+            h.buckets += 1;
+            Ok::<(), Error>(())
+        };
+        loop {
+            // A classic bucket in the common encoding (one-byte key and length) is taken
+            // without the field walker.
+            let p = f.pos();
+            if let (Some(&0x1a), Some(&l)) = (value.get(p), value.get(p + 1)) {
+                let e = p + 2 + l as usize;
+                if l < 0x80 && e <= value.len() {
+                    classic(&value[p + 2..e], &mut last_upper, h)?;
+                    f.skip_to(e);
+                    continue;
+                }
+            }
+            let Some(r) = f.next_field() else { break };
             let (n, v, at) = r.map_err(|e| self.wire(fam, value, e))?;
             match n {
                 1 => h.count = v.as_varint().ok_or_else(|| bad(at))?,
                 2 => h.sum = v.as_f64().ok_or_else(|| bad(at))?,
-                3 => {
-                    let b = v.as_bytes().ok_or_else(|| bad(at))?;
-                    let bk = bucket(b).map_err(|e| self.wire(fam, b, e))?;
-                    if let Some(e) = bk.exemplar {
-                        self.check_exemplar(fam, e)?;
-                    }
-                    last_upper = bk.upper;
-                    h.buckets += 1;
-                }
+                3 => classic(v.as_bytes().ok_or_else(|| bad(at))?, &mut last_upper, h)?,
                 4 => h.count_float = v.as_f64().ok_or_else(|| bad(at))?,
                 5 => h.schema = zigzag(v.as_varint().ok_or_else(|| bad(at))?) as i32,
                 6 => h.zero_threshold = v.as_f64().ok_or_else(|| bad(at))?,
@@ -789,13 +1042,6 @@ impl FamilyState {
         }
         h.inf_bucket = last_upper == f64::INFINITY;
         h.float = h.count_float > 0.0 || h.zero_count_float > 0.0;
-        cur.count = if h.count_float > 0.0 {
-            h.count_float
-        } else {
-            h.count as f64
-        };
-        cur.sum = h.sum;
-        cur.start_ms = h.start_ms;
         if h.is_native() {
             self.validate_native(fam, value, vabs, h)?;
         }
@@ -806,6 +1052,21 @@ impl FamilyState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Events are moved through the front ends once per sample: they stay within 128 bytes
+    /// (moved inline, not by a call to `memcpy`).
+    #[test]
+    fn events_stay_small() {
+        use std::mem::size_of;
+        assert!(
+            size_of::<Sample<'_>>() <= 128,
+            "{}",
+            size_of::<Sample<'_>>()
+        );
+        assert!(size_of::<NativeHistogram<'_>>() <= 128);
+        assert!(size_of::<Event<'_>>() <= 128, "{}", size_of::<Event<'_>>());
+        assert!(size_of::<Option<Result<Event<'_>, Error>>>() <= 136);
+    }
 
     /// Every common bound is what the formatter writes for its value, so the static copies
     /// are found; other values are formatted inline.

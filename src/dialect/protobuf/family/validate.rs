@@ -134,25 +134,27 @@ impl FamilyState {
     /// For the scrape (`LimitCheck::scrape`) a metric they stop is read again without them.
     #[inline(never)]
     pub(super) fn read_metric_limited<'b>(
-        &self,
+        &mut self,
         fam: &'b [u8],
         msg: &'b [u8],
+        pre: Option<&'b str>,
         limits: &LimitCheck,
-    ) -> Result<(Cur, &'b str), Error> {
-        match self.limited(fam, msg, limits) {
+    ) -> Result<&'b str, Error> {
+        match self.limited(fam, msg, pre, limits) {
             Err(e) if limits.scrape && e.kind() == ErrorKind::LabelLimit => {
-                self.read_metric(fam, msg)
+                self.read_metric(fam, msg, pre)
             }
             r => r,
         }
     }
 
     fn limited<'b>(
-        &self,
+        &mut self,
         fam: &'b [u8],
         msg: &'b [u8],
+        pre: Option<&'b str>,
         limits: &LimitCheck,
-    ) -> Result<(Cur, &'b str), Error> {
+    ) -> Result<&'b str, Error> {
         let mbase = range_in(fam, msg).0;
         let mut count = 0;
         let mut f = Fields::new(msg);
@@ -166,7 +168,7 @@ impl FamilyState {
             self.check_limits(fam, b, mbase + at, limits, &mut count)?;
             end = f.pos();
         }
-        let read = self.read_metric(fam, msg)?;
+        let read = self.read_metric(fam, msg, pre)?;
         let rest = &msg[end..];
         let mut f = Fields::new(rest);
         while let Some(r) = f.next_field() {
