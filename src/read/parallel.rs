@@ -604,11 +604,13 @@ impl<'a> Iterator for BlockEvents<'a> {
     // and a block parses about an eighth slower than the same lines through `Parser`.
     #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
-        let mut item = self.parser.next();
-        if let Some(Err(e)) = &mut item {
-            self.record(e);
+        match self.parser.next() {
+            Some(Err(mut e)) => {
+                self.record(&mut e);
+                Some(Err(e))
+            }
+            item => item,
         }
-        item
     }
 }
 
