@@ -1,14 +1,14 @@
 //! Differential: the whole-buffer parser and the chunk-fed parser (both with the one-pass sample
 //! path) and `ReadParser` (general line parser only) must give identical events and errors (with
-//! positions) for an arbitrary cutting of arbitrary input; so does the classic-to-custom-buckets
-//! converter over them.
+//! positions) for an arbitrary cutting of arbitrary input, with and without label limits; so does
+//! the classic-to-custom-buckets converter over them.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
 #[path = "common.rs"]
 mod common;
 use promtext::nhcb::{Converter, Event as NEvent, Parser as NParser};
-use promtext::{ChunkParser, Event, ReadParser, Settings};
+use promtext::{ChunkParser, Event, LabelLimits, ReadParser, Settings};
 
 fn describe(r: &Result<Event<'_>, promtext::Error>) -> String {
     match r {
@@ -25,7 +25,16 @@ fn describe(r: &Result<Event<'_>, promtext::Error>) -> String {
 
 fuzz_target!(|input: (u8, Vec<u16>, &[u8])| {
     let (mode, cuts, data) = input;
-    let settings = Settings::default().lenient(mode & 1 == 1).max_line_len(if mode & 2 == 2 { 24 } else { 1 << 20 });
+    let mut settings = Settings::default().lenient(mode & 1 == 1).max_line_len(if mode & 2 == 2 { 24 } else { 1 << 20 });
+    // Label limits: the one-pass path checks them while it reads, the general path after.
+    if mode & 8 == 8 {
+        let k = usize::from(mode >> 4);
+        settings = settings.label_limits(LabelLimits {
+            labels: 1 + (k & 3),
+            name_len: if k & 4 == 4 { 3 } else { 0 },
+            value_len: if k & 8 == 8 { 4 } else { 0 },
+        });
+    }
     let whole: Vec<String> = promtext::parse_with(data, settings.clone()).map(|r| describe(&r)).collect();
     let points = common::cut_points(&cuts, data.len());
     let mut p = ChunkParser::new(settings.clone());
@@ -39,7 +48,7 @@ fuzz_target!(|input: (u8, Vec<u16>, &[u8])| {
     // Debug output carries lines and offsets, so any leak of the chunking shows.
     assert_eq!(whole, got);
     let mut general = Vec::new();
-    let mut r = ReadParser::new(data, Settings::default().lenient(mode & 1 == 1).max_line_len(if mode & 2 == 2 { 24 } else { 1 << 20 }));
+    let mut r = ReadParser::new(data, settings.clone());
     while let Some(ev) = r.next_event() {
         general.push(describe(&ev));
     }
