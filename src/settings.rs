@@ -235,9 +235,9 @@ impl Settings {
 
     /// The scrape's limits (see `Scraper::parser_limits`).
     #[cfg(feature = "yaml")]
-    pub(crate) fn scrape_label_limits(mut self, l: crate::dialect::limits::LimitCheck) -> Self {
-        self.label_limits = l.limits();
-        self.limits_recheck = l.scrape;
+    pub(crate) fn scrape_label_limits(mut self, limits: LabelLimits) -> Self {
+        self.label_limits = limits;
+        self.limits_recheck = true;
         self
     }
 

@@ -53,17 +53,6 @@ impl LimitCheck {
         }
     }
 
-    /// The limits as set (0 for none).
-    #[cfg(feature = "yaml")]
-    pub(crate) fn limits(&self) -> LabelLimits {
-        let zero_if_none = |n: usize| if n == usize::MAX { 0 } else { n };
-        LabelLimits {
-            labels: zero_if_none(self.labels),
-            name_len: zero_if_none(self.name_len),
-            value_len: zero_if_none(self.value_len),
-        }
-    }
-
     /// Whether `e` is a limit error the scrape wants the line read again for.
     #[inline(always)]
     pub(crate) fn recheck(&self, e: &LineError) -> bool {

@@ -94,7 +94,7 @@ impl Scraper {
     /// parser limit is over Prometheus' too. The parser reads such a line (or protobuf metric)
     /// again without the limits, so the scrape's verdict, message and report are those of the
     /// whole series, as without them.
-    fn parser_limits(&self) -> Option<crate::dialect::limits::LimitCheck> {
+    fn parser_limits(&self) -> Option<crate::LabelLimits> {
         if !self.early_limits || !self.relabeler.pipeline().is_empty() {
             return None;
         }
@@ -104,9 +104,7 @@ impl Scraper {
             name_len: n(self.limits.label_name_length_limit),
             value_len: n(self.limits.label_value_length_limit),
         };
-        limits
-            .is_set()
-            .then(|| crate::dialect::limits::LimitCheck::new(limits, true))
+        limits.is_set().then_some(limits)
     }
 
     /// The labels attached to every sample.
@@ -193,7 +191,7 @@ impl Scraper {
                     .classic_histograms(self.protocols.always_scrape_classic_histograms || nhcb)
                     .native_histograms(self.protocols.scrape_native_histograms);
                 if let Some(l) = limits {
-                    pb.label_limits = l;
+                    pb.label_limits = crate::dialect::limits::LimitCheck::new(l, true);
                 }
                 BodyParser::Protobuf(protobuf::ChunkParser::new(pb))
             }
