@@ -149,6 +149,36 @@ impl Core {
         Some((f.end, Event::Sample(ev)))
     }
 
+    /// The line at `start` of `seg` when it is a sample of the series `key`, which the caller
+    /// knows to be valid (see [`prom::known_sample`]): its end and event, without the label
+    /// walk; `None` for any other line (and whenever the one-pass path would not be taken, or
+    /// label limits apply), which the caller then parses as usual.
+    #[inline]
+    pub fn known_line<'l>(
+        &mut self,
+        seg: &mut Segment<'l>,
+        start: usize,
+        offset: u64,
+        need_lf: bool,
+        key: &[u8],
+    ) -> Option<(usize, Event<'l>)> {
+        if !self.fast || self.cx.limits.on {
+            return None;
+        }
+        let input = seg.bytes();
+        let f = prom::known_sample(input, start, key, self.settings.max_line_len)?;
+        if need_lf && f.end == input.len() {
+            return None;
+        }
+        let text = simdutf8::basic::from_utf8(&input[start..f.end]).ok()?;
+        seg.lf_stale = true;
+        self.line_no += 1;
+        Some((
+            f.end,
+            Event::Sample(Sample::new(text, f.parts, self.line_no, offset)),
+        ))
+    }
+
     /// Forgets what the one-pass path remembers as ranges of the buffer it reads (see
     /// `LineCtx::forget_buffer`): for a front end about to read another buffer.
     #[inline]

@@ -280,11 +280,22 @@ impl Events<'_> {
     }
 }
 
-impl<'c> Iterator for Events<'c> {
-    type Item = Result<Event<'c>, Error>;
+impl<'c> Events<'c> {
+    /// The next event, where the next sample line may be one of the series `known`, a series
+    /// of an earlier sample of this parser's dialect and settings (the scrape's cache key): such
+    /// a line is taken without its labels walked again, and the flag says so.
+    #[inline]
+    pub(crate) fn next_known(
+        &mut self,
+        known: Option<&[u8]>,
+    ) -> Option<(Result<Event<'c>, Error>, bool)> {
+        let mut taken = false;
+        let ev = self.step(known, &mut taken)?;
+        Some((ev, taken))
+    }
 
     #[inline(always)]
-    fn next(&mut self) -> Option<Self::Item> {
+    fn step(&mut self, known: Option<&[u8]>, taken: &mut bool) -> Option<Result<Event<'c>, Error>> {
         if let Some(e) = self.pending.take() {
             return Some(Err(e));
         }
@@ -317,6 +328,18 @@ impl<'c> Iterator for Events<'c> {
             if self.cached != which {
                 self.core.forget_buffer();
                 self.cached = which;
+            }
+            if let Some(key) = known {
+                if let Some((end, ev)) =
+                    self.core
+                        .known_line(seg, start, *self.base, !self.is_final, key)
+                {
+                    let next = (end + 1).min(buf.len());
+                    *pos = next;
+                    *self.base += (next - start) as u64;
+                    *taken = true;
+                    return Some(Ok(ev));
+                }
             }
             if let Some((end, ev)) = self.core.fast_line(seg, start, *self.base, !self.is_final) {
                 let next = (end + 1).min(buf.len());
@@ -354,6 +377,15 @@ impl<'c> Iterator for Events<'c> {
                 return Some(r);
             }
         }
+    }
+}
+
+impl<'c> Iterator for Events<'c> {
+    type Item = Result<Event<'c>, Error>;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Self::Item> {
+        self.step(None, &mut false)
     }
 }
 

@@ -20,6 +20,8 @@ struct Slot<V> {
     last_seen: u64,
     /// What the entry counts against the byte budget.
     cost: usize,
+    /// The key was stored marked (see [`SeriesMap::next_marked`]).
+    marked: bool,
 }
 
 /// The bytes an entry holds besides its key and its value's heap: the slot, its index entry (with the hash
@@ -98,20 +100,45 @@ impl<V> SeriesMap<V> {
             None => self.index.get(raw).copied(),
         };
         match found {
-            Some(i) => {
-                self.pending_miss = false;
-                self.record(i);
-                let slot = &mut self.slots[i as usize];
-                let again = slot.last_seen == self.iter;
-                slot.last_seen = self.iter;
-                Some((i, again))
-            }
+            Some(i) => Some((i, self.seen(i))),
             None => {
                 self.record(NONE);
                 self.pending_miss = true;
                 None
             }
         }
+    }
+
+    /// The key the next lookup most likely asks for (the one at its position in the previous
+    /// scrape) when it was stored marked: its slot and bytes. A caller that finds its key equal
+    /// takes the slot with [`SeriesMap::get_slot`] instead of looking the key up.
+    // For the scrape cache (feature `yaml`).
+    #[cfg_attr(not(feature = "yaml"), allow(dead_code))]
+    #[inline]
+    pub(crate) fn next_marked(&self) -> Option<(u32, &[u8])> {
+        let i = *self.prev_order.get(self.cur_order.len())?;
+        let slot = self.slots.get(i as usize)?;
+        slot.marked.then_some((i, &*slot.key))
+    }
+
+    /// [`SeriesMap::get`] of the key in `slot` (from [`SeriesMap::next_marked`]), which the
+    /// caller found equal to its key: whether it was already seen in this scrape.
+    // For the scrape cache (feature `yaml`).
+    #[cfg_attr(not(feature = "yaml"), allow(dead_code))]
+    #[inline]
+    pub(crate) fn get_slot(&mut self, slot: u32) -> bool {
+        self.seen(slot)
+    }
+
+    /// Marks the slot of a found key seen, in order: whether it was seen before in this scrape.
+    #[inline]
+    fn seen(&mut self, i: u32) -> bool {
+        self.pending_miss = false;
+        self.record(i);
+        let slot = &mut self.slots[i as usize];
+        let again = slot.last_seen == self.iter;
+        slot.last_seen = self.iter;
+        again
     }
 
     /// The value in a slot returned by [`SeriesMap::get`] (valid until the next insert or end of scrape).
@@ -141,17 +168,19 @@ impl<V> SeriesMap<V> {
 
     /// Stores the value for a key whose lookup just missed. Gives the value back when the map is full.
     pub(crate) fn insert(&mut self, raw: &[u8], value: V) -> Result<&V, V> {
-        self.insert_sized(raw, value, 0)
+        self.insert_sized(raw, value, 0, false)
     }
 
     /// [`SeriesMap::insert`] of a value holding `value_heap` bytes on the heap. Gives the value back when the map
     /// is full by entries or bytes: then the key is not cached (its owner is recomputed on every lookup) until
-    /// the end of a scrape frees the entries it did not see.
+    /// the end of a scrape frees the entries it did not see. A `marked` key is offered by
+    /// [`SeriesMap::next_marked`].
     pub(crate) fn insert_sized(
         &mut self,
         raw: &[u8],
         value: V,
         value_heap: usize,
+        marked: bool,
     ) -> Result<&V, V> {
         let cost = raw.len() + value_heap + entry_overhead::<V>();
         if self.index.len() >= self.max_entries || self.bytes.saturating_add(cost) > self.max_bytes
@@ -172,6 +201,7 @@ impl<V> SeriesMap<V> {
             value,
             last_seen: self.iter,
             cost,
+            marked,
         });
         self.bytes += cost;
         if std::mem::take(&mut self.pending_miss) {
@@ -450,7 +480,11 @@ mod tests {
         m.begin_scrape();
         for i in 0..10 {
             assert!(m.get(&key(i)).is_none());
-            assert_eq!(m.insert_sized(&key(i), (), 0).is_ok(), i < 3, "key {i}");
+            assert_eq!(
+                m.insert_sized(&key(i), (), 0, false).is_ok(),
+                i < 3,
+                "key {i}"
+            );
         }
         assert_eq!((m.len(), m.bytes()), (3, 3 * (10 + over)));
         m.end_scrape(true);
@@ -458,18 +492,18 @@ mod tests {
         m.begin_scrape();
         for i in 5..8 {
             assert!(m.get(&key(i)).is_none());
-            assert!(m.insert_sized(&key(i), (), 0).is_err());
+            assert!(m.insert_sized(&key(i), (), 0, false).is_err());
         }
         m.end_scrape(true);
         assert_eq!((m.len(), m.bytes()), (0, 0));
         m.begin_scrape();
         for i in 5..8 {
             assert!(m.get(&key(i)).is_none());
-            assert!(m.insert_sized(&key(i), (), 0).is_ok());
+            assert!(m.insert_sized(&key(i), (), 0, false).is_ok());
         }
         // A value's heap counts too.
         assert!(m.get(&key(9)).is_none());
-        assert!(m.insert_sized(&key(9), (), 1).is_err());
+        assert!(m.insert_sized(&key(9), (), 1, false).is_err());
         m.clear();
         assert_eq!(m.bytes(), 0);
     }

@@ -52,26 +52,47 @@ impl ScrapeCache {
     #[inline]
     pub(crate) fn get(&mut self, raw: &[u8], ts: Option<i64>) -> Option<(Hit<'_>, bool)> {
         let (slot, again) = self.map.get(raw)?;
-        Some((
-            match self.map.value_mut(slot) {
-                None => Hit::Dropped,
-                Some(c) => {
-                    c.ts = ts;
-                    Hit::Series(c)
-                }
-            },
-            again,
-        ))
+        Some((Self::hit(self.map.value_mut(slot), ts), again))
+    }
+
+    /// The series the next lookup most likely asks for, when it is a series of a sample the text
+    /// parser accepted in the strict Prometheus dialect (stored `parsed`): its slot and bytes, for
+    /// the parser to compare with the next line (`ChunkParser`'s known series) and
+    /// [`ScrapeCache::get_slot`] when it matched.
+    #[inline]
+    pub(crate) fn next_parsed(&self) -> Option<(u32, &[u8])> {
+        self.map.next_marked()
+    }
+
+    /// [`ScrapeCache::get`] of the series in `slot` (from [`ScrapeCache::next_parsed`]), which the
+    /// parser found on the line.
+    #[inline]
+    pub(crate) fn get_slot(&mut self, slot: u32, ts: Option<i64>) -> (Hit<'_>, bool) {
+        let again = self.map.get_slot(slot);
+        (Self::hit(self.map.value_mut(slot), ts), again)
+    }
+
+    /// What a found entry gives, its sample's timestamp recorded.
+    #[inline]
+    fn hit(entry: &mut Option<Cached>, ts: Option<i64>) -> Hit<'_> {
+        match entry {
+            None => Hit::Dropped,
+            Some(c) => {
+                c.ts = ts;
+                Hit::Series(c)
+            }
+        }
     }
 
     /// Stores a result for a series whose lookup just missed; returns `false` when the cache is full (the entry
-    /// is not stored).
-    pub(crate) fn insert(&mut self, raw: &[u8], labels: Option<Cached>) -> bool {
+    /// is not stored). `parsed`: `raw` is the series of a sample the text parser accepted in the strict
+    /// Prometheus dialect (see [`ScrapeCache::next_parsed`]).
+    pub(crate) fn insert(&mut self, raw: &[u8], labels: Option<Cached>, parsed: bool) -> bool {
         // A cached label set also has an entry in the scrape's [`Collisions`] index.
         let heap = labels
             .as_ref()
             .map_or(0, |c| c.labels.heap_bytes() + COLLISION_ENTRY_BYTES);
-        self.map.insert_sized(raw, labels, heap).is_ok()
+        self.map.insert_sized(raw, labels, heap, parsed).is_ok()
     }
 
     pub(crate) fn len(&self) -> usize {

@@ -446,36 +446,8 @@ pub(crate) fn fast_sample(
         return None;
     }
     i += 1;
-    // The value: a plain integer of up to 19 digits (exact in the fused loop), else any
-    // token that `parse_value` accepts; it must end the line.
     let vstart = i;
-    let single = b.get(i + 1) == Some(&b'\n') && b[i].is_ascii_digit();
-    let value = match short_digits(b, i) {
-        // One digit, most of an Envoy body's values (its counters at 0): no conversion chain.
-        _ if single => {
-            i += 1;
-            (b[vstart] - b'0') as f64
-        }
-        // Up to 7 digits: a signed conversion, one instruction (u64 to f64 takes several).
-        Some((len, n)) if b[i + len] == b'\n' => {
-            i += len;
-            n as i64 as f64
-        }
-        _ => {
-            let n;
-            (i, n) = leading_digits(b, i);
-            if i > vstart && i - vstart <= 19 && (i == b.len() || b[i] == b'\n') {
-                n as f64
-            } else {
-                i = token_end(b, i);
-                if i == vstart || (i < b.len() && b[i] != b'\n') {
-                    return None;
-                }
-                crate::go::parse_value_bytes(&b[vstart..i]).ok()?
-            }
-        }
-    };
-    let end = i;
+    let (end, value) = line_end_value(b, i)?;
     if end - start > max_line_len {
         return None;
     }
@@ -507,6 +479,96 @@ pub(crate) fn fast_sample(
         n_labels,
         inline: [located0, located1, located2],
     })
+}
+
+/// Recognises a sample line that starts with `key`, a series the caller knows to be valid
+/// (the scrape's cache holds the series of earlier samples this grammar accepted), followed by
+/// one blank and a value that ends the line: the one-pass shape's tail, without walking or
+/// checking the labels again. Prometheus' scrape loop looks a series up in its cache before it
+/// reads the labels in the same way. `None`: another line (the caller parses it as usual).
+///
+/// `key` must be the `series()` of a sample this grammar accepted, in the plain form
+/// `name` or `name{…}`, with the same settings but for the label limits (which it does not
+/// check): whatever follows such a series on a line, the series parses the same way.
+#[inline(always)]
+pub(crate) fn known_sample(
+    b: &[u8],
+    start: usize,
+    key: &[u8],
+    max_line_len: usize,
+) -> Option<FastLine> {
+    let after = start + key.len();
+    if b.get(start..after)? != key || b.get(after) != Some(&b' ') {
+        return None;
+    }
+    let name_end = metric_name_end(key, 0);
+    if name_end == 0 {
+        return None;
+    }
+    let labels = match key.get(name_end) {
+        None => Span::default(),
+        Some(b'{') if key.last() == Some(&b'}') => Span::new(name_end + 1, key.len() - 1),
+        _ => return None,
+    };
+    let vstart = after + 1;
+    let (end, value) = line_end_value(b, vstart)?;
+    if end - start > max_line_len {
+        return None;
+    }
+    let block = &key[labels.start() as usize..labels.end() as usize];
+    Some(FastLine {
+        end,
+        parts: SampleParts {
+            name: Span::new(0, name_end),
+            name_escaped: false,
+            labels,
+            labels_escaped: memchr::memchr(b'\\', block).is_some(),
+            labels_tight: false,
+            value,
+            value_text: Span::new(vstart - start, end - start),
+            timestamp_ms: None,
+            timestamp_text: None,
+            series: Span::new(0, key.len()),
+            exemplar: None,
+        },
+        n_labels: 0,
+        inline: [0; INLINE_LABELS],
+    })
+}
+
+/// The value token at `i` that ends the line (at a LF or the end of `b`): the line's end and
+/// the value. A plain integer of up to 19 digits is converted exactly in the fused loop; any
+/// other token must be one `parse_value` accepts (ASCII only). `None`: not this shape.
+#[inline(always)]
+fn line_end_value(b: &[u8], mut i: usize) -> Option<(usize, f64)> {
+    let vstart = i;
+    let single = b.get(i + 1) == Some(&b'\n') && b[i].is_ascii_digit();
+    let value = match short_digits(b, i) {
+        // One digit, most of an Envoy body's values (its counters at 0): no conversion chain.
+        _ if single => {
+            i += 1;
+            (b[vstart] - b'0') as f64
+        }
+        // Up to 7 digits: a signed conversion, one instruction (u64 to f64 takes several).
+        Some((len, n)) if b[i + len] == b'\n' => {
+            i += len;
+            n as i64 as f64
+        }
+        _ => {
+            let n;
+            (i, n) = leading_digits(b, i);
+            if i > vstart && i - vstart <= 19 && (i == b.len() || b[i] == b'\n') {
+                n as f64
+            } else {
+                i = token_end(b, i);
+                if i == vstart || (i < b.len() && b[i] != b'\n') {
+                    return None;
+                }
+                crate::go::parse_value_bytes(&b[vstart..i]).ok()?
+            }
+        }
+    };
+    Some((i, value))
 }
 
 /// How many labels a sample line may have for the one-pass path to take them one by one

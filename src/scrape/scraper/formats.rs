@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::State;
+use super::{Origin, State};
 use crate::event::Label;
 use crate::scrape::ScrapeError;
 use crate::scrape::sink::{Appender, HistogramSeries};
@@ -131,6 +131,7 @@ impl State<'_> {
                 let (pos, neg) = (&pos, &neg);
                 self.series(
                     &key,
+                    Origin::Other,
                     ts,
                     |st| st.build(Cow::Borrowed(h.name()), labels()),
                     |labels, new, app: &mut A| {

@@ -204,6 +204,10 @@ impl Scraper {
                 .unwrap_or_else(|| Converter::new(keep))
                 .reset(keep)
         });
+        let known_series = report.format != Format::Protobuf
+            && report.dialect == Dialect::Prometheus
+            && !self.options.lenient
+            && converter.is_none();
         Scrape {
             parser,
             decoder,
@@ -217,7 +221,9 @@ impl Scraper {
                 positive: Vec::new(),
                 negative: Vec::new(),
                 mixed: MixedTextCheck::new(),
+                known_series,
                 nhcb: converter,
+                known: None,
             },
             start,
         }
@@ -310,6 +316,24 @@ struct State<'s> {
     mixed: MixedTextCheck,
     /// `convert_classic_histograms_to_nhcb`: the converter (the scraper's, lent per scrape).
     nhcb: Option<Converter>,
+    /// The text parser reads the strict Prometheus dialect: its samples' series are stored
+    /// marked as such in the cache, which offers them back to it (see `Origin::Parsed`).
+    known_series: bool,
+    /// The cache slot whose series the parser found on the current event's line.
+    known: Option<u32>,
+}
+
+/// Where a series' cache key comes from.
+#[derive(Debug, Clone, Copy)]
+enum Origin {
+    /// A protobuf, OpenMetrics or converted series: looked up by its bytes.
+    Other,
+    /// The series of a sample the text parser accepted in the strict Prometheus dialect; with
+    /// the cache slot whose series the parser found on the line (then no lookup is needed).
+    /// Such keys are offered to the parser of the next scrape: a line that starts with the
+    /// series expected at its position is taken without its labels read again, Prometheus'
+    /// order (its scrape loop looks the series up before it parses the labels).
+    Parsed(Option<u32>),
 }
 
 impl Scrape<'_> {
@@ -357,6 +381,7 @@ impl Scrape<'_> {
                             st.fail(ScrapeError::Parse(e), app);
                         }
                     } else {
+                        st.known = None;
                         for ev in parser.finish() {
                             let ev = match ev {
                                 Err(e) if !st.s.options.lenient => {
@@ -450,7 +475,16 @@ impl State<'_> {
                     }
                     return true;
                 }
-                for ev in parser.feed(bytes) {
+                let mut events = parser.feed(bytes);
+                loop {
+                    let next = match self.known_series {
+                        true => self.s.cache.next_parsed(),
+                        false => None,
+                    };
+                    let Some((ev, taken)) = events.next_known(next.map(|(_, key)| key)) else {
+                        break;
+                    };
+                    self.known = next.filter(|_| taken).map(|(slot, _)| slot);
                     if let (Err(e), false) = (&ev, self.s.options.lenient) {
                         match self.mixed.on_error(e.clone(), bytes) {
                             Some(e) => {
@@ -507,7 +541,7 @@ impl State<'_> {
         app: &mut A,
         build: impl FnOnce(&mut Self) -> Result<Option<Labels>, ScrapeError>,
     ) -> Result<(), ScrapeError> {
-        let r = self.float_series(&key, ts, (value, value_text), app, build);
+        let r = self.float_series(&key, Origin::Other, ts, (value, value_text), app, build);
         self.key = key;
         r
     }
@@ -516,6 +550,7 @@ impl State<'_> {
     fn float_series<A: Appender>(
         &mut self,
         raw: &[u8],
+        origin: Origin,
         ts: Option<i64>,
         (value, value_text): (f64, &str),
         app: &mut A,
@@ -523,6 +558,7 @@ impl State<'_> {
     ) -> Result<(), ScrapeError> {
         self.series(
             raw,
+            origin,
             ts,
             build,
             |labels, new, app: &mut A| {
@@ -595,7 +631,11 @@ impl State<'_> {
             None
         };
         let value = (s.value(), s.value_text());
-        self.float_series(s.series().as_bytes(), ts, value, app, |st| {
+        let origin = match self.known_series {
+            true => Origin::Parsed(self.known.take()),
+            false => Origin::Other,
+        };
+        self.float_series(s.series().as_bytes(), origin, ts, value, app, |st| {
             st.build(s.name(), s.labels())
         })
     }
@@ -605,6 +645,7 @@ impl State<'_> {
     fn series<A: Appender>(
         &mut self,
         raw: &[u8],
+        origin: Origin,
         ts: Option<i64>,
         build: impl FnOnce(&mut Self) -> Result<Option<Labels>, ScrapeError>,
         emit: impl FnOnce(&Labels, bool, &mut A),
@@ -612,7 +653,12 @@ impl State<'_> {
     ) -> Result<(), ScrapeError> {
         let lenient = self.s.options.lenient;
         let sample_limit = self.s.limits.sample_limit;
-        match self.s.cache.get(raw, ts) {
+        let found = match origin {
+            Origin::Parsed(Some(slot)) => Some(self.s.cache.get_slot(slot, ts)),
+            _ => self.s.cache.get(raw, ts),
+        };
+        let parsed = matches!(origin, Origin::Parsed(_));
+        match found {
             Some((Hit::Dropped, _)) => {
                 self.report.cache_hits += 1;
                 self.report.dropped_by_relabel += 1;
@@ -649,7 +695,7 @@ impl State<'_> {
             Ok(Some(l)) => l,
             Ok(None) => {
                 self.report.dropped_by_relabel += 1;
-                self.s.cache.insert(raw, None);
+                self.s.cache.insert(raw, None, parsed);
                 return Ok(());
             }
             Err(e) if lenient => {
@@ -680,7 +726,7 @@ impl State<'_> {
         if !self
             .s
             .cache
-            .insert(raw, Some(Cached::new(labels, hash, ts)))
+            .insert(raw, Some(Cached::new(labels, hash, ts)), parsed)
         {
             self.s.collisions.not_cached(new_hash);
         }
