@@ -7,6 +7,10 @@
 use std::io::{self, Read};
 
 use super::core::{Core, Segment};
+
+#[cfg(test)]
+#[path = "known_tests.rs"]
+mod known_tests;
 use crate::error::{Error, ErrorKind};
 use crate::event::Event;
 use crate::settings::Settings;

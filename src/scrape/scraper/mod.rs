@@ -22,6 +22,8 @@ use crate::{openmetrics2, protobuf};
 
 mod formats;
 #[cfg(test)]
+mod known_tests;
+#[cfg(test)]
 mod limits_tests;
 
 /// A scrape loop for one target: its relabeler and per-series cache persist across scrapes.
@@ -50,6 +52,12 @@ pub struct Scraper {
     /// look at each label of the lines the one-pass path takes). Kept, and tested against the
     /// scrape without it, for a scrape that may one day stop at the parser's verdict.
     early_limits: bool,
+    /// Whether the parser is offered the series the cache expects next (see `Origin::Parsed`);
+    /// off only in tests, which compare the scrapes with and without it.
+    known_series: bool,
+    /// Lines the parser took as the series the cache expected (tests only).
+    #[cfg(test)]
+    known_taken: u64,
 }
 
 impl Scraper {
@@ -84,6 +92,9 @@ impl Scraper {
             nhcb: None,
             om2_native: openmetrics2::NativeScratch::default(),
             early_limits: false,
+            known_series: true,
+            #[cfg(test)]
+            known_taken: 0,
         }
     }
 
@@ -204,7 +215,8 @@ impl Scraper {
                 .unwrap_or_else(|| Converter::new(keep))
                 .reset(keep)
         });
-        let known_series = report.format != Format::Protobuf
+        let known_series = self.known_series
+            && report.format != Format::Protobuf
             && report.dialect == Dialect::Prometheus
             && !self.options.lenient
             && converter.is_none();
@@ -485,6 +497,10 @@ impl State<'_> {
                         break;
                     };
                     self.known = next.filter(|_| taken).map(|(slot, _)| slot);
+                    #[cfg(test)]
+                    {
+                        self.s.known_taken += taken as u64;
+                    }
                     if let (Err(e), false) = (&ev, self.s.options.lenient) {
                         match self.mixed.on_error(e.clone(), bytes) {
                             Some(e) => {

@@ -1,0 +1,326 @@
+//! The known-series path (`Events::next_known`, the scrape's cache offering the series it
+//! expects next) against the plain parse: whatever valid series it is offered, wherever the
+//! chunks are cut, the events are the plain parse's, every observable of them.
+
+use proptest::prelude::*;
+
+use crate::settings::{Dialect, LabelLimits, Settings};
+use crate::{ChunkParser, Error, Event};
+
+/// Every observable of an event (of a sample: its labels walked, the value's bits, position).
+fn describe(r: &Result<Event<'_>, Error>) -> String {
+    match r {
+        Ok(Event::Sample(s)) => {
+            let labels: Vec<String> = s
+                .labels()
+                .map(|l| format!("{:?}={:?}", l.name, l.value))
+                .collect();
+            format!(
+                "S {:?} {:?} [{}] {:?} {:x} {:?} {:?} {:?} line {} at {}",
+                s.name(),
+                s.raw_name(),
+                labels.join(","),
+                s.series(),
+                s.value().to_bits(),
+                s.value_text(),
+                s.timestamp_ms(),
+                s.timestamp_text(),
+                s.line(),
+                s.offset()
+            )
+        }
+        Ok(ev) => format!("{ev:?}"),
+        Err(e) => format!("E {e:?}"),
+    }
+}
+
+/// The plain parse in chunks of `chunk` bytes: the described events and the series of its
+/// samples, in order.
+fn plain(body: &[u8], settings: &Settings, chunk: usize) -> (Vec<String>, Vec<Vec<u8>>) {
+    let mut p = ChunkParser::new(settings.clone());
+    let (mut out, mut series) = (Vec::new(), Vec::new());
+    let mut take = |r: Result<Event<'_>, Error>| {
+        if let Ok(Event::Sample(s)) = &r {
+            series.push(s.series().as_bytes().to_vec());
+        }
+        out.push(describe(&r));
+    };
+    for c in body.chunks(chunk.max(1)) {
+        p.feed(c).for_each(&mut take);
+    }
+    p.finish().for_each(&mut take);
+    (out, series)
+}
+
+/// The parse with `offer(k)` offered before each event, `k` the samples seen so far: the
+/// described events and how many lines were taken as known.
+fn offered<'k>(
+    body: &[u8],
+    settings: &Settings,
+    chunk: usize,
+    mut offer: impl FnMut(usize) -> Option<&'k [u8]>,
+) -> (Vec<String>, usize) {
+    let mut p = ChunkParser::new(settings.clone());
+    let (mut out, mut samples, mut taken) = (Vec::new(), 0, 0);
+    let mut drain = |mut events: crate::read::stream::Events<'_>| {
+        loop {
+            let key = offer(samples);
+            let Some((r, known)) = events.next_known(key) else {
+                break;
+            };
+            if known {
+                taken += 1;
+                let series = r
+                    .as_ref()
+                    .ok()
+                    .and_then(|e| e.as_sample())
+                    .map(|s| s.series());
+                assert_eq!(series.map(str::as_bytes), key, "taken as another series");
+            }
+            if matches!(r, Ok(Event::Sample(_))) {
+                samples += 1;
+            }
+            out.push(describe(&r));
+        }
+    };
+    for c in body.chunks(chunk.max(1)) {
+        drain(p.feed(c));
+    }
+    drain(p.finish());
+    (out, taken)
+}
+
+/// Bodies with every shape the known path must take or leave: names alone, empty and
+/// trailing-comma blocks, escapes, timestamps, blanks, exemplar-like tails, quoted names,
+/// lines that continue a known series' name, errors after a known series.
+const SHAPES: &str = "# HELP a_total Help.\n# TYPE a_total counter\na_total 1\na_total{} 2\n\
+a_total{x=\"1\"} 3\na_total{x=\"1\",} 4\na_total{x=\"a\\\"b\\\\c\\n\"} 5\n\
+a_total{x=\"1\"} 6 1700000000000\na_total{x=\"1\"}\t7\na_total{x=\"1\"}  8\n\
+a_total {x=\"1\"} 9\n{\"a.b\"} 10\n{\"a.b\",x=\"1\"} 11\nb{x=\"é\"} 12\nb{x=\"1\"} 1.5e-3\n\
+b{x=\"1\"} NaN\nb{x=\"1\"} +Inf\nb{x=\"1\"} -0\nb{x=\"1\"} 1e3\nb{x=\"1\"} -1.5\n\
+a_totalx 13\na_total{x=\"1\"} 14\n\nb 15\nb{x=\"1\",y=\"2\",z=\"3\",w=\"4\"} 16\n";
+
+/// Lines that follow a known series with what no sample may have.
+const BAD_TAILS: [&str; 9] = [
+    " 1 2 3",
+    " ",
+    " x",
+    " 1 # {a=\"b\"} 1",
+    "x 1",
+    " 1\r",
+    " 1 ",
+    "{y=\"2\"} 1",
+    " 1\t",
+];
+
+fn istio_like(series: usize) -> String {
+    let mut out = String::new();
+    for i in 0..series {
+        if i % 20 == 0 {
+            out.push_str("# TYPE istio_requests_total counter\n");
+        }
+        out.push_str("istio_requests_total{");
+        for l in 0..25 {
+            let v = if l == 7 {
+                format!("svc-{}", i % 13)
+            } else {
+                format!("value-{l}-{}", i % 5)
+            };
+            out.push_str(&format!("label_{l}=\"{v}\","));
+        }
+        out.pop();
+        out.push_str(&format!("}} {}\n", i * 7));
+    }
+    out
+}
+
+/// The bodies: the shapes, an Istio-like body, and the real captures when `../shared` is here.
+fn bodies() -> Vec<(String, Vec<u8>)> {
+    let mut out = vec![
+        ("shapes".to_string(), SHAPES.as_bytes().to_vec()),
+        ("istio-like".to_string(), istio_like(300).into_bytes()),
+    ];
+    for dir in ["envoy", "prometheus"] {
+        let d = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/corpus")
+            .join(dir);
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            eprintln!("note: {} is absent; skipping its bodies", d.display());
+            continue;
+        };
+        let mut files: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+        files.sort();
+        for f in files {
+            if f.extension().is_some_and(|e| e == "md") {
+                continue;
+            }
+            out.push((f.display().to_string(), std::fs::read(&f).unwrap()));
+        }
+    }
+    out
+}
+
+/// Each body, cut into chunks of several sizes, offered its own next series, the one after it,
+/// and series from anywhere: the plain parse's events every time; its own series are taken.
+#[test]
+#[cfg_attr(miri, ignore = "minutes under Miri")]
+fn offered_series_change_no_event() {
+    let settings = Settings::default();
+    let all = bodies();
+    let pool: Vec<Vec<u8>> = all
+        .iter()
+        .flat_map(|(_, b)| plain(b, &settings, usize::MAX).1)
+        .collect();
+    for (name, body) in &all {
+        let (want, series) = plain(body, &settings, usize::MAX);
+        for chunk in [1, 13, 4096, usize::MAX] {
+            if chunk == 1 && body.len() > 100_000 {
+                continue;
+            }
+            let (got, taken) =
+                offered(body, &settings, chunk, |k| series.get(k).map(Vec::as_slice));
+            assert_eq!(got, want, "{name}, own series, chunks of {chunk}");
+            if name.contains("istio-like") || name.contains("envoy_") {
+                // Every sample line of these has the plain form the path takes.
+                assert_eq!(
+                    taken,
+                    series.len(),
+                    "{name}: own series taken, chunks of {chunk}"
+                );
+            }
+            let (got, _) = offered(body, &settings, chunk, |k| {
+                series.get(k + 1).map(Vec::as_slice)
+            });
+            assert_eq!(got, want, "{name}, the next series, chunks of {chunk}");
+            let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+            let (got, _) = offered(body, &settings, chunk, |k| {
+                rng = rng
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                match rng >> 62 {
+                    0 => pool
+                        .get((rng >> 20) as usize % pool.len())
+                        .map(Vec::as_slice),
+                    1 => None,
+                    _ => series.get(k).map(Vec::as_slice),
+                }
+            });
+            assert_eq!(got, want, "{name}, random series, chunks of {chunk}");
+        }
+    }
+}
+
+/// The shapes the path takes and leaves: what a scrape saves depends on it.
+#[test]
+fn plain_forms_are_taken_others_left() {
+    let settings = Settings::default();
+    let (_, series) = plain(SHAPES.as_bytes(), &settings, usize::MAX);
+    let (_, taken) = offered(SHAPES.as_bytes(), &settings, usize::MAX, |k| {
+        series.get(k).map(Vec::as_slice)
+    });
+    // Left: the escaped value (taken: its block is a key like any), the timestamp, the tab,
+    // two blanks, the blank before the braces, both quoted names.
+    let left = [
+        "6 1700000000000",
+        "\t7",
+        "  8",
+        " {x=",
+        "{\"a.b\"}",
+        "{\"a.b\",",
+    ];
+    let lines = SHAPES
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .count();
+    assert_eq!(series.len(), lines);
+    assert_eq!(taken, lines - left.len());
+}
+
+/// A known series followed by what no sample may have: the plain parse's verdict (an error,
+/// at the same position), never a sample.
+#[test]
+fn bad_tails_after_a_known_series_are_the_plain_verdicts() {
+    let settings = Settings::default();
+    for key in [
+        "a_total",
+        "a_total{x=\"1\"}",
+        "a_total{}",
+        "b{x=\"a\\\"b\"}",
+    ] {
+        for tail in BAD_TAILS {
+            let body = format!("{key} 1\n{key}{tail}\n{key} 2\n");
+            let (want, _) = plain(body.as_bytes(), &settings, usize::MAX);
+            for chunk in [1, 5, usize::MAX] {
+                let (got, _) = offered(body.as_bytes(), &settings, chunk, |_| Some(key.as_bytes()));
+                assert_eq!(got, want, "{body:?} in chunks of {chunk}");
+            }
+        }
+    }
+}
+
+/// Settings under which the path is off (other dialects, leniency, label limits) or must
+/// leave lines (over the line limit), offered the series the default settings accept.
+#[test]
+fn path_is_off_where_the_one_pass_path_is() {
+    let body = istio_like(40);
+    let (_, series) = plain(body.as_bytes(), &Settings::default(), usize::MAX);
+    let limits = LabelLimits {
+        labels: 30,
+        name_len: 0,
+        value_len: 0,
+    };
+    for (what, settings) in [
+        (
+            "openmetrics",
+            Settings::default().dialect(Dialect::OpenMetrics),
+        ),
+        ("lenient", Settings::default().lenient(true)),
+        ("label limits", Settings::default().label_limits(limits)),
+        ("line limit", Settings::default().max_line_len(100)),
+    ] {
+        let (want, _) = plain(body.as_bytes(), &settings, usize::MAX);
+        for chunk in [64, 4096] {
+            let (got, taken) = offered(body.as_bytes(), &settings, chunk, |k| {
+                series.get(k).map(Vec::as_slice)
+            });
+            assert_eq!(got, want, "{what}");
+            assert_eq!(taken, 0, "{what}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Lines assembled from known series and tails, valid and not, in any order and cut
+    /// anywhere, offered series in any order: the plain parse's events.
+    #[test]
+    fn assembled_lines_any_offer(
+        picks in proptest::collection::vec((0usize..8, 0usize..14), 1..40),
+        offers in proptest::collection::vec(0usize..9, 1..40),
+        chunk in 1usize..200,
+    ) {
+        let keys = ["a", "a{}", "a{x=\"1\"}", "a{x=\"1\",y=\"2\"}", "b{x=\"\\\\\"}",
+            "a{x=\"1\",}", "c{x=\"é\"}", "a{x=\"2\"}"];
+        let tails = [" 1", " 0", " 1.5", " -Inf", " 12345678901234567890", " 1 2",
+            "\t1", " ", "x 1", "{z=\"1\"} 1", " 1 # x", " 1\r", "", " 7"];
+        let mut body = String::new();
+        for (k, t) in &picks {
+            body.push_str(keys[*k]);
+            body.push_str(tails[*t]);
+            body.push('\n');
+        }
+        let settings = Settings::default();
+        // Each key is the series of an accepted sample (what the scrape's cache holds).
+        for key in keys {
+            let (_, series) = plain(format!("{key} 1\n").as_bytes(), &settings, usize::MAX);
+            prop_assert_eq!(series, vec![key.as_bytes().to_vec()]);
+        }
+        let (want, _) = plain(body.as_bytes(), &settings, usize::MAX);
+        let (got, _) = offered(body.as_bytes(), &settings, chunk, |k| {
+            let o = offers[k % offers.len()];
+            keys.get(o).map(|s| s.as_bytes())
+        });
+        prop_assert_eq!(got, want);
+    }
+}
