@@ -288,6 +288,8 @@ impl<'c> Events<'c> {
     /// The next event, where the next sample line may be one of the series `known`, a series
     /// of an earlier sample of this parser's dialect and settings (the scrape's cache key): such
     /// a line is taken without its labels walked again, and the flag says so.
+    // For the scrape (feature `yaml`).
+    #[cfg_attr(not(feature = "yaml"), allow(dead_code))]
     #[inline]
     pub(crate) fn next_known(
         &mut self,
