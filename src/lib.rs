@@ -3,7 +3,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 // `unsafe` lives in one fenced module (`event::located`): two `unsafe fn`s whose preconditions
-// the parser's one-pass paths establish at their three call sites (each with a SAFETY comment).
+// the parser's one-pass paths establish at their three call sites (each with a SAFETY comment),
+// and a safe wrapper of the CPU's prefetch hint.
 #![deny(unsafe_code)]
 
 // The stages of the data's way, bottom up: Go compatibility, byte lexing, the event

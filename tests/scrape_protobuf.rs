@@ -500,6 +500,30 @@ fn mixed_text_body_split_at_every_offset() {
     }
 }
 
+/// A lenient scrape that skips a bad line keeps converting the classic histograms after it.
+#[test]
+fn lenient_scrape_converts_histograms_after_a_skipped_line() {
+    let hist = |name: &str| {
+        format!(
+            "# TYPE {name} histogram\n{name}_bucket{{le=\"1\"}} 1\n{name}_bucket{{le=\"+Inf\"}} 2\n\
+{name}_sum 3\n{name}_count 2\n"
+        )
+    };
+    let body = format!("{}bad line here\n{}", hist("a_seconds"), hist("b_seconds"));
+    let j = job("scrape_configs:\n- job_name: envoy\n  convert_classic_histograms_to_nhcb: true\n");
+    let mut cfg = ScrapeConfig::from_job(&j).unwrap();
+    cfg.options.lenient = true;
+    let mut s = Scraper::new(cfg, &target(&j));
+    for _ in 0..2 {
+        let mut out = Collect::default();
+        let r = s.scrape_bytes(body.as_bytes(), TEXT, "", &mut out);
+        assert!(r.up(), "{:?}", r.error);
+        assert_eq!(r.bad_lines_skipped, 1);
+        assert_eq!(out.histograms.len(), 2, "{:?}", out.series);
+        assert!(out.series.is_empty(), "{:?}", out.series);
+    }
+}
+
 /// `convert_classic_histograms_to_nhcb`: a classic histogram from text, OpenMetrics or
 /// protobuf is one native histogram with custom buckets, one sample through relabeling and the
 /// limits; its classic series stay only with `always_scrape_classic_histograms`; the target

@@ -1,10 +1,10 @@
 //! Profiling driver for the warm scrape against its parse-only baseline, for `valgrind --tool=callgrind`:
 //!
 //! ```text
-//! cargo run --release --example scrape_profile -- scrape_warm|parse_only|ratio MiB N
+//! cargo run --release --example scrape_profile -- scrape_warm|parse_only|ratio MiB N [istio|envoy]
 //! ```
 //!
-//! Generates an Istio body of `MiB` mebibytes, scrapes it once through the seed's `envoy-stats` job to warm the
+//! Generates an Istio (or Envoy) body of `MiB` mebibytes, scrapes it once through the seed's `envoy-stats` job to warm the
 //! cache, then runs the case N times. Per-run instructions are `(count at N) - (count at 0)` divided by N.
 //! `ratio` alternates a warm scrape and the parse-only baseline N times and prints the ratio of their median
 //! times (robust on a shared machine, like the parser's interleaved ratios).
@@ -19,14 +19,20 @@ mod fixtures;
 #[allow(dead_code)]
 #[path = "../common/mod.rs"]
 mod common;
-use fixtures::{CT, parse_values, seed_scrape};
+use fixtures::{CT, parse_values, seed_scrape_of};
+use promtext_gen::GenConfig;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let case = args.get(1).map(String::as_str).unwrap_or("scrape_warm");
     let mib: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(16);
     let n: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(1);
-    let (cfg, target, body) = seed_scrape(mib);
+    let profile = args.get(4).map(String::as_str).unwrap_or("istio");
+    let gen_config = match profile {
+        "envoy" => GenConfig::envoy(),
+        _ => GenConfig::istio(),
+    };
+    let (cfg, target, body) = seed_scrape_of(gen_config, mib);
     let mut scraper = Scraper::new(cfg, &target);
     let r = scraper.scrape_bytes(&body, CT, "", &mut Discard::default());
     assert!(r.up());
@@ -40,7 +46,7 @@ fn main() {
             || parse_values(black_box(&body)) as usize,
         );
         println!(
-            "{mib} MiB Istio: warm scrape {:.2} ms, parse only {:.2} ms: {:.2}x (medians of {} alternating runs)",
+            "{mib} MiB {profile}: warm scrape {:.2} ms, parse only {:.2} ms: {:.2}x (medians of {} alternating runs)",
             w * 1e3,
             p * 1e3,
             w / p,
@@ -53,6 +59,9 @@ fn main() {
             "scrape_warm" => {
                 let r = scraper.scrape_bytes(black_box(&body), CT, "", &mut Discard::default());
                 black_box(r.samples_post_relabel);
+                if std::env::var("SP_DEBUG").is_ok() {
+                    eprintln!("{:?}", r);
+                }
             }
             "parse_only" => {
                 black_box(parse_values(black_box(&body)));

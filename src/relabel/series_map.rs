@@ -10,6 +10,9 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
+/// How many lookups ahead the positional key is prefetched.
+const PREFETCH_AHEAD: usize = 8;
+
 /// No slot (a miss that was not stored, or an overflowing insert).
 const NONE: u32 = u32::MAX;
 
@@ -83,6 +86,16 @@ impl<V> SeriesMap<V> {
         // Bounded even when a user never ends a scrape; past the bound only the positional hint is lost.
         if self.cur_order.len() < self.max_entries {
             self.cur_order.push(slot);
+        }
+        // The key a few lookups ahead is cold (last read a scrape ago): fetched now, it is in
+        // cache when its line comes.
+        let ahead = self.cur_order.len() + PREFETCH_AHEAD - 1;
+        if let Some(s) = self
+            .prev_order
+            .get(ahead)
+            .and_then(|&i| self.slots.get(i as usize))
+        {
+            crate::event::located::prefetch(&s.key);
         }
     }
 

@@ -17,7 +17,9 @@ impl State<'_> {
         ev: Result<protobuf::Event<'_>, crate::Error>,
         app: &mut A,
     ) -> bool {
-        if let (Some(mut conv), Ok(e)) = (self.nhcb.take(), &ev) {
+        // Tested before it is taken: taking moves the whole (large) option.
+        if let (true, Ok(e)) = (self.nhcb.is_some(), &ev) {
+            let mut conv = self.nhcb.take().expect("tested");
             let r = conv
                 .push_protobuf(e)
                 .map_err(ScrapeError::Parse)

@@ -407,7 +407,7 @@ impl Scrape<'_> {
                                 }
                                 ev => ev,
                             };
-                            if !st.event(ev, app) {
+                            if !st.event(&ev, app) {
                                 break;
                             }
                         }
@@ -510,7 +510,7 @@ impl State<'_> {
                             None => return true,
                         }
                     }
-                    if !self.event(ev, app) {
+                    if !self.event(&ev, app) {
                         return false;
                     }
                 }
@@ -591,38 +591,31 @@ impl State<'_> {
     }
 
     /// One parser event; `false` when the scrape failed.
-    fn event<A: Appender>(&mut self, ev: Result<Event<'_>, crate::Error>, app: &mut A) -> bool {
-        if let (Some(mut conv), Ok(e)) = (self.nhcb.take(), &ev) {
-            let a = conv.push(e);
-            let r = match conv.histogram() {
-                Some(h) if a.histogram => self.pb_histogram(&h, app),
-                _ => Ok(()),
-            };
-            self.nhcb = Some(conv);
-            if let Err(e) = r {
-                self.fail(e, app);
-                return false;
-            }
-            if !a.event {
-                return true;
+    // By reference: a moved event (with its error) is copied through memory, which a
+    // scrape of short Envoy lines felt.
+    fn event<A: Appender>(&mut self, ev: &Result<Event<'_>, crate::Error>, app: &mut A) -> bool {
+        // Tested before it is taken: taking moves the whole (large) option.
+        if self.nhcb.is_some() {
+            if let Some(done) = self.nhcb_event(ev, app) {
+                return done;
             }
         }
         match ev {
             Ok(Event::Sample(s)) => {
-                if let Err(e) = self.sample(&s, app) {
+                if let Err(e) = self.sample(s, app) {
                     self.fail(e, app);
                     return false;
                 }
             }
             Ok(Event::Type(t)) => self.mtype = t.metric_type,
             Ok(Event::Series(s)) => {
-                if let Err(e) = self.om2_sample(&s, app) {
+                if let Err(e) = self.om2_sample(s, app) {
                     self.fail(e, app);
                     return false;
                 }
             }
             Ok(Event::Histogram(h)) => {
-                if let Err(e) = self.om2_histogram(&h, app) {
+                if let Err(e) = self.om2_histogram(h, app) {
                     self.fail(e, app);
                     return false;
                 }
@@ -631,12 +624,38 @@ impl State<'_> {
             Err(e) => {
                 // Lenient parsers report skipped lines as errors and go on; they are counted by the parser.
                 if !self.s.options.lenient {
-                    self.fail(ScrapeError::Parse(e), app);
+                    self.fail(ScrapeError::Parse(e.clone()), app);
                     return false;
                 }
             }
         }
         true
+    }
+
+    /// An event through the classic-histogram converter: `Some(verdict)` when that is all of
+    /// it (the converter took the event, or the scrape failed), `None` when the event goes on.
+    #[inline(never)]
+    fn nhcb_event<A: Appender>(
+        &mut self,
+        ev: &Result<Event<'_>, crate::Error>,
+        app: &mut A,
+    ) -> Option<bool> {
+        // (A lenient scrape's skipped line keeps the converter.)
+        let Ok(e) = ev else {
+            return None;
+        };
+        let mut conv = self.nhcb.take()?;
+        let a = conv.push(e);
+        let r = match conv.histogram() {
+            Some(h) if a.histogram => self.pb_histogram(&h, app),
+            _ => Ok(()),
+        };
+        self.nhcb = Some(conv);
+        if let Err(e) = r {
+            self.fail(e, app);
+            return Some(false);
+        }
+        (!a.event).then_some(true)
     }
 
     fn sample<A: Appender>(&mut self, s: &Sample<'_>, app: &mut A) -> Result<(), ScrapeError> {
