@@ -12,10 +12,10 @@ use promtext::{Event, parse};
 
 #[path = "fixtures/scrape.rs"]
 mod fixtures;
-use fixtures::{CT, parse_values, seed_scrape};
+use fixtures::{CT, parse_values, seed_scrape_of};
 
 fn bench(c: &mut Criterion) {
-    let (cfg, target, body) = seed_scrape(16);
+    let (cfg, target, body) = seed_scrape_of(promtext_gen::GenConfig::istio(), 16);
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     e.write_all(&body).expect("gzip");
     let gz = e.finish().expect("gzip");
