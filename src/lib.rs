@@ -41,6 +41,13 @@ pub use read::stream::{ChunkParser, Events, ReadParser};
 pub use read::whole::{Parser, parse, parse_str, parse_with};
 pub use settings::{DEFAULT_MAX_LINE_LEN, Dialect, LabelLimits, Settings, Validation};
 
+/// Checks of internal paths for the fuzz targets (feature `fuzzing`); not an interface.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod __fuzzing {
+    pub use crate::read::stream::known_check::known_series_agree;
+}
+
 // The README's examples are compiled and run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -8,6 +8,9 @@ use std::io::{self, Read};
 
 use super::core::{Core, Segment};
 
+#[cfg(any(test, feature = "fuzzing"))]
+#[path = "known_check.rs"]
+pub(crate) mod known_check;
 #[cfg(test)]
 #[path = "known_tests.rs"]
 mod known_tests;
