@@ -498,7 +498,7 @@ pub(crate) fn known_sample(
     max_line_len: usize,
 ) -> Option<FastLine> {
     let after = start + key.len();
-    if b.get(start..after)? != key || b.get(after) != Some(&b' ') {
+    if b.get(after) != Some(&b' ') || b[start..after] != *key {
         return None;
     }
     let name_end = metric_name_end(key, 0);
