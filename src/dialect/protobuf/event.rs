@@ -466,13 +466,13 @@ impl<'a> LabelPairs<'a> {
     #[inline]
     pub(crate) fn new(msg: &'a [u8]) -> Self {
         let run = label_run(msg);
-        match std::str::from_utf8(&msg[..run]) {
-            Ok(fast) => LabelPairs {
+        match super::wire::utf8(&msg[..run]) {
+            Some(fast) => LabelPairs {
                 fast,
                 pos: 0,
                 fields: Fields::new(&msg[run..]),
             },
-            Err(_) => LabelPairs {
+            None => LabelPairs {
                 fast: "",
                 pos: 0,
                 fields: Fields::new(msg),

@@ -7,7 +7,7 @@ use super::Settings;
 use super::event::{Event, Fmt, Help, Sample, Series, common_pair, label_pair, label_run};
 use super::messages::{bucket, quantile, timestamp_ms};
 use super::native::{HistHead, NativeHistogram, span};
-use super::wire::{Fields, Repeated, Value, WireError, count_repeated, zigzag};
+use super::wire::{Fields, Repeated, Value, WireError, count_repeated, utf8, zigzag};
 use crate::dialect::limits::LimitCheck;
 use crate::error::{Error, ErrorKind};
 use crate::event::{MetricType, TypeLine, UnitLine};
@@ -127,7 +127,7 @@ fn two_strs(fam: &[u8], a: Range, b: Range) -> (Option<&str>, Option<&str>) {
     }
     let (lo, hi) = (a.0.min(b.0), a.1.max(b.1));
     if hi - lo <= (a.1 - a.0) + (b.1 - b.0) + 16 {
-        if let Ok(s) = std::str::from_utf8(slice(fam, (lo, hi))) {
+        if let Some(s) = utf8(slice(fam, (lo, hi))) {
             // A valid span's pieces on char boundaries are valid.
             if let (Some(x), Some(y)) = (s.get(a.0 - lo..a.1 - lo), s.get(b.0 - lo..b.1 - lo)) {
                 return (Some(x), Some(y));
@@ -387,7 +387,7 @@ impl FamilyState {
                 let lo = if b.0 < b.1 { a.0.min(b.0) } else { a.0 };
                 let hi = ms + run;
                 if hi - lo <= (a.1 - a.0) + (b.1 - b.0) + run + 16 {
-                    if let Ok(s) = std::str::from_utf8(&fam[lo..hi]) {
+                    if let Some(s) = utf8(&fam[lo..hi]) {
                         // A valid span's pieces on char boundaries are valid.
                         let help = match b.0 < b.1 {
                             true => s.get(b.0 - lo..b.1 - lo),
@@ -768,7 +768,7 @@ impl FamilyState {
                     family: name,
                     metric_type: self.mtype,
                     series: Series::Value,
-                    metric: slice(fam, c.metric),
+                    metric: msg,
                     run,
                     more: c.more,
                     value: c.scalar,
@@ -849,7 +849,7 @@ impl FamilyState {
         let (run, common) = checked_run(msg);
         let run_str = match pre {
             Some(r) => Some(r),
-            None => std::str::from_utf8(&msg[..run]).ok(),
+            None => utf8(&msg[..run]),
         };
         let run = if run_str.is_some() { run } else { 0 };
         let mbase = range_in(fam, msg).0;
