@@ -140,6 +140,22 @@ fn two_strs(fam: &[u8], a: Range, b: Range) -> (Option<&str>, Option<&str>) {
     )
 }
 
+/// The field of key `key` at `at` in `b` when its length takes one or two bytes (what
+/// encoders write for strings and messages under 16 KiB): the range of its bytes, if they lie
+/// in `b`.
+#[inline(always)]
+fn short_field(b: &[u8], at: usize, key: u8) -> Option<Range> {
+    let (s, len) = match b.get(at..)? {
+        [k, l @ 0..0x80, ..] if *k == key => (at + 2, *l as usize),
+        [k, l0, l1 @ 0..0x80, ..] if *k == key => {
+            (at + 3, (*l0 & 0x7f) as usize | (*l1 as usize) << 7)
+        }
+        _ => return None,
+    };
+    let e = s + len;
+    (e <= b.len()).then_some((s, e))
+}
+
 /// [`label_run`] of `msg`, and whether every pair in it is a [`common_pair`] (one walk for
 /// both).
 #[inline(always)]
@@ -259,7 +275,13 @@ impl FamilyState {
         let mut first_metric = fam.len();
         let mut p = 0;
         while p < fam.len() {
-            // What encoders write: one-byte keys and lengths.
+            // What encoders write: one-byte keys and lengths (metrics of two-byte lengths
+            // too).
+            if let Some((_, e)) = short_field(fam, p, 0x22) {
+                first_metric = first_metric.min(p);
+                p = e;
+                continue;
+            }
             match (fam[p], fam.get(p + 1)) {
                 (k @ (0x0a | 0x12 | 0x22 | 0x2a), Some(&l)) if l < 0x80 => {
                     let (s, e) = (p + 2, p + 2 + l as usize);
@@ -380,9 +402,12 @@ impl FamilyState {
         first_metric: usize,
     ) -> (Option<&'b str>, Option<&'b str>, Option<&'b str>) {
         let (a, b) = (self.name, self.help);
-        if let (Some(&0x22), Some(&l)) = (fam.get(first_metric), fam.get(first_metric + 1)) {
-            let (ms, me) = (first_metric + 2, first_metric + 2 + l as usize);
-            if l < 0x80 && me <= fam.len() && a.0 < a.1 && a.1 <= ms && b.1 <= ms {
+        // A metric of a two-byte length is left out: its length's first byte is not UTF-8.
+        if let (Some((ms, me)), Some(&l)) = (
+            short_field(fam, first_metric, 0x22),
+            fam.get(first_metric + 1),
+        ) {
+            if l < 0x80 && a.0 < a.1 && a.1 <= ms && b.1 <= ms {
                 let run = label_run(&fam[ms..me]);
                 let lo = if b.0 < b.1 { a.0.min(b.0) } else { a.0 };
                 let hi = ms + run;
@@ -714,12 +739,9 @@ impl FamilyState {
     fn next_metric<'b>(&mut self, fam: &'b [u8]) -> Result<Option<&'b [u8]>, Error> {
         // The family's fields were all checked when it was opened: a metric in the common
         // encoding is sliced without the field walker.
-        if let (Some(&0x22), Some(&l)) = (fam.get(self.pos), fam.get(self.pos + 1)) {
-            let (s, e) = (self.pos + 2, self.pos + 2 + l as usize);
-            if l < 0x80 && e <= fam.len() {
-                self.pos = e;
-                return Ok(Some(&fam[s..e]));
-            }
+        if let Some((s, e)) = short_field(fam, self.pos, 0x22) {
+            self.pos = e;
+            return Ok(Some(&fam[s..e]));
         }
         let Some(rest) = fam.get(self.pos..) else {
             return Ok(None);
