@@ -772,6 +772,12 @@ impl FamilyState {
         run_cache: &mut Strs<'b>,
         settings: &Settings,
     ) -> Option<Result<Event<'b>, Error>> {
+        if let (false, Some(ev)) = (
+            settings.label_limits.on,
+            self.scalar_sample(fam, msg, name, pre),
+        ) {
+            return Some(Ok(ev));
+        }
         let read = if settings.label_limits.on {
             self.read_metric_limited(fam, msg, pre, &settings.label_limits)
         } else {
@@ -815,6 +821,55 @@ impl FamilyState {
         }
 
         None
+    }
+
+    /// A counter's, gauge's or untyped's sample when its metric is what encoders write for
+    /// one: a run of common label pairs (valid UTF-8) and the value message holding the double
+    /// alone, nothing else. It is what [`FamilyState::read_metric`] reads for such a metric
+    /// (every check passes on it), without the field walkers or filling `self.cur`, which only
+    /// histograms and summaries read from later; `None` for any other metric or type.
+    #[inline(always)]
+    fn scalar_sample<'b>(
+        &self,
+        fam: &'b [u8],
+        msg: &'b [u8],
+        name: &'b str,
+        pre: Option<&'b str>,
+    ) -> Option<Event<'b>> {
+        let want: u8 = match self.mtype {
+            MetricType::Counter => 3,
+            MetricType::Gauge => 2,
+            MetricType::Unknown => 5,
+            _ => return None,
+        };
+        let (run, common) = checked_run(msg);
+        let (labels, value) = msg.split_at_checked(run)?;
+        let &[k, 9, 0x09, d0, d1, d2, d3, d4, d5, d6, d7] = value else {
+            return None;
+        };
+        if !common || k != want << 3 | 2 {
+            return None;
+        }
+        let run = match pre {
+            Some(r) => r,
+            None => utf8(labels)?,
+        };
+        Some(Event::Sample(Sample {
+            family: name,
+            metric_type: self.mtype,
+            series: Series::Value,
+            metric: msg,
+            run,
+            more: false,
+            value: f64::from_le_bytes([d0, d1, d2, d3, d4, d5, d6, d7]),
+            timestamp_ms: 0,
+            start_timestamp_ms: 0,
+            has_ts: false,
+            has_start: false,
+            extra: None,
+            exemplar: None,
+            offset: self.base + range_in(fam, msg).0 as u64,
+        }))
     }
 
     #[allow(clippy::too_many_arguments)]
