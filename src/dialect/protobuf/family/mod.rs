@@ -61,6 +61,10 @@ impl Scratch {
         if slot < self.bounds.len() {
             self.bounds[slot] = (bits, f);
         } else if slot == self.bounds.len() && slot < MAX_CACHED_BOUNDS {
+            // Room for the usual histograms' buckets at once (not grown bucket by bucket).
+            if self.bounds.capacity() == 0 {
+                self.bounds.reserve(32);
+            }
             self.bounds.push((bits, f));
         }
         f
@@ -277,20 +281,21 @@ impl FamilyState {
         while p < fam.len() {
             // What encoders write: one-byte keys and lengths (metrics of two-byte lengths
             // too).
-            if let Some((_, e)) = short_field(fam, p, 0x22) {
-                first_metric = first_metric.min(p);
-                p = e;
-                continue;
-            }
             match (fam[p], fam.get(p + 1)) {
-                (k @ (0x0a | 0x12 | 0x22 | 0x2a), Some(&l)) if l < 0x80 => {
+                (0x22, _) => {
+                    if let Some((_, e)) = short_field(fam, p, 0x22) {
+                        first_metric = first_metric.min(p);
+                        p = e;
+                        continue;
+                    }
+                }
+                (k @ (0x0a | 0x12 | 0x2a), Some(&l)) if l < 0x80 => {
                     let (s, e) = (p + 2, p + 2 + l as usize);
                     if e <= fam.len() {
                         match k {
                             0x0a => st.name = (s, e),
                             0x12 => st.help = (s, e),
-                            0x2a => st.unit = (s, e),
-                            _ => first_metric = first_metric.min(p),
+                            _ => st.unit = (s, e),
                         }
                         p = e;
                         continue;
