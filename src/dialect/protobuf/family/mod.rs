@@ -4,7 +4,7 @@
 //! (whole buffer, chunks, `io::Read`) can hand the bytes in on each call.
 
 use super::Settings;
-use super::event::{Event, Fmt, Help, Sample, Series, common_pair, label_pair, label_run};
+use super::event::{Event, Fmt, Help, Sample, Series, common_pair, label_pair};
 use super::messages::{bucket, quantile, timestamp_ms};
 use super::native::{HistHead, NativeHistogram, span};
 use super::wire::{Fields, Repeated, Value, WireError, count_repeated, utf8, zigzag};
@@ -160,8 +160,8 @@ fn short_field(b: &[u8], at: usize, key: u8) -> Option<Range> {
     (e <= b.len()).then_some((s, e))
 }
 
-/// [`label_run`] of `msg`, and whether every pair in it is a [`common_pair`] (one walk for
-/// both).
+/// [`label_run`](super::event::label_run) of `msg`, and whether every pair in it is a
+/// [`common_pair`] (one walk for both).
 #[inline(always)]
 fn checked_run(msg: &[u8]) -> (usize, bool) {
     let mut p = 0;
@@ -224,9 +224,9 @@ pub(crate) struct FamilyState {
     cur: Cur,
     /// Whether the last classic bucket read was the +Inf one.
     last_inf: bool,
-    /// The first metric message's start and its label run's length, when the run was
-    /// validated with the family's name.
-    first_run: (usize, usize),
+    /// The first metric message's start, when its label run was validated with the family's
+    /// name, and whether every pair of the run is a [`common_pair`].
+    first_run: (usize, bool),
 }
 
 impl FamilyState {
@@ -250,7 +250,7 @@ impl FamilyState {
             step: Step::Next,
             cur: Cur::default(),
             last_inf: false,
-            first_run: (usize::MAX, 0),
+            first_run: (usize::MAX, false),
         }
     }
 
@@ -333,7 +333,7 @@ impl FamilyState {
             p += f.pos();
         }
         st.pos = first_metric;
-        st.first_run = (usize::MAX, 0);
+        st.first_run = (usize::MAX, false);
         let name = slice(fam, st.name);
         let (name_str, help, first) = st.head_strs(fam, first_metric);
         let name_str = match name_str {
@@ -413,7 +413,7 @@ impl FamilyState {
             fam.get(first_metric + 1),
         ) {
             if l < 0x80 && a.0 < a.1 && a.1 <= ms && b.1 <= ms {
-                let run = label_run(&fam[ms..me]);
+                let (run, common) = checked_run(&fam[ms..me]);
                 let lo = if b.0 < b.1 { a.0.min(b.0) } else { a.0 };
                 let hi = ms + run;
                 if hi - lo <= (a.1 - a.0) + (b.1 - b.0) + run + 16 {
@@ -426,7 +426,7 @@ impl FamilyState {
                         if let (Some(n), Some(h), Some(r)) =
                             (s.get(a.0 - lo..a.1 - lo), help, s.get(ms - lo..hi - lo))
                         {
-                            self.first_run = (ms, run);
+                            self.first_run = (ms, common);
                             return (Some(n), Some(h), Some(r));
                         }
                     }
@@ -847,7 +847,11 @@ impl FamilyState {
             MetricType::Unknown => 5,
             _ => return None,
         };
-        let (run, common) = checked_run(msg);
+        // The first metric's run was walked with the family's name.
+        let (run, common) = match pre {
+            Some(r) => (r.len(), self.first_run.1),
+            None => checked_run(msg),
+        };
         let (labels, value) = msg.split_at_checked(run)?;
         let &[k, 9, 0x09, d0, d1, d2, d3, d4, d5, d6, d7] = value else {
             return None;
@@ -928,7 +932,11 @@ impl FamilyState {
         let mut ts: i64 = 0;
         // Labels in the leading run are validated as UTF-8 in one call (see `label_run`).
         // `pre`: the run validated with the family's name.
-        let (run, common) = checked_run(msg);
+        // The first metric's run was walked with the family's name.
+        let (run, common) = match pre {
+            Some(r) => (r.len(), self.first_run.1),
+            None => checked_run(msg),
+        };
         let run_str = match pre {
             Some(r) => Some(r),
             None => utf8(&msg[..run]),
