@@ -196,6 +196,8 @@ struct Cur {
     run: usize,
     /// Whether label fields follow the run.
     more: bool,
+    /// Whether every pair of the run is in the common encoding.
+    common: bool,
     /// The value message (`counter`, `histogram`, …) for the family's type; empty if absent.
     value: Range,
     ts: Option<i64>,
@@ -804,6 +806,7 @@ impl FamilyState {
                     metric: msg,
                     run,
                     more: c.more,
+                    common: c.common,
                     value: c.scalar,
                     timestamp_ms: c.ts.unwrap_or_default(),
                     start_timestamp_ms: c.start_ms.unwrap_or_default(),
@@ -870,6 +873,7 @@ impl FamilyState {
             metric: msg,
             run,
             more: false,
+            common: true,
             value: f64::from_le_bytes([d0, d1, d2, d3, d4, d5, d6, d7]),
             timestamp_ms: 0,
             start_timestamp_ms: 0,
@@ -901,6 +905,7 @@ impl FamilyState {
             metric: slice(fam, c.metric),
             run,
             more: c.more,
+            common: c.common,
             value,
             timestamp_ms: c.ts.unwrap_or_default(),
             start_timestamp_ms: c.start_ms.unwrap_or_default(),
@@ -1070,6 +1075,7 @@ impl FamilyState {
         c.metric = range_in(fam, msg);
         c.run = run;
         c.more = more;
+        c.common = common;
         c.value = (vabs, vabs + value.len());
         c.ts = (ts != 0).then_some(ts);
         c.scalar = scalar;
