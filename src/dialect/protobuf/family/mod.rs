@@ -164,15 +164,16 @@ fn short_field(b: &[u8], at: usize, key: u8) -> Option<Range> {
 /// [`common_pair`] (one walk for both).
 #[inline(always)]
 fn checked_run(msg: &[u8]) -> (usize, bool) {
-    let mut p = 0;
+    let mut rest = msg;
     let mut common = true;
-    while let [0x0a, l @ 0..0x80, ..] = msg.get(p..).unwrap_or_default() {
-        let end = p + 2 + *l as usize;
-        let Some(b) = msg.get(p + 2..end) else { break };
-        common &= common_pair(b);
-        p = end;
+    while let [0x0a, l @ 0..0x80, tail @ ..] = rest {
+        let Some((pair, after)) = tail.split_at_checked(*l as usize) else {
+            break;
+        };
+        common &= common_pair(pair);
+        rest = after;
     }
-    (p, common)
+    (msg.len() - rest.len(), common)
 }
 
 /// The current metric's label run, validated once per metric when `cache` is kept.
