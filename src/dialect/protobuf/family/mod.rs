@@ -631,7 +631,9 @@ impl FamilyState {
                     let count = self.step == Step::Count;
                     let c = &self.cur;
                     let run = run_of(fam, c, run_cache);
-                    let ev = self.sample(
+                    // The state first, so that the event is built where it is returned.
+                    self.step = if count { Step::Sum } else { Step::Items(0, 0) };
+                    return Some(Ok(self.sample(
                         fam,
                         name,
                         run,
@@ -640,9 +642,7 @@ impl FamilyState {
                         if count { c.count } else { c.sum },
                         None,
                         None,
-                    );
-                    self.step = if count { Step::Sum } else { Step::Items(0, 0) };
-                    return Some(Ok(ev));
+                    )));
                 }
                 Step::Items(pos, k) => {
                     let c = &self.cur;
@@ -667,10 +667,17 @@ impl FamilyState {
                         };
                         let label = scratch.bound(k, q);
                         let run = run_of(fam, c, run_cache);
-                        let ev =
-                            self.sample(fam, name, run, c, Series::Quantile, v, Some(label), None);
                         self.step = next;
-                        return Some(Ok(ev));
+                        return Some(Ok(self.sample(
+                            fam,
+                            name,
+                            run,
+                            c,
+                            Series::Quantile,
+                            v,
+                            Some(label),
+                            None,
+                        )));
                     }
                     let b = match bucket(item) {
                         Ok(x) => x,
@@ -679,17 +686,25 @@ impl FamilyState {
                     let label = scratch.bound(k, b.upper);
                     let ex = b.exemplar.map(|e| range_in(fam, e));
                     let run = run_of(fam, c, run_cache);
-                    let ev =
-                        self.sample(fam, name, run, c, Series::Bucket, b.count, Some(label), ex);
                     self.last_inf = b.upper == f64::INFINITY;
                     self.step = next;
-                    return Some(Ok(ev));
+                    return Some(Ok(self.sample(
+                        fam,
+                        name,
+                        run,
+                        c,
+                        Series::Bucket,
+                        b.count,
+                        Some(label),
+                        ex,
+                    )));
                 }
                 Step::Inf => {
                     let c = &self.cur;
                     let label = Fmt::INF;
                     let run = run_of(fam, c, run_cache);
-                    let ev = self.sample(
+                    self.step = Step::Next;
+                    return Some(Ok(self.sample(
                         fam,
                         name,
                         run,
@@ -698,9 +713,7 @@ impl FamilyState {
                         c.count,
                         Some(label),
                         None,
-                    );
-                    self.step = Step::Next;
-                    return Some(Ok(ev));
+                    )));
                 }
             }
         }
@@ -780,11 +793,10 @@ impl FamilyState {
         run_cache: &mut Strs<'b>,
         settings: &Settings,
     ) -> Option<Result<Event<'b>, Error>> {
-        if let (false, Some(ev)) = (
-            settings.label_limits.on,
-            self.scalar_sample(fam, msg, name, pre),
-        ) {
-            return Some(Ok(ev));
+        if !settings.label_limits.on {
+            if let r @ Some(_) = self.scalar_sample(fam, msg, name, pre) {
+                return r;
+            }
         }
         let read = if settings.label_limits.on {
             self.read_metric_limited(fam, msg, pre, &settings.label_limits)
@@ -836,7 +848,8 @@ impl FamilyState {
     /// one: a run of common label pairs (valid UTF-8) and the value message holding the double
     /// alone, nothing else. It is what [`FamilyState::read_metric`] reads for such a metric
     /// (every check passes on it), without the field walkers or filling `self.cur`, which only
-    /// histograms and summaries read from later; `None` for any other metric or type.
+    /// histograms and summaries read from later; `None` for any other metric or type (never
+    /// an error: a metric it does not take is read by `read_metric`).
     #[inline(always)]
     fn scalar_sample<'b>(
         &self,
@@ -844,7 +857,7 @@ impl FamilyState {
         msg: &'b [u8],
         name: &'b str,
         pre: Option<&'b str>,
-    ) -> Option<Event<'b>> {
+    ) -> Option<Result<Event<'b>, Error>> {
         let want: u8 = match self.mtype {
             MetricType::Counter => 3,
             MetricType::Gauge => 2,
@@ -867,7 +880,8 @@ impl FamilyState {
             Some(r) => r,
             None => utf8(labels)?,
         };
-        Some(Event::Sample(Sample {
+        // The type of the caller's result, so that the event is built where it is returned.
+        Some(Ok(Event::Sample(Sample {
             family: name,
             metric_type: self.mtype,
             series: Series::Value,
@@ -883,7 +897,7 @@ impl FamilyState {
             extra: None,
             exemplar: None,
             offset: self.base + range_in(fam, msg).0 as u64,
-        }))
+        })))
     }
 
     #[allow(clippy::too_many_arguments)]
