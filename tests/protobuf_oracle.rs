@@ -340,6 +340,74 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Metrics, labels and names past 127 bytes (two-byte lengths, read without the field
+    /// walker), the first metric's labels validated with or apart from the family's name: as
+    /// prost reads them, and where bytes are flipped, agreeing where both accept.
+    #[test]
+    fn long_metrics_agree_with_prost(
+        fams in proptest::collection::vec(arb_family(), 1..4),
+        long in "[a-z]{0,40}\\PC{0,3}[a-z]{100,300}",
+        first in any::<bool>(),
+        flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..3),
+    ) {
+        let mut fams = fams;
+        for f in &mut fams {
+            if first {
+                f.name.push_str(&long[..long.len().min(60)].replace(|c: char| !c.is_ascii_lowercase(), "_"));
+            }
+            for (k, m) in f.metrics.iter_mut().enumerate() {
+                let at = if first { 0 } else { m.labels.len() };
+                m.labels.insert(at, (format!("long{k}"), long.clone()));
+            }
+        }
+        let body = write::encode_families(&fams);
+        let want = oracle(&body, false).expect("prost decodes our writer's body");
+        prop_assert_eq!(ours(&body, false).map_err(|e| e.1), Ok(want));
+        let mut body = body;
+        for (i, b) in flips {
+            let i = i.index(body.len());
+            body[i] = b;
+        }
+        check_against_prost(&body);
+    }
+}
+
+/// Every event and the error, with its offset, under `settings`.
+fn all_events(body: &[u8], settings: Settings) -> Vec<String> {
+    Parser::new(body, settings)
+        .map(|ev| match ev {
+            Ok(e) => pb::render(&e),
+            Err(e) => format!("error {:?} {} at {}", e.kind(), e.message(), e.offset()),
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The reader's shortcut for a counter, gauge or untyped metric in the common encoding
+    /// against the full metric reader (which label limits that never trip go through): the
+    /// same events and errors, on generated bodies and with bytes flipped.
+    #[test]
+    fn scalar_shortcut_agrees_with_the_metric_reader(
+        fams in proptest::collection::vec(arb_family(), 1..4),
+        flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..3),
+    ) {
+        let mut body = write::encode_families(&fams);
+        let limits = promtext::LabelLimits { labels: usize::MAX, name_len: usize::MAX, value_len: usize::MAX };
+        let plain = Settings::default().label_limits(limits);
+        prop_assert_eq!(all_events(&body, Settings::default()), all_events(&body, plain.clone()));
+        for (i, b) in flips {
+            let i = i.index(body.len());
+            body[i] = b;
+        }
+        prop_assert_eq!(all_events(&body, Settings::default()), all_events(&body, plain));
+    }
+}
+
 fn check_against_prost(body: &[u8]) {
     let (Ok(want), got) = (oracle(body, false), ours(body, false)) else {
         return;

@@ -272,6 +272,8 @@ pub struct Sample<'a> {
     pub(crate) run: &'a str,
     /// Whether label fields follow the run in `metric`.
     pub(crate) more: bool,
+    /// Whether every pair of the run is a [`common_pair`] (see [`LabelPairs::from_run`]).
+    pub(crate) common: bool,
     pub(crate) value: f64,
     /// The timestamp when `has_ts`, the start timestamp when `has_start` (kept as plain
     /// integers and flags so that the event stays within 128 bytes).
@@ -338,7 +340,7 @@ impl<'a> Sample<'a> {
             true => self.metric.get(self.run.len()..).unwrap_or_default(),
             false => &[],
         };
-        LabelPairs::from_run(self.run, rest)
+        LabelPairs::from_run(self.run, self.common, rest)
     }
 
     /// The `le` (bucket) or `quantile` value as Prometheus formats it, if the series has one.
@@ -440,6 +442,9 @@ pub struct LabelPairs<'a> {
     /// The leading run of label fields, validated as UTF-8 in one call: names and values are
     /// sliced from it without another check.
     fast: &'a str,
+    /// Whether every pair of `fast` is a [`common_pair`]: each is then sliced by its lengths
+    /// alone, and `fast` advanced past it (`pos` stays 0).
+    common: bool,
     pos: usize,
     /// The rest of the message, whose labels are checked one by one.
     fields: Fields<'a>,
@@ -466,25 +471,30 @@ impl<'a> LabelPairs<'a> {
     #[inline]
     pub(crate) fn new(msg: &'a [u8]) -> Self {
         let run = label_run(msg);
-        match std::str::from_utf8(&msg[..run]) {
-            Ok(fast) => LabelPairs {
+        match super::wire::utf8(&msg[..run]) {
+            Some(fast) => LabelPairs {
                 fast,
+                common: false,
                 pos: 0,
                 fields: Fields::new(&msg[run..]),
             },
-            Err(_) => LabelPairs {
+            None => LabelPairs {
                 fast: "",
+                common: false,
                 pos: 0,
                 fields: Fields::new(msg),
             },
         }
     }
 
-    /// The labels of a validated run (a prefix of a message) and of the fields after it.
+    /// The labels of a validated run (a prefix of a message) and of the fields after it;
+    /// `common`: whether every pair of the run is a [`common_pair`] (a wrong `true` can only
+    /// end the run early or cut it wrongly, never read out of it).
     #[inline]
-    pub(crate) fn from_run(run: &'a str, rest: &'a [u8]) -> Self {
+    pub(crate) fn from_run(run: &'a str, common: bool, rest: &'a [u8]) -> Self {
         LabelPairs {
             fast: run,
+            common,
             pos: 0,
             fields: Fields::new(rest),
         }
@@ -533,6 +543,22 @@ impl<'a> Iterator for LabelPairs<'a> {
 
     #[inline(always)]
     fn next(&mut self) -> Option<(&'a str, &'a str)> {
+        if self.common {
+            // `0x0a L 0x0a NL name 0x12 VL value`: only the lengths are read; the offsets are
+            // small constants plus bytes, so the slicing checks little.
+            let r = self.fast;
+            if let [_, l, _, nl, ..] = *r.as_bytes() {
+                let (l, nl) = (l as usize, nl as usize);
+                if let (Some(name), Some(value), Some(rest)) =
+                    (r.get(4..4 + nl), r.get(6 + nl..2 + l), r.get(2 + l..))
+                {
+                    self.fast = rest;
+                    return Some((name, value));
+                }
+            }
+            self.fast = "";
+            self.common = false;
+        }
         let b = self.fast.as_bytes();
         if self.pos < b.len() {
             let start = self.pos + 2;
@@ -658,6 +684,19 @@ mod label_tests {
         out
     }
 
+    /// Whether every pair of a run is a `common_pair` (what the metric reader passes).
+    fn all_common(run: &[u8]) -> bool {
+        let mut p = 0;
+        while p < run.len() {
+            let end = p + 2 + run[p + 1] as usize;
+            if !common_pair(&run[p + 2..end]) {
+                return false;
+            }
+            p = end;
+        }
+        true
+    }
+
     fn pair(fields: &[(u8, &[u8])]) -> Vec<u8> {
         let mut m = Vec::new();
         for (key, b) in fields {
@@ -705,7 +744,13 @@ mod label_tests {
                     let run = label_run(&msg);
                     if let Ok(s) = std::str::from_utf8(&msg[..run]) {
                         let rest = &msg[run..];
-                        let got: Vec<(String, String)> = LabelPairs::from_run(s, rest)
+                        let got: Vec<(String, String)> = LabelPairs::from_run(s, false, rest)
+                            .map(|(n, v)| (n.to_string(), v.to_string()))
+                            .collect();
+                        assert_eq!(got, want, "{msg:x?}");
+                        // With the flag the metric reader computes for the run.
+                        let common = all_common(s.as_bytes());
+                        let got: Vec<(String, String)> = LabelPairs::from_run(s, common, rest)
                             .map(|(n, v)| (n.to_string(), v.to_string()))
                             .collect();
                         assert_eq!(got, want, "{msg:x?}");

@@ -566,7 +566,19 @@ impl Iterator for Spans<'_> {
 }
 
 /// A `BucketSpan`: `(offset, length)`.
+#[inline]
 pub(crate) fn span(msg: &[u8]) -> Result<(i32, u32), super::wire::WireError> {
+    // What encoders write for small spans: one-byte varints, the offset left out when 0.
+    match *msg {
+        [0x08, off @ 0..0x80, 0x10, len @ 0..0x80] => Ok((zigzag(off as u64) as i32, len as u32)),
+        [0x10, len @ 0..0x80] => Ok((0, len as u32)),
+        _ => span_fields(msg),
+    }
+}
+
+/// [`span`] for any encoding.
+#[inline(never)]
+fn span_fields(msg: &[u8]) -> Result<(i32, u32), super::wire::WireError> {
     let (mut off, mut len) = (0i32, 0u32);
     let mut f = Fields::new(msg);
     while let Some(r) = f.next_field() {
@@ -660,6 +672,46 @@ impl Iterator for Buckets<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `span`'s shortcut reads what the field walker reads: spans as encoders write them,
+    /// every cut and every byte changed.
+    #[test]
+    fn span_fast_path_agrees() {
+        let mut cases = Vec::new();
+        for (off, len) in [
+            (0i64, 0u64),
+            (0, 1),
+            (-1, 2),
+            (63, 127),
+            (-64, 5),
+            (64, 128),
+            (3, 0),
+        ] {
+            let mut b = Vec::new();
+            if off != 0 {
+                put_key(&mut b, 1, 0);
+                put_varint(&mut b, ((off << 1) ^ (off >> 63)) as u64);
+            }
+            if len != 0 {
+                put_key(&mut b, 2, 0);
+                put_varint(&mut b, len);
+            }
+            cases.push(b);
+        }
+        for b in cases {
+            for cut in 0..=b.len() {
+                let m = &b[..cut];
+                assert_eq!(span(m), span_fields(m), "{m:x?}");
+            }
+            for i in 0..b.len() {
+                for x in [0x00, 0x01, 0x08, 0x10, 0x7f, 0x80, 0xff] {
+                    let mut m = b.clone();
+                    m[i] = x;
+                    assert_eq!(span(&m), span_fields(&m), "{m:x?}");
+                }
+            }
+        }
+    }
 
     fn wire_native(float: bool) -> Vec<u8> {
         use super::super::write;

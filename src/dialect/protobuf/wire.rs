@@ -56,6 +56,18 @@ pub(crate) fn read_varint(b: &[u8], pos: &mut usize) -> Result<u64, WireError> {
     }
 }
 
+/// `b` as UTF-8: simdutf8's vector check from 64 bytes on (label runs of Envoy's and Istio's
+/// metrics are longer), the standard library's below (simdutf8 itself hands short inputs to
+/// it).
+#[inline(always)]
+pub(crate) fn utf8(b: &[u8]) -> Option<&str> {
+    if b.len() >= 64 {
+        simdutf8::basic::from_utf8(b).ok()
+    } else {
+        std::str::from_utf8(b).ok()
+    }
+}
+
 /// Zigzag decoding (`sint32`/`sint64`).
 #[inline(always)]
 pub(crate) fn zigzag(v: u64) -> i64 {
@@ -348,6 +360,34 @@ pub(crate) fn varint_len(v: u64) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `utf8` accepts and returns what `std::str::from_utf8` does, on both sides of the length
+    /// where it switches to simdutf8, with a multi-byte char, a truncated one or a stray byte
+    /// at every position.
+    #[test]
+    fn utf8_agrees_with_std() {
+        for len in 0..140 {
+            let base: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            let mut cases = vec![base.clone()];
+            for at in 0..len {
+                for bad in [
+                    &[0x80u8][..],
+                    &[0xff],
+                    &[0xc3, 0xa9],
+                    &[0xe2, 0x82],
+                    &[0xf0, 0x9f, 0x98, 0x80],
+                ] {
+                    let mut m = base.clone();
+                    let end = (at + bad.len()).min(len);
+                    m[at..end].copy_from_slice(&bad[..end - at]);
+                    cases.push(m);
+                }
+            }
+            for m in cases {
+                assert_eq!(utf8(&m), std::str::from_utf8(&m).ok(), "{m:x?}");
+            }
+        }
+    }
 
     #[test]
     fn varints() {

@@ -4,10 +4,10 @@
 //! (whole buffer, chunks, `io::Read`) can hand the bytes in on each call.
 
 use super::Settings;
-use super::event::{Event, Fmt, Help, Sample, Series, common_pair, label_pair, label_run};
+use super::event::{Event, Fmt, Help, Sample, Series, common_pair, label_pair};
 use super::messages::{bucket, quantile, timestamp_ms};
 use super::native::{HistHead, NativeHistogram, span};
-use super::wire::{Fields, Repeated, Value, WireError, count_repeated, zigzag};
+use super::wire::{Fields, Repeated, Value, WireError, count_repeated, utf8, zigzag};
 use crate::dialect::limits::LimitCheck;
 use crate::error::{Error, ErrorKind};
 use crate::event::{MetricType, TypeLine, UnitLine};
@@ -61,6 +61,10 @@ impl Scratch {
         if slot < self.bounds.len() {
             self.bounds[slot] = (bits, f);
         } else if slot == self.bounds.len() && slot < MAX_CACHED_BOUNDS {
+            // Room for the usual histograms' buckets at once (not grown bucket by bucket).
+            if self.bounds.capacity() == 0 {
+                self.bounds.reserve(32);
+            }
             self.bounds.push((bits, f));
         }
         f
@@ -127,7 +131,7 @@ fn two_strs(fam: &[u8], a: Range, b: Range) -> (Option<&str>, Option<&str>) {
     }
     let (lo, hi) = (a.0.min(b.0), a.1.max(b.1));
     if hi - lo <= (a.1 - a.0) + (b.1 - b.0) + 16 {
-        if let Ok(s) = std::str::from_utf8(slice(fam, (lo, hi))) {
+        if let Some(s) = utf8(slice(fam, (lo, hi))) {
             // A valid span's pieces on char boundaries are valid.
             if let (Some(x), Some(y)) = (s.get(a.0 - lo..a.1 - lo), s.get(b.0 - lo..b.1 - lo)) {
                 return (Some(x), Some(y));
@@ -140,19 +144,36 @@ fn two_strs(fam: &[u8], a: Range, b: Range) -> (Option<&str>, Option<&str>) {
     )
 }
 
-/// [`label_run`] of `msg`, and whether every pair in it is a [`common_pair`] (one walk for
-/// both).
+/// The field of key `key` at `at` in `b` when its length takes one or two bytes (what
+/// encoders write for strings and messages under 16 KiB): the range of its bytes, if they lie
+/// in `b`.
+#[inline(always)]
+fn short_field(b: &[u8], at: usize, key: u8) -> Option<Range> {
+    let (s, len) = match b.get(at..)? {
+        [k, l @ 0..0x80, ..] if *k == key => (at + 2, *l as usize),
+        [k, l0, l1 @ 0..0x80, ..] if *k == key => {
+            (at + 3, (*l0 & 0x7f) as usize | (*l1 as usize) << 7)
+        }
+        _ => return None,
+    };
+    let e = s + len;
+    (e <= b.len()).then_some((s, e))
+}
+
+/// [`label_run`](super::event::label_run) of `msg`, and whether every pair in it is a
+/// [`common_pair`] (one walk for both).
 #[inline(always)]
 fn checked_run(msg: &[u8]) -> (usize, bool) {
-    let mut p = 0;
+    let mut rest = msg;
     let mut common = true;
-    while let [0x0a, l @ 0..0x80, ..] = msg.get(p..).unwrap_or_default() {
-        let end = p + 2 + *l as usize;
-        let Some(b) = msg.get(p + 2..end) else { break };
-        common &= common_pair(b);
-        p = end;
+    while let [0x0a, l @ 0..0x80, tail @ ..] = rest {
+        let Some((pair, after)) = tail.split_at_checked(*l as usize) else {
+            break;
+        };
+        common &= common_pair(pair);
+        rest = after;
     }
-    (p, common)
+    (msg.len() - rest.len(), common)
 }
 
 /// The current metric's label run, validated once per metric when `cache` is kept.
@@ -176,6 +197,8 @@ struct Cur {
     run: usize,
     /// Whether label fields follow the run.
     more: bool,
+    /// Whether every pair of the run is in the common encoding.
+    common: bool,
     /// The value message (`counter`, `histogram`, …) for the family's type; empty if absent.
     value: Range,
     ts: Option<i64>,
@@ -204,9 +227,9 @@ pub(crate) struct FamilyState {
     cur: Cur,
     /// Whether the last classic bucket read was the +Inf one.
     last_inf: bool,
-    /// The first metric message's start and its label run's length, when the run was
-    /// validated with the family's name.
-    first_run: (usize, usize),
+    /// The first metric message's start, when its label run was validated with the family's
+    /// name, and whether every pair of the run is a [`common_pair`].
+    first_run: (usize, bool),
 }
 
 impl FamilyState {
@@ -230,7 +253,7 @@ impl FamilyState {
             step: Step::Next,
             cur: Cur::default(),
             last_inf: false,
-            first_run: (usize::MAX, 0),
+            first_run: (usize::MAX, false),
         }
     }
 
@@ -259,16 +282,23 @@ impl FamilyState {
         let mut first_metric = fam.len();
         let mut p = 0;
         while p < fam.len() {
-            // What encoders write: one-byte keys and lengths.
+            // What encoders write: one-byte keys and lengths (metrics of two-byte lengths
+            // too).
             match (fam[p], fam.get(p + 1)) {
-                (k @ (0x0a | 0x12 | 0x22 | 0x2a), Some(&l)) if l < 0x80 => {
+                (0x22, _) => {
+                    if let Some((_, e)) = short_field(fam, p, 0x22) {
+                        first_metric = first_metric.min(p);
+                        p = e;
+                        continue;
+                    }
+                }
+                (k @ (0x0a | 0x12 | 0x2a), Some(&l)) if l < 0x80 => {
                     let (s, e) = (p + 2, p + 2 + l as usize);
                     if e <= fam.len() {
                         match k {
                             0x0a => st.name = (s, e),
                             0x12 => st.help = (s, e),
-                            0x2a => st.unit = (s, e),
-                            _ => first_metric = first_metric.min(p),
+                            _ => st.unit = (s, e),
                         }
                         p = e;
                         continue;
@@ -306,7 +336,7 @@ impl FamilyState {
             p += f.pos();
         }
         st.pos = first_metric;
-        st.first_run = (usize::MAX, 0);
+        st.first_run = (usize::MAX, false);
         let name = slice(fam, st.name);
         let (name_str, help, first) = st.head_strs(fam, first_metric);
         let name_str = match name_str {
@@ -380,14 +410,17 @@ impl FamilyState {
         first_metric: usize,
     ) -> (Option<&'b str>, Option<&'b str>, Option<&'b str>) {
         let (a, b) = (self.name, self.help);
-        if let (Some(&0x22), Some(&l)) = (fam.get(first_metric), fam.get(first_metric + 1)) {
-            let (ms, me) = (first_metric + 2, first_metric + 2 + l as usize);
-            if l < 0x80 && me <= fam.len() && a.0 < a.1 && a.1 <= ms && b.1 <= ms {
-                let run = label_run(&fam[ms..me]);
+        // A metric of a two-byte length is left out: its length's first byte is not UTF-8.
+        if let (Some((ms, me)), Some(&l)) = (
+            short_field(fam, first_metric, 0x22),
+            fam.get(first_metric + 1),
+        ) {
+            if l < 0x80 && a.0 < a.1 && a.1 <= ms && b.1 <= ms {
+                let (run, common) = checked_run(&fam[ms..me]);
                 let lo = if b.0 < b.1 { a.0.min(b.0) } else { a.0 };
                 let hi = ms + run;
                 if hi - lo <= (a.1 - a.0) + (b.1 - b.0) + run + 16 {
-                    if let Ok(s) = std::str::from_utf8(&fam[lo..hi]) {
+                    if let Some(s) = utf8(&fam[lo..hi]) {
                         // A valid span's pieces on char boundaries are valid.
                         let help = match b.0 < b.1 {
                             true => s.get(b.0 - lo..b.1 - lo),
@@ -396,7 +429,7 @@ impl FamilyState {
                         if let (Some(n), Some(h), Some(r)) =
                             (s.get(a.0 - lo..a.1 - lo), help, s.get(ms - lo..hi - lo))
                         {
-                            self.first_run = (ms, run);
+                            self.first_run = (ms, common);
                             return (Some(n), Some(h), Some(r));
                         }
                     }
@@ -598,7 +631,9 @@ impl FamilyState {
                     let count = self.step == Step::Count;
                     let c = &self.cur;
                     let run = run_of(fam, c, run_cache);
-                    let ev = self.sample(
+                    // The state first, so that the event is built where it is returned.
+                    self.step = if count { Step::Sum } else { Step::Items(0, 0) };
+                    return Some(Ok(self.sample(
                         fam,
                         name,
                         run,
@@ -607,9 +642,7 @@ impl FamilyState {
                         if count { c.count } else { c.sum },
                         None,
                         None,
-                    );
-                    self.step = if count { Step::Sum } else { Step::Items(0, 0) };
-                    return Some(Ok(ev));
+                    )));
                 }
                 Step::Items(pos, k) => {
                     let c = &self.cur;
@@ -634,10 +667,17 @@ impl FamilyState {
                         };
                         let label = scratch.bound(k, q);
                         let run = run_of(fam, c, run_cache);
-                        let ev =
-                            self.sample(fam, name, run, c, Series::Quantile, v, Some(label), None);
                         self.step = next;
-                        return Some(Ok(ev));
+                        return Some(Ok(self.sample(
+                            fam,
+                            name,
+                            run,
+                            c,
+                            Series::Quantile,
+                            v,
+                            Some(label),
+                            None,
+                        )));
                     }
                     let b = match bucket(item) {
                         Ok(x) => x,
@@ -646,17 +686,25 @@ impl FamilyState {
                     let label = scratch.bound(k, b.upper);
                     let ex = b.exemplar.map(|e| range_in(fam, e));
                     let run = run_of(fam, c, run_cache);
-                    let ev =
-                        self.sample(fam, name, run, c, Series::Bucket, b.count, Some(label), ex);
                     self.last_inf = b.upper == f64::INFINITY;
                     self.step = next;
-                    return Some(Ok(ev));
+                    return Some(Ok(self.sample(
+                        fam,
+                        name,
+                        run,
+                        c,
+                        Series::Bucket,
+                        b.count,
+                        Some(label),
+                        ex,
+                    )));
                 }
                 Step::Inf => {
                     let c = &self.cur;
                     let label = Fmt::INF;
                     let run = run_of(fam, c, run_cache);
-                    let ev = self.sample(
+                    self.step = Step::Next;
+                    return Some(Ok(self.sample(
                         fam,
                         name,
                         run,
@@ -665,9 +713,7 @@ impl FamilyState {
                         c.count,
                         Some(label),
                         None,
-                    );
-                    self.step = Step::Next;
-                    return Some(Ok(ev));
+                    )));
                 }
             }
         }
@@ -714,12 +760,9 @@ impl FamilyState {
     fn next_metric<'b>(&mut self, fam: &'b [u8]) -> Result<Option<&'b [u8]>, Error> {
         // The family's fields were all checked when it was opened: a metric in the common
         // encoding is sliced without the field walker.
-        if let (Some(&0x22), Some(&l)) = (fam.get(self.pos), fam.get(self.pos + 1)) {
-            let (s, e) = (self.pos + 2, self.pos + 2 + l as usize);
-            if l < 0x80 && e <= fam.len() {
-                self.pos = e;
-                return Ok(Some(&fam[s..e]));
-            }
+        if let Some((s, e)) = short_field(fam, self.pos, 0x22) {
+            self.pos = e;
+            return Ok(Some(&fam[s..e]));
         }
         let Some(rest) = fam.get(self.pos..) else {
             return Ok(None);
@@ -750,6 +793,11 @@ impl FamilyState {
         run_cache: &mut Strs<'b>,
         settings: &Settings,
     ) -> Option<Result<Event<'b>, Error>> {
+        if !settings.label_limits.on {
+            if let r @ Some(_) = self.scalar_sample(fam, msg, name, pre) {
+                return r;
+            }
+        }
         let read = if settings.label_limits.on {
             self.read_metric_limited(fam, msg, pre, &settings.label_limits)
         } else {
@@ -768,9 +816,10 @@ impl FamilyState {
                     family: name,
                     metric_type: self.mtype,
                     series: Series::Value,
-                    metric: slice(fam, c.metric),
+                    metric: msg,
                     run,
                     more: c.more,
+                    common: c.common,
                     value: c.scalar,
                     timestamp_ms: c.ts.unwrap_or_default(),
                     start_timestamp_ms: c.start_ms.unwrap_or_default(),
@@ -795,6 +844,62 @@ impl FamilyState {
         None
     }
 
+    /// A counter's, gauge's or untyped's sample when its metric is what encoders write for
+    /// one: a run of common label pairs (valid UTF-8) and the value message holding the double
+    /// alone, nothing else. It is what [`FamilyState::read_metric`] reads for such a metric
+    /// (every check passes on it), without the field walkers or filling `self.cur`, which only
+    /// histograms and summaries read from later; `None` for any other metric or type (never
+    /// an error: a metric it does not take is read by `read_metric`).
+    #[inline(always)]
+    fn scalar_sample<'b>(
+        &self,
+        fam: &'b [u8],
+        msg: &'b [u8],
+        name: &'b str,
+        pre: Option<&'b str>,
+    ) -> Option<Result<Event<'b>, Error>> {
+        let want: u8 = match self.mtype {
+            MetricType::Counter => 3,
+            MetricType::Gauge => 2,
+            MetricType::Unknown => 5,
+            _ => return None,
+        };
+        // The first metric's run was walked with the family's name.
+        let (run, common) = match pre {
+            Some(r) => (r.len(), self.first_run.1),
+            None => checked_run(msg),
+        };
+        let (labels, value) = msg.split_at_checked(run)?;
+        let &[k, 9, 0x09, d0, d1, d2, d3, d4, d5, d6, d7] = value else {
+            return None;
+        };
+        if !common || k != want << 3 | 2 {
+            return None;
+        }
+        let run = match pre {
+            Some(r) => r,
+            None => utf8(labels)?,
+        };
+        // The type of the caller's result, so that the event is built where it is returned.
+        Some(Ok(Event::Sample(Sample {
+            family: name,
+            metric_type: self.mtype,
+            series: Series::Value,
+            metric: msg,
+            run,
+            more: false,
+            common: true,
+            value: f64::from_le_bytes([d0, d1, d2, d3, d4, d5, d6, d7]),
+            timestamp_ms: 0,
+            start_timestamp_ms: 0,
+            has_ts: false,
+            has_start: false,
+            extra: None,
+            exemplar: None,
+            offset: self.base + range_in(fam, msg).0 as u64,
+        })))
+    }
+
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn sample<'b>(
@@ -815,6 +920,7 @@ impl FamilyState {
             metric: slice(fam, c.metric),
             run,
             more: c.more,
+            common: c.common,
             value,
             timestamp_ms: c.ts.unwrap_or_default(),
             start_timestamp_ms: c.start_ms.unwrap_or_default(),
@@ -846,10 +952,14 @@ impl FamilyState {
         let mut ts: i64 = 0;
         // Labels in the leading run are validated as UTF-8 in one call (see `label_run`).
         // `pre`: the run validated with the family's name.
-        let (run, common) = checked_run(msg);
+        // The first metric's run was walked with the family's name.
+        let (run, common) = match pre {
+            Some(r) => (r.len(), self.first_run.1),
+            None => checked_run(msg),
+        };
         let run_str = match pre {
             Some(r) => Some(r),
-            None => std::str::from_utf8(&msg[..run]).ok(),
+            None => utf8(&msg[..run]),
         };
         let run = if run_str.is_some() { run } else { 0 };
         let mbase = range_in(fam, msg).0;
@@ -980,6 +1090,7 @@ impl FamilyState {
         c.metric = range_in(fam, msg);
         c.run = run;
         c.more = more;
+        c.common = common;
         c.value = (vabs, vabs + value.len());
         c.ts = (ts != 0).then_some(ts);
         c.scalar = scalar;
