@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 
-use super::known_check::{offered, plain};
+use super::known_check::{known_series_agree, offered, plain};
 use crate::settings::{Dialect, LabelLimits, Settings};
 
 /// Bodies with every shape the known path must take or leave: names alone, empty and
@@ -204,6 +204,18 @@ fn path_is_off_where_the_one_pass_path_is() {
             assert_eq!(taken, 0, "{what}");
         }
     }
+}
+
+/// The fuzz target's check passes on the shapes and an Istio-like body, for any offers.
+#[test]
+fn fuzz_check_agrees_on_the_shapes() {
+    for chunk in [1, 7, usize::MAX] {
+        for offers in [&[1u16][..], &[0, 1, 2, 5, 0xffff], &[3, 1]] {
+            known_series_agree(SHAPES.as_bytes(), chunk, offers).unwrap();
+            known_series_agree(istio_like(30).as_bytes(), chunk, offers).unwrap();
+        }
+    }
+    assert!(known_series_agree(b"", 1, &[1]).is_ok());
 }
 
 proptest! {
