@@ -13,7 +13,7 @@ pub(crate) mod located;
 
 use crate::lex::scan::{is_blank, is_label_start, scan_quoted, skip_blanks};
 pub(crate) use located::INLINE_LABELS;
-use located::{Cursor, Located};
+use located::{Cursor, Located, QuoteWalk};
 
 /// A metric family type, as declared by `# TYPE`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -461,11 +461,15 @@ impl<'a> Sample<'a> {
             pos,
             escaped: self.flags() & LABELS_ESCAPED != 0,
             tight: self.flags() & LABELS_TIGHT != 0,
-            quotes: 0,
-            quotes_at: if pos == 0 {
-                self.labels.start()
+            walk: if self.flags() & LABELS_TIGHT != 0 {
+                let from = if pos == 0 {
+                    self.labels.start() as usize
+                } else {
+                    pos
+                };
+                QuoteWalk::new(self.located.text(), from, self.labels.end() as usize)
             } else {
-                pos as u32
+                QuoteWalk::new("", 0, 0)
             },
         }
     }
@@ -639,8 +643,7 @@ impl<'a> Exemplar<'a> {
             pos: 0,
             escaped: self.labels_escaped,
             tight: false,
-            quotes: 0,
-            quotes_at: 0,
+            walk: QuoteWalk::new("", 0, 0),
         }
     }
 
@@ -703,11 +706,9 @@ pub struct SampleLabels<'a> {
     end: u32,
     pos: usize,
     escaped: bool,
-    /// A tight block (see `LABELS_TIGHT`): the re-scan walks it quote to quote. `quotes`
-    /// holds the quotes not yet taken of the 64 bytes before `quotes_at`.
+    /// A tight block (see `LABELS_TIGHT`): the re-scan walks it quote to quote.
     tight: bool,
-    quotes: u64,
-    quotes_at: u32,
+    walk: QuoteWalk<'a>,
 }
 
 impl<'a> SampleLabels<'a> {
@@ -720,8 +721,7 @@ impl<'a> SampleLabels<'a> {
             pos: 0,
             escaped,
             tight: false,
-            quotes: 0,
-            quotes_at: base,
+            walk: QuoteWalk::new("", 0, 0),
         }
     }
 
@@ -730,7 +730,8 @@ impl<'a> SampleLabels<'a> {
     pub(crate) fn rescanned(mut self) -> Self {
         self.located = Cursor::none(self.located.text());
         self.pos = 0;
-        self.quotes_at = self.base;
+        // The general re-scan, the reference for the tight walk too.
+        self.tight = false;
         self
     }
 
@@ -817,39 +818,14 @@ impl<'a> SampleLabels<'a> {
         self.next_general()
     }
 
-    /// The next label of a tight block: the name runs from `pos` to the `=` before the next
-    /// quote, the value to the quote after it, and a comma or the block's end follows.
+    /// The next label of a tight block.
     #[inline(always)]
     fn next_tight(&mut self) -> Option<Label<'a>> {
-        let text = self.text();
-        let pos = self.pos.max(self.base as usize);
-        if pos >= self.end as usize {
-            return None;
-        }
-        // Every quote of a tight block opens or closes a value, so they are taken in turn.
-        let open = self.next_quote()?;
-        let close = self.next_quote()?;
-        self.pos = close + 2;
+        let (name, value) = self.walk.next()?;
         Some(Label {
-            name: Cow::Borrowed(text.get(pos..open.checked_sub(1)?)?),
-            value: Cow::Borrowed(text.get(open + 1..close)?),
+            name: Cow::Borrowed(name),
+            value: Cow::Borrowed(value),
         })
-    }
-
-    /// The block's next quote.
-    #[inline(always)]
-    fn next_quote(&mut self) -> Option<usize> {
-        while self.quotes == 0 {
-            if self.quotes_at >= self.end {
-                return None;
-            }
-            self.quotes =
-                crate::lex::structural::quote_mask(self.text().as_bytes(), self.quotes_at as usize);
-            self.quotes_at += 64;
-        }
-        let at = self.quotes_at as usize - 64 + self.quotes.trailing_zeros() as usize;
-        self.quotes &= self.quotes - 1;
-        Some(at)
     }
 
     /// The general re-scan: blanks, quoted names and escapes.

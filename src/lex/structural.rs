@@ -13,45 +13,8 @@ use wide::u8x16;
 /// 64-byte words one index covers at most: 2 KiB (longer lines take the byte-by-byte path).
 const WORDS: usize = 32;
 
-/// The 64 bytes from `at` as four vectors, and how far the masks made of them must be shifted
-/// down: near the end of `b` the last 64 bytes of `b` are loaded instead (shift `> 0`), so that
-/// nothing is copied; bytes past the end then read as absent. Only a `b` shorter than 64 bytes
-/// is copied into a zero-padded block (a zero byte is in no class).
-#[inline(always)]
-fn lanes(b: &[u8], at: usize) -> ([u8x16; 4], usize) {
-    let load = |s: &[u8]| {
-        let mut a = [0u8; 16];
-        a.copy_from_slice(&s[..16]);
-        u8x16::new(a)
-    };
-    let four = |s: &[u8]| [load(s), load(&s[16..]), load(&s[32..]), load(&s[48..])];
-    if let Some(s) = b.get(at..at + 64) {
-        return (four(s), 0);
-    }
-    if b.len() >= 64 && at < b.len() {
-        let base = b.len() - 64;
-        return (four(&b[base..]), at - base);
-    }
-    let mut buf = [0u8; 64];
-    let rest = b.get(at..).unwrap_or_default();
-    buf[..rest.len()].copy_from_slice(rest);
-    (four(&buf), 0)
-}
-
-/// Bit `i` set where byte `at + i` of `b` is a `"` (none past the end).
-#[inline(always)]
-pub(crate) fn quote_mask(b: &[u8], at: usize) -> u64 {
-    if at >= b.len() {
-        return 0;
-    }
-    let quote = u8x16::splat(b'"');
-    let (vs, shift) = lanes(b, at);
-    let mut m = 0u64;
-    for (k, v) in vs.into_iter().enumerate() {
-        m |= (v.simd_eq(quote).to_bitmask() as u64) << (k * 16);
-    }
-    m >> shift
-}
+use crate::event::located::lanes;
+pub(crate) use crate::event::located::quote_mask;
 
 /// The index of the first line feed or byte above 0x7f at or after `from`, or `b.len()`.
 #[inline(always)]
