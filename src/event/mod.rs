@@ -461,13 +461,13 @@ impl<'a> Sample<'a> {
             pos,
             escaped: self.flags() & LABELS_ESCAPED != 0,
             tight: self.flags() & LABELS_TIGHT != 0,
-            walk: if self.flags() & LABELS_TIGHT != 0 {
-                let from = if pos == 0 {
-                    self.labels.start() as usize
-                } else {
-                    pos
-                };
-                QuoteWalk::new(self.located.text(), from, self.labels.end() as usize)
+            // A tight block's labels past the located ones, or all of them when none are
+            // located, are walked quote to quote; most blocks need no walk.
+            walk: if pos != 0 {
+                QuoteWalk::new(self.located.text(), pos, self.labels.end() as usize)
+            } else if self.flags() & LABELS_TIGHT != 0 && self.located.count().is_none() {
+                let base = self.labels.start() as usize;
+                QuoteWalk::new(self.located.text(), base, self.labels.end() as usize)
             } else {
                 QuoteWalk::new("", 0, 0)
             },

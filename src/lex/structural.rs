@@ -342,7 +342,7 @@ pub(crate) fn reuse_prev(
     let p4 = seq.closes[2] as usize + 2;
     // The compared length: through the byte after the last label's closing quote.
     let limit = seq.closes[seq.n - 1] as usize - p4 + 2;
-    let shared = common_prefix(b, p4, from, limit);
+    let shared = crate::lex::scan::common_prefix(b, p4, from, limit);
     // Labels whose closing quote and the byte after it are shared.
     let mut j = 3;
     while j < seq.n && (seq.closes[j] as usize - p4) + 1 < shared {
@@ -368,29 +368,6 @@ pub(crate) fn reuse_prev(
     }
     seq.n = j;
     Some((j, seq.closes[j - 1] as usize + 1))
-}
-
-/// The length of the common prefix of `b[a..]` and `b[c..]`, at most `limit` (and within `b`).
-#[inline(always)]
-fn common_prefix(b: &[u8], a: usize, c: usize, limit: usize) -> usize {
-    let limit = limit.min(b.len() - a.max(c));
-    let mut i = 0;
-    let load = |s: &[u8]| {
-        let mut x = [0u8; 16];
-        x.copy_from_slice(&s[..16]);
-        u8x16::new(x)
-    };
-    while i + 16 <= limit {
-        let diff = !load(&b[a + i..]).simd_eq(load(&b[c + i..])).to_bitmask() & 0xffff;
-        if diff != 0 {
-            return i + diff.trailing_zeros() as usize;
-        }
-        i += 16;
-    }
-    while i < limit && b[a + i] == b[c + i] {
-        i += 1;
-    }
-    i
 }
 
 #[cfg(test)]
