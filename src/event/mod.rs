@@ -452,6 +452,15 @@ impl<'a> Sample<'a> {
         } else {
             0
         };
+        // A tight block's labels past the located ones, or all of them when none are located,
+        // are walked quote to quote; most blocks need no walk.
+        let (walking, from) = if pos != 0 {
+            (true, pos)
+        } else {
+            let unlocated = self.located.count().is_none();
+            let tight = self.flags() & LABELS_TIGHT != 0;
+            (tight && unlocated, self.labels.start() as usize)
+        };
         SampleLabels {
             // The block is sliced only if it must be re-scanned: pre-located labels are
             // sliced from the line directly.
@@ -460,14 +469,9 @@ impl<'a> Sample<'a> {
             end: self.labels.end(),
             pos,
             escaped: self.flags() & LABELS_ESCAPED != 0,
-            tight: self.flags() & LABELS_TIGHT != 0,
-            // A tight block's labels past the located ones, or all of them when none are
-            // located, are walked quote to quote; most blocks need no walk.
-            walk: if pos != 0 {
-                QuoteWalk::new(self.located.text(), pos, self.labels.end() as usize)
-            } else if self.flags() & LABELS_TIGHT != 0 && self.located.count().is_none() {
-                let base = self.labels.start() as usize;
-                QuoteWalk::new(self.located.text(), base, self.labels.end() as usize)
+            walking,
+            walk: if walking {
+                QuoteWalk::new(self.located.text(), from, self.labels.end() as usize)
             } else {
                 QuoteWalk::new("", 0, 0)
             },
@@ -642,7 +646,7 @@ impl<'a> Exemplar<'a> {
             end: self.labels.len() as u32,
             pos: 0,
             escaped: self.labels_escaped,
-            tight: false,
+            walking: false,
             walk: QuoteWalk::new("", 0, 0),
         }
     }
@@ -706,8 +710,9 @@ pub struct SampleLabels<'a> {
     end: u32,
     pos: usize,
     escaped: bool,
-    /// A tight block (see `LABELS_TIGHT`): the re-scan walks it quote to quote.
-    tight: bool,
+    /// Whether the labels after the located ones (all, if none are located) are those of a
+    /// tight block (see `LABELS_TIGHT`), which `walk` takes quote to quote.
+    walking: bool,
     walk: QuoteWalk<'a>,
 }
 
@@ -720,7 +725,7 @@ impl<'a> SampleLabels<'a> {
             end,
             pos: 0,
             escaped,
-            tight: false,
+            walking: false,
             walk: QuoteWalk::new("", 0, 0),
         }
     }
@@ -731,7 +736,7 @@ impl<'a> SampleLabels<'a> {
         self.located = Cursor::none(self.located.text());
         self.pos = 0;
         // The general re-scan, the reference for the tight walk too.
-        self.tight = false;
+        self.walking = false;
         self
     }
 
@@ -762,17 +767,17 @@ impl<'a> Iterator for SampleLabels<'a> {
     /// with the re-scan kept out of line so it does not weigh on it.
     #[inline(always)]
     fn next(&mut self) -> Option<Label<'a>> {
+        if let Some((name, value)) = self.located.next() {
+            return Some(Label {
+                name: Cow::Borrowed(name),
+                value: Cow::Borrowed(value),
+            });
+        }
+        if self.walking {
+            return self.next_tight();
+        }
         if self.located.is_located() {
-            if let Some((name, value)) = self.located.next() {
-                return Some(Label {
-                    name: Cow::Borrowed(name),
-                    value: Cow::Borrowed(value),
-                });
-            }
-            // `pos` is set from the start when more labels follow the located ones.
-            if self.pos == 0 {
-                return None;
-            }
+            return None;
         }
         self.next_rescan()
     }
@@ -788,9 +793,6 @@ impl<'a> SampleLabels<'a> {
     /// and no '"' lies inside an unescaped value. Anything else takes the general loop.
     #[inline(always)]
     fn next_rescan(&mut self) -> Option<Label<'a>> {
-        if self.tight {
-            return self.next_tight();
-        }
         let end = self.end as usize;
         let i = self.pos.max(self.base as usize);
         let b = self.text().as_bytes();

@@ -296,15 +296,20 @@ impl NameSeq {
         }
         // Remember this list for the lines after it. The names of an indexed line fit in a
         // few KiB: reserved once, so that changing lists do not reallocate as they grow.
+        // The names lie in order along the line: the bytes from the first to the last are
+        // copied at once.
         self.prev_bytes.clear();
         if self.prev_bytes.capacity() == 0 {
             self.prev_bytes.reserve(2 * WORDS * 64);
         }
-        for k in 0..n {
-            let (s, e) = self.spans[k];
-            self.prev[k] = (self.prev_bytes.len() as u32, e - s);
+        if n > 0 {
+            let first = self.spans[0].0;
             self.prev_bytes
-                .extend_from_slice(&b[s as usize..e as usize]);
+                .extend_from_slice(&b[first as usize..self.spans[n - 1].1 as usize]);
+            for k in 0..n {
+                let (s, e) = self.spans[k];
+                self.prev[k] = (s - first, e - s);
+            }
         }
         self.prev_n = n;
         true
@@ -344,10 +349,8 @@ pub(crate) fn reuse_prev(
     let limit = seq.closes[seq.n - 1] as usize - p4 + 2;
     let shared = crate::lex::scan::common_prefix(b, p4, from, limit);
     // Labels whose closing quote and the byte after it are shared.
-    let mut j = 3;
-    while j < seq.n && (seq.closes[j] as usize - p4) + 1 < shared {
-        j += 1;
-    }
+    // (The closing quotes grow along the line.)
+    let j = 3 + seq.closes[3..seq.n].partition_point(|&c| (c as usize - p4) + 1 < shared);
     if j == 3 {
         return None;
     }
