@@ -166,11 +166,22 @@ impl Core {
             return None;
         }
         let input = seg.bytes();
-        let f = prom::known_sample(input, start, key, self.settings.max_line_len)?;
+        let (f, ascii) = prom::known_sample(input, start, key, self.settings.max_line_len)?;
         if need_lf && f.end == input.len() {
             return None;
         }
-        let text = simdutf8::basic::from_utf8(&input[start..f.end]).ok()?;
+        let line = &input[start..f.end];
+        let text = if ascii {
+            // SAFETY: the line is its key, whose bytes `known_sample` found ASCII, one blank,
+            // and a value token that `line_end_value` took, which holds ASCII bytes only
+            // (digits, or a token `parse_value` accepts): every byte is ASCII.
+            #[allow(unsafe_code)]
+            unsafe {
+                crate::event::located::ascii_text(line)
+            }
+        } else {
+            simdutf8::basic::from_utf8(line).ok()?
+        };
         seg.lf_stale = true;
         self.line_no += 1;
         Some((

@@ -486,6 +486,8 @@ pub(crate) fn fast_sample(
 /// one blank and a value that ends the line: the one-pass shape's tail, without walking or
 /// checking the labels again. Prometheus' scrape loop looks a series up in its cache before it
 /// reads the labels in the same way. `None`: another line (the caller parses it as usual).
+/// With the line, whether its key is ASCII: then the whole line is (one blank and a value
+/// token [`line_end_value`] took follow it, which hold ASCII bytes only).
 ///
 /// `key` must be the `series()` of a sample this grammar accepted, in the plain form
 /// `name` or `name{…}`, with the same settings but for the label limits (which it does not
@@ -496,13 +498,16 @@ pub(crate) fn known_sample(
     start: usize,
     key: &[u8],
     max_line_len: usize,
-) -> Option<FastLine> {
+) -> Option<(FastLine, bool)> {
     let after = start + key.len();
-    if b.get(after) != Some(&b' ') || b[start..after] != *key {
+    if b.get(after) != Some(&b' ') {
         return None;
     }
-    let name_end = metric_name_end(key, 0);
-    if name_end == 0 {
+    let scan = crate::lex::scan::known_prefix(b, start, key)?;
+    // A valid key of the plain form: its name runs to its `{` (or its end), unless blanks
+    // come between them.
+    let name_end = scan.brace;
+    if name_end == 0 || is_blank(key[name_end - 1]) {
         return None;
     }
     let labels = match key.get(name_end) {
@@ -515,14 +520,13 @@ pub(crate) fn known_sample(
     if end - start > max_line_len {
         return None;
     }
-    let block = &key[labels.start() as usize..labels.end() as usize];
-    Some(FastLine {
+    let line = FastLine {
         end,
         parts: SampleParts {
             name: Span::new(0, name_end),
             name_escaped: false,
             labels,
-            labels_escaped: memchr::memchr(b'\\', block).is_some(),
+            labels_escaped: scan.backslash,
             labels_tight: false,
             value,
             value_text: Span::new(vstart - start, end - start),
@@ -533,7 +537,8 @@ pub(crate) fn known_sample(
         },
         n_labels: 0,
         inline: [0; INLINE_LABELS],
-    })
+    };
+    Some((line, scan.ascii))
 }
 
 /// The value token at `i` that ends the line (at a LF or the end of `b`): the line's end and
