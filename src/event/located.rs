@@ -534,6 +534,27 @@ mod tests {
     }
 
     #[test]
+    fn known_series_lines_are_ascii_text() {
+        // The scrape's known-series path takes a line whose series it found ASCII through
+        // `ascii_text`, any other through the UTF-8 check: both give the plain parse's events
+        // (under Miri too), offered their own series, in whole and in small chunks.
+        use crate::read::stream::known_check::{offered, plain};
+        let body = "a_total 1\na_total{x=\"1\"} 2\nb{x=\"\u{e9}\"} 3\nb{x=\"\u{20ac}\",y=\"2\"} 4\n\
+                    abcdefghijklmnopqrstuvwxyz_total{envoy_cluster_name=\"outbound|9080||reviews\"} 5\n";
+        let settings = crate::Settings::default();
+        for chunk in [usize::MAX, 7] {
+            let (want, series) = plain(body.as_bytes(), &settings, chunk);
+            let (got, taken) = offered(body.as_bytes(), &settings, chunk, |k| {
+                series.get(k).map(Vec::as_slice)
+            });
+            assert_eq!(got, want, "chunks of {chunk}");
+            if chunk == usize::MAX {
+                assert_eq!(taken, 5);
+            }
+        }
+    }
+
+    #[test]
     fn prefetch_touches_only_its_slice() {
         // Under Miri (CI), each prefetch's pointer must lie in the slice's allocation: every
         // length around the 64-byte step, and slices that end where their allocation ends.
