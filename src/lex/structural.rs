@@ -264,10 +264,12 @@ impl NameSeq {
             && crate::lex::scan::label_name_end(b, start + 1) >= end
     }
 
-    /// Whether the recorded names (spans into `b`) are all different.
+    /// Whether the recorded names (spans into `b`) are all different: free when they are the
+    /// remembered list or its start (a histogram's `_sum` and `_count` after its buckets, the
+    /// same labels but `le`), which stays remembered.
     #[inline(always)]
     pub(crate) fn distinct(&mut self, b: &[u8]) -> bool {
-        if self.same && self.n == self.prev_n {
+        if self.same && self.n <= self.prev_n {
             return true;
         }
         self.distinct_full(b)
@@ -342,7 +344,8 @@ pub(crate) fn reuse_prev(
     if !prev.valid || seq.n <= 3 {
         return None;
     }
-    debug_assert!(seq.n == seq.prev_n);
+    // The previous line's names are the remembered list or its start.
+    debug_assert!(seq.n <= seq.prev_n);
     // The previous line's fourth label, after its third value's quote and comma.
     let p4 = seq.closes[2] as usize + 2;
     // The compared length: through the byte after the last label's closing quote.
@@ -354,8 +357,9 @@ pub(crate) fn reuse_prev(
     if j == 3 {
         return None;
     }
-    // The remembered list is the previous line's names (a line becomes `prev` only after its
-    // names were checked, which leaves them remembered), so names 4 to `j` are the remembered
+    // The remembered list starts with the previous line's names (a line becomes `prev` only
+    // after its names were checked, which leaves them remembered or finds them the start of
+    // the remembered list), so names 4 to `j` are the remembered
     // ones at their places: recorded as such (shifted), without comparing them again. The
     // first three are this line's own, compared as usual.
     let shift = |x: u32| (x as usize - p4 + from) as u32;
@@ -446,6 +450,9 @@ mod tests {
             let len = 1 + (rng >> 33) as usize % 6;
             let list: Vec<&str> = if round % 3 == 0 {
                 names[..4].to_vec()
+            } else if round % 5 == 1 {
+                // The start of the list above.
+                names[..len.min(4)].to_vec()
             } else {
                 (0..len)
                     .map(|k| names[(rng >> (k * 5)) as usize % names.len()])
@@ -470,7 +477,7 @@ mod tests {
             if !valid {
                 continue;
             }
-            shortcut += usize::from(seq.same && seq.n == seq.prev_n);
+            shortcut += usize::from(seq.same && seq.n <= seq.prev_n);
             let distinct = (0..list.len()).all(|i| (0..i).all(|j| list[i] != list[j]));
             assert_eq!(seq.distinct(b), distinct, "{list:?}");
         }
