@@ -142,6 +142,19 @@ fn read_prefix(b: &[u8]) -> Prefix {
     }
 }
 
+/// [`read_prefix`] with the lengths encoders write for most families (one or two bytes:
+/// families under 16 KiB) read inline.
+#[inline(always)]
+fn read_prefix_short(b: &[u8]) -> Prefix {
+    match *b {
+        [l @ 0..0x80, ..] => Prefix::Complete(1, l as usize),
+        [l0 @ 0x80..=0xff, l1 @ 0..0x80, ..] => {
+            Prefix::Complete(2, (l0 & 0x7f) as usize | (l1 as usize) << 7)
+        }
+        _ => read_prefix(b),
+    }
+}
+
 /// A family's length prefix at `*pos` (for the mixed-body check).
 pub(crate) fn read_len(b: &[u8], pos: &mut usize) -> Result<usize, ()> {
     let n = wire::read_varint(b, pos).map_err(|_| ())?;
@@ -283,7 +296,7 @@ impl<'a> Parser<'a> {
             return None;
         }
         let at = self.pos as u64;
-        let prefix = read_prefix(rest);
+        let prefix = read_prefix_short(rest);
         let claimed = match prefix {
             Prefix::Complete(p, len) => &rest[..rest.len().min(check_len(p, len))],
             _ => rest,
@@ -557,7 +570,7 @@ impl<'c> Iterator for ChunkEvents<'c> {
             let rest = self.rest;
             let limit = self.inner.settings.max_family_len;
             let at = self.inner.offset;
-            match read_prefix(rest) {
+            match read_prefix_short(rest) {
                 Prefix::Complete(p, len) if len > limit && rest.len() < check_len(p, len) => {
                     // Too few bytes yet to tell text from protobuf as the other readers do.
                     self.carry.extend_from_slice(rest);
@@ -758,6 +771,38 @@ impl<R: Read> ReadParser<R> {
                 self.failed = true;
             }
             return r;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(p: Prefix) -> (u8, usize, usize, &'static str) {
+        match p {
+            Prefix::Complete(a, b) => (0, a, b, ""),
+            Prefix::Incomplete => (1, 0, 0, ""),
+            Prefix::Bad(what) => (2, 0, 0, what),
+        }
+    }
+
+    /// The inline prefix reads what the varint reader does on every body start of up to
+    /// three bytes (the third byte: a continuation or not).
+    #[test]
+    fn short_prefix_agrees_with_read_prefix() {
+        let mut starts: Vec<Vec<u8>> = vec![vec![]];
+        for a in 0..=255u8 {
+            starts.push(vec![a]);
+            for b in 0..=255u8 {
+                starts.push(vec![a, b]);
+                for c in [0x00, 0x7f, 0x80, 0xff] {
+                    starts.push(vec![a, b, c]);
+                }
+            }
+        }
+        for b in &starts {
+            assert_eq!(key(read_prefix_short(b)), key(read_prefix(b)), "{b:02x?}");
         }
     }
 }

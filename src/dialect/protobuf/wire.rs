@@ -264,6 +264,18 @@ impl<'a> Repeated<'a> {
             fixed64,
         }
     }
+
+    /// The values of one packed field's bytes `packed` (when they are the field's only
+    /// occurrence in its message).
+    pub(crate) fn packed(packed: &'a [u8], fixed64: bool) -> Self {
+        Repeated {
+            fields: Fields::new(&[]),
+            number: 0,
+            packed,
+            packed_pos: 0,
+            fixed64,
+        }
+    }
 }
 
 impl Iterator for Repeated<'_> {
@@ -310,27 +322,32 @@ pub(crate) fn count_repeated(msg: &[u8], number: u32, fixed64: bool) -> Result<u
             continue;
         }
         match v {
-            Value::Bytes(b) if fixed64 => {
-                if b.len() % 8 != 0 {
-                    return Err(WireError::new(
-                        at,
-                        "packed doubles not a multiple of 8 bytes",
-                    ));
-                }
-                n += b.len() / 8;
-            }
-            Value::Bytes(b) => {
-                let mut p = 0;
-                while p < b.len() {
-                    read_varint(b, &mut p)
-                        .map_err(|_| WireError::new(at, "malformed packed varint"))?;
-                    n += 1;
-                }
-            }
+            Value::Bytes(b) => n += count_packed(b, fixed64, at)?,
             Value::Fixed64(_) if fixed64 => n += 1,
             Value::Varint(_) if !fixed64 => n += 1,
             _ => return Err(WireError::new(at, "wrong wire type for a repeated field")),
         }
+    }
+    Ok(n)
+}
+
+/// Counts the values of one packed field's bytes `b` and checks their encoding; `at` is the
+/// field's key position, which an error names.
+pub(crate) fn count_packed(b: &[u8], fixed64: bool, at: usize) -> Result<usize, WireError> {
+    if fixed64 {
+        if b.len() % 8 != 0 {
+            return Err(WireError::new(
+                at,
+                "packed doubles not a multiple of 8 bytes",
+            ));
+        }
+        return Ok(b.len() / 8);
+    }
+    let mut n = 0;
+    let mut p = 0;
+    while p < b.len() {
+        read_varint(b, &mut p).map_err(|_| WireError::new(at, "malformed packed varint"))?;
+        n += 1;
     }
     Ok(n)
 }

@@ -7,12 +7,14 @@ use super::Settings;
 use super::event::{Event, Fmt, Help, Sample, Series, common_pair, label_pair};
 use super::messages::{bucket, quantile, timestamp_ms};
 use super::native::{HistHead, NativeHistogram, span};
-use super::wire::{Fields, Repeated, Value, WireError, count_repeated, utf8, zigzag};
+use super::wire::{Fields, Repeated, Value, WireError, count_packed, count_repeated, utf8, zigzag};
 use crate::dialect::limits::LimitCheck;
 use crate::error::{Error, ErrorKind};
 use crate::event::{MetricType, TypeLine, UnitLine};
 
 mod validate;
+
+use validate::NativeWalk;
 
 /// Reusable buffers of a parser: the formatted `le`/`quantile` values, cached by bucket
 /// position so that steady-state scrapes format nothing.
@@ -69,6 +71,18 @@ impl Scratch {
         }
         f
     }
+}
+
+/// Whether the shortcuts give way to the general paths (which tests compare them with).
+#[cfg(not(test))]
+#[inline(always)]
+fn general_paths() -> bool {
+    false
+}
+
+#[cfg(test)]
+fn general_paths() -> bool {
+    tests::GENERAL.with(std::cell::Cell::get)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1105,6 +1119,7 @@ impl FamilyState {
         let vabs = range_in(fam, value).0;
         let bad = |at: usize| self.wrong_type(vabs + at, "scalar");
         let mut f = Fields::new(value);
+        let mut walk = NativeWalk::default();
         let mut last_upper = f64::NAN;
         let classic = |b: &[u8], last_upper: &mut f64, h: &mut HistHead| {
             let bk = bucket(b).map_err(|e| self.wire(fam, b, e))?;
@@ -1140,8 +1155,13 @@ impl FamilyState {
                 8 => h.zero_count_float = v.as_f64().ok_or_else(|| bad(at))?,
                 9 | 12 => {
                     let b = v.as_bytes().ok_or_else(|| bad(at))?;
-                    span(b).map_err(|e| self.wire(fam, b, e))?;
+                    let (off, len) = span(b).map_err(|e| self.wire(fam, b, e))?;
+                    walk.span(n, off, len);
                     h.spans = true;
+                }
+                10 | 11 | 13 | 14 => {
+                    let r = v.as_bytes().map(|b| range_in(value, b));
+                    walk.bucket_field(n, r, at);
                 }
                 15 => h.start_ms = Some(self.timestamp(fam, v.as_bytes().ok_or_else(|| bad(at))?)?),
                 16 => {
@@ -1154,7 +1174,8 @@ impl FamilyState {
         h.inf_bucket = last_upper == f64::INFINITY;
         h.float = h.count_float > 0.0 || h.zero_count_float > 0.0;
         if h.is_native() {
-            self.validate_native(fam, value, vabs, h)?;
+            let walk = (!general_paths()).then_some(&walk);
+            self.validate_native(fam, value, vabs, h, walk)?;
         }
         Ok(())
     }
@@ -1163,6 +1184,95 @@ impl FamilyState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    thread_local! {
+        /// Set: [`general_paths`] is on for this thread.
+        pub(super) static GENERAL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    /// Every event and the error (kind, message, offset) of `body`, with the shortcuts or
+    /// through the general paths.
+    fn rendered(body: &[u8], general: bool) -> Vec<String> {
+        GENERAL.with(|g| g.set(general));
+        let out = super::super::Parser::new(body, Settings::default().classic_histograms(true))
+            .map(|ev| match ev {
+                Ok(e) => format!("{e:?}"),
+                Err(e) => format!("error {:?} {} at {}", e.kind(), e.message(), e.offset()),
+            })
+            .collect();
+        GENERAL.with(|g| g.set(false));
+        out
+    }
+
+    /// Native histograms (integer and float, both sides, spans with negative offsets, packed
+    /// and unpacked buckets, several occurrences of a field) with every byte replaced by
+    /// values that change lengths, keys and counts: the shortcut that takes the spans and
+    /// bucket fields from the metric's walk gives the events and errors of the walks
+    /// `validate_native` makes without it.
+    #[test]
+    fn native_walk_agrees_with_the_general_path() {
+        use super::super::write::{Family, Metric, Native, encode_families};
+        let mut hs = Vec::new();
+        let mut base = Native::new(3);
+        base.zero_threshold = 1e-128;
+        base.zero_count = 1.0;
+        base.count = 7.0;
+        base.sum = 10.0;
+        base.positive_spans = vec![(0, 2), (1, 1)];
+        base.positive = vec![1.0, 2.0, 1.0];
+        base.negative_spans = vec![(-2, 1)];
+        base.negative = vec![2.0];
+        hs.push(base.clone());
+        let mut f = base.clone();
+        f.float = true;
+        f.positive = vec![1.0, 2.5, 0.5];
+        hs.push(f);
+        let mut neg = base.clone();
+        neg.positive_spans = vec![(0, 1), (-3, 2)];
+        hs.push(neg);
+        let mut bodies: Vec<Vec<u8>> = hs
+            .into_iter()
+            .map(|h| {
+                encode_families(&[
+                    Family::histogram("h", "").metric(Metric::new(&[("a", "b")]).native(h))
+                ])
+            })
+            .collect();
+        // The mutations make unpacked and repeated bucket fields too (a packed field's key
+        // turned into a varint's, another field's key into a bucket field's).
+        let extra = bodies.clone();
+        for body in &extra {
+            for at in 0..body.len() {
+                for b in [
+                    0x00, 0x01, 0x02, 0x08, 0x10, 0x4a, 0x52, 0x5a, 0x62, 0x6a, 0x68, 0x72, 0x7f,
+                    0x80, 0xff,
+                ] {
+                    let mut m = body.clone();
+                    m[at] = b;
+                    bodies.push(m);
+                }
+                let mut m = body.clone();
+                m[at] = m[at].wrapping_add(1);
+                bodies.push(m);
+                let mut m = body.clone();
+                m[at] = m[at].wrapping_sub(1);
+                bodies.push(m);
+            }
+        }
+        let (mut native, mut invalid) = (0, 0);
+        for body in &bodies {
+            let fast = rendered(body, false);
+            native += fast.iter().filter(|e| e.starts_with("Histogram")).count();
+            invalid += fast
+                .iter()
+                .filter(|e| e.contains("InvalidHistogram"))
+                .count();
+            assert_eq!(fast, rendered(body, true), "{body:02x?}");
+        }
+        // Both sides of the checks are reached.
+        assert!(native > bodies.len() / 4, "{native} of {}", bodies.len());
+        assert!(invalid > bodies.len() / 10, "{invalid} of {}", bodies.len());
+    }
 
     /// Events are moved through the front ends once per sample: they stay within 128 bytes
     /// (moved inline, not by a call to `memcpy`).

@@ -3,14 +3,75 @@
 
 use super::*;
 
+/// One bucket field (deltas or counts of one side) as [`FamilyState::read_histogram`]'s walk
+/// saw it.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) enum Packed {
+    #[default]
+    Absent,
+    /// Its one occurrence, packed: the range of its bytes in the value message and the
+    /// position of its key.
+    One(Range, usize),
+    /// Several occurrences, or one not packed: counted and read by walking the message.
+    Other,
+}
+
+/// What [`FamilyState::read_histogram`]'s walk saw of a native histogram's spans and bucket
+/// fields, so that [`FamilyState::validate_native`] need not walk the message again for them
+/// (index 0 the negative side, 1 the positive one).
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct NativeWalk {
+    /// The buckets the spans need.
+    need: [u64; 2],
+    /// How many spans were seen.
+    spans: [usize; 2],
+    /// The first span after the first with a negative offset: its index and offset.
+    neg: [Option<(usize, i32)>; 2],
+    /// Fields 10, 11 (negative deltas, counts), 13, 14 (positive).
+    buckets: [Packed; 4],
+}
+
+impl NativeWalk {
+    /// Notes span `(off, len)` of field `n` (9 or 12).
+    #[inline(always)]
+    pub(super) fn span(&mut self, n: u32, off: i32, len: u32) {
+        let s = usize::from(n == 12);
+        let k = self.spans[s];
+        if k > 0 && off < 0 && self.neg[s].is_none() {
+            self.neg[s] = Some((k, off));
+        }
+        self.need[s] += len as u64;
+        self.spans[s] = k + 1;
+    }
+
+    /// Notes an occurrence of bucket field `n` (10, 11, 13 or 14) at key position `at`;
+    /// `bytes`: its range when length-delimited.
+    #[inline(always)]
+    pub(super) fn bucket_field(&mut self, n: u32, bytes: Option<Range>, at: usize) {
+        let i = match n {
+            10 => 0,
+            11 => 1,
+            13 => 2,
+            _ => 3,
+        };
+        self.buckets[i] = match (self.buckets[i], bytes) {
+            (Packed::Absent, Some(r)) => Packed::One(r, at),
+            _ => Packed::Other,
+        };
+    }
+}
+
 impl FamilyState {
     /// Prometheus' checks of a native histogram (`histogram.Validate` and the parser's).
+    /// `walk`: what the metric's walk saw of the spans and bucket fields, or `None` to walk
+    /// `value` for them (the general path the shortcut is tested against).
     pub(super) fn validate_native(
         &self,
         fam: &[u8],
         value: &[u8],
         vabs: usize,
         h: &HistHead,
+        walk: Option<&NativeWalk>,
     ) -> Result<(), Error> {
         let fail = |msg: String| Err(self.err(fam, ErrorKind::InvalidHistogram, vabs, msg));
         if !((-4..=8).contains(&h.schema) || h.schema == -53) {
@@ -21,43 +82,65 @@ impl FamilyState {
         }
         let mut in_buckets = 0f64;
         let mut int_sum: u64 = 0;
-        for (side, span_f, delta_f, count_f) in [("negative", 9, 10, 11), ("positive", 12, 13, 14)]
+        for (s, (side, span_f, delta_f, count_f)) in
+            [("negative", 9, 10, 11), ("positive", 12, 13, 14)]
+                .into_iter()
+                .enumerate()
         {
-            let mut need: u64 = 0;
-            let mut k = 0usize;
-            let mut f = Fields::new(value);
-            while let Some(r) = f.next_field() {
-                let (n, v, _) = r.map_err(|e| self.wire(fam, value, e))?;
-                if n != span_f {
-                    continue;
+            let (need, neg) = match walk {
+                Some(w) => (w.need[s], w.neg[s]),
+                None => {
+                    let mut w = NativeWalk::default();
+                    let mut f = Fields::new(value);
+                    while let Some(r) = f.next_field() {
+                        let (n, v, _) = r.map_err(|e| self.wire(fam, value, e))?;
+                        if n == span_f {
+                            let (off, len) = v
+                                .as_bytes()
+                                .map(span)
+                                .and_then(Result::ok)
+                                .unwrap_or((0, 0));
+                            w.span(n, off, len);
+                        }
+                    }
+                    (w.need[s], w.neg[s])
                 }
-                let (off, len) = v
-                    .as_bytes()
-                    .map(span)
-                    .and_then(Result::ok)
-                    .unwrap_or((0, 0));
-                if k > 0 && off < 0 {
-                    return fail(format!(
-                        "{side} side: span number {} with offset {off}: histogram has a span whose offset is negative",
-                        k + 1
-                    ));
-                }
-                need += len as u64;
-                k += 1;
+            };
+            if let Some((k, off)) = neg {
+                return fail(format!(
+                    "{side} side: span number {} with offset {off}: histogram has a span whose offset is negative",
+                    k + 1
+                ));
             }
             let (field, fixed) = if h.float {
                 (count_f, true)
             } else {
                 (delta_f, false)
             };
-            let have = count_repeated(value, field, fixed).map_err(|e| self.wire(fam, value, e))?;
+            let packed = match walk {
+                Some(w) => w.buckets[2 * s + usize::from(h.float)],
+                None => Packed::Other,
+            };
+            let (have, values) = match packed {
+                Packed::Absent => (0, Repeated::packed(&[], fixed)),
+                Packed::One(r, at) => {
+                    let b = slice(value, r);
+                    let have = count_packed(b, fixed, at).map_err(|e| self.wire(fam, value, e))?;
+                    (have, Repeated::packed(b, fixed))
+                }
+                Packed::Other => {
+                    let have = count_repeated(value, field, fixed)
+                        .map_err(|e| self.wire(fam, value, e))?;
+                    (have, Repeated::new(value, field, fixed))
+                }
+            };
             if need != have as u64 {
                 return fail(format!(
                     "{side} side: spans need {need} buckets, have {have} buckets: histogram spans specify different number of buckets than provided"
                 ));
             }
             let mut running: i64 = 0;
-            for (i, raw) in Repeated::new(value, field, fixed).enumerate() {
+            for (i, raw) in values.enumerate() {
                 let c = if h.float {
                     f64::from_bits(raw)
                 } else {
