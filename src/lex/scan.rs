@@ -143,31 +143,33 @@ fn name_end<const METRIC: bool>(b: &[u8], mut i: usize) -> usize {
     i + name_end_scalar(&b[i..], 0, if METRIC { METRIC_CHAR } else { LABEL_CHAR })
 }
 
+/// The 16 bytes of `s` from `i` as one vector.
+#[inline(always)]
+fn vec16(s: &[u8], i: usize) -> wide::u8x16 {
+    let mut a = [0u8; 16];
+    a.copy_from_slice(&s[i..i + 16]);
+    wide::u8x16::new(a)
+}
+
 /// Whether `b[at..]` starts with `p`, compared sixteen bytes at a time inline: the per-line
 /// name and prefix caches compare 20–80 bytes, where a call to the C library's `memcmp` cost
 /// more than the comparison.
 #[inline(always)]
 pub(crate) fn has_prefix_at(b: &[u8], at: usize, p: &[u8]) -> bool {
-    use wide::u8x16;
     let Some(h) = b.get(at..at + p.len()) else {
         return false;
     };
     let n = p.len();
-    let vec = |s: &[u8], i: usize| {
-        let mut a = [0u8; 16];
-        a.copy_from_slice(&s[i..i + 16]);
-        u8x16::new(a)
-    };
     if n >= 16 {
         let mut i = 0;
         while i + 16 <= n {
-            if vec(h, i).simd_eq(vec(p, i)).to_bitmask() != 0xffff {
+            if vec16(h, i).simd_eq(vec16(p, i)).to_bitmask() != 0xffff {
                 return false;
             }
             i += 16;
         }
         // The last (overlapping) sixteen bytes.
-        return i == n || vec(h, n - 16).simd_eq(vec(p, n - 16)).to_bitmask() == 0xffff;
+        return i == n || vec16(h, n - 16).simd_eq(vec16(p, n - 16)).to_bitmask() == 0xffff;
     }
     if n >= 8 {
         return word_at(h, 0) == word_at(p, 0) && word_at(h, n - 8) == word_at(p, n - 8);
@@ -180,14 +182,8 @@ pub(crate) fn has_prefix_at(b: &[u8], at: usize, p: &[u8]) -> bool {
 /// of bytes), then 16 at a time, the tail in one overlapping vector.
 #[inline(always)]
 pub(crate) fn common_prefix(b: &[u8], a: usize, c: usize, max: usize) -> usize {
-    use wide::u8x16;
     let max = max.min(b.len() - a.max(c));
-    let vec = |i: usize| {
-        let mut v = [0u8; 16];
-        v.copy_from_slice(&b[i..i + 16]);
-        u8x16::new(v)
-    };
-    let same = |i: usize| vec(a + i).simd_eq(vec(c + i));
+    let same = |i: usize| vec16(b, a + i).simd_eq(vec16(b, c + i));
     let mut i = 0;
     while i + 64 <= max {
         if (same(i) & same(i + 16) & same(i + 32) & same(i + 48)).to_bitmask() != 0xffff {
@@ -261,16 +257,11 @@ pub(crate) fn known_prefix(b: &[u8], at: usize, key: &[u8]) -> Option<KeyScan> {
         high: u8x16::splat(0),
         backslash: u8x16::splat(0),
     };
-    let vec = |s: &[u8], i: usize| {
-        let mut a = [0u8; 16];
-        a.copy_from_slice(&s[i..i + 16]);
-        u8x16::new(a)
-    };
     if n >= 16 {
         let mut i = 0;
         while i + 16 <= n {
-            let v = vec(h, i);
-            if v.simd_eq(vec(key, i)).to_bitmask() != 0xffff {
+            let v = vec16(h, i);
+            if v.simd_eq(vec16(key, i)).to_bitmask() != 0xffff {
                 return None;
             }
             seen.take(v, i, 0);
@@ -278,8 +269,8 @@ pub(crate) fn known_prefix(b: &[u8], at: usize, key: &[u8]) -> Option<KeyScan> {
         }
         if i < n {
             // The last (overlapping) sixteen bytes.
-            let v = vec(h, n - 16);
-            if v.simd_eq(vec(key, n - 16)).to_bitmask() != 0xffff {
+            let v = vec16(h, n - 16);
+            if v.simd_eq(vec16(key, n - 16)).to_bitmask() != 0xffff {
                 return None;
             }
             seen.take(v, n - 16, i + 16 - n);
