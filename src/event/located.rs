@@ -5,7 +5,8 @@
 //! `unsafe fn`s are called only where the precondition is proved, each with a `SAFETY` comment:
 //! the general sample grammar (`dialect::prometheus::general`, `Located::new`) and the
 //! one-pass paths in `read::core` (`ascii_text` for a sample, a metadata line and a line of a
-//! series the scrape knows, `Located::new` for a sample). `#![deny(unsafe_code)]` holds everywhere else.
+//! series the scrape knows, `Located::new` for a sample). `#![deny(unsafe_code)]` holds
+//! everywhere else.
 //!
 //! The line parsers already know where each of a sample's first labels lies when they
 //! validate it. Handing those labels out with checked slicing (`str::get`: two bound checks and
@@ -37,8 +38,8 @@
 //! The second use is [`ascii_text`]: the one-pass paths (`fast_sample`, `fast_meta`) accept
 //! only ASCII bytes, so the line they took is valid UTF-8 without a check (a check that is a
 //! few percent of an Envoy parse); so does the scrape's known-series path (`known_sample`) for
-//! a line whose series it found ASCII while comparing it. Debug builds check that the bytes are ASCII, and the Miri run
-//! covers it through the same tests.
+//! a line whose series it found ASCII while comparing it. Debug builds check that the bytes are
+//! ASCII, and the Miri run covers it through the same tests.
 //!
 //! The third is [`QuoteWalk`]: past the located labels, Istio's series have twenty more, which
 //! the iterator finds quote to quote. Checked slicing of each name and value was a tenth of a
