@@ -113,7 +113,7 @@ impl<V> SeriesMap<V> {
             None => self.index.get(raw).copied(),
         };
         match found {
-            Some(i) => Some((i, self.seen(i))),
+            Some(i) => Some((i, self.get_slot(i))),
             None => {
                 self.record(NONE);
                 self.pending_miss = true;
@@ -134,18 +134,11 @@ impl<V> SeriesMap<V> {
         slot.marked.then_some((i, &*slot.key))
     }
 
-    /// [`SeriesMap::get`] of the key in `slot` (from [`SeriesMap::next_marked`]), which the
-    /// caller found equal to its key: whether it was already seen in this scrape.
-    // For the scrape cache (feature `yaml`).
-    #[cfg_attr(not(feature = "yaml"), allow(dead_code))]
-    #[inline]
-    pub(crate) fn get_slot(&mut self, slot: u32) -> bool {
-        self.seen(slot)
-    }
-
     /// Marks the slot of a found key seen, in order: whether it was seen before in this scrape.
+    /// [`SeriesMap::get`] after its lookup, and the scrape cache for the key in a slot from
+    /// [`SeriesMap::next_marked`] that the caller found equal to its key.
     #[inline]
-    fn seen(&mut self, i: u32) -> bool {
+    pub(crate) fn get_slot(&mut self, i: u32) -> bool {
         self.pending_miss = false;
         self.record(i);
         let slot = &mut self.slots[i as usize];
