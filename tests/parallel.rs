@@ -21,11 +21,18 @@ struct Block<'a> {
     offset: u64,
     len: usize,
     lines_read: u64,
+    /// `line_count` asked before the block's items are read and after.
+    line_count: (Option<u64>, Option<u64>),
 }
 
 fn read_block<'a>(b: &mut BlockEvents<'a>) -> Block<'a> {
+    // Every other block counts its lines before its parse; the others are told after it,
+    // from the count the parse published (or counted then, in lenient mode).
+    let before = (b.index() % 2 == 0).then(|| b.line_count());
     let items: Vec<Item<'a>> = b.by_ref().collect();
+    let after = b.line_count();
     Block {
+        line_count: (before.unwrap_or(after), after),
         items,
         lines_read: b.lines_read(),
         skipped: b.skipped_lines(),
@@ -93,6 +100,9 @@ fn check_lines(body: &[u8], settings: &Settings, options: Options) -> usize {
                         (line_feeds + usize::from(unterminated)) as u64
                     );
                 }
+                let lines = (line_feeds + usize::from(unterminated)) as u64;
+                let want_count = (blocks.len() > 1).then_some(lines);
+                assert_eq!(b.line_count, (want_count, want_count), "line_count");
                 lines_before += line_feeds;
                 offset += b.len;
             }

@@ -118,10 +118,11 @@ impl Options {
     /// Events' line numbers count from their block's first line (`true`), or from the body's
     /// (`false`, the default).
     ///
-    /// For the body's line numbers every block needs the number of lines before it, so each
-    /// block's line feeds are counted before it is parsed: one more pass over the body. On a
-    /// body that does not fit in the cache that pass costs about a tenth of the parallel
-    /// speed-up. A scraper does not need the line of every sample: with
+    /// For the body's line numbers every block needs the number of lines before it when it
+    /// starts: the line feeds of the blocks before it whose parse has not finished (with all
+    /// threads running, the block another thread is parsing) are counted first, about one
+    /// more pass over the body, a tenth or more of the parallel speed-up on a body that does
+    /// not fit in the cache. A scraper does not need the line of every sample: with
     /// block-relative lines nothing is counted ahead, [`BlockEvents::first_line`] counts the
     /// lines before its block only when called (so `block.first_line() - 1 + event.line()` is
     /// an event's line in the body), and errors still carry the body's line numbers (the
@@ -202,18 +203,18 @@ impl Options {
             split(body, self.block_len.min(per_thread.max(MIN_BLOCK_LEN)))
         };
         if bounds.len() < 2 {
-            let mut block = BlockEvents::new(body, settings, 0, Some(0), 0, None, None);
+            let mut block = BlockEvents::new(body, settings, 0, Some(0), 0, None);
             let r = f(&mut block);
             return block.verdict(r).map(|r| vec![r]);
         }
 
         // Blocks are handed out in input order to one worker per thread, so that, on a
-        // loaded machine too, a block starts soon after the one before it. Each block counts
-        // its line feeds before parsing (which brings it into the cache for the parse), and
-        // takes the number of lines before it from the counts of the blocks before it,
-        // counting itself any that are not published yet. With block-relative lines nothing
-        // is counted ahead: a block's parse publishes its count, and a block that needs the
-        // lines before it later (an error, `first_line`) counts those not published yet.
+        // loaded machine too, a block starts soon after the one before it. A finished parse
+        // publishes its block's line feeds. A block that needs the number of lines before it
+        // (at its start for the body's line numbers; at an error or `first_line` with
+        // block-relative lines) counts the earlier blocks not published yet: usually only the
+        // one another worker is parsing, whose bytes that worker is bringing into the shared
+        // cache.
         let lines = Arc::new(LineCounts::new(body, bounds));
         let bounds = &lines.bounds;
         let next = AtomicUsize::new(0);
@@ -229,30 +230,19 @@ impl Options {
                     break;
                 }
                 let (start, end) = bounds[index];
-                // A block ends after a line feed, except the last when the body has none.
-                let ends_line = body[end - 1] == b'\n';
-                // Block-relative lines: nothing known ahead; the block counts when it must.
-                let (lines_before, line_count, counts) = if self.block_lines {
-                    (None, None, Some(Arc::clone(&lines)))
-                } else {
-                    let line_feeds = lines.count(index);
-                    let line_count = line_feeds + u64::from(!ends_line);
-                    (Some(lines.before(index)), Some(line_count), None)
-                };
+                let lines_before = (!self.block_lines).then(|| lines.before(index));
                 let mut block = BlockEvents::new(
                     &body[start..end],
                     settings.clone(),
                     index,
                     lines_before,
                     start as u64,
-                    line_count,
-                    counts,
+                    Some(Arc::clone(&lines)),
                 );
                 let r = f(&mut block);
                 let (verdict, parsed_lines) = block.finish(r);
-                // A block-relative parse publishes its count for later blocks (the other mode
-                // counted it ahead).
-                if let Some(n) = parsed_lines.filter(|_| self.block_lines && ends_line) {
+                // A block ends after a line feed, except the last when the body has none.
+                if let Some(n) = parsed_lines.filter(|_| body[end - 1] == b'\n') {
                     lines.publish(index, n);
                 }
                 if verdict.is_err() {
@@ -490,34 +480,36 @@ pub struct BlockEvents<'a> {
     index: usize,
     /// The lines before the block, once known.
     lines_before: OnceLock<u64>,
-    /// Block-relative lines: where the lines before the block are counted when needed.
+    /// Events' lines count from the block's first line.
+    relative: bool,
+    /// The blocks' line counts (blocks of a parallel parse): where the lines before the block
+    /// and in it are counted when needed.
     counts: Option<Arc<LineCounts<'a>>>,
     offset: u64,
-    line_count: Option<u64>,
     /// Fail-fast mode: the error that ended the block.
     error: Option<Error>,
 }
 
 impl<'a> BlockEvents<'a> {
+    /// A block whose events count lines from `lines_before`, or from its own first line when
+    /// that is `None`.
     fn new(
         input: &'a [u8],
         settings: Settings,
         index: usize,
         lines_before: Option<u64>,
         offset: u64,
-        line_count: Option<u64>,
         counts: Option<Arc<LineCounts<'a>>>,
     ) -> Self {
-        // Block-relative lines: the parser numbers the block's lines from 1.
         let parser = Parser::at(input, settings, lines_before.unwrap_or(0), offset);
         BlockEvents {
             parser,
             input,
             index,
             lines_before: lines_before.map_or_else(OnceLock::new, OnceLock::from),
+            relative: lines_before.is_none(),
             counts,
             offset,
-            line_count,
             error: None,
         }
     }
@@ -554,18 +546,19 @@ impl<'a> BlockEvents<'a> {
         self.input
     }
 
-    /// The number of lines in the block when it was counted before the parse (blocks of a
-    /// parallel parse; `None` when the body is parsed as one block, and with
-    /// [`Options::block_lines`], where nothing is counted ahead): an upper bound on its items,
-    /// to reserve space with.
+    /// The number of lines in the block (blocks of a parallel parse, counted on the first call
+    /// unless a parse published it; `None` when the body is parsed as one block): an upper
+    /// bound on its items, to reserve space with.
     pub fn line_count(&self) -> Option<u64> {
-        self.line_count
+        let counts = self.counts.as_ref()?;
+        let ends_line = self.input.last() == Some(&b'\n');
+        Some(counts.count(self.index) + u64::from(!ends_line))
     }
 
     /// How many of the block's lines were read so far.
     pub fn lines_read(&self) -> u64 {
         // The parser started at the lines before the block, or at 0 (block-relative).
-        let start = if self.counts.is_some() {
+        let start = if self.relative {
             0
         } else {
             self.lines_before()
@@ -620,7 +613,7 @@ impl BlockEvents<'_> {
     #[cold]
     #[inline(never)]
     fn record(&mut self, e: &mut Error) {
-        if self.counts.is_some() {
+        if self.relative {
             e.add_lines(self.lines_before());
         }
         if !self.parser.settings().is_lenient() {
