@@ -291,9 +291,10 @@ impl<'c> Events<'c> {
     /// The next event, where the next sample line may be one of the series `known`, a series
     /// of an earlier sample of this parser's dialect and settings (the scrape's cache key): such
     /// a line is taken without its labels walked again, and the flag says so.
-    // For the scrape (feature `yaml`).
+    // For the scrape (feature `yaml`). Inlined into the scrape's loop, as `Parser::next` is into
+    // a caller's: out of line the event went through memory on every line.
     #[cfg_attr(not(feature = "yaml"), allow(dead_code))]
-    #[inline]
+    #[inline(always)]
     pub(crate) fn next_known(
         &mut self,
         known: Option<&[u8]>,
