@@ -213,82 +213,56 @@ pub(crate) fn common_prefix(b: &[u8], a: usize, c: usize, max: usize) -> usize {
     i
 }
 
-/// What [`known_prefix`] found in a key that `b` repeats.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct KeyScan {
+/// What the scrape's known-series path needs to know of a cached key besides its bytes, found
+/// once when the key is stored (each line only compares its bytes with the key's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct KeyShape {
     /// The index of the key's first `{` (the key's length without one).
-    pub brace: usize,
+    pub brace: u32,
     /// Whether the key holds a backslash.
     pub backslash: bool,
-    /// Whether every byte of the key is ASCII.
-    pub ascii: bool,
 }
 
-/// Whether `b[at..]` starts with `key`, and what the key holds, in one pass of 16-byte vectors
-/// (the scrape's known-series path reads each line's series this way: a call each to `memcmp`,
-/// `memchr` and a UTF-8 check cost more than the line's parse).
+impl KeyShape {
+    /// The shape of `key`; `None` for a key too long to describe (over 4 GiB).
+    pub(crate) fn of(key: &[u8]) -> Option<KeyShape> {
+        let brace = memchr::memchr(b'{', key).unwrap_or(key.len());
+        Some(KeyShape {
+            brace: u32::try_from(brace).ok()?,
+            backslash: memchr::memchr(b'\\', key).is_some(),
+        })
+    }
+}
+
+/// Whether `b[at..]` starts with `key`, and then whether those bytes are all ASCII, in one pass
+/// of 16-byte vectors (the scrape's known-series path reads each line's series this way: a
+/// call each to `memcmp` and a UTF-8 check cost more than the line's parse).
 #[inline(always)]
-pub(crate) fn known_prefix(b: &[u8], at: usize, key: &[u8]) -> Option<KeyScan> {
-    use wide::u8x16;
-    /// The classes seen so far.
-    struct Seen {
-        brace: Option<usize>,
-        high: u8x16,
-        backslash: u8x16,
-    }
-    impl Seen {
-        /// Classifies one vector of the key at `base`; its first `skip` bytes were seen before.
-        #[inline(always)]
-        fn take(&mut self, v: u8x16, base: usize, skip: usize) {
-            self.high |= v;
-            self.backslash |= v.simd_eq(u8x16::splat(b'\\'));
-            if self.brace.is_none() {
-                let m = v.simd_eq(u8x16::splat(b'{')).to_bitmask() >> skip;
-                if m != 0 {
-                    self.brace = Some(base + skip + m.trailing_zeros() as usize);
-                }
-            }
-        }
-    }
+pub(crate) fn known_prefix(b: &[u8], at: usize, key: &[u8]) -> Option<bool> {
     let h = b.get(at..at + key.len())?;
     let n = key.len();
-    let mut seen = Seen {
-        brace: None,
-        high: u8x16::splat(0),
-        backslash: u8x16::splat(0),
-    };
-    if n >= 16 {
-        let mut i = 0;
-        while i + 16 <= n {
-            let v = vec16(h, i);
-            if v.simd_eq(vec16(key, i)).to_bitmask() != 0xffff {
-                return None;
-            }
-            seen.take(v, i, 0);
-            i += 16;
-        }
-        if i < n {
-            // The last (overlapping) sixteen bytes.
-            let v = vec16(h, n - 16);
-            if v.simd_eq(vec16(key, n - 16)).to_bitmask() != 0xffff {
-                return None;
-            }
-            seen.take(v, n - 16, i + 16 - n);
-        }
-    } else {
-        if h != key {
+    if n < 16 {
+        return (h == key).then(|| h.is_ascii());
+    }
+    let mut high = wide::u8x16::splat(0);
+    let mut i = 0;
+    while i + 16 <= n {
+        let v = vec16(h, i);
+        if v.simd_eq(vec16(key, i)).to_bitmask() != 0xffff {
             return None;
         }
-        // Padded with zero bytes, which are in no class.
-        let mut a = [0u8; 16];
-        a[..n].copy_from_slice(key);
-        seen.take(u8x16::new(a), 0, 0);
+        high |= v;
+        i += 16;
     }
-    Some(KeyScan {
-        brace: seen.brace.unwrap_or(n),
-        backslash: seen.backslash.to_bitmask() != 0,
-        ascii: seen.high.to_bitmask() == 0,
-    })
+    if i < n {
+        // The last (overlapping) sixteen bytes.
+        let v = vec16(h, n - 16);
+        if v.simd_eq(vec16(key, n - 16)).to_bitmask() != 0xffff {
+            return None;
+        }
+        high |= v;
+    }
+    Some(high.to_bitmask() == 0)
 }
 
 /// The little-endian word at `b[i..i + 8]`.
@@ -451,23 +425,20 @@ mod tests {
             "abcdefghijklmno{",
             "abcdefghijklmnop{",
             "abcdefghijklmnopq{x=\"\u{20ac}\"}",
+            "abcdefghijklmnopqrstuvwxyz0123\u{e9}",
+            "\u{e9}bcdefghijklmnopqrstuvwxyz0123456",
         ];
         for key in keys {
             let key = key.as_bytes();
-            let plain = KeyScan {
-                brace: key.iter().position(|&c| c == b'{').unwrap_or(key.len()),
-                backslash: key.contains(&b'\\'),
-                ascii: key.is_ascii(),
-            };
+            let shape = KeyShape::of(key).expect("short key");
+            let brace = key.iter().position(|&c| c == b'{').unwrap_or(key.len());
+            assert_eq!(shape.brace as usize, brace, "{key:?}");
+            assert_eq!(shape.backslash, key.contains(&b'\\'), "{key:?}");
             for pad in 0..3 {
                 let mut b = vec![b'x'; pad];
                 b.extend_from_slice(key);
                 b.extend_from_slice(b" 1\n");
-                assert_eq!(
-                    known_prefix(&b, pad, key),
-                    Some(KeyScan { ..plain }),
-                    "{key:?}"
-                );
+                assert_eq!(known_prefix(&b, pad, key), Some(key.is_ascii()), "{key:?}");
                 // Any one byte changed, and the line cut short: not the key.
                 for k in 0..key.len() {
                     let mut c = b.clone();

@@ -6,6 +6,7 @@ use crate::dialect::prometheus::{self as prom, LineCtx};
 use crate::error::{Error, ErrorKind, LineError};
 use crate::event::located::Located;
 use crate::event::{Event, HelpLine, INLINE_LABELS, Sample, TypeLine};
+use crate::lex::scan::KeyShape;
 use crate::settings::{Dialect, Settings};
 
 /// The line machinery every front end shares: numbering, limits, UTF-8, dialect dispatch,
@@ -149,8 +150,9 @@ impl Core {
         Some((f.end, Event::Sample(ev)))
     }
 
-    /// The line at `start` of `seg` when it is a sample of the series `key`, which the caller
-    /// knows to be valid (see [`prom::known_sample`]): its end and event, without the label
+    /// The line at `start` of `seg` when it is a sample of the series `known` (a key and its
+    /// shape), which the caller knows to be valid (see [`prom::known_sample`]): its end and
+    /// event, without the label
     /// walk; `None` for any other line (and whenever the one-pass path would not be taken, or
     /// label limits apply), which the caller then parses as usual.
     #[inline]
@@ -160,19 +162,19 @@ impl Core {
         start: usize,
         offset: u64,
         need_lf: bool,
-        key: &[u8],
+        known: (&[u8], KeyShape),
     ) -> Option<(usize, Event<'l>)> {
         if !self.fast || self.cx.limits.on {
             return None;
         }
         let input = seg.bytes();
-        let (f, ascii) = prom::known_sample(input, start, key, self.settings.max_line_len)?;
+        let (f, ascii) = prom::known_sample(input, start, known, self.settings.max_line_len)?;
         if need_lf && f.end == input.len() {
             return None;
         }
         let line = &input[start..f.end];
         let text = if ascii {
-            // SAFETY: the line is its key, whose bytes `known_sample` found ASCII, one blank,
+            // SAFETY: the line is its key, whose bytes `known_prefix` found ASCII, one blank,
             // and a value token that `line_end_value` took, which holds ASCII bytes only
             // (digits, or a token `parse_value` accepts): every byte is ASCII.
             #[allow(unsafe_code)]

@@ -1,6 +1,7 @@
 //! The known-series path (`Events::next_known`) against the plain parse, for the tests and the
 //! `known` fuzz target (feature `fuzzing`).
 
+use crate::lex::scan::KeyShape;
 use crate::settings::Settings;
 use crate::{ChunkParser, Error, Event};
 
@@ -62,7 +63,8 @@ pub(crate) fn offered<'k>(
     let mut drain = |mut events: crate::read::stream::Events<'_>| {
         loop {
             let key = offer(samples);
-            let Some((r, known)) = events.next_known(key) else {
+            let known = key.and_then(|k| Some((k, KeyShape::of(k)?)));
+            let Some((r, known)) = events.next_known(known) else {
                 break;
             };
             if known {

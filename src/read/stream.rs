@@ -16,6 +16,7 @@ pub(crate) mod known_check;
 mod known_tests;
 use crate::error::{Error, ErrorKind};
 use crate::event::Event;
+use crate::lex::scan::KeyShape;
 use crate::settings::Settings;
 
 /// A push parser: feed bytes as they arrive (from a socket, a decompressor, …) and drain the
@@ -288,8 +289,9 @@ impl Events<'_> {
 }
 
 impl<'c> Events<'c> {
-    /// The next event, where the next sample line may be one of the series `known`, a series
-    /// of an earlier sample of this parser's dialect and settings (the scrape's cache key): such
+    /// The next event, where the next sample line may be of the series `known` (its bytes and
+    /// [`KeyShape`]), a series of an earlier sample of this parser's dialect and settings (the
+    /// scrape's cache key): such
     /// a line is taken without its labels walked again, and the flag says so.
     // For the scrape (feature `yaml`). Inlined into the scrape's loop, as `Parser::next` is into
     // a caller's: out of line the event went through memory on every line.
@@ -297,7 +299,7 @@ impl<'c> Events<'c> {
     #[inline(always)]
     pub(crate) fn next_known(
         &mut self,
-        known: Option<&[u8]>,
+        known: Option<(&[u8], KeyShape)>,
     ) -> Option<(Result<Event<'c>, Error>, bool)> {
         let mut taken = false;
         let ev = self.step(known, &mut taken)?;
@@ -305,7 +307,11 @@ impl<'c> Events<'c> {
     }
 
     #[inline(always)]
-    fn step(&mut self, known: Option<&[u8]>, taken: &mut bool) -> Option<Result<Event<'c>, Error>> {
+    fn step(
+        &mut self,
+        known: Option<(&[u8], KeyShape)>,
+        taken: &mut bool,
+    ) -> Option<Result<Event<'c>, Error>> {
         if let Some(e) = self.pending.take() {
             return Some(Err(e));
         }

@@ -10,6 +10,8 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
+use crate::lex::scan::KeyShape;
+
 /// How many lookups ahead the positional key is prefetched.
 const PREFETCH_AHEAD: usize = 8;
 
@@ -23,8 +25,8 @@ struct Slot<V> {
     last_seen: u64,
     /// What the entry counts against the byte budget.
     cost: usize,
-    /// The key was stored marked (see [`SeriesMap::next_marked`]).
-    marked: bool,
+    /// The key was stored marked (see [`SeriesMap::next_marked`]): its shape.
+    marked: Option<KeyShape>,
 }
 
 /// The bytes an entry holds besides its key and its value's heap: the slot, its index entry (with the hash
@@ -123,15 +125,15 @@ impl<V> SeriesMap<V> {
     }
 
     /// The key the next lookup most likely asks for (the one at its position in the previous
-    /// scrape) when it was stored marked: its slot and bytes. A caller that finds its key equal
-    /// takes the slot with [`SeriesMap::get_slot`] instead of looking the key up.
+    /// scrape) when it was stored marked: its slot, bytes and shape. A caller that finds its key
+    /// equal takes the slot with [`SeriesMap::get_slot`] instead of looking the key up.
     // For the scrape cache (feature `yaml`).
     #[cfg_attr(not(feature = "yaml"), allow(dead_code))]
     #[inline]
-    pub(crate) fn next_marked(&self) -> Option<(u32, &[u8])> {
+    pub(crate) fn next_marked(&self) -> Option<(u32, &[u8], KeyShape)> {
         let i = *self.prev_order.get(self.cur_order.len())?;
         let slot = self.slots.get(i as usize)?;
-        slot.marked.then_some((i, &*slot.key))
+        Some((i, &*slot.key, slot.marked?))
     }
 
     /// Marks the slot of a found key seen, in order: whether it was seen before in this scrape.
@@ -180,7 +182,7 @@ impl<V> SeriesMap<V> {
     /// [`SeriesMap::insert`] of a value holding `value_heap` bytes on the heap. Gives the value back when the map
     /// is full by entries or bytes: then the key is not cached (its owner is recomputed on every lookup) until
     /// the end of a scrape frees the entries it did not see. A `marked` key is offered by
-    /// [`SeriesMap::next_marked`].
+    /// [`SeriesMap::next_marked`], with its shape.
     pub(crate) fn insert_sized(
         &mut self,
         raw: &[u8],
@@ -194,6 +196,7 @@ impl<V> SeriesMap<V> {
             self.pending_miss = false;
             return Err(value);
         }
+        let marked = if marked { KeyShape::of(raw) } else { None };
         let key: Arc<[u8]> = Arc::from(raw);
         let i = self.slots.len() as u32;
         match self.index.entry(key.clone()) {

@@ -5,6 +5,7 @@
 //! and validation, as Prometheus' `scrapeCache` does. Both sit on the same map (positional lookup first, then
 //! the hashed index) with the same hygiene.
 
+use crate::lex::scan::KeyShape;
 use crate::relabel::Labels;
 use crate::relabel::series_map::SeriesMap;
 
@@ -56,11 +57,11 @@ impl ScrapeCache {
     }
 
     /// The series the next lookup most likely asks for, when it is a series of a sample the text
-    /// parser accepted in the strict Prometheus dialect (stored `parsed`): its slot and bytes, for
+    /// parser accepted in the strict Prometheus dialect (stored `parsed`): its slot, bytes and shape, for
     /// the parser to compare with the next line (`ChunkParser`'s known series) and
     /// [`ScrapeCache::get_slot`] when it matched.
     #[inline]
-    pub(crate) fn next_parsed(&self) -> Option<(u32, &[u8])> {
+    pub(crate) fn next_parsed(&self) -> Option<(u32, &[u8], KeyShape)> {
         self.map.next_marked()
     }
 

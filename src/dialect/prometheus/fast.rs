@@ -2,6 +2,7 @@
 //! `None`) whatever it does not take, and the general grammar then parses the line.
 
 use super::*;
+use crate::lex::scan::KeyShape;
 
 /// A `# HELP` or `# TYPE` line recognised by [`fast_meta`]: its end (the LF's index or the
 /// body's length) and its name's end; the name starts [`META_NAME_START`] bytes into the line
@@ -491,23 +492,24 @@ pub(crate) fn fast_sample(
 ///
 /// `key` must be the `series()` of a sample this grammar accepted, in the plain form
 /// `name` or `name{…}`, with the same settings but for the label limits (which it does not
-/// check): whatever follows such a series on a line, the series parses the same way.
+/// check): whatever follows such a series on a line, the series parses the same way. `shape`
+/// is the key's ([`KeyShape::of`]).
 #[inline(always)]
 pub(crate) fn known_sample(
     b: &[u8],
     start: usize,
-    key: &[u8],
+    (key, shape): (&[u8], KeyShape),
     max_line_len: usize,
 ) -> Option<(FastLine, bool)> {
     let after = start + key.len();
     if b.get(after) != Some(&b' ') {
         return None;
     }
-    let scan = crate::lex::scan::known_prefix(b, start, key)?;
+    let ascii = crate::lex::scan::known_prefix(b, start, key)?;
     // A valid key of the plain form: its name runs to its `{` (or its end), unless blanks
     // come between them.
-    let name_end = scan.brace;
-    if name_end == 0 || is_blank(key[name_end - 1]) {
+    let name_end = shape.brace as usize;
+    if name_end == 0 || name_end > key.len() || is_blank(key[name_end - 1]) {
         return None;
     }
     let labels = match key.get(name_end) {
@@ -526,7 +528,7 @@ pub(crate) fn known_sample(
             name: Span::new(0, name_end),
             name_escaped: false,
             labels,
-            labels_escaped: scan.backslash,
+            labels_escaped: shape.backslash,
             labels_tight: false,
             value,
             value_text: Span::new(vstart - start, end - start),
@@ -538,7 +540,7 @@ pub(crate) fn known_sample(
         n_labels: 0,
         inline: [0; INLINE_LABELS],
     };
-    Some((line, scan.ascii))
+    Some((line, ascii))
 }
 
 /// The value token at `i` that ends the line (at a LF or the end of `b`): the line's end and

@@ -493,10 +493,12 @@ impl State<'_> {
                         true => self.s.cache.next_parsed(),
                         false => None,
                     };
-                    let Some((ev, taken)) = events.next_known(next.map(|(_, key)| key)) else {
+                    let Some((ev, taken)) =
+                        events.next_known(next.map(|(_, key, shape)| (key, shape)))
+                    else {
                         break;
                     };
-                    self.known = next.filter(|_| taken).map(|(slot, _)| slot);
+                    self.known = next.filter(|_| taken).map(|(slot, ..)| slot);
                     #[cfg(test)]
                     {
                         self.s.known_taken += taken as u64;
