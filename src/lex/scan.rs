@@ -244,8 +244,23 @@ pub(crate) fn known_prefix(b: &[u8], at: usize, key: &[u8]) -> Option<bool> {
     if n < 16 {
         return (h == key).then(|| h.is_ascii());
     }
-    let mut high = wide::u8x16::splat(0);
+    let zero = wide::u8x16::splat(0);
+    let mut high = zero;
     let mut i = 0;
+    // Sixty-four bytes per test (a known line is nearly always its key).
+    while i + 64 <= n {
+        let v = [0, 16, 32, 48].map(|k| vec16(h, i + k));
+        let diff = [0, 16, 32, 48].map(|k| v[k / 16] ^ vec16(key, i + k));
+        if (diff[0] | diff[1] | diff[2] | diff[3])
+            .simd_eq(zero)
+            .to_bitmask()
+            != 0xffff
+        {
+            return None;
+        }
+        high |= v[0] | v[1] | v[2] | v[3];
+        i += 64;
+    }
     while i + 16 <= n {
         let v = vec16(h, i);
         if v.simd_eq(vec16(key, i)).to_bitmask() != 0xffff {
@@ -428,7 +443,19 @@ mod tests {
             "abcdefghijklmnopqrstuvwxyz0123\u{e9}",
             "\u{e9}bcdefghijklmnopqrstuvwxyz0123456",
         ];
-        for key in keys {
+        // Keys around the 16- and 64-byte strides, with and without a two-byte character in
+        // each place.
+        let mut keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        for len in [31, 63, 64, 65, 79, 127, 128, 129, 200] {
+            let plain: String = (0..len).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+            keys.push(plain.clone());
+            for at in [0, 15, 16, 47, 63, 64, 100, len - 2] {
+                if at + 2 <= len {
+                    keys.push(format!("{}\u{e9}{}", &plain[..at], &plain[at + 2..]));
+                }
+            }
+        }
+        for key in &keys {
             let key = key.as_bytes();
             let shape = KeyShape::of(key).expect("short key");
             let brace = key.iter().position(|&c| c == b'{').unwrap_or(key.len());
