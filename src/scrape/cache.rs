@@ -194,9 +194,18 @@ impl Collisions {
 
     /// Whether a sample of the set hashed `h` at `ts` repeats one already emitted in this scrape (Prometheus'
     /// storage rejects it: a duplicate sample for the timestamp); records it otherwise.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn is_repeat(&mut self, h: u64, ts: Option<i64>) -> bool {
-        if !self.tracking && (self.shared.is_empty() || !self.shared.contains(&h)) {
+        // Inline only the usual case: no two series of the cache share a hash.
+        if !self.tracking && self.shared.is_empty() {
+            return false;
+        }
+        self.is_repeat_shared(h, ts)
+    }
+
+    #[inline(never)]
+    fn is_repeat_shared(&mut self, h: u64, ts: Option<i64>) -> bool {
+        if !self.tracking && !self.shared.contains(&h) {
             return false;
         }
         self.emitted.insert(h, ts) == Some(ts)

@@ -493,17 +493,18 @@ impl State<'_> {
                         true => self.s.cache.next_parsed(),
                         false => None,
                     };
-                    let Some((ev, taken)) =
-                        events.next_known(next.map(|(_, key, shape)| (key, shape)))
-                    else {
+                    // Borrowed where the parser left it: moved out, the event was copied.
+                    let item = events.next_known(next.map(|(_, key, shape)| (key, shape)));
+                    let Some((ev, taken)) = &item else {
                         break;
                     };
+                    let taken = *taken;
                     self.known = next.filter(|_| taken).map(|(slot, ..)| slot);
                     #[cfg(test)]
                     {
                         self.s.known_taken += taken as u64;
                     }
-                    if let (Err(e), false) = (&ev, self.s.options.lenient) {
+                    if let (Err(e), false) = (ev, self.s.options.lenient) {
                         match self.mixed.on_error(e.clone(), bytes) {
                             Some(e) => {
                                 self.fail(ScrapeError::Parse(e), app);
@@ -512,7 +513,7 @@ impl State<'_> {
                             None => return true,
                         }
                     }
-                    if !self.event(&ev, app) {
+                    if !self.event(ev, app) {
                         return false;
                     }
                 }
