@@ -64,10 +64,11 @@ pub(crate) fn offered<'k>(
         loop {
             let key = offer(samples);
             let known = key.and_then(|k| Some((k, KeyShape::of(k)?)));
-            let Some((r, known)) = events.next_known(known) else {
+            let mut known_line = false;
+            let Some(r) = events.next_known(known, &mut known_line) else {
                 break;
             };
-            if known {
+            if known_line {
                 taken += 1;
                 let series = r
                     .as_ref()

@@ -291,19 +291,20 @@ impl Events<'_> {
 impl<'c> Events<'c> {
     /// The next event, where the next sample line may be of the series `known` (its bytes and
     /// [`KeyShape`]), a series of an earlier sample of this parser's dialect and settings (the
-    /// scrape's cache key): such
-    /// a line is taken without its labels walked again, and the flag says so.
+    /// scrape's cache key): such a line is taken without its labels walked again, and `taken`
+    /// is set.
     // For the scrape (feature `yaml`). Inlined into the scrape's loop, as `Parser::next` is into
-    // a caller's: out of line the event went through memory on every line.
+    // a caller's, and the flag set through a reference: out of line, or returned beside the
+    // event, the event was copied on every line.
     #[cfg_attr(not(feature = "yaml"), allow(dead_code))]
     #[inline(always)]
     pub(crate) fn next_known(
         &mut self,
         known: Option<(&[u8], KeyShape)>,
-    ) -> Option<(Result<Event<'c>, Error>, bool)> {
-        let mut taken = false;
-        let ev = self.step(known, &mut taken)?;
-        Some((ev, taken))
+        taken: &mut bool,
+    ) -> Option<Result<Event<'c>, Error>> {
+        *taken = false;
+        self.step(known, taken)
     }
 
     #[inline(always)]

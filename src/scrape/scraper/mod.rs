@@ -493,12 +493,13 @@ impl State<'_> {
                         true => self.s.cache.next_parsed(),
                         false => None,
                     };
+                    let mut taken = false;
                     // Borrowed where the parser left it: moved out, the event was copied.
-                    let item = events.next_known(next.map(|(_, key, shape)| (key, shape)));
-                    let Some((ev, taken)) = &item else {
+                    let item =
+                        events.next_known(next.map(|(_, key, shape)| (key, shape)), &mut taken);
+                    let Some(ev) = &item else {
                         break;
                     };
-                    let taken = *taken;
                     self.known = next.filter(|_| taken).map(|(slot, ..)| slot);
                     #[cfg(test)]
                     {
