@@ -87,8 +87,10 @@ impl Core {
         body.iter().all(|&b| b == b' ' || b == b'\t')
     }
 
-    /// The line at `start` of `seg` through [`prom::fast_sample`]: its end (the LF's index, or
-    /// the segment's length) and its event, or `None` for the general path. `need_lf`: a line
+    /// The line at `start` of `seg` through [`prom::fast_sample`]: its event, its end (the LF's
+    /// index, or the segment's length) stored in `end`, or `None` for the general path (the end
+    /// is returned apart so that the caller's `Some(Ok(event))` is the same bytes as the
+    /// event, not a copy of it). `need_lf`: a line
     /// that runs to the end of the segment may continue in the next chunk, so it is left to
     /// the caller. The segment's earlier lines must stay where they are while the caches point
     /// into it, for a line may take over labels or names of an earlier one (a chunk feeder
@@ -101,7 +103,8 @@ impl Core {
         start: usize,
         offset: u64,
         need_lf: bool,
-    ) -> Option<(usize, Event<'l>)> {
+        end: &mut usize,
+    ) -> Option<Event<'l>> {
         if !self.fast {
             return None;
         }
@@ -111,7 +114,7 @@ impl Core {
         }
         let input = seg.bytes();
         if input[start] == b'#' {
-            return self.fast_meta_line(seg, start, need_lf);
+            return self.fast_meta_line(seg, start, need_lf, end);
         }
         let max = self.settings.max_line_len;
         let Some(f) = prom::fast_sample(input, start, max, &mut self.cx).filter(|f| {
@@ -147,14 +150,15 @@ impl Core {
             // The rest of the (tight) block is re-scanned after the located labels.
             ev = ev.with_more_labels();
         }
-        Some((f.end, Event::Sample(ev)))
+        *end = f.end;
+        Some(Event::Sample(ev))
     }
 
     /// The line at `start` of `seg` when it is a sample of the series `known` (a key and its
-    /// shape), which the caller knows to be valid (see [`prom::known_sample`]): its end and
-    /// event, without the label
-    /// walk; `None` for any other line (and whenever the one-pass path would not be taken, or
-    /// label limits apply), which the caller then parses as usual.
+    /// shape), which the caller knows to be valid (see [`prom::known_sample`]): its event, without
+    /// the label walk, and its end in `end`; `None` for any other line (and whenever the
+    /// one-pass path would not be taken, or label limits apply), which the caller then parses
+    /// as usual.
     #[inline]
     pub fn known_line<'l>(
         &mut self,
@@ -163,7 +167,8 @@ impl Core {
         offset: u64,
         need_lf: bool,
         known: (&[u8], KeyShape),
-    ) -> Option<(usize, Event<'l>)> {
+        end: &mut usize,
+    ) -> Option<Event<'l>> {
         if !self.fast || self.cx.limits.on {
             return None;
         }
@@ -186,10 +191,13 @@ impl Core {
         };
         seg.lf_stale = true;
         self.line_no += 1;
-        Some((
-            f.end,
-            Event::Sample(Sample::new(text, f.parts, self.line_no, offset)),
-        ))
+        *end = f.end;
+        Some(Event::Sample(Sample::new(
+            text,
+            f.parts,
+            self.line_no,
+            offset,
+        )))
     }
 
     /// Forgets what the one-pass path remembers as ranges of the buffer it reads (see
@@ -206,7 +214,8 @@ impl Core {
         seg: &mut Segment<'l>,
         start: usize,
         need_lf: bool,
-    ) -> Option<(usize, Event<'l>)> {
+        end: &mut usize,
+    ) -> Option<Event<'l>> {
         let input = seg.bytes();
         let max = self.settings.max_line_len;
         let f = prom::fast_meta(input, start, max, &mut self.cx)?;
@@ -232,7 +241,8 @@ impl Core {
                 line: self.line_no,
             }),
         };
-        Some((f.end, ev))
+        *end = f.end;
+        Some(ev)
     }
 
     /// Parses one line (without its LF) starting at byte `offset`; `None` for a blank line.

@@ -346,10 +346,11 @@ impl<'c> Events<'c> {
                 self.core.forget_buffer();
                 self.cached = which;
             }
+            let mut end = 0;
             if let Some(key) = known {
-                if let Some((end, ev)) =
+                if let Some(ev) =
                     self.core
-                        .known_line(seg, start, *self.base, !self.is_final, key)
+                        .known_line(seg, start, *self.base, !self.is_final, key, &mut end)
                 {
                     let next = (end + 1).min(buf.len());
                     *pos = next;
@@ -358,7 +359,10 @@ impl<'c> Events<'c> {
                     return Some(Ok(ev));
                 }
             }
-            if let Some((end, ev)) = self.core.fast_line(seg, start, *self.base, !self.is_final) {
+            if let Some(ev) = self
+                .core
+                .fast_line(seg, start, *self.base, !self.is_final, &mut end)
+            {
                 let next = (end + 1).min(buf.len());
                 *pos = next;
                 *self.base += (next - start) as u64;

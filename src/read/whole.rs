@@ -118,7 +118,11 @@ impl<'a> Iterator for Parser<'a> {
                 return self.core.finish(self.base + start as u64).map(Err);
             }
             let offset = self.base + start as u64;
-            if let Some((end, ev)) = self.core.fast_line(&mut self.input, start, offset, false) {
+            let mut end = 0;
+            if let Some(ev) = self
+                .core
+                .fast_line(&mut self.input, start, offset, false, &mut end)
+            {
                 self.pos = (end + 1).min(input.len());
                 return Some(Ok(ev));
             }
