@@ -57,8 +57,8 @@ impl ScrapeCache {
     }
 
     /// The series the next lookup most likely asks for, when it is a series of a sample the text
-    /// parser accepted in the strict Prometheus dialect (stored `parsed`): its slot, bytes and shape, for
-    /// the parser to compare with the next line (`ChunkParser`'s known series) and
+    /// parser accepted in the strict Prometheus dialect (stored `parsed`): its slot, bytes and
+    /// shape, for the parser to compare with the next line (`ChunkParser`'s known series) and
     /// [`ScrapeCache::get_slot`] when it matched.
     #[inline]
     pub(crate) fn next_parsed(&self) -> Option<(u32, &[u8], KeyShape)> {
