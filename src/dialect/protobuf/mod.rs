@@ -261,7 +261,21 @@ pub fn parse(body: &[u8]) -> Parser<'_> {
 impl<'a> Iterator for Parser<'a> {
     type Item = Result<Event<'a>, Error>;
 
+    /// The TYPE event that follows every HELP is taken here, where the caller can inline it;
+    /// the rest in [`Parser::next_general`].
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
+        if let (false, Some((_, name, _))) = (self.failed, &self.fam) {
+            if let Some(e) = self.st.type_event(name) {
+                return Some(Ok(e));
+            }
+        }
+        self.next_general()
+    }
+}
+
+impl<'a> Parser<'a> {
+    fn next_general(&mut self) -> Option<Result<Event<'a>, Error>> {
         loop {
             if self.failed {
                 return None;

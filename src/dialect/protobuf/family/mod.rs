@@ -545,6 +545,21 @@ impl FamilyState {
         str_of(fam, self.name)
     }
 
+    /// The TYPE event when it is the family's next one, `None` otherwise (then
+    /// [`FamilyState::next_event`] gives the next event).
+    #[inline(always)]
+    pub(crate) fn type_event<'b>(&mut self, name: &'b str) -> Option<Event<'b>> {
+        if self.phase != Phase::Type {
+            return None;
+        }
+        self.phase = Phase::Metrics;
+        Some(Event::Type(TypeLine {
+            name,
+            metric_type: self.mtype,
+            line: 0,
+        }))
+    }
+
     /// The next event of the family, `None` once it is done; `name` is [`FamilyState::name`].
     /// `strs` are [`FamilyState::reopen`]'s, kept between calls, or a fresh
     /// `Strs::default()` per call.
