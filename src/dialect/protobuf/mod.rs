@@ -311,10 +311,6 @@ impl<'a> Parser<'a> {
         }
         let at = self.pos as u64;
         let prefix = read_prefix_short(rest);
-        let claimed = match prefix {
-            Prefix::Complete(p, len) => &rest[..rest.len().min(check_len(p, len))],
-            _ => rest,
-        };
         let r = match prefix {
             Prefix::Complete(_, len) if len > self.settings.max_family_len => {
                 Err(too_large(len, self.settings.max_family_len, at))
@@ -339,7 +335,13 @@ impl<'a> Parser<'a> {
                 self.fam = Some(f);
                 Ok(())
             }
-            Err(e) => Err(at_family_start(e, claimed, at)),
+            Err(e) => {
+                let claimed = match prefix {
+                    Prefix::Complete(p, len) => &rest[..rest.len().min(check_len(p, len))],
+                    _ => rest,
+                };
+                Err(at_family_start(e, claimed, at))
+            }
         })
     }
 }
