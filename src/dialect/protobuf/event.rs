@@ -548,12 +548,12 @@ impl<'a> Iterator for LabelPairs<'a> {
             // small constants plus bytes, so the slicing checks little.
             let r = self.fast;
             if let [_, l, _, nl, ..] = *r.as_bytes() {
-                let (l, nl) = (l as usize, nl as usize);
-                if let (Some(name), Some(value), Some(rest)) =
-                    (r.get(4..4 + nl), r.get(6 + nl..2 + l), r.get(2 + l..))
-                {
-                    self.fast = rest;
-                    return Some((name, value));
+                let nl = nl as usize;
+                if let Some((pair, rest)) = r.split_at_checked(2 + l as usize) {
+                    if let (Some(name), Some(value)) = (pair.get(4..4 + nl), pair.get(6 + nl..)) {
+                        self.fast = rest;
+                        return Some((name, value));
+                    }
                 }
             }
             self.fast = "";
