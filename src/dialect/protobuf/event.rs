@@ -516,24 +516,41 @@ impl<'a> LabelPairs<'a> {
 
 impl<'a> LabelPairs<'a> {
     /// A label of the run not in the common encoding, or one after the run.
-    #[inline(never)]
+    #[inline(always)]
     fn next_slow(&mut self, run_pair: Option<&'a [u8]>) -> Option<(&'a str, &'a str)> {
+        let (st, r) = self.clone().slow(run_pair);
+        *self = st;
+        r
+    }
+
+    /// [`LabelPairs::next_slow`] on a copy of the state, returned with the label: the
+    /// iterator's own state is then never passed by address, so callers keep it in
+    /// registers.
+    #[inline(never)]
+    fn slow(mut self, run_pair: Option<&'a [u8]>) -> (Self, Option<(&'a str, &'a str)>) {
         if let Some(pair) = run_pair {
-            let (name, value) = label_pair(pair).ok()?;
-            return Some((self.sub(name), self.sub(value)));
+            let r = label_pair(pair)
+                .ok()
+                .map(|(name, value)| (self.sub(name), self.sub(value)));
+            return (self, r);
         }
         loop {
-            let (n, v, _) = self.fields.next_field()?.ok()?;
+            let Some(Ok((n, v, _))) = self.fields.next_field() else {
+                return (self, None);
+            };
             if n != 1 {
                 continue;
             }
-            let (name, value) = label_pair(v.as_bytes()?).ok()?;
+            let Some(Ok((name, value))) = v.as_bytes().map(label_pair) else {
+                return (self, None);
+            };
             // Validated when the metric was read; the check again is what keeps this safe
             // without `unsafe`.
-            return Some((
+            let r = (
                 std::str::from_utf8(name).unwrap_or_default(),
                 std::str::from_utf8(value).unwrap_or_default(),
-            ));
+            );
+            return (self, Some(r));
         }
     }
 }
@@ -548,12 +565,12 @@ impl<'a> Iterator for LabelPairs<'a> {
             // small constants plus bytes, so the slicing checks little.
             let r = self.fast;
             if let [_, l, _, nl, ..] = *r.as_bytes() {
-                let (l, nl) = (l as usize, nl as usize);
-                if let (Some(name), Some(value), Some(rest)) =
-                    (r.get(4..4 + nl), r.get(6 + nl..2 + l), r.get(2 + l..))
-                {
-                    self.fast = rest;
-                    return Some((name, value));
+                let nl = nl as usize;
+                if let Some((pair, rest)) = r.split_at_checked(2 + l as usize) {
+                    if let (Some(name), Some(value)) = (pair.get(4..4 + nl), pair.get(6 + nl..)) {
+                        self.fast = rest;
+                        return Some((name, value));
+                    }
                 }
             }
             self.fast = "";

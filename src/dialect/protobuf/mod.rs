@@ -261,7 +261,21 @@ pub fn parse(body: &[u8]) -> Parser<'_> {
 impl<'a> Iterator for Parser<'a> {
     type Item = Result<Event<'a>, Error>;
 
+    /// The TYPE event that follows every HELP is taken here, where the caller can inline it;
+    /// the rest in [`Parser::next_general`].
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
+        if let (false, Some((_, name, _))) = (self.failed, &self.fam) {
+            if let Some(e) = self.st.type_event(name) {
+                return Some(Ok(e));
+            }
+        }
+        self.next_general()
+    }
+}
+
+impl<'a> Parser<'a> {
+    fn next_general(&mut self) -> Option<Result<Event<'a>, Error>> {
         loop {
             if self.failed {
                 return None;
@@ -297,10 +311,6 @@ impl<'a> Parser<'a> {
         }
         let at = self.pos as u64;
         let prefix = read_prefix_short(rest);
-        let claimed = match prefix {
-            Prefix::Complete(p, len) => &rest[..rest.len().min(check_len(p, len))],
-            _ => rest,
-        };
         let r = match prefix {
             Prefix::Complete(_, len) if len > self.settings.max_family_len => {
                 Err(too_large(len, self.settings.max_family_len, at))
@@ -325,7 +335,13 @@ impl<'a> Parser<'a> {
                 self.fam = Some(f);
                 Ok(())
             }
-            Err(e) => Err(at_family_start(e, claimed, at)),
+            Err(e) => {
+                let claimed = match prefix {
+                    Prefix::Complete(p, len) => &rest[..rest.len().min(check_len(p, len))],
+                    _ => rest,
+                };
+                Err(at_family_start(e, claimed, at))
+            }
         })
     }
 }

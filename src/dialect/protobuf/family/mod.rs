@@ -279,6 +279,11 @@ impl FamilyState {
         fam: &'b [u8],
         base: u64,
     ) -> Result<(&'b str, Strs<'b>), Error> {
+        if !general_paths() {
+            if let Some(r) = self.open_common(fam, base) {
+                return Ok(r);
+            }
+        }
         let st = self;
         st.base = base;
         st.name = (0, 0);
@@ -415,6 +420,91 @@ impl FamilyState {
         Ok((name_str, strs))
     }
 
+    /// [`FamilyState::reopen`] of a family in the order and encoding encoders write: name,
+    /// help (if any), type (if any), then metrics only, the name's key and length one byte
+    /// each, the others' lengths one or two bytes. The strings are validated in as few
+    /// spans as the encoding allows: a span runs from the name on until a two-byte length
+    /// (whose first byte is not UTF-8), so the name, help and first metric's label run of
+    /// a family of short fields take one call. The events are the general walk's; `None` for
+    /// any other family, valid or not (the general walk reads it).
+    #[inline(always)]
+    fn open_common<'b>(&mut self, fam: &'b [u8], base: u64) -> Option<(&'b str, Strs<'b>)> {
+        let [0x0a, nl @ 1..0x80, ..] = *fam else {
+            return None;
+        };
+        let name_end = 2 + nl as usize;
+        let mut p = name_end;
+        let mut help = (0, 0);
+        if let Some(r) = short_field(fam, p, 0x12) {
+            help = r;
+            p = r.1;
+        }
+        let mut mtype = MetricType::Counter;
+        if let [0x18, t @ 0..=5, ..] = *fam.get(p..)? {
+            mtype = match t {
+                0 => MetricType::Counter,
+                1 => MetricType::Gauge,
+                2 => MetricType::Summary,
+                3 => MetricType::Unknown,
+                4 => MetricType::Histogram,
+                _ => MetricType::GaugeHistogram,
+            };
+            p += 2;
+        }
+        let first = p;
+        let (ms, me) = short_field(fam, first, 0x22)?;
+        let mut q = me;
+        while q < fam.len() {
+            q = short_field(fam, q, 0x22)?.1;
+        }
+        // Absent, or of a one-byte length.
+        let short_help = help.0 <= name_end + 2;
+        let short_metric = ms == first + 2;
+        let (run, common) = match short_metric {
+            true => checked_run(&fam[ms..me]),
+            false => (0, false),
+        };
+        let head_end = match (short_help, short_metric) {
+            (true, true) => ms + run,
+            (true, false) => help.1.max(name_end),
+            (false, _) => name_end,
+        };
+        let head = utf8(fam.get(2..head_end)?)?;
+        let name = head.get(..nl as usize)?;
+        let (help_str, first_run) = if short_help {
+            let h = match help.0 < help.1 {
+                true => head.get(help.0 - 2..help.1 - 2)?,
+                false => "",
+            };
+            (h, short_metric.then(|| head.get(ms - 2..)).flatten())
+        } else {
+            let tail_end = if short_metric { ms + run } else { help.1 };
+            let tail = utf8(fam.get(help.0..tail_end)?)?;
+            let r = short_metric.then(|| tail.get(ms - help.0..)).flatten();
+            (tail.get(..help.1 - help.0)?, r)
+        };
+        self.base = base;
+        self.name = (2, name_end);
+        self.help = help;
+        self.unit = (0, 0);
+        self.mtype = mtype;
+        self.phase = Phase::Help;
+        self.pos = first;
+        self.step = Step::Next;
+        self.last_inf = false;
+        self.first_run = match first_run {
+            Some(_) => (ms, common),
+            None => (usize::MAX, false),
+        };
+        let strs = Strs {
+            help: Some(help_str),
+            unit: Some(""),
+            run: None,
+            first: first_run,
+        };
+        Some((name, strs))
+    }
+
     /// The family's name and help as UTF-8, and the first metric's label run when it
     /// follows them closely (the first metric at `first_metric`): what encoders write lies in
     /// one span validated by one call.
@@ -543,6 +633,21 @@ impl FamilyState {
     /// pass it to every [`FamilyState::next_event`] instead of validating it per event.
     pub(crate) fn name<'b>(&self, fam: &'b [u8]) -> &'b str {
         str_of(fam, self.name)
+    }
+
+    /// The TYPE event when it is the family's next one, `None` otherwise (then
+    /// [`FamilyState::next_event`] gives the next event).
+    #[inline(always)]
+    pub(crate) fn type_event<'b>(&mut self, name: &'b str) -> Option<Event<'b>> {
+        if self.phase != Phase::Type {
+            return None;
+        }
+        self.phase = Phase::Metrics;
+        Some(Event::Type(TypeLine {
+            name,
+            metric_type: self.mtype,
+            line: 0,
+        }))
     }
 
     /// The next event of the family, `None` once it is done; `name` is [`FamilyState::name`].
@@ -1272,6 +1377,96 @@ mod tests {
         // Both sides of the checks are reached.
         assert!(native > bodies.len() / 4, "{native} of {}", bodies.len());
         assert!(invalid > bodies.len() / 10, "{invalid} of {}", bodies.len());
+    }
+
+    /// Families of the shapes encoders write and of others (a unit, a help or a first metric
+    /// of a two-byte length, no metric, an empty help, fields out of order, non-ASCII
+    /// strings), with every byte replaced by values that change keys, lengths and types: the
+    /// shortcut that opens the usual families gives the events and errors of the general
+    /// walk.
+    #[test]
+    fn common_open_agrees_with_the_general_path() {
+        use super::super::write::{Family, Metric, encode_families};
+        let long = "h".repeat(150);
+        let many: Vec<(String, String)> = (0..12)
+            .map(|i| (format!("label_{i}"), format!("value_{i}")))
+            .collect();
+        let many: Vec<(&str, &str)> = many.iter().map(|(a, b)| (&a[..], &b[..])).collect();
+        let fams = vec![
+            Family::counter("rq_total", "").metric(Metric::new(&[("cluster", "a")]).value(1.0)),
+            Family::gauge("up", "Whether up.")
+                .metric(Metric::new(&[]).value(1.0))
+                .metric(Metric::new(&[("a", "é"), ("b", "x")]).value(0.5)),
+            Family::counter("c", &long).metric(Metric::new(&[("a", "b")]).value(2.0)),
+            Family::gauge("g", "G.").metric(Metric::new(&many).value(3.0)),
+            Family::gauge("g", "G.")
+                .metric(Metric::new(&[("a", "b")]).value(3.0))
+                .metric(Metric::new(&many).value(4.0)),
+            Family::counter("u", "U.")
+                .unit("seconds")
+                .metric(Metric::new(&[("a", "b")]).value(1.0)),
+            Family::summary("s", "S.").metric(Metric::new(&[("q", "r")]).summary(
+                3,
+                1.5,
+                &[(0.5, 1.0), (0.9, 2.0)],
+            )),
+            Family::histogram("h", "").metric(Metric::new(&[("a", "b")]).classic(
+                2.0,
+                3.0,
+                &[(1.0, 1.0), (5.0, 2.0)],
+            )),
+            Family::gauge("none", "No metric."),
+            Family::new("unt", "Ü.", MetricType::Unknown).metric(Metric::new(&[]).value(7.0)),
+        ];
+        let mut bodies: Vec<Vec<u8>> = fams
+            .iter()
+            .map(|f| encode_families(std::slice::from_ref(f)))
+            .collect();
+        // Hand-made: an empty help sent, and help before name.
+        let fam = [
+            &[0x0a, 0x01, b'm', 0x12, 0x00, 0x18, 0x01][..],
+            &[0x22, 0x0b, 0x12, 0x09, 0x09, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f],
+        ]
+        .concat();
+        bodies.push([&[fam.len() as u8][..], &fam].concat());
+        let fam = [
+            &[0x12, 0x01, b'h', 0x0a, 0x01, b'm', 0x18, 0x01][..],
+            &[0x22, 0x0b, 0x12, 0x09, 0x09, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f],
+        ]
+        .concat();
+        bodies.push([&[fam.len() as u8][..], &fam].concat());
+        let extra = bodies.clone();
+        for body in &extra {
+            for at in 0..body.len() {
+                for b in [
+                    0x00, 0x01, 0x02, 0x05, 0x06, 0x0a, 0x12, 0x18, 0x1a, 0x22, 0x2a, 0x7f, 0x80,
+                    0xc3, 0xff,
+                ] {
+                    let mut m = body.clone();
+                    m[at] = b;
+                    bodies.push(m);
+                }
+                let mut m = body.clone();
+                m[at] = m[at].wrapping_add(1);
+                bodies.push(m);
+                let mut m = body.clone();
+                m[at] = m[at].wrapping_sub(1);
+                bodies.push(m);
+            }
+        }
+        let (mut ok, mut failed) = (0, 0);
+        for body in &bodies {
+            let fast = rendered(body, false);
+            if fast.last().is_some_and(|e| e.starts_with("error")) {
+                failed += 1;
+            } else {
+                ok += 1;
+            }
+            assert_eq!(fast, rendered(body, true), "{body:02x?}");
+        }
+        // Both valid and invalid families are reached.
+        assert!(ok > bodies.len() / 10, "{ok} of {}", bodies.len());
+        assert!(failed > bodies.len() / 10, "{failed} of {}", bodies.len());
     }
 
     /// Events are moved through the front ends once per sample: they stay within 128 bytes
