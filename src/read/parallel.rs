@@ -407,6 +407,21 @@ struct LineCounts<'b> {
     counts: Vec<AtomicU64>,
     /// Lines before block `i`; `UNKNOWN` until summed.
     before: Vec<AtomicU64>,
+    /// How far the parse of block `i` has come: [`progress`]-packed bytes read and the line
+    /// feeds in them (0 until published).
+    progress: Vec<AtomicU64>,
+}
+
+/// Events between two publications of a block's progress (every other event when fuzzing, whose
+/// blocks are tiny).
+const PROGRESS_EVERY: u32 = if cfg!(feature = "fuzzing") { 2 } else { 32 };
+
+/// Bytes read and the line feeds in them, packed into one word so that a reader sees both of
+/// one moment; `None` when either does not fit in 32 bits.
+fn progress(read: usize, line_feeds: u64) -> Option<u64> {
+    let read = u32::try_from(read).ok()?;
+    let line_feeds = u32::try_from(line_feeds).ok()?;
+    Some(u64::from(read) << 32 | u64::from(line_feeds))
 }
 
 const UNKNOWN: u64 = u64::MAX;
@@ -422,19 +437,30 @@ impl<'b> LineCounts<'b> {
             bounds,
             counts: unknown(),
             before,
+            progress: (0..blocks).map(|_| AtomicU64::new(0)).collect(),
         }
     }
 
-    /// The line feeds in block `index`.
+    /// The line feeds in block `index`: published by its parse, or counted here after the
+    /// part its parse has published so far (the part its thread has in cache already; the
+    /// rest, read here first, is then in the shared cache for that parse).
     fn count(&self, index: usize) -> u64 {
         let known = self.counts[index].load(Ordering::Relaxed);
         if known != UNKNOWN {
             return known;
         }
         let (start, end) = self.bounds[index];
-        let n = memchr::memchr_iter(b'\n', &self.body[start..end]).count() as u64;
+        let done = self.progress[index].load(Ordering::Relaxed);
+        let (read, line_feeds) = ((done >> 32) as usize, done & u64::from(u32::MAX));
+        let rest = memchr::memchr_iter(b'\n', &self.body[start + read..end]).count() as u64;
+        let n = line_feeds + rest;
         self.counts[index].store(n, Ordering::Relaxed);
         n
+    }
+
+    /// Publishes how far the parse of block `index` has come.
+    fn advance(&self, index: usize, progress: u64) {
+        self.progress[index].store(progress, Ordering::Relaxed);
     }
 
     /// Publishes the line feeds of block `index` as its parse found them.
@@ -488,6 +514,9 @@ pub struct BlockEvents<'a> {
     offset: u64,
     /// Fail-fast mode: the error that ended the block.
     error: Option<Error>,
+    /// Events until the block's progress is published next (blocks whose line count a later
+    /// block may need before this parse ends).
+    until_progress: u32,
 }
 
 impl<'a> BlockEvents<'a> {
@@ -508,9 +537,38 @@ impl<'a> BlockEvents<'a> {
             index,
             lines_before: lines_before.map_or_else(OnceLock::new, OnceLock::from),
             relative: lines_before.is_none(),
+            until_progress: if counts.is_some() && lines_before.is_some() {
+                PROGRESS_EVERY
+            } else {
+                u32::MAX
+            },
             counts,
             offset,
             error: None,
+        }
+    }
+
+    /// Publishes how far the parse has come, so that a block after this one that needs its
+    /// line count counts only the rest.
+    #[cold]
+    #[inline(never)]
+    fn publish_progress(&mut self) {
+        let counts = match &self.counts {
+            Some(counts) if !self.relative => counts,
+            _ => {
+                self.until_progress = u32::MAX;
+                return;
+            }
+        };
+        self.until_progress = PROGRESS_EVERY;
+        // After a line: every line read so far ended with a line feed.
+        let read = self.parser.position();
+        if read == 0 || self.input.get(read - 1) != Some(&b'\n') {
+            return;
+        }
+        let lines = self.parser.lines_read() - self.lines_before();
+        if let Some(p) = progress(read, lines) {
+            counts.advance(self.index, p);
         }
     }
 
@@ -597,6 +655,10 @@ impl<'a> Iterator for BlockEvents<'a> {
     // and a block parses about an eighth slower than the same lines through `Parser`.
     #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
+        self.until_progress -= 1;
+        if self.until_progress == 0 {
+            self.publish_progress();
+        }
         match self.parser.next() {
             Some(Err(mut e)) => {
                 self.record(&mut e);
@@ -618,6 +680,64 @@ impl BlockEvents<'_> {
         }
         if !self.parser.settings().is_lenient() {
             self.error = Some(e.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A block's line count taken from a published progress and the rest counted, for every
+    /// line boundary of every block, equals the plain count; and a block's events publish
+    /// progress that agrees with its bytes.
+    #[test]
+    fn counts_after_published_progress_are_exact() {
+        let body: Vec<u8> = (0..300)
+            .map(|i| match i % 4 {
+                0 => format!("# TYPE m{i} counter\n"),
+                1 => "\n".to_string(),
+                _ => format!("m{i}{{a=\"{}\"}} {i}\n", "x".repeat(i % 7)),
+            })
+            .flat_map(String::into_bytes)
+            .collect();
+        let bounds = split(&body, 700);
+        assert!(bounds.len() > 3);
+        let plain = |(s, e): (usize, usize)| memchr::memchr_iter(b'\n', &body[s..e]).count();
+        for (index, &(start, end)) in bounds.iter().enumerate() {
+            let block = &body[start..end];
+            for read in std::iter::once(0).chain(memchr::memchr_iter(b'\n', block).map(|i| i + 1)) {
+                let lines = LineCounts::new(&body, bounds.clone());
+                let before = block[..read].iter().filter(|&&b| b == b'\n').count() as u64;
+                lines.advance(index, progress(read, before).expect("small"));
+                assert_eq!(lines.count(index), plain((start, end)) as u64);
+            }
+        }
+        // What the events publish, read by a block after them before the parse ends.
+        for index in 0..bounds.len() - 1 {
+            let lines = Arc::new(LineCounts::new(&body, bounds.clone()));
+            let (start, end) = bounds[index];
+            let before = lines.before(index);
+            let mut block = BlockEvents::new(
+                &body[start..end],
+                Settings::default(),
+                index,
+                Some(before),
+                start as u64,
+                Some(Arc::clone(&lines)),
+            );
+            let mut published = 0;
+            for _ in block.by_ref().take(2 * PROGRESS_EVERY as usize + 3) {
+                let p = lines.progress[index].load(Ordering::Relaxed);
+                let read = (p >> 32) as usize;
+                assert_eq!(
+                    p & u64::from(u32::MAX),
+                    memchr::memchr_iter(b'\n', &body[start..start + read]).count() as u64
+                );
+                published = published.max(read);
+            }
+            assert!(published > 0, "block {index} published no progress");
+            assert_eq!(lines.count(index), plain((start, end)) as u64);
         }
     }
 }

@@ -89,6 +89,12 @@ impl<'a> Parser<'a> {
         &self.core.settings
     }
 
+    /// How far into its input the parser has read (the start of the next line).
+    #[cfg(feature = "parallel")]
+    pub(crate) fn position(&self) -> usize {
+        self.pos
+    }
+
     /// Whether every line of the input was read (and, fail-fast, none failed).
     #[cfg(feature = "parallel")]
     pub(crate) fn finished(&self) -> bool {
