@@ -14,6 +14,11 @@
 //!
 //! The measured work is the peers': parse with the default settings, and read every sample's
 //! name, every label's name and (unescaped) value, and the value.
+//!
+//! The three processes of a round run on one CPU (`taskset`, when the machine has it; rounds
+//! rotate over the CPUs; `SIDEBYSIDE_PIN=0` turns it off): on a VM whose vCPUs differ in speed
+//! (one sharing its core with a busy neighbour), a round's ratio otherwise depends on which vCPU
+//! each process happened to land on.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -242,6 +247,22 @@ fn driver() {
         .max(7);
     let only = std::env::var("SIDEBYSIDE_ONLY").ok();
     let me = std::env::current_exe().expect("current exe");
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let pin = std::env::var("SIDEBYSIDE_PIN").map_or(true, |v| v != "0")
+        && Command::new("taskset")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+    // The program on `cpu` (with `taskset`) or wherever the scheduler puts it.
+    let on = |cpu: usize, program: &Path| {
+        if pin {
+            let mut c = Command::new("taskset");
+            c.arg("-c").arg(cpu.to_string()).arg(program);
+            c
+        } else {
+            Command::new(program)
+        }
+    };
     let out = root.join("target/sidebyside");
     let mut rows = Vec::new();
     for (label, path) in inputs(&shared, &out) {
@@ -259,15 +280,13 @@ fn driver() {
         let mut samples = 0;
         for round in 0..rounds {
             let mut lines: [Option<Line>; 3] = [None, None, None];
+            let cpu = round % cpus;
             for slot in 0..3 {
                 let which = (slot + round) % 3;
                 let line = match which {
-                    0 => run(Command::new(&me)
-                        .args(["--one"])
-                        .arg(&path)
-                        .args(["-k", &k])),
-                    1 => run(Command::new(&vm).args(["-k", &k]).arg(&path)),
-                    _ => run(Command::new(&prom)
+                    0 => run(on(cpu, &me).args(["--one"]).arg(&path).args(["-k", &k])),
+                    1 => run(on(cpu, &vm).args(["-k", &k]).arg(&path)),
+                    _ => run(on(cpu, &prom)
                         .args(["-mode", "labels", "-k", &k])
                         .arg(&path)),
                 };
@@ -304,8 +323,13 @@ fn driver() {
         eprintln!("{row}");
         rows.push(row);
     }
+    let placement = if pin {
+        format!("each round's processes on one CPU, rounds rotating over {cpus}")
+    } else {
+        "processes where the scheduler put them".to_string()
+    };
     println!(
-        "\n{rounds} rounds, K parses per process (about 32 MiB), median of per-round ratios\n"
+        "\n{rounds} rounds, K parses per process (about 32 MiB), {placement}, median of per-round ratios\n"
     );
     println!(
         "| input | bytes | samples | promtext MB/s | VictoriaMetrics MB/s | promtext ÷ VM | Prometheus (labels) MB/s | promtext ÷ Prometheus |"
