@@ -261,8 +261,8 @@ pub fn parse(body: &[u8]) -> Parser<'_> {
 impl<'a> Iterator for Parser<'a> {
     type Item = Result<Event<'a>, Error>;
 
-    /// The TYPE event that follows every HELP is taken here, where the caller can inline it;
-    /// the rest in [`Parser::next_general`].
+    // The TYPE event that follows every HELP is taken here, where the caller can inline it;
+    // the rest in `next_general`.
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if let (false, Some((_, name, _))) = (self.failed, &self.fam) {
