@@ -123,11 +123,10 @@ impl Options {
     /// threads running, the part of the previous block its thread has not read yet) are
     /// counted first, up to half a pass more over the body, a tenth of the parallel speed-up
     /// on a body that does not fit in the cache. A scraper does not need the line of every
-    /// sample: with
-    /// block-relative lines nothing is counted ahead, [`BlockEvents::first_line`] counts the
-    /// lines before its block only when called (so `block.first_line() - 1 + event.line()` is
-    /// an event's line in the body), and errors still carry the body's line numbers (the
-    /// lines before a block are counted at its first error).
+    /// sample: with block-relative lines nothing is counted ahead, [`BlockEvents::first_line`]
+    /// counts the lines before its block only when called (so `block.first_line() - 1 +
+    /// event.line()` is an event's line in the body), and errors still carry the body's line
+    /// numbers (the lines before a block are counted at its first error).
     ///
     /// ```
     /// use promtext::parallel::Options;
