@@ -1295,6 +1295,25 @@ mod tests {
         pub(super) static GENERAL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     }
 
+    /// Adds to `bodies` every one-byte change of each: each byte set to each of `values`, and
+    /// one up and one down.
+    fn add_mutations(bodies: &mut Vec<Vec<u8>>, values: &[u8]) {
+        let originals = bodies.clone();
+        for body in &originals {
+            for at in 0..body.len() {
+                for v in values
+                    .iter()
+                    .copied()
+                    .chain([body[at].wrapping_add(1), body[at].wrapping_sub(1)])
+                {
+                    let mut m = body.clone();
+                    m[at] = v;
+                    bodies.push(m);
+                }
+            }
+        }
+    }
+
     /// Every event and the error (kind, message, offset) of `body`, with the shortcuts or
     /// through the general paths.
     fn rendered(body: &[u8], general: bool) -> Vec<String> {
@@ -1345,25 +1364,13 @@ mod tests {
             .collect();
         // The mutations make unpacked and repeated bucket fields too (a packed field's key
         // turned into a varint's, another field's key into a bucket field's).
-        let extra = bodies.clone();
-        for body in &extra {
-            for at in 0..body.len() {
-                for b in [
-                    0x00, 0x01, 0x02, 0x08, 0x10, 0x4a, 0x52, 0x5a, 0x62, 0x6a, 0x68, 0x72, 0x7f,
-                    0x80, 0xff,
-                ] {
-                    let mut m = body.clone();
-                    m[at] = b;
-                    bodies.push(m);
-                }
-                let mut m = body.clone();
-                m[at] = m[at].wrapping_add(1);
-                bodies.push(m);
-                let mut m = body.clone();
-                m[at] = m[at].wrapping_sub(1);
-                bodies.push(m);
-            }
-        }
+        add_mutations(
+            &mut bodies,
+            &[
+                0x00, 0x01, 0x02, 0x08, 0x10, 0x4a, 0x52, 0x5a, 0x62, 0x6a, 0x68, 0x72, 0x7f, 0x80,
+                0xff,
+            ],
+        );
         let (mut native, mut invalid) = (0, 0);
         for body in &bodies {
             let fast = rendered(body, false);
@@ -1435,25 +1442,13 @@ mod tests {
         ]
         .concat();
         bodies.push([&[fam.len() as u8][..], &fam].concat());
-        let extra = bodies.clone();
-        for body in &extra {
-            for at in 0..body.len() {
-                for b in [
-                    0x00, 0x01, 0x02, 0x05, 0x06, 0x0a, 0x12, 0x18, 0x1a, 0x22, 0x2a, 0x7f, 0x80,
-                    0xc3, 0xff,
-                ] {
-                    let mut m = body.clone();
-                    m[at] = b;
-                    bodies.push(m);
-                }
-                let mut m = body.clone();
-                m[at] = m[at].wrapping_add(1);
-                bodies.push(m);
-                let mut m = body.clone();
-                m[at] = m[at].wrapping_sub(1);
-                bodies.push(m);
-            }
-        }
+        add_mutations(
+            &mut bodies,
+            &[
+                0x00, 0x01, 0x02, 0x05, 0x06, 0x0a, 0x12, 0x18, 0x1a, 0x22, 0x2a, 0x7f, 0x80, 0xc3,
+                0xff,
+            ],
+        );
         let (mut ok, mut failed) = (0, 0);
         for body in &bodies {
             let fast = rendered(body, false);
