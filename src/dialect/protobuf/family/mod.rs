@@ -246,6 +246,19 @@ pub(crate) struct FamilyState {
     first_run: (usize, bool),
 }
 
+/// The metric type of the protobuf enum value `code` (`MetricType` in `metrics.proto`).
+fn metric_type(code: i64) -> Option<MetricType> {
+    Some(match code {
+        0 => MetricType::Counter,
+        1 => MetricType::Gauge,
+        2 => MetricType::Summary,
+        3 => MetricType::Unknown,
+        4 => MetricType::Histogram,
+        5 => MetricType::GaugeHistogram,
+        _ => return None,
+    })
+}
+
 impl FamilyState {
     /// Reads the family's metadata; `base` is its offset in the body.
     pub(crate) fn open(fam: &[u8], base: u64) -> Result<FamilyState, Error> {
@@ -393,17 +406,12 @@ impl FamilyState {
                 base + st.unit.0 as u64,
             ));
         };
-        st.mtype = match mtype {
-            0 => MetricType::Counter,
-            1 => MetricType::Gauge,
-            2 => MetricType::Summary,
-            3 => MetricType::Unknown,
-            4 => MetricType::Histogram,
-            5 => MetricType::GaugeHistogram,
-            t => {
+        st.mtype = match metric_type(mtype) {
+            Some(t) => t,
+            None => {
                 return Err(Error::new(
                     ErrorKind::InvalidType,
-                    format!("unknown metric type for metric {name_str:?}: {t}"),
+                    format!("unknown metric type for metric {name_str:?}: {mtype}"),
                     0,
                     0,
                     base,
@@ -441,14 +449,7 @@ impl FamilyState {
         }
         let mut mtype = MetricType::Counter;
         if let [0x18, t @ 0..=5, ..] = *fam.get(p..)? {
-            mtype = match t {
-                0 => MetricType::Counter,
-                1 => MetricType::Gauge,
-                2 => MetricType::Summary,
-                3 => MetricType::Unknown,
-                4 => MetricType::Histogram,
-                _ => MetricType::GaugeHistogram,
-            };
+            mtype = metric_type(t.into())?;
             p += 2;
         }
         let first = p;
@@ -698,14 +699,7 @@ impl FamilyState {
                     line: 0,
                 })));
             }
-            Phase::Type => {
-                self.phase = Phase::Metrics;
-                return Some(Ok(Event::Type(TypeLine {
-                    name,
-                    metric_type: self.mtype,
-                    line: 0,
-                })));
-            }
+            Phase::Type => return self.type_event(name).map(Ok),
             Phase::Done => return None,
             Phase::Metrics => {}
         }
