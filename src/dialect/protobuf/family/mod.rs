@@ -247,6 +247,7 @@ pub(crate) struct FamilyState {
 }
 
 /// The metric type of the protobuf enum value `code` (`MetricType` in `metrics.proto`).
+#[inline(always)]
 fn metric_type(code: i64) -> Option<MetricType> {
     Some(match code {
         0 => MetricType::Counter,
@@ -640,15 +641,18 @@ impl FamilyState {
     /// [`FamilyState::next_event`] gives the next event).
     #[inline(always)]
     pub(crate) fn type_event<'b>(&mut self, name: &'b str) -> Option<Event<'b>> {
-        if self.phase != Phase::Type {
-            return None;
-        }
+        (self.phase == Phase::Type).then(|| self.type_line(name))
+    }
+
+    /// The TYPE event, in the family's TYPE phase; the metrics come next.
+    #[inline(always)]
+    fn type_line<'b>(&mut self, name: &'b str) -> Event<'b> {
         self.phase = Phase::Metrics;
-        Some(Event::Type(TypeLine {
+        Event::Type(TypeLine {
             name,
             metric_type: self.mtype,
             line: 0,
-        }))
+        })
     }
 
     /// The next event of the family, `None` once it is done; `name` is [`FamilyState::name`].
@@ -699,7 +703,7 @@ impl FamilyState {
                     line: 0,
                 })));
             }
-            Phase::Type => return self.type_event(name).map(Ok),
+            Phase::Type => return Some(Ok(self.type_line(name))),
             Phase::Done => return None,
             Phase::Metrics => {}
         }
