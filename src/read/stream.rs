@@ -292,23 +292,12 @@ impl<'c> Events<'c> {
     /// The next event, where the next sample line may be of the series `known` (its bytes and
     /// [`KeyShape`]), a series of an earlier sample of this parser's dialect and settings (the
     /// scrape's cache key): such a line is taken without its labels walked again, and `taken`
-    /// is set.
-    // For the scrape (feature `yaml`). Inlined into the scrape's loop, as `Parser::next` is into
-    // a caller's, and the flag set through a reference: out of line, or returned beside the
-    // event, the event was copied on every line.
-    #[cfg_attr(not(feature = "yaml"), allow(dead_code))]
+    /// is set to `true` (it is left as it was otherwise).
+    // Also the iterator's step (`known` none). Inlined into the scrape's loop, as
+    // `Parser::next` is into a caller's, and the flag set through a reference: out of line, or
+    // returned beside the event, the event was copied on every line.
     #[inline(always)]
     pub(crate) fn next_known(
-        &mut self,
-        known: Option<(&[u8], KeyShape)>,
-        taken: &mut bool,
-    ) -> Option<Result<Event<'c>, Error>> {
-        *taken = false;
-        self.step(known, taken)
-    }
-
-    #[inline(always)]
-    fn step(
         &mut self,
         known: Option<(&[u8], KeyShape)>,
         taken: &mut bool,
@@ -406,7 +395,7 @@ impl<'c> Iterator for Events<'c> {
 
     #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
-        self.step(None, &mut false)
+        self.next_known(None, &mut false)
     }
 }
 
