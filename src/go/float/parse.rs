@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use super::format::write_go_g;
+use crate::lex::scan::digit_run;
 /// Parses `s` exactly as Go's `strconv.ParseFloat(s, 64)` does, returning
 /// `None` where Go returns an error.
 ///
@@ -334,9 +335,6 @@ pub enum ValueError {
 #[inline]
 pub fn parse_value(s: &str) -> Result<f64, ValueError> {
     let b = s.as_bytes();
-    if let Some(v) = parse_small_int(b) {
-        return Ok(v);
-    }
     if let Some(v) = parse_short_decimal(b) {
         return Ok(v);
     }
@@ -347,9 +345,6 @@ pub fn parse_value(s: &str) -> Result<f64, ValueError> {
 /// need no check (they are ASCII by construction), the rest are checked first.
 #[inline]
 pub(crate) fn parse_value_bytes(b: &[u8]) -> Result<f64, ValueError> {
-    if let Some(v) = parse_small_int(b) {
-        return Ok(v);
-    }
     if let Some(v) = parse_short_decimal(b) {
         return Ok(v);
     }
@@ -369,16 +364,46 @@ const POW10: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
-/// A decimal such as `0.000106744`, `-12.5` or `4.9351e-05` whose digits fit in 2^53 and whose
-/// power of ten is at most 22 either way: the value is then exactly `digits × 10^e` or
-/// `digits ÷ 10^-e` rounded once, which is the correctly rounded result Go's `ParseFloat`
-/// gives (Clinger's fast path). `None` for every other text, which the full parser takes.
+/// A decimal such as `0.000106744`, `-12.5` or `4.9351e-05` of at most 19 significant digits:
+/// when they fit in 2^53 and the power of ten is at most 22 either way, the value is exactly
+/// `digits × 10^e` or `digits ÷ 10^-e` rounded once, which is the correctly rounded result Go's
+/// `ParseFloat` gives (Clinger's fast path); longer mantissas take [`wide_decimal`]. `None` for
+/// every other text, which the full parser takes.
 #[inline]
 pub(super) fn parse_short_decimal(b: &[u8]) -> Option<f64> {
     let (neg, rest) = match b.first() {
         Some(b'-') => (true, &b[1..]),
         _ => (false, b),
     };
+    // The digits before and after the point, eight at a time; more than 19 digits in all
+    // (leading zeros among them) take the loop below.
+    let (int_end, int) = digit_run(rest, 0);
+    let (mut i, mut digits, mut frac) = (int_end, int_end, None);
+    if rest.get(int_end) == Some(&b'.') {
+        let (end, value) = digit_run(rest, int_end + 1);
+        digits += end - int_end - 1;
+        frac = Some((end - int_end - 1, value));
+        i = end;
+    }
+    if digits > 19 {
+        return long_short_decimal(neg, rest);
+    }
+    // At least one digit in the mantissa (`.` alone or `-` alone is not a number).
+    if digits == 0 {
+        return None;
+    }
+    // Below 10^19: no overflow.
+    let (mantissa, exp) = match frac {
+        Some((len, value)) => (int * 10u64.pow(len as u32) + value, -(len as i32)),
+        None => (int, 0),
+    };
+    decimal_tail(neg, rest, i, mantissa, exp)
+}
+
+/// [`parse_short_decimal`] for mantissas of more than 19 digits with leading zeros: a digit at
+/// a time, leading zeros not counted.
+#[cold]
+fn long_short_decimal(neg: bool, rest: &[u8]) -> Option<f64> {
     let mut i = 0;
     let mut mantissa: u64 = 0;
     let mut digits = 0u32;
@@ -411,6 +436,13 @@ pub(super) fn parse_short_decimal(b: &[u8]) -> Option<f64> {
     if mantissa_len == 0 {
         return None;
     }
+    decimal_tail(neg, rest, i, mantissa, exp)
+}
+
+/// The rest of a short decimal after its mantissa's digits end at `i`: an optional exponent of
+/// up to four digits, then the value.
+#[inline(always)]
+fn decimal_tail(neg: bool, rest: &[u8], mut i: usize, mantissa: u64, mut exp: i32) -> Option<f64> {
     if i < rest.len() {
         if rest[i] | 0x20 != b'e' {
             return None;
@@ -443,7 +475,8 @@ pub(super) fn parse_short_decimal(b: &[u8]) -> Option<f64> {
         exp += if eneg { -e } else { e };
     }
     if mantissa > 1 << 53 {
-        return None;
+        let v = wide_decimal(mantissa, exp)?;
+        return Some(if neg { -v } else { v });
     }
     let m = mantissa as f64;
     let v = if exp >= 0 {
@@ -454,26 +487,34 @@ pub(super) fn parse_short_decimal(b: &[u8]) -> Option<f64> {
     Some(if neg { -v } else { v })
 }
 
-#[inline(always)]
-fn parse_small_int(b: &[u8]) -> Option<f64> {
-    let (neg, digits) = match b.first() {
-        Some(b'-') => (true, &b[1..]),
-        _ => (false, b),
-    };
-    if digits.is_empty() || digits.len() > 19 {
+/// `mantissa × 10^exp` correctly rounded (to nearest, ties to even, as Go and Rust round),
+/// for a mantissa above 2^53, where the quick path's single rounding does not hold: the
+/// 16–19-digit values Go clients print for sums and rates (`0.018467653000000002`). Exact
+/// integer arithmetic: for `exp ≥ 0` the product fits in 128 bits and converts once; for
+/// `exp < 0` the quotient, at least 55 bits long, is truncated with a sticky bit for a non-zero
+/// remainder, so its one conversion rounds as the exact quotient would, and the power-of-two
+/// scale after it is exact (the result is a normal number). `None` outside `-21..=19`.
+#[inline(never)]
+pub(super) fn wide_decimal(mantissa: u64, exp: i32) -> Option<f64> {
+    if exp >= 0 {
+        // Below 2^64 × 10^19 < 2^128.
+        let p = 10u128.pow(u32::try_from(exp).ok().filter(|&e| e <= 19)?);
+        return Some((u128::from(mantissa) * p) as f64);
+    }
+    let k = exp.unsigned_abs();
+    if k > 21 {
         return None;
     }
-    let mut n: u64 = 0;
-    for &c in digits {
-        let d = c.wrapping_sub(b'0');
-        if d > 9 {
-            return None;
-        }
-        n = n * 10 + d as u64;
-    }
-    // u64 → f64 rounds to nearest-even, which is the correctly rounded decimal parse.
-    let v = n as f64;
-    Some(if neg { -v } else { v })
+    let d = 10u128.pow(k);
+    let bits = |x: u128| 128 - x.leading_zeros();
+    // A shift that leaves the quotient at least 55 bits long: the rounding bit and a bit below
+    // it for the sticky bit. The shifted mantissa stays within 55 + 70 bits.
+    let shift = (55 + bits(d)).saturating_sub(bits(u128::from(mantissa)));
+    let n = u128::from(mantissa) << shift;
+    let q = (n / d) | u128::from(n % d != 0);
+    // 2^-shift: at most 2^-71 (the mantissa has 54 bits or more), a normal number.
+    let scale = f64::from_bits(u64::from(1023 - shift) << 52);
+    Some(q as f64 * scale)
 }
 
 #[cold]

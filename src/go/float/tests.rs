@@ -383,6 +383,75 @@ fn short_decimals_agree_with_the_full_parser() {
     }
 }
 
+/// Mantissas above 2^53 (16–19 digits) go through the exact wide path: every power of ten it
+/// takes, halfway cases (which must round to even) and their neighbours give the bits the full
+/// parser gives.
+#[test]
+fn wide_decimals_agree_with_the_full_parser() {
+    let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+    let mut checked = 0;
+    let mut check = |s: &str| {
+        let want = parse_value_slow(s).map(f64::to_bits);
+        assert_eq!(parse_value(s).map(f64::to_bits), want, "{s:?}");
+        if let Some(v) = parse_short_decimal(s.as_bytes()) {
+            assert_eq!(Ok(v.to_bits()), want, "{s:?}");
+            checked += 1;
+        }
+    };
+    for _ in 0..100_000 {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        // 16 to 19 digits, above 2^53.
+        let m = (1u64 << 53) + 1 + rng % (10_000_000_000_000_000_000 - (1 << 53) - 1);
+        let digits = m.to_string();
+        let point = (rng >> 3) as usize % (digits.len() + 1);
+        let e = (rng >> 9) % 45;
+        let sign = if rng >> 20 & 1 == 0 { "" } else { "-" };
+        let mut s = format!("{sign}{}.{}", &digits[..point], &digits[point..]);
+        if rng >> 21 & 1 == 0 {
+            s.push_str(&format!("e-{e}"));
+        } else if rng >> 22 & 1 == 0 {
+            s.push_str(&format!("e{}", e % 25));
+        }
+        check(&s);
+    }
+    // Exact halfway points between neighbouring doubles (odd multiples of a half unit),
+    // written with few enough digits, and one unit in the last digit either side.
+    for t in 1..=8u32 {
+        for j in 0..2_000u64 {
+            let odd = (1u128 << 53) + 2 * u128::from(j) + 1;
+            // odd / 2^t = odd × 5^t / 10^t: an exact decimal with t fraction digits.
+            let m = odd * 5u128.pow(t);
+            let text = m.to_string();
+            if text.len() > 19 {
+                continue;
+            }
+            let (int, frac) = text.split_at(text.len() - t as usize);
+            for delta in [-1i128, 0, 1] {
+                let m2 = (m as i128 + delta).to_string();
+                let (i2, f2) = m2.split_at(m2.len() - t as usize);
+                check(&format!("{i2}.{f2}"));
+            }
+            check(&format!("{int}.{frac}"));
+            check(&format!("{int}{frac}e-{t}"));
+        }
+    }
+    for s in [
+        "0.018467653000000002",
+        "685119639.07358336",
+        "9007199254740993",
+        "9007199254740.993e3",
+        "1844674407370955.1615",
+        "9999999999999999999e-21",
+        "9999999999999999999e19",
+        "1234567890123456789e-22",
+    ] {
+        check(s);
+    }
+    assert!(checked > 50_000, "{checked}");
+}
+
 #[test]
 fn accepted_values_of_format_md_1_3() {
     let nan = ["NaN", "nan"];
