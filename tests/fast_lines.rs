@@ -112,6 +112,14 @@ fn value() -> impl Strategy<Value = String> {
         1 => Just("1 -5".to_string()),
         1 => Just("1\t7".to_string()),
         1 => Just("1 1 1".to_string()),
+        1 => Just("17 1733500000000".to_string()),
+        1 => Just("1.5e3 000".to_string()),
+        1 => Just("NaN 123456789012345678".to_string()),
+        1 => Just("1 1234567890123456789".to_string()),
+        1 => Just("1 9223372036854775808".to_string()),
+        1 => Just("1 1e3".to_string()),
+        1 => Just("1 17{".to_string()),
+        1 => "[0-9]{1,21} [0-9]{0,20}",
         1 => "[0-9]{1,22}",
     ]
 }
@@ -205,8 +213,14 @@ fn clean_line() -> impl Strategy<Value = Vec<u8>> {
             Just("-0")
         ],
         any::<bool>(),
+        prop_oneof![
+            4 => Just(""),
+            1 => Just(" 1733500000000"),
+            1 => Just(" 0"),
+            1 => Just(" 999999999999999999")
+        ],
     )
-        .prop_map(|(name, labels, value, trailing_comma)| {
+        .prop_map(|(name, labels, value, trailing_comma, timestamp)| {
             let mut l = name.to_string();
             if let Some(labels) = labels {
                 let parts: Vec<String> =
@@ -220,6 +234,7 @@ fn clean_line() -> impl Strategy<Value = Vec<u8>> {
             }
             l.push(' ');
             l.push_str(value);
+            l.push_str(timestamp);
             l.into_bytes()
         })
 }
@@ -282,6 +297,20 @@ fn fast_shapes_and_their_neighbours() {
         b"a{b=\"x\"} 1.5",
         b"a{b=\"x\"} 16440392441958861461",
         b"a{b=\"x\"} 1 123",
+        // Timestamps: up to 18 digits are taken, the rest left (19 digits may overflow).
+        b"a{b=\"x\"} 1 1733500000000",
+        b"a{b=\"x\"} 1.5e3 0",
+        b"a{b=\"x\"} 123456789 123456789012345678",
+        b"a{b=\"x\"} 1 1234567890123456789",
+        b"a{b=\"x\"} 1 9223372036854775808",
+        b"a{b=\"x\"} 1 -5",
+        b"a{b=\"x\"} 1 +5",
+        b"a{b=\"x\"} 1 5 ",
+        b"a{b=\"x\"} 1 5\t",
+        b"a{b=\"x\"} 1  5",
+        b"a{b=\"x\"} 1 5x",
+        b"a{b=\"x\"} 1 1e3",
+        b"a 1 1733500000000",
         b"a{b=\"x\"} 1\r",
         b"a{b=\"x\"}",
         b"a{b=\"x\"} ",

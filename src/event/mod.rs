@@ -419,6 +419,18 @@ impl<'a> Sample<'a> {
         }
     }
 
+    /// The same sample with a timestamp (`text`: its span in the line), for the one-pass
+    /// path, whose usual sample has none.
+    #[inline(always)]
+    pub(crate) fn with_timestamp(self, ms: i64, text: Span) -> Self {
+        Sample {
+            located: self.located.with_tag(self.flags() | HAS_TIMESTAMP),
+            timestamp_ms: ms,
+            timestamp_text: text,
+            ..self
+        }
+    }
+
     /// `NAME_ESCAPED` | `LABELS_ESCAPED` | `HAS_TIMESTAMP` | `HAS_EXEMPLAR`.
     #[inline(always)]
     fn flags(&self) -> u8 {

@@ -150,6 +150,9 @@ impl Core {
             // The rest of the (tight) block is re-scanned after the located labels.
             ev = ev.with_more_labels();
         }
+        if let Some((ms, text)) = f.timestamp {
+            ev = ev.with_timestamp(ms, text);
+        }
         *end = f.end;
         Some(Event::Sample(ev))
     }
@@ -180,8 +183,9 @@ impl Core {
         let line = &input[start..f.end];
         let text = if ascii {
             // SAFETY: the line is its key, whose bytes `known_prefix` found ASCII, one blank,
-            // and a value token that `line_end_value` took, which holds ASCII bytes only
-            // (digits, or a token `parse_value` accepts): every byte is ASCII.
+            // and what `line_end_value` took: a value token, which holds ASCII bytes only
+            // (digits, or a token `parse_value` accepts), and maybe a blank and digits: every
+            // byte is ASCII.
             #[allow(unsafe_code)]
             unsafe {
                 crate::event::located::ascii_text(line)
@@ -192,12 +196,11 @@ impl Core {
         seg.lf_stale = true;
         self.line_no += 1;
         *end = f.end;
-        Some(Event::Sample(Sample::new(
-            text,
-            f.parts,
-            self.line_no,
-            offset,
-        )))
+        let mut ev = Sample::new(text, f.parts, self.line_no, offset);
+        if let Some((ms, text)) = f.timestamp {
+            ev = ev.with_timestamp(ms, text);
+        }
+        Some(Event::Sample(ev))
     }
 
     /// Forgets what the one-pass path remembers as ranges of the buffer it reads (see

@@ -15,11 +15,17 @@ a_total{x=\"1\"} 3\na_total{x=\"1\",} 4\na_total{x=\"a\\\"b\\\\c\\n\"} 5\n\
 a_total{x=\"1\"} 6 1700000000000\na_total{x=\"1\"}\t7\na_total{x=\"1\"}  8\n\
 a_total {x=\"1\"} 9\n{\"a.b\"} 10\n{\"a.b\",x=\"1\"} 11\nb{x=\"é\"} 12\nb{x=\"1\"} 1.5e-3\n\
 b{x=\"1\"} NaN\nb{x=\"1\"} +Inf\nb{x=\"1\"} -0\nb{x=\"1\"} 1e3\nb{x=\"1\"} -1.5\n\
-a_totalx 13\na_total{x=\"1\"} 14\n\nb 15\nb{x=\"1\",y=\"2\",z=\"3\",w=\"4\"} 16\n";
+a_totalx 13\na_total{x=\"1\"} 14\n\nb 15\nb{x=\"1\",y=\"2\",z=\"3\",w=\"4\"} 16\n\
+b{x=\"1\"} 17 000\nb{x=\"1\"} 1.5 123456789012345678\nb{x=\"1\"} 18 1234567890123456789\n";
 
 /// Lines that follow a known series with what no sample may have.
-const BAD_TAILS: [&str; 9] = [
+const BAD_TAILS: [&str; 14] = [
     " 1 2 3",
+    " 1 -5",
+    " 1 12a",
+    " 1 9223372036854775808",
+    " 1 1\t",
+    " 1{ 2",
     " ",
     " x",
     " 1 # {a=\"b\"} 1",
@@ -135,10 +141,11 @@ fn plain_forms_are_taken_others_left() {
     let (_, taken) = offered(SHAPES.as_bytes(), &settings, usize::MAX, |k| {
         series.get(k).map(Vec::as_slice)
     });
-    // Left: the escaped value (taken: its block is a key like any), the timestamp, the tab,
-    // two blanks, the blank before the braces, both quoted names.
+    // Left: the escaped value (taken: its block is a key like any), the tab, two blanks, the
+    // blank before the braces, both quoted names, a timestamp of 19 digits (taken: timestamps
+    // of up to 18).
     let left = [
-        "6 1700000000000",
+        "18 1234567890123456789",
         "\t7",
         "  8",
         " {x=",

@@ -147,15 +147,19 @@ pub(crate) struct FastLine {
     pub parts: SampleParts,
     pub n_labels: usize,
     pub inline: [u64; INLINE_LABELS],
+    /// The timestamp and its span in the line (kept out of `parts`, whose timestamp is
+    /// `None`, so that the usual sample is built without looking at it).
+    pub timestamp: Option<(i64, Span)>,
 }
 
 /// Recognises a sample line of the common shape straight from the body, before its end is
-/// known: `name 1`, `name{} 1`, `name{a="x",b="y"} 1` — plain labels (the first
-/// [`INLINE_LABELS`] located for the iterator, up to [`FEW_LABELS`] taken one by one, more
-/// over the structural index; leading labels the previous block had are taken over), no blanks but the one before the value, no timestamp, ended by a LF or
-/// the end of the body. The general path finds the line feed first and then parses the line with every
-/// option of the grammar; for the lines that make up nearly all of an Envoy body this does
-/// the same work in one pass.
+/// known: `name 1`, `name{} 1`, `name{a="x",b="y"} 1`, `name 1 1733500000000` — plain labels
+/// (the first [`INLINE_LABELS`] located for the iterator, up to [`FEW_LABELS`] taken one by
+/// one, more over the structural index; leading labels the previous block had are taken over),
+/// one blank before the value and one before a timestamp of plain digits, ended by a LF or the
+/// end of the body. The general path finds the line feed first and then parses the line with
+/// every option of the grammar; for the lines that make up nearly all of an Envoy body this
+/// does the same work in one pass.
 ///
 /// `None` means "not this shape" and the general path takes the line: this never decides a
 /// verdict, so every error is still reported by the general path. A line taken here holds
@@ -164,8 +168,9 @@ pub(crate) struct FastLine {
 /// without a check: the metric name is scanned with the ASCII name table or equals a name
 /// (or prefix) scanned so before, label names are scanned with the table (or are bytes equal
 /// to a block taken so before, from the same buffer), the value search
-/// stops at any byte above 0x7f and declines, the punctuation is matched byte by byte, and
-/// a sample value is either digits or a token `parse_value` accepts (ASCII only).
+/// stops at any byte above 0x7f and declines, the punctuation is matched byte by byte, a
+/// sample value is either digits or a token `parse_value` accepts (ASCII only), and a
+/// timestamp is digits.
 /// `start < b.len()`.
 #[inline(always)]
 pub(crate) fn fast_sample(
@@ -448,7 +453,8 @@ pub(crate) fn fast_sample(
     }
     i += 1;
     let vstart = i;
-    let (end, value) = line_end_value(b, i)?;
+    let tail = line_end_value(b, i)?;
+    let end = tail.end;
     if end - start > max_line_len {
         return None;
     }
@@ -470,8 +476,8 @@ pub(crate) fn fast_sample(
             labels,
             labels_escaped: false,
             labels_tight: true,
-            value,
-            value_text: Span::new(vstart - start, end - start),
+            value: tail.value,
+            value_text: Span::new(vstart - start, tail.value_end - start),
             timestamp_ms: None,
             timestamp_text: None,
             series: Span::new(0, series_end - start),
@@ -479,16 +485,19 @@ pub(crate) fn fast_sample(
         },
         n_labels,
         inline: [located0, located1, located2],
+        timestamp: tail
+            .timestamp_ms
+            .map(|ms| (ms, Span::new(tail.value_end + 1 - start, end - start))),
     })
 }
 
 /// Recognises a sample line that starts with `key`, a series the caller knows to be valid
 /// (the scrape's cache holds the series of earlier samples this grammar accepted), followed by
-/// one blank and a value that ends the line: the one-pass shape's tail, without walking or
-/// checking the labels again. Prometheus' scrape loop looks a series up in its cache before it
+/// one blank and a value (and maybe a timestamp) that ends the line: the one-pass shape's tail,
+/// without walking or checking the labels again. Prometheus' scrape loop looks a series up in its cache before it
 /// reads the labels in the same way. `None`: another line (the caller parses it as usual).
-/// With the line, whether its key is ASCII: then the whole line is (one blank and a value
-/// token [`line_end_value`] took follow it, which hold ASCII bytes only).
+/// With the line, whether its key is ASCII: then the whole line is (one blank and what
+/// [`line_end_value`] took follow it, which holds ASCII bytes only).
 ///
 /// `key` must be the `series()` of a sample this grammar accepted, in the plain form
 /// `name` or `name{…}`, with the same settings but for the label limits (which it does not
@@ -518,7 +527,8 @@ pub(crate) fn known_sample(
         _ => return None,
     };
     let vstart = after + 1;
-    let (end, value) = line_end_value(b, vstart)?;
+    let tail = line_end_value(b, vstart)?;
+    let end = tail.end;
     if end - start > max_line_len {
         return None;
     }
@@ -530,8 +540,8 @@ pub(crate) fn known_sample(
             labels,
             labels_escaped: shape.backslash,
             labels_tight: false,
-            value,
-            value_text: Span::new(vstart - start, end - start),
+            value: tail.value,
+            value_text: Span::new(vstart - start, tail.value_end - start),
             timestamp_ms: None,
             timestamp_text: None,
             series: Span::new(0, key.len()),
@@ -539,15 +549,31 @@ pub(crate) fn known_sample(
         },
         n_labels: 0,
         inline: [0; INLINE_LABELS],
+        timestamp: tail
+            .timestamp_ms
+            .map(|ms| (ms, Span::new(tail.value_end + 1 - start, end - start))),
     };
     Some((line, ascii))
 }
 
-/// The value token at `i` that ends the line (at a LF or the end of `b`): the line's end and
-/// the value. A plain integer of up to 19 digits is converted exactly in the fused loop; any
-/// other token must be one `parse_value` accepts (ASCII only). `None`: not this shape.
+/// What ends a sample line after its one blank: the value token and, after one more blank, a
+/// timestamp of plain digits.
+struct Tail {
+    /// The line's end (its LF, or the end of `b`).
+    end: usize,
+    /// The value token's end: `end` unless a timestamp follows.
+    value_end: usize,
+    value: f64,
+    timestamp_ms: Option<i64>,
+}
+
+/// The value token at `i` and an optional timestamp, ending the line (at a LF or the end of
+/// `b`). A plain integer of up to 19 digits is converted exactly in the fused loop; any other
+/// token must be one `parse_value` accepts (ASCII only). The timestamp is one blank and 1 to 18
+/// digits (never out of `i64`'s range); signs, longer runs and more blanks are left to the
+/// general path. `None`: not this shape.
 #[inline(always)]
-fn line_end_value(b: &[u8], mut i: usize) -> Option<(usize, f64)> {
+fn line_end_value(b: &[u8], mut i: usize) -> Option<Tail> {
     let vstart = i;
     let single = b.get(i + 1) == Some(&b'\n') && b[i].is_ascii_digit();
     let value = match short_digits(b, i) {
@@ -563,19 +589,53 @@ fn line_end_value(b: &[u8], mut i: usize) -> Option<(usize, f64)> {
         }
         _ => {
             let n;
-            (i, n) = leading_digits(b, i);
+            (i, n) = digit_run(b, i);
             if i > vstart && i - vstart <= 19 && (i == b.len() || b[i] == b'\n') {
                 n as f64
             } else {
+                let digits_end = i;
                 i = token_end(b, i);
-                if i == vstart || (i < b.len() && b[i] != b'\n') {
+                if i == vstart {
                     return None;
                 }
-                crate::go::parse_value_bytes(&b[vstart..i]).ok()?
+                let value = if digits_end == i && i - vstart <= 19 {
+                    n as f64
+                } else {
+                    crate::go::parse_value_bytes(&b[vstart..i]).ok()?
+                };
+                if i < b.len() && b[i] != b'\n' {
+                    return timestamp_tail(b, i, value);
+                }
+                value
             }
         }
     };
-    Some((i, value))
+    Some(Tail {
+        end: i,
+        value_end: i,
+        value,
+        timestamp_ms: None,
+    })
+}
+
+/// The timestamp after a value token ending at `value_end`: one blank, 1 to 18 digits, then
+/// the line's end.
+#[inline(never)]
+fn timestamp_tail(b: &[u8], value_end: usize, value: f64) -> Option<Tail> {
+    if b[value_end] != b' ' {
+        return None;
+    }
+    let (end, ms) = digit_run(b, value_end + 1);
+    let digits = end - value_end - 1;
+    if digits == 0 || digits > 18 || (end < b.len() && b[end] != b'\n') {
+        return None;
+    }
+    Some(Tail {
+        end,
+        value_end,
+        value,
+        timestamp_ms: Some(ms as i64),
+    })
 }
 
 /// How many labels a sample line may have for the one-pass path to take them one by one

@@ -32,9 +32,9 @@ use crate::event::{
 use crate::go::quote_bounded as go_quote;
 use crate::go::{ValueError, parse_int_ms, parse_value};
 use crate::lex::scan::{
-    common_prefix, has_prefix_at, hash_unescaped, is_blank, is_label_start, is_metric_char,
-    is_metric_start, label_name_end, metric_name_end, name_hash, scan_quoted, short_digits,
-    skip_blanks,
+    common_prefix, digit_run, has_prefix_at, hash_unescaped, is_blank, is_label_start,
+    is_metric_char, is_metric_start, label_name_end, metric_name_end, name_hash, scan_quoted,
+    short_digits, skip_blanks,
 };
 
 /// Per-parser scratch and switches the line parsers need.
