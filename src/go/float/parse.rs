@@ -386,6 +386,13 @@ pub(super) fn parse_short_decimal(b: &[u8]) -> Option<f64> {
         i = end;
     }
     if digits > 19 {
+        // Twenty digits from 1 and nothing else: a u64 unless the run wrapped past 2^64, which
+        // leaves less than 10^19 (Envoy's uint64 counters, 18446744073709551615 for a gauge
+        // that went below zero). `as f64` rounds it correctly.
+        if int_end == 20 && rest.len() == 20 && rest[0] == b'1' && int >= 10u64.pow(19) {
+            let v = int as f64;
+            return Some(if neg { -v } else { v });
+        }
         return long_short_decimal(neg, rest);
     }
     // At least one digit in the mantissa (`.` alone or `-` alone is not a number).
