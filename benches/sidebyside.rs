@@ -223,7 +223,102 @@ fn inputs(shared: &Path, out: &Path) -> Vec<(String, PathBuf)> {
         std::fs::write(&path, generate(&cfg).text).expect("write a generated body");
         list.push((label.to_string(), path));
     }
+    for (label, file, text) in [
+        (
+            "Go client shape 1 MiB",
+            "go_client_1mib.prom",
+            go_client(1 << 20),
+        ),
+        (
+            "timestamped 1 MiB",
+            "timestamped_1mib.prom",
+            timestamped(1 << 20),
+        ),
+    ] {
+        let path = out.join(file);
+        std::fs::write(&path, text).expect("write a generated body");
+        list.push((label.to_string(), path));
+    }
     list
+}
+
+/// A small deterministic generator (xorshift) for the shapes below.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// What a Go client library serves (not Envoy): HELP and TYPE for every family, gauges and
+/// counters with shortest-round-trip floats (up to 17 digits), summaries with `NaN`
+/// quantiles, a few labels.
+fn go_client(bytes: usize) -> String {
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let mut out = String::new();
+    let mut f = 0;
+    while out.len() < bytes {
+        f += 1;
+        let kind = rng.next() % 3;
+        let name = format!(
+            "app_subsystem_{f}_{}",
+            ["seconds", "bytes", "ratio"][kind as usize]
+        );
+        out.push_str(&format!(
+            "# HELP {name} Time spent on the work of subsystem {f}, as seen by the process.\n"
+        ));
+        if kind == 2 {
+            out.push_str(&format!("# TYPE {name} summary\n"));
+            for q in ["0", "0.25", "0.5", "0.75", "1"] {
+                let v = if rng.next() % 4 == 0 {
+                    "NaN".to_string()
+                } else {
+                    format!("{}", rng.unit() * 1e-3)
+                };
+                out.push_str(&format!("{name}{{quantile=\"{q}\"}} {v}\n"));
+            }
+            out.push_str(&format!("{name}_sum {}\n", rng.unit() * 100.0));
+            out.push_str(&format!("{name}_count {}\n", rng.next() % 100_000));
+        } else {
+            out.push_str(&format!("# TYPE {name} gauge\n"));
+            for s in 0..1 + rng.next() % 6 {
+                let v = rng.unit() * 10f64.powi((rng.next() % 12) as i32);
+                out.push_str(&format!(
+                    "{name}{{instance=\"10.0.{}.{s}:8080\",job=\"app\"}} {v}\n",
+                    f % 256
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Samples with millisecond timestamps (federation, pushgateway-style exporters).
+fn timestamped(bytes: usize) -> String {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut out = String::new();
+    let mut f = 0;
+    while out.len() < bytes {
+        f += 1;
+        let name = format!("http_requests_{f}_total");
+        out.push_str(&format!("# TYPE {name} counter\n"));
+        for code in ["200", "404", "500"] {
+            out.push_str(&format!(
+                "{name}{{method=\"GET\",code=\"{code}\"}} {} {}\n",
+                rng.next() % 1_000_000_000,
+                1_733_500_000_000 + rng.next() % 100_000
+            ));
+        }
+    }
+    out
 }
 
 fn driver() {
