@@ -31,21 +31,25 @@ use super::wire::{Fields, Repeated, put_key, put_varint, zigzag};
 pub struct NativeHistogram<'a> {
     pub(crate) family: &'a str,
     pub(crate) gauge: bool,
-    /// `LabelPair` fields (field 1 of `Metric`): the body's, or [`Decoded::labels`].
-    pub(crate) metric: &'a [u8],
+    /// The metric's leading run of label pairs, validated when the metric was read (empty
+    /// when the labels are read from `rest` alone).
+    pub(crate) run: &'a str,
+    /// The label fields after `run`: the rest of the body's `Metric` message when labels
+    /// follow the run, else empty; or [`Decoded::labels`].
+    pub(crate) rest: &'a [u8],
     pub(crate) src: Src<'a>,
     /// The scalars as the accessors give them (the event stays within 128 bytes).
     pub(crate) count: f64,
     pub(crate) sum: f64,
     pub(crate) zero_threshold: f64,
     pub(crate) zero_count: f64,
-    pub(crate) start_ms: i64,
     pub(crate) timestamp_ms: i64,
     pub(crate) offset: u64,
     pub(crate) schema: i32,
     pub(crate) float: bool,
-    pub(crate) has_start: bool,
     pub(crate) has_ts: bool,
+    /// Whether every pair of `run` is in the common encoding (see [`LabelPairs`]).
+    pub(crate) common: bool,
 }
 
 /// What a [`NativeHistogram`]'s spans, buckets and exemplars are read from.
@@ -270,27 +274,30 @@ impl<'a> NativeHistogram<'a> {
         NativeHistogram {
             family,
             gauge,
-            metric: &parts.labels,
+            run: "",
+            rest: &parts.labels,
             src: Src::Decoded(parts),
             count: pick(parts.count),
             sum: parts.sum,
             zero_threshold: parts.zero_threshold,
             zero_count: pick(parts.zero_count),
-            start_ms: parts.start_timestamp_ms.unwrap_or_default(),
             timestamp_ms: timestamp_ms.unwrap_or_default(),
             offset,
             schema: parts.schema,
             float,
-            has_start: parts.start_timestamp_ms.is_some(),
             has_ts: timestamp_ms.is_some(),
+            common: false,
         }
     }
 
     /// A native histogram read from a `Histogram` message `value` whose scalars are `h`.
+    ///
+    /// The labels: the metric's validated leading `run`, whether every pair of it is a
+    /// common one, and the label fields after it (`rest`), as a [`super::Sample`] keeps them.
     pub(crate) fn from_wire(
         family: &'a str,
         gauge: bool,
-        metric: &'a [u8],
+        (run, common, rest): (&'a str, bool, &'a [u8]),
         value: &'a [u8],
         h: &HistHead,
         timestamp_ms: Option<i64>,
@@ -300,18 +307,18 @@ impl<'a> NativeHistogram<'a> {
         NativeHistogram {
             family,
             gauge,
-            metric,
+            run,
+            rest,
+            common,
             src: Src::Wire(value),
             count: pick(h.count_float, h.count),
             sum: h.sum,
             zero_threshold: h.zero_threshold,
             zero_count: pick(h.zero_count_float, h.zero_count),
-            start_ms: h.start_ms.unwrap_or_default(),
             timestamp_ms: timestamp_ms.unwrap_or_default(),
             offset,
             schema: h.schema,
             float: h.float,
-            has_start: h.start_ms.is_some(),
             has_ts: timestamp_ms.is_some(),
         }
     }
@@ -328,7 +335,11 @@ impl<'a> NativeHistogram<'a> {
 
     /// The metric's labels, borrowed from the body.
     pub fn labels(&self) -> LabelPairs<'a> {
-        LabelPairs::new(self.metric)
+        // The run was validated when the metric was read: not again per call.
+        match self.run.is_empty() {
+            true => LabelPairs::new(self.rest),
+            false => LabelPairs::from_run(self.run, self.common, self.rest),
+        }
     }
 
     /// The schema: −4..8 for exponential buckets (8 the finest), −53 for custom buckets.
@@ -364,7 +375,22 @@ impl<'a> NativeHistogram<'a> {
 
     /// The start (created) timestamp in milliseconds.
     pub fn start_timestamp_ms(&self) -> Option<i64> {
-        self.has_start.then_some(self.start_ms)
+        match self.src {
+            // Read when asked (it is rare), so that the event keeps room for the labels' run
+            // within 128 bytes. The message was checked when the metric was read; the last
+            // occurrence wins there too.
+            Src::Wire(msg) => {
+                let mut f = Fields::new(msg);
+                let mut ts = None;
+                while let Some(Ok((n, v, _))) = f.next_field() {
+                    if let (15, Some(b)) = (n, v.as_bytes()) {
+                        ts = super::messages::timestamp_ms(b).ok();
+                    }
+                }
+                ts
+            }
+            Src::Decoded(d) => d.start_timestamp_ms,
+        }
     }
 
     /// The metric's timestamp in milliseconds.

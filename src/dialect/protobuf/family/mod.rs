@@ -734,10 +734,16 @@ impl FamilyState {
                     } else {
                         Step::Next
                     };
+                    let metric = slice(fam, c.metric);
+                    let run = run_of(fam, c, run_cache);
+                    let rest = match c.more {
+                        true => metric.get(run.len()..).unwrap_or_default(),
+                        false => &[],
+                    };
                     return Some(Ok(Event::Histogram(NativeHistogram::from_wire(
                         name,
                         self.mtype == MetricType::GaugeHistogram,
-                        slice(fam, c.metric),
+                        (run, c.common, rest),
                         slice(fam, c.value),
                         &c.h,
                         c.ts,
@@ -1382,6 +1388,54 @@ mod tests {
         // Both sides of the checks are reached.
         assert!(native > bodies.len() / 4, "{native} of {}", bodies.len());
         assert!(invalid > bodies.len() / 10, "{invalid} of {}", bodies.len());
+    }
+
+    /// Native histograms with labels in the common encoding and not (a long value, a
+    /// non-ASCII one, none), a start timestamp or not, every byte mutated: the labels a
+    /// histogram event gives from the run kept with it are those read from its whole `Metric`
+    /// message again, and its start timestamp, read when asked, is the one the metric's walk
+    /// read.
+    #[test]
+    fn native_event_labels_agree_with_the_metric() {
+        use super::super::event::LabelPairs;
+        use super::super::write::{Family, Metric, Native, encode_families};
+        let long = "v".repeat(130);
+        let label_sets: [&[(&str, &str)]; 4] = [
+            &[("a", "b"), ("cluster", "x")],
+            &[("a", "é"), ("b", &long), ("c", "d")],
+            &[("k", "v")],
+            &[],
+        ];
+        let mut h = Native::new(0);
+        h.count = 3.0;
+        h.sum = 4.5;
+        h.positive_spans = vec![(0, 2)];
+        h.positive = vec![1.0, 2.0];
+        let mut bodies = Vec::new();
+        for labels in label_sets {
+            for start in [None, Some(1_700_000_000_123)] {
+                let mut m = Metric::new(labels).native(h.clone());
+                m.start_timestamp_ms = start;
+                bodies.push(encode_families(&[Family::histogram("h", "").metric(m)]));
+            }
+        }
+        add_mutations(&mut bodies, &[0x00, 0x0a, 0x12, 0x7a, 0x80, 0xc3, 0xff]);
+        let (mut seen, mut started) = (0, 0);
+        for body in &bodies {
+            let mut p = super::super::Parser::new(body, Settings::default());
+            while let Some(Ok(ev)) = p.next() {
+                let Event::Histogram(h) = ev else { continue };
+                let fam = p.fam.as_ref().map(|f| f.0).unwrap_or_default();
+                let metric = slice(fam, p.st.cur.metric);
+                let general: Vec<_> = LabelPairs::new(metric).collect();
+                assert_eq!(h.labels().collect::<Vec<_>>(), general, "{body:02x?}");
+                assert_eq!(h.start_timestamp_ms(), p.st.cur.start_ms, "{body:02x?}");
+                seen += 1;
+                started += h.start_timestamp_ms().is_some() as usize;
+            }
+        }
+        assert!(seen > bodies.len() / 4, "{seen} of {}", bodies.len());
+        assert!(started > bodies.len() / 10, "{started} of {}", bodies.len());
     }
 
     /// Families of the shapes encoders write and of others (a unit, a help or a first metric
