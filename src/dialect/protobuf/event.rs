@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::native::NativeHistogram;
-use super::wire::Fields;
+use super::wire::{Fields, utf8};
 use crate::event::{Label, MetricType};
 
 /// One event of a protobuf body, in the order Prometheus' `protobufparse` presents them: per
@@ -471,7 +471,7 @@ impl<'a> LabelPairs<'a> {
     #[inline]
     pub(crate) fn new(msg: &'a [u8]) -> Self {
         let run = label_run(msg);
-        match super::wire::utf8(&msg[..run]) {
+        match utf8(&msg[..run]) {
             Some(fast) => LabelPairs {
                 fast,
                 common: false,
@@ -509,7 +509,7 @@ impl<'a> LabelPairs<'a> {
         let off = (part.as_ptr() as usize).wrapping_sub(self.fast.as_ptr() as usize);
         self.fast
             .get(off..off.wrapping_add(part.len()))
-            .or_else(|| std::str::from_utf8(part).ok())
+            .or_else(|| utf8(part))
             .unwrap_or_default()
     }
 }
@@ -547,8 +547,8 @@ impl<'a> LabelPairs<'a> {
             // Validated when the metric was read; the check again is what keeps this safe
             // without `unsafe`.
             let r = (
-                std::str::from_utf8(name).unwrap_or_default(),
-                std::str::from_utf8(value).unwrap_or_default(),
+                utf8(name).unwrap_or_default(),
+                utf8(value).unwrap_or_default(),
             );
             return (self, Some(r));
         }
@@ -694,8 +694,8 @@ mod label_tests {
                 break;
             };
             out.push((
-                std::str::from_utf8(name).unwrap_or_default().to_string(),
-                std::str::from_utf8(value).unwrap_or_default().to_string(),
+                utf8(name).unwrap_or_default().to_string(),
+                utf8(value).unwrap_or_default().to_string(),
             ));
         }
         out

@@ -113,7 +113,7 @@ fn slice(b: &[u8], r: Range) -> &[u8] {
 }
 
 fn str_of(b: &[u8], r: Range) -> &str {
-    std::str::from_utf8(slice(b, r)).unwrap_or_default()
+    utf8(slice(b, r)).unwrap_or_default()
 }
 
 /// The range of `part` inside `whole` (both from the same buffer).
@@ -141,7 +141,7 @@ pub(crate) struct Strs<'b> {
 /// help are usually next to each other, so one check covers both.
 fn two_strs(fam: &[u8], a: Range, b: Range) -> (Option<&str>, Option<&str>) {
     if b.0 == b.1 {
-        return (std::str::from_utf8(slice(fam, a)).ok(), Some(""));
+        return (utf8(slice(fam, a)), Some(""));
     }
     let (lo, hi) = (a.0.min(b.0), a.1.max(b.1));
     if hi - lo <= (a.1 - a.0) + (b.1 - b.0) + 16 {
@@ -152,10 +152,7 @@ fn two_strs(fam: &[u8], a: Range, b: Range) -> (Option<&str>, Option<&str>) {
             }
         }
     }
-    (
-        std::str::from_utf8(slice(fam, a)).ok(),
-        std::str::from_utf8(slice(fam, b)).ok(),
-    )
+    (utf8(slice(fam, a)), utf8(slice(fam, b)))
 }
 
 /// The field of key `key` at `at` in `b` when its length takes one or two bytes (what
@@ -563,7 +560,7 @@ impl FamilyState {
     /// A wire error inside `part` (a sub-slice of `fam`).
     fn wire(&self, fam: &[u8], part: &[u8], e: WireError) -> Error {
         let at = range_in(fam, part).0 + e.at;
-        let name = std::str::from_utf8(slice(fam, self.name)).unwrap_or_default();
+        let name = utf8(slice(fam, self.name)).unwrap_or_default();
         Error::new(
             ErrorKind::Protobuf,
             if name.is_empty() {

@@ -183,8 +183,8 @@ impl FamilyState {
 
     pub(super) fn check_label(&self, fam: &[u8], b: &[u8], abs: usize) -> Result<(), Error> {
         let (name, value) = label_pair(b).map_err(|e| self.wire(fam, b, e))?;
-        match std::str::from_utf8(name) {
-            Ok(n) if !n.is_empty() => {}
+        match utf8(name) {
+            Some(n) if !n.is_empty() => {}
             _ => {
                 return Err(self.err(
                     fam,
@@ -194,7 +194,7 @@ impl FamilyState {
                 ));
             }
         }
-        if std::str::from_utf8(value).is_err() {
+        if utf8(value).is_none() {
             return Err(self.err(
                 fam,
                 ErrorKind::InvalidUtf8,
