@@ -494,8 +494,9 @@ pub(crate) fn fast_sample(
 /// Recognises a sample line that starts with `key`, a series the caller knows to be valid
 /// (the scrape's cache holds the series of earlier samples this grammar accepted), followed by
 /// one blank and a value (and maybe a timestamp) that ends the line: the one-pass shape's tail,
-/// without walking or checking the labels again. Prometheus' scrape loop looks a series up in its cache before it
-/// reads the labels in the same way. `None`: another line (the caller parses it as usual).
+/// without walking or checking the labels again. Prometheus' scrape loop looks a series up in
+/// its cache before it reads the labels in the same way. `None`: another line (the caller
+/// parses it as usual).
 /// With the line, whether its key is ASCII: then the whole line is (one blank and what
 /// [`line_end_value`] took follow it, which holds ASCII bytes only).
 ///
