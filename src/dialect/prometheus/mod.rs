@@ -114,11 +114,12 @@ impl ValueEnd {
     #[inline(always)]
     pub(crate) fn find(&self, haystack: &[u8]) -> Option<usize> {
         use wide::u8x16;
-        // Label values are short (Envoy's cluster names 40–60 bytes): the first blocks of 16
-        // inline, then the vector search with its call and set-up.
+        // Label values are short (Envoy's cluster names 40–60 bytes; user agents and paths
+        // 100–200): blocks of 16 inline up to 256 bytes, then the vector search with its call
+        // and set-up.
         let (quote, lf, backslash) = (u8x16::splat(b'"'), u8x16::splat(b'\n'), u8x16::splat(b'\\'));
         let mut i = 0;
-        while i < 64 {
+        while i < 256 {
             let Some(block) = haystack.get(i..i + 16) else {
                 break;
             };
@@ -297,7 +298,7 @@ mod tests {
     use super::ValueEnd;
 
     /// The inline blocks, the hand-over to the vector search after them and the short tail all
-    /// find what a plain byte search finds: every haystack length up to 200 with a `"`, LF, `\`
+    /// find what a plain byte search finds: every haystack length up to 320 with a `"`, LF, `\`
     /// or non-ASCII byte (or none) at every position, and a second hit after it in the same
     /// block or a later one.
     #[test]
@@ -309,7 +310,7 @@ mod tests {
                 .position(|&c| matches!(c, b'"' | b'\n' | b'\\') || !c.is_ascii())
         };
         let mut checked = 0;
-        for len in 0..200usize {
+        for len in 0..320usize {
             for at in 0..=len {
                 for (first, second, gap) in [
                     (b'"', b'\n', 1),
