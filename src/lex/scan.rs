@@ -80,13 +80,18 @@ pub(crate) fn short_digits(b: &[u8], i: usize) -> Option<(usize, u64)> {
     if k == 0 || k == 8 {
         return None;
     }
-    // The k digits moved to the top bytes with zeros (leading zero digits) below, then eight
-    // digits combined in three multiplications (the first digit is the lowest byte).
+    Some((k, first_digits(w, k)))
+}
+
+/// The value of the first `k` bytes of `w` (1 to 8, all ASCII digits, the first the lowest
+/// byte): moved to the top bytes with zeros (leading zero digits) below, then eight digits
+/// combined in three multiplications.
+#[inline(always)]
+fn first_digits(w: u64, k: usize) -> u64 {
     let v = (w << (8 * (8 - k))) & 0x0f0f_0f0f_0f0f_0f0f;
     let v = (v.wrapping_mul(10 << 8 | 1) >> 8) & 0x00ff_00ff_00ff_00ff;
     let v = (v.wrapping_mul(100 << 16 | 1) >> 16) & 0x0000_ffff_0000_ffff;
-    let v = v.wrapping_mul(10000 << 32 | 1) >> 32;
-    Some((k, v))
+    v.wrapping_mul(10000 << 32 | 1) >> 32
 }
 
 /// The run of ASCII digits at `i`: its end and its value modulo 2^64 (what a digit-by-digit
@@ -113,12 +118,7 @@ pub(crate) fn digit_run(b: &[u8], mut i: usize) -> (usize, u64) {
         if k == 0 {
             return (i, n);
         }
-        // As in `short_digits`: the k digits at the top, combined in three multiplications.
-        let v = (w << (8 * (8 - k))) & 0x0f0f_0f0f_0f0f_0f0f;
-        let v = (v.wrapping_mul(10 << 8 | 1) >> 8) & 0x00ff_00ff_00ff_00ff;
-        let v = (v.wrapping_mul(100 << 16 | 1) >> 16) & 0x0000_ffff_0000_ffff;
-        let v = v.wrapping_mul(10000 << 32 | 1) >> 32;
-        n = n.wrapping_mul(POW10[k]).wrapping_add(v);
+        n = n.wrapping_mul(POW10[k]).wrapping_add(first_digits(w, k));
         i += k;
         if k < 8 {
             return (i, n);
