@@ -86,6 +86,20 @@ fn label_value() -> impl Strategy<Value = Vec<u8>> {
         1 => Just(b"a\"b".to_vec()),
         1 => Just(b"line\nfeed".to_vec()),
         1 => Just(b"bad\xffbyte".to_vec()),
+        // Characters of two, three and four bytes, one split by a 16-byte block boundary, and
+        // sequences that are not UTF-8: truncated, a surrogate, overlong, above U+10FFFF, a
+        // lead byte before the closing quote.
+        1 => Just("São Paulo 東京 😀".as_bytes().to_vec()),
+        1 => Just("exactly_fifteené_after".as_bytes().to_vec()),
+        1 => prop_oneof![
+            Just(b"\xe2\x82".to_vec()),
+            Just(b"x\xed\xa0\x80".to_vec()),
+            Just(b"\xc0\xaf".to_vec()),
+            Just(b"\xf4\x90\x80\x80".to_vec()),
+            Just(b"a\xc3".to_vec()),
+            Just(b"\xe0\x9f\xbf".to_vec()),
+            Just(b"\xf0\x9f\x98".to_vec()),
+        ],
         1 => Just(b"exactly_sixteen_".to_vec()),
         1 => Just(b"exactly_seven".to_vec()),
         1 => prop::collection::vec(prop_oneof![Just(b'x'), Just(b'"'), Just(b' '), Just(b'}')], 0..30),
@@ -199,7 +213,8 @@ fn clean_line() -> impl Strategy<Value = Vec<u8>> {
                     Just("x"),
                     Just("+Inf"),
                     Just("inbound|9080||reviews.default.svc.cluster.local"),
-                    Just("ünï")
+                    Just("ünï"),
+                    Just("São Paulo 東京 😀")
                 ],
             ),
             0..5,
@@ -249,6 +264,8 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
                 1 => Just(b"# HELP a counts.".to_vec()),
                 1 => Just(b"# TYPE ab gauge".to_vec()),
                 1 => Just(b"# HELP ab x".to_vec()),
+                1 => Just("# HELP a Température en °C".as_bytes().to_vec()),
+                1 => Just(b"# HELP a bad \xe2\x82 text".to_vec()),
                 1 => Just(Vec::new()),
                 1 => Just(b" a 1".to_vec()),
             ],

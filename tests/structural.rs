@@ -64,8 +64,37 @@ const VALUES: &[&str] = &[
     "x,y=z}",
     "spiffe://cluster.local/ns/default/sa/bookinfo-ratings-v2",
     "ratings-v2.default.svc.cluster.local",
+    "São Paulo 東京 😀",
+    "üüüüüüüüüüüüüüüüüüüüüüüüüüüüüüüüüüüüüüüü",
 ];
-const ODD_VALUES: &[&str] = &["v\\\"q", "é", "a\\\\b", "tab\there"];
+/// Escapes, a tab, non-ASCII characters and (the control bytes, replaced after the body is
+/// written) byte sequences that are not UTF-8.
+const ODD_VALUES: &[&str] = &[
+    "v\\\"q",
+    "é",
+    "a\\\\b",
+    "tab\there",
+    "cut\u{1}",
+    "\u{2}surrogate",
+    "over\u{3}long",
+    "\u{4}",
+];
+
+/// What `ODD_VALUES`' control bytes stand for: a truncated character, a surrogate, an overlong
+/// form, a code point above U+10FFFF.
+fn not_utf8(body: String) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len());
+    for &c in body.as_bytes() {
+        match c {
+            1 => out.extend_from_slice(b"\xe2\x82"),
+            2 => out.extend_from_slice(b"\xed\xa0\x80"),
+            3 => out.extend_from_slice(b"\xc0\xaf"),
+            4 => out.extend_from_slice(b"\xf4\x90\x80\x80"),
+            c => out.push(c),
+        }
+    }
+    out
+}
 
 /// How a line differs from the one before it.
 #[derive(Debug, Clone)]
@@ -150,7 +179,7 @@ fn body(metric: usize, changes: &[Change]) -> Vec<u8> {
         }
         out.push_str(&format!("}} {}\n", k % 3));
     }
-    out.into_bytes()
+    not_utf8(out)
 }
 
 proptest! {

@@ -1,11 +1,11 @@
 //! Pre-located labels, unchecked line text and tight label blocks: the crate's only `unsafe`
-//! code is here — two `unsafe fn`s ([`Located::new`], [`ascii_text`]) and the unchecked
+//! code is here — two `unsafe fn`s ([`Located::new`], [`line_text`]) and the unchecked
 //! slicing behind them, the walk over tight label blocks ([`QuoteWalk`], safe to call: it proves
 //! what it slices itself), the cache prefetch ([`prefetch`], a safe function) and text that is
 //! checked ASCII ([`ascii_str`], a safe function). The
 //! `unsafe fn`s are called only where the precondition is proved, each with a `SAFETY` comment:
 //! the general sample grammar (`dialect::prometheus::general`, `Located::new`) and the
-//! one-pass paths in `read::core` (`ascii_text` for a sample, a metadata line and a line of a
+//! one-pass paths in `read::core` (`line_text` for a sample, a metadata line and a line of a
 //! series the scrape knows, `Located::new` for a sample). `#![deny(unsafe_code)]` holds
 //! everywhere else.
 //!
@@ -36,11 +36,14 @@
 //! first byte follows its opening `"`; a name's end follows its last ASCII name byte), and
 //! in valid UTF-8 such a position is always a char boundary.
 //!
-//! The second use is [`ascii_text`]: the one-pass paths (`fast_sample`, `fast_meta`) accept
-//! only ASCII bytes, so the line they took is valid UTF-8 without a check (a check that is a
-//! few percent of an Envoy parse); so does the scrape's known-series path (`known_sample`) for
-//! a line whose series it found ASCII while comparing it. Debug builds check that the bytes are
-//! ASCII, and the Miri run covers it through the same tests.
+//! The second use is [`line_text`]: the one-pass paths (`fast_sample`, `fast_meta`) accept
+//! ASCII bytes and the runs of non-ASCII characters that [`utf8_run_end`] (a safe function,
+//! here because this proof rests on it) checked where their searches stopped, so the line they
+//! took is valid UTF-8 without a check of the whole line (a check that is a few percent of an
+//! Envoy parse); so does the scrape's known-series path (`known_sample`) for a line whose
+//! series it found ASCII while comparing it. Debug builds check that the bytes are UTF-8, the
+//! test of `utf8_run_end` compares it with `str::from_utf8` on every lead byte and the boundary
+//! values of the bytes after it, and the Miri run covers it through the same tests.
 //!
 //! The third is [`QuoteWalk`]: past the located labels, Istio's series have twenty more, which
 //! the iterator finds quote to quote. Checked slicing of each name and value was a tenth of a
@@ -228,14 +231,50 @@ pub(crate) struct Located<'a> {
 ///
 /// # Safety
 ///
-/// Every byte of `bytes` is ASCII (below 0x80), so it is valid UTF-8:
-/// [`crate::dialect::prometheus::fast_sample`] looks at every byte of a line it takes and accepts only
-/// ASCII ones (see its comment). Debug builds check it.
+/// `bytes` is valid UTF-8: [`crate::dialect::prometheus::fast_sample`] and `fast_meta` look
+/// at every byte of a line they take and accept ASCII bytes and runs of characters
+/// [`utf8_run_end`] checked (see their comments). Debug builds check it.
 #[inline(always)]
-pub(crate) unsafe fn ascii_text(bytes: &[u8]) -> &str {
-    debug_assert!(bytes.is_ascii(), "not ASCII: {bytes:?}");
-    // SAFETY: ASCII is valid UTF-8 (the caller's promise, checked in debug builds).
+pub(crate) unsafe fn line_text(bytes: &[u8]) -> &str {
+    debug_assert!(std::str::from_utf8(bytes).is_ok(), "not UTF-8: {bytes:?}");
+    // SAFETY: the caller's promise, checked in debug builds.
     unsafe { std::str::from_utf8_unchecked(bytes) }
+}
+
+/// The end of the run of UTF-8 encoded characters of two to four bytes at `b[i..]`: the index
+/// of the first ASCII byte after it (or `b.len()`); `None` when the run holds a byte sequence
+/// that is not UTF-8 (the rules of RFC 3629 as `str::from_utf8` applies them: no overlong
+/// forms, no surrogates, nothing above U+10FFFF). Safe; what the one-pass path proves with it
+/// lets [`line_text`] skip the UTF-8 check, so its tests compare it with `str::from_utf8`.
+#[inline(always)]
+pub(crate) fn utf8_run_end(b: &[u8], mut i: usize) -> Option<usize> {
+    while let Some(&c) = b.get(i) {
+        if c < 0x80 {
+            return Some(i);
+        }
+        // The continuation bytes after the lead, and the range of the first of them.
+        let (n, lo, hi) = match c {
+            0xc2..=0xdf => (1, 0x80, 0xbf),
+            0xe0 => (2, 0xa0, 0xbf),
+            0xe1..=0xec | 0xee..=0xef => (2, 0x80, 0xbf),
+            0xed => (2, 0x80, 0x9f),
+            0xf0 => (3, 0x90, 0xbf),
+            0xf1..=0xf3 => (3, 0x80, 0xbf),
+            0xf4 => (3, 0x80, 0x8f),
+            _ => return None,
+        };
+        let first = *b.get(i + 1)?;
+        if first < lo || first > hi {
+            return None;
+        }
+        for k in 2..=n {
+            if !matches!(b.get(i + k), Some(0x80..=0xbf)) {
+                return None;
+            }
+        }
+        i += n + 1;
+    }
+    Some(i)
 }
 
 /// `bytes` as text when every byte is ASCII, found with a few wide loads instead of a UTF-8
@@ -604,9 +643,9 @@ mod tests {
     }
 
     #[test]
-    fn known_series_lines_are_ascii_text() {
+    fn known_series_lines_are_unchecked_text() {
         // The scrape's known-series path takes a line whose series it found ASCII through
-        // `ascii_text`, any other through the UTF-8 check: both give the plain parse's events
+        // `line_text`, any other through the UTF-8 check: both give the plain parse's events
         // (under Miri too), offered their own series, in whole and in small chunks.
         use crate::read::stream::known_check::{offered, plain};
         let body = "a_total 1\na_total{x=\"1\"} 2\nb{x=\"\u{e9}\"} 3\nb{x=\"\u{20ac}\",y=\"2\"} 4\n\
@@ -622,6 +661,48 @@ mod tests {
                 assert_eq!(taken, 5);
             }
         }
+    }
+
+    /// `utf8_run_end` accepts a run exactly when `str::from_utf8` does, and ends it at the first
+    /// ASCII byte: every lead byte followed by the boundary values of three more bytes (under
+    /// Miri, the lead bytes of every length class only), then an ASCII stop or the slice's end.
+    #[test]
+    fn utf8_run_end_agrees_with_from_utf8() {
+        let edges: &[u8] = &[
+            0x00, 0x22, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0,
+            0xe1, 0xed, 0xee, 0xef, 0xf0, 0xf3, 0xf4, 0xf5, 0xff,
+        ];
+        let leads: Vec<u8> = if cfg!(miri) {
+            vec![0x80, 0xc2, 0xe0, 0xed, 0xf0, 0xf4, 0xf5]
+        } else {
+            (0x80..=0xff).collect()
+        };
+        let mut checked = 0;
+        for &lead in &leads {
+            for &a in edges {
+                for &b in edges {
+                    for &c in edges {
+                        let bytes = [lead, a, b, c];
+                        for len in 1..=4 {
+                            for stop in [None, Some(b'"')] {
+                                let mut s = bytes[..len].to_vec();
+                                s.extend(stop);
+                                let ascii = s.iter().position(|c| c.is_ascii()).unwrap_or(s.len());
+                                let want = std::str::from_utf8(&s[..ascii]).ok().map(|_| ascii);
+                                assert_eq!(utf8_run_end(&s, 0), want, "{s:x?}");
+                                checked += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > if cfg!(miri) { 1000 } else { 1_000_000 });
+        // Runs of several characters, from an offset.
+        let text = "aé東😀z".as_bytes();
+        assert_eq!(utf8_run_end(text, 1), Some(text.len() - 1));
+        assert_eq!(utf8_run_end(text, 0), Some(0));
+        assert_eq!(utf8_run_end(&text[..text.len() - 2], 1), None);
     }
 
     #[test]

@@ -13,8 +13,8 @@ use wide::u8x16;
 /// 64-byte words one index covers at most: 2 KiB (longer lines take the byte-by-byte path).
 const WORDS: usize = 32;
 
-use crate::event::located::lanes;
 pub(crate) use crate::event::located::quote_mask;
+use crate::event::located::{lanes, utf8_run_end};
 
 /// The index of the first line feed or byte above 0x7f at or after `from`, or `b.len()`.
 #[inline(always)]
@@ -100,21 +100,39 @@ impl Default for LineIndex {
 }
 
 impl LineIndex {
-    /// Indexes `b` from `from` to the end of its line. `false` when a backslash or a byte
-    /// above 0x7f comes first, or the line runs past `WORDS` blocks from `from`.
+    /// Indexes `b` from `from` to the end of its line. `false` when a backslash or bytes
+    /// that are not UTF-8 come first, or the line runs past `WORDS` blocks from `from`.
     #[inline]
     pub(crate) fn build(&mut self, b: &[u8], from: usize) -> bool {
         self.base = from;
+        // Bytes before this are UTF-8 checked (a run of non-ASCII characters may reach into
+        // the next word).
+        let mut checked = from;
         for w in 0..WORDS {
             let at = from + w * 64;
             let m = masks(b, at);
             self.quotes[w] = m.quote;
-            if m.stop != 0 {
-                // The first line feed, backslash or non-ASCII byte: the line's end if a LF.
-                let end = at + m.stop.trailing_zeros() as usize;
-                self.words = w + 1;
-                self.end = end;
-                return b[end] == b'\n';
+            let mut stop = m.stop;
+            while stop != 0 {
+                let p = at + stop.trailing_zeros() as usize;
+                if p < checked {
+                    // The end of a character checked with the word before.
+                    stop &= stop - 1;
+                    continue;
+                }
+                if b[p] < 0x80 {
+                    // The first line feed or backslash: the line's end if a LF.
+                    self.words = w + 1;
+                    self.end = p;
+                    return b[p] == b'\n';
+                }
+                // Non-ASCII characters (in a label value: the names are checked against the
+                // ASCII name table as they are walked) are checked here, once.
+                let Some(next) = utf8_run_end(b, p) else {
+                    return false;
+                };
+                checked = next;
+                stop &= u64::MAX.checked_shl((next - at) as u32).unwrap_or(0);
             }
             if at + 64 >= b.len() {
                 self.words = w + 1;

@@ -134,13 +134,13 @@ impl Core {
         if need_lf && f.end == input.len() {
             return None;
         }
-        // SAFETY: every byte of a line `fast_sample` takes is ASCII (see its comment). The UTF-8
-        // check it saves is a few percent of an Envoy parse.
+        // SAFETY: a line `fast_sample` takes is UTF-8 (see its comment). The UTF-8 check it
+        // saves is a few percent of an Envoy parse.
         #[allow(unsafe_code)]
-        let text = unsafe { crate::event::located::ascii_text(&input[start..f.end]) };
+        let text = unsafe { crate::event::located::line_text(&input[start..f.end]) };
         seg.lf_stale = true;
         self.line_no += 1;
-        // SAFETY: `text` is `input[start..f.end]`, ASCII and so UTF-8, and `fast_sample`
+        // SAFETY: `text` is `input[start..f.end]`, UTF-8, and `fast_sample`
         // recorded the spans of the first `INLINE_LABELS` (or fewer) labels of exactly those bytes,
         // relative to `start`, as `Located` requires (see its comment where it records them).
         #[allow(unsafe_code)]
@@ -188,7 +188,7 @@ impl Core {
             // byte is ASCII.
             #[allow(unsafe_code)]
             unsafe {
-                crate::event::located::ascii_text(line)
+                crate::event::located::line_text(line)
             }
         } else {
             simdutf8::basic::from_utf8(line).ok()?
@@ -225,9 +225,9 @@ impl Core {
         if need_lf && f.end == input.len() {
             return None;
         }
-        // SAFETY: every byte of a line `fast_meta` takes is ASCII (see its comment).
+        // SAFETY: a line `fast_meta` takes is UTF-8 (see its comment).
         #[allow(unsafe_code)]
-        let line = unsafe { crate::event::located::ascii_text(&input[start..f.end]) };
+        let line = unsafe { crate::event::located::line_text(&input[start..f.end]) };
         let name = &line[prom::META_NAME_START..f.name_end - start];
         seg.lf_stale = true;
         self.line_no += 1;
@@ -546,7 +546,7 @@ impl<'l> Segment<'l> {
 
     /// [`Segment::text_of`] for a line outside the current window. A line among lines the
     /// one-pass path took (a `# TYPE` line between two Envoy families) is checked on its own:
-    /// those lines are ASCII by construction, so a window would check their bytes for nothing.
+    /// those lines are UTF-8 by construction, so a window would check their bytes for nothing.
     /// From the [`DENSE_RUN`]th consecutive line that comes here on, windows are checked.
     fn text_outside(&mut self, start: usize, end: usize) -> Option<&'l str> {
         self.general_run = if start == self.general_next {

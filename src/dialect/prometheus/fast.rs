@@ -2,6 +2,7 @@
 //! `None`) whatever it does not take, and the general grammar then parses the line.
 
 use super::*;
+use crate::event::located::utf8_run_end;
 use crate::lex::scan::KeyShape;
 
 /// A `# HELP` or `# TYPE` line recognised by [`fast_meta`]: its end (the LF's index or the
@@ -18,12 +19,13 @@ pub(crate) struct FastMeta {
 pub(crate) const META_NAME_START: usize = 7;
 
 /// Recognises the metadata lines that make up a third of a real Envoy body — `# HELP name
-/// text` and `# TYPE name type`, one space each, a legacy name, ASCII text — without the
-/// general comment path, its per-line UTF-8 check and backslash search. Like [`fast_sample`] it
-/// never decides a verdict: `None` leaves the line to the general path (quoted names, other
-/// blanks, non-ASCII text, an unknown type, a line over the limit). A line taken here is ASCII
-/// (the name is scanned with the ASCII table or equals one so scanned, the text search stops at
-/// any byte above 0x7f), so it needs no UTF-8 check. `b[start] == b'#'`.
+/// text` and `# TYPE name type`, one space each, a legacy name — without the general comment
+/// path, its per-line UTF-8 check and backslash search. Like [`fast_sample`] it never decides a
+/// verdict: `None` leaves the line to the general path (quoted names, other blanks, text that
+/// is not UTF-8, an unknown type, a line over the limit). A line taken here is UTF-8 without
+/// a further check: the name is scanned with the ASCII table or equals one so scanned, and the
+/// text search stops at every byte above 0x7f, whose characters [`utf8_run_end`] checks.
+/// `b[start] == b'#'`.
 #[inline(always)]
 pub(crate) fn fast_meta(
     b: &[u8],
@@ -76,8 +78,18 @@ pub(crate) fn fast_meta(
             });
         }
     }
-    let end = crate::lex::structural::lf_or_non_ascii(b, text);
-    if (end < b.len() && b[end] != b'\n') || end - start > max_line_len {
+    let mut end = crate::lex::structural::lf_or_non_ascii(b, text);
+    if end < b.len() && b[end] != b'\n' {
+        // Non-ASCII text (`# HELP temperature Température …`): its characters checked here.
+        loop {
+            let next = utf8_run_end(b, end)?;
+            end = crate::lex::structural::lf_or_non_ascii(b, next);
+            if end == b.len() || b[end] == b'\n' {
+                break;
+            }
+        }
+    }
+    if end - start > max_line_len {
         return None;
     }
     let metric_type = if is_help {
@@ -164,13 +176,13 @@ pub(crate) struct FastLine {
 /// `None` means "not this shape" and the general path takes the line: this never decides a
 /// verdict, so every error is still reported by the general path. A line taken here holds
 /// no backslash (the value search stops at one and declines; no other byte it accepts is
-/// one), so its values need no unescaping, and **only ASCII bytes**, so it is valid UTF-8
-/// without a check: the metric name is scanned with the ASCII name table or equals a name
-/// (or prefix) scanned so before, label names are scanned with the table (or are bytes equal
-/// to a block taken so before, from the same buffer), the value search
-/// stops at any byte above 0x7f and declines, the punctuation is matched byte by byte, a
-/// sample value is either digits or a token `parse_value` accepts (ASCII only), and a
-/// timestamp is digits.
+/// one), so its values need no unescaping, and **is UTF-8** without a further check: the
+/// metric name is scanned with the ASCII name table or equals a name (or prefix) scanned so
+/// before, label names are scanned with the table (or are bytes equal to a block taken so
+/// before, from the same buffer), the value searches stop at every byte above 0x7f, whose
+/// characters [`utf8_run_end`] checks (the structural index does the same), the punctuation is
+/// matched byte by byte, a sample value is either digits or a token `parse_value` accepts
+/// (ASCII only), and a timestamp is digits.
 /// `start < b.len()`.
 #[inline(always)]
 pub(crate) fn fast_sample(
@@ -288,7 +300,7 @@ pub(crate) fn fast_sample(
                 let vs = ne + 2;
                 // The closing quote, unless the line ends or a backslash comes first (escaped
                 // values are left to the general path).
-                let ve = vs + cx.value_end.find(&b[vs..])?;
+                let ve = cx.value_end.stop(b, vs)?;
                 if b[ve] != b'"' || ve - start > u16::MAX as usize {
                     return None;
                 }
@@ -655,7 +667,8 @@ enum More {
 
 /// The labels after the first `k` (`names`: their names' spans) of the block whose `{` is at
 /// `open`, from `i` (just after the comma of label `k - 1`) on, the way `fast_sample` takes
-/// the first ones: a plain name, `="`, a value without backslash, LF or non-ASCII byte, `"`,
+/// the first ones: a plain name, `="`, a value without backslash or LF (its characters above
+/// 0x7f checked), `"`,
 /// and `,` or `}`. Each name is compared with every earlier one (at most [`FEW_LABELS`]); each
 /// label's spans, relative to `open`, go to `spans` (for [`PrevBlock`]).
 #[inline(always)]
@@ -686,7 +699,7 @@ fn few_more(
             return More::Decline;
         }
         let vs = ne + 2;
-        let Some(ve) = value_end.find(&b[vs..]).map(|q| vs + q) else {
+        let Some(ve) = value_end.stop(b, vs) else {
             return More::Decline;
         };
         if b[ve] != b'"' || ve - open > u16::MAX as usize {

@@ -77,8 +77,8 @@ pub(crate) struct LineCtx {
 
 /// Finds where a label value ends on the one-pass path: the first `"`, LF, `\` or byte above
 /// 0x7f. Stopping at a backslash lets that path decline escaped values itself, so no separate
-/// search of the body for backslashes is needed; stopping at a non-ASCII byte makes every line
-/// it takes ASCII, so no UTF-8 check of those lines is needed either. Short values are
+/// search of the body for backslashes is needed; stopping at a non-ASCII byte lets it check
+/// those characters where they are, so no UTF-8 check of the line is needed. Short values are
 /// searched inline; longer ones go on with the CPU's widest searcher, chosen once per parser
 /// instead of on every call (memchr's top-level functions dispatch through a function pointer
 /// each time).
@@ -111,6 +111,22 @@ impl Default for ValueEnd {
 }
 
 impl ValueEnd {
+    /// Where the label value at `b[vs..]` stops: at the first `"`, LF or `\\` (the absolute
+    /// index), past each run of non-ASCII characters before it, checked to be UTF-8 on the way
+    /// (a label value may hold any UTF-8; Envoy's and Istio's are ASCII, so the runs are
+    /// checked apart instead of every byte being decoded). `None`: none of the three comes, or
+    /// a byte sequence is not UTF-8.
+    #[inline(always)]
+    pub(crate) fn stop(&self, b: &[u8], vs: usize) -> Option<usize> {
+        let mut ve = vs + self.find(&b[vs..])?;
+        while b[ve] >= 0x80 {
+            let next = crate::event::located::utf8_run_end(b, ve)?;
+            ve = next + self.find(&b[next..])?;
+        }
+        Some(ve)
+    }
+
+    /// The first `"`, LF, `\\` or byte above 0x7f in `haystack`.
     #[inline(always)]
     pub(crate) fn find(&self, haystack: &[u8]) -> Option<usize> {
         use wide::u8x16;
@@ -125,7 +141,7 @@ impl ValueEnd {
             };
             let v = u8x16::new(block.try_into().unwrap_or([0; 16]));
             // `| v`: a byte at or above 0x80 has its top bit set, so the search stops there
-            // too (the one-pass path takes only ASCII lines).
+            // too (for `stop` to check its character).
             let hits = (v.simd_eq(quote) | v.simd_eq(lf) | v.simd_eq(backslash) | v).to_bitmask();
             if hits != 0 {
                 return Some(i + hits.trailing_zeros() as usize);
