@@ -234,6 +234,11 @@ fn inputs(shared: &Path, out: &Path) -> Vec<(String, PathBuf)> {
             "timestamped_1mib.prom",
             timestamped(1 << 20),
         ),
+        (
+            "UTF-8 label values 1 MiB",
+            "utf8_values_1mib.prom",
+            utf8_values(1 << 20),
+        ),
     ] {
         let path = out.join(file);
         std::fs::write(&path, text).expect("write a generated body");
@@ -315,6 +320,46 @@ fn timestamped(bytes: usize) -> String {
                 "{name}{{method=\"GET\",code=\"{code}\"}} {} {}\n",
                 rng.next() % 1_000_000_000,
                 1_733_500_000_000 + rng.next() % 100_000
+            ));
+        }
+    }
+    out
+}
+
+/// An application's counters whose label values are people's words (cities, shops, titles):
+/// about half of the series hold characters of two, three or four bytes.
+fn utf8_values(bytes: usize) -> String {
+    const CITIES: [&str; 8] = [
+        "München",
+        "São Paulo",
+        "Zürich",
+        "Kraków",
+        "東京",
+        "Paris",
+        "Berlin",
+        "Québec",
+    ];
+    const STORES: [&str; 6] = [
+        "Café Zentral",
+        "Bäckerei Müller",
+        "main",
+        "outlet-2",
+        "北口店",
+        "Crème & Brûlée 🍰",
+    ];
+    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+    let mut out = String::new();
+    let mut f = 0;
+    while out.len() < bytes {
+        f += 1;
+        let name = format!("shop_orders_{f}_total");
+        out.push_str(&format!("# TYPE {name} counter\n"));
+        for s in 0..2 + rng.next() % 6 {
+            let city = CITIES[(rng.next() % CITIES.len() as u64) as usize];
+            let store = STORES[(rng.next() % STORES.len() as u64) as usize];
+            out.push_str(&format!(
+                "{name}{{city=\"{city}\",store=\"{store}\",channel=\"web-{s}\"}} {}\n",
+                rng.next() % 100_000
             ));
         }
     }
