@@ -248,31 +248,47 @@ pub(crate) unsafe fn line_text(bytes: &[u8]) -> &str {
 /// lets [`line_text`] skip the UTF-8 check, so its tests compare it with `str::from_utf8`.
 #[inline(always)]
 pub(crate) fn utf8_run_end(b: &[u8], mut i: usize) -> Option<usize> {
+    // A continuation byte (0x80..=0xbf) is below -64 as `i8`.
+    let cont = |c: u8| (c as i8) < -64;
     while let Some(&c) = b.get(i) {
         if c < 0x80 {
             return Some(i);
         }
-        // The continuation bytes after the lead, and the range of the first of them.
-        let (n, lo, hi) = match c {
-            0xc2..=0xdf => (1, 0x80, 0xbf),
-            0xe0 => (2, 0xa0, 0xbf),
-            0xe1..=0xec | 0xee..=0xef => (2, 0x80, 0xbf),
-            0xed => (2, 0x80, 0x9f),
-            0xf0 => (3, 0x90, 0xbf),
-            0xf1..=0xf3 => (3, 0x80, 0xbf),
-            0xf4 => (3, 0x80, 0x8f),
-            _ => return None,
-        };
-        let first = *b.get(i + 1)?;
-        if first < lo || first > hi {
-            return None;
-        }
-        for k in 2..=n {
-            if !matches!(b.get(i + k), Some(0x80..=0xbf)) {
+        let c1 = *b.get(i + 1)?;
+        if (0xc2..=0xdf).contains(&c) {
+            // Two bytes, the common case (Latin letters with accents).
+            if !cont(c1) {
                 return None;
             }
+            i += 2;
+            continue;
         }
-        i += n + 1;
+        let c2 = *b.get(i + 2)?;
+        if !cont(c2) {
+            return None;
+        }
+        // The first continuation byte's range excludes overlong forms (after 0xe0, 0xf0),
+        // surrogates (after 0xed) and code points above U+10FFFF (after 0xf4).
+        let first_ok = match c {
+            0xe0 => (0xa0..=0xbf).contains(&c1),
+            0xed => (0x80..=0x9f).contains(&c1),
+            0xe1..=0xef => cont(c1),
+            0xf0 => (0x90..=0xbf).contains(&c1),
+            0xf1..=0xf3 => cont(c1),
+            0xf4 => (0x80..=0x8f).contains(&c1),
+            _ => return None,
+        };
+        if !first_ok {
+            return None;
+        }
+        if c < 0xf0 {
+            i += 3;
+            continue;
+        }
+        if !cont(*b.get(i + 3)?) {
+            return None;
+        }
+        i += 4;
     }
     Some(i)
 }
