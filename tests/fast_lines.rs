@@ -401,6 +401,57 @@ fn fast_shapes_and_their_neighbours() {
     }
 }
 
+/// Non-ASCII characters and sequences that are not UTF-8 at every place of a label value
+/// around the 16-byte blocks the value search reads (the bytes of a block before its stop are
+/// checked together; a character cut by a block's end is read whole in the next), in values
+/// up to the inline search's end and past it, with full blocks after the line and without.
+#[test]
+fn non_ascii_values_at_every_block_offset() {
+    let pieces: &[&[u8]] = &[
+        "é".as_bytes(),
+        "東".as_bytes(),
+        "😀".as_bytes(),
+        "é東😀".as_bytes(),
+        "Crème & Brûlée 🍰".as_bytes(),
+        b"\xc3",
+        b"\xe6\x9d",
+        b"\xf0\x9f\x98",
+        b"\x80",
+        b"\xc3\xa9\xa9",
+        b"\xed\xa0\x80",
+        b"\xe0\x9f\xbf",
+        b"\xf4\x90\x80\x80",
+        b"\xc1\xbf",
+        b"\xff",
+    ];
+    let s = Settings::default();
+    let mut checked = 0;
+    for before in (0..=40).chain([230, 250, 255, 256, 270]) {
+        for piece in pieces {
+            for after in [0, 1, 5, 14, 15, 20] {
+                let mut value = vec![b'x'; before];
+                value.extend_from_slice(piece);
+                value.extend(std::iter::repeat_n(b'y', after));
+                for tail in [&b""[..], b"\nz{l=\"a value longer than one block\"} 3\n"] {
+                    let mut input = b"a{b=\"".to_vec();
+                    input.extend_from_slice(&value);
+                    input.extend_from_slice(b"\",c=\"d\"} 1");
+                    input.extend_from_slice(tail);
+                    let want = general(&input, &s);
+                    assert_eq!(
+                        whole(&input, &s),
+                        want,
+                        "{:?}",
+                        String::from_utf8_lossy(&input)
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 5000);
+}
+
 /// The events' `Debug` output, which shows their representation (the fuzz targets compare it).
 fn debug_whole(input: &[u8], s: &Settings) -> Vec<String> {
     promtext::parse_with(input, s.clone())

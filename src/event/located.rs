@@ -37,13 +37,15 @@
 //! in valid UTF-8 such a position is always a char boundary.
 //!
 //! The second use is [`line_text`]: the one-pass paths (`fast_sample`, `fast_meta`) accept
-//! ASCII bytes and the runs of non-ASCII characters that [`utf8_run_end`] (a safe function,
-//! here because this proof rests on it) checked where their searches stopped, so the line they
-//! took is valid UTF-8 without a check of the whole line (a check that is a few percent of an
-//! Envoy parse); so does the scrape's known-series path (`known_sample`) for a line whose
-//! series it found ASCII while comparing it. Debug builds check that the bytes are UTF-8, the
-//! test of `utf8_run_end` compares it with `str::from_utf8` on every lead byte and the boundary
-//! values of the bytes after it, and the Miri run covers it through the same tests.
+//! ASCII bytes and the non-ASCII characters that [`utf8_run_end`], [`utf8_block`] or
+//! [`utf8_block_prefix`] (safe functions, here because this proof rests on them) checked
+//! where their searches stopped, so the line they took is valid UTF-8 without a check of the
+//! whole line (a check that is a few percent of an Envoy parse); so does the scrape's
+//! known-series path (`known_sample`) for a line whose series it found ASCII while comparing
+//! it. Debug builds check that the bytes are UTF-8, the tests of the three compare them with
+//! `str::from_utf8` (every lead byte with the boundary values of the bytes after it; windows
+//! of such bytes at several places of a 16-byte block, for every end), and the Miri run covers
+//! them through the same tests.
 //!
 //! The third is [`QuoteWalk`]: past the located labels, Istio's series have twenty more, which
 //! the iterator finds quote to quote. Checked slicing of each name and value was a tenth of a
@@ -232,8 +234,9 @@ pub(crate) struct Located<'a> {
 /// # Safety
 ///
 /// `bytes` is valid UTF-8: [`crate::dialect::prometheus::fast_sample`] and `fast_meta` look
-/// at every byte of a line they take and accept ASCII bytes and runs of characters
-/// [`utf8_run_end`] checked (see their comments). Debug builds check it.
+/// at every byte of a line they take and accept ASCII bytes and characters [`utf8_run_end`],
+/// [`utf8_block`] or [`utf8_block_prefix`] checked (see their comments). Debug builds check
+/// it.
 #[inline(always)]
 pub(crate) unsafe fn line_text(bytes: &[u8]) -> &str {
     debug_assert!(std::str::from_utf8(bytes).is_ok(), "not UTF-8: {bytes:?}");
@@ -291,6 +294,68 @@ pub(crate) fn utf8_run_end(b: &[u8], mut i: usize) -> Option<usize> {
         i += 4;
     }
     Some(i)
+}
+
+/// Whether `block[..end]` is complete UTF-8 (the same verdict as `str::from_utf8`), decided
+/// for the whole block at once from its byte classes instead of character by character: a
+/// label value's non-ASCII characters vary in length from one value to the next, and the
+/// per-character branches of [`utf8_run_end`] were mispredicted at about every one. Safe;
+/// what the one-pass path proves with it lets [`line_text`] skip the UTF-8 check, so its tests
+/// compare it with `str::from_utf8`. `end <= 16`.
+#[inline(always)]
+pub(crate) fn utf8_block(block: [u8; 16], end: usize) -> bool {
+    let (bad, past, _) = utf8_classes(block, (1u32 << end) - 1);
+    !bad && past == 0
+}
+
+/// How many bytes at the start of `block` are complete UTF-8 when the rest is the start of a
+/// character cut by the block's end (all 16 when none is cut); `None` if the block holds a
+/// sequence that is not UTF-8 (a cut character is read whole from its start next). Safe, like
+/// [`utf8_block`]. The count is at least 13 when it is not 16.
+#[inline(always)]
+pub(crate) fn utf8_block_prefix(block: [u8; 16]) -> Option<usize> {
+    let (bad, past, lead) = utf8_classes(block, 0xffff);
+    if bad {
+        return None;
+    }
+    // A character that does not end in the block started at its last lead byte.
+    Some(if past == 0 {
+        16
+    } else {
+        31 - lead.leading_zeros() as usize
+    })
+}
+
+/// The byte classes of `block`'s lanes in `inside` as bit masks (a signed compare over the 16
+/// bytes each): whether a lane breaks UTF-8 (a continuation byte where no lead expects one or
+/// the reverse, a byte that never occurs — 0xc0, 0xc1, 0xf5 and above — or a second byte out
+/// of the narrower range after 0xe0, 0xed, 0xf0 or 0xf4: overlong forms, surrogates, code
+/// points above U+10FFFF), the continuations the lanes' leads expect past `inside`, and the
+/// lead bytes.
+#[inline(always)]
+fn utf8_classes(block: [u8; 16], inside: u32) -> (bool, u32, u32) {
+    use wide::i8x16;
+    let v = i8x16::new(block.map(|c| c as i8));
+    let below = |x: i8| v.simd_lt(i8x16::splat(x)).to_bitmask();
+    let above = |x: i8| v.simd_gt(i8x16::splat(x)).to_bitmask();
+    let eq = |x: u8| v.simd_eq(i8x16::splat(x as i8)).to_bitmask();
+    // As `i8`, bytes from 0x80 are negative: 0x80..=0xbf below -64, 0xc0 and up from -64.
+    let high = v.to_bitmask() & inside;
+    let cont = below(-64) & inside;
+    let lead = high & !cont;
+    let three = above(-33) & high; // 0xe0..
+    let four = above(-17) & high; // 0xf0..
+    let never = (below(-62) & lead) | (above(-12) & high); // 0xc0, 0xc1; 0xf5..
+    // A byte is a continuation exactly where a lead before it expects one.
+    let expected = lead << 1 | three << 2 | four << 3;
+    // Second bytes: 0x80..=0x8f, 0x80..=0x9f.
+    let (to8f, to9f) = (below(-112) & cont, below(-96) & cont);
+    let narrow = (eq(0xe0) << 1 & to9f)
+        | (eq(0xed) << 1 & cont & !to9f)
+        | (eq(0xf0) << 1 & to8f)
+        | (eq(0xf4) << 1 & cont & !to8f);
+    let bad = (cont ^ expected | never | narrow) & inside != 0;
+    (bad, expected & !inside, lead)
 }
 
 /// `bytes` as text when every byte is ASCII, found with a few wide loads instead of a UTF-8
@@ -724,6 +789,75 @@ mod tests {
         assert_eq!(utf8_run_end(text, 1), Some(text.len() - 1));
         assert_eq!(utf8_run_end(text, 0), Some(0));
         assert_eq!(utf8_run_end(&text[..text.len() - 2], 1), None);
+    }
+
+    #[test]
+    fn utf8_block_agrees_with_from_utf8() {
+        // Every window of four bytes from the edges of each class, at several places in a
+        // block of valid characters, for every end.
+        let edges: &[u8] = if cfg!(miri) {
+            &[0x41, 0x80, 0xa0, 0xe0, 0xf4]
+        } else {
+            &[
+                0x00, 0x22, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0,
+                0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xff,
+            ]
+        };
+        // The fourth byte of a window from fewer values (the test runs unoptimized in CI).
+        let fourth: &[u8] = if cfg!(miri) {
+            &[0x41, 0xbf]
+        } else {
+            &[0x41, 0x80, 0xbf, 0xc2, 0xe0, 0xf0]
+        };
+        let fills: &[&[u8]] = if cfg!(miri) {
+            &["é東😀xyz€!".as_bytes()]
+        } else {
+            &[
+                b"abcdefghijklmnop",
+                "é東😀xyz€!".as_bytes(),
+                "ü東😀é".as_bytes(),
+            ]
+        };
+        let places: &[usize] = if cfg!(miri) {
+            &[0, 13]
+        } else {
+            &[0, 9, 13, 15]
+        };
+        let mut checked = 0;
+        for &fill in fills {
+            let mut base = [b'a'; 16];
+            base[..fill.len().min(16)].copy_from_slice(&fill[..fill.len().min(16)]);
+            for &a in edges {
+                for &b in edges {
+                    for &c in edges {
+                        for &d in fourth {
+                            for &at in places {
+                                let mut block = base;
+                                for (k, x) in [a, b, c, d].into_iter().enumerate() {
+                                    if at + k < 16 {
+                                        block[at + k] = x;
+                                    }
+                                }
+                                for end in 0..=16 {
+                                    let want = std::str::from_utf8(&block[..end]).is_ok();
+                                    assert_eq!(utf8_block(block, end), want, "{block:x?} ..{end}");
+                                    checked += 1;
+                                }
+                                // What `from_utf8` says of the whole block, but for a
+                                // character cut at its end.
+                                let want = match std::str::from_utf8(&block) {
+                                    Ok(_) => Some(16),
+                                    Err(e) if e.error_len().is_none() => Some(e.valid_up_to()),
+                                    Err(_) => None,
+                                };
+                                assert_eq!(utf8_block_prefix(block), want, "{block:x?}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > if cfg!(miri) { 5_000 } else { 15_000_000 });
     }
 
     #[test]

@@ -180,7 +180,8 @@ pub(crate) struct FastLine {
 /// metric name is scanned with the ASCII name table or equals a name (or prefix) scanned so
 /// before, label names are scanned with the table (or are bytes equal to a block taken so
 /// before, from the same buffer), the value searches stop at every byte above 0x7f, whose
-/// characters [`utf8_run_end`] checks (the structural index does the same), the punctuation is
+/// characters are checked there ([`ValueEnd::stop`]; the structural index checks them with
+/// [`utf8_run_end`]), the punctuation is
 /// matched byte by byte, a sample value is either digits or a token `parse_value` accepts
 /// (ASCII only), and a timestamp is digits.
 /// `start < b.len()`.

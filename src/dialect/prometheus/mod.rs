@@ -111,14 +111,47 @@ impl Default for ValueEnd {
 }
 
 impl ValueEnd {
-    /// Where the label value at `b[vs..]` stops: at the first `"`, LF or `\\` (the absolute
-    /// index), past each run of non-ASCII characters before it, checked to be UTF-8 on the way
-    /// (a label value may hold any UTF-8; Envoy's and Istio's are ASCII, so the runs are
-    /// checked apart instead of every byte being decoded). `None`: none of the three comes, or
-    /// a byte sequence is not UTF-8.
+    /// Where the label value at `b[vs..]` stops: at the first `"`, LF or `\` (the absolute
+    /// index), past the non-ASCII characters before it, checked to be UTF-8 on the way (a
+    /// label value may hold any UTF-8; Envoy's and Istio's are ASCII, so the characters are
+    /// checked where the search meets them instead of every byte being decoded). `None`: none
+    /// of the three comes, or a byte sequence is not UTF-8.
     #[inline(always)]
     pub(crate) fn stop(&self, b: &[u8], vs: usize) -> Option<usize> {
-        let mut ve = vs + self.find(&b[vs..])?;
+        use wide::u8x16;
+        let (quote, lf, backslash) = (u8x16::splat(b'"'), u8x16::splat(b'\n'), u8x16::splat(b'\\'));
+        let mut i = vs;
+        // Short values (see `find`) block by block inline.
+        while i - vs < 256 {
+            let Some(block) = b.get(i..i + 16) else {
+                break;
+            };
+            let block: [u8; 16] = block.try_into().unwrap_or([0; 16]);
+            let v = u8x16::new(block);
+            let stops = v.simd_eq(quote) | v.simd_eq(lf) | v.simd_eq(backslash);
+            // `| v`: a byte at or above 0x80 has its top bit set.
+            let hits = (stops | v).to_bitmask();
+            if hits != 0 {
+                let at = i + hits.trailing_zeros() as usize;
+                if b[at] < 0x80 {
+                    return Some(at);
+                }
+                // Non-ASCII characters: the block starts where a character does (the value's
+                // start, or after the characters the blocks before it held), so its bytes
+                // before a stop are checked together.
+                let stops = stops.to_bitmask();
+                if stops != 0 {
+                    let ve = stops.trailing_zeros() as usize;
+                    return crate::event::located::utf8_block(block, ve).then_some(i + ve);
+                }
+                // No stop in the block: the characters up to one cut by its end are checked,
+                // and the search goes on from that character's start.
+                i += crate::event::located::utf8_block_prefix(block)?;
+                continue;
+            }
+            i += 16;
+        }
+        let mut ve = i + self.find(&b[i..])?;
         while b[ve] >= 0x80 {
             let next = crate::event::located::utf8_run_end(b, ve)?;
             ve = next + self.find(&b[next..])?;
