@@ -159,7 +159,7 @@ impl ValueEnd {
         Some(ve)
     }
 
-    /// The first `"`, LF, `\\` or byte above 0x7f in `haystack`.
+    /// The first `"`, LF, `\` or byte above 0x7f in `haystack`.
     #[inline(always)]
     pub(crate) fn find(&self, haystack: &[u8]) -> Option<usize> {
         use wide::u8x16;
