@@ -327,7 +327,9 @@ pub(crate) fn utf8_block_prefix(block: [u8; 16]) -> Option<usize> {
 }
 
 /// The byte classes of `block`'s lanes in `inside` as bit masks (a signed compare over the 16
-/// bytes each): whether a lane breaks UTF-8 (a continuation byte where no lead expects one or
+/// bytes each; the rules that need no shift between lanes are combined before their one mask
+/// is taken, the second-byte rules through a copy of the block one lane later): whether a
+/// lane breaks UTF-8 (a continuation byte where no lead expects one or
 /// the reverse, a byte that never occurs — 0xc0, 0xc1, 0xf5 and above — or a second byte out
 /// of the narrower range after 0xe0, 0xed, 0xf0 or 0xf4: overlong forms, surrogates, code
 /// points above U+10FFFF), the continuations the lanes' leads expect past `inside`, and the
@@ -336,25 +338,31 @@ pub(crate) fn utf8_block_prefix(block: [u8; 16]) -> Option<usize> {
 fn utf8_classes(block: [u8; 16], inside: u32) -> (bool, u32, u32) {
     use wide::i8x16;
     let v = i8x16::new(block.map(|c| c as i8));
-    let below = |x: i8| v.simd_lt(i8x16::splat(x)).to_bitmask();
-    let above = |x: i8| v.simd_gt(i8x16::splat(x)).to_bitmask();
-    let eq = |x: u8| v.simd_eq(i8x16::splat(x as i8)).to_bitmask();
+    // Each lane's byte before it (none before lane 0).
+    let prev = i8x16::new(std::array::from_fn(|k| {
+        if k == 0 { 0 } else { block[k - 1] as i8 }
+    }));
+    let splat = i8x16::splat;
+    let is = |x: u8| prev.simd_eq(splat(x as i8));
     // As `i8`, bytes from 0x80 are negative: 0x80..=0xbf below -64, 0xc0 and up from -64.
+    let cont_v = v.simd_lt(splat(-64));
     let high = v.to_bitmask() & inside;
-    let cont = below(-64) & inside;
+    let cont = cont_v.to_bitmask() & inside;
     let lead = high & !cont;
-    let three = above(-33) & high; // 0xe0..
-    let four = above(-17) & high; // 0xf0..
-    let never = (below(-62) & lead) | (above(-12) & high); // 0xc0, 0xc1; 0xf5..
+    let three = v.simd_gt(splat(-33)).to_bitmask() & high; // 0xe0..
+    let four = v.simd_gt(splat(-17)).to_bitmask() & high; // 0xf0..
+    // Bytes that never occur (0xc0, 0xc1; 0xf5..), and second bytes out of the narrower
+    // range after 0xe0 (from 0xa0), 0xed (to 0x9f), 0xf0 (from 0x90), 0xf4 (to 0x8f); a lane
+    // flagged there that is no continuation at all breaks the expectation anyway.
+    let wrong = (v.simd_lt(splat(-62)) & !cont_v)
+        | (v.simd_gt(splat(-12)) & v.simd_lt(splat(0)))
+        | (is(0xe0) & v.simd_lt(splat(-96)))
+        | (is(0xed) & v.simd_gt(splat(-97)))
+        | (is(0xf0) & v.simd_lt(splat(-112)))
+        | (is(0xf4) & v.simd_gt(splat(-113)));
     // A byte is a continuation exactly where a lead before it expects one.
     let expected = lead << 1 | three << 2 | four << 3;
-    // Second bytes: 0x80..=0x8f, 0x80..=0x9f.
-    let (to8f, to9f) = (below(-112) & cont, below(-96) & cont);
-    let narrow = (eq(0xe0) << 1 & to9f)
-        | (eq(0xed) << 1 & cont & !to9f)
-        | (eq(0xf0) << 1 & to8f)
-        | (eq(0xf4) << 1 & cont & !to8f);
-    let bad = (cont ^ expected | never | narrow) & inside != 0;
+    let bad = (cont ^ expected | wrong.to_bitmask()) & inside != 0;
     (bad, expected & !inside, lead)
 }
 
