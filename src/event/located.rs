@@ -329,11 +329,10 @@ pub(crate) fn utf8_block_prefix(block: [u8; 16]) -> Option<usize> {
 /// The byte classes of `block`'s lanes in `inside` as bit masks (a signed compare over the 16
 /// bytes each; the rules that need no shift between lanes are combined before their one mask
 /// is taken, the second-byte rules through a copy of the block one lane later): whether a
-/// lane breaks UTF-8 (a continuation byte where no lead expects one or
-/// the reverse, a byte that never occurs — 0xc0, 0xc1, 0xf5 and above — or a second byte out
-/// of the narrower range after 0xe0, 0xed, 0xf0 or 0xf4: overlong forms, surrogates, code
-/// points above U+10FFFF), the continuations the lanes' leads expect past `inside`, and the
-/// lead bytes.
+/// lane breaks UTF-8 (a continuation byte where no lead expects one or the reverse, a byte
+/// that never occurs — 0xc0, 0xc1, 0xf5 and above — or a second byte out of the narrower
+/// range after 0xe0, 0xed, 0xf0 or 0xf4: overlong forms, surrogates, code points above
+/// U+10FFFF), the continuations the lanes' leads expect past `inside`, and the lead bytes.
 #[inline(always)]
 fn utf8_classes(block: [u8; 16], inside: u32) -> (bool, u32, u32) {
     use wide::i8x16;
