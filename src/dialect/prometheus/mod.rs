@@ -121,7 +121,9 @@ impl ValueEnd {
         use wide::u8x16;
         let (quote, lf, backslash) = (u8x16::splat(b'"'), u8x16::splat(b'\n'), u8x16::splat(b'\\'));
         let mut i = vs;
-        // Short values (see `find`) block by block inline.
+        // Label values are short (Envoy's cluster names 40–60 bytes; user agents and paths
+        // 100–200): blocks of 16 inline up to 256 bytes, then the vector search with its call
+        // and set-up.
         while i - vs < 256 {
             let Some(block) = b.get(i..i + 16) else {
                 break;
@@ -151,51 +153,27 @@ impl ValueEnd {
             }
             i += 16;
         }
-        let mut ve = i + self.find(&b[i..])?;
-        while b[ve] >= 0x80 {
-            let next = crate::event::located::utf8_run_end(b, ve)?;
-            ve = next + self.find(&b[next..])?;
-        }
-        Some(ve)
+        // Values longer than 256 bytes and the body's last 15 bytes: `i` is where a character
+        // starts, so the bytes before the stop are checked in one pass (restarting the search
+        // after each run of non-ASCII characters would read the rest of the value again for
+        // each: quadratic in a hostile value).
+        self.stop_far(b, i)
     }
 
-    /// The first `"`, LF, `\` or byte above 0x7f in `haystack`.
-    #[inline(always)]
-    pub(crate) fn find(&self, haystack: &[u8]) -> Option<usize> {
-        use wide::u8x16;
-        // Label values are short (Envoy's cluster names 40–60 bytes; user agents and paths
-        // 100–200): blocks of 16 inline up to 256 bytes, then the vector search with its call
-        // and set-up.
-        let (quote, lf, backslash) = (u8x16::splat(b'"'), u8x16::splat(b'\n'), u8x16::splat(b'\\'));
-        let mut i = 0;
-        while i < 256 {
-            let Some(block) = haystack.get(i..i + 16) else {
-                break;
-            };
-            let v = u8x16::new(block.try_into().unwrap_or([0; 16]));
-            // `| v`: a byte at or above 0x80 has its top bit set, so the search stops there
-            // too (for `stop` to check its character).
-            let hits = (v.simd_eq(quote) | v.simd_eq(lf) | v.simd_eq(backslash) | v).to_bitmask();
-            if hits != 0 {
-                return Some(i + hits.trailing_zeros() as usize);
-            }
-            i += 16;
-        }
-        let rest = &haystack[i..];
+    /// [`ValueEnd::stop`] from `b[i..]` on, where a character starts, by the vector search.
+    #[cold]
+    #[inline(never)]
+    fn stop_far(&self, b: &[u8], i: usize) -> Option<usize> {
+        let rest = &b[i..];
         #[cfg(target_arch = "x86_64")]
-        let found = match &self.avx2 {
+        let ve = match &self.avx2 {
             Some(three) => three.find(rest),
             None => memchr::memchr3(b'"', b'\n', b'\\', rest),
-        };
+        }?;
         #[cfg(not(target_arch = "x86_64"))]
-        let found = memchr::memchr3(b'"', b'\n', b'\\', rest);
-        // A value this long is rare: its bytes before the stop are checked on their own.
-        let before = &rest[..found.unwrap_or(rest.len())];
-        // `is_ascii` reads a word at a time; the position is wanted only when it fails.
-        if !before.is_ascii() {
-            return before.iter().position(|&c| !c.is_ascii()).map(|q| i + q);
-        }
-        found.map(|p| i + p)
+        let ve = memchr::memchr3(b'"', b'\n', b'\\', rest)?;
+        std::str::from_utf8(&rest[..ve]).ok()?;
+        Some(i + ve)
     }
 }
 
@@ -346,46 +324,63 @@ use general::*;
 mod tests {
     use super::ValueEnd;
 
-    /// The inline blocks, the hand-over to the vector search after them and the short tail all
-    /// find what a plain byte search finds: every haystack length up to 320 with a `"`, LF, `\`
-    /// or non-ASCII byte (or none) at every position, and a second hit after it in the same
-    /// block or a later one.
+    /// The inline blocks, the hand-over to the vector search after 256 bytes and the body's
+    /// short tail all give what a plain search and `from_utf8` give: for every value length up
+    /// to 320 (and a start 0–2 bytes into the body), a `"`, LF or `\\` at every position (or
+    /// none), and before it ASCII, a valid character of two to four bytes or a broken one at
+    /// positions around the blocks' edges.
     #[test]
-    fn value_end_agrees_with_a_plain_search() {
+    fn stop_agrees_with_a_plain_search() {
         let search = ValueEnd::default();
-        // The first `"`, LF, `\` or byte above 0x7f.
-        let plain = |h: &[u8]| {
-            h.iter()
-                .position(|&c| matches!(c, b'"' | b'\n' | b'\\') || !c.is_ascii())
+        // The first `"`, LF or `\\` from `vs`, if the bytes before it are UTF-8.
+        let plain = |b: &[u8], vs: usize| {
+            let p = vs
+                + b[vs..]
+                    .iter()
+                    .position(|&c| matches!(c, b'"' | b'\n' | b'\\'))?;
+            std::str::from_utf8(&b[vs..p]).ok().map(|_| p)
         };
+        let chars: [&[u8]; 7] = [
+            b"",
+            "é".as_bytes(),
+            "€".as_bytes(),
+            "𝄞".as_bytes(),
+            b"\xc3",
+            b"\xe2\x82",
+            b"\xff",
+        ];
         let mut checked = 0;
         for len in 0..320usize {
-            for at in 0..=len {
-                for (first, second, gap) in [
-                    (b'"', b'\n', 1),
-                    (b'\n', b'"', 5),
-                    (b'\\', b'"', 2),
-                    (b'"', b'\\', 17),
-                    (0xc3, b'"', 1),
-                    (b'"', 0xff, 3),
-                    (0x80, b'\n', 70),
-                ] {
-                    let mut h = vec![b'a'; len];
-                    // Bytes that are none of the four, before the hits.
-                    if at > 0 {
-                        h[at / 2] = b'{';
-                    }
-                    if at < len {
-                        h[at] = first;
-                        if at + gap < len {
-                            h[at + gap] = second;
+            for vs in 0..3 {
+                for at in (0..=len).filter(|at| at % 7 == 0 || at % 16 >= 13 || at + 3 >= len) {
+                    for (k, ch) in chars.iter().enumerate() {
+                        for stop in [b'"', b'\n', b'\\'] {
+                            let mut b = vec![b'a'; vs + len];
+                            if at < len {
+                                b[vs + at] = stop;
+                            }
+                            // The character a little before the stop (or the end).
+                            let place = vs + at.saturating_sub(1 + k % 4 + ch.len());
+                            if place + ch.len() <= b.len() {
+                                b[place..place + ch.len()].copy_from_slice(ch);
+                            }
+                            assert_eq!(search.stop(&b, vs), plain(&b, vs), "{b:?} from {vs}");
+                            checked += 1;
                         }
                     }
-                    assert_eq!(search.find(&h), plain(&h), "len {len}, at {at}");
-                    checked += 1;
                 }
             }
         }
-        assert!(checked > 100_000);
+        assert!(checked > 100_000, "{checked}");
+        // A long value of ASCII runs with a character every 300 bytes, then the stop.
+        let mut long = "x".repeat(299).into_bytes();
+        for _ in 0..12 {
+            long.extend_from_slice("é".as_bytes());
+            long.extend_from_slice("y".repeat(298).as_bytes());
+        }
+        long.push(b'"');
+        assert_eq!(search.stop(&long, 0), Some(long.len() - 1));
+        long.insert(long.len() - 20, 0x80);
+        assert_eq!(search.stop(&long, 0), None);
     }
 }
