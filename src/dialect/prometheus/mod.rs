@@ -130,20 +130,21 @@ impl ValueEnd {
             };
             let block: [u8; 16] = block.try_into().unwrap_or([0; 16]);
             let v = u8x16::new(block);
-            let stops = v.simd_eq(quote) | v.simd_eq(lf) | v.simd_eq(backslash);
-            // `| v`: a byte at or above 0x80 has its top bit set.
-            let hits = (stops | v).to_bitmask();
-            if hits != 0 {
-                let at = i + hits.trailing_zeros() as usize;
-                if b[at] < 0x80 {
-                    return Some(at);
+            let stops = (v.simd_eq(quote) | v.simd_eq(lf) | v.simd_eq(backslash)).to_bitmask();
+            // The bytes above 0x7f: their top bits.
+            let high = v.to_bitmask();
+            if stops | high != 0 {
+                // 32 for no stop or no such byte: a stop before any such byte ends an ASCII
+                // value (told from the masks, not by reading the byte again).
+                let ve = stops.trailing_zeros();
+                if ve < high.trailing_zeros() {
+                    return Some(i + ve as usize);
                 }
                 // Non-ASCII characters: the block starts where a character does (the value's
                 // start, or after the characters the blocks before it held), so its bytes
                 // before a stop are checked together.
-                let stops = stops.to_bitmask();
                 if stops != 0 {
-                    let ve = stops.trailing_zeros() as usize;
+                    let ve = ve as usize;
                     return crate::event::located::utf8_block(block, ve).then_some(i + ve);
                 }
                 // No stop in the block: the characters up to one cut by its end are checked,
