@@ -377,6 +377,62 @@ fn many_labels_are_checked_in_linear_time() {
     }
 }
 
+/// A long label value with a non-ASCII character every few hundred bytes: each character
+/// once restarted the value's search, which then read on to the closing quote (quadratic: 24 ms
+/// for a 1 MB value, seconds for this one).
+#[test]
+fn long_values_with_scattered_characters_are_read_in_linear_time() {
+    use promtext::{ChunkParser, Dialect, ErrorKind, Settings, parse_with};
+    let value = format!("{}é", "x".repeat(298)).repeat(14_000);
+    // `# EOF` for OpenMetrics (a comment in the Prometheus format).
+    let line = format!("m{{a=\"{value}\",b=\"y\"}} 1\n# EOF\n");
+    // OpenMetrics 2.0 reads values with its own lexer, timed below.
+    for dialect in [Dialect::Prometheus, Dialect::OpenMetrics] {
+        let settings = || Settings::default().dialect(dialect).max_line_len(8 << 20);
+        let t = Instant::now();
+        let ev = parse_with(line.as_bytes(), settings())
+            .map(Result::unwrap)
+            .find(|e| e.as_sample().is_some())
+            .unwrap();
+        let took = t.elapsed();
+        let s = ev.as_sample().unwrap();
+        assert_eq!(s.label("a").as_deref(), Some(value.as_str()));
+        assert_eq!(s.label("b").as_deref(), Some("y"));
+        // Through the chunked parser in 64 KiB chunks too.
+        let mut p = ChunkParser::new(settings());
+        let mut values = Vec::new();
+        for chunk in line.as_bytes().chunks(64 << 10) {
+            for ev in p.feed(chunk) {
+                values.extend(ev.unwrap().as_sample().map(|s| s.value()));
+            }
+        }
+        for ev in p.finish() {
+            values.extend(ev.unwrap().as_sample().map(|s| s.value()));
+        }
+        assert_eq!(values, [1.0]);
+        eprintln!(
+            "{dialect:?}: a {} MB value with a character every 300 bytes in {took:?}",
+            value.len() >> 20
+        );
+        // A byte that is not UTF-8 near the end is still found.
+        let mut bad = line.clone().into_bytes();
+        let at = bad.len() - 50;
+        bad[at] = 0xff;
+        let e = parse_with(&bad, settings())
+            .find_map(Result::err)
+            .expect("an error");
+        assert_eq!(e.kind(), ErrorKind::InvalidUtf8, "{e}");
+    }
+    let om2 = Settings::default()
+        .dialect(Dialect::OpenMetrics2)
+        .max_line_len(8 << 20);
+    let t = Instant::now();
+    let events: Vec<_> = parse_with(line.as_bytes(), om2).collect();
+    eprintln!("OpenMetrics2: the same line in {:?}", t.elapsed());
+    assert_eq!(events.len(), 2);
+    assert!(events.iter().all(Result::is_ok));
+}
+
 #[test]
 fn many_labels_in_a_scrape_fail_the_label_limit_quickly() {
     let body = many_labels(80_000, "last=\"x\"").repeat(8);
