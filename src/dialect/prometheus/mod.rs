@@ -327,13 +327,13 @@ mod tests {
 
     /// The inline blocks, the hand-over to the vector search after 256 bytes and the body's
     /// short tail all give what a plain search and `from_utf8` give: for every value length up
-    /// to 320 (and a start 0–2 bytes into the body), a `"`, LF or `\\` at every position (or
+    /// to 320 (and a start 0–2 bytes into the body), a `"`, LF or `\` at every position (or
     /// none), and before it ASCII, a valid character of two to four bytes or a broken one at
     /// positions around the blocks' edges.
     #[test]
     fn stop_agrees_with_a_plain_search() {
         let search = ValueEnd::default();
-        // The first `"`, LF or `\\` from `vs`, if the bytes before it are UTF-8.
+        // The first `"`, LF or `\` from `vs`, if the bytes before it are UTF-8.
         let plain = |b: &[u8], vs: usize| {
             let p = vs
                 + b[vs..]
