@@ -75,13 +75,13 @@ pub(crate) struct LineCtx {
     pub limits: crate::dialect::limits::LimitCheck,
 }
 
-/// Finds where a label value ends on the one-pass path: the first `"`, LF, `\` or byte above
-/// 0x7f. Stopping at a backslash lets that path decline escaped values itself, so no separate
-/// search of the body for backslashes is needed; stopping at a non-ASCII byte lets it check
-/// those characters where they are, so no UTF-8 check of the line is needed. Short values are
-/// searched inline; longer ones go on with the CPU's widest searcher, chosen once per parser
-/// instead of on every call (memchr's top-level functions dispatch through a function pointer
-/// each time).
+/// Finds where a label value ends on the one-pass path: the first `"`, LF or `\`, past the
+/// non-ASCII characters before it. Stopping at a backslash lets that path decline escaped
+/// values itself, so no separate search of the body for backslashes is needed; checking the
+/// characters where the search meets them means no UTF-8 check of the line is needed. A
+/// value's first 256 bytes are searched inline, the rest of a longer one with the CPU's widest
+/// searcher, chosen once per parser instead of on every call (memchr's top-level functions
+/// dispatch through a function pointer each time).
 #[derive(Debug)]
 pub(crate) struct ValueEnd {
     #[cfg(target_arch = "x86_64")]
