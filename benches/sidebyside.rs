@@ -5,7 +5,7 @@
 //! median of the per-round ratios.
 //!
 //! - `cargo bench --bench sidebyside` — the driver: writes the generated inputs to
-//!   `target/sidebyside/`, runs `SIDEBYSIDE_ROUNDS` rounds (default 9, at least 7) over every
+//!   `target/sidebyside/`, runs `SIDEBYSIDE_ROUNDS` rounds (default 9, at least 7, odd) over every
 //!   input, checks that the three parsers' counts agree and prints a markdown table. Without
 //!   `../shared` (which holds the peers' programs and the real captures) it prints a note and
 //!   stops.
@@ -145,14 +145,11 @@ fn run(cmd: &mut Command) -> Line {
     parse_line(&text).unwrap_or_else(|| panic!("{cmd:?}: unexpected output {text:?}"))
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
+/// The round whose ratio is the median of `ratios` (an odd count).
+fn median_round(ratios: &[f64]) -> usize {
+    let mut order: Vec<usize> = (0..ratios.len()).collect();
+    order.sort_by(|&a, &b| ratios[a].total_cmp(&ratios[b]));
+    order[order.len() / 2]
 }
 
 /// The inputs: every real capture, the Prometheus text-format corpus files, generated bodies.
@@ -384,7 +381,8 @@ fn driver() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(9)
-        .max(7);
+        .max(7)
+        | 1;
     let only = std::env::var("SIDEBYSIDE_ONLY").ok();
     let me = std::env::current_exe().expect("current exe");
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -451,14 +449,17 @@ fn driver() {
             prt.push(q.median_ns);
         }
         let mbs = |ns: f64| bytes as f64 / ns * 1e3;
+        // Each peer's speeds are those of its median round, so that a row's speeds give its
+        // ratio (medians of the speeds taken apart can come from different rounds).
+        let (v, q) = (median_round(&r_vm), median_round(&r_prom));
         let row = format!(
             "| {label} | {} | {samples} | {:.0} | {:.0} | **{:.2}** | {:.0} | {:.1} |",
             bytes,
-            mbs(median(pt)),
-            mbs(median(vmt)),
-            median(r_vm),
-            mbs(median(prt)),
-            median(r_prom),
+            mbs(pt[v]),
+            mbs(vmt[v]),
+            r_vm[v],
+            mbs(prt[q]),
+            r_prom[q],
         );
         eprintln!("{row}");
         rows.push(row);
@@ -469,7 +470,7 @@ fn driver() {
         "processes where the scheduler put them".to_string()
     };
     println!(
-        "\n{rounds} rounds, K parses per process (about 32 MiB), {placement}, median of per-round ratios\n"
+        "\n{rounds} rounds, K parses per process (about 32 MiB), {placement}; each ratio is the median of the per-round ratios, the speeds beside it those of that round\n"
     );
     println!(
         "| input | bytes | samples | promtext MB/s | VictoriaMetrics MB/s | promtext ÷ VM | Prometheus (labels) MB/s | promtext ÷ Prometheus |"
