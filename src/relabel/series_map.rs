@@ -41,6 +41,9 @@ pub(crate) struct SeriesMap<V> {
     slots: Vec<Slot<V>>,
     /// Scrape counter; a slot seen in the current scrape has `last_seen == iter`.
     iter: u64,
+    /// How many slots have `last_seen == iter`: when all of them, the end of a scrape has
+    /// nothing to forget and does not read every slot to find out.
+    seen: usize,
     successful_count: usize,
     max_entries: usize,
     /// Byte budget and what the entries hold now (see [`entry_overhead`]).
@@ -66,6 +69,7 @@ impl<V> SeriesMap<V> {
             index: HashMap::with_hasher(KeyHasher::new()),
             slots: Vec::new(),
             iter: 1,
+            seen: 0,
             successful_count: 0,
             max_entries: max_entries.min(NONE as usize - 1),
             max_bytes,
@@ -146,6 +150,7 @@ impl<V> SeriesMap<V> {
         let slot = &mut self.slots[i as usize];
         let again = slot.last_seen == self.iter;
         slot.last_seen = self.iter;
+        self.seen += usize::from(!again);
         again
     }
 
@@ -212,6 +217,7 @@ impl<V> SeriesMap<V> {
             cost,
             marked,
         });
+        self.seen += 1;
         self.bytes += cost;
         if std::mem::take(&mut self.pending_miss) {
             if let Some(last) = self.cur_order.last_mut() {
@@ -244,6 +250,7 @@ impl<V> SeriesMap<V> {
     pub(crate) fn clear(&mut self) {
         self.index.clear();
         self.slots.clear();
+        self.seen = 0;
         self.bytes = 0;
         self.prev_order.clear();
         self.cur_order.clear();
@@ -264,7 +271,11 @@ impl<V> SeriesMap<V> {
             false
         };
         let iter = self.iter;
-        if flush && self.slots.iter().any(|s| s.last_seen != iter) {
+        debug_assert_eq!(
+            self.seen,
+            self.slots.iter().filter(|s| s.last_seen == iter).count()
+        );
+        if flush && self.seen != self.slots.len() {
             let mut remap = vec![NONE; self.slots.len()];
             let mut w = 0usize;
             for (r, m) in remap.iter_mut().enumerate() {
@@ -287,6 +298,7 @@ impl<V> SeriesMap<V> {
                 }
             }
         }
+        self.seen = 0;
         std::mem::swap(&mut self.prev_order, &mut self.cur_order);
         self.cur_order.clear();
         // Sized now, so that the next scrape of the same shape does not allocate.
@@ -515,6 +527,46 @@ mod tests {
         assert!(m.insert_sized(&key(9), (), 1, false).is_err());
         m.clear();
         assert_eq!(m.bytes(), 0);
+    }
+
+    /// The count of slots seen (which spares the end of a scrape a pass over every slot when
+    /// all were seen) stays right through abandoned, failed and successful scrapes, repeated
+    /// lookups and inserts (`end_scrape` checks it against the slots in debug builds).
+    #[test]
+    fn end_of_scrape_forgets_exactly_the_unseen_keys() {
+        let mut m: SeriesMap<u32> = SeriesMap::new(100);
+        let scrape = |m: &mut SeriesMap<u32>, keys: &[u32], end: Option<bool>| {
+            m.begin_scrape();
+            for &k in keys {
+                if m.get(&k.to_le_bytes()).is_none() {
+                    m.insert(&k.to_le_bytes(), k).unwrap();
+                }
+            }
+            if let Some(success) = end {
+                m.end_scrape(success);
+            }
+        };
+        scrape(&mut m, &[1, 2, 3, 2], Some(true));
+        assert_eq!(m.len(), 3);
+        // All seen again (in another order, one twice): nothing to forget.
+        scrape(&mut m, &[3, 3, 2, 1], Some(true));
+        assert_eq!(m.len(), 3);
+        // Abandoned after one key, then a scrape that sees two: the third is forgotten.
+        scrape(&mut m, &[1], None);
+        scrape(&mut m, &[2, 4], Some(true));
+        let mut keys: Vec<u32> = m.values().copied().collect();
+        keys.sort();
+        assert_eq!(keys, [1, 2, 4]);
+        // A failed scrape keeps what it did not see (the map did not grow past the bound).
+        scrape(&mut m, &[5], Some(false));
+        assert_eq!(m.len(), 4);
+        scrape(&mut m, &[5, 1], Some(true));
+        let mut keys: Vec<u32> = m.values().copied().collect();
+        keys.sort();
+        assert_eq!(keys, [1, 5]);
+        m.clear();
+        scrape(&mut m, &[7], Some(true));
+        assert_eq!(m.len(), 1);
     }
 
     #[test]
