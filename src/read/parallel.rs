@@ -408,9 +408,15 @@ struct LineCounts<'b> {
     /// Lines before block `i`; `UNKNOWN` until summed.
     before: Vec<AtomicU64>,
     /// How far the parse of block `i` has come: [`progress`]-packed bytes read and the line
-    /// feeds in them (0 until published).
-    progress: Vec<AtomicU64>,
+    /// feeds in them (0 until published). A cache line each: neighbouring blocks are parsed
+    /// by different workers at once, and each publishes every few events.
+    progress: Vec<Line<AtomicU64>>,
 }
+
+/// A value alone in its cache line, so that a worker writing it does not take the line from
+/// another writing its neighbour.
+#[repr(align(64))]
+struct Line<T>(T);
 
 /// Events between two publications of a block's progress (every other event when fuzzing, whose
 /// blocks are tiny).
@@ -437,7 +443,7 @@ impl<'b> LineCounts<'b> {
             bounds,
             counts: unknown(),
             before,
-            progress: (0..blocks).map(|_| AtomicU64::new(0)).collect(),
+            progress: (0..blocks).map(|_| Line(AtomicU64::new(0))).collect(),
         }
     }
 
@@ -450,7 +456,7 @@ impl<'b> LineCounts<'b> {
             return known;
         }
         let (start, end) = self.bounds[index];
-        let done = self.progress[index].load(Ordering::Relaxed);
+        let done = self.progress[index].0.load(Ordering::Relaxed);
         let (read, line_feeds) = ((done >> 32) as usize, done & u64::from(u32::MAX));
         let rest = memchr::memchr_iter(b'\n', &self.body[start + read..end]).count() as u64;
         let n = line_feeds + rest;
@@ -460,7 +466,7 @@ impl<'b> LineCounts<'b> {
 
     /// Publishes how far the parse of block `index` has come.
     fn advance(&self, index: usize, progress: u64) {
-        self.progress[index].store(progress, Ordering::Relaxed);
+        self.progress[index].0.store(progress, Ordering::Relaxed);
     }
 
     /// Publishes the line feeds of block `index` as its parse found them.
