@@ -734,7 +734,7 @@ mod tests {
             );
             let mut published = 0;
             for _ in block.by_ref().take(2 * PROGRESS_EVERY as usize + 3) {
-                let p = lines.progress[index].load(Ordering::Relaxed);
+                let p = lines.progress[index].0.load(Ordering::Relaxed);
                 let read = (p >> 32) as usize;
                 assert_eq!(
                     p & u64::from(u32::MAX),
