@@ -410,13 +410,13 @@ struct LineCounts<'b> {
     /// How far the parse of block `i` has come: [`progress`]-packed bytes read and the line
     /// feeds in them (0 until published). A cache line each: neighbouring blocks are parsed
     /// by different workers at once, and each publishes every few events.
-    progress: Vec<Line<AtomicU64>>,
+    progress: Vec<CachePadded<AtomicU64>>,
 }
 
 /// A value alone in its cache line, so that a worker writing it does not take the line from
 /// another writing its neighbour.
 #[repr(align(64))]
-struct Line<T>(T);
+struct CachePadded<T>(T);
 
 /// Events between two publications of a block's progress (every other event when fuzzing, whose
 /// blocks are tiny).
@@ -443,7 +443,9 @@ impl<'b> LineCounts<'b> {
             bounds,
             counts: unknown(),
             before,
-            progress: (0..blocks).map(|_| Line(AtomicU64::new(0))).collect(),
+            progress: (0..blocks)
+                .map(|_| CachePadded(AtomicU64::new(0)))
+                .collect(),
         }
     }
 
