@@ -1,8 +1,9 @@
 //! Pre-located labels, unchecked line text and tight label blocks: the crate's only `unsafe`
 //! code is here — two `unsafe fn`s ([`Located::new`], [`line_text`]) and the unchecked
 //! slicing behind them, the walk over tight label blocks ([`QuoteWalk`], safe to call: it proves
-//! what it slices itself), the cache prefetch ([`prefetch`], a safe function) and text that is
-//! checked ASCII ([`ascii_str`], a safe function). The
+//! what it slices itself), the cache prefetch ([`prefetch`], a safe function), text that is
+//! checked ASCII ([`ascii_str`], a safe function) and protobuf label pairs checked once per
+//! metric ([`PairRun`], made only by safe functions that check it). The
 //! `unsafe fn`s are called only where the precondition is proved, each with a `SAFETY` comment:
 //! the general sample grammar (`dialect::prometheus::general`, `Located::new`) and the
 //! one-pass paths in `read::core` (`line_text` for a sample, a metadata line and a line of a
@@ -62,6 +63,15 @@
 //! ASCII check of a few wide loads, where the standard library's UTF-8 check was an eighth of a
 //! protobuf parse. Its test compares it with `str::from_utf8` on every length and position of
 //! a high byte, under Miri.
+//!
+//! The sixth is [`PairRun`]: a protobuf metric's label pairs, handed out once per series, so a
+//! classic histogram's labels are walked for each of its buckets. Slicing each name and value
+//! with `str::get` (four bound and char-boundary checks per string) was over half of a
+//! protobuf parse of Istio's histograms with the labels iterated; the run is checked once
+//! instead, when the metric is read ([`RunCheck`] while finding the run, or
+//! [`PairRun::prefix_of`]), and its pairs are then sliced by their lengths. Its tests compare
+//! it with a plain decoder on pairs in and out of the common encoding, values cut inside a
+//! character and arbitrary bytes, under Miri.
 
 use wide::u8x16;
 
@@ -363,6 +373,145 @@ fn utf8_classes(block: [u8; 16], inside: u32) -> (bool, u32, u32) {
     let expected = lead << 1 | three << 2 | four << 3;
     let bad = (cont ^ expected | wrong.to_bitmask()) & inside != 0;
     (bad, expected & !inside, lead)
+}
+
+/// The leading label pairs of a protobuf `Metric` (or `Exemplar`) in the encoding encoders
+/// write, checked once when made and then handed out pair by pair without checks: a
+/// histogram's or summary's labels are walked for every one of its series, so the walk is a
+/// large share of a parse of Istio's histograms.
+///
+/// # Invariant
+///
+/// `text` is a sequence of whole pairs `0x0a L 0x0a NL name 0x12 VL value` (each length below
+/// 0x80, `NL` at least 1, `L = 4 + NL + VL`) and ends on a char boundary. Then every name and value starts
+/// right after an ASCII byte (NL or VL), every name ends at an ASCII byte (0x12), and every
+/// value ends where the next pair's tag (0x0a) lies or at the end of `text`: in valid UTF-8 all
+/// of them are char boundaries. Only [`PairRun::prefix_of`] and [`RunCheck::pairs`] (for
+/// the run it walked, all of whose pairs it found common) make one with pairs, and
+/// [`PairRun::next_pair`] keeps the invariant for the pairs after the one it hands out.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct PairRun<'a> {
+    text: &'a str,
+}
+
+impl<'a> PairRun<'a> {
+    /// The longest prefix of `run` that is a sequence of pairs in the common encoding (empty
+    /// if `run` does not start with one).
+    #[inline]
+    pub(crate) fn prefix_of(run: &'a str) -> Self {
+        let b = run.as_bytes();
+        let (mut end, mut last) = (0, 0);
+        while let [0x0a, l @ 0..0x80, 0x0a, nl @ 1..0x80, ..] = *b.get(end..).unwrap_or_default() {
+            let (l, nl) = (usize::from(l), usize::from(nl));
+            match b.get(end + 4 + nl..end + 6 + nl) {
+                Some(&[0x12, vl]) if 4 + nl + usize::from(vl) == l && end + 2 + l <= b.len() => {}
+                _ => break,
+            }
+            (last, end) = (end, end + 2 + l);
+        }
+        // A value cut inside a character (the pair after it is not one of these): the run
+        // ends before that pair, at its tag.
+        if !run.is_char_boundary(end) {
+            end = last;
+        }
+        PairRun {
+            // `end` is a char boundary: checked, or the start of a pair (its tag is ASCII).
+            text: run.get(..end).unwrap_or_default(),
+        }
+    }
+
+    /// The length of the run in bytes.
+    #[inline(always)]
+    pub(crate) fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// The next pair's name and value; `None` at the end of the run.
+    #[inline(always)]
+    pub(crate) fn next_pair(&mut self) -> Option<(&'a str, &'a str)> {
+        let &[_, l, _, nl, ..] = self.text.as_bytes() else {
+            return None;
+        };
+        let (end, nl) = (2 + usize::from(l), usize::from(nl));
+        // SAFETY: by the invariant the text starts with a whole pair of `L = l` and `NL = nl`:
+        // `4 <= 4 + nl <= 6 + nl <= end <= text.len()`, and the four bounds and `end` are char
+        // boundaries (see the type's invariant). What is left after `end` is a sequence of
+        // whole pairs ending where the text ends, so the invariant holds for it.
+        unsafe {
+            let name = self.text.get_unchecked(4..4 + nl);
+            let value = self.text.get_unchecked(6 + nl..end);
+            self.text = self.text.get_unchecked(end..);
+            Some((name, value))
+        }
+    }
+}
+
+/// Whether `msg` is a `LabelPair` in the common encoding (name, then value, both shorter than
+/// 128 bytes, nothing else) with a non-empty name: then the protobuf reader's `label_pair`
+/// reads it as `(&msg[2..2 + nl], &msg[4 + nl..])`.
+#[inline(always)]
+pub(crate) fn common_pair(msg: &[u8]) -> bool {
+    match msg {
+        [0x0a, nl @ 1..0x80, rest @ ..] => match rest.get(*nl as usize..) {
+            Some([0x12, vl @ 0..0x80, value @ ..]) => value.len() == *vl as usize,
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// The leading run of `LabelPair` fields of one-byte lengths in a protobuf message, and
+/// whether every pair in it is a [`common_pair`]: one walk for both, made when the metric is
+/// read, so that its [`PairRun`] needs no walk of its own.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RunCheck<'a> {
+    run: &'a [u8],
+    common: bool,
+}
+
+impl<'a> RunCheck<'a> {
+    /// The run at the start of `msg`.
+    #[inline(always)]
+    pub(crate) fn of(msg: &'a [u8]) -> Self {
+        let mut rest = msg;
+        let mut common = true;
+        while let [0x0a, l @ 0..0x80, tail @ ..] = rest {
+            let Some((pair, after)) = tail.split_at_checked(*l as usize) else {
+                break;
+            };
+            common &= common_pair(pair);
+            rest = after;
+        }
+        RunCheck {
+            run: msg.get(..msg.len() - rest.len()).unwrap_or_default(),
+            common,
+        }
+    }
+
+    /// The run's length in bytes.
+    #[inline(always)]
+    pub(crate) fn len(&self) -> usize {
+        self.run.len()
+    }
+
+    /// Whether every pair of the run is a [`common_pair`].
+    #[inline(always)]
+    pub(crate) fn common(&self) -> bool {
+        self.common
+    }
+
+    /// The pairs of `text`, the run's own bytes validated as UTF-8: the whole run when every
+    /// pair of it is common (checked when the run was walked), else [`PairRun::prefix_of`].
+    #[inline(always)]
+    pub(crate) fn pairs(&self, text: &'a str) -> PairRun<'a> {
+        // The same address and length: the same bytes, borrowed for as long as both.
+        if self.common && std::ptr::eq(text.as_bytes(), self.run) {
+            // Every field of the run is `0x0a L pair` with `L < 0x80` and a common pair, which
+            // is the invariant's pair; the text ends where the run does.
+            return PairRun { text };
+        }
+        PairRun::prefix_of(text)
+    }
 }
 
 /// `bytes` as text when every byte is ASCII, found with a few wide loads instead of a UTF-8
@@ -1009,6 +1158,143 @@ mod tests {
                 }
             }
             assert!(samples > 400, "{name}: {samples} samples");
+        }
+    }
+
+    /// The leading pairs of `text` read the plain way: `0x0a L` fields whose message is a
+    /// name field (non-empty) then a value field, lengths below 0x80, both strings whole
+    /// characters.
+    fn plain_pairs(text: &[u8]) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut p = 0;
+        while let [0x0a, l, ..] = text[p..] {
+            let end = p + 2 + usize::from(l);
+            let Some(m) = text.get(p + 2..end).filter(|_| l < 0x80) else {
+                break;
+            };
+            let [0x0a, nl, ..] = *m else { break };
+            let nl = usize::from(nl);
+            if nl == 0
+                || m.len() < 4 + nl
+                || m[2 + nl] != 0x12
+                || 4 + nl + usize::from(m[3 + nl]) != m.len()
+            {
+                break;
+            }
+            match (
+                std::str::from_utf8(&m[2..2 + nl]),
+                std::str::from_utf8(&m[4 + nl..]),
+            ) {
+                (Ok(n), Ok(v)) => out.push((n.to_string(), v.to_string())),
+                _ => break,
+            }
+            p = end;
+        }
+        out
+    }
+
+    fn walk(mut run: PairRun<'_>) -> Vec<(String, String)> {
+        std::iter::from_fn(|| run.next_pair())
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// `msg` checked by [`RunCheck`], as the protobuf reader does: the pairs it hands out are
+    /// the plain reader's, whole when every pair is common, and the same from a copy of the
+    /// run's text (another address: the check then walks the text itself).
+    fn check_message(msg: &[u8]) {
+        // Any text, not only a run of fields: a pair may end inside a character there.
+        if let Ok(text) = std::str::from_utf8(msg) {
+            assert_eq!(walk(PairRun::prefix_of(text)), plain_pairs(msg), "{msg:x?}");
+        }
+        let check = RunCheck::of(msg);
+        let Ok(text) = std::str::from_utf8(&msg[..check.len()]) else {
+            return;
+        };
+        let want = plain_pairs(text.as_bytes());
+        let pairs = check.pairs(text);
+        if check.common() {
+            assert_eq!(pairs.len(), text.len(), "{msg:x?}");
+        }
+        assert_eq!(walk(pairs), want, "{msg:x?}");
+        let copy = text.to_string();
+        assert_eq!(walk(check.pairs(&copy)), want, "{msg:x?}");
+        assert_eq!(walk(PairRun::prefix_of(text)), want, "{msg:x?}");
+    }
+
+    /// Label pairs in and out of the common encoding, two and three in a row, with strings of
+    /// several characters and lengths that cut one: [`PairRun`] hands out exactly the leading
+    /// common pairs, each on char boundaries (Miri checks the unchecked slicing).
+    #[test]
+    fn pair_runs_hand_out_the_leading_common_pairs() {
+        fn field(inner: &[u8]) -> Vec<u8> {
+            let mut f = vec![0x0a, inner.len() as u8];
+            f.extend_from_slice(inner);
+            f
+        }
+        fn pair(name: &[u8], value: &[u8]) -> Vec<u8> {
+            let mut m = vec![0x0a, name.len() as u8];
+            m.extend_from_slice(name);
+            m.extend_from_slice(&[0x12, value.len() as u8]);
+            m.extend_from_slice(value);
+            field(&m)
+        }
+        // A pair whose value is one byte of `é`: its end is not a char boundary.
+        let cut = vec![0x0a, 0x06, 0x0a, 0x01, b'a', 0x12, 0x01, 0xc3];
+        let pieces: Vec<Vec<u8>> = vec![
+            pair(b"code", b"200"),
+            pair("bé".as_bytes(), "ü€".as_bytes()),
+            pair(b"x", b""),
+            pair(b"", b"v"),
+            field(&[0x12, 0x01, b'v', 0x0a, 0x01, b'n']),
+            field(&[0x0a, 0x01, b'n']),
+            [cut.as_slice(), &[0xa9]].concat(),
+            [cut.as_slice(), &[0xa9], &pair(b"b", b"c")].concat(),
+            cut,
+            vec![0x12, 0x01, 0x30],
+            vec![0x0a],
+            vec![0x0a, 0x05, 0x0a, 0x01],
+        ];
+        for a in &pieces {
+            for b in &pieces {
+                for c in &pieces {
+                    let msg: Vec<u8> = [a.as_slice(), b, c].concat();
+                    check_message(&msg);
+                    check_message(&msg[..msg.len() / 2]);
+                }
+            }
+        }
+    }
+
+    /// Arbitrary short messages over the bytes that matter (tags, small lengths, ASCII, UTF-8
+    /// lead and continuation bytes), from a fixed seed.
+    #[test]
+    fn pair_runs_of_arbitrary_bytes() {
+        const BYTES: [u8; 14] = [
+            0x0a, 0x12, 0, 1, 2, 3, 4, 5, 7, b'a', 0xc3, 0xa9, 0x80, 0xe2,
+        ];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let rounds = if cfg!(miri) { 400 } else { 20_000 };
+        for _ in 0..rounds {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 24) as usize;
+            let mut y = x;
+            let mut msg: Vec<u8> = (0..len)
+                .map(|_| {
+                    y = y.rotate_left(5).wrapping_mul(0x2545_f491_4f6c_dd1d);
+                    BYTES[(y >> 59) as usize % BYTES.len()]
+                })
+                .collect();
+            // Often a well-formed pair first, so that runs are not always empty.
+            if x & 1 == 0 {
+                let mut p = vec![0x0a, 7, 0x0a, 1, b'n', 0x12, 2];
+                p.extend_from_slice("é".as_bytes());
+                p.append(&mut msg);
+                msg = p;
+            }
+            check_message(&msg);
         }
     }
 }

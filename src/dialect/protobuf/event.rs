@@ -5,6 +5,8 @@ use std::fmt;
 
 use super::native::NativeHistogram;
 use super::wire::{Fields, utf8};
+use crate::event::located::PairRun;
+pub(crate) use crate::event::located::common_pair;
 use crate::event::{Label, MetricType};
 
 /// One event of a protobuf body, in the order Prometheus' `protobufparse` presents them: per
@@ -268,12 +270,10 @@ pub struct Sample<'a> {
     pub(crate) series: Series,
     /// The `Metric` message (its labels are field 1).
     pub(crate) metric: &'a [u8],
-    /// The metric's leading run of labels (see [`label_run`]), validated once per metric.
-    pub(crate) run: &'a str,
+    /// The metric's leading labels in the common encoding, checked once per metric.
+    pub(crate) run: PairRun<'a>,
     /// Whether label fields follow the run in `metric`.
     pub(crate) more: bool,
-    /// Whether every pair of the run is a [`common_pair`] (see [`LabelPairs::from_run`]).
-    pub(crate) common: bool,
     pub(crate) value: f64,
     /// The timestamp when `has_ts`, the start timestamp when `has_start` (kept as plain
     /// integers and flags so that the event stays within 128 bytes).
@@ -340,7 +340,7 @@ impl<'a> Sample<'a> {
             true => self.metric.get(self.run.len()..).unwrap_or_default(),
             false => &[],
         };
-        LabelPairs::from_run(self.run, self.common, rest)
+        LabelPairs::from_run(self.run, rest)
     }
 
     /// The `le` (bucket) or `quantile` value as Prometheus formats it, if the series has one.
@@ -439,13 +439,8 @@ impl<'s> Iterator for MetricLabels<'s> {
 /// `(name, value)`, borrowed from the body.
 #[derive(Clone, Debug)]
 pub struct LabelPairs<'a> {
-    /// The leading run of label fields, validated as UTF-8 in one call: names and values are
-    /// sliced from it without another check.
-    fast: &'a str,
-    /// Whether every pair of `fast` is a [`common_pair`]: each is then sliced by its lengths
-    /// alone, and `fast` advanced past it (`pos` stays 0).
-    common: bool,
-    pos: usize,
+    /// The leading pairs in the encoding encoders write, checked once for the message.
+    pairs: PairRun<'a>,
     /// The rest of the message, whose labels are checked one by one.
     fields: Fields<'a>,
 }
@@ -471,54 +466,31 @@ impl<'a> LabelPairs<'a> {
     #[inline]
     pub(crate) fn new(msg: &'a [u8]) -> Self {
         let run = label_run(msg);
-        match utf8(&msg[..run]) {
-            Some(fast) => LabelPairs {
-                fast,
-                common: false,
-                pos: 0,
-                fields: Fields::new(&msg[run..]),
-            },
-            None => LabelPairs {
-                fast: "",
-                common: false,
-                pos: 0,
-                fields: Fields::new(msg),
-            },
+        let pairs = utf8(&msg[..run])
+            .map(PairRun::prefix_of)
+            .unwrap_or_default();
+        LabelPairs {
+            pairs,
+            fields: Fields::new(&msg[pairs.len()..]),
         }
     }
 
-    /// The labels of a validated run (a prefix of a message) and of the fields after it;
-    /// `common`: whether every pair of the run is a [`common_pair`] (a wrong `true` can only
-    /// end the run early or cut it wrongly, never read out of it).
+    /// The labels of a message whose leading pairs are `pairs` and whose other label fields
+    /// are in `rest` (the message after them, or nothing).
     #[inline]
-    pub(crate) fn from_run(run: &'a str, common: bool, rest: &'a [u8]) -> Self {
+    pub(crate) fn from_run(pairs: PairRun<'a>, rest: &'a [u8]) -> Self {
         LabelPairs {
-            fast: run,
-            common,
-            pos: 0,
+            pairs,
             fields: Fields::new(rest),
         }
-    }
-
-    /// `part` (a sub-slice of `fast`, or empty) as text.
-    #[inline(always)]
-    fn sub(&self, part: &'a [u8]) -> &'a str {
-        if part.is_empty() {
-            return "";
-        }
-        let off = (part.as_ptr() as usize).wrapping_sub(self.fast.as_ptr() as usize);
-        self.fast
-            .get(off..off.wrapping_add(part.len()))
-            .or_else(|| utf8(part))
-            .unwrap_or_default()
     }
 }
 
 impl<'a> LabelPairs<'a> {
-    /// A label of the run not in the common encoding, or one after the run.
+    /// A label after the leading pairs.
     #[inline(always)]
-    fn next_slow(&mut self, run_pair: Option<&'a [u8]>) -> Option<(&'a str, &'a str)> {
-        let (st, r) = self.clone().slow(run_pair);
+    fn next_slow(&mut self) -> Option<(&'a str, &'a str)> {
+        let (st, r) = self.clone().slow();
         *self = st;
         r
     }
@@ -527,13 +499,7 @@ impl<'a> LabelPairs<'a> {
     /// iterator's own state is then never passed by address, so callers keep it in
     /// registers.
     #[inline(never)]
-    fn slow(mut self, run_pair: Option<&'a [u8]>) -> (Self, Option<(&'a str, &'a str)>) {
-        if let Some(pair) = run_pair {
-            let r = label_pair(pair)
-                .ok()
-                .map(|(name, value)| (self.sub(name), self.sub(value)));
-            return (self, r);
-        }
+    fn slow(mut self) -> (Self, Option<(&'a str, &'a str)>) {
         loop {
             let Some(Ok((n, v, _))) = self.fields.next_field() else {
                 return (self, None);
@@ -560,57 +526,13 @@ impl<'a> Iterator for LabelPairs<'a> {
 
     #[inline(always)]
     fn next(&mut self) -> Option<(&'a str, &'a str)> {
-        if self.common {
-            // `0x0a L 0x0a NL name 0x12 VL value`: only the lengths are read; the offsets are
-            // small constants plus bytes, so the slicing checks little.
-            let r = self.fast;
-            if let [_, l, _, nl, ..] = *r.as_bytes() {
-                let nl = nl as usize;
-                if let Some((pair, rest)) = r.split_at_checked(2 + l as usize) {
-                    if let (Some(name), Some(value)) = (pair.get(4..4 + nl), pair.get(6 + nl..)) {
-                        self.fast = rest;
-                        return Some((name, value));
-                    }
-                }
-            }
-            self.fast = "";
-            self.common = false;
-        }
-        let b = self.fast.as_bytes();
-        if self.pos < b.len() {
-            let start = self.pos + 2;
-            let end = start + *b.get(self.pos + 1)? as usize;
-            self.pos = end;
-            // The common encoding (name, then value, both short) sliced straight from the run:
-            // each string is bordered by ASCII bytes, so on char boundaries.
-            if let (Some(&0x0a), Some(&nl)) = (b.get(start), b.get(start + 1)) {
-                let ne = start + 2 + nl as usize;
-                if let (true, Some(&0x12), Some(&vl)) = (nl < 0x80, b.get(ne), b.get(ne + 1)) {
-                    if vl < 0x80 && ne + 2 + vl as usize == end {
-                        return Some((self.fast.get(start + 2..ne)?, self.fast.get(ne + 2..end)?));
-                    }
-                }
-            }
-            return self.next_slow(Some(b.get(start..end)?));
+        if let r @ Some(_) = self.pairs.next_pair() {
+            return r;
         }
         if self.fields.pos() >= self.fields.len() {
             return None;
         }
-        self.next_slow(None)
-    }
-}
-
-/// Whether `msg` is a `LabelPair` in the common encoding (name, then value, both shorter than
-/// 128 bytes, nothing else) with a non-empty name: then [`label_pair`] reads it as
-/// `(&msg[2..2 + nl], &msg[4 + nl..])`.
-#[inline(always)]
-pub(crate) fn common_pair(msg: &[u8]) -> bool {
-    match msg {
-        [0x0a, nl @ 1..0x80, rest @ ..] => match rest.get(*nl as usize..) {
-            Some([0x12, vl @ 0..0x80, value @ ..]) => value.len() == *vl as usize,
-            _ => false,
-        },
-        _ => false,
+        self.next_slow()
     }
 }
 
@@ -760,17 +682,18 @@ mod label_tests {
                     assert_eq!(got, want, "{msg:x?}");
                     let run = label_run(&msg);
                     if let Ok(s) = std::str::from_utf8(&msg[..run]) {
-                        let rest = &msg[run..];
-                        let got: Vec<(String, String)> = LabelPairs::from_run(s, false, rest)
-                            .map(|(n, v)| (n.to_string(), v.to_string()))
-                            .collect();
+                        // The leading pairs as the metric reader hands them to events, the
+                        // rest of the message walked field by field.
+                        let pairs = PairRun::prefix_of(s);
+                        let got: Vec<(String, String)> =
+                            LabelPairs::from_run(pairs, &msg[pairs.len()..])
+                                .map(|(n, v)| (n.to_string(), v.to_string()))
+                                .collect();
                         assert_eq!(got, want, "{msg:x?}");
-                        // With the flag the metric reader computes for the run.
-                        let common = all_common(s.as_bytes());
-                        let got: Vec<(String, String)> = LabelPairs::from_run(s, common, rest)
-                            .map(|(n, v)| (n.to_string(), v.to_string()))
-                            .collect();
-                        assert_eq!(got, want, "{msg:x?}");
+                        // A run of pairs the metric reader finds common is taken whole.
+                        if all_common(s.as_bytes()) {
+                            assert_eq!(pairs.len(), s.len(), "{msg:x?}");
+                        }
                     }
                 }
             }

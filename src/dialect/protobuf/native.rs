@@ -3,6 +3,7 @@
 use super::bounds::{CUSTOM_BUCKETS_SCHEMA, bound, custom_bound};
 use super::event::{Exemplar, LabelPairs};
 use super::wire::{Fields, Repeated, put_key, put_varint, zigzag};
+use crate::event::located::PairRun;
 
 /// A native histogram: one event for the whole histogram, buckets read from the body on
 /// iteration.
@@ -31,9 +32,9 @@ use super::wire::{Fields, Repeated, put_key, put_varint, zigzag};
 pub struct NativeHistogram<'a> {
     pub(crate) family: &'a str,
     pub(crate) gauge: bool,
-    /// The metric's leading run of label pairs, validated when the metric was read (empty
-    /// when the labels are read from `rest` alone).
-    pub(crate) run: &'a str,
+    /// The metric's leading label pairs in the common encoding, checked when the metric was
+    /// read (empty when the labels are read from `rest` alone).
+    pub(crate) run: PairRun<'a>,
     /// The label fields after `run`: the rest of the body's `Metric` message when labels
     /// follow the run, else empty; or [`Decoded::labels`].
     pub(crate) rest: &'a [u8],
@@ -48,8 +49,6 @@ pub struct NativeHistogram<'a> {
     pub(crate) schema: i32,
     pub(crate) float: bool,
     pub(crate) has_ts: bool,
-    /// Whether every pair of `run` is in the common encoding (see [`LabelPairs`]).
-    pub(crate) common: bool,
 }
 
 /// What a [`NativeHistogram`]'s spans, buckets and exemplars are read from.
@@ -274,7 +273,7 @@ impl<'a> NativeHistogram<'a> {
         NativeHistogram {
             family,
             gauge,
-            run: "",
+            run: PairRun::default(),
             rest: &parts.labels,
             src: Src::Decoded(parts),
             count: pick(parts.count),
@@ -286,18 +285,17 @@ impl<'a> NativeHistogram<'a> {
             schema: parts.schema,
             float,
             has_ts: timestamp_ms.is_some(),
-            common: false,
         }
     }
 
     /// A native histogram read from a `Histogram` message `value` whose scalars are `h`.
     ///
-    /// The labels: the metric's validated leading `run`, whether every pair of it is a
-    /// common one, and the label fields after it (`rest`), as a [`super::Sample`] keeps them.
+    /// The labels: the metric's leading pairs (`run`) and the label fields after them
+    /// (`rest`), as a [`super::Sample`] keeps them.
     pub(crate) fn from_wire(
         family: &'a str,
         gauge: bool,
-        (run, common, rest): (&'a str, bool, &'a [u8]),
+        (run, rest): (PairRun<'a>, &'a [u8]),
         value: &'a [u8],
         h: &HistHead,
         timestamp_ms: Option<i64>,
@@ -309,7 +307,6 @@ impl<'a> NativeHistogram<'a> {
             gauge,
             run,
             rest,
-            common,
             src: Src::Wire(value),
             count: pick(h.count_float, h.count),
             sum: h.sum,
@@ -336,9 +333,9 @@ impl<'a> NativeHistogram<'a> {
     /// The metric's labels, borrowed from the body.
     pub fn labels(&self) -> LabelPairs<'a> {
         // The run was validated when the metric was read: not again per call.
-        match self.run.is_empty() {
-            true => LabelPairs::new(self.rest),
-            false => LabelPairs::from_run(self.run, self.common, self.rest),
+        match self.run.len() {
+            0 => LabelPairs::new(self.rest),
+            _ => LabelPairs::from_run(self.run, self.rest),
         }
     }
 

@@ -10,6 +10,7 @@ use super::native::{HistHead, NativeHistogram, span};
 use super::wire::{Fields, Repeated, Value, WireError, count_packed, count_repeated, utf8, zigzag};
 use crate::dialect::limits::LimitCheck;
 use crate::error::{Error, ErrorKind};
+use crate::event::located::{PairRun, RunCheck};
 use crate::event::{MetricType, TypeLine, UnitLine};
 
 mod validate;
@@ -131,10 +132,10 @@ fn range_in(whole: &[u8], part: &[u8]) -> Range {
 pub(crate) struct Strs<'b> {
     help: Option<&'b str>,
     unit: Option<&'b str>,
-    run: Option<&'b str>,
+    run: Option<PairRun<'b>>,
     /// The first metric's label run (at [`FamilyState`]'s `first_run`), validated with the
-    /// name.
-    first: Option<&'b str>,
+    /// name: its pairs.
+    first: Pre<'b>,
 }
 
 /// The strings at `a` and `b` in `fam`, as UTF-8 (`None` if one is not); a family's name and
@@ -171,32 +172,26 @@ fn short_field(b: &[u8], at: usize, key: u8) -> Option<Range> {
     (e <= b.len()).then_some((s, e))
 }
 
-/// [`label_run`](super::event::label_run) of `msg`, and whether every pair in it is a
-/// [`common_pair`] (one walk for both).
-#[inline(always)]
-fn checked_run(msg: &[u8]) -> (usize, bool) {
-    let mut rest = msg;
-    let mut common = true;
-    while let [0x0a, l @ 0..0x80, tail @ ..] = rest {
-        let Some((pair, after)) = tail.split_at_checked(*l as usize) else {
-            break;
-        };
-        common &= common_pair(pair);
-        rest = after;
-    }
-    (msg.len() - rest.len(), common)
-}
+/// The pairs of the first metric's label run, validated with the family's head (the run's
+/// length and whether it is all pairs are in [`FamilyState`]'s `first_run`).
+type Pre<'b> = Option<PairRun<'b>>;
 
-/// The current metric's label run, validated once per metric when `cache` is kept.
-fn run_of<'b>(fam: &'b [u8], c: &Cur, cache: &mut Strs<'b>) -> &'b str {
+/// The current metric's leading pairs, checked once per metric when `cache` is kept.
+fn run_of<'b>(fam: &'b [u8], c: &Cur, cache: &mut Strs<'b>) -> PairRun<'b> {
     match cache.run {
         Some(r) => r,
         None => {
-            let r = str_of(fam, (c.metric.0, c.metric.0 + c.run));
+            let r = PairRun::prefix_of(str_of(fam, (c.metric.0, c.metric.0 + c.run)));
             cache.run = Some(r);
             r
         }
     }
+}
+
+/// Whether label fields follow the leading `pairs` of the current metric.
+#[inline(always)]
+fn more_labels(c: &Cur, pairs: PairRun<'_>) -> bool {
+    c.more || pairs.len() < c.run
 }
 
 /// The metric being walked, filled in place by [`FamilyState::read_metric`] (only the fields
@@ -239,8 +234,8 @@ pub(crate) struct FamilyState {
     /// Whether the last classic bucket read was the +Inf one.
     last_inf: bool,
     /// The first metric message's start, when its label run was validated with the family's
-    /// name, and whether every pair of the run is a [`common_pair`].
-    first_run: (usize, bool),
+    /// name, whether every pair of the run is a [`common_pair`], and the run's length.
+    first_run: (usize, bool, usize),
 }
 
 /// The metric type of the protobuf enum value `code` (`MetricType` in `metrics.proto`).
@@ -278,7 +273,7 @@ impl FamilyState {
             step: Step::Next,
             cur: Cur::default(),
             last_inf: false,
-            first_run: (usize::MAX, false),
+            first_run: (usize::MAX, false, 0),
         }
     }
 
@@ -366,7 +361,7 @@ impl FamilyState {
             p += f.pos();
         }
         st.pos = first_metric;
-        st.first_run = (usize::MAX, false);
+        st.first_run = (usize::MAX, false, 0);
         let name = slice(fam, st.name);
         let (name_str, help, first) = st.head_strs(fam, first_metric);
         let name_str = match name_str {
@@ -459,10 +454,9 @@ impl FamilyState {
         // Absent, or of a one-byte length.
         let short_help = help.0 <= name_end + 2;
         let short_metric = ms == first + 2;
-        let (run, common) = match short_metric {
-            true => checked_run(&fam[ms..me]),
-            false => (0, false),
-        };
+        // (Without a short metric, `first_run` below is `None` and these are not used.)
+        let check = RunCheck::of(fam.get(ms..me).filter(|_| short_metric).unwrap_or_default());
+        let (run, common) = (check.len(), check.common());
         let head_end = match (short_help, short_metric) {
             (true, true) => ms + run,
             (true, false) => help.1.max(name_end),
@@ -492,14 +486,14 @@ impl FamilyState {
         self.step = Step::Next;
         self.last_inf = false;
         self.first_run = match first_run {
-            Some(_) => (ms, common),
-            None => (usize::MAX, false),
+            Some(_) => (ms, common, run),
+            None => (usize::MAX, false, 0),
         };
         let strs = Strs {
             help: Some(help_str),
             unit: Some(""),
             run: None,
-            first: first_run,
+            first: first_run.map(|r| check.pairs(r)),
         };
         Some((name, strs))
     }
@@ -511,7 +505,7 @@ impl FamilyState {
         &mut self,
         fam: &'b [u8],
         first_metric: usize,
-    ) -> (Option<&'b str>, Option<&'b str>, Option<&'b str>) {
+    ) -> (Option<&'b str>, Option<&'b str>, Pre<'b>) {
         let (a, b) = (self.name, self.help);
         // A metric of a two-byte length is left out: its length's first byte is not UTF-8.
         if let (Some((ms, me)), Some(&l)) = (
@@ -519,7 +513,8 @@ impl FamilyState {
             fam.get(first_metric + 1),
         ) {
             if l < 0x80 && a.0 < a.1 && a.1 <= ms && b.1 <= ms {
-                let (run, common) = checked_run(&fam[ms..me]);
+                let check = RunCheck::of(&fam[ms..me]);
+                let (run, common) = (check.len(), check.common());
                 let lo = if b.0 < b.1 { a.0.min(b.0) } else { a.0 };
                 let hi = ms + run;
                 if hi - lo <= (a.1 - a.0) + (b.1 - b.0) + run + 16 {
@@ -532,8 +527,8 @@ impl FamilyState {
                         if let (Some(n), Some(h), Some(r)) =
                             (s.get(a.0 - lo..a.1 - lo), help, s.get(ms - lo..hi - lo))
                         {
-                            self.first_run = (ms, common);
-                            return (Some(n), Some(h), Some(r));
+                            self.first_run = (ms, common, run);
+                            return (Some(n), Some(h), Some(check.pairs(r)));
                         }
                     }
                 }
@@ -733,14 +728,14 @@ impl FamilyState {
                     };
                     let metric = slice(fam, c.metric);
                     let run = run_of(fam, c, run_cache);
-                    let rest = match c.more {
+                    let rest = match more_labels(c, run) {
                         true => metric.get(run.len()..).unwrap_or_default(),
                         false => &[],
                     };
                     return Some(Ok(Event::Histogram(NativeHistogram::from_wire(
                         name,
                         self.mtype == MetricType::GaugeHistogram,
-                        (run, c.common, rest),
+                        (run, rest),
                         slice(fam, c.value),
                         &c.h,
                         c.ts,
@@ -909,7 +904,7 @@ impl FamilyState {
         fam: &'b [u8],
         msg: &'b [u8],
         name: &'b str,
-        pre: Option<&'b str>,
+        pre: Pre<'b>,
         run_cache: &mut Strs<'b>,
         settings: &Settings,
     ) -> Option<Result<Event<'b>, Error>> {
@@ -938,8 +933,7 @@ impl FamilyState {
                     series: Series::Value,
                     metric: msg,
                     run,
-                    more: c.more,
-                    common: c.common,
+                    more: more_labels(c, run),
                     value: c.scalar,
                     timestamp_ms: c.ts.unwrap_or_default(),
                     start_timestamp_ms: c.start_ms.unwrap_or_default(),
@@ -976,7 +970,7 @@ impl FamilyState {
         fam: &'b [u8],
         msg: &'b [u8],
         name: &'b str,
-        pre: Option<&'b str>,
+        pre: Pre<'b>,
     ) -> Option<Result<Event<'b>, Error>> {
         let want: u8 = match self.mtype {
             MetricType::Counter => 3,
@@ -985,9 +979,14 @@ impl FamilyState {
             _ => return None,
         };
         // The first metric's run was walked with the family's name.
-        let (run, common) = match pre {
-            Some(r) => (r.len(), self.first_run.1),
-            None => checked_run(msg),
+        let check = match pre {
+            Some(_) => None,
+            None => Some(RunCheck::of(msg)),
+        };
+        let (run, common) = match (pre, check) {
+            (Some(_), _) => (self.first_run.2, self.first_run.1),
+            (_, Some(c)) => (c.len(), c.common()),
+            _ => return None,
         };
         let (labels, value) = msg.split_at_checked(run)?;
         let &[k, 9, 0x09, d0, d1, d2, d3, d4, d5, d6, d7] = value else {
@@ -996,9 +995,10 @@ impl FamilyState {
         if !common || k != want << 3 | 2 {
             return None;
         }
-        let run = match pre {
-            Some(r) => r,
-            None => utf8(labels)?,
+        let pairs = match (pre, check) {
+            (Some(p), _) => p,
+            (_, Some(c)) => c.pairs(utf8(labels)?),
+            _ => return None,
         };
         // The type of the caller's result, so that the event is built where it is returned.
         Some(Ok(Event::Sample(Sample {
@@ -1006,9 +1006,8 @@ impl FamilyState {
             metric_type: self.mtype,
             series: Series::Value,
             metric: msg,
-            run,
-            more: false,
-            common: true,
+            run: pairs,
+            more: pairs.len() < run,
             value: f64::from_le_bytes([d0, d1, d2, d3, d4, d5, d6, d7]),
             timestamp_ms: 0,
             start_timestamp_ms: 0,
@@ -1026,7 +1025,7 @@ impl FamilyState {
         &self,
         fam: &'b [u8],
         name: &'b str,
-        run: &'b str,
+        run: PairRun<'b>,
         c: &Cur,
         series: Series,
         value: f64,
@@ -1039,8 +1038,7 @@ impl FamilyState {
             series,
             metric: slice(fam, c.metric),
             run,
-            more: c.more,
-            common: c.common,
+            more: more_labels(c, run),
             value,
             timestamp_ms: c.ts.unwrap_or_default(),
             start_timestamp_ms: c.start_ms.unwrap_or_default(),
@@ -1059,8 +1057,8 @@ impl FamilyState {
         &mut self,
         fam: &'b [u8],
         msg: &'b [u8],
-        pre: Option<&'b str>,
-    ) -> Result<&'b str, Error> {
+        pre: Pre<'b>,
+    ) -> Result<PairRun<'b>, Error> {
         let want: u8 = match self.mtype {
             MetricType::Counter => 3,
             MetricType::Gauge => 2,
@@ -1073,15 +1071,15 @@ impl FamilyState {
         // Labels in the leading run are validated as UTF-8 in one call (see `label_run`).
         // `pre`: the run validated with the family's name.
         // The first metric's run was walked with the family's name.
-        let (run, common) = match pre {
-            Some(r) => (r.len(), self.first_run.1),
-            None => checked_run(msg),
+        let (run, common, pairs) = match pre {
+            Some(p) => (self.first_run.2, self.first_run.1, Some(p)),
+            None => {
+                let c = RunCheck::of(msg);
+                let text = utf8(&msg[..c.len()]);
+                (c.len(), c.common(), text.map(|t| c.pairs(t)))
+            }
         };
-        let run_str = match pre {
-            Some(r) => Some(r),
-            None => utf8(&msg[..run]),
-        };
-        let run = if run_str.is_some() { run } else { 0 };
+        let run = if pairs.is_some() { run } else { 0 };
         let mbase = range_in(fam, msg).0;
         // The full check of the run's pairs only when one is not in the common encoding (it
         // then reports the error).
@@ -1218,7 +1216,7 @@ impl FamilyState {
         c.sum = sum;
         c.start_ms = start_ms;
         c.exemplar = exemplar;
-        Ok(run_str.unwrap_or_default())
+        Ok(pairs.unwrap_or_default())
     }
 
     fn read_histogram(&self, fam: &[u8], value: &[u8], h: &mut HistHead) -> Result<(), Error> {

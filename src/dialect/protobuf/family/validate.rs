@@ -220,9 +220,9 @@ impl FamilyState {
         &mut self,
         fam: &'b [u8],
         msg: &'b [u8],
-        pre: Option<&'b str>,
+        pre: Pre<'b>,
         limits: &LimitCheck,
-    ) -> Result<&'b str, Error> {
+    ) -> Result<PairRun<'b>, Error> {
         match self.limited(fam, msg, pre, limits) {
             Err(e) if limits.scrape && e.kind() == ErrorKind::LabelLimit => {
                 self.read_metric(fam, msg, pre)
@@ -235,9 +235,9 @@ impl FamilyState {
         &mut self,
         fam: &'b [u8],
         msg: &'b [u8],
-        pre: Option<&'b str>,
+        pre: Pre<'b>,
         limits: &LimitCheck,
-    ) -> Result<&'b str, Error> {
+    ) -> Result<PairRun<'b>, Error> {
         let mbase = range_in(fam, msg).0;
         let mut count = 0;
         let mut f = Fields::new(msg);
