@@ -632,3 +632,135 @@ up 1\n";
     assert!(out.histograms.is_empty());
     assert_eq!(out.series.len(), 6);
 }
+
+/// A varint, as protobuf writes lengths.
+fn varint(mut n: usize, out: &mut Vec<u8>) {
+    while n >= 0x80 {
+        out.push(n as u8 | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+/// A length-delimited field.
+fn field(key: u8, bytes: &[u8]) -> Vec<u8> {
+    let mut f = vec![key];
+    varint(bytes.len(), &mut f);
+    f.extend_from_slice(bytes);
+    f
+}
+
+/// A counter family of one metric whose fields are `metric` as given (labels anywhere).
+fn raw_counter(name: &str, metric: &[Vec<u8>]) -> Vec<u8> {
+    let mut fam = field(0x0a, name.as_bytes());
+    fam.extend_from_slice(&[0x18, 0]);
+    fam.extend(field(0x22, &metric.concat()));
+    let mut out = Vec::new();
+    varint(fam.len(), &mut out);
+    out.extend(fam);
+    out
+}
+
+fn label(name: &str, value: &str) -> Vec<u8> {
+    field(
+        0x0a,
+        &[field(0x0a, name.as_bytes()), field(0x12, value.as_bytes())].concat(),
+    )
+}
+
+/// A counter's value field (`Metric.counter`, field 3).
+fn counter_value(v: f64) -> Vec<u8> {
+    field(0x1a, &[&[0x09][..], &v.to_le_bytes()].concat())
+}
+
+/// Series in every shape the cache keys protobuf series by: labels all in the leading run
+/// (their bytes are the key), and labels the key walks — a value of 128 bytes or more, labels
+/// after the value, a pair in another encoding — with buckets, quantiles, native histograms,
+/// and families whose names with a suffix are another family's names.
+fn cache_shapes_body(v: f64) -> Vec<u8> {
+    let long = "v".repeat(200);
+    let mut n = Native::new(3);
+    n.count = v;
+    n.sum = 2.0 * v;
+    n.positive_spans = vec![(0, 2)];
+    n.positive = vec![1.0, v - 1.0];
+    let mut body = encode_families(&[
+        Family::counter("rq", "")
+            .metric(Metric::new(&[("code", "200"), ("path", "é/ü")]).value(v))
+            .metric(Metric::new(&[("code", "500")]).value(v + 1.0))
+            .metric(Metric::new(&[]).value(v + 2.0))
+            .metric(Metric::new(&[("code", "404"), ("long", &long)]).value(v + 3.0)),
+        Family::summary("lat", "").metric(Metric::new(&[("code", "200")]).summary(
+            7,
+            v,
+            &[(0.5, 1.0), (0.99, v)],
+        )),
+        Family::counter("lat_count", "").metric(Metric::new(&[("code", "200")]).value(v + 4.0)),
+        Family::histogram("size", "").metric(Metric::new(&[("code", "200")]).classic(
+            v,
+            3.0,
+            &[(1.0, 1.0), (10.0, v)],
+        )),
+        Family::histogram("time", "").metric(Metric::new(&[("cluster", "a")]).native(n)),
+        // `size_bucket{quantile="1.0"}` beside `size_bucket{le="1.0"}`.
+        Family::summary("size_bucket", "").metric(Metric::new(&[("code", "200")]).summary(
+            3,
+            v,
+            &[(1.0, 2.0)],
+        )),
+    ]);
+    // The labels after the value; a pair with the value first.
+    body.extend(raw_counter(
+        "after",
+        &[counter_value(v), label("code", "200"), label("x", "y")],
+    ));
+    let reversed = field(0x0a, &[field(0x12, b"y"), field(0x0a, b"x")].concat());
+    body.extend(raw_counter(
+        "reversed",
+        &[reversed, label("code", "200"), counter_value(v)],
+    ));
+    body
+}
+
+#[test]
+fn warm_protobuf_scrapes_append_what_cold_ones_do() {
+    let j = job("scrape_configs:\n- job_name: envoy\n  scrape_native_histograms: true\n");
+    let t = target(&j);
+    let mut warm = Scraper::new(ScrapeConfig::from_job(&j).unwrap(), &t);
+    for (round, v) in [5.0, 6.0, 7.0].into_iter().enumerate() {
+        let body = cache_shapes_body(v);
+        let (cold_report, cold) = scrape(&j, &body, PB, "");
+        assert!(cold_report.up(), "{:?}", cold_report.error);
+        let mut out = Collect::default();
+        let r = warm.scrape_bytes(&body, PB, "", &mut out);
+        assert!(r.up(), "{:?}", r.error);
+        assert_eq!(sorted(&out), sorted(&cold), "round {round}");
+        let hist = |c: &Collect| {
+            c.histograms
+                .iter()
+                .map(|h| (h.labels.to_string(), h.count, h.positive.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(hist(&out), hist(&cold), "round {round}");
+        // 4 counters, 4 summary series, 1, 5 bucket series, 1 native histogram, 3, 2; the
+        // counter `lat_count` has the summary's `_count` labels: a duplicate, storage keeps the
+        // first.
+        assert_eq!((r.samples_scraped, r.duplicate_samples), (20, 1));
+        assert_eq!(out.series.len() + out.histograms.len(), 19);
+        assert!(
+            out.series
+                .iter()
+                .any(|s| s.value == v && s.labels.to_string().contains("\"after\""))
+        );
+        assert!(
+            out.series
+                .iter()
+                .any(|s| s.value == v && s.labels.to_string().contains("\"reversed\""))
+        );
+        // (In the first scrape the counter `lat_count` finds the summary's `_count`.)
+        match round {
+            0 => assert_eq!((r.cache_hits, r.cache_misses), (1, 19)),
+            _ => assert_eq!((r.cache_hits, r.cache_misses), (20, 0)),
+        }
+    }
+}

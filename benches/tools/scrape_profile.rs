@@ -1,7 +1,7 @@
 //! Profiling driver for the warm scrape against its parse-only baseline, for `valgrind --tool=callgrind`:
 //!
 //! ```text
-//! cargo run --release --example scrape_profile -- scrape_warm|parse_only|ratio MiB N [istio|envoy]
+//! cargo run --release --example scrape_profile -- scrape_warm|parse_only|ratio|protobuf MiB N [istio|envoy]
 //! ```
 //!
 //! Generates an Istio (or Envoy) body of `MiB` mebibytes, scrapes it once through the seed's `envoy-stats` job to warm the
@@ -20,6 +20,10 @@ mod fixtures;
 #[path = "../common/mod.rs"]
 mod common;
 use fixtures::{CT, parse_values, seed_scrape_of};
+
+/// The protobuf exposition's content type.
+const PB: &str =
+    "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
 use promtext_gen::GenConfig;
 
 fn main() {
@@ -32,10 +36,53 @@ fn main() {
         "envoy" => GenConfig::envoy(),
         _ => GenConfig::istio(),
     };
-    let (cfg, target, body) = seed_scrape_of(gen_config, mib);
-    let mut scraper = Scraper::new(cfg, &target);
+    let (cfg, target, body) = seed_scrape_of(gen_config.clone(), mib);
+    let mut scraper = Scraper::new(cfg.clone(), &target);
     let r = scraper.scrape_bytes(&body, CT, "", &mut Discard::default());
     assert!(r.up());
+    if case == "protobuf" {
+        // The same data as text and as protobuf (classic histograms), each scrape warm.
+        let (pb, text) =
+            promtext_gen::generate_protobuf(&gen_config.target_bytes(mib << 20), false);
+        let text = text.text.into_bytes();
+        let mut pb_scraper = Scraper::new(cfg.clone(), &target);
+        let mut text_scraper = Scraper::new(cfg, &target);
+        let pb_report = pb_scraper.scrape_bytes(&pb, PB, "", &mut Discard::default());
+        let text_report = text_scraper.scrape_bytes(&text, CT, "", &mut Discard::default());
+        assert!(pb_report.up() && text_report.up());
+        if std::env::var("SP_DEBUG").is_ok() {
+            let r = pb_scraper.scrape_bytes(&pb, PB, "", &mut Discard::default());
+            eprintln!("protobuf, warm: {r:?}");
+            let r = text_scraper.scrape_bytes(&text, CT, "", &mut Discard::default());
+            eprintln!("text, warm: {r:?}");
+        }
+        assert_eq!(
+            pb_report.samples_post_relabel,
+            text_report.samples_post_relabel
+        );
+        let (p, t, _) = common::interleaved_medians(
+            n.max(3),
+            || {
+                let r = pb_scraper.scrape_bytes(black_box(&pb), PB, "", &mut Discard::default());
+                r.samples_post_relabel as usize
+            },
+            || {
+                let r =
+                    text_scraper.scrape_bytes(black_box(&text), CT, "", &mut Discard::default());
+                r.samples_post_relabel as usize
+            },
+        );
+        println!(
+            "{mib} MiB {profile}: warm protobuf scrape {:.2} ms ({} KiB), warm text scrape {:.2} ms ({} KiB): text/protobuf {:.2} (medians of {} alternating runs)",
+            p * 1e3,
+            pb.len() >> 10,
+            t * 1e3,
+            text.len() >> 10,
+            t / p,
+            n.max(3)
+        );
+        return;
+    }
     if case == "ratio" {
         let (w, p, _) = common::interleaved_medians(
             n.max(3),

@@ -426,6 +426,12 @@ impl<'a> PairRun<'a> {
         self.text.len()
     }
 
+    /// The run's bytes: the pairs' framing and strings, which determine the pairs exactly.
+    #[inline(always)]
+    pub(crate) fn as_bytes(&self) -> &'a [u8] {
+        self.text.as_bytes()
+    }
+
     /// The next pair's name and value; `None` at the end of the run.
     #[inline(always)]
     pub(crate) fn next_pair(&mut self) -> Option<(&'a str, &'a str)> {
