@@ -42,6 +42,19 @@ for args in "--profile envoy" "--profile istio" "--profile envoy --native-histog
   done
   i=$((i + 1))
 done
+# scrape_cache: a mode byte (bit 0 protobuf, bit 1 native histograms, bit 2 the first half
+# scraped first), then a body: the protobuf seeds and generated text slices.
+mkdir -p "$seeds/scrape_cache"
+for f in "$seeds"/protobuf/*; do
+  for mode in 1 3 7; do
+    { printf "\\x$(printf %02x "$mode")"; cat "$f"; } > "$seeds/scrape_cache/$(basename "$f").$mode"
+  done
+done
+for f in $(ls "$seeds/all" | grep '^gen' | head -n 24); do
+  for mode in 0 4; do
+    { printf "\\x$(printf %02x "$mode")"; cat "$seeds/all/$f"; } > "$seeds/scrape_cache/$f.$mode"
+  done
+done
 # OpenMetrics 2.0: the bodies Prometheus' experimental parser accepts, whole and in slices.
 mkdir -p "$seeds/om2"
 if [ -d "$shared/conformance/openmetrics2" ]; then
@@ -57,7 +70,7 @@ for t in $(cargo +nightly fuzz list); do
     protobuf_chunked) ln -sfn protobuf "$seeds/$t" ;;
     parse_openmetrics2) ln -sfn om2 "$seeds/$t" ;;
     # Their own directories.
-    protobuf | decode) ;;
+    protobuf | decode | scrape_cache) ;;
     *) ln -sfn all "$seeds/$t" ;;
   esac
   mkdir -p "corpus/$t"
@@ -81,4 +94,4 @@ for f in $(ls "$seeds/all" | grep '^gen' | head -n 12); do
   done
   n=$((n + 1))
 done
-echo "seeds: $(ls "$seeds/all" | wc -l) text files, $(ls "$seeds/om2" | wc -l) OpenMetrics 2.0 files, $(ls "$seeds/protobuf" | wc -l) protobuf files, $(ls "$seeds/k8s" | wc -l) pod lists, $(ls "$seeds/decode" | wc -l) decode files"
+echo "seeds: $(ls "$seeds/all" | wc -l) text files, $(ls "$seeds/om2" | wc -l) OpenMetrics 2.0 files, $(ls "$seeds/protobuf" | wc -l) protobuf files, $(ls "$seeds/k8s" | wc -l) pod lists, $(ls "$seeds/decode" | wc -l) decode files, $(ls "$seeds/scrape_cache" | wc -l) scrape-cache files"
