@@ -864,9 +864,7 @@ mod tests {
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
         let cases = if cfg!(miri) { 60 } else { 3000 };
         for _ in 0..cases {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
+            xorshift(&mut seed);
             let n = (seed % 90) as usize;
             let mut r = seed;
             let text: String = (0..n)
@@ -1169,6 +1167,13 @@ mod tests {
         }
     }
 
+    /// The next state of a xorshift generator: the tests' arbitrary inputs from a fixed seed.
+    fn xorshift(x: &mut u64) {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+    }
+
     /// The leading pairs of `text` read the plain way: `0x0a L` fields whose message is a
     /// name field (non-empty) then a value field, lengths below 0x80, both strings whole
     /// characters.
@@ -1284,9 +1289,7 @@ mod tests {
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
         let rounds = if cfg!(miri) { 400 } else { 20_000 };
         for _ in 0..rounds {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            xorshift(&mut x);
             let len = (x % 24) as usize;
             let mut y = x;
             let mut msg: Vec<u8> = (0..len)

@@ -60,6 +60,16 @@ impl State<'_> {
         }
     }
 
+    /// A cache key's start, in the reused key buffer: the marker of its kind, then the name.
+    fn key_head(&mut self, marker: u8, name: protobuf::Name<'_>) -> Vec<u8> {
+        let mut key = std::mem::take(&mut self.key);
+        key.clear();
+        key.push(marker);
+        key.extend_from_slice(name.family.as_bytes());
+        key.extend_from_slice(name.suffix.as_bytes());
+        key
+    }
+
     /// The cache key of a protobuf series: name, labels, separators no UTF-8 text holds.
     fn pb_key<'x>(
         &mut self,
@@ -67,11 +77,7 @@ impl State<'_> {
         name: protobuf::Name<'_>,
         labels: impl Iterator<Item = Label<'x>>,
     ) -> Vec<u8> {
-        let mut key = std::mem::take(&mut self.key);
-        key.clear();
-        key.push(marker);
-        key.extend_from_slice(name.family.as_bytes());
-        key.extend_from_slice(name.suffix.as_bytes());
+        let mut key = self.key_head(marker, name);
         for l in labels {
             key.push(0xfe);
             key.extend_from_slice(l.name.as_bytes());
@@ -93,11 +99,7 @@ impl State<'_> {
         run: &[u8],
         extra: Option<(u8, &str)>,
     ) -> Vec<u8> {
-        let mut key = std::mem::take(&mut self.key);
-        key.clear();
-        key.push(marker);
-        key.extend_from_slice(name.family.as_bytes());
-        key.extend_from_slice(name.suffix.as_bytes());
+        let mut key = self.key_head(marker, name);
         key.push(0xfe);
         key.extend_from_slice(run);
         if let Some((sep, value)) = extra {
