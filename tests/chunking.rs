@@ -240,3 +240,31 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 }
+
+/// A proptest case (2026-12-07): an over-long line found while its chunk was fed waits as an
+/// error for the next iterator; a later drop that discards undrained lines must report that too,
+/// after it, not be swallowed because an error was already waiting.
+#[test]
+fn an_undrained_discard_behind_a_waiting_error_is_reported() {
+    let s = Settings::default().lenient(true).max_line_len(8);
+    let mut p = ChunkParser::new(s);
+    let first: Vec<_> = p.feed(b"aaaaaaaaaaaa\nb").map(|r| r.is_err()).collect();
+    assert_eq!(first, [true]);
+    // Line 2 passes the limit inside this chunk: its error waits; the iterator is dropped.
+    drop(p.feed(b"bbbbbbbbbbbbbbb"));
+    // Line 2 ends; lines 3 to 5 are kept undrained (more than the line limit).
+    drop(p.feed(b"bb\nc 1\nd 2\ne 3\n"));
+    // Kept lines and this chunk together pass the bound: discarded.
+    drop(p.feed("e 1\n".repeat(8).as_bytes()));
+    let rest: Vec<(ErrorKind, u64)> = p
+        .finish()
+        .map(|r| {
+            let e = r.expect_err("only errors are left");
+            (e.kind(), e.line())
+        })
+        .collect();
+    assert_eq!(
+        rest,
+        [(ErrorKind::LineTooLong, 2), (ErrorKind::Undrained, 3)]
+    );
+}

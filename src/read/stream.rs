@@ -56,6 +56,9 @@ pub struct ChunkParser {
     /// An error found while a chunk was fed, not yet handed out (it is, by the next iterator, if
     /// this one is dropped first).
     pending: Option<Error>,
+    /// An [`ErrorKind::Undrained`] error raised while `pending` held another error: handed out
+    /// right after it.
+    undrained: Option<Error>,
     finished: bool,
     /// The largest chunk fed so far: with the line limit, the bound of `carry`.
     largest_chunk: usize,
@@ -72,6 +75,7 @@ impl ChunkParser {
             discarding: false,
             kept: false,
             pending: None,
+            undrained: None,
             finished: false,
             largest_chunk: 0,
         }
@@ -188,6 +192,7 @@ impl ChunkParser {
             discarding,
             kept,
             pending,
+            undrained,
             finished,
             largest_chunk,
         } = self;
@@ -204,6 +209,7 @@ impl ChunkParser {
             is_final: false,
             finished,
             pending,
+            undrained,
             largest_chunk: *largest_chunk,
             more: None,
             cached: 0,
@@ -253,6 +259,7 @@ pub struct Events<'c> {
     is_final: bool,
     finished: &'c mut bool,
     pending: &'c mut Option<Error>,
+    undrained: &'c mut Option<Error>,
     largest_chunk: usize,
     /// An OpenMetrics 2.0 composite line whose remaining events come next, and the bytes it
     /// took (with its line feed).
@@ -303,6 +310,7 @@ impl<'c> Events<'c> {
         taken: &mut bool,
     ) -> Option<Result<Event<'c>, Error>> {
         if let Some(e) = self.pending.take() {
+            *self.pending = self.undrained.take();
             return Some(Err(e));
         }
         if let Some((line, _)) = self.more {
@@ -458,8 +466,15 @@ impl Events<'_> {
             .find(|b| !b.is_empty())
             .is_some_and(|b| b.last() != Some(&b'\n'));
         let line_no = self.core.line_no + 1;
-        if self.pending.is_none() {
-            *self.pending = Some(Error::new(
+        // One report until it is handed out; after an error still waiting (an over-long line
+        // found while its chunk was fed), not instead of it.
+        let reported = self.undrained.is_some()
+            || self
+                .pending
+                .as_ref()
+                .is_some_and(|e| e.kind() == ErrorKind::Undrained);
+        if !reported {
+            let e = Error::new(
                 ErrorKind::Undrained,
                 format!(
                     "{len} bytes ({lines} lines) of dropped, undrained iterators were discarded: \
@@ -468,7 +483,11 @@ impl Events<'_> {
                 line_no,
                 1,
                 *self.base,
-            ));
+            );
+            match self.pending {
+                None => *self.pending = Some(e),
+                Some(_) => *self.undrained = Some(e),
+            }
         }
         self.core.line_no += lines + u64::from(partial);
         *self.base += len;
