@@ -203,8 +203,6 @@ struct Cur {
     run: usize,
     /// Whether label fields follow the run.
     more: bool,
-    /// Whether every pair of the run is in the common encoding.
-    common: bool,
     /// The value message (`counter`, `histogram`, …) for the family's type; empty if absent.
     value: Range,
     ts: Option<i64>,
@@ -1208,7 +1206,6 @@ impl FamilyState {
         c.metric = range_in(fam, msg);
         c.run = run;
         c.more = more;
-        c.common = common;
         c.value = (vabs, vabs + value.len());
         c.ts = (ts != 0).then_some(ts);
         c.scalar = scalar;
