@@ -468,9 +468,11 @@ pub(crate) fn common_pair(msg: &[u8]) -> bool {
     }
 }
 
-/// The leading run of `LabelPair` fields of one-byte lengths in a protobuf message, and
-/// whether every pair in it is a [`common_pair`]: one walk for both, made when the metric is
-/// read, so that its [`PairRun`] needs no walk of its own.
+/// The leading run of `LabelPair` fields of one-byte lengths in a protobuf message (what
+/// encoders write first in a `Metric`), and whether every pair in it is a [`common_pair`]: one
+/// walk for both, made when the metric is read, so that its [`PairRun`] needs no walk of its
+/// own. Every byte of the run outside the strings is ASCII (tags and lengths below 0x80), so the
+/// run is valid UTF-8 exactly when its strings are, and one check covers them all.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RunCheck<'a> {
     run: &'a [u8],

@@ -5,8 +5,8 @@ use std::fmt;
 
 use super::native::NativeHistogram;
 use super::wire::{Fields, utf8};
-use crate::event::located::PairRun;
 pub(crate) use crate::event::located::common_pair;
+use crate::event::located::{PairRun, RunCheck};
 use crate::event::{Label, MetricType};
 
 /// One event of a protobuf body, in the order Prometheus' `protobufparse` presents them: per
@@ -445,29 +445,12 @@ pub struct LabelPairs<'a> {
     fields: Fields<'a>,
 }
 
-/// The end of the leading run of `LabelPair` fields with one-byte lengths in `msg`: what
-/// encoders write first in a `Metric`. Every byte of the run outside the strings is ASCII (tags
-/// and lengths below 0x80), so the run is valid UTF-8 exactly when its strings are, and each
-/// string, bordered by ASCII bytes, starts and ends on char boundaries.
-#[inline]
-pub(crate) fn label_run(msg: &[u8]) -> usize {
-    let mut p = 0;
-    while p + 1 < msg.len() && msg[p] == 0x0a && msg[p + 1] < 0x80 {
-        let end = p + 2 + msg[p + 1] as usize;
-        if end > msg.len() {
-            break;
-        }
-        p = end;
-    }
-    p
-}
-
 impl<'a> LabelPairs<'a> {
     #[inline]
     pub(crate) fn new(msg: &'a [u8]) -> Self {
-        let run = label_run(msg);
-        let pairs = utf8(&msg[..run])
-            .map(PairRun::prefix_of)
+        let check = RunCheck::of(msg);
+        let pairs = utf8(&msg[..check.len()])
+            .map(|text| check.pairs(text))
             .unwrap_or_default();
         LabelPairs {
             pairs,
@@ -680,7 +663,7 @@ mod label_tests {
                         .map(|(n, v)| (n.to_string(), v.to_string()))
                         .collect();
                     assert_eq!(got, want, "{msg:x?}");
-                    let run = label_run(&msg);
+                    let run = RunCheck::of(&msg).len();
                     if let Ok(s) = std::str::from_utf8(&msg[..run]) {
                         // The leading pairs as the metric reader hands them to events, the
                         // rest of the message walked field by field.

@@ -977,14 +977,10 @@ impl FamilyState {
             _ => return None,
         };
         // The first metric's run was walked with the family's name.
-        let check = match pre {
-            Some(_) => None,
-            None => Some(RunCheck::of(msg)),
-        };
-        let (run, common) = match (pre, check) {
-            (Some(_), _) => (self.first_run.2, self.first_run.1),
-            (_, Some(c)) => (c.len(), c.common()),
-            _ => return None,
+        let check = pre.is_none().then(|| RunCheck::of(msg));
+        let (run, common) = match check {
+            Some(c) => (c.len(), c.common()),
+            None => (self.first_run.2, self.first_run.1),
         };
         let (labels, value) = msg.split_at_checked(run)?;
         let &[k, 9, 0x09, d0, d1, d2, d3, d4, d5, d6, d7] = value else {
@@ -993,10 +989,9 @@ impl FamilyState {
         if !common || k != want << 3 | 2 {
             return None;
         }
-        let pairs = match (pre, check) {
-            (Some(p), _) => p,
-            (_, Some(c)) => c.pairs(utf8(labels)?),
-            _ => return None,
+        let pairs = match pre {
+            Some(p) => p,
+            None => check?.pairs(utf8(labels)?),
         };
         // The type of the caller's result, so that the event is built where it is returned.
         Some(Ok(Event::Sample(Sample {
@@ -1066,7 +1061,7 @@ impl FamilyState {
         };
         let mut value: Option<&[u8]> = None;
         let mut ts: i64 = 0;
-        // Labels in the leading run are validated as UTF-8 in one call (see `label_run`).
+        // Labels in the leading run are validated as UTF-8 in one call (see `RunCheck`).
         // `pre`: the run validated with the family's name.
         // The first metric's run was walked with the family's name.
         let (run, common, pairs) = match pre {
