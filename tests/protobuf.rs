@@ -614,3 +614,140 @@ fn rendered(ev: Result<Event<'_>, promtext::Error>) -> String {
         Err(e) => format!("ERR {:?} {} @{}", e.kind(), e.message(), e.offset()),
     }
 }
+
+/// The events of `body` fed in chunks cut at `cuts`, each iterator dropped after `takes[i]`
+/// events; then drained with empty feeds (also dropped early, then fully) and finished. Also
+/// returns the position of the first `Undrained` error, and checks the buffer's bound.
+fn render_dropping(
+    body: &[u8],
+    s: &Settings,
+    limit: usize,
+    cuts: &[usize],
+    takes: &[usize],
+) -> (Vec<String>, Option<usize>) {
+    let mut p = ChunkParser::new(s.clone());
+    let mut got = Vec::new();
+    let mut points: Vec<usize> = cuts.iter().map(|&c| c % (body.len() + 1)).collect();
+    points.sort_unstable();
+    points.push(body.len());
+    let (mut prev, mut largest) = (0, 0);
+    let mut take = takes.iter().copied().cycle();
+    let mut feeds: Vec<&[u8]> = points
+        .iter()
+        .map(|&c| {
+            let chunk = &body[prev..c];
+            prev = c;
+            chunk
+        })
+        .collect();
+    feeds.extend([&[][..]; 3]);
+    for chunk in feeds {
+        largest = largest.max(chunk.len());
+        got.extend(p.feed(chunk).take(take.next().unwrap()).map(rendered));
+        assert!(
+            p.buffered() <= limit + largest + 10,
+            "{} buffered",
+            p.buffered()
+        );
+    }
+    got.extend(p.feed(&[]).map(rendered));
+    if let Err(e) = p.finish() {
+        got.push(rendered(Err(e)));
+    }
+    let discarded = got.iter().position(|l| l.starts_with("ERR Undrained"));
+    (got, discarded)
+}
+
+proptest! {
+    /// Iterators dropped after any number of events (the rest, the open family's included,
+    /// kept for the next feed) change nothing while the kept bytes stay within the family
+    /// limit plus the largest chunk; past it, the parse ends with `Undrained` after events
+    /// that are the whole-body parse's start.
+    #[test]
+    fn dropping_iterators_early_is_invisible(cuts in proptest::collection::vec(any::<usize>(), 0..12), takes in proptest::collection::vec(0usize..5, 1..16), limit in prop_oneof![Just(1usize << 20), 30usize..200]) {
+        let body = mixed_body();
+        let s = Settings::default().classic_histograms(true).max_family_len(limit);
+        let want = render_all(&body, s.clone());
+        let (got, discarded) = render_dropping(&body, &s, limit, &cuts, &takes);
+        match discarded {
+            None => prop_assert_eq!(&got, &want),
+            Some(at) => {
+                prop_assert_eq!(&got[..at], &want[..at]);
+                prop_assert_eq!(got.len(), at + 1, "{:?}", got);
+            }
+        }
+    }
+}
+
+#[test]
+fn an_iterator_dropped_inside_a_family_resumes_it() {
+    let body = mixed_body();
+    let s = Settings::default().classic_histograms(true);
+    let want = render_all(&body, s.clone());
+    // One event at a time, the whole body in one chunk: every drop is inside a family.
+    let mut p = ChunkParser::new(s.clone());
+    let mut got: Vec<String> = p.feed(&body).take(1).map(rendered).collect();
+    loop {
+        let before = got.len();
+        got.extend(p.feed(&[]).take(1).map(rendered));
+        if got.len() == before {
+            break;
+        }
+    }
+    p.finish().unwrap();
+    assert_eq!(got, want);
+    assert_eq!(p.buffered(), 0);
+    assert_eq!(p.families_read(), 5);
+    // And again with the next chunks arriving while kept bytes wait.
+    let (got, discarded) = render_dropping(&body, &s, 1 << 20, &[7, 50, 51, 120], &[2, 0, 1, 3, 0]);
+    assert_eq!((got, discarded), (want, None));
+}
+
+#[test]
+fn undrained_bytes_past_the_bound_end_the_body_with_an_error() {
+    let body = mixed_body();
+    let s = Settings::default().max_family_len(100);
+    let mut p = ChunkParser::new(s.clone());
+    // Never drained: two chunks are kept, the third would pass 100 + 60 bytes.
+    for chunk in body.chunks(60).take(3) {
+        drop(p.feed(chunk));
+        assert!(p.buffered() <= 170, "{}", p.buffered());
+    }
+    assert_eq!(p.buffered(), 0);
+    let errs: Vec<String> = p.feed(&body[180..]).map(rendered).collect();
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(
+        errs[0]
+            .starts_with("ERR Undrained 180 bytes of dropped, undrained iterators were discarded"),
+        "{errs:?}"
+    );
+    assert!(errs[0].ends_with("@0"), "{errs:?}");
+    assert_eq!(p.finish().map_err(|e| e.kind()), Ok(()));
+    // Reported by finish when no iterator comes.
+    let mut p = ChunkParser::new(s.clone());
+    for chunk in body.chunks(60).take(3) {
+        drop(p.feed(chunk));
+    }
+    assert_eq!(p.finish().map_err(|e| e.kind()), Err(ErrorKind::Undrained));
+    // An iterator dropped before it handed the error out leaves it to the next one.
+    let mut p = ChunkParser::new(s);
+    for chunk in body.chunks(60).take(3) {
+        drop(p.feed(chunk));
+    }
+    drop(p.feed(&[]));
+    assert_eq!(p.finish().map_err(|e| e.kind()), Err(ErrorKind::Undrained));
+}
+
+#[test]
+fn finishing_before_kept_families_were_drained_is_an_error() {
+    let body = mixed_body();
+    let mut p = ChunkParser::new(Settings::default());
+    assert_eq!(p.feed(&body).take(3).count(), 3);
+    let e = p.finish().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Undrained);
+    assert!(
+        e.message().contains("feed an empty chunk to drain them"),
+        "{e}"
+    );
+    assert_eq!(e.offset(), 0);
+}

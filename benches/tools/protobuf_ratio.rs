@@ -5,7 +5,7 @@
 //! `cargo run --release --example protobuf_ratio [rounds]`
 //!
 //! For instruction counts, one workload on one input: `protobuf_ratio one INPUT WORKLOAD [reps]`
-//! (WORKLOAD `text`, `pb` or `prost`; INPUT the input's name or a substring of names), e.g. under
+//! (WORKLOAD `text`, `pb`, `pbchunk` (the chunk parser fed 64 KiB chunks) or `prost`; INPUT the input's name or a substring of names), e.g. under
 //! `valgrind --tool=callgrind --toggle-collect='*workloads::ours*'`.
 
 #[path = "../common/protobuf.rs"]
@@ -19,6 +19,34 @@ fn median(v: &mut [f64]) -> f64 {
     v[v.len() / 2]
 }
 
+/// [`workloads::ours`] through the chunk parser, fed 64 KiB chunks.
+#[inline(never)]
+fn chunked(input: &[u8]) -> usize {
+    use promtext::protobuf::{ChunkParser, Event, Settings};
+    let mut p = ChunkParser::new(Settings::default());
+    let mut n = 0;
+    for chunk in input.chunks(64 << 10) {
+        for ev in p.feed(chunk) {
+            match ev.expect("valid protobuf") {
+                Event::Sample(s) => {
+                    n += s.value().to_bits() as usize & 1;
+                    for l in s.labels() {
+                        n += l.name.len() + l.value.len();
+                    }
+                }
+                Event::Histogram(h) => {
+                    for (name, value) in h.labels() {
+                        n += name.len() + value.len();
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    p.finish().expect("complete body");
+    n
+}
+
 fn one(mut args: impl Iterator<Item = String>) {
     let input = args.next().expect("input name");
     let workload = args.next().expect("workload: text, pb or prost");
@@ -26,6 +54,7 @@ fn one(mut args: impl Iterator<Item = String>) {
     let f = match workload.as_str() {
         "text" => workloads::text as fn(&[u8]) -> usize,
         "pb" => workloads::ours,
+        "pbchunk" => chunked,
         "prost" => workloads::prost,
         w => panic!("unknown workload {w}"),
     };

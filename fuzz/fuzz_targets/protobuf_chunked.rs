@@ -66,10 +66,11 @@ impl std::io::Read for Trickle<'_> {
 
 fuzz_target!(|input: (u8, Vec<u16>, &[u8])| {
     let (mode, cuts, data) = input;
+    let limit = if mode & 4 == 4 { 64 } else { 1 << 20 };
     let settings = Settings::default()
         .classic_histograms(mode & 1 == 1)
         .native_histograms(mode & 2 == 0)
-        .max_family_len(if mode & 4 == 4 { 64 } else { 1 << 20 });
+        .max_family_len(limit);
     let whole: Vec<String> = Parser::new(data, settings.clone()).map(|r| describe(&r)).collect();
     let points = common::cut_points(&cuts, data.len());
     let mut p = ChunkParser::new(settings.clone());
@@ -83,6 +84,40 @@ fuzz_target!(|input: (u8, Vec<u16>, &[u8])| {
         got.push(format!("ERR {e:?}"));
     }
     assert_eq!(whole, got);
+
+    // Iterators dropped early: what they did not hand out comes first from the next one, up to
+    // the family limit plus the largest chunk; past it, `Undrained` ends the body.
+    let mut p = ChunkParser::new(settings.clone());
+    let mut got = Vec::new();
+    let (mut prev, mut largest) = (0, 0);
+    let mut takes = cuts.iter().map(|&c| (c >> 12) as usize).chain([3, 0, 1]);
+    let mut feeds: Vec<&[u8]> = common::cut_points(&cuts, data.len())
+        .into_iter()
+        .map(|c| {
+            let chunk = &data[prev..c];
+            prev = c;
+            chunk
+        })
+        .collect();
+    feeds.extend([&[][..]; 3]);
+    for chunk in feeds {
+        largest = largest.max(chunk.len());
+        let take = takes.next().unwrap_or(usize::MAX);
+        got.extend(p.feed(chunk).take(take).map(|r| describe(&r)));
+        assert!(p.buffered() <= limit + largest + 10);
+    }
+    got.extend(p.feed(&[]).map(|r| describe(&r)));
+    if let Err(e) = p.finish() {
+        got.push(format!("ERR {e:?}"));
+    }
+    match got.iter().position(|l| l.starts_with("ERR Error { kind: Undrained")) {
+        None => assert_eq!(whole, got),
+        Some(at) => {
+            assert_eq!(whole[..at], got[..at]);
+            assert_eq!(got.len(), at + 1, "{got:?}");
+        }
+    }
+
     let step = 1 + (mode as usize >> 3);
     let mut r = ReadParser::new(Trickle(data, step), settings.clone());
     let mut read = Vec::new();

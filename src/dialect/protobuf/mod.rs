@@ -383,6 +383,13 @@ struct Inner {
     /// The body offset of the next byte not yet consumed (the start of `carry`).
     offset: u64,
     families: u64,
+    /// Whether the first family of the carry is one a dropped iterator stopped inside: it goes
+    /// on from `st` instead of being opened again.
+    resume: bool,
+    /// The largest chunk fed (what dropped iterators may leave is bounded by it).
+    largest_chunk: usize,
+    /// An [`ErrorKind::Undrained`] error for the next iterator or `finish`.
+    undrained: Option<Error>,
 }
 
 impl ChunkParser {
@@ -396,20 +403,27 @@ impl ChunkParser {
                 failed: false,
                 offset: 0,
                 families: 0,
+                resume: false,
+                largest_chunk: 0,
+                undrained: None,
             },
             carry: Vec::new(),
             joined: Vec::new(),
         }
     }
 
-    /// Feeds the next chunk; drain the returned iterator before feeding again (the rest of a
-    /// family whose events were not all drained is lost, later families are kept).
+    /// Feeds the next chunk. Drain the returned iterator before feeding again: what a dropped
+    /// iterator did not hand out (the rest of a family included) is kept and comes first from
+    /// the next one, up to [`Settings::max_family_len`] plus the largest chunk; past that it is
+    /// discarded and the next iterator (or [`ChunkParser::finish`]) reports
+    /// [`ErrorKind::Undrained`], which ends the body.
     pub fn feed<'c>(&'c mut self, chunk: &'c [u8]) -> ChunkEvents<'c> {
         let ChunkParser {
             inner,
             carry,
             joined,
         } = self;
+        inner.largest_chunk = inner.largest_chunk.max(chunk.len());
         let mut ev = ChunkEvents {
             inner,
             carry,
@@ -418,61 +432,65 @@ impl ChunkParser {
             fam: None,
             pending: None,
         };
-        if ev.inner.failed || chunk.is_empty() {
+        if let Some(e) = ev.inner.undrained.take() {
+            ev.pending = Some(e);
+            ev.rest = &[];
+            return ev;
+        }
+        if ev.inner.failed {
             ev.rest = &[];
             return ev;
         }
         if ev.carry.is_empty() {
             return ev;
         }
-        // Complete the carried family with the head of the chunk.
+        // Whole families at the head of the carry (left by a dropped iterator) come first;
+        // then a family cut by the last chunk is completed with the head of this one.
+        let limit = ev.inner.settings.max_family_len;
+        let whole = whole_families(ev.carry, limit);
+        let cut = &ev.carry[whole..];
         let mut head = [0u8; 16];
-        let n = ev.carry.len().min(16);
-        head[..n].copy_from_slice(&ev.carry[..n]);
+        let n = cut.len().min(16);
+        head[..n].copy_from_slice(&cut[..n]);
         let m = (16 - n).min(chunk.len());
         head[n..n + m].copy_from_slice(&chunk[..m]);
         let head = &head[..n + m];
-        let limit = ev.inner.settings.max_family_len;
-        match read_prefix(&head[..head.len().min(10)]) {
-            Prefix::Incomplete => {
+        joined.clear();
+        let complete = match read_prefix(&head[..head.len().min(10)]) {
+            _ if cut.is_empty() => Some(0),
+            Prefix::Complete(p, len) if len <= limit => {
+                (cut.len() + chunk.len() >= p + len).then(|| p + len - cut.len())
+            }
+            // Too few bytes yet to tell text from protobuf as the other readers do.
+            Prefix::Complete(p, len) if head.len() < check_len(p, len) => None,
+            Prefix::Incomplete => None,
+            // An error: the walk over the joined bytes reports it at its offset.
+            Prefix::Complete(..) | Prefix::Bad(_) => Some(chunk.len()),
+        };
+        match complete {
+            Some(need) => {
+                joined.extend_from_slice(ev.carry);
+                joined.extend_from_slice(&chunk[..need]);
+                ev.carry.clear();
+                ev.rest = &chunk[need..];
+            }
+            None => {
+                joined.extend_from_slice(&ev.carry[..whole]);
+                ev.carry.drain(..whole);
                 ev.carry.extend_from_slice(chunk);
                 ev.rest = &[];
-            }
-            Prefix::Bad(what) => {
-                ev.pending = Some(Error::new(ErrorKind::Protobuf, what, 0, 0, ev.inner.offset));
-                ev.rest = &[];
-            }
-            Prefix::Complete(p, len) if len > limit && head.len() < check_len(p, len) => {
-                // Too few bytes yet to tell text from protobuf as the other readers do.
-                ev.carry.extend_from_slice(chunk);
-                ev.rest = &[];
-            }
-            Prefix::Complete(p, len) if len > limit => {
-                let at = ev.inner.offset;
-                let e = too_large(len, limit, at);
-                ev.pending = Some(at_family_start(e, &head[..check_len(p, len)], at));
-                ev.rest = &[];
-            }
-            Prefix::Complete(p, len) => {
-                let need = p + len - ev.carry.len();
-                if chunk.len() < need {
-                    ev.carry.extend_from_slice(chunk);
-                    ev.rest = &[];
-                } else {
-                    joined.clear();
-                    joined.extend_from_slice(ev.carry);
-                    joined.extend_from_slice(&chunk[..need]);
-                    ev.carry.clear();
-                    ev.first = joined;
-                    ev.rest = &chunk[need..];
-                }
             }
         }
+        ev.first = joined;
         ev
     }
 
-    /// Ends the body: an error if a family is incomplete.
+    /// Ends the body: an error if a family is incomplete, or if bytes a dropped iterator left
+    /// were never handed out (feed an empty chunk to drain them first).
     pub fn finish(&mut self) -> Result<(), Error> {
+        if let Some(e) = self.inner.undrained.take() {
+            return Err(e);
+        }
         if self.inner.failed || self.carry.is_empty() {
             return Ok(());
         }
@@ -480,6 +498,19 @@ impl ChunkParser {
         let at = self.inner.offset;
         let limit = self.inner.settings.max_family_len;
         let carry = &self.carry;
+        let whole = whole_families(carry, limit);
+        if whole > 0 {
+            return Err(Error::new(
+                ErrorKind::Undrained,
+                format!(
+                    "{whole} bytes of whole families left by dropped, undrained iterators were \
+                     not handed out before the body ended (feed an empty chunk to drain them)"
+                ),
+                0,
+                0,
+                at,
+            ));
+        }
         let e = match read_prefix(carry) {
             Prefix::Complete(p, len) if len > limit => {
                 let claimed = &carry[..carry.len().min(check_len(p, len))];
@@ -492,7 +523,9 @@ impl ChunkParser {
         Err(at_family_start(e, carry, at))
     }
 
-    /// Bytes buffered for an incomplete family.
+    /// Bytes buffered: a family cut by a chunk boundary (at most [`Settings::max_family_len`]),
+    /// plus what a dropped, undrained iterator left for the next one (see
+    /// [`ChunkParser::feed`]).
     pub fn buffered(&self) -> usize {
         self.carry.len()
     }
@@ -503,36 +536,56 @@ impl ChunkParser {
     }
 }
 
+/// The length of the whole families (each within `limit`) at the head of `b`.
+fn whole_families(b: &[u8], limit: usize) -> usize {
+    let mut at = 0;
+    while let Prefix::Complete(p, len) = read_prefix_short(&b[at..]) {
+        if len > limit || b.len() - at - p < len {
+            break;
+        }
+        at += p + len;
+    }
+    at
+}
+
 /// The events of one [`ChunkParser::feed`] call.
 #[derive(Debug)]
 pub struct ChunkEvents<'c> {
     inner: &'c mut Inner,
     carry: &'c mut Vec<u8>,
-    /// A family completed from the carry, or empty.
+    /// Whole families kept from the carry, then the family completed with the chunk's head
+    /// (or, when that family holds an error, the whole chunk); or empty.
     first: &'c [u8],
     /// The rest of the chunk.
     rest: &'c [u8],
-    fam: Option<(&'c [u8], &'c str, Strs<'c>)>,
+    /// The open family: its bytes with their length prefix, its message, name and strings.
+    fam: Option<(&'c [u8], &'c [u8], &'c str, Strs<'c>)>,
+    /// An [`ErrorKind::Undrained`] error to hand out first.
     pending: Option<Error>,
 }
 
 impl<'c> ChunkEvents<'c> {
-    /// Opens the family `fam` at body offset `base`; `from_start` holds the body from the
-    /// family's length prefix (at `start`) on, for the mixed-body check.
+    /// Opens the family `fam` (`whole`: with its length prefix, at body offset `start`) at
+    /// body offset `base`, or goes on in it where a dropped iterator stopped.
     fn open(
         &mut self,
+        whole: &'c [u8],
         fam: &'c [u8],
         base: u64,
-        from_start: &[u8],
         start: u64,
     ) -> Option<Result<Event<'c>, Error>> {
+        if std::mem::take(&mut self.inner.resume) {
+            let (name, strs) = self.inner.st.resumed(fam);
+            self.fam = Some((whole, fam, name, strs));
+            return None;
+        }
         match self.inner.st.reopen(fam, base) {
             Ok((name, strs)) => {
                 self.inner.families += 1;
-                self.fam = Some((fam, name, strs));
+                self.fam = Some((whole, fam, name, strs));
                 None
             }
-            Err(e) => Some(Err(self.fail(at_family_start(e, from_start, start)))),
+            Err(e) => Some(Err(self.fail(at_family_start(e, whole, start)))),
         }
     }
 
@@ -553,7 +606,7 @@ impl<'c> Iterator for ChunkEvents<'c> {
             return Some(Err(self.fail(e)));
         }
         loop {
-            if let Some((fam, name, strs)) = &mut self.fam {
+            if let Some((_, fam, name, strs)) = &mut self.fam {
                 let inner = &mut *self.inner;
                 match inner
                     .st
@@ -567,59 +620,52 @@ impl<'c> Iterator for ChunkEvents<'c> {
             if self.inner.failed {
                 return None;
             }
-            if !self.first.is_empty() {
-                let first = std::mem::take(&mut self.first);
-                let (p, len) = match read_prefix(first) {
-                    Prefix::Complete(p, len) => (p, len),
-                    _ => (0, 0),
-                };
-                let base = self.inner.offset;
-                self.inner.offset += (p + len) as u64;
-                if let Some(r) = self.open(&first[p..p + len], base + p as u64, first, base) {
-                    return Some(r);
-                }
-                continue;
-            }
-            if self.rest.is_empty() {
+            // `first` before `rest`; `rest` is empty unless `first` holds whole families only.
+            let in_first = !self.first.is_empty();
+            let seg = if in_first { self.first } else { self.rest };
+            if seg.is_empty() {
                 return None;
             }
-            let rest = self.rest;
             let limit = self.inner.settings.max_family_len;
             let at = self.inner.offset;
-            match read_prefix_short(rest) {
-                Prefix::Complete(p, len) if len > limit && rest.len() < check_len(p, len) => {
+            match read_prefix_short(seg) {
+                Prefix::Complete(p, len) if len > limit && seg.len() < check_len(p, len) => {
                     // Too few bytes yet to tell text from protobuf as the other readers do.
-                    self.carry.extend_from_slice(rest);
-                    self.rest = &[];
-                    return None;
+                    self.carry.extend_from_slice(seg);
+                    *(if in_first {
+                        &mut self.first
+                    } else {
+                        &mut self.rest
+                    }) = &[];
                 }
                 Prefix::Complete(p, len) if len > limit => {
-                    let claimed = &rest[..check_len(p, len)];
+                    let claimed = &seg[..check_len(p, len)];
                     let e = at_family_start(too_large(len, limit, at), claimed, at);
                     return Some(Err(self.fail(e)));
                 }
-                Prefix::Complete(p, len) if rest.len() - p >= len => {
-                    self.rest = &rest[p + len..];
+                Prefix::Complete(p, len) if seg.len() - p >= len => {
+                    let (whole, next) = seg.split_at(p + len);
+                    *(if in_first {
+                        &mut self.first
+                    } else {
+                        &mut self.rest
+                    }) = next;
                     self.inner.offset += (p + len) as u64;
-                    if let Some(r) =
-                        self.open(&rest[p..p + len], at + p as u64, &rest[..p + len], at)
-                    {
+                    if let Some(r) = self.open(whole, &whole[p..], at + p as u64, at) {
                         return Some(r);
                     }
                 }
                 Prefix::Complete(..) | Prefix::Incomplete => {
-                    self.carry.extend_from_slice(rest);
-                    self.rest = &[];
-                    return None;
+                    self.carry.extend_from_slice(seg);
+                    *(if in_first {
+                        &mut self.first
+                    } else {
+                        &mut self.rest
+                    }) = &[];
                 }
                 Prefix::Bad(what) => {
-                    return Some(Err(self.fail(Error::new(
-                        ErrorKind::Protobuf,
-                        what,
-                        0,
-                        0,
-                        at,
-                    ))));
+                    let e = Error::new(ErrorKind::Protobuf, what, 0, 0, at);
+                    return Some(Err(self.fail(e)));
                 }
             }
         }
@@ -627,15 +673,60 @@ impl<'c> Iterator for ChunkEvents<'c> {
 }
 
 impl Drop for ChunkEvents<'_> {
-    /// Keeps the families not reached yet for the next feed.
+    /// Keeps what was not handed out for the next feed, in order: the open family (resumed
+    /// where it stopped), the families not reached yet, a family cut at the chunk's end.
     fn drop(&mut self) {
+        if let Some(e) = self.pending.take() {
+            self.inner.undrained = Some(e);
+            return;
+        }
         if self.inner.failed {
             return;
         }
-        if !self.first.is_empty() {
-            self.carry.extend_from_slice(self.first);
+        let open = self.fam.map_or(&[][..], |(whole, ..)| whole);
+        if open.is_empty() && self.first.is_empty() && self.rest.is_empty() {
+            return;
         }
-        self.carry.extend_from_slice(self.rest);
+        let total = open.len() + self.first.len() + self.rest.len() + self.carry.len();
+        let bound = (self.inner.settings.max_family_len)
+            .saturating_add(self.inner.largest_chunk)
+            .saturating_add(10);
+        // The open family's offset counts from its length prefix again.
+        self.inner.offset -= open.len() as u64;
+        if total > bound {
+            self.discard(total);
+            return;
+        }
+        let mut kept = Vec::with_capacity(total);
+        kept.extend_from_slice(open);
+        kept.extend_from_slice(self.first);
+        kept.extend_from_slice(self.rest);
+        kept.extend_from_slice(self.carry);
+        *self.carry = kept;
+        // A resumed family this iterator never reached is still to be resumed.
+        self.inner.resume |= !open.is_empty();
+    }
+}
+
+impl ChunkEvents<'_> {
+    /// Drops `len` undrained bytes, ending the body with an [`ErrorKind::Undrained`] error
+    /// for the next iterator or [`ChunkParser::finish`].
+    #[cold]
+    fn discard(&mut self, len: usize) {
+        let limit = self.inner.settings.max_family_len;
+        self.inner.undrained = Some(Error::new(
+            ErrorKind::Undrained,
+            format!(
+                "{len} bytes of dropped, undrained iterators were discarded: keeping them would \
+                 pass the family limit of {limit} bytes plus one chunk"
+            ),
+            0,
+            0,
+            self.inner.offset,
+        ));
+        self.inner.failed = true;
+        self.inner.resume = false;
+        self.carry.clear();
     }
 }
 

@@ -275,6 +275,13 @@ impl FamilyState {
         }
     }
 
+    /// The name and strings for going on in the family this state stands in, its bytes now at
+    /// `fam` (a copy of those it was opened on): the name was validated then, the other
+    /// strings are found again where they are needed.
+    pub(crate) fn resumed<'b>(&self, fam: &'b [u8]) -> (&'b str, Strs<'b>) {
+        (str_of(fam, self.name), Strs::default())
+    }
+
     /// [`FamilyState::open`] in place, for a front end that keeps one state (the state is
     /// large: moving it per family costs more than setting its fields); also returns the
     /// validated name and the strings to pass to [`FamilyState::next_event`].
