@@ -45,7 +45,9 @@ pub enum ErrorKind {
     FeedAfterFinish,
     /// A [`ChunkParser`](crate::ChunkParser) iterator was dropped undrained while lines of an
     /// earlier undrained one were still buffered, and keeping both would pass the buffer's bound
-    /// (the line limit plus one chunk): those lines were discarded.
+    /// (the line limit plus one chunk): those lines were discarded. The same for the protobuf
+    /// [`ChunkParser`](crate::protobuf::ChunkParser) (the family limit plus one chunk), where it
+    /// ends the body, and from its `finish` when kept families were never handed out.
     Undrained,
     /// Protobuf exposition: malformed wire data (truncated varint, a length beyond its message,
     /// a bad wire type, a singular message field repeated, …).
