@@ -6,6 +6,8 @@
 //!
 //! Generates an Istio (or Envoy) body of `MiB` mebibytes, scrapes it once through the seed's `envoy-stats` job to warm the
 //! cache, then runs the case N times. Per-run instructions are `(count at N) - (count at 0)` divided by N.
+//! `protobuf` alternates warm scrapes of the same data as protobuf and as text; with
+//! `SP_PROTOBUF_ONLY=R` it runs R warm protobuf scrapes only (for callgrind).
 //! `ratio` alternates a warm scrape and the parse-only baseline N times and prints the ratio of their median
 //! times (robust on a shared machine, like the parser's interleaved ratios).
 
@@ -60,6 +62,14 @@ fn main() {
             pb_report.samples_post_relabel,
             text_report.samples_post_relabel
         );
+        if let Ok(runs) = std::env::var("SP_PROTOBUF_ONLY") {
+            // For callgrind: only warm protobuf scrapes, `runs` of them.
+            for _ in 0..runs.parse().unwrap_or(1) {
+                let r = pb_scraper.scrape_bytes(black_box(&pb), PB, "", &mut Discard::default());
+                black_box(r.samples_post_relabel);
+            }
+            return;
+        }
         let (p, t, _) = common::interleaved_medians(
             n.max(3),
             || {
