@@ -17,7 +17,8 @@ if [ -d "$shared/corpus" ]; then
 else
   echo "note: ../shared is absent; seeding from the generator only"
 fi
-gen() { cargo run -q --release -p promtext-cli --manifest-path ../Cargo.toml -- gen "$@"; }
+# The dev profile: CI's tests built it already (a release build would take minutes).
+gen() { cargo run -q -p promtext-cli --manifest-path ../Cargo.toml -- gen "$@"; }
 i=0
 for args in "--profile envoy" "--profile istio" "--profile istio --escapes" "--profile envoy --openmetrics" "--profile istio --openmetrics"; do
   # shellcheck disable=SC2086
