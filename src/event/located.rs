@@ -769,7 +769,8 @@ mod tests {
     /// position, and valid multi-byte text.
     #[test]
     fn ascii_str_agrees_with_from_utf8() {
-        for n in 0..70usize {
+        // Under Miri every third length (its blocks' edges among them).
+        for n in (0..70usize).step_by(if cfg!(miri) { 3 } else { 1 }) {
             let plain: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
             assert_eq!(super::ascii_str(&plain), std::str::from_utf8(&plain).ok());
             for at in 0..n {
@@ -915,7 +916,7 @@ mod tests {
     #[test]
     fn utf8_run_end_agrees_with_from_utf8() {
         let edges: &[u8] = if cfg!(miri) {
-            &[0x22, 0x80, 0x8f, 0x90, 0xa0, 0xbf, 0xc2]
+            &[0x22, 0x80, 0xa0, 0xc2]
         } else {
             &[
                 0x00, 0x22, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0,
@@ -947,7 +948,7 @@ mod tests {
                 }
             }
         }
-        assert!(checked > if cfg!(miri) { 1000 } else { 1_000_000 });
+        assert!(checked > if cfg!(miri) { 3000 } else { 1_000_000 });
         // Runs of several characters, from an offset.
         let text = "aé東😀z".as_bytes();
         assert_eq!(utf8_run_end(text, 1), Some(text.len() - 1));
@@ -960,7 +961,7 @@ mod tests {
         // Every window of four bytes from the edges of each class, at several places in a
         // block of valid characters, for every end.
         let edges: &[u8] = if cfg!(miri) {
-            &[0x41, 0x80, 0xa0, 0xe0, 0xf4]
+            &[0x80, 0xe0, 0xf4]
         } else {
             &[
                 0x00, 0x22, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0,
@@ -1021,7 +1022,7 @@ mod tests {
                 }
             }
         }
-        assert!(checked > if cfg!(miri) { 5_000 } else { 15_000_000 });
+        assert!(checked > if cfg!(miri) { 1_500 } else { 15_000_000 });
     }
 
     #[test]
@@ -1270,9 +1271,11 @@ mod tests {
             vec![0x0a],
             vec![0x0a, 0x05, 0x0a, 0x01],
         ];
+        // Under Miri, which runs the unchecked slicing, the third piece from every fourth.
+        let thirds = if cfg!(miri) { 4 } else { 1 };
         for a in &pieces {
             for b in &pieces {
-                for c in &pieces {
+                for c in pieces.iter().step_by(thirds) {
                     let msg: Vec<u8> = [a.as_slice(), b, c].concat();
                     check_message(&msg);
                     check_message(&msg[..msg.len() / 2]);
