@@ -615,9 +615,9 @@ fn rendered(ev: Result<Event<'_>, promtext::Error>) -> String {
     }
 }
 
-/// The events of `body` fed in chunks cut at `cuts`, each iterator dropped after `takes[i]`
-/// events; then drained with empty feeds (also dropped early, then fully) and finished. Also
-/// returns the position of the first `Undrained` error, and checks the buffer's bound.
+/// [`pb::render_dropping`] at the cuts `cuts` (taken modulo the body's length plus one),
+/// each iterator dropped after `takes[i]` events (cycled); also the position of the first
+/// `Undrained` error.
 fn render_dropping(
     body: &[u8],
     s: &Settings,
@@ -625,35 +625,10 @@ fn render_dropping(
     cuts: &[usize],
     takes: &[usize],
 ) -> (Vec<String>, Option<usize>) {
-    let mut p = ChunkParser::new(s.clone());
-    let mut got = Vec::new();
     let mut points: Vec<usize> = cuts.iter().map(|&c| c % (body.len() + 1)).collect();
     points.sort_unstable();
     points.push(body.len());
-    let (mut prev, mut largest) = (0, 0);
-    let mut take = takes.iter().copied().cycle();
-    let mut feeds: Vec<&[u8]> = points
-        .iter()
-        .map(|&c| {
-            let chunk = &body[prev..c];
-            prev = c;
-            chunk
-        })
-        .collect();
-    feeds.extend([&[][..]; 3]);
-    for chunk in feeds {
-        largest = largest.max(chunk.len());
-        got.extend(p.feed(chunk).take(take.next().unwrap()).map(rendered));
-        assert!(
-            p.buffered() <= limit + largest + 10,
-            "{} buffered",
-            p.buffered()
-        );
-    }
-    got.extend(p.feed(&[]).map(rendered));
-    if let Err(e) = p.finish() {
-        got.push(rendered(Err(e)));
-    }
+    let got = pb::render_dropping(body, s, limit, &points, takes.iter().copied().cycle());
     let discarded = got.iter().position(|l| l.starts_with("ERR Undrained"));
     (got, discarded)
 }

@@ -87,33 +87,14 @@ fuzz_target!(|input: (u8, Vec<u16>, &[u8])| {
 
     // Iterators dropped early: what they did not hand out comes first from the next one, up to
     // the family limit plus the largest chunk; past it, `Undrained` ends the body.
-    let mut p = ChunkParser::new(settings.clone());
-    let mut got = Vec::new();
-    let (mut prev, mut largest) = (0, 0);
-    let mut takes = cuts.iter().map(|&c| (c >> 12) as usize).chain([3, 0, 1]);
-    let mut feeds: Vec<&[u8]> = common::cut_points(&cuts, data.len())
-        .into_iter()
-        .map(|c| {
-            let chunk = &data[prev..c];
-            prev = c;
-            chunk
-        })
-        .collect();
-    feeds.extend([&[][..]; 3]);
-    for chunk in feeds {
-        largest = largest.max(chunk.len());
-        let take = takes.next().unwrap_or(usize::MAX);
-        got.extend(p.feed(chunk).take(take).map(|r| describe(&r)));
-        assert!(p.buffered() <= limit + largest + 10);
-    }
-    got.extend(p.feed(&[]).map(|r| describe(&r)));
-    if let Err(e) = p.finish() {
-        got.push(format!("ERR {e:?}"));
-    }
-    match got.iter().position(|l| l.starts_with("ERR Error { kind: Undrained")) {
-        None => assert_eq!(whole, got),
+    let want = pb::render_all(data, settings.clone());
+    let takes = cuts.iter().map(|&c| (c >> 12) as usize).chain([3, 0, 1]);
+    let points = common::cut_points(&cuts, data.len());
+    let got = pb::render_dropping(data, &settings, limit, &points, takes);
+    match got.iter().position(|l| l.starts_with("ERR Undrained")) {
+        None => assert_eq!(want, got),
         Some(at) => {
-            assert_eq!(whole[..at], got[..at]);
+            assert_eq!(want[..at], got[..at]);
             assert_eq!(got.len(), at + 1, "{got:?}");
         }
     }

@@ -1,7 +1,7 @@
 //! Rendering protobuf events for the tests, and hand-built wire bytes.
 #![allow(dead_code)]
 
-use promtext::protobuf::{Event, Parser, Settings};
+use promtext::protobuf::{ChunkParser, Event, Parser, Settings};
 
 /// `H name "help"`, `U name unit`, `T name type`, `S name{l="v",…} value [@ts] [st=…] [ex=…]`,
 /// `N name{…} schema=… count=… sum=… zt=… zc=… +[(i,lo,hi,c)…] -[…]`.
@@ -69,15 +69,49 @@ pub fn render_all(body: &[u8], settings: Settings) -> Vec<String> {
         match ev {
             Ok(e) => out.push(render(&e)),
             Err(e) => {
-                out.push(format!(
-                    "ERR {:?} {} @{}",
-                    e.kind(),
-                    e.message(),
-                    e.offset()
-                ));
+                out.push(render_err(&e));
                 break;
             }
         }
+    }
+    out
+}
+
+/// An error as [`render_all`] shows it: `ERR kind message @offset`.
+pub fn render_err(e: &promtext::Error) -> String {
+    format!("ERR {:?} {} @{}", e.kind(), e.message(), e.offset())
+}
+
+/// The events of `body` fed to a [`ChunkParser`] in the chunks that end at `points` (sorted,
+/// the last at the body's end) and three empty ones, each iterator dropped after as many events
+/// as `takes` gives (all once it runs out), then drained by one more empty feed and finished;
+/// rendered as [`render_all`] renders them. Asserts that the parser never buffers more than
+/// the family limit `limit` plus the largest chunk (and a length prefix).
+pub fn render_dropping(
+    body: &[u8],
+    settings: &Settings,
+    limit: usize,
+    points: &[usize],
+    mut takes: impl Iterator<Item = usize>,
+) -> Vec<String> {
+    let rendered = |r: Result<Event<'_>, promtext::Error>| match r {
+        Ok(e) => render(&e),
+        Err(e) => render_err(&e),
+    };
+    let mut p = ChunkParser::new(settings.clone());
+    let mut out = Vec::new();
+    let (mut prev, mut largest) = (0, 0);
+    for &end in points.iter().chain(&[body.len(); 3]) {
+        let chunk = &body[prev..end];
+        prev = end;
+        largest = largest.max(chunk.len());
+        let take = takes.next().unwrap_or(usize::MAX);
+        out.extend(p.feed(chunk).take(take).map(rendered));
+        assert!(p.buffered() <= limit + largest + 10, "{} buffered", p.buffered());
+    }
+    out.extend(p.feed(&[]).map(rendered));
+    if let Err(e) = p.finish() {
+        out.push(render_err(&e));
     }
     out
 }
