@@ -107,7 +107,11 @@ pub fn render_dropping(
         largest = largest.max(chunk.len());
         let take = takes.next().unwrap_or(usize::MAX);
         out.extend(p.feed(chunk).take(take).map(rendered));
-        assert!(p.buffered() <= limit + largest + 10, "{} buffered", p.buffered());
+        assert!(
+            p.buffered() <= limit + largest + 10,
+            "{} buffered",
+            p.buffered()
+        );
     }
     out.extend(p.feed(&[]).map(rendered));
     if let Err(e) = p.finish() {
