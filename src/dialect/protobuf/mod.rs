@@ -348,7 +348,8 @@ impl<'a> Parser<'a> {
 
 /// A push parser: feed chunks as they arrive and drain the events of the families they
 /// complete. Complete families are read from the chunk in place; only a family cut by a chunk
-/// boundary is copied (at most [`Settings::max_family_len`] bytes).
+/// boundary is copied (at most [`Settings::max_family_len`] bytes), and what an iterator
+/// dropped before it was drained left (see [`ChunkParser::feed`]).
 ///
 /// ```
 /// use promtext::protobuf::{self, write};
