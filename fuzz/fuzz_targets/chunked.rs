@@ -15,7 +15,10 @@ fn describe(r: &Result<Event<'_>, promtext::Error>) -> String {
         // The labels as walked too: the whole-body parser takes labels over from earlier
         // lines and locates them, the general path re-scans them.
         Ok(Event::Sample(s)) => {
-            let labels: Vec<_> = s.labels().map(|l| format!("{}={}", l.name, l.value)).collect();
+            let labels: Vec<_> = s
+                .labels()
+                .map(|l| format!("{}={}", l.name, l.value))
+                .collect();
             format!("{s:?} {labels:?}")
         }
         Ok(ev) => format!("{ev:?}"),
@@ -25,7 +28,9 @@ fn describe(r: &Result<Event<'_>, promtext::Error>) -> String {
 
 fuzz_target!(|input: (u8, Vec<u16>, &[u8])| {
     let (mode, cuts, data) = input;
-    let mut settings = Settings::default().lenient(mode & 1 == 1).max_line_len(if mode & 2 == 2 { 24 } else { 1 << 20 });
+    let mut settings = Settings::default()
+        .lenient(mode & 1 == 1)
+        .max_line_len(if mode & 2 == 2 { 24 } else { 1 << 20 });
     // Label limits: the one-pass path checks them while it reads, the general path after.
     if mode & 8 == 8 {
         let k = usize::from(mode >> 4);
@@ -35,7 +40,9 @@ fuzz_target!(|input: (u8, Vec<u16>, &[u8])| {
             value_len: if k & 8 == 8 { 4 } else { 0 },
         });
     }
-    let whole: Vec<String> = promtext::parse_with(data, settings.clone()).map(|r| describe(&r)).collect();
+    let whole: Vec<String> = promtext::parse_with(data, settings.clone())
+        .map(|r| describe(&r))
+        .collect();
     let points = common::cut_points(&cuts, data.len());
     let mut p = ChunkParser::new(settings.clone());
     let mut got = Vec::new();

@@ -13,8 +13,17 @@ pub fn cut_points(cuts: &[u16], len: usize) -> Vec<usize> {
 
 /// An OpenMetrics dialect's settings with the fuzzer's choice of level, lenience and a small
 /// line limit.
-pub fn om_settings(base: Settings, strict: bool, lenient: bool, small_lines: Option<usize>) -> Settings {
-    let level = if strict { Validation::Strict } else { Validation::Prometheus };
+pub fn om_settings(
+    base: Settings,
+    strict: bool,
+    lenient: bool,
+    small_lines: Option<usize>,
+) -> Settings {
+    let level = if strict {
+        Validation::Strict
+    } else {
+        Validation::Prometheus
+    };
     let settings = base.validation(level).lenient(lenient);
     match small_lines {
         Some(n) => settings.max_line_len(n),

@@ -48,15 +48,26 @@ fuzz_target!(|data: &[u8]| {
     let cut = scrape(limit, enc, body, *cut as usize + 1);
     for o in [&whole, &cut] {
         if limit > 0 && enc != "identity" {
-            assert!(o.body_bytes <= limit + PIECE, "{enc}: {} bytes decoded under a limit of {limit}", o.body_bytes);
+            assert!(
+                o.body_bytes <= limit + PIECE,
+                "{enc}: {} bytes decoded under a limit of {limit}",
+                o.body_bytes
+            );
         }
         if o.ok && limit > 0 {
             assert!(o.body_bytes < limit);
         }
     }
     // The verdict does not depend on how the body is cut; a successful scrape decodes the same bytes.
-    assert_eq!(whole.ok, cut.ok, "{enc}: whole {} / cut {}", whole.ok, cut.ok);
+    assert_eq!(
+        whole.ok, cut.ok,
+        "{enc}: whole {} / cut {}",
+        whole.ok, cut.ok
+    );
     if whole.ok {
-        assert_eq!((whole.body_bytes, whole.samples), (cut.body_bytes, cut.samples));
+        assert_eq!(
+            (whole.body_bytes, whole.samples),
+            (cut.body_bytes, cut.samples)
+        );
     }
 });

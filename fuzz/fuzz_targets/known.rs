@@ -6,7 +6,11 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: (u8, Vec<u16>, &[u8])| {
     let (chunk, offers, data) = input;
-    let chunk = if chunk == 0 { usize::MAX } else { usize::from(chunk) };
+    let chunk = if chunk == 0 {
+        usize::MAX
+    } else {
+        usize::from(chunk)
+    };
     if let Err(e) = promtext::__fuzzing::known_series_agree(data, chunk, &offers) {
         panic!("{e}");
     }

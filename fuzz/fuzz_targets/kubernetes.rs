@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use promtext::discovery::kubernetes::Cluster;
 use promtext::config::{KubernetesSdConfig, KubernetesSelector};
+use promtext::discovery::kubernetes::Cluster;
 
 fuzz_target!(|data: &[u8]| {
     // The first line holds the label selector, the second the field selector, the rest the pod list.

@@ -18,7 +18,12 @@ fn describe(r: &Result<Event<'_>, promtext::Error>) -> String {
 /// Two worker threads whatever the machine, so blocks really run concurrently.
 fn pool() -> &'static rayon::ThreadPool {
     static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
-    POOL.get_or_init(|| rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("thread pool"))
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .expect("thread pool")
+    })
 }
 
 fuzz_target!(|input: (u8, u8, &[u8])| {
@@ -27,7 +32,11 @@ fuzz_target!(|input: (u8, u8, &[u8])| {
         .lenient(mode & 1 == 1)
         .max_line_len(if mode & 2 == 2 { 24 } else { 1 << 20 })
         .allow_duplicate_labels(mode & 4 == 4);
-    let settings = if mode & 8 == 8 { settings.dialect(promtext::Dialect::OpenMetrics) } else { settings };
+    let settings = if mode & 8 == 8 {
+        settings.dialect(promtext::Dialect::OpenMetrics)
+    } else {
+        settings
+    };
     let relative = mode & 16 == 16;
     let options = Options::default()
         .threshold(0)
@@ -56,7 +65,10 @@ fuzz_target!(|input: (u8, u8, &[u8])| {
     });
     match got {
         Ok(blocks) => {
-            let items: Vec<String> = blocks.iter().flat_map(|(items, _)| items.iter().cloned()).collect();
+            let items: Vec<String> = blocks
+                .iter()
+                .flat_map(|(items, _)| items.iter().cloned())
+                .collect();
             assert_eq!(want, items);
             assert_eq!(want_skipped, blocks.iter().map(|(_, n)| n).sum::<u64>());
             // Without an error, fail-fast mode must not have stopped anywhere.
@@ -69,9 +81,18 @@ fuzz_target!(|input: (u8, u8, &[u8])| {
     }
 
     let whole: Result<Vec<String>, String> = promtext::parse_with(data, settings.clone())
-        .map(|r| r.map(|ev| describe(&Ok(ev))).map_err(|e| format!("ERR {e:?}")))
+        .map(|r| {
+            r.map(|ev| describe(&Ok(ev)))
+                .map_err(|e| format!("ERR {e:?}"))
+        })
         .collect();
     let vec = pool().install(|| options.parse_to_vec(data, settings));
-    let vec = vec.map(|evs| evs.iter().map(|ev| describe(&Ok(ev.clone()))).collect::<Vec<_>>()).map_err(|e| format!("ERR {e:?}"));
+    let vec = vec
+        .map(|evs| {
+            evs.iter()
+                .map(|ev| describe(&Ok(ev.clone())))
+                .collect::<Vec<_>>()
+        })
+        .map_err(|e| format!("ERR {e:?}"));
     assert_eq!(whole, vec);
 });

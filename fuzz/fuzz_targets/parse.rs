@@ -5,14 +5,24 @@ use promtext::{Event, Settings};
 
 fn touch(ev: &Event<'_>) -> usize {
     match ev {
-        Event::Sample(s) => s.labels().map(|l| l.name.len() + l.value.len()).sum::<usize>() + s.name().len() + s.value_text().len(),
+        Event::Sample(s) => {
+            s.labels()
+                .map(|l| l.name.len() + l.value.len())
+                .sum::<usize>()
+                + s.name().len()
+                + s.value_text().len()
+        }
         Event::Help(h) => h.text().len(),
         _ => 0,
     }
 }
 
 fuzz_target!(|data: &[u8]| {
-    for settings in [Settings::default(), Settings::default().lenient(true), Settings::default().lenient(true).max_line_len(16)] {
+    for settings in [
+        Settings::default(),
+        Settings::default().lenient(true),
+        Settings::default().lenient(true).max_line_len(16),
+    ] {
         let mut p = promtext::parse_with(data, settings);
         let mut n = 0;
         for ev in p.by_ref() {

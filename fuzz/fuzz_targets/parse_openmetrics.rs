@@ -70,11 +70,19 @@ fuzz_target!(|input: Input| {
     );
     let want = whole(&input.body, &settings);
     let size = usize::from(input.chunk).max(1);
-    assert_eq!(chunked(&input.body, &settings, size), want, "chunk size {size}");
+    assert_eq!(
+        chunked(&input.body, &settings, size),
+        want,
+        "chunk size {size}"
+    );
     assert_eq!(read(&input.body, &settings), want);
     // A strict verdict of "valid" implies the Prometheus verdict.
     if input.strict && !input.lenient && !want.iter().any(|e| e.starts_with("error")) {
         let prometheus = settings.validation(Validation::Prometheus);
-        assert!(!whole(&input.body, &prometheus).iter().any(|e| e.starts_with("error")));
+        assert!(
+            !whole(&input.body, &prometheus)
+                .iter()
+                .any(|e| e.starts_with("error"))
+        );
     }
 });

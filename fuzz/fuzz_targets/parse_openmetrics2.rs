@@ -29,7 +29,13 @@ fn render(ev: Result<Event<'_>, promtext::Error>, scratch: &mut NativeScratch) -
             let labels: Vec<_> = s.labels().collect();
             let ex: Vec<_> = s
                 .exemplars()
-                .map(|e| (e.labels().collect::<Vec<_>>(), e.value().to_bits(), e.timestamp_text()))
+                .map(|e| {
+                    (
+                        e.labels().collect::<Vec<_>>(),
+                        e.value().to_bits(),
+                        e.timestamp_text(),
+                    )
+                })
                 .collect();
             format!(
                 "{s:?} {} {labels:?} {ex:?} {:?} {:?}",
@@ -109,13 +115,21 @@ fuzz_target!(|input: Input| {
     // limit plus the largest chunk): it then discards the waiting lines and says so; up to
     // there the events are the whole-body parse's.
     match got.iter().position(|e| e.contains("kind: Undrained")) {
-        Some(at) => assert_eq!(got[..at], want[..at.min(want.len())], "chunk size {size}, take {take}"),
+        Some(at) => assert_eq!(
+            got[..at],
+            want[..at.min(want.len())],
+            "chunk size {size}, take {take}"
+        ),
         None => assert_eq!(got, want, "chunk size {size}, take {take}"),
     }
     assert_eq!(read(&input.body, &settings), want);
     // A strict verdict of "valid" implies the Prometheus verdict.
     if input.strict && !input.lenient && !want.iter().any(|e| e.starts_with("error")) {
         let prometheus = settings.validation(Validation::Prometheus);
-        assert!(!whole(&input.body, &prometheus).iter().any(|e| e.starts_with("error")));
+        assert!(
+            !whole(&input.body, &prometheus)
+                .iter()
+                .any(|e| e.starts_with("error"))
+        );
     }
 });

@@ -32,8 +32,13 @@ fuzz_target!(|input: (bool, &[u8])| {
     match err {
         None => assert_eq!(ours, want),
         Some(e) => assert!(
-            matches!(e.kind(), ErrorKind::InvalidName | ErrorKind::InvalidType | ErrorKind::InvalidHistogram | ErrorKind::MixedFormat)
-                || e.message().contains("repeated (a singular message)"),
+            matches!(
+                e.kind(),
+                ErrorKind::InvalidName
+                    | ErrorKind::InvalidType
+                    | ErrorKind::InvalidHistogram
+                    | ErrorKind::MixedFormat
+            ) || e.message().contains("repeated (a singular message)"),
             "prost decodes, we fail: {e}"
         ),
     }

@@ -20,7 +20,11 @@ fn describe(r: &Result<Event<'_>, promtext::Error>) -> String {
 }
 
 /// One event through the converter; `false` once the input failed.
-fn convert(c: &mut Converter, r: Result<Event<'_>, promtext::Error>, out: &mut Vec<String>) -> bool {
+fn convert(
+    c: &mut Converter,
+    r: Result<Event<'_>, promtext::Error>,
+    out: &mut Vec<String>,
+) -> bool {
     let ev = match r {
         Ok(ev) => ev,
         Err(e) => {
@@ -71,7 +75,9 @@ fuzz_target!(|input: (u8, Vec<u16>, &[u8])| {
         .classic_histograms(mode & 1 == 1)
         .native_histograms(mode & 2 == 0)
         .max_family_len(limit);
-    let whole: Vec<String> = Parser::new(data, settings.clone()).map(|r| describe(&r)).collect();
+    let whole: Vec<String> = Parser::new(data, settings.clone())
+        .map(|r| describe(&r))
+        .collect();
     let points = common::cut_points(&cuts, data.len());
     let mut p = ChunkParser::new(settings.clone());
     let mut got = Vec::new();

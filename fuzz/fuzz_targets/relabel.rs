@@ -42,7 +42,9 @@ fn render(o: Outcome, input: &[(String, String)]) -> Option<Labels> {
 }
 
 fn check(rules: &[RelabelConfig], scheme: NameValidationScheme, input: &[(String, String)]) {
-    let Ok(fast) = Pipeline::new(rules, scheme) else { return };
+    let Ok(fast) = Pipeline::new(rules, scheme) else {
+        return;
+    };
     let plain = Pipeline::with_options(rules, scheme, CompileOptions { fast_paths: false })
         .expect("plain compiles when fast does");
     let naive = NaivePipeline::new(rules, scheme).expect("naive compiles when fast does");
@@ -61,7 +63,11 @@ fn check(rules: &[RelabelConfig], scheme: NameValidationScheme, input: &[(String
             Outcome::Changed(l) => Some(l),
         };
         assert_eq!(a, d, "apply_labels: {rules:?}");
-        assert_eq!(render(r.apply(input), input), a, "reused relabeler: {rules:?}");
+        assert_eq!(
+            render(r.apply(input), input),
+            a,
+            "reused relabeler: {rules:?}"
+        );
     }
     // The label-set memo answers the miss and the hit alike.
     let mut memo = LabelSetCache::new();
@@ -79,12 +85,19 @@ fn check(rules: &[RelabelConfig], scheme: NameValidationScheme, input: &[(String
     assert_eq!(render(e.outcome, input), a);
     if let Some(l) = &a {
         let names: Vec<&str> = l.iter().map(|(n, _)| n).collect();
-        assert!(names.windows(2).all(|w| w[0] < w[1]), "names sorted and unique");
+        assert!(
+            names.windows(2).all(|w| w[0] < w[1]),
+            "names sorted and unique"
+        );
     }
 }
 
 fuzz_target!(|inp: Input| {
-    let scheme = if inp.legacy { NameValidationScheme::Legacy } else { NameValidationScheme::Utf8 };
+    let scheme = if inp.legacy {
+        NameValidationScheme::Legacy
+    } else {
+        NameValidationScheme::Utf8
+    };
     let mut labels: Vec<(String, String)> = inp
         .labels
         .iter()
@@ -116,7 +129,8 @@ fuzz_target!(|inp: Input| {
             if let Some(rep) = &r.replacement {
                 c = c.replacement(rep.clone());
             }
-            c.target_label(r.target.clone()).modulus(u64::from(r.modulus))
+            c.target_label(r.target.clone())
+                .modulus(u64::from(r.modulus))
         })
         .filter(|c| c.validate(scheme).is_ok())
         .collect();
