@@ -76,25 +76,32 @@ pub fn text(input: &[u8]) -> usize {
 pub fn ours(input: &[u8]) -> usize {
     let mut n = 0;
     for ev in protobuf::parse(input) {
-        match ev.expect("valid protobuf") {
-            PbEvent::Sample(s) => {
-                n += s.value().to_bits() as usize & 1;
-                for l in s.labels() {
-                    n += l.name.len() + l.value.len();
-                }
-            }
-            PbEvent::Histogram(h) => {
-                for (name, value) in h.labels() {
-                    n += name.len() + value.len();
-                }
-                for b in h.positive_buckets().chain(h.negative_buckets()) {
-                    n += b.count as usize & 1;
-                }
-            }
-            _ => {}
-        }
+        read_event(ev.expect("valid protobuf"), &mut n);
     }
     n
+}
+
+/// What [`ours`] reads of one event, into `n`: a sample's value and labels, a native
+/// histogram's labels and buckets.
+#[inline(always)]
+pub fn read_event(ev: PbEvent<'_>, n: &mut usize) {
+    match ev {
+        PbEvent::Sample(s) => {
+            *n += s.value().to_bits() as usize & 1;
+            for l in s.labels() {
+                *n += l.name.len() + l.value.len();
+            }
+        }
+        PbEvent::Histogram(h) => {
+            for (name, value) in h.labels() {
+                *n += name.len() + value.len();
+            }
+            for b in h.positive_buckets().chain(h.negative_buckets()) {
+                *n += b.count as usize & 1;
+            }
+        }
+        _ => {}
+    }
 }
 
 /// prost's owned decode of the same body, every label walked.

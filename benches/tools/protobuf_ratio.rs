@@ -5,7 +5,8 @@
 //! `cargo run --release --example protobuf_ratio [rounds]`
 //!
 //! For instruction counts, one workload on one input: `protobuf_ratio one INPUT WORKLOAD [reps]`
-//! (WORKLOAD `text`, `pb`, `pbchunk` (the chunk parser fed 64 KiB chunks) or `prost`; INPUT the input's name or a substring of names), e.g. under
+//! (WORKLOAD `text`, `pb`, `pbchunk` (the chunk parser fed 64 KiB chunks) or `prost`; INPUT
+//! the input's name or a substring of names), e.g. under
 //! `valgrind --tool=callgrind --toggle-collect='*workloads::ours*'`.
 
 #[path = "../common/protobuf.rs"]
@@ -22,25 +23,12 @@ fn median(v: &mut [f64]) -> f64 {
 /// [`workloads::ours`] through the chunk parser, fed 64 KiB chunks.
 #[inline(never)]
 fn chunked(input: &[u8]) -> usize {
-    use promtext::protobuf::{ChunkParser, Event, Settings};
+    use promtext::protobuf::{ChunkParser, Settings};
     let mut p = ChunkParser::new(Settings::default());
     let mut n = 0;
     for chunk in input.chunks(64 << 10) {
         for ev in p.feed(chunk) {
-            match ev.expect("valid protobuf") {
-                Event::Sample(s) => {
-                    n += s.value().to_bits() as usize & 1;
-                    for l in s.labels() {
-                        n += l.name.len() + l.value.len();
-                    }
-                }
-                Event::Histogram(h) => {
-                    for (name, value) in h.labels() {
-                        n += name.len() + value.len();
-                    }
-                }
-                _ => {}
-            }
+            workloads::read_event(ev.expect("valid protobuf"), &mut n);
         }
     }
     p.finish().expect("complete body");
