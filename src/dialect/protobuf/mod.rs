@@ -622,8 +622,13 @@ impl<'c> Iterator for ChunkEvents<'c> {
                 return None;
             }
             // `first` before `rest`; `rest` is empty unless `first` holds whole families only.
+            // The segment is taken: what is not a whole family goes to the carry or fails.
             let in_first = !self.first.is_empty();
-            let seg = if in_first { self.first } else { self.rest };
+            let seg = std::mem::take(if in_first {
+                &mut self.first
+            } else {
+                &mut self.rest
+            });
             if seg.is_empty() {
                 return None;
             }
@@ -633,11 +638,6 @@ impl<'c> Iterator for ChunkEvents<'c> {
                 Prefix::Complete(p, len) if len > limit && seg.len() < check_len(p, len) => {
                     // Too few bytes yet to tell text from protobuf as the other readers do.
                     self.carry.extend_from_slice(seg);
-                    *(if in_first {
-                        &mut self.first
-                    } else {
-                        &mut self.rest
-                    }) = &[];
                 }
                 Prefix::Complete(p, len) if len > limit => {
                     let claimed = &seg[..check_len(p, len)];
@@ -656,14 +656,7 @@ impl<'c> Iterator for ChunkEvents<'c> {
                         return Some(r);
                     }
                 }
-                Prefix::Complete(..) | Prefix::Incomplete => {
-                    self.carry.extend_from_slice(seg);
-                    *(if in_first {
-                        &mut self.first
-                    } else {
-                        &mut self.rest
-                    }) = &[];
-                }
+                Prefix::Complete(..) | Prefix::Incomplete => self.carry.extend_from_slice(seg),
                 Prefix::Bad(what) => {
                     let e = Error::new(ErrorKind::Protobuf, what, 0, 0, at);
                     return Some(Err(self.fail(e)));
@@ -689,6 +682,7 @@ impl Drop for ChunkEvents<'_> {
             return;
         }
         let total = open.len() + self.first.len() + self.rest.len() + self.carry.len();
+        // (10: the longest length prefix, that of a family kept whole.)
         let bound = (self.inner.settings.max_family_len)
             .saturating_add(self.inner.largest_chunk)
             .saturating_add(10);
