@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::event::located::utf8_run_end;
+use crate::go::Decimal;
 use crate::lex::scan::KeyShape;
 
 /// A `# HELP` or `# TYPE` line recognised by [`fast_meta`]: its end (the LF's index or the
@@ -582,8 +583,9 @@ struct Tail {
 }
 
 /// The value token at `i` and an optional timestamp, ending the line (at a LF or the end of
-/// `b`). A plain integer of up to 19 digits is converted exactly in the fused loop; any other
-/// token must be one `parse_value` accepts (ASCII only). The timestamp is one blank and 1 to 18
+/// `b`). Short integers are converted in one step and plain decimals read in place
+/// ([`crate::go::decimal_at`]); any other token must be one `parse_value` accepts (ASCII
+/// only). The timestamp is one blank and 1 to 18
 /// digits (never out of `i64`'s range); signs, longer runs and more blanks are left to the
 /// general path. `None`: not this shape.
 #[inline(always)]
@@ -601,32 +603,47 @@ fn line_end_value(b: &[u8], mut i: usize) -> Option<Tail> {
             i += len;
             n as i64 as f64
         }
-        _ => {
-            let n;
-            (i, n) = digit_run(b, i);
-            if i > vstart && i - vstart <= 19 && (i == b.len() || b[i] == b'\n') {
-                n as f64
-            } else {
-                let digits_end = i;
-                i = token_end(b, i);
-                if i == vstart {
-                    return None;
-                }
-                let value = if digits_end == i && i - vstart <= 19 {
-                    n as f64
-                } else {
-                    crate::go::parse_value_bytes(&b[vstart..i]).ok()?
-                };
-                if i < b.len() && b[i] != b'\n' {
-                    return timestamp_tail(b, i, value);
-                }
-                value
+        // Any other number is read in place, and its next byte must end the token.
+        _ => match crate::go::decimal_at(b, i) {
+            Decimal::Value(end, v) if end == b.len() || b[end] == b'\n' => {
+                i = end;
+                v
             }
-        }
+            Decimal::Value(end, v) if b[end] == b' ' => return timestamp_tail(b, end, v),
+            // Summaries without observations: Envoy's and Go clients' quantiles are often
+            // `NaN`.
+            _ if b.get(i..i + 4) == Some(b"NaN\n") => {
+                i += 3;
+                f64::from_bits(crate::go::NORMAL_NAN_BITS)
+            }
+            _ => return other_value(b, i),
+        },
     };
     Some(Tail {
         end: i,
         value_end: i,
+        value,
+        timestamp_ms: None,
+    })
+}
+
+/// [`line_end_value`] for the tokens it does not read in place (`+Inf`, hexadecimal, mantissas
+/// of more than 19 digits, a token that goes on after a number): the token's end is found,
+/// then the token is parsed.
+#[cold]
+#[inline(never)]
+fn other_value(b: &[u8], i: usize) -> Option<Tail> {
+    let end = token_end(b, i);
+    if end == i {
+        return None;
+    }
+    let value = crate::go::parse_value_bytes(&b[i..end]).ok()?;
+    if end < b.len() && b[end] != b'\n' {
+        return timestamp_tail(b, end, value);
+    }
+    Some(Tail {
+        end,
+        value_end: end,
         value,
         timestamp_ms: None,
     })

@@ -364,23 +364,62 @@ const POW10: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
-/// A decimal such as `0.000106744`, `-12.5` or `4.9351e-05` of at most 19 significant digits:
-/// when they fit in 2^53 and the power of ten is at most 22 either way, the value is exactly
-/// `digits × 10^e` or `digits ÷ 10^-e` rounded once, which is the correctly rounded result Go's
-/// `ParseFloat` gives (Clinger's fast path); longer mantissas take [`wide_decimal`]. `None` for
-/// every other text, which the full parser takes.
+/// A decimal such as `0.000106744`, `-12.5` or `4.9351e-05` of at most 19 significant digits
+/// (see [`decimal_at`]); longer mantissas with leading zeros take [`long_short_decimal`].
+/// `None` for every other text, which the full parser takes.
 #[inline]
 pub(super) fn parse_short_decimal(b: &[u8]) -> Option<f64> {
-    let (neg, rest) = match b.first() {
-        Some(b'-') => (true, &b[1..]),
-        _ => (false, b),
-    };
-    // The digits before and after the point, eight at a time; more than 19 digits in all
-    // (leading zeros among them) take the loop below.
-    let (int_end, int) = digit_run(rest, 0);
-    let (mut i, mut digits, mut frac) = (int_end, int_end, None);
-    if rest.get(int_end) == Some(&b'.') {
-        let (end, value) = digit_run(rest, int_end + 1);
+    match decimal_at(b, 0) {
+        Decimal::Value(end, v) => (end == b.len()).then_some(v),
+        Decimal::Long => match b.first() {
+            Some(b'-') => long_short_decimal(true, &b[1..]),
+            _ => long_short_decimal(false, b),
+        },
+        Decimal::Not => None,
+    }
+}
+
+/// What [`decimal_at`] found.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Decimal {
+    /// A decimal that ends at this index (the first byte that cannot continue it), with its
+    /// value.
+    Value(usize, f64),
+    /// A mantissa of more than 19 digits (leading zeros among them).
+    Long,
+    /// No digit, an exponent without digits or of more than four, or a power of ten out of
+    /// the quick paths' reach: for the full parser.
+    Not,
+}
+
+/// Powers of ten that fit in a `u64`.
+const POW10_U64: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut k = 1;
+    while k < 20 {
+        t[k] = t[k - 1] * 10;
+        k += 1;
+    }
+    t
+};
+
+/// The plain decimal at `b[at..]`: an optional `-`, digits with an optional point (at least
+/// one digit), an optional exponent of up to four digits; at most 19 digits in the mantissa.
+/// Its value is the correctly rounded result Go's `ParseFloat` gives for those bytes: when
+/// the digits fit in 2^53 and the power of ten is at most 22 either way, `digits × 10^e` or
+/// `digits ÷ 10^-e` rounded once (Clinger's fast path); larger mantissas take
+/// [`wide_decimal`]. It stops at the first byte that cannot continue the number and does not
+/// judge it: a caller reading a token in place (a sample value, ended by a blank or a line
+/// feed) checks that byte, which spares it finding the token's end first and reading it twice.
+#[inline(always)]
+pub(crate) fn decimal_at(b: &[u8], at: usize) -> Decimal {
+    let neg = b.get(at) == Some(&b'-');
+    let s = at + usize::from(neg);
+    // The digits before and after the point, eight at a time.
+    let (int_end, int) = digit_run(b, s);
+    let (mut i, mut digits, mut frac) = (int_end, int_end - s, None);
+    if b.get(int_end) == Some(&b'.') {
+        let (end, value) = digit_run(b, int_end + 1);
         digits += end - int_end - 1;
         frac = Some((end - int_end - 1, value));
         i = end;
@@ -389,22 +428,33 @@ pub(super) fn parse_short_decimal(b: &[u8]) -> Option<f64> {
         // Twenty digits from 1 and nothing else: a u64 unless the run wrapped past 2^64, which
         // leaves less than 10^19 (Envoy's uint64 counters, 18446744073709551615 for a gauge
         // that went below zero). `as f64` rounds it correctly.
-        if int_end == 20 && rest.len() == 20 && rest[0] == b'1' && int >= 10u64.pow(19) {
+        if digits == 20
+            && frac.is_none()
+            && b[s] == b'1'
+            && int >= POW10_U64[19]
+            && !matches!(b.get(i), Some(b'e' | b'E'))
+        {
             let v = int as f64;
-            return Some(if neg { -v } else { v });
+            return Decimal::Value(i, if neg { -v } else { v });
         }
-        return long_short_decimal(neg, rest);
+        return Decimal::Long;
     }
     // At least one digit in the mantissa (`.` alone or `-` alone is not a number).
     if digits == 0 {
-        return None;
+        return Decimal::Not;
     }
     // Below 10^19: no overflow.
     let (mantissa, exp) = match frac {
-        Some((len, value)) => (int * 10u64.pow(len as u32) + value, -(len as i32)),
+        Some((len, value)) => (int * POW10_U64[len] + value, -(len as i32)),
         None => (int, 0),
     };
-    decimal_tail(neg, rest, i, mantissa, exp)
+    let Some((end, e)) = exponent_at(b, i) else {
+        return Decimal::Not;
+    };
+    match scaled(neg, mantissa, exp + e) {
+        Some(v) => Decimal::Value(end, v),
+        None => Decimal::Not,
+    }
 }
 
 /// [`parse_short_decimal`] for mantissas of more than 19 digits with leading zeros: a digit at
@@ -443,53 +493,69 @@ fn long_short_decimal(neg: bool, rest: &[u8]) -> Option<f64> {
     if mantissa_len == 0 {
         return None;
     }
-    decimal_tail(neg, rest, i, mantissa, exp)
+    let (end, e) = exponent_at(rest, i)?;
+    if end != rest.len() {
+        return None;
+    }
+    scaled(neg, mantissa, exp + e)
 }
 
-/// The rest of a short decimal after its mantissa's digits end at `i`: an optional exponent of
-/// up to four digits, then the value.
+/// The exponent at `b[i..]`, if one starts there (`e` or `E`, an optional sign, one to four
+/// digits): where it ends and its value; `(i, 0)` for none. `None` for an `e` without digits
+/// or with more than four.
 #[inline(always)]
-fn decimal_tail(neg: bool, rest: &[u8], mut i: usize, mantissa: u64, mut exp: i32) -> Option<f64> {
-    if i < rest.len() {
-        if rest[i] | 0x20 != b'e' {
-            return None;
-        }
-        i += 1;
-        let eneg = match rest.get(i) {
-            Some(b'-') => {
-                i += 1;
-                true
-            }
-            Some(b'+') => {
-                i += 1;
-                false
-            }
-            _ => false,
-        };
-        let start = i;
-        let mut e: i32 = 0;
-        while i < rest.len() && i - start < 4 {
-            let d = rest[i].wrapping_sub(b'0');
-            if d > 9 {
-                return None;
-            }
-            e = e * 10 + d as i32;
+fn exponent_at(b: &[u8], mut i: usize) -> Option<(usize, i32)> {
+    if !matches!(b.get(i), Some(b'e' | b'E')) {
+        return Some((i, 0));
+    }
+    i += 1;
+    let neg = match b.get(i) {
+        Some(b'-') => {
             i += 1;
+            true
         }
-        if i == start || i != rest.len() {
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
+    };
+    let start = i;
+    let mut e: i32 = 0;
+    while let Some(&c) = b.get(i) {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        if i - start == 4 {
             return None;
         }
-        exp += if eneg { -e } else { e };
+        e = e * 10 + d as i32;
+        i += 1;
     }
-    if mantissa > 1 << 53 {
-        let v = wide_decimal(mantissa, exp)?;
-        return Some(if neg { -v } else { v });
+    if i == start {
+        return None;
     }
-    let m = mantissa as f64;
-    let v = if exp >= 0 {
-        m * *POW10.get(exp as usize)?
+    Some((i, if neg { -e } else { e }))
+}
+
+/// `mantissa × 10^exp`, negated for `neg`, correctly rounded; `None` where the quick paths do
+/// not reach (a power of ten beyond 10^22 for a mantissa up to 2^53, beyond `wide_decimal`'s
+/// range above).
+#[inline(always)]
+fn scaled(neg: bool, mantissa: u64, exp: i32) -> Option<f64> {
+    let v = if exp == 0 {
+        // One rounding, to nearest even, as Go's.
+        mantissa as f64
+    } else if mantissa > 1 << 53 {
+        wide_decimal(mantissa, exp)?
     } else {
-        m / *POW10.get((-exp) as usize)?
+        let m = mantissa as f64;
+        if exp >= 0 {
+            m * *POW10.get(exp as usize)?
+        } else {
+            m / *POW10.get((-exp) as usize)?
+        }
     };
     Some(if neg { -v } else { v })
 }

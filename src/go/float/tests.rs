@@ -547,3 +547,80 @@ fn timestamps() {
     assert_eq!(parse_int_ms(b"-9223372036854775808", true), Ok(i64::MIN));
     assert_eq!(parse_int_ms(b"-", true), Err(false));
 }
+
+/// `decimal_at` reads a number in place: on decimals of every shape followed by bytes that end
+/// a token and bytes that do not, a value it gives is the full parser's for the bytes it took,
+/// which no digit follows; and a number ended by a blank or a line feed is taken whole exactly
+/// when `parse_short_decimal` takes it alone.
+#[test]
+fn decimals_read_in_place_agree_with_the_full_parser() {
+    let mut rng = 0x853C_49E6_748F_EA9Bu64;
+    let mut taken = 0;
+    for _ in 0..100_000 {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let r = rng;
+        let mut s = String::new();
+        if r & 3 == 0 {
+            s.push('-');
+        }
+        for k in 0..(r >> 2) % 22 {
+            s.push((b'0' + ((r >> (k % 50)) % 10) as u8) as char);
+        }
+        if r >> 7 & 1 == 0 {
+            s.push('.');
+            for k in 0..(r >> 9) % 14 {
+                s.push((b'0' + ((r.rotate_left(k as u32 * 5 + 3)) % 10) as u8) as char);
+            }
+        }
+        if r >> 14 & 3 == 0 {
+            s.push(if r >> 16 & 1 == 0 { 'e' } else { 'E' });
+            match r >> 17 & 3 {
+                0 => s.push('-'),
+                1 => s.push('+'),
+                _ => {}
+            }
+            for k in 0..(r >> 19) % 6 {
+                s.push((b'0' + ((r >> (21 + k)) % 10) as u8) as char);
+            }
+        }
+        let whole = s.len();
+        let after = b"\n }x.eE5-+\t"[(r >> 40) as usize % 12 % 11];
+        let mut b = s.clone().into_bytes();
+        if r >> 45 & 3 != 0 {
+            b.push(after);
+            b.extend_from_slice(b"1.5\n");
+        }
+        match decimal_at(&b, 0) {
+            Decimal::Value(end, v) => {
+                taken += 1;
+                let token = std::str::from_utf8(&b[..end]).unwrap();
+                assert_eq!(
+                    parse_value_slow(token).map(f64::to_bits),
+                    Ok(v.to_bits()),
+                    "{token:?} of {s:?}"
+                );
+                // It stops at the number's end, never inside a run of digits.
+                assert!(
+                    !b.get(end).is_some_and(u8::is_ascii_digit),
+                    "{s:?} stopped before a digit"
+                );
+            }
+            Decimal::Long | Decimal::Not => {}
+        }
+        // Ended by a blank or a line feed (or the body), the number is taken whole exactly
+        // when the short path takes it alone.
+        if b.len() == whole || matches!(b[whole], b'\n' | b' ') {
+            let alone = parse_short_decimal(s.as_bytes()).map(f64::to_bits);
+            let here = match decimal_at(&b, 0) {
+                Decimal::Value(end, v) if end == whole => Some(v.to_bits()),
+                // Long mantissas are the caller's fallback's, as they are `parse_short_decimal`'s.
+                Decimal::Long => alone,
+                _ => None,
+            };
+            assert_eq!(here, alone, "{s:?}");
+        }
+    }
+    assert!(taken > 30_000, "{taken}");
+}
