@@ -312,6 +312,46 @@ proptest::proptest! {
     }
 }
 
+/// The next number of a xorshift sequence (for generated test inputs).
+fn xorshift(rng: &mut u64) -> u64 {
+    *rng ^= *rng << 13;
+    *rng ^= *rng >> 7;
+    *rng ^= *rng << 17;
+    *rng
+}
+
+/// A decimal of the shape `r` picks: an optional `-`, 0–11 digits, a point (always after no
+/// digit), 0–13 digits, an optional exponent of up to two digits with or without a sign; more
+/// than 19 digits and a lone point among them.
+fn generated_decimal(r: u64) -> String {
+    let int_len = (r % 12) as usize;
+    let frac_len = ((r >> 4) % 14) as usize;
+    let mut s = String::new();
+    if r >> 8 & 3 == 0 {
+        s.push('-');
+    }
+    for k in 0..int_len {
+        s.push((b'0' + ((r >> (10 + k * 3)) % 10) as u8) as char);
+    }
+    if r >> 50 & 1 == 0 || int_len == 0 {
+        s.push('.');
+    }
+    for k in 0..frac_len {
+        s.push((b'0' + ((r.rotate_left(k as u32 * 5 + 3)) % 10) as u8) as char);
+    }
+    if r >> 52 & 1 == 0 {
+        s.push(if r >> 53 & 1 == 0 { 'e' } else { 'E' });
+        match r >> 54 & 3 {
+            0 => s.push('-'),
+            1 => s.push('+'),
+            _ => {}
+        }
+        let e = (r >> 56) % 40;
+        s.push_str(&e.to_string());
+    }
+    s
+}
+
 /// The short-decimal path gives exactly what the full parser gives, on generated decimals
 /// of every shape it takes or declines.
 #[test]
@@ -319,35 +359,7 @@ fn short_decimals_agree_with_the_full_parser() {
     let mut rng = 0x2545_F491_4F6C_DD1Du64;
     let mut taken = 0;
     for _ in 0..200_000 {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        let r = rng;
-        let int_len = (r % 12) as usize;
-        let frac_len = ((r >> 4) % 14) as usize;
-        let mut s = String::new();
-        if r >> 8 & 3 == 0 {
-            s.push('-');
-        }
-        for k in 0..int_len {
-            s.push((b'0' + ((r >> (10 + k * 3)) % 10) as u8) as char);
-        }
-        if r >> 50 & 1 == 0 || int_len == 0 {
-            s.push('.');
-        }
-        for k in 0..frac_len {
-            s.push((b'0' + ((r.rotate_left(k as u32 * 5 + 3)) % 10) as u8) as char);
-        }
-        if r >> 52 & 1 == 0 {
-            s.push(if r >> 53 & 1 == 0 { 'e' } else { 'E' });
-            match r >> 54 & 3 {
-                0 => s.push('-'),
-                1 => s.push('+'),
-                _ => {}
-            }
-            let e = (r >> 56) % 40;
-            s.push_str(&e.to_string());
-        }
+        let s = generated_decimal(xorshift(&mut rng));
         let want = parse_value_slow(&s);
         let fast = parse_short_decimal(s.as_bytes());
         if let Some(v) = fast {
@@ -399,9 +411,7 @@ fn wide_decimals_agree_with_the_full_parser() {
         }
     };
     for _ in 0..100_000 {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
+        xorshift(&mut rng);
         // 16 to 19 digits, above 2^53.
         let m = (1u64 << 53) + 1 + rng % (10_000_000_000_000_000_000 - (1 << 53) - 1);
         let digits = m.to_string();
@@ -557,38 +567,12 @@ fn decimals_read_in_place_agree_with_the_full_parser() {
     let mut rng = 0x853C_49E6_748F_EA9Bu64;
     let mut taken = 0;
     for _ in 0..100_000 {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        let r = rng;
-        let mut s = String::new();
-        if r & 3 == 0 {
-            s.push('-');
-        }
-        for k in 0..(r >> 2) % 22 {
-            s.push((b'0' + ((r >> (k % 50)) % 10) as u8) as char);
-        }
-        if r >> 7 & 1 == 0 {
-            s.push('.');
-            for k in 0..(r >> 9) % 14 {
-                s.push((b'0' + ((r.rotate_left(k as u32 * 5 + 3)) % 10) as u8) as char);
-            }
-        }
-        if r >> 14 & 3 == 0 {
-            s.push(if r >> 16 & 1 == 0 { 'e' } else { 'E' });
-            match r >> 17 & 3 {
-                0 => s.push('-'),
-                1 => s.push('+'),
-                _ => {}
-            }
-            for k in 0..(r >> 19) % 6 {
-                s.push((b'0' + ((r >> (21 + k)) % 10) as u8) as char);
-            }
-        }
+        let s = generated_decimal(xorshift(&mut rng));
+        let r = xorshift(&mut rng);
         let whole = s.len();
-        let after = b"\n }x.eE5-+\t"[(r >> 40) as usize % 12 % 11];
+        let after = b"\n }x.eE5-+\t"[r as usize % 11];
         let mut b = s.clone().into_bytes();
-        if r >> 45 & 3 != 0 {
+        if r >> 8 & 3 != 0 {
             b.push(after);
             b.extend_from_slice(b"1.5\n");
         }
