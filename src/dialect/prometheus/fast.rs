@@ -585,9 +585,8 @@ struct Tail {
 /// The value token at `i` and an optional timestamp, ending the line (at a LF or the end of
 /// `b`). Short integers are converted in one step and plain decimals read in place
 /// ([`crate::go::decimal_at`]); any other token must be one `parse_value` accepts (ASCII
-/// only). The timestamp is one blank and 1 to 18
-/// digits (never out of `i64`'s range); signs, longer runs and more blanks are left to the
-/// general path. `None`: not this shape.
+/// only). The timestamp is one blank and 1 to 18 digits (never out of `i64`'s range); signs,
+/// longer runs and more blanks are left to the general path. `None`: not this shape.
 #[inline(always)]
 fn line_end_value(b: &[u8], mut i: usize) -> Option<Tail> {
     let vstart = i;
