@@ -269,6 +269,18 @@ pub(crate) struct KeyShape {
     pub backslash: bool,
 }
 
+/// Where a cached key offered for the next line stands in the previous scrape's order, and how
+/// many of its leading bytes it shares with the key before it there: a line after the line of
+/// that key needs only the rest compared with the cached key (see [`known_prefix_after`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Shared {
+    /// The lookup's position in the scrape.
+    pub(crate) position: usize,
+    /// Leading bytes shared with the key at `position - 1` of the previous scrape's order (at
+    /// most that many: never more than the two keys have in common).
+    pub(crate) len: u32,
+}
+
 impl KeyShape {
     /// The shape of `key`; `None` for a key too long to describe (over 4 GiB).
     pub(crate) fn of(key: &[u8]) -> Option<KeyShape> {
@@ -324,6 +336,47 @@ pub(crate) fn known_prefix(b: &[u8], at: usize, key: &[u8]) -> Option<bool> {
         high |= v;
     }
     Some(high.to_bitmask() == 0)
+}
+
+/// [`known_prefix`] for the line at `at` of `b` when the line at `prev` before it starts with
+/// a key whose first `shared` bytes are also `key`'s: those are compared with that line, which
+/// is in cache, and only the rest with `key`, which comes from memory. The same answer as
+/// [`known_prefix`] (the plain comparison when `shared` does not fit before `at`).
+#[inline(always)]
+pub(crate) fn known_prefix_after(
+    b: &[u8],
+    at: usize,
+    prev: usize,
+    shared: usize,
+    key: &[u8],
+) -> Option<bool> {
+    match (b.get(prev..prev + shared), key.get(shared..)) {
+        (Some(head), Some(rest)) if prev + shared <= at => {
+            let head_ascii = known_prefix(b, at, head)?;
+            let rest_ascii = known_prefix(b, at + shared, rest)?;
+            Some(head_ascii && rest_ascii)
+        }
+        _ => known_prefix(b, at, key),
+    }
+}
+
+/// How many bytes two keys have in common from the start (at most `u32::MAX`): what
+/// [`Shared::len`] holds. [`common_prefix`] is the same within one buffer.
+pub(crate) fn shared_len(a: &[u8], b: &[u8]) -> u32 {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 8 <= n {
+        let (x, y) = (word_at(a, i), word_at(b, i));
+        if x != y {
+            i += ((x ^ y).trailing_zeros() / 8) as usize;
+            return u32::try_from(i).unwrap_or(u32::MAX);
+        }
+        i += 8;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 /// The little-endian word at `b[i..i + 8]`.
@@ -518,6 +571,54 @@ mod tests {
                     c[pad + k] ^= 0x20;
                     assert_eq!(known_prefix(&c, pad, key), None);
                     assert_eq!(known_prefix(&b[..pad + k], pad, key), None);
+                }
+            }
+        }
+    }
+
+    /// `known_prefix_after` gives `known_prefix`'s answer for a line after one that starts
+    /// with a key sharing any number of leading bytes (up to what the two keys share) with the
+    /// key offered: the key, the key with one byte changed (in the shared part, in the rest, in
+    /// a two-byte character), the line cut short; and `shared_len` is the byte loop's count.
+    #[test]
+    fn known_prefix_after_agrees_with_known_prefix() {
+        let stem = "istio_request_duration_milliseconds_bucket{reporter=\"destination\",\
+                    source_workload=\"productpage-v1\",destination_service=\"reviews\"";
+        let keys: Vec<String> = [
+            "",
+            "a",
+            "istio",
+            "istio_requests_total",
+            "m{a=\"\u{e9}\"}",
+            "m{a=\"\u{e9}x\"}",
+        ]
+        .iter()
+        .map(|k| k.to_string())
+        .chain(["1", "5", "10", "25", "+Inf", "\u{e9}"].map(|le| format!("{stem},le=\"{le}\"}}")))
+        .chain([format!("{stem}}}"), format!("{stem},x=\"1\"}}")])
+        .collect();
+        for prev in &keys {
+            for key in &keys {
+                let (prev, key) = (prev.as_bytes(), key.as_bytes());
+                let lcp = shared_len(prev, key) as usize;
+                let by_loop = prev.iter().zip(key).take_while(|(x, y)| x == y).count();
+                assert_eq!(lcp, by_loop, "{prev:?} {key:?}");
+                let mut b = prev.to_vec();
+                b.extend_from_slice(b" 1\n# TYPE m counter\n");
+                let at = b.len();
+                b.extend_from_slice(key);
+                b.extend_from_slice(b" 2\n");
+                for shared in [0, lcp / 2, lcp.saturating_sub(1), lcp] {
+                    let want = known_prefix(&b, at, key);
+                    assert_eq!(want, Some(key.is_ascii()));
+                    assert_eq!(known_prefix_after(&b, at, 0, shared, key), want);
+                    for k in 0..key.len() {
+                        let mut c = b.clone();
+                        c[at + k] ^= 0x20;
+                        assert_eq!(known_prefix_after(&c, at, 0, shared, key), None, "{k}");
+                        let cut = &b[..at + k];
+                        assert_eq!(known_prefix_after(cut, at, 0, shared, key), None);
+                    }
                 }
             }
         }

@@ -161,7 +161,9 @@ impl Core {
     /// shape), which the caller knows to be valid (see [`prom::known_sample`]): its event, without
     /// the label walk, and its end in `end`; `None` for any other line (and whenever the
     /// one-pass path would not be taken, or label limits apply), which the caller then parses
-    /// as usual.
+    /// as usual. `after_line`: an earlier line of `seg` that starts with a key sharing its
+    /// first bytes with `known`'s, and how many (see [`crate::lex::scan::known_prefix_after`]).
+    #[allow(clippy::too_many_arguments)]
     #[inline]
     pub fn known_line<'l>(
         &mut self,
@@ -170,13 +172,15 @@ impl Core {
         offset: u64,
         need_lf: bool,
         known: (&[u8], KeyShape),
+        after_line: Option<(usize, usize)>,
         end: &mut usize,
     ) -> Option<Event<'l>> {
         if !self.fast || self.cx.limits.on {
             return None;
         }
         let input = seg.bytes();
-        let (f, ascii) = prom::known_sample(input, start, known, self.settings.max_line_len)?;
+        let (f, ascii) =
+            prom::known_sample(input, start, known, after_line, self.settings.max_line_len)?;
         if need_lf && f.end == input.len() {
             return None;
         }

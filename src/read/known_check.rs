@@ -1,7 +1,7 @@
 //! The known-series path (`Events::next_known`) against the plain parse, for the tests and the
 //! `known` fuzz target (feature `fuzzing`).
 
-use crate::lex::scan::KeyShape;
+use crate::lex::scan::{KeyShape, Shared, shared_len};
 use crate::settings::Settings;
 use crate::{ChunkParser, Error, Event};
 
@@ -60,10 +60,20 @@ pub(crate) fn offered<'k>(
 ) -> (Vec<String>, usize) {
     let mut p = ChunkParser::new(settings.clone());
     let (mut out, mut samples, mut taken) = (Vec::new(), 0, 0);
+    // The key offered for the last sample (the position before this one), as the scrape's
+    // order holds it: with it, what the next key shares with it (the scrape's `Shared`).
+    let mut before: Option<&[u8]> = None;
     let mut drain = |mut events: crate::read::stream::Events<'_>| {
         loop {
             let key = offer(samples);
-            let known = key.and_then(|k| Some((k, KeyShape::of(k)?)));
+            let shared = Shared {
+                position: samples,
+                len: match (before, key) {
+                    (Some(a), Some(b)) => shared_len(a, b),
+                    _ => 0,
+                },
+            };
+            let known = key.and_then(|k| Some((k, KeyShape::of(k)?, shared)));
             let mut known_line = false;
             let Some(r) = events.next_known(known, &mut known_line) else {
                 break;
@@ -79,6 +89,7 @@ pub(crate) fn offered<'k>(
             }
             if matches!(r, Ok(Event::Sample(_))) {
                 samples += 1;
+                before = key;
             }
             out.push(describe(&r));
         }

@@ -133,6 +133,64 @@ fn offered_series_change_no_event() {
     }
 }
 
+/// The head a key shares with the key before it in the scrape's order is compared with the line
+/// taken before (in cache), not read from the key: shown with a key whose head is wrong but
+/// whose `Shared` says it is the line before's, which is taken only at the position after that
+/// line's (or at its own), and only in the same buffer.
+#[test]
+fn a_shared_head_is_read_from_the_line_before() {
+    use crate::lex::scan::{KeyShape, Shared};
+    let body = b"m{a=\"1\",b=\"x\"} 1\n# HELP m m\nm{a=\"1\",b=\"y\"} 2\n";
+    let first: &[u8] = b"m{a=\"1\",b=\"x\"}";
+    // `M…`: not the second line's series, whose first 11 bytes are the first line's.
+    let wrong_head: &[u8] = b"M{a=\"1\",b=\"y\"}";
+    let shape = KeyShape::of(first).unwrap();
+    let run = |position: usize, chunk: usize| {
+        let mut p = crate::ChunkParser::new(Settings::default());
+        let mut taken = Vec::new();
+        let mut offers = 0;
+        let mut drain = |mut events: crate::read::stream::Events<'_>| {
+            loop {
+                let known = match offers {
+                    0 => (
+                        first,
+                        shape,
+                        Shared {
+                            position: 0,
+                            len: 0,
+                        },
+                    ),
+                    _ => (wrong_head, shape, Shared { position, len: 11 }),
+                };
+                let mut t = false;
+                let Some(r) = events.next_known(Some(known), &mut t) else {
+                    break;
+                };
+                if let Ok(crate::Event::Sample(s)) = r {
+                    offers += 1;
+                    taken.push((t, s.series().to_string()));
+                }
+            }
+        };
+        for c in body.chunks(chunk) {
+            drain(p.feed(c));
+        }
+        drain(p.finish());
+        taken
+    };
+    let second = "m{a=\"1\",b=\"y\"}".to_string();
+    // After the line at position 0, at position 1 (or 0): the head is the first line's, the
+    // line is taken (the event is the line's, as always).
+    for position in [0, 1] {
+        let got = run(position, usize::MAX);
+        assert_eq!(got[1], (true, second.clone()), "{position}");
+    }
+    // Not the position after the line taken, or the line before in another buffer (the
+    // second line is carried across chunks of 20 bytes): the whole key is compared.
+    assert_eq!(run(2, usize::MAX)[1], (false, second.clone()));
+    assert_eq!(run(1, 20)[1], (false, second));
+}
+
 /// The shapes the path takes and leaves: what a scrape saves depends on it.
 #[test]
 fn plain_forms_are_taken_others_left() {

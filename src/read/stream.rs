@@ -16,7 +16,7 @@ pub(crate) mod known_check;
 mod known_tests;
 use crate::error::{Error, ErrorKind};
 use crate::event::Event;
-use crate::lex::scan::KeyShape;
+use crate::lex::scan::{KeyShape, Shared};
 use crate::settings::Settings;
 
 /// A push parser: feed bytes as they arrive (from a socket, a decompressor, …) and drain the
@@ -213,6 +213,7 @@ impl ChunkParser {
             largest_chunk: *largest_chunk,
             more: None,
             cached: 0,
+            last_known: None,
         };
         (joined, events)
     }
@@ -267,6 +268,9 @@ pub struct Events<'c> {
     /// The segment the one-pass path's caches point into (0: none yet, 1: `first`, 2: `rest`):
     /// they are ranges of one buffer, forgotten whenever parsing moves to another.
     cached: u8,
+    /// The last line taken as a known series: its segment (as `cached`), its start there, and
+    /// the position in the scrape's order of the key it matched.
+    last_known: Option<(u8, usize, usize)>,
 }
 
 impl Events<'_> {
@@ -296,17 +300,22 @@ impl Events<'_> {
 }
 
 impl<'c> Events<'c> {
-    /// The next event, where the next sample line may be of the series `known` (its bytes and
-    /// [`KeyShape`]), a series of an earlier sample of this parser's dialect and settings (the
-    /// scrape's cache key): such a line is taken without its labels walked again, and `taken`
-    /// is set to `true` (it is left as it was otherwise).
+    /// The next event, where the next sample line may be of the series `known` (its bytes,
+    /// [`KeyShape`] and [`Shared`]), a series of an earlier sample of this parser's dialect and
+    /// settings (the scrape's cache key): such a line is taken without its labels walked again,
+    /// and `taken` is set to `true` (it is left as it was otherwise).
+    ///
+    /// When the last line taken this way, in the same buffer, matched the key at the position
+    /// before `known`'s (or at the same position) in the previous scrape's order, it starts
+    /// with that key, and `known`'s first [`Shared::len`] bytes are compared with it instead
+    /// of with the key: only the rest of the key is read from memory.
     // Also the iterator's step (`known` none). Inlined into the scrape's loop, as
     // `Parser::next` is into a caller's, and the flag set through a reference: out of line, or
     // returned beside the event, the event was copied on every line.
     #[inline(always)]
     pub(crate) fn next_known(
         &mut self,
-        known: Option<(&[u8], KeyShape)>,
+        known: Option<(&[u8], KeyShape, Shared)>,
         taken: &mut bool,
     ) -> Option<Result<Event<'c>, Error>> {
         if let Some(e) = self.pending.take() {
@@ -344,15 +353,32 @@ impl<'c> Events<'c> {
                 self.cached = which;
             }
             let mut end = 0;
-            if let Some(key) = known {
-                if let Some(ev) =
-                    self.core
-                        .known_line(seg, start, *self.base, !self.is_final, key, &mut end)
-                {
+            if let Some((key, shape, shared)) = known {
+                // The line taken at the position before (or at this one, when no lookup
+                // followed it) starts with the key there, whose first `shared.len` bytes are
+                // this key's.
+                let after_line = match self.last_known {
+                    Some((w, prev, p))
+                        if w == which && p + 1 >= shared.position && p <= shared.position =>
+                    {
+                        Some((prev, shared.len as usize))
+                    }
+                    _ => None,
+                };
+                if let Some(ev) = self.core.known_line(
+                    seg,
+                    start,
+                    *self.base,
+                    !self.is_final,
+                    (key, shape),
+                    after_line,
+                    &mut end,
+                ) {
                     let next = (end + 1).min(buf.len());
                     *pos = next;
                     *self.base += (next - start) as u64;
                     *taken = true;
+                    self.last_known = Some((which, start, shared.position));
                     return Some(Ok(ev));
                 }
             }

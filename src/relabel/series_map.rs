@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
-use crate::lex::scan::KeyShape;
+use crate::lex::scan::{KeyShape, Shared, shared_len};
 
 /// How many lookups ahead the positional key is prefetched.
 const PREFETCH_AHEAD: usize = 8;
@@ -27,6 +27,12 @@ struct Slot<V> {
     cost: usize,
     /// The key was stored marked (see [`SeriesMap::next_marked`]): its shape.
     marked: Option<KeyShape>,
+    /// The slot looked up right before this one when it was last looked up after another
+    /// ([`NONE`] before that), and how many leading bytes their keys share: a caller with that
+    /// key's bytes at hand (the line before, in the body) compares only the rest of this key,
+    /// which is all that must come from memory (see [`SeriesMap::next_marked`]).
+    pred: u32,
+    shared: u32,
 }
 
 /// The bytes an entry holds besides its key and its value's heap: the slot, its index entry (with the hash
@@ -91,17 +97,71 @@ impl<V> SeriesMap<V> {
     fn record(&mut self, slot: u32) {
         // Bounded even when a user never ends a scrape; past the bound only the positional hint is lost.
         if self.cur_order.len() < self.max_entries {
+            if let Some(&before) = self.cur_order.last() {
+                self.follows(slot, before);
+            }
             self.cur_order.push(slot);
         }
         // The key a few lookups ahead is cold (last read a scrape ago): fetched now, it is in
-        // cache when its line comes.
+        // cache when its line comes. Only the part after what it shares with the key before
+        // it: a caller of `next_marked` reads the rest from the line before.
         let ahead = self.cur_order.len() + PREFETCH_AHEAD - 1;
         if let Some(s) = self
             .prev_order
             .get(ahead)
             .and_then(|&i| self.slots.get(i as usize))
         {
-            crate::event::located::prefetch(&s.key);
+            let shared = self.shared_at(ahead) as usize;
+            crate::event::located::prefetch(s.key.get(shared..).unwrap_or_default());
+        }
+    }
+
+    /// Notes that `slot` was looked up right after `before`: what their keys share is kept in
+    /// the slot with `before`, unless it is there already (an exporter's order repeats, so
+    /// this is nearly always one comparison).
+    #[inline(always)]
+    fn follows(&mut self, slot: u32, before: u32) {
+        if slot == NONE || before == NONE {
+            return;
+        }
+        if self
+            .slots
+            .get(slot as usize)
+            .is_some_and(|s| s.pred != before)
+        {
+            self.set_pred(slot, before);
+        }
+    }
+
+    /// Sets the key before `slot`'s and what the two share.
+    #[cold]
+    #[inline(never)]
+    fn set_pred(&mut self, slot: u32, before: u32) {
+        let shared = match (
+            self.slots.get(before as usize),
+            self.slots.get(slot as usize),
+        ) {
+            (Some(a), Some(b)) => shared_len(&a.key, &b.key),
+            _ => return,
+        };
+        let s = &mut self.slots[slot as usize];
+        (s.pred, s.shared) = (before, shared);
+    }
+
+    /// How many leading bytes the key at position `at` of the previous scrape's order shares
+    /// with the key at `at - 1` (0 when its slot holds the number for another key before it).
+    #[inline(always)]
+    fn shared_at(&self, at: usize) -> u32 {
+        let Some(&before) = at.checked_sub(1).and_then(|b| self.prev_order.get(b)) else {
+            return 0;
+        };
+        match self
+            .prev_order
+            .get(at)
+            .and_then(|&i| self.slots.get(i as usize))
+        {
+            Some(s) if s.pred == before && before != NONE => s.shared,
+            _ => 0,
         }
     }
 
@@ -134,10 +194,15 @@ impl<V> SeriesMap<V> {
     // For the scrape cache (feature `yaml`).
     #[cfg_attr(not(feature = "yaml"), allow(dead_code))]
     #[inline]
-    pub(crate) fn next_marked(&self) -> Option<(u32, &[u8], KeyShape)> {
-        let i = *self.prev_order.get(self.cur_order.len())?;
+    pub(crate) fn next_marked(&self) -> Option<(u32, &[u8], KeyShape, Shared)> {
+        let at = self.cur_order.len();
+        let i = *self.prev_order.get(at)?;
         let slot = self.slots.get(i as usize)?;
-        Some((i, &*slot.key, slot.marked?))
+        let shared = Shared {
+            position: at,
+            len: self.shared_at(at),
+        };
+        Some((i, &*slot.key, slot.marked?, shared))
     }
 
     /// Marks the slot of a found key seen, in order: whether it was seen before in this scrape.
@@ -216,13 +281,17 @@ impl<V> SeriesMap<V> {
             last_seen: self.iter,
             cost,
             marked,
+            pred: NONE,
+            shared: 0,
         });
         self.seen += 1;
         self.bytes += cost;
         if std::mem::take(&mut self.pending_miss) {
-            if let Some(last) = self.cur_order.last_mut() {
-                if *last == NONE {
-                    *last = i;
+            let at = self.cur_order.len();
+            if at > 0 && self.cur_order[at - 1] == NONE {
+                self.cur_order[at - 1] = i;
+                if let Some(&before) = at.checked_sub(2).and_then(|b| self.cur_order.get(b)) {
+                    self.follows(i, before);
                 }
             }
         }
@@ -286,7 +355,15 @@ impl<V> SeriesMap<V> {
                 }
             }
             self.slots.truncate(w);
-            self.bytes = self.slots.iter().map(|s| s.cost).sum();
+            self.bytes = 0;
+            for s in &mut self.slots {
+                self.bytes += s.cost;
+                // A key before this one that is forgotten: nothing is known of the slot that
+                // takes its number.
+                if s.pred != NONE {
+                    s.pred = remap[s.pred as usize];
+                }
+            }
             self.index.retain(|_, i| {
                 let m = remap[*i as usize];
                 *i = m;
@@ -567,6 +644,76 @@ mod tests {
         m.clear();
         scrape(&mut m, &[7], Some(true));
         assert_eq!(m.len(), 1);
+    }
+
+    /// Every slot that names the key before it holds exactly what the two keys share, and
+    /// `next_marked` offers that number for a key after the one its slot names, 0 otherwise.
+    fn assert_shared_exact<V>(m: &SeriesMap<V>) {
+        for s in &m.slots {
+            if s.pred != NONE {
+                let before = &m.slots[s.pred as usize].key;
+                assert_eq!(s.shared, shared_len(before, &s.key), "{:?}", s.key);
+            }
+        }
+        if let Some((_, key, _, offered)) = m.next_marked() {
+            let at = m.cur_order.len();
+            assert_eq!(offered.position, at);
+            let want = match at.checked_sub(1).map(|b| m.prev_order[b]) {
+                Some(b) if b != NONE && m.slots[m.prev_order[at] as usize].pred == b => {
+                    shared_len(&m.slots[b as usize].key, key)
+                }
+                _ => 0,
+            };
+            assert_eq!(offered.len, want);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+        /// Scrapes of keys sharing prefixes, in orders that repeat, shift, skip and repeat keys,
+        /// with misses past a small capacity, abandoned and failed scrapes and clears: the
+        /// shared lengths stay exact through lookups, inserts and the compaction at a
+        /// scrape's end.
+        #[test]
+        fn shared_prefixes_stay_exact(
+            scrapes in proptest::collection::vec(
+                (proptest::collection::vec(0usize..24, 0..40), 0u8..8),
+                1..12,
+            ),
+            capacity in 4usize..30,
+        ) {
+            let keys: Vec<Vec<u8>> = (0..24)
+                .map(|i| format!("m{}{{a=\"{}\",b=\"{}\"}}", i / 8, i % 3, i).into_bytes())
+                .collect();
+            let mut m: SeriesMap<usize> = SeriesMap::new(capacity);
+            let mut last: Vec<usize> = Vec::new();
+            for (order, how) in scrapes {
+                // Half the scrapes repeat the last order, as exporters do, with one change.
+                let order = if how % 2 == 0 && !last.is_empty() {
+                    let mut o = last.clone();
+                    let end = o.len() - 1;
+                    o.swap(0, end);
+                    o
+                } else {
+                    order
+                };
+                m.begin_scrape();
+                for &k in &order {
+                    if m.get(&keys[k]).is_none() {
+                        let _ = m.insert_sized(&keys[k], k, 0, how % 3 == 0);
+                    }
+                    assert_shared_exact(&m);
+                }
+                match how {
+                    7 => m.clear(),
+                    5 => {}
+                    6 => m.end_scrape(false),
+                    _ => m.end_scrape(true),
+                }
+                assert_shared_exact(&m);
+                last = order;
+            }
+        }
     }
 
     #[test]

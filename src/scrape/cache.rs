@@ -5,7 +5,7 @@
 //! and validation, as Prometheus' `scrapeCache` does. Both sit on the same map (positional lookup first, then
 //! the hashed index) with the same hygiene.
 
-use crate::lex::scan::KeyShape;
+use crate::lex::scan::{KeyShape, Shared};
 use crate::relabel::Labels;
 use crate::relabel::series_map::SeriesMap;
 
@@ -61,7 +61,7 @@ impl ScrapeCache {
     /// shape, for the parser to compare with the next line (`ChunkParser`'s known series) and
     /// [`ScrapeCache::get_slot`] when it matched.
     #[inline]
-    pub(crate) fn next_parsed(&self) -> Option<(u32, &[u8], KeyShape)> {
+    pub(crate) fn next_parsed(&self) -> Option<(u32, &[u8], KeyShape, Shared)> {
         self.map.next_marked()
     }
 

@@ -523,22 +523,29 @@ pub(crate) fn known_sample(
     b: &[u8],
     start: usize,
     (key, shape): (&[u8], KeyShape),
+    after_line: Option<(usize, usize)>,
     max_line_len: usize,
 ) -> Option<(FastLine, bool)> {
     let after = start + key.len();
     if b.get(after) != Some(&b' ') {
         return None;
     }
-    let ascii = crate::lex::scan::known_prefix(b, start, key)?;
+    let ascii = match after_line {
+        Some((prev, shared)) => crate::lex::scan::known_prefix_after(b, start, prev, shared, key)?,
+        None => crate::lex::scan::known_prefix(b, start, key)?,
+    };
+    // The line starts with the key: its bytes are read from the line (in cache), not from
+    // the key, whose head `known_prefix_after` did not read.
+    let line_key = &b[start..after];
     // A valid key of the plain form: its name runs to its `{` (or its end), unless blanks
     // come between them.
     let name_end = shape.brace as usize;
-    if name_end == 0 || name_end > key.len() || is_blank(key[name_end - 1]) {
+    if name_end == 0 || name_end > line_key.len() || is_blank(line_key[name_end - 1]) {
         return None;
     }
-    let labels = match key.get(name_end) {
+    let labels = match line_key.get(name_end) {
         None => Span::default(),
-        Some(b'{') if key.last() == Some(&b'}') => Span::new(name_end + 1, key.len() - 1),
+        Some(b'{') if line_key.last() == Some(&b'}') => Span::new(name_end + 1, line_key.len() - 1),
         _ => return None,
     };
     let vstart = after + 1;

@@ -124,9 +124,31 @@ proptest! {
         honor in any::<bool>(),
         sample_limit in prop_oneof![Just(0u64), 1u64..20],
         om_at in 0usize..8,
+        repeats in proptest::collection::vec((0u8..4, any::<proptest::sample::Index>()), 6),
     ) {
         let lines = lines();
         let (mut on, mut off) = (scraper(honor, true, sample_limit), scraper(honor, false, sample_limit));
+        // Most scrapes repeat the body before, as exporters do, whole or with two lines swapped
+        // or one left out: the lines the cache expects, after lines that share their start.
+        let mut bodies = bodies;
+        for (i, (how, at)) in repeats.iter().enumerate().take(bodies.len()).skip(1) {
+            let mut picks = bodies[i - 1].clone();
+            if picks.is_empty() || *how == 0 {
+                continue;
+            }
+            let k = at.index(picks.len());
+            match how {
+                2 => {
+                    let next = (k + 1) % picks.len();
+                    picks.swap(k, next);
+                }
+                3 => {
+                    picks.remove(k);
+                }
+                _ => {}
+            }
+            bodies[i] = picks;
+        }
         for (i, picks) in bodies.iter().enumerate() {
             // Now and then an OpenMetrics scrape in between (its keys are not offered).
             let (b, ct) = if i == om_at {

@@ -495,8 +495,10 @@ impl State<'_> {
                     };
                     let mut taken = false;
                     // Borrowed where the parser left it: moved out, the event was copied.
-                    let item =
-                        events.next_known(next.map(|(_, key, shape)| (key, shape)), &mut taken);
+                    let item = events.next_known(
+                        next.map(|(_, key, shape, shared)| (key, shape, shared)),
+                        &mut taken,
+                    );
                     let Some(ev) = &item else {
                         break;
                     };
