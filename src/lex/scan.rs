@@ -273,12 +273,15 @@ pub(crate) struct KeyShape {
 /// many of its leading bytes it shares with the key before it there: a line after the line of
 /// that key needs only the rest compared with the cached key (see [`known_prefix_after`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Shared {
+pub(crate) struct Shared<'k> {
     /// The lookup's position in the scrape.
     pub(crate) position: usize,
     /// Leading bytes shared with the key at `position - 1` of the previous scrape's order (at
     /// most that many: never more than the two keys have in common).
     pub(crate) len: u32,
+    /// The key's bytes after `len`: the key's own, or a copy kept where the cache reads in
+    /// order anyway (a short rest), so that the key itself is not read.
+    pub(crate) rest: &'k [u8],
 }
 
 impl KeyShape {
@@ -340,18 +343,19 @@ pub(crate) fn known_prefix(b: &[u8], at: usize, key: &[u8]) -> Option<bool> {
 
 /// [`known_prefix`] for the line at `at` of `b` when the line at `prev` before it starts with
 /// a key whose first `shared` bytes are also `key`'s: those are compared with that line, which
-/// is in cache, and only the rest with `key`, which comes from memory. The same answer as
-/// [`known_prefix`] (the plain comparison when `shared` does not fit before `at`).
+/// is in cache, and only `rest` (`key`'s bytes after `shared`, or a copy of them) with the rest
+/// of the line. The same answer as [`known_prefix`] (the plain comparison of `key` when
+/// `shared` does not fit before `at`).
 #[inline(always)]
 pub(crate) fn known_prefix_after(
     b: &[u8],
     at: usize,
     prev: usize,
     shared: usize,
-    key: &[u8],
+    (key, rest): (&[u8], &[u8]),
 ) -> Option<bool> {
-    match (b.get(prev..prev + shared), key.get(shared..)) {
-        (Some(head), Some(rest)) if prev + shared <= at => {
+    match b.get(prev..prev + shared) {
+        Some(head) if prev + shared <= at && shared + rest.len() == key.len() => {
             let head_ascii = known_prefix(b, at, head)?;
             let rest_ascii = known_prefix(b, at + shared, rest)?;
             Some(head_ascii && rest_ascii)
@@ -611,13 +615,23 @@ mod tests {
                 for shared in [0, lcp / 2, lcp.saturating_sub(1), lcp] {
                     let want = known_prefix(&b, at, key);
                     assert_eq!(want, Some(key.is_ascii()));
-                    assert_eq!(known_prefix_after(&b, at, 0, shared, key), want);
+                    assert_eq!(
+                        known_prefix_after(&b, at, 0, shared, (key, &key[shared..])),
+                        want
+                    );
                     for k in 0..key.len() {
                         let mut c = b.clone();
                         c[at + k] ^= 0x20;
-                        assert_eq!(known_prefix_after(&c, at, 0, shared, key), None, "{k}");
+                        assert_eq!(
+                            known_prefix_after(&c, at, 0, shared, (key, &key[shared..])),
+                            None,
+                            "{k}"
+                        );
                         let cut = &b[..at + k];
-                        assert_eq!(known_prefix_after(cut, at, 0, shared, key), None);
+                        assert_eq!(
+                            known_prefix_after(cut, at, 0, shared, (key, &key[shared..])),
+                            None
+                        );
                     }
                 }
             }

@@ -172,7 +172,7 @@ impl Core {
         offset: u64,
         need_lf: bool,
         known: (&[u8], KeyShape),
-        after_line: Option<(usize, usize)>,
+        after_line: Option<(usize, usize, &[u8])>,
         end: &mut usize,
     ) -> Option<Event<'l>> {
         if !self.fast || self.cx.limits.on {

@@ -66,12 +66,14 @@ pub(crate) fn offered<'k>(
     let mut drain = |mut events: crate::read::stream::Events<'_>| {
         loop {
             let key = offer(samples);
+            let len = match (before, key) {
+                (Some(a), Some(b)) => shared_len(a, b),
+                _ => 0,
+            };
             let shared = Shared {
                 position: samples,
-                len: match (before, key) {
-                    (Some(a), Some(b)) => shared_len(a, b),
-                    _ => 0,
-                },
+                len,
+                rest: key.map_or(&[][..], |k| &k[len as usize..]),
             };
             let known = key.and_then(|k| Some((k, KeyShape::of(k)?, shared)));
             let mut known_line = false;

@@ -158,9 +158,18 @@ fn a_shared_head_is_read_from_the_line_before() {
                         Shared {
                             position: 0,
                             len: 0,
+                            rest: first,
                         },
                     ),
-                    _ => (wrong_head, shape, Shared { position, len: 11 }),
+                    _ => (
+                        wrong_head,
+                        shape,
+                        Shared {
+                            position,
+                            len: 11,
+                            rest: &wrong_head[11..],
+                        },
+                    ),
                 };
                 let mut t = false;
                 let Some(r) = events.next_known(Some(known), &mut t) else {

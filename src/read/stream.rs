@@ -315,7 +315,7 @@ impl<'c> Events<'c> {
     #[inline(always)]
     pub(crate) fn next_known(
         &mut self,
-        known: Option<(&[u8], KeyShape, Shared)>,
+        known: Option<(&[u8], KeyShape, Shared<'_>)>,
         taken: &mut bool,
     ) -> Option<Result<Event<'c>, Error>> {
         if let Some(e) = self.pending.take() {
@@ -361,7 +361,7 @@ impl<'c> Events<'c> {
                     Some((w, prev, p))
                         if w == which && p + 1 >= shared.position && p <= shared.position =>
                     {
-                        Some((prev, shared.len as usize))
+                        Some((prev, shared.len as usize, shared.rest))
                     }
                     _ => None,
                 };

@@ -61,7 +61,7 @@ impl ScrapeCache {
     /// shape, for the parser to compare with the next line (`ChunkParser`'s known series) and
     /// [`ScrapeCache::get_slot`] when it matched.
     #[inline]
-    pub(crate) fn next_parsed(&self) -> Option<(u32, &[u8], KeyShape, Shared)> {
+    pub(crate) fn next_parsed(&self) -> Option<(u32, &[u8], KeyShape, Shared<'_>)> {
         self.map.next_marked()
     }
 
@@ -223,5 +223,15 @@ impl Collisions {
                 self.shared.insert(c.hash);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The cached value's size, on which the series map's slot size (120 bytes, checked there)
+    /// depends: a warm scrape reads a slot per sample.
+    #[test]
+    fn a_cached_value_is_72_bytes() {
+        assert_eq!(std::mem::size_of::<Option<super::Cached>>(), 72);
     }
 }

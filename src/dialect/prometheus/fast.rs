@@ -523,7 +523,7 @@ pub(crate) fn known_sample(
     b: &[u8],
     start: usize,
     (key, shape): (&[u8], KeyShape),
-    after_line: Option<(usize, usize)>,
+    after_line: Option<(usize, usize, &[u8])>,
     max_line_len: usize,
 ) -> Option<(FastLine, bool)> {
     let after = start + key.len();
@@ -531,7 +531,9 @@ pub(crate) fn known_sample(
         return None;
     }
     let ascii = match after_line {
-        Some((prev, shared)) => crate::lex::scan::known_prefix_after(b, start, prev, shared, key)?,
+        Some((prev, shared, rest)) => {
+            crate::lex::scan::known_prefix_after(b, start, prev, shared, (key, rest))?
+        }
         None => crate::lex::scan::known_prefix(b, start, key)?,
     };
     // The line starts with the key: its bytes are read from the line (in cache), not from
