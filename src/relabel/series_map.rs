@@ -95,6 +95,9 @@ pub(crate) struct SeriesMap<V> {
     cur_order: Vec<u32>,
     /// The last lookup missed, and `insert` fills its place in `cur_order`.
     pending_miss: bool,
+    /// Slots keep what their keys share with the key before them (for callers of
+    /// [`SeriesMap::next_marked`]; others compare whole keys and skip the bookkeeping).
+    shared_prefixes: bool,
     pub(crate) forced_flushes: u64,
 }
 
@@ -117,8 +120,16 @@ impl<V> SeriesMap<V> {
             prev_order: Vec::new(),
             cur_order: Vec::new(),
             pending_miss: false,
+            shared_prefixes: false,
             forced_flushes: 0,
         }
+    }
+
+    /// Keeps in each slot what its key shares with the key looked up before it, for a caller
+    /// of [`SeriesMap::next_marked`] that compares only the rest (the scrape cache).
+    pub(crate) fn with_shared_prefixes(mut self) -> Self {
+        self.shared_prefixes = true;
+        self
     }
 
     /// Forgets the order of a scrape that was abandoned without [`SeriesMap::end_scrape`].
@@ -129,15 +140,37 @@ impl<V> SeriesMap<V> {
 
     #[inline]
     fn record(&mut self, slot: u32) {
+        if self.shared_prefixes {
+            return self.record_shared(slot);
+        }
         // Bounded even when a user never ends a scrape; past the bound only the positional hint is lost.
+        if self.cur_order.len() < self.max_entries {
+            self.cur_order.push(slot);
+        }
+        // The key a few lookups ahead is cold (last read a scrape ago): fetched now, it is in
+        // cache when its line comes.
+        let ahead = self.cur_order.len() + PREFETCH_AHEAD - 1;
+        if let Some(s) = self
+            .prev_order
+            .get(ahead)
+            .and_then(|&i| self.slots.get(i as usize))
+        {
+            crate::event::located::prefetch(&s.key);
+        }
+    }
+
+    /// [`SeriesMap::record`] keeping what keys share with the key before them. Out of line, so
+    /// that the relabel cache's lookups (whose caller compares whole keys) stay as small as
+    /// they were.
+    #[inline(never)]
+    fn record_shared(&mut self, slot: u32) {
         if self.cur_order.len() < self.max_entries {
             if let Some(&before) = self.cur_order.last() {
                 self.follows(slot, before);
             }
             self.cur_order.push(slot);
         }
-        // The key a few lookups ahead is cold (last read a scrape ago): fetched now, it is in
-        // cache when its line comes. Only the part after what it shares with the key before
+        // As in `record`, only the part of the key after what it shares with the key before
         // it (a caller of `next_marked` reads the head from the line before), and nothing of
         // it when the slot holds that part.
         let ahead = self.cur_order.len() + PREFETCH_AHEAD - 1;
@@ -332,8 +365,9 @@ impl<V> SeriesMap<V> {
             let at = self.cur_order.len();
             if at > 0 && self.cur_order[at - 1] == NONE {
                 self.cur_order[at - 1] = i;
-                if let Some(&before) = at.checked_sub(2).and_then(|b| self.cur_order.get(b)) {
-                    self.follows(i, before);
+                match at.checked_sub(2).and_then(|b| self.cur_order.get(b)) {
+                    Some(&before) if self.shared_prefixes => self.follows(i, before),
+                    _ => {}
                 }
             }
         }
@@ -737,7 +771,9 @@ mod tests {
                     format!("m{}{{a=\"{}\",b=\"{}\"{long}}}", i / 8, i % 3, i).into_bytes()
                 })
                 .collect();
-            let mut m: SeriesMap<usize> = SeriesMap::new(capacity);
+            let mut m: SeriesMap<usize> = SeriesMap::new(capacity).with_shared_prefixes();
+            // Without the bookkeeping (the relabel cache's map): nothing is ever offered shared.
+            let mut plain: SeriesMap<usize> = SeriesMap::new(capacity);
             let mut last: Vec<usize> = Vec::new();
             for (order, how) in scrapes {
                 // Half the scrapes repeat the last order, as exporters do, with one change.
@@ -749,20 +785,23 @@ mod tests {
                 } else {
                     order
                 };
-                m.begin_scrape();
-                for &k in &order {
-                    if m.get(&keys[k]).is_none() {
-                        let _ = m.insert_sized(&keys[k], k, 0, how % 3 == 0);
+                for m in [&mut m, &mut plain] {
+                    m.begin_scrape();
+                    for &k in &order {
+                        if m.get(&keys[k]).is_none() {
+                            let _ = m.insert_sized(&keys[k], k, 0, how % 3 == 0);
+                        }
+                        assert_shared_exact(m);
                     }
-                    assert_shared_exact(&m);
+                    match how {
+                        7 => m.clear(),
+                        5 => {}
+                        6 => m.end_scrape(false),
+                        _ => m.end_scrape(true),
+                    }
+                    assert_shared_exact(m);
                 }
-                match how {
-                    7 => m.clear(),
-                    5 => {}
-                    6 => m.end_scrape(false),
-                    _ => m.end_scrape(true),
-                }
-                assert_shared_exact(&m);
+                assert!(plain.slots.iter().all(|s| s.pred == NONE));
                 last = order;
             }
         }

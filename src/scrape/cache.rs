@@ -40,7 +40,7 @@ pub(crate) struct ScrapeCache {
 impl ScrapeCache {
     pub(crate) fn new(max_entries: usize, max_bytes: usize) -> Self {
         ScrapeCache {
-            map: SeriesMap::with_budget(max_entries, max_bytes),
+            map: SeriesMap::with_budget(max_entries, max_bytes).with_shared_prefixes(),
         }
     }
 
