@@ -303,7 +303,7 @@ pub(crate) fn known_prefix(b: &[u8], at: usize, key: &[u8]) -> Option<bool> {
     let h = b.get(at..at + key.len())?;
     let n = key.len();
     if n < 16 {
-        return (h == key).then(|| h.is_ascii());
+        return short_prefix(h, key);
     }
     let zero = wide::u8x16::splat(0);
     let mut high = zero;
@@ -339,6 +339,29 @@ pub(crate) fn known_prefix(b: &[u8], at: usize, key: &[u8]) -> Option<bool> {
         high |= v;
     }
     Some(high.to_bitmask() == 0)
+}
+
+/// [`known_prefix`] for fewer than 16 bytes (`h` and `key` of one length): two overlapping
+/// words (or half-words) compared and their high bits gathered, without a call (the rest of a
+/// key after the head it shares with the key before it is often this short).
+#[inline(always)]
+fn short_prefix(h: &[u8], key: &[u8]) -> Option<bool> {
+    let n = key.len();
+    let (diff, high) = if n >= 8 {
+        let (a, b) = (word_at(h, 0), word_at(h, n - 8));
+        ((a ^ word_at(key, 0)) | (b ^ word_at(key, n - 8)), a | b)
+    } else if n >= 4 {
+        let (a, b) = (half_at(h, 0), half_at(h, n - 4));
+        ((a ^ half_at(key, 0)) | (b ^ half_at(key, n - 4)), a | b)
+    } else {
+        let mut word = (0u64, 0u64);
+        for (i, (&x, &y)) in h.iter().zip(key).enumerate() {
+            word.0 |= u64::from(x ^ y) << (8 * i);
+            word.1 |= u64::from(x) << (8 * i);
+        }
+        word
+    };
+    (diff == 0).then_some(high & 0x8080_8080_8080_8080 == 0)
 }
 
 /// [`known_prefix`] for the line at `at` of `b` when the line at `prev` before it starts with
@@ -381,6 +404,14 @@ pub(crate) fn shared_len(a: &[u8], b: &[u8]) -> u32 {
         i += 1;
     }
     u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+/// The little-endian half-word at `b[i..i + 4]`, widened.
+#[inline(always)]
+fn half_at(b: &[u8], i: usize) -> u64 {
+    let mut half = [0u8; 4];
+    half.copy_from_slice(&b[i..i + 4]);
+    u64::from(u32::from_le_bytes(half))
 }
 
 /// The little-endian word at `b[i..i + 8]`.
@@ -633,6 +664,28 @@ mod tests {
                             None
                         );
                     }
+                }
+            }
+        }
+    }
+
+    /// `short_prefix` is the plain comparison and ASCII check for every length under 16: equal
+    /// bytes (ASCII, or with a high byte at each place) and a difference at each place.
+    #[test]
+    fn short_prefixes_agree_with_plain_checks() {
+        let plain = |h: &[u8], k: &[u8]| (h == k).then(|| h.is_ascii());
+        for n in 0..16 {
+            let key: Vec<u8> = (0..n).map(|i| b'a' + i as u8).collect();
+            assert_eq!(short_prefix(&key, &key), Some(true));
+            for at in 0..n {
+                let mut high = key.clone();
+                high[at] = 0xc3;
+                assert_eq!(short_prefix(&high, &high), plain(&high, &high), "{n} {at}");
+                for flip in [0x01, 0x20, 0x80] {
+                    let mut h = key.clone();
+                    h[at] ^= flip;
+                    assert_eq!(short_prefix(&h, &key), None, "{n} {at} {flip}");
+                    assert_eq!(short_prefix(&key, &h), None, "{n} {at} {flip}");
                 }
             }
         }
