@@ -127,6 +127,8 @@ impl<V> SeriesMap<V> {
 
     /// Keeps in each slot what its key shares with the key looked up before it, for a caller
     /// of [`SeriesMap::next_marked`] that compares only the rest (the scrape cache).
+    // For the scrape cache (feature `yaml`).
+    #[cfg_attr(not(feature = "yaml"), allow(dead_code))]
     pub(crate) fn with_shared_prefixes(mut self) -> Self {
         self.shared_prefixes = true;
         self
