@@ -214,21 +214,38 @@ fn native_err(h: Native) -> String {
     render_all(&body, Settings::default()).pop().unwrap()
 }
 
+/// The checks Prometheus makes of a native histogram, in its order and words: the parser's
+/// spans-against-buckets check (`protobufparse`, the positive side first), then
+/// `histogram.Validate`'s.
 #[test]
 fn native_histogram_validation() {
     let mut h = native(9);
     h.positive_spans = vec![(0, 0)];
     assert_eq!(
         native_err(h),
-        r#"ERR InvalidHistogram metric family "bad_h": histogram has an invalid schema 9, which must be between -4 and 8 or -53 @14"#
+        r#"ERR InvalidHistogram metric family "bad_h": histogram has an invalid schema, which must be between -4 and 8 for exponential buckets, or -53 for custom buckets, got schema 9 @14"#
     );
     let mut h = native(0);
     h.count = 2.0;
     h.positive_spans = vec![(0, 3)];
     h.positive = vec![1.0, 2.0];
-    assert!(native_err(h).ends_with(
-        "positive side: spans need 3 buckets, have 2 buckets: histogram spans specify different number of buckets than provided @14"
-    ));
+    assert_eq!(
+        native_err(h),
+        r#"ERR InvalidHistogram histogram "bad_h": positive side: spans require 3 buckets, have 2 @14"#
+    );
+    // Both sides wrong: the positive side is reported, as the parser checks it first.
+    let mut h = native(0);
+    h.count = 2.0;
+    h.positive_spans = vec![(0, 3)];
+    h.positive = vec![1.0, 2.0];
+    h.negative_spans = vec![(0, 3)];
+    h.negative = vec![1.0];
+    assert!(native_err(h).contains("positive side: spans require 3 buckets, have 2"));
+    let mut h = native(0);
+    h.count = 1.0;
+    h.negative_spans = vec![(0, 2)];
+    h.negative = vec![1.0];
+    assert!(native_err(h).contains("negative side: spans require 2 buckets, have 1"));
     let mut h = native(0);
     h.count = 1.0;
     h.positive_spans = vec![(0, 1), (-2, 1)];
@@ -258,6 +275,83 @@ fn native_histogram_validation() {
     h.positive_spans = vec![(0, 1)];
     h.positive = vec![2.0];
     assert!(native_err(h).starts_with("N bad_h{}"));
+    // Float histograms: negative counts, in Go's %v of the value (Prometheus' two spaces).
+    let mut h = native(0);
+    h.float = true;
+    h.count = -0.5;
+    h.zero_count = 1.0;
+    h.positive_spans = vec![(0, 0)];
+    assert!(
+        native_err(h)
+            .ends_with("observation count is  -0.5: histogram's observation count is negative @14")
+    );
+    let mut h = native(0);
+    h.float = true;
+    h.count = 1.0;
+    h.positive_spans = vec![(0, 1)];
+    h.positive = vec![1.0];
+    h.negative_spans = vec![(0, 1)];
+    h.negative = vec![-2.5];
+    assert!(native_err(h).ends_with(
+        "negative side: bucket number 1 has observation count of -2.5: histogram has a bucket whose observation count is negative @14"
+    ));
+}
+
+/// Custom buckets (schema -53) over protobuf carry no bounds, so their spans may cover the
+/// `+Inf` bucket alone, and the exponential parts must be empty (`histogram.Validate`).
+#[test]
+fn custom_bucket_histograms_are_checked_as_prometheus_checks_them() {
+    let custom = |spans: Vec<(i32, u32)>, counts: Vec<f64>| {
+        let mut h = native(-53);
+        h.count = counts.iter().sum();
+        h.positive_spans = spans;
+        h.positive = counts;
+        h
+    };
+    assert!(native_err(custom(vec![(0, 1)], vec![3.0])).starts_with("N bad_h{}"));
+    assert!(native_err(custom(vec![(0, 3)], vec![1.0, 0.0, 2.0])).ends_with(
+        "custom buckets: only 0 custom bounds defined which is insufficient to cover total span length of 3: histogram custom bounds are too few @14"
+    ));
+    assert!(native_err(custom(vec![(-1, 1)], vec![1.0])).ends_with(
+        "custom buckets: span number 1 with offset -1: histogram has a span whose offset is negative @14"
+    ));
+    let mut h = custom(vec![(0, 1)], vec![1.0]);
+    h.zero_count = 1.0;
+    h.count = 2.0;
+    assert!(native_err(h).ends_with("custom buckets: must have zero count of 0 @14"));
+    let mut h = custom(vec![(0, 1)], vec![1.0]);
+    h.zero_threshold = 0.5;
+    assert!(native_err(h).ends_with("custom buckets: must have zero threshold of 0 @14"));
+    let mut h = custom(vec![(0, 1)], vec![1.0]);
+    h.negative_spans = vec![(0, 0)];
+    assert!(native_err(h).ends_with("custom buckets: must not have negative spans @14"));
+}
+
+/// With native histograms off Prometheus reads a native histogram's classic part only, and
+/// checks nothing of its native part.
+#[test]
+fn native_parts_are_not_checked_when_native_histograms_are_off() {
+    let mut h = native(0);
+    h.count = 2.0;
+    h.positive_spans = vec![(0, 2)];
+    h.positive = vec![1.0];
+    let body = encode_families(&[Family::histogram("h", "").metric(Metric::new(&[]).native(h))]);
+    assert!(
+        render_all(&body, Settings::default())
+            .pop()
+            .unwrap()
+            .starts_with("ERR")
+    );
+    assert_eq!(
+        render_all(&body, Settings::default().native_histograms(false)),
+        [
+            r#"H h """#,
+            "T h histogram",
+            "S h_count{} 2",
+            "S h_sum{} 0",
+            r#"S h_bucket{le="+Inf"} 2"#,
+        ]
+    );
 }
 
 #[test]
@@ -281,7 +375,10 @@ fn structural_errors_name_family_and_offset() {
     };
     let cases: Vec<(Vec<u8>, ErrorKind, &str)> = vec![
         (
-            family(&|m| field_bytes(m, 2, b"h")),
+            family(&|m| {
+                field_bytes(m, 2, b"h");
+                field_bytes(m, 4, &[]);
+            }),
             ErrorKind::InvalidName,
             "invalid metric name:  @1",
         ),
@@ -289,6 +386,7 @@ fn structural_errors_name_family_and_offset() {
             family(&|m| {
                 field_bytes(m, 1, b"a");
                 field_bytes(m, 2, b"\xff");
+                field_bytes(m, 4, &[]);
             }),
             ErrorKind::InvalidUtf8,
             "invalid help for metric \"a\": not valid UTF-8 @6",
@@ -297,6 +395,7 @@ fn structural_errors_name_family_and_offset() {
             family(&|m| {
                 field_bytes(m, 1, b"a");
                 field_varint(m, 3, 7);
+                field_bytes(m, 4, &[]);
             }),
             ErrorKind::InvalidType,
             "unknown metric type for metric \"a\": 7 @1",
@@ -554,7 +653,8 @@ fn events_are_the_documented_variants() {
             _ => unreachable!(),
         }
     }
-    assert_eq!(kinds, [5, 0, 5, 2 + 3 + 4, 1]);
+    // The family without metrics has no events.
+    assert_eq!(kinds, [4, 0, 4, 2 + 3 + 4, 1]);
 }
 
 /// Fuzz finds: a family claiming more than the limit is judged text or protobuf on the same
@@ -726,4 +826,162 @@ fn finishing_before_kept_families_were_drained_is_an_error() {
         "{e}"
     );
     assert_eq!(e.offset(), 0);
+}
+
+/// A family of one metric, built by hand: `name`, type `mtype`, and the metric's fields.
+fn raw_family(name: &str, mtype: u64, metric: &dyn Fn(&mut Vec<u8>)) -> Vec<u8> {
+    let mut m = Vec::new();
+    field_bytes(&mut m, 1, name.as_bytes());
+    field_varint(&mut m, 3, mtype);
+    let mut met = Vec::new();
+    metric(&mut met);
+    field_bytes(&mut m, 4, &met);
+    delimited(&m)
+}
+
+/// What Prometheus' `protobufparse` reads from the values and bounds encoders rarely write:
+/// the first `+Inf` bucket ends the buckets, `-0` is `0.0`, a float count is taken whenever it
+/// is not 0, a float histogram's count and zero count are its float fields as they are.
+#[test]
+fn values_and_bounds_as_prometheus_reads_them() {
+    // Buckets after the first +Inf one are not presented, and no +Inf bucket is added.
+    let fams = [Family::histogram("h", "").metric(Metric::new(&[]).classic(
+        3.0,
+        1.0,
+        &[(1.0, 1.0), (f64::INFINITY, 3.0), (5.0, 2.0), (-0.0, 0.0)],
+    ))];
+    assert_eq!(
+        events(&fams),
+        [
+            r#"H h """#,
+            "T h histogram",
+            "S h_count{} 3",
+            "S h_sum{} 1",
+            r#"S h_bucket{le="1.0"} 1"#,
+            r#"S h_bucket{le="+Inf"} 3"#,
+        ]
+    );
+    // -0 formats as 0.0 (`FormatOpenMetricsFloat`), for bounds and quantiles alike.
+    let fams = [
+        Family::histogram("z", "").metric(Metric::new(&[]).classic(1.0, 0.0, &[(-0.0, 1.0)])),
+        Family::summary("q", "").metric(Metric::new(&[]).summary(1, 0.0, &[(-0.0, 2.0)])),
+    ];
+    let ev = events(&fams);
+    assert!(
+        ev.contains(&r#"S z_bucket{le="0.0"} 1"#.to_string()),
+        "{ev:?}"
+    );
+    assert!(
+        ev.contains(&r#"S q{quantile="0.0"} 2"#.to_string()),
+        "{ev:?}"
+    );
+    // Float counts that are not 0, negative or NaN, win over the integer ones.
+    let body = raw_family("f", 4, &|met| {
+        let mut h = Vec::new();
+        field_varint(&mut h, 1, 3);
+        field_double(&mut h, 4, -1.0);
+        let mut b = Vec::new();
+        field_varint(&mut b, 1, 1);
+        field_double(&mut b, 2, 1.0);
+        field_double(&mut b, 4, f64::NAN);
+        field_bytes(&mut h, 3, &b);
+        field_bytes(met, 7, &h);
+    });
+    assert_eq!(
+        render_all(&body, Settings::default())[2..],
+        [
+            "S f_count{} -1",
+            "S f_sum{} 0",
+            r#"S f_bucket{le="1.0"} NaN"#,
+            r#"S f_bucket{le="+Inf"} -1"#,
+        ]
+    );
+    // A float native histogram (a float zero count above 0) takes its float count as it is:
+    // 0 here, not the integer count.
+    let body = raw_family("n", 4, &|met| {
+        let mut h = Vec::new();
+        field_varint(&mut h, 1, 7);
+        field_double(&mut h, 8, 1.0);
+        field_bytes(&mut h, 12, &[]);
+        field_bytes(met, 7, &h);
+    });
+    let ev = render_all(&body, Settings::default());
+    assert!(
+        ev[2].starts_with("N n{} schema=0 count=0 sum=0 zt=0 zc=1 "),
+        "{ev:?}"
+    );
+}
+
+/// Start timestamps as Prometheus reads them: `seconds * 1000 + nanos / 1e6` truncated, and 0
+/// (an empty timestamp message included) meaning none.
+#[test]
+fn start_timestamps_as_prometheus_reads_them() {
+    let counter = |ts: &dyn Fn(&mut Vec<u8>)| {
+        raw_family("c", 0, &|met| {
+            let mut st = Vec::new();
+            ts(&mut st);
+            let mut c = Vec::new();
+            field_double(&mut c, 1, 1.0);
+            field_bytes(&mut c, 3, &st);
+            field_bytes(met, 3, &c);
+        })
+    };
+    let sample = |body: Vec<u8>| render_all(&body, Settings::default()).pop().unwrap();
+    assert_eq!(sample(counter(&|_| {})), "S c{} 1");
+    assert_eq!(
+        sample(counter(&|t| field_varint(t, 1, 0))),
+        "S c{} 1",
+        "0 s is none"
+    );
+    assert_eq!(
+        sample(counter(&|t| {
+            field_varint(t, 1, 1);
+            field_varint(t, 2, -1i64 as u64);
+        })),
+        "S c{} 1 st=1000"
+    );
+    assert_eq!(
+        sample(counter(&|t| field_varint(t, 2, -1_500_000i64 as u64))),
+        "S c{} 1 st=-1"
+    );
+    assert_eq!(
+        sample(counter(&|t| {
+            field_varint(t, 1, 2);
+            field_varint(t, 2, 999_999_999);
+        })),
+        "S c{} 1 st=2999"
+    );
+}
+
+/// Prometheus skips a family without metrics before it looks at its name, help or type: no
+/// events and no error, whatever its metadata; a malformed one is still an error.
+#[test]
+fn families_without_metrics_are_skipped() {
+    let mut body = Vec::new();
+    let mut m = Vec::new();
+    field_bytes(&mut m, 1, b"none");
+    field_bytes(&mut m, 2, b"No metric.");
+    field_varint(&mut m, 3, 1);
+    body.extend(delimited(&m));
+    // No name, help not UTF-8, an unknown type: skipped all the same.
+    let mut m = Vec::new();
+    field_bytes(&mut m, 2, b"\xff");
+    field_varint(&mut m, 3, 9);
+    body.extend(delimited(&m));
+    body.extend(delimited(&[]));
+    body.extend(encode_families(&[
+        Family::gauge("g", "").metric(Metric::new(&[]).value(1.0))
+    ]));
+    let want = [r#"H g """#, "T g gauge", "S g{} 1"];
+    assert_eq!(render_all(&body, Settings::default()), want);
+    for cuts in [&[1, 2, 3, 5, 8, 13, 21][..], &[4, 9, 17]] {
+        let (got, _) = render_dropping(&body, &Settings::default(), 1 << 20, cuts, &[1, 0, 2]);
+        assert_eq!(got, want, "{cuts:?}");
+    }
+    // A malformed field in such a family is still an error.
+    let mut bad = delimited(&[0x0a, 0x05, b'a']);
+    bad.extend(encode_families(&[
+        Family::gauge("g", "").metric(Metric::new(&[]).value(1.0))
+    ]));
+    assert!(render_all(&bad, Settings::default())[0].starts_with("ERR Protobuf"));
 }

@@ -178,15 +178,16 @@ pub fn encode_body(families: &[MetricFamily]) -> Vec<u8> {
     out
 }
 
+/// Prometheus' `seconds * 1e3 + nanos / 1e6`, the division truncating.
 fn ms(t: &Timestamp) -> i64 {
-    let secs = t
-        .seconds
-        .wrapping_add((t.nanos as i64).div_euclid(1_000_000_000));
-    let nanos = (t.nanos as i64).rem_euclid(1_000_000_000);
-    secs.wrapping_mul(1000).wrapping_add(nanos / 1_000_000)
+    t.seconds
+        .wrapping_mul(1000)
+        .wrapping_add(t.nanos as i64 / 1_000_000)
 }
 
+/// `FormatOpenMetricsFloat` (-0 is `0.0`).
 fn bound_label(v: f64) -> String {
+    let v = if v == 0.0 { 0.0 } else { v };
     let mut s = promtext::go::format_go_g(v);
     if !s.contains(['.', 'e', 'N', 'I']) {
         s.push_str(".0");
@@ -213,6 +214,10 @@ fn exemplar(e: &Exemplar) -> String {
 pub fn render(families: &[MetricFamily], classic: bool) -> Vec<String> {
     let mut out = Vec::new();
     for f in families {
+        // Prometheus skips a family without metrics.
+        if f.metric.is_empty() {
+            continue;
+        }
         out.push(format!("H {} {:?}", f.name, f.help));
         if !f.unit.is_empty() {
             out.push(format!("U {} {}", f.name, f.unit));
@@ -241,9 +246,12 @@ pub fn render(families: &[MetricFamily], classic: bool) -> Vec<String> {
                 }
                 format!("S {}{suffix}{{{}}} {v}{ts}{tail}", f.name, l.join(","))
             };
+            // A start timestamp of 0 ms is none.
             let st = |t: &Option<Timestamp>| {
                 t.as_ref()
-                    .map(|t| format!(" st={}", ms(t)))
+                    .map(ms)
+                    .filter(|&t| t != 0)
+                    .map(|t| format!(" st={t}"))
                     .unwrap_or_default()
             };
             match f.r#type {
@@ -289,7 +297,8 @@ pub fn render(families: &[MetricFamily], classic: bool) -> Vec<String> {
                         || !h.negative_span.is_empty()
                         || h.zero_threshold > 0.0
                         || h.zero_count > 0;
-                    let count = if h.sample_count_float > 0.0 {
+                    // A float count whenever it is not 0.
+                    let count = if h.sample_count_float != 0.0 {
                         h.sample_count_float
                     } else {
                         h.sample_count as f64
@@ -324,10 +333,11 @@ pub fn render(families: &[MetricFamily], classic: bool) -> Vec<String> {
                                 }
                                 s
                             };
-                        let zc = if h.zero_count_float > 0.0 {
-                            h.zero_count_float
+                        // A float histogram's float fields as they are.
+                        let (count, zc) = if float {
+                            (h.sample_count_float, h.zero_count_float)
                         } else {
-                            h.zero_count as f64
+                            (h.sample_count as f64, h.zero_count as f64)
                         };
                         let mut line = format!(
                             "N {}{{{}}} schema={} count={count} sum={} zt={} zc={zc} +[{}] -[{}]",
@@ -345,7 +355,17 @@ pub fn render(families: &[MetricFamily], classic: bool) -> Vec<String> {
                             side(&h.negative_span, &h.negative_delta, &h.negative_count, true),
                         );
                         line.push_str(&tail);
-                        for e in &h.exemplars {
+                        // The exemplars with a timestamp: the histogram's own, or when it has
+                        // none, its classic buckets'.
+                        let own: Vec<&Exemplar> = match h.exemplars.is_empty() {
+                            false => h.exemplars.iter().collect(),
+                            true => h
+                                .bucket
+                                .iter()
+                                .filter_map(|b| b.exemplar.as_ref())
+                                .collect(),
+                        };
+                        for e in own.into_iter().filter(|e| e.timestamp.is_some()) {
                             line.push_str(&format!(
                                 " ex={}@{:?}",
                                 e.value,
@@ -359,9 +379,13 @@ pub fn render(families: &[MetricFamily], classic: bool) -> Vec<String> {
                     }
                     out.push(sample("_count", None, count, &tail));
                     out.push(sample("_sum", None, h.sample_sum, &tail));
+                    // The first +Inf bucket is the last one presented.
                     let mut last_inf = false;
                     for b in &h.bucket {
-                        let c = if b.cumulative_count_float > 0.0 {
+                        if last_inf {
+                            break;
+                        }
+                        let c = if b.cumulative_count_float != 0.0 {
                             b.cumulative_count_float
                         } else {
                             b.cumulative_count as f64

@@ -22,7 +22,7 @@ impl<'a> ClassicHistogram<'a> {
         ClassicHistogram { msg }
     }
 
-    /// `sample_count_float` when it is > 0, else `sample_count` (Prometheus' reading).
+    /// `sample_count_float` when it is not 0, else `sample_count` (Prometheus' reading).
     pub(crate) fn count(&self) -> f64 {
         let (mut n, mut f) = (0u64, 0.0);
         let mut fs = Fields::new(self.msg);
@@ -33,7 +33,7 @@ impl<'a> ClassicHistogram<'a> {
                 _ => {}
             }
         }
-        if f > 0.0 { f } else { n as f64 }
+        if f != 0.0 { f } else { n as f64 }
     }
 
     /// `sample_sum`.
@@ -49,7 +49,7 @@ impl<'a> ClassicHistogram<'a> {
     }
 
     /// The classic buckets: `(upper bound, cumulative count)` (`cumulative_count_float` when it
-    /// is > 0) and the bucket's exemplar message.
+    /// is not 0) and the bucket's exemplar message.
     pub(crate) fn buckets(&self) -> impl Iterator<Item = (f64, f64, Option<&'a [u8]>)> + 'a {
         let mut f = Fields::new(self.msg);
         std::iter::from_fn(move || {

@@ -4,7 +4,9 @@
 use super::event::Exemplar;
 use super::wire::{Fields, WireError};
 
-/// A `google.protobuf.Timestamp` in milliseconds (Go's `AsTime().UnixMilli()`).
+/// A `google.protobuf.Timestamp` in milliseconds as Prometheus' `protobufparse` computes it:
+/// `seconds * 1000 + nanos / 1e6`, the division truncating (not Go's `time.Unix`, which
+/// would take a negative `nanos` from the second before).
 pub(crate) fn timestamp_ms(b: &[u8]) -> Result<i64, WireError> {
     let (mut secs, mut nanos) = (0i64, 0i64);
     let mut f = Fields::new(b);
@@ -20,9 +22,6 @@ pub(crate) fn timestamp_ms(b: &[u8]) -> Result<i64, WireError> {
             _ => {}
         }
     }
-    // Normalise the nanoseconds into [0, 1e9) as Go's `time.Unix` does.
-    secs = secs.wrapping_add(nanos.div_euclid(1_000_000_000));
-    nanos = nanos.rem_euclid(1_000_000_000);
     Ok(secs.wrapping_mul(1000).wrapping_add(nanos / 1_000_000))
 }
 
@@ -51,7 +50,7 @@ pub(super) struct ClassicBucket<'a> {
     pub(super) exemplar: Option<&'a [u8]>,
 }
 
-/// A classic `Bucket` (`cumulative_count_float` when it is > 0).
+/// A classic `Bucket` (`cumulative_count_float` when it is not 0, as Prometheus reads it).
 ///
 /// Inline for what encoders write (`cumulative_count`, a varint of at most 9 bytes left out
 /// when 0 by proto3 encoders, then `upper_bound`, nothing else: the bound is the last 8 bytes,
@@ -113,7 +112,11 @@ fn bucket_fields(b: &[u8]) -> Result<ClassicBucket<'_>, WireError> {
     }
     Ok(ClassicBucket {
         upper,
-        count: if count_f > 0.0 { count_f } else { count as f64 },
+        count: if count_f != 0.0 {
+            count_f
+        } else {
+            count as f64
+        },
         exemplar,
     })
 }

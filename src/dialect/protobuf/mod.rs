@@ -13,6 +13,30 @@
 //! body, [`ChunkParser`] fed chunks, [`ReadParser`] over an [`io::Read`]. The streaming ones
 //! buffer at most one family, bounded by [`Settings::max_family_len`].
 //!
+//! What Prometheus reads from the values encoders rarely write, promtext reads alike: a family
+//! without metrics is skipped unread; the first `+Inf` bucket ends a histogram's buckets; `-0`
+//! formats as `0.0`; a float count is taken whenever it is not 0 (of a native histogram: when
+//! it is a float histogram, its float fields as they are); a start timestamp of 0 ms is none;
+//! timestamps are `seconds * 1000 + nanos / 1e6`, truncated; a native histogram keeps only
+//! exemplars with a timestamp, its classic buckets' when its own field is empty; its checks
+//! are the parser's and `histogram.Validate`'s, in their order and words, and none when
+//! native histograms are off. Where promtext differs, on purpose:
+//!
+//! - Every native histogram is checked when it is read, so the parse fails at its offset;
+//!   Prometheus runs `histogram.Validate` when it appends, after relabeling, so a series that
+//!   relabeling drops never fails there (the scrape fails either way otherwise).
+//! - Each metric of a histogram family is read as what it is. Prometheus decides from the
+//!   metric before it: a native histogram after a classic one in the same family is presented
+//!   as classic series, and only the family's first native histogram is checked.
+//! - An untyped metric without a value reads 0; Prometheus' decoder keeps the previous
+//!   metric's untyped value.
+//! - A value message given twice in one metric is an error; protobuf (and Prometheus'
+//!   decoder) merges the two.
+//! - Strings are `str`: a unit or an exemplar's label that is not UTF-8 is an error.
+//!   Prometheus passes a unit's bytes on, and drops such an exemplar with a log line.
+//! - A value message of another type than the family's (a `histogram` field on a counter) is
+//!   skipped unread; Prometheus' decoder decodes it, and fails if it is malformed.
+//!
 //! ```
 //! use promtext::protobuf::{self, Event, write};
 //! let body = write::encode_families(&[

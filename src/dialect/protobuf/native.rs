@@ -263,11 +263,10 @@ impl<'a> NativeHistogram<'a> {
         offset: u64,
     ) -> Self {
         let float = parts.float;
-        // What the wire form's accessors give for the same parts: a float count only when
-        // positive, an integer one truncated.
+        // What the wire form's accessors give for the same parts: a float count as it is, an
+        // integer one truncated.
         let pick = |v: f64| match float {
-            true if v > 0.0 => v,
-            true => 0.0,
+            true => v,
             false => v as u64 as f64,
         };
         NativeHistogram {
@@ -301,7 +300,9 @@ impl<'a> NativeHistogram<'a> {
         timestamp_ms: Option<i64>,
         offset: u64,
     ) -> Self {
-        let pick = |f: f64, n: u64| if f > 0.0 { f } else { n as f64 };
+        // Prometheus' `protobufparse`: a float histogram (a float count or zero count above 0)
+        // takes both float fields as they are, an integer one both integer fields.
+        let pick = |f: f64, n: u64| if h.float { f } else { n as f64 };
         NativeHistogram {
             family,
             gauge,
@@ -345,12 +346,14 @@ impl<'a> NativeHistogram<'a> {
     }
 
     /// Whether the counts are floats (`*_count_float`, absolute `*_count` buckets) rather than
-    /// integers with deltas.
+    /// integers with deltas: Prometheus' rule, `sample_count_float` or `zero_count_float` above
+    /// 0.
     pub fn is_float(&self) -> bool {
         self.float
     }
 
-    /// The observation count (`sample_count_float` when it is > 0).
+    /// The observation count: `sample_count_float` of a float histogram ([`Self::is_float`]),
+    /// else `sample_count`.
     pub fn count(&self) -> f64 {
         self.count
     }
@@ -365,7 +368,8 @@ impl<'a> NativeHistogram<'a> {
         self.zero_threshold
     }
 
-    /// The zero bucket's count (`zero_count_float` when it is > 0).
+    /// The zero bucket's count: `zero_count_float` of a float histogram ([`Self::is_float`]),
+    /// else `zero_count`.
     pub fn zero_count(&self) -> f64 {
         self.zero_count
     }
@@ -384,9 +388,10 @@ impl<'a> NativeHistogram<'a> {
                         ts = super::messages::timestamp_ms(b).ok();
                     }
                 }
-                ts
+                // 0 ms is none, as for samples.
+                ts.filter(|&t| t != 0)
             }
-            Src::Decoded(d) => d.start_timestamp_ms,
+            Src::Decoded(d) => d.start_timestamp_ms.filter(|&t| t != 0),
         }
     }
 
@@ -490,13 +495,40 @@ impl<'a> NativeHistogram<'a> {
         }
     }
 
-    /// The exemplars (field `exemplars`; a native histogram's exemplars carry timestamps).
+    /// The exemplars Prometheus takes for a native histogram: of one read from protobuf, those
+    /// of its `exemplars` field that have a timestamp, or, when that field is empty, those of
+    /// its classic buckets that have one (Prometheus' protobuf parser drops the others); of one
+    /// converted from classic buckets, those the conversion kept.
+    ///
+    /// ```
+    /// use promtext::protobuf::{self, write};
+    /// let ex = |t: &str, ts| write::Exemplar { labels: vec![("t".into(), t.into())], value: 1.0, timestamp_ms: ts };
+    /// let mut n = write::Native::new(0);
+    /// n.count = 1.0;
+    /// n.positive_spans = vec![(0, 1)];
+    /// n.positive = vec![1.0];
+    /// n.exemplars = vec![ex("a", Some(5)), ex("b", None)];
+    /// let body = write::encode_families(&[write::Family::histogram("lat", "")
+    ///     .metric(write::Metric::new(&[]).native(n))]);
+    /// let ev = protobuf::parse(&body).nth(2).unwrap()?;
+    /// let kept: Vec<_> = ev.as_histogram().unwrap().exemplars().map(|e| e.timestamp_ms()).collect();
+    /// assert_eq!(kept, [Some(5)]);
+    /// # Ok::<(), promtext::Error>(())
+    /// ```
     pub fn exemplars(&self) -> Exemplars<'a> {
+        let (msg, number, timestamped) = match self.src {
+            Src::Wire(msg) => {
+                let mut f = Fields::new(msg);
+                let own = std::iter::from_fn(|| f.next_field()?.ok()).any(|(n, ..)| n == 16);
+                (msg, if own { 16 } else { 3 }, true)
+            }
+            // As the producer made them (Prometheus' NHCB parser hands on every exemplar).
+            Src::Decoded(d) => (&d.exemplars[..], 16, false),
+        };
         Exemplars {
-            fields: Fields::new(match self.src {
-                Src::Wire(msg) => msg,
-                Src::Decoded(d) => &d.exemplars,
-            }),
+            fields: Fields::new(msg),
+            number,
+            timestamped,
         }
     }
 }
@@ -524,10 +556,14 @@ impl PartialEq for NativeHistogram<'_> {
     }
 }
 
-/// The exemplars of a native histogram.
+/// The exemplars of a native histogram; see [`NativeHistogram::exemplars`].
 #[derive(Clone, Debug)]
 pub struct Exemplars<'a> {
     fields: Fields<'a>,
+    /// 16: the histogram's `exemplars`; 3: its classic buckets' exemplars.
+    number: u32,
+    /// Whether only exemplars with a timestamp are yielded.
+    timestamped: bool,
 }
 
 impl<'a> Iterator for Exemplars<'a> {
@@ -536,8 +572,19 @@ impl<'a> Iterator for Exemplars<'a> {
     fn next(&mut self) -> Option<Exemplar<'a>> {
         loop {
             let (n, v, _) = self.fields.next_field()?.ok()?;
-            if n == 16 {
-                return super::messages::exemplar(v.as_bytes()?).ok();
+            if n != self.number {
+                continue;
+            }
+            let msg = match n {
+                16 => v.as_bytes()?,
+                _ => match super::messages::bucket(v.as_bytes()?).ok()?.exemplar {
+                    Some(m) => m,
+                    None => continue,
+                },
+            };
+            let e = super::messages::exemplar(msg).ok()?;
+            if !self.timestamped || e.timestamp_ms().is_some() {
+                return Some(e);
             }
         }
     }

@@ -57,6 +57,8 @@ impl Scratch {
     #[inline(never)]
     fn bound_new(&mut self, slot: usize, v: f64) -> Fmt {
         let bits = v.to_bits();
+        // `FormatOpenMetricsFloat` writes -0 as `0.0`, like 0.
+        let v = if v == 0.0 { 0.0 } else { v };
         let f = match Fmt::common(v) {
             Some(f) => f,
             None => self.format(v),
@@ -234,6 +236,9 @@ pub(crate) struct FamilyState {
     /// The first metric message's start, when its label run was validated with the family's
     /// name, whether every pair of the run is a [`common_pair`], and the run's length.
     first_run: (usize, bool, usize),
+    /// Whether native histograms are read as such ([`Settings::native_histograms`]): only then
+    /// are they checked, as Prometheus checks only what it reads as native.
+    native: bool,
 }
 
 /// The metric type of the protobuf enum value `code` (`MetricType` in `metrics.proto`).
@@ -272,6 +277,7 @@ impl FamilyState {
             cur: Cur::default(),
             last_inf: false,
             first_run: (usize::MAX, false, 0),
+            native: true,
         }
     }
 
@@ -367,6 +373,22 @@ impl FamilyState {
         }
         st.pos = first_metric;
         st.first_run = (usize::MAX, false, 0);
+        if first_metric == fam.len() {
+            // Prometheus skips a family without metrics before it looks at its name, help or
+            // type: no events, and nothing to check but its encoding (walked above). Text
+            // can be such a family (every byte an unknown field): then it is an error, which
+            // the front ends report as text where protobuf should be.
+            if crate::content_type::looks_like_text(fam) {
+                return Err(Error::new(
+                    ErrorKind::Protobuf,
+                    "a metric family without metrics reads as text",
+                    0,
+                    0,
+                    base,
+                ));
+            }
+            return Ok(("", Strs::default()));
+        }
         let name = slice(fam, st.name);
         let (name_str, help, first) = st.head_strs(fam, first_metric);
         let name_str = match name_str {
@@ -806,8 +828,10 @@ impl FamilyState {
                     let label = scratch.bound(k, b.upper);
                     let ex = b.exemplar.map(|e| range_in(fam, e));
                     let run = run_of(fam, c, run_cache);
+                    // Prometheus' `getMagicLabel`: the first `+Inf` bucket is the last one
+                    // presented (buckets after it are not), and none is added after it.
                     self.last_inf = b.upper == f64::INFINITY;
-                    self.step = next;
+                    self.step = if self.last_inf { Step::Next } else { next };
                     return Some(Ok(self.sample(
                         fam,
                         name,
@@ -918,6 +942,7 @@ impl FamilyState {
                 return r;
             }
         }
+        self.native = settings.native_histograms;
         let read = if settings.label_limits.on {
             self.read_metric_limited(fam, msg, pre, &settings.label_limits)
         } else {
@@ -1194,7 +1219,8 @@ impl FamilyState {
             _ => {
                 let mut h = HistHead::default();
                 self.read_histogram(fam, value, &mut h)?;
-                count = if h.count_float > 0.0 {
+                // Prometheus' `protobufparse`: the float count whenever it is not 0.
+                count = if h.count_float != 0.0 {
                     h.count_float
                 } else {
                     h.count as f64
@@ -1213,7 +1239,9 @@ impl FamilyState {
         c.scalar = scalar;
         c.count = count;
         c.sum = sum;
-        c.start_ms = start_ms;
+        // Prometheus' `StartTimestamp` gives 0 for an absent one, and the scrape takes 0 as
+        // none: a start timestamp of 0 ms is none.
+        c.start_ms = start_ms.filter(|&t| t != 0);
         c.exemplar = exemplar;
         Ok(pairs.unwrap_or_default())
     }
@@ -1276,7 +1304,7 @@ impl FamilyState {
         }
         h.inf_bucket = last_upper == f64::INFINITY;
         h.float = h.count_float > 0.0 || h.zero_count_float > 0.0;
-        if h.is_native() {
+        if h.is_native() && self.native {
             let walk = (!general_paths()).then_some(&walk);
             self.validate_native(fam, value, vabs, h, walk)?;
         }

@@ -2,6 +2,7 @@
 //! counts, counts), label names and values, exemplars, timestamps.
 
 use super::*;
+use crate::dialect::protobuf::CUSTOM_BUCKETS_SCHEMA;
 
 /// One bucket field (deltas or counts of one side) as [`FamilyState::read_histogram`]'s walk
 /// saw it.
@@ -22,14 +23,17 @@ pub(super) enum Packed {
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct NativeWalk {
     /// The buckets the spans need.
-    need: [u64; 2],
+    pub(super) need: [u64; 2],
     /// How many spans were seen.
-    spans: [usize; 2],
+    pub(super) spans: [usize; 2],
     /// The first span after the first with a negative offset: its index and offset.
-    neg: [Option<(usize, i32)>; 2],
+    pub(super) neg: [Option<(usize, i32)>; 2],
     /// Fields 10, 11 (negative deltas, counts), 13, 14 (positive).
-    buckets: [Packed; 4],
+    pub(super) buckets: [Packed; 4],
 }
+
+/// The sides' names, by index (0 negative, 1 positive).
+const SIDES: [&str; 2] = ["negative", "positive"];
 
 impl NativeWalk {
     /// Notes span `(off, len)` of field `n` (9 or 12).
@@ -62,9 +66,12 @@ impl NativeWalk {
 }
 
 impl FamilyState {
-    /// Prometheus' checks of a native histogram (`histogram.Validate` and the parser's).
-    /// `walk`: what the metric's walk saw of the spans and bucket fields, or `None` to walk
-    /// `value` for them (the general path the shortcut is tested against).
+    /// Prometheus' checks of a native histogram, in its order and words: the parser's
+    /// (`checkNativeHistogramConsistency`: spans against bucket counts, the positive side
+    /// first), then `histogram.Validate`'s (schema, span offsets, custom-bucket rules, negative
+    /// counts, the count against the buckets). `walk`: what the metric's walk saw of the spans
+    /// and bucket fields, or `None` to walk `value` for them (the general path the shortcut is
+    /// tested against).
     pub(super) fn validate_native(
         &self,
         fam: &[u8],
@@ -74,54 +81,42 @@ impl FamilyState {
         walk: Option<&NativeWalk>,
     ) -> Result<(), Error> {
         let fail = |msg: String| Err(self.err(fam, ErrorKind::InvalidHistogram, vabs, msg));
-        if !((-4..=8).contains(&h.schema) || h.schema == -53) {
-            return fail(format!(
-                "histogram has an invalid schema {}, which must be between -4 and 8 or -53",
-                h.schema
-            ));
-        }
-        let mut in_buckets = 0f64;
-        let mut int_sum: u64 = 0;
-        for (s, (side, span_f, delta_f, count_f)) in
-            [("negative", 9, 10, 11), ("positive", 12, 13, 14)]
-                .into_iter()
-                .enumerate()
-        {
-            let (need, neg) = match walk {
-                Some(w) => (w.need[s], w.neg[s]),
-                None => {
-                    let mut w = NativeWalk::default();
-                    let mut f = Fields::new(value);
-                    while let Some(r) = f.next_field() {
-                        let (n, v, _) = r.map_err(|e| self.wire(fam, value, e))?;
-                        if n == span_f {
-                            let (off, len) = v
-                                .as_bytes()
-                                .map(span)
-                                .and_then(Result::ok)
-                                .unwrap_or((0, 0));
-                            w.span(n, off, len);
-                        }
+        let walked = match walk {
+            Some(w) => *w,
+            None => {
+                let mut w = NativeWalk::default();
+                let mut f = Fields::new(value);
+                while let Some(r) = f.next_field() {
+                    let (n, v, _) = r.map_err(|e| self.wire(fam, value, e))?;
+                    if n == 9 || n == 12 {
+                        let (off, len) = v
+                            .as_bytes()
+                            .map(span)
+                            .and_then(Result::ok)
+                            .unwrap_or((0, 0));
+                        w.span(n, off, len);
                     }
-                    (w.need[s], w.neg[s])
                 }
-            };
-            if let Some((k, off)) = neg {
-                return fail(format!(
-                    "{side} side: span number {} with offset {off}: histogram has a span whose offset is negative",
-                    k + 1
-                ));
+                w
             }
-            let (field, fixed) = if h.float {
-                (count_f, true)
-            } else {
-                (delta_f, false)
+        };
+        // Each side's bucket values (counts of a float histogram, else deltas), counted.
+        let mut sides = [
+            (0usize, Repeated::packed(&[], h.float)),
+            (0usize, Repeated::packed(&[], h.float)),
+        ];
+        for (s, side) in sides.iter_mut().enumerate() {
+            let (field, fixed) = match (s, h.float) {
+                (0, false) => (10, false),
+                (0, true) => (11, true),
+                (_, false) => (13, false),
+                (_, true) => (14, true),
             };
             let packed = match walk {
                 Some(w) => w.buckets[2 * s + usize::from(h.float)],
                 None => Packed::Other,
             };
-            let (have, values) = match packed {
+            *side = match packed {
                 Packed::Absent => (0, Repeated::packed(&[], fixed)),
                 Packed::One(r, at) => {
                     let b = slice(value, r);
@@ -134,37 +129,135 @@ impl FamilyState {
                     (have, Repeated::new(value, field, fixed))
                 }
             };
+        }
+        // The parser's check, worded as the parser words it.
+        for s in [1, 0] {
+            let (need, have) = (walked.need[s], sides[s].0);
             if need != have as u64 {
-                return fail(format!(
-                    "{side} side: spans need {need} buckets, have {have} buckets: histogram spans specify different number of buckets than provided"
+                return Err(Error::new(
+                    ErrorKind::InvalidHistogram,
+                    format!(
+                        "histogram {:?}: {} side: spans require {need} buckets, have {have}",
+                        self.family_name(fam),
+                        SIDES[s]
+                    ),
+                    0,
+                    0,
+                    self.base + vabs as u64,
                 ));
             }
+        }
+        // `histogram.Validate` (and `FloatHistogram.Validate`).
+        let [(negatives, negative), (_, positive)] = sides;
+        let mut int_sum: u64 = 0;
+        // The counts of one side: the first negative one is an error.
+        let mut counts = |s: usize, values: Repeated<'_>| -> Result<(), String> {
             let mut running: i64 = 0;
             for (i, raw) in values.enumerate() {
-                let c = if h.float {
-                    f64::from_bits(raw)
+                let bad = if h.float {
+                    let c = f64::from_bits(raw);
+                    (c < 0.0).then(|| crate::go::format_go_g(c))
                 } else {
                     running = running.wrapping_add(zigzag(raw));
                     int_sum = int_sum.wrapping_add(running as u64);
-                    running as f64
+                    (running < 0).then(|| running.to_string())
                 };
-                if c < 0.0 {
-                    return fail(format!(
-                        "{side} side: bucket number {} has observation count of {c}: histogram has a bucket whose observation count is negative",
+                if let Some(c) = bad {
+                    return Err(format!(
+                        "{} side: bucket number {} has observation count of {c}: histogram has a bucket whose observation count is negative",
+                        SIDES[s],
                         i + 1
                     ));
                 }
-                in_buckets += c;
+            }
+            Ok(())
+        };
+        match h.schema {
+            CUSTOM_BUCKETS_SCHEMA => {
+                // The body carries no custom bounds, so the spans may cover one bucket (the
+                // `+Inf` one) at most.
+                let (mut bad_offset, mut covered) = (None, 0i64);
+                let mut f = Fields::new(value);
+                let mut k = 0;
+                while let Some(Ok((n, v, _))) = f.next_field() {
+                    if n != 12 {
+                        continue;
+                    }
+                    let (off, len) = v
+                        .as_bytes()
+                        .map(span)
+                        .and_then(Result::ok)
+                        .unwrap_or((0, 0));
+                    if off < 0 && bad_offset.is_none() {
+                        bad_offset = Some((k, off));
+                    }
+                    covered += i64::from(len) + i64::from(off);
+                    k += 1;
+                }
+                if let Some((k, off)) = bad_offset {
+                    return fail(format!(
+                        "custom buckets: span number {} with offset {off}: histogram has a span whose offset is negative",
+                        k + 1
+                    ));
+                }
+                if covered > 1 {
+                    return fail(format!(
+                        "custom buckets: only 0 custom bounds defined which is insufficient to cover total span length of {covered}: histogram custom bounds are too few"
+                    ));
+                }
+                let zero_count = match h.float {
+                    true => h.zero_count_float,
+                    false => h.zero_count as f64,
+                };
+                if zero_count != 0.0 {
+                    return fail("custom buckets: must have zero count of 0".to_string());
+                }
+                if h.zero_threshold != 0.0 {
+                    return fail("custom buckets: must have zero threshold of 0".to_string());
+                }
+                if walked.spans[0] > 0 {
+                    return fail("custom buckets: must not have negative spans".to_string());
+                }
+                if negatives > 0 {
+                    return fail("custom buckets: must not have negative buckets".to_string());
+                }
+            }
+            -4..=8 => {
+                for s in [1, 0] {
+                    if let Some((k, off)) = walked.neg[s] {
+                        return fail(format!(
+                            "{} side: span number {} with offset {off}: histogram has a span whose offset is negative",
+                            SIDES[s],
+                            k + 1
+                        ));
+                    }
+                }
+                counts(0, negative).or_else(fail)?;
+                if h.float && h.zero_count_float < 0.0 {
+                    return fail(format!(
+                        "zero bucket has observation count of {}: histogram has a bucket whose observation count is negative",
+                        crate::go::format_go_g(h.zero_count_float)
+                    ));
+                }
+            }
+            schema => {
+                return fail(format!(
+                    "histogram has an invalid schema, which must be between -4 and 8 for exponential buckets, or -53 for custom buckets, got schema {schema}"
+                ));
             }
         }
+        if h.float && h.count_float < 0.0 {
+            // Prometheus' words, two spaces included.
+            return fail(format!(
+                "observation count is  {}: histogram's observation count is negative",
+                crate::go::format_go_g(h.count_float)
+            ));
+        }
+        counts(1, positive).or_else(fail)?;
         if h.float {
-            if h.zero_count_float < 0.0 || h.count_float < 0.0 {
-                return fail("histogram has a negative count".to_string());
-            }
             return Ok(());
         }
         let total = int_sum.wrapping_add(h.zero_count);
-        let _ = in_buckets;
         if h.sum.is_nan() {
             if total > h.count {
                 return fail(format!(
