@@ -978,10 +978,103 @@ fn families_without_metrics_are_skipped() {
         let (got, _) = render_dropping(&body, &Settings::default(), 1 << 20, cuts, &[1, 0, 2]);
         assert_eq!(got, want, "{cuts:?}");
     }
+    // A fuzz find: families of unknown fields whose bytes read as text after their length
+    // prefix, but not with it (the bytes the mixed-body check looks at), are skipped too.
+    let odd = b"\x02\x40\x00\x08hh@P@@@@";
+    assert!(render_all(odd, Settings::default()).is_empty());
+    assert!(
+        render_dropping(odd, &Settings::default(), 1 << 20, &[3, 5], &[1])
+            .0
+            .is_empty()
+    );
     // A malformed field in such a family is still an error.
     let mut bad = delimited(&[0x0a, 0x05, b'a']);
     bad.extend(encode_families(&[
         Family::gauge("g", "").metric(Metric::new(&[]).value(1.0))
     ]));
     assert!(render_all(&bad, Settings::default())[0].starts_with("ERR Protobuf"));
+}
+
+/// A value message of another type than the family's is not read, but a malformed one is an
+/// error, as for a decoder of the whole `Metric` (Prometheus', prost): truncated, or a known
+/// field of the wrong wire type, however deep.
+#[test]
+fn value_messages_of_other_types_are_checked() {
+    let counter_with = |other: u32, bytes: &[u8]| {
+        let bytes = bytes.to_vec();
+        raw_family("c", 0, &move |met| {
+            let mut c = Vec::new();
+            field_double(&mut c, 1, 1.0);
+            field_bytes(met, 3, &c);
+            field_bytes(met, other, &bytes);
+        })
+    };
+    let last = |body: Vec<u8>| render_all(&body, Settings::default()).pop().unwrap();
+    // Well-formed: skipped.
+    let mut h = Vec::new();
+    field_varint(&mut h, 1, 2);
+    field_double(&mut h, 2, 0.5);
+    let mut b = Vec::new();
+    field_double(&mut b, 2, 1.0);
+    field_bytes(&mut h, 3, &b);
+    field_bytes(&mut h, 13, &[0x02, 0x01]);
+    assert_eq!(last(counter_with(7, &h)), "S c{} 1");
+    assert_eq!(
+        last(counter_with(2, &[0x09, 0, 0, 0, 0, 0, 0, 0, 0])),
+        "S c{} 1"
+    );
+    // Truncated.
+    assert_eq!(
+        last(counter_with(7, &[0x08])),
+        r#"ERR Protobuf metric family "c": truncated varint @22"#
+    );
+    // A double as a varint, in a bucket of a histogram on a counter.
+    let mut h = Vec::new();
+    let mut b = Vec::new();
+    field_varint(&mut b, 2, 1);
+    field_bytes(&mut h, 3, &b);
+    assert_eq!(
+        last(counter_with(7, &h)),
+        r#"ERR Protobuf metric family "c": wrong wire type for a field of a value message @23"#
+    );
+    // A malformed packed double in a gauge family's histogram field.
+    let body = raw_family("g", 1, &|met| {
+        let mut g = Vec::new();
+        field_double(&mut g, 1, 1.0);
+        field_bytes(met, 2, &g);
+        field_bytes(met, 7, &[0x72, 0x03, 0, 0, 0]);
+    });
+    assert!(last(body).starts_with(r#"ERR Protobuf metric family "g": packed doubles"#));
+}
+
+/// A proptest find: a label value cut inside a character, the character continued by the key
+/// of an unknown field after it (a byte from 0x80 on), so that the metric's label bytes are
+/// UTF-8 as a whole. The value is not, and is an error, not a label read as "".
+#[test]
+fn a_value_cut_inside_a_character_is_an_error() {
+    let body = raw_family("v", 1, &|met| {
+        let mut lp = Vec::new();
+        field_bytes(&mut lp, 1, b"a");
+        field_bytes(&mut lp, 2, &[b'x', 0xe0, 0xba]);
+        // Field 1188, fixed32: key a5 49, whose first byte ends the character.
+        lp.extend_from_slice(&[0xa5, 0x49, 1, 2, 3, 4]);
+        field_bytes(met, 1, &lp);
+        let mut g = Vec::new();
+        field_double(&mut g, 1, 1.0);
+        field_bytes(met, 2, &g);
+    });
+    assert!(std::str::from_utf8(&body[8..8 + 14]).is_ok());
+    for s in [
+        Settings::default(),
+        Settings::default().label_limits(promtext::LabelLimits {
+            labels: usize::MAX,
+            name_len: usize::MAX,
+            value_len: usize::MAX,
+        }),
+    ] {
+        assert_eq!(
+            render_all(&body, s).pop().unwrap(),
+            r#"ERR InvalidUtf8 metric family "v": invalid label value for label "a": not valid UTF-8 @8"#
+        );
+    }
 }

@@ -14,13 +14,16 @@
 //! buffer at most one family, bounded by [`Settings::max_family_len`].
 //!
 //! What Prometheus reads from the values encoders rarely write, promtext reads alike: a family
-//! without metrics is skipped unread; the first `+Inf` bucket ends a histogram's buckets; `-0`
+//! without metrics is skipped unread (unless its bytes, length prefix included, read as text:
+//! the mixed-body error); the first `+Inf` bucket ends a histogram's buckets; `-0`
 //! formats as `0.0`; a float count is taken whenever it is not 0 (of a native histogram: when
 //! it is a float histogram, its float fields as they are); a start timestamp of 0 ms is none;
 //! timestamps are `seconds * 1000 + nanos / 1e6`, truncated; a native histogram keeps only
 //! exemplars with a timestamp, its classic buckets' when its own field is empty; its checks
 //! are the parser's and `histogram.Validate`'s, in their order and words, and none when
-//! native histograms are off. Where promtext differs, on purpose:
+//! native histograms are off; a value message of another type than the family's (a
+//! `histogram` field on a counter) is not read, but a malformed one fails as it fails
+//! Prometheus' decoder. Where promtext differs, on purpose:
 //!
 //! - Every native histogram is checked when it is read, so the parse fails at its offset;
 //!   Prometheus runs `histogram.Validate` when it appends, after relabeling, so a series that
@@ -34,8 +37,6 @@
 //!   decoder) merges the two.
 //! - Strings are `str`: a unit or an exemplar's label that is not UTF-8 is an error.
 //!   Prometheus passes a unit's bytes on, and drops such an exemplar with a log line.
-//! - A value message of another type than the family's (a `histogram` field on a counter) is
-//!   skipped unread; Prometheus' decoder decodes it, and fails if it is malformed.
 //!
 //! ```
 //! use promtext::protobuf::{self, Event, write};
@@ -214,6 +215,22 @@ fn at_family_start(e: Error, bytes: &[u8], offset: u64) -> Error {
     Error::new(ErrorKind::MixedFormat, msg, 0, 0, offset)
 }
 
+/// The error for a family without metrics (which Prometheus skips) whose bytes, as
+/// [`at_family_start`] takes them, read as text: text where a family should start, which
+/// would otherwise read as families of unknown fields and go unnoticed.
+fn text_as_empty_family(st: &FamilyState, bytes: &[u8], offset: u64) -> Option<Error> {
+    (st.has_no_metrics() && crate::content_type::looks_like_text(bytes)).then(|| {
+        let e = Error::new(
+            ErrorKind::Protobuf,
+            "a metric family without metrics",
+            0,
+            0,
+            offset,
+        );
+        at_family_start(e, bytes, offset)
+    })
+}
+
 fn too_large(len: usize, limit: usize, offset: u64) -> Error {
     Error::new(
         ErrorKind::FamilyTooLarge,
@@ -335,6 +352,10 @@ impl<'a> Parser<'a> {
         }
         let at = self.pos as u64;
         let prefix = read_prefix_short(rest);
+        let claimed = |rest: &'a [u8]| match prefix {
+            Prefix::Complete(p, len) => &rest[..rest.len().min(check_len(p, len))],
+            _ => rest,
+        };
         let r = match prefix {
             Prefix::Complete(_, len) if len > self.settings.max_family_len => {
                 Err(too_large(len, self.settings.max_family_len, at))
@@ -355,17 +376,14 @@ impl<'a> Parser<'a> {
         };
         Some(match r {
             Ok(f) => {
+                if let Some(e) = text_as_empty_family(&self.st, claimed(rest), at) {
+                    return Some(Err(e));
+                }
                 self.families += 1;
                 self.fam = Some(f);
                 Ok(())
             }
-            Err(e) => {
-                let claimed = match prefix {
-                    Prefix::Complete(p, len) => &rest[..rest.len().min(check_len(p, len))],
-                    _ => rest,
-                };
-                Err(at_family_start(e, claimed, at))
-            }
+            Err(e) => Err(at_family_start(e, claimed(rest), at)),
         })
     }
 }
@@ -606,6 +624,9 @@ impl<'c> ChunkEvents<'c> {
         }
         match self.inner.st.reopen(fam, base) {
             Ok((name, strs)) => {
+                if let Some(e) = text_as_empty_family(&self.inner.st, whole, start) {
+                    return Some(Err(self.fail(e)));
+                }
                 self.inner.families += 1;
                 self.fam = Some((whole, fam, name, strs));
                 None
@@ -854,6 +875,9 @@ impl<R: Read> ReadParser<R> {
         self.offset += (n + len) as u64;
         let st = FamilyState::open(&self.buf, at + n as u64)
             .map_err(|e| at_family_start(e, start, at))?;
+        if let Some(e) = text_as_empty_family(&st, start, at) {
+            return Err(e);
+        }
         self.fam = Some(st);
         self.families += 1;
         Ok(true)

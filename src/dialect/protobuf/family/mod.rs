@@ -375,18 +375,9 @@ impl FamilyState {
         st.first_run = (usize::MAX, false, 0);
         if first_metric == fam.len() {
             // Prometheus skips a family without metrics before it looks at its name, help or
-            // type: no events, and nothing to check but its encoding (walked above). Text
-            // can be such a family (every byte an unknown field): then it is an error, which
-            // the front ends report as text where protobuf should be.
-            if crate::content_type::looks_like_text(fam) {
-                return Err(Error::new(
-                    ErrorKind::Protobuf,
-                    "a metric family without metrics reads as text",
-                    0,
-                    0,
-                    base,
-                ));
-            }
+            // type: no events, and nothing to check but its encoding (walked above). Text can
+            // read as such a family (every byte an unknown field): the front ends look at its
+            // bytes ([`FamilyState::has_no_metrics`]).
             return Ok(("", Strs::default()));
         }
         let name = slice(fam, st.name);
@@ -648,6 +639,11 @@ impl FamilyState {
                 _ => return false,
             }
         }
+    }
+
+    /// Whether the family just opened has no metrics (and so no events).
+    pub(crate) fn has_no_metrics(&self) -> bool {
+        self.phase == Phase::Done
     }
 
     /// The family's name (validated by [`FamilyState::open`]); front ends that can keep it
@@ -1106,13 +1102,14 @@ impl FamilyState {
         };
         let run = if pairs.is_some() { run } else { 0 };
         let mbase = range_in(fam, msg).0;
-        // The full check of the run's pairs only when one is not in the common encoding (it
-        // then reports the error).
+        // A pair not in the common encoding is checked on its own: the run being UTF-8 does
+        // not make its strings so, since a field after a string (an unknown one, its key a
+        // byte from 0x80 on) can continue a character the string cut.
         let mut p = 0;
         while !common && p < run {
             let end = p + 2 + msg.get(p + 1).copied().unwrap_or_default() as usize;
             let b = msg.get(p + 2..end).unwrap_or_default();
-            if !common_pair(b) && !label_pair(b).is_ok_and(|(name, _)| !name.is_empty()) {
+            if !common_pair(b) {
                 self.check_label(fam, b, mbase + p)?;
             }
             p = end;
@@ -1155,6 +1152,8 @@ impl FamilyState {
                             ));
                         }
                         value = Some(b);
+                    } else {
+                        self.check_other_value(fam, n, b)?;
                     }
                 }
                 6 => ts = v.as_varint().ok_or_else(|| self.wrong_type(abs, "int64"))? as i64,

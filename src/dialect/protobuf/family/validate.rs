@@ -412,3 +412,117 @@ impl FamilyState {
         timestamp_ms(b).map_err(|e| self.wire(fam, b, e))
     }
 }
+
+/// The messages of `metrics.proto` a `Metric`'s value fields hold, down to their leaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Msg {
+    Counter,
+    Gauge,
+    Summary,
+    Untyped,
+    Histogram,
+    Quantile,
+    Bucket,
+    Span,
+    Exemplar,
+    Label,
+    Timestamp,
+}
+
+/// What a field of a message holds.
+#[derive(Clone, Copy, Debug)]
+enum Held {
+    Varint,
+    Double,
+    Text,
+    Message(Msg),
+    /// A repeated varint or double, packed or not.
+    Repeated {
+        double: bool,
+    },
+    /// A field the schema does not know: any well-formed value.
+    Unknown,
+}
+
+/// Field `n` of message `m`.
+fn held(m: Msg, n: u32) -> Held {
+    use Held::*;
+    match (m, n) {
+        (Msg::Counter | Msg::Gauge | Msg::Untyped, 1) => Double,
+        (Msg::Counter, 2) => Message(Msg::Exemplar),
+        (Msg::Counter, 3) | (Msg::Summary, 4) | (Msg::Histogram, 15) | (Msg::Exemplar, 3) => {
+            Message(Msg::Timestamp)
+        }
+        (Msg::Summary, 1) => Varint,
+        (Msg::Summary, 2) => Double,
+        (Msg::Summary, 3) => Message(Msg::Quantile),
+        (Msg::Quantile, 1 | 2) => Double,
+        (Msg::Histogram, 1 | 5 | 7) => Varint,
+        (Msg::Histogram, 2 | 4 | 6 | 8) => Double,
+        (Msg::Histogram, 3) => Message(Msg::Bucket),
+        (Msg::Histogram, 9 | 12) => Message(Msg::Span),
+        (Msg::Histogram, 10 | 13) => Repeated { double: false },
+        (Msg::Histogram, 11 | 14) => Repeated { double: true },
+        (Msg::Histogram, 16) => Message(Msg::Exemplar),
+        (Msg::Bucket, 1) => Varint,
+        (Msg::Bucket, 2 | 4) => Double,
+        (Msg::Bucket, 3) => Message(Msg::Exemplar),
+        (Msg::Span, 1 | 2) | (Msg::Timestamp, 1 | 2) => Varint,
+        (Msg::Exemplar, 1) => Message(Msg::Label),
+        (Msg::Exemplar, 2) => Double,
+        (Msg::Label, 1 | 2) => Text,
+        _ => Unknown,
+    }
+}
+
+/// Whether `b`, a message `m`, is well-formed as a protobuf decoder of `metrics.proto` reads
+/// it (every field's wire type the schema's, nested messages too); the error names the part
+/// it lies in. The schema nests four deep at most.
+fn check_message(m: Msg, b: &[u8]) -> Result<(), (&[u8], WireError)> {
+    let mut f = Fields::new(b);
+    while let Some(r) = f.next_field() {
+        let (n, v, at) = r.map_err(|e| (b, e))?;
+        let ok = match (held(m, n), v) {
+            (Held::Unknown, _)
+            | (Held::Varint, Value::Varint(_))
+            | (Held::Double, Value::Fixed64(_))
+            | (Held::Text, Value::Bytes(_))
+            | (Held::Repeated { double: false }, Value::Varint(_))
+            | (Held::Repeated { double: true }, Value::Fixed64(_)) => true,
+            (Held::Message(sub), Value::Bytes(inner)) => {
+                check_message(sub, inner)?;
+                true
+            }
+            (Held::Repeated { double }, Value::Bytes(packed)) => {
+                count_packed(packed, double, at).map_err(|e| (b, e))?;
+                true
+            }
+            _ => false,
+        };
+        if !ok {
+            return Err((
+                b,
+                WireError {
+                    at,
+                    what: "wrong wire type for a field of a value message",
+                },
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl FamilyState {
+    /// A value message of a type the family does not read (field `n` of a `Metric`): not
+    /// read, but checked as a decoder of the whole `Metric` (Prometheus', prost) checks it.
+    pub(super) fn check_other_value(&self, fam: &[u8], n: u32, b: &[u8]) -> Result<(), Error> {
+        let m = match n {
+            2 => Msg::Gauge,
+            3 => Msg::Counter,
+            4 => Msg::Summary,
+            5 => Msg::Untyped,
+            _ => Msg::Histogram,
+        };
+        check_message(m, b).map_err(|(part, e)| self.wire(fam, part, e))
+    }
+}
