@@ -218,8 +218,11 @@ fn at_family_start(e: Error, bytes: &[u8], offset: u64) -> Error {
 /// The error for a family without metrics (which Prometheus skips) whose bytes, as
 /// [`at_family_start`] takes them, read as text: text where a family should start, which
 /// would otherwise read as families of unknown fields and go unnoticed.
-fn text_as_empty_family(st: &FamilyState, bytes: &[u8], offset: u64) -> Option<Error> {
-    (st.has_no_metrics() && crate::content_type::looks_like_text(bytes)).then(|| {
+/// Called only for a family without metrics ([`FamilyState::has_no_metrics`]).
+#[cold]
+#[inline(never)]
+fn text_as_empty_family(bytes: &[u8], offset: u64) -> Option<Error> {
+    crate::content_type::looks_like_text(bytes).then(|| {
         let e = Error::new(
             ErrorKind::Protobuf,
             "a metric family without metrics",
@@ -376,8 +379,10 @@ impl<'a> Parser<'a> {
         };
         Some(match r {
             Ok(f) => {
-                if let Some(e) = text_as_empty_family(&self.st, claimed(rest), at) {
-                    return Some(Err(e));
+                if self.st.has_no_metrics() {
+                    if let Some(e) = text_as_empty_family(claimed(rest), at) {
+                        return Some(Err(e));
+                    }
                 }
                 self.families += 1;
                 self.fam = Some(f);
@@ -624,8 +629,10 @@ impl<'c> ChunkEvents<'c> {
         }
         match self.inner.st.reopen(fam, base) {
             Ok((name, strs)) => {
-                if let Some(e) = text_as_empty_family(&self.inner.st, whole, start) {
-                    return Some(Err(self.fail(e)));
+                if self.inner.st.has_no_metrics() {
+                    if let Some(e) = text_as_empty_family(whole, start) {
+                        return Some(Err(self.fail(e)));
+                    }
                 }
                 self.inner.families += 1;
                 self.fam = Some((whole, fam, name, strs));
@@ -875,8 +882,10 @@ impl<R: Read> ReadParser<R> {
         self.offset += (n + len) as u64;
         let st = FamilyState::open(&self.buf, at + n as u64)
             .map_err(|e| at_family_start(e, start, at))?;
-        if let Some(e) = text_as_empty_family(&st, start, at) {
-            return Err(e);
+        if st.has_no_metrics() {
+            if let Some(e) = text_as_empty_family(start, at) {
+                return Err(e);
+            }
         }
         self.fam = Some(st);
         self.families += 1;

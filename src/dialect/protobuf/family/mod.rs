@@ -236,9 +236,6 @@ pub(crate) struct FamilyState {
     /// The first metric message's start, when its label run was validated with the family's
     /// name, whether every pair of the run is a [`common_pair`], and the run's length.
     first_run: (usize, bool, usize),
-    /// Whether native histograms are read as such ([`Settings::native_histograms`]): only then
-    /// are they checked, as Prometheus checks only what it reads as native.
-    native: bool,
 }
 
 /// The metric type of the protobuf enum value `code` (`MetricType` in `metrics.proto`).
@@ -277,7 +274,6 @@ impl FamilyState {
             cur: Cur::default(),
             last_inf: false,
             first_run: (usize::MAX, false, 0),
-            native: true,
         }
     }
 
@@ -642,6 +638,7 @@ impl FamilyState {
     }
 
     /// Whether the family just opened has no metrics (and so no events).
+    #[inline(always)]
     pub(crate) fn has_no_metrics(&self) -> bool {
         self.phase == Phase::Done
     }
@@ -938,11 +935,11 @@ impl FamilyState {
                 return r;
             }
         }
-        self.native = settings.native_histograms;
+        let native = settings.native_histograms;
         let read = if settings.label_limits.on {
-            self.read_metric_limited(fam, msg, pre, &settings.label_limits)
+            self.read_metric_limited(fam, msg, pre, &settings.label_limits, native)
         } else {
-            self.read_metric(fam, msg, pre)
+            self.read_metric(fam, msg, pre, native)
         };
         let run = match read {
             Ok(r) => r,
@@ -1079,6 +1076,7 @@ impl FamilyState {
         fam: &'b [u8],
         msg: &'b [u8],
         pre: Pre<'b>,
+        native: bool,
     ) -> Result<PairRun<'b>, Error> {
         let want: u8 = match self.mtype {
             MetricType::Counter => 3,
@@ -1217,7 +1215,7 @@ impl FamilyState {
             }
             _ => {
                 let mut h = HistHead::default();
-                self.read_histogram(fam, value, &mut h)?;
+                self.read_histogram(fam, value, &mut h, native)?;
                 // Prometheus' `protobufparse`: the float count whenever it is not 0.
                 count = if h.count_float != 0.0 {
                     h.count_float
@@ -1245,7 +1243,15 @@ impl FamilyState {
         Ok(pairs.unwrap_or_default())
     }
 
-    fn read_histogram(&self, fam: &[u8], value: &[u8], h: &mut HistHead) -> Result<(), Error> {
+    /// Reads a `Histogram` message into `h`; a native one is checked when `native` (native
+    /// histograms read as such: Prometheus checks only what it reads as native).
+    fn read_histogram(
+        &self,
+        fam: &[u8],
+        value: &[u8],
+        h: &mut HistHead,
+        native: bool,
+    ) -> Result<(), Error> {
         let vabs = range_in(fam, value).0;
         let bad = |at: usize| self.wrong_type(vabs + at, "scalar");
         let mut f = Fields::new(value);
@@ -1303,7 +1309,7 @@ impl FamilyState {
         }
         h.inf_bucket = last_upper == f64::INFINITY;
         h.float = h.count_float > 0.0 || h.zero_count_float > 0.0;
-        if h.is_native() && self.native {
+        if h.is_native() && native {
             let walk = (!general_paths()).then_some(&walk);
             self.validate_native(fam, value, vabs, h, walk)?;
         }

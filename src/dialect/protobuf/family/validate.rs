@@ -315,10 +315,11 @@ impl FamilyState {
         msg: &'b [u8],
         pre: Pre<'b>,
         limits: &LimitCheck,
+        native: bool,
     ) -> Result<PairRun<'b>, Error> {
-        match self.limited(fam, msg, pre, limits) {
+        match self.limited(fam, msg, pre, limits, native) {
             Err(e) if limits.scrape && e.kind() == ErrorKind::LabelLimit => {
-                self.read_metric(fam, msg, pre)
+                self.read_metric(fam, msg, pre, native)
             }
             r => r,
         }
@@ -330,6 +331,7 @@ impl FamilyState {
         msg: &'b [u8],
         pre: Pre<'b>,
         limits: &LimitCheck,
+        native: bool,
     ) -> Result<PairRun<'b>, Error> {
         let mbase = range_in(fam, msg).0;
         let mut count = 0;
@@ -344,7 +346,7 @@ impl FamilyState {
             self.check_limits(fam, b, mbase + at, limits, &mut count)?;
             end = f.pos();
         }
-        let read = self.read_metric(fam, msg, pre)?;
+        let read = self.read_metric(fam, msg, pre, native)?;
         let rest = &msg[end..];
         let mut f = Fields::new(rest);
         while let Some(r) = f.next_field() {
