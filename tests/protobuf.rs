@@ -225,26 +225,23 @@ fn native_histogram_validation() {
         native_err(h),
         r#"ERR InvalidHistogram metric family "bad_h": histogram has an invalid schema, which must be between -4 and 8 for exponential buckets, or -53 for custom buckets, got schema 9 @14"#
     );
-    let mut h = native(0);
-    h.count = 2.0;
-    h.positive_spans = vec![(0, 3)];
-    h.positive = vec![1.0, 2.0];
+    // Schema 0 with `count` and each side's spans and counts.
+    type Side<'a> = (&'a [(i32, u32)], &'a [f64]);
+    let sides = |count: f64, (ps, pc): Side<'_>, (ns, nc): Side<'_>| {
+        let mut h = native(0);
+        h.count = count;
+        (h.positive_spans, h.positive) = (ps.to_vec(), pc.to_vec());
+        (h.negative_spans, h.negative) = (ns.to_vec(), nc.to_vec());
+        h
+    };
     assert_eq!(
-        native_err(h),
+        native_err(sides(2.0, (&[(0, 3)], &[1.0, 2.0]), (&[], &[]))),
         r#"ERR InvalidHistogram histogram "bad_h": positive side: spans require 3 buckets, have 2 @14"#
     );
     // Both sides wrong: the positive side is reported, as the parser checks it first.
-    let mut h = native(0);
-    h.count = 2.0;
-    h.positive_spans = vec![(0, 3)];
-    h.positive = vec![1.0, 2.0];
-    h.negative_spans = vec![(0, 3)];
-    h.negative = vec![1.0];
+    let h = sides(2.0, (&[(0, 3)], &[1.0, 2.0]), (&[(0, 3)], &[1.0]));
     assert!(native_err(h).contains("positive side: spans require 3 buckets, have 2"));
-    let mut h = native(0);
-    h.count = 1.0;
-    h.negative_spans = vec![(0, 2)];
-    h.negative = vec![1.0];
+    let h = sides(1.0, (&[], &[]), (&[(0, 2)], &[1.0]));
     assert!(native_err(h).contains("negative side: spans require 2 buckets, have 1"));
     let mut h = native(0);
     h.count = 1.0;
