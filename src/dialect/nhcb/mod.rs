@@ -57,8 +57,8 @@ use crate::error::{Error, ErrorKind};
 use crate::event::{Event as TextEvent, MetricType, Sample};
 use crate::go::{format_go_g, parse_go_float};
 use crate::protobuf::{
-    self, CUSTOM_BUCKETS_SCHEMA, ClassicHistogram, Decoded, NativeHistogram, Series,
-    exemplar_has_timestamp, put_exemplar, put_exemplar_message, put_label,
+    self, CUSTOM_BUCKETS_SCHEMA, ClassicHistogram, Decoded, NativeHistogram, Series, put_exemplar,
+    put_exemplar_message, put_label,
 };
 
 /// Why a classic histogram does not convert (Prometheus' `convertnhcb` errors, same wording).
@@ -757,20 +757,8 @@ impl Converter {
         for (upper, count, _) in h.buckets() {
             self.temp.set_bucket(upper, count);
         }
-        // The histogram's own exemplars with a timestamp, else its buckets' with one.
-        let mut own = false;
-        for e in h.exemplars() {
-            own = true;
-            if exemplar_has_timestamp(e) {
-                put_exemplar_message(&mut self.exemplars, e);
-            }
-        }
-        if !own {
-            for e in h.buckets().filter_map(|b| b.2) {
-                if exemplar_has_timestamp(e) {
-                    put_exemplar_message(&mut self.exemplars, e);
-                }
-            }
+        for e in h.native_exemplars() {
+            put_exemplar_message(&mut self.exemplars, e);
         }
     }
 

@@ -63,22 +63,55 @@ impl<'a> ClassicHistogram<'a> {
         })
     }
 
-    /// The messages of the `exemplars` field (16).
-    pub(crate) fn exemplars(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+    /// The `Histogram` message `msg` itself (validated).
+    pub(crate) fn of_histogram(msg: &'a [u8]) -> Self {
+        ClassicHistogram { msg }
+    }
+
+    /// The exemplar messages Prometheus keeps for the histogram presented as native: those of
+    /// its `exemplars` field (16) with a timestamp, or, when that field is empty, those of its
+    /// classic buckets with one.
+    pub(crate) fn native_exemplars(&self) -> NativeExemplars<'a> {
         let mut f = Fields::new(self.msg);
-        std::iter::from_fn(move || {
-            loop {
-                let (n, v, _) = f.next_field()?.ok()?;
-                if n == 16 {
-                    return v.as_bytes();
-                }
+        let own = std::iter::from_fn(|| f.next_field()?.ok()).any(|(n, ..)| n == 16);
+        NativeExemplars {
+            fields: Fields::new(self.msg),
+            own,
+        }
+    }
+}
+
+/// See [`ClassicHistogram::native_exemplars`].
+#[derive(Clone, Debug)]
+pub(crate) struct NativeExemplars<'a> {
+    fields: Fields<'a>,
+    /// Whether the histogram's own exemplars are the ones taken (else its buckets').
+    own: bool,
+}
+
+impl<'a> Iterator for NativeExemplars<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        loop {
+            let (n, v, _) = self.fields.next_field()?.ok()?;
+            let msg = match (self.own, n) {
+                (true, 16) => v.as_bytes()?,
+                (false, 3) => match bucket(v.as_bytes()?).ok()?.exemplar {
+                    Some(m) => m,
+                    None => continue,
+                },
+                _ => continue,
+            };
+            if exemplar_has_timestamp(msg) {
+                return Some(msg);
             }
-        })
+        }
     }
 }
 
 /// Whether an `Exemplar` message has a timestamp (Prometheus keeps only those for a histogram
 /// it presents as native).
-pub(crate) fn exemplar_has_timestamp(msg: &[u8]) -> bool {
+fn exemplar_has_timestamp(msg: &[u8]) -> bool {
     exemplar(msg).is_ok_and(|e| e.timestamp_ms().is_some())
 }

@@ -69,7 +69,7 @@ use std::io::{self, Read};
 
 pub(crate) use bounds::CUSTOM_BUCKETS_SCHEMA;
 pub use bounds::{bound, custom_bound};
-pub(crate) use classic::{ClassicHistogram, exemplar_has_timestamp};
+pub(crate) use classic::ClassicHistogram;
 pub use event::{Event, Exemplar, Help, LabelPairs, MetricLabels, Name, Sample, Series};
 use family::{FamilyState, Scratch, Strs};
 pub use native::{Bucket, Buckets, Exemplars, NativeHistogram, Spans};

@@ -1,6 +1,7 @@
 //! The native-histogram event: read from protobuf bytes or from decoded, reused buffers.
 
 use super::bounds::{CUSTOM_BUCKETS_SCHEMA, bound, custom_bound};
+use super::classic::{ClassicHistogram, NativeExemplars};
 use super::event::{Exemplar, LabelPairs};
 use super::wire::{Fields, Repeated, put_key, put_varint, zigzag};
 use crate::event::located::PairRun;
@@ -516,19 +517,14 @@ impl<'a> NativeHistogram<'a> {
     /// # Ok::<(), promtext::Error>(())
     /// ```
     pub fn exemplars(&self) -> Exemplars<'a> {
-        let (msg, number, timestamped) = match self.src {
-            Src::Wire(msg) => {
-                let mut f = Fields::new(msg);
-                let own = std::iter::from_fn(|| f.next_field()?.ok()).any(|(n, ..)| n == 16);
-                (msg, if own { 16 } else { 3 }, true)
-            }
-            // As the producer made them (Prometheus' NHCB parser hands on every exemplar).
-            Src::Decoded(d) => (&d.exemplars[..], 16, false),
-        };
         Exemplars {
-            fields: Fields::new(msg),
-            number,
-            timestamped,
+            inner: match self.src {
+                Src::Wire(msg) => {
+                    Kept::Wire(ClassicHistogram::of_histogram(msg).native_exemplars())
+                }
+                // As the producer made them (Prometheus' NHCB parser hands on every exemplar).
+                Src::Decoded(d) => Kept::Decoded(Fields::new(&d.exemplars)),
+            },
         }
     }
 }
@@ -559,34 +555,30 @@ impl PartialEq for NativeHistogram<'_> {
 /// The exemplars of a native histogram; see [`NativeHistogram::exemplars`].
 #[derive(Clone, Debug)]
 pub struct Exemplars<'a> {
-    fields: Fields<'a>,
-    /// 16: the histogram's `exemplars`; 3: its classic buckets' exemplars.
-    number: u32,
-    /// Whether only exemplars with a timestamp are yielded.
-    timestamped: bool,
+    inner: Kept<'a>,
+}
+
+#[derive(Clone, Debug)]
+enum Kept<'a> {
+    Wire(NativeExemplars<'a>),
+    /// `Exemplar` messages as field 16, every one yielded.
+    Decoded(Fields<'a>),
 }
 
 impl<'a> Iterator for Exemplars<'a> {
     type Item = Exemplar<'a>;
 
     fn next(&mut self) -> Option<Exemplar<'a>> {
-        loop {
-            let (n, v, _) = self.fields.next_field()?.ok()?;
-            if n != self.number {
-                continue;
-            }
-            let msg = match n {
-                16 => v.as_bytes()?,
-                _ => match super::messages::bucket(v.as_bytes()?).ok()?.exemplar {
-                    Some(m) => m,
-                    None => continue,
-                },
-            };
-            let e = super::messages::exemplar(msg).ok()?;
-            if !self.timestamped || e.timestamp_ms().is_some() {
-                return Some(e);
-            }
-        }
+        let msg = match &mut self.inner {
+            Kept::Wire(kept) => kept.next()?,
+            Kept::Decoded(fields) => loop {
+                let (n, v, _) = fields.next_field()?.ok()?;
+                if n == 16 {
+                    break v.as_bytes()?;
+                }
+            },
+        };
+        super::messages::exemplar(msg).ok()
     }
 }
 
